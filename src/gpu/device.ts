@@ -1,0 +1,90 @@
+// Adapter and device acquisition, shared by the browser and Node (the `webgpu` package).
+
+export interface GpuFeatures {
+  f16: boolean;
+  subgroups: boolean;
+  timestamps: boolean;
+}
+
+export interface GpuInfo {
+  vendor: string;
+  architecture: string;
+  description: string;
+  features: GpuFeatures;
+  /** Limits granted to the device (the adapter's own, not the WebGPU defaults). */
+  limits: Record<string, number>;
+}
+
+export interface GpuContext {
+  /** Held so that the adapter lives as long as the device (Dawn in Node frees it on GC). */
+  adapter: GPUAdapter;
+  device: GPUDevice;
+  info: GpuInfo;
+  /** Resolves when the device is lost; `reason` is 'destroyed' when we destroyed it ourselves. */
+  lost: Promise<GPUDeviceLostInfo>;
+}
+
+export class WebGpuUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebGpuUnavailableError';
+  }
+}
+
+const WANTED_LIMITS = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+export async function acquireGpu(
+  gpu: GPU | undefined,
+  powerPreference: GPUPowerPreference = 'high-performance',
+): Promise<GpuContext> {
+  if (!gpu) {
+    throw new WebGpuUnavailableError(
+      'This browser has no WebGPU. Use a current Chrome or Edge (version 113 or later); on Linux, ' +
+        'start Chrome with --enable-unsafe-webgpu or enable chrome://flags/#enable-unsafe-webgpu.',
+    );
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference });
+  if (!adapter) {
+    throw new WebGpuUnavailableError(
+      'WebGPU is present but no GPU adapter was found. Update the graphics driver, or enable ' +
+        'hardware acceleration in the browser settings, then reload.',
+    );
+  }
+  const features: GpuFeatures = {
+    f16: adapter.features.has('shader-f16'),
+    subgroups: adapter.features.has('subgroups'),
+    timestamps: adapter.features.has('timestamp-query'),
+  };
+  const requiredFeatures: GPUFeatureName[] = [];
+  if (features.f16) requiredFeatures.push('shader-f16');
+  if (features.subgroups) requiredFeatures.push('subgroups' as GPUFeatureName);
+  if (features.timestamps) requiredFeatures.push('timestamp-query');
+  const requiredLimits: Record<string, number> = {};
+  for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
+  const ai = adapter.info;
+  const info: GpuInfo = {
+    vendor: ai?.vendor ?? '',
+    architecture: ai?.architecture ?? '',
+    description: ai?.description ?? '',
+    features,
+    limits: requiredLimits,
+  };
+  return { adapter, device, info, lost: device.lost };
+}
+
+/** A one-line human description of the adapter, e.g. "nvidia hopper (NVIDIA H200)". */
+export function describeAdapter(info: GpuInfo): string {
+  const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+  return info.description ? `${name} (${info.description})` : name;
+}

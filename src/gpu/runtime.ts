@@ -1,0 +1,248 @@
+// The GPU runtime every op builds on: a pipeline cache over the WGSL files, buffer helpers and
+// pre-built launches. Launches (pipeline + bind group + grid) are made once when a model or a
+// test sets up, so the step loop only records dispatches and allocates nothing.
+import type { GpuContext, GpuInfo } from './device';
+import type { ShaderSource } from './shaders';
+
+export class ShaderCompileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ShaderCompileError';
+  }
+}
+
+/** A scalar of a kernel's uniform `Params` struct; the struct lists them in the same order. */
+export type Param = { u32: number } | { i32: number } | { f32: number };
+export const u32 = (v: number): Param => ({ u32: v });
+export const i32 = (v: number): Param => ({ i32: v });
+export const f32 = (v: number): Param => ({ f32: v });
+
+export type Constants = Record<string, number | boolean>;
+
+export interface LaunchSpec {
+  shader: string;
+  entry?: string;
+  constants?: Constants;
+  /** Scalars of the uniform at binding 0; the storage buffers follow at bindings 1, 2, … */
+  params: Param[];
+  buffers: GPUBuffer[];
+  workgroups: [number, number?, number?];
+  label?: string;
+}
+
+export interface Launch {
+  label: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+  /** The uniform buffer, so that a launch's scalars can be rewritten between steps. */
+  uniform: GPUBuffer;
+}
+
+function packParams(params: Param[]): ArrayBuffer {
+  const bytes = Math.max(16, Math.ceil((params.length * 4) / 16) * 16);
+  const buf = new ArrayBuffer(bytes);
+  const view = new DataView(buf);
+  params.forEach((p, i) => {
+    if ('u32' in p) view.setUint32(i * 4, p.u32, true);
+    else if ('i32' in p) view.setInt32(i * 4, p.i32, true);
+    else view.setFloat32(i * 4, p.f32, true);
+  });
+  return buf;
+}
+
+export class GpuRuntime {
+  readonly device: GPUDevice;
+  readonly info: GpuInfo;
+  readonly lost: Promise<GPUDeviceLostInfo>;
+  private readonly shaders: ShaderSource;
+  private readonly modules = new Map<string, Promise<GPUShaderModule>>();
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private allocated = 0;
+  private peakAllocated = 0;
+  private readonly sizes = new WeakMap<GPUBuffer, number>();
+
+  constructor(ctx: GpuContext, shaders: ShaderSource) {
+    this.device = ctx.device;
+    this.info = ctx.info;
+    this.lost = ctx.lost;
+    this.shaders = shaders;
+  }
+
+  /** Compiles a shader once; errors name the file, line and column. */
+  module(name: string): Promise<GPUShaderModule> {
+    let m = this.modules.get(name);
+    if (!m) {
+      m = this.compile(name);
+      this.modules.set(name, m);
+    }
+    return m;
+  }
+
+  private async compile(name: string): Promise<GPUShaderModule> {
+    const code = this.shaders(name);
+    const module = this.device.createShaderModule({ code, label: name });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      const lines = code.split('\n');
+      const text = errors
+        .map((e) => {
+          const src = lines[e.lineNum - 1]?.trim() ?? '';
+          return `${name}.wgsl:${e.lineNum}:${e.linePos}: ${e.message}\n    ${src}`;
+        })
+        .join('\n');
+      throw new ShaderCompileError(`WGSL compilation failed\n${text}`);
+    }
+    return module;
+  }
+
+  pipeline(shader: string, constants: Constants = {}, entry = 'main'): Promise<GPUComputePipeline> {
+    const key = `${shader}:${entry}:${JSON.stringify(constants)}`;
+    let p = this.pipelines.get(key);
+    if (!p) {
+      p = this.module(shader).then(async (module) => {
+        const numeric: Record<string, number> = {};
+        for (const [k, v] of Object.entries(constants))
+          numeric[k] = typeof v === 'boolean' ? Number(v) : v;
+        // Synchronous creation inside an error scope: Dawn's Node build aborts the process on
+        // createComputePipelineAsync, and the scope still reports errors as a rejection.
+        this.device.pushErrorScope('validation');
+        const pipeline = this.device.createComputePipeline({
+          label: key,
+          layout: 'auto',
+          compute: { module, entryPoint: entry, constants: numeric },
+        });
+        const error = await this.device.popErrorScope();
+        if (error) throw new ShaderCompileError(`${shader}.wgsl (${entry}): ${error.message}`);
+        return pipeline;
+      });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  /** A storage buffer of `bytes` (rounded up to 4), counted in the memory statistics. */
+  buffer(label: string, bytes: number): GPUBuffer {
+    const size = Math.ceil(bytes / 4) * 4;
+    const buf = this.device.createBuffer({
+      label,
+      size: Math.max(16, size),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    this.track(buf, size);
+    return buf;
+  }
+
+  /** A storage buffer holding `data`. */
+  bufferFrom(label: string, data: Float32Array | Uint32Array | Int32Array): GPUBuffer {
+    const buf = this.buffer(label, data.byteLength);
+    this.write(buf, data);
+    return buf;
+  }
+
+  write(buf: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
+    this.device.queue.writeBuffer(buf, byteOffset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Copies `bytes` from `buf` (all of it by default) back to the CPU. */
+  async read(buf: GPUBuffer, bytes = buf.size, byteOffset = 0): Promise<ArrayBuffer> {
+    const staging = this.device.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(buf, byteOffset, staging, 0, bytes);
+    this.device.queue.submit([enc.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = staging.getMappedRange().slice(0);
+    staging.unmap();
+    staging.destroy();
+    return out;
+  }
+
+  async readF32(buf: GPUBuffer, count?: number, offset = 0): Promise<Float32Array> {
+    const bytes = count !== undefined ? count * 4 : (this.sizes.get(buf) ?? buf.size) - offset * 4;
+    return new Float32Array(await this.read(buf, bytes, offset * 4));
+  }
+
+  destroy(buf: GPUBuffer): void {
+    this.allocated -= this.sizes.get(buf) ?? 0;
+    this.sizes.delete(buf);
+    buf.destroy();
+  }
+
+  private track(buf: GPUBuffer, size: number): void {
+    this.sizes.set(buf, size);
+    this.allocated += size;
+    this.peakAllocated = Math.max(this.peakAllocated, this.allocated);
+  }
+
+  /** Bytes of buffers made through this runtime: now, and the most at any time. */
+  memory(): { current: number; peak: number } {
+    return { current: this.allocated, peak: this.peakAllocated };
+  }
+
+  async launch(spec: LaunchSpec): Promise<Launch> {
+    const pipeline = await this.pipeline(spec.shader, spec.constants, spec.entry);
+    const packed = packParams(spec.params);
+    const uniform = this.device.createBuffer({
+      label: `${spec.label ?? spec.shader}.params`,
+      size: packed.byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.track(uniform, packed.byteLength);
+    this.device.queue.writeBuffer(uniform, 0, packed);
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
+    spec.buffers.forEach((buffer, i) => {
+      entries.push({ binding: i + 1, resource: { buffer } });
+    });
+    const bindGroup = this.device.createBindGroup({
+      label: spec.label ?? spec.shader,
+      layout: pipeline.getBindGroupLayout(0),
+      entries,
+    });
+    const [x, y = 1, z = 1] = spec.workgroups;
+    return {
+      label: spec.label ?? spec.shader,
+      pipeline,
+      bindGroup,
+      workgroups: [x, y, z],
+      uniform,
+    };
+  }
+
+  /** Rewrites a launch's scalars (e.g. the step number of AdamW) before its next run. */
+  setParams(launch: Launch, params: Param[]): void {
+    this.device.queue.writeBuffer(launch.uniform, 0, packParams(params));
+  }
+
+  /** Records launches into one compute pass of `encoder`, in order. */
+  encode(encoder: GPUCommandEncoder, launches: Launch[]): void {
+    const pass = encoder.beginComputePass();
+    for (const l of launches) {
+      pass.setPipeline(l.pipeline);
+      pass.setBindGroup(0, l.bindGroup);
+      pass.dispatchWorkgroups(l.workgroups[0], l.workgroups[1], l.workgroups[2]);
+    }
+    pass.end();
+  }
+
+  /** Records and submits launches in one command buffer. */
+  run(launches: Launch[]): void {
+    const encoder = this.device.createCommandEncoder();
+    this.encode(encoder, launches);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Resolves when all submitted work has finished. */
+  finish(): Promise<void> {
+    return this.device.queue.onSubmittedWorkDone();
+  }
+}
+
+/** Splits a 1-D grid over x and y so neither exceeds the 65,535 workgroup limit per dimension. */
+export function grid1d(workgroups: number): [number, number] {
+  const x = Math.min(workgroups, 65535);
+  return [Math.max(1, x), Math.max(1, Math.ceil(workgroups / 65535))];
+}

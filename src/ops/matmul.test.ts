@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { GpuRuntime } from '../gpu/runtime';
+import { testRuntime } from '../gpu/testing';
+import { randomArray } from '../util/random';
+import { compare } from './check';
+import { type MatmulShape, matmul, matmulReference } from './matmul';
+
+// fp32 products of K terms of magnitude ≤ 1: the GPU sums in fp32 (fma), the reference in fp64.
+// Rounding error grows like sqrt(K)·2⁻²⁴·|terms|; atol 1e-5·K bounds it with a wide margin for
+// K ≤ 300, and any indexing bug gives errors of order 1.
+const tol = (K: number) => ({ atol: 1e-5 * Math.max(K, 10), rtol: 1e-5 });
+
+async function runCase(rt: GpuRuntime, shape: MatmulShape, seed: number) {
+  const { M, N, K } = shape;
+  const a = randomArray(M * K, seed);
+  const b = randomArray(K * N, seed + 1);
+  const c0 = randomArray(M * N, seed + 2);
+  const A = rt.bufferFrom('A', a);
+  const B = rt.bufferFrom('B', b);
+  const C = rt.bufferFrom('C', c0);
+  rt.run([await matmul(rt, A, B, C, shape)]);
+  const got = await rt.readF32(C);
+  const want = Float64Array.from(c0);
+  matmulReference(a, b, want, shape);
+  for (const buf of [A, B, C]) rt.destroy(buf);
+  return { got, want };
+}
+
+const shapes: [number, number, number][] = [
+  [1, 1, 1],
+  [7, 13, 5],
+  [65, 33, 17],
+  [130, 67, 129],
+  [64, 64, 64],
+  [3, 200, 31],
+];
+
+describe('matmul', () => {
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      for (const [M, N, K] of shapes) {
+        it(`${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'} ${M}×${N}×${K}`, async () => {
+          const rt = await testRuntime();
+          const { got, want } = await runCase(rt, { M, N, K, transA, transB }, M * 31 + N);
+          expect(compare(got, want, tol(K))).toBeNull();
+        });
+      }
+    }
+  }
+
+  it('accumulates into C with alpha (gradient accumulation)', async () => {
+    const rt = await testRuntime();
+    const shape = { M: 37, N: 70, K: 19, transA: true, accumulate: true, alpha: 0.5 };
+    const { got, want } = await runCase(rt, shape, 5);
+    expect(compare(got, want, tol(19))).toBeNull();
+  });
+
+  it('reads and writes slices through leading dimensions and offsets', async () => {
+    const rt = await testRuntime();
+    // A is the second 6-column block of a 9×20 matrix; C a window of a wider output.
+    const shape = { M: 9, N: 5, K: 6, lda: 20, offA: 6, ldb: 5, ldc: 11, offC: 3, transB: false };
+    const a = randomArray(9 * 20, 1);
+    const b = randomArray(6 * 5, 2);
+    const c0 = randomArray(9 * 11, 3);
+    const A = rt.bufferFrom('A', a);
+    const B = rt.bufferFrom('B', b);
+    const C = rt.bufferFrom('C', c0);
+    rt.run([await matmul(rt, A, B, C, shape)]);
+    const got = await rt.readF32(C);
+    const want = Float64Array.from(c0);
+    matmulReference(a, b, want, shape);
+    expect(compare(got, want, tol(6))).toBeNull();
+    // Untouched columns keep their values exactly.
+    expect(got[0]).toBe(c0[0]);
+    expect(got[10]).toBe(c0[10]);
+  });
+});
