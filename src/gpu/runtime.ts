@@ -25,7 +25,8 @@ export interface LaunchSpec {
   constants?: Constants;
   /** Scalars of the uniform at binding 0; the storage buffers follow at bindings 1, 2, … */
   params: Param[];
-  buffers: GPUBuffer[];
+  /** Whole buffers, or views of them ({buffer, offset, size}; offsets 256-byte aligned). */
+  buffers: (GPUBuffer | GPUBufferBinding)[];
   workgroups: [number, number?, number?];
   label?: string;
 }
@@ -194,8 +195,8 @@ export class GpuRuntime {
     this.track(uniform, packed.byteLength);
     this.device.queue.writeBuffer(uniform, 0, packed);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
-    spec.buffers.forEach((buffer, i) => {
-      entries.push({ binding: i + 1, resource: { buffer } });
+    spec.buffers.forEach((b, i) => {
+      entries.push({ binding: i + 1, resource: 'buffer' in b ? b : { buffer: b } });
     });
     const bindGroup = this.device.createBindGroup({
       label: spec.label ?? spec.shader,

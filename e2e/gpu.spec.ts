@@ -1,0 +1,25 @@
+import { chromium, expect, test } from '@playwright/test';
+import { chromiumArgs } from './playwright.config';
+
+test('the studio loads, a worker acquires the GPU and the matmul self-test passes', async ({
+  page,
+}) => {
+  await page.goto('/');
+  const status = page.getByTestId('gpu-status');
+  await expect(status).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('gpu-adapter')).not.toBeEmpty();
+  await expect(page.getByTestId('gpu-selftest')).toHaveAttribute('data-ok', 'true');
+  await expect(page.getByTestId('gpu-selftest')).toContainText('passed');
+});
+
+test('without WebGPU the studio says so and what to do', async () => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [...chromiumArgs.filter((a) => a !== '--enable-unsafe-webgpu'), '--disable-webgpu'],
+  });
+  const page = await browser.newPage();
+  await page.goto('http://127.0.0.1:4173/');
+  await expect(page.getByTestId('no-webgpu')).toBeVisible();
+  await expect(page.getByTestId('no-webgpu')).toContainText('Chrome or Edge');
+  await browser.close();
+});

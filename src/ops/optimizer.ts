@@ -1,0 +1,198 @@
+// The optimizer step on the GPU, with no readback: the global gradient norm and its clip scale
+// (grad_norm, two passes into a small stats buffer), then AdamW (PyTorch's torch.optim.AdamW:
+// decoupled weight decay, bias correction) reading the clip scale from that buffer. Weight decay
+// applies per tensor through a segment table; AdamW zeroes each gradient after reading it
+// (zeroGrad, default on), so no clearing pass is needed before the next accumulation.
+import {
+  f32,
+  type GpuRuntime,
+  grid1d,
+  type Launch,
+  type LaunchSpec,
+  type Param,
+  u32,
+} from '../gpu/runtime';
+
+type Binding = LaunchSpec['buffers'][number];
+
+const WG = 256;
+/** At most this many partial sums: enough workgroups to fill a GPU, few enough for one to sum. */
+const MAX_PARTIALS = 1024;
+
+/** Floats of the norm statistics: [norm, clipScale]. */
+export const GRAD_NORM_STATS_FLOATS = 2;
+
+/** Floats of the partial-sum scratch that gradNorm needs for n gradients. */
+export function gradNormPartials(n: number): number {
+  return Math.max(1, Math.min(MAX_PARTIALS, Math.ceil(n / WG)));
+}
+
+/**
+ * [partial, finalize]: stats = [‖grads‖₂, min(1, maxNorm/(norm + 1e-6))]; maxNorm ≤ 0 gives
+ * clip scale 1 (no clipping). `partials` holds gradNormPartials(n) floats.
+ */
+export function gradNorm(
+  rt: GpuRuntime,
+  grads: Binding,
+  partials: Binding,
+  stats: Binding,
+  shape: { n: number; maxNorm: number },
+): Promise<Launch[]> {
+  const numPartials = gradNormPartials(shape.n);
+  const params = [u32(shape.n), u32(numPartials), f32(shape.maxNorm)];
+  return Promise.all([
+    rt.launch({
+      shader: 'grad_norm',
+      entry: 'partial',
+      label: 'grad_norm.partial',
+      params,
+      buffers: [grads, partials],
+      workgroups: [numPartials],
+    }),
+    rt.launch({
+      shader: 'grad_norm',
+      entry: 'finalize',
+      label: 'grad_norm.finalize',
+      params,
+      buffers: [partials, stats],
+      workgroups: [1],
+    }),
+  ]);
+}
+
+export interface AdamWHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+/** The spec's training defaults; lr comes from the schedule each step. */
+export const ADAMW_DEFAULTS: Omit<AdamWHyper, 'lr'> = {
+  beta1: 0.9,
+  beta2: 0.95,
+  eps: 1e-8,
+  weightDecay: 0.1,
+};
+
+/** A tensor's first element in the flat parameter buffer and whether it takes weight decay. */
+export interface DecaySegment {
+  start: number;
+  decay: boolean;
+}
+
+/** The kernel's segment table: u32 pairs [start, decay] sorted by start. */
+export function decaySegmentTable(segments: DecaySegment[]): Uint32Array {
+  const sorted = [...segments].sort((a, b) => a.start - b.start);
+  const table = new Uint32Array(2 * sorted.length);
+  sorted.forEach((s, k) => {
+    if (k > 0 && s.start === sorted[k - 1].start) {
+      throw new Error(`two weight-decay segments start at ${s.start}`);
+    }
+    table[2 * k] = s.start;
+    table[2 * k + 1] = s.decay ? 1 : 0;
+  });
+  return table;
+}
+
+export interface AdamWShape {
+  n: number;
+  numSegments: number;
+  /** Zero each gradient after the update (default true). */
+  zeroGrad?: boolean;
+}
+
+export interface AdamWBuffers {
+  params: Binding;
+  grads: Binding;
+  m: Binding;
+  v: Binding;
+  /** decaySegmentTable(...) */
+  segments: Binding;
+  /** gradNorm's stats; element 1, the clip scale, multiplies every gradient. */
+  normStats: Binding;
+}
+
+/**
+ * AdamW's scalars for step t (1-based): the bias corrections 1 − β^t are computed here in float64.
+ * Rewrite each step with rt.setParams(launch, adamwParams(...)).
+ */
+export function adamwParams(shape: AdamWShape, hyper: AdamWHyper, step: number): Param[] {
+  return [
+    u32(shape.n),
+    u32(shape.numSegments),
+    f32(hyper.lr),
+    f32(hyper.beta1),
+    f32(hyper.beta2),
+    f32(hyper.eps),
+    f32(hyper.weightDecay),
+    f32(1 - hyper.beta1 ** step),
+    f32(1 - hyper.beta2 ** step),
+  ];
+}
+
+export function adamw(
+  rt: GpuRuntime,
+  b: AdamWBuffers,
+  shape: AdamWShape,
+  hyper: AdamWHyper,
+  step = 1,
+): Promise<Launch> {
+  return rt.launch({
+    shader: 'adamw',
+    label: 'adamw',
+    constants: { ZERO_GRAD: shape.zeroGrad ?? true },
+    params: adamwParams(shape, hyper, step),
+    buffers: [b.params, b.grads, b.m, b.v, b.segments, b.normStats],
+    workgroups: grid1d(Math.ceil(shape.n / WG)),
+  });
+}
+
+/** CPU reference of the norm and clip scale, in float64. */
+export function gradNormReference(
+  grads: ArrayLike<number>,
+  maxNorm: number,
+): { norm: number; clipScale: number } {
+  let s = 0;
+  for (let i = 0; i < grads.length; i++) s += grads[i] * grads[i];
+  const norm = Math.sqrt(s);
+  return { norm, clipScale: maxNorm > 0 ? Math.min(1, maxNorm / (norm + 1e-6)) : 1 };
+}
+
+/** Per-element decay flags of a segment table (the last segment starting at or before i). */
+export function decayMask(table: Uint32Array, n: number): Uint8Array {
+  const mask = new Uint8Array(n);
+  for (let k = 0; k < table.length / 2; k++) {
+    const end = k + 1 < table.length / 2 ? table[2 * k + 2] : n;
+    mask.fill(table[2 * k + 1], table[2 * k], end);
+  }
+  return mask;
+}
+
+export interface AdamWState {
+  params: Float64Array;
+  m: Float64Array;
+  v: Float64Array;
+}
+
+/** CPU reference of one step of torch.optim.AdamW (float64), updating `state` in place. */
+export function adamwReference(
+  state: AdamWState,
+  grads: ArrayLike<number>,
+  decay: Uint8Array,
+  hyper: AdamWHyper,
+  step: number,
+  clipScale: number,
+): void {
+  const { lr, beta1, beta2, eps, weightDecay } = hyper;
+  const stepSize = lr / (1 - beta1 ** step);
+  const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
+  for (let i = 0; i < state.params.length; i++) {
+    const g = grads[i] * clipScale;
+    if (decay[i]) state.params[i] *= 1 - lr * weightDecay;
+    state.m[i] = beta1 * state.m[i] + (1 - beta1) * g;
+    state.v[i] = beta2 * state.v[i] + (1 - beta2) * g * g;
+    state.params[i] -= (stepSize * state.m[i]) / (Math.sqrt(state.v[i]) / bc2Sqrt + eps);
+  }
+}

@@ -1,0 +1,27 @@
+// Typed handles on the workers. The UI talks to a worker only through these.
+import type { TrainEvent, TrainRequest } from './protocol';
+
+export interface TypedWorker<Req, Ev> {
+  post(message: Req, transfer?: Transferable[]): void;
+  listen(handler: (event: Ev) => void): () => void;
+}
+
+function wrap<Req, Ev>(worker: Worker): TypedWorker<Req, Ev> {
+  return {
+    post: (message, transfer = []) => worker.postMessage(message, transfer),
+    listen: (handler) => {
+      const fn = (e: MessageEvent<Ev>) => handler(e.data);
+      worker.addEventListener('message', fn);
+      return () => worker.removeEventListener('message', fn);
+    },
+  };
+}
+
+export function spawnTrainWorker(): TypedWorker<TrainRequest, TrainEvent> {
+  return wrap(
+    new Worker(new URL('../workers/train.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'i3-train',
+    }),
+  );
+}
