@@ -17,7 +17,7 @@ struct Params {
 
 const WG = 256u;
 // The lowest finite f32: the identity of max that keeps exp(m − max) finite (WGSL has no -inf).
-const LOWEST = -3.40282347e38;
+const LOWEST = -0x1.fffffep+127f;
 
 var<workgroup> wMax: array<f32, WG>;
 var<workgroup> wSum: array<f32, WG>;

@@ -3,8 +3,8 @@
 // sum of squares of its elements to partials[wg]. `finalize`: one workgroup sums the partials and
 // writes stats = [norm, clipScale] with clipScale = min(1, maxNorm / (norm + 1e-6)) (PyTorch's
 // clip_grad_norm_; maxNorm ≤ 0 disables clipping). Both reductions use a fixed-order tree, so the
-// norm is deterministic. The entry points use different bindings under the same numbers, so each
-// is launched with its own buffer list (see src/ops/optimizer.ts).
+// norm is deterministic. Both entry points read `src` and write `dst`: grads → partials, then
+// partials → stats.
 
 struct Params {
   n: u32,
@@ -13,12 +13,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-// Entry `partial`.
-@group(0) @binding(1) var<storage, read> grads: array<f32>;
-@group(0) @binding(2) var<storage, read_write> partialsOut: array<f32>;
-// Entry `finalize`.
-@group(0) @binding(1) var<storage, read> partialsIn: array<f32>;
-@group(0) @binding(2) var<storage, read_write> stats: array<f32>;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
 const WG = 256u;
 
@@ -36,23 +32,23 @@ fn treeSum(lid: u32) {
 fn partial(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   var s = 0.0;
   for (var i = wg.x * WG + lid; i < p.n; i += p.numPartials * WG) {
-    let g = grads[i];
+    let g = src[i];
     s = fma(g, g, s);
   }
   wSum[lid] = s;
   treeSum(lid);
-  if (lid == 0u) { partialsOut[wg.x] = wSum[0]; }
+  if (lid == 0u) { dst[wg.x] = wSum[0]; }
 }
 
 @compute @workgroup_size(WG)
 fn finalize(@builtin(local_invocation_index) lid: u32) {
   var s = 0.0;
-  for (var i = lid; i < p.numPartials; i += WG) { s += partialsIn[i]; }
+  for (var i = lid; i < p.numPartials; i += WG) { s += src[i]; }
   wSum[lid] = s;
   treeSum(lid);
   if (lid == 0u) {
     let norm = sqrt(wSum[0]);
-    stats[0] = norm;
-    stats[1] = select(1.0, min(1.0, p.maxNorm / (norm + 1e-6)), p.maxNorm > 0.0);
+    dst[0] = norm;
+    dst[1] = select(1.0, min(1.0, p.maxNorm / (norm + 1e-6)), p.maxNorm > 0.0);
   }
 }

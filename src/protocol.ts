@@ -1,6 +1,12 @@
 // The one typed message protocol between the UI thread and every worker. Each worker has a
 // request type (UI → worker) and an event type (worker → UI); nothing else crosses postMessage.
 
+import type { I3Config } from './model/config';
+import type { CheckpointSummary } from './train/runStore';
+import type { TrainSettings } from './train/checkpoint';
+import type { EvalMetrics, StepMetrics } from './train/metrics';
+import type { RunState } from './train/trainer';
+
 // ── train worker ──
 
 export interface AdapterReport {
@@ -18,10 +24,38 @@ export interface SelfTestReport {
   ms: number;
 }
 
-export type TrainRequest = { type: 'init' };
+export interface RunSpec {
+  runId: string;
+  name: string;
+  config: I3Config;
+  settings: TrainSettings;
+  datasetId: string;
+  /** Continue from this checkpoint (its weights, optimizer state, step and data cursor). */
+  resumeFrom?: string;
+}
+
+export type TrainRequest =
+  | { type: 'init' }
+  | { type: 'start'; run: RunSpec }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' };
 
 export type TrainEvent =
   | { type: 'ready'; adapter: AdapterReport; selfTest: SelfTestReport }
+  | {
+      type: 'run-info';
+      runId: string;
+      parameters: number;
+      gpuBytes: number;
+      tokensPerStep: number;
+      dataset: string;
+    }
+  | { type: 'run-state'; runId: string; state: RunState; message?: string }
+  /** Several steps at once: the worker batches them so that fast runs do not flood the UI. */
+  | { type: 'steps'; runId: string; steps: StepMetrics[] }
+  | { type: 'eval'; runId: string; eval: EvalMetrics }
+  | { type: 'checkpoint'; runId: string; checkpoint: CheckpointSummary }
   | { type: 'gpu-unavailable'; message: string }
   | { type: 'device-lost'; message: string }
   | { type: 'error'; message: string };

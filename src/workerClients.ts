@@ -17,11 +17,15 @@ function wrap<Req, Ev>(worker: Worker): TypedWorker<Req, Ev> {
   };
 }
 
-export function spawnTrainWorker(): TypedWorker<TrainRequest, TrainEvent> {
-  return wrap(
+let train: TypedWorker<TrainRequest, TrainEvent> | undefined;
+
+/** The one GPU worker of the page (training, and the GPU self-test at start). */
+export function trainWorker(): TypedWorker<TrainRequest, TrainEvent> {
+  train ??= wrap(
     new Worker(new URL('../workers/train.worker.ts', import.meta.url), {
       type: 'module',
       name: 'i3-train',
     }),
   );
+  return train;
 }

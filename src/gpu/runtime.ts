@@ -19,14 +19,16 @@ export const f32 = (v: number): Param => ({ f32: v });
 
 export type Constants = Record<string, number | boolean>;
 
+/** A whole buffer, or a view of one ({buffer, offset, size}; offsets 256-byte aligned). */
+export type Binding = GPUBuffer | GPUBufferBinding;
+
 export interface LaunchSpec {
   shader: string;
   entry?: string;
   constants?: Constants;
   /** Scalars of the uniform at binding 0; the storage buffers follow at bindings 1, 2, … */
   params: Param[];
-  /** Whole buffers, or views of them ({buffer, offset, size}; offsets 256-byte aligned). */
-  buffers: (GPUBuffer | GPUBufferBinding)[];
+  buffers: Binding[];
   workgroups: [number, number?, number?];
   label?: string;
 }

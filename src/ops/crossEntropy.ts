@@ -7,9 +7,15 @@
 //             (softmax − onehot)·scale/count, zero for ignored rows
 // Evaluation runs forward + reduce only (crossEntropyLoss); training adds crossEntropyBackward.
 // An all-ignored batch gives count 0, mean 0 and zero dlogits (no NaN).
-import { f32, type GpuRuntime, grid1d, type Launch, type LaunchSpec, type Param, u32 } from '../gpu/runtime';
-
-type Binding = LaunchSpec['buffers'][number];
+import {
+  type Binding,
+  f32,
+  type GpuRuntime,
+  grid1d,
+  type Launch,
+  type Param,
+  u32,
+} from '../gpu/runtime';
 
 export interface CrossEntropyShape {
   rows: number;

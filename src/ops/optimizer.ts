@@ -4,16 +4,14 @@
 // applies per tensor through a segment table; AdamW zeroes each gradient after reading it
 // (zeroGrad, default on), so no clearing pass is needed before the next accumulation.
 import {
+  type Binding,
   f32,
   type GpuRuntime,
   grid1d,
   type Launch,
-  type LaunchSpec,
   type Param,
   u32,
 } from '../gpu/runtime';
-
-type Binding = LaunchSpec['buffers'][number];
 
 const WG = 256;
 /** At most this many partial sums: enough workgroups to fill a GPU, few enough for one to sum. */

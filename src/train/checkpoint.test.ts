@@ -35,8 +35,7 @@ const checkpoint = (): Checkpoint => ({
     },
     tokenizerId: 'tok-abc',
     datasetId: 'ds-1',
-    rngState: 123456,
-    dataCursor: { epoch: 0, position: 99 },
+    dataCursor: { epoch: 0, position: 99, rng: 123456 },
     metrics: {
       ...emptyHistory(),
       steps: [

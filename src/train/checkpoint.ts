@@ -36,8 +36,8 @@ export interface CheckpointMeta {
   settings: TrainSettings;
   tokenizerId: string;
   datasetId: string;
-  rngState: number;
-  /** Opaque, owned by the data reader. */
+  /** Owned by the batch source: its position and the state of its sampling RNG (the only
+   * randomness in a training step), so a resumed run draws the same batches. */
   dataCursor: unknown;
   metrics: MetricsHistory;
 }

@@ -1,0 +1,19 @@
+// Token embedding lookup: x[row, c] = E[ids[row], c]. One thread per element of x, so that
+// neighbouring threads copy neighbouring floats of one embedding row.
+
+struct Params {
+  n: u32, // rows · D
+  D: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> ids: array<u32>;
+@group(0) @binding(2) var<storage, read> E: array<f32>;
+@group(0) @binding(3) var<storage, read_write> x: array<f32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.y * nwg.x * 256u + gid.x;
+  if (i >= p.n) { return; }
+  x[i] = E[ids[i / p.D] * p.D + i % p.D];
+}

@@ -1,0 +1,26 @@
+// dx = dy · silu'(x) = dy · σ(x)·(1 + x·(1 − σ(x))), elementwise; dx is overwritten.
+
+struct Params {
+  n: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+
+// σ(v) without overflow: exp of a non-positive argument only.
+fn sigmoid(v: f32) -> f32 {
+  let e = exp(-abs(v));
+  let s = 1.0 / (1.0 + e);
+  return select(e * s, s, v >= 0.0);
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.y * nwg.x * 256u + gid.x;
+  if (i >= p.n) { return; }
+  let v = x[i];
+  let s = sigmoid(v);
+  dx[i] = dy[i] * s * (1.0 + v * (1.0 - s));
+}

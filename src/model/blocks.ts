@@ -1,0 +1,334 @@
+// The two halves of an i3 block as GPU launches, forward and backward, following the spec:
+//   x = x + SSM(RMSNorm_ssm(x));   x = x + Attn(RMSNorm_attn(x))
+// Each half reads its input from the residual slot the forward kept, writes its output to the
+// next slot, and in the backward first recomputes its own activations into the shared scratch
+// (activation checkpointing per half: only the residual stream is kept between passes).
+import type { GpuRuntime, Launch } from '../gpu/runtime';
+import {
+  gateBackward,
+  gateForward,
+  siluBackward,
+  softplusBiasBackward,
+  softplusBiasForward,
+} from '../ops/activations';
+import { attentionBackward, attentionForward } from '../ops/attention';
+import { conv1dBackward, conv1dForward } from '../ops/conv1d';
+import { matmul } from '../ops/matmul';
+import { addInplace } from '../ops/residual';
+import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
+import { selectiveScanBackward, selectiveScanForward } from '../ops/selectiveScan';
+import type { ScratchBuffers } from './buffers';
+import type { I3Config } from './config';
+import type { ParameterLayout } from './params';
+
+export interface BlockContext {
+  rt: GpuRuntime;
+  config: I3Config;
+  layout: ParameterLayout;
+  rows: number;
+  B: number;
+  T: number;
+  params: GPUBuffer;
+  grads: GPUBuffer;
+  s: ScratchBuffers;
+  lse: GPUBuffer;
+  scanStates: GPUBuffer;
+  scanScratch: GPUBuffer;
+}
+
+/** A tensor of the flat parameter (or gradient) buffer as a bindable view. */
+export function view(ctx: BlockContext, buffer: GPUBuffer, name: string): GPUBufferBinding {
+  const t = ctx.layout.byName[name];
+  return { buffer, offset: t.offset * 4, size: t.size * 4 };
+}
+
+const offset = (ctx: BlockContext, name: string) => ctx.layout.byName[name].offset;
+
+/** y = x · Wᵀ for a weight W (out, in) at `w` floats into the parameters (plus a row offset). */
+function linear(
+  ctx: BlockContext,
+  x: GPUBuffer,
+  w: number,
+  y: GPUBuffer,
+  inF: number,
+  outF: number,
+  accumulate = false,
+): Promise<Launch> {
+  return matmul(ctx.rt, x, ctx.params, y, {
+    M: ctx.rows,
+    N: outF,
+    K: inF,
+    transB: true,
+    offB: w,
+    accumulate,
+  });
+}
+
+/** dx (+)= dy · W, the input gradient of `linear`. */
+function linearInputGrad(
+  ctx: BlockContext,
+  dy: GPUBuffer,
+  w: number,
+  dx: GPUBuffer,
+  inF: number,
+  outF: number,
+  accumulate = false,
+): Promise<Launch> {
+  return matmul(ctx.rt, dy, ctx.params, dx, { M: ctx.rows, N: inF, K: outF, offB: w, accumulate });
+}
+
+/** dW += dyᵀ · x, the weight gradient of `linear`, into the gradient buffer at `w`. */
+function linearWeightGrad(
+  ctx: BlockContext,
+  dy: GPUBuffer,
+  x: GPUBuffer,
+  w: number,
+  inF: number,
+  outF: number,
+): Promise<Launch> {
+  return matmul(ctx.rt, dy, x, ctx.grads, {
+    M: outF,
+    N: inF,
+    K: ctx.rows,
+    transA: true,
+    offC: w,
+    accumulate: true,
+  });
+}
+
+/** The SSM half's forward: out = x + SSM(RMSNorm(x)). */
+export async function ssmForward(
+  ctx: BlockContext,
+  layer: number,
+  x: GPUBuffer,
+  out: GPUBuffer | undefined,
+): Promise<Launch[]> {
+  const { rt, rows, s } = ctx;
+  const { d_model: D, rank: r, dt_rank: R, d_state: N, d_conv: K, norm_eps: eps } = ctx.config;
+  const p = `model.layers.${layer}.`;
+  const xProj = offset(ctx, `${p}ssm.x_proj.weight`);
+  const up = offset(ctx, `${p}ssm.in_proj.up.weight`);
+  const launches = [
+    await rmsnormForward(rt, x, view(ctx, ctx.params, `${p}ssm_norm.weight`), s.xn, s.rstd, {
+      rows,
+      D,
+      eps,
+    }),
+    await linear(ctx, s.xn, offset(ctx, `${p}ssm.in_proj.down.weight`), s.h1, D, r),
+    await linear(ctx, s.h1, up, s.u0, r, D),
+    await linear(ctx, s.h1, up + D * r, s.z, r, D),
+    await conv1dForward(
+      rt,
+      s.u0,
+      view(ctx, ctx.params, `${p}ssm.conv.weight`),
+      view(ctx, ctx.params, `${p}ssm.conv.bias`),
+      s.uc,
+      { rows, D, T: ctx.T, K },
+      s.u,
+    ),
+    await linear(ctx, s.u, xProj, s.dl, D, R),
+    await linear(ctx, s.u, xProj + R * D, s.Bt, D, N),
+    await linear(ctx, s.u, xProj + (R + N) * D, s.Ct, D, N),
+    await linear(ctx, s.dl, offset(ctx, `${p}ssm.dt_proj.weight`), s.dtpre, R, D),
+    await softplusBiasForward(rt, s.dtpre, view(ctx, ctx.params, `${p}ssm.dt_proj.bias`), s.delta, {
+      rows,
+      D,
+    }),
+    await selectiveScanForward(
+      rt,
+      {
+        u: s.u,
+        delta: s.delta,
+        ALog: view(ctx, ctx.params, `${p}ssm.A_log`),
+        Bt: s.Bt,
+        Ct: s.Ct,
+        Dskip: view(ctx, ctx.params, `${p}ssm.D`),
+        y: s.y,
+        states: ctx.scanStates,
+      },
+      { B: ctx.B, T: ctx.T, D, N, chunk: 16 },
+    ),
+    await gateForward(rt, s.y, s.z, s.g, rows * D),
+    await linear(ctx, s.g, offset(ctx, `${p}ssm.out_proj.down.weight`), s.o1, D, r),
+  ];
+  // The backward's recomputation stops here: it needs o1, not the block output.
+  if (out) {
+    launches.push(
+      await linear(ctx, s.o1, offset(ctx, `${p}ssm.out_proj.up.weight`), out, r, D),
+      await addInplace(rt, out, x, rows * D),
+    );
+  }
+  return launches;
+}
+
+/** The SSM half's backward: dx (the residual gradient) += ∂/∂x of SSM(RMSNorm(x)). */
+export async function ssmBackward(
+  ctx: BlockContext,
+  layer: number,
+  x: GPUBuffer,
+): Promise<Launch[]> {
+  const { rt, rows, s } = ctx;
+  const { d_model: D, rank: r, dt_rank: R, d_state: N, d_conv: K, norm_eps: eps } = ctx.config;
+  const p = `model.layers.${layer}.`;
+  const xProj = offset(ctx, `${p}ssm.x_proj.weight`);
+  const up = offset(ctx, `${p}ssm.in_proj.up.weight`);
+  const outUp = offset(ctx, `${p}ssm.out_proj.up.weight`);
+  const outDown = offset(ctx, `${p}ssm.out_proj.down.weight`);
+  const down = offset(ctx, `${p}ssm.in_proj.down.weight`);
+  const dtProj = offset(ctx, `${p}ssm.dt_proj.weight`);
+  return [
+    ...(await ssmForward(ctx, layer, x, undefined)),
+    await linearInputGrad(ctx, s.dx, outUp, s.do1, r, D),
+    await linearWeightGrad(ctx, s.dx, s.o1, outUp, r, D),
+    await linearInputGrad(ctx, s.do1, outDown, s.dg, D, r),
+    await linearWeightGrad(ctx, s.do1, s.g, outDown, D, r),
+    await gateBackward(rt, s.y, s.z, s.dg, s.dy, s.dz, rows * D),
+    ...(await selectiveScanBackward(
+      rt,
+      {
+        u: s.u,
+        delta: s.delta,
+        ALog: view(ctx, ctx.params, `${p}ssm.A_log`),
+        Bt: s.Bt,
+        Ct: s.Ct,
+        Dskip: view(ctx, ctx.params, `${p}ssm.D`),
+        states: ctx.scanStates,
+        dy: s.dy,
+        du: s.du,
+        dDelta: s.ddelta,
+        dBt: s.dBt,
+        dCt: s.dCt,
+        dALog: view(ctx, ctx.grads, `${p}ssm.A_log`),
+        dDskip: view(ctx, ctx.grads, `${p}ssm.D`),
+        scratch: ctx.scanScratch,
+      },
+      { B: ctx.B, T: ctx.T, D, N, chunk: 16 },
+    )),
+    ...(await softplusBiasBackward(
+      rt,
+      s.dtpre,
+      view(ctx, ctx.params, `${p}ssm.dt_proj.bias`),
+      s.ddelta,
+      s.ddtpre,
+      view(ctx, ctx.grads, `${p}ssm.dt_proj.bias`),
+      { rows, D },
+    )),
+    await linearInputGrad(ctx, s.ddtpre, dtProj, s.ddl, R, D),
+    await linearWeightGrad(ctx, s.ddtpre, s.dl, dtProj, R, D),
+    // u feeds δ, Bt and Ct through the three row blocks of x_proj.
+    await linearInputGrad(ctx, s.ddl, xProj, s.du, D, R, true),
+    await linearInputGrad(ctx, s.dBt, xProj + R * D, s.du, D, N, true),
+    await linearInputGrad(ctx, s.dCt, xProj + (R + N) * D, s.du, D, N, true),
+    await linearWeightGrad(ctx, s.ddl, s.u, xProj, D, R),
+    await linearWeightGrad(ctx, s.dBt, s.u, xProj + R * D, D, N),
+    await linearWeightGrad(ctx, s.dCt, s.u, xProj + (R + N) * D, D, N),
+    await siluBackward(rt, s.uc, s.du, s.duc, rows * D),
+    ...(await conv1dBackward(
+      rt,
+      s.u0,
+      view(ctx, ctx.params, `${p}ssm.conv.weight`),
+      s.duc,
+      s.du0,
+      view(ctx, ctx.grads, `${p}ssm.conv.weight`),
+      view(ctx, ctx.grads, `${p}ssm.conv.bias`),
+      { rows, D, T: ctx.T, K },
+    )),
+    await linearInputGrad(ctx, s.du0, up, s.dh1, r, D),
+    await linearInputGrad(ctx, s.dz, up + D * r, s.dh1, r, D, true),
+    await linearWeightGrad(ctx, s.du0, s.h1, up, r, D),
+    await linearWeightGrad(ctx, s.dz, s.h1, up + D * r, r, D),
+    await linearInputGrad(ctx, s.dh1, down, s.dxn, D, r),
+    await linearWeightGrad(ctx, s.dh1, s.xn, down, D, r),
+    ...(await rmsnormBackward(
+      rt,
+      x,
+      view(ctx, ctx.params, `${p}ssm_norm.weight`),
+      s.rstd,
+      s.dxn,
+      s.dxTmp,
+      view(ctx, ctx.grads, `${p}ssm_norm.weight`),
+      { rows, D, eps },
+    )),
+    await addInplace(rt, s.dx, s.dxTmp, rows * D),
+  ];
+}
+
+/** The attention half's forward: out = x + Attn(RMSNorm(x)). */
+export async function attnForward(
+  ctx: BlockContext,
+  layer: number,
+  x: GPUBuffer,
+  out: GPUBuffer | undefined,
+): Promise<Launch[]> {
+  const { rt, rows, s } = ctx;
+  const { d_model: D, rank: r, n_heads: H, norm_eps: eps } = ctx.config;
+  const p = `model.layers.${layer}.`;
+  const launches = [
+    await rmsnormForward(rt, x, view(ctx, ctx.params, `${p}attn_norm.weight`), s.xn, s.rstd, {
+      rows,
+      D,
+      eps,
+    }),
+    // The latent c lives in h1 (same width r), so both halves share one scratch set.
+    await linear(ctx, s.xn, offset(ctx, `${p}attn.latent.weight`), s.h1, D, r),
+    await linear(ctx, s.h1, offset(ctx, `${p}attn.q.weight`), s.q, r, D),
+    await linear(ctx, s.h1, offset(ctx, `${p}attn.k.weight`), s.k, r, D),
+    await linear(ctx, s.h1, offset(ctx, `${p}attn.v.weight`), s.v, r, D),
+    await attentionForward(rt, s.q, s.k, s.v, s.a, ctx.lse, { B: ctx.B, T: ctx.T, D, H }),
+    await linear(ctx, s.a, offset(ctx, `${p}attn.out_proj.down.weight`), s.o1, D, r),
+  ];
+  if (out) {
+    launches.push(
+      await linear(ctx, s.o1, offset(ctx, `${p}attn.out_proj.up.weight`), out, r, D),
+      await addInplace(rt, out, x, rows * D),
+    );
+  }
+  return launches;
+}
+
+/** The attention half's backward: dx += ∂/∂x of Attn(RMSNorm(x)). */
+export async function attnBackward(
+  ctx: BlockContext,
+  layer: number,
+  x: GPUBuffer,
+): Promise<Launch[]> {
+  const { rt, rows, s } = ctx;
+  const { d_model: D, rank: r, n_heads: H, norm_eps: eps } = ctx.config;
+  const p = `model.layers.${layer}.`;
+  const outUp = offset(ctx, `${p}attn.out_proj.up.weight`);
+  const outDown = offset(ctx, `${p}attn.out_proj.down.weight`);
+  const latent = offset(ctx, `${p}attn.latent.weight`);
+  const [wq, wk, wv] = ['q', 'k', 'v'].map((n) => offset(ctx, `${p}attn.${n}.weight`));
+  return [
+    ...(await attnForward(ctx, layer, x, undefined)),
+    await linearInputGrad(ctx, s.dx, outUp, s.do1, r, D),
+    await linearWeightGrad(ctx, s.dx, s.o1, outUp, r, D),
+    await linearInputGrad(ctx, s.do1, outDown, s.dg, D, r),
+    await linearWeightGrad(ctx, s.do1, s.a, outDown, D, r),
+    ...(await attentionBackward(rt, s.q, s.k, s.v, s.a, s.dg, ctx.lse, s.dq, s.dk, s.dv, {
+      B: ctx.B,
+      T: ctx.T,
+      D,
+      H,
+    })),
+    await linearInputGrad(ctx, s.dq, wq, s.dh1, r, D),
+    await linearInputGrad(ctx, s.dk, wk, s.dh1, r, D, true),
+    await linearInputGrad(ctx, s.dv, wv, s.dh1, r, D, true),
+    await linearWeightGrad(ctx, s.dq, s.h1, wq, r, D),
+    await linearWeightGrad(ctx, s.dk, s.h1, wk, r, D),
+    await linearWeightGrad(ctx, s.dv, s.h1, wv, r, D),
+    await linearInputGrad(ctx, s.dh1, latent, s.dxn, D, r),
+    await linearWeightGrad(ctx, s.dh1, s.xn, latent, D, r),
+    ...(await rmsnormBackward(
+      rt,
+      x,
+      view(ctx, ctx.params, `${p}attn_norm.weight`),
+      s.rstd,
+      s.dxn,
+      s.dxTmp,
+      view(ctx, ctx.grads, `${p}attn_norm.weight`),
+      { rows, D, eps },
+    )),
+    await addInplace(rt, s.dx, s.dxTmp, rows * D),
+  ];
+}

@@ -1,0 +1,407 @@
+// The i3 model on the GPU, read top to bottom like nanoGPT's model.py: config and buffers, then
+// the forward (embedding → blocks → tied head → loss), the backward in reverse, and the
+// optimizer. All buffers and launches are built once in `create`; a training step only writes
+// the batch's tokens, replays the launches and copies a few statistics back.
+import type { GpuRuntime, Launch } from '../gpu/runtime';
+import { crossEntropyBackward, crossEntropyLoss, LOSS_STATS_FLOATS } from '../ops/crossEntropy';
+import { buildTokenIndex, embeddingBackward, embeddingForward } from '../ops/embedding';
+import { matmul } from '../ops/matmul';
+import {
+  ADAMW_DEFAULTS,
+  type AdamWHyper,
+  adamw,
+  adamwParams,
+  GRAD_NORM_STATS_FLOATS,
+  gradNorm,
+} from '../ops/optimizer';
+import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
+import { createSelectiveScanScratch, createSelectiveScanStates } from '../ops/selectiveScan';
+import type { StepStats, TrainerModel } from '../train/trainer';
+import {
+  attnBackward,
+  attnForward,
+  type BlockContext,
+  ssmBackward,
+  ssmForward,
+  view,
+} from './blocks';
+import { allocateScratch, type BatchShape, bufferPlan, scanShape } from './buffers';
+import type { I3Config } from './config';
+import { decaySegments, type ParameterLayout, parameterLayout } from './params';
+
+export interface I3TrainingOptions {
+  /** Micro-batches per optimizer step (gradient accumulation). */
+  accumSteps: number;
+  /** Global gradient-norm clip; 0 turns clipping off. */
+  clipNorm: number;
+  adam: Omit<AdamWHyper, 'lr'>;
+  /** Targets with this id do not count in the loss (the tokenizer's pad id). */
+  padId: number;
+}
+
+export const defaultTrainingOptions = (): I3TrainingOptions => ({
+  accumSteps: 1,
+  clipNorm: 1,
+  adam: ADAMW_DEFAULTS,
+  padId: 0,
+});
+
+interface StatsReadback {
+  buffer: GPUBuffer;
+  floats: number;
+}
+
+export class I3Model implements TrainerModel {
+  readonly layout: ParameterLayout;
+  readonly rows: number;
+  readonly params: GPUBuffer;
+  readonly grads: GPUBuffer;
+  readonly adamM: GPUBuffer;
+  readonly adamV: GPUBuffer;
+  /** Residual stream: slot 2ℓ is block ℓ's input, 2ℓ+1 its midpoint, 2L the final output. */
+  readonly residual: GPUBuffer[];
+  readonly logits: GPUBuffer;
+  private readonly ids: GPUBuffer;
+  private readonly targets: GPUBuffer;
+  private readonly tokenOffsets: GPUBuffer;
+  private readonly tokenPositions: GPUBuffer;
+  private readonly lossStats: GPUBuffer;
+  private readonly normStats: GPUBuffer;
+  /** Loss statistics of each micro-batch of a step, then the gradient-norm statistics. */
+  private readonly stepStats: GPUBuffer;
+  private readonly idle: StatsReadback[] = [];
+  private forwardLaunches: Launch[] = [];
+  private lossLaunches: Launch[] = [];
+  private evalLossLaunches: Launch[] = [];
+  private backwardLaunches: Launch[] = [];
+  private optimizerLaunches: Launch[] = [];
+  private adamLaunch!: Launch;
+  private readonly ctx: BlockContext;
+
+  private constructor(
+    readonly rt: GpuRuntime,
+    readonly config: I3Config,
+    readonly shape: BatchShape,
+    readonly options: I3TrainingOptions,
+  ) {
+    this.layout = parameterLayout(config);
+    this.rows = shape.B * shape.T;
+    const plan = bufferPlan(config, shape);
+    const f = (name: string, floats = plan[name]) => rt.buffer(name, floats * 4);
+    this.params = f('params');
+    this.grads = f('grads');
+    this.adamM = f('adamM');
+    this.adamV = f('adamV');
+    const slot = this.rows * config.d_model;
+    this.residual = Array.from({ length: 2 * config.n_layers + 1 }, (_, i) =>
+      f(`residual.${i}`, slot),
+    );
+    this.logits = f('logits');
+    this.ids = f('ids', this.rows);
+    this.targets = f('targets', this.rows);
+    this.tokenOffsets = f('tokenOffsets', config.vocab_size + 1);
+    this.tokenPositions = f('tokenPositions', this.rows);
+    this.lossStats = f('lossStats', LOSS_STATS_FLOATS);
+    this.normStats = f('normStats', GRAD_NORM_STATS_FLOATS);
+    this.stepStats = f(
+      'stepStats',
+      LOSS_STATS_FLOATS * options.accumSteps + GRAD_NORM_STATS_FLOATS,
+    );
+    this.ctx = {
+      rt,
+      config,
+      layout: this.layout,
+      rows: this.rows,
+      B: shape.B,
+      T: shape.T,
+      params: this.params,
+      grads: this.grads,
+      s: allocateScratch(rt, config, shape),
+      lse: f('lse'),
+      scanStates: createSelectiveScanStates(rt, scanShape(config, shape), 'scanStates'),
+      scanScratch: createSelectiveScanScratch(rt, scanShape(config, shape), 'scanScratch'),
+    };
+  }
+
+  static async create(
+    rt: GpuRuntime,
+    config: I3Config,
+    shape: BatchShape,
+    options: I3TrainingOptions = defaultTrainingOptions(),
+  ): Promise<I3Model> {
+    const model = new I3Model(rt, config, shape, options);
+    await model.build();
+    return model;
+  }
+
+  private async build(): Promise<void> {
+    const { rt, config, ctx, rows } = this;
+    const { d_model: D, vocab_size: V, n_layers: L, norm_eps: eps } = config;
+    const s = ctx.s;
+    const embed = 'model.embed_tokens.weight';
+    const finalNorm = 'model.norm.weight';
+    const last = this.residual[2 * L];
+    const ceShape = { rows, V, ignoreIndex: this.options.padId };
+    const cePerRow = rt.buffer('cePerRow', bufferPlan(config, this.shape).cePerRow * 4);
+
+    // Forward: embedding, blocks, final norm and the tied head.
+    const forward: Launch[] = [
+      await embeddingForward(rt, this.ids, view(ctx, this.params, embed), this.residual[0], {
+        rows,
+        D,
+        V,
+      }),
+    ];
+    for (let l = 0; l < L; l++) {
+      forward.push(...(await ssmForward(ctx, l, this.residual[2 * l], this.residual[2 * l + 1])));
+      forward.push(
+        ...(await attnForward(ctx, l, this.residual[2 * l + 1], this.residual[2 * l + 2])),
+      );
+    }
+    const xFinal = rt.buffer('xFinal', rows * D * 4);
+    const rstdFinal = rt.buffer('rstdFinal', rows * 4);
+    forward.push(
+      await rmsnormForward(rt, last, view(ctx, this.params, finalNorm), xFinal, rstdFinal, {
+        rows,
+        D,
+        eps,
+      }),
+      await matmul(rt, xFinal, this.params, this.logits, {
+        M: rows,
+        N: V,
+        K: D,
+        transB: true,
+        offB: this.layout.byName[embed].offset,
+      }),
+    );
+    this.forwardLaunches = forward;
+    this.lossLaunches = await crossEntropyLoss(
+      rt,
+      this.logits,
+      this.targets,
+      cePerRow,
+      this.lossStats,
+      ceShape,
+    );
+    this.evalLossLaunches = await crossEntropyLoss(
+      rt,
+      this.logits,
+      this.targets,
+      cePerRow,
+      this.lossStats,
+      ceShape,
+      { accumulate: true },
+    );
+
+    // Backward: the loss (dlogits in place of the logits), the tied head, blocks in reverse,
+    // and the embedding rows that the batch used.
+    const embedOffset = this.layout.byName[embed].offset;
+    const backward: Launch[] = [
+      await crossEntropyBackward(
+        rt,
+        this.logits,
+        this.targets,
+        cePerRow,
+        this.lossStats,
+        ceShape,
+        1 / this.options.accumSteps,
+      ),
+      await matmul(rt, this.logits, this.params, s.dxn, { M: rows, N: D, K: V, offB: embedOffset }),
+      await matmul(rt, this.logits, xFinal, this.grads, {
+        M: V,
+        N: D,
+        K: rows,
+        transA: true,
+        offC: embedOffset,
+        accumulate: true,
+      }),
+      ...(await rmsnormBackward(
+        rt,
+        last,
+        view(ctx, this.params, finalNorm),
+        rstdFinal,
+        s.dxn,
+        s.dx,
+        view(ctx, this.grads, finalNorm),
+        { rows, D, eps },
+      )),
+    ];
+    for (let l = L - 1; l >= 0; l--) {
+      backward.push(...(await attnBackward(ctx, l, this.residual[2 * l + 1])));
+      backward.push(...(await ssmBackward(ctx, l, this.residual[2 * l])));
+    }
+    backward.push(
+      await embeddingBackward(
+        rt,
+        this.tokenOffsets,
+        this.tokenPositions,
+        s.dx,
+        view(ctx, this.grads, embed),
+        { rows, D, V },
+      ),
+    );
+    this.backwardLaunches = backward;
+
+    // Optimizer: global gradient norm and clip scale, then AdamW (which also zeroes the grads).
+    const n = this.layout.totalFloats;
+    const segments = decaySegments(this.layout);
+    const partials = rt.buffer(
+      'gradNormPartials',
+      bufferPlan(config, this.shape).gradNormPartials * 4,
+    );
+    this.adamLaunch = await adamw(
+      rt,
+      {
+        params: this.params,
+        grads: this.grads,
+        m: this.adamM,
+        v: this.adamV,
+        segments: rt.bufferFrom('decaySegments', segments),
+        normStats: this.normStats,
+      },
+      { n, numSegments: segments.length / 2 },
+      { lr: 0, ...this.options.adam },
+    );
+    this.optimizerLaunches = [
+      ...(await gradNorm(rt, this.grads, partials, this.normStats, {
+        n,
+        maxNorm: this.options.clipNorm,
+      })),
+      this.adamLaunch,
+    ];
+  }
+
+  /** Uploads one micro-batch: B rows of T+1 tokens give inputs 0..T-1 and targets 1..T. */
+  private upload(batch: Uint32Array): void {
+    const { B, T } = this.shape;
+    if (batch.length !== B * (T + 1)) {
+      throw new Error(`batch has ${batch.length} tokens, expected ${B}×${T + 1}`);
+    }
+    const ids = new Uint32Array(B * T);
+    const targets = new Uint32Array(B * T);
+    for (let b = 0; b < B; b++) {
+      ids.set(batch.subarray(b * (T + 1), b * (T + 1) + T), b * T);
+      targets.set(batch.subarray(b * (T + 1) + 1, (b + 1) * (T + 1)), b * T);
+    }
+    const index = buildTokenIndex(ids, this.config.vocab_size);
+    this.rt.write(this.ids, ids);
+    this.rt.write(this.targets, targets);
+    this.rt.write(this.tokenOffsets, index.offsets);
+    this.rt.write(this.tokenPositions, index.positions);
+  }
+
+  private readback(): StatsReadback {
+    const floats = LOSS_STATS_FLOATS * this.options.accumSteps + GRAD_NORM_STATS_FLOATS;
+    return (
+      this.idle.pop() ?? {
+        buffer: this.rt.device.createBuffer({
+          label: 'stepStats.readback',
+          size: floats * 4,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        }),
+        floats,
+      }
+    );
+  }
+
+  async step(microBatches: Uint32Array[], lr: number, stepNumber: number): Promise<StepStats> {
+    const { rt } = this;
+    if (microBatches.length !== this.options.accumSteps) {
+      throw new Error(
+        `expected ${this.options.accumSteps} micro-batches, got ${microBatches.length}`,
+      );
+    }
+    microBatches.forEach((batch, i) => {
+      this.upload(batch);
+      const enc = rt.device.createCommandEncoder({ label: `step ${stepNumber}.${i}` });
+      rt.encode(enc, [...this.forwardLaunches, ...this.lossLaunches, ...this.backwardLaunches]);
+      enc.copyBufferToBuffer(
+        this.lossStats,
+        0,
+        this.stepStats,
+        i * LOSS_STATS_FLOATS * 4,
+        LOSS_STATS_FLOATS * 4,
+      );
+      rt.device.queue.submit([enc.finish()]);
+    });
+    rt.setParams(
+      this.adamLaunch,
+      adamwParams(
+        { n: this.layout.totalFloats, numSegments: decaySegments(this.layout).length / 2 },
+        { lr, ...this.options.adam },
+        stepNumber,
+      ),
+    );
+    const out = this.readback();
+    const enc = rt.device.createCommandEncoder({ label: `step ${stepNumber} optimizer` });
+    rt.encode(enc, this.optimizerLaunches);
+    const lossBytes = LOSS_STATS_FLOATS * this.options.accumSteps * 4;
+    enc.copyBufferToBuffer(
+      this.normStats,
+      0,
+      this.stepStats,
+      lossBytes,
+      GRAD_NORM_STATS_FLOATS * 4,
+    );
+    enc.copyBufferToBuffer(this.stepStats, 0, out.buffer, 0, out.floats * 4);
+    rt.device.queue.submit([enc.finish()]);
+    await out.buffer.mapAsync(GPUMapMode.READ);
+    const stats = new Float32Array(out.buffer.getMappedRange().slice(0));
+    out.buffer.unmap();
+    this.idle.push(out);
+    let sum = 0;
+    let count = 0;
+    for (let i = 0; i < this.options.accumSteps; i++) {
+      sum += stats[i * LOSS_STATS_FLOATS];
+      count += stats[i * LOSS_STATS_FLOATS + 1];
+    }
+    return { loss: count > 0 ? sum / count : 0, gradNorm: stats[lossBytes / 4] };
+  }
+
+  /** Logits (rows × V) of one batch of B × T input tokens, for tests and generation checks. */
+  async forwardLogits(ids: Uint32Array): Promise<Float32Array> {
+    this.rt.write(this.ids, ids);
+    this.rt.run(this.forwardLaunches);
+    return this.rt.readF32(this.logits);
+  }
+
+  /** Mean loss over batches of B × (T+1) tokens, forward only. */
+  async evaluate(batches: Uint32Array[]): Promise<number> {
+    const { rt } = this;
+    rt.write(this.lossStats, new Float32Array(LOSS_STATS_FLOATS));
+    for (const batch of batches) {
+      this.upload(batch);
+      rt.run([...this.forwardLaunches, ...this.evalLossLaunches]);
+    }
+    const stats = await rt.readF32(this.lossStats);
+    return stats[1] > 0 ? stats[0] / stats[1] : 0;
+  }
+
+  loadState(params: Float32Array, adamM?: Float32Array, adamV?: Float32Array): void {
+    const n = this.layout.totalFloats;
+    for (const a of [params, adamM, adamV]) {
+      if (a && a.length !== n) throw new Error(`state has ${a.length} floats, the model ${n}`);
+    }
+    this.rt.write(this.params, params);
+    this.rt.write(this.adamM, adamM ?? new Float32Array(n));
+    this.rt.write(this.adamV, adamV ?? new Float32Array(n));
+    this.rt.write(this.grads, new Float32Array(n));
+  }
+
+  async readState(): Promise<{ params: Float32Array; adamM: Float32Array; adamV: Float32Array }> {
+    const [params, adamM, adamV] = await Promise.all(
+      [this.params, this.adamM, this.adamV].map((b) => this.rt.readF32(b)),
+    );
+    return { params, adamM, adamV };
+  }
+
+  /** Gradients accumulated so far (zeroed by each optimizer step), for gradient checks. */
+  async computeGradients(batch: Uint32Array): Promise<{ loss: number; grads: Float32Array }> {
+    const { rt } = this;
+    rt.write(this.grads, new Float32Array(this.layout.totalFloats));
+    this.upload(batch);
+    rt.run([...this.forwardLaunches, ...this.lossLaunches, ...this.backwardLaunches]);
+    const stats = await rt.readF32(this.lossStats);
+    return { loss: stats[2], grads: await rt.readF32(this.grads) };
+  }
+}

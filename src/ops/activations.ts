@@ -1,0 +1,170 @@
+// The SSM's elementwise activations, each a forward and a backward kernel:
+//   silu           y = x·σ(x)                       (after the conv; conv1dForward can fuse it)
+//   softplus_bias  Δ = softplus(pre + bias[c])      (the step size; threshold 20 as PyTorch)
+//   gate           out = y ⊙ silu(z)                (the output gate)
+// Input gradients are overwritten; dbias is added through a reduction over rows.
+import { type Binding, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
+import { rowReduction } from './residual';
+
+export const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+export const silu = (v: number): number => v * sigmoid(v);
+/** d silu / dv. */
+export const siluGrad = (v: number): number => {
+  const s = sigmoid(v);
+  return s * (1 + v * (1 - s));
+};
+/** PyTorch's softplus (beta 1, threshold 20). */
+export const softplus = (v: number): number => (v > 20 ? v : Math.log1p(Math.exp(v)));
+/** d softplus / dv, 1 above the threshold where softplus is the identity. */
+export const softplusGrad = (v: number): number => (v > 20 ? 1 : sigmoid(v));
+
+function elementwise(
+  rt: GpuRuntime,
+  shader: string,
+  buffers: Binding[],
+  n: number,
+  D?: number,
+): Promise<Launch> {
+  return rt.launch({
+    shader,
+    label: shader,
+    params: D === undefined ? [u32(n)] : [u32(n), u32(D)],
+    buffers,
+    workgroups: grid1d(Math.ceil(n / 256)),
+  });
+}
+
+/** y = silu(x) over n floats. */
+export function siluForward(rt: GpuRuntime, x: Binding, y: Binding, n: number): Promise<Launch> {
+  return elementwise(rt, 'silu_forward', [x, y], n);
+}
+
+/** dx = dy · silu'(x) (overwritten). */
+export function siluBackward(
+  rt: GpuRuntime,
+  x: Binding,
+  dy: Binding,
+  dx: Binding,
+  n: number,
+): Promise<Launch> {
+  return elementwise(rt, 'silu_backward', [x, dy, dx], n);
+}
+
+export interface SoftplusBiasShape {
+  rows: number;
+  D: number;
+  /** Rows per block of dbias's first pass (default ROWS_PER_GROUP). */
+  rowsPerGroup?: number;
+}
+
+/** delta (rows, D) = softplus(pre + bias), bias (D) broadcast over rows. */
+export function softplusBiasForward(
+  rt: GpuRuntime,
+  pre: Binding,
+  bias: Binding,
+  delta: Binding,
+  shape: SoftplusBiasShape,
+): Promise<Launch> {
+  return elementwise(
+    rt,
+    'softplus_bias_forward',
+    [pre, bias, delta],
+    shape.rows * shape.D,
+    shape.D,
+  );
+}
+
+/**
+ * dpre = ddelta · σ(pre + bias) (overwritten) and dbias += Σ_rows dpre: [fused dpre + partial
+ * dbias, column_sum]. The partial-sum scratch is allocated here, once.
+ */
+export async function softplusBiasBackward(
+  rt: GpuRuntime,
+  pre: Binding,
+  bias: Binding,
+  ddelta: Binding,
+  dpre: Binding,
+  dbias: Binding,
+  shape: SoftplusBiasShape,
+): Promise<Launch[]> {
+  const { rows, D } = shape;
+  const red = await rowReduction(rt, 'softplus_bias_backward', dbias, rows, D, shape.rowsPerGroup);
+  const main = await rt.launch({
+    shader: 'softplus_bias_backward',
+    label: 'softplus_bias_backward',
+    params: [u32(rows), u32(D), u32(red.rowsPerGroup)],
+    buffers: [pre, bias, ddelta, dpre, red.partial],
+    workgroups: [Math.ceil(D / 64), red.groups],
+  });
+  return [main, red.finish];
+}
+
+/** out = y ⊙ silu(z) over n floats. */
+export function gateForward(
+  rt: GpuRuntime,
+  y: Binding,
+  z: Binding,
+  out: Binding,
+  n: number,
+): Promise<Launch> {
+  return elementwise(rt, 'gate_forward', [y, z, out], n);
+}
+
+/** dy = dout · silu(z) and dz = dout · y · silu'(z), both overwritten. */
+export function gateBackward(
+  rt: GpuRuntime,
+  y: Binding,
+  z: Binding,
+  dout: Binding,
+  dy: Binding,
+  dz: Binding,
+  n: number,
+): Promise<Launch> {
+  return elementwise(rt, 'gate_backward', [y, z, dout, dy, dz], n);
+}
+
+export function siluForwardReference(x: ArrayLike<number>): Float64Array {
+  return Float64Array.from(x, silu);
+}
+
+export function siluBackwardReference(x: ArrayLike<number>, dy: ArrayLike<number>): Float64Array {
+  return Float64Array.from(x, (v, i) => dy[i] * siluGrad(v));
+}
+
+export function softplusBiasForwardReference(
+  pre: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  shape: SoftplusBiasShape,
+): Float64Array {
+  return Float64Array.from(pre, (v, i) => softplus(v + bias[i % shape.D]));
+}
+
+/** dpre, and dbias alone (the kernel adds it to what is there). */
+export function softplusBiasBackwardReference(
+  pre: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  ddelta: ArrayLike<number>,
+  shape: SoftplusBiasShape,
+): { dpre: Float64Array; dbias: Float64Array } {
+  const dpre = Float64Array.from(pre, (v, i) => ddelta[i] * softplusGrad(v + bias[i % shape.D]));
+  const dbias = new Float64Array(shape.D);
+  dpre.forEach((g, i) => {
+    dbias[i % shape.D] += g;
+  });
+  return { dpre, dbias };
+}
+
+export function gateForwardReference(y: ArrayLike<number>, z: ArrayLike<number>): Float64Array {
+  return Float64Array.from(y, (v, i) => v * silu(z[i]));
+}
+
+export function gateBackwardReference(
+  y: ArrayLike<number>,
+  z: ArrayLike<number>,
+  dout: ArrayLike<number>,
+): { dy: Float64Array; dz: Float64Array } {
+  return {
+    dy: Float64Array.from(dout, (g, i) => g * silu(z[i])),
+    dz: Float64Array.from(dout, (g, i) => g * y[i] * siluGrad(z[i])),
+  };
+}

@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import type { GpuRuntime } from '../gpu/runtime';
+import { testRuntime } from '../gpu/testing';
+import { randomArray } from '../util/random';
+import {
+  type AttentionDecodeShape,
+  type AttentionShape,
+  type AttentionTiles,
+  attentionBackward,
+  attentionBackwardReference,
+  attentionDecode,
+  attentionDecodeParams,
+  attentionDecodeReference,
+  attentionForward,
+  attentionForwardReference,
+} from './attention';
+import { compare, finiteDifference } from './check';
+
+// Forward in fp32 against float64: scores are dh-term dot products of inputs ≤ 2 in magnitude
+// (|s| ≲ 10), so probabilities carry relative errors of ~|s|·2⁻²⁴; out is a convex combination of
+// values ≤ 1 and lse is ~|s|. Measured errors are ≤ 5e-7; 5e-6 keeps a 10x margin while an
+// indexing or masking bug gives errors of order 0.1.
+const FWD = { atol: 5e-6, rtol: 5e-6 };
+// Backward sums up to T products of the above (|ds| ≲ 3, |q|, |k| ≲ 2), so its fp32 error grows
+// with T: measured ≤ 5e-7 at T ≤ 37; 1e-5 leaves a 20x margin.
+const BWD = { atol: 1e-5, rtol: 1e-5 };
+// float64 reference against float64 central differences with h 1e-5: truncation (~h²) and
+// rounding (~1e-16/h) errors measure ≤ 5e-9; 1e-7 still catches any wrong term.
+const FD = { atol: 1e-7, rtol: 1e-7 };
+
+const I3_TEST: AttentionShape = { B: 2, T: 16, D: 16, H: 2 };
+
+interface Inputs {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+}
+
+/** Random inputs; q scaled so that softmax rows are peaked rather than near uniform. */
+function inputs(s: AttentionShape, seed: number, qScale = 2): Inputs {
+  const n = s.B * s.T * s.D;
+  return {
+    q: randomArray(n, seed, qScale),
+    k: randomArray(n, seed + 1, 1.5),
+    v: randomArray(n, seed + 2),
+  };
+}
+
+async function gpuForward(rt: GpuRuntime, s: AttentionShape, x: Inputs, tiles?: AttentionTiles) {
+  const q = rt.bufferFrom('q', x.q);
+  const k = rt.bufferFrom('k', x.k);
+  const v = rt.bufferFrom('v', x.v);
+  const out = rt.buffer('out', x.q.byteLength);
+  const lse = rt.buffer('lse', s.B * s.H * s.T * 4);
+  rt.run([await attentionForward(rt, q, k, v, out, lse, s, tiles)]);
+  return { q, k, v, out, lse };
+}
+
+async function gpuBackward(
+  rt: GpuRuntime,
+  s: AttentionShape,
+  x: Inputs,
+  dout: Float32Array,
+  tiles?: AttentionTiles,
+) {
+  const f = await gpuForward(rt, s, x, tiles);
+  const dO = rt.bufferFrom('dout', dout);
+  // Garbage in the gradient buffers: the backward must overwrite, not accumulate.
+  const garbage = randomArray(dout.length, 99, 1000);
+  const dq = rt.bufferFrom('dq', garbage);
+  const dk = rt.bufferFrom('dk', garbage);
+  const dv = rt.bufferFrom('dv', garbage);
+  const launches = await attentionBackward(
+    rt,
+    f.q,
+    f.k,
+    f.v,
+    f.out,
+    dO,
+    f.lse,
+    dq,
+    dk,
+    dv,
+    s,
+    tiles,
+  );
+  rt.run(launches);
+  const got = { dq: await rt.readF32(dq), dk: await rt.readF32(dk), dv: await rt.readF32(dv) };
+  for (const b of [f.q, f.k, f.v, f.out, f.lse, dO, dq, dk, dv]) rt.destroy(b);
+  return got;
+}
+
+const forwardCases: [string, AttentionShape, AttentionTiles | undefined][] = [
+  ['i3-test B2 T16 D16 H2', I3_TEST, undefined],
+  ['T37 D10 H2 (dh 5)', { B: 2, T: 37, D: 10, H: 2 }, undefined],
+  ['T1', { B: 3, T: 1, D: 16, H: 2 }, undefined],
+  // Tiles that divide nothing: BK not a multiple of TPR, dh 8 over TPR 3 (3 columns per thread).
+  ['T37 D16 H2, tiles BQ5 BK7 TPR3', { B: 2, T: 37, D: 16, H: 2 }, { BQ: 5, BK: 7, TPR: 3 }],
+  ['T37 D16 H2, tiles BQ8 BK32 TPR4', { B: 1, T: 37, D: 16, H: 2 }, { BQ: 8, BK: 32, TPR: 4 }],
+];
+
+describe('attention forward', () => {
+  for (const [name, s, tiles] of forwardCases) {
+    it(`${name}: out and lse match the float64 reference`, async () => {
+      const rt = await testRuntime();
+      const x = inputs(s, s.T * 7 + s.D);
+      const f = await gpuForward(rt, s, x, tiles);
+      const out = await rt.readF32(f.out);
+      const lse = await rt.readF32(f.lse);
+      for (const b of [f.q, f.k, f.v, f.out, f.lse]) rt.destroy(b);
+      const want = attentionForwardReference(x.q, x.k, x.v, s);
+      expect(compare(out, want.out, FWD)).toBeNull();
+      expect(compare(lse, want.lse, FWD)).toBeNull();
+    });
+  }
+
+  it('rejects tiles that need more than 8 columns per thread', async () => {
+    const rt = await testRuntime();
+    const s = { B: 1, T: 4, D: 32, H: 1 };
+    const buf = rt.buffer('x', 4 * 32 * 4);
+    await expect(
+      attentionForward(rt, buf, buf, buf, buf, buf, s, { BQ: 4, BK: 4, TPR: 2 }),
+    ).rejects.toThrow(/TPR/);
+    rt.destroy(buf);
+  });
+});
+
+describe('attention backward', () => {
+  const backwardCases: [string, AttentionShape, AttentionTiles | undefined][] = [
+    ['i3-test B2 T16 D16 H2', I3_TEST, undefined],
+    ['T37 D10 H2 (dh 5)', { B: 2, T: 37, D: 10, H: 2 }, undefined],
+    ['T37 D16 H2, tiles BQ5 BK7 TPR3', { B: 2, T: 37, D: 16, H: 2 }, { BQ: 5, BK: 7, TPR: 3 }],
+    ['T37 D16 H2, tiles BQ16 BK4 TPR8', { B: 1, T: 37, D: 16, H: 2 }, { BQ: 16, BK: 4, TPR: 8 }],
+  ];
+  for (const [name, s, tiles] of backwardCases) {
+    it(`${name}: dq, dk, dv match the float64 reference`, async () => {
+      const rt = await testRuntime();
+      const x = inputs(s, s.T * 3 + s.D);
+      const dout = randomArray(x.q.length, 17);
+      const got = await gpuBackward(rt, s, x, dout, tiles);
+      const want = attentionBackwardReference(x.q, x.k, x.v, dout, s);
+      expect(compare(got.dq, want.dq, BWD)).toBeNull();
+      expect(compare(got.dk, want.dk, BWD)).toBeNull();
+      expect(compare(got.dv, want.dv, BWD)).toBeNull();
+    });
+  }
+
+  for (const s of [I3_TEST, { B: 2, T: 9, D: 10, H: 2 }]) {
+    it(`B${s.B} T${s.T} D${s.D} H${s.H}: GPU and CPU backward match finite differences`, async () => {
+      const rt = await testRuntime();
+      const x = inputs(s, 41);
+      const dout = randomArray(x.q.length, 43);
+      const got = await gpuBackward(rt, s, x, dout);
+      const q = Float64Array.from(x.q);
+      const k = Float64Array.from(x.k);
+      const v = Float64Array.from(x.v);
+      const loss = () => {
+        const { out } = attentionForwardReference(q, k, v, s);
+        let L = 0;
+        for (let i = 0; i < out.length; i++) L += dout[i] * out[i];
+        return L;
+      };
+      const ref = attentionBackwardReference(q, k, v, dout, s);
+      const cases: [Float64Array, Float32Array, Float64Array][] = [
+        [q, got.dq, ref.dq],
+        [k, got.dk, ref.dk],
+        [v, got.dv, ref.dv],
+      ];
+      for (const [param, gpu, cpu] of cases) {
+        const fd = finiteDifference(loss, param);
+        expect(compare(cpu, fd, FD)).toBeNull();
+        expect(compare(gpu, fd, BWD)).toBeNull();
+      }
+    });
+  }
+});
+
+describe('attention decode over the latent cache', () => {
+  // i3-test: D 16, H 2, r 8, T 16. k = c·Wkᵀ and v = c·Wvᵀ for the full forward.
+  const B = 2;
+  const T = 16;
+  const D = 16;
+  const H = 2;
+  const r = 8;
+  const c = randomArray(B * T * r, 5);
+  const Wk = randomArray(D * r, 6, 0.6);
+  const Wv = randomArray(D * r, 7, 0.6);
+  const q = randomArray(B * T * D, 8);
+  const project = (W: Float32Array) => {
+    const y = new Float64Array(B * T * D);
+    for (let row = 0; row < B * T; row++)
+      for (let d = 0; d < D; d++)
+        for (let i = 0; i < r; i++) y[row * D + d] += c[row * r + i] * W[d * r + i];
+    return y;
+  };
+  const full = attentionForwardReference(q, project(Wk), project(Wv), { B, T, D, H }).out;
+
+  /** The ring of Tmax slots holding positions 0..t at (start + j) mod Tmax, garbage elsewhere. */
+  function ring(Tmax: number, t: number, start: number): Float32Array {
+    const cache = randomArray(B * Tmax * r, 1000 + t, 10);
+    for (let b = 0; b < B; b++)
+      for (let j = 0; j <= t; j++)
+        for (let i = 0; i < r; i++)
+          cache[(b * Tmax + ((start + j) % Tmax)) * r + i] = c[(b * T + j) * r + i];
+    return cache;
+  }
+  /** Query row t of every sequence, and the full forward's output rows t. */
+  function rowsAt(src: ArrayLike<number>, t: number): Float64Array {
+    const rows = new Float64Array(B * D);
+    for (let b = 0; b < B; b++)
+      for (let d = 0; d < D; d++) rows[b * D + d] = src[(b * T + t) * D + d];
+    return rows;
+  }
+
+  // (position t, ring capacity Tmax, start slot): full window, wrapped starts, the first token.
+  const steps: [number, number, number][] = [
+    [15, 16, 0],
+    [8, 16, 11],
+    [15, 16, 9],
+    [0, 16, 5],
+    [12, 20, 17],
+  ];
+
+  it('the float64 decode reference equals the full forward (weight absorption)', () => {
+    for (const [t, Tmax, start] of steps) {
+      const shape: AttentionDecodeShape = { Bq: B, D, H, r, Tmax };
+      const got = attentionDecodeReference(
+        rowsAt(q, t),
+        ring(Tmax, t, start),
+        Wk,
+        Wv,
+        shape,
+        t + 1,
+        start,
+      );
+      // Both float64; only summation order differs.
+      expect(compare(got, rowsAt(full, t), { atol: 1e-12, rtol: 1e-12 })).toBeNull();
+    }
+  });
+
+  it('decode of position t equals the full forward row t, wrapped ring starts included', async () => {
+    const rt = await testRuntime();
+    for (const Tmax of [16, 20]) {
+      const shape: AttentionDecodeShape = { Bq: B, D, H, r, Tmax };
+      const qBuf = rt.buffer('q', B * D * 4);
+      const cache = rt.buffer('cache', B * Tmax * r * 4);
+      const WkBuf = rt.bufferFrom('Wk', Wk);
+      const WvBuf = rt.bufferFrom('Wv', Wv);
+      const out = rt.buffer('out', B * D * 4);
+      // Built once; each step rewrites its scalars, as the generation loop does.
+      const launch = await attentionDecode(rt, qBuf, cache, WkBuf, WvBuf, out, shape);
+      for (const [t, tmax, start] of steps) {
+        if (tmax !== Tmax) continue;
+        rt.write(qBuf, Float32Array.from(rowsAt(q, t)));
+        rt.write(cache, ring(Tmax, t, start));
+        rt.setParams(launch, attentionDecodeParams(shape, t + 1, start));
+        rt.run([launch]);
+        // fp32 sums of r- and dh-term products of values ≲ 2 against float64: measured ≤ 2e-7.
+        expect(
+          compare(await rt.readF32(out), rowsAt(full, t), { atol: 2e-6, rtol: 2e-6 }),
+        ).toBeNull();
+      }
+      for (const b of [qBuf, cache, WkBuf, WvBuf, out]) rt.destroy(b);
+    }
+  });
+});

@@ -1,0 +1,336 @@
+// Causal multi-head softmax attention: a = softmax(q kᵀ / sqrt(dh) + causal mask) · v per sequence
+// and head. q, k, v and out are (B·T, D) row-major (row = b·T + t), head h in columns
+// h·dh .. (h+1)·dh with dh = D/H. The forward saves only the per-row log-sum-exp lse (B, H, T);
+// the backward recomputes probabilities from it. Decoding attends one new query per sequence over
+// the latent cache c (k = Wk c, v = Wv c) with the weights absorbed into q and the output.
+import { f32, type GpuRuntime, type Launch, type Param, u32 } from '../gpu/runtime';
+
+export interface AttentionShape {
+  B: number;
+  T: number;
+  D: number;
+  H: number;
+}
+
+/**
+ * Tile sizes of the forward and backward kernels. The forward and dq pass give each workgroup BQ
+ * query rows and loop over key tiles of BK rows; the dk/dv pass gives each workgroup BK key rows
+ * and loops over query tiles of BQ rows. TPR threads share each row (workgroup size BQ·TPR or
+ * BK·TPR), each holding ceil(dh/TPR) ≤ 8 output columns in registers.
+ */
+export interface AttentionTiles {
+  BQ: number;
+  BK: number;
+  TPR: number;
+}
+
+// 256 threads and at most ~10 KiB of workgroup memory at dh 32: within WebGPU's default limits
+// (256 invocations, 16 KiB), so they run on every adapter; larger GPUs may raise BQ/BK.
+export const defaultAttentionTiles: AttentionTiles = { BQ: 16, BK: 16, TPR: 16 };
+
+/** Register slots for output columns per thread; MAX_DPT in the shaders. */
+const MAX_DPT = 8;
+
+function headDim(s: AttentionShape): number {
+  if (s.D % s.H !== 0) throw new Error(`attention: D ${s.D} is not divisible by H ${s.H}`);
+  return s.D / s.H;
+}
+
+/** Checks a kernel's thread count and workgroup floats against the device's limits. */
+function checkWorkgroup(rt: GpuRuntime, kernel: string, threads: number, floats: number): void {
+  const maxThreads = rt.info.limits.maxComputeInvocationsPerWorkgroup ?? 256;
+  const maxBytes = rt.info.limits.maxComputeWorkgroupStorageSize ?? 16384;
+  if (threads > maxThreads || floats * 4 > maxBytes) {
+    throw new Error(
+      `${kernel}: ${threads} threads and ${floats * 4} bytes of workgroup memory exceed the ` +
+        `device's ${maxThreads} and ${maxBytes}; use smaller tiles`,
+    );
+  }
+}
+
+function tileConstants(s: AttentionShape, tiles: AttentionTiles) {
+  const DH = headDim(s);
+  if (Math.ceil(DH / tiles.TPR) > MAX_DPT) {
+    throw new Error(`attention: head dim ${DH} needs TPR ≥ ${Math.ceil(DH / MAX_DPT)}`);
+  }
+  return { BQ: tiles.BQ, BK: tiles.BK, TPR: tiles.TPR, DH };
+}
+
+const scaleOf = (s: AttentionShape) => 1 / Math.sqrt(headDim(s));
+
+/** Forward: writes out (B·T, D) and lse (B, H, T). */
+export async function attentionForward(
+  rt: GpuRuntime,
+  q: GPUBuffer,
+  k: GPUBuffer,
+  v: GPUBuffer,
+  out: GPUBuffer,
+  lse: GPUBuffer,
+  shape: AttentionShape,
+  tiles: AttentionTiles = defaultAttentionTiles,
+): Promise<Launch> {
+  const c = tileConstants(shape, tiles);
+  const { BQ, BK, TPR, DH } = c;
+  checkWorkgroup(rt, 'attention_forward', BQ * TPR, BQ * DH + BK * (DH + 1) + BK * DH + BQ * BK);
+  return rt.launch({
+    shader: 'attention_forward',
+    label: 'attention.forward',
+    constants: c,
+    params: [u32(shape.T), u32(shape.H), f32(scaleOf(shape))],
+    buffers: [q, k, v, out, lse],
+    workgroups: [Math.ceil(shape.T / BQ), shape.H, shape.B],
+  });
+}
+
+/**
+ * Backward: overwrites dq, dk, dv (B·T, D) from dout and the forward's out and lse. Allocates its
+ * delta scratch (B·H·T floats) once; the returned launches run in order (dq pass, then dk/dv).
+ */
+export async function attentionBackward(
+  rt: GpuRuntime,
+  q: GPUBuffer,
+  k: GPUBuffer,
+  v: GPUBuffer,
+  out: GPUBuffer,
+  dout: GPUBuffer,
+  lse: GPUBuffer,
+  dq: GPUBuffer,
+  dk: GPUBuffer,
+  dv: GPUBuffer,
+  shape: AttentionShape,
+  tiles: AttentionTiles = defaultAttentionTiles,
+): Promise<Launch[]> {
+  const c = tileConstants(shape, tiles);
+  const { BQ, BK, TPR, DH } = c;
+  const pad = DH + 1;
+  checkWorkgroup(
+    rt,
+    'attention_backward_dq',
+    BQ * TPR,
+    2 * BQ * DH + 2 * BK * pad + BQ * (BK + TPR),
+  );
+  checkWorkgroup(
+    rt,
+    'attention_backward_dkv',
+    BK * TPR,
+    2 * BK * DH + 2 * BQ * pad + 2 * BQ * (1 + BK),
+  );
+  const delta = rt.buffer('attention.delta', shape.B * shape.H * shape.T * 4);
+  const params = [u32(shape.T), u32(shape.H), f32(scaleOf(shape))];
+  return Promise.all([
+    rt.launch({
+      shader: 'attention_backward_dq',
+      label: 'attention.backward.dq',
+      constants: c,
+      params,
+      buffers: [q, k, v, out, dout, lse, delta, dq],
+      workgroups: [Math.ceil(shape.T / BQ), shape.H, shape.B],
+    }),
+    rt.launch({
+      shader: 'attention_backward_dkv',
+      label: 'attention.backward.dkv',
+      constants: c,
+      params,
+      buffers: [q, k, v, dout, lse, delta, dk, dv],
+      workgroups: [Math.ceil(shape.T / BK), shape.H, shape.B],
+    }),
+  ]);
+}
+
+export interface AttentionDecodeShape {
+  /** Sequences decoded together. */
+  Bq: number;
+  D: number;
+  H: number;
+  /** Latent width (the spec's rank r). */
+  r: number;
+  /** Slots of each sequence's ring cache. */
+  Tmax: number;
+}
+
+/** Threads per decode workgroup (one workgroup per head and sequence). */
+const DECODE_WG = 64;
+
+/**
+ * The decode launch's scalars for attending positions 0..len-1, position j in ring slot
+ * (start + j) mod Tmax. Rewrite them each step with `rt.setParams(launch, ...)`.
+ */
+export function attentionDecodeParams(
+  shape: AttentionDecodeShape,
+  len: number,
+  start: number,
+): Param[] {
+  if (len < 1 || len > shape.Tmax) throw new Error(`attention decode: len ${len} not in 1..Tmax`);
+  const dh = headDim({ B: shape.Bq, T: 1, D: shape.D, H: shape.H });
+  return [u32(shape.H), u32(len), u32(start % shape.Tmax), f32(1 / Math.sqrt(dh))];
+}
+
+/** Decode: out (Bq, D) for the queries q (Bq, D) over cache (Bq, Tmax, r); Wk, Wv are (D, r). */
+export async function attentionDecode(
+  rt: GpuRuntime,
+  q: GPUBuffer,
+  cache: GPUBuffer,
+  Wk: GPUBuffer,
+  Wv: GPUBuffer,
+  out: GPUBuffer,
+  shape: AttentionDecodeShape,
+  len = 1,
+  start = 0,
+): Promise<Launch> {
+  const DH = headDim({ B: shape.Bq, T: 1, D: shape.D, H: shape.H });
+  checkWorkgroup(rt, 'attention_decode', DECODE_WG, 2 * shape.r + shape.Tmax + DECODE_WG);
+  return rt.launch({
+    shader: 'attention_decode',
+    label: 'attention.decode',
+    constants: { WG: DECODE_WG, DH, R: shape.r, TMAX: shape.Tmax },
+    params: attentionDecodeParams(shape, len, start),
+    buffers: [q, cache, Wk, Wv, out],
+    workgroups: [shape.H, shape.Bq],
+  });
+}
+
+// ---- CPU references (float64) ----
+
+/** Per-row probabilities of one (sequence, head, query t): p_j for j ≤ t, and the row's lse. */
+function rowProbabilities(
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  s: AttentionShape,
+  b: number,
+  h: number,
+  t: number,
+): { p: Float64Array; lse: number } {
+  const dh = headDim(s);
+  const scale = 1 / Math.sqrt(dh);
+  const qOff = (b * s.T + t) * s.D + h * dh;
+  const p = new Float64Array(t + 1);
+  let m = -Infinity;
+  for (let j = 0; j <= t; j++) {
+    const kOff = (b * s.T + j) * s.D + h * dh;
+    let acc = 0;
+    for (let d = 0; d < dh; d++) acc += q[qOff + d] * k[kOff + d];
+    p[j] = acc * scale;
+    m = Math.max(m, p[j]);
+  }
+  let sum = 0;
+  for (let j = 0; j <= t; j++) {
+    p[j] = Math.exp(p[j] - m);
+    sum += p[j];
+  }
+  for (let j = 0; j <= t; j++) p[j] /= sum;
+  return { p, lse: m + Math.log(sum) };
+}
+
+export function attentionForwardReference(
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  s: AttentionShape,
+): { out: Float64Array; lse: Float64Array } {
+  const dh = headDim(s);
+  const out = new Float64Array(s.B * s.T * s.D);
+  const lse = new Float64Array(s.B * s.H * s.T);
+  for (let b = 0; b < s.B; b++) {
+    for (let h = 0; h < s.H; h++) {
+      for (let t = 0; t < s.T; t++) {
+        const row = rowProbabilities(q, k, s, b, h, t);
+        lse[(b * s.H + h) * s.T + t] = row.lse;
+        const oOff = (b * s.T + t) * s.D + h * dh;
+        for (let j = 0; j <= t; j++) {
+          const vOff = (b * s.T + j) * s.D + h * dh;
+          for (let d = 0; d < dh; d++) out[oOff + d] += row.p[j] * v[vOff + d];
+        }
+      }
+    }
+  }
+  return { out, lse };
+}
+
+/** Gradients of L = Σ dout ⊙ out with respect to q, k and v. */
+export function attentionBackwardReference(
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  v: ArrayLike<number>,
+  dout: ArrayLike<number>,
+  s: AttentionShape,
+): { dq: Float64Array; dk: Float64Array; dv: Float64Array } {
+  const dh = headDim(s);
+  const scale = 1 / Math.sqrt(dh);
+  const n = s.B * s.T * s.D;
+  const dq = new Float64Array(n);
+  const dk = new Float64Array(n);
+  const dv = new Float64Array(n);
+  for (let b = 0; b < s.B; b++) {
+    for (let h = 0; h < s.H; h++) {
+      for (let t = 0; t < s.T; t++) {
+        const { p } = rowProbabilities(q, k, s, b, h, t);
+        const iOff = (b * s.T + t) * s.D + h * dh;
+        // dp_j = dout_t·v_j; ds_j = p_j (dp_j − Σ_j' p_j' dp_j'), the softmax backward.
+        const dp = new Float64Array(t + 1);
+        let pdp = 0;
+        for (let j = 0; j <= t; j++) {
+          const jOff = (b * s.T + j) * s.D + h * dh;
+          for (let d = 0; d < dh; d++) dp[j] += dout[iOff + d] * v[jOff + d];
+          pdp += p[j] * dp[j];
+        }
+        for (let j = 0; j <= t; j++) {
+          const jOff = (b * s.T + j) * s.D + h * dh;
+          const ds = p[j] * (dp[j] - pdp) * scale;
+          for (let d = 0; d < dh; d++) {
+            dv[jOff + d] += p[j] * dout[iOff + d];
+            dq[iOff + d] += ds * k[jOff + d];
+            dk[jOff + d] += ds * q[iOff + d];
+          }
+        }
+      }
+    }
+  }
+  return { dq, dk, dv };
+}
+
+/** Decode reference: out (Bq, D), attending positions 0..len-1 at ring slots (start + j) mod Tmax. */
+export function attentionDecodeReference(
+  q: ArrayLike<number>,
+  cache: ArrayLike<number>,
+  Wk: ArrayLike<number>,
+  Wv: ArrayLike<number>,
+  s: AttentionDecodeShape,
+  len: number,
+  start: number,
+): Float64Array {
+  const dh = s.D / s.H;
+  const scale = 1 / Math.sqrt(dh);
+  const out = new Float64Array(s.Bq * s.D);
+  const slot = (b: number, j: number) => (b * s.Tmax + ((start + j) % s.Tmax)) * s.r;
+  for (let b = 0; b < s.Bq; b++) {
+    for (let h = 0; h < s.H; h++) {
+      const qt = new Float64Array(s.r);
+      for (let d = 0; d < dh; d++) {
+        const qd = q[b * s.D + h * dh + d];
+        for (let c = 0; c < s.r; c++) qt[c] += Wk[(h * dh + d) * s.r + c] * qd;
+      }
+      const p = new Float64Array(len);
+      let m = -Infinity;
+      for (let j = 0; j < len; j++) {
+        for (let c = 0; c < s.r; c++) p[j] += cache[slot(b, j) + c] * qt[c];
+        p[j] *= scale;
+        m = Math.max(m, p[j]);
+      }
+      let sum = 0;
+      for (let j = 0; j < len; j++) {
+        p[j] = Math.exp(p[j] - m);
+        sum += p[j];
+      }
+      const cbar = new Float64Array(s.r);
+      for (let j = 0; j < len; j++) {
+        for (let c = 0; c < s.r; c++) cbar[c] += (p[j] / sum) * cache[slot(b, j) + c];
+      }
+      for (let d = 0; d < dh; d++) {
+        let acc = 0;
+        for (let c = 0; c < s.r; c++) acc += Wv[(h * dh + d) * s.r + c] * cbar[c];
+        out[b * s.D + h * dh + d] = acc;
+      }
+    }
+  }
+  return out;
+}

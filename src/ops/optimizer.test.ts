@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { testRuntime } from '../gpu/testing';
+import { randomArray } from '../util/random';
+import { compare } from './check';
+import {
+  type AdamWHyper,
+  type AdamWState,
+  adamw,
+  adamwParams,
+  adamwReference,
+  decayMask,
+  decaySegmentTable,
+  GRAD_NORM_STATS_FLOATS,
+  gradNorm,
+  gradNormPartials,
+  gradNormReference,
+} from './optimizer';
+
+// The norm: fp32 squares summed per thread, then in two trees; the relative error grows like
+// log2(n)·2⁻²⁴ plus the per-thread runs (≤ 1200 terms at n = 300,007), well under 1e-5.
+const normTol = { atol: 1e-6, rtol: 1e-5 };
+
+describe('global gradient norm', () => {
+  // 1 and 257: partial workgroups; 100,003: many; 300,007 > 1024·256: the grid strides.
+  for (const n of [1, 257, 100_003, 300_007]) {
+    it(`norm and clip scale, n = ${n}`, async () => {
+      const rt = await testRuntime();
+      const g = randomArray(n, n, 0.01);
+      const grads = rt.bufferFrom('grads', g);
+      const partials = rt.buffer('partials', gradNormPartials(n) * 4);
+      const stats = rt.buffer('stats', GRAD_NORM_STATS_FLOATS * 4);
+      const { norm } = gradNormReference(g, 1);
+      // Clipping (maxNorm below the norm), not clipping (above it), and disabled (0).
+      for (const maxNorm of [0.5 * norm, 2 * norm, 0]) {
+        rt.run(await gradNorm(rt, grads, partials, stats, { n, maxNorm }));
+        const got = await rt.readF32(stats, GRAD_NORM_STATS_FLOATS);
+        const want = gradNormReference(g, maxNorm);
+        expect(compare(got, [want.norm, want.clipScale], normTol)).toBeNull();
+      }
+      expect(gradNormReference(g, 0.5 * norm).clipScale).toBeLessThan(0.51);
+      for (const b of [grads, partials, stats]) rt.destroy(b);
+    });
+  }
+});
+
+// Params: |p| ≤ 1 stored in fp32 after each step (ulp ≤ 6e-8); the update lr·m̂/(√v̂+eps) is
+// ≈ lr in size with fp32 relative error ~1e-6, so ≈ 1e-8. Over 5 steps atol 1e-6 bounds both
+// tenfold, while a missed decay (lr·wd·p ≈ 1e-3) or a wrong bias correction is ≥ 1e-4.
+const paramTol = { atol: 1e-6, rtol: 0 };
+// m: an fp32 recurrence whose terms (|g·c| < 1) may cancel, so its error is a few ulp of the
+// terms, not of m: atol 1e-7 (measured ≤ 1.1e-8 at clipped steps). v sums positive terms, so its
+// error is relative: rtol 1e-5. Wrong β or a missing clip scale are ≥ 1e-3 relative.
+const mTol = { atol: 1e-7, rtol: 1e-5 };
+const vTol = { atol: 1e-12, rtol: 1e-5 };
+
+describe('AdamW', () => {
+  it('matches torch.optim.AdamW over several steps with a decay mask and clipping', async () => {
+    const rt = await testRuntime();
+    const n = 1000;
+    // Given unsorted; the first segment starts at 3, so elements 0..2 do not decay.
+    const table = decaySegmentTable([
+      { start: 320, decay: true },
+      { start: 3, decay: true },
+      { start: 64, decay: false },
+      { start: 333, decay: false },
+      { start: 700, decay: true },
+      { start: 999, decay: false },
+    ]);
+    const mask = decayMask(table, n);
+    expect([
+      mask[2],
+      mask[3],
+      mask[63],
+      mask[64],
+      mask[332],
+      mask[333],
+      mask[998],
+      mask[999],
+    ]).toEqual([0, 1, 1, 0, 1, 0, 1, 0]);
+
+    const p0 = randomArray(n, 1);
+    const params = rt.bufferFrom('params', p0);
+    const grads = rt.buffer('grads', n * 4);
+    const m = rt.buffer('m', n * 4);
+    const v = rt.buffer('v', n * 4);
+    const segments = rt.bufferFrom('segments', table);
+    const partials = rt.buffer('partials', gradNormPartials(n) * 4);
+    const normStats = rt.buffer('normStats', GRAD_NORM_STATS_FLOATS * 4);
+    const maxNorm = 5;
+    const shape = { n, numSegments: table.length / 2 };
+    const base: AdamWHyper = { lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };
+    const norm = await gradNorm(rt, grads, partials, normStats, { n, maxNorm });
+    const update = await adamw(rt, { params, grads, m, v, segments, normStats }, shape, base);
+    const state: AdamWState = {
+      params: Float64Array.from(p0),
+      m: new Float64Array(n),
+      v: new Float64Array(n),
+    };
+
+    // Gradient norms ≈ 18·scale: steps 2 and 4 clip (maxNorm 5), the others do not.
+    const gradScales = [0.1, 1, 0.2, 2, 0.05];
+    for (let step = 1; step <= gradScales.length; step++) {
+      const g = randomArray(n, 100 + step, gradScales[step - 1]);
+      const hyper = { ...base, lr: base.lr * (1 - 0.1 * step) }; // a schedule moves lr
+      rt.write(grads, g);
+      rt.setParams(update, adamwParams(shape, hyper, step));
+      rt.run([...norm, update]);
+      const { clipScale } = gradNormReference(g, maxNorm);
+      expect(clipScale < 1).toBe(step % 2 === 0);
+      const before = Float64Array.from(state.params);
+      adamwReference(state, g, mask, hyper, step, clipScale);
+
+      if (step === 1) {
+        // Closed form of the first step (m̂ = g·c, v̂ = (g·c)², c = 1 unclipped), independent of the
+        // reference's code; float64 both ways, so only rounding differs.
+        const first = before.map(
+          (p, i) =>
+            p * (1 - (mask[i] ? hyper.lr * hyper.weightDecay : 0)) -
+            (hyper.lr * g[i]) / (Math.abs(g[i]) + hyper.eps),
+        );
+        expect(compare(state.params, first, { atol: 1e-12, rtol: 0 })).toBeNull();
+      }
+      expect(compare(await rt.readF32(params), state.params, paramTol)).toBeNull();
+      expect(compare(await rt.readF32(m), state.m, mTol)).toBeNull();
+      expect(compare(await rt.readF32(v), state.v, vTol)).toBeNull();
+      // zeroGrad: the next accumulation starts from zero.
+      expect((await rt.readF32(grads)).every((x) => x === 0)).toBe(true);
+    }
+    for (const b of [params, grads, m, v, segments, partials, normStats]) rt.destroy(b);
+  });
+
+  it('keeps the gradients when zeroGrad is off', async () => {
+    const rt = await testRuntime();
+    const n = 300;
+    const g = randomArray(n, 7);
+    const table = decaySegmentTable([{ start: 0, decay: true }]);
+    const b = {
+      params: rt.bufferFrom('params', randomArray(n, 8)),
+      grads: rt.bufferFrom('grads', g),
+      m: rt.buffer('m', n * 4),
+      v: rt.buffer('v', n * 4),
+      segments: rt.bufferFrom('segments', table),
+      normStats: rt.bufferFrom('normStats', new Float32Array([0, 1])),
+    };
+    const hyper = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };
+    rt.run([await adamw(rt, b, { n, numSegments: 1, zeroGrad: false }, hyper)]);
+    expect(await rt.readF32(b.grads)).toEqual(g);
+    const state = {
+      params: Float64Array.from(randomArray(n, 8)),
+      m: new Float64Array(n),
+      v: new Float64Array(n),
+    };
+    adamwReference(state, g, decayMask(table, n), hyper, 1, 1);
+    expect(compare(await rt.readF32(b.params), state.params, paramTol)).toBeNull();
+    for (const buf of Object.values(b)) rt.destroy(buf);
+  });
+});

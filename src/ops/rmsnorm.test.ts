@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { testRuntime } from '../gpu/testing';
+import { randomArray } from '../util/random';
+import { compare, finiteDifference } from './check';
+import {
+  type RmsNormShape,
+  rmsnormBackward,
+  rmsnormBackwardReference,
+  rmsnormForward,
+  rmsnormForwardReference,
+} from './rmsnorm';
+
+// y = x·rstd·w with |x|, |w| ≤ 1.5: fp32 sum of D squares and inverseSqrt (2 ulp) give a relative
+// error of a few 1e-7; an indexing bug errs by O(1).
+const fwdTol = { atol: 1e-6, rtol: 1e-5 };
+// dx cancels two terms of O(rstd) ≈ 2 after a D-term fp32 sum; dw sums ≤ 37 rows of terms ≤ 3.
+// fp32 rounding stays below n·2⁻²⁴·3 ≈ 1e-5 for n ≤ 200.
+const gradTol = { atol: 5e-5, rtol: 1e-5 };
+// Central differences (h 1e-5) of a smooth fp64 function: truncation and rounding ~1e-9.
+const fdTol = { atol: 1e-6, rtol: 1e-6 };
+
+const shapes: RmsNormShape[] = [
+  { rows: 32, D: 16 }, // i3-test, one block of rows
+  { rows: 37, D: 13, rowsPerGroup: 5 }, // last block partial
+  { rows: 37, D: 29, rowsPerGroup: 8 },
+  { rows: 5, D: 200, rowsPerGroup: 2 }, // D > workgroup: threads own several columns
+];
+
+function inputs({ rows, D }: RmsNormShape, seed: number) {
+  return {
+    x: randomArray(rows * D, seed),
+    w: randomArray(D, seed + 1, 0.5).map((v) => 1 + v),
+    dy: randomArray(rows * D, seed + 2),
+    dw0: randomArray(D, seed + 3),
+  };
+}
+
+describe('rmsnorm', () => {
+  for (const shape of shapes) {
+    const { rows, D } = shape;
+    const name = `${rows}×${D}${shape.rowsPerGroup ? `, ${shape.rowsPerGroup} rows per block` : ''}`;
+
+    it(`forward ${name}`, async () => {
+      const rt = await testRuntime();
+      const { x, w } = inputs(shape, rows + D);
+      const xb = rt.bufferFrom('x', x);
+      const wb = rt.bufferFrom('w', w);
+      const y = rt.buffer('y', rows * D * 4);
+      const rstd = rt.buffer('rstd', rows * 4);
+      rt.run([await rmsnormForward(rt, xb, wb, y, rstd, shape)]);
+      const want = rmsnormForwardReference(x, w, shape);
+      expect(compare(await rt.readF32(y), want.y, fwdTol)).toBeNull();
+      expect(compare(await rt.readF32(rstd), want.rstd, fwdTol)).toBeNull();
+      for (const b of [xb, wb, y, rstd]) rt.destroy(b);
+    });
+
+    it(`backward ${name}: dx overwritten, dw accumulated (run twice)`, async () => {
+      const rt = await testRuntime();
+      const { x, w, dy, dw0 } = inputs(shape, rows + D);
+      const xb = rt.bufferFrom('x', x);
+      const wb = rt.bufferFrom('w', w);
+      const dyb = rt.bufferFrom('dy', dy);
+      const y = rt.buffer('y', rows * D * 4);
+      const rstd = rt.buffer('rstd', rows * 4);
+      const dx = rt.bufferFrom('dx', randomArray(rows * D, 99)); // stale values to overwrite
+      const dw = rt.bufferFrom('dw', dw0);
+      const backward = await rmsnormBackward(rt, xb, wb, rstd, dyb, dx, dw, shape);
+      rt.run([await rmsnormForward(rt, xb, wb, y, rstd, shape), ...backward, ...backward]);
+      const gotDx = await rt.readF32(dx);
+      const gotDw = await rt.readF32(dw);
+
+      const ref = rmsnormBackwardReference(x, w, dy, shape);
+      const x64 = Float64Array.from(x);
+      const w64 = Float64Array.from(w);
+      const loss = () =>
+        rmsnormForwardReference(x64, w64, shape).y.reduce((s, v, i) => s + v * dy[i], 0);
+      const fdX = finiteDifference(loss, x64);
+      const fdW = finiteDifference(loss, w64);
+      expect(compare(ref.dx, fdX, fdTol)).toBeNull();
+      expect(compare(ref.dw, fdW, fdTol)).toBeNull();
+      expect(compare(gotDx, fdX, gradTol)).toBeNull();
+      expect(compare(gotDx, ref.dx, gradTol)).toBeNull();
+      expect(
+        compare(
+          gotDw,
+          ref.dw.map((g, i) => dw0[i] + 2 * g),
+          gradTol,
+        ),
+      ).toBeNull();
+      for (const b of [xb, wb, dyb, y, rstd, dx, dw]) rt.destroy(b);
+    });
+  }
+});

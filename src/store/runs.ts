@@ -1,0 +1,156 @@
+// Training runs as the UI sees them: every run stored in IndexedDB with its metrics history,
+// the live one's state, and the checkpoints. The train worker writes the database; this store
+// mirrors its events so charts update without reading the database again.
+import { create } from 'zustand';
+import type { RunSpec, TrainEvent } from '../protocol';
+import {
+  type CheckpointSummary,
+  deleteCheckpoint,
+  deleteRun,
+  listCheckpoints,
+  listRuns,
+  type RunRecord,
+} from '../train/runStore';
+import { trainWorker } from '../workerClients';
+
+export interface LiveInfo {
+  parameters: number;
+  gpuBytes: number;
+  tokensPerStep: number;
+  dataset: string;
+}
+
+interface RunsState {
+  runs: RunRecord[];
+  checkpoints: CheckpointSummary[];
+  /** The run the worker is training (running or paused), if any. */
+  liveRunId?: string;
+  liveInfo?: LiveInfo;
+  /** Runs drawn on the charts. */
+  compare: string[];
+  loaded: boolean;
+  load: () => Promise<void>;
+  start: (spec: RunSpec) => void;
+  pause: () => void;
+  resume: () => void;
+  stop: () => void;
+  toggleCompare: (runId: string) => void;
+  removeCheckpoint: (id: string) => Promise<void>;
+  removeRun: (id: string) => Promise<void>;
+  apply: (event: TrainEvent) => void;
+}
+
+function updateRun(runs: RunRecord[], id: string, f: (r: RunRecord) => RunRecord): RunRecord[] {
+  return runs.map((r) => (r.id === id ? f(r) : r));
+}
+
+export const useRuns = create<RunsState>((set, get) => ({
+  runs: [],
+  checkpoints: [],
+  compare: [],
+  loaded: false,
+  load: async () => {
+    const [runs, checkpoints] = await Promise.all([listRuns(), listCheckpoints()]);
+    // A run still marked running or paused after a reload was cut off with the page.
+    const live = get().liveRunId;
+    const fixed = runs.map((r) =>
+      r.id !== live && (r.state === 'running' || r.state === 'paused')
+        ? { ...r, state: 'stopped' as const, message: 'Interrupted when the page closed.' }
+        : r,
+    );
+    set({
+      runs: fixed,
+      checkpoints,
+      loaded: true,
+      compare: get().compare.length ? get().compare : fixed.slice(-1).map((r) => r.id),
+    });
+  },
+  start: (spec) => {
+    const now = Date.now();
+    const existing = get().runs.find((r) => r.id === spec.runId);
+    const record: RunRecord = existing ?? {
+      id: spec.runId,
+      name: spec.name,
+      config: spec.config,
+      settings: spec.settings,
+      datasetId: spec.datasetId,
+      createdAt: now,
+      state: 'running',
+      metrics: { steps: [], evals: [] },
+    };
+    set((s) => ({
+      runs: existing
+        ? updateRun(s.runs, spec.runId, (r) => ({ ...r, state: 'running', message: undefined }))
+        : [...s.runs, record],
+      liveRunId: spec.runId,
+      liveInfo: undefined,
+      compare: s.compare.includes(spec.runId) ? s.compare : [...s.compare, spec.runId],
+    }));
+    trainWorker().post({ type: 'start', run: spec });
+  },
+  pause: () => trainWorker().post({ type: 'pause' }),
+  resume: () => trainWorker().post({ type: 'resume' }),
+  stop: () => trainWorker().post({ type: 'stop' }),
+  toggleCompare: (runId) =>
+    set((s) => ({
+      compare: s.compare.includes(runId)
+        ? s.compare.filter((id) => id !== runId)
+        : [...s.compare, runId],
+    })),
+  removeCheckpoint: async (id) => {
+    await deleteCheckpoint(id);
+    set((s) => ({ checkpoints: s.checkpoints.filter((c) => c.id !== id) }));
+  },
+  removeRun: async (id) => {
+    await deleteRun(id);
+    set((s) => ({
+      runs: s.runs.filter((r) => r.id !== id),
+      checkpoints: s.checkpoints.filter((c) => c.runId !== id),
+      compare: s.compare.filter((c) => c !== id),
+    }));
+  },
+  apply: (event) => {
+    switch (event.type) {
+      case 'run-info':
+        set({ liveInfo: event });
+        break;
+      case 'run-state': {
+        const done = event.state !== 'running' && event.state !== 'paused';
+        set((s) => ({
+          runs: updateRun(s.runs, event.runId, (r) => ({
+            ...r,
+            state: event.state,
+            message: event.message,
+          })),
+          liveRunId: done ? undefined : event.runId,
+        }));
+        break;
+      }
+      case 'steps':
+        set((s) => ({
+          runs: updateRun(s.runs, event.runId, (r) => ({
+            ...r,
+            metrics: { ...r.metrics, steps: [...r.metrics.steps, ...event.steps] },
+          })),
+        }));
+        break;
+      case 'eval':
+        set((s) => ({
+          runs: updateRun(s.runs, event.runId, (r) => ({
+            ...r,
+            metrics: { ...r.metrics, evals: [...r.metrics.evals, event.eval] },
+          })),
+        }));
+        break;
+      case 'checkpoint':
+        set((s) => ({
+          checkpoints: [...s.checkpoints, event.checkpoint],
+          runs: updateRun(s.runs, event.runId, (r) => ({
+            ...r,
+            lastCheckpointId: event.checkpoint.id,
+          })),
+        }));
+        break;
+    }
+  },
+}));

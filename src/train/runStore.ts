@@ -1,0 +1,121 @@
+// Runs and checkpoints in IndexedDB (database "i3-studio"), shared by the train worker, which
+// writes, and the UI, which lists and restores them after a reload. Checkpoint bytes are kept
+// apart from their summaries so that listing never loads weights.
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { I3Config } from '../model/config';
+import type { TrainSettings } from './checkpoint';
+import type { MetricsHistory } from './metrics';
+import type { RunState } from './trainer';
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  config: I3Config;
+  settings: TrainSettings;
+  datasetId: string;
+  createdAt: number;
+  state: RunState;
+  message?: string;
+  metrics: MetricsHistory;
+  lastCheckpointId?: string;
+}
+
+export interface CheckpointSummary {
+  id: string;
+  runId: string;
+  runName: string;
+  step: number;
+  tokens: number;
+  /** Mean training loss of the last steps before it, and the last validation loss. */
+  loss: number;
+  valLoss?: number;
+  createdAt: number;
+  bytes: number;
+  /** Where it came from: a training run, or an imported bundle. */
+  source: 'training' | 'import';
+}
+
+interface StudioDb extends DBSchema {
+  runs: { key: string; value: RunRecord };
+  checkpoints: { key: string; value: CheckpointSummary; indexes: { byRun: string } };
+  checkpointBytes: { key: string; value: Uint8Array };
+}
+
+let db: Promise<IDBPDatabase<StudioDb>> | undefined;
+
+export function studioDb(): Promise<IDBPDatabase<StudioDb>> {
+  db ??= openDB<StudioDb>('i3-studio', 1, {
+    upgrade(d) {
+      d.createObjectStore('runs', { keyPath: 'id' });
+      d.createObjectStore('checkpoints', { keyPath: 'id' }).createIndex('byRun', 'runId');
+      d.createObjectStore('checkpointBytes');
+    },
+  });
+  return db;
+}
+
+export class StorageFullError extends Error {
+  constructor() {
+    super(
+      'The browser storage for this site is full, so the checkpoint was not saved. Delete old ' +
+        'checkpoints or datasets, or allow the site more storage, then save again.',
+    );
+    this.name = 'StorageFullError';
+  }
+}
+
+function rethrowQuota(e: unknown): never {
+  if (e instanceof DOMException && e.name === 'QuotaExceededError') throw new StorageFullError();
+  throw e;
+}
+
+export async function putRun(run: RunRecord): Promise<void> {
+  await (await studioDb()).put('runs', run).catch(rethrowQuota);
+}
+
+export async function getRun(id: string): Promise<RunRecord | undefined> {
+  return (await studioDb()).get('runs', id);
+}
+
+export async function listRuns(): Promise<RunRecord[]> {
+  return (await (await studioDb()).getAll('runs')).sort((a, b) => a.createdAt - b.createdAt);
+}
+
+/** Saves bytes and summary in one transaction: either both are stored or neither. */
+export async function putCheckpoint(summary: CheckpointSummary, bytes: Uint8Array): Promise<void> {
+  const d = await studioDb();
+  const tx = d.transaction(['checkpoints', 'checkpointBytes'], 'readwrite');
+  try {
+    await Promise.all([
+      tx.objectStore('checkpointBytes').put(bytes, summary.id),
+      tx.objectStore('checkpoints').put(summary),
+      tx.done,
+    ]);
+  } catch (e) {
+    rethrowQuota(e);
+  }
+}
+
+export async function listCheckpoints(): Promise<CheckpointSummary[]> {
+  return (await (await studioDb()).getAll('checkpoints')).sort((a, b) => a.createdAt - b.createdAt);
+}
+
+export async function getCheckpointBytes(id: string): Promise<Uint8Array | undefined> {
+  return (await studioDb()).get('checkpointBytes', id);
+}
+
+export async function deleteCheckpoint(id: string): Promise<void> {
+  const d = await studioDb();
+  const tx = d.transaction(['checkpoints', 'checkpointBytes'], 'readwrite');
+  await Promise.all([
+    tx.objectStore('checkpoints').delete(id),
+    tx.objectStore('checkpointBytes').delete(id),
+    tx.done,
+  ]);
+}
+
+export async function deleteRun(id: string): Promise<void> {
+  const d = await studioDb();
+  for (const ck of await d.getAllFromIndex('checkpoints', 'byRun', id)) await deleteCheckpoint(ck.id);
+  await d.delete('runs', id);
+}

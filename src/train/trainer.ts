@@ -1,0 +1,245 @@
+// The training loop, shared by the browser worker and the Node CLI. It owns the schedule,
+// evaluation and checkpoint cadence, pause/resume/stop and the metrics history; the model does
+// the GPU work and the batch source supplies tokens. Steps are pipelined: the loop queues the
+// next step while the GPU still runs the last one and reads each step's loss back later, so it
+// never stalls the GPU on a readback.
+import type { I3Config } from '../model/config';
+import type { Checkpoint, CheckpointMeta, TrainSettings } from './checkpoint';
+import {
+  type EvalMetrics,
+  emptyHistory,
+  type MetricsHistory,
+  perplexity,
+  type StepMetrics,
+} from './metrics';
+import { learningRate } from './schedule';
+
+export interface StepStats {
+  loss: number;
+  gradNorm: number;
+}
+
+export interface TrainerModel {
+  /**
+   * Records and submits one optimizer step over the micro-batches (each B × (T+1) tokens).
+   * Resolves once the GPU has finished it and its statistics have been read back.
+   */
+  step(microBatches: Uint32Array[], lr: number, stepNumber: number): Promise<StepStats>;
+  /** Mean loss over the batches (forward only). */
+  evaluate(batches: Uint32Array[]): Promise<number>;
+  readState(): Promise<{ params: Float32Array; adamM: Float32Array; adamV: Float32Array }>;
+}
+
+export interface BatchSource {
+  nextTrainBatch(): Promise<Uint32Array>;
+  validationBatches(count: number): Promise<Uint32Array[]>;
+  /** A serialisable position, restored on resume so the run continues with the same data. */
+  cursor(): unknown;
+}
+
+export interface RunIdentity {
+  runId: string;
+  name: string;
+  config: I3Config;
+  settings: TrainSettings;
+  tokenizerId: string;
+  datasetId: string;
+}
+
+export interface TrainerEvents {
+  onStep(m: StepMetrics): void;
+  onEval(m: EvalMetrics): void;
+  onCheckpoint(ck: Checkpoint): Promise<void>;
+  onState(state: RunState, message?: string): void;
+}
+
+export type RunState = 'running' | 'paused' | 'stopped' | 'finished' | 'failed';
+
+/** Where a run starts: fresh, or from a checkpoint's counters and history. */
+export interface RunStart {
+  step: number;
+  tokens: number;
+  time: number;
+  metrics: MetricsHistory;
+}
+
+export const freshStart = (): RunStart => ({ step: 0, tokens: 0, time: 0, metrics: emptyHistory() });
+
+export class NonFiniteLossError extends Error {}
+
+/** How many steps may be queued on the GPU before the loop waits for the oldest. */
+const IN_FLIGHT = 2;
+
+export class Trainer {
+  private state: RunState = 'running';
+  private pauseRequested = false;
+  private stopRequested = false;
+  private resumeWaiter?: () => void;
+  step: number;
+  tokens: number;
+  time: number;
+  readonly metrics: MetricsHistory;
+
+  constructor(
+    private readonly model: TrainerModel,
+    private readonly data: BatchSource,
+    private readonly run: RunIdentity,
+    private readonly events: TrainerEvents,
+    start: RunStart = freshStart(),
+  ) {
+    this.step = start.step;
+    this.tokens = start.tokens;
+    this.time = start.time;
+    this.metrics = start.metrics;
+  }
+
+  pause(): void {
+    this.pauseRequested = true;
+  }
+
+  resume(): void {
+    this.pauseRequested = false;
+    this.resumeWaiter?.();
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+    this.resumeWaiter?.();
+  }
+
+  private setState(state: RunState, message?: string): void {
+    this.state = state;
+    this.events.onState(state, message);
+  }
+
+  get current(): RunState {
+    return this.state;
+  }
+
+  /** Trains until the schedule's last step, a stop, or a failure. */
+  async train(): Promise<RunState> {
+    const s = this.run.settings;
+    const { batchSize, seqLen, accumSteps } = s;
+    const tokensPerStep = batchSize * seqLen * accumSteps;
+    const inFlight: Promise<void>[] = [];
+    const drain = async () => {
+      while (inFlight.length) await inFlight.shift();
+    };
+    let lastDone = performance.now();
+    let failure: Error | undefined;
+    this.setState('running');
+    try {
+      while (this.step < s.schedule.totalSteps && !this.stopRequested && !failure) {
+        const stepNumber = this.step;
+        const lr = learningRate(s.schedule, stepNumber);
+        const micro: Uint32Array[] = [];
+        for (let i = 0; i < accumSteps; i++) micro.push(await this.data.nextTrainBatch());
+        const done = this.model.step(micro, lr, stepNumber + 1).then((stats) => {
+          const now = performance.now();
+          const stepMs = now - lastDone;
+          lastDone = now;
+          if (!Number.isFinite(stats.loss)) {
+            throw new NonFiniteLossError(
+              `The loss became ${stats.loss} at step ${stepNumber + 1}. Training stopped; the ` +
+                'last good checkpoint is kept. Lower the learning rate or raise the warm-up, ' +
+                'then resume from that checkpoint or start again.',
+            );
+          }
+          this.time += stepMs / 1000;
+          this.tokens += tokensPerStep;
+          const m: StepMetrics = {
+            step: stepNumber + 1,
+            tokens: this.tokens,
+            time: this.time,
+            loss: stats.loss,
+            perplexity: perplexity(stats.loss),
+            lr,
+            gradNorm: stats.gradNorm,
+            tokensPerSec: tokensPerStep / (stepMs / 1000),
+            stepMs,
+          };
+          this.metrics.steps.push(m);
+          this.events.onStep(m);
+        });
+        this.step++;
+        inFlight.push(
+          done.catch((e) => {
+            failure = e as Error;
+          }),
+        );
+        if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+
+        const last = this.step === s.schedule.totalSteps;
+        if (s.evalInterval > 0 && (this.step % s.evalInterval === 0 || last)) {
+          await drain();
+          if (failure) break;
+          await this.evaluate();
+          lastDone = performance.now();
+        }
+        if (s.checkpointInterval > 0 && this.step % s.checkpointInterval === 0 && !last) {
+          await drain();
+          if (failure) break;
+          await this.saveCheckpoint();
+          lastDone = performance.now();
+        }
+        if (this.pauseRequested && !this.stopRequested) {
+          await drain();
+          if (failure) break;
+          await this.saveCheckpoint();
+          this.setState('paused');
+          await new Promise<void>((resolve) => {
+            this.resumeWaiter = resolve;
+            if (!this.pauseRequested || this.stopRequested) resolve();
+          });
+          this.resumeWaiter = undefined;
+          if (!this.stopRequested) this.setState('running');
+          lastDone = performance.now();
+        }
+      }
+      await drain();
+    } catch (e) {
+      failure = e as Error;
+    }
+    if (failure) {
+      this.setState('failed', failure.message);
+      return this.state;
+    }
+    await this.saveCheckpoint();
+    this.setState(this.stopRequested ? 'stopped' : 'finished');
+    return this.state;
+  }
+
+  private async evaluate(): Promise<void> {
+    const batches = await this.data.validationBatches(this.run.settings.evalBatches);
+    if (batches.length === 0) return;
+    const valLoss = await this.model.evaluate(batches);
+    const m: EvalMetrics = {
+      step: this.step,
+      tokens: this.tokens,
+      time: this.time,
+      valLoss,
+      valPerplexity: perplexity(valLoss),
+    };
+    this.metrics.evals.push(m);
+    this.events.onEval(m);
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    const { params, adamM, adamV } = await this.model.readState();
+    const meta: CheckpointMeta = {
+      runId: this.run.runId,
+      name: this.run.name,
+      step: this.step,
+      tokens: this.tokens,
+      time: this.time,
+      createdAt: Date.now(),
+      config: this.run.config,
+      settings: this.run.settings,
+      tokenizerId: this.run.tokenizerId,
+      datasetId: this.run.datasetId,
+      dataCursor: this.data.cursor(),
+      metrics: structuredClone(this.metrics),
+    };
+    await this.events.onCheckpoint({ meta, params, adamM, adamV });
+  }
+}
