@@ -20,7 +20,9 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(6) var<storage, read_write> partial: array<f32>;
 
-const WG = 128u;
+// Threads per workgroup: the launch picks the power of two nearest D (32..128), so narrow rows
+// do not leave most threads idle.
+override WG: u32 = 128u;
 var<workgroup> red: array<f32, WG>;
 var<workgroup> dw: array<f32, D>;
 

@@ -13,7 +13,9 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read_write> rstd: array<f32>;
 
-const WG = 128u;
+// Threads per workgroup: the launch picks the power of two nearest D (32..128), so narrow rows
+// do not leave most threads idle.
+override WG: u32 = 128u;
 var<workgroup> red: array<f32, WG>;
 
 @compute @workgroup_size(WG)

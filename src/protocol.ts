@@ -2,9 +2,9 @@
 // request type (UI → worker) and an event type (worker → UI); nothing else crosses postMessage.
 
 import type { I3Config } from './model/config';
-import type { CheckpointSummary } from './train/runStore';
 import type { TrainSettings } from './train/checkpoint';
 import type { EvalMetrics, StepMetrics } from './train/metrics';
+import type { CheckpointSummary } from './train/runStore';
 import type { RunState } from './train/trainer';
 
 // ── train worker ──
@@ -59,3 +59,48 @@ export type TrainEvent =
   | { type: 'gpu-unavailable'; message: string }
   | { type: 'device-lost'; message: string }
   | { type: 'error'; message: string };
+
+// ── ingest worker ──
+
+/** How an import runs; the defaults are in src/store/datasets.ts. */
+export interface IngestOptions {
+  name?: string;
+  vocabSize: number;
+  lowercase: boolean;
+  txtMode: 'auto' | 'lines' | 'paragraphs';
+  /** CSV/parquet text column; empty for the default ("text", "messages", ...). */
+  column?: string;
+  validationEvery: number;
+  /** Resume this interrupted ('importing') dataset with the same files. */
+  resumeId?: string;
+}
+
+export interface IngestFileProblem {
+  file: string;
+  kind: import('./data/textStream').FileErrorKind;
+  message: string;
+  /** For kind 'column': the columns to choose from. */
+  columns?: string[];
+}
+
+export type IngestRequest =
+  | { type: 'import'; jobId: string; files: File[]; options: IngestOptions }
+  | { type: 'cancel'; jobId: string };
+
+export type IngestEvent =
+  | { type: 'progress'; jobId: string; progress: import('./data/importer').ImportProgress }
+  | {
+      type: 'done';
+      jobId: string;
+      manifest: import('./data/shardStore').DatasetManifest;
+      rejected: IngestFileProblem[];
+    }
+  | {
+      type: 'failed';
+      jobId: string;
+      kind: import('./data/importer').ImportErrorKind | 'error';
+      message: string;
+      rejected: IngestFileProblem[];
+    };
+
+// ── end ingest worker ──

@@ -1,28 +1,48 @@
 /// <reference lib="webworker" />
 // The GPU worker: it owns the WebGPU device and runs the training loop, so that the UI thread
-// never waits on the GPU. It speaks only the train-worker messages of src/protocol.ts.
+// never waits on the GPU. It reads the dataset's shards and writes runs and checkpoints to
+// IndexedDB itself, and speaks only the train-worker messages of src/protocol.ts.
+import { ChunkTokenizer } from '../src/data/chunkTokenizer';
+import { IdbShardStore } from '../src/data/idbShardStore';
+import { storeSource } from '../src/data/shardReader';
 import { browserShaders } from '../src/gpu/browserShaders';
 import { acquireGpu, describeAdapter, WebGpuUnavailableError } from '../src/gpu/device';
 import { GpuRuntime } from '../src/gpu/runtime';
 import { matmulSelfTest } from '../src/gpu/selfTest';
-import type { TrainEvent, TrainRequest } from '../src/protocol';
+import { parameterCount } from '../src/model/config';
+import type { RunSpec, TrainEvent, TrainRequest } from '../src/protocol';
+import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint';
+import type { StepMetrics } from '../src/train/metrics';
+import { prepareRun } from '../src/train/run';
+import {
+  type CheckpointSummary,
+  getCheckpointBytes,
+  getRun,
+  putCheckpoint,
+  putRun,
+  type RunRecord,
+} from '../src/train/runStore';
+import type { Trainer } from '../src/train/trainer';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const post = (event: TrainEvent) => self.postMessage(event);
 let runtime: GpuRuntime | undefined;
+let trainer: Trainer | undefined;
+let deviceLost = false;
 
 async function init(): Promise<void> {
   try {
     const ctx = await acquireGpu(navigator.gpu);
     runtime = new GpuRuntime(ctx, browserShaders);
     ctx.lost.then((info) => {
-      if (info.reason !== 'destroyed') {
-        post({
-          type: 'device-lost',
-          message: `The GPU device was lost (${info.message || 'no reason given'}).`,
-        });
-      }
+      if (info.reason === 'destroyed') return;
+      deviceLost = true;
+      trainer?.stop();
+      post({
+        type: 'device-lost',
+        message: `The GPU device was lost (${info.message || 'no reason given'}).`,
+      });
     });
     const selfTest = await matmulSelfTest(runtime);
     const f = ctx.info.features;
@@ -42,11 +62,176 @@ async function init(): Promise<void> {
   }
 }
 
+/** Steps go to the UI in batches and to IndexedDB every few seconds (a crashed tab keeps them). */
+class MetricsOutbox {
+  private pending: StepMetrics[] = [];
+  private lastFlush = 0;
+  private lastPersist = 0;
+
+  constructor(private readonly record: RunRecord) {}
+
+  add(m: StepMetrics): void {
+    this.record.metrics.steps.push(m);
+    this.pending.push(m);
+    const now = performance.now();
+    if (now - this.lastFlush > 200) this.flush();
+    if (now - this.lastPersist > 3000) {
+      this.lastPersist = now;
+      void putRun(this.record).catch(() => {});
+    }
+  }
+
+  flush(): void {
+    this.lastFlush = performance.now();
+    if (this.pending.length === 0) return;
+    post({ type: 'steps', runId: this.record.id, steps: this.pending });
+    this.pending = [];
+  }
+}
+
+async function loadCheckpoint(id: string): Promise<Checkpoint> {
+  const bytes = await getCheckpointBytes(id);
+  if (!bytes) throw new Error('The checkpoint to resume from is no longer stored.');
+  return decodeCheckpoint(bytes);
+}
+
+async function start(spec: RunSpec): Promise<void> {
+  if (!runtime || deviceLost) {
+    post({
+      type: 'run-state',
+      runId: spec.runId,
+      state: 'failed',
+      message: 'The GPU is not available: reload the page to get a new device, then resume.',
+    });
+    return;
+  }
+  if (trainer) {
+    post({ type: 'error', message: 'A run is already training: stop it first.' });
+    return;
+  }
+  const fail = (message: string) =>
+    post({ type: 'run-state', runId: spec.runId, state: 'failed', message });
+  try {
+    const store = await IdbShardStore.open();
+    const manifest = await store.getManifest(spec.datasetId);
+    if (manifest?.status !== 'complete') {
+      return fail(
+        'The dataset of this run is missing or not completely imported. Import it again.',
+      );
+    }
+    const tokenizer = ChunkTokenizer.fromJSON(manifest.tokenizer);
+    if (spec.config.vocab_size !== tokenizer.vocabSize) {
+      return fail(
+        `The model's vocab_size (${spec.config.vocab_size}) differs from the dataset's tokenizer ` +
+          `(${tokenizer.vocabSize}).`,
+      );
+    }
+    const resume = spec.resumeFrom ? await loadCheckpoint(spec.resumeFrom) : undefined;
+    const record: RunRecord = (await getRun(spec.runId)) ?? {
+      id: spec.runId,
+      name: spec.name,
+      config: spec.config,
+      settings: spec.settings,
+      datasetId: spec.datasetId,
+      createdAt: Date.now(),
+      state: 'running',
+      metrics: { steps: [], evals: [] },
+    };
+    if (resume) record.metrics = structuredClone(resume.meta.metrics);
+    await putRun(record);
+    const outbox = new MetricsOutbox(record);
+    const rt = runtime;
+    const before = rt.memory().current;
+    const prepared = await prepareRun(rt, {
+      runId: spec.runId,
+      name: spec.name,
+      config: spec.config,
+      settings: spec.settings,
+      source: storeSource(store, manifest),
+      datasetId: manifest.id,
+      tokenizerId: tokenizer.identity(),
+      resume,
+      events: {
+        onStep: (m) => outbox.add(m),
+        onEval: (m) => {
+          outbox.flush();
+          record.metrics.evals.push(m);
+          post({ type: 'eval', runId: spec.runId, eval: m });
+        },
+        onCheckpoint: async (ck) => {
+          outbox.flush();
+          const bytes = await encodeCheckpoint(ck);
+          const last = record.metrics.steps.slice(-10);
+          const summary: CheckpointSummary = {
+            id: `${spec.runId}@${ck.meta.step}-${Date.now().toString(36)}`,
+            runId: spec.runId,
+            runName: spec.name,
+            step: ck.meta.step,
+            tokens: ck.meta.tokens,
+            loss: last.reduce((a, m) => a + m.loss, 0) / Math.max(1, last.length),
+            valLoss: record.metrics.evals.at(-1)?.valLoss,
+            createdAt: ck.meta.createdAt,
+            bytes: bytes.byteLength,
+            source: 'training',
+          };
+          try {
+            await putCheckpoint(summary, bytes);
+            record.lastCheckpointId = summary.id;
+            await putRun(record);
+            post({ type: 'checkpoint', runId: spec.runId, checkpoint: summary });
+          } catch (e) {
+            post({ type: 'error', message: (e as Error).message });
+          }
+        },
+        onState: (state, message) => {
+          outbox.flush();
+          record.state = state;
+          record.message = message;
+          void putRun(record).catch(() => {});
+          post({ type: 'run-state', runId: spec.runId, state, message });
+        },
+      },
+    });
+    trainer = prepared.trainer;
+    post({
+      type: 'run-info',
+      runId: spec.runId,
+      parameters: parameterCount(spec.config),
+      gpuBytes: rt.memory().current - before,
+      tokensPerStep: spec.settings.batchSize * spec.settings.seqLen * spec.settings.accumSteps,
+      dataset: manifest.name,
+    });
+    const state = await trainer.train();
+    if (deviceLost && state !== 'failed') {
+      fail(
+        'The GPU device was lost during training. Reload the page, then resume from the last checkpoint.',
+      );
+    }
+    prepared.model.destroy();
+  } catch (e) {
+    fail((e as Error).message);
+  } finally {
+    trainer = undefined;
+  }
+}
+
 self.onmessage = (ev: MessageEvent<TrainRequest>) => {
   const msg = ev.data;
   switch (msg.type) {
     case 'init':
       void init();
+      break;
+    case 'start':
+      void start(msg.run);
+      break;
+    case 'pause':
+      trainer?.pause();
+      break;
+    case 'resume':
+      trainer?.resume();
+      break;
+    case 'stop':
+      trainer?.stop();
       break;
   }
 };

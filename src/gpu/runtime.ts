@@ -54,8 +54,16 @@ function packParams(params: Param[]): ArrayBuffer {
   return buf;
 }
 
+/** Sees every launch that `encode` records while attached (see src/gpu/profiler.ts). */
+export interface LaunchProfiler {
+  /** Notes the launch; returns where its pass writes timestamps, if the profiler uses them. */
+  record(launch: Launch): GPUComputePassTimestampWrites | undefined;
+}
+
 export class GpuRuntime {
   readonly device: GPUDevice;
+  /** When set, `encode` gives each launch its own pass and reports it here. */
+  profiler: LaunchProfiler | undefined;
   readonly info: GpuInfo;
   readonly lost: Promise<GPUDeviceLostInfo>;
   private readonly shaders: ShaderSource;
@@ -64,6 +72,7 @@ export class GpuRuntime {
   private allocated = 0;
   private peakAllocated = 0;
   private readonly sizes = new WeakMap<GPUBuffer, number>();
+  private readonly scopes: Set<GPUBuffer>[] = [];
 
   constructor(ctx: GpuContext, shaders: ShaderSource) {
     this.device = ctx.device;
@@ -175,7 +184,27 @@ export class GpuRuntime {
     buf.destroy();
   }
 
+  /**
+   * Collects every buffer this runtime makes (launch uniforms included) until `end` is called,
+   * so that one owner, e.g. a model, can free all of its buffers at once.
+   */
+  scope(): { end: () => void; destroy: () => void } {
+    const owned = new Set<GPUBuffer>();
+    this.scopes.push(owned);
+    return {
+      end: () => {
+        const i = this.scopes.indexOf(owned);
+        if (i >= 0) this.scopes.splice(i, 1);
+      },
+      destroy: () => {
+        for (const b of owned) this.destroy(b);
+        owned.clear();
+      },
+    };
+  }
+
   private track(buf: GPUBuffer, size: number): void {
+    for (const s of this.scopes) s.add(buf);
     this.sizes.set(buf, size);
     this.allocated += size;
     this.peakAllocated = Math.max(this.peakAllocated, this.allocated);
@@ -220,14 +249,26 @@ export class GpuRuntime {
     this.device.queue.writeBuffer(launch.uniform, 0, packParams(params));
   }
 
-  /** Records launches into one compute pass of `encoder`, in order. */
+  /**
+   * Records launches into one compute pass of `encoder`, in order. With a profiler attached, each
+   * launch gets a pass of its own, so that the profiler can time it (timestamps bracket passes).
+   */
   encode(encoder: GPUCommandEncoder, launches: Launch[]): void {
-    const pass = encoder.beginComputePass();
-    for (const l of launches) {
+    const dispatch = (pass: GPUComputePassEncoder, l: Launch) => {
       pass.setPipeline(l.pipeline);
       pass.setBindGroup(0, l.bindGroup);
       pass.dispatchWorkgroups(l.workgroups[0], l.workgroups[1], l.workgroups[2]);
+    };
+    if (this.profiler) {
+      for (const l of launches) {
+        const pass = encoder.beginComputePass({ timestampWrites: this.profiler.record(l) });
+        dispatch(pass, l);
+        pass.end();
+      }
+      return;
     }
+    const pass = encoder.beginComputePass();
+    for (const l of launches) dispatch(pass, l);
     pass.end();
   }
 

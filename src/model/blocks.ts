@@ -44,9 +44,13 @@ export function view(ctx: BlockContext, buffer: GPUBuffer, name: string): GPUBuf
 
 const offset = (ctx: BlockContext, name: string) => ctx.layout.byName[name].offset;
 
-/** y = x · Wᵀ for a weight W (out, in) at `w` floats into the parameters (plus a row offset). */
+/**
+ * y = x · Wᵀ for a weight W (out, in) at `w` floats into the parameters (plus a row offset).
+ * `name` labels the launches for the profiler (e.g. 'ssm.in_proj.down' gives '… fwd', '… dx', '… dW').
+ */
 function linear(
   ctx: BlockContext,
+  name: string,
   x: GPUBuffer,
   w: number,
   y: GPUBuffer,
@@ -54,19 +58,14 @@ function linear(
   outF: number,
   accumulate = false,
 ): Promise<Launch> {
-  return matmul(ctx.rt, x, ctx.params, y, {
-    M: ctx.rows,
-    N: outF,
-    K: inF,
-    transB: true,
-    offB: w,
-    accumulate,
-  });
+  const shape = { M: ctx.rows, N: outF, K: inF, transB: true, offB: w, accumulate };
+  return matmul(ctx.rt, x, ctx.params, y, shape, `${name} fwd`);
 }
 
 /** dx (+)= dy · W, the input gradient of `linear`. */
 function linearInputGrad(
   ctx: BlockContext,
+  name: string,
   dy: GPUBuffer,
   w: number,
   dx: GPUBuffer,
@@ -74,26 +73,22 @@ function linearInputGrad(
   outF: number,
   accumulate = false,
 ): Promise<Launch> {
-  return matmul(ctx.rt, dy, ctx.params, dx, { M: ctx.rows, N: inF, K: outF, offB: w, accumulate });
+  const shape = { M: ctx.rows, N: inF, K: outF, offB: w, accumulate };
+  return matmul(ctx.rt, dy, ctx.params, dx, shape, `${name} dx`);
 }
 
 /** dW += dyᵀ · x, the weight gradient of `linear`, into the gradient buffer at `w`. */
 function linearWeightGrad(
   ctx: BlockContext,
+  name: string,
   dy: GPUBuffer,
   x: GPUBuffer,
   w: number,
   inF: number,
   outF: number,
 ): Promise<Launch> {
-  return matmul(ctx.rt, dy, x, ctx.grads, {
-    M: outF,
-    N: inF,
-    K: ctx.rows,
-    transA: true,
-    offC: w,
-    accumulate: true,
-  });
+  const shape = { M: outF, N: inF, K: ctx.rows, transA: true, offC: w, accumulate: true };
+  return matmul(ctx.rt, dy, x, ctx.grads, shape, `${name} dW`);
 }
 
 /** The SSM half's forward: out = x + SSM(RMSNorm(x)). */
@@ -114,9 +109,17 @@ export async function ssmForward(
       D,
       eps,
     }),
-    await linear(ctx, s.xn, offset(ctx, `${p}ssm.in_proj.down.weight`), s.h1, D, r),
-    await linear(ctx, s.h1, up, s.u0, r, D),
-    await linear(ctx, s.h1, up + D * r, s.z, r, D),
+    await linear(
+      ctx,
+      'ssm.in_proj.down',
+      s.xn,
+      offset(ctx, `${p}ssm.in_proj.down.weight`),
+      s.h1,
+      D,
+      r,
+    ),
+    await linear(ctx, 'ssm.in_proj.up.u', s.h1, up, s.u0, r, D),
+    await linear(ctx, 'ssm.in_proj.up.z', s.h1, up + D * r, s.z, r, D),
     await conv1dForward(
       rt,
       s.u0,
@@ -126,10 +129,10 @@ export async function ssmForward(
       { rows, D, T: ctx.T, K },
       s.u,
     ),
-    await linear(ctx, s.u, xProj, s.dl, D, R),
-    await linear(ctx, s.u, xProj + R * D, s.Bt, D, N),
-    await linear(ctx, s.u, xProj + (R + N) * D, s.Ct, D, N),
-    await linear(ctx, s.dl, offset(ctx, `${p}ssm.dt_proj.weight`), s.dtpre, R, D),
+    await linear(ctx, 'ssm.x_proj.delta', s.u, xProj, s.dl, D, R),
+    await linear(ctx, 'ssm.x_proj.B', s.u, xProj + R * D, s.Bt, D, N),
+    await linear(ctx, 'ssm.x_proj.C', s.u, xProj + (R + N) * D, s.Ct, D, N),
+    await linear(ctx, 'ssm.dt_proj', s.dl, offset(ctx, `${p}ssm.dt_proj.weight`), s.dtpre, R, D),
     await softplusBiasForward(rt, s.dtpre, view(ctx, ctx.params, `${p}ssm.dt_proj.bias`), s.delta, {
       rows,
       D,
@@ -149,12 +152,28 @@ export async function ssmForward(
       { B: ctx.B, T: ctx.T, D, N, chunk: 16 },
     ),
     await gateForward(rt, s.y, s.z, s.g, rows * D),
-    await linear(ctx, s.g, offset(ctx, `${p}ssm.out_proj.down.weight`), s.o1, D, r),
+    await linear(
+      ctx,
+      'ssm.out_proj.down',
+      s.g,
+      offset(ctx, `${p}ssm.out_proj.down.weight`),
+      s.o1,
+      D,
+      r,
+    ),
   ];
   // The backward's recomputation stops here: it needs o1, not the block output.
   if (out) {
     launches.push(
-      await linear(ctx, s.o1, offset(ctx, `${p}ssm.out_proj.up.weight`), out, r, D),
+      await linear(
+        ctx,
+        'ssm.out_proj.up',
+        s.o1,
+        offset(ctx, `${p}ssm.out_proj.up.weight`),
+        out,
+        r,
+        D,
+      ),
       await addInplace(rt, out, x, rows * D),
     );
   }
@@ -178,10 +197,10 @@ export async function ssmBackward(
   const dtProj = offset(ctx, `${p}ssm.dt_proj.weight`);
   return [
     ...(await ssmForward(ctx, layer, x, undefined)),
-    await linearInputGrad(ctx, s.dx, outUp, s.do1, r, D),
-    await linearWeightGrad(ctx, s.dx, s.o1, outUp, r, D),
-    await linearInputGrad(ctx, s.do1, outDown, s.dg, D, r),
-    await linearWeightGrad(ctx, s.do1, s.g, outDown, D, r),
+    await linearInputGrad(ctx, 'ssm.out_proj.up', s.dx, outUp, s.do1, r, D),
+    await linearWeightGrad(ctx, 'ssm.out_proj.up', s.dx, s.o1, outUp, r, D),
+    await linearInputGrad(ctx, 'ssm.out_proj.down', s.do1, outDown, s.dg, D, r),
+    await linearWeightGrad(ctx, 'ssm.out_proj.down', s.do1, s.g, outDown, D, r),
     await gateBackward(rt, s.y, s.z, s.dg, s.dy, s.dz, rows * D),
     ...(await selectiveScanBackward(
       rt,
@@ -213,15 +232,15 @@ export async function ssmBackward(
       view(ctx, ctx.grads, `${p}ssm.dt_proj.bias`),
       { rows, D },
     )),
-    await linearInputGrad(ctx, s.ddtpre, dtProj, s.ddl, R, D),
-    await linearWeightGrad(ctx, s.ddtpre, s.dl, dtProj, R, D),
+    await linearInputGrad(ctx, 'ssm.dt_proj', s.ddtpre, dtProj, s.ddl, R, D),
+    await linearWeightGrad(ctx, 'ssm.dt_proj', s.ddtpre, s.dl, dtProj, R, D),
     // u feeds δ, Bt and Ct through the three row blocks of x_proj.
-    await linearInputGrad(ctx, s.ddl, xProj, s.du, D, R, true),
-    await linearInputGrad(ctx, s.dBt, xProj + R * D, s.du, D, N, true),
-    await linearInputGrad(ctx, s.dCt, xProj + (R + N) * D, s.du, D, N, true),
-    await linearWeightGrad(ctx, s.ddl, s.u, xProj, D, R),
-    await linearWeightGrad(ctx, s.dBt, s.u, xProj + R * D, D, N),
-    await linearWeightGrad(ctx, s.dCt, s.u, xProj + (R + N) * D, D, N),
+    await linearInputGrad(ctx, 'ssm.x_proj.delta', s.ddl, xProj, s.du, D, R, true),
+    await linearInputGrad(ctx, 'ssm.x_proj.B', s.dBt, xProj + R * D, s.du, D, N, true),
+    await linearInputGrad(ctx, 'ssm.x_proj.C', s.dCt, xProj + (R + N) * D, s.du, D, N, true),
+    await linearWeightGrad(ctx, 'ssm.x_proj.delta', s.ddl, s.u, xProj, D, R),
+    await linearWeightGrad(ctx, 'ssm.x_proj.B', s.dBt, s.u, xProj + R * D, D, N),
+    await linearWeightGrad(ctx, 'ssm.x_proj.C', s.dCt, s.u, xProj + (R + N) * D, D, N),
     await siluBackward(rt, s.uc, s.du, s.duc, rows * D),
     ...(await conv1dBackward(
       rt,
@@ -233,12 +252,12 @@ export async function ssmBackward(
       view(ctx, ctx.grads, `${p}ssm.conv.bias`),
       { rows, D, T: ctx.T, K },
     )),
-    await linearInputGrad(ctx, s.du0, up, s.dh1, r, D),
-    await linearInputGrad(ctx, s.dz, up + D * r, s.dh1, r, D, true),
-    await linearWeightGrad(ctx, s.du0, s.h1, up, r, D),
-    await linearWeightGrad(ctx, s.dz, s.h1, up + D * r, r, D),
-    await linearInputGrad(ctx, s.dh1, down, s.dxn, D, r),
-    await linearWeightGrad(ctx, s.dh1, s.xn, down, D, r),
+    await linearInputGrad(ctx, 'ssm.in_proj.up.u', s.du0, up, s.dh1, r, D),
+    await linearInputGrad(ctx, 'ssm.in_proj.up.z', s.dz, up + D * r, s.dh1, r, D, true),
+    await linearWeightGrad(ctx, 'ssm.in_proj.up.u', s.du0, s.h1, up, r, D),
+    await linearWeightGrad(ctx, 'ssm.in_proj.up.z', s.dz, s.h1, up + D * r, r, D),
+    await linearInputGrad(ctx, 'ssm.in_proj.down', s.dh1, down, s.dxn, D, r),
+    await linearWeightGrad(ctx, 'ssm.in_proj.down', s.dh1, s.xn, down, D, r),
     ...(await rmsnormBackward(
       rt,
       x,
@@ -270,16 +289,32 @@ export async function attnForward(
       eps,
     }),
     // The latent c lives in h1 (same width r), so both halves share one scratch set.
-    await linear(ctx, s.xn, offset(ctx, `${p}attn.latent.weight`), s.h1, D, r),
-    await linear(ctx, s.h1, offset(ctx, `${p}attn.q.weight`), s.q, r, D),
-    await linear(ctx, s.h1, offset(ctx, `${p}attn.k.weight`), s.k, r, D),
-    await linear(ctx, s.h1, offset(ctx, `${p}attn.v.weight`), s.v, r, D),
+    await linear(ctx, 'attn.latent', s.xn, offset(ctx, `${p}attn.latent.weight`), s.h1, D, r),
+    await linear(ctx, 'attn.q', s.h1, offset(ctx, `${p}attn.q.weight`), s.q, r, D),
+    await linear(ctx, 'attn.k', s.h1, offset(ctx, `${p}attn.k.weight`), s.k, r, D),
+    await linear(ctx, 'attn.v', s.h1, offset(ctx, `${p}attn.v.weight`), s.v, r, D),
     await attentionForward(rt, s.q, s.k, s.v, s.a, ctx.lse, { B: ctx.B, T: ctx.T, D, H }),
-    await linear(ctx, s.a, offset(ctx, `${p}attn.out_proj.down.weight`), s.o1, D, r),
+    await linear(
+      ctx,
+      'attn.out_proj.down',
+      s.a,
+      offset(ctx, `${p}attn.out_proj.down.weight`),
+      s.o1,
+      D,
+      r,
+    ),
   ];
   if (out) {
     launches.push(
-      await linear(ctx, s.o1, offset(ctx, `${p}attn.out_proj.up.weight`), out, r, D),
+      await linear(
+        ctx,
+        'attn.out_proj.up',
+        s.o1,
+        offset(ctx, `${p}attn.out_proj.up.weight`),
+        out,
+        r,
+        D,
+      ),
       await addInplace(rt, out, x, rows * D),
     );
   }
@@ -301,24 +336,24 @@ export async function attnBackward(
   const [wq, wk, wv] = ['q', 'k', 'v'].map((n) => offset(ctx, `${p}attn.${n}.weight`));
   return [
     ...(await attnForward(ctx, layer, x, undefined)),
-    await linearInputGrad(ctx, s.dx, outUp, s.do1, r, D),
-    await linearWeightGrad(ctx, s.dx, s.o1, outUp, r, D),
-    await linearInputGrad(ctx, s.do1, outDown, s.dg, D, r),
-    await linearWeightGrad(ctx, s.do1, s.a, outDown, D, r),
+    await linearInputGrad(ctx, 'attn.out_proj.up', s.dx, outUp, s.do1, r, D),
+    await linearWeightGrad(ctx, 'attn.out_proj.up', s.dx, s.o1, outUp, r, D),
+    await linearInputGrad(ctx, 'attn.out_proj.down', s.do1, outDown, s.dg, D, r),
+    await linearWeightGrad(ctx, 'attn.out_proj.down', s.do1, s.a, outDown, D, r),
     ...(await attentionBackward(rt, s.q, s.k, s.v, s.a, s.dg, ctx.lse, s.dq, s.dk, s.dv, {
       B: ctx.B,
       T: ctx.T,
       D,
       H,
     })),
-    await linearInputGrad(ctx, s.dq, wq, s.dh1, r, D),
-    await linearInputGrad(ctx, s.dk, wk, s.dh1, r, D, true),
-    await linearInputGrad(ctx, s.dv, wv, s.dh1, r, D, true),
-    await linearWeightGrad(ctx, s.dq, s.h1, wq, r, D),
-    await linearWeightGrad(ctx, s.dk, s.h1, wk, r, D),
-    await linearWeightGrad(ctx, s.dv, s.h1, wv, r, D),
-    await linearInputGrad(ctx, s.dh1, latent, s.dxn, D, r),
-    await linearWeightGrad(ctx, s.dh1, s.xn, latent, D, r),
+    await linearInputGrad(ctx, 'attn.q', s.dq, wq, s.dh1, r, D),
+    await linearInputGrad(ctx, 'attn.k', s.dk, wk, s.dh1, r, D, true),
+    await linearInputGrad(ctx, 'attn.v', s.dv, wv, s.dh1, r, D, true),
+    await linearWeightGrad(ctx, 'attn.q', s.dq, s.h1, wq, r, D),
+    await linearWeightGrad(ctx, 'attn.k', s.dk, s.h1, wk, r, D),
+    await linearWeightGrad(ctx, 'attn.v', s.dv, s.h1, wv, r, D),
+    await linearInputGrad(ctx, 'attn.latent', s.dh1, latent, s.dxn, D, r),
+    await linearWeightGrad(ctx, 'attn.latent', s.dh1, s.xn, latent, D, r),
     ...(await rmsnormBackward(
       rt,
       x,

@@ -101,7 +101,9 @@ export function validateConfig(c: I3Config): string[] {
     errors.push(`d_model (${c.d_model}) must be divisible by n_heads (${c.n_heads})`);
   }
   if (c.rank > c.d_model) {
-    errors.push(`rank (${c.rank}) must be at most d_model (${c.d_model}): projections are low-rank`);
+    errors.push(
+      `rank (${c.rank}) must be at most d_model (${c.d_model}): projections are low-rank`,
+    );
   }
   if (c.dt_rank > c.d_model) {
     errors.push(`dt_rank (${c.dt_rank}) must be at most d_model (${c.d_model})`);

@@ -77,6 +77,7 @@ export class I3Model implements TrainerModel {
   private optimizerLaunches: Launch[] = [];
   private adamLaunch!: Launch;
   private readonly ctx: BlockContext;
+  private owned!: ReturnType<GpuRuntime['scope']>;
 
   private constructor(
     readonly rt: GpuRuntime,
@@ -129,9 +130,15 @@ export class I3Model implements TrainerModel {
     shape: BatchShape,
     options: I3TrainingOptions = defaultTrainingOptions(),
   ): Promise<I3Model> {
-    const model = new I3Model(rt, config, shape, options);
-    await model.build();
-    return model;
+    const owned = rt.scope();
+    try {
+      const model = new I3Model(rt, config, shape, options);
+      await model.build();
+      model.owned = owned;
+      return model;
+    } finally {
+      owned.end();
+    }
   }
 
   private async build(): Promise<void> {
@@ -302,6 +309,12 @@ export class I3Model implements TrainerModel {
         floats,
       }
     );
+  }
+
+  /** Frees every GPU buffer of the model; it is unusable afterwards. */
+  destroy(): void {
+    this.owned.destroy();
+    for (const r of this.idle.splice(0)) r.buffer.destroy();
   }
 
   async step(microBatches: Uint32Array[], lr: number, stepNumber: number): Promise<StepStats> {

@@ -3,7 +3,7 @@ import type { GpuRuntime } from '../gpu/runtime';
 import { testRuntime } from '../gpu/testing';
 import { randomArray } from '../util/random';
 import { compare } from './check';
-import { type MatmulShape, matmul, matmulReference } from './matmul';
+import { type MatmulShape, matmul, matmulReference, matmulTile } from './matmul';
 
 // fp32 products of K terms of magnitude ≤ 1: the GPU sums in fp32 (fma), the reference in fp64.
 // Rounding error grows like sqrt(K)·2⁻²⁴·|terms|; atol 1e-5·K bounds it with a wide margin for
@@ -35,18 +35,72 @@ const shapes: [number, number, number][] = [
   [3, 200, 31],
 ];
 
+// The 128×128-tile kernel on partial tiles, a K that is not a multiple of its panel (8), and
+// several full tiles.
+const largeShapes: [number, number, number][] = [
+  [1, 1, 1],
+  [7, 13, 5],
+  [130, 67, 129],
+  [129, 257, 17],
+  [256, 128, 16],
+];
+
 describe('matmul', () => {
-  for (const transA of [false, true]) {
-    for (const transB of [false, true]) {
-      for (const [M, N, K] of shapes) {
-        it(`${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'} ${M}×${N}×${K}`, async () => {
-          const rt = await testRuntime();
-          const { got, want } = await runCase(rt, { M, N, K, transA, transB }, M * 31 + N);
-          expect(compare(got, want, tol(K))).toBeNull();
-        });
+  for (const tile of [64, 128] as const) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const [M, N, K] of tile === 64 ? shapes : largeShapes) {
+          it(`tile ${tile}: ${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'} ${M}×${N}×${K}`, async () => {
+            const rt = await testRuntime();
+            const shape = { M, N, K, transA, transB, tile };
+            const { got, want } = await runCase(rt, shape, M * 31 + N);
+            expect(compare(got, want, tol(K))).toBeNull();
+          });
+        }
       }
     }
   }
+
+  it('picks 128×128 tiles only for outputs of ≥ 256 such tiles, and they compute the same', async () => {
+    expect(matmulTile({ M: 4096, N: 4466, K: 512 })).toBe(128);
+    expect(matmulTile({ M: 4096, N: 512, K: 4466 })).toBe(64);
+    expect(matmulTile({ M: 4096, N: 512, K: 4466, tile: 128 })).toBe(128);
+    const rt = await testRuntime();
+    const shape = { M: 2049, N: 2050, K: 3, transB: true, accumulate: true, alpha: -0.5 };
+    const launch = await matmul(rt, rt.buffer('a', 4), rt.buffer('b', 4), rt.buffer('c', 4), shape);
+    expect(launch.label).toBe('matmul 2049x2050x3 NT/128');
+    const { got, want } = await runCase(rt, shape, 11);
+    expect(compare(got, want, tol(3))).toBeNull();
+  });
+
+  it('128×128 tiles accumulate with alpha and address slices through strides and offsets', async () => {
+    const rt = await testRuntime();
+    const shape = {
+      M: 70,
+      N: 130,
+      K: 9,
+      transA: true,
+      lda: 75,
+      offA: 2,
+      ldb: 140,
+      offB: 5,
+      ldc: 133,
+      offC: 1,
+      accumulate: true,
+      alpha: 0.25,
+      tile: 128 as const,
+    };
+    const a = randomArray(9 * 75 + 2, 21);
+    const b = randomArray(9 * 140 + 5, 22);
+    const c0 = randomArray(70 * 133 + 1, 23);
+    const [A, B, C] = [a, b, c0].map((x, i) => rt.bufferFrom(`s${i}`, x));
+    rt.run([await matmul(rt, A, B, C, shape)]);
+    const got = await rt.readF32(C);
+    const want = Float64Array.from(c0);
+    matmulReference(a, b, want, shape);
+    expect(compare(got, want, tol(9))).toBeNull();
+    for (const buf of [A, B, C]) rt.destroy(buf);
+  });
 
   it('accumulates into C with alpha (gradient accumulation)', async () => {
     const rt = await testRuntime();

@@ -20,6 +20,21 @@ export interface MatmulShape {
   offA?: number;
   offB?: number;
   offC?: number;
+  /** Tile side of C per workgroup: 64 (matmul.wgsl) or 128 (matmul_large.wgsl); see matmulTile. */
+  tile?: 64 | 128;
+}
+
+/**
+ * 128×128 tiles only where they still give ≥ 256 workgroups (about two per multiprocessor of a
+ * large GPU): of the i3-22m products, the head's logits (4,096 × 4,466). Smaller outputs keep the
+ * 64×64 kernel, whose four times as many workgroups fill the GPU better.
+ */
+const LARGE_MIN_WORKGROUPS = 256;
+
+export function matmulTile(shape: MatmulShape): 64 | 128 {
+  if (shape.tile) return shape.tile;
+  const workgroups = Math.ceil(shape.M / 128) * Math.ceil(shape.N / 128);
+  return workgroups >= LARGE_MIN_WORKGROUPS ? 128 : 64;
 }
 
 function resolved(s: MatmulShape) {
@@ -40,6 +55,13 @@ function resolved(s: MatmulShape) {
   };
 }
 
+/** "name MxNxK NT/128": the profiler groups launches by label, so shape and tile are part of it. */
+export function matmulLabel(name: string, shape: MatmulShape): string {
+  const t = (x?: boolean) => (x ? 'T' : 'N');
+  const { M, N, K } = shape;
+  return `${name} ${M}x${N}x${K} ${t(shape.transA)}${t(shape.transB)}/${matmulTile(shape)}`;
+}
+
 export function matmul(
   rt: GpuRuntime,
   A: GPUBuffer,
@@ -49,9 +71,10 @@ export function matmul(
   label = 'matmul',
 ): Promise<Launch> {
   const s = resolved(shape);
+  const tile = matmulTile(s);
   return rt.launch({
-    shader: 'matmul',
-    label,
+    shader: tile === 128 ? 'matmul_large' : 'matmul',
+    label: matmulLabel(label, s),
     constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: s.accumulate },
     params: [
       u32(s.M),
@@ -66,7 +89,7 @@ export function matmul(
       f32(s.alpha),
     ],
     buffers: [A, B, C],
-    workgroups: [Math.ceil(s.N / 64), Math.ceil(s.M / 64)],
+    workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile)],
   });
 }
 

@@ -15,6 +15,9 @@ export interface RmsNormShape {
 
 const DEFAULT_EPS = 1e-5;
 
+/** Threads per row: a power of two in 32..128, the smallest covering D. */
+const rowThreads = (D: number) => Math.min(128, Math.max(32, 2 ** Math.ceil(Math.log2(D))));
+
 /** y (rows, D) and rstd (rows) from x (rows, D) and w (D). */
 export function rmsnormForward(
   rt: GpuRuntime,
@@ -27,6 +30,7 @@ export function rmsnormForward(
   return rt.launch({
     shader: 'rmsnorm_forward',
     label: 'rmsnorm_forward',
+    constants: { WG: rowThreads(shape.D) },
     params: [u32(shape.rows), u32(shape.D), f32(shape.eps ?? DEFAULT_EPS)],
     buffers: [x, w, y, rstd],
     workgroups: grid1d(shape.rows),
@@ -52,7 +56,7 @@ export async function rmsnormBackward(
   const main = await rt.launch({
     shader: 'rmsnorm_backward',
     label: 'rmsnorm_backward',
-    constants: { D },
+    constants: { D, WG: rowThreads(D) },
     params: [u32(rows), u32(red.rowsPerGroup)],
     buffers: [x, w, rstd, dy, dx, red.partial],
     workgroups: grid1d(red.groups),

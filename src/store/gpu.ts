@@ -38,7 +38,8 @@ export const useGpu = create<GpuState>((set) => ({
         });
         break;
       case 'error':
-        set({ status: 'failed', message: event.message });
+        // Before the device is up an error is the GPU's; later ones belong to a run (runs store).
+        set((s) => (s.status === 'starting' ? { status: 'failed', message: event.message } : s));
         break;
     }
   },

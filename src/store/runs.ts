@@ -29,6 +29,9 @@ interface RunsState {
   /** Runs drawn on the charts. */
   compare: string[];
   loaded: boolean;
+  /** The last problem the worker reported outside a run's state (e.g. a full storage). */
+  notice?: string;
+  dismissNotice: () => void;
   load: () => Promise<void>;
   start: (spec: RunSpec) => void;
   pause: () => void;
@@ -49,6 +52,7 @@ export const useRuns = create<RunsState>((set, get) => ({
   checkpoints: [],
   compare: [],
   loaded: false,
+  dismissNotice: () => set({ notice: undefined }),
   load: async () => {
     const [runs, checkpoints] = await Promise.all([listRuns(), listCheckpoints()]);
     // A run still marked running or paused after a reload was cut off with the page.
@@ -141,6 +145,9 @@ export const useRuns = create<RunsState>((set, get) => ({
             metrics: { ...r.metrics, evals: [...r.metrics.evals, event.eval] },
           })),
         }));
+        break;
+      case 'error':
+        set({ notice: event.message });
         break;
       case 'checkpoint':
         set((s) => ({

@@ -1,15 +1,15 @@
 // What the next run will train: the model config (a preset, optionally edited) and the training
 // settings, with the spec's defaults per preset.
 import { create } from 'zustand';
-import { type I3Config, type PresetName, PRESETS } from '../model/config';
+import { type I3Config, PRESETS, type PresetName } from '../model/config';
 import type { TrainSettings } from '../train/checkpoint';
 
 export function defaultSettings(preset: PresetName, config: I3Config): TrainSettings {
   const small = preset === 'i3-test';
   return {
     schedule: {
-      peakLr: preset === 'i3-22m' ? 6e-4 : small ? 3e-3 : 1e-3,
-      warmupSteps: small ? 10 : 100,
+      peakLr: preset === 'i3-22m' ? 6e-4 : small ? 1e-2 : 1e-3,
+      warmupSteps: small ? 5 : 100,
       totalSteps: small ? 60 : preset === 'i3-tiny' ? 2000 : 20000,
       minRatio: 0.1,
     },

@@ -116,6 +116,7 @@ export async function deleteCheckpoint(id: string): Promise<void> {
 
 export async function deleteRun(id: string): Promise<void> {
   const d = await studioDb();
-  for (const ck of await d.getAllFromIndex('checkpoints', 'byRun', id)) await deleteCheckpoint(ck.id);
+  for (const ck of await d.getAllFromIndex('checkpoints', 'byRun', id))
+    await deleteCheckpoint(ck.id);
   await d.delete('runs', id);
 }

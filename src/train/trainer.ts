@@ -63,7 +63,12 @@ export interface RunStart {
   metrics: MetricsHistory;
 }
 
-export const freshStart = (): RunStart => ({ step: 0, tokens: 0, time: 0, metrics: emptyHistory() });
+export const freshStart = (): RunStart => ({
+  step: 0,
+  tokens: 0,
+  time: 0,
+  metrics: emptyHistory(),
+});
 
 export class NonFiniteLossError extends Error {}
 

@@ -1,9 +1,15 @@
-// The studio shell: a header with the GPU status and one tab per pane.
+// The studio shell: a header with the GPU status and one tab per pane. It starts the GPU worker
+// and routes its events to the stores; every pane reads the stores only.
 import { useEffect, useState } from 'react';
+import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
-import { spawnTrainWorker } from '../workerClients';
+import { useRuns } from '../store/runs';
+import { trainWorker } from '../workerClients';
+import { DataPane } from './DataPane';
 import { GpuStatus } from './GpuStatus';
+import { ModelPane } from './ModelPane';
 import { NoWebGpu } from './NoWebGpu';
+import { TrainPane } from './TrainPane';
 
 interface Pane {
   id: string;
@@ -11,16 +17,27 @@ interface Pane {
   render: () => React.ReactNode;
 }
 
-const panes: Pane[] = [];
+const panes: Pane[] = [
+  { id: 'data', title: 'Data', render: () => <DataPane /> },
+  { id: 'model', title: 'Model', render: () => <ModelPane /> },
+  { id: 'train', title: 'Train', render: () => <TrainPane /> },
+];
 
 export function App() {
   const { status, message } = useGpu();
-  const [active, setActive] = useState(panes[0]?.id);
+  const notice = useRuns((s) => s.notice);
+  const dismiss = useRuns((s) => s.dismissNotice);
+  const [active, setActive] = useState(panes[0].id);
 
   useEffect(() => {
-    const worker = spawnTrainWorker();
-    const stop = worker.listen(useGpu.getState().apply);
+    const worker = trainWorker();
+    const stop = worker.listen((e) => {
+      useGpu.getState().apply(e);
+      useRuns.getState().apply(e);
+    });
     worker.post({ type: 'init' });
+    void useRuns.getState().load();
+    void useDatasets.getState().load();
     return stop;
   }, []);
 
@@ -38,7 +55,9 @@ export function App() {
               key={p.id}
               type="button"
               role="tab"
+              id={`tab-${p.id}`}
               aria-selected={p.id === active}
+              aria-controls="pane"
               className={p.id === active ? 'tab active' : 'tab'}
               onClick={() => setActive(p.id)}
             >
@@ -53,7 +72,17 @@ export function App() {
           {message}
         </div>
       )}
-      <main className="pane">{pane?.render()}</main>
+      {notice && (
+        <div className="banner error" role="alert" data-testid="run-notice">
+          {notice}{' '}
+          <button type="button" onClick={dismiss}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <main className="pane" id="pane" role="tabpanel" aria-labelledby={`tab-${active}`}>
+        {pane?.render()}
+      </main>
     </div>
   );
 }

@@ -6,7 +6,11 @@ const line = (n: number, f: (i: number) => number): Point[] =>
 
 describe('EMA smoothing', () => {
   it('is debiased: a constant series stays constant from the first point', () => {
-    for (const p of smoothEma(line(50, () => 3), 0.9)) expect(p.y).toBeCloseTo(3, 12);
+    for (const p of smoothEma(
+      line(50, () => 3),
+      0.9,
+    ))
+      expect(p.y).toBeCloseTo(3, 12);
   });
 
   it('matches the recurrence by hand', () => {

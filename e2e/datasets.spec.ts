@@ -1,0 +1,68 @@
+import { expect, type Page, test } from '@playwright/test';
+
+// A TinyChat file and a JSON Lines file with one malformed line, dropped through a real drop
+// event: the import runs in the ingest worker into IndexedDB and survives a reload.
+
+const tinyChat = Array.from(
+  { length: 300 },
+  (_, i) => `[INST] What is ${i} plus one? [/INST] It is ${i + 1}. Happy to help!`,
+).join('\n');
+const jsonl = [
+  ...Array.from({ length: 200 }, (_, i) =>
+    JSON.stringify({ text: `Document ${i}: the quick brown fox jumps over the lazy dog 😀.` }),
+  ),
+  '{"text": broken',
+].join('\n');
+
+async function drop(page: Page, files: { name: string; text: string }[]) {
+  await page.getByTestId('dropzone').evaluate((zone, list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([f.text], f.name, { type: 'text/plain' }));
+    const init = { dataTransfer: dt, bubbles: true, cancelable: true };
+    zone.dispatchEvent(new DragEvent('dragover', init));
+    zone.dispatchEvent(new DragEvent('drop', init));
+  }, files);
+}
+
+test('dropped files become a stored dataset with statistics and samples', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('tab', { name: 'Data' }).click();
+  await drop(page, [
+    { name: 'tinychat.txt', text: tinyChat },
+    { name: 'docs.jsonl', text: jsonl },
+  ]);
+  // Progress shows while the worker imports (it may already be done: accept either).
+  await expect(page.getByTestId('import-progress').or(page.getByTestId('dataset'))).toBeVisible();
+  const dataset = page.getByTestId('dataset').filter({ hasText: 'tinychat.txt + docs.jsonl' });
+  await expect(dataset).toHaveAttribute('data-status', 'complete');
+  await expect(dataset).toContainText('2 files');
+  // 500 documents, every 20th held out for validation; the malformed line is counted.
+  await expect(dataset).toContainText('475 train / 25 validation documents');
+  await expect(dataset).toContainText('1 records skipped');
+  const tokens = Number(
+    (await dataset.getByTestId('dataset-tokens').textContent())!.replace(/,/g, ''),
+  );
+  expect(tokens).toBeGreaterThan(5000);
+
+  await dataset.getByRole('button', { name: 'Samples', exact: true }).click();
+  await expect(page.getByTestId('sample-viewer')).toContainText(
+    '[INST] What is 0 plus one? [/INST]',
+  );
+  await expect(page.getByTestId('sample-tokens')).toContainText('[INST]');
+  await expect(page.getByTestId('sample-tokens')).toContainText('<eos>');
+
+  // The same file dropped again is refused as a duplicate, with the message in place.
+  await drop(page, [{ name: 'again.jsonl', text: jsonl }]);
+  await expect(page.getByTestId('import-messages')).toContainText('is the same file as');
+
+  await page.reload();
+  await page.getByRole('tab', { name: 'Data' }).click();
+  const stored = page.getByTestId('dataset').filter({ hasText: 'tinychat.txt + docs.jsonl' });
+  await expect(stored).toHaveAttribute('data-status', 'complete');
+  await expect(stored.getByTestId('dataset-tokens')).toHaveText(tokens.toLocaleString('en-US'));
+
+  // An unsupported file gets a clear message and nothing new is stored.
+  await drop(page, [{ name: 'bad.bin', text: 'x' }]);
+  await expect(page.getByTestId('import-messages')).toContainText('not a supported file type');
+  await expect(page.getByTestId('dataset')).toHaveCount(1);
+});

@@ -1,0 +1,197 @@
+// Next-token sampling on the GPU, one workgroup per sequence b, so generation reads back one u32
+// per token. Scores s_i = l'_i / temperature, where l' applies the repetition penalty to tokens
+// already seen (l/penalty when l > 0, l·penalty otherwise, as Hugging Face does). Then:
+//   temperature 0: the argmax of l' (lowest index among ties);
+//   top-k: keep s_i ≥ the k-th largest score (ties at the boundary kept);
+//   top-p: of those, keep i when the mass of strictly higher scores is < topP (the smallest
+//          prefix of the sorted distribution reaching topP, boundary ties kept);
+//   draw: the first kept i (index order) whose running sum of e^{s_j - max} exceeds u · total,
+//         u in [0, 1) hashed from (seed, draw, b), so seeded sampling reproduces exactly.
+// Both thresholds are found without sorting: a bisection over the 32 bits of an order-preserving
+// u32 key of the score, each probe one pass over V and a workgroup reduction.
+// The token goes to ids[b] (the next step's input) and is marked in seen (B, V).
+
+override WG: u32 = 256u; // a power of two (tree reductions and the scan)
+
+struct Params {
+  V: u32,
+  topK: u32, // 0: off
+  topP: f32, // ≥ 1: off
+  temperature: f32, // 0: greedy
+  penalty: f32, // 1: off
+  seed: u32,
+  draw: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read_write> seen: array<u32>;
+@group(0) @binding(3) var<storage, read_write> ids: array<u32>;
+
+var<workgroup> redF: array<f32, WG>;
+var<workgroup> redU: array<u32, WG>;
+var<workgroup> chosen: u32;
+
+fn score(row: u32, i: u32) -> f32 {
+  var l = logits[row + i];
+  if (seen[row + i] != 0u) {
+    l = select(l * p.penalty, l / p.penalty, l > 0.0);
+  }
+  if (p.temperature > 0.0) {
+    l = l / p.temperature;
+  }
+  return l;
+}
+
+// Monotone map of f32 to u32 (−0 and +0 share a key, so equal scores have equal keys).
+fn orderedKey(v: f32) -> u32 {
+  let bits = bitcast<u32>(select(v, 0.0, v == 0.0));
+  return select(bits | 0x80000000u, ~bits, (bits & 0x80000000u) != 0u);
+}
+
+fn pcg(v: u32) -> u32 {
+  let s = v * 747796405u + 2891336453u;
+  let w = ((s >> ((s >> 28u) + 4u)) ^ s) * 277803737u;
+  return (w >> 22u) ^ w;
+}
+
+fn sumU(tid: u32, v: u32) -> u32 {
+  redU[tid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (tid < s) { redU[tid] += redU[tid + s]; }
+    workgroupBarrier();
+  }
+  let r = workgroupUniformLoad(&redU[0]);
+  workgroupBarrier();
+  return r;
+}
+
+fn sumF(tid: u32, v: f32) -> f32 {
+  redF[tid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (tid < s) { redF[tid] += redF[tid + s]; }
+    workgroupBarrier();
+  }
+  let r = workgroupUniformLoad(&redF[0]);
+  workgroupBarrier();
+  return r;
+}
+
+/** Σ e^{s_i − m} over tokens with key ≥ lo and key ≥ k. */
+fn massAbove(tid: u32, row: u32, m: f32, lo: u32, k: u32) -> f32 {
+  var acc = 0.0;
+  for (var i = tid; i < p.V; i += WG) {
+    let s = score(row, i);
+    let key = orderedKey(s);
+    if (key >= lo && key >= k) { acc += exp(s - m); }
+  }
+  return sumF(tid, acc);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let b = wg.x;
+  let row = b * p.V;
+
+  // The maximum score and its lowest index.
+  var m = -3.4e38;
+  var mi = p.V;
+  for (var i = tid; i < p.V; i += WG) {
+    let s = score(row, i);
+    if (s > m) { m = s; mi = i; }
+  }
+  redF[tid] = m;
+  redU[tid] = mi;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (tid < s) {
+      let o = tid + s;
+      if (redF[o] > redF[tid] || (redF[o] == redF[tid] && redU[o] < redU[tid])) {
+        redF[tid] = redF[o];
+        redU[tid] = redU[o];
+      }
+    }
+    workgroupBarrier();
+  }
+  let maxS = workgroupUniformLoad(&redF[0]);
+  let argmax = workgroupUniformLoad(&redU[0]);
+  workgroupBarrier();
+
+  var token = argmax;
+  if (p.temperature > 0.0) {
+    // Top-k: the largest key with at least k scores at or above it is the k-th largest score.
+    var kk = 0u;
+    if (p.topK > 0u && p.topK < p.V) {
+      for (var bit = 32u; bit > 0u; bit--) {
+        let cand = kk | (1u << (bit - 1u));
+        var c = 0u;
+        for (var i = tid; i < p.V; i += WG) {
+          if (orderedKey(score(row, i)) >= cand) { c++; }
+        }
+        if (sumU(tid, c) >= p.topK) { kk = cand; }
+      }
+    }
+    // Top-p: the largest key whose mass at or above it (within top-k) still reaches topP.
+    let total = massAbove(tid, row, maxS, 0u, kk);
+    var kp = 0u;
+    if (p.topP < 1.0) {
+      let want = p.topP * total;
+      for (var bit = 32u; bit > 0u; bit--) {
+        let cand = kp | (1u << (bit - 1u));
+        if (massAbove(tid, row, maxS, cand, kk) >= want) { kp = cand; }
+      }
+    }
+    let keep = max(kk, kp);
+
+    // Inverse CDF in index order: thread tid owns a contiguous chunk; a scan of the chunk sums
+    // finds the chunk holding u · total, and its thread walks it.
+    let chunk = (p.V + WG - 1u) / WG;
+    let lo = min(p.V, tid * chunk);
+    let hi = min(p.V, lo + chunk);
+    var local = 0.0;
+    for (var i = lo; i < hi; i++) {
+      let s = score(row, i);
+      if (orderedKey(s) >= keep) { local += exp(s - maxS); }
+    }
+    redF[tid] = local;
+    workgroupBarrier();
+    for (var off = 1u; off < WG; off <<= 1u) {
+      var v = redF[tid];
+      if (tid >= off) { v += redF[tid - off]; }
+      workgroupBarrier();
+      redF[tid] = v;
+      workgroupBarrier();
+    }
+    let incl = redF[tid];
+    let excl = select(0.0, redF[max(tid, 1u) - 1u], tid > 0u);
+    let sum = workgroupUniformLoad(&redF[WG - 1u]);
+    if (tid == 0u) { chosen = argmax; }
+    workgroupBarrier();
+    let u = f32(pcg(pcg(pcg(p.seed) + p.draw) + b) >> 8u) * (1.0 / 16777216.0);
+    let goal = u * sum;
+    if (local > 0.0 && goal >= excl && goal < incl) {
+      var acc = excl;
+      var last = p.V;
+      var pick = p.V;
+      for (var i = lo; i < hi; i++) {
+        let s = score(row, i);
+        if (orderedKey(s) >= keep) {
+          acc += exp(s - maxS);
+          last = i;
+          if (acc > goal) { pick = i; break; }
+        }
+      }
+      // Rounding can leave the walk's running sum short of the chunk's: take its last token.
+      // The chunks tile [0, sum), so one thread at most gets here (none only when rounding puts
+      // u · sum at sum itself, and the argmax stands).
+      chosen = select(pick, last, pick == p.V);
+    }
+    token = workgroupUniformLoad(&chosen);
+  }
+  if (tid == 0u) {
+    ids[b] = token;
+    seen[row + token] = 1u;
+  }
+}

@@ -1,0 +1,164 @@
+// npm run bench:data — throughput of the dataset pipeline on generated text streamed from disk:
+// the scan pass (parse + hash + vocabulary counting) and the tokenize pass (parse + encode +
+// shards), in MB/s, median of several runs, with peak memory sampled every 20 ms. Two file sizes
+// show whether memory stays flat as the file grows. Target: ≥ 20 MB/s for tokenization.
+//
+//   tsx src/cli/benchData.ts [--mb 100] [--runs 3]
+
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { newReport, parseFile } from '../data/formats';
+import { importDataset } from '../data/importer';
+import { fileInput } from '../data/nodeCorpus';
+import { MemoryShardStore, type ShardStore } from '../data/shardStore';
+import { TokenBuffer } from '../data/tokenBuffer';
+import { VocabCounter } from '../data/vocabTrainer';
+import { Rng } from '../util/random';
+
+const { values } = parseArgs({
+  options: { mb: { type: 'string', default: '100' }, runs: { type: 'string', default: '3' } },
+});
+const MB = 1e6;
+
+/** English-like text: words drawn from a Zipf-ish vocabulary, sentences, one document a line. */
+async function generate(path: string, bytes: number): Promise<void> {
+  const rng = new Rng(1);
+  const syll = [
+    'th',
+    'e',
+    'an',
+    're',
+    'on',
+    'at',
+    'en',
+    'nd',
+    'ti',
+    'es',
+    'or',
+    'te',
+    'of',
+    'ed',
+    'is',
+  ];
+  const words = Array.from({ length: 5000 }, () => {
+    let w = '';
+    for (let k = 1 + rng.int(3); k > 0; k--) w += syll[rng.int(syll.length)];
+    return w;
+  });
+  const out = createWriteStream(path);
+  let written = 0;
+  while (written < bytes) {
+    let line = '';
+    for (let s = 1 + rng.int(5); s > 0; s--) {
+      const n = 4 + rng.int(14);
+      for (let i = 0; i < n; i++) {
+        const w = words[Math.floor(words.length * rng.next() ** 3)];
+        line += i === 0 ? w[0].toUpperCase() + w.slice(1) : ` ${w}`;
+      }
+      line += rng.next() < 0.1 ? '? ' : rng.next() < 0.1 ? `, ${rng.int(1000)}. ` : '. ';
+    }
+    line = `${line.trimEnd()}\n`;
+    written += Buffer.byteLength(line);
+    if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((r) => out.end(r));
+}
+
+/** Runs fn while sampling RSS and heap; returns seconds and the peaks in MB. */
+async function measure(fn: () => Promise<void>) {
+  if (globalThis.gc) globalThis.gc();
+  const base = process.memoryUsage();
+  let rss = base.rss;
+  let heap = base.heapUsed;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    rss = Math.max(rss, m.rss);
+    heap = Math.max(heap, m.heapUsed);
+  }, 20);
+  const t0 = performance.now();
+  await fn();
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(timer);
+  return { seconds, rssMB: rss / MB, heapMB: heap / MB };
+}
+
+/** Drops shards after counting them: the bench measures tokenization, not storage. */
+class NullStore extends MemoryShardStore implements ShardStore {
+  override async putShard(): Promise<void> {}
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function bench(path: string, sizeMB: number, runs: number) {
+  const scan: number[] = [];
+  const tok: number[] = [];
+  let peakRss = 0;
+  let peakHeap = 0;
+  for (let r = 0; r < runs; r++) {
+    const file = await fileInput(path);
+    let counter = new VocabCounter();
+    const s = await measure(async () => {
+      const report = newReport(file);
+      for await (const doc of parseFile(file, report, { hash: true })) counter.addDocument(doc);
+    });
+    const tokenizer = counter.build();
+    counter = new VocabCounter();
+    const t = await measure(async () => {
+      const report = newReport(file);
+      const buf = new TokenBuffer(1 << 16);
+      for await (const doc of parseFile(file, report)) {
+        buf.clear();
+        tokenizer.encodeInto(doc, buf);
+      }
+    });
+    scan.push(sizeMB / s.seconds);
+    tok.push(sizeMB / t.seconds);
+    peakRss = Math.max(peakRss, s.rssMB, t.rssMB);
+    peakHeap = Math.max(peakHeap, s.heapMB, t.heapMB);
+  }
+  // The whole importer once (both passes, shard writing into a null store).
+  const file = await fileInput(path);
+  const all = await measure(async () => {
+    await importDataset([file], new NullStore(), { newId: () => 'bench' });
+  });
+  return {
+    sizeMB,
+    scanMBs: median(scan),
+    tokenizeMBs: median(tok),
+    importMBs: sizeMB / all.seconds,
+    peakRssMB: Math.max(peakRss, all.rssMB),
+    peakHeapMB: Math.max(peakHeap, all.heapMB),
+  };
+}
+
+const sizeMB = Number(values.mb);
+const runs = Number(values.runs);
+const dir = mkdtempSync(join(tmpdir(), 'i3-bench-data-'));
+try {
+  const rows = [];
+  for (const mb of [sizeMB / 4, sizeMB]) {
+    const path = join(dir, `corpus-${mb}.txt`);
+    await generate(path, mb * MB);
+    rows.push(await bench(path, mb, runs));
+  }
+  console.table(
+    rows.map((r) => ({
+      'file MB': r.sizeMB,
+      'scan MB/s': r.scanMBs.toFixed(1),
+      'tokenize MB/s': r.tokenizeMBs.toFixed(1),
+      'import MB/s (2 passes)': r.importMBs.toFixed(1),
+      'peak RSS MB': r.peakRssMB.toFixed(0),
+      'peak heap MB': r.peakHeapMB.toFixed(0),
+    })),
+  );
+  const last = rows.at(-1)!;
+  const growth = last.peakHeapMB - rows[0].peakHeapMB;
+  console.log(
+    `tokenize ${last.tokenizeMBs.toFixed(1)} MB/s (target ≥ 20): ${last.tokenizeMBs >= 20 ? 'ok' : 'BELOW TARGET'}; ` +
+      `peak heap grows ${growth.toFixed(0)} MB from ${rows[0].sizeMB} to ${last.sizeMB} MB of input`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,77 @@
+// npm run bench:generate — batch-1 generation speed of the incremental decoder (src/model/decode.ts)
+// on whatever WebGPU adapter Dawn finds: a preset with random weights (i3-22m, V 4466, by default),
+// a random prompt, then generated tokens with the default sampling and no stop token. Reports the
+// median over runs, after one warm-up run, of decode tokens/s (the tokens after the first) and of
+// the time to the first token (prefill + first draw).
+//
+//   tsx src/cli/benchGenerate.ts [--preset i3-22m] [--tokens 64] [--runs 5] [--prompt 32]
+
+import { parseArgs } from 'node:util';
+import { describeAdapter } from '../gpu/device';
+import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
+import { GpuRuntime } from '../gpu/runtime';
+import { PRESETS, type PresetName, parameterCount, presetConfig } from '../model/config';
+import { I3Decoder } from '../model/decode';
+import { initParameters } from '../model/init';
+import { Rng } from '../util/random';
+
+const { values } = parseArgs({
+  options: {
+    preset: { type: 'string', default: 'i3-22m' },
+    tokens: { type: 'string', default: '64' },
+    runs: { type: 'string', default: '5' },
+    prompt: { type: 'string', default: '32' },
+  },
+});
+if (!(values.preset in PRESETS)) {
+  throw new Error(`--preset ${values.preset}: one of ${Object.keys(PRESETS).join(', ')}`);
+}
+const config = presetConfig(values.preset as PresetName);
+const tokens = Math.max(2, Number(values.tokens));
+const runs = Math.max(1, Number(values.runs));
+const promptLength = Math.max(1, Number(values.prompt));
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** One generation: ms to the first token, and decode tokens/s over the rest. */
+async function generateOnce(decoder: I3Decoder, n: number, seed: number) {
+  const rng = new Rng(seed);
+  const prompt = Uint32Array.from({ length: promptLength }, () => rng.int(config.vocab_size));
+  const start = performance.now();
+  let first = 0;
+  let count = 0;
+  const gen = decoder.generate(prompt, { maxNewTokens: n, stopTokens: [], sampling: { seed } });
+  for await (const _ of gen) {
+    if (count++ === 0) first = performance.now();
+  }
+  const end = performance.now();
+  return { firstMs: first - start, tokensPerSecond: ((count - 1) * 1000) / (end - first) };
+}
+
+const ctx = await acquireNodeGpu();
+const rt = new GpuRuntime(ctx, nodeShaders);
+const decoder = await I3Decoder.create(rt, config);
+decoder.loadParams(initParameters(config, 1));
+console.log(
+  `${values.preset} (${(parameterCount(config) / 1e6).toFixed(2)}M parameters, V ${config.vocab_size}) ` +
+    `on ${describeAdapter(ctx.info)}; prompt ${promptLength}, ${tokens} new tokens, ${runs} runs`,
+);
+await generateOnce(decoder, Math.min(tokens, 8), 0);
+const results = [];
+for (let r = 1; r <= runs; r++) {
+  const res = await generateOnce(decoder, tokens, r);
+  console.log(
+    `  run ${r}: ${res.tokensPerSecond.toFixed(1)} tokens/s, first token ${res.firstMs.toFixed(1)} ms`,
+  );
+  results.push(res);
+}
+console.log(
+  `median: ${median(results.map((r) => r.tokensPerSecond)).toFixed(1)} tokens/s decode, ` +
+    `${median(results.map((r) => r.firstMs)).toFixed(1)} ms to the first token`,
+);
+decoder.destroy();
+process.exit(0);

@@ -1,0 +1,372 @@
+// npm run bench:kernels — each kernel of an i3 training step alone, at the training shapes
+// (i3-22m: batch 16 × T 256 = 4,096 rows, D 512, r 128, R 32, N 64, H 16, V 4,466), on random
+// data: median GPU time over repeats, GFLOP/s and GB/s from the counts stated beside each entry,
+// and the fraction of the adapter's ceilings measured in the same run (copy bandwidth, FMA rate).
+// "floor" is max(FLOPs / FMA rate, bytes / bandwidth): no kernel can beat it; "× floor" is the gap.
+// Byte counts are each input read once and each output written once (the op's I/O, not the
+// implementation's scratch traffic); FLOPs count a multiply-add as 2.
+//
+//   tsx src/cli/benchKernels.ts [--preset i3-22m] [--batch 16] [--reps 20] [--json out.json]
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { GpuRuntime, Launch } from '../gpu/runtime';
+import { presetConfig } from '../model/config';
+import { parameterLayout } from '../model/params';
+import { attentionBackward, attentionForward } from '../ops/attention';
+import { crossEntropyBackward, crossEntropyLoss, perRowFloats } from '../ops/crossEntropy';
+import { type MatmulShape, matmul, matmulTile } from '../ops/matmul';
+import { adamw, decaySegmentTable, gradNorm, gradNormPartials } from '../ops/optimizer';
+import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
+import {
+  createSelectiveScanScratch,
+  createSelectiveScanStates,
+  selectiveScanBackward,
+  selectiveScanForward,
+} from '../ops/selectiveScan';
+import { Rng, randomArray } from '../util/random';
+import {
+  adapterLine,
+  benchRuntime,
+  fmt,
+  intFlag,
+  measureCeilings,
+  presetOf,
+  table,
+  timeGroups,
+} from './benchSetup';
+
+interface Entry {
+  name: string;
+  shape: string;
+  launches: Launch[];
+  flops: number;
+  bytes: number;
+}
+
+const F = 4; // bytes per float
+
+const { values } = parseArgs({
+  options: {
+    preset: { type: 'string', default: 'i3-22m' },
+    batch: { type: 'string', default: '16' },
+    reps: { type: 'string', default: '20' },
+    json: { type: 'string' },
+  },
+});
+const preset = presetOf(values.preset);
+const config = presetConfig(preset);
+const B = intFlag('batch', values.batch);
+const reps = intFlag('reps', values.reps);
+const T = config.max_seq_len;
+const rows = B * T;
+const { d_model: D, rank: r, dt_rank: R, d_state: N, n_heads: H, vocab_size: V } = config;
+
+let seed = 1;
+function random(rt: GpuRuntime, floats: number, scale = 1): GPUBuffer {
+  return rt.bufferFrom(`bench.${seed}`, randomArray(floats, seed++, scale));
+}
+
+async function matmulEntry(rt: GpuRuntime, name: string, s: MatmulShape): Promise<Entry> {
+  const { M, N: n, K } = s;
+  const C = random(rt, M * n);
+  const launch = await matmul(rt, random(rt, M * K), random(rt, K * n), C, s);
+  return {
+    name,
+    shape: launch.label.replace(/^matmul /, ''),
+    launches: [launch],
+    flops: 2 * M * n * K,
+    bytes: F * (M * K + K * n + M * n * (s.accumulate ? 2 : 1)),
+  };
+}
+
+/** The product with the tile matmul.ts picks, then with the other tile (shape column: "/tile"). */
+async function bothTiles(rt: GpuRuntime, name: string, s: MatmulShape): Promise<Entry[]> {
+  const other = matmulTile(s) === 64 ? 128 : 64;
+  return [
+    await matmulEntry(rt, name, s),
+    await matmulEntry(rt, `${name} (alt tile)`, { ...s, tile: other }),
+  ];
+}
+
+/** Each linear map x·Wᵀ of the model gives three products: forward, input grad, weight grad. */
+async function linearEntries(rt: GpuRuntime, name: string, inF: number, outF: number) {
+  return [
+    await matmulEntry(rt, `${name} fwd`, { M: rows, N: outF, K: inF, transB: true }),
+    await matmulEntry(rt, `${name} dx`, { M: rows, N: inF, K: outF }),
+    await matmulEntry(rt, `${name} dW`, {
+      M: outF,
+      N: inF,
+      K: rows,
+      transA: true,
+      accumulate: true,
+    }),
+  ];
+}
+
+async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
+  const shape = { B, T, D, N, chunk: 16 };
+  const rng = new Rng(7);
+  // Δ in the range softplus gives at initialisation; A_log = log(n + 1) as the spec initialises.
+  const delta = rt.bufferFrom(
+    'bench.delta',
+    rng.fillUniform(new Float32Array(rows * D), 1e-3, 0.1),
+  );
+  const aLog = rt.bufferFrom(
+    'bench.A_log',
+    Float32Array.from({ length: D * N }, (_, i) => Math.log((i % N) + 1)),
+  );
+  const states = createSelectiveScanStates(rt, shape);
+  const io = {
+    u: random(rt, rows * D),
+    delta,
+    ALog: aLog,
+    Bt: random(rt, rows * N),
+    Ct: random(rt, rows * N),
+    Dskip: random(rt, D),
+    states,
+  };
+  const fwd = await selectiveScanForward(rt, { ...io, y: random(rt, rows * D) }, shape);
+  const bwd = await selectiveScanBackward(
+    rt,
+    {
+      ...io,
+      dy: random(rt, rows * D),
+      du: random(rt, rows * D),
+      dDelta: random(rt, rows * D),
+      dBt: random(rt, rows * N),
+      dCt: random(rt, rows * N),
+      dALog: random(rt, D * N),
+      dDskip: random(rt, D),
+      scratch: createSelectiveScanScratch(rt, shape),
+    },
+    shape,
+  );
+  // The backward reads the states this forward writes.
+  rt.run([fwd]);
+  const elems = rows * D * N;
+  const stateFloats = Math.ceil(T / 16) * B * D * N;
+  const inputs = F * (2 * rows * D + 2 * rows * N + D * N + D);
+  return [
+    {
+      // Per (t, c, n): Δ·A, decay·h + Δu·B (3), C·h (2): 6 FLOP, plus one exp (counted as 1).
+      name: 'selective scan fwd',
+      shape: `B${B} T${T} D${D} N${N}`,
+      launches: [fwd],
+      flops: 7 * elems,
+      bytes: inputs + F * (rows * D + stateFloats),
+    },
+    {
+      // Recomputes the chunk's states (7), then the adjoint: g = C·dy + a·g (4), dC, dB, dΔ, dA
+      // terms (11): ≈22 FLOP per (t, c, n), plus the exp.
+      name: 'selective scan bwd',
+      shape: `B${B} T${T} D${D} N${N}`,
+      launches: bwd,
+      flops: 22 * elems,
+      bytes: inputs + F * (rows * D + stateFloats) + F * (2 * rows * D + 2 * rows * N + D * N + D),
+    },
+  ];
+}
+
+async function attentionEntries(rt: GpuRuntime): Promise<Entry[]> {
+  const shape = { B, T, D, H };
+  const [q, k, v, out, dout, dq, dk, dv] = Array.from({ length: 8 }, () => random(rt, rows * D));
+  const lse = rt.buffer('bench.lse', B * H * T * F);
+  const fwd = await attentionForward(rt, q, k, v, out, lse, shape);
+  const bwd = await attentionBackward(rt, q, k, v, out, dout, lse, dq, dk, dv, shape);
+  rt.run([fwd]);
+  // Causal: half of the T×T scores. Forward QKᵀ and PV; backward recomputes QKᵀ and forms dV,
+  // dP, dQ, dK: 2 and 5 products of B·T²·D/2 multiply-adds.
+  const product = B * T * T * D;
+  const io = F * rows * D;
+  return [
+    {
+      name: 'attention fwd',
+      shape: `B${B} T${T} D${D} H${H}`,
+      launches: [fwd],
+      flops: 2 * product,
+      bytes: 4 * io + F * B * H * T,
+    },
+    {
+      name: 'attention bwd',
+      shape: `B${B} T${T} D${D} H${H}`,
+      launches: bwd,
+      flops: 5 * product,
+      bytes: 8 * io + F * B * H * T,
+    },
+  ];
+}
+
+async function lossEntries(rt: GpuRuntime): Promise<Entry[]> {
+  const rng = new Rng(3);
+  const logits = random(rt, rows * V, 4);
+  const targets = rt.bufferFrom(
+    'bench.targets',
+    Uint32Array.from({ length: rows }, () => 1 + rng.int(V - 1)),
+  );
+  const perRow = rt.buffer('bench.perRow', perRowFloats(rows) * F);
+  const stats = rt.buffer('bench.stats', 16);
+  const shape = { rows, V, ignoreIndex: 0 };
+  const fwd = await crossEntropyLoss(rt, logits, targets, perRow, stats, shape);
+  const bwd = await crossEntropyBackward(rt, logits, targets, perRow, stats, shape);
+  const logitBytes = F * rows * V;
+  return [
+    // ~4 FLOP per logit (max, subtract, exp, add) forward; softmax minus one-hot backward.
+    {
+      name: 'cross-entropy fwd',
+      shape: `${rows}x${V}`,
+      launches: fwd,
+      flops: 4 * rows * V,
+      bytes: logitBytes,
+    },
+    {
+      name: 'cross-entropy bwd',
+      shape: `${rows}x${V}`,
+      launches: [bwd],
+      flops: 3 * rows * V,
+      bytes: 2 * logitBytes,
+    },
+  ];
+}
+
+async function normEntries(rt: GpuRuntime): Promise<Entry[]> {
+  const [x, y, dy, dx] = Array.from({ length: 4 }, () => random(rt, rows * D));
+  const w = random(rt, D);
+  const rstd = rt.buffer('bench.rstd', rows * F);
+  const shape = { rows, D };
+  const fwd = await rmsnormForward(rt, x, w, y, rstd, shape);
+  const bwd = await rmsnormBackward(rt, x, w, rstd, dy, dx, random(rt, D), shape);
+  rt.run([fwd]);
+  const act = F * rows * D;
+  return [
+    {
+      name: 'rmsnorm fwd',
+      shape: `${rows}x${D}`,
+      launches: [fwd],
+      flops: 4 * rows * D,
+      bytes: 2 * act,
+    },
+    {
+      name: 'rmsnorm bwd',
+      shape: `${rows}x${D}`,
+      launches: bwd,
+      flops: 8 * rows * D,
+      bytes: 3 * act,
+    },
+  ];
+}
+
+async function optimizerEntries(rt: GpuRuntime): Promise<Entry[]> {
+  const n = parameterLayout(config).totalFloats;
+  const grads = random(rt, n, 1e-3);
+  const normStats = rt.buffer('bench.normStats', 16);
+  const norm = await gradNorm(
+    rt,
+    grads,
+    rt.buffer('bench.partials', gradNormPartials(n) * F),
+    normStats,
+    {
+      n,
+      maxNorm: 1,
+    },
+  );
+  const segments = decaySegmentTable([{ start: 0, decay: true }]);
+  const step = await adamw(
+    rt,
+    {
+      params: random(rt, n),
+      grads,
+      m: random(rt, n, 1e-3),
+      v: rt.bufferFrom('bench.v', new Rng(9).fillUniform(new Float32Array(n), 1e-8, 1e-6)),
+      segments: rt.bufferFrom('bench.segments', segments),
+      normStats,
+    },
+    { n, numSegments: 1 },
+    { lr: 1e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
+  );
+  rt.run(norm);
+  return [
+    { name: 'grad norm', shape: `n=${n}`, launches: norm, flops: 2 * n, bytes: F * n },
+    // Reads p, g, m, v; writes p, m, v and the zeroed g.
+    { name: 'AdamW', shape: `n=${n}`, launches: [step], flops: 16 * n, bytes: 8 * F * n },
+  ];
+}
+
+async function main() {
+  const rt = await benchRuntime();
+  console.log(`# bench:kernels — ${preset}, batch ${B} × T ${T} (${rows} rows), ${reps} reps`);
+  console.log(`adapter: ${adapterLine(rt)}`);
+  const ceilings = await measureCeilings(rt, preset === 'i3-22m', reps);
+  console.log(
+    `ceilings: copy ${fmt(ceilings.copyBytesPerS / 1e9)} GB/s [${ceilings.copyMethod}]; ` +
+      `FMA ${fmt(ceilings.fmaFlopsPerS / 1e9)} GFLOP/s (register-resident fp32 FMA loop)`,
+  );
+  const entries: Entry[] = [
+    ...(await bothTiles(rt, 'head fwd (logits = x·Eᵀ)', { M: rows, N: V, K: D, transB: true })),
+    ...(await bothTiles(rt, 'head dx (dlogits·E)', { M: rows, N: D, K: V })),
+    ...(await bothTiles(rt, 'head dW (dlogitsᵀ·x)', {
+      M: V,
+      N: D,
+      K: rows,
+      transA: true,
+      accumulate: true,
+    })),
+    ...(await linearEntries(rt, `down D→r`, D, r)),
+    ...(await linearEntries(rt, `up r→D`, r, D)),
+    ...(await bothTiles(rt, 'up r→D fwd', { M: rows, N: D, K: r, transB: true })).slice(1),
+    await matmulEntry(rt, 'x_proj B fwd', { M: rows, N: N, K: D, transB: true }),
+    await matmulEntry(rt, 'dt_proj fwd', { M: rows, N: D, K: R, transB: true }),
+    ...(await scanEntries(rt)),
+    ...(await attentionEntries(rt)),
+    ...(await lossEntries(rt)),
+    ...(await normEntries(rt)),
+    ...(await optimizerEntries(rt)),
+  ];
+  const times = await timeGroups(rt, entries, reps);
+  const results = entries.map((e) => {
+    const ms = times.get(e.name) ?? Number.NaN;
+    const s = ms / 1e3;
+    const floor = Math.max(e.flops / ceilings.fmaFlopsPerS, e.bytes / ceilings.copyBytesPerS) * 1e3;
+    return {
+      name: e.name,
+      shape: e.shape,
+      ms,
+      gflops: e.flops / s / 1e9,
+      gbs: e.bytes / s / 1e9,
+      pctFma: (100 * e.flops) / s / ceilings.fmaFlopsPerS,
+      pctBw: (100 * e.bytes) / s / ceilings.copyBytesPerS,
+      floorMs: floor,
+      flops: e.flops,
+      bytes: e.bytes,
+    };
+  });
+  console.log(
+    table(
+      ['kernel', 'shape', 'median ms', 'GFLOP/s', 'GB/s', '% FMA', '% copy', 'floor ms', '× floor'],
+      results.map((x) => [
+        x.name,
+        x.shape,
+        x.ms,
+        x.gflops,
+        x.gbs,
+        x.pctFma,
+        x.pctBw,
+        x.floorMs,
+        x.ms / x.floorMs,
+      ]),
+    ),
+  );
+  if (values.json) {
+    writeFileSync(
+      values.json,
+      JSON.stringify({ preset, B, T, reps, adapter: adapterLine(rt), ceilings, results }, null, 2),
+    );
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,195 @@
+// What both GPU benchmarks share: a Node WebGPU runtime with full-resolution timestamps, the
+// adapter's measured ceilings (copy bandwidth, FMA rate), and plain-text tables.
+import { create, globals } from 'webgpu';
+import { acquireGpu, describeAdapter } from '../gpu/device';
+import { nodeShaders } from '../gpu/nodeGpu';
+import { median, Profiler } from '../gpu/profiler';
+import { GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
+import { PRESETS, type PresetName } from '../model/config';
+import { randomArray } from '../util/random';
+
+// Register-resident FMA chains: 8 independent vec4 accumulators per thread hide the FMA latency;
+// the data-dependent start and the final store keep the compiler from folding the loop away.
+const FMA_SHADER = `
+struct Params { iters: u32, n: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  let s = f32(i % 7u) * 1e-3;
+  var acc: array<vec4<f32>, 8>;
+  for (var j = 0u; j < 8u; j++) { acc[j] = vec4<f32>(s + f32(j)); }
+  let m = vec4<f32>(0.999, 0.998, 0.997, 0.996);
+  let c = vec4<f32>(1e-3, 2e-3, 3e-3, 4e-3);
+  for (var k = 0u; k < p.iters; k++) {
+    for (var j = 0u; j < 8u; j++) { acc[j] = fma(acc[j], m, c); }
+  }
+  var t = vec4<f32>(0.0);
+  for (var j = 0u; j < 8u; j++) { t += acc[j]; }
+  if (i < p.n) { out[i] = t.x + t.y + t.z + t.w; }
+}`;
+const FMA_FLOPS_PER_ITER = 8 * 4 * 2;
+
+// Streaming copy through a shader, 16 bytes per load and store.
+const COPY_SHADER = `
+struct Params { n4: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 256u;
+  if (i < p.n4) { dst[i] = src[i]; }
+}`;
+
+const BENCH_SHADERS: Record<string, string> = { bench_fma: FMA_SHADER, bench_copy: COPY_SHADER };
+
+// Dawn's instance must live as long as the process (see nodeGpu.ts). Timestamp quantization (on
+// by default against timing attacks) would round each kernel's time to tens of microseconds.
+let instance: GPU | undefined;
+
+/** A runtime on the first high-performance adapter, with the benchmarks' own shaders added. */
+export async function benchRuntime(): Promise<GpuRuntime> {
+  if (!instance) {
+    Object.assign(globalThis, globals);
+    instance = create(['disable-dawn-features=timestamp_quantization']) as unknown as GPU;
+  }
+  const ctx = await acquireGpu(instance);
+  return new GpuRuntime(ctx, (name) => BENCH_SHADERS[name] ?? nodeShaders(name));
+}
+
+export function adapterLine(rt: GpuRuntime): string {
+  return `${describeAdapter(rt.info)}; timing by ${rt.info.features.timestamps ? 'timestamp-query' : 'wall clock'}`;
+}
+
+export function presetOf(name: string): PresetName {
+  if (!(name in PRESETS)) throw new Error(`unknown preset ${name}; one of ${Object.keys(PRESETS)}`);
+  return name as PresetName;
+}
+
+/** Positive integer from a flag's text. */
+export function intFlag(name: string, text: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
+  return v;
+}
+
+/**
+ * Runs each group's launches `reps` times (each launch in its own timed pass) after one warm-up
+ * round, and returns each group's median time in ms: the sum of its launches' median times.
+ */
+export async function timeGroups(
+  rt: GpuRuntime,
+  groups: { name: string; launches: Launch[] }[],
+  reps: number,
+): Promise<Map<string, number>> {
+  const profiler = new Profiler(rt).attach();
+  const labelled = groups.map((g) => ({
+    name: g.name,
+    launches: g.launches.map((l, i) => ({ ...l, label: `${g.name}#${i}` })),
+  }));
+  for (const g of labelled) rt.run(g.launches);
+  await rt.finish();
+  await profiler.collect();
+  profiler.reset();
+  for (const g of labelled) {
+    for (let r = 0; r < reps; r++) rt.run(g.launches);
+    await profiler.collect();
+  }
+  const byLabel = new Map(profiler.report().map((t) => [t.label, t.medianMs]));
+  profiler.destroy();
+  return new Map(
+    labelled.map((g) => [
+      g.name,
+      g.launches.reduce((s, l) => s + (byLabel.get(l.label) ?? Number.NaN), 0),
+    ]),
+  );
+}
+
+export interface Ceilings {
+  /** Bytes read + written per second by the faster of a buffer copy and a shader copy. */
+  copyBytesPerS: number;
+  copyMethod: string;
+  /** fp32 FLOP/s of the FMA loop (an FMA counts 2). */
+  fmaFlopsPerS: number;
+}
+
+/** Measures the adapter's copy bandwidth and FMA rate; `large` sizes them for a real GPU. */
+export async function measureCeilings(
+  rt: GpuRuntime,
+  large: boolean,
+  reps: number,
+): Promise<Ceilings> {
+  const { maxStorageBufferBindingSize: maxBinding, maxBufferSize } = rt.info.limits;
+  const copyBytes = Math.min(large ? 512 * 2 ** 20 : 4 * 2 ** 20, maxBinding, maxBufferSize) & ~15;
+  const n4 = copyBytes / 16;
+  const src = rt.bufferFrom('bench.copy.src', randomArray(copyBytes / 4, 1));
+  const dst = rt.buffer('bench.copy.dst', copyBytes);
+  const copyLaunch = await rt.launch({
+    shader: 'bench_copy',
+    params: [u32(n4)],
+    buffers: [src, dst],
+    workgroups: grid1d(Math.ceil(n4 / 256)),
+  });
+  const threads = large ? 2 ** 20 : 2 ** 12;
+  const iters = large ? 2048 : 64;
+  const fmaOut = rt.buffer('bench.fma.out', threads * 4);
+  const fmaLaunch = await rt.launch({
+    shader: 'bench_fma',
+    params: [u32(iters), u32(threads)],
+    buffers: [fmaOut],
+    workgroups: grid1d(threads / 256),
+  });
+  const t = await timeGroups(
+    rt,
+    [
+      { name: 'copy', launches: [copyLaunch] },
+      { name: 'fma', launches: [fmaLaunch] },
+    ],
+    reps,
+  );
+  // The copy engine: wall clock over a batch of copies in one submission.
+  const wall: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const enc = rt.device.createCommandEncoder();
+    for (let i = 0; i < reps; i++) enc.copyBufferToBuffer(src, 0, dst, 0, copyBytes);
+    await rt.finish();
+    const t0 = performance.now();
+    rt.device.queue.submit([enc.finish()]);
+    await rt.finish();
+    wall.push((performance.now() - t0) / reps);
+  }
+  for (const b of [src, dst, fmaOut]) rt.destroy(b);
+  const shaderBw = (2 * copyBytes) / ((t.get('copy') ?? Number.NaN) / 1e3);
+  const engineBw = (2 * copyBytes) / (median(wall) / 1e3);
+  return {
+    copyBytesPerS: Math.max(shaderBw, engineBw),
+    copyMethod: `shader copy ${fmt(shaderBw / 1e9)} GB/s, copyBufferToBuffer ${fmt(engineBw / 1e9)} GB/s (${copyBytes / 2 ** 20} MiB, read + write counted)`,
+    fmaFlopsPerS: (threads * iters * FMA_FLOPS_PER_ITER) / ((t.get('fma') ?? Number.NaN) / 1e3),
+  };
+}
+
+/** Three significant digits, no exponent for the usual ranges. */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a >= 100) return x.toFixed(0);
+  if (a >= 10) return x.toFixed(1);
+  if (a >= 1) return x.toFixed(2);
+  return x.toPrecision(3);
+}
+
+/** A plain-text table, columns padded; numbers right-aligned. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
+  const widths = header.map((_, j) => Math.max(...cells.map((r) => r[j].length)));
+  return cells
+    .map((r, i) =>
+      r
+        .map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j])))
+        .join('  ')
+        .concat(i === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : ''),
+    )
+    .join('\n');
+}

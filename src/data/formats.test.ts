@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { detectFormat, type FileReport, newReport, type ParseOptions, parseFile } from './formats';
+import { sha256Hex } from './sha256';
+import { FileError } from './textStream';
+
+/** A File whose stream() delivers the bytes in small chunks, to exercise chunk boundaries. */
+function file(name: string, content: string | Uint8Array, chunk = 7): File {
+  const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content.slice();
+  const f = new File([bytes], name);
+  f.stream = () =>
+    new ReadableStream<Uint8Array<ArrayBuffer>>({
+      start(c) {
+        for (let i = 0; i < bytes.length; i += chunk) c.enqueue(bytes.slice(i, i + chunk));
+        c.close();
+      },
+    });
+  return f;
+}
+
+async function parse(
+  f: File,
+  opts: ParseOptions = {},
+): Promise<{ docs: string[]; report: FileReport }> {
+  const report = newReport(f);
+  const docs: string[] = [];
+  for await (const d of parseFile(f, report, { hash: true, ...opts })) docs.push(d);
+  return { docs, report };
+}
+
+async function fileError(f: File, opts: ParseOptions = {}): Promise<FileError> {
+  try {
+    await parse(f, opts);
+  } catch (e) {
+    if (e instanceof FileError) return e;
+    throw e;
+  }
+  throw new Error('expected a FileError');
+}
+
+describe('sha256', () => {
+  it('matches node:crypto across block boundaries', () => {
+    for (const n of [0, 1, 55, 56, 63, 64, 65, 200, 1000]) {
+      const data = new Uint8Array(n).map((_, i) => (i * 31 + n) & 255);
+      expect(sha256Hex(data)).toBe(createHash('sha256').update(data).digest('hex'));
+    }
+  });
+});
+
+describe('file formats', () => {
+  it('detects formats by extension, through .gz', () => {
+    expect(detectFormat('a.TXT')).toBe('txt');
+    expect(detectFormat('a.jsonl.gz')).toBe('jsonl');
+    expect(detectFormat('data.parquet')).toBe('parquet');
+    expect(detectFormat('a.exe')).toBeNull();
+    expect(detectFormat('README')).toBeNull();
+  });
+
+  it('reads .txt one document per line, or per paragraph, detected or chosen', async () => {
+    const lines = await parse(file('a.txt', 'one\ntwo\r\n\nthree'));
+    // A blank line between text means paragraphs.
+    expect(lines.report.mode).toBe('paragraphs');
+    expect(lines.docs).toEqual(['one\ntwo', 'three']);
+    const forced = await parse(file('a.txt', 'one\ntwo\r\n\nthree'), { txtMode: 'lines' });
+    expect(forced.docs).toEqual(['one', 'two', 'three']);
+    const plain = await parse(file('b.txt', 'alpha beta\ngamma\n'));
+    expect(plain.report.mode).toBe('lines');
+    expect(plain.docs).toEqual(['alpha beta', 'gamma']);
+    expect(plain.report.sha256).toBe(sha256Hex('alpha beta\ngamma\n'));
+    expect(plain.report.bytesRead).toBe(17);
+  });
+
+  it('recognises TinyChat lines and renders them through the chat template', async () => {
+    const { docs } = await parse(
+      file(
+        'tinychat.txt',
+        '[INST] Hi! [/INST] Hello there.\n[INST] a [/INST] b [INST] c [/INST] d</s>\n',
+      ),
+    );
+    expect(docs).toEqual([
+      '[INST] Hi! [/INST] Hello there.<eos>',
+      '[INST] a [/INST] b<eos>[INST] c [/INST] d<eos>',
+    ]);
+  });
+
+  it('reads .jsonl text and chat messages, skipping malformed lines by number', async () => {
+    const src = [
+      '{"text": "plain 😀"}',
+      '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}',
+      '{"text": broken',
+      '',
+      '{"other": 1}',
+      '"a bare string"',
+    ].join('\n');
+    const { docs, report } = await parse(file('d.jsonl', src));
+    expect(docs).toEqual(['plain 😀', '[INST] q [/INST] a<eos>', 'a bare string']);
+    expect(report.skipped).toBe(2);
+    expect(report.issues.map((i) => i.line)).toEqual([3, 5]);
+    expect(report.issues[0].message).toMatch(/malformed JSON/);
+  });
+
+  it('reads .json arrays (objects and strings) and reports truncation', async () => {
+    const arr = await parse(
+      file('d.json', '[{"text": "a, [b]"}, "c\\"", {"text": 5}, {"text": "d}"}]'),
+    );
+    expect(arr.docs).toEqual(['a, [b]', 'c"', 'd}']);
+    expect(arr.report.skipped).toBe(1);
+    const lines = await parse(file('d.json', '{"text": "x"}\n{"text": "y"}\n'));
+    expect(lines.docs).toEqual(['x', 'y']);
+    const cut = await parse(file('d.json', '[{"text": "x"},\n{"text": "y'));
+    expect(cut.docs).toEqual(['x']);
+    expect(cut.report.issues[0]).toMatchObject({
+      line: 2,
+      message: expect.stringMatching(/truncated/),
+    });
+  });
+
+  it('reads .csv with quotes, escaped quotes and newlines; skips malformed rows by line', async () => {
+    const src =
+      'id,text\r\n1,"hello, ""world""\nsecond line"\r\n2,plain\n3,bad"quote\n4\n5,"never closed\n';
+    const { docs, report } = await parse(file('d.csv', src, 3));
+    expect(docs).toEqual(['hello, "world"\nsecond line', 'plain']);
+    expect(report.issues.map((i) => i.line)).toEqual([5, 6, 7]);
+    const tsv = await parse(file('d.tsv', 'body\tn\nx y\t1\n'));
+    expect(tsv.docs).toEqual(['x y']);
+    const chosen = await parse(file('e.csv', 'a,b\n1,2\n'), { column: 'b' });
+    expect(chosen.docs).toEqual(['2']);
+    const missing = await fileError(file('e.csv', 'a,b\n1,2\n'));
+    expect(missing.kind).toBe('column');
+    expect(missing.columns).toEqual(['a', 'b']);
+  });
+
+  it('reads gzipped files', async () => {
+    const { docs } = await parse(file('d.jsonl.gz', gzipSync('{"text":"zipped"}\n'), 5));
+    expect(docs).toEqual(['zipped']);
+    expect((await fileError(file('d.txt.gz', 'not gzip at all'))).kind).toBe('corrupt');
+  });
+
+  it('reads .parquet row group by row group', async () => {
+    const bytes = readFileSync(new URL('./fixtures/sample.parquet', import.meta.url));
+    const { docs, report } = await parse(file('s.parquet', bytes));
+    expect(docs).toEqual([
+      'First parquet document.',
+      'Second, with "quotes".',
+      '[INST] hi [/INST] hello<eos>',
+    ]);
+    expect(report.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(report.bytesRead).toBe(bytes.length);
+    expect((await fileError(file('s.parquet', bytes), { column: 'nope' })).kind).toBe('column');
+    expect((await fileError(file('bad.parquet', 'PAR1 nonsense'))).kind).toBe('corrupt');
+  });
+
+  it('rejects binary, non-UTF-8, empty and unknown files with a clear message', async () => {
+    expect((await fileError(file('b.txt', new Uint8Array([104, 105, 0, 1, 2])))).kind).toBe(
+      'binary',
+    );
+    const latin1 = await fileError(file('l.txt', new Uint8Array([99, 97, 102, 0xe9, 10])));
+    expect(latin1.kind).toBe('encoding');
+    expect(latin1.message).toMatch(/not UTF-8/);
+    expect(() => newReport(file('e.txt', ''))).toThrow(/empty/);
+    expect((await fileError(file('w.txt', '\n \n\n'))).kind).toBe('empty');
+    expect(() => newReport(file('x.docx', 'abc'))).toThrow(/not a supported file type/);
+    expect(() => newReport(file('x.parquet.gz', 'abc'))).toThrow(/gzipped parquet/);
+  });
+});

@@ -1,0 +1,309 @@
+// One entry point for every supported file: picks the parser by extension and yields document
+// texts, while a FileReport collects what the UI shows (format, counts, hash, skipped records
+// with their line numbers). Whole-file problems throw FileError.
+
+import { csvRows } from './csv';
+import { jsonRecords } from './jsonValues';
+import { parquetValues } from './parquet';
+import { pickColumn, recordDocument, textDocument } from './records';
+import { Sha256 } from './sha256';
+import { type ByteTally, FileError, type InputFile, lines, textChunks } from './textStream';
+
+export type Format = 'txt' | 'jsonl' | 'json' | 'csv' | 'tsv' | 'parquet';
+export type TxtMode = 'lines' | 'paragraphs';
+
+const EXTENSIONS: Record<string, Format> = {
+  txt: 'txt',
+  text: 'txt',
+  md: 'txt',
+  jsonl: 'jsonl',
+  ndjson: 'jsonl',
+  json: 'json',
+  csv: 'csv',
+  tsv: 'tsv',
+  parquet: 'parquet',
+};
+
+export const SUPPORTED = '.txt, .jsonl, .json, .csv, .tsv, .parquet, or .gz of the text formats';
+
+export function detectFormat(name: string): Format | null {
+  const parts = name.toLowerCase().split('.');
+  if (parts.at(-1) === 'gz') parts.pop();
+  return parts.length > 1 ? (EXTENSIONS[parts.at(-1)!] ?? null) : null;
+}
+
+export interface ParseOptions {
+  /** .txt: one document per line, per blank-line-separated paragraph, or detect (default). */
+  txtMode?: TxtMode | 'auto';
+  /** .csv/.tsv/.parquet: the text column by name or index (default: "text", "messages", ...). */
+  column?: string | number;
+  /** Hash the raw bytes (SHA-256) while reading. */
+  hash?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface FileIssue {
+  line: number;
+  message: string;
+}
+
+export interface FileReport {
+  name: string;
+  size: number;
+  format: Format;
+  mode?: TxtMode;
+  sha256?: string;
+  documents: number;
+  /** Records skipped as malformed; the first MAX_ISSUES are in issues. */
+  skipped: number;
+  issues: FileIssue[];
+  bytesRead: number;
+}
+
+const MAX_ISSUES = 50;
+/** How much text auto-detection of the .txt layout looks at. */
+const DETECT_CHARS = 1 << 16;
+
+export function newReport(file: InputFile): FileReport {
+  const format = detectFormat(file.name);
+  if (!format) {
+    throw new FileError(
+      'unsupported',
+      file.name,
+      `is not a supported file type (use ${SUPPORTED})`,
+    );
+  }
+  if (format === 'parquet' && file.name.toLowerCase().endsWith('.gz')) {
+    throw new FileError(
+      'unsupported',
+      file.name,
+      'is a gzipped parquet file: parquet compresses itself, so drop the .parquet file unzipped',
+    );
+  }
+  if (file.size === 0) throw new FileError('empty', file.name, 'is empty');
+  return {
+    name: file.name,
+    size: file.size,
+    format,
+    documents: 0,
+    skipped: 0,
+    issues: [],
+    bytesRead: 0,
+  };
+}
+
+function skip(report: FileReport, line: number, message: string): void {
+  report.skipped++;
+  if (report.issues.length < MAX_ISSUES) report.issues.push({ line, message });
+}
+
+/** Chooses lines vs paragraphs: a blank line between text means paragraphs. */
+export function detectTxtMode(sample: string): TxtMode {
+  return /\S[ \t]*\r?\n[ \t]*\r?\n\s*\S/.test(sample) ? 'paragraphs' : 'lines';
+}
+
+async function* txtDocuments(
+  chunks: AsyncIterable<string>,
+  mode: TxtMode | 'auto',
+  report: FileReport,
+): AsyncGenerator<string> {
+  // Look ahead at the start of the file to detect the layout, then replay it.
+  const it = chunks[Symbol.asyncIterator]();
+  const head: string[] = [];
+  let headChars = 0;
+  if (mode === 'auto') {
+    while (headChars < DETECT_CHARS) {
+      const r = await it.next();
+      if (r.done) break;
+      head.push(r.value);
+      headChars += r.value.length;
+    }
+    mode = detectTxtMode(head.join('').slice(0, DETECT_CHARS));
+  }
+  report.mode = mode;
+  const replay = async function* () {
+    yield* head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  };
+  let paragraph: string[] = [];
+  for await (const { text } of lines(replay())) {
+    if (mode === 'lines') {
+      if (text.trim()) yield textDocument(text);
+    } else if (text.trim()) paragraph.push(text);
+    else if (paragraph.length) {
+      yield textDocument(paragraph.join('\n'));
+      paragraph = [];
+    }
+  }
+  if (paragraph.length) yield textDocument(paragraph.join('\n'));
+}
+
+async function* jsonlDocuments(
+  chunks: AsyncIterable<string>,
+  report: FileReport,
+): AsyncGenerator<string> {
+  for await (const { text, line } of lines(chunks)) {
+    if (!text.trim()) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      skip(report, line, `malformed JSON (${(e as Error).message})`);
+      continue;
+    }
+    const doc = recordDocument(value);
+    if ('text' in doc) yield doc.text;
+    else skip(report, line, doc.error);
+  }
+}
+
+async function* jsonDocuments(
+  chunks: AsyncIterable<string>,
+  report: FileReport,
+): AsyncGenerator<string> {
+  for await (const ev of jsonRecords(chunks)) {
+    if ('error' in ev) {
+      skip(report, ev.line, ev.error);
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(ev.json);
+    } catch (e) {
+      skip(report, ev.line, `malformed JSON (${(e as Error).message})`);
+      continue;
+    }
+    const doc = recordDocument(value);
+    if ('text' in doc) yield doc.text;
+    else skip(report, ev.line, doc.error);
+  }
+}
+
+async function* csvDocuments(
+  chunks: AsyncIterable<string>,
+  delimiter: string,
+  opts: ParseOptions,
+  report: FileReport,
+): AsyncGenerator<string> {
+  let header: string[] | null = null;
+  let col = 0;
+  for await (const ev of csvRows(chunks, delimiter)) {
+    if ('error' in ev) {
+      skip(report, ev.line, `malformed row: ${ev.error}`);
+      continue;
+    }
+    if (!header) {
+      header = ev.row;
+      const picked = pickColumn(header, opts.column);
+      if (picked === null) {
+        throw new FileError(
+          'column',
+          report.name,
+          `has no "text" column: choose one of ${header.join(', ')}`,
+          header,
+        );
+      }
+      col = picked;
+      continue;
+    }
+    if (ev.row.length !== header.length) {
+      skip(
+        report,
+        ev.line,
+        `malformed row: ${ev.row.length} fields, the header has ${header.length}`,
+      );
+      continue;
+    }
+    const cell = ev.row[col];
+    if (!cell.trim()) continue;
+    if (header[col].trim().toLowerCase() === 'messages') {
+      let value: unknown;
+      try {
+        value = { messages: JSON.parse(cell) };
+      } catch (e) {
+        skip(report, ev.line, `malformed JSON in "messages" (${(e as Error).message})`);
+        continue;
+      }
+      const doc = recordDocument(value);
+      if ('text' in doc) yield doc.text;
+      else skip(report, ev.line, doc.error);
+    } else yield textDocument(cell);
+  }
+}
+
+/**
+ * The documents of one file. The report is filled in as parsing goes (bytesRead, counts) and
+ * completed (sha256) when the generator finishes.
+ */
+export async function* parseFile(
+  file: InputFile,
+  report: FileReport,
+  opts: ParseOptions = {},
+): AsyncGenerator<string> {
+  const tally: ByteTally & { bytes: number } = {
+    bytes: 0,
+    hash: opts.hash ? new Sha256() : undefined,
+  };
+  let docs: AsyncGenerator<string>;
+  if (report.format === 'parquet') {
+    docs = (async function* () {
+      for await (const { value, row } of parquetValues(file, {
+        column: opts.column,
+        signal: opts.signal,
+        onBytes: (b) => {
+          report.bytesRead = b;
+        },
+      })) {
+        if (value === null || value === undefined || value === '') continue;
+        const parsed =
+          typeof value === 'string' && value.trimStart().startsWith('[{') ? tryJson(value) : value;
+        const doc = recordDocument(Array.isArray(parsed) ? { messages: parsed } : parsed);
+        if ('text' in doc) yield doc.text;
+        else skip(report, row, doc.error);
+      }
+    })();
+  } else {
+    const chunks = (async function* () {
+      for await (const c of textChunks(file, tally, opts.signal)) {
+        yield c;
+        report.bytesRead = tally.bytes;
+      }
+      report.bytesRead = tally.bytes;
+    })();
+    docs =
+      report.format === 'txt'
+        ? txtDocuments(chunks, opts.txtMode ?? 'auto', report)
+        : report.format === 'jsonl'
+          ? jsonlDocuments(chunks, report)
+          : report.format === 'json'
+            ? jsonDocuments(chunks, report)
+            : csvDocuments(chunks, report.format === 'tsv' ? '\t' : ',', opts, report);
+  }
+  for await (const doc of docs) {
+    report.documents++;
+    yield doc;
+  }
+  if (report.format === 'parquet' && opts.hash) {
+    // Parquet is read by slices; hash it in one streaming pass of its own.
+    const reader = file.stream().getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) tally.hash!.update(r.value);
+  }
+  report.sha256 = tally.hash?.hex();
+  if (report.documents === 0) {
+    throw new FileError(
+      'empty',
+      file.name,
+      report.skipped > 0
+        ? `has no usable documents (${report.skipped} skipped)`
+        : 'has no documents',
+    );
+  }
+}
+
+function tryJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}

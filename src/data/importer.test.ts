@@ -1,0 +1,282 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ChunkTokenizer } from './chunkTokenizer';
+import { ImportError, type ImportProgress, importDataset, isValidationDocument } from './importer';
+import { loadTextCorpus } from './nodeCorpus';
+import { ShardReader, storeSource } from './shardReader';
+import { MemoryShardStore, type Split } from './shardStore';
+import { EOS_ID } from './specialTokens';
+
+const words = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'then', 'it', 'slept', '😀', 'Zebra!'];
+function corpusLines(n: number, seed = 1): string[] {
+  let x = seed;
+  const next = () => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x;
+  };
+  return Array.from({ length: n }, () =>
+    Array.from({ length: 3 + (next() % 12) }, () => words[next() % words.length]).join(' '),
+  );
+}
+
+const file = (name: string, text: string) => new File([text], name);
+
+/** A memory store that fails the n-th shard write, as a crash or a full disk would. */
+class FailingStore extends MemoryShardStore {
+  writes = 0;
+  constructor(
+    public failAt: number,
+    private readonly error: () => Error,
+  ) {
+    super();
+  }
+  override async putShard(id: string, split: Split, index: number, tokens: Uint16Array) {
+    if (++this.writes === this.failAt) throw this.error();
+    await super.putShard(id, split, index, tokens);
+  }
+}
+
+async function allTokens(store: MemoryShardStore, id: string, split: Split, shards: number) {
+  const parts: number[] = [];
+  for (let i = 0; i < shards; i++) parts.push(...(await store.getShard(id, split, i)));
+  return parts;
+}
+
+describe('importDataset', () => {
+  const text = corpusLines(400).join('\n');
+  const chat = '[INST] hi [/INST] hello\n[INST] how are you [/INST] fine thanks\n';
+  const opts = {
+    shardTokens: 512,
+    validationEvery: 10,
+    vocab: { targetSize: 120 },
+    newId: () => 'ds',
+  };
+
+  it('writes shards whose documents each end in <eos>, split deterministically', async () => {
+    const store = new MemoryShardStore();
+    const progress: ImportProgress[] = [];
+    const { manifest } = await importDataset([file('a.txt', text), file('chat.txt', chat)], store, {
+      ...opts,
+      onProgress: (p) => progress.push(p),
+      progressIntervalMs: 0,
+    });
+    expect(manifest.status).toBe('complete');
+    expect(manifest.train.documents + manifest.validation.documents).toBe(402);
+    expect(manifest.validation.documents).toBe(40);
+    expect(manifest.files.map((f) => f.documents)).toEqual([400, 2]);
+    expect(manifest.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    const tok = ChunkTokenizer.fromJSON(manifest.tokenizer);
+    expect(manifest.tokenizerId).toBe(tok.identity());
+    const train = await allTokens(store, 'ds', 'train', manifest.train.shards);
+    expect(train).toHaveLength(manifest.train.tokens);
+    expect(manifest.train.shards).toBe(Math.ceil(manifest.train.tokens / 512));
+    expect(train.filter((t) => t === EOS_ID)).toHaveLength(manifest.train.documents);
+    expect(train.at(-1)).toBe(EOS_ID);
+    // The stream decodes back to the documents, in order, minus validation ones.
+    const docs = tok.decode(train).split('<eos>');
+    expect(docs[0]).toBe(text.split('\n')[0].toLowerCase());
+    expect(docs[9]).toBe(text.split('\n')[10].toLowerCase());
+    // The chat file: the template's <eos> ends the document, no second one is added.
+    expect(tok.decode(train).endsWith('[INST] how are you [/INST] fine thanks<eos>')).toBe(true);
+    expect(progress.at(-1)).toMatchObject({
+      phase: 'tokenize',
+      bytesDone: progress.at(-1)!.bytesTotal,
+    });
+    expect(progress.some((p) => p.phase === 'scan')).toBe(true);
+
+    const again = new MemoryShardStore();
+    await importDataset([file('a.txt', text), file('chat.txt', chat)], again, opts);
+    expect(await allTokens(again, 'ds', 'train', manifest.train.shards)).toEqual(train);
+  });
+
+  it('holds out every k-th document, or the last of a short set', () => {
+    expect([0, 1, 2, 3].map((i) => isValidationDocument(i, 4, 10))).toEqual([
+      false,
+      false,
+      false,
+      true,
+    ]);
+    expect(isValidationDocument(0, 1, 10)).toBe(false);
+    expect(isValidationDocument(9, 100, 10)).toBe(true);
+    expect(isValidationDocument(10, 100, 10)).toBe(false);
+  });
+
+  it('refuses duplicate and bad files with reasons and imports the rest', async () => {
+    const store = new MemoryShardStore();
+    const { manifest, rejected } = await importDataset(
+      [file('a.txt', text), file('copy.txt', text), file('b.bin', 'x'), file('z.txt', '\0\0')],
+      store,
+      opts,
+    );
+    expect(manifest.files.map((f) => f.name)).toEqual(['a.txt']);
+    expect(rejected.map((r) => r.kind)).toEqual(['duplicate', 'unsupported', 'binary']);
+    expect(rejected[0].message).toMatch(/copy\.txt: is the same file as a\.txt/);
+    // Against files of existing datasets too.
+    const again = importDataset([file('a2.txt', text)], store, {
+      ...opts,
+      knownFiles: [
+        { sha256: manifest.files[0].sha256!, size: manifest.files[0].size, dataset: 'A' },
+      ],
+    });
+    await expect(again).rejects.toMatchObject({ kind: 'no-files', message: /same file as "A"/ });
+  });
+
+  it('resumes an interrupted import to the same shards', async () => {
+    const clean = new MemoryShardStore();
+    const { manifest: want } = await importDataset([file('a.txt', text)], clean, opts);
+    const crashing = new FailingStore(3, () => new Error('tab closed'));
+    await expect(importDataset([file('a.txt', text)], crashing, opts)).rejects.toThrow(
+      'tab closed',
+    );
+    const partial = await crashing.getManifest('ds');
+    expect(partial?.status).toBe('importing');
+    expect(crashing.shards.size).toBe(2);
+    const { manifest } = await importDataset([file('a.txt', text)], crashing, {
+      ...opts,
+      resume: partial,
+    });
+    expect(manifest).toEqual({ ...want, createdAt: manifest.createdAt });
+    for (const split of ['train', 'validation'] as const) {
+      expect(await allTokens(crashing, 'ds', split, manifest[split].shards)).toEqual(
+        await allTokens(clean, 'ds', split, want[split].shards),
+      );
+    }
+    const other = importDataset([file('b.txt', 'different')], crashing, {
+      ...opts,
+      resume: partial,
+    });
+    await expect(other).rejects.toMatchObject({ kind: 'resume-mismatch' });
+  });
+
+  it('deletes a cancelled or over-quota import and keeps earlier datasets', async () => {
+    const quota = () => Object.assign(new Error('full'), { name: 'QuotaExceededError' });
+    const store = new FailingStore(Infinity, quota);
+    await importDataset([file('a.txt', text)], store, { ...opts, newId: () => 'first' });
+    store.failAt = store.writes + 3;
+    const err = await importDataset(
+      [file('b.txt', corpusLines(300, 7).join('\n'))],
+      store,
+      opts,
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(ImportError);
+    expect(err.kind).toBe('quota');
+    expect(err.message).toMatch(/storage is full/);
+    expect((await store.listManifests()).map((m) => m.id)).toEqual(['first']);
+    expect([...store.shards.keys()].every((k) => k.startsWith('first/'))).toBe(true);
+
+    const ctrl = new AbortController();
+    const cancelled = importDataset([file('c.txt', corpusLines(300, 9).join('\n'))], store, {
+      ...opts,
+      signal: ctrl.signal,
+      progressIntervalMs: 0,
+      onProgress: (p) => {
+        if (p.phase === 'tokenize') ctrl.abort();
+      },
+    });
+    await expect(cancelled).rejects.toMatchObject({ kind: 'cancelled' });
+    expect((await store.listManifests()).map((m) => m.id)).toEqual(['first']);
+  });
+});
+
+describe('ShardReader', () => {
+  async function dataset() {
+    const store = new MemoryShardStore();
+    const { manifest } = await importDataset([file('a.txt', corpusLines(600).join('\n'))], store, {
+      shardTokens: 300,
+      validationEvery: 8,
+      vocab: { targetSize: 100 },
+      newId: () => 'r',
+    });
+    const train = await allTokens(store, 'r', 'train', manifest.train.shards);
+    const validation = await allTokens(store, 'r', 'validation', manifest.validation.shards);
+    return { source: storeSource(store, manifest), train, validation };
+  }
+
+  it('draws seeded random windows of T+1 consecutive training tokens, across shards', async () => {
+    const { source, train } = await dataset();
+    const T = 16;
+    const reader = new ShardReader(source, { batchSize: 4, seqLen: T, seed: 7 });
+    const joined = train.join(',');
+    let crossed = false;
+    for (let b = 0; b < 200 && reader.cursor().epoch === 0; b++) {
+      const { tokens, rows } = await reader.nextBatch();
+      expect(rows).toBe(4);
+      for (let r = 0; r < rows; r++) {
+        const win = [...tokens.subarray(r * (T + 1), (r + 1) * (T + 1))];
+        expect(joined.includes(win.join(','))).toBe(true);
+      }
+    }
+    // The draws went through every shard and started a new epoch.
+    expect(reader.cursor().epoch).toBe(1);
+    const other = await new ShardReader(source, { batchSize: 4, seqLen: T, seed: 8 }).nextBatch();
+    const first = await new ShardReader(source, { batchSize: 4, seqLen: T, seed: 7 }).nextBatch();
+    expect([...other.tokens]).not.toEqual([...first.tokens]);
+    // A window that starts near a shard's end continues into the next shard.
+    const spans = new ShardReader(source, { batchSize: 64, seqLen: 250, seed: 1 });
+    for (let b = 0; b < 5 && !crossed; b++) {
+      const { tokens } = await spans.nextBatch();
+      for (let r = 0; r < 64; r++) {
+        const win = [...tokens.subarray(r * 251, (r + 1) * 251)].join(',');
+        expect(joined.includes(win)).toBe(true);
+        crossed ||= !train.slice(0, 300).join(',').includes(win);
+      }
+    }
+    expect(crossed).toBe(true);
+  });
+
+  it('continues exactly from a saved cursor', async () => {
+    const { source } = await dataset();
+    const opts = { batchSize: 3, seqLen: 8, seed: 42 };
+    const a = new ShardReader(source, opts);
+    for (let i = 0; i < 13; i++) await a.nextBatch();
+    const saved = JSON.parse(JSON.stringify(a.cursor()));
+    const expected = [];
+    for (let i = 0; i < 30; i++) expected.push([...(await a.nextBatch()).tokens]);
+    const b = new ShardReader(source, opts, saved);
+    for (let i = 0; i < 30; i++) expect([...(await b.nextBatch()).tokens]).toEqual(expected[i]);
+  });
+
+  it('reads validation windows in order with stride T', async () => {
+    const { source, validation } = await dataset();
+    const T = 10;
+    const reader = new ShardReader(source, { batchSize: 5, seqLen: T, seed: 0 });
+    const rows: number[][] = [];
+    for await (const b of reader.validationBatches()) {
+      for (let r = 0; r < b.rows; r++)
+        rows.push([...b.tokens.subarray(r * (T + 1), (r + 1) * (T + 1))]);
+    }
+    expect(rows).toHaveLength(Math.floor((validation.length - 1) / T));
+    for (const [w, row] of rows.entries())
+      expect(row).toEqual(validation.slice(w * T, w * T + T + 1));
+    let n = 0;
+    for await (const _ of reader.validationBatches(2)) n++;
+    expect(n).toBe(2);
+  });
+
+  it('refuses datasets shorter than one window', async () => {
+    const store = new MemoryShardStore();
+    const { manifest } = await importDataset([file('t.txt', 'tiny')], store, { newId: () => 't' });
+    expect(
+      () => new ShardReader(storeSource(store, manifest), { batchSize: 1, seqLen: 64, seed: 0 }),
+    ).toThrow(/fewer than one window/);
+  });
+});
+
+describe('loadTextCorpus', () => {
+  it('streams a file from disk into a tokenizer and shards', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'corpus-'));
+    const path = join(dir, 'c.txt');
+    writeFileSync(path, corpusLines(200).join('\n'));
+    const { tokenizer, source } = await loadTextCorpus(path, { vocab: { targetSize: 100 } });
+    expect(tokenizer.vocabSize).toBeLessThanOrEqual(100);
+    expect(source.manifest.files[0].name).toBe('c.txt');
+    const { tokens } = await new ShardReader(source, {
+      batchSize: 2,
+      seqLen: 8,
+      seed: 1,
+    }).nextBatch();
+    expect(tokens).toHaveLength(18);
+  });
+});

@@ -1,0 +1,121 @@
+import { Template } from '@huggingface/jinja';
+import { describe, expect, it } from 'vitest';
+import { EOS_ID, PAD_ID } from '../data/specialTokens';
+import { PRESETS, parameterCount } from '../model/config';
+import type { MetricsHistory } from '../train/metrics';
+import {
+  CONFIG_KEYS,
+  configJson,
+  generationConfigJson,
+  lossCurveSvg,
+  metricsCsv,
+  modelCardMarkdown,
+  parseMetricsCsv,
+  specialTokensMapJson,
+  tokenizerConfigJson,
+} from './hfFiles';
+
+const history: MetricsHistory = {
+  steps: Array.from({ length: 20 }, (_, i) => ({
+    step: i,
+    tokens: (i + 1) * 512,
+    time: i * 0.5,
+    loss: 4 - i * 0.1,
+    perplexity: Math.exp(4 - i * 0.1),
+    lr: 1e-3,
+    gradNorm: 0.5,
+    tokensPerSec: 1000,
+    stepMs: 12.5,
+  })),
+  evals: [
+    { step: 9, tokens: 5120, time: 4.5, valLoss: 3.5, valPerplexity: Math.exp(3.5) },
+    { step: 25, tokens: 13312, time: 12, valLoss: 2.25, valPerplexity: Math.exp(2.25) },
+  ],
+};
+
+describe('Hugging Face files', () => {
+  it('config.json carries the spec keys, ids and auto_map', () => {
+    const c = { ...PRESETS['i3-tiny'], vocab_size: 4321 };
+    const j = JSON.parse(configJson(c));
+    for (const k of CONFIG_KEYS) expect(j[k]).toEqual(c[k]);
+    expect(j.model_type).toBe('i3');
+    expect(j.architectures).toEqual(['I3ForCausalLM']);
+    expect(j.tokenizer_type).toBe('chunk');
+    expect(j.tokenizer_strategy).toBe('variable_2_3');
+    expect(j.torch_dtype).toBe('float32');
+    expect(j.eos_token_id).toBe(EOS_ID);
+    expect(j.pad_token_id).toBe(PAD_ID);
+    expect(j.auto_map).toEqual({
+      AutoConfig: 'configuration_i3.I3Config',
+      AutoModelForCausalLM: 'modeling_i3.I3ForCausalLM',
+    });
+  });
+
+  it('generation_config.json has the spec sampling defaults', () => {
+    const g = JSON.parse(generationConfigJson());
+    expect(g).toMatchObject({
+      temperature: 0.8,
+      top_k: 40,
+      top_p: 0.95,
+      repetition_penalty: 1,
+      eos_token_id: EOS_ID,
+    });
+  });
+
+  it('the chat template renders [INST] turns with <eos> after each answer', () => {
+    const tc = JSON.parse(tokenizerConfigJson(PRESETS['i3-tiny']));
+    expect(tc.model_max_length).toBe(128);
+    const sm = JSON.parse(specialTokensMapJson());
+    expect(sm.eos_token).toBe(tc.eos_token);
+    const out = new Template(tc.chat_template).render({
+      messages: [
+        { role: 'user', content: 'hi there' },
+        { role: 'assistant', content: 'hello!' },
+        { role: 'user', content: 'how are you?' },
+      ],
+      eos_token: tc.eos_token,
+      add_generation_prompt: true,
+    });
+    expect(out).toBe('[INST] hi there [/INST] hello!<eos>[INST] how are you? [/INST]');
+  });
+
+  it('metrics.csv round-trips the history', () => {
+    const csv = metricsCsv(history);
+    expect(csv.split('\n')[0]).toBe(
+      'step,tokens,time,loss,perplexity,lr,grad_norm,tokens_per_sec,step_ms,val_loss,val_perplexity',
+    );
+    expect(csv.trim().split('\n').length).toBe(1 + 21);
+    const back = parseMetricsCsv(csv);
+    expect(back.steps).toEqual(history.steps);
+    expect(back.evals).toEqual(history.evals);
+    expect(() => parseMetricsCsv('loss\n1')).toThrow(/no step column/);
+    expect(() => parseMetricsCsv('step,loss\nx,1')).toThrow(/line 2/);
+  });
+
+  it('draws the loss curve as SVG with a train and a validation path', () => {
+    const svg = lossCurveSvg(history);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.trim().endsWith('</svg>')).toBe(true);
+    expect(svg.match(/<path /g)?.length).toBe(2);
+    expect(svg).not.toMatch(/NaN|Infinity/);
+    expect(lossCurveSvg({ steps: [], evals: [] })).toContain('no metrics');
+  });
+
+  it('the model card states size, data, steps and final losses', () => {
+    const c = PRESETS['i3-tiny'];
+    const md = modelCardMarkdown({
+      modelName: 'i3-tiny-demo',
+      config: c,
+      metrics: history,
+      dataset: { name: 'TinyChat sample', documents: 1000, trainTokens: 90000, valTokens: 10000 },
+      training: { steps: 20, tokens: 10240, time: 3600 },
+    });
+    expect(md).toContain('# i3-tiny-demo');
+    expect(md).toContain(parameterCount(c).toLocaleString('en-US'));
+    expect(md).toContain('| dataset | TinyChat sample |');
+    expect(md).toContain('| final training loss | 2.1000 |');
+    expect(md).toContain('| final validation loss | 2.2500 |');
+    expect(md).toContain(`| final validation perplexity | ${Math.exp(2.25).toFixed(2)} |`);
+    expect(md).toContain('![Loss curve](loss_curve.svg)');
+  });
+});

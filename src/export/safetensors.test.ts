@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { randomArray } from '../util/random';
+import { readSafetensors, safetensorsChunks } from './safetensors';
+import { concatChunks } from './zipStream';
+
+const tensors = [
+  { name: 'a', shape: [3, 5], data: randomArray(15, 1) },
+  { name: 'b.c', shape: [7], data: randomArray(7, 2) },
+  { name: 'scalar', shape: [], data: Float32Array.of(4) },
+];
+
+describe('safetensors', () => {
+  const bytes = concatChunks(safetensorsChunks(tensors, { format: 'pt', note: 'x' }));
+
+  it('pads the header to 8 bytes with spaces and describes each tensor', () => {
+    const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    expect((8 + n) % 8).toBe(0);
+    const header = new TextDecoder().decode(bytes.subarray(8, 8 + n));
+    expect(header.trimEnd().endsWith('}')).toBe(true);
+    const parsed = JSON.parse(header);
+    expect(parsed.__metadata__).toEqual({ format: 'pt', note: 'x' });
+    expect(parsed.a).toEqual({ dtype: 'F32', shape: [3, 5], data_offsets: [0, 60] });
+    expect(parsed['b.c'].data_offsets).toEqual([60, 88]);
+    expect(bytes.length).toBe(8 + n + 92);
+  });
+
+  it('reads back what it wrote, also from an unaligned view', () => {
+    const shifted = new Uint8Array(bytes.length + 1);
+    shifted.set(bytes, 1);
+    for (const src of [bytes, shifted.subarray(1)]) {
+      const f = readSafetensors(src);
+      expect(f.metadata).toEqual({ format: 'pt', note: 'x' });
+      for (const t of tensors) {
+        expect(f.tensors.get(t.name)?.shape).toEqual(t.shape);
+        expect(f.tensors.get(t.name)?.data).toEqual(t.data);
+      }
+    }
+  });
+
+  it('rejects damaged files with a reason', () => {
+    expect(() => readSafetensors(bytes.subarray(0, 5))).toThrow(/truncated/);
+    expect(() => readSafetensors(bytes.subarray(0, bytes.length - 4))).toThrow(
+      /past the data|cover/,
+    );
+    const badJson = bytes.slice();
+    badJson[8] = 0x41;
+    expect(() => readSafetensors(badJson)).toThrow(/not valid JSON/);
+    const hugeHeader = bytes.slice();
+    new DataView(hugeHeader.buffer).setBigUint64(0, 1n << 40n, true);
+    expect(() => readSafetensors(hugeHeader)).toThrow(/header length/);
+    // Same length, so only the dtype changes: "F32" -> "F16" in the header bytes.
+    const f16 = bytes.slice();
+    const at = new TextDecoder('latin1').decode(f16).indexOf('"F32"');
+    f16.set(new TextEncoder().encode('"F16"'), at);
+    expect(() => readSafetensors(f16)).toThrow(/dtype F16/);
+    expect(() =>
+      readSafetensors(concatChunks([...safetensorsChunks(tensors), Uint8Array.of(0, 0, 0, 0)])),
+    ).toThrow(/cover/);
+  });
+
+  it('refuses data that does not match its shape', () => {
+    expect(() =>
+      safetensorsChunks([{ name: 'x', shape: [2, 2], data: new Float32Array(3) }]),
+    ).toThrow(/x has 3/);
+  });
+});

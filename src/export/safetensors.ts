@@ -1,0 +1,115 @@
+// model.safetensors: u64 header length, a JSON header (padded with spaces to 8 bytes) mapping each
+// name to {dtype, shape, data_offsets}, then the raw little-endian data. Only F32 is written/read.
+
+import { f32Bytes } from './pytorchBin';
+
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface SafetensorsFile {
+  tensors: Map<string, { shape: number[]; data: Float32Array }>;
+  metadata: Record<string, string>;
+}
+
+interface HeaderEntry {
+  dtype: string;
+  shape: number[];
+  data_offsets: [number, number];
+}
+
+const HEADER_ALIGN = 8;
+/** The reference reader refuses headers over 100 MB; so does this one. */
+const MAX_HEADER_BYTES = 100_000_000;
+
+/** Header then data views, in the order given; `metadata` values must be strings (format rule). */
+export function safetensorsChunks(
+  tensors: NamedTensor[],
+  metadata: Record<string, string> = { format: 'pt' },
+): Uint8Array[] {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const t of tensors) {
+    const size = t.shape.reduce((a, b) => a * b, 1);
+    if (size !== t.data.length) {
+      throw new Error(`safetensors: ${t.name} has ${t.data.length} values for shape [${t.shape}]`);
+    }
+    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + size * 4] };
+    offset += size * 4;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / HEADER_ALIGN) * HEADER_ALIGN;
+  const head = new Uint8Array(8 + padded).fill(0x20, 8 + json.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(padded), true);
+  head.set(json, 8);
+  return [head, ...tensors.map((t) => f32Bytes(t.data))];
+}
+
+/** Parses and validates a safetensors file; `label` names it in error messages. */
+export function readSafetensors(bytes: Uint8Array, label = 'model.safetensors'): SafetensorsFile {
+  const fail = (why: string): never => {
+    throw new Error(`${label}: ${why}`);
+  };
+  if (bytes.length < 8) fail(`truncated (${bytes.length} bytes)`);
+  const headerLen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  if (headerLen > MAX_HEADER_BYTES || 8 + headerLen > bytes.length) {
+    fail(`header length ${headerLen} does not fit in ${bytes.length} bytes (truncated or corrupt)`);
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)),
+    );
+  } catch (e) {
+    return fail(`header is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    fail('header is not an object');
+  const dataStart = 8 + headerLen;
+  const dataLen = bytes.length - dataStart;
+  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+  const entries: [string, HeaderEntry][] = [];
+  for (const [name, value] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const e = value as HeaderEntry;
+    const shapeOk = Array.isArray(e?.shape) && e.shape.every((d) => Number.isInteger(d) && d >= 0);
+    const offsOk =
+      Array.isArray(e?.data_offsets) &&
+      e.data_offsets.length === 2 &&
+      e.data_offsets.every((d) => Number.isInteger(d) && d >= 0);
+    if (!shapeOk || !offsOk) fail(`tensor ${name} has a malformed shape or data_offsets`);
+    if (e.dtype !== 'F32') fail(`tensor ${name} has dtype ${e.dtype}; only F32 is supported`);
+    const [begin, end] = e.data_offsets;
+    if (end - begin !== e.shape.reduce((a, b) => a * b, 1) * 4) {
+      fail(`tensor ${name}: data_offsets [${begin}, ${end}] do not hold shape [${e.shape}] in F32`);
+    }
+    if (end > dataLen)
+      fail(`tensor ${name} ends at byte ${end} past the data (${dataLen} bytes): truncated`);
+    entries.push([name, e]);
+  }
+  // The format requires the tensors to tile the data without gaps or overlaps.
+  const sorted = [...entries].sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0]);
+  let expected = 0;
+  for (const [name, e] of sorted) {
+    if (e.data_offsets[0] !== expected)
+      fail(`tensor ${name} starts at ${e.data_offsets[0]}, expected ${expected}`);
+    expected = e.data_offsets[1];
+  }
+  if (expected !== dataLen) fail(`data is ${dataLen} bytes but the tensors cover ${expected}`);
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, e] of entries) {
+    const start = bytes.byteOffset + dataStart + e.data_offsets[0];
+    const n = (e.data_offsets[1] - e.data_offsets[0]) / 4;
+    // A Float32Array view needs 4-byte alignment; copy the rare unaligned case.
+    const data =
+      start % 4 === 0
+        ? new Float32Array(bytes.buffer, start, n)
+        : new Float32Array(
+            bytes.slice(start - bytes.byteOffset, start - bytes.byteOffset + n * 4).buffer,
+          );
+    tensors.set(name, { shape: e.shape, data });
+  }
+  return { tensors, metadata };
+}

@@ -1,0 +1,73 @@
+// A stored (uncompressed) zip written lazily with fflate: each entry's bytes are pulled from an
+// iterable only when the consumer asks for more output, so weights pass through as views of the
+// parameter buffer and the archive never exists whole in memory.
+
+import { Zip, ZipPassThrough } from 'fflate';
+
+export interface ZipEntry {
+  name: string;
+  /** The entry's bytes in order, pulled lazily (may be views of a live buffer, or a generator). */
+  chunks: Iterable<Uint8Array>;
+  /** Start the entry's data at a multiple of this many bytes from the archive's start. */
+  align?: number;
+}
+
+/** The extra-field id PyTorch pads local headers with ("FB"), filled with 'Z'. */
+const PAD_EXTRA_ID = 0x4246;
+const LOCAL_HEADER_BYTES = 30;
+/** Built from local-time fields, so every time zone writes the same DOS date (1980-01-01 00:00). */
+const FIXED_MTIME = new Date(1980, 0, 1);
+const encoder = new TextEncoder();
+
+/** Whole archive as chunks; entries are written one after the other in the order given. */
+export function* zipStream(entries: Iterable<ZipEntry>): Generator<Uint8Array> {
+  let pending: Uint8Array[] = [];
+  let failure: Error | null = null;
+  const zip = new Zip((err, data) => {
+    if (err) failure = err;
+    else pending.push(data);
+  });
+  let written = 0;
+  // fflate calls back synchronously: after each push, whatever it produced is ready to hand out.
+  function* flush(): Generator<Uint8Array> {
+    if (failure) throw failure;
+    const ready = pending;
+    pending = [];
+    for (const chunk of ready) {
+      written += chunk.length;
+      yield chunk;
+    }
+  }
+  for (const entry of entries) {
+    const file = new ZipPassThrough(entry.name);
+    file.mtime = FIXED_MTIME;
+    if (entry.align) {
+      // Every earlier entry is complete, so `written` is this local header's offset.
+      const dataStart = written + LOCAL_HEADER_BYTES + encoder.encode(entry.name).length + 4;
+      const pad = (entry.align - (dataStart % entry.align)) % entry.align;
+      file.extra = { [PAD_EXTRA_ID]: new Uint8Array(pad).fill(0x5a) };
+    }
+    zip.add(file);
+    for (const chunk of entry.chunks) {
+      if (chunk.length === 0) continue;
+      file.push(chunk);
+      yield* flush();
+    }
+    file.push(new Uint8Array(0), true);
+    yield* flush();
+  }
+  zip.end();
+  yield* flush();
+}
+
+/** Drains chunks into one array (for tests and small archives). */
+export function concatChunks(chunks: Iterable<Uint8Array>): Uint8Array {
+  const parts = [...chunks];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

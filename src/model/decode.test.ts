@@ -1,0 +1,324 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { GpuRuntime } from '../gpu/runtime';
+import { testRuntime } from '../gpu/testing';
+import { gateForwardReference, softplusBiasForwardReference } from '../ops/activations';
+import { compare } from '../ops/check';
+import { conv1dForwardReference } from '../ops/conv1d';
+import { embeddingForwardReference } from '../ops/embedding';
+import { matmulReference } from '../ops/matmul';
+import { rmsnormForwardReference } from '../ops/rmsnorm';
+import { selectiveScanReference } from '../ops/selectiveScan';
+import { Rng } from '../util/random';
+import { type I3Config, presetConfig } from './config';
+import { I3Decoder } from './decode';
+import { I3Model } from './i3';
+import { initParameters } from './init';
+import { parameterLayout } from './params';
+import { referenceLogits } from './reference';
+import { type SamplingSettings, sampleReference, sampleUniform } from './sampling';
+
+const config = presetConfig('i3-test');
+const { vocab_size: V, max_seq_len: T } = config;
+
+// ---- The sliding-window forward in float64 (decode.ts's definition past T) ----
+// reference.ts's forward with one change: position t attends to positions max(0, t−W+1)..t.
+// Its SSM half is private there, so it is restated here from the same op references.
+
+function linear(x: Float64Array, w: Float64Array, rows: number, inF: number, outF: number) {
+  const y = new Float64Array(rows * outF);
+  matmulReference(x, w, y, { M: rows, N: outF, K: inF, transB: true });
+  return y;
+}
+
+function windowedAttention(
+  q: Float64Array,
+  k: Float64Array,
+  v: Float64Array,
+  n: number,
+  D: number,
+  H: number,
+  W: number,
+): Float64Array {
+  const dh = D / H;
+  const out = new Float64Array(n * D);
+  for (let h = 0; h < H; h++) {
+    for (let t = 0; t < n; t++) {
+      const j0 = Math.max(0, t - W + 1);
+      const p = new Float64Array(t - j0 + 1);
+      for (let j = j0; j <= t; j++) {
+        for (let d = 0; d < dh; d++) p[j - j0] += q[t * D + h * dh + d] * k[j * D + h * dh + d];
+        p[j - j0] /= Math.sqrt(dh);
+      }
+      const m = Math.max(...p);
+      const e = p.map((s) => Math.exp(s - m));
+      const sum = e.reduce((a, b) => a + b, 0);
+      for (let j = j0; j <= t; j++) {
+        for (let d = 0; d < dh; d++)
+          out[t * D + h * dh + d] += (e[j - j0] / sum) * v[j * D + h * dh + d];
+      }
+    }
+  }
+  return out;
+}
+
+/** Logits (n, V) of one sequence of n tokens under window W. */
+function windowedReferenceLogits(
+  c: I3Config,
+  params: ArrayLike<number>,
+  ids: ArrayLike<number>,
+  W: number,
+): Float64Array {
+  const layout = parameterLayout(c);
+  const Wt = (name: string) => {
+    const t = layout.byName[name];
+    return Float64Array.from({ length: t.size }, (_, i) => params[t.offset + i]);
+  };
+  const { d_model: D, rank: r, dt_rank: R, d_state: N, d_conv: K, n_heads: H } = c;
+  const n = ids.length;
+  const norm = (x: Float64Array, name: string) =>
+    rmsnormForwardReference(x, Wt(name), { rows: n, D, eps: c.norm_eps }).y;
+  const add = (a: Float64Array, b: Float64Array) => a.map((v, i) => v + b[i]);
+  let x = embeddingForwardReference(ids, Wt('model.embed_tokens.weight'), {
+    rows: n,
+    D,
+    V: c.vocab_size,
+  });
+  for (let l = 0; l < c.n_layers; l++) {
+    const p = `model.layers.${l}.`;
+    const xs = norm(x, `${p}ssm_norm.weight`);
+    const h1 = linear(xs, Wt(`${p}ssm.in_proj.down.weight`), n, D, r);
+    const up = Wt(`${p}ssm.in_proj.up.weight`);
+    const u0 = linear(h1, up.subarray(0, D * r), n, r, D);
+    const z = linear(h1, up.subarray(D * r), n, r, D);
+    const conv = { rows: n, D, T: n, K };
+    const u = conv1dForwardReference(
+      u0,
+      Wt(`${p}ssm.conv.weight`),
+      Wt(`${p}ssm.conv.bias`),
+      conv,
+    ).act;
+    const xp = Wt(`${p}ssm.x_proj.weight`);
+    const dl = linear(u, xp.subarray(0, R * D), n, D, R);
+    const Bt = linear(u, xp.subarray(R * D, (R + N) * D), n, D, N);
+    const Ct = linear(u, xp.subarray((R + N) * D), n, D, N);
+    const delta = softplusBiasForwardReference(
+      linear(dl, Wt(`${p}ssm.dt_proj.weight`), n, R, D),
+      Wt(`${p}ssm.dt_proj.bias`),
+      { rows: n, D },
+    );
+    const scan = { u, delta, ALog: Wt(`${p}ssm.A_log`), Bt, Ct, Dskip: Wt(`${p}ssm.D`) };
+    const { y } = selectiveScanReference(scan, { B: 1, T: n, D, N });
+    const g = linear(gateForwardReference(y, z), Wt(`${p}ssm.out_proj.down.weight`), n, D, r);
+    x = add(x, linear(g, Wt(`${p}ssm.out_proj.up.weight`), n, r, D));
+
+    const lat = linear(norm(x, `${p}attn_norm.weight`), Wt(`${p}attn.latent.weight`), n, D, r);
+    const [q, k, v] = ['q', 'k', 'v'].map((m) => linear(lat, Wt(`${p}attn.${m}.weight`), n, r, D));
+    const a1 = linear(
+      windowedAttention(q, k, v, n, D, H, W),
+      Wt(`${p}attn.out_proj.down.weight`),
+      n,
+      D,
+      r,
+    );
+    x = add(x, linear(a1, Wt(`${p}attn.out_proj.up.weight`), n, r, D));
+  }
+  return linear(norm(x, 'model.norm.weight'), Wt('model.embed_tokens.weight'), n, D, c.vocab_size);
+}
+
+// ---- fixtures ----
+
+/**
+ * initParameters with the embedding ×25 and every out_proj.up ×4: logits of order 1 (not 0.05)
+ * and blocks that move the residual stream, so that any wiring error shows.
+ */
+function testParams(seed: number): Float32Array {
+  const params = initParameters(config, seed);
+  for (const t of parameterLayout(config).tensors) {
+    const scale =
+      t.name === 'model.embed_tokens.weight' ? 25 : t.name.endsWith('out_proj.up.weight') ? 4 : 1;
+    for (let i = t.offset; i < t.offset + t.size; i++) params[i] *= scale;
+  }
+  return params;
+}
+
+function randomTokens(n: number, seed: number): Uint32Array {
+  const rng = new Rng(seed);
+  return Uint32Array.from({ length: n }, () => rng.int(V));
+}
+
+/** Rows from..to−1 of a (rows, V) array. */
+const rowsOf = (a: ArrayLike<number>, from: number, to: number) =>
+  Float64Array.from({ length: (to - from) * V }, (_, i) => a[from * V + i]);
+
+// fp32 through 2 blocks against float64, logits of order 1: measured errors ≤ 4e-6; 5e-5 leaves
+// margin while a wrong state, slot or window errs by ≫ 1e-3.
+const tol = { atol: 5e-5, rtol: 5e-5 };
+// Two fp32 GPU paths with the same products in other orders (full kernels vs steps): ≤ 2e-6.
+const gpuTol = { atol: 2e-5, rtol: 2e-5 };
+
+describe('windowed reference forward', () => {
+  it('is the reference forward while the sequence fits the window, and differs past it', () => {
+    const params = testParams(1);
+    const ids = randomTokens(12, 2);
+    const full = referenceLogits(config, params, ids, 1, 12);
+    expect(
+      compare(windowedReferenceLogits(config, params, ids, T), full, { atol: 1e-10, rtol: 1e-10 }),
+    ).toBeNull();
+    const narrow = windowedReferenceLogits(config, params, ids, 5);
+    expect(
+      compare(rowsOf(narrow, 0, 5), rowsOf(full, 0, 5), { atol: 1e-10, rtol: 1e-10 }),
+    ).toBeNull();
+    expect(compare(rowsOf(narrow, 5, 12), rowsOf(full, 5, 12), tol)).not.toBeNull();
+  });
+});
+
+describe('incremental decoder (i3-test, T 16)', () => {
+  let rt: GpuRuntime;
+  let decoder: I3Decoder;
+  const params = testParams(3);
+
+  beforeAll(async () => {
+    rt = await testRuntime();
+    decoder = await I3Decoder.create(rt, config);
+    decoder.loadParams(params);
+  });
+
+  it('prompt 10, 20 sampled tokens: logits match the GPU forward (≤ T) and the windowed reference', async () => {
+    const prompt = randomTokens(10, 4);
+    const s: SamplingSettings = {
+      temperature: 0.8,
+      topK: 40,
+      topP: 0.95,
+      repetitionPenalty: 1.3,
+      seed: 5,
+    };
+    decoder.reset();
+    await decoder.append(prompt);
+    const logits: Float32Array[] = [await decoder.readLogits()];
+    const tokens = [...prompt];
+    const generated: number[] = [];
+    for (let draw = 0; draw < 20; draw++) {
+      const [t] = draw === 0 ? await decoder.sample(s, 0) : await decoder.acceptAndSample(s, draw);
+      if (draw > 0) logits.push(await decoder.readLogits());
+      // The GPU draw is the reference's draw on these logits (penalised set: the context so far).
+      const seen = new Uint8Array(V);
+      for (const id of tokens) seen[id] = 1;
+      const ref = sampleReference(logits[draw], seen, s, sampleUniform(s.seed, draw, 0));
+      expect(ref.probs[t], `draw ${draw}: token ${t} not kept`).toBeGreaterThan(0);
+      if (ref.token !== t) {
+        // Only a u within fp32 rounding of a boundary of the cumulative distribution may differ.
+        let cdf = 0;
+        for (let i = 0; i < ref.token; i++) cdf += ref.probs[i];
+        expect(Math.abs(cdf - sampleUniform(s.seed, draw, 0)), `draw ${draw}`).toBeLessThan(1e-5);
+      }
+      tokens.push(t);
+      generated.push(t);
+    }
+    expect(decoder.position).toBe(29);
+    // Logits of positions 9..28 (the 20 draws) from the tokens 0..28.
+    const got = new Float64Array(20 * V);
+    logits.forEach((l, i) => {
+      got.set(l, i * V);
+    });
+    const want = windowedReferenceLogits(config, params, tokens.slice(0, 29), T);
+    expect(compare(got, rowsOf(want, 9, 29), tol), 'vs windowed reference').toBeNull();
+    const model = await I3Model.create(rt, config, { B: 1, T });
+    model.loadState(params);
+    const forward = await model.forwardLogits(Uint32Array.from(tokens.slice(0, T)));
+    expect(
+      compare(rowsOf(got, 0, T - 9), rowsOf(forward, 9, T), gpuTol),
+      'vs GPU forward',
+    ).toBeNull();
+    // The sampled sequence must not be degenerate, or the check above proves little.
+    expect(new Set(generated).size).toBeGreaterThan(5);
+  });
+
+  it('a prompt longer than T: prefill T, step the rest; equals stepping every token', async () => {
+    const prompt = randomTokens(21, 6);
+    decoder.reset();
+    await decoder.append(prompt);
+    const prefilled = await decoder.readLogits();
+    const want = windowedReferenceLogits(config, params, prompt, T);
+    expect(compare(prefilled, rowsOf(want, 20, 21), tol)).toBeNull();
+    decoder.reset();
+    await decoder.append(prompt.subarray(0, 1));
+    await decoder.append(prompt.subarray(1));
+    expect(decoder.position).toBe(21);
+    expect(compare(await decoder.readLogits(), prefilled, gpuTol)).toBeNull();
+  });
+
+  it('batch 2 with prompts of 10 and of 2 (< K-1) tokens matches the GPU forward', async () => {
+    const dec2 = await I3Decoder.create(rt, config, { batch: 2 });
+    dec2.loadParams(params);
+    const model = await I3Model.create(rt, config, { B: 2, T });
+    model.loadState(params);
+    const seqs = randomTokens(2 * T, 7);
+    const forward = await model.forwardLogits(seqs);
+    const column = (j: number) => Uint32Array.of(seqs[j], seqs[T + j]);
+    for (const P of [10, 2]) {
+      dec2.reset();
+      const prompt = new Uint32Array(2 * P);
+      prompt.set(seqs.subarray(0, P), 0);
+      prompt.set(seqs.subarray(T, T + P), P);
+      await dec2.append(prompt);
+      for (let t = P - 1; t < T; t++) {
+        if (t >= P) await dec2.append(column(t));
+        const got = await dec2.readLogits();
+        const want = new Float64Array(2 * V);
+        want.set(rowsOf(forward, t, t + 1), 0);
+        want.set(rowsOf(forward, T + t, T + t + 1), V);
+        expect(compare(got, want, gpuTol), `prompt ${P}, position ${t}`).toBeNull();
+      }
+    }
+    dec2.destroy();
+  });
+
+  it('generate(): seeded reproducible, stops, limits, aborts at once, keeps its context', async () => {
+    const prompt = randomTokens(6, 8);
+    const collect = async (gen: AsyncGenerator<number, string>) => {
+      const out: number[] = [];
+      for (let r = await gen.next(); ; r = await gen.next()) {
+        if (r.done) return { tokens: out, reason: r.value };
+        out.push(r.value);
+      }
+    };
+    const opts = { sampling: { seed: 42 }, maxNewTokens: 8, stopTokens: [] };
+    const a = await collect(decoder.generate(prompt, opts));
+    expect(a.reason).toBe('length');
+    expect(a.tokens).toHaveLength(8);
+    // The context holds the prompt and every yielded token: its logits are the reference's.
+    expect(decoder.position).toBe(14);
+    const ctx = [...prompt, ...a.tokens];
+    const want = windowedReferenceLogits(config, params, ctx, T);
+    expect(compare(await decoder.readLogits(), rowsOf(want, 13, 14), tol)).toBeNull();
+    expect((await collect(decoder.generate(prompt, opts))).tokens).toEqual(a.tokens);
+    const other = await collect(decoder.generate(prompt, { ...opts, sampling: { seed: 43 } }));
+    expect(other.tokens).not.toEqual(a.tokens);
+
+    // A stop token ends it unyielded, and enters the context.
+    const stop = await collect(decoder.generate(prompt, { ...opts, stopTokens: [a.tokens[3]] }));
+    expect(stop).toEqual({ tokens: a.tokens.slice(0, 3), reason: 'stop' });
+    expect(decoder.position).toBe(prompt.length + 4);
+
+    // Continuing appends the prompt to that context.
+    const more = randomTokens(3, 9);
+    await collect(decoder.generate(more, { ...opts, maxNewTokens: 0, continueContext: true }));
+    expect(decoder.position).toBe(prompt.length + 4 + 3);
+
+    // Aborting between tokens, and while a token is on its way.
+    const ctl = new AbortController();
+    const gen = decoder.generate(prompt, { ...opts, signal: ctl.signal });
+    expect((await gen.next()).value).toBe(a.tokens[0]);
+    expect((await gen.next()).value).toBe(a.tokens[1]);
+    const inFlight = gen.next();
+    ctl.abort();
+    expect(await inFlight).toEqual({ done: true, value: 'abort' });
+    expect(decoder.position).toBe(prompt.length + 2);
+    const late = new AbortController();
+    late.abort();
+    const none = await collect(decoder.generate(prompt, { ...opts, signal: late.signal }));
+    expect(none).toEqual({ tokens: [], reason: 'abort' });
+    // The decoder is usable afterwards and still reproduces the seeded run.
+    expect((await collect(decoder.generate(prompt, opts))).tokens).toEqual(a.tokens);
+  });
+});

@@ -1,0 +1,649 @@
+// Incremental decoding of i3 on the GPU (spec: Generation, and the attention cache). Each sequence
+// carries, per block, the SSM state h (D×N), the last K-1 conv inputs and a ring of the last T
+// latents c (r floats each, T = max_seq_len); a new token then costs one step of every block.
+//
+// Context semantics past T (the sliding window): the token at position t (0-based, counting every
+// token of the context) attends, in every block, to positions max(0, t−T+1) .. t: the last T
+// latents, itself included. The SSM and the conv see every token since the start, so older tokens
+// still count through the state. For t < T this is the training forward exactly.
+//
+// Prefill runs the full-sequence kernels of the training forward (blocks.ts) over the first
+// min(P, T) prompt tokens and hands their final states to the step kernels: per block the scan's
+// final state (slot 0 of its states buffer, copied per block because the blocks share one), the
+// last K-1 conv inputs (rows of u0) and every position's latent (h1 of the attention half) into
+// the ring. The full kernels attend without a window, which is the definition only while t < T,
+// so prompt tokens past T are stepped one by one. Prefilling the last T tokens instead would start
+// h and the conv from zero at the window's start and drop every earlier token, which the
+// definition keeps through the SSM.
+//
+// All buffers and step launches are built once per (model, batch); prefill launches once per
+// prompt length (a few kept). Sampling runs on the GPU (sampling.ts), so a generated token costs
+// one submit and a 4-byte readback.
+import { EOS_ID, INST_ID } from '../data/specialTokens';
+import type { GpuRuntime, Launch } from '../gpu/runtime';
+import { gateForward, softplusBiasForward } from '../ops/activations';
+import {
+  type AttentionDecodeShape,
+  attentionDecode,
+  attentionDecodeParams,
+} from '../ops/attention';
+import { conv1dStateFloats, conv1dStateTail, conv1dStep } from '../ops/conv1dStep';
+import { embeddingForward } from '../ops/embedding';
+import { matmul } from '../ops/matmul';
+import { addInplace } from '../ops/residual';
+import { rmsnormForward } from '../ops/rmsnorm';
+import { createSelectiveScanStates, finalStateView, selectiveScanStep } from '../ops/selectiveScan';
+import { attnForward, type BlockContext, ssmForward, view } from './blocks';
+import { allocateScratch, scanShape } from './buffers';
+import type { I3Config } from './config';
+import { type ParameterLayout, parameterLayout } from './params';
+import {
+  checkSampling,
+  DEFAULT_SAMPLING,
+  type SamplingSettings,
+  sampleParams,
+  sampleTokens,
+} from './sampling';
+
+export interface DecoderOptions {
+  /** Sequences decoded in lockstep (same length); generate() needs 1. Default 1. */
+  batch?: number;
+}
+
+/** `<eos>` ends the assistant's turn in the chat template; `[INST]` would open the next one. */
+export const DEFAULT_STOP_TOKENS: readonly number[] = [EOS_ID, INST_ID];
+export const DEFAULT_MAX_NEW_TOKENS = 256;
+
+export interface GenerateOptions {
+  /** Over DEFAULT_SAMPLING; without a seed, a random one. */
+  sampling?: Partial<SamplingSettings>;
+  /** Default DEFAULT_MAX_NEW_TOKENS. */
+  maxNewTokens?: number;
+  /** Sampling one of these ends the generation; it is not yielded. Default DEFAULT_STOP_TOKENS. */
+  stopTokens?: readonly number[];
+  /** Aborting ends the generation at once, even while the GPU is still working. */
+  signal?: AbortSignal;
+  /** Append the prompt to the current context instead of starting afresh. Default false. */
+  continueContext?: boolean;
+}
+
+/** Why a generation ended: a stop token, maxNewTokens, or the abort signal. */
+export type FinishReason = 'stop' | 'length' | 'abort';
+
+/** Prefill launches for one prompt length. */
+interface PrefillPlan {
+  embed: Launch;
+  ssm: Launch[][];
+  attn: Launch[][];
+}
+
+/** How many prompt lengths keep their prefill launches. */
+const PREFILL_PLANS = 4;
+
+const STEP_SCRATCH = {
+  x2: 'D',
+  xn: 'D',
+  u0: 'D',
+  z: 'D',
+  u: 'D',
+  dtpre: 'D',
+  delta: 'D',
+  y: 'D',
+  g: 'D',
+  q: 'D',
+  a: 'D',
+  h1: 'r',
+  o1: 'r',
+  c: 'r',
+  dl: 'R',
+  Bt: 'N',
+  Ct: 'N',
+  rstd: '1',
+} as const;
+
+type StepScratch = Record<keyof typeof STEP_SCRATCH, GPUBuffer>;
+
+const ABORTED = Symbol('aborted');
+
+/** p, or ABORTED as soon as the signal fires (p then settles unobserved). */
+function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T | typeof ABORTED> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+export class I3Decoder {
+  readonly layout: ParameterLayout;
+  /** Sequences decoded together. */
+  readonly batch: number;
+  /** Latents kept per block and sequence: the attention window (max_seq_len). */
+  readonly window: number;
+  readonly params: GPUBuffer;
+  /** Next-token logits (batch, V) of the context, kept current by every call. */
+  readonly logits: GPUBuffer;
+  private readonly owned: GPUBuffer[] = [];
+  private readonly wk: GPUBuffer[] = [];
+  private readonly wv: GPUBuffer[] = [];
+  private readonly h: GPUBuffer[] = [];
+  private readonly conv: GPUBuffer[] = [];
+  private readonly cache: GPUBuffer[] = [];
+  /** The step's input tokens (batch u32): written by the CPU, or by the sampler. */
+  private readonly ids: GPUBuffer;
+  /** (batch, V) u32, nonzero for tokens in the context or sampled: the repetition penalty's set. */
+  private readonly seen: GPUBuffer;
+  private readonly x: GPUBuffer;
+  private readonly s: StepScratch;
+  /** Idle MAP_READ buffers for the sampled tokens (an aborted generation may leave one busy). */
+  private readonly readbacks: GPUBuffer[] = [];
+  private readonly prefillCtx: BlockContext;
+  private readonly prefillIds: GPUBuffer;
+  private readonly prefillX: [GPUBuffer, GPUBuffer];
+  private readonly plans = new Map<number, PrefillPlan>();
+  /** Segment ℓ ends with block ℓ's latent, which goes to the ring before segment ℓ+1 attends. */
+  private segments: Launch[][] = [];
+  private attnLaunches: Launch[] = [];
+  private head: Launch[] = [];
+  private sampler!: Launch;
+  private readonly attnShape: AttentionDecodeShape;
+  private pos = 0;
+  private generating = false;
+
+  private constructor(
+    readonly rt: GpuRuntime,
+    readonly config: I3Config,
+    batch: number,
+  ) {
+    const { d_model: D, n_layers: L, d_state: N, rank: r, d_conv: K, vocab_size: V } = config;
+    const T = config.max_seq_len;
+    this.layout = parameterLayout(config);
+    this.batch = batch;
+    this.window = T;
+    const Bq = batch;
+    const f = (label: string, floats: number) => {
+      const b = rt.buffer(`decode.${label}`, floats * 4);
+      this.owned.push(b);
+      return b;
+    };
+    this.params = f('params', this.layout.totalFloats);
+    for (let l = 0; l < L; l++) {
+      this.wk.push(f(`Wk.${l}`, D * r));
+      this.wv.push(f(`Wv.${l}`, D * r));
+      this.h.push(f(`h.${l}`, Bq * D * N));
+      this.conv.push(f(`conv.${l}`, conv1dStateFloats({ B: Bq, D, K })));
+      this.cache.push(f(`cache.${l}`, Bq * T * r));
+    }
+    this.ids = f('ids', Bq);
+    this.seen = f('seen', Bq * V);
+    this.x = f('x', Bq * D);
+    this.logits = f('logits', Bq * V);
+    const width = { D, r, R: config.dt_rank, N, '1': 1 };
+    const s: Partial<StepScratch> = {};
+    for (const [name, w] of Object.entries(STEP_SCRATCH)) {
+      s[name as keyof StepScratch] = f(name, Bq * width[w]);
+    }
+    this.s = s as StepScratch;
+    this.attnShape = { Bq, D, H: config.n_heads, r, Tmax: T };
+
+    // Prefill: the training forward's blocks on B = batch sequences of up to T tokens. The forward
+    // never touches the gradient buffer or the scan's backward scratch: one small placeholder.
+    const shape = { B: Bq, T };
+    const scratch = allocateScratch(rt, config, shape);
+    this.owned.push(...Object.values(scratch));
+    const states = createSelectiveScanStates(rt, scanShape(config, shape), 'decode.scanStates');
+    const unused = f('unused', 4);
+    this.owned.push(states);
+    this.prefillCtx = {
+      rt,
+      config,
+      layout: this.layout,
+      rows: Bq * T,
+      B: Bq,
+      T,
+      params: this.params,
+      grads: unused,
+      s: scratch,
+      lse: f('lse', Bq * config.n_heads * T),
+      scanStates: states,
+      scanScratch: unused,
+    };
+    this.prefillIds = f('prefillIds', Bq * T);
+    this.prefillX = [f('prefillX.0', Bq * T * D), f('prefillX.1', Bq * T * D)];
+  }
+
+  static async create(
+    rt: GpuRuntime,
+    config: I3Config,
+    options: DecoderOptions = {},
+  ): Promise<I3Decoder> {
+    const batch = options.batch ?? 1;
+    if (!(Number.isInteger(batch) && batch >= 1)) throw new RangeError(`decoder: batch ${batch}`);
+    const decoder = new I3Decoder(rt, config, batch);
+    await decoder.buildStep();
+    return decoder;
+  }
+
+  /** Tokens in the context of each sequence. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Loads a checkpoint's parameters (the flat layout of params.ts) and empties the context. */
+  loadParams(params: Float32Array): void {
+    const { rt, layout } = this;
+    if (params.length !== layout.totalFloats) {
+      throw new Error(`decoder: ${params.length} floats, the model has ${layout.totalFloats}`);
+    }
+    rt.write(this.params, params);
+    // attentionDecode binds Wk and Wv as whole buffers: each block's copy.
+    for (let l = 0; l < this.config.n_layers; l++) {
+      for (const [name, dst] of [
+        ['k', this.wk[l]],
+        ['v', this.wv[l]],
+      ] as const) {
+        const t = layout.byName[`model.layers.${l}.attn.${name}.weight`];
+        rt.write(dst, params.subarray(t.offset, t.offset + t.size));
+      }
+    }
+    this.reset();
+  }
+
+  /** Empties the context (state, conv inputs, latents and the penalty's token set). */
+  reset(): void {
+    this.pos = 0;
+    const enc = this.rt.device.createCommandEncoder({ label: 'decode.reset' });
+    enc.clearBuffer(this.seen);
+    for (const b of [...this.h, ...this.conv]) enc.clearBuffer(b);
+    this.rt.device.queue.submit([enc.finish()]);
+  }
+
+  /**
+   * Appends `tokens` (batch × n, sequence b at b·n .. b·n+n) to the context: a full-kernel
+   * prefill when the context is empty, steps otherwise. Afterwards `logits` holds the next-token
+   * logits. Resolves once submitted (the GPU runs on; later calls queue behind it). Not during a
+   * generation.
+   */
+  async append(tokens: Uint32Array): Promise<void> {
+    const { batch: Bq, rt } = this;
+    const V = this.config.vocab_size;
+    if (tokens.length % Bq !== 0) {
+      throw new Error(`decoder: ${tokens.length} tokens do not split into ${Bq} sequences`);
+    }
+    const n = tokens.length / Bq;
+    if (n === 0) return;
+    const marked = new Set<number>();
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i] >= V) throw new RangeError(`token id ${tokens[i]} is outside the vocabulary`);
+      const at = Math.floor(i / n) * V + tokens[i];
+      if (!marked.has(at)) rt.write(this.seen, Uint32Array.of(1), at * 4);
+      marked.add(at);
+    }
+    let j = 0;
+    if (this.pos === 0) {
+      j = Math.min(n, this.window);
+      await this.prefill(tokens, n, j);
+    }
+    for (; j < n; j++) {
+      rt.write(
+        this.ids,
+        Uint32Array.from({ length: Bq }, (_, b) => tokens[b * n + j]),
+      );
+      const enc = rt.device.createCommandEncoder({ label: 'decode.step' });
+      this.encodeStep(enc, j === n - 1 ? this.head : []);
+      rt.device.queue.submit([enc.finish()]);
+    }
+  }
+
+  /** The next-token logits (batch, V). */
+  readLogits(): Promise<Float32Array> {
+    return this.rt.readF32(this.logits, this.batch * this.config.vocab_size);
+  }
+
+  /**
+   * Draws each sequence's next token from the logits (draw = index of the token in its
+   * generation, which with the seed fixes the randomness). The tokens are pending: not yet in the
+   * context; accept() appends them.
+   */
+  sample(settings: SamplingSettings, draw: number): Promise<Uint32Array> {
+    return this.submitSampling(settings, draw, false);
+  }
+
+  /** accept() then sample(), in one submit with one readback. */
+  acceptAndSample(settings: SamplingSettings, draw: number): Promise<Uint32Array> {
+    return this.submitSampling(settings, draw, true);
+  }
+
+  /** Appends the pending sampled tokens to the context (no readback). */
+  accept(): void {
+    const enc = this.rt.device.createCommandEncoder({ label: 'decode.accept' });
+    this.encodeStep(enc, this.head);
+    this.rt.device.queue.submit([enc.finish()]);
+  }
+
+  /**
+   * Generates tokens after `prompt` (batch 1), one at a time. Returns why it ended. Afterwards the
+   * context holds the prompt, every yielded token, and the stop token if one ended it, so that
+   * `continueContext` can go on from there. One generation at a time.
+   */
+  async *generate(
+    prompt: Uint32Array,
+    options: GenerateOptions = {},
+  ): AsyncGenerator<number, FinishReason, undefined> {
+    if (this.batch !== 1) throw new Error('decoder: generate() decodes one sequence (batch 1)');
+    if (this.generating) throw new Error('decoder: a generation is already running');
+    const settings: SamplingSettings = {
+      ...DEFAULT_SAMPLING,
+      seed: (Math.random() * 2 ** 32) >>> 0,
+      ...options.sampling,
+    };
+    checkSampling(settings);
+    const max = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+    const stops = new Set(options.stopTokens ?? DEFAULT_STOP_TOKENS);
+    const { signal } = options;
+    this.generating = true;
+    // A token drawn whose place in the context is due: yielded ones, and the stop token.
+    let pending = false;
+    try {
+      if (!options.continueContext) this.reset();
+      if (prompt.length === 0 && this.pos === 0) throw new Error('decoder: nothing to continue');
+      await this.append(prompt);
+      for (let draw = 0; draw < max; draw++) {
+        if (signal?.aborted) return 'abort';
+        const next = draw === 0 ? this.sample(settings, 0) : this.acceptAndSample(settings, draw);
+        pending = false;
+        const got = await abortable(next, signal);
+        if (got === ABORTED) return 'abort';
+        pending = true;
+        if (stops.has(got[0])) return 'stop';
+        yield got[0];
+      }
+      return signal?.aborted ? 'abort' : 'length';
+    } finally {
+      if (pending) this.accept();
+      this.generating = false;
+    }
+  }
+
+  /** Frees every buffer and launch of the decoder. */
+  destroy(): void {
+    for (const plan of this.plans.values()) this.dropPlan(plan);
+    const launches = [...this.segments.flat(), ...this.head, this.sampler];
+    for (const l of launches) this.rt.destroy(l.uniform);
+    for (const b of this.owned) this.rt.destroy(b);
+    for (const b of this.readbacks) b.destroy();
+  }
+
+  // ---- building ----
+
+  /** y (batch, outF) = x · Wᵀ for the weight at `w` floats into the parameters. */
+  private linear(x: GPUBuffer, w: number, y: GPUBuffer, inF: number, outF: number) {
+    return matmul(this.rt, x, this.params, y, {
+      M: this.batch,
+      N: outF,
+      K: inF,
+      transB: true,
+      offB: w,
+    });
+  }
+
+  private async buildStep(): Promise<void> {
+    const { rt, config, s, batch: Bq } = this;
+    const { d_model: D, rank: r, dt_rank: R, d_state: N, d_conv: K, norm_eps: eps } = config;
+    const V = config.vocab_size;
+    const ctx = this.prefillCtx;
+    const p = this.params;
+    const at = (name: string) => this.layout.byName[name].offset;
+    const rows = Bq;
+    this.segments = [
+      [
+        await embeddingForward(rt, this.ids, view(ctx, p, 'model.embed_tokens.weight'), this.x, {
+          rows,
+          D,
+          V,
+        }),
+      ],
+    ];
+    for (let l = 0; l < config.n_layers; l++) {
+      const n = (name: string) => `model.layers.${l}.${name}`;
+      const up = at(n('ssm.in_proj.up.weight'));
+      const xp = at(n('ssm.x_proj.weight'));
+      const ssm = [
+        await rmsnormForward(rt, this.x, view(ctx, p, n('ssm_norm.weight')), s.xn, s.rstd, {
+          rows,
+          D,
+          eps,
+        }),
+        await this.linear(s.xn, at(n('ssm.in_proj.down.weight')), s.h1, D, r),
+        await this.linear(s.h1, up, s.u0, r, D),
+        await this.linear(s.h1, up + D * r, s.z, r, D),
+        await conv1dStep(
+          rt,
+          s.u0,
+          view(ctx, p, n('ssm.conv.weight')),
+          view(ctx, p, n('ssm.conv.bias')),
+          this.conv[l],
+          s.u,
+          { B: Bq, D, K },
+        ),
+        await this.linear(s.u, xp, s.dl, D, R),
+        await this.linear(s.u, xp + R * D, s.Bt, D, N),
+        await this.linear(s.u, xp + (R + N) * D, s.Ct, D, N),
+        await this.linear(s.dl, at(n('ssm.dt_proj.weight')), s.dtpre, R, D),
+        await softplusBiasForward(rt, s.dtpre, view(ctx, p, n('ssm.dt_proj.bias')), s.delta, {
+          rows,
+          D,
+        }),
+        await selectiveScanStep(
+          rt,
+          {
+            h: this.h[l],
+            u: s.u,
+            delta: s.delta,
+            Bt: s.Bt,
+            Ct: s.Ct,
+            ALog: view(ctx, p, n('ssm.A_log')),
+            Dskip: view(ctx, p, n('ssm.D')),
+            y: s.y,
+          },
+          { B: Bq, D, N },
+        ),
+        await gateForward(rt, s.y, s.z, s.g, Bq * D),
+        await this.linear(s.g, at(n('ssm.out_proj.down.weight')), s.o1, D, r),
+        await this.linear(s.o1, at(n('ssm.out_proj.up.weight')), s.x2, r, D),
+        await addInplace(rt, s.x2, this.x, Bq * D),
+        await rmsnormForward(rt, s.x2, view(ctx, p, n('attn_norm.weight')), s.xn, s.rstd, {
+          rows,
+          D,
+          eps,
+        }),
+        await this.linear(s.xn, at(n('attn.latent.weight')), s.c, D, r),
+      ];
+      this.segments[l].push(...ssm);
+      const attn = await attentionDecode(
+        rt,
+        s.q,
+        this.cache[l],
+        this.wk[l],
+        this.wv[l],
+        s.a,
+        this.attnShape,
+      );
+      this.attnLaunches.push(attn);
+      this.segments.push([
+        await this.linear(s.c, at(n('attn.q.weight')), s.q, r, D),
+        attn,
+        await this.linear(s.a, at(n('attn.out_proj.down.weight')), s.o1, D, r),
+        await this.linear(s.o1, at(n('attn.out_proj.up.weight')), this.x, r, D),
+        await addInplace(rt, this.x, s.x2, Bq * D),
+      ]);
+    }
+    this.head = [
+      await rmsnormForward(rt, this.x, view(ctx, p, 'model.norm.weight'), s.xn, s.rstd, {
+        rows,
+        D,
+        eps,
+      }),
+      await matmul(rt, s.xn, p, this.logits, {
+        M: Bq,
+        N: V,
+        K: D,
+        transB: true,
+        offB: at('model.embed_tokens.weight'),
+      }),
+    ];
+    this.sampler = await sampleTokens(
+      rt,
+      this.logits,
+      this.seen,
+      this.ids,
+      { Bq, V },
+      { ...DEFAULT_SAMPLING, seed: 0 },
+    );
+  }
+
+  private async prefillPlan(P: number): Promise<PrefillPlan> {
+    const cached = this.plans.get(P);
+    if (cached) {
+      this.plans.delete(P);
+      this.plans.set(P, cached);
+      return cached;
+    }
+    const { rt, config } = this;
+    const ctx: BlockContext = { ...this.prefillCtx, rows: this.batch * P, T: P };
+    const [xa, xb] = this.prefillX;
+    const plan: PrefillPlan = {
+      embed: await embeddingForward(
+        rt,
+        this.prefillIds,
+        view(ctx, this.params, 'model.embed_tokens.weight'),
+        xa,
+        { rows: ctx.rows, D: config.d_model, V: config.vocab_size },
+      ),
+      ssm: [],
+      attn: [],
+    };
+    for (let l = 0; l < config.n_layers; l++) {
+      plan.ssm.push(await ssmForward(ctx, l, xa, xb));
+      plan.attn.push(await attnForward(ctx, l, xb, xa));
+    }
+    this.plans.set(P, plan);
+    if (this.plans.size > PREFILL_PLANS) {
+      const [oldest, evicted] = this.plans.entries().next().value as [number, PrefillPlan];
+      this.plans.delete(oldest);
+      this.dropPlan(evicted);
+    }
+    return plan;
+  }
+
+  private dropPlan(plan: PrefillPlan): void {
+    for (const l of [plan.embed, ...plan.ssm.flat(), ...plan.attn.flat()]) {
+      this.rt.destroy(l.uniform);
+    }
+  }
+
+  // ---- running ----
+
+  /** The first P of n tokens per sequence through the full kernels, from an empty context. */
+  private async prefill(tokens: Uint32Array, n: number, P: number): Promise<void> {
+    const { rt, config, batch: Bq } = this;
+    const { d_model: D, d_state: N, rank: r, d_conv: K, n_layers: L } = config;
+    const T = this.window;
+    const plan = await this.prefillPlan(P);
+    const ids = new Uint32Array(Bq * P);
+    for (let b = 0; b < Bq; b++) ids.set(tokens.subarray(b * n, b * n + P), b * P);
+    rt.write(this.prefillIds, ids);
+    const s = this.prefillCtx.s;
+    const [xa] = this.prefillX;
+    const tail = conv1dStateTail(P, K);
+    const final = finalStateView(this.prefillCtx.scanStates, scanShape(config, { B: Bq, T: P }));
+    const enc = rt.device.createCommandEncoder({ label: 'decode.prefill' });
+    rt.encode(enc, [plan.embed]);
+    for (let l = 0; l < L; l++) {
+      rt.encode(enc, plan.ssm[l]);
+      enc.copyBufferToBuffer(final.buffer, final.offset ?? 0, this.h[l], 0, Bq * D * N * 4);
+      for (let b = 0; b < Bq; b++) {
+        enc.copyBufferToBuffer(
+          s.u0,
+          (b * P + tail.fromRow) * D * 4,
+          this.conv[l],
+          (b * (K - 1) + tail.toSlot) * D * 4,
+          tail.count * D * 4,
+        );
+      }
+      rt.encode(enc, plan.attn[l]);
+      for (let b = 0; b < Bq; b++) {
+        enc.copyBufferToBuffer(s.h1, b * P * r * 4, this.cache[l], b * T * r * 4, P * r * 4);
+      }
+    }
+    for (let b = 0; b < Bq; b++) {
+      enc.copyBufferToBuffer(xa, ((b + 1) * P - 1) * D * 4, this.x, b * D * 4, D * 4);
+    }
+    rt.encode(enc, P === n ? this.head : []);
+    rt.device.queue.submit([enc.finish()]);
+    this.pos = P;
+  }
+
+  /**
+   * Records one step of the tokens in `ids` at position `pos` (its latent to ring slot pos mod T;
+   * attention over the last min(pos+1, T) latents), then `tail` (head, sampler); advances pos.
+   * Attention has no positions, so only which slots it reads matters, not their order.
+   */
+  private encodeStep(enc: GPUCommandEncoder, tail: Launch[]): void {
+    const { rt, batch: Bq, window: T } = this;
+    const r = this.config.rank;
+    const len = Math.min(this.pos + 1, T);
+    const start = (this.pos + 1 - len) % T;
+    const slot = this.pos % T;
+    const params = attentionDecodeParams(this.attnShape, len, start);
+    for (const l of this.attnLaunches) rt.setParams(l, params);
+    const L = this.config.n_layers;
+    for (let l = 0; l < L; l++) {
+      rt.encode(enc, this.segments[l]);
+      for (let b = 0; b < Bq; b++) {
+        enc.copyBufferToBuffer(this.s.c, b * r * 4, this.cache[l], (b * T + slot) * r * 4, r * 4);
+      }
+    }
+    rt.encode(enc, [...this.segments[L], ...tail]);
+    this.pos++;
+  }
+
+  /** Records and submits at once (no await before the submit, so an abort cannot reorder it). */
+  private submitSampling(
+    settings: SamplingSettings,
+    draw: number,
+    accept: boolean,
+  ): Promise<Uint32Array> {
+    const { rt, batch: Bq } = this;
+    rt.setParams(this.sampler, sampleParams({ Bq, V: this.config.vocab_size }, settings, draw));
+    const enc = rt.device.createCommandEncoder({ label: 'decode.sample' });
+    if (accept) this.encodeStep(enc, [...this.head, this.sampler]);
+    else rt.encode(enc, [this.sampler]);
+    const readback =
+      this.readbacks.pop() ??
+      rt.device.createBuffer({
+        label: 'decode.readback',
+        size: Math.max(16, Bq * 4),
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+    enc.copyBufferToBuffer(this.ids, 0, readback, 0, Bq * 4);
+    rt.device.queue.submit([enc.finish()]);
+    return readback.mapAsync(GPUMapMode.READ).then(() => {
+      const out = new Uint32Array(readback.getMappedRange(0, Bq * 4).slice(0));
+      readback.unmap();
+      this.readbacks.push(readback);
+      return out;
+    });
+  }
+}

@@ -1,0 +1,161 @@
+// Datasets as the UI sees them: the manifests in IndexedDB, the import running in the ingest
+// worker (progress, cancel), the files it refused and why, and the options of the next import.
+// The worker writes the database; this store reads it (list, samples) and deletes datasets.
+
+import { create } from 'zustand';
+import { IdbShardStore } from '../data/idbShardStore';
+import type { ImportProgress } from '../data/importer';
+import type { DatasetManifest } from '../data/shardStore';
+import type { IngestEvent, IngestFileProblem, IngestOptions, IngestRequest } from '../protocol';
+
+export const DEFAULT_DATASET_URL = `${import.meta.env.BASE_URL}data/default-corpus.txt.gz`;
+export const DEFAULT_DATASET_NAME = 'nlp-corpus (built-in)';
+
+export interface ImportJob {
+  id: string;
+  files: string[];
+  progress?: ImportProgress;
+  cancelling: boolean;
+}
+
+interface DatasetsState {
+  datasets: DatasetManifest[];
+  loaded: boolean;
+  job?: ImportJob;
+  /** Files the last import left out, with the reasons. */
+  rejected: IngestFileProblem[];
+  /** The outcome of the last import or action, for a banner in place. */
+  notice?: { kind: 'error' | 'ok'; text: string };
+  options: IngestOptions;
+  selectedId?: string;
+  load: () => Promise<void>;
+  importFiles: (files: File[], name?: string) => void;
+  importDefault: () => Promise<void>;
+  cancel: () => void;
+  remove: (id: string) => Promise<void>;
+  select: (id: string | undefined) => void;
+  setOptions: (o: Partial<IngestOptions>) => void;
+  apply: (e: IngestEvent) => void;
+}
+
+let worker: Worker | undefined;
+let storePromise: Promise<IdbShardStore> | undefined;
+const store = () => {
+  storePromise ??= IdbShardStore.open();
+  return storePromise;
+};
+
+function ingest(): Worker {
+  if (!worker) {
+    worker = new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'i3-ingest',
+    });
+    worker.addEventListener('message', (e: MessageEvent<IngestEvent>) =>
+      useDatasets.getState().apply(e.data),
+    );
+  }
+  return worker;
+}
+
+const byDate = (a: DatasetManifest, b: DatasetManifest) => b.createdAt - a.createdAt;
+
+/** An interrupted import of exactly these files (by name and size), to resume. */
+function interruptedFor(files: File[], datasets: DatasetManifest[]): DatasetManifest | undefined {
+  const sig = (xs: { name: string; size: number }[]) =>
+    xs.map((f) => `${f.name}:${f.size}`).join('|');
+  return datasets.find((d) => d.status === 'importing' && sig(d.files) === sig(files));
+}
+
+export const useDatasets = create<DatasetsState>((set, get) => ({
+  datasets: [],
+  loaded: false,
+  rejected: [],
+  options: { vocabSize: 4466, lowercase: true, txtMode: 'auto', column: '', validationEvery: 20 },
+
+  load: async () => {
+    const list = (await (await store()).listManifests()).sort(byDate);
+    // Keep the user's choice; otherwise offer the newest dataset that can be trained on.
+    const selectedId = get().selectedId ?? list.find((d) => d.status === 'complete')?.id;
+    set({ datasets: list, loaded: true, selectedId });
+  },
+
+  importFiles: (files, name) => {
+    if (get().job || files.length === 0) return;
+    const id = crypto.randomUUID();
+    const resume = interruptedFor(files, get().datasets);
+    const options: IngestOptions = { ...get().options, name, resumeId: resume?.id };
+    set({
+      job: { id, files: files.map((f) => f.name), cancelling: false },
+      rejected: [],
+      notice: undefined,
+    });
+    const req: IngestRequest = { type: 'import', jobId: id, files, options };
+    ingest().postMessage(req);
+  },
+
+  importDefault: async () => {
+    if (get().job) return;
+    try {
+      const res = await fetch(DEFAULT_DATASET_URL);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const blob = await res.blob();
+      // Some servers send .gz files with Content-Encoding: gzip, and the browser inflates them:
+      // name the file by its content (gzip magic 1f 8b), not by its URL.
+      const head = new Uint8Array(await blob.slice(0, 2).arrayBuffer());
+      const gz = head[0] === 0x1f && head[1] === 0x8b;
+      get().importFiles(
+        [new File([blob], gz ? 'default-corpus.txt.gz' : 'default-corpus.txt')],
+        DEFAULT_DATASET_NAME,
+      );
+    } catch (e) {
+      set({ notice: { kind: 'error', text: `The built-in dataset could not be loaded (${e}).` } });
+    }
+  },
+
+  cancel: () => {
+    const job = get().job;
+    if (!job) return;
+    set({ job: { ...job, cancelling: true } });
+    const req: IngestRequest = { type: 'cancel', jobId: job.id };
+    ingest().postMessage(req);
+  },
+
+  remove: async (id) => {
+    await (await store()).deleteDataset(id);
+    set((s) => ({
+      datasets: s.datasets.filter((d) => d.id !== id),
+      selectedId: s.selectedId === id ? undefined : s.selectedId,
+    }));
+  },
+
+  select: (id) => set({ selectedId: id }),
+
+  setOptions: (o) => set((s) => ({ options: { ...s.options, ...o } })),
+
+  apply: (e) => {
+    const job = get().job;
+    if (!job || e.jobId !== job.id) return;
+    if (e.type === 'progress') {
+      set({ job: { ...job, progress: e.progress } });
+      return;
+    }
+    if (e.type === 'done') {
+      const m = e.manifest;
+      set((s) => ({
+        job: undefined,
+        rejected: e.rejected,
+        datasets: [m, ...s.datasets.filter((d) => d.id !== m.id)].sort(byDate),
+        selectedId: m.id,
+        notice: {
+          kind: 'ok',
+          text: `Imported "${m.name}": ${(m.train.documents + m.validation.documents).toLocaleString('en-US')} documents, ${(m.train.tokens + m.validation.tokens).toLocaleString('en-US')} tokens.`,
+        },
+      }));
+      return;
+    }
+    set({ job: undefined, rejected: e.rejected, notice: { kind: 'error', text: e.message } });
+    // A failed import may have left (or resumed) an 'importing' dataset: show the truth.
+    void get().load();
+  },
+}));

@@ -1,0 +1,116 @@
+// Setting up a training run, the same in the browser worker and the Node CLI: the GPU model from
+// the config and settings, weights from the seed or a checkpoint, the batch source over the
+// dataset's shards (with its cursor restored), and the trainer.
+
+import { type BatchCursor, ShardReader, type ShardSource } from '../data/shardReader';
+import { PAD_ID } from '../data/specialTokens';
+import type { GpuRuntime } from '../gpu/runtime';
+import type { I3Config } from '../model/config';
+import { validateConfig } from '../model/config';
+import { I3Model } from '../model/i3';
+import { initParameters } from '../model/init';
+import type { Checkpoint, TrainSettings } from './checkpoint';
+import { type BatchSource, freshStart, Trainer, type TrainerEvents } from './trainer';
+
+/** Rows of T+1 tokens, padded with <pad> rows (ignored by the loss) to a full micro-batch. */
+function padRows(tokens: Uint32Array, rows: number, B: number, T: number): Uint32Array {
+  if (rows === B) return tokens;
+  const out = new Uint32Array(B * (T + 1)).fill(PAD_ID);
+  out.set(tokens);
+  return out;
+}
+
+export function readerBatches(reader: ShardReader): BatchSource {
+  const B = reader.batchSize;
+  const T = reader.seqLen;
+  return {
+    nextTrainBatch: async () => (await reader.nextBatch()).tokens,
+    validationBatches: async (count) => {
+      const out: Uint32Array[] = [];
+      for await (const b of reader.validationBatches(count))
+        out.push(padRows(b.tokens, b.rows, B, T));
+      return out;
+    },
+    cursor: () => reader.cursor(),
+  };
+}
+
+export interface RunSetup {
+  runId: string;
+  name: string;
+  config: I3Config;
+  settings: TrainSettings;
+  source: ShardSource;
+  datasetId: string;
+  tokenizerId: string;
+  /** Continue from this checkpoint instead of the seed's initial weights. */
+  resume?: Checkpoint;
+  events: TrainerEvents;
+}
+
+export class RunSetupError extends Error {}
+
+export async function prepareRun(
+  rt: GpuRuntime,
+  setup: RunSetup,
+): Promise<{ trainer: Trainer; model: I3Model }> {
+  const { config, settings, resume } = setup;
+  const problems = validateConfig(config);
+  if (problems.length)
+    throw new RunSetupError(`The model config is invalid: ${problems.join('; ')}.`);
+  if (resume && resume.meta.tokenizerId !== setup.tokenizerId) {
+    throw new RunSetupError(
+      'The checkpoint was trained with another tokenizer than this dataset’s; continue it on ' +
+        'its own dataset, or start a new run.',
+    );
+  }
+  const model = await I3Model.create(
+    rt,
+    config,
+    { B: settings.batchSize, T: settings.seqLen },
+    {
+      accumSteps: settings.accumSteps,
+      clipNorm: settings.clipNorm,
+      adam: {
+        beta1: settings.beta1,
+        beta2: settings.beta2,
+        eps: settings.eps,
+        weightDecay: settings.weightDecay,
+      },
+      padId: PAD_ID,
+    },
+  );
+  model.loadState(
+    resume?.params ?? initParameters(config, settings.seed),
+    resume?.adamM,
+    resume?.adamV,
+  );
+  const reader = new ShardReader(
+    setup.source,
+    { batchSize: settings.batchSize, seqLen: settings.seqLen, seed: settings.seed },
+    resume?.meta.dataCursor as BatchCursor | undefined,
+  );
+  const start = resume
+    ? {
+        step: resume.meta.step,
+        tokens: resume.meta.tokens,
+        time: resume.meta.time,
+        metrics: structuredClone(resume.meta.metrics),
+      }
+    : freshStart();
+  const trainer = new Trainer(
+    model,
+    readerBatches(reader),
+    {
+      runId: setup.runId,
+      name: setup.name,
+      config,
+      settings,
+      tokenizerId: setup.tokenizerId,
+      datasetId: setup.datasetId,
+    },
+    setup.events,
+    start,
+  );
+  return { trainer, model };
+}

@@ -1,0 +1,319 @@
+// The Data pane: drop or pick files (or take the built-in corpus), watch the import, browse the
+// stored datasets with their statistics, and look at sample documents and their tokens.
+
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { ChunkTokenizer } from '../data/chunkTokenizer';
+import { SUPPORTED } from '../data/formats';
+import type { ImportProgress } from '../data/importer';
+import type { DatasetManifest } from '../data/shardStore';
+import { useDatasets } from '../store/datasets';
+
+const ACCEPT = '.txt,.text,.md,.jsonl,.ndjson,.json,.csv,.tsv,.parquet,.gz';
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 1)} MB`;
+const count = (n: number) => n.toLocaleString('en-US');
+
+function duration(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '—';
+  if (s < 60) return `${Math.ceil(s)} s`;
+  return `${Math.floor(s / 60)} min ${Math.ceil(s % 60)} s`;
+}
+
+function Progress({
+  p,
+  files,
+  cancelling,
+}: {
+  p?: ImportProgress;
+  files: string[];
+  cancelling: boolean;
+}) {
+  const cancel = useDatasets((s) => s.cancel);
+  const frac = p ? p.bytesDone / Math.max(1, p.bytesTotal) : 0;
+  return (
+    <section className="card" data-testid="import-progress" aria-live="polite">
+      <div className="row">
+        <strong>Importing {files.join(', ')}</strong>
+        <button type="button" onClick={cancel} disabled={cancelling}>
+          {cancelling ? 'Cancelling…' : 'Cancel'}
+        </button>
+      </div>
+      <progress value={frac} max={1} style={{ width: '100%' }} />
+      {p ? (
+        <div className="muted">
+          {p.phase === 'scan' ? 'Pass 1/2: reading and counting' : 'Pass 2/2: tokenizing'} ·{' '}
+          {p.file} · {mb(p.bytesDone / 2)} of {mb(p.bytesTotal / 2)} per pass · {count(p.documents)}{' '}
+          documents · {count(p.tokens)} tokens · {mb(p.bytesPerSecond)}/s · ETA{' '}
+          {duration(p.etaSeconds)}
+        </div>
+      ) : (
+        <div className="muted">Starting…</div>
+      )}
+    </section>
+  );
+}
+
+function DropZone() {
+  const { importFiles, importDefault, job, options, setOptions } = useDatasets();
+  const [over, setOver] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  const disabled = Boolean(job);
+  return (
+    <section className="card">
+      <section
+        aria-label="Drop files to import"
+        className={over ? 'dropzone over' : 'dropzone'}
+        data-testid="dropzone"
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setOver(false);
+          if (!disabled) importFiles([...e.dataTransfer.files]);
+        }}
+        style={{
+          border: '2px dashed var(--border)',
+          borderColor: over ? 'var(--accent)' : undefined,
+          padding: '1.5rem',
+          textAlign: 'center',
+          borderRadius: 8,
+        }}
+      >
+        <p>Drop text files here to make one dataset</p>
+        <p className="muted">{SUPPORTED}. Several files make one dataset.</p>
+        <button type="button" disabled={disabled} onClick={() => input.current?.click()}>
+          Choose files…
+        </button>{' '}
+        <button
+          type="button"
+          disabled={disabled}
+          onClick={() => void importDefault()}
+          data-testid="import-default"
+        >
+          Use the built-in English corpus
+        </button>
+        <input
+          ref={input}
+          type="file"
+          multiple
+          accept={ACCEPT}
+          hidden
+          data-testid="file-input"
+          onChange={(e) => {
+            importFiles([...(e.target.files ?? [])]);
+            e.target.value = '';
+          }}
+        />
+      </section>
+      <details>
+        <summary>Import options</summary>
+        <div className="row" style={{ flexWrap: 'wrap', gap: '1rem' }}>
+          <label>
+            Vocabulary size{' '}
+            <input
+              type="number"
+              min={64}
+              max={65536}
+              value={options.vocabSize}
+              onChange={(e) => setOptions({ vocabSize: Number(e.target.value) })}
+            />
+          </label>
+          <label>
+            <input
+              type="checkbox"
+              checked={options.lowercase}
+              onChange={(e) => setOptions({ lowercase: e.target.checked })}
+            />{' '}
+            Lowercase
+          </label>
+          <label>
+            Text files{' '}
+            <select
+              value={options.txtMode}
+              onChange={(e) => setOptions({ txtMode: e.target.value as typeof options.txtMode })}
+            >
+              <option value="auto">detect layout</option>
+              <option value="lines">one document per line</option>
+              <option value="paragraphs">blank-line-separated</option>
+            </select>
+          </label>
+          <label>
+            CSV/parquet column{' '}
+            <input
+              placeholder="text"
+              value={options.column ?? ''}
+              onChange={(e) => setOptions({ column: e.target.value })}
+            />
+          </label>
+          <label>
+            Validation: every{' '}
+            <input
+              type="number"
+              min={2}
+              value={options.validationEvery}
+              onChange={(e) => setOptions({ validationEvery: Math.max(2, Number(e.target.value)) })}
+            />{' '}
+            th document
+          </label>
+        </div>
+      </details>
+    </section>
+  );
+}
+
+function Problems() {
+  const { rejected, notice } = useDatasets();
+  if (!notice && rejected.length === 0) return null;
+  return (
+    <section data-testid="import-messages">
+      {notice && (
+        <div className={notice.kind === 'error' ? 'banner error' : 'banner'} role="status">
+          {notice.text}
+        </div>
+      )}
+      {rejected.length > 0 && (
+        <ul className="card" data-testid="rejected-files">
+          {rejected.map((r) => (
+            <li key={r.file + r.message}>{r.message}</li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Stats({ d }: { d: DatasetManifest }) {
+  const skipped = d.files.reduce((s, f) => s + f.skipped, 0);
+  return (
+    <span className="muted">
+      {d.files.length} file{d.files.length === 1 ? '' : 's'} ·{' '}
+      {mb(d.files.reduce((s, f) => s + f.size, 0))} · {count(d.train.documents)} train /{' '}
+      {count(d.validation.documents)} validation documents ·{' '}
+      <span data-testid="dataset-tokens">{count(d.train.tokens + d.validation.tokens)}</span> tokens
+      · vocabulary {count(d.tokenizer.vocab.length)}
+      {d.unknownChars > 0 && ` · ${count(d.unknownChars)} unknown characters`}
+      {skipped > 0 && ` · ${count(skipped)} records skipped`}
+    </span>
+  );
+}
+
+function DatasetList() {
+  const { datasets, selectedId, select, remove, job } = useDatasets();
+  if (datasets.length === 0) return <p className="muted">No datasets yet.</p>;
+  return (
+    <ul className="card" data-testid="dataset-list" style={{ listStyle: 'none', padding: 0 }}>
+      {datasets.map((d) => (
+        <li key={d.id} data-testid="dataset" data-status={d.status} style={{ padding: '0.5rem' }}>
+          <div className="row" style={{ gap: '0.75rem', flexWrap: 'wrap' }}>
+            <strong data-testid="dataset-name">{d.name}</strong>
+            {d.status === 'importing' ? (
+              <span className="muted">
+                Interrupted import: drop the same files to resume it, or discard it.
+              </span>
+            ) : (
+              <Stats d={d} />
+            )}
+            <span>
+              {d.status === 'complete' && (
+                <button
+                  type="button"
+                  onClick={() => select(selectedId === d.id ? undefined : d.id)}
+                >
+                  {selectedId === d.id ? 'Hide samples' : 'Samples'}
+                </button>
+              )}{' '}
+              <button type="button" disabled={Boolean(job)} onClick={() => void remove(d.id)}>
+                {d.status === 'importing' ? 'Discard' : 'Delete'}
+              </button>
+            </span>
+          </div>
+          {d.files.some((f) => f.issues.length > 0) && (
+            <details>
+              <summary>Skipped records</summary>
+              <ul>
+                {d.files.flatMap((f) =>
+                  f.issues.map((i) => (
+                    <li key={`${f.name}:${i.line}:${i.message}`}>
+                      {f.name} line {i.line}: {i.message}
+                    </li>
+                  )),
+                )}
+              </ul>
+            </details>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Token strings with whitespace made visible. */
+const visible = (t: string) => t.replaceAll(' ', '·').replaceAll('\n', '⏎').replaceAll('\t', '⇥');
+
+function Samples({ d }: { d: DatasetManifest }) {
+  const tokenizer = useMemo(() => ChunkTokenizer.fromJSON(d.tokenizer), [d.tokenizer]);
+  const [i, setI] = useState(0);
+  const text = d.samples[Math.min(i, d.samples.length - 1)] ?? '';
+  const ids = useMemo(() => tokenizer.encode(text), [tokenizer, text]);
+  const names = tokenizer.tokens(ids);
+  return (
+    <section className="card" data-testid="sample-viewer">
+      <div className="row">
+        <strong>
+          Sample {i + 1} of {d.samples.length}
+        </strong>
+        <span>
+          <button type="button" disabled={i === 0} onClick={() => setI(i - 1)}>
+            Previous
+          </button>{' '}
+          <button type="button" disabled={i >= d.samples.length - 1} onClick={() => setI(i + 1)}>
+            Next
+          </button>
+        </span>
+      </div>
+      <pre style={{ whiteSpace: 'pre-wrap' }}>{text}</pre>
+      <p className="muted">
+        {ids.length} tokens for {[...text].length} characters
+      </p>
+      <div data-testid="sample-tokens" style={{ lineHeight: 1.9 }}>
+        {names.map((t, k) => (
+          <span
+            // biome-ignore lint/suspicious/noArrayIndexKey: tokens repeat; the position is the identity
+            key={k}
+            title={`id ${ids[k]}`}
+            style={{
+              background: k % 2 ? 'var(--panel)' : 'var(--border)',
+              borderRadius: 3,
+              padding: '0 2px',
+              marginRight: 1,
+              fontFamily: 'monospace',
+            }}
+          >
+            {visible(t)}
+          </span>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+export function DataPane() {
+  const { load, loaded, job, datasets, selectedId } = useDatasets();
+  useEffect(() => {
+    if (!loaded) void load();
+  }, [load, loaded]);
+  const selected = datasets.find((d) => d.id === selectedId && d.status === 'complete');
+  return (
+    <div className="data-pane">
+      <DropZone />
+      {job && <Progress p={job.progress} files={job.files} cancelling={job.cancelling} />}
+      <Problems />
+      <h2>Datasets</h2>
+      <DatasetList />
+      {selected && <Samples d={selected} />}
+    </div>
+  );
+}

@@ -1,0 +1,186 @@
+// The Model pane: a preset or an edited config with live validation, its parameter count and the
+// GPU memory a training step needs, and the training settings of the next run.
+import { estimateGpuBytes } from '../model/buffers';
+import { type I3Config, type PresetName, parameterCount, validateConfig } from '../model/config';
+import { useDatasets } from '../store/datasets';
+import { useSetup } from '../store/setup';
+import type { TrainSettings } from '../train/checkpoint';
+import { bytes, count } from './format';
+
+const PRESET_NOTES: Record<PresetName, string> = {
+  'i3-22m': 'The seed model: 24 blocks, width 512. Wants a desktop GPU and hours of training.',
+  'i3-tiny': 'A laptop demo: 4 blocks, width 128. Learns a small corpus in minutes.',
+  'i3-test': 'The unit-test shape: 2 blocks, width 16. Trains in seconds on any adapter.',
+};
+
+const CONFIG_FIELDS: [keyof I3Config, string][] = [
+  ['d_model', 'width D'],
+  ['n_layers', 'blocks L'],
+  ['n_heads', 'heads H'],
+  ['d_state', 'SSM state N'],
+  ['rank', 'low rank r'],
+  ['dt_rank', 'step rank R'],
+  ['d_conv', 'conv width K'],
+  ['max_seq_len', 'context T'],
+];
+
+function NumberField(props: {
+  label: string;
+  value: number;
+  step?: number;
+  onChange: (v: number) => void;
+  testId?: string;
+}) {
+  return (
+    <label className="field">
+      <span>{props.label}</span>
+      <input
+        type="number"
+        value={Number.isFinite(props.value) ? props.value : ''}
+        step={props.step ?? 1}
+        data-testid={props.testId}
+        onChange={(e) => props.onChange(e.target.valueAsNumber)}
+      />
+    </label>
+  );
+}
+
+/** The vocabulary the run will use: the selected dataset's tokenizer. */
+export function useVocabSize(): number | undefined {
+  return useDatasets((s) => {
+    const d = s.datasets.find((x) => x.id === s.selectedId && x.status === 'complete');
+    return d?.tokenizer.vocab.length;
+  });
+}
+
+export function ModelPane() {
+  const { preset, config, settings, choosePreset, setConfig, setSettings, setSchedule } =
+    useSetup();
+  const vocab = useVocabSize();
+  const effective = { ...config, vocab_size: vocab ?? config.vocab_size };
+  const problems = validateConfig(effective);
+  const valid = problems.length === 0;
+  const setting = (key: keyof TrainSettings) => (v: number) => setSettings({ [key]: v });
+  return (
+    <div className="grid">
+      <section className="card">
+        <h2>Architecture</h2>
+        <div className="presets" role="radiogroup" aria-label="Preset">
+          {(Object.keys(PRESET_NOTES) as PresetName[]).map((p) => (
+            <label key={p} className={p === preset ? 'preset active' : 'preset'}>
+              <input
+                type="radio"
+                name="preset"
+                checked={p === preset}
+                onChange={() => choosePreset(p)}
+                data-testid={`preset-${p}`}
+              />
+              <strong>{p}</strong>
+              <span className="muted">{PRESET_NOTES[p]}</span>
+            </label>
+          ))}
+        </div>
+        <div className="fields">
+          {CONFIG_FIELDS.map(([key, label]) => (
+            <NumberField
+              key={key}
+              label={label}
+              value={config[key] as number}
+              onChange={(v) => setConfig({ [key]: v })}
+            />
+          ))}
+        </div>
+        <p className="muted">
+          Vocabulary:{' '}
+          {vocab
+            ? `${count(vocab)} tokens from the selected dataset's tokenizer`
+            : 'select a dataset (Data pane)'}
+          .
+        </p>
+        {valid ? (
+          <dl className="stats" data-testid="model-stats">
+            <dt>Parameters</dt>
+            <dd data-testid="param-count">{count(parameterCount(effective))}</dd>
+            <dt>GPU memory per step</dt>
+            <dd data-testid="gpu-estimate">
+              {bytes(estimateGpuBytes(effective, { B: settings.batchSize, T: settings.seqLen }))} at
+              batch {settings.batchSize} × {settings.seqLen}
+            </dd>
+          </dl>
+        ) : (
+          <ul className="banner error" data-testid="config-errors">
+            {problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section className="card">
+        <h2>Training</h2>
+        <div className="fields">
+          <NumberField
+            label="peak learning rate"
+            value={settings.schedule.peakLr}
+            step={1e-4}
+            onChange={(v) => setSchedule({ peakLr: v })}
+          />
+          <NumberField
+            label="warm-up steps"
+            value={settings.schedule.warmupSteps}
+            onChange={(v) => setSchedule({ warmupSteps: v })}
+          />
+          <NumberField
+            label="total steps"
+            value={settings.schedule.totalSteps}
+            onChange={(v) => setSchedule({ totalSteps: v })}
+            testId="total-steps"
+          />
+          <NumberField
+            label="batch (sequences)"
+            value={settings.batchSize}
+            onChange={setting('batchSize')}
+          />
+          <NumberField
+            label="gradient accumulation"
+            value={settings.accumSteps}
+            onChange={setting('accumSteps')}
+          />
+          <NumberField
+            label="weight decay"
+            value={settings.weightDecay}
+            step={0.01}
+            onChange={setting('weightDecay')}
+          />
+          <NumberField
+            label="gradient clip"
+            value={settings.clipNorm}
+            step={0.1}
+            onChange={setting('clipNorm')}
+          />
+          <NumberField
+            label="eval every (steps)"
+            value={settings.evalInterval}
+            onChange={setting('evalInterval')}
+          />
+          <NumberField
+            label="eval batches"
+            value={settings.evalBatches}
+            onChange={setting('evalBatches')}
+          />
+          <NumberField
+            label="checkpoint every (steps)"
+            value={settings.checkpointInterval}
+            onChange={setting('checkpointInterval')}
+            testId="checkpoint-interval"
+          />
+          <NumberField label="seed" value={settings.seed} onChange={setting('seed')} />
+        </div>
+        <p className="muted">
+          AdamW (β₁ {settings.beta1}, β₂ {settings.beta2}), linear warm-up then cosine decay to{' '}
+          {settings.schedule.minRatio * 100}% of the peak; the effective batch is{' '}
+          {count(settings.batchSize * settings.accumSteps * settings.seqLen)} tokens per step.
+        </p>
+      </section>
+    </div>
+  );
+}

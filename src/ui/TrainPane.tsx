@@ -1,0 +1,298 @@
+// The Train pane: start, pause, resume and stop a run on the selected dataset; its progress;
+// live charts of every metric, smoothed and comparable across runs; runs cut off by a reload
+// offer to resume from their last checkpoint.
+import { useMemo, useState } from 'react';
+import { validateConfig } from '../model/config';
+import { useDatasets } from '../store/datasets';
+import { useGpu } from '../store/gpu';
+import { useRuns } from '../store/runs';
+import { useSetup } from '../store/setup';
+import type { RunRecord } from '../train/runStore';
+import { MetricChart, type Series } from './charts/MetricChart';
+import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
+import { compact, count, duration } from './format';
+import { useVocabSize } from './ModelPane';
+
+const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf'];
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function RunControls() {
+  const gpu = useGpu((s) => s.status);
+  const all = useDatasets((s) => s.datasets);
+  const datasets = useMemo(() => all.filter((d) => d.status === 'complete'), [all]);
+  const selectedId = useDatasets((s) => s.selectedId);
+  const select = useDatasets((s) => s.select);
+  const { preset, config, settings } = useSetup();
+  const vocab = useVocabSize();
+  const { liveRunId, runs, start, pause, resume, stop } = useRuns();
+  const live = runs.find((r) => r.id === liveRunId);
+  const [name, setName] = useState('');
+  const problems = validateConfig({ ...config, vocab_size: vocab ?? config.vocab_size });
+  const blocker =
+    gpu !== 'ready'
+      ? 'The GPU is not ready.'
+      : !vocab
+        ? 'Choose a dataset first (import one in the Data pane).'
+        : problems.length
+          ? 'The model config has problems (Model pane).'
+          : undefined;
+  const onStart = () => {
+    const runId = crypto.randomUUID();
+    start({
+      runId,
+      name: name.trim() || `${preset} #${runs.length + 1}`,
+      config: { ...config, vocab_size: vocab! },
+      settings,
+      datasetId: selectedId!,
+    });
+    setName('');
+  };
+  return (
+    <section className="card">
+      <h2>Run</h2>
+      <div className="row" style={{ gap: '0.8rem', flexWrap: 'wrap', alignItems: 'end' }}>
+        <label className="field">
+          <span>dataset</span>
+          <select
+            value={selectedId ?? ''}
+            onChange={(e) => select(e.target.value || undefined)}
+            data-testid="train-dataset"
+            disabled={Boolean(live)}
+          >
+            <option value="">choose…</option>
+            {datasets.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name} ({compact(d.train.tokens)} tokens)
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>name</span>
+          <input
+            value={name}
+            placeholder={`${preset} #${runs.length + 1}`}
+            onChange={(e) => setName(e.target.value)}
+            disabled={Boolean(live)}
+          />
+        </label>
+        {!live && (
+          <button
+            type="button"
+            className="primary"
+            disabled={Boolean(blocker)}
+            title={blocker}
+            onClick={onStart}
+            data-testid="start-run"
+          >
+            Start training {preset}
+          </button>
+        )}
+        {live?.state === 'running' && (
+          <button type="button" onClick={pause} data-testid="pause-run">
+            Pause
+          </button>
+        )}
+        {live?.state === 'paused' && (
+          <button type="button" className="primary" onClick={resume} data-testid="resume-run">
+            Resume
+          </button>
+        )}
+        {live && (
+          <button type="button" className="danger" onClick={stop} data-testid="stop-run">
+            Stop
+          </button>
+        )}
+      </div>
+      {blocker && !live && <p className="muted">{blocker}</p>}
+      {live && <Progress run={live} />}
+    </section>
+  );
+}
+
+function Progress({ run }: { run: RunRecord }) {
+  const info = useRuns((s) => s.liveInfo);
+  const steps = run.metrics.steps;
+  const last = steps.at(-1);
+  const total = run.settings.schedule.totalSteps;
+  const done = last?.step ?? 0;
+  const rate = median(steps.slice(-20).map((m) => m.tokensPerSec));
+  const stepMs = median(steps.slice(-20).map((m) => m.stepMs));
+  return (
+    <div data-testid="run-progress" data-step={done} data-state={run.state}>
+      <progress className="bar" value={done} max={total} aria-label="training progress" />
+      <p className="muted">
+        {run.state === 'paused' ? 'Paused · ' : ''}step {count(done)} / {count(total)} ·{' '}
+        {compact(last?.tokens ?? 0)} tokens · {Number.isFinite(rate) ? compact(rate) : '—'} tokens/s
+        · ETA {duration(((total - done) * stepMs) / 1000)}
+        {last && ` · loss ${last.loss.toFixed(3)}`}
+        {info &&
+          ` · ${compact(info.parameters)} parameters, ${(info.gpuBytes / 1e6).toFixed(0)} MB on the GPU`}
+      </p>
+    </div>
+  );
+}
+
+function RunList() {
+  const { runs, compare, toggleCompare, liveRunId, start, checkpoints } = useRuns();
+  if (runs.length === 0) return null;
+  return (
+    <section className="card">
+      <h2>Runs</h2>
+      <table data-testid="run-list">
+        <thead>
+          <tr>
+            <th>chart</th>
+            <th>run</th>
+            <th>state</th>
+            <th>step</th>
+            <th>loss</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((r, i) => {
+            const ck = checkpoints.find((c) => c.id === r.lastCheckpointId);
+            const resumable = !liveRunId && ck && r.state !== 'finished' && r.state !== 'running';
+            return (
+              <tr key={r.id} data-testid="run-row" data-state={r.state}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`show ${r.name} on the charts`}
+                    checked={compare.includes(r.id)}
+                    onChange={() => toggleCompare(r.id)}
+                    style={{ accentColor: COLORS[i % COLORS.length] }}
+                  />
+                </td>
+                <td>{r.name}</td>
+                <td title={r.message}>
+                  {r.state}
+                  {r.message && <div className="muted small">{r.message}</div>}
+                </td>
+                <td>{count(r.metrics.steps.at(-1)?.step ?? 0)}</td>
+                <td>{r.metrics.steps.at(-1)?.loss.toFixed(3) ?? '—'}</td>
+                <td>
+                  {resumable && (
+                    <button
+                      type="button"
+                      data-testid="resume-from-checkpoint"
+                      onClick={() =>
+                        start({
+                          runId: r.id,
+                          name: r.name,
+                          config: r.config,
+                          settings: r.settings,
+                          datasetId: r.datasetId,
+                          resumeFrom: ck.id,
+                        })
+                      }
+                    >
+                      Resume from step {ck.step}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+const CHARTS: { id: StepMetric; title: string; val?: 'valLoss' | 'valPerplexity' }[] = [
+  { id: 'loss', title: 'Loss', val: 'valLoss' },
+  { id: 'perplexity', title: 'Perplexity', val: 'valPerplexity' },
+  { id: 'lr', title: 'Learning rate' },
+  { id: 'gradNorm', title: 'Gradient norm' },
+  { id: 'tokensPerSec', title: 'Tokens per second' },
+];
+
+function Charts() {
+  const { runs, compare } = useRuns();
+  const [smoothing, setSmoothing] = useState(0.6);
+  const [log, setLog] = useState(false);
+  const [x, setX] = useState<XAxisKind>('step');
+  const charts = useMemo(() => {
+    const shown = runs
+      .map((r, i) => ({ r, color: COLORS[i % COLORS.length] }))
+      .filter(({ r }) => compare.includes(r.id));
+    return CHARTS.map((c) => {
+      const series: Series[] = [];
+      for (const { r, color } of shown) {
+        series.push({
+          name: `${r.name} train`,
+          color,
+          points: stepSeries(r.metrics, c.id, x, smoothing),
+        });
+        if (c.val) {
+          series.push({
+            name: `${r.name} validation`,
+            color,
+            dashed: true,
+            points: evalSeries(r.metrics, c.val, x),
+          });
+        }
+      }
+      return { ...c, series };
+    });
+  }, [runs, compare, x, smoothing]);
+  return (
+    <section className="card">
+      <div className="row" style={{ gap: '1.2rem', flexWrap: 'wrap', alignItems: 'center' }}>
+        <h2 style={{ margin: 0 }}>Metrics</h2>
+        <label className="inline">
+          smoothing {smoothing.toFixed(2)}
+          <input
+            type="range"
+            min={0}
+            max={0.99}
+            step={0.01}
+            value={smoothing}
+            onChange={(e) => setSmoothing(e.target.valueAsNumber)}
+          />
+        </label>
+        <label className="inline">
+          <input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} /> log
+          scale
+        </label>
+        <label className="inline">
+          x axis
+          <select value={x} onChange={(e) => setX(e.target.value as XAxisKind)}>
+            <option value="step">step</option>
+            <option value="tokens">tokens</option>
+            <option value="time">time (s)</option>
+          </select>
+        </label>
+      </div>
+      <div className="grid charts">
+        {charts.map((c) => (
+          <MetricChart
+            key={c.id}
+            title={c.title}
+            series={c.series}
+            log={log}
+            xLabel={x === 'time' ? 'seconds' : x}
+            testId={`chart-${c.id}`}
+          />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+export function TrainPane() {
+  return (
+    <div className="train-pane">
+      <RunControls />
+      <Charts />
+      <RunList />
+    </div>
+  );
+}

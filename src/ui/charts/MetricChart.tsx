@@ -1,0 +1,91 @@
+// One live metric chart: several series (runs, train and validation) over a shared x axis,
+// drawn with recharts. Series arrive already smoothed and downsampled (series.ts).
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import type { Point } from './series';
+
+export interface Series {
+  name: string;
+  color: string;
+  points: Point[];
+  dashed?: boolean;
+}
+
+const tick = (v: number) =>
+  Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0)
+    ? v.toExponential(1)
+    : `${+v.toPrecision(3)}`;
+
+export function MetricChart(props: {
+  title: string;
+  series: Series[];
+  log: boolean;
+  xLabel: string;
+  testId: string;
+}) {
+  const points = props.series.reduce((n, s) => n + s.points.length, 0);
+  return (
+    <figure className="chart" data-testid={props.testId} data-points={points}>
+      <figcaption>{props.title}</figcaption>
+      {/* Mounted even while empty, so the first data does not pay for building the chart. */}
+      <div className="chart-body">
+        {points === 0 && <div className="chart-empty muted">No data yet</div>}
+        <ResponsiveContainer width="100%" height={220}>
+          <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+            <CartesianGrid stroke="#334155" strokeDasharray="3 3" />
+            <XAxis
+              type="number"
+              dataKey="x"
+              domain={['dataMin', 'dataMax']}
+              tickFormatter={tick}
+              stroke="#94a3b8"
+              label={{
+                value: props.xLabel,
+                position: 'insideBottomRight',
+                offset: -2,
+                fill: '#94a3b8',
+              }}
+              allowDuplicatedCategory={false}
+            />
+            <YAxis
+              type="number"
+              scale={props.log ? 'log' : 'linear'}
+              domain={props.log ? ['auto', 'auto'] : ['auto', 'auto']}
+              allowDataOverflow={props.log}
+              tickFormatter={tick}
+              stroke="#94a3b8"
+              width={56}
+            />
+            <Tooltip
+              contentStyle={{ background: '#1e293b', border: '1px solid #334155' }}
+              formatter={(v) => tick(Number(v))}
+              labelFormatter={(x) => `${props.xLabel} ${tick(Number(x))}`}
+            />
+            <Legend />
+            {props.series.map((s) => (
+              <Line
+                key={s.name}
+                name={s.name}
+                data={props.log ? s.points.filter((p) => p.y > 0) : s.points}
+                dataKey="y"
+                stroke={s.color}
+                strokeDasharray={s.dashed ? '5 3' : undefined}
+                dot={s.points.length < 30}
+                isAnimationActive={false}
+                strokeWidth={1.6}
+              />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}

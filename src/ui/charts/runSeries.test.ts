@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricsHistory, StepMetrics } from '../../train/metrics';
+import { evalSeries, MAX_POINTS, stepSeries } from './runSeries';
+
+function history(n: number): MetricsHistory {
+  const steps: StepMetrics[] = Array.from({ length: n }, (_, i) => ({
+    step: i + 1,
+    tokens: (i + 1) * 512,
+    time: (i + 1) * 0.25,
+    loss: 4 - i / n + (i % 2 ? 0.3 : -0.3),
+    perplexity: 0,
+    lr: 1e-3 * Math.min(1, (i + 1) / 10),
+    gradNorm: 1,
+    tokensPerSec: 2048,
+    stepMs: 250,
+  }));
+  return { steps, evals: [{ step: 10, tokens: 5120, time: 2.5, valLoss: 3.5, valPerplexity: 33 }] };
+}
+
+describe('run series for the charts', () => {
+  it('uses the chosen x axis', () => {
+    const h = history(20);
+    expect(stepSeries(h, 'loss', 'tokens', 0)[3].x).toBe(2048);
+    expect(stepSeries(h, 'loss', 'time', 0)[3].x).toBe(1);
+    expect(evalSeries(h, 'valLoss', 'step')).toEqual([{ x: 10, y: 3.5 }]);
+  });
+
+  it('smooths the loss but never the learning rate', () => {
+    const h = history(200);
+    const raw = stepSeries(h, 'loss', 'step', 0);
+    const smooth = stepSeries(h, 'loss', 'step', 0.9);
+    const wiggle = (p: { y: number }[]) =>
+      p.slice(100).reduce((s, q, i, a) => s + (i ? Math.abs(q.y - a[i - 1].y) : 0), 0);
+    expect(wiggle(smooth)).toBeLessThan(wiggle(raw) / 5);
+    expect(stepSeries(h, 'lr', 'step', 0.9)).toEqual(stepSeries(h, 'lr', 'step', 0));
+  });
+
+  it('keeps 100k steps to a drawable number of points', () => {
+    expect(stepSeries(history(100_000), 'loss', 'step', 0.6)).toHaveLength(MAX_POINTS);
+  });
+});

@@ -1,0 +1,23 @@
+// Number and time formats shared by the panes.
+
+export const count = (n: number) => n.toLocaleString('en-US');
+
+export function bytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)} MB`;
+  return `${(n / 1e3).toFixed(1)} kB`;
+}
+
+export function duration(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '—';
+  if (s < 60) return `${Math.ceil(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.ceil(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+export const compact = (n: number) =>
+  n >= 1e6
+    ? `${(n / 1e6).toFixed(2)}M`
+    : n >= 1e3
+      ? `${(n / 1e3).toFixed(1)}k`
+      : `${Math.round(n)}`;

@@ -1,0 +1,56 @@
+// The ingest worker: imports dropped files into IndexedDB off the UI thread (src/data/importer:
+// scan pass, tokenizer, tokenize pass, shards), posting progress; one job at a time, cancellable.
+
+import { IdbShardStore } from '../src/data/idbShardStore';
+import { ImportError, importDataset, type KnownFile } from '../src/data/importer';
+import type { FileError } from '../src/data/textStream';
+import type { IngestEvent, IngestFileProblem, IngestRequest } from '../src/protocol';
+
+const post = (e: IngestEvent) => self.postMessage(e);
+const problems = (errors: FileError[]): IngestFileProblem[] =>
+  errors.map((e) => ({ file: e.file, kind: e.kind, message: e.message, columns: e.columns }));
+
+let storePromise: Promise<IdbShardStore> | undefined;
+const jobs = new Map<string, AbortController>();
+
+async function run(req: Extract<IngestRequest, { type: 'import' }>): Promise<void> {
+  const ctrl = new AbortController();
+  jobs.set(req.jobId, ctrl);
+  const { options } = req;
+  try {
+    storePromise ??= IdbShardStore.open();
+    const store = await storePromise;
+    const manifests = await store.listManifests();
+    const resume = options.resumeId ? manifests.find((m) => m.id === options.resumeId) : undefined;
+    const knownFiles: KnownFile[] = manifests
+      .filter((m) => m.status === 'complete')
+      .flatMap((m) => m.files.map((f) => ({ sha256: f.sha256!, size: f.size, dataset: m.name })));
+    const { manifest, rejected } = await importDataset(req.files, store, {
+      name: options.name,
+      vocab: { targetSize: options.vocabSize, lowercase: options.lowercase },
+      parse: { txtMode: options.txtMode, column: options.column || undefined },
+      validationEvery: options.validationEvery,
+      knownFiles,
+      resume,
+      signal: ctrl.signal,
+      onProgress: (progress) => post({ type: 'progress', jobId: req.jobId, progress }),
+    });
+    post({ type: 'done', jobId: req.jobId, manifest, rejected: problems(rejected) });
+  } catch (e) {
+    post({
+      type: 'failed',
+      jobId: req.jobId,
+      kind: e instanceof ImportError ? e.kind : 'error',
+      message: e instanceof Error ? e.message : String(e),
+      rejected: e instanceof ImportError ? problems(e.rejected) : [],
+    });
+  } finally {
+    jobs.delete(req.jobId);
+  }
+}
+
+self.addEventListener('message', (e: MessageEvent<IngestRequest>) => {
+  const req = e.data;
+  if (req.type === 'import') void run(req);
+  else jobs.get(req.jobId)?.abort();
+});
