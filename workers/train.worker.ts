@@ -149,7 +149,7 @@ async function start(spec: RunSpec): Promise<void> {
       settings: spec.settings,
       source: storeSource(store, manifest),
       datasetId: manifest.id,
-      tokenizerId: tokenizer.identity(),
+      tokenizer: manifest.tokenizer,
       resume,
       events: {
         onStep: (m) => outbox.add(m),

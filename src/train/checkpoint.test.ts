@@ -34,6 +34,7 @@ const checkpoint = (): Checkpoint => ({
       seed: 7,
     },
     tokenizerId: 'tok-abc',
+    tokenizer: { type: 'chunk', strategy: 'variable_2_3', vocab: ['<pad>', 'a'], lowercase: true },
     datasetId: 'ds-1',
     dataCursor: { epoch: 0, position: 99, rng: 123456 },
     metrics: {

@@ -2,6 +2,7 @@
 // schedule, RNG state, data cursor, config, tokenizer identity, metrics), in one byte array with
 // a SHA-256 checksum. Layout: "I3CKPT01" · sha256(rest) (32 bytes) · u32 header length ·
 // header JSON · padding to 4 · the f32 arrays named in the header, in order.
+import type { ChunkTokenizerJson } from '../data/chunkTokenizer';
 import type { I3Config } from '../model/config';
 import type { MetricsHistory } from './metrics';
 import type { LrSchedule } from './schedule';
@@ -35,6 +36,8 @@ export interface CheckpointMeta {
   config: I3Config;
   settings: TrainSettings;
   tokenizerId: string;
+  /** The tokenizer itself, so a checkpoint can be chatted with and exported on its own. */
+  tokenizer: ChunkTokenizerJson;
   datasetId: string;
   /** Owned by the batch source: its position and the state of its sampling RNG (the only
    * randomness in a training step), so a resumed run draws the same batches. */

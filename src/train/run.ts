@@ -2,6 +2,7 @@
 // the config and settings, weights from the seed or a checkpoint, the batch source over the
 // dataset's shards (with its cursor restored), and the trainer.
 
+import { ChunkTokenizer, type ChunkTokenizerJson } from '../data/chunkTokenizer';
 import { type BatchCursor, ShardReader, type ShardSource } from '../data/shardReader';
 import { PAD_ID } from '../data/specialTokens';
 import type { GpuRuntime } from '../gpu/runtime';
@@ -42,7 +43,7 @@ export interface RunSetup {
   settings: TrainSettings;
   source: ShardSource;
   datasetId: string;
-  tokenizerId: string;
+  tokenizer: ChunkTokenizerJson;
   /** Continue from this checkpoint instead of the seed's initial weights. */
   resume?: Checkpoint;
   events: TrainerEvents;
@@ -58,7 +59,8 @@ export async function prepareRun(
   const problems = validateConfig(config);
   if (problems.length)
     throw new RunSetupError(`The model config is invalid: ${problems.join('; ')}.`);
-  if (resume && resume.meta.tokenizerId !== setup.tokenizerId) {
+  const tokenizerId = ChunkTokenizer.fromJSON(setup.tokenizer).identity();
+  if (resume && resume.meta.tokenizerId !== tokenizerId) {
     throw new RunSetupError(
       'The checkpoint was trained with another tokenizer than this dataset’s; continue it on ' +
         'its own dataset, or start a new run.',
@@ -106,7 +108,8 @@ export async function prepareRun(
       name: setup.name,
       config,
       settings,
-      tokenizerId: setup.tokenizerId,
+      tokenizerId,
+      tokenizer: setup.tokenizer,
       datasetId: setup.datasetId,
     },
     setup.events,

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ChunkTokenizer } from '../data/chunkTokenizer';
+import { ChunkTokenizer, type ChunkTokenizerJson } from '../data/chunkTokenizer';
 import { importDataset } from '../data/importer';
 import { type ShardSource, storeSource } from '../data/shardReader';
 import { MemoryShardStore } from '../data/shardStore';
@@ -42,6 +42,7 @@ function textFile(name: string, text: string): InputFile {
 
 let source: ShardSource;
 let tokenizerId: string;
+let tokenizer: ChunkTokenizerJson;
 let V: number;
 
 beforeAll(async () => {
@@ -53,7 +54,8 @@ beforeAll(async () => {
     newId: () => 'cats',
   });
   source = storeSource(store, manifest);
-  tokenizerId = ChunkTokenizer.fromJSON(manifest.tokenizer).identity();
+  tokenizer = manifest.tokenizer;
+  tokenizerId = ChunkTokenizer.fromJSON(tokenizer).identity();
   V = manifest.tokenizer.vocab.length;
 });
 
@@ -108,7 +110,7 @@ async function run(s: TrainSettings, events: TrainerEvents, resume?: Checkpoint)
     settings: s,
     source,
     datasetId: 'cats',
-    tokenizerId,
+    tokenizer,
     resume,
     events,
   });
@@ -181,6 +183,7 @@ describe('trainer on the i3-test preset', () => {
         config,
         settings: settings(20),
         tokenizerId,
+        tokenizer,
         datasetId: 'cats',
         dataCursor: undefined,
         metrics: { steps: [], evals: [] },

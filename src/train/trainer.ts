@@ -3,6 +3,7 @@
 // the GPU work and the batch source supplies tokens. Steps are pipelined: the loop queues the
 // next step while the GPU still runs the last one and reads each step's loss back later, so it
 // never stalls the GPU on a readback.
+import type { ChunkTokenizerJson } from '../data/chunkTokenizer';
 import type { I3Config } from '../model/config';
 import type { Checkpoint, CheckpointMeta, TrainSettings } from './checkpoint';
 import {
@@ -43,6 +44,7 @@ export interface RunIdentity {
   config: I3Config;
   settings: TrainSettings;
   tokenizerId: string;
+  tokenizer: ChunkTokenizerJson;
   datasetId: string;
 }
 
@@ -241,6 +243,7 @@ export class Trainer {
       config: this.run.config,
       settings: this.run.settings,
       tokenizerId: this.run.tokenizerId,
+      tokenizer: this.run.tokenizer,
       datasetId: this.run.datasetId,
       dataCursor: this.data.cursor(),
       metrics: structuredClone(this.metrics),
