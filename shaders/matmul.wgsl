@@ -13,6 +13,11 @@ struct Params {
   lda: u32, ldb: u32, ldc: u32,
   offA: u32, offB: u32, offC: u32,
   alpha: f32,
+  // Split-K: workgroup z sums k in [z·kChunk, (z+1)·kChunk) into C + z·splitStride (kChunk = K
+  // and z = 0 without a split). Long-K products with few output tiles (the weight gradients)
+  // fill the GPU this way; matmul_split_reduce adds the slices up.
+  kChunk: u32,
+  splitStride: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -28,14 +33,14 @@ const T = 16u; // threads per side
 var<workgroup> As: array<f32, 1024>; // [BK][BM]
 var<workgroup> Bs: array<f32, 1024>; // [BK][BN]
 
-fn loadA(m: u32, k: u32) -> f32 {
-  if (m >= p.M || k >= p.K) { return 0.0; }
+fn loadA(m: u32, k: u32, kEnd: u32) -> f32 {
+  if (m >= p.M || k >= kEnd) { return 0.0; }
   if (TRANS_A) { return A[p.offA + k * p.lda + m]; }
   return A[p.offA + m * p.lda + k];
 }
 
-fn loadB(k: u32, n: u32) -> f32 {
-  if (k >= p.K || n >= p.N) { return 0.0; }
+fn loadB(k: u32, n: u32, kEnd: u32) -> f32 {
+  if (k >= kEnd || n >= p.N) { return 0.0; }
   if (TRANS_B) { return B[p.offB + n * p.ldb + k]; }
   return B[p.offB + k * p.ldb + n];
 }
@@ -46,25 +51,27 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let col0 = wg.x * BN;
   let tid = lid.y * T + lid.x;
   var acc: array<f32, 16>;
+  let kBegin = wg.z * p.kChunk;
+  let kEnd = min(p.K, kBegin + p.kChunk);
 
-  for (var k0 = 0u; k0 < p.K; k0 += BK) {
+  for (var k0 = kBegin; k0 < kEnd; k0 += BK) {
     // Each thread stages 4 elements of each panel; the index order follows the stored layout so
     // that neighbouring threads read neighbouring addresses.
     for (var i = 0u; i < 4u; i++) {
       let e = tid + i * 256u;
       if (TRANS_A) {
         let m = e % BM; let k = e / BM;
-        As[k * BM + m] = loadA(row0 + m, k0 + k);
+        As[k * BM + m] = loadA(row0 + m, k0 + k, kEnd);
       } else {
         let k = e % BK; let m = e / BK;
-        As[k * BM + m] = loadA(row0 + m, k0 + k);
+        As[k * BM + m] = loadA(row0 + m, k0 + k, kEnd);
       }
       if (TRANS_B) {
         let k = e % BK; let n = e / BK;
-        Bs[k * BN + n] = loadB(k0 + k, col0 + n);
+        Bs[k * BN + n] = loadB(k0 + k, col0 + n, kEnd);
       } else {
         let n = e % BN; let k = e / BN;
-        Bs[k * BN + n] = loadB(k0 + k, col0 + n);
+        Bs[k * BN + n] = loadB(k0 + k, col0 + n, kEnd);
       }
     }
     workgroupBarrier();
@@ -90,7 +97,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     for (var j = 0u; j < 4u; j++) {
       let n = col0 + lid.x + j * T;
       if (n >= p.N) { continue; }
-      let idx = p.offC + m * p.ldc + n;
+      let idx = p.offC + wg.z * p.splitStride + m * p.ldc + n;
       var v = p.alpha * acc[i * 4u + j];
       if (ACCUMULATE) { v += C[idx]; }
       C[idx] = v;

@@ -11,7 +11,7 @@
 // memory once every RB steps; the sums over workgroups (dBt, dCt) and over sequences (dA) are
 // partial sums in `scratch`, finished without atomics by selective_scan_backward_reduce.
 // scratch (floats): [du core: rows·D][dΔ: rows·D][dBt parts: groupsD·rows·N]
-//                   [dCt parts: groupsD·rows·N][dA parts: B·D·N]
+//                   [dCt parts: groupsD·rows·N][dA parts: B·D·N][dDskip parts: B·D]
 
 override WG: u32 = 64u;
 override G: u32 = 1u;
@@ -88,6 +88,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 
   var carry = vec4<f32>(0.0); // exp(Δ_{t+1}·A)·g_{t+1}: the adjoint flowing into step t
   var dA = vec4<f32>(0.0);
+  var dDskip = 0.0; // Σ_t dy·u of this channel and sequence
   var hs: array<vec4<f32>, MAX_CHUNK>;
   let nChunks = (p.T + p.chunk - 1u) / p.chunk;
   for (var kk = nChunks; kk > 0u; kk--) {
@@ -132,6 +133,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
           let ah = a * hPrev;
           pd = dot(g, A * ah + ut * bt);
           dA += (dt * g) * ah;
+          dDskip += dyt * ut;
           carry = a * g;
         }
         let slot = (sl - s0) * WG + lid;
@@ -183,5 +185,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let n = lane + G * i;
       if (n < p.N) { scratch[offA + (b * p.D + c) * p.N + n] = dA[i]; }
     }
+    if (lane == 0u) { scratch[offA + p.B * p.D * p.N + b * p.D + c] = dDskip; }
   }
 }

@@ -3,7 +3,7 @@
 // group, each a flat 1-D grid of 256-thread workgroups (split over x and y for large sizes):
 //   finish_inputs  du = du core + Dskip·dy, dΔ copied out           (overwrite, rows·D)
 //   reduce_bc      dBt, dCt = Σ over the groupsD channel workgroups  (overwrite, rows·N)
-//   reduce_params  dA_log += A·Σ_b dA parts, dDskip += Σ_rows dy·u  (accumulate, D·N and D)
+//   reduce_params  dA_log += A·Σ_b dA parts, dDskip += Σ_b (Σ_t dy·u) parts  (accumulate, D·N and D)
 
 struct Params { B: u32, T: u32, D: u32, N: u32, groupsD: u32 }
 
@@ -52,10 +52,8 @@ fn reduce_bc(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg:
 }
 
 @group(0) @binding(2) var<storage, read> rpALog: array<f32>;
-@group(0) @binding(3) var<storage, read> rpU: array<f32>;
-@group(0) @binding(4) var<storage, read> rpDy: array<f32>;
-@group(0) @binding(5) var<storage, read_write> rpDALog: array<f32>;
-@group(0) @binding(6) var<storage, read_write> rpDDskip: array<f32>;
+@group(0) @binding(3) var<storage, read_write> rpDALog: array<f32>;
+@group(0) @binding(4) var<storage, read_write> rpDDskip: array<f32>;
 
 @compute @workgroup_size(256)
 fn reduce_params(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -63,16 +61,17 @@ fn reduce_params(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) 
   let i = flatIndex(wg, nwg, lid);
   let rows = p.B * p.T;
   let dn = p.D * p.N;
+  let offA = 2u * rows * p.D + 2u * p.groupsD * rows * p.N;
   if (i < dn) {
-    let offA = 2u * rows * p.D + 2u * p.groupsD * rows * p.N;
     var acc = 0.0;
     for (var b = 0u; b < p.B; b++) { acc += scratch[offA + b * dn + i]; }
     rpDALog[i] += -exp(rpALog[i]) * acc;
   } else if (i < dn + p.D) {
-    // One thread per channel walks the rows; neighbouring threads read neighbouring channels.
+    // The scan wrote Σ_t dy·u per sequence and channel: sum the B parts.
     let c = i - dn;
+    let offS = offA + p.B * dn;
     var acc = 0.0;
-    for (var r = 0u; r < rows; r++) { acc += rpDy[r * p.D + c] * rpU[r * p.D + c]; }
+    for (var b = 0u; b < p.B; b++) { acc += scratch[offS + b * p.D + c]; }
     rpDDskip[c] += acc;
   }
 }

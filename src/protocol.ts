@@ -104,3 +104,102 @@ export type IngestEvent =
     };
 
 // ── end ingest worker ──
+
+// ── infer worker ──
+
+/** What a generation draws with (sampling.ts's settings) and how long it may run. */
+export interface GenerationSettings {
+  temperature: number;
+  topK: number;
+  topP: number;
+  repetitionPenalty: number;
+  maxNewTokens: number;
+  seed: number;
+}
+
+/** A chat (rendered through the chat template, history trimmed to the context) or plain text. */
+export type InferPrompt =
+  | { mode: 'chat'; messages: import('./data/chatTemplate').ChatMessage[] }
+  | { mode: 'completion'; text: string };
+
+export interface LoadedModel {
+  checkpointId: string;
+  runName: string;
+  step: number;
+  parameters: number;
+  /** max_seq_len: the attention window, and the token budget of the chat history. */
+  contextLength: number;
+  vocabSize: number;
+  /** The adapter of the worker's own device. */
+  adapter: string;
+}
+
+export type InferRequest =
+  /** Loads ahead of the first generation, so that a broken checkpoint shows at once. */
+  | { type: 'load'; checkpointId: string }
+  | {
+      type: 'generate';
+      requestId: string;
+      checkpointId: string;
+      prompt: InferPrompt;
+      settings: GenerationSettings;
+    }
+  /** Ends that generation at once (its 'done' has reason 'abort'). */
+  | { type: 'stop'; requestId: string };
+
+export type InferEvent =
+  | { type: 'loading'; checkpointId: string }
+  | { type: 'loaded'; model: LoadedModel }
+  | { type: 'load-failed'; checkpointId: string; message: string }
+  /** The prompt is in; droppedMessages older chat messages did not fit the context. */
+  | { type: 'started'; requestId: string; promptTokens: number; droppedMessages: number }
+  /** Text of the tokens generated since the last delta (batched to ~30 events/s). */
+  | { type: 'delta'; requestId: string; text: string; tokens: number; tokensPerSec: number }
+  | {
+      type: 'done';
+      requestId: string;
+      reason: import('./model/decode').FinishReason;
+      tokens: number;
+      seconds: number;
+      tokensPerSec: number;
+    }
+  | { type: 'failed'; requestId: string; message: string }
+  | { type: 'device-lost'; message: string };
+
+// ── end infer worker ──
+
+// ── export worker ──
+
+/** What the UI needs to resume a checkpoint that has no run (an imported one). */
+export interface CheckpointDetails {
+  checkpointId: string;
+  config: I3Config;
+  tokenizerId: string;
+  step: number;
+}
+
+export type ExportRequest =
+  /** Writes the checkpoint's bundle to `target` (a handle picked on the UI thread), else to a Blob. */
+  | {
+      type: 'export';
+      jobId: string;
+      checkpointId: string;
+      fileName: string;
+      target?: FileSystemFileHandle;
+    }
+  | { type: 'cancel'; jobId: string }
+  /** A bundle's .zip, or its files, stored as a checkpoint. */
+  | { type: 'import'; jobId: string; files: File[] }
+  | { type: 'inspect'; jobId: string; checkpointId: string };
+
+export type ExportEvent =
+  /** `total` is the files' bytes without zip headers, so `written` ends slightly above it. */
+  | { type: 'progress'; jobId: string; written: number; total: number }
+  /** `blob` when there was no target: the UI offers it as a download. */
+  | { type: 'exported'; jobId: string; fileName: string; bytes: number; blob?: Blob }
+  | { type: 'imported'; jobId: string; checkpoint: CheckpointSummary; details: CheckpointDetails }
+  | { type: 'inspected'; jobId: string; details: CheckpointDetails }
+  | { type: 'cancelled'; jobId: string }
+  | { type: 'failed'; jobId: string; message: string };
+
+// ── end export worker ──

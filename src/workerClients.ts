@@ -1,5 +1,12 @@
 // Typed handles on the workers. The UI talks to a worker only through these.
-import type { TrainEvent, TrainRequest } from './protocol';
+import type {
+  ExportEvent,
+  ExportRequest,
+  InferEvent,
+  InferRequest,
+  TrainEvent,
+  TrainRequest,
+} from './protocol';
 
 export interface TypedWorker<Req, Ev> {
   post(message: Req, transfer?: Transferable[]): void;
@@ -28,4 +35,30 @@ export function trainWorker(): TypedWorker<TrainRequest, TrainEvent> {
     }),
   );
   return train;
+}
+
+let infer: TypedWorker<InferRequest, InferEvent> | undefined;
+
+/** The chat worker, with a GPU device of its own so that chat runs while a run trains. */
+export function inferWorker(): TypedWorker<InferRequest, InferEvent> {
+  infer ??= wrap(
+    new Worker(new URL('../workers/infer.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'i3-infer',
+    }),
+  );
+  return infer;
+}
+
+let exporter: TypedWorker<ExportRequest, ExportEvent> | undefined;
+
+/** Bundle export and import: zip, tokenizer and checkpoint work off the UI thread. */
+export function exportWorker(): TypedWorker<ExportRequest, ExportEvent> {
+  exporter ??= wrap(
+    new Worker(new URL('../workers/export.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'i3-export',
+    }),
+  );
+  return exporter;
 }

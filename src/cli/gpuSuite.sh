@@ -3,8 +3,9 @@
 # gpu:bundle` (gpu-prep.sh + the esbuild bundles .gpu/bench.mjs, .gpu/benchKernels.mjs); .gpu/
 # travels with the call (carry). It bundles nothing. Each part has its own time limit and the
 # whole suite stops starting parts at DEADLINE seconds, so it ends inside one 10-minute call:
-#   env (nvidia-smi, versions) → bench:kernels → bench → PyTorch baseline variants.
-# Output: $OUT/{env.txt, kernels.txt, kernels.json, bench.txt, bench.json, torch.txt, torch.jsonl},
+#   env (nvidia-smi, versions) → bench:kernels → bench → bench:generate → PyTorch baselines.
+# Output: $OUT/{env.txt, kernels.txt, kernels.json, bench.txt, bench.json, generate.txt, torch.txt,
+# torch.jsonl},
 # and everything also on stdout.
 #
 # Local smoke run (SwiftShader, CPU torch):
@@ -24,11 +25,13 @@ if [ -z "${I3_SUITE_LOCAL:-}" ]; then
   source .gpu/setup.sh
   KERNELS=(node .gpu/benchKernels.mjs --reps 20)
   BENCH=(node .gpu/bench.mjs --steps 20 --warmup 5)
+  GENERATE=(node .gpu/benchGenerate.mjs --tokens 128 --runs 5)
   TORCH=("$PY" src/cli/torchBaseline.py --device cuda)
 else
   # SwiftShader runs about 0.3 GFLOP/s: a small batch and few steps.
   KERNELS=(npx tsx src/cli/benchKernels.ts --batch 2 --reps 3)
   BENCH=(npx tsx src/cli/bench.ts --batch 2 --steps 3 --warmup 1 --profile-steps 1)
+  GENERATE=(npx tsx src/cli/benchGenerate.ts --tokens 8 --runs 1)
   TORCH=("$PY" src/cli/torchBaseline.py --device cpu --batch 2)
 fi
 
@@ -58,6 +61,7 @@ cat "$OUT/env.txt"
 
 part bench:kernels 90 kernels.txt "${KERNELS[@]}" --preset "$PRESET" --json "$OUT/kernels.json"
 part bench 120 bench.txt "${BENCH[@]}" --preset "$PRESET" --json "$OUT/bench.json"
+part bench:generate 60 generate.txt "${GENERATE[@]}" --preset "$PRESET"
 TORCH+=(--preset "$PRESET" --json "$OUT/torch.jsonl")
 part torch:chunked 100 torch.txt "${TORCH[@]}" --variants chunked-fp32,chunked-tf32,chunked-bf16
 part torch:eager-loop 80 torch.txt "${TORCH[@]}" --variants eager-loop-fp32 --steps 5 --warmup 2

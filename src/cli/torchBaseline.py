@@ -11,11 +11,12 @@ Variants (--variants, comma-separated; each skipped with a message when it fails
   compiled-tf32     chunked, each block wrapped in torch.compile; TF32
   compiled-bf16     chunked, torch.compile per block, bf16 autocast
 
-The chunked scan keeps the exact recurrence h_t = a_t·h_{t-1} + b_t (a = exp(Δ·A), b = Δ·u·B):
-a sequential pass inside chunks of 16 steps (all chunks at once), then a pass over the 16 chunk
-carries, then one correction: 32 serial steps instead of 256, no exp(-cumsum) overflow. A custom
-autograd function runs the same recurrence backwards for the adjoint and saves only a and h.
-It is checked against the loop scan (values and gradients, float64) before a chunked variant runs.
+The chunked scan (modeling_i3.chunked_selective_scan, config scan_impl="chunked") keeps the exact
+recurrence h_t = a_t·h_{t-1} + b_t (a = exp(Δ·A), b = Δ·u·B): a sequential pass inside chunks of 16
+steps (all chunks at once), then a pass over the 16 chunk carries, then one correction: 32 serial
+steps instead of 256, no exp(-cumsum) overflow. A custom autograd function runs the same recurrence
+backwards for the adjoint and saves only a and h. It is checked against the loop scan (values and
+gradients, float64) before a chunked variant runs.
 
   python3 src/cli/torchBaseline.py [--preset i3-22m] [--batch 16] [--seq 256] [--steps 10]
       [--warmup 3] [--variants all|name,...] [--device cuda|cpu] [--json out.jsonl]
@@ -49,60 +50,8 @@ PRESETS = {
 }
 VARIANTS = ["eager-loop-fp32", "chunked-fp32", "chunked-tf32", "chunked-bf16", "compiled-tf32",
             "compiled-bf16"]
-CHUNK = 16
 LOOP_SCAN = modeling_i3.selective_scan
-
-
-def _recurrence(a, b):
-    """h_t = a_t·h_{t-1} + b_t along dim 1 (h_{-1} = 0), chunked; a, b: (batch, T, d, n)."""
-    batch, T, d, n = a.shape
-    nc = -(-T // CHUNK)
-    pad = nc * CHUNK - T
-    if pad:  # a = 1, b = 0 past the end leave the states unchanged
-        a = torch.cat([a, a.new_ones(batch, pad, d, n)], 1)
-        b = torch.cat([b, b.new_zeros(batch, pad, d, n)], 1)
-    a = a.reshape(batch, nc, CHUNK, d, n)
-    h = b.reshape(batch, nc, CHUNK, d, n).clone()
-    prod = a.clone()  # running product of a inside each chunk
-    for i in range(1, CHUNK):
-        h[:, :, i] = torch.addcmul(h[:, :, i], a[:, :, i], h[:, :, i - 1])
-        prod[:, :, i] = prod[:, :, i] * prod[:, :, i - 1]
-    carry = torch.zeros_like(h[:, 0, 0])
-    carries = [carry]
-    for k in range(1, nc):
-        carry = torch.addcmul(h[:, k - 1, -1], prod[:, k - 1, -1], carry)
-        carries.append(carry)
-    h = torch.addcmul(h, prod, torch.stack(carries, 1)[:, :, None])
-    return h.reshape(batch, nc * CHUNK, d, n)[:, :T]
-
-
-class LinearRecurrence(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        h = _recurrence(a, b)
-        ctx.save_for_backward(a, h)
-        return h
-
-    @staticmethod
-    def backward(ctx, grad_h):
-        a, h = ctx.saved_tensors
-        # Adjoint g_t = grad_h_t + a_{t+1}·g_{t+1}: the same recurrence, reversed in time.
-        a_next = torch.cat([a[:, 1:], torch.zeros_like(a[:, :1])], 1)
-        g = _recurrence(a_next.flip(1), grad_h.flip(1)).flip(1)
-        h_prev = torch.cat([torch.zeros_like(h[:, :1]), h[:, :-1]], 1)
-        return g * h_prev, g
-
-
-def chunked_selective_scan(u, delta, A, B, C, D):
-    """Drop-in for modeling_i3.selective_scan (same arguments, same result), in fp32 or wider."""
-    dtype = u.dtype
-    work = torch.promote_types(dtype, torch.float32)
-    u, delta, A, B, C, D = (t.to(work) for t in (u, delta, A, B, C, D))
-    a = torch.exp(delta[..., None] * A)
-    b = (delta * u)[..., None] * B[:, :, None, :]
-    h = LinearRecurrence.apply(a, b)
-    y = (h * C[:, :, None, :]).sum(-1) + D * u
-    return y.to(dtype)
+chunked_selective_scan = modeling_i3.chunked_selective_scan
 
 
 def check_chunked_scan(device):
@@ -134,9 +83,11 @@ def flops_per_token(c, T):
 
 
 def build(cfg, variant, device):
-    modeling_i3.selective_scan = LOOP_SCAN if variant.startswith("eager-loop") else chunked_selective_scan
+    scan_impl = "sequential" if variant.startswith("eager-loop") else "chunked"
     torch.manual_seed(1)
-    model = modeling_i3.I3ForCausalLM(I3Config(**cfg)).to(device)
+    config = I3Config(**cfg)
+    config.scan_impl = scan_impl
+    model = modeling_i3.I3ForCausalLM(config).to(device)
     if variant.startswith("compiled"):
         if not hasattr(torch, "compile"):
             raise RuntimeError(f"torch {torch.__version__} has no torch.compile")

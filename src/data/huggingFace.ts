@@ -9,6 +9,7 @@
 // does. docs/tokenizer.md gives the reasons against the alternatives.
 
 import { CHAT_TEMPLATE_JINJA } from './chatTemplate';
+import { ChunkTokenizer } from './chunkTokenizer';
 import { SPECIAL_TOKENS, UNK_ID } from './specialTokens';
 
 interface TrieNode {
@@ -111,4 +112,61 @@ export function huggingFaceTokenizerConfig(maxLength: number): object {
     add_eos_token: false,
     chat_template: CHAT_TEMPLATE_JINJA,
   };
+}
+
+/** Why a tokenizer.json cannot be read back as a chunk tokenizer. */
+export class ForeignTokenizerError extends Error {
+  constructor(reason: string) {
+    super(`tokenizer.json is not an i3 chunk tokenizer: ${reason}`);
+    this.name = 'ForeignTokenizerError';
+  }
+}
+
+interface TokenizerJsonShape {
+  added_tokens?: { id: number; content: string }[];
+  normalizer?: { type?: string } | null;
+  pre_tokenizer?: { type?: string; pattern?: { Regex?: string } } | null;
+  model?: { type?: string; vocab?: Record<string, number> };
+}
+
+/**
+ * The inverse of huggingFaceTokenizerJson: the ChunkTokenizer a tokenizer.json was written from.
+ * The pre-tokenizer pattern is checked against the vocabulary, so a WordPiece tokenizer of any
+ * other kind is refused rather than rebuilt into one that gives different ids.
+ */
+export function chunkTokenizerFromHuggingFace(json: unknown): ChunkTokenizer {
+  const j = (json ?? {}) as TokenizerJsonShape;
+  if (j.model?.type !== 'WordPiece' || typeof j.model.vocab !== 'object' || !j.model.vocab) {
+    throw new ForeignTokenizerError(`its model is ${j.model?.type ?? 'missing'}, not WordPiece`);
+  }
+  const entries = Object.entries(j.model.vocab);
+  const vocab: string[] = new Array(entries.length);
+  for (const [token, id] of entries) {
+    if (!Number.isInteger(id) || id < 0 || id >= entries.length || vocab[id] !== undefined) {
+      throw new ForeignTokenizerError(`its ids are not 0…${entries.length - 1}, one per token`);
+    }
+    vocab[id] = token;
+  }
+  const added = j.added_tokens ?? [];
+  SPECIAL_TOKENS.forEach((s, id) => {
+    if (vocab[id] !== s || !added.some((a) => a.id === id && a.content === s)) {
+      throw new ForeignTokenizerError(`token ${id} must be the special token ${s}`);
+    }
+  });
+  const pattern = j.pre_tokenizer?.pattern?.Regex;
+  if (pattern !== longestMatchPattern(vocab.slice(SPECIAL_TOKENS.length))) {
+    throw new ForeignTokenizerError(
+      'its pre-tokenizer is not the longest-match split of its vocabulary',
+    );
+  }
+  const lowercase = j.normalizer != null;
+  const expected = huggingFaceTokenizerJson(vocab, lowercase) as TokenizerJsonShape;
+  if (JSON.stringify(j.normalizer ?? null) !== JSON.stringify(expected.normalizer)) {
+    throw new ForeignTokenizerError('its normalizer is neither none nor the i3 lowercasing');
+  }
+  try {
+    return new ChunkTokenizer(vocab, lowercase);
+  } catch (e) {
+    throw new ForeignTokenizerError((e as Error).message);
+  }
 }

@@ -2,6 +2,7 @@ import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../model/config';
 import { parameterLayout } from '../model/params';
+import { defaultSettings } from '../train/defaults';
 import { randomArray } from '../util/random';
 import { browserPythonSources } from './browserPythonSources';
 import { bundleEntries, exportBundle, importBundle } from './bundle';
@@ -31,6 +32,7 @@ describe('bundle', () => {
         'special_tokens_map.json',
         'tokenizer.json',
         'tokenizer_config.json',
+        'train_i3.py',
       ].sort(),
     );
     expect(new TextDecoder().decode(files['modeling_i3.py'])).toContain('class I3ForCausalLM');
@@ -93,6 +95,21 @@ describe('bundle', () => {
     };
     const imported = importBundle(await readAll(exportBundle({ ...testBundleInput(), optimizer })));
     expect(imported.optimizer).toEqual(optimizer);
+  });
+
+  it('carries the training state when given, for train_i3.py and a later import', async () => {
+    const training = {
+      steps: 42,
+      tokens: 42 * 32,
+      time: 12.5,
+      settings: defaultSettings('i3-test', config),
+      device: 'SwiftShader',
+    };
+    const files = unzipSync(await readAll(exportBundle({ ...testBundleInput(), training })));
+    expect(JSON.parse(new TextDecoder().decode(files['training_state.json']))).toEqual(training);
+    expect(importBundle(new Map(Object.entries(files))).training).toEqual(training);
+    delete files['training_state.json'];
+    expect(importBundle(new Map(Object.entries(files))).training).toBeUndefined();
   });
 
   describe('rejects broken bundles with a clear message', () => {

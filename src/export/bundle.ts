@@ -3,8 +3,9 @@
 // Files: config.json, generation_config.json, tokenizer.json, tokenizer_config.json,
 // special_tokens_map.json, model.safetensors (tied head stored once, as the embedding, the way
 // transformers saves tied weights), pytorch_model.bin (both names, one storage), configuration_i3.py,
-// modeling_i3.py, README.md, loss_curve.svg, metrics.csv and, when given, optimizer.safetensors
-// (AdamW moments per parameter, step in its metadata) so that training can resume.
+// modeling_i3.py, train_i3.py (continues training with PyTorch DDP), README.md, loss_curve.svg,
+// metrics.csv and, when given, optimizer.safetensors (AdamW moments per parameter, step in its
+// metadata) and training_state.json (steps, tokens, time, settings) so that training can resume.
 //
 // Weights are handed to the zip as views of `params`, so the caller must not change `params` until
 // the stream has been read to its end.
@@ -23,9 +24,11 @@ import {
   metricsCsv,
   modelCardMarkdown,
   parseMetricsCsv,
+  parseTrainingState,
   specialTokensMapJson,
   type TrainingSummary,
   tokenizerConfigJson,
+  trainingStateJson,
 } from './hfFiles';
 import { EMBED_NAME, pytorchBinChunks, readPytorchBin, TIED_HEAD_NAME } from './pytorchBin';
 import { type NamedTensor, readSafetensors, safetensorsChunks } from './safetensors';
@@ -43,6 +46,7 @@ export interface OptimizerState {
 export interface PythonSources {
   'configuration_i3.py': string;
   'modeling_i3.py': string;
+  'train_i3.py': string;
 }
 
 export interface BundleInput {
@@ -67,6 +71,8 @@ export interface ImportedBundle {
   /** From metrics.csv when the bundle has one. */
   metrics?: MetricsHistory;
   optimizer?: OptimizerState;
+  /** From training_state.json when the bundle has one. */
+  training?: TrainingSummary;
   /** Which file the weights came from. */
   weightsFile: 'model.safetensors' | 'pytorch_model.bin';
 }
@@ -74,6 +80,7 @@ export interface ImportedBundle {
 export const WEIGHTS_FILE = 'model.safetensors';
 export const TORCH_WEIGHTS_FILE = 'pytorch_model.bin';
 const OPTIMIZER_FILE = 'optimizer.safetensors';
+const TRAINING_STATE_FILE = 'training_state.json';
 const encoder = new TextEncoder();
 
 const text = (name: string, body: string): ZipEntry => ({ name, chunks: [encoder.encode(body)] });
@@ -133,6 +140,7 @@ export function bundleEntries(input: BundleInput): ZipEntry[] {
     { name: WEIGHTS_FILE, chunks: safetensorsChunks(views(layout, params)) },
     { name: TORCH_WEIGHTS_FILE, chunks: pytorchBinChunks(layout, params) },
   ];
+  if (input.training) entries.push(text(TRAINING_STATE_FILE, trainingStateJson(input.training)));
   if (optimizer) {
     const tensors = [
       ...views(layout, optimizer.m, 'exp_avg.'),
@@ -296,6 +304,11 @@ export function importBundle(src: Map<string, Uint8Array> | Uint8Array): Importe
   const metrics = files.get('metrics.csv');
   if (metrics)
     result.metrics = guard('metrics.csv', () => parseMetricsCsv(new TextDecoder().decode(metrics)));
+  const training = files.get(TRAINING_STATE_FILE);
+  if (training)
+    result.training = guard(TRAINING_STATE_FILE, () =>
+      parseTrainingState(new TextDecoder().decode(training)),
+    );
   const opt = files.get(OPTIMIZER_FILE);
   if (opt) {
     const st = guard(OPTIMIZER_FILE, () => readSafetensors(opt, OPTIMIZER_FILE));

@@ -1,5 +1,6 @@
 // The text files of the Hugging Face bundle: config.json, generation_config.json,
-// tokenizer_config.json, special_tokens_map.json, metrics.csv, the loss curve (SVG) and README.md.
+// tokenizer_config.json, special_tokens_map.json, metrics.csv, training_state.json, the loss curve
+// (SVG) and README.md.
 
 import { huggingFaceTokenizerConfig } from '../data/huggingFace';
 import { BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, UNK_ID } from '../data/specialTokens';
@@ -244,6 +245,21 @@ export function lossCurveSvg(h: MetricsHistory): string {
   return `${parts.join('\n')}\n`;
 }
 
+/** training_state.json: where training stands (train_i3.py continues from it and rewrites it). */
+export function trainingStateJson(t: TrainingSummary): string {
+  return json(t);
+}
+
+/** The inverse of trainingStateJson; other keys (train_i3.py's `continued` log) are left out. */
+export function parseTrainingState(text: string): TrainingSummary {
+  const raw = JSON.parse(text) as Partial<TrainingSummary>;
+  const { steps, tokens, time, settings, device } = raw;
+  if (!Number.isInteger(steps) || steps! < 0 || typeof tokens !== 'number') {
+    throw new Error('training_state.json needs an integer steps and a number tokens');
+  }
+  return { steps: steps!, tokens, time, settings, device };
+}
+
 export const LOSS_CURVE_FILE = 'loss_curve.svg';
 
 const fmt = (n: number | undefined, digits = 4) => (n === undefined ? 'n/a' : n.toFixed(digits));
@@ -363,5 +379,16 @@ print(tok.decode(out[0, ids.shape[1]:], skip_special_tokens=True))
 \`modeling_i3.py\` is a plain PyTorch implementation (a sequential selective scan, no cache: each
 generated token recomputes the prefix), written for clarity rather than speed. The weights are in
 \`model.safetensors\` (the tied head is stored once, as the embedding) and in \`pytorch_model.bin\`.
+
+## Continue training on GPUs
+
+\`train_i3.py\` continues this model with PyTorch DistributedDataParallel on any number of GPUs
+(or CPU processes), from the step, schedule and AdamW state in \`training_state.json\` and
+\`optimizer.safetensors\`, on token shards exported by i3 Studio, and writes a new bundle of this
+form that the studio imports back:
+
+\`\`\`
+torchrun --nproc_per_node 2 train_i3.py --bundle . --data shards.zip --steps 1000 --out ../continued
+\`\`\`
 `;
 }

@@ -21,6 +21,7 @@ export function nodePythonSources(): PythonSources {
   return {
     'configuration_i3.py': read('configuration_i3.py'),
     'modeling_i3.py': read('modeling_i3.py'),
+    'train_i3.py': read('train_i3.py'),
   };
 }
 

@@ -13,7 +13,7 @@ import {
 } from '../ops/activations';
 import { attentionBackward, attentionForward } from '../ops/attention';
 import { conv1dBackward, conv1dForward } from '../ops/conv1d';
-import { matmul } from '../ops/matmul';
+import { matmul, matmulSplitK } from '../ops/matmul';
 import { addInplace } from '../ops/residual';
 import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
 import { selectiveScanBackward, selectiveScanForward } from '../ops/selectiveScan';
@@ -34,6 +34,8 @@ export interface BlockContext {
   lse: GPUBuffer;
   scanStates: GPUBuffer;
   scanScratch: GPUBuffer;
+  /** Partial products of the split-K weight gradients (shared: they run one at a time). */
+  splitScratch: GPUBuffer;
 }
 
 /** A tensor of the flat parameter (or gradient) buffer as a bindable view. */
@@ -86,9 +88,9 @@ function linearWeightGrad(
   w: number,
   inF: number,
   outF: number,
-): Promise<Launch> {
+): Promise<Launch[]> {
   const shape = { M: outF, N: inF, K: ctx.rows, transA: true, offC: w, accumulate: true };
-  return matmul(ctx.rt, dy, x, ctx.grads, shape, `${name} dW`);
+  return matmulSplitK(ctx.rt, dy, x, ctx.grads, ctx.splitScratch, shape, `${name} dW`);
 }
 
 /** The SSM half's forward: out = x + SSM(RMSNorm(x)). */
@@ -198,9 +200,9 @@ export async function ssmBackward(
   return [
     ...(await ssmForward(ctx, layer, x, undefined)),
     await linearInputGrad(ctx, 'ssm.out_proj.up', s.dx, outUp, s.do1, r, D),
-    await linearWeightGrad(ctx, 'ssm.out_proj.up', s.dx, s.o1, outUp, r, D),
+    ...(await linearWeightGrad(ctx, 'ssm.out_proj.up', s.dx, s.o1, outUp, r, D)),
     await linearInputGrad(ctx, 'ssm.out_proj.down', s.do1, outDown, s.dg, D, r),
-    await linearWeightGrad(ctx, 'ssm.out_proj.down', s.do1, s.g, outDown, D, r),
+    ...(await linearWeightGrad(ctx, 'ssm.out_proj.down', s.do1, s.g, outDown, D, r)),
     await gateBackward(rt, s.y, s.z, s.dg, s.dy, s.dz, rows * D),
     ...(await selectiveScanBackward(
       rt,
@@ -233,14 +235,14 @@ export async function ssmBackward(
       { rows, D },
     )),
     await linearInputGrad(ctx, 'ssm.dt_proj', s.ddtpre, dtProj, s.ddl, R, D),
-    await linearWeightGrad(ctx, 'ssm.dt_proj', s.ddtpre, s.dl, dtProj, R, D),
+    ...(await linearWeightGrad(ctx, 'ssm.dt_proj', s.ddtpre, s.dl, dtProj, R, D)),
     // u feeds δ, Bt and Ct through the three row blocks of x_proj.
     await linearInputGrad(ctx, 'ssm.x_proj.delta', s.ddl, xProj, s.du, D, R, true),
     await linearInputGrad(ctx, 'ssm.x_proj.B', s.dBt, xProj + R * D, s.du, D, N, true),
     await linearInputGrad(ctx, 'ssm.x_proj.C', s.dCt, xProj + (R + N) * D, s.du, D, N, true),
-    await linearWeightGrad(ctx, 'ssm.x_proj.delta', s.ddl, s.u, xProj, D, R),
-    await linearWeightGrad(ctx, 'ssm.x_proj.B', s.dBt, s.u, xProj + R * D, D, N),
-    await linearWeightGrad(ctx, 'ssm.x_proj.C', s.dCt, s.u, xProj + (R + N) * D, D, N),
+    ...(await linearWeightGrad(ctx, 'ssm.x_proj.delta', s.ddl, s.u, xProj, D, R)),
+    ...(await linearWeightGrad(ctx, 'ssm.x_proj.B', s.dBt, s.u, xProj + R * D, D, N)),
+    ...(await linearWeightGrad(ctx, 'ssm.x_proj.C', s.dCt, s.u, xProj + (R + N) * D, D, N)),
     await siluBackward(rt, s.uc, s.du, s.duc, rows * D),
     ...(await conv1dBackward(
       rt,
@@ -254,10 +256,10 @@ export async function ssmBackward(
     )),
     await linearInputGrad(ctx, 'ssm.in_proj.up.u', s.du0, up, s.dh1, r, D),
     await linearInputGrad(ctx, 'ssm.in_proj.up.z', s.dz, up + D * r, s.dh1, r, D, true),
-    await linearWeightGrad(ctx, 'ssm.in_proj.up.u', s.du0, s.h1, up, r, D),
-    await linearWeightGrad(ctx, 'ssm.in_proj.up.z', s.dz, s.h1, up + D * r, r, D),
+    ...(await linearWeightGrad(ctx, 'ssm.in_proj.up.u', s.du0, s.h1, up, r, D)),
+    ...(await linearWeightGrad(ctx, 'ssm.in_proj.up.z', s.dz, s.h1, up + D * r, r, D)),
     await linearInputGrad(ctx, 'ssm.in_proj.down', s.dh1, down, s.dxn, D, r),
-    await linearWeightGrad(ctx, 'ssm.in_proj.down', s.dh1, s.xn, down, D, r),
+    ...(await linearWeightGrad(ctx, 'ssm.in_proj.down', s.dh1, s.xn, down, D, r)),
     ...(await rmsnormBackward(
       rt,
       x,
@@ -337,9 +339,9 @@ export async function attnBackward(
   return [
     ...(await attnForward(ctx, layer, x, undefined)),
     await linearInputGrad(ctx, 'attn.out_proj.up', s.dx, outUp, s.do1, r, D),
-    await linearWeightGrad(ctx, 'attn.out_proj.up', s.dx, s.o1, outUp, r, D),
+    ...(await linearWeightGrad(ctx, 'attn.out_proj.up', s.dx, s.o1, outUp, r, D)),
     await linearInputGrad(ctx, 'attn.out_proj.down', s.do1, outDown, s.dg, D, r),
-    await linearWeightGrad(ctx, 'attn.out_proj.down', s.do1, s.a, outDown, D, r),
+    ...(await linearWeightGrad(ctx, 'attn.out_proj.down', s.do1, s.a, outDown, D, r)),
     ...(await attentionBackward(rt, s.q, s.k, s.v, s.a, s.dg, ctx.lse, s.dq, s.dk, s.dv, {
       B: ctx.B,
       T: ctx.T,
@@ -349,11 +351,11 @@ export async function attnBackward(
     await linearInputGrad(ctx, 'attn.q', s.dq, wq, s.dh1, r, D),
     await linearInputGrad(ctx, 'attn.k', s.dk, wk, s.dh1, r, D, true),
     await linearInputGrad(ctx, 'attn.v', s.dv, wv, s.dh1, r, D, true),
-    await linearWeightGrad(ctx, 'attn.q', s.dq, s.h1, wq, r, D),
-    await linearWeightGrad(ctx, 'attn.k', s.dk, s.h1, wk, r, D),
-    await linearWeightGrad(ctx, 'attn.v', s.dv, s.h1, wv, r, D),
+    ...(await linearWeightGrad(ctx, 'attn.q', s.dq, s.h1, wq, r, D)),
+    ...(await linearWeightGrad(ctx, 'attn.k', s.dk, s.h1, wk, r, D)),
+    ...(await linearWeightGrad(ctx, 'attn.v', s.dv, s.h1, wv, r, D)),
     await linearInputGrad(ctx, 'attn.latent', s.dh1, latent, s.dxn, D, r),
-    await linearWeightGrad(ctx, 'attn.latent', s.dh1, s.xn, latent, D, r),
+    ...(await linearWeightGrad(ctx, 'attn.latent', s.dh1, s.xn, latent, D, r)),
     ...(await rmsnormBackward(
       rt,
       x,

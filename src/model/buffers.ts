@@ -2,6 +2,7 @@
 // allocated once per run. The plan is also the memory estimate the UI shows before a run.
 import type { GpuRuntime } from '../gpu/runtime';
 import { LOSS_STATS_FLOATS, perRowFloats } from '../ops/crossEntropy';
+import { splitKScratchFloats } from '../ops/matmul';
 import { GRAD_NORM_STATS_FLOATS, gradNormPartials } from '../ops/optimizer';
 import { ROWS_PER_GROUP } from '../ops/residual';
 import { selectiveScanBufferBytes } from '../ops/selectiveScan';
@@ -95,11 +96,25 @@ export function bufferPlan(c: I3Config, s: BatchShape): Record<string, number> {
     attnDelta: s.B * c.n_heads * s.T,
     gradNormPartials: gradNormPartials(params),
     stats: LOSS_STATS_FLOATS + GRAD_NORM_STATS_FLOATS,
+    splitScratch: splitScratchFloats(c, rows),
     tokens: 4 * rows + c.vocab_size + 1,
   };
   for (const [name, w] of Object.entries(ACTIVATIONS)) plan[name] = rows * width(c, w);
   for (const [name, w] of Object.entries(GRADIENTS)) plan[name] = rows * width(c, w);
   return plan;
+}
+
+/** The largest partial-product buffer any weight gradient (out × in over the rows) needs. */
+function splitScratchFloats(c: I3Config, rows: number): number {
+  const { d_model: D, rank: r, dt_rank: R, d_state: N } = c;
+  const weights = [
+    [r, D],
+    [D, r],
+    [R, D],
+    [N, D],
+    [D, R],
+  ];
+  return Math.max(...weights.map(([M, K]) => splitKScratchFloats({ M, N: K, K: rows })));
 }
 
 export function scanShape(c: I3Config, s: BatchShape) {

@@ -218,6 +218,7 @@ export class I3Decoder {
       lse: f('lse', Bq * config.n_heads * T),
       scanStates: states,
       scanScratch: unused,
+      splitScratch: unused,
     };
     this.prefillIds = f('prefillIds', Bq * T);
     this.prefillX = [f('prefillX.0', Bq * T * D), f('prefillX.1', Bq * T * D)];

@@ -40,43 +40,50 @@ describe('i3 model on the GPU against the float64 CPU reference (i3-test)', () =
     expect(loss).toBeCloseTo(referenceLoss(config, params, batch, B, T, PAD), 4);
   });
 
-  it('matches finite differences of the reference loss for every kind of tensor', async () => {
-    const rt = await testRuntime();
-    const model = await I3Model.create(rt, config, { B, T });
-    const params = initParameters(config, 9);
-    // Larger A_log spread and out_proj weights so that every path carries signal.
-    model.loadState(params);
-    const batch = randomBatch(17);
-    const { grads } = await model.computeGradients(batch);
-    const layout = parameterLayout(config);
-    const p64 = Float64Array.from(params);
-    const loss = () => referenceLoss(config, p64, new Uint32Array(batch), B, T, PAD);
-    const rng = new Rng(4);
-    const h = 1e-4;
-    const kinds = new Set<string>();
-    for (const t of layout.tensors) {
-      const kind = t.name.replace(/\.\d+\./, '.');
-      if (kinds.has(kind)) continue;
-      kinds.add(kind);
-      for (let trial = 0; trial < 2; trial++) {
-        const i = t.offset + rng.int(t.size);
-        const keep = p64[i];
-        p64[i] = keep + h;
-        const up = loss();
-        p64[i] = keep - h;
-        const down = loss();
-        p64[i] = keep;
-        const fd = (up - down) / (2 * h);
-        // Central differences in float64 are exact to ~1e-8 here; the GPU gradient is fp32 through
-        // the whole model: 2e-4 absolute plus 2% relative bounds its rounding.
-        expect(
-          Math.abs(grads[i] - fd),
-          `${t.name}[${i - t.offset}] gpu ${grads[i]} fd ${fd}`,
-        ).toBeLessThan(2e-4 + 0.02 * Math.abs(fd));
+  // 32 rows, and 512 rows where the weight gradients take the split-K path.
+  for (const [b, t, trials] of [
+    [B, T, 2],
+    [4, 128, 1],
+  ]) {
+    it(`matches finite differences of the reference loss for every kind of tensor (${b}×${t})`, async () => {
+      const rt = await testRuntime();
+      const model = await I3Model.create(rt, config, { B: b, T: t });
+      const params = initParameters(config, 9);
+      model.loadState(params);
+      const batch = randomBatch(17, b, t + 1);
+      const { grads } = await model.computeGradients(batch);
+      const layout = parameterLayout(config);
+      const p64 = Float64Array.from(params);
+      const loss = () => referenceLoss(config, p64, batch, b, t, PAD);
+      const rng = new Rng(4);
+      const h = 1e-4;
+      const kinds = new Set<string>();
+      for (const tensor of layout.tensors) {
+        const kind = tensor.name.replace(/\.\d+\./, '.');
+        if (kinds.has(kind)) continue;
+        kinds.add(kind);
+        for (let trial = 0; trial < trials; trial++) {
+          const i = tensor.offset + rng.int(tensor.size);
+          const keep = p64[i];
+          p64[i] = keep + h;
+          const up = loss();
+          p64[i] = keep - h;
+          const down = loss();
+          p64[i] = keep;
+          const fd = (up - down) / (2 * h);
+          // Central differences in float64 are exact to ~1e-8 here; the GPU gradient is fp32
+          // through the whole model: 2e-4 absolute plus 2% relative bounds its rounding.
+          expect(
+            Math.abs(grads[i] - fd),
+            `${tensor.name}[${i - tensor.offset}] gpu ${grads[i]} fd ${fd}`,
+          ).toBeLessThan(2e-4 + 0.02 * Math.abs(fd));
+        }
       }
-    }
-    expect(kinds.size).toBe(layout.tensors.filter((t) => t.name.includes('layers.0.')).length + 2);
-  });
+      expect(kinds.size).toBe(
+        layout.tensors.filter((x) => x.name.includes('layers.0.')).length + 2,
+      );
+    });
+  }
 
   it('allocates what the memory estimate says, and nothing per step', async () => {
     const rt = await testRuntime();

@@ -121,6 +121,7 @@ export class I3Model implements TrainerModel {
       lse: f('lse'),
       scanStates: createSelectiveScanStates(rt, scanShape(config, shape), 'scanStates'),
       scanScratch: createSelectiveScanScratch(rt, scanShape(config, shape), 'scanScratch'),
+      splitScratch: f('splitScratch', Math.max(1, plan.splitScratch)),
     };
   }
 

@@ -3,7 +3,15 @@ import type { GpuRuntime } from '../gpu/runtime';
 import { testRuntime } from '../gpu/testing';
 import { randomArray } from '../util/random';
 import { compare } from './check';
-import { type MatmulShape, matmul, matmulReference, matmulTile } from './matmul';
+import {
+  type MatmulShape,
+  matmul,
+  matmulReference,
+  matmulSplitK,
+  matmulTile,
+  splitKFactor,
+  splitKScratchFloats,
+} from './matmul';
 
 // fp32 products of K terms of magnitude ≤ 1: the GPU sums in fp32 (fma), the reference in fp64.
 // Rounding error grows like sqrt(K)·2⁻²⁴·|terms|; atol 1e-5·K bounds it with a wide margin for
@@ -128,4 +136,48 @@ describe('matmul', () => {
     expect(got[0]).toBe(c0[0]);
     expect(got[10]).toBe(c0[10]);
   });
+});
+
+describe('split-K matmul', () => {
+  it('picks a split only for long K with few output tiles', () => {
+    expect(splitKFactor({ M: 128, N: 512, K: 4096 })).toBe(16);
+    expect(splitKFactor({ M: 4466, N: 512, K: 4096 })).toBe(1);
+    expect(splitKFactor({ M: 128, N: 512, K: 100 })).toBe(1);
+  });
+
+  for (const [M, N, K, S] of [
+    [37, 70, 100, 3],
+    [65, 9, 300, 7],
+    [16, 16, 33, 2],
+  ]) {
+    it(`Aᵀ·B ${M}×${N}×${K} in ${S} slices, accumulating with alpha into a strided C`, async () => {
+      const rt = await testRuntime();
+      const shape = {
+        M,
+        N,
+        K,
+        transA: true,
+        accumulate: true,
+        alpha: 0.5,
+        ldc: N + 3,
+        offC: 2,
+        splitK: S,
+      };
+      const a = randomArray(M * K, 1);
+      const b = randomArray(K * N, 2);
+      const c0 = randomArray(M * (N + 3) + 2, 3);
+      const A = rt.bufferFrom('A', a);
+      const B = rt.bufferFrom('B', b);
+      const C = rt.bufferFrom('C', c0);
+      const scratch = rt.buffer('scratch', splitKScratchFloats(shape) * 4);
+      const launches = await matmulSplitK(rt, A, B, C, scratch, shape);
+      expect(launches).toHaveLength(2);
+      rt.run(launches);
+      const got = await rt.readF32(C);
+      const want = Float64Array.from(c0);
+      matmulReference(a, b, want, shape);
+      expect(compare(got, want, tol(K))).toBeNull();
+      for (const buf of [A, B, C, scratch]) rt.destroy(buf);
+    });
+  }
 });

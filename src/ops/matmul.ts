@@ -1,7 +1,7 @@
 // The matmul family: C (+)= alpha · op(A) · op(B) with op ∈ {identity, transpose}.
 // Every projection of the model is one of these: forward y = x·Wᵀ (NT), input gradient
 // dx = dy·W (NN), weight gradient dW += dyᵀ·x (TN, accumulating).
-import { f32, type GpuRuntime, type Launch, u32 } from '../gpu/runtime';
+import { f32, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
 
 export interface MatmulShape {
   M: number;
@@ -22,6 +22,8 @@ export interface MatmulShape {
   offC?: number;
   /** Tile side of C per workgroup: 64 (matmul.wgsl) or 128 (matmul_large.wgsl); see matmulTile. */
   tile?: 64 | 128;
+  /** K slices for matmulSplitK (default splitKFactor). */
+  splitK?: number;
 }
 
 /**
@@ -87,10 +89,81 @@ export function matmul(
       u32(s.offB),
       u32(s.offC),
       f32(s.alpha),
+      u32(s.K),
+      u32(0),
     ],
     buffers: [A, B, C],
     workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile)],
   });
+}
+
+/** Output tiles of the 64×64 kernel below which a long K is split (about 2 per multiprocessor). */
+const SPLIT_TARGET_WORKGROUPS = 256;
+/** The least K each split keeps, so a slice is worth its partial product. */
+const SPLIT_MIN_K = 256;
+
+/** How many slices to cut K into: 1 unless few output tiles would leave the GPU mostly idle. */
+export function splitKFactor(shape: MatmulShape): number {
+  const tiles = Math.ceil(shape.M / 64) * Math.ceil(shape.N / 64);
+  const byTiles = Math.ceil(SPLIT_TARGET_WORKGROUPS / tiles);
+  return Math.max(1, Math.min(byTiles, Math.floor(shape.K / SPLIT_MIN_K), 64));
+}
+
+/** Floats of the partial products a split-K matmul of this shape needs (0 when it is not split). */
+export function splitKScratchFloats(shape: MatmulShape): number {
+  const S = shape.splitK ?? splitKFactor(shape);
+  return S > 1 ? S * shape.M * shape.N : 0;
+}
+
+/**
+ * C (+)= alpha · op(A)·op(B) with K cut into S slices: the first launch writes S partial products
+ * to `scratch` (one buffer can serve every split matmul of a model: they run one after another),
+ * the second adds them into C. With S = 1 it is the plain matmul.
+ */
+export async function matmulSplitK(
+  rt: GpuRuntime,
+  A: GPUBuffer,
+  B: GPUBuffer,
+  C: GPUBuffer,
+  scratch: GPUBuffer,
+  shape: MatmulShape,
+  label = 'matmul',
+): Promise<Launch[]> {
+  const S = shape.splitK ?? splitKFactor(shape);
+  if (S <= 1) return [await matmul(rt, A, B, C, shape, label)];
+  const s = resolved(shape);
+  const kChunk = Math.ceil(s.K / S / 16) * 16;
+  const slices = Math.ceil(s.K / kChunk);
+  const partial = await rt.launch({
+    shader: 'matmul',
+    label: `${matmulLabel(label, { ...s, tile: 64 })} split${slices}`,
+    constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: false },
+    params: [
+      u32(s.M),
+      u32(s.N),
+      u32(s.K),
+      u32(s.lda),
+      u32(s.ldb),
+      u32(s.N),
+      u32(s.offA),
+      u32(s.offB),
+      u32(0),
+      f32(1),
+      u32(kChunk),
+      u32(s.M * s.N),
+    ],
+    buffers: [A, B, scratch],
+    workgroups: [Math.ceil(s.N / 64), Math.ceil(s.M / 64), slices],
+  });
+  const reduce = await rt.launch({
+    shader: 'matmul_split_reduce',
+    label: `${label} split-reduce ${s.M}x${s.N}`,
+    constants: { ACCUMULATE: s.accumulate },
+    params: [u32(s.M), u32(s.N), u32(slices), u32(s.ldc), u32(s.offC), f32(s.alpha)],
+    buffers: [scratch, C],
+    workgroups: grid1d(Math.ceil((s.M * s.N) / 256)),
+  });
+  return [partial, reduce];
 }
 
 /** CPU reference, accumulating in float64. */

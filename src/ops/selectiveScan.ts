@@ -65,7 +65,7 @@ export function selectiveScanBufferBytes(shape: SelectiveScanShape): {
   const state = s.B * s.D * s.N;
   return {
     states: 4 * s.nChunks * state,
-    scratch: 4 * (2 * s.rows * s.D + 2 * s.groupsD * s.rows * s.N + state),
+    scratch: 4 * (2 * s.rows * s.D + 2 * s.groupsD * s.rows * s.N + state + s.B * s.D),
   };
 }
 
@@ -181,7 +181,7 @@ export async function selectiveScanBackward(
     }),
     reduce('finish_inputs', s.rows * s.D, [io.Dskip, io.dy, io.du, io.dDelta]),
     reduce('reduce_bc', s.rows * s.N, [io.dBt, io.dCt]),
-    reduce('reduce_params', s.D * s.N + s.D, [io.ALog, io.u, io.dy, io.dALog, io.dDskip]),
+    reduce('reduce_params', s.D * s.N + s.D, [io.ALog, io.dALog, io.dDskip]),
   ]);
 }
 

@@ -5,6 +5,8 @@ import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useRuns } from '../store/runs';
 import { trainWorker } from '../workerClients';
+import { ChatPane } from './ChatPane';
+import { CheckpointsPane } from './CheckpointsPane';
 import { DataPane } from './DataPane';
 import { GpuStatus } from './GpuStatus';
 import { ModelPane } from './ModelPane';
@@ -21,6 +23,8 @@ const panes: Pane[] = [
   { id: 'data', title: 'Data', render: () => <DataPane /> },
   { id: 'model', title: 'Model', render: () => <ModelPane /> },
   { id: 'train', title: 'Train', render: () => <TrainPane /> },
+  { id: 'checkpoints', title: 'Checkpoints', render: () => <CheckpointsPane /> },
+  { id: 'chat', title: 'Chat', render: () => <ChatPane /> },
 ];
 
 export function App() {

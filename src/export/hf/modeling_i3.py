@@ -5,8 +5,10 @@ Each of the n_layers blocks is
     x = x + Attn(RMSNorm(x))    causal multi-head attention on a shared rank-r latent
 and the head is tied to the embedding. There is no positional embedding: the SSM gives the order.
 
-Written for clarity, not speed: the scan is a loop over time, and generation has no cache (each new
-token recomputes the whole prefix). Works with transformers 4.x/5.x (AutoModelForCausalLM with
+Written for clarity first: the reference scan is a loop over time (`selective_scan`), and generation
+has no cache (each new token recomputes the whole prefix). For training (train_i3.py) the config key
+`scan_impl="chunked"` selects `chunked_selective_scan`, the same recurrence in chunks with a hand-written
+backward: far fewer serial steps on a GPU. Works with transformers 4.x/5.x (AutoModelForCausalLM with
 trust_remote_code=True) and, without transformers, as a plain torch.nn.Module (PyTorch >= 1.13).
 """
 
@@ -95,6 +97,70 @@ def selective_scan(u, delta, A, B, C, D):
     return torch.stack(ys, dim=1)
 
 
+SCAN_CHUNK = 16
+
+
+def _linear_recurrence(a, b):
+    """h_t = a_t·h_{t-1} + b_t along dim 1 (h_{-1} = 0), chunked; a, b: (batch, T, d, n).
+
+    A sequential pass inside chunks of SCAN_CHUNK steps (all chunks at once), a pass over the chunk
+    carries, then one correction: T/16 + 16 serial steps instead of T, and no exp(-cumsum) overflow.
+    """
+    batch, T, d, n = a.shape
+    nc = -(-T // SCAN_CHUNK)
+    pad = nc * SCAN_CHUNK - T
+    if pad:  # a = 1, b = 0 past the end leave the states unchanged
+        a = torch.cat([a, a.new_ones(batch, pad, d, n)], 1)
+        b = torch.cat([b, b.new_zeros(batch, pad, d, n)], 1)
+    a = a.reshape(batch, nc, SCAN_CHUNK, d, n)
+    h = b.reshape(batch, nc, SCAN_CHUNK, d, n).clone()
+    prod = a.clone()  # running product of a inside each chunk
+    for i in range(1, SCAN_CHUNK):
+        h[:, :, i] = torch.addcmul(h[:, :, i], a[:, :, i], h[:, :, i - 1])
+        prod[:, :, i] = prod[:, :, i] * prod[:, :, i - 1]
+    carry = torch.zeros_like(h[:, 0, 0])
+    carries = [carry]
+    for k in range(1, nc):
+        carry = torch.addcmul(h[:, k - 1, -1], prod[:, k - 1, -1], carry)
+        carries.append(carry)
+    h = torch.addcmul(h, prod, torch.stack(carries, 1)[:, :, None])
+    return h.reshape(batch, nc * SCAN_CHUNK, d, n)[:, :T]
+
+
+class LinearRecurrence(torch.autograd.Function):
+    """The chunked recurrence with its adjoint; saves only a and h."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        h = _linear_recurrence(a, b)
+        ctx.save_for_backward(a, h)
+        return h
+
+    @staticmethod
+    def backward(ctx, grad_h):
+        a, h = ctx.saved_tensors
+        # Adjoint g_t = grad_h_t + a_{t+1}·g_{t+1}: the same recurrence, reversed in time.
+        a_next = torch.cat([a[:, 1:], torch.zeros_like(a[:, :1])], 1)
+        g = _linear_recurrence(a_next.flip(1), grad_h.flip(1)).flip(1)
+        h_prev = torch.cat([torch.zeros_like(h[:, :1]), h[:, :-1]], 1)
+        return g * h_prev, g
+
+
+def chunked_selective_scan(u, delta, A, B, C, D):
+    """selective_scan's arguments and result, computed chunked (in fp32 or wider, as Mamba does)."""
+    dtype = u.dtype
+    work = torch.promote_types(dtype, torch.float32)
+    u, delta, A, B, C, D = (t.to(work) for t in (u, delta, A, B, C, D))
+    a = torch.exp(delta[..., None] * A)
+    b = (delta * u)[..., None] * B[:, :, None, :]
+    h = LinearRecurrence.apply(a, b)
+    y = (h * C[:, :, None, :]).sum(-1) + D * u
+    return y.to(dtype)
+
+
+SCANS = {"sequential": selective_scan, "chunked": chunked_selective_scan}
+
+
 class I3SSM(nn.Module):
     def __init__(self, config):
         super().__init__()
@@ -102,6 +168,9 @@ class I3SSM(nn.Module):
         self.d_state = n
         self.dt_rank = config.dt_rank
         self.d_conv = config.d_conv
+        self.scan_impl = getattr(config, "scan_impl", "sequential")
+        if self.scan_impl not in SCANS:
+            raise ValueError(f"scan_impl must be one of {sorted(SCANS)}, got {self.scan_impl!r}")
         scale_out = 1.0 / math.sqrt(2 * config.n_layers)
         self.in_proj = I3LowRank(d, 2 * d, r, 1.0 / math.sqrt(r))
         self.conv = nn.Conv1d(d, d, config.d_conv, groups=d, padding=config.d_conv - 1)
@@ -119,7 +188,7 @@ class I3SSM(nn.Module):
         delta, B, C = self.x_proj(u).split([self.dt_rank, self.d_state, self.d_state], dim=-1)
         delta = F.softplus(self.dt_proj(delta))
         A = -torch.exp(self.A_log)
-        y = selective_scan(u, delta, A, B, C, self.D)
+        y = SCANS[self.scan_impl](u, delta, A, B, C, self.D)
         return self.out_proj(y * F.silu(z))
 
 

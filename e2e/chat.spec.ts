@@ -1,0 +1,116 @@
+import { expect, type Page, test } from '@playwright/test';
+
+// Chat with a checkpoint through the UI: i3-test trained on a file whose every line repeats
+// "abcdefg ", then greedy completion continues the pattern, a seeded sampled completion comes out
+// the same twice, Stop ends a long generation at once, and a chat that outgrows the context
+// (16 tokens for i3-test) says that older messages were left out.
+
+const UNIT = 'abcdefg ';
+// Long lines, so that the end of a line (after "…cde" comes "fg<eos>" once per line instead of
+// "fg ") is rare next to the pattern's continuation.
+const LINE = UNIT.repeat(30).trim();
+const CORPUS = Array.from({ length: 120 }, () => LINE).join('\n');
+// Three units are 24 characters: a whole cycle of the tokenizer's 3-character chunks, so the
+// prefix ends where a line's tokens do.
+const PREFIX = UNIT.repeat(3);
+
+async function dropText(page: Page, name: string, text: string) {
+  await page.getByTestId('dropzone').evaluate(
+    (zone, f) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([f.text], f.name, { type: 'text/plain' }));
+      const init = { dataTransfer: dt, bubbles: true, cancelable: true };
+      zone.dispatchEvent(new DragEvent('dragover', init));
+      zone.dispatchEvent(new DragEvent('drop', init));
+    },
+    { name, text },
+  );
+}
+
+const replies = (page: Page) => page.locator('[data-testid="chat-turn"][data-role="assistant"]');
+
+/** Sends the prompt (with Enter) and waits for the generation to end; returns the reply's turn. */
+async function complete(page: Page, prompt: string) {
+  const reply = replies(page).nth(await replies(page).count());
+  await page.getByTestId('chat-input').fill(prompt);
+  await page.getByTestId('chat-input').press('Enter');
+  await expect(reply).toHaveAttribute('data-reason', /.+/);
+  return reply;
+}
+
+test('greedy decoding of a model trained on a repeating corpus continues the pattern', async ({
+  page,
+}) => {
+  test.setTimeout(360_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+
+  await dropText(page, 'pattern.txt', CORPUS);
+  await expect(page.getByTestId('dataset').filter({ hasText: 'pattern' })).toHaveAttribute(
+    'data-status',
+    'complete',
+  );
+
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('preset-i3-test').check();
+  await page.getByLabel('peak learning rate').fill('0.01');
+  await page.getByLabel('batch (sequences)').fill('8');
+  await page.getByTestId('total-steps').fill('60');
+  await page.getByTestId('checkpoint-interval').fill('30');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('run-row').first()).toHaveAttribute('data-state', 'finished', {
+    timeout: 240_000,
+  });
+
+  await page.getByRole('tab', { name: 'Chat' }).click();
+  // The newest checkpoint (the run's last) is chosen and loaded by itself.
+  await expect(page.getByTestId('chat-model')).toContainText('step 60');
+  await page.getByTestId('chat-mode-completion').check();
+  await page.getByTestId('chat-temperature').fill('0');
+  await page.getByTestId('chat-max-new-tokens').fill('24');
+
+  // Greedy: the continuation follows the pattern (24 tokens of 3 characters each).
+  const greedy = await complete(page, PREFIX);
+  const text = (await greedy.getByTestId('chat-output').textContent()) ?? '';
+  expect(text.length).toBeGreaterThanOrEqual(40);
+  expect(PREFIX + text).toBe(LINE.slice(0, PREFIX.length + text.length));
+  await expect(greedy).toContainText('tokens/s');
+
+  // Seeded sampling: the same request twice gives the same text.
+  await page.getByTestId('chat-temperature').fill('1.5');
+  await page.getByTestId('chat-top-k').fill('0');
+  await page.getByTestId('chat-seed').fill('7');
+  const first = await (await complete(page, 'abc')).getByTestId('chat-output').textContent();
+  const second = await (await complete(page, 'abc')).getByTestId('chat-output').textContent();
+  expect(first).toBeTruthy();
+  expect(second).toBe(first);
+
+  // Stop interrupts a long generation at once.
+  await page.getByTestId('chat-temperature').fill('0');
+  await page.getByTestId('chat-max-new-tokens').fill('100000');
+  await page.getByTestId('chat-input').fill(PREFIX);
+  await page.getByTestId('chat-send').click();
+  const long = replies(page).last();
+  await expect(long).toHaveAttribute('data-streaming', 'true');
+  await expect(long.getByTestId('chat-output')).toHaveText(/.{30}/);
+  await page.getByTestId('chat-stop').click();
+  await expect(long).toHaveAttribute('data-reason', 'abort', { timeout: 5_000 });
+  await expect(page.getByTestId('chat-status')).toHaveAttribute('data-state', 'idle');
+  await expect(page.getByTestId('chat-send')).toBeVisible();
+
+  // Chat mode: with 4 tokens kept for the reply, 12 of i3-test's 16-token context hold the
+  // history. The first turn fits; the second (9 tokens with the leading <eos>, [INST] and
+  // [/INST]) fits alone but not after the first turn and its reply (7 or more), and the pane says so.
+  await page.getByTestId('chat-mode-chat').check();
+  await page.getByTestId('chat-max-new-tokens').fill('4');
+  await complete(page, 'abc');
+  await expect(page.getByTestId('chat-dropped')).toHaveCount(0);
+  await complete(page, 'abcdefg abcdefg');
+  await expect(page.getByTestId('chat-dropped')).toContainText('2 oldest messages were left out');
+  await expect(page.locator('[data-testid="chat-turn"][data-role="user"]')).toHaveCount(2);
+
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,164 @@
+import { readFile } from 'node:fs/promises';
+import { expect, type Page, test } from '@playwright/test';
+
+// A short i3-test run leaves checkpoints; one is exported as a Hugging Face bundle (the download
+// fallback: the File System Access picker is taken away), the zip is dropped back in and becomes
+// an imported checkpoint that trains further; broken drops give clear messages; a delete asks
+// first and can be cancelled from the keyboard.
+
+async function drop(page: Page, files: { name: string; base64: string }[]) {
+  await page.getByTestId('bundle-dropzone').evaluate((zone, list) => {
+    const dt = new DataTransfer();
+    for (const f of list) {
+      const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
+      dt.items.add(new File([bytes], f.name));
+    }
+    const init = { dataTransfer: dt, bubbles: true, cancelable: true };
+    zone.dispatchEvent(new DragEvent('dragover', init));
+    zone.dispatchEvent(new DragEvent('drop', init));
+  }, files);
+}
+
+const notice = (page: Page) => page.getByTestId('checkpoints-notice');
+
+test('checkpoints: list, export as a bundle, import it back, resume it, delete', async ({
+  page,
+}) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.addInitScript(() => {
+    delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker;
+  });
+  await page.goto('/');
+  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  await page.getByTestId('import-default').click();
+  await expect(page.getByTestId('dataset').first()).toHaveAttribute('data-status', 'complete', {
+    timeout: 120_000,
+  });
+
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('preset-i3-test').check();
+  await page.getByTestId('total-steps').fill('3');
+  await page.getByTestId('checkpoint-interval').fill('2');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('run-row').first()).toHaveAttribute('data-state', 'finished', {
+    timeout: 120_000,
+  });
+
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  const rows = page.getByTestId('checkpoint-row');
+  await expect(rows).toHaveCount(2);
+  const last = rows.first();
+  await expect(last).toContainText('i3-test #1');
+  await expect(last.locator('td').nth(1)).toHaveText('3');
+  // The end of the run's schedule cannot resume; the step-2 checkpoint can.
+  await expect(last.getByTestId('resume-checkpoint')).toBeDisabled();
+  await expect(rows.nth(1).getByTestId('resume-checkpoint')).toBeEnabled();
+
+  const downloading = page.waitForEvent('download');
+  await last.getByTestId('export-checkpoint').click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('i3-test-1-step3.zip');
+  const zip = await readFile(await download.path());
+  expect(zip.subarray(0, 2).toString()).toBe('PK');
+  await expect(notice(page)).toHaveAttribute('data-kind', 'ok');
+  await expect(notice(page)).toContainText('Exported i3-test-1-step3.zip');
+
+  // With a save picker (one that hands out a file of the origin-private file system, as the real
+  // picker hands out a file on disk), the worker writes the zip into that file.
+  await page.evaluate(() => {
+    Object.assign(window, {
+      showSaveFilePicker: async ({ suggestedName }: { suggestedName: string }) =>
+        (await navigator.storage.getDirectory()).getFileHandle(suggestedName, { create: true }),
+    });
+  });
+  await rows.nth(1).getByTestId('export-checkpoint').click();
+  await expect(notice(page)).toContainText('Exported i3-test-1-step2.zip.');
+  const saved = await page.evaluate(async () => {
+    const dir = await navigator.storage.getDirectory();
+    const file = await (await dir.getFileHandle('i3-test-1-step2.zip')).getFile();
+    return { size: file.size, head: await file.slice(0, 2).text() };
+  });
+  expect(saved.head).toBe('PK');
+  // The same model with a shorter history: the same size but for a few lines of metrics.
+  expect(Math.abs(saved.size - zip.length)).toBeLessThan(2000);
+
+  // A damaged checkpoint (one byte flipped in IndexedDB) is refused with the reason.
+  const step2 = (await rows.nth(1).getAttribute('data-id'))!;
+  await page.evaluate(
+    (id) =>
+      new Promise<void>((resolve, reject) => {
+        const req = indexedDB.open('i3-studio');
+        req.onsuccess = () => {
+          const store = req.result
+            .transaction('checkpointBytes', 'readwrite')
+            .objectStore('checkpointBytes');
+          const get = store.get(id);
+          get.onsuccess = () => {
+            const bytes = get.result as Uint8Array;
+            bytes[bytes.length - 1] ^= 0xff;
+            const put = store.put(bytes, id);
+            put.onsuccess = () => resolve();
+            put.onerror = () => reject(put.error);
+          };
+        };
+      }),
+    step2,
+  );
+  await rows.nth(1).getByTestId('export-checkpoint').click();
+  await expect(notice(page)).toHaveAttribute('data-kind', 'error');
+  await expect(notice(page)).toContainText('This checkpoint is damaged and was not loaded');
+
+  // Back in through the drop zone: a checkpoint with the run's tokenizer.
+  await drop(page, [{ name: 'i3-test-1-step3.zip', base64: zip.toString('base64') }]);
+  const imported = page.locator('[data-testid="checkpoint-row"][data-source="import"]');
+  await expect(imported).toHaveCount(1);
+  await expect(imported).toContainText('i3-test-1-step3');
+  await expect(imported.locator('td').nth(1)).toHaveText('3');
+  await expect(notice(page)).toContainText('Imported i3-test-1-step3');
+  // The built-in dataset has its tokenizer, so it can train further.
+  await expect(imported.getByTestId('resume-needs-dataset')).toHaveCount(0);
+  await expect(imported.getByTestId('resume-checkpoint')).toBeEnabled();
+
+  // Broken drops: a truncated archive and a text file.
+  await drop(page, [
+    { name: 'cut.zip', base64: zip.subarray(0, zip.length >> 1).toString('base64') },
+  ]);
+  await expect(notice(page)).toHaveAttribute('data-kind', 'error');
+  await expect(notice(page)).toContainText('not a readable zip (truncated or corrupt)');
+  await drop(page, [{ name: 'notes.txt', base64: Buffer.from('hello').toString('base64') }]);
+  await expect(notice(page)).toContainText('notes.txt is not a bundle');
+  await expect(rows).toHaveCount(3);
+
+  // The imported checkpoint trains further: a new run on the built-in dataset.
+  await imported.getByTestId('resume-checkpoint').click();
+  await expect(notice(page)).toContainText('i3-test-1-step3 (continued)');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  const continued = page.getByTestId('run-row').filter({ hasText: '(continued)' });
+  await expect(continued).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  // Three more steps saved at steps 4 and 6.
+  await expect(rows).toHaveCount(5);
+
+  // Delete asks first; Escape cancels, the dialog's Delete button confirms (from the keyboard).
+  await imported.getByTestId('delete-checkpoint').click();
+  const dialog = page.getByTestId('confirm-delete');
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(rows).toHaveCount(5);
+  await imported.getByTestId('delete-checkpoint').click();
+  await page.keyboard.press('Tab');
+  await expect(page.getByTestId('confirm-delete-yes')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(imported).toHaveCount(0);
+  await expect(rows).toHaveCount(4);
+
+  // The list is the stored one: it survives a reload.
+  await page.reload();
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  await expect(rows).toHaveCount(4);
+  expect(errors).toEqual([]);
+});

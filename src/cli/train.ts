@@ -1,0 +1,101 @@
+// Headless training in Node with the same engine as the browser worker, through the `webgpu`
+// package (Dawn): on a GPU server, or on SwiftShader for a smoke run.
+//   npm run train -- --preset i3-tiny --data corpus.txt --steps 500 --out runs/tiny
+// Flags: --preset, --data (any supported format; repeat with commas), --steps, --batch,
+// --accum, --lr, --warmup, --eval-every, --ckpt-every, --seed, --vocab, --resume ckpt.bin, --out.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ChunkTokenizer } from '../data/chunkTokenizer';
+import { loadTextCorpus } from '../data/nodeCorpus';
+import { describeAdapter } from '../gpu/device';
+import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
+import { GpuRuntime } from '../gpu/runtime';
+import { PRESETS, type PresetName, parameterCount, presetConfig } from '../model/config';
+import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
+import { defaultSettings } from '../train/defaults';
+import { prepareRun } from '../train/run';
+import { numberArg, parseArgs } from './args';
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const preset = (args.preset ?? 'i3-tiny') as PresetName;
+  if (!(preset in PRESETS))
+    throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}`);
+  if (!args.data) throw new Error('--data <file[,file…]> is required');
+  const out = args.out ?? `runs/${preset}-${Date.now().toString(36)}`;
+  await mkdir(out, { recursive: true });
+
+  console.log(`tokenizing ${args.data} …`);
+  const resume = args.resume ? await decodeCheckpoint(await readFile(args.resume)) : undefined;
+  const corpus = await loadTextCorpus(args.data.split(','), {
+    vocab: { targetSize: numberArg(args, 'vocab', 4466) },
+    // A resumed run keeps its tokenizer, so its ids mean the same as before.
+    ...(resume ? { tokenizer: ChunkTokenizer.fromJSON(resume.meta.tokenizer) } : {}),
+  });
+  const m = corpus.source.manifest;
+  const config =
+    resume?.meta.config ?? presetConfig(preset, { vocab_size: corpus.tokenizer.vocabSize });
+  const base = resume?.meta.settings ?? defaultSettings(preset, config);
+  const settings = {
+    ...base,
+    schedule: {
+      ...base.schedule,
+      totalSteps: numberArg(args, 'steps', base.schedule.totalSteps),
+      peakLr: numberArg(args, 'lr', base.schedule.peakLr),
+      warmupSteps: numberArg(args, 'warmup', base.schedule.warmupSteps),
+    },
+    batchSize: numberArg(args, 'batch', base.batchSize),
+    accumSteps: numberArg(args, 'accum', base.accumSteps),
+    evalInterval: numberArg(args, 'eval-every', base.evalInterval),
+    checkpointInterval: numberArg(args, 'ckpt-every', base.checkpointInterval),
+    seed: numberArg(args, 'seed', base.seed),
+  };
+  console.log(
+    `dataset: ${m.train.tokens.toLocaleString()} train / ${m.validation.tokens.toLocaleString()} validation tokens, vocabulary ${corpus.tokenizer.vocabSize}`,
+  );
+
+  const ctx = await acquireNodeGpu();
+  const rt = new GpuRuntime(ctx, nodeShaders);
+  console.log(`adapter: ${describeAdapter(ctx.info)}`);
+  const { trainer, model } = await prepareRun(rt, {
+    runId: resume?.meta.runId ?? out,
+    name: resume?.meta.name ?? `${preset} (cli)`,
+    config,
+    settings,
+    source: corpus.source,
+    datasetId: m.id,
+    tokenizer: m.tokenizer,
+    resume,
+    events: {
+      onStep: (s) => {
+        if (s.step % 10 === 0 || s.step === settings.schedule.totalSteps) {
+          console.log(
+            `step ${s.step}/${settings.schedule.totalSteps}  loss ${s.loss.toFixed(4)}  ppl ${s.perplexity.toFixed(2)}  lr ${s.lr.toExponential(2)}  |g| ${s.gradNorm.toFixed(3)}  ${Math.round(s.tokensPerSec)} tok/s  ${s.stepMs.toFixed(1)} ms`,
+          );
+        }
+      },
+      onEval: (e) =>
+        console.log(
+          `eval  step ${e.step}  val loss ${e.valLoss.toFixed(4)}  val ppl ${e.valPerplexity.toFixed(2)}`,
+        ),
+      onCheckpoint: async (ck) => {
+        const file = join(out, `checkpoint-${String(ck.meta.step).padStart(6, '0')}.bin`);
+        await writeFile(file, await encodeCheckpoint(ck));
+        console.log(`checkpoint ${file}`);
+      },
+      onState: (state, message) => console.log(`run ${state}${message ? `: ${message}` : ''}`),
+    },
+  });
+  console.log(
+    `model: ${parameterCount(config).toLocaleString()} parameters, ${(rt.memory().peak / 2 ** 20).toFixed(1)} MiB of GPU buffers; batch ${settings.batchSize}×${settings.seqLen}×${settings.accumSteps}`,
+  );
+  process.on('SIGINT', () => trainer.stop());
+  const state = await trainer.train();
+  model.destroy();
+  process.exit(state === 'failed' ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(`error: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { ChunkTokenizer } from '../data/chunkTokenizer';
+import { chunkTokenizerFromHuggingFace } from '../data/huggingFace';
+import { SPECIAL_TOKENS } from '../data/specialTokens';
+import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
+import { defaultSettings } from '../train/defaults';
+import { exportBundle, importBundle } from './bundle';
+import {
+  bundleDataBytes,
+  bundleFileName,
+  bundleInputFromCheckpoint,
+  checkpointFromBundle,
+  importedSummary,
+  isImported,
+} from './checkpointBundle';
+import { nodePythonSources } from './pythonInterop';
+import { readAll, testBundleInput } from './testFixtures';
+
+// The i3-test preset's 64 tokens: the special ones and 58 letters and chunks.
+const chars = 'abcdefghijklmnopqrstuvwxyz0123456789 .,'.split('');
+const chunks = [
+  'th',
+  'he',
+  'the',
+  'an',
+  'in',
+  'er',
+  'on',
+  're',
+  'at',
+  'en',
+  'nd',
+  'ti',
+  'es',
+  'or',
+  'te',
+  'of',
+  'ed',
+  'is',
+  'it',
+];
+const tokenizer = new ChunkTokenizer([...SPECIAL_TOKENS, ...chars, ...chunks]);
+
+describe('checkpoints as bundles', () => {
+  it('names bundles i3-<run>-step<step>.zip', () => {
+    expect(bundleFileName('i3-test #1', 30)).toBe('i3-test-1-step30.zip');
+    expect(bundleFileName('My Run (continued)', 5)).toBe('i3-my-run-continued-step5.zip');
+    expect(bundleFileName('✓', 0)).toBe('i3-model-step0.zip');
+  });
+
+  it('an imported bundle becomes a weights-only checkpoint that exports to the same bundle', async () => {
+    const base = testBundleInput(4);
+    expect(tokenizer.vocabSize).toBe(base.config.vocab_size);
+    const bundle = importBundle(
+      await readAll(exportBundle({ ...base, tokenizerJson: tokenizer.toHuggingFaceJson() })),
+    );
+    const tok = chunkTokenizerFromHuggingFace(JSON.parse(bundle.tokenizerJson));
+    const ck = await decodeCheckpoint(
+      await encodeCheckpoint(checkpointFromBundle(bundle, tok, 'my bundle', 5)),
+    );
+    expect(isImported(ck.meta)).toBe(true);
+    expect(ck.params).toEqual(base.params);
+    expect(ck.adamM).toBeUndefined();
+    expect(ck.meta).toMatchObject({
+      name: 'my bundle',
+      step: 0,
+      tokens: 32,
+      createdAt: 5,
+      config: base.config,
+      tokenizerId: tokenizer.identity(),
+      datasetId: '',
+      metrics: base.metrics,
+      settings: defaultSettings('i3-test', base.config),
+    });
+    const summary = importedSummary(ck, 1234);
+    expect(summary).toMatchObject({
+      source: 'import',
+      step: 0,
+      loss: 4.2,
+      valLoss: 4.3,
+      bytes: 1234,
+    });
+    expect(summary.id.startsWith(ck.meta.runId)).toBe(true);
+
+    const again = bundleInputFromCheckpoint(ck, nodePythonSources());
+    expect(again.tokenizerJson).toBe(tokenizer.toHuggingFaceJson());
+    expect(again.optimizer).toBeUndefined();
+    // An imported checkpoint's settings are placeholders: the model card must not claim them.
+    expect(again.training?.settings).toBeUndefined();
+    const size = (await readAll(exportBundle(again))).length;
+    // The files' bytes leave out the zip's headers: a few hundred bytes for a dozen entries.
+    expect(bundleDataBytes(again)).toBeLessThan(size);
+    expect(bundleDataBytes(again)).toBeGreaterThan(size - 2000);
+  });
+});

@@ -1,0 +1,146 @@
+// Between the studio's checkpoints and the Hugging Face bundle, the same in the export worker and
+// the Node CLI: a checkpoint becomes a BundleInput (its tokenizer as tokenizer.json, metrics,
+// summaries, AdamW moments when it has them), and an imported bundle becomes a weights-only
+// checkpoint that can be chatted with or trained further.
+
+import { ChunkTokenizer } from '../data/chunkTokenizer';
+import type { DatasetManifest } from '../data/shardStore';
+import { type I3Config, PRESETS, type PresetName } from '../model/config';
+import { parameterLayout } from '../model/params';
+import type { Checkpoint, CheckpointMeta } from '../train/checkpoint';
+import { defaultSettings } from '../train/defaults';
+import type { MetricsHistory } from '../train/metrics';
+import type { CheckpointSummary } from '../train/runStore';
+import { type BundleInput, bundleEntries, type ImportedBundle, type PythonSources } from './bundle';
+import type { DatasetSummary } from './hfFiles';
+
+/** Run ids of imported checkpoints start with this: they have no run, dataset or settings. */
+export const IMPORT_RUN_PREFIX = 'import-';
+
+export const isImported = (meta: CheckpointMeta): boolean =>
+  meta.runId.startsWith(IMPORT_RUN_PREFIX);
+
+/** `i3-<run>-step<step>.zip`, the run's name reduced to lowercase letters, digits and dashes. */
+export function bundleFileName(runName: string, step: number): string {
+  const slug = runName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .replace(/^i3-/, '');
+  return `i3-${slug || 'model'}-step${step}.zip`;
+}
+
+export function datasetSummary(m: DatasetManifest): DatasetSummary {
+  return {
+    name: m.name,
+    documents: m.train.documents + m.validation.documents,
+    trainTokens: m.train.tokens,
+    valTokens: m.validation.tokens,
+  };
+}
+
+export function bundleInputFromCheckpoint(
+  ck: Checkpoint,
+  pythonSources: PythonSources,
+  dataset?: DatasetSummary,
+): BundleInput {
+  const { meta } = ck;
+  const imported = isImported(meta);
+  return {
+    modelName: meta.name,
+    config: meta.config,
+    layout: parameterLayout(meta.config),
+    params: ck.params,
+    tokenizerJson: ChunkTokenizer.fromJSON(meta.tokenizer).toHuggingFaceJson(),
+    metrics: meta.metrics,
+    dataset,
+    training: {
+      steps: meta.step,
+      tokens: meta.tokens,
+      time: meta.time,
+      // An imported checkpoint's settings are the studio's defaults, not how it was trained.
+      settings: imported ? undefined : meta.settings,
+    },
+    optimizer: ck.adamM && ck.adamV ? { step: meta.step, m: ck.adamM, v: ck.adamV } : undefined,
+    pythonSources,
+  };
+}
+
+/**
+ * Bytes of the files in the archive, a little under the zip's size (headers are left out); for
+ * progress. Weight chunks are views, so counting them copies nothing.
+ */
+export function bundleDataBytes(input: BundleInput): number {
+  let n = 0;
+  for (const entry of bundleEntries(input)) for (const c of entry.chunks) n += c.length;
+  return n;
+}
+
+/** Mean training loss of the last steps, as the train worker summarises its checkpoints. */
+export function recentLoss(metrics: MetricsHistory, steps = 10): number {
+  const last = metrics.steps.slice(-steps);
+  return last.length ? last.reduce((a, m) => a + m.loss, 0) / last.length : Number.NaN;
+}
+
+/** The preset of the same width and depth, for default training settings. */
+function nearestPreset(config: I3Config): PresetName {
+  const names = Object.keys(PRESETS) as PresetName[];
+  return (
+    names.find(
+      (p) => PRESETS[p].d_model === config.d_model && PRESETS[p].n_layers === config.n_layers,
+    ) ?? 'i3-tiny'
+  );
+}
+
+/**
+ * A checkpoint of an imported bundle: its weights (and AdamW moments when the bundle has them),
+ * its tokenizer, and the step, tokens and time of its metrics. No dataset, so a resume starts a
+ * fresh pass over whichever dataset has the same tokenizer.
+ */
+export function checkpointFromBundle(
+  bundle: ImportedBundle,
+  tokenizer: ChunkTokenizer,
+  name: string,
+  createdAt = Date.now(),
+): Checkpoint {
+  const metrics = bundle.metrics ?? { steps: [], evals: [] };
+  const last = metrics.steps.at(-1);
+  const meta: CheckpointMeta = {
+    runId: `${IMPORT_RUN_PREFIX}${crypto.randomUUID()}`,
+    name,
+    step: bundle.optimizer?.step ?? last?.step ?? 0,
+    tokens: last?.tokens ?? 0,
+    time: last?.time ?? 0,
+    createdAt,
+    config: bundle.config,
+    settings: defaultSettings(nearestPreset(bundle.config), bundle.config),
+    tokenizerId: tokenizer.identity(),
+    tokenizer: tokenizer.toJSON(),
+    datasetId: '',
+    dataCursor: undefined,
+    metrics,
+  };
+  return {
+    meta,
+    params: bundle.params,
+    adamM: bundle.optimizer?.m,
+    adamV: bundle.optimizer?.v,
+  };
+}
+
+/** The list entry of an imported checkpoint of `bytes` encoded bytes. */
+export function importedSummary(ck: Checkpoint, bytes: number): CheckpointSummary {
+  const { meta } = ck;
+  return {
+    id: `${meta.runId}@${meta.step}`,
+    runId: meta.runId,
+    runName: meta.name,
+    step: meta.step,
+    tokens: meta.tokens,
+    loss: recentLoss(meta.metrics),
+    valLoss: meta.metrics.evals.at(-1)?.valLoss,
+    createdAt: meta.createdAt,
+    bytes,
+    source: 'import',
+  };
+}

@@ -1,0 +1,199 @@
+// The chat pane's state: the checkpoint chatted with (loaded in the infer worker), the mode, the
+// generation settings, the transcript and the generation streaming into it. The infer worker does
+// the GPU and tokenizer work; this store mirrors its events.
+import { create } from 'zustand';
+import { DEFAULT_MAX_NEW_TOKENS } from '../model/decode';
+import { checkSampling, DEFAULT_SAMPLING } from '../model/sampling';
+import type { GenerationSettings, InferEvent, InferPrompt, LoadedModel } from '../protocol';
+import { inferWorker } from '../workerClients';
+
+export type ChatMode = 'chat' | 'completion';
+
+export interface ChatTurn {
+  role: 'user' | 'assistant';
+  /** A user message or completion prompt; the generated text as it streams (raw, untrimmed). */
+  content: string;
+  /** For generated turns once done: why it ended and how fast it ran. */
+  stats?: { reason: 'stop' | 'length' | 'abort'; tokens: number; tokensPerSec: number };
+}
+
+export interface Streaming {
+  requestId: string;
+  tokens: number;
+  tokensPerSec: number;
+}
+
+export const DEFAULT_GENERATION: GenerationSettings = {
+  ...DEFAULT_SAMPLING,
+  maxNewTokens: DEFAULT_MAX_NEW_TOKENS,
+  seed: 1234,
+};
+
+interface ChatState {
+  checkpointId?: string;
+  /** The model the worker holds, once loaded. */
+  model?: LoadedModel;
+  loading: boolean;
+  /** Why the selected checkpoint could not be loaded (it is then not used). */
+  loadError?: string;
+  mode: ChatMode;
+  settings: GenerationSettings;
+  turns: ChatTurn[];
+  /** The message or prompt being written (kept here so that it survives a pane switch). */
+  draft: string;
+  streaming?: Streaming;
+  /** Older messages of the last chat request that did not fit the model's context. */
+  dropped: number;
+  /** The last generation's failure, or the worker's device problem. */
+  error?: string;
+  /** Selects a checkpoint and loads it in the infer worker (other panes call this too). */
+  openCheckpoint: (id: string) => void;
+  setMode: (mode: ChatMode) => void;
+  setSettings: (patch: Partial<GenerationSettings>) => void;
+  setDraft: (draft: string) => void;
+  /** Sends the draft as a chat message or a completion prompt; false when it cannot now. */
+  send: () => boolean;
+  stop: () => void;
+  clear: () => void;
+  apply: (event: InferEvent) => void;
+}
+
+/** Why the settings cannot be used, or undefined. */
+export function settingsProblem(s: GenerationSettings): string | undefined {
+  if (!(Number.isInteger(s.maxNewTokens) && s.maxNewTokens >= 1)) {
+    return 'max new tokens must be a whole number ≥ 1';
+  }
+  if (!(Number.isInteger(s.seed) && s.seed >= 0 && s.seed < 2 ** 32)) {
+    return 'the seed must be a whole number from 0 to 4294967295';
+  }
+  try {
+    checkSampling(s);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+}
+
+let listening = false;
+
+function worker() {
+  const w = inferWorker();
+  if (!listening) {
+    w.listen((e) => useChat.getState().apply(e));
+    listening = true;
+  }
+  return w;
+}
+
+/** The last turn (the one streaming) with f applied. */
+function updateLast(turns: ChatTurn[], f: (t: ChatTurn) => ChatTurn): ChatTurn[] {
+  return turns.map((t, i) => (i === turns.length - 1 ? f(t) : t));
+}
+
+export const useChat = create<ChatState>((set, get) => ({
+  loading: false,
+  mode: 'chat',
+  settings: DEFAULT_GENERATION,
+  turns: [],
+  draft: '',
+  dropped: 0,
+
+  openCheckpoint: (id) => {
+    if (get().checkpointId === id && !get().loadError) return;
+    set({ checkpointId: id, loadError: undefined, error: undefined, loading: true });
+    worker().post({ type: 'load', checkpointId: id });
+  },
+
+  setMode: (mode) => {
+    if (mode === get().mode || get().streaming) return;
+    // A chat and a completion read the transcript differently: a new mode starts afresh.
+    set({ mode, turns: [], dropped: 0, error: undefined });
+  },
+
+  setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
+
+  setDraft: (draft) => set({ draft }),
+
+  send: () => {
+    const { checkpointId, streaming, loadError, mode, settings, turns, draft: text } = get();
+    if (!checkpointId || streaming || loadError || settingsProblem(settings)) return false;
+    if (mode === 'chat' && !text.trim()) return false;
+    const requestId = crypto.randomUUID();
+    const asked: ChatTurn[] = [...turns, { role: 'user', content: text }];
+    const prompt: InferPrompt =
+      mode === 'chat'
+        ? { mode, messages: asked.map(({ role, content }) => ({ role, content })) }
+        : { mode, text };
+    set({
+      turns: [...asked, { role: 'assistant', content: '' }],
+      draft: '',
+      streaming: { requestId, tokens: 0, tokensPerSec: 0 },
+      error: undefined,
+    });
+    worker().post({ type: 'generate', requestId, checkpointId, prompt, settings });
+    return true;
+  },
+
+  stop: () => {
+    const s = get().streaming;
+    if (s) worker().post({ type: 'stop', requestId: s.requestId });
+  },
+
+  clear: () => {
+    if (get().streaming) return;
+    set({ turns: [], dropped: 0, error: undefined });
+  },
+
+  apply: (e) => {
+    const streaming = get().streaming;
+    const mine = 'requestId' in e && e.requestId === streaming?.requestId;
+    switch (e.type) {
+      case 'loading':
+        if (e.checkpointId === get().checkpointId) set({ loading: true });
+        break;
+      case 'loaded':
+        set({
+          model: e.model,
+          loading: e.model.checkpointId === get().checkpointId ? false : get().loading,
+        });
+        break;
+      case 'load-failed':
+        if (e.checkpointId === get().checkpointId) set({ loading: false, loadError: e.message });
+        break;
+      case 'started':
+        if (mine) set({ dropped: e.droppedMessages });
+        break;
+      case 'delta':
+        if (mine) {
+          set((s) => ({
+            turns: updateLast(s.turns, (t) => ({ ...t, content: t.content + e.text })),
+            streaming: { requestId: e.requestId, tokens: e.tokens, tokensPerSec: e.tokensPerSec },
+          }));
+        }
+        break;
+      case 'done':
+        if (mine) {
+          const stats = { reason: e.reason, tokens: e.tokens, tokensPerSec: e.tokensPerSec };
+          set((s) => ({
+            turns: updateLast(s.turns, (t) => ({ ...t, stats })),
+            streaming: undefined,
+          }));
+        }
+        break;
+      case 'failed':
+        if (mine) {
+          // The question goes back to the draft, to be sent again once the problem is fixed.
+          set((s) => ({
+            turns: s.turns.slice(0, -2),
+            draft: s.turns.at(-2)?.content ?? s.draft,
+            streaming: undefined,
+            error: e.message === s.loadError ? undefined : e.message,
+          }));
+        }
+        break;
+      case 'device-lost':
+        set({ error: e.message, loading: false, model: undefined });
+        break;
+    }
+  },
+}));

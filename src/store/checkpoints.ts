@@ -1,0 +1,241 @@
+// The Checkpoints pane's state: the export running in the export worker (progress, result), bundle
+// imports, what the worker read from checkpoints that have no run (imported ones), and resuming
+// training from any checkpoint. The list itself is useRuns' (the train worker adds to it).
+import { create } from 'zustand';
+import type { DatasetManifest } from '../data/shardStore';
+import type { CheckpointDetails, ExportEvent } from '../protocol';
+import type { CheckpointSummary } from '../train/runStore';
+import { exportWorker } from '../workerClients';
+import { useDatasets } from './datasets';
+import { useRuns } from './runs';
+import { useSetup } from './setup';
+
+export interface ExportJob {
+  jobId: string;
+  checkpointId: string;
+  fileName: string;
+  /** Written to a file the user picked, rather than offered as a download. */
+  toFile: boolean;
+  written: number;
+  total: number;
+}
+
+export interface Notice {
+  kind: 'error' | 'ok';
+  text: string;
+}
+
+interface CheckpointsState {
+  exportJob?: ExportJob;
+  importJob?: { jobId: string; files: string[] };
+  /** Per checkpoint id, once the worker has read it (for checkpoints without a run). */
+  details: Record<string, CheckpointDetails>;
+  /** Why a checkpoint could not be read (e.g. damaged), per id. */
+  problems: Record<string, string>;
+  notice?: Notice;
+  dismiss: () => void;
+  exportCheckpoint: (id: string, fileName: string, target?: FileSystemFileHandle) => void;
+  cancelExport: () => void;
+  importFiles: (files: File[]) => void;
+  inspect: (id: string) => void;
+  resume: (id: string) => void;
+  remove: (id: string) => Promise<void>;
+  apply: (event: ExportEvent) => void;
+}
+
+/** jobId → checkpoint id of the inspections in flight. */
+const inspecting = new Map<string, string>();
+
+let listening = false;
+
+function worker() {
+  const w = exportWorker();
+  if (!listening) {
+    listening = true;
+    w.listen((e) => useCheckpoints.getState().apply(e));
+  }
+  return w;
+}
+
+/** Offers a Blob as a download through a temporary <a download>. */
+function download(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.click();
+  // The download has started from the URL by the next task; a minute is ample.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Datasets a checkpoint with this tokenizer can train on, the selected one first. */
+export function datasetsFor(
+  datasets: DatasetManifest[],
+  tokenizerId: string,
+  selectedId?: string,
+): DatasetManifest[] {
+  return datasets
+    .filter((d) => d.status === 'complete' && d.tokenizerId === tokenizerId)
+    .sort((a, b) => Number(b.id === selectedId) - Number(a.id === selectedId));
+}
+
+/** The run a checkpoint belongs to, when that run is still stored. */
+export const runOf = (ck: CheckpointSummary) =>
+  useRuns.getState().runs.find((r) => r.id === ck.runId);
+
+export const useCheckpoints = create<CheckpointsState>((set, get) => ({
+  details: {},
+  problems: {},
+  dismiss: () => set({ notice: undefined }),
+
+  exportCheckpoint: (id, fileName, target) => {
+    if (get().exportJob) return;
+    const jobId = crypto.randomUUID();
+    set({
+      exportJob: {
+        jobId,
+        checkpointId: id,
+        fileName,
+        toFile: Boolean(target),
+        written: 0,
+        total: 0,
+      },
+      notice: undefined,
+    });
+    worker().post({ type: 'export', jobId, checkpointId: id, fileName, target });
+  },
+
+  cancelExport: () => {
+    const job = get().exportJob;
+    if (job) worker().post({ type: 'cancel', jobId: job.jobId });
+  },
+
+  importFiles: (files) => {
+    if (get().importJob || files.length === 0) return;
+    const jobId = crypto.randomUUID();
+    set({ importJob: { jobId, files: files.map((f) => f.name) }, notice: undefined });
+    worker().post({ type: 'import', jobId, files });
+  },
+
+  inspect: (id) => {
+    if (get().details[id] || get().problems[id] || [...inspecting.values()].includes(id)) return;
+    const jobId = crypto.randomUUID();
+    inspecting.set(jobId, id);
+    worker().post({ type: 'inspect', jobId, checkpointId: id });
+  },
+
+  resume: (id) => {
+    const ck = useRuns.getState().checkpoints.find((c) => c.id === id);
+    if (!ck) return;
+    const run = runOf(ck);
+    if (run) {
+      // Its own run continues, on its own dataset and settings, from this checkpoint's step.
+      useRuns.getState().start({
+        runId: run.id,
+        name: run.name,
+        config: run.config,
+        settings: run.settings,
+        datasetId: run.datasetId,
+        resumeFrom: id,
+      });
+      set({
+        notice: {
+          kind: 'ok',
+          text: `${run.name} resumes from step ${ck.step}: see the Train pane.`,
+        },
+      });
+      return;
+    }
+    const d = get().details[id];
+    const { datasets, selectedId } = useDatasets.getState();
+    const dataset = d && datasetsFor(datasets, d.tokenizerId, selectedId)[0];
+    if (!d || !dataset) return;
+    // No run to continue: a new one on a dataset with the same tokenizer, for the Model pane's
+    // number of steps beyond the checkpoint's.
+    const { settings } = useSetup.getState();
+    const name = `${ck.runName} (continued)`;
+    useRuns.getState().start({
+      runId: crypto.randomUUID(),
+      name,
+      config: d.config,
+      settings: {
+        ...settings,
+        seqLen: d.config.max_seq_len,
+        schedule: { ...settings.schedule, totalSteps: d.step + settings.schedule.totalSteps },
+      },
+      datasetId: dataset.id,
+      resumeFrom: id,
+    });
+    set({ notice: { kind: 'ok', text: `${name} trains on ${dataset.name}: see the Train pane.` } });
+  },
+
+  remove: async (id) => {
+    try {
+      await useRuns.getState().removeCheckpoint(id);
+    } catch (e) {
+      set({ notice: { kind: 'error', text: `The checkpoint could not be deleted (${e}).` } });
+    }
+  },
+
+  apply: (e) => {
+    switch (e.type) {
+      case 'progress':
+        set((s) =>
+          s.exportJob?.jobId === e.jobId
+            ? { exportJob: { ...s.exportJob, written: e.written, total: e.total } }
+            : {},
+        );
+        break;
+      case 'exported':
+        if (get().exportJob?.jobId !== e.jobId) return;
+        if (e.blob) download(e.blob, e.fileName);
+        set({
+          exportJob: undefined,
+          notice: {
+            kind: 'ok',
+            text: e.blob
+              ? `Exported ${e.fileName}: your browser saves it as a download.`
+              : `Exported ${e.fileName}.`,
+          },
+        });
+        break;
+      case 'imported':
+        useRuns.setState((s) => ({ checkpoints: [...s.checkpoints, e.checkpoint] }));
+        set((s) => ({
+          importJob: undefined,
+          details: { ...s.details, [e.checkpoint.id]: e.details },
+          notice: {
+            kind: 'ok',
+            text: `Imported ${e.checkpoint.runName} (step ${e.checkpoint.step}).`,
+          },
+        }));
+        break;
+      case 'inspected':
+        inspecting.delete(e.jobId);
+        set((s) => ({ details: { ...s.details, [e.details.checkpointId]: e.details } }));
+        break;
+      case 'cancelled':
+        set({ exportJob: undefined, notice: { kind: 'ok', text: 'Export cancelled.' } });
+        break;
+      case 'failed': {
+        const inspected = inspecting.get(e.jobId);
+        if (inspected) {
+          inspecting.delete(e.jobId);
+          set((s) => ({ problems: { ...s.problems, [inspected]: e.message } }));
+          return;
+        }
+        const exported = get().exportJob;
+        const text =
+          exported?.jobId === e.jobId
+            ? `${exported.fileName} was not exported. ${e.message}`
+            : e.message;
+        set((s) => ({
+          exportJob: s.exportJob?.jobId === e.jobId ? undefined : s.exportJob,
+          importJob: s.importJob?.jobId === e.jobId ? undefined : s.importJob,
+          notice: { kind: 'error', text },
+        }));
+        break;
+      }
+    }
+  },
+}));

@@ -1,0 +1,298 @@
+// The Chat pane: pick any checkpoint (trained or imported), chat with it through the chat template
+// or let it continue a text, with the sampling settings at hand; replies stream in as the infer
+// worker generates them, and Stop ends a generation at once.
+import { useEffect, useMemo, useRef } from 'react';
+import type { GenerationSettings } from '../protocol';
+import { type ChatMode, type ChatTurn, settingsProblem, useChat } from '../store/chat';
+import { useRuns } from '../store/runs';
+import { count } from './format';
+
+const REASONS = {
+  stop: 'ended its turn',
+  length: 'reached max new tokens',
+  abort: 'stopped',
+} as const;
+
+const SETTING_FIELDS: { key: keyof GenerationSettings; label: string; step: number }[] = [
+  { key: 'temperature', label: 'temperature (0 = greedy)', step: 0.05 },
+  { key: 'topK', label: 'top-k (0 = off)', step: 1 },
+  { key: 'topP', label: 'top-p (1 = off)', step: 0.01 },
+  { key: 'repetitionPenalty', label: 'repetition penalty (1 = off)', step: 0.05 },
+  { key: 'maxNewTokens', label: 'max new tokens', step: 1 },
+  { key: 'seed', label: 'seed', step: 1 },
+];
+
+const testId = (key: string) => `chat-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+function ModelCard() {
+  const all = useRuns((s) => s.checkpoints);
+  const checkpoints = useMemo(() => [...all].sort((a, b) => b.createdAt - a.createdAt), [all]);
+  const { checkpointId, model, loading, loadError, mode, settings, streaming } = useChat();
+  const { openCheckpoint, setMode, setSettings } = useChat.getState();
+  const newest = checkpoints[0]?.id;
+  useEffect(() => {
+    if (!useChat.getState().checkpointId && newest) openCheckpoint(newest);
+  }, [newest, openCheckpoint]);
+  const problem = settingsProblem(settings);
+  const shown = model?.checkpointId === checkpointId ? model : undefined;
+  return (
+    <section className="card">
+      <h2>Model</h2>
+      <div
+        className="row"
+        style={{ flexWrap: 'wrap', alignItems: 'end', gap: '1.5rem', justifyContent: 'flex-start' }}
+      >
+        <label className="field">
+          <span>checkpoint</span>
+          <select
+            className="chat-checkpoint"
+            value={checkpointId ?? ''}
+            onChange={(e) => e.target.value && openCheckpoint(e.target.value)}
+            disabled={Boolean(streaming)}
+            data-testid="chat-checkpoint"
+          >
+            {!checkpointId && <option value="">choose…</option>}
+            {checkpoints.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.runName} · step {count(c.step)}
+                {c.source === 'import' ? ' · imported' : ''} ·{' '}
+                {new Date(c.createdAt).toLocaleString()}
+              </option>
+            ))}
+          </select>
+        </label>
+        <fieldset className="chat-mode" disabled={Boolean(streaming)}>
+          <legend className="muted small">mode</legend>
+          {(['chat', 'completion'] as ChatMode[]).map((m) => (
+            <label key={m} className="inline">
+              <input
+                type="radio"
+                name="chat-mode"
+                checked={mode === m}
+                onChange={() => setMode(m)}
+                data-testid={`chat-mode-${m}`}
+              />
+              {m === 'chat' ? 'chat (template)' : 'completion (plain text)'}
+            </label>
+          ))}
+        </fieldset>
+      </div>
+      {checkpoints.length === 0 && (
+        <p className="muted">No checkpoints yet: train a run (Train pane) or import a bundle.</p>
+      )}
+      <p className="muted small" data-testid="chat-model" aria-live="polite">
+        {loading
+          ? 'Loading the checkpoint…'
+          : shown
+            ? `${shown.runName}, step ${count(shown.step)}: ${count(shown.parameters)} parameters, ` +
+              `context ${shown.contextLength} tokens, vocabulary ${count(shown.vocabSize)} · ${shown.adapter}`
+            : ''}
+      </p>
+      {loadError && (
+        <div className="banner error" role="alert" data-testid="chat-load-error">
+          {loadError}
+        </div>
+      )}
+      <div className="fields">
+        {SETTING_FIELDS.map(({ key, label, step }) => (
+          <label key={key} className="field">
+            <span>{label}</span>
+            <input
+              type="number"
+              step={step}
+              min={0}
+              value={Number.isFinite(settings[key]) ? settings[key] : ''}
+              onChange={(e) => setSettings({ [key]: e.target.valueAsNumber })}
+              data-testid={testId(key)}
+            />
+          </label>
+        ))}
+      </div>
+      <button
+        type="button"
+        onClick={() => setSettings({ seed: (Math.random() * 2 ** 32) >>> 0 })}
+        data-testid="chat-new-seed"
+      >
+        New seed
+      </button>{' '}
+      <span className="muted small">
+        The same checkpoint, prompt, settings and seed give the same text.
+      </span>
+      {problem && (
+        <div className="banner error" role="alert" data-testid="chat-settings-error">
+          Fix the settings: {problem}.
+        </div>
+      )}
+    </section>
+  );
+}
+
+function TurnStats({ turn }: { turn: ChatTurn }) {
+  if (!turn.stats) return null;
+  const { reason, tokens, tokensPerSec } = turn.stats;
+  return (
+    <div className="muted small">
+      {count(tokens)} tokens · {tokensPerSec.toFixed(1)} tokens/s · {REASONS[reason]}
+    </div>
+  );
+}
+
+function Transcript() {
+  const { turns, mode, dropped, streaming } = useChat();
+  const log = useRef<HTMLDivElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll whenever the text grows
+  useEffect(() => {
+    log.current?.scrollTo({ top: log.current.scrollHeight });
+  }, [turns]);
+  const last = turns.length - 1;
+  return (
+    <div className="chat-log" role="log" aria-live="polite" ref={log} data-testid="chat-log">
+      {turns.length === 0 && (
+        <p className="muted">
+          {mode === 'chat'
+            ? 'Write a message below; the model answers through the chat template.'
+            : 'Write the start of a text below; the model continues it.'}
+        </p>
+      )}
+      {turns.map((t, i) => {
+        const live = i === last && Boolean(streaming);
+        const out = t.role === 'assistant';
+        return (
+          <div
+            // Turns are only appended or cleared, so the index is a stable key.
+            // biome-ignore lint/suspicious/noArrayIndexKey: see above
+            key={i}
+            className={[
+              'chat-turn',
+              t.role,
+              mode,
+              mode === 'chat' && i < dropped ? 'dropped' : '',
+            ].join(' ')}
+            title={
+              mode === 'chat' && i < dropped ? 'Left out: it no longer fits the context' : undefined
+            }
+            data-testid="chat-turn"
+            data-role={t.role}
+            data-streaming={live || undefined}
+            data-reason={t.stats?.reason}
+          >
+            <span className="muted small">
+              {out
+                ? mode === 'chat'
+                  ? 'model'
+                  : 'continuation'
+                : mode === 'chat'
+                  ? 'you'
+                  : 'prompt'}
+            </span>
+            <div className="chat-text" data-testid={out ? 'chat-output' : undefined}>
+              {mode === 'chat' && out ? t.content.trimStart() : t.content}
+              {live && <span className="chat-cursor" aria-hidden="true" />}
+            </div>
+            <TurnStats turn={t} />
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+function Composer() {
+  const { mode, draft, streaming, checkpointId, loadError, settings, dropped, error } = useChat();
+  const { setDraft, send, stop, clear } = useChat.getState();
+  const turns = useChat((s) => s.turns.length);
+  const blocker = !checkpointId
+    ? 'Choose a checkpoint first.'
+    : loadError
+      ? 'The selected checkpoint cannot be used.'
+      : settingsProblem(settings)
+        ? 'Fix the settings first.'
+        : mode === 'chat' && !draft.trim()
+          ? 'Write a message first.'
+          : undefined;
+  return (
+    <>
+      {mode === 'chat' && dropped > 0 && (
+        <div className="banner warn" data-testid="chat-dropped">
+          The {dropped} oldest {dropped === 1 ? 'message was' : 'messages were'} left out: the
+          conversation no longer fits the model's context with room for the reply (dimmed above).
+        </div>
+      )}
+      {error && (
+        <div className="banner error" role="alert" data-testid="chat-error">
+          {error}
+        </div>
+      )}
+      <textarea
+        className="chat-input"
+        value={draft}
+        rows={3}
+        placeholder={
+          mode === 'chat'
+            ? 'Message (Enter sends, Shift+Enter a new line, Esc stops)'
+            : 'Text to continue (Enter sends, Shift+Enter a new line, Esc stops)'
+        }
+        aria-label={mode === 'chat' ? 'message' : 'prompt'}
+        onChange={(e) => setDraft(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+            e.preventDefault();
+            send();
+          } else if (e.key === 'Escape' && streaming) {
+            e.preventDefault();
+            stop();
+          }
+        }}
+        data-testid="chat-input"
+      />
+      <div className="row" style={{ justifyContent: 'flex-start', flexWrap: 'wrap' }}>
+        {streaming ? (
+          <button type="button" className="danger" onClick={stop} data-testid="chat-stop">
+            Stop
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="primary"
+            onClick={send}
+            disabled={Boolean(blocker)}
+            title={blocker}
+            data-testid="chat-send"
+          >
+            Send
+          </button>
+        )}
+        <button
+          type="button"
+          onClick={clear}
+          disabled={Boolean(streaming) || turns === 0}
+          data-testid="chat-clear"
+        >
+          Clear
+        </button>
+        <span
+          className="muted small"
+          data-testid="chat-status"
+          data-state={streaming ? 'streaming' : 'idle'}
+        >
+          {streaming
+            ? `generating… ${count(streaming.tokens)} tokens · ${streaming.tokensPerSec.toFixed(1)} tokens/s`
+            : (blocker ?? '')}
+        </span>
+      </div>
+    </>
+  );
+}
+
+export function ChatPane() {
+  return (
+    <div className="chat-pane">
+      <ModelCard />
+      <section className="card">
+        <h2>Conversation</h2>
+        <Transcript />
+        <Composer />
+      </section>
+    </div>
+  );
+}

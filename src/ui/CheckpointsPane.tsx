@@ -1,0 +1,372 @@
+// The Checkpoints pane: every stored checkpoint (trained or imported) with its loss and size;
+// resume training from it, chat with it, export it as a Hugging Face bundle (.zip, written by
+// the export worker), delete it after a confirmation; and a drop zone that imports a bundle.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { bundleFileName } from '../export/checkpointBundle';
+import { useChat } from '../store/chat';
+import { datasetsFor, useCheckpoints } from '../store/checkpoints';
+import { useDatasets } from '../store/datasets';
+import { useGpu } from '../store/gpu';
+import { useRuns } from '../store/runs';
+import { perplexity } from '../train/metrics';
+import type { CheckpointSummary, RunRecord } from '../train/runStore';
+import { bytes, count } from './format';
+
+const ACCEPT = '.zip,.json,.safetensors,.bin,.csv,.py,.md,.svg';
+
+interface SaveFilePickerOptions {
+  suggestedName: string;
+  types: { description: string; accept: Record<string, string[]> }[];
+}
+type SaveFilePicker = (options: SaveFilePickerOptions) => Promise<FileSystemFileHandle>;
+
+/**
+ * Asks where to save (Chrome's File System Access API; the call must come from the click), then
+ * hands the file to the worker. Without the API, or when it is refused, the worker makes a Blob
+ * that is offered as a download.
+ */
+async function exportWithPicker(ck: CheckpointSummary): Promise<void> {
+  const { exportCheckpoint } = useCheckpoints.getState();
+  const fileName = bundleFileName(ck.runName, ck.step);
+  const picker = (window as { showSaveFilePicker?: SaveFilePicker }).showSaveFilePicker;
+  if (!picker) return exportCheckpoint(ck.id, fileName);
+  try {
+    const handle = await picker({
+      suggestedName: fileName,
+      types: [{ description: 'Hugging Face bundle', accept: { 'application/zip': ['.zip'] } }],
+    });
+    exportCheckpoint(ck.id, handle.name, handle);
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') return;
+    exportCheckpoint(ck.id, fileName);
+  }
+}
+
+function Notice() {
+  const notice = useCheckpoints((s) => s.notice);
+  const dismiss = useCheckpoints((s) => s.dismiss);
+  if (!notice) return null;
+  return (
+    <div
+      className={notice.kind === 'error' ? 'banner error' : 'banner'}
+      role={notice.kind === 'error' ? 'alert' : 'status'}
+      data-testid="checkpoints-notice"
+      data-kind={notice.kind}
+    >
+      {notice.text}{' '}
+      <button type="button" onClick={dismiss}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
+function ExportProgress() {
+  const job = useCheckpoints((s) => s.exportJob);
+  const cancel = useCheckpoints((s) => s.cancelExport);
+  if (!job) return null;
+  // The total leaves out zip headers, so the last few hundred bytes run past it.
+  const done = Math.min(job.written, job.total);
+  return (
+    <section className="card" data-testid="export-progress">
+      <div className="row">
+        <strong>
+          Exporting {job.fileName}
+          {job.toFile ? '' : ' (as a download)'}
+        </strong>
+        <button type="button" onClick={cancel}>
+          Cancel
+        </button>
+      </div>
+      <progress className="bar" value={done} max={job.total || 1} aria-label="export progress" />
+      <p className="muted small">
+        {job.total
+          ? `${bytes(job.written)} of about ${bytes(job.total)}`
+          : 'Reading the checkpoint…'}
+      </p>
+    </section>
+  );
+}
+
+function ImportZone() {
+  const importFiles = useCheckpoints((s) => s.importFiles);
+  const job = useCheckpoints((s) => s.importJob);
+  const [over, setOver] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <section
+      aria-label="Drop a Hugging Face bundle to import"
+      className={over ? 'dropzone bundle-drop over' : 'dropzone bundle-drop'}
+      data-testid="bundle-dropzone"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setOver(false);
+        importFiles([...e.dataTransfer.files]);
+      }}
+    >
+      <p>Drop an i3 Hugging Face bundle here: its .zip, or its files together.</p>
+      <p className="muted small">
+        It is checked against the i3 spec (config, tensor names and shapes, tokenizer) and stored as
+        a checkpoint you can chat with or train further.
+      </p>
+      {job ? (
+        <p data-testid="import-progress">Importing {job.files.join(', ')}…</p>
+      ) : (
+        <button type="button" onClick={() => input.current?.click()}>
+          Choose files…
+        </button>
+      )}
+      <input
+        ref={input}
+        type="file"
+        multiple
+        accept={ACCEPT}
+        hidden
+        data-testid="bundle-file-input"
+        onChange={(e) => {
+          importFiles([...(e.target.files ?? [])]);
+          e.target.value = '';
+        }}
+      />
+    </section>
+  );
+}
+
+/** A modal confirmation (<dialog>: focus stays inside, Escape cancels). */
+function ConfirmDelete({
+  ck,
+  onClose,
+}: {
+  ck: CheckpointSummary;
+  onClose: (confirmed: boolean) => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    ref.current?.showModal();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className="confirm"
+      aria-labelledby="confirm-delete-title"
+      data-testid="confirm-delete"
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose(false);
+      }}
+    >
+      <h2 id="confirm-delete-title">Delete this checkpoint?</h2>
+      <p>
+        {ck.runName}, step {count(ck.step)} ({bytes(ck.bytes)}) is removed from this browser. This
+        cannot be undone; export it first to keep a copy.
+      </p>
+      <div className="row" style={{ justifyContent: 'flex-end' }}>
+        <button type="button" autoFocus onClick={() => onClose(false)}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="danger"
+          onClick={() => onClose(true)}
+          data-testid="confirm-delete-yes"
+        >
+          Delete
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+/** Whether the checkpoint can resume now, and if not, why. */
+function useResumeBlocker(ck: CheckpointSummary, run: RunRecord | undefined): string | undefined {
+  const gpu = useGpu((s) => s.status);
+  const liveRunId = useRuns((s) => s.liveRunId);
+  const details = useCheckpoints((s) => s.details[ck.id]);
+  const problem = useCheckpoints((s) => s.problems[ck.id]);
+  const datasets = useDatasets((s) => s.datasets);
+  const selectedId = useDatasets((s) => s.selectedId);
+  const inspect = useCheckpoints((s) => s.inspect);
+  useEffect(() => {
+    if (!run) inspect(ck.id);
+  }, [run, ck.id, inspect]);
+  const matching = useMemo(
+    () => (details ? datasetsFor(datasets, details.tokenizerId, selectedId) : []),
+    [details, datasets, selectedId],
+  );
+  if (gpu !== 'ready') return 'The GPU is not ready.';
+  if (liveRunId) return 'A run is training: stop it first (Train pane).';
+  if (run) {
+    const total = run.settings.schedule.totalSteps;
+    return ck.step >= total
+      ? `This is the end of its run’s schedule (step ${count(ck.step)} of ${count(total)}).`
+      : undefined;
+  }
+  if (problem) return problem;
+  if (!details) return 'Reading the checkpoint…';
+  if (matching.length === 0) {
+    return (
+      `No dataset here uses this checkpoint’s tokenizer (${count(details.config.vocab_size)} ` +
+      'tokens). Training it further needs one: import the dataset it was trained on, with the ' +
+      'same vocabulary settings, in the Data pane. Chat works without one.'
+    );
+  }
+  return undefined;
+}
+
+function CheckpointRow({
+  ck,
+  run,
+  onDelete,
+}: {
+  ck: CheckpointSummary;
+  run: RunRecord | undefined;
+  onDelete: () => void;
+}) {
+  const blocker = useResumeBlocker(ck, run);
+  const exporting = useCheckpoints((s) => s.exportJob);
+  const resume = useCheckpoints((s) => s.resume);
+  const notify = (text: string) => useCheckpoints.setState({ notice: { kind: 'ok', text } });
+  const needsDataset = !run && blocker?.startsWith('No dataset');
+  return (
+    <tr data-testid="checkpoint-row" data-source={ck.source} data-id={ck.id}>
+      <td>
+        {ck.runName}
+        {ck.source === 'import' && <span className="muted small"> · imported</span>}
+        {needsDataset && (
+          <div className="muted small" data-testid="resume-needs-dataset">
+            {blocker}
+          </div>
+        )}
+      </td>
+      <td>{count(ck.step)}</td>
+      <td>
+        {Number.isFinite(ck.loss) ? ck.loss.toFixed(3) : '—'}
+        {ck.valLoss !== undefined && <div className="muted small">val {ck.valLoss.toFixed(3)}</div>}
+      </td>
+      <td>
+        {Number.isFinite(ck.loss) ? perplexity(ck.loss).toFixed(1) : '—'}
+        {ck.valLoss !== undefined && (
+          <div className="muted small">val {perplexity(ck.valLoss).toFixed(1)}</div>
+        )}
+      </td>
+      <td>{new Date(ck.createdAt).toLocaleString()}</td>
+      <td>{bytes(ck.bytes)}</td>
+      <td className="checkpoint-actions">
+        <button
+          type="button"
+          className="primary"
+          disabled={Boolean(blocker)}
+          title={blocker ?? 'Continue training from this checkpoint'}
+          onClick={() => resume(ck.id)}
+          data-testid="resume-checkpoint"
+        >
+          Resume training
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            useChat.getState().openCheckpoint(ck.id);
+            notify(`${ck.runName} (step ${ck.step}) is loading in the Chat pane.`);
+          }}
+          data-testid="chat-checkpoint"
+        >
+          Chat
+        </button>
+        <button
+          type="button"
+          disabled={Boolean(exporting)}
+          title={exporting ? 'Another export is running.' : 'Download as a Hugging Face bundle'}
+          onClick={() => void exportWithPicker(ck)}
+          data-testid="export-checkpoint"
+        >
+          Export
+        </button>
+        <button
+          type="button"
+          className="danger"
+          disabled={exporting?.checkpointId === ck.id}
+          onClick={onDelete}
+          data-testid="delete-checkpoint"
+        >
+          Delete
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+function CheckpointList() {
+  const checkpoints = useRuns((s) => s.checkpoints);
+  const runs = useRuns((s) => s.runs);
+  const loaded = useRuns((s) => s.loaded);
+  const remove = useCheckpoints((s) => s.remove);
+  const [deleting, setDeleting] = useState<CheckpointSummary>();
+  const newestFirst = useMemo(
+    () => [...checkpoints].sort((a, b) => b.createdAt - a.createdAt),
+    [checkpoints],
+  );
+  return (
+    <section className="card">
+      <h2>Checkpoints</h2>
+      {newestFirst.length === 0 ? (
+        <p className="muted">
+          {loaded
+            ? 'No checkpoints yet: train a model (Train pane) or import a bundle below.'
+            : 'Loading…'}
+        </p>
+      ) : (
+        <table data-testid="checkpoint-list">
+          <thead>
+            <tr>
+              <th>run</th>
+              <th>step</th>
+              <th>loss</th>
+              <th>perplexity</th>
+              <th>saved</th>
+              <th>size</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {newestFirst.map((ck) => (
+              <CheckpointRow
+                key={ck.id}
+                ck={ck}
+                run={runs.find((r) => r.id === ck.runId)}
+                onDelete={() => setDeleting(ck)}
+              />
+            ))}
+          </tbody>
+        </table>
+      )}
+      {deleting && (
+        <ConfirmDelete
+          ck={deleting}
+          onClose={(confirmed) => {
+            if (confirmed) void remove(deleting.id);
+            setDeleting(undefined);
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+export function CheckpointsPane() {
+  return (
+    <div className="checkpoints-pane">
+      <Notice />
+      <ExportProgress />
+      <CheckpointList />
+      <section className="card">
+        <h2>Import a bundle</h2>
+        <ImportZone />
+      </section>
+    </div>
+  );
+}

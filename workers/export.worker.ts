@@ -1,0 +1,227 @@
+/// <reference lib="webworker" />
+// The export worker: Hugging Face bundles out of and into the studio's checkpoints, off the UI
+// thread. An export decodes the checkpoint from IndexedDB and streams the zip straight to the
+// file the user picked (File System Access API) or into a Blob for a download; the weights are
+// held once, as the decoded parameters the zip entries are views of. An import validates the
+// bundle, rebuilds its tokenizer and stores it as a checkpoint. Speaks the export-worker
+// messages of src/protocol.ts.
+
+import { chunkTokenizerFromHuggingFace, ForeignTokenizerError } from '../src/data/huggingFace';
+import { IdbShardStore } from '../src/data/idbShardStore';
+import { browserPythonSources } from '../src/export/browserPythonSources';
+import { BundleImportError, exportBundle, importBundle } from '../src/export/bundle';
+import {
+  bundleDataBytes,
+  bundleInputFromCheckpoint,
+  checkpointFromBundle,
+  datasetSummary,
+  importedSummary,
+} from '../src/export/checkpointBundle';
+import type { DatasetSummary } from '../src/export/hfFiles';
+import type { CheckpointDetails, ExportEvent, ExportRequest } from '../src/protocol';
+import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint';
+import { getCheckpointBytes, putCheckpoint } from '../src/train/runStore';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const post = (event: ExportEvent) => self.postMessage(event);
+const cancelled = new Set<string>();
+/** Progress events at most this often: a fast export would otherwise flood the UI. */
+const PROGRESS_MS = 100;
+/** Blob parts are gathered to about this size, so that a large bundle is not thousands of parts. */
+const BLOB_PART_BYTES = 16 << 20;
+
+class Cancelled extends Error {}
+
+async function loadCheckpoint(id: string): Promise<Checkpoint> {
+  // The stored bytes go out of scope on return: only the decoded arrays stay alive.
+  const bytes = await getCheckpointBytes(id);
+  if (!bytes) throw new Error('This checkpoint is no longer stored (deleted in another tab?).');
+  return decodeCheckpoint(bytes);
+}
+
+const details = (checkpointId: string, ck: Checkpoint): CheckpointDetails => ({
+  checkpointId,
+  config: ck.meta.config,
+  tokenizerId: ck.meta.tokenizerId,
+  step: ck.meta.step,
+});
+
+async function dataset(id: string): Promise<DatasetSummary | undefined> {
+  if (!id) return undefined;
+  const manifest = await (await IdbShardStore.open()).getManifest(id);
+  return manifest && datasetSummary(manifest);
+}
+
+/** Where the zip's chunks go: a file being written, or Blob parts. */
+interface Sink {
+  write(chunk: Uint8Array): Promise<void>;
+  close(): Promise<Blob | undefined>;
+  abort(): Promise<void>;
+}
+
+async function fileSink(handle: FileSystemFileHandle): Promise<Sink> {
+  const writable = await handle.createWritable();
+  return {
+    write: (chunk) => writable.write(chunk as Uint8Array<ArrayBuffer>),
+    close: async () => {
+      await writable.close();
+      return undefined;
+    },
+    abort: () => writable.abort(),
+  };
+}
+
+function blobSink(): Sink {
+  const parts: Blob[] = [];
+  let pending: Uint8Array<ArrayBuffer>[] = [];
+  let pendingBytes = 0;
+  const flush = () => {
+    // Copies the pending views (parts of the parameters) into blob storage.
+    parts.push(new Blob(pending));
+    pending = [];
+    pendingBytes = 0;
+  };
+  return {
+    write: async (chunk) => {
+      pending.push(chunk as Uint8Array<ArrayBuffer>);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= BLOB_PART_BYTES) flush();
+    },
+    close: async () => {
+      flush();
+      return new Blob(parts, { type: 'application/zip' });
+    },
+    abort: async () => {
+      pending = [];
+      parts.length = 0;
+    },
+  };
+}
+
+async function runExport(req: Extract<ExportRequest, { type: 'export' }>): Promise<void> {
+  const { jobId } = req;
+  const ck = await loadCheckpoint(req.checkpointId);
+  const input = bundleInputFromCheckpoint(
+    ck,
+    browserPythonSources,
+    await dataset(ck.meta.datasetId),
+  );
+  const total = bundleDataBytes(input);
+  const sink = req.target ? await fileSink(req.target) : blobSink();
+  const reader = exportBundle(input).getReader();
+  let written = 0;
+  let reported = 0;
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      if (cancelled.has(jobId)) throw new Cancelled();
+      await sink.write(r.value);
+      written += r.value.length;
+      if (performance.now() - reported > PROGRESS_MS) {
+        reported = performance.now();
+        post({ type: 'progress', jobId, written, total });
+      }
+    }
+  } catch (e) {
+    await reader.cancel();
+    await sink.abort();
+    throw e;
+  }
+  post({ type: 'progress', jobId, written, total });
+  const blob = await sink.close();
+  post({ type: 'exported', jobId, fileName: req.fileName, bytes: written, blob });
+}
+
+const ZIP_MAGIC = [0x50, 0x4b];
+
+/** The bundle's bytes: one file is its zip; several are its files, by (relative) name. */
+async function bundleSource(files: File[]): Promise<Map<string, Uint8Array> | Uint8Array> {
+  if (files.length === 0) throw new BundleImportError('no files were given');
+  if (files.length === 1) {
+    const [file] = files;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const zip = ZIP_MAGIC.every((b, i) => bytes[i] === b) || /\.zip$/i.test(file.name);
+    if (zip) return bytes;
+    throw new BundleImportError(
+      `${file.name} is not a bundle. Drop the .zip the studio exported, or the bundle's files ` +
+        'together (config.json, tokenizer.json and model.safetensors or pytorch_model.bin).',
+    );
+  }
+  const entries = await Promise.all(
+    files.map(
+      async (f) => [f.webkitRelativePath || f.name, new Uint8Array(await f.arrayBuffer())] as const,
+    ),
+  );
+  return new Map(entries);
+}
+
+/** The name of an imported checkpoint: the zip's or folder's name. */
+function bundleName(files: File[]): string {
+  const first = files[0];
+  const folder = first.webkitRelativePath.split('/')[0];
+  if (files.length > 1) return folder || 'imported bundle';
+  return first.name.replace(/\.zip$/i, '');
+}
+
+async function runImport(req: Extract<ExportRequest, { type: 'import' }>): Promise<void> {
+  const bundle = importBundle(await bundleSource(req.files));
+  let tokenizerJson: unknown;
+  try {
+    tokenizerJson = JSON.parse(bundle.tokenizerJson);
+  } catch (e) {
+    throw new BundleImportError(`tokenizer.json is not valid JSON: ${(e as Error).message}`);
+  }
+  const tokenizer = chunkTokenizerFromHuggingFace(tokenizerJson);
+  if (tokenizer.vocabSize !== bundle.config.vocab_size) {
+    throw new BundleImportError(
+      `tokenizer.json has ${tokenizer.vocabSize} tokens but config.json says vocab_size ` +
+        `${bundle.config.vocab_size}`,
+    );
+  }
+  const ck = checkpointFromBundle(bundle, tokenizer, bundleName(req.files));
+  const bytes = await encodeCheckpoint(ck);
+  const summary = importedSummary(ck, bytes.byteLength);
+  await putCheckpoint(summary, bytes);
+  post({
+    type: 'imported',
+    jobId: req.jobId,
+    checkpoint: summary,
+    details: details(summary.id, ck),
+  });
+}
+
+async function runInspect(req: Extract<ExportRequest, { type: 'inspect' }>): Promise<void> {
+  const ck = await loadCheckpoint(req.checkpointId);
+  post({ type: 'inspected', jobId: req.jobId, details: details(req.checkpointId, ck) });
+}
+
+async function job(jobId: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    if (e instanceof Cancelled) post({ type: 'cancelled', jobId });
+    else if (e instanceof BundleImportError || e instanceof ForeignTokenizerError)
+      post({ type: 'failed', jobId, message: `This bundle cannot be imported: ${e.message}.` });
+    else post({ type: 'failed', jobId, message: (e as Error).message });
+  } finally {
+    cancelled.delete(jobId);
+  }
+}
+
+self.onmessage = (ev: MessageEvent<ExportRequest>) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case 'export':
+      void job(msg.jobId, () => runExport(msg));
+      break;
+    case 'import':
+      void job(msg.jobId, () => runImport(msg));
+      break;
+    case 'inspect':
+      void job(msg.jobId, () => runInspect(msg));
+      break;
+    case 'cancel':
+      cancelled.add(msg.jobId);
+      break;
+  }
+};

@@ -1,0 +1,274 @@
+/// <reference lib="webworker" />
+// The chat worker: a GPU device of its own (WebGPU allows several per page, so chat runs while the
+// train worker trains), one checkpoint loaded from IndexedDB at a time, and generation that
+// streams text to the UI as tokens come. Tokenizing and the chat template run here too, so the UI
+// thread only renders. It speaks only the infer-worker messages of src/protocol.ts.
+
+import { type ChatMessage, renderChat } from '../src/data/chatTemplate';
+import { ChunkTokenizer } from '../src/data/chunkTokenizer';
+import { EOS_ID } from '../src/data/specialTokens';
+import { browserShaders } from '../src/gpu/browserShaders';
+import { acquireGpu, describeAdapter } from '../src/gpu/device';
+import { GpuRuntime } from '../src/gpu/runtime';
+import { type I3Config, parameterCount, validateConfig } from '../src/model/config';
+import { I3Decoder } from '../src/model/decode';
+import type { InferEvent, InferPrompt, InferRequest, LoadedModel } from '../src/protocol';
+import { decodeCheckpoint } from '../src/train/checkpoint';
+import { getCheckpointBytes } from '../src/train/runStore';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const post = (event: InferEvent) => self.postMessage(event);
+
+/** Text deltas go out at most this often; faster tokens are batched into one event. */
+const DELTA_MS = 33;
+
+interface Loaded {
+  model: LoadedModel;
+  tokenizer: ChunkTokenizer;
+  decoder: I3Decoder;
+}
+
+let gpu: Promise<GpuRuntime> | undefined;
+let loaded: Loaded | undefined;
+/** Loads and generations run one after another; stop requests bypass the queue. */
+let queue: Promise<void> = Promise.resolve();
+const controllers = new Map<string, AbortController>();
+
+function runtime(): Promise<GpuRuntime> {
+  gpu ??= acquireGpu(navigator.gpu).then((ctx) => {
+    ctx.lost.then((info) => {
+      if (info.reason === 'destroyed') return;
+      loaded = undefined;
+      gpu = undefined;
+      for (const c of controllers.values()) c.abort();
+      post({
+        type: 'device-lost',
+        message:
+          `The chat worker's GPU device was lost (${info.message || 'no reason given'}). ` +
+          'Send again to start a new device.',
+      });
+    });
+    return new GpuRuntime(ctx, browserShaders);
+  });
+  gpu.catch(() => {
+    gpu = undefined;
+  });
+  return gpu;
+}
+
+const sameConfig = (a: I3Config, b: I3Config) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The checkpoint's weights on the GPU, checked before anything is replaced. */
+async function ensureLoaded(checkpointId: string): Promise<Loaded> {
+  if (loaded?.model.checkpointId === checkpointId) return loaded;
+  post({ type: 'loading', checkpointId });
+  const bytes = await getCheckpointBytes(checkpointId);
+  if (!bytes) {
+    throw new Error('This checkpoint is no longer stored. Pick another one.');
+  }
+  const { meta, params } = await decodeCheckpoint(bytes);
+  const problems = validateConfig(meta.config);
+  if (problems.length) {
+    throw new Error(`This checkpoint's model config is invalid: ${problems.join('; ')}.`);
+  }
+  if (!meta.tokenizer) {
+    throw new Error(
+      'This checkpoint was saved without its tokenizer, so its text cannot be encoded. ' +
+        'Pick a newer checkpoint, or resume the run to save one.',
+    );
+  }
+  const tokenizer = ChunkTokenizer.fromJSON(meta.tokenizer);
+  if (tokenizer.vocabSize !== meta.config.vocab_size) {
+    throw new Error(
+      `This checkpoint's tokenizer has ${tokenizer.vocabSize} tokens but its model ` +
+        `${meta.config.vocab_size}: it is inconsistent and was not loaded.`,
+    );
+  }
+  const rt = await runtime();
+  let decoder = loaded?.decoder;
+  if (!decoder || !sameConfig(decoder.config, meta.config)) {
+    // Build the new decoder before dropping the old one: a failure leaves the old model usable.
+    const fresh = await I3Decoder.create(rt, meta.config);
+    decoder?.destroy();
+    loaded = undefined;
+    decoder = fresh;
+  }
+  decoder.loadParams(params);
+  loaded = {
+    tokenizer,
+    decoder,
+    model: {
+      checkpointId,
+      runName: meta.name,
+      step: meta.step,
+      parameters: parameterCount(meta.config),
+      contextLength: meta.config.max_seq_len,
+      vocabSize: meta.config.vocab_size,
+      adapter: describeAdapter(rt.info),
+    },
+  };
+  post({ type: 'loaded', model: loaded.model });
+  return loaded;
+}
+
+/** Every error thrown here (CorruptCheckpointError, WebGpuUnavailableError, …) says what to do. */
+const messageOf = (e: unknown) => (e as Error).message;
+
+/**
+ * The prompt's token ids. The context starts as a document does in the training stream, right
+ * after the previous document's <eos>. A chat keeps its latest turns (a turn starts at a user
+ * message) that fit the window minus room for the reply; the reply's room is maxNewTokens but at
+ * most half the window, so some history always fits. The latest turn is kept even when it alone
+ * is longer (the decoder slides its attention window; the SSM state keeps the rest).
+ */
+function promptIds(
+  tokenizer: ChunkTokenizer,
+  prompt: InferPrompt,
+  window: number,
+  maxNewTokens: number,
+): { ids: Uint32Array; dropped: number } {
+  const encode = (text: string) => {
+    const body = tokenizer.encode(text);
+    const ids = new Uint32Array(body.length + 1);
+    ids[0] = EOS_ID;
+    ids.set(body, 1);
+    return ids;
+  };
+  if (prompt.mode === 'completion') return { ids: encode(prompt.text), dropped: 0 };
+  const messages: ChatMessage[] = prompt.messages;
+  const starts = messages.flatMap((m, i) => (m.role === 'user' ? [i] : []));
+  if (starts.length === 0) throw new Error('A chat needs a user message to answer.');
+  const budget = window - Math.min(maxNewTokens, Math.floor(window / 2));
+  let from = starts.length - 1;
+  let ids = encode(renderChat(messages.slice(starts[from])));
+  while (from > 0) {
+    const longer = encode(renderChat(messages.slice(starts[from - 1])));
+    if (longer.length > budget) break;
+    ids = longer;
+    from--;
+  }
+  return { ids, dropped: starts[from] };
+}
+
+/** Collects decoded text and sends it at most every DELTA_MS. */
+class DeltaOutbox {
+  private text = '';
+  private tokens = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly t0 = performance.now();
+  private firstAt = 0;
+
+  constructor(private readonly requestId: string) {}
+
+  add(text: string): void {
+    this.text += text;
+    if (this.tokens++ === 0) this.firstAt = performance.now();
+    this.timer ??= setTimeout(() => this.flush(), DELTA_MS);
+  }
+
+  get count(): number {
+    return this.tokens;
+  }
+
+  get seconds(): number {
+    return (performance.now() - this.t0) / 1000;
+  }
+
+  /** Decoding speed: the tokens after the first, whose wait includes the prompt's prefill. */
+  rate(): number {
+    if (this.tokens < 2) return this.tokens / Math.max(1e-3, this.seconds);
+    return (this.tokens - 1) / Math.max(1e-3, (performance.now() - this.firstAt) / 1000);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.text) return;
+    post({
+      type: 'delta',
+      requestId: this.requestId,
+      text: this.text,
+      tokens: this.tokens,
+      tokensPerSec: this.rate(),
+    });
+    this.text = '';
+  }
+}
+
+async function generate(req: Extract<InferRequest, { type: 'generate' }>): Promise<void> {
+  const { requestId, settings } = req;
+  const signal = controllers.get(requestId)?.signal;
+  try {
+    let model: Loaded;
+    try {
+      model = await ensureLoaded(req.checkpointId);
+    } catch (e) {
+      post({ type: 'load-failed', checkpointId: req.checkpointId, message: messageOf(e) });
+      throw e;
+    }
+    const { ids, dropped } = promptIds(
+      model.tokenizer,
+      req.prompt,
+      model.decoder.window,
+      settings.maxNewTokens,
+    );
+    post({ type: 'started', requestId, promptTokens: ids.length, droppedMessages: dropped });
+    const out = new DeltaOutbox(requestId);
+    const tokens = model.decoder.generate(ids, {
+      sampling: {
+        temperature: settings.temperature,
+        topK: settings.topK,
+        topP: settings.topP,
+        repetitionPenalty: settings.repetitionPenalty,
+        seed: settings.seed,
+      },
+      maxNewTokens: settings.maxNewTokens,
+      signal,
+    });
+    let next = await tokens.next();
+    while (!next.done) {
+      out.add(model.tokenizer.decode([next.value]));
+      next = await tokens.next();
+    }
+    out.flush();
+    post({
+      type: 'done',
+      requestId,
+      reason: next.value,
+      tokens: out.count,
+      seconds: out.seconds,
+      tokensPerSec: out.rate(),
+    });
+  } catch (e) {
+    post({ type: 'failed', requestId, message: messageOf(e) });
+  } finally {
+    controllers.delete(requestId);
+  }
+}
+
+function enqueue(task: () => Promise<void>): void {
+  queue = queue.then(task);
+}
+
+self.onmessage = (ev: MessageEvent<InferRequest>) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case 'load':
+      enqueue(() =>
+        ensureLoaded(msg.checkpointId).then(
+          () => {},
+          (e) =>
+            post({ type: 'load-failed', checkpointId: msg.checkpointId, message: messageOf(e) }),
+        ),
+      );
+      break;
+    case 'generate':
+      controllers.set(msg.requestId, new AbortController());
+      enqueue(() => generate(msg));
+      break;
+    case 'stop':
+      controllers.get(msg.requestId)?.abort();
+      break;
+  }
+};
