@@ -16,7 +16,8 @@ import { numberArg, parseArgs } from './args';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (!args.data || !args.out) throw new Error('--data <file[,file…]> and --out <dir|file.zip> are required');
+  if (!args.data || !args.out)
+    throw new Error('--data <file[,file…]> and --out <dir|file.zip> are required');
   const tokenizer = args.tokenizer
     ? chunkTokenizerFromHuggingFace(JSON.parse(await readFile(args.tokenizer, 'utf8')))
     : undefined;

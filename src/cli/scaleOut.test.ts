@@ -130,7 +130,9 @@ describe.skipIf(skipReason !== null)(`scale-out with train_i3.py (${PYTHON})`, (
     for (const e of bundleEntries(input)) {
       await writeFile(join(bundle, e.name), concatChunks(e.chunks));
     }
-    const shards = new Uint8Array(await new Response(exportShardsZip(store, manifest)).arrayBuffer());
+    const shards = new Uint8Array(
+      await new Response(exportShardsZip(store, manifest)).arrayBuffer(),
+    );
     await writeFile(join(work, 'shards.zip'), shards);
     result = await runPython(
       [

@@ -84,8 +84,11 @@ async function prepare(args: Record<string, string>): Promise<void> {
   const bundle = join(out, 'bundle');
   await mkdir(bundle, { recursive: true });
   const input = bundleInputFromCheckpoint(ck, nodePythonSources(), datasetSummary(m));
-  for (const e of bundleEntries(input)) await writeFile(join(bundle, e.name), concatChunks(e.chunks));
-  const shards = Readable.fromWeb(exportShardsZip(corpus.store, m) as NodeReadableStream<Uint8Array>);
+  for (const e of bundleEntries(input))
+    await writeFile(join(bundle, e.name), concatChunks(e.chunks));
+  const shards = Readable.fromWeb(
+    exportShardsZip(corpus.store, m) as NodeReadableStream<Uint8Array>,
+  );
   await pipeline(shards, createWriteStream(join(out, 'shards.zip')));
   console.log(`${bundle}/ at step ${ck.meta.step} and ${join(out, 'shards.zip')}`);
   process.exit(0);

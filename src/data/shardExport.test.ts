@@ -50,7 +50,9 @@ describe('shard export', () => {
     expect(m.validation.shards).toBeGreaterThan(1);
     const zip = await readStream(exportShardsZip(store, m));
     const files = unzipSync(zip);
-    const manifest = JSON.parse(new TextDecoder().decode(files['manifest.json'])) as ShardExportManifest;
+    const manifest = JSON.parse(
+      new TextDecoder().decode(files['manifest.json']),
+    ) as ShardExportManifest;
     const tokenizer = ChunkTokenizer.fromJSON(m.tokenizer);
     expect(manifest).toMatchObject({
       format: 'i3-shards',

@@ -4,10 +4,10 @@
 // identity and its Hugging Face tokenizer.json text). As a stored zip it streams: each shard is read
 // from the store only when the zip reaches it (one shard ahead), so memory holds about two shards.
 
-import { zipStream, type ZipEntry } from '../export/zipStream';
+import { type ZipEntry, zipStream } from '../export/zipStream';
 import { ChunkTokenizer } from './chunkTokenizer';
-import { EOS_ID, PAD_ID } from './specialTokens';
 import { type DatasetManifest, type ShardStore, type Split, shardLength } from './shardStore';
+import { EOS_ID, PAD_ID } from './specialTokens';
 
 export const SHARD_EXPORT_FORMAT = 'i3-shards';
 const SPLITS: Split[] = ['train', 'validation'];
@@ -101,7 +101,9 @@ export function shardExportFiles(store: ShardStore, m: DatasetManifest): ExportF
         load: async () => {
           const tokens = await store.getShard(m.id, s, i);
           if (tokens.length !== info.tokens) {
-            throw new Error(`${info.file}: the store holds ${tokens.length} tokens, the manifest ${info.tokens}`);
+            throw new Error(
+              `${info.file}: the store holds ${tokens.length} tokens, the manifest ${info.tokens}`,
+            );
           }
           return new Uint8Array(tokens.buffer, tokens.byteOffset, tokens.byteLength);
         },

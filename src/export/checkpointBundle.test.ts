@@ -85,11 +85,25 @@ describe('checkpoints as bundles', () => {
     const again = bundleInputFromCheckpoint(ck, nodePythonSources());
     expect(again.tokenizerJson).toBe(tokenizer.toHuggingFaceJson());
     expect(again.optimizer).toBeUndefined();
-    // An imported checkpoint's settings are placeholders: the model card must not claim them.
+    // This bundle had no training_state.json: placeholder settings, which the card must not claim.
     expect(again.training?.settings).toBeUndefined();
     const size = (await readAll(exportBundle(again))).length;
     // The files' bytes leave out the zip's headers: a few hundred bytes for a dozen entries.
     expect(bundleDataBytes(again)).toBeLessThan(size);
     expect(bundleDataBytes(again)).toBeGreaterThan(size - 2000);
+  });
+
+  it('takes steps, tokens, time and settings from training_state.json, and keeps them', async () => {
+    const base = testBundleInput(5);
+    const settings = { ...defaultSettings('i3-test', base.config), batchSize: 3, seed: 77 };
+    const training = { steps: 7, tokens: 99, time: 2.5, settings };
+    const bundle = importBundle(
+      await readAll(
+        exportBundle({ ...base, tokenizerJson: tokenizer.toHuggingFaceJson(), training }),
+      ),
+    );
+    const ck = checkpointFromBundle(bundle, tokenizer, 'trained');
+    expect(ck.meta).toMatchObject({ step: 7, tokens: 99, time: 2.5, settings });
+    expect(bundleInputFromCheckpoint(ck, nodePythonSources()).training).toMatchObject(training);
   });
 });

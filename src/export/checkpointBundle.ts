@@ -7,14 +7,14 @@ import { ChunkTokenizer } from '../data/chunkTokenizer';
 import type { DatasetManifest } from '../data/shardStore';
 import { type I3Config, PRESETS, type PresetName } from '../model/config';
 import { parameterLayout } from '../model/params';
-import type { Checkpoint, CheckpointMeta } from '../train/checkpoint';
+import type { Checkpoint, CheckpointMeta, TrainSettings } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
 import type { MetricsHistory } from '../train/metrics';
 import type { CheckpointSummary } from '../train/runStore';
 import { type BundleInput, bundleEntries, type ImportedBundle, type PythonSources } from './bundle';
 import type { DatasetSummary } from './hfFiles';
 
-/** Run ids of imported checkpoints start with this: they have no run, dataset or settings. */
+/** Run ids of imported checkpoints start with this: they have no run or dataset. */
 export const IMPORT_RUN_PREFIX = 'import-';
 
 export const isImported = (meta: CheckpointMeta): boolean =>
@@ -45,7 +45,6 @@ export function bundleInputFromCheckpoint(
   dataset?: DatasetSummary,
 ): BundleInput {
   const { meta } = ck;
-  const imported = isImported(meta);
   return {
     modelName: meta.name,
     config: meta.config,
@@ -58,8 +57,9 @@ export function bundleInputFromCheckpoint(
       steps: meta.step,
       tokens: meta.tokens,
       time: meta.time,
-      // An imported checkpoint's settings are the studio's defaults, not how it was trained.
-      settings: imported ? undefined : meta.settings,
+      // Placeholders of an imported checkpoint are not how it was trained: leave them out.
+      settings:
+        isImported(meta) && isPlaceholder(meta.settings, meta.config) ? undefined : meta.settings,
     },
     optimizer: ck.adamM && ck.adamV ? { step: meta.step, m: ck.adamM, v: ck.adamV } : undefined,
     pythonSources,
@@ -82,20 +82,24 @@ export function recentLoss(metrics: MetricsHistory, steps = 10): number {
   return last.length ? last.reduce((a, m) => a + m.loss, 0) / last.length : Number.NaN;
 }
 
-/** The preset of the same width and depth, for default training settings. */
-function nearestPreset(config: I3Config): PresetName {
+/** The defaults of the preset of the same width and depth, for a bundle that has no settings. */
+function placeholderSettings(config: I3Config): TrainSettings {
   const names = Object.keys(PRESETS) as PresetName[];
-  return (
+  const preset =
     names.find(
       (p) => PRESETS[p].d_model === config.d_model && PRESETS[p].n_layers === config.n_layers,
-    ) ?? 'i3-tiny'
-  );
+    ) ?? 'i3-tiny';
+  return defaultSettings(preset, config);
 }
+
+const isPlaceholder = (settings: TrainSettings, config: I3Config) =>
+  JSON.stringify(settings) === JSON.stringify(placeholderSettings(config));
 
 /**
  * A checkpoint of an imported bundle: its weights (and AdamW moments when the bundle has them),
- * its tokenizer, and the step, tokens and time of its metrics. No dataset, so a resume starts a
- * fresh pass over whichever dataset has the same tokenizer.
+ * its tokenizer, step, tokens, time and settings from training_state.json (else from its metrics,
+ * and the defaults of a preset of its size). No dataset, so a resume starts a fresh pass over
+ * whichever dataset has the same tokenizer.
  */
 export function checkpointFromBundle(
   bundle: ImportedBundle,
@@ -105,15 +109,16 @@ export function checkpointFromBundle(
 ): Checkpoint {
   const metrics = bundle.metrics ?? { steps: [], evals: [] };
   const last = metrics.steps.at(-1);
+  const { training } = bundle;
   const meta: CheckpointMeta = {
     runId: `${IMPORT_RUN_PREFIX}${crypto.randomUUID()}`,
     name,
-    step: bundle.optimizer?.step ?? last?.step ?? 0,
-    tokens: last?.tokens ?? 0,
-    time: last?.time ?? 0,
+    step: bundle.optimizer?.step ?? training?.steps ?? last?.step ?? 0,
+    tokens: training?.tokens ?? last?.tokens ?? 0,
+    time: training?.time ?? last?.time ?? 0,
     createdAt,
     config: bundle.config,
-    settings: defaultSettings(nearestPreset(bundle.config), bundle.config),
+    settings: training?.settings ?? placeholderSettings(bundle.config),
     tokenizerId: tokenizer.identity(),
     tokenizer: tokenizer.toJSON(),
     datasetId: '',

@@ -181,3 +181,41 @@ describe('split-K matmul', () => {
     });
   }
 });
+
+describe('matvec (A·Bᵀ with a few rows of A)', () => {
+  for (const [M, N, K] of [
+    [1, 1, 1],
+    [1, 4466, 40],
+    [3, 37, 129],
+    [8, 70, 33],
+  ]) {
+    it(`${M}×${N}×${K}, accumulating with alpha, through offsets`, async () => {
+      const rt = await testRuntime();
+      const shape = {
+        M,
+        N,
+        K,
+        transB: true,
+        accumulate: true,
+        alpha: 0.25,
+        offA: 3,
+        offB: 5,
+        ldc: N + 1,
+      };
+      const a = randomArray(M * K + 3, 1);
+      const b = randomArray(N * K + 5, 2);
+      const c0 = randomArray(M * (N + 1), 3);
+      const A = rt.bufferFrom('A', a);
+      const B = rt.bufferFrom('B', b);
+      const C = rt.bufferFrom('C', c0);
+      const launch = await matmul(rt, A, B, C, shape);
+      expect(launch.label).toContain('matvec');
+      rt.run([launch]);
+      const got = await rt.readF32(C);
+      const want = Float64Array.from(c0);
+      matmulReference(a, b, want, shape);
+      expect(compare(got, want, tol(K))).toBeNull();
+      for (const buf of [A, B, C]) rt.destroy(buf);
+    });
+  }
+});

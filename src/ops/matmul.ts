@@ -64,6 +64,9 @@ export function matmulLabel(name: string, shape: MatmulShape): string {
   return `${name} ${M}x${N}x${K} ${t(shape.transA)}${t(shape.transB)}/${matmulTile(shape)}`;
 }
 
+/** Rows of A up to which an A·Bᵀ product goes to matvec.wgsl (generation's one-token steps). */
+export const MATVEC_MAX_ROWS = 8;
+
 export function matmul(
   rt: GpuRuntime,
   A: GPUBuffer,
@@ -73,6 +76,27 @@ export function matmul(
   label = 'matmul',
 ): Promise<Launch> {
   const s = resolved(shape);
+  if (s.M <= MATVEC_MAX_ROWS && s.transB && !s.transA && !shape.tile) {
+    return rt.launch({
+      shader: 'matvec',
+      label: `${label} ${s.M}x${s.N}x${s.K} matvec`,
+      constants: { ACCUMULATE: s.accumulate },
+      params: [
+        u32(s.M),
+        u32(s.N),
+        u32(s.K),
+        u32(s.lda),
+        u32(s.ldb),
+        u32(s.ldc),
+        u32(s.offA),
+        u32(s.offB),
+        u32(s.offC),
+        f32(s.alpha),
+      ],
+      buffers: [A, B, C],
+      workgroups: grid1d(Math.ceil(s.N / 8)),
+    });
+  }
   const tile = matmulTile(s);
   return rt.launch({
     shader: tile === 128 ? 'matmul_large' : 'matmul',

@@ -4,7 +4,9 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { SUPPORTED } from '../data/formats';
+import { IdbShardStore } from '../data/idbShardStore';
 import type { ImportProgress } from '../data/importer';
+import { exportShardsZip } from '../data/shardExport';
 import type { DatasetManifest } from '../data/shardStore';
 import { useDatasets } from '../store/datasets';
 
@@ -200,6 +202,43 @@ function Stats({ d }: { d: DatasetManifest }) {
   );
 }
 
+/**
+ * Downloads the dataset's shards as a zip for train_i3.py (docs/scale-out.md). The zip streams
+ * from IndexedDB a shard at a time, so the page stays responsive; the browser keeps the Blob.
+ */
+function ExportShardsButton({ d }: { d: DatasetManifest }) {
+  const [state, setState] = useState<{ busy: boolean; error?: string }>({ busy: false });
+  const run = async () => {
+    setState({ busy: true });
+    try {
+      const zip = exportShardsZip(await IdbShardStore.open(), d);
+      const url = URL.createObjectURL(await new Response(zip).blob());
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `${d.name.replace(/[^\w.-]+/g, '-')}-shards.zip`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      setState({ busy: false });
+    } catch (e) {
+      setState({ busy: false, error: `Export failed: ${(e as Error).message}` });
+    }
+  };
+  return (
+    <>
+      <button
+        type="button"
+        disabled={state.busy}
+        onClick={() => void run()}
+        title="Token shards and manifest.json for PyTorch (train_i3.py)"
+        data-testid="export-shards"
+      >
+        {state.busy ? 'Exporting…' : 'Export shards'}
+      </button>
+      {state.error && <span style={{ color: 'var(--bad)' }}> {state.error}</span>}
+    </>
+  );
+}
+
 function DatasetList() {
   const { datasets, selectedId, select, remove, job } = useDatasets();
   if (datasets.length === 0) return <p className="muted">No datasets yet.</p>;
@@ -225,6 +264,7 @@ function DatasetList() {
                   {selectedId === d.id ? 'Hide samples' : 'Samples'}
                 </button>
               )}{' '}
+              {d.status === 'complete' && <ExportShardsButton d={d} />}{' '}
               <button type="button" disabled={Boolean(job)} onClick={() => void remove(d.id)}>
                 {d.status === 'importing' ? 'Discard' : 'Delete'}
               </button>

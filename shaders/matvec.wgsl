@@ -1,0 +1,53 @@
+// C (+)= alpha · A · Bᵀ for a few rows of A (M ≤ 8): the one-token projections of generation.
+// The tiled matmul would give such products a handful of workgroups walking K one tile at a
+// time; here 32 lanes share each output's dot product (coalesced reads of B's row) and reduce it
+// in workgroup memory, and 8 outputs share a workgroup. Same Params as matmul.wgsl.
+
+override ACCUMULATE: bool = false;
+
+struct Params {
+  M: u32, N: u32, K: u32,
+  lda: u32, ldb: u32, ldc: u32,
+  offA: u32, offB: u32, offC: u32,
+  alpha: f32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+
+const LANES = 32u;
+const OUTS = 8u; // outputs per workgroup: 256 threads / LANES
+var<workgroup> red: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let n = (wg.y * nwg.x + wg.x) * OUTS + lid / LANES;
+  let lane = lid % LANES;
+  for (var m = 0u; m < p.M; m++) {
+    var acc = 0.0;
+    if (n < p.N) {
+      let a = p.offA + m * p.lda;
+      let b = p.offB + n * p.ldb;
+      for (var k = lane; k < p.K; k += LANES) { acc = fma(A[a + k], B[b + k], acc); }
+    }
+    red[lid] = acc;
+    workgroupBarrier();
+    for (var s = LANES / 2u; s > 0u; s >>= 1u) {
+      if (lane < s) { red[lid] += red[lid + s]; }
+      workgroupBarrier();
+    }
+    if (lane == 0u && n < p.N) {
+      let idx = p.offC + m * p.ldc + n;
+      var v = p.alpha * red[lid];
+      if (ACCUMULATE) { v += C[idx]; }
+      C[idx] = v;
+    }
+    workgroupBarrier();
+  }
+}
