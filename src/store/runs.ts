@@ -82,10 +82,19 @@ export const useRuns = create<RunsState>((set, get) => ({
       state: 'running',
       metrics: { steps: [], evals: [] },
     };
+    // Resuming from a checkpoint continues the curve from that step: later metrics are replaced.
+    const from = get().checkpoints.find((c) => c.id === spec.resumeFrom)?.step ?? Infinity;
+    const trim = (r: RunRecord): RunRecord => ({
+      ...r,
+      state: 'running',
+      message: undefined,
+      metrics: {
+        steps: r.metrics.steps.filter((m) => m.step <= from),
+        evals: r.metrics.evals.filter((m) => m.step <= from),
+      },
+    });
     set((s) => ({
-      runs: existing
-        ? updateRun(s.runs, spec.runId, (r) => ({ ...r, state: 'running', message: undefined }))
-        : [...s.runs, record],
+      runs: existing ? updateRun(s.runs, spec.runId, trim) : [...s.runs, record],
       liveRunId: spec.runId,
       liveInfo: undefined,
       compare: s.compare.includes(spec.runId) ? s.compare : [...s.compare, spec.runId],

@@ -1,8 +1,9 @@
 // The studio shell: a header with the GPU status and one tab per pane. It starts the GPU worker
 // and routes its events to the stores; every pane reads the stores only.
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
+import { type PaneId, useNav } from '../store/nav';
 import { useRuns } from '../store/runs';
 import { trainWorker } from '../workerClients';
 import { ChatPane } from './ChatPane';
@@ -14,7 +15,7 @@ import { NoWebGpu } from './NoWebGpu';
 import { TrainPane } from './TrainPane';
 
 interface Pane {
-  id: string;
+  id: PaneId;
   title: string;
   render: () => React.ReactNode;
 }
@@ -31,7 +32,8 @@ export function App() {
   const { status, message } = useGpu();
   const notice = useRuns((s) => s.notice);
   const dismiss = useRuns((s) => s.dismissNotice);
-  const [active, setActive] = useState(panes[0].id);
+  const active = useNav((s) => s.pane);
+  const setActive = useNav((s) => s.show);
 
   useEffect(() => {
     const worker = trainWorker();

@@ -7,6 +7,7 @@ import { useChat } from '../store/chat';
 import { datasetsFor, useCheckpoints } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
+import { useNav } from '../store/nav';
 import { useRuns } from '../store/runs';
 import { perplexity } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
@@ -230,7 +231,6 @@ function CheckpointRow({
   const blocker = useResumeBlocker(ck, run);
   const exporting = useCheckpoints((s) => s.exportJob);
   const resume = useCheckpoints((s) => s.resume);
-  const notify = (text: string) => useCheckpoints.setState({ notice: { kind: 'ok', text } });
   const needsDataset = !run && blocker?.startsWith('No dataset');
   return (
     <tr data-testid="checkpoint-row" data-source={ck.source} data-id={ck.id}>
@@ -271,7 +271,7 @@ function CheckpointRow({
           type="button"
           onClick={() => {
             useChat.getState().openCheckpoint(ck.id);
-            notify(`${ck.runName} (step ${ck.step}) is loading in the Chat pane.`);
+            useNav.getState().show('chat');
           }}
           data-testid="chat-checkpoint"
         >
