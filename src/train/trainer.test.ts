@@ -1,13 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ChunkTokenizer, type ChunkTokenizerJson } from '../data/chunkTokenizer';
-import { importDataset } from '../data/importer';
-import { type ShardSource, storeSource } from '../data/shardReader';
-import { MemoryShardStore } from '../data/shardStore';
-import type { InputFile } from '../data/textStream';
+import type { ShardSource } from '../data/shardReader';
 import { testRuntime } from '../gpu/testing';
 import { presetConfig } from '../model/config';
 import { parameterLayout } from '../model/params';
-import { Rng } from '../util/random';
 import {
   type Checkpoint,
   decodeCheckpoint,
@@ -16,29 +12,8 @@ import {
 } from './checkpoint';
 import type { StepMetrics } from './metrics';
 import { prepareRun } from './run';
+import { catsDataset } from './testCorpus';
 import type { RunState, TrainerEvents } from './trainer';
-
-// A small corpus of short, regular sentences: learnable by the 2-layer i3-test model in a few
-// dozen steps, with an alphabet small enough for its 64-token vocabulary.
-function corpus(): string {
-  const rng = new Rng(42);
-  const pick = (xs: string[]) => xs[rng.int(xs.length)];
-  const lines: string[] = [];
-  for (let i = 0; i < 3000; i++) {
-    lines.push(`the ${pick(['cat', 'dog'])} sat on the ${pick(['mat', 'log'])}.`);
-  }
-  return lines.join('\n');
-}
-
-function textFile(name: string, text: string): InputFile {
-  const blob = new Blob([text]);
-  return {
-    name,
-    size: blob.size,
-    stream: () => blob.stream() as ReadableStream<Uint8Array>,
-    slice: (a, b) => blob.slice(a, b),
-  };
-}
 
 let source: ShardSource;
 let tokenizerId: string;
@@ -46,14 +21,9 @@ let tokenizer: ChunkTokenizerJson;
 let V: number;
 
 beforeAll(async () => {
-  const store = new MemoryShardStore();
-  const { manifest } = await importDataset([textFile('cats.txt', corpus())], store, {
-    vocab: { targetSize: 64 },
-    shardTokens: 4096,
-    validationEvery: 20,
-    newId: () => 'cats',
-  });
-  source = storeSource(store, manifest);
+  const cats = await catsDataset();
+  const manifest = cats.manifest;
+  source = cats.source;
   tokenizer = manifest.tokenizer;
   tokenizerId = ChunkTokenizer.fromJSON(tokenizer).identity();
   V = manifest.tokenizer.vocab.length;

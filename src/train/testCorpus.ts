@@ -1,0 +1,38 @@
+// A small in-memory dataset for tests that train: short, regular sentences that the 2-layer
+// i3-test model learns in a few dozen steps, with an alphabet small enough for its 64 tokens.
+import { importDataset } from '../data/importer';
+import { type ShardSource, storeSource } from '../data/shardReader';
+import { type DatasetManifest, MemoryShardStore } from '../data/shardStore';
+import type { InputFile } from '../data/textStream';
+import { Rng } from '../util/random';
+
+export function catsCorpus(): string {
+  const rng = new Rng(42);
+  const pick = (xs: string[]) => xs[rng.int(xs.length)];
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    lines.push(`the ${pick(['cat', 'dog'])} sat on the ${pick(['mat', 'log'])}.`);
+  }
+  return lines.join('\n');
+}
+
+export function textFile(name: string, text: string): InputFile {
+  const blob = new Blob([text]);
+  return {
+    name,
+    size: blob.size,
+    stream: () => blob.stream() as ReadableStream<Uint8Array>,
+    slice: (a, b) => blob.slice(a, b),
+  };
+}
+
+export async function catsDataset(): Promise<{ source: ShardSource; manifest: DatasetManifest }> {
+  const store = new MemoryShardStore();
+  const { manifest } = await importDataset([textFile('cats.txt', catsCorpus())], store, {
+    vocab: { targetSize: 64 },
+    shardTokens: 4096,
+    validationEvery: 20,
+    newId: () => 'cats',
+  });
+  return { source: storeSource(store, manifest), manifest };
+}
