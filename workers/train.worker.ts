@@ -74,7 +74,7 @@ class MetricsOutbox {
     this.record.metrics.steps.push(m);
     this.pending.push(m);
     const now = performance.now();
-    if (now - this.lastFlush > 200) this.flush();
+    if (now - this.lastFlush > 500) this.flush();
     if (now - this.lastPersist > 3000) {
       this.lastPersist = now;
       void putRun(this.record).catch(() => {});

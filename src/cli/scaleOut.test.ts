@@ -11,7 +11,6 @@ import { importDataset } from '../data/importer';
 import { exportShardsZip } from '../data/shardExport';
 import { type ShardSource, storeSource } from '../data/shardReader';
 import { type DatasetManifest, MemoryShardStore } from '../data/shardStore';
-import type { InputFile } from '../data/textStream';
 import { bundleEntries, importBundle } from '../export/bundle';
 import { bundleInputFromCheckpoint, datasetSummary } from '../export/checkpointBundle';
 import { nodePythonSources, PYTHON, runPython, torchUnavailable } from '../export/pythonInterop';
@@ -21,31 +20,15 @@ import { presetConfig } from '../model/config';
 import type { Checkpoint, TrainSettings } from '../train/checkpoint';
 import { prepareRun } from '../train/run';
 import { learningRate } from '../train/schedule';
-import { Rng } from '../util/random';
+import { catsCorpus, textFile } from '../train/testCorpus';
 
 const skipReason = await torchUnavailable();
 if (skipReason) console.warn(`SKIPPED scale-out tests (train_i3.py under torchrun): ${skipReason}`);
 
 const HF_DIR = new URL('../export/hf/', import.meta.url).pathname;
 /** Steps the studio trains before it stops (one more may be in flight), and steps train_i3.py adds. */
-const STUDIO_STEPS = 12;
+const STUDIO_STEPS = 10;
 const TORCH_STEPS = 3;
-
-function corpus(): InputFile {
-  const rng = new Rng(42);
-  const pick = (xs: string[]) => xs[rng.int(xs.length)];
-  const lines = Array.from(
-    { length: 3000 },
-    () => `the ${pick(['cat', 'dog'])} sat on the ${pick(['mat', 'log'])}.`,
-  );
-  const blob = new Blob([lines.join('\n')]);
-  return {
-    name: 'cats.txt',
-    size: blob.size,
-    stream: () => blob.stream() as ReadableStream<Uint8Array>,
-    slice: (a, b) => blob.slice(a, b),
-  };
-}
 
 const settings: TrainSettings = {
   schedule: { peakLr: 2e-2, warmupSteps: 5, totalSteps: 40, minRatio: 0.1 },
@@ -117,7 +100,7 @@ describe.skipIf(skipReason !== null)(`scale-out with train_i3.py (${PYTHON})`, (
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'i3-scale-out-'));
     const store = new MemoryShardStore();
-    const { manifest } = await importDataset([corpus()], store, {
+    const { manifest } = await importDataset([textFile('cats.txt', catsCorpus())], store, {
       vocab: { targetSize: 64 },
       shardTokens: 4096,
       validationEvery: 20,
@@ -180,7 +163,7 @@ describe.skipIf(skipReason !== null)(`scale-out with train_i3.py (${PYTHON})`, (
     expect(losses.every(Number.isFinite)).toBe(true);
     const studioLoss = ck.meta.metrics.steps.at(-1)!.loss;
     const V = ck.meta.config.vocab_size;
-    // The studio brought the loss from ln V ≈ 4.16 to about 2.0, falling ~0.15 per step at this
+    // The studio brought the loss from ln V ≈ 4.16 to about 2.3, falling ~0.15 per step at this
     // point. A continuation that lost the weights restarts at ln V, 2 above; a true one goes on
     // from where the studio stopped: its first loss within 0.3 (two steps' fall) and none above.
     expect(studioLoss).toBeLessThan(Math.log(V) - 1);

@@ -1,5 +1,6 @@
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { textFile } from '../train/testCorpus';
 import { Rng } from '../util/random';
 import { ChunkTokenizer } from './chunkTokenizer';
 import { importDataset } from './importer';
@@ -10,17 +11,6 @@ import {
   zipExportFiles,
 } from './shardExport';
 import { type DatasetManifest, MemoryShardStore, type Split } from './shardStore';
-import type { InputFile } from './textStream';
-
-function textFile(name: string, text: string): InputFile {
-  const blob = new Blob([text]);
-  return {
-    name,
-    size: blob.size,
-    stream: () => blob.stream() as ReadableStream<Uint8Array>,
-    slice: (a, b) => blob.slice(a, b),
-  };
-}
 
 /** A dataset of several shards per split, the last of each shorter than the rest. */
 async function dataset(): Promise<{ store: MemoryShardStore; manifest: DatasetManifest }> {

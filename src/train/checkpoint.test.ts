@@ -69,6 +69,16 @@ describe('checkpoint file', () => {
     expect(back.adamV).toEqual(ck.adamV);
   });
 
+  it('decodes from a view into a larger buffer, as Node file reads give', async () => {
+    const ck = checkpoint();
+    const bytes = await encodeCheckpoint(ck);
+    const padded = new Uint8Array(bytes.length + 100);
+    padded.set(bytes, 40);
+    const back = await decodeCheckpoint(Buffer.from(padded.buffer, 40, bytes.length));
+    expect(back.params).toEqual(ck.params);
+    expect(back.adamV).toEqual(ck.adamV);
+  });
+
   it('stores weights-only checkpoints', async () => {
     const { meta, params } = checkpoint();
     const back = await decodeCheckpoint(await encodeCheckpoint({ meta, params }));

@@ -106,7 +106,8 @@ export async function decodeCheckpoint(bytes: Uint8Array): Promise<Checkpoint> {
   for (const s of sections) {
     const end = at + s.length * 4;
     if (end > bytes.length) throw new CorruptCheckpointError('truncated');
-    const a = new Float32Array(bytes.slice(at, end).buffer);
+    // A copy through the ArrayBuffer: Node's Buffer.slice would return a view of a shared pool.
+    const a = new Float32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + end));
     if (s.name === 'params' || s.name === 'adamM' || s.name === 'adamV') ck[s.name] = a;
     at = end;
   }

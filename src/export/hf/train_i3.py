@@ -194,7 +194,7 @@ def read_metrics(path):
     return (rows[0], rows[1:]) if rows else (METRIC_COLUMNS, [])
 
 
-def resolve_settings(args, state, metrics_rows, header, opt_step):
+def resolve_settings(args, config, state, metrics_rows, header, opt_step):
     """Steps done, tokens, time, and the TrainSettings to continue with (bundle's, then flags)."""
     last = dict(zip(header, metrics_rows[-1])) if metrics_rows else {}
     done = state.get("steps") if state else None
@@ -205,7 +205,7 @@ def resolve_settings(args, state, metrics_rows, header, opt_step):
     overrides = {"peakLr": args.lr, "warmupSteps": args.warmup, "totalSteps": args.total_steps,
                  "minRatio": args.min_ratio}
     schedule.update({k: v for k, v in overrides.items() if v is not None})
-    schedule.setdefault("peakLr", 6e-4 if args.d_model >= 512 else 1e-3)
+    schedule.setdefault("peakLr", 6e-4 if config["d_model"] >= 512 else 1e-3)  # the spec's i3-22m / i3-tiny
     steps = args.steps
     if steps is None:
         steps = schedule.get("totalSteps", done) - done
@@ -298,8 +298,9 @@ def write_bundle(args, bundle, out, params, opt, names, done, state, settings, h
     os.makedirs(out, exist_ok=True)
     for name in os.listdir(bundle):
         src = os.path.join(bundle, name)
-        if name not in WRITTEN and os.path.isfile(src) and os.path.abspath(src) != os.path.abspath(os.path.join(out, name)):
-            shutil.copyfile(src, os.path.join(out, name))
+        dst = os.path.join(out, name)
+        if name not in WRITTEN and os.path.isfile(src) and os.path.abspath(src) != os.path.abspath(dst):
+            shutil.copyfile(src, dst)
     weights = OrderedDict((n, params[n].detach().cpu()) for n in names)
     write_safetensors(os.path.join(out, "model.safetensors"), weights, {"format": "pt"})
     # pytorch_model.bin: the studio's layout, the tied head sharing the embedding's storage.
@@ -397,13 +398,12 @@ def main(argv=None):
     torch.backends.cudnn.allow_tf32 = args.precision != "fp32"
 
     config, lm, names = load_bundle(bundle, args.scan)
-    args.d_model = config["d_model"]
     state = read_json(os.path.join(bundle, "training_state.json"))
     header, rows = read_metrics(os.path.join(bundle, "metrics.csv"))
     opt_path = os.path.join(bundle, "optimizer.safetensors")
     moments, opt_meta = read_safetensors(opt_path) if os.path.exists(opt_path) else (None, {})
     opt_step = int(opt_meta["step"]) if "step" in opt_meta else None
-    done, steps, tokens, seconds, settings = resolve_settings(args, state, rows, header, opt_step)
+    done, steps, tokens, seconds, settings = resolve_settings(args, config, state, rows, header, opt_step)
     args.batch = args.batch or settings["batchSize"]
     args.accum = args.accum or settings["accumSteps"]
     args.eval_batches = args.eval_batches or settings["evalBatches"]

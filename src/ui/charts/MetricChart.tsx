@@ -1,5 +1,6 @@
 // One live metric chart: several series (runs, train and validation) over a shared x axis,
 // drawn with recharts. Series arrive already smoothed and downsampled (series.ts).
+import { memo } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -24,7 +25,8 @@ const tick = (v: number) =>
     ? v.toExponential(1)
     : `${+v.toPrecision(3)}`;
 
-export function MetricChart(props: {
+/** Memoized: a chart redraws only when its own series, scale or axis change. */
+export const MetricChart = memo(function MetricChart(props: {
   title: string;
   series: Series[];
   log: boolean;
@@ -88,4 +90,4 @@ export function MetricChart(props: {
       </div>
     </figure>
   );
-}
+});

@@ -1,0 +1,128 @@
+// A new user's path through the studio, end to end in Chromium with WebGPU: the built-in
+// dataset, a short i3-test run (loss chart grows and falls, pause and resume), its checkpoints,
+// chat, export, and a reload that restores everything. Screenshots of each pane are saved.
+import { expect, type Page, test } from '@playwright/test';
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: test.info().outputPath(`pane-${name}.png`), fullPage: true });
+
+/** The run's per-step losses, read from IndexedDB as the studio stored them. */
+const storedLosses = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<number[]>((resolve, reject) => {
+        const req = indexedDB.open('i3-studio');
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const get = req.result.transaction('runs').objectStore('runs').getAll();
+          get.onsuccess = () =>
+            resolve(get.result[0].metrics.steps.map((m: { loss: number }) => m.loss));
+        };
+      }),
+  );
+
+test('a new user trains, pauses, resumes, chats, exports and finds it all after a reload', async ({
+  page,
+}) => {
+  test.setTimeout(420_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const longTasks: number[] = [];
+  await page.exposeFunction('reportLongTask', (ms: number) => longTasks.push(ms));
+  await page.addInitScript(() => {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        (window as unknown as { reportLongTask(ms: number): void }).reportLongTask(e.duration);
+      }
+    }).observe({ type: 'longtask', buffered: true });
+  });
+
+  await page.goto('/');
+  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('gpu-selftest')).toHaveAttribute('data-ok', 'true');
+
+  // Data: the built-in corpus.
+  await page.getByTestId('import-default').click();
+  await expect(page.getByTestId('dataset').first()).toHaveAttribute('data-status', 'complete', {
+    timeout: 120_000,
+  });
+  await expect(page.getByTestId('dataset-tokens').first()).not.toHaveText('0');
+  await shot(page, 'data');
+
+  // Model: the test preset, a short schedule.
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('preset-i3-test').check();
+  await expect(page.getByTestId('param-count')).not.toBeEmpty();
+  await expect(page.getByTestId('gpu-estimate')).toContainText('MB');
+  await page.getByTestId('total-steps').fill('30');
+  await page.getByTestId('checkpoint-interval').fill('10');
+  await shot(page, 'model');
+
+  // Train: the loss chart gains points; pause holds the step; resume finishes the run.
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByTestId('start-run').click();
+  const progress = page.getByTestId('run-progress');
+  await expect(progress).toHaveAttribute('data-state', 'running');
+  await page.waitForTimeout(500);
+  longTasks.length = 0;
+  const lossChart = page.getByTestId('chart-loss');
+  await expect
+    .poll(async () => Number(await lossChart.getAttribute('data-points')), { timeout: 120_000 })
+    .toBeGreaterThan(8);
+  await page.getByTestId('pause-run').click();
+  await expect(progress).toHaveAttribute('data-state', 'paused');
+  const pausedAt = Number(await progress.getAttribute('data-step'));
+  await page.waitForTimeout(1500);
+  expect(Number(await progress.getAttribute('data-step'))).toBe(pausedAt);
+  await page.getByTestId('resume-run').click();
+  await expect(progress).toHaveAttribute('data-state', 'running');
+  const row = page.getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-state', 'finished', { timeout: 180_000 });
+  // The UI thread only rendered: no long task over 200 ms while training.
+  expect(
+    longTasks.filter((ms) => ms > 200),
+    `long tasks: ${longTasks.join(', ')}`,
+  ).toEqual([]);
+  await shot(page, 'train');
+
+  const losses = await storedLosses(page);
+  expect(losses).toHaveLength(30);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)) - 0.5);
+
+  // Checkpoints: every 10 steps, on pause, and at the end.
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  const checkpoints = page.getByTestId('checkpoint-row');
+  await expect(checkpoints).toHaveCount(4);
+  await shot(page, 'checkpoints');
+
+  // Export the last checkpoint as a Hugging Face bundle.
+  const downloading = page.waitForEvent('download');
+  await checkpoints.last().getByTestId('export-checkpoint').click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toMatch(/^i3-test-1-step30\.zip$/);
+
+  // Chat with it: the Chat button opens the Chat pane with the checkpoint loaded.
+  await checkpoints.last().getByTestId('chat-checkpoint').click();
+  await expect(page.getByRole('tab', { name: 'Chat' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('chat-model')).toContainText('step 30');
+  await page.getByTestId('chat-input').fill('the ');
+  await page.getByTestId('chat-input').press('Enter');
+  const reply = page.locator('[data-testid="chat-turn"][data-role="assistant"]').first();
+  await expect(reply).toHaveAttribute('data-reason', /.+/, { timeout: 60_000 });
+  await expect(reply.getByTestId('chat-output')).not.toBeEmpty();
+  await shot(page, 'chat');
+
+  // Reload: the run, its chart and its checkpoints come back from IndexedDB.
+  await page.reload();
+  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await expect(page.getByTestId('run-row').first()).toHaveAttribute('data-state', 'finished');
+  await expect
+    .poll(async () => Number(await lossChart.getAttribute('data-points')))
+    .toBeGreaterThanOrEqual(30);
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  await expect(checkpoints).toHaveCount(4);
+  await shot(page, 'after-reload');
+  expect(errors).toEqual([]);
+});
