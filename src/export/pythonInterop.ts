@@ -7,17 +7,17 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../util/projectPath';
 import type { PythonSources } from './bundle';
 
 /** The one interpreter here with torch installed (1.13); the python3 on PATH has none. */
 export const PYTHON = process.env.I3_PYTHON ?? '/usr/bin/python3';
-export const INTEROP_SCRIPT = fileURLToPath(new URL('./hf/test_interop.py', import.meta.url));
+const HF_DIR = projectPath('src/export/hf');
+export const INTEROP_SCRIPT = join(HF_DIR, 'test_interop.py');
 
 /** The bundle's Python files read from src/export/hf/ (the browser gets them from Vite). */
 export function nodePythonSources(): PythonSources {
-  const read = (name: string) =>
-    readFileSync(fileURLToPath(new URL(`./hf/${name}`, import.meta.url)), 'utf8');
+  const read = (name: string) => readFileSync(join(HF_DIR, name), 'utf8');
   return {
     'configuration_i3.py': read('configuration_i3.py'),
     'modeling_i3.py': read('modeling_i3.py'),

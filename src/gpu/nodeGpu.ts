@@ -1,29 +1,13 @@
 // WebGPU in Node through the `webgpu` package (Dawn). Used by the unit tests, the CLI and
 // the benchmarks; shaders are read from the repository's `shaders/` folder.
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { create, globals } from 'webgpu';
+import { projectPath } from '../util/projectPath';
 import { acquireGpu, type GpuContext } from './device';
 import type { ShaderSource } from './shaders';
 
-function findShaderDir(): string {
-  if (process.env.I3_SHADERS) return process.env.I3_SHADERS;
-  // Source tree (src/gpu) and bundles (.gpu/, dist-node/) both sit under the project root.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const candidate = join(dir, 'shaders');
-    try {
-      readFileSync(join(candidate, 'matmul.wgsl'));
-      return candidate;
-    } catch {
-      dir = resolve(dir, '..');
-    }
-  }
-  return resolve(process.cwd(), 'shaders');
-}
-
-const shaderDir = findShaderDir();
+const shaderDir = process.env.I3_SHADERS ?? projectPath('shaders');
 const cache = new Map<string, string>();
 
 export const nodeShaders: ShaderSource = (name) => {
