@@ -26,7 +26,7 @@ def main():
 
     model = AutoModelForCausalLM.from_pretrained(args.bundle, trust_remote_code=True)
     model.eval()
-    tok = AutoTokenizer.from_pretrained(args.bundle)
+    tok = AutoTokenizer.from_pretrained(args.bundle, trust_remote_code=True)
     out = {
         "transformers": transformers.__version__,
         "torch": torch.__version__,
