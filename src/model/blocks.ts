@@ -13,7 +13,7 @@ import {
 } from '../ops/activations';
 import { attentionBackward, attentionForward } from '../ops/attention';
 import { conv1dBackward, conv1dForward } from '../ops/conv1d';
-import { matmul, matmulSplitK } from '../ops/matmul';
+import { matmulSplitK } from '../ops/matmul';
 import { addInplace } from '../ops/residual';
 import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
 import { selectiveScanBackward, selectiveScanForward } from '../ops/selectiveScan';
@@ -34,7 +34,7 @@ export interface BlockContext {
   lse: GPUBuffer;
   scanStates: GPUBuffer;
   scanScratch: GPUBuffer;
-  /** Partial products of the split-K weight gradients (shared: they run one at a time). */
+  /** Partial products of the split-K matmuls (shared: they run one at a time). */
   splitScratch: GPUBuffer;
 }
 
@@ -59,9 +59,9 @@ function linear(
   inF: number,
   outF: number,
   accumulate = false,
-): Promise<Launch> {
+): Promise<Launch[]> {
   const shape = { M: ctx.rows, N: outF, K: inF, transB: true, offB: w, accumulate };
-  return matmul(ctx.rt, x, ctx.params, y, shape, `${name} fwd`);
+  return matmulSplitK(ctx.rt, x, ctx.params, y, ctx.splitScratch, shape, `${name} fwd`);
 }
 
 /** dx (+)= dy · W, the input gradient of `linear`. */
@@ -74,9 +74,9 @@ function linearInputGrad(
   inF: number,
   outF: number,
   accumulate = false,
-): Promise<Launch> {
+): Promise<Launch[]> {
   const shape = { M: ctx.rows, N: inF, K: outF, offB: w, accumulate };
-  return matmul(ctx.rt, dy, ctx.params, dx, shape, `${name} dx`);
+  return matmulSplitK(ctx.rt, dy, ctx.params, dx, ctx.splitScratch, shape, `${name} dx`);
 }
 
 /** dW += dyᵀ · x, the weight gradient of `linear`, into the gradient buffer at `w`. */
@@ -111,7 +111,7 @@ export async function ssmForward(
       D,
       eps,
     }),
-    await linear(
+    ...(await linear(
       ctx,
       'ssm.in_proj.down',
       s.xn,
@@ -119,9 +119,9 @@ export async function ssmForward(
       s.h1,
       D,
       r,
-    ),
-    await linear(ctx, 'ssm.in_proj.up.u', s.h1, up, s.u0, r, D),
-    await linear(ctx, 'ssm.in_proj.up.z', s.h1, up + D * r, s.z, r, D),
+    )),
+    ...(await linear(ctx, 'ssm.in_proj.up.u', s.h1, up, s.u0, r, D)),
+    ...(await linear(ctx, 'ssm.in_proj.up.z', s.h1, up + D * r, s.z, r, D)),
     await conv1dForward(
       rt,
       s.u0,
@@ -131,10 +131,18 @@ export async function ssmForward(
       { rows, D, T: ctx.T, K },
       s.u,
     ),
-    await linear(ctx, 'ssm.x_proj.delta', s.u, xProj, s.dl, D, R),
-    await linear(ctx, 'ssm.x_proj.B', s.u, xProj + R * D, s.Bt, D, N),
-    await linear(ctx, 'ssm.x_proj.C', s.u, xProj + (R + N) * D, s.Ct, D, N),
-    await linear(ctx, 'ssm.dt_proj', s.dl, offset(ctx, `${p}ssm.dt_proj.weight`), s.dtpre, R, D),
+    ...(await linear(ctx, 'ssm.x_proj.delta', s.u, xProj, s.dl, D, R)),
+    ...(await linear(ctx, 'ssm.x_proj.B', s.u, xProj + R * D, s.Bt, D, N)),
+    ...(await linear(ctx, 'ssm.x_proj.C', s.u, xProj + (R + N) * D, s.Ct, D, N)),
+    ...(await linear(
+      ctx,
+      'ssm.dt_proj',
+      s.dl,
+      offset(ctx, `${p}ssm.dt_proj.weight`),
+      s.dtpre,
+      R,
+      D,
+    )),
     await softplusBiasForward(rt, s.dtpre, view(ctx, ctx.params, `${p}ssm.dt_proj.bias`), s.delta, {
       rows,
       D,
@@ -154,7 +162,7 @@ export async function ssmForward(
       { B: ctx.B, T: ctx.T, D, N, chunk: 16 },
     ),
     await gateForward(rt, s.y, s.z, s.g, rows * D),
-    await linear(
+    ...(await linear(
       ctx,
       'ssm.out_proj.down',
       s.g,
@@ -162,12 +170,12 @@ export async function ssmForward(
       s.o1,
       D,
       r,
-    ),
+    )),
   ];
   // The backward's recomputation stops here: it needs o1, not the block output.
   if (out) {
     launches.push(
-      await linear(
+      ...(await linear(
         ctx,
         'ssm.out_proj.up',
         s.o1,
@@ -175,7 +183,7 @@ export async function ssmForward(
         out,
         r,
         D,
-      ),
+      )),
       await addInplace(rt, out, x, rows * D),
     );
   }
@@ -199,9 +207,9 @@ export async function ssmBackward(
   const dtProj = offset(ctx, `${p}ssm.dt_proj.weight`);
   return [
     ...(await ssmForward(ctx, layer, x, undefined)),
-    await linearInputGrad(ctx, 'ssm.out_proj.up', s.dx, outUp, s.do1, r, D),
+    ...(await linearInputGrad(ctx, 'ssm.out_proj.up', s.dx, outUp, s.do1, r, D)),
     ...(await linearWeightGrad(ctx, 'ssm.out_proj.up', s.dx, s.o1, outUp, r, D)),
-    await linearInputGrad(ctx, 'ssm.out_proj.down', s.do1, outDown, s.dg, D, r),
+    ...(await linearInputGrad(ctx, 'ssm.out_proj.down', s.do1, outDown, s.dg, D, r)),
     ...(await linearWeightGrad(ctx, 'ssm.out_proj.down', s.do1, s.g, outDown, D, r)),
     await gateBackward(rt, s.y, s.z, s.dg, s.dy, s.dz, rows * D),
     ...(await selectiveScanBackward(
@@ -234,12 +242,12 @@ export async function ssmBackward(
       view(ctx, ctx.grads, `${p}ssm.dt_proj.bias`),
       { rows, D },
     )),
-    await linearInputGrad(ctx, 'ssm.dt_proj', s.ddtpre, dtProj, s.ddl, R, D),
+    ...(await linearInputGrad(ctx, 'ssm.dt_proj', s.ddtpre, dtProj, s.ddl, R, D)),
     ...(await linearWeightGrad(ctx, 'ssm.dt_proj', s.ddtpre, s.dl, dtProj, R, D)),
     // u feeds δ, Bt and Ct through the three row blocks of x_proj.
-    await linearInputGrad(ctx, 'ssm.x_proj.delta', s.ddl, xProj, s.du, D, R, true),
-    await linearInputGrad(ctx, 'ssm.x_proj.B', s.dBt, xProj + R * D, s.du, D, N, true),
-    await linearInputGrad(ctx, 'ssm.x_proj.C', s.dCt, xProj + (R + N) * D, s.du, D, N, true),
+    ...(await linearInputGrad(ctx, 'ssm.x_proj.delta', s.ddl, xProj, s.du, D, R, true)),
+    ...(await linearInputGrad(ctx, 'ssm.x_proj.B', s.dBt, xProj + R * D, s.du, D, N, true)),
+    ...(await linearInputGrad(ctx, 'ssm.x_proj.C', s.dCt, xProj + (R + N) * D, s.du, D, N, true)),
     ...(await linearWeightGrad(ctx, 'ssm.x_proj.delta', s.ddl, s.u, xProj, D, R)),
     ...(await linearWeightGrad(ctx, 'ssm.x_proj.B', s.dBt, s.u, xProj + R * D, D, N)),
     ...(await linearWeightGrad(ctx, 'ssm.x_proj.C', s.dCt, s.u, xProj + (R + N) * D, D, N)),
@@ -254,11 +262,11 @@ export async function ssmBackward(
       view(ctx, ctx.grads, `${p}ssm.conv.bias`),
       { rows, D, T: ctx.T, K },
     )),
-    await linearInputGrad(ctx, 'ssm.in_proj.up.u', s.du0, up, s.dh1, r, D),
-    await linearInputGrad(ctx, 'ssm.in_proj.up.z', s.dz, up + D * r, s.dh1, r, D, true),
+    ...(await linearInputGrad(ctx, 'ssm.in_proj.up.u', s.du0, up, s.dh1, r, D)),
+    ...(await linearInputGrad(ctx, 'ssm.in_proj.up.z', s.dz, up + D * r, s.dh1, r, D, true)),
     ...(await linearWeightGrad(ctx, 'ssm.in_proj.up.u', s.du0, s.h1, up, r, D)),
     ...(await linearWeightGrad(ctx, 'ssm.in_proj.up.z', s.dz, s.h1, up + D * r, r, D)),
-    await linearInputGrad(ctx, 'ssm.in_proj.down', s.dh1, down, s.dxn, D, r),
+    ...(await linearInputGrad(ctx, 'ssm.in_proj.down', s.dh1, down, s.dxn, D, r)),
     ...(await linearWeightGrad(ctx, 'ssm.in_proj.down', s.dh1, s.xn, down, D, r)),
     ...(await rmsnormBackward(
       rt,
@@ -291,12 +299,12 @@ export async function attnForward(
       eps,
     }),
     // The latent c lives in h1 (same width r), so both halves share one scratch set.
-    await linear(ctx, 'attn.latent', s.xn, offset(ctx, `${p}attn.latent.weight`), s.h1, D, r),
-    await linear(ctx, 'attn.q', s.h1, offset(ctx, `${p}attn.q.weight`), s.q, r, D),
-    await linear(ctx, 'attn.k', s.h1, offset(ctx, `${p}attn.k.weight`), s.k, r, D),
-    await linear(ctx, 'attn.v', s.h1, offset(ctx, `${p}attn.v.weight`), s.v, r, D),
+    ...(await linear(ctx, 'attn.latent', s.xn, offset(ctx, `${p}attn.latent.weight`), s.h1, D, r)),
+    ...(await linear(ctx, 'attn.q', s.h1, offset(ctx, `${p}attn.q.weight`), s.q, r, D)),
+    ...(await linear(ctx, 'attn.k', s.h1, offset(ctx, `${p}attn.k.weight`), s.k, r, D)),
+    ...(await linear(ctx, 'attn.v', s.h1, offset(ctx, `${p}attn.v.weight`), s.v, r, D)),
     await attentionForward(rt, s.q, s.k, s.v, s.a, ctx.lse, { B: ctx.B, T: ctx.T, D, H }),
-    await linear(
+    ...(await linear(
       ctx,
       'attn.out_proj.down',
       s.a,
@@ -304,11 +312,11 @@ export async function attnForward(
       s.o1,
       D,
       r,
-    ),
+    )),
   ];
   if (out) {
     launches.push(
-      await linear(
+      ...(await linear(
         ctx,
         'attn.out_proj.up',
         s.o1,
@@ -316,7 +324,7 @@ export async function attnForward(
         out,
         r,
         D,
-      ),
+      )),
       await addInplace(rt, out, x, rows * D),
     );
   }
@@ -338,9 +346,9 @@ export async function attnBackward(
   const [wq, wk, wv] = ['q', 'k', 'v'].map((n) => offset(ctx, `${p}attn.${n}.weight`));
   return [
     ...(await attnForward(ctx, layer, x, undefined)),
-    await linearInputGrad(ctx, 'attn.out_proj.up', s.dx, outUp, s.do1, r, D),
+    ...(await linearInputGrad(ctx, 'attn.out_proj.up', s.dx, outUp, s.do1, r, D)),
     ...(await linearWeightGrad(ctx, 'attn.out_proj.up', s.dx, s.o1, outUp, r, D)),
-    await linearInputGrad(ctx, 'attn.out_proj.down', s.do1, outDown, s.dg, D, r),
+    ...(await linearInputGrad(ctx, 'attn.out_proj.down', s.do1, outDown, s.dg, D, r)),
     ...(await linearWeightGrad(ctx, 'attn.out_proj.down', s.do1, s.a, outDown, D, r)),
     ...(await attentionBackward(rt, s.q, s.k, s.v, s.a, s.dg, ctx.lse, s.dq, s.dk, s.dv, {
       B: ctx.B,
@@ -348,13 +356,13 @@ export async function attnBackward(
       D,
       H,
     })),
-    await linearInputGrad(ctx, 'attn.q', s.dq, wq, s.dh1, r, D),
-    await linearInputGrad(ctx, 'attn.k', s.dk, wk, s.dh1, r, D, true),
-    await linearInputGrad(ctx, 'attn.v', s.dv, wv, s.dh1, r, D, true),
+    ...(await linearInputGrad(ctx, 'attn.q', s.dq, wq, s.dh1, r, D)),
+    ...(await linearInputGrad(ctx, 'attn.k', s.dk, wk, s.dh1, r, D, true)),
+    ...(await linearInputGrad(ctx, 'attn.v', s.dv, wv, s.dh1, r, D, true)),
     ...(await linearWeightGrad(ctx, 'attn.q', s.dq, s.h1, wq, r, D)),
     ...(await linearWeightGrad(ctx, 'attn.k', s.dk, s.h1, wk, r, D)),
     ...(await linearWeightGrad(ctx, 'attn.v', s.dv, s.h1, wv, r, D)),
-    await linearInputGrad(ctx, 'attn.latent', s.dh1, latent, s.dxn, D, r),
+    ...(await linearInputGrad(ctx, 'attn.latent', s.dh1, latent, s.dxn, D, r)),
     ...(await linearWeightGrad(ctx, 'attn.latent', s.dh1, s.xn, latent, D, r)),
     ...(await rmsnormBackward(
       rt,

@@ -104,17 +104,23 @@ export function bufferPlan(c: I3Config, s: BatchShape): Record<string, number> {
   return plan;
 }
 
-/** The largest partial-product buffer any weight gradient (out × in over the rows) needs. */
+/** The largest partial-product buffer any split-K product of a linear map (forward, input
+ * gradient, weight gradient) needs. */
 function splitScratchFloats(c: I3Config, rows: number): number {
   const { d_model: D, rank: r, dt_rank: R, d_state: N } = c;
-  const weights = [
-    [r, D],
+  const maps = [
     [D, r],
-    [R, D],
-    [N, D],
+    [r, D],
     [D, R],
+    [D, N],
+    [R, D],
   ];
-  return Math.max(...weights.map(([M, K]) => splitKScratchFloats({ M, N: K, K: rows })));
+  const shapes = maps.flatMap(([inF, outF]) => [
+    { M: rows, N: outF, K: inF },
+    { M: rows, N: inF, K: outF },
+    { M: outF, N: inF, K: rows },
+  ]);
+  return Math.max(...shapes.map(splitKScratchFloats));
 }
 
 export function scanShape(c: I3Config, s: BatchShape) {

@@ -34,7 +34,7 @@ import { addInplace } from '../ops/residual';
 import { rmsnormForward } from '../ops/rmsnorm';
 import { createSelectiveScanStates, finalStateView, selectiveScanStep } from '../ops/selectiveScan';
 import { attnForward, type BlockContext, ssmForward, view } from './blocks';
-import { allocateScratch, scanShape } from './buffers';
+import { allocateScratch, bufferPlan, scanShape } from './buffers';
 import type { I3Config } from './config';
 import { type ParameterLayout, parameterLayout } from './params';
 import {
@@ -218,7 +218,7 @@ export class I3Decoder {
       lse: f('lse', Bq * config.n_heads * T),
       scanStates: states,
       scanScratch: unused,
-      splitScratch: unused,
+      splitScratch: f('splitScratch', Math.max(1, bufferPlan(config, shape).splitScratch)),
     };
     this.prefillIds = f('prefillIds', Bq * T);
     this.prefillX = [f('prefillX.0', Bq * T * D), f('prefillX.1', Bq * T * D)];

@@ -145,18 +145,22 @@ describe('split-K matmul', () => {
     expect(splitKFactor({ M: 128, N: 512, K: 100 })).toBe(1);
   });
 
-  for (const [M, N, K, S] of [
-    [37, 70, 100, 3],
-    [65, 9, 300, 7],
-    [16, 16, 33, 2],
-  ]) {
-    it(`Aᵀ·B ${M}×${N}×${K} in ${S} slices, accumulating with alpha into a strided C`, async () => {
+  for (const [M, N, K, S, tA, tB] of [
+    [37, 70, 100, 3, true, false],
+    [65, 9, 300, 7, true, false],
+    [16, 16, 33, 2, true, false],
+    [70, 20, 129, 2, false, true],
+    [33, 40, 77, 4, false, false],
+  ] as [number, number, number, number, boolean, boolean][]) {
+    const op = `${tA ? 'Aᵀ' : 'A'}·${tB ? 'Bᵀ' : 'B'}`;
+    it(`${op} ${M}×${N}×${K} in ${S} slices, accumulating with alpha into a strided C`, async () => {
       const rt = await testRuntime();
       const shape = {
         M,
         N,
         K,
-        transA: true,
+        transA: tA,
+        transB: tB,
         accumulate: true,
         alpha: 0.5,
         ldc: N + 3,
