@@ -1,0 +1,136 @@
+// The zustand stores as the UI uses them: worker events in, state out.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { PRESETS } from '../model/config';
+import { defaultSettings } from '../train/defaults';
+import type { StepMetrics } from '../train/metrics';
+import type { RunRecord } from '../train/runStore';
+import { useGpu } from './gpu';
+import { useNav } from './nav';
+import { useRuns } from './runs';
+import { useSetup } from './setup';
+
+const step = (n: number): StepMetrics => ({
+  step: n,
+  tokens: n * 128,
+  time: n / 10,
+  loss: 5 - n / 100,
+  perplexity: Math.exp(5 - n / 100),
+  lr: 1e-3,
+  gradNorm: 1,
+  tokensPerSec: 1280,
+  stepMs: 100,
+});
+
+const run = (id: string, steps: number): RunRecord => ({
+  id,
+  name: id,
+  config: PRESETS['i3-test'],
+  settings: defaultSettings('i3-test', PRESETS['i3-test']),
+  datasetId: 'd',
+  createdAt: 1,
+  state: 'running',
+  metrics: { steps: Array.from({ length: steps }, (_, i) => step(i + 1)), evals: [] },
+});
+
+describe('GPU store', () => {
+  beforeEach(() => useGpu.setState({ status: 'starting', message: undefined }));
+
+  it('is ready when the self-test passed, failed with advice when it did not', () => {
+    const adapter = { description: 'x', f16: false, subgroups: true, timestamps: true };
+    useGpu.getState().apply({
+      type: 'ready',
+      adapter,
+      selfTest: { ok: true, maxError: 1e-7, shape: [1, 2, 3], ms: 1 },
+    });
+    expect(useGpu.getState().status).toBe('ready');
+    useGpu.getState().apply({
+      type: 'ready',
+      adapter,
+      selfTest: { ok: false, maxError: 3, shape: [1, 2, 3], ms: 1 },
+    });
+    expect(useGpu.getState().status).toBe('failed');
+    expect(useGpu.getState().message).toMatch(/wrong results.*driver/);
+  });
+
+  it('reports a lost device with what to do, and leaves run errors to the runs store', () => {
+    useGpu.setState({ status: 'ready' });
+    useGpu.getState().apply({ type: 'error', message: 'storage full' });
+    expect(useGpu.getState().status).toBe('ready');
+    useGpu.getState().apply({ type: 'device-lost', message: 'The GPU device was lost.' });
+    expect(useGpu.getState().status).toBe('lost');
+    expect(useGpu.getState().message).toMatch(/Reload the page.*checkpoints are kept/);
+  });
+});
+
+describe('runs store', () => {
+  beforeEach(() =>
+    useRuns.setState({ runs: [run('a', 3)], checkpoints: [], liveRunId: 'a', notice: undefined }),
+  );
+
+  it('appends streamed steps and evaluations to the right run', () => {
+    const { apply } = useRuns.getState();
+    apply({ type: 'steps', runId: 'a', steps: [step(4), step(5)] });
+    apply({
+      type: 'eval',
+      runId: 'a',
+      eval: { step: 5, tokens: 640, time: 0.5, valLoss: 4.9, valPerplexity: 134 },
+    });
+    const r = useRuns.getState().runs[0];
+    expect(r.metrics.steps.map((m) => m.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(r.metrics.evals).toHaveLength(1);
+  });
+
+  it('ends the live run on a final state and keeps its message', () => {
+    useRuns.getState().apply({ type: 'run-state', runId: 'a', state: 'paused' });
+    expect(useRuns.getState().liveRunId).toBe('a');
+    useRuns.getState().apply({ type: 'run-state', runId: 'a', state: 'failed', message: 'NaN' });
+    expect(useRuns.getState().liveRunId).toBeUndefined();
+    expect(useRuns.getState().runs[0]).toMatchObject({ state: 'failed', message: 'NaN' });
+  });
+
+  it('lists saved checkpoints and shows worker errors as a notice', () => {
+    const ck = {
+      id: 'c',
+      runId: 'a',
+      runName: 'a',
+      step: 3,
+      tokens: 384,
+      loss: 4.97,
+      createdAt: 2,
+      bytes: 10,
+      source: 'training' as const,
+    };
+    useRuns.getState().apply({ type: 'checkpoint', runId: 'a', checkpoint: ck });
+    expect(useRuns.getState().checkpoints).toEqual([ck]);
+    expect(useRuns.getState().runs[0].lastCheckpointId).toBe('c');
+    useRuns.getState().apply({ type: 'error', message: 'The browser storage is full.' });
+    expect(useRuns.getState().notice).toBe('The browser storage is full.');
+  });
+
+  it('toggles runs on the comparison charts', () => {
+    useRuns.setState({ compare: [] });
+    useRuns.getState().toggleCompare('a');
+    expect(useRuns.getState().compare).toEqual(['a']);
+    useRuns.getState().toggleCompare('a');
+    expect(useRuns.getState().compare).toEqual([]);
+  });
+});
+
+describe('setup store', () => {
+  it('takes the preset and its defaults, and keeps the context in the settings', () => {
+    useSetup.getState().choosePreset('i3-22m');
+    expect(useSetup.getState().config).toEqual(PRESETS['i3-22m']);
+    expect(useSetup.getState().settings.schedule.peakLr).toBe(6e-4);
+    useSetup.getState().setConfig({ max_seq_len: 64 });
+    expect(useSetup.getState().settings.seqLen).toBe(64);
+    useSetup.getState().choosePreset('i3-tiny');
+    expect(useSetup.getState().settings.schedule.peakLr).toBe(1e-3);
+  });
+});
+
+describe('navigation store', () => {
+  it('switches panes', () => {
+    useNav.getState().show('chat');
+    expect(useNav.getState().pane).toBe('chat');
+  });
+});
