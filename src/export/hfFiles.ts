@@ -202,7 +202,7 @@ export function lossCurveSvg(h: MetricsHistory): string {
   const train = h.steps.filter((s) => Number.isFinite(s.loss)).map((s) => [s.step, s.loss]);
   const val = h.evals.filter((e) => Number.isFinite(e.valLoss)).map((e) => [e.step, e.valLoss]);
   const all = [...train, ...val];
-  const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`;
+  const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12"><title>Training and validation loss by step</title>`;
   if (all.length === 0) {
     return `${head}<text x="${W / 2}" y="${H / 2}" text-anchor="middle">no metrics recorded</text></svg>\n`;
   }
