@@ -93,6 +93,97 @@ function linearWeightGrad(
   return matmulSplitK(ctx.rt, dy, x, ctx.grads, ctx.splitScratch, shape, `${name} dW`);
 }
 
+type Half = 'ssm' | 'attn';
+
+/**
+ * Both halves end alike: o1 = input · Wdownᵀ, and (when the output is wanted) out = x + o1 · Wupᵀ.
+ * The backward's recomputation stops after o1: it needs o1, not the block output.
+ */
+async function outProjectionForward(
+  ctx: BlockContext,
+  half: Half,
+  layer: number,
+  input: GPUBuffer,
+  x: GPUBuffer,
+  out: GPUBuffer | undefined,
+): Promise<Launch[]> {
+  const { d_model: D, rank: r } = ctx.config;
+  const w = `model.layers.${layer}.${half}.out_proj.`;
+  const launches = await linear(
+    ctx,
+    `${half}.out_proj.down`,
+    input,
+    offset(ctx, `${w}down.weight`),
+    ctx.s.o1,
+    D,
+    r,
+  );
+  if (out) {
+    launches.push(
+      ...(await linear(
+        ctx,
+        `${half}.out_proj.up`,
+        ctx.s.o1,
+        offset(ctx, `${w}up.weight`),
+        out,
+        r,
+        D,
+      )),
+      await addInplace(ctx.rt, out, x, ctx.rows * D),
+    );
+  }
+  return launches;
+}
+
+/** The out-projection's backward from the residual gradient dx: dinput into s.dg, dW of both maps. */
+async function outProjectionBackward(
+  ctx: BlockContext,
+  half: Half,
+  layer: number,
+  input: GPUBuffer,
+): Promise<Launch[]> {
+  const { s } = ctx;
+  const { d_model: D, rank: r } = ctx.config;
+  const w = `model.layers.${layer}.${half}.out_proj.`;
+  const up = offset(ctx, `${w}up.weight`);
+  const down = offset(ctx, `${w}down.weight`);
+  return [
+    ...(await linearInputGrad(ctx, `${half}.out_proj.up`, s.dx, up, s.do1, r, D)),
+    ...(await linearWeightGrad(ctx, `${half}.out_proj.up`, s.dx, s.o1, up, r, D)),
+    ...(await linearInputGrad(ctx, `${half}.out_proj.down`, s.do1, down, s.dg, D, r)),
+    ...(await linearWeightGrad(ctx, `${half}.out_proj.down`, s.do1, input, down, D, r)),
+  ];
+}
+
+/** Both halves start with RMSNorm: dx += its input gradient from dxn; its weight gradient too. */
+async function normBackward(
+  ctx: BlockContext,
+  half: Half,
+  layer: number,
+  x: GPUBuffer,
+): Promise<Launch[]> {
+  const { rt, rows, s } = ctx;
+  const { d_model: D, norm_eps: eps } = ctx.config;
+  const norm = `model.layers.${layer}.${half}_norm.weight`;
+  return [
+    ...(await rmsnormBackward(
+      rt,
+      x,
+      view(ctx, ctx.params, norm),
+      s.rstd,
+      s.dxn,
+      s.dxTmp,
+      view(ctx, ctx.grads, norm),
+      {
+        rows,
+        D,
+        eps,
+      },
+    )),
+    await addInplace(rt, s.dx, s.dxTmp, rows * D),
+  ];
+}
+
 /** The SSM half's forward: out = x + SSM(RMSNorm(x)). */
 export async function ssmForward(
   ctx: BlockContext,
@@ -105,7 +196,7 @@ export async function ssmForward(
   const p = `model.layers.${layer}.`;
   const xProj = offset(ctx, `${p}ssm.x_proj.weight`);
   const up = offset(ctx, `${p}ssm.in_proj.up.weight`);
-  const launches = [
+  return [
     await rmsnormForward(rt, x, view(ctx, ctx.params, `${p}ssm_norm.weight`), s.xn, s.rstd, {
       rows,
       D,
@@ -162,32 +253,8 @@ export async function ssmForward(
       { B: ctx.B, T: ctx.T, D, N, chunk: 16 },
     ),
     await gateForward(rt, s.y, s.z, s.g, rows * D),
-    ...(await linear(
-      ctx,
-      'ssm.out_proj.down',
-      s.g,
-      offset(ctx, `${p}ssm.out_proj.down.weight`),
-      s.o1,
-      D,
-      r,
-    )),
+    ...(await outProjectionForward(ctx, 'ssm', layer, s.g, x, out)),
   ];
-  // The backward's recomputation stops here: it needs o1, not the block output.
-  if (out) {
-    launches.push(
-      ...(await linear(
-        ctx,
-        'ssm.out_proj.up',
-        s.o1,
-        offset(ctx, `${p}ssm.out_proj.up.weight`),
-        out,
-        r,
-        D,
-      )),
-      await addInplace(rt, out, x, rows * D),
-    );
-  }
-  return launches;
 }
 
 /** The SSM half's backward: dx (the residual gradient) += ∂/∂x of SSM(RMSNorm(x)). */
@@ -197,20 +264,15 @@ export async function ssmBackward(
   x: GPUBuffer,
 ): Promise<Launch[]> {
   const { rt, rows, s } = ctx;
-  const { d_model: D, rank: r, dt_rank: R, d_state: N, d_conv: K, norm_eps: eps } = ctx.config;
+  const { d_model: D, rank: r, dt_rank: R, d_state: N, d_conv: K } = ctx.config;
   const p = `model.layers.${layer}.`;
   const xProj = offset(ctx, `${p}ssm.x_proj.weight`);
   const up = offset(ctx, `${p}ssm.in_proj.up.weight`);
-  const outUp = offset(ctx, `${p}ssm.out_proj.up.weight`);
-  const outDown = offset(ctx, `${p}ssm.out_proj.down.weight`);
   const down = offset(ctx, `${p}ssm.in_proj.down.weight`);
   const dtProj = offset(ctx, `${p}ssm.dt_proj.weight`);
   return [
     ...(await ssmForward(ctx, layer, x, undefined)),
-    ...(await linearInputGrad(ctx, 'ssm.out_proj.up', s.dx, outUp, s.do1, r, D)),
-    ...(await linearWeightGrad(ctx, 'ssm.out_proj.up', s.dx, s.o1, outUp, r, D)),
-    ...(await linearInputGrad(ctx, 'ssm.out_proj.down', s.do1, outDown, s.dg, D, r)),
-    ...(await linearWeightGrad(ctx, 'ssm.out_proj.down', s.do1, s.g, outDown, D, r)),
+    ...(await outProjectionBackward(ctx, 'ssm', layer, s.g)),
     await gateBackward(rt, s.y, s.z, s.dg, s.dy, s.dz, rows * D),
     ...(await selectiveScanBackward(
       rt,
@@ -268,17 +330,7 @@ export async function ssmBackward(
     ...(await linearWeightGrad(ctx, 'ssm.in_proj.up.z', s.dz, s.h1, up + D * r, r, D)),
     ...(await linearInputGrad(ctx, 'ssm.in_proj.down', s.dh1, down, s.dxn, D, r)),
     ...(await linearWeightGrad(ctx, 'ssm.in_proj.down', s.dh1, s.xn, down, D, r)),
-    ...(await rmsnormBackward(
-      rt,
-      x,
-      view(ctx, ctx.params, `${p}ssm_norm.weight`),
-      s.rstd,
-      s.dxn,
-      s.dxTmp,
-      view(ctx, ctx.grads, `${p}ssm_norm.weight`),
-      { rows, D, eps },
-    )),
-    await addInplace(rt, s.dx, s.dxTmp, rows * D),
+    ...(await normBackward(ctx, 'ssm', layer, x)),
   ];
 }
 
@@ -292,7 +344,7 @@ export async function attnForward(
   const { rt, rows, s } = ctx;
   const { d_model: D, rank: r, n_heads: H, norm_eps: eps } = ctx.config;
   const p = `model.layers.${layer}.`;
-  const launches = [
+  return [
     await rmsnormForward(rt, x, view(ctx, ctx.params, `${p}attn_norm.weight`), s.xn, s.rstd, {
       rows,
       D,
@@ -304,31 +356,8 @@ export async function attnForward(
     ...(await linear(ctx, 'attn.k', s.h1, offset(ctx, `${p}attn.k.weight`), s.k, r, D)),
     ...(await linear(ctx, 'attn.v', s.h1, offset(ctx, `${p}attn.v.weight`), s.v, r, D)),
     await attentionForward(rt, s.q, s.k, s.v, s.a, ctx.lse, { B: ctx.B, T: ctx.T, D, H }),
-    ...(await linear(
-      ctx,
-      'attn.out_proj.down',
-      s.a,
-      offset(ctx, `${p}attn.out_proj.down.weight`),
-      s.o1,
-      D,
-      r,
-    )),
+    ...(await outProjectionForward(ctx, 'attn', layer, s.a, x, out)),
   ];
-  if (out) {
-    launches.push(
-      ...(await linear(
-        ctx,
-        'attn.out_proj.up',
-        s.o1,
-        offset(ctx, `${p}attn.out_proj.up.weight`),
-        out,
-        r,
-        D,
-      )),
-      await addInplace(rt, out, x, rows * D),
-    );
-  }
-  return launches;
 }
 
 /** The attention half's backward: dx += ∂/∂x of Attn(RMSNorm(x)). */
@@ -337,19 +366,14 @@ export async function attnBackward(
   layer: number,
   x: GPUBuffer,
 ): Promise<Launch[]> {
-  const { rt, rows, s } = ctx;
-  const { d_model: D, rank: r, n_heads: H, norm_eps: eps } = ctx.config;
+  const { rt, s } = ctx;
+  const { d_model: D, rank: r, n_heads: H } = ctx.config;
   const p = `model.layers.${layer}.`;
-  const outUp = offset(ctx, `${p}attn.out_proj.up.weight`);
-  const outDown = offset(ctx, `${p}attn.out_proj.down.weight`);
   const latent = offset(ctx, `${p}attn.latent.weight`);
   const [wq, wk, wv] = ['q', 'k', 'v'].map((n) => offset(ctx, `${p}attn.${n}.weight`));
   return [
     ...(await attnForward(ctx, layer, x, undefined)),
-    ...(await linearInputGrad(ctx, 'attn.out_proj.up', s.dx, outUp, s.do1, r, D)),
-    ...(await linearWeightGrad(ctx, 'attn.out_proj.up', s.dx, s.o1, outUp, r, D)),
-    ...(await linearInputGrad(ctx, 'attn.out_proj.down', s.do1, outDown, s.dg, D, r)),
-    ...(await linearWeightGrad(ctx, 'attn.out_proj.down', s.do1, s.a, outDown, D, r)),
+    ...(await outProjectionBackward(ctx, 'attn', layer, s.a)),
     ...(await attentionBackward(rt, s.q, s.k, s.v, s.a, s.dg, ctx.lse, s.dq, s.dk, s.dv, {
       B: ctx.B,
       T: ctx.T,
@@ -364,16 +388,6 @@ export async function attnBackward(
     ...(await linearWeightGrad(ctx, 'attn.v', s.dv, s.h1, wv, r, D)),
     ...(await linearInputGrad(ctx, 'attn.latent', s.dh1, latent, s.dxn, D, r)),
     ...(await linearWeightGrad(ctx, 'attn.latent', s.dh1, s.xn, latent, D, r)),
-    ...(await rmsnormBackward(
-      rt,
-      x,
-      view(ctx, ctx.params, `${p}attn_norm.weight`),
-      s.rstd,
-      s.dxn,
-      s.dxTmp,
-      view(ctx, ctx.grads, `${p}attn_norm.weight`),
-      { rows, D, eps },
-    )),
-    await addInplace(rt, s.dx, s.dxTmp, rows * D),
+    ...(await normBackward(ctx, 'attn', layer, x)),
   ];
 }

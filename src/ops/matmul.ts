@@ -1,7 +1,7 @@
 // The matmul family: C (+)= alpha · op(A) · op(B) with op ∈ {identity, transpose}.
 // Every projection of the model is one of these: forward y = x·Wᵀ (NT), input gradient
 // dx = dy·W (NN), weight gradient dW += dyᵀ·x (TN, accumulating).
-import { f32, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
+import { f32, type GpuRuntime, grid1d, type Launch, type Param, u32 } from '../gpu/runtime';
 
 export interface MatmulShape {
   M: number;
@@ -57,6 +57,27 @@ function resolved(s: MatmulShape) {
   };
 }
 
+/**
+ * The Params struct of matmul.wgsl (matvec.wgsl and matmul_large.wgsl read its first ten
+ * fields): without a split, one slice of all K.
+ */
+function matmulParams(s: ReturnType<typeof resolved>, kChunk = s.K, splitStride = 0): Param[] {
+  return [
+    u32(s.M),
+    u32(s.N),
+    u32(s.K),
+    u32(s.lda),
+    u32(s.ldb),
+    u32(s.ldc),
+    u32(s.offA),
+    u32(s.offB),
+    u32(s.offC),
+    f32(s.alpha),
+    u32(kChunk),
+    u32(splitStride),
+  ];
+}
+
 /** "name MxNxK NT/128": the profiler groups launches by label, so shape and tile are part of it. */
 export function matmulLabel(name: string, shape: MatmulShape): string {
   const t = (x?: boolean) => (x ? 'T' : 'N');
@@ -81,18 +102,7 @@ export function matmul(
       shader: 'matvec',
       label: `${label} ${s.M}x${s.N}x${s.K} matvec`,
       constants: { ACCUMULATE: s.accumulate },
-      params: [
-        u32(s.M),
-        u32(s.N),
-        u32(s.K),
-        u32(s.lda),
-        u32(s.ldb),
-        u32(s.ldc),
-        u32(s.offA),
-        u32(s.offB),
-        u32(s.offC),
-        f32(s.alpha),
-      ],
+      params: matmulParams(s),
       buffers: [A, B, C],
       workgroups: grid1d(Math.ceil(s.N / 8)),
     });
@@ -102,20 +112,7 @@ export function matmul(
     shader: tile === 128 ? 'matmul_large' : 'matmul',
     label: matmulLabel(label, s),
     constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: s.accumulate },
-    params: [
-      u32(s.M),
-      u32(s.N),
-      u32(s.K),
-      u32(s.lda),
-      u32(s.ldb),
-      u32(s.ldc),
-      u32(s.offA),
-      u32(s.offB),
-      u32(s.offC),
-      f32(s.alpha),
-      u32(s.K),
-      u32(0),
-    ],
+    params: matmulParams(s),
     buffers: [A, B, C],
     workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile)],
   });
@@ -162,20 +159,7 @@ export async function matmulSplitK(
     shader: 'matmul',
     label: `${matmulLabel(label, { ...s, tile: 64 })} split${slices}`,
     constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: false },
-    params: [
-      u32(s.M),
-      u32(s.N),
-      u32(s.K),
-      u32(s.lda),
-      u32(s.ldb),
-      u32(s.N),
-      u32(s.offA),
-      u32(s.offB),
-      u32(0),
-      f32(1),
-      u32(kChunk),
-      u32(s.M * s.N),
-    ],
+    params: matmulParams({ ...s, ldc: s.N, offC: 0, alpha: 1 }, kChunk, s.M * s.N),
     buffers: [A, B, scratch],
     workgroups: [Math.ceil(s.N / 64), Math.ceil(s.M / 64), slices],
   });
