@@ -31,6 +31,10 @@ let runtime: GpuRuntime | undefined;
 let trainer: Trainer | undefined;
 let deviceLost = false;
 
+const DEVICE_LOST_DURING_RUN =
+  'The GPU device was lost during training (a driver reset, or the GPU was needed elsewhere). ' +
+  'Checkpoints saved so far are kept: reload the page, then resume from the last one.';
+
 async function init(): Promise<void> {
   try {
     const ctx = await acquireGpu(navigator.gpu);
@@ -201,15 +205,12 @@ async function start(spec: RunSpec): Promise<void> {
       tokensPerStep: spec.settings.batchSize * spec.settings.seqLen * spec.settings.accumSteps,
       dataset: manifest.name,
     });
-    const state = await trainer.train();
-    if (deviceLost && state !== 'failed') {
-      fail(
-        'The GPU device was lost during training. Reload the page, then resume from the last checkpoint.',
-      );
-    }
-    prepared.model.destroy();
+    await trainer.train();
+    if (deviceLost) fail(DEVICE_LOST_DURING_RUN);
+    else prepared.model.destroy();
   } catch (e) {
-    fail((e as Error).message);
+    // With the device gone every GPU call fails; say what happened, not the call that failed.
+    fail(deviceLost ? DEVICE_LOST_DURING_RUN : (e as Error).message);
   } finally {
     trainer = undefined;
   }
