@@ -44,6 +44,10 @@ test('dropped files become a stored dataset with statistics and samples', async 
   );
   expect(tokens).toBeGreaterThan(5000);
 
+  // A new dataset is selected for training, and its samples are shown; the button hides them.
+  await expect(page.getByTestId('sample-viewer')).toBeVisible();
+  await dataset.getByRole('button', { name: 'Hide samples', exact: true }).click();
+  await expect(page.getByTestId('sample-viewer')).toHaveCount(0);
   await dataset.getByRole('button', { name: 'Samples', exact: true }).click();
   await expect(page.getByTestId('sample-viewer')).toContainText(
     '[INST] What is 0 plus one? [/INST]',

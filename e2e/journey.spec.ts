@@ -30,6 +30,9 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   const longTasks: number[] = [];
   await page.exposeFunction('reportLongTask', (ms: number) => longTasks.push(ms));
   await page.addInitScript(() => {
+    // Headless Chromium cannot answer the save dialog: export takes the download path here
+    // (checkpoints.spec.ts covers the file-picker path with a stand-in).
+    delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker;
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         (window as unknown as { reportLongTask(ms: number): void }).reportLongTask(e.duration);
@@ -96,14 +99,14 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect(checkpoints).toHaveCount(4);
   await shot(page, 'checkpoints');
 
-  // Export the last checkpoint as a Hugging Face bundle.
+  // Export the newest checkpoint (listed first) as a Hugging Face bundle.
   const downloading = page.waitForEvent('download');
-  await checkpoints.last().getByTestId('export-checkpoint').click();
+  await checkpoints.first().getByTestId('export-checkpoint').click();
   const download = await downloading;
   expect(download.suggestedFilename()).toMatch(/^i3-test-1-step30\.zip$/);
 
   // Chat with it: the Chat button opens the Chat pane with the checkpoint loaded.
-  await checkpoints.last().getByTestId('chat-checkpoint').click();
+  await checkpoints.first().getByTestId('chat-checkpoint').click();
   await expect(page.getByRole('tab', { name: 'Chat' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('chat-model')).toContainText('step 30');
   await page.getByTestId('chat-input').fill('the ');

@@ -30,8 +30,13 @@ const BN = 64u;
 const BK = 16u;
 const T = 16u; // threads per side
 
-var<workgroup> As: array<f32, 1024>; // [BK][BM]
-var<workgroup> Bs: array<f32, 1024>; // [BK][BN]
+// Panels are stored k-major with one float of padding per k row (stride 65): a transposed load
+// walks k across neighbouring threads, and without the padding all 16 of them would hit the same
+// bank of workgroup memory.
+const SA = BM + 1u;
+const SB = BN + 1u;
+var<workgroup> As: array<f32, 1040>; // [BK][SA]
+var<workgroup> Bs: array<f32, 1040>; // [BK][SB]
 
 fn loadA(m: u32, k: u32, kEnd: u32) -> f32 {
   if (m >= p.M || k >= kEnd) { return 0.0; }
@@ -61,17 +66,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let e = tid + i * 256u;
       if (TRANS_A) {
         let m = e % BM; let k = e / BM;
-        As[k * BM + m] = loadA(row0 + m, k0 + k, kEnd);
+        As[k * SA + m] = loadA(row0 + m, k0 + k, kEnd);
       } else {
         let k = e % BK; let m = e / BK;
-        As[k * BM + m] = loadA(row0 + m, k0 + k, kEnd);
+        As[k * SA + m] = loadA(row0 + m, k0 + k, kEnd);
       }
       if (TRANS_B) {
         let k = e % BK; let n = e / BK;
-        Bs[k * BN + n] = loadB(k0 + k, col0 + n, kEnd);
+        Bs[k * SB + n] = loadB(k0 + k, col0 + n, kEnd);
       } else {
         let n = e % BN; let k = e / BN;
-        Bs[k * BN + n] = loadB(k0 + k, col0 + n, kEnd);
+        Bs[k * SB + n] = loadB(k0 + k, col0 + n, kEnd);
       }
     }
     workgroupBarrier();
@@ -79,8 +84,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       var a: array<f32, 4>;
       var b: array<f32, 4>;
       for (var i = 0u; i < 4u; i++) {
-        a[i] = As[k * BM + lid.y + i * T];
-        b[i] = Bs[k * BN + lid.x + i * T];
+        a[i] = As[k * SA + lid.y + i * T];
+        b[i] = Bs[k * SB + lid.x + i * T];
       }
       for (var i = 0u; i < 4u; i++) {
         for (var j = 0u; j < 4u; j++) {

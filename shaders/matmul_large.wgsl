@@ -26,8 +26,10 @@ const BN = 128u;
 const BK = 8u;
 const T = 16u; // threads per side
 
-var<workgroup> As: array<vec4<f32>, 256>; // [BK][BM/4]
-var<workgroup> Bs: array<vec4<f32>, 256>; // [BK][BN/4]
+// k rows of 32 vec4 padded to 33: a transposed load walks k across neighbouring threads, which
+// would otherwise all hit one bank of workgroup memory.
+var<workgroup> As: array<vec4<f32>, 264>; // [BK][33]
+var<workgroup> Bs: array<vec4<f32>, 264>; // [BK][33]
 
 fn loadA(m: u32, k: u32) -> f32 {
   if (m >= p.M || k >= p.K) { return 0.0; }
@@ -56,17 +58,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let e = tid + i * 256u;
       var m: u32; var ka: u32;
       if (TRANS_A) { m = e % BM; ka = e / BM; } else { ka = e % BK; m = e / BK; }
-      As[ka * 32u + m / 4u][m % 4u] = loadA(row0 + m, k0 + ka);
+      As[ka * 33u + m / 4u][m % 4u] = loadA(row0 + m, k0 + ka);
       var n: u32; var kb: u32;
       if (TRANS_B) { kb = e % BK; n = e / BK; } else { n = e % BN; kb = e / BN; }
-      Bs[kb * 32u + n / 4u][n % 4u] = loadB(k0 + kb, col0 + n);
+      Bs[kb * 33u + n / 4u][n % 4u] = loadB(k0 + kb, col0 + n);
     }
     workgroupBarrier();
     for (var k = 0u; k < BK; k++) {
-      let a0 = As[k * 32u + lid.y];
-      let a1 = As[k * 32u + 16u + lid.y];
-      let b0 = Bs[k * 32u + lid.x];
-      let b1 = Bs[k * 32u + 16u + lid.x];
+      let a0 = As[k * 33u + lid.y];
+      let a1 = As[k * 33u + 16u + lid.y];
+      let b0 = Bs[k * 33u + lid.x];
+      let b1 = Bs[k * 33u + 16u + lid.x];
       for (var i = 0u; i < 4u; i++) {
         acc[2u * i] = fma(vec4<f32>(a0[i]), b0, acc[2u * i]);
         acc[2u * i + 1u] = fma(vec4<f32>(a0[i]), b1, acc[2u * i + 1u]);
