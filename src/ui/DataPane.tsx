@@ -9,17 +9,9 @@ import type { ImportProgress } from '../data/importer';
 import { exportShardsZip } from '../data/shardExport';
 import type { DatasetManifest } from '../data/shardStore';
 import { useDatasets } from '../store/datasets';
+import { bytes, count, duration } from './format';
 
 const ACCEPT = '.txt,.text,.md,.jsonl,.ndjson,.json,.csv,.tsv,.parquet,.gz';
-
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 1)} MB`;
-const count = (n: number) => n.toLocaleString('en-US');
-
-function duration(s: number | null): string {
-  if (s === null || !Number.isFinite(s)) return '—';
-  if (s < 60) return `${Math.ceil(s)} s`;
-  return `${Math.floor(s / 60)} min ${Math.ceil(s % 60)} s`;
-}
 
 function Progress({
   p,
@@ -44,9 +36,9 @@ function Progress({
       {p ? (
         <div className="muted">
           {p.phase === 'scan' ? 'Pass 1/2: reading and counting' : 'Pass 2/2: tokenizing'} ·{' '}
-          {p.file} · {mb(p.bytesDone / 2)} of {mb(p.bytesTotal / 2)} per pass · {count(p.documents)}{' '}
-          documents · {count(p.tokens)} tokens · {mb(p.bytesPerSecond)}/s · ETA{' '}
-          {duration(p.etaSeconds)}
+          {p.file} · {bytes(p.bytesDone / 2)} of {bytes(p.bytesTotal / 2)} per pass ·{' '}
+          {count(p.documents)} documents · {count(p.tokens)} tokens · {bytes(p.bytesPerSecond)}/s ·
+          ETA {duration(p.etaSeconds)}
         </div>
       ) : (
         <div className="muted">Starting…</div>
@@ -192,7 +184,7 @@ function Stats({ d }: { d: DatasetManifest }) {
   return (
     <span className="muted">
       {d.files.length} file{d.files.length === 1 ? '' : 's'} ·{' '}
-      {mb(d.files.reduce((s, f) => s + f.size, 0))} · {count(d.train.documents)} train /{' '}
+      {bytes(d.files.reduce((s, f) => s + f.size, 0))} · {count(d.train.documents)} train /{' '}
       {count(d.validation.documents)} validation documents ·{' '}
       <span data-testid="dataset-tokens">{count(d.train.tokens + d.validation.tokens)}</span> tokens
       · vocabulary {count(d.tokenizer.vocab.length)}
