@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { expect, type Page, test } from '@playwright/test';
+import { unzipSync } from 'fflate';
 
 // A TinyChat file and a JSON Lines file with one malformed line, dropped through a real drop
 // event: the import runs in the ingest worker into IndexedDB and survives a reload.
@@ -54,6 +56,16 @@ test('dropped files become a stored dataset with statistics and samples', async 
   );
   await expect(page.getByTestId('sample-tokens')).toContainText('[INST]');
   await expect(page.getByTestId('sample-tokens')).toContainText('<eos>');
+
+  // The shards leave as a zip for train_i3.py (built in the export worker).
+  const downloading = page.waitForEvent('download');
+  await dataset.getByTestId('export-shards').click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('tinychat.txt-docs.jsonl-shards.zip');
+  const zip = await readFile((await download.path())!);
+  const names = Object.keys(unzipSync(new Uint8Array(zip)));
+  expect(names).toContain('manifest.json');
+  expect(names.some((n) => n.startsWith('train_'))).toBe(true);
 
   // The same file dropped again is refused as a duplicate, with the message in place.
   await drop(page, [{ name: 'again.jsonl', text: jsonl }]);

@@ -188,6 +188,8 @@ export type ExportRequest =
       target?: FileSystemFileHandle;
     }
   | { type: 'cancel'; jobId: string }
+  /** A dataset's token shards and manifest as a zip for train_i3.py, to a Blob. */
+  | { type: 'export-shards'; jobId: string; datasetId: string; fileName: string }
   /** A bundle's .zip, or its files, stored as a checkpoint. */
   | { type: 'import'; jobId: string; files: File[] }
   | { type: 'inspect'; jobId: string; checkpointId: string };

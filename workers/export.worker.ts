@@ -3,11 +3,13 @@
 // thread. An export decodes the checkpoint from IndexedDB and streams the zip straight to the
 // file the user picked (File System Access API) or into a Blob for a download; the weights are
 // held once, as the decoded parameters the zip entries are views of. An import validates the
-// bundle, rebuilds its tokenizer and stores it as a checkpoint. Speaks the export-worker
+// bundle, rebuilds its tokenizer and stores it as a checkpoint. A dataset's token shards leave
+// the same way, as a zip for train_i3.py. Speaks the export-worker
 // messages of src/protocol.ts.
 
 import { chunkTokenizerFromHuggingFace, ForeignTokenizerError } from '../src/data/huggingFace';
 import { IdbShardStore } from '../src/data/idbShardStore';
+import { exportShardsZip } from '../src/data/shardExport';
 import { browserPythonSources } from '../src/export/browserPythonSources';
 import { BundleImportError, exportBundle, importBundle } from '../src/export/bundle';
 import {
@@ -99,17 +101,16 @@ function blobSink(): Sink {
   };
 }
 
-async function runExport(req: Extract<ExportRequest, { type: 'export' }>): Promise<void> {
-  const { jobId } = req;
-  const ck = await loadCheckpoint(req.checkpointId);
-  const input = bundleInputFromCheckpoint(
-    ck,
-    browserPythonSources,
-    await dataset(ck.meta.datasetId),
-  );
-  const total = bundleDataBytes(input);
-  const sink = req.target ? await fileSink(req.target) : blobSink();
-  const reader = exportBundle(input).getReader();
+/** Streams a zip to the picked file or a Blob, with progress; `total` is its data's bytes. */
+async function writeZip(
+  jobId: string,
+  zip: ReadableStream<Uint8Array>,
+  total: number,
+  fileName: string,
+  target?: FileSystemFileHandle,
+): Promise<void> {
+  const sink = target ? await fileSink(target) : blobSink();
+  const reader = zip.getReader();
   let written = 0;
   let reported = 0;
   try {
@@ -129,7 +130,27 @@ async function runExport(req: Extract<ExportRequest, { type: 'export' }>): Promi
   }
   post({ type: 'progress', jobId, written, total });
   const blob = await sink.close();
-  post({ type: 'exported', jobId, fileName: req.fileName, bytes: written, blob });
+  post({ type: 'exported', jobId, fileName, bytes: written, blob });
+}
+
+async function runExport(req: Extract<ExportRequest, { type: 'export' }>): Promise<void> {
+  const ck = await loadCheckpoint(req.checkpointId);
+  const input = bundleInputFromCheckpoint(
+    ck,
+    browserPythonSources,
+    await dataset(ck.meta.datasetId),
+  );
+  await writeZip(req.jobId, exportBundle(input), bundleDataBytes(input), req.fileName, req.target);
+}
+
+async function runExportShards(req: Extract<ExportRequest, { type: 'export-shards' }>) {
+  const store = await IdbShardStore.open();
+  const manifest = await store.getManifest(req.datasetId);
+  if (manifest?.status !== 'complete') {
+    throw new Error('This dataset is missing or not completely imported: import it again.');
+  }
+  const tokens = manifest.train.tokens + manifest.validation.tokens;
+  await writeZip(req.jobId, exportShardsZip(store, manifest), 2 * tokens, req.fileName);
 }
 
 const ZIP_MAGIC = [0x50, 0x4b];
@@ -213,6 +234,9 @@ self.onmessage = (ev: MessageEvent<ExportRequest>) => {
   switch (msg.type) {
     case 'export':
       void job(msg.jobId, () => runExport(msg));
+      break;
+    case 'export-shards':
+      void job(msg.jobId, () => runExportShards(msg));
       break;
     case 'import':
       void job(msg.jobId, () => runImport(msg));

@@ -4,11 +4,10 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { SUPPORTED } from '../data/formats';
-import { IdbShardStore } from '../data/idbShardStore';
 import type { ImportProgress } from '../data/importer';
-import { exportShardsZip } from '../data/shardExport';
 import type { DatasetManifest } from '../data/shardStore';
 import { useDatasets } from '../store/datasets';
+import { exportWorker } from '../workerClients';
 import { bytes, count, duration } from './format';
 
 const ACCEPT = '.txt,.text,.md,.jsonl,.ndjson,.json,.csv,.tsv,.parquet,.gz';
@@ -195,36 +194,47 @@ function Stats({ d }: { d: DatasetManifest }) {
 }
 
 /**
- * Downloads the dataset's shards as a zip for train_i3.py (docs/scale-out.md). The zip streams
- * from IndexedDB a shard at a time, so the page stays responsive; the browser keeps the Blob.
+ * Downloads the dataset's shards as a zip for train_i3.py (docs/scale-out.md). The export worker
+ * streams it from IndexedDB a shard at a time; the page only receives the finished Blob.
  */
 function ExportShardsButton({ d }: { d: DatasetManifest }) {
-  const [state, setState] = useState<{ busy: boolean; error?: string }>({ busy: false });
-  const run = async () => {
+  const [state, setState] = useState<{ busy: boolean; progress?: number; error?: string }>({
+    busy: false,
+  });
+  const run = () => {
+    const jobId = crypto.randomUUID();
+    const fileName = `${d.name.replace(/[^\w.-]+/g, '-')}-shards.zip`;
+    const worker = exportWorker();
     setState({ busy: true });
-    try {
-      const zip = exportShardsZip(await IdbShardStore.open(), d);
-      const url = URL.createObjectURL(await new Response(zip).blob());
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `${d.name.replace(/[^\w.-]+/g, '-')}-shards.zip`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      setState({ busy: false });
-    } catch (e) {
-      setState({ busy: false, error: `Export failed: ${(e as Error).message}` });
-    }
+    const stop = worker.listen((e) => {
+      if (e.jobId !== jobId) return;
+      if (e.type === 'progress') setState({ busy: true, progress: e.written / e.total });
+      if (e.type === 'exported' && e.blob) {
+        const url = URL.createObjectURL(e.blob);
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = e.fileName;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      }
+      if (e.type === 'failed') setState({ busy: false, error: `Export failed: ${e.message}` });
+      if (e.type === 'exported' || e.type === 'cancelled') setState({ busy: false });
+      if (e.type === 'exported' || e.type === 'failed' || e.type === 'cancelled') stop();
+    });
+    worker.post({ type: 'export-shards', jobId, datasetId: d.id, fileName });
   };
+  const pct =
+    state.progress === undefined ? '' : ` ${Math.min(100, Math.round(state.progress * 100))}%`;
   return (
     <>
       <button
         type="button"
         disabled={state.busy}
-        onClick={() => void run()}
+        onClick={run}
         title="Token shards and manifest.json for PyTorch (train_i3.py)"
         data-testid="export-shards"
       >
-        {state.busy ? 'Exporting…' : 'Export shards'}
+        {state.busy ? `Exporting…${pct}` : 'Export shards'}
       </button>
       {state.error && <span style={{ color: 'var(--bad)' }}> {state.error}</span>}
     </>
