@@ -238,7 +238,7 @@ export async function ssmForward(
       rows,
       D,
     }),
-    ...(await selectiveScanForward(
+    await selectiveScanForward(
       rt,
       {
         u: s.u,
@@ -251,7 +251,7 @@ export async function ssmForward(
         states: ctx.scanStates,
       },
       { B: ctx.B, T: ctx.T, D, N, chunk: 16 },
-    )),
+    ),
     await gateForward(rt, s.y, s.z, s.g, rows * D),
     ...(await outProjectionForward(ctx, 'ssm', layer, s.g, x, out)),
   ];

@@ -197,7 +197,7 @@ describe('selective scan: GPU', () => {
       };
       const fwd = await selectiveScanForward(rt, { ...inBufs, ...outBufs }, shape);
       const bwd = await selectiveScanBackward(rt, { ...inBufs, ...outBufs }, shape);
-      rt.run([...fwd, ...bwd]);
+      rt.run([fwd, ...bwd]);
 
       const ref = selectiveScanReference(x, shape);
       expect(compare(await rt.readF32(outBufs.y), ref.y, forwardTol), 'y').toBeNull();
@@ -250,7 +250,7 @@ describe('selective scan: GPU', () => {
       dDskip: rt.buffer('dDskip', shape.D * 4),
     };
     const fwd = await selectiveScanForward(rt, { ...inBufs, ...outBufs }, shape);
-    rt.run([...fwd, ...(await selectiveScanBackward(rt, { ...inBufs, ...outBufs }, shape))]);
+    rt.run([fwd, ...(await selectiveScanBackward(rt, { ...inBufs, ...outBufs }, shape))]);
     const x = float64(x32);
     const loss = lossOf(x, dy, shape);
     const gradBuf = {
@@ -278,7 +278,7 @@ describe('selective scan: GPU', () => {
     const inBufs = upload(rt, x);
     const y = rt.buffer('y', rows * D * 4);
     const states = createSelectiveScanStates(rt, shape);
-    rt.run(await selectiveScanForward(rt, { ...inBufs, y, states }, shape));
+    rt.run([await selectiveScanForward(rt, { ...inBufs, y, states }, shape)]);
     const yFwd = await rt.readF32(y);
     const hFwd = await rt.readF32(states, B * D * N);
     const ref = selectiveScanReference(x, shape);
@@ -322,7 +322,7 @@ describe('selective scan: GPU', () => {
     const preBufs = upload(rt, stepsOf(x, shape, 0, prefill.T));
     const preY = rt.buffer('y_pre', B * prefill.T * D * 4);
     const preStates = createSelectiveScanStates(rt, prefill);
-    rt.run(await selectiveScanForward(rt, { ...preBufs, y: preY, states: preStates }, prefill));
+    rt.run([await selectiveScanForward(rt, { ...preBufs, y: preY, states: preStates }, prefill)]);
     const yRest = await decode(finalStateView(preStates, prefill), prefill.T);
     const tail = (a: ArrayLike<number>) => stepRange(a, shape, D, prefill.T, T);
     expect(compare(tail(yRest), tail(ref.y), forwardTol), 'y after prefill').toBeNull();
