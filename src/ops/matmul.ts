@@ -27,22 +27,16 @@ export interface MatmulShape {
 }
 
 /**
- * 128×128 tiles where they still give ≥ 256 workgroups (about two per multiprocessor of a large
- * GPU): of the i3-22m products, the head's logits (4,096 × 4,466). Also for long-K products without
- * a transposed A that still fill ~100 multiprocessors: the head's input gradient (4,096 × 512,
- * K 4,466) ran 3.7× faster with them on an H200 (docs/performance.md, run D). Everything else keeps
- * the 64×64 kernel, whose four times as many workgroups fill the GPU better.
+ * 128×128 tiles only where they still give ≥ 256 workgroups (about two per multiprocessor of a
+ * large GPU): of the i3-22m products, the head's logits (4,096 × 4,466). Smaller outputs keep the
+ * 64×64 kernel, whose four times as many workgroups fill the GPU better.
  */
 const LARGE_MIN_WORKGROUPS = 256;
-const LONG_K = 1024;
-const LONG_K_MIN_WORKGROUPS = 96;
 
 export function matmulTile(shape: MatmulShape): 64 | 128 {
   if (shape.tile) return shape.tile;
   const workgroups = Math.ceil(shape.M / 128) * Math.ceil(shape.N / 128);
-  if (workgroups >= LARGE_MIN_WORKGROUPS) return 128;
-  const longK = !shape.transA && shape.K >= LONG_K && workgroups >= LONG_K_MIN_WORKGROUPS;
-  return longK ? 128 : 64;
+  return workgroups >= LARGE_MIN_WORKGROUPS ? 128 : 64;
 }
 
 function resolved(s: MatmulShape) {
