@@ -5,19 +5,7 @@
 // One workgroup per (key block of BK rows, head, sequence); TPR threads share each key row and
 // loop over query tiles of BQ rows staged in workgroup memory. Layouts as in attention_forward.
 
-override BQ: u32 = 16u;
-override BK: u32 = 16u;
-override TPR: u32 = 16u;
-override DH: u32 = 32u;
-override DPT: u32 = (DH + TPR - 1u) / TPR;
-override QS: u32 = DH + 1u;
-const MAX_DPT = 8u;
-
-struct Params {
-  T: u32,
-  H: u32,
-  scale: f32,
-}
+//!include attention_tiles
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -32,8 +20,8 @@ struct Params {
 var<workgroup> Ks: array<f32, BK * DH>; // k rows, pre-multiplied by scale
 var<workgroup> Vs: array<f32, BK * DH>;
 // Query rows padded by one float: threads of a key row read different queries at the same column.
-var<workgroup> Qs: array<f32, BQ * QS>;
-var<workgroup> dOs: array<f32, BQ * QS>;
+var<workgroup> Qs: array<f32, BQ * PAD>;
+var<workgroup> dOs: array<f32, BQ * PAD>;
 var<workgroup> Ls: array<f32, BQ>;
 var<workgroup> Dl: array<f32, BQ>;
 var<workgroup> P: array<f32, BK * BQ>;
@@ -65,8 +53,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       let w = e / DH;
       let d = e % DH;
       let g = (base + min(i0 + w, T - 1u)) * D + col + d;
-      Qs[w * QS + d] = q[g];
-      dOs[w * QS + d] = dout[g];
+      Qs[w * PAD + d] = q[g];
+      dOs[w * PAD + d] = dout[g];
     }
     for (var w = tid; w < BQ; w += BK * TPR) {
       let r = statRow + min(i0 + w, T - 1u);
@@ -82,8 +70,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       var s = 0.0;
       var dp = 0.0;
       for (var d = 0u; d < DH; d++) {
-        s = fma(Ks[j * DH + d], Qs[w * QS + d], s);
-        dp = fma(Vs[j * DH + d], dOs[w * QS + d], dp);
+        s = fma(Ks[j * DH + d], Qs[w * PAD + d], s);
+        dp = fma(Vs[j * DH + d], dOs[w * PAD + d], dp);
       }
       let pw = exp(s - Ls[w]);
       P[j * BQ + w] = pw;
@@ -97,8 +85,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       for (var u = 0u; u < DPT; u++) {
         let d = lane + u * TPR;
         if (d < DH) {
-          accV[u] = fma(pw, dOs[w * QS + d], accV[u]);
-          accK[u] = fma(ds, Qs[w * QS + d], accK[u]);
+          accV[u] = fma(pw, dOs[w * PAD + d], accV[u]);
+          accK[u] = fma(ds, Qs[w * PAD + d], accK[u]);
         }
       }
     }

@@ -5,19 +5,7 @@
 // One workgroup per (query block of BQ rows, head, sequence); TPR threads share each query row and
 // loop over key tiles of BK rows staged in workgroup memory. Layouts as in attention_forward.
 
-override BQ: u32 = 16u;
-override BK: u32 = 16u;
-override TPR: u32 = 16u;
-override DH: u32 = 32u;
-override DPT: u32 = (DH + TPR - 1u) / TPR;
-override KS: u32 = DH + 1u;
-const MAX_DPT = 8u;
-
-struct Params {
-  T: u32,
-  H: u32,
-  scale: f32,
-}
+//!include attention_tiles
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -31,8 +19,8 @@ struct Params {
 
 var<workgroup> Qs: array<f32, BQ * DH>; // q rows, pre-multiplied by scale
 var<workgroup> dOs: array<f32, BQ * DH>;
-var<workgroup> Ks: array<f32, BK * KS>;
-var<workgroup> Vs: array<f32, BK * KS>;
+var<workgroup> Ks: array<f32, BK * PAD>;
+var<workgroup> Vs: array<f32, BK * PAD>;
 var<workgroup> dS: array<f32, BQ * BK>;
 var<workgroup> part: array<f32, BQ * TPR>; // per-thread partial sums of delta
 
@@ -76,8 +64,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       let j = e / DH;
       let d = e % DH;
       let g = (base + min(k0 + j, T - 1u)) * D + col + d;
-      Ks[j * KS + d] = k[g];
-      Vs[j * KS + d] = v[g];
+      Ks[j * PAD + d] = k[g];
+      Vs[j * PAD + d] = v[g];
     }
     workgroupBarrier();
 
@@ -86,8 +74,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       var s = 0.0;
       var dp = 0.0;
       for (var d = 0u; d < DH; d++) {
-        s = fma(Qs[i * DH + d], Ks[j * KS + d], s);
-        dp = fma(dOs[i * DH + d], Vs[j * KS + d], dp);
+        s = fma(Qs[i * DH + d], Ks[j * PAD + d], s);
+        dp = fma(dOs[i * DH + d], Vs[j * PAD + d], dp);
       }
       dS[i * BK + j] = exp(s - li) * (dp - di);
     }
@@ -98,7 +86,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       for (var u = 0u; u < DPT; u++) {
         let d = lane + u * TPR;
         if (d < DH) {
-          acc[u] = fma(ds, Ks[j * KS + d], acc[u]);
+          acc[u] = fma(ds, Ks[j * PAD + d], acc[u]);
         }
       }
     }

@@ -5,21 +5,7 @@
 // output) per row, so the T×T score matrix never reaches global memory.
 // q, k, v, out are (B·T, H·DH) row-major (row = b·T + t, head h in columns h·DH..); lse is (B, H, T).
 
-override BQ: u32 = 16u;
-override BK: u32 = 16u;
-override TPR: u32 = 16u;
-override DH: u32 = 32u;
-// Output columns per thread (column d = lane + u·TPR), held in registers.
-override DPT: u32 = (DH + TPR - 1u) / TPR;
-// Key rows padded by one float: threads of a row read different keys at the same column.
-override KS: u32 = DH + 1u;
-const MAX_DPT = 8u;
-
-struct Params {
-  T: u32,
-  H: u32,
-  scale: f32,
-}
+//!include attention_tiles
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<f32>;
@@ -29,7 +15,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> lse: array<f32>;
 
 var<workgroup> Qs: array<f32, BQ * DH>; // q rows, pre-multiplied by scale
-var<workgroup> Ks: array<f32, BK * KS>;
+var<workgroup> Ks: array<f32, BK * PAD>;
 var<workgroup> Vs: array<f32, BK * DH>;
 var<workgroup> S: array<f32, BQ * BK>; // this tile's scores
 
@@ -59,7 +45,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       let j = e / DH;
       let d = e % DH;
       let g = (base + min(k0 + j, T - 1u)) * D + col + d;
-      Ks[j * KS + d] = k[g];
+      Ks[j * PAD + d] = k[g];
       Vs[e] = v[g];
     }
     workgroupBarrier();
@@ -69,7 +55,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     for (var j = lane; j < nk; j += TPR) {
       var s = 0.0;
       for (var d = 0u; d < DH; d++) {
-        s = fma(Qs[i * DH + d], Ks[j * KS + d], s);
+        s = fma(Qs[i * DH + d], Ks[j * PAD + d], s);
       }
       S[i * BK + j] = s;
     }

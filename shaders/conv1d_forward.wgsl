@@ -31,12 +31,7 @@ fn conv(i: u32) -> f32 {
   return acc;
 }
 
-// σ(v) without overflow: exp of a non-positive argument only.
-fn sigmoid(v: f32) -> f32 {
-  let e = exp(-abs(v));
-  let s = 1.0 / (1.0 + e);
-  return select(e * s, s, v >= 0.0);
-}
+//!include sigmoid
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -37,23 +37,7 @@ var<workgroup> sC: array<vec4<f32>, RB * WG>;
 var<workgroup> sU: array<f32, RB * WG>;
 var<workgroup> sD: array<f32, RB * WG>;
 
-fn loadBt(row: u32, lane: u32) -> vec4<f32> {
-  var v = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) {
-    let n = lane + G * i;
-    if (n < p.N) { v[i] = Bt[row * p.N + n]; }
-  }
-  return v;
-}
-
-fn loadCt(row: u32, lane: u32) -> vec4<f32> {
-  var v = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) {
-    let n = lane + G * i;
-    if (n < p.N) { v[i] = Ct[row * p.N + n]; }
-  }
-  return v;
-}
+//!include selective_scan_lanes
 
 fn loadState(slot: u32, b: u32, c: u32, lane: u32) -> vec4<f32> {
   let base = ((slot * p.B + b) * p.D + c) * p.N;

@@ -26,24 +26,7 @@ struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32 }
 
 var<workgroup> ypart: array<f32, RB * WG>;
 
-// Bt_t / Ct_t of one row at this lane's states; states past N read as 0 and so stay 0.
-fn loadBt(row: u32, lane: u32) -> vec4<f32> {
-  var v = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) {
-    let n = lane + G * i;
-    if (n < p.N) { v[i] = Bt[row * p.N + n]; }
-  }
-  return v;
-}
-
-fn loadCt(row: u32, lane: u32) -> vec4<f32> {
-  var v = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) {
-    let n = lane + G * i;
-    if (n < p.N) { v[i] = Ct[row * p.N + n]; }
-  }
-  return v;
-}
+//!include selective_scan_lanes
 
 fn storeState(slot: u32, b: u32, c: u32, lane: u32, h: vec4<f32>) {
   let base = ((slot * p.B + b) * p.D + c) * p.N;

@@ -9,12 +9,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
-// σ(v) without overflow: exp of a non-positive argument only.
-fn sigmoid(v: f32) -> f32 {
-  let e = exp(-abs(v));
-  let s = 1.0 / (1.0 + e);
-  return select(e * s, s, v >= 0.0);
-}
+//!include sigmoid
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -15,12 +15,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> dpre: array<f32>;
 @group(0) @binding(5) var<storage, read_write> partial: array<f32>;
 
-// σ(v) without overflow: exp of a non-positive argument only.
-fn sigmoid(v: f32) -> f32 {
-  let e = exp(-abs(v));
-  let s = 1.0 / (1.0 + e);
-  return select(e * s, s, v >= 0.0);
-}
+//!include sigmoid
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

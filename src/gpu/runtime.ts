@@ -2,7 +2,7 @@
 // pre-built launches. Launches (pipeline + bind group + grid) are made once when a model or a
 // test sets up, so the step loop only records dispatches and allocates nothing.
 import type { GpuContext, GpuInfo } from './device';
-import type { ShaderSource } from './shaders';
+import { expandIncludes, type ShaderSource } from './shaders';
 
 export class ShaderCompileError extends Error {
   constructor(message: string) {
@@ -74,7 +74,7 @@ export class GpuRuntime {
   private readonly sizes = new WeakMap<GPUBuffer, number>();
   private readonly scopes: Set<GPUBuffer>[] = [];
 
-  constructor(ctx: GpuContext, shaders: ShaderSource) {
+  constructor(ctx: Pick<GpuContext, 'device' | 'info' | 'lost'>, shaders: ShaderSource) {
     this.device = ctx.device;
     this.info = ctx.info;
     this.lost = ctx.lost;
@@ -92,7 +92,7 @@ export class GpuRuntime {
   }
 
   private async compile(name: string): Promise<GPUShaderModule> {
-    const code = this.shaders(name);
+    const { code, origin } = expandIncludes(name, this.shaders);
     const module = this.device.createShaderModule({ code, label: name });
     const info = await module.getCompilationInfo();
     const errors = info.messages.filter((m) => m.type === 'error');
@@ -101,7 +101,8 @@ export class GpuRuntime {
       const text = errors
         .map((e) => {
           const src = lines[e.lineNum - 1]?.trim() ?? '';
-          return `${name}.wgsl:${e.lineNum}:${e.linePos}: ${e.message}\n    ${src}`;
+          const at = origin(e.lineNum);
+          return `${at.file}.wgsl:${at.line}:${e.linePos}: ${e.message}\n    ${src}`;
         })
         .join('\n');
       throw new ShaderCompileError(`WGSL compilation failed\n${text}`);
