@@ -9,6 +9,7 @@ import { matmul } from '../ops/matmul';
 import {
   ADAMW_DEFAULTS,
   type AdamWHyper,
+  type AdamWShape,
   adamw,
   adamwParams,
   GRAD_NORM_STATS_FLOATS,
@@ -76,6 +77,10 @@ export class I3Model implements TrainerModel {
   private backwardLaunches: Launch[] = [];
   private optimizerLaunches: Launch[] = [];
   private adamLaunch!: Launch;
+  private adamShape!: AdamWShape;
+  /** The current micro-batch's inputs and targets, split on the CPU before upload. */
+  private readonly idsHost: Uint32Array;
+  private readonly targetsHost: Uint32Array;
   private readonly ctx: BlockContext;
   private owned!: ReturnType<GpuRuntime['scope']>;
 
@@ -87,6 +92,8 @@ export class I3Model implements TrainerModel {
   ) {
     this.layout = parameterLayout(config);
     this.rows = shape.B * shape.T;
+    this.idsHost = new Uint32Array(this.rows);
+    this.targetsHost = new Uint32Array(this.rows);
     const plan = bufferPlan(config, shape);
     const f = (name: string, floats = plan[name]) => rt.buffer(name, floats * 4);
     this.params = f('params');
@@ -253,6 +260,7 @@ export class I3Model implements TrainerModel {
     // Optimizer: global gradient norm and clip scale, then AdamW (which also zeroes the grads).
     const n = this.layout.totalFloats;
     const segments = decaySegments(this.layout);
+    this.adamShape = { n, numSegments: segments.length / 2 };
     const partials = rt.buffer(
       'gradNormPartials',
       bufferPlan(config, this.shape).gradNormPartials * 4,
@@ -267,7 +275,7 @@ export class I3Model implements TrainerModel {
         segments: rt.bufferFrom('decaySegments', segments),
         normStats: this.normStats,
       },
-      { n, numSegments: segments.length / 2 },
+      this.adamShape,
       { lr: 0, ...this.options.adam },
     );
     this.optimizerLaunches = [
@@ -285,8 +293,8 @@ export class I3Model implements TrainerModel {
     if (batch.length !== B * (T + 1)) {
       throw new Error(`batch has ${batch.length} tokens, expected ${B}×${T + 1}`);
     }
-    const ids = new Uint32Array(B * T);
-    const targets = new Uint32Array(B * T);
+    const ids = this.idsHost;
+    const targets = this.targetsHost;
     for (let b = 0; b < B; b++) {
       ids.set(batch.subarray(b * (T + 1), b * (T + 1) + T), b * T);
       targets.set(batch.subarray(b * (T + 1) + 1, (b + 1) * (T + 1)), b * T);
@@ -340,11 +348,7 @@ export class I3Model implements TrainerModel {
     });
     rt.setParams(
       this.adamLaunch,
-      adamwParams(
-        { n: this.layout.totalFloats, numSegments: decaySegments(this.layout).length / 2 },
-        { lr, ...this.options.adam },
-        stepNumber,
-      ),
+      adamwParams(this.adamShape, { lr, ...this.options.adam }, stepNumber),
     );
     const out = this.readback();
     const enc = rt.device.createCommandEncoder({ label: `step ${stepNumber} optimizer` });
