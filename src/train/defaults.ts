@@ -26,3 +26,29 @@ export function defaultSettings(preset: PresetName, config: I3Config): TrainSett
     seed: 1234,
   };
 }
+
+/** Every problem with the settings as a human sentence; empty when a run can start with them. */
+export function validateSettings(s: TrainSettings): string[] {
+  const errors: string[] = [];
+  const positiveInt = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1)
+      errors.push(`${name} (${v}) must be a positive whole number`);
+  };
+  const nonNegativeInt = (name: string, v: number) => {
+    if (!Number.isInteger(v) || v < 0) errors.push(`${name} (${v}) must be 0 or a whole number`);
+  };
+  positiveInt('total steps', s.schedule.totalSteps);
+  nonNegativeInt('warm-up steps', s.schedule.warmupSteps);
+  positiveInt('batch', s.batchSize);
+  positiveInt('gradient accumulation', s.accumSteps);
+  positiveInt('eval batches', s.evalBatches);
+  nonNegativeInt('eval every (0 = never)', s.evalInterval);
+  nonNegativeInt('checkpoint every (0 = only on pause and stop)', s.checkpointInterval);
+  nonNegativeInt('seed', s.seed);
+  if (!(s.schedule.peakLr > 0 && s.schedule.peakLr < 1)) {
+    errors.push(`peak learning rate (${s.schedule.peakLr}) must be between 0 and 1`);
+  }
+  if (!(s.weightDecay >= 0)) errors.push(`weight decay (${s.weightDecay}) must be 0 or more`);
+  if (!(s.clipNorm >= 0)) errors.push(`gradient clip (${s.clipNorm}) must be 0 (off) or more`);
+  return errors;
+}

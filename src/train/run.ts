@@ -11,6 +11,7 @@ import { validateConfig } from '../model/config';
 import { I3Model } from '../model/i3';
 import { initParameters } from '../model/init';
 import type { Checkpoint, TrainSettings } from './checkpoint';
+import { validateSettings } from './defaults';
 import { type BatchSource, freshStart, Trainer, type TrainerEvents } from './trainer';
 
 /** Rows of T+1 tokens, padded with <pad> rows (ignored by the loss) to a full micro-batch. */

@@ -5,6 +5,7 @@ import { type I3Config, type PresetName, parameterCount, validateConfig } from '
 import { useDatasets } from '../store/datasets';
 import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
+import { validateSettings } from '../train/defaults';
 import { bytes, count } from './format';
 
 const PRESET_NOTES: Record<PresetName, string> = {
@@ -12,6 +13,27 @@ const PRESET_NOTES: Record<PresetName, string> = {
   'i3-tiny': 'A laptop demo: 4 blocks, width 128. Learns a small corpus in minutes.',
   'i3-test': 'The unit-test shape: 2 blocks, width 16. Trains in seconds on any adapter.',
 };
+
+type NumericSetting = {
+  [K in keyof TrainSettings]: TrainSettings[K] extends number ? K : never;
+}[keyof TrainSettings];
+
+const SCHEDULE_FIELDS: [keyof TrainSettings['schedule'], string, number][] = [
+  ['peakLr', 'peak learning rate', 1e-4],
+  ['warmupSteps', 'warm-up steps', 1],
+  ['totalSteps', 'total steps', 1],
+];
+
+const SETTING_FIELDS: [NumericSetting, string, number][] = [
+  ['batchSize', 'batch (sequences)', 1],
+  ['accumSteps', 'gradient accumulation', 1],
+  ['weightDecay', 'weight decay', 0.01],
+  ['clipNorm', 'gradient clip', 0.1],
+  ['evalInterval', 'eval every (steps)', 1],
+  ['evalBatches', 'eval batches', 1],
+  ['checkpointInterval', 'checkpoint every (steps)', 1],
+  ['seed', 'seed', 1],
+];
 
 const CONFIG_FIELDS: [keyof I3Config, string][] = [
   ['d_model', 'width D'],
@@ -60,7 +82,7 @@ export function ModelPane() {
   const effective = { ...config, vocab_size: vocab ?? config.vocab_size };
   const problems = validateConfig(effective);
   const valid = problems.length === 0;
-  const setting = (key: keyof TrainSettings) => (v: number) => setSettings({ [key]: v });
+  const settingsProblems = validateSettings(settings);
   return (
     <div className="grid">
       <section className="card">
@@ -118,63 +140,34 @@ export function ModelPane() {
       <section className="card">
         <h2>Training</h2>
         <div className="fields">
-          <NumberField
-            label="peak learning rate"
-            value={settings.schedule.peakLr}
-            step={1e-4}
-            onChange={(v) => setSchedule({ peakLr: v })}
-          />
-          <NumberField
-            label="warm-up steps"
-            value={settings.schedule.warmupSteps}
-            onChange={(v) => setSchedule({ warmupSteps: v })}
-          />
-          <NumberField
-            label="total steps"
-            value={settings.schedule.totalSteps}
-            onChange={(v) => setSchedule({ totalSteps: v })}
-            testId="total-steps"
-          />
-          <NumberField
-            label="batch (sequences)"
-            value={settings.batchSize}
-            onChange={setting('batchSize')}
-          />
-          <NumberField
-            label="gradient accumulation"
-            value={settings.accumSteps}
-            onChange={setting('accumSteps')}
-          />
-          <NumberField
-            label="weight decay"
-            value={settings.weightDecay}
-            step={0.01}
-            onChange={setting('weightDecay')}
-          />
-          <NumberField
-            label="gradient clip"
-            value={settings.clipNorm}
-            step={0.1}
-            onChange={setting('clipNorm')}
-          />
-          <NumberField
-            label="eval every (steps)"
-            value={settings.evalInterval}
-            onChange={setting('evalInterval')}
-          />
-          <NumberField
-            label="eval batches"
-            value={settings.evalBatches}
-            onChange={setting('evalBatches')}
-          />
-          <NumberField
-            label="checkpoint every (steps)"
-            value={settings.checkpointInterval}
-            onChange={setting('checkpointInterval')}
-            testId="checkpoint-interval"
-          />
-          <NumberField label="seed" value={settings.seed} onChange={setting('seed')} />
+          {SCHEDULE_FIELDS.map(([key, label, step]) => (
+            <NumberField
+              key={key}
+              label={label}
+              value={settings.schedule[key]}
+              step={step}
+              onChange={(v) => setSchedule({ [key]: v })}
+              testId={key === 'totalSteps' ? 'total-steps' : undefined}
+            />
+          ))}
+          {SETTING_FIELDS.map(([key, label, step]) => (
+            <NumberField
+              key={key}
+              label={label}
+              value={settings[key]}
+              step={step}
+              onChange={(v) => setSettings({ [key]: v })}
+              testId={key === 'checkpointInterval' ? 'checkpoint-interval' : undefined}
+            />
+          ))}
         </div>
+        {settingsProblems.length > 0 && (
+          <ul className="banner error" data-testid="settings-errors">
+            {settingsProblems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        )}
         <p className="muted">
           AdamW (β₁ {settings.beta1}, β₂ {settings.beta2}), linear warm-up then cosine decay to{' '}
           {settings.schedule.minRatio * 100}% of the peak; the effective batch is{' '}

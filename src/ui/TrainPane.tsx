@@ -7,6 +7,7 @@ import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
+import { validateSettings } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
@@ -40,7 +41,9 @@ function RunControls() {
         ? 'Choose a dataset first (import one in the Data pane).'
         : problems.length
           ? 'The model config has problems (Model pane).'
-          : undefined;
+          : validateSettings(settings).length
+            ? 'The training settings have problems (Model pane).'
+            : undefined;
   const onStart = () => {
     const runId = crypto.randomUUID();
     start({

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { PRESETS } from '../model/config';
+import { defaultSettings, validateSettings } from './defaults';
+
+describe('training settings', () => {
+  it('accepts every preset default', () => {
+    for (const p of ['i3-22m', 'i3-tiny', 'i3-test'] as const) {
+      expect(validateSettings(defaultSettings(p, PRESETS[p]))).toEqual([]);
+    }
+  });
+
+  it('explains each bad value', () => {
+    const s = defaultSettings('i3-test', PRESETS['i3-test']);
+    const bad = {
+      ...s,
+      batchSize: 0,
+      accumSteps: 1.5,
+      schedule: { ...s.schedule, totalSteps: Number.NaN, peakLr: 2 },
+      clipNorm: -1,
+    };
+    const errors = validateSettings(bad);
+    expect(errors).toHaveLength(5);
+    expect(errors.join('\n')).toMatch(/total steps \(NaN\)/);
+    expect(errors.join('\n')).toMatch(/batch \(0\) must be a positive whole number/);
+    expect(errors.join('\n')).toMatch(/peak learning rate \(2\)/);
+  });
+});
