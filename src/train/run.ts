@@ -60,6 +60,8 @@ export async function prepareRun(
   const problems = validateConfig(config);
   if (problems.length)
     throw new RunSetupError(`The model config is invalid: ${problems.join('; ')}.`);
+  const bad = validateSettings(settings);
+  if (bad.length) throw new RunSetupError(`The training settings are invalid: ${bad.join('; ')}.`);
   const tokenizerId = ChunkTokenizer.fromJSON(setup.tokenizer).identity();
   if (resume && resume.meta.tokenizerId !== tokenizerId) {
     throw new RunSetupError(
