@@ -11,6 +11,7 @@ import { useNav } from '../store/nav';
 import { useRuns } from '../store/runs';
 import { perplexity } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
+import { FileDrop } from './FileDrop';
 import { bytes, count } from './format';
 
 const ACCEPT = '.zip,.json,.safetensors,.bin,.csv,.py,.md,.svg';
@@ -92,49 +93,32 @@ function ExportProgress() {
 function ImportZone() {
   const importFiles = useCheckpoints((s) => s.importFiles);
   const job = useCheckpoints((s) => s.importJob);
-  const [over, setOver] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
   return (
-    <section
-      aria-label="Drop a Hugging Face bundle to import"
-      className={over ? 'dropzone bundle-drop over' : 'dropzone bundle-drop'}
-      data-testid="bundle-dropzone"
-      onDragOver={(e) => {
-        e.preventDefault();
-        setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={(e) => {
-        e.preventDefault();
-        setOver(false);
-        importFiles([...e.dataTransfer.files]);
-      }}
+    <FileDrop
+      label="Drop a Hugging Face bundle to import"
+      testId="bundle-dropzone"
+      inputTestId="bundle-file-input"
+      accept={ACCEPT}
+      className="bundle-drop"
+      onFiles={importFiles}
     >
-      <p>Drop an i3 Hugging Face bundle here: its .zip, or its files together.</p>
-      <p className="muted small">
-        It is checked against the i3 spec (config, tensor names and shapes, tokenizer) and stored as
-        a checkpoint you can chat with or train further.
-      </p>
-      {job ? (
-        <p data-testid="import-progress">Importing {job.files.join(', ')}…</p>
-      ) : (
-        <button type="button" onClick={() => input.current?.click()}>
-          Choose files…
-        </button>
+      {(choose) => (
+        <>
+          <p>Drop an i3 Hugging Face bundle here: its .zip, or its files together.</p>
+          <p className="muted small">
+            It is checked against the i3 spec (config, tensor names and shapes, tokenizer) and
+            stored as a checkpoint you can chat with or train further.
+          </p>
+          {job ? (
+            <p data-testid="import-progress">Importing {job.files.join(', ')}…</p>
+          ) : (
+            <button type="button" onClick={choose}>
+              Choose files…
+            </button>
+          )}
+        </>
       )}
-      <input
-        ref={input}
-        type="file"
-        multiple
-        accept={ACCEPT}
-        hidden
-        data-testid="bundle-file-input"
-        onChange={(e) => {
-          importFiles([...(e.target.files ?? [])]);
-          e.target.value = '';
-        }}
-      />
-    </section>
+    </FileDrop>
   );
 }
 

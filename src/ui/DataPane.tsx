@@ -1,13 +1,14 @@
 // The Data pane: drop or pick files (or take the built-in corpus), watch the import, browse the
 // stored datasets with their statistics, and look at sample documents and their tokens.
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { SUPPORTED } from '../data/formats';
 import type { ImportProgress } from '../data/importer';
 import type { DatasetManifest } from '../data/shardStore';
 import { useDatasets } from '../store/datasets';
 import { exportWorker } from '../workerClients';
+import { FileDrop } from './FileDrop';
 import { bytes, count, duration } from './format';
 
 const ACCEPT = '.txt,.text,.md,.jsonl,.ndjson,.json,.csv,.tsv,.parquet,.gz';
@@ -48,59 +49,35 @@ function Progress({
 
 function DropZone() {
   const { importFiles, importDefault, job, options, setOptions } = useDatasets();
-  const [over, setOver] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
   const disabled = Boolean(job);
   return (
     <section className="card">
-      <section
-        aria-label="Drop files to import"
-        className={over ? 'dropzone over' : 'dropzone'}
-        data-testid="dropzone"
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setOver(false);
-          if (!disabled) importFiles([...e.dataTransfer.files]);
-        }}
-        style={{
-          border: '2px dashed var(--border)',
-          borderColor: over ? 'var(--accent)' : undefined,
-          padding: '1.5rem',
-          textAlign: 'center',
-          borderRadius: 8,
-        }}
+      <FileDrop
+        label="Drop files to import"
+        testId="dropzone"
+        inputTestId="file-input"
+        accept={ACCEPT}
+        disabled={disabled}
+        onFiles={importFiles}
       >
-        <p>Drop text files here to make one dataset</p>
-        <p className="muted">{SUPPORTED}. Several files make one dataset.</p>
-        <button type="button" disabled={disabled} onClick={() => input.current?.click()}>
-          Choose files…
-        </button>{' '}
-        <button
-          type="button"
-          disabled={disabled}
-          onClick={() => void importDefault()}
-          data-testid="import-default"
-        >
-          Use the built-in English corpus
-        </button>
-        <input
-          ref={input}
-          type="file"
-          multiple
-          accept={ACCEPT}
-          hidden
-          data-testid="file-input"
-          onChange={(e) => {
-            importFiles([...(e.target.files ?? [])]);
-            e.target.value = '';
-          }}
-        />
-      </section>
+        {(choose) => (
+          <>
+            <p>Drop text files here to make one dataset</p>
+            <p className="muted">{SUPPORTED}. Several files make one dataset.</p>
+            <button type="button" disabled={disabled} onClick={choose}>
+              Choose files…
+            </button>{' '}
+            <button
+              type="button"
+              disabled={disabled}
+              onClick={() => void importDefault()}
+              data-testid="import-default"
+            >
+              Use the built-in English corpus
+            </button>
+          </>
+        )}
+      </FileDrop>
       <details>
         <summary>Import options</summary>
         <div className="row" style={{ flexWrap: 'wrap', gap: '1rem' }}>
