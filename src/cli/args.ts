@@ -1,4 +1,5 @@
 // A small `--flag value` parser for the Node entry points.
+import type { TrainSettings } from '../train/checkpoint';
 
 export function parseArgs(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -18,4 +19,23 @@ export function numberArg(args: Record<string, string>, name: string, fallback: 
   const v = Number(args[name]);
   if (!Number.isFinite(v)) throw new Error(`--${name} must be a number, got "${args[name]}"`);
   return v;
+}
+
+/** Training settings with the command line's overrides: --steps, --lr, --warmup, --batch, --accum,
+ * --eval-every, --ckpt-every, --seed. */
+export function settingsFromArgs(base: TrainSettings, args: Record<string, string>): TrainSettings {
+  return {
+    ...base,
+    schedule: {
+      ...base.schedule,
+      totalSteps: numberArg(args, 'steps', base.schedule.totalSteps),
+      peakLr: numberArg(args, 'lr', base.schedule.peakLr),
+      warmupSteps: numberArg(args, 'warmup', base.schedule.warmupSteps),
+    },
+    batchSize: numberArg(args, 'batch', base.batchSize),
+    accumSteps: numberArg(args, 'accum', base.accumSteps),
+    evalInterval: numberArg(args, 'eval-every', base.evalInterval),
+    checkpointInterval: numberArg(args, 'ckpt-every', base.checkpointInterval),
+    seed: numberArg(args, 'seed', base.seed),
+  };
 }

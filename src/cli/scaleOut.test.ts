@@ -17,10 +17,10 @@ import { nodePythonSources, PYTHON, runPython, torchUnavailable } from '../expor
 import { concatChunks } from '../export/zipStream';
 import { testRuntime } from '../gpu/testing';
 import { presetConfig } from '../model/config';
-import type { Checkpoint, TrainSettings } from '../train/checkpoint';
+import type { Checkpoint } from '../train/checkpoint';
 import { prepareRun } from '../train/run';
 import { learningRate } from '../train/schedule';
-import { catsCorpus, textFile } from '../train/testCorpus';
+import { catsCorpus, catsSettings, textFile } from '../train/testCorpus';
 
 const skipReason = await torchUnavailable();
 if (skipReason) console.warn(`SKIPPED scale-out tests (train_i3.py under torchrun): ${skipReason}`);
@@ -30,21 +30,7 @@ const HF_DIR = new URL('../export/hf/', import.meta.url).pathname;
 const STUDIO_STEPS = 10;
 const TORCH_STEPS = 3;
 
-const settings: TrainSettings = {
-  schedule: { peakLr: 2e-2, warmupSteps: 5, totalSteps: 40, minRatio: 0.1 },
-  batchSize: 8,
-  accumSteps: 1,
-  seqLen: 16,
-  weightDecay: 0.1,
-  beta1: 0.9,
-  beta2: 0.95,
-  eps: 1e-8,
-  clipNorm: 1,
-  evalInterval: 0,
-  evalBatches: 2,
-  checkpointInterval: 0,
-  seed: 3,
-};
+const settings = catsSettings(40);
 
 /** Trains STUDIO_STEPS of the 40-step schedule and returns the checkpoint the stop writes. */
 async function studioCheckpoint(source: ShardSource, m: DatasetManifest): Promise<Checkpoint> {
@@ -163,12 +149,14 @@ describe.skipIf(skipReason !== null)(`scale-out with train_i3.py (${PYTHON})`, (
     expect(losses.every(Number.isFinite)).toBe(true);
     const studioLoss = ck.meta.metrics.steps.at(-1)!.loss;
     const V = ck.meta.config.vocab_size;
-    // The studio brought the loss from ln V ≈ 4.16 to about 2.3, falling ~0.15 per step at this
-    // point. A continuation that lost the weights restarts at ln V, 2 above; a true one goes on
-    // from where the studio stopped: its first loss within 0.3 (two steps' fall) and none above.
+    // The studio brought the loss from ln V ≈ 4.16 to about 2.3. A continuation that lost the
+    // weights restarts at ln V, about 2 above; a true one goes on from where the studio stopped.
+    // Its batches are other random windows (256 tokens each), whose loss scatters by a few tenths
+    // around the curve (a run failed once with 0.1), so the bounds leave 0.5: still a quarter of
+    // the jump they must catch.
     expect(studioLoss).toBeLessThan(Math.log(V) - 1);
-    expect(Math.abs(losses[0] - studioLoss)).toBeLessThan(0.3);
-    expect(Math.max(...losses)).toBeLessThan(studioLoss + 0.1);
+    expect(Math.abs(losses[0] - studioLoss)).toBeLessThan(0.5);
+    expect(Math.max(...losses)).toBeLessThan(studioLoss + 0.5);
     expect(Number.isFinite(summary.val_loss)).toBe(true);
   });
 

@@ -28,7 +28,7 @@ import { PRESETS, type PresetName, presetConfig } from '../model/config';
 import type { Checkpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
 import { prepareRun } from '../train/run';
-import { numberArg, parseArgs } from './args';
+import { numberArg, parseArgs, settingsFromArgs } from './args';
 
 async function prepare(args: Record<string, string>): Promise<void> {
   const preset = (args.preset ?? 'i3-tiny') as PresetName;
@@ -42,19 +42,8 @@ async function prepare(args: Record<string, string>): Promise<void> {
   const m = corpus.source.manifest;
   const config = presetConfig(preset, { vocab_size: corpus.tokenizer.vocabSize });
   const base = defaultSettings(preset, config);
-  const settings = {
-    ...base,
-    schedule: {
-      ...base.schedule,
-      totalSteps: numberArg(args, 'steps', base.schedule.totalSteps),
-      peakLr: numberArg(args, 'lr', base.schedule.peakLr),
-      warmupSteps: numberArg(args, 'warmup', base.schedule.warmupSteps),
-    },
-    batchSize: numberArg(args, 'batch', base.batchSize),
-    evalInterval: 0,
-    checkpointInterval: 0,
-    seed: numberArg(args, 'seed', base.seed),
-  };
+  // Checkpoints come from the stop at --stop-at; no evaluation needed for the hand-over.
+  const settings = { ...settingsFromArgs(base, args), evalInterval: 0, checkpointInterval: 0 };
   const ctx = await acquireNodeGpu();
   console.log(`adapter: ${describeAdapter(ctx.info)}; ${m.train.tokens} training tokens`);
   let ck: Checkpoint | undefined;

@@ -14,7 +14,7 @@ import { PRESETS, type PresetName, parameterCount, presetConfig } from '../model
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
 import { prepareRun } from '../train/run';
-import { numberArg, parseArgs } from './args';
+import { numberArg, parseArgs, settingsFromArgs } from './args';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -36,20 +36,7 @@ async function main(): Promise<void> {
   const config =
     resume?.meta.config ?? presetConfig(preset, { vocab_size: corpus.tokenizer.vocabSize });
   const base = resume?.meta.settings ?? defaultSettings(preset, config);
-  const settings = {
-    ...base,
-    schedule: {
-      ...base.schedule,
-      totalSteps: numberArg(args, 'steps', base.schedule.totalSteps),
-      peakLr: numberArg(args, 'lr', base.schedule.peakLr),
-      warmupSteps: numberArg(args, 'warmup', base.schedule.warmupSteps),
-    },
-    batchSize: numberArg(args, 'batch', base.batchSize),
-    accumSteps: numberArg(args, 'accum', base.accumSteps),
-    evalInterval: numberArg(args, 'eval-every', base.evalInterval),
-    checkpointInterval: numberArg(args, 'ckpt-every', base.checkpointInterval),
-    seed: numberArg(args, 'seed', base.seed),
-  };
+  const settings = settingsFromArgs(base, args);
   console.log(
     `dataset: ${m.train.tokens.toLocaleString()} train / ${m.validation.tokens.toLocaleString()} validation tokens, vocabulary ${corpus.tokenizer.vocabSize}`,
   );

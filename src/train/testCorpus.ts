@@ -5,6 +5,7 @@ import { type ShardSource, storeSource } from '../data/shardReader';
 import { type DatasetManifest, MemoryShardStore } from '../data/shardStore';
 import type { InputFile } from '../data/textStream';
 import { Rng } from '../util/random';
+import type { TrainSettings } from './checkpoint';
 
 export function catsCorpus(): string {
   const rng = new Rng(42);
@@ -36,3 +37,20 @@ export async function catsDataset(): Promise<{ source: ShardSource; manifest: Da
   });
   return { source: storeSource(store, manifest), manifest };
 }
+
+/** Settings the cats corpus trains well with at the i3-test preset (T 16, batch 8). */
+export const catsSettings = (totalSteps: number): TrainSettings => ({
+  schedule: { peakLr: 2e-2, warmupSteps: 5, totalSteps, minRatio: 0.1 },
+  batchSize: 8,
+  accumSteps: 1,
+  seqLen: 16,
+  weightDecay: 0.1,
+  beta1: 0.9,
+  beta2: 0.95,
+  eps: 1e-8,
+  clipNorm: 1,
+  evalInterval: 0,
+  evalBatches: 2,
+  checkpointInterval: 0,
+  seed: 3,
+});

@@ -12,7 +12,7 @@ import {
 } from './checkpoint';
 import type { StepMetrics } from './metrics';
 import { prepareRun } from './run';
-import { catsDataset } from './testCorpus';
+import { catsDataset, catsSettings } from './testCorpus';
 import type { RunState, TrainerEvents } from './trainer';
 
 let source: ShardSource;
@@ -29,21 +29,7 @@ beforeAll(async () => {
   V = manifest.tokenizer.vocab.length;
 });
 
-const settings = (totalSteps: number): TrainSettings => ({
-  schedule: { peakLr: 2e-2, warmupSteps: 5, totalSteps, minRatio: 0.1 },
-  batchSize: 8,
-  accumSteps: 1,
-  seqLen: 16,
-  weightDecay: 0.1,
-  beta1: 0.9,
-  beta2: 0.95,
-  eps: 1e-8,
-  clipNorm: 1,
-  evalInterval: 0,
-  evalBatches: 2,
-  checkpointInterval: 0,
-  seed: 3,
-});
+const settings = catsSettings;
 
 interface Recorder extends TrainerEvents {
   steps: StepMetrics[];
