@@ -10,6 +10,10 @@
 // Both thresholds are found without sorting: a bisection over the 32 bits of an order-preserving
 // u32 key of the score, each probe one pass over V and a workgroup reduction.
 // The token goes to ids[b] (the next step's input) and is marked in seen (B, V).
+// Generation runs a few tokens ahead of the reader: with haltOnStop (one sequence), drawing a
+// token marked in stops sets halt[0], after which this kernel and the state updates of the steps
+// already queued behind it do nothing (selective_scan_step.wgsl, rmsnorm_matvec.wgsl's ring
+// store); the host clears halt when it has read the stop token.
 
 override WG: u32 = 256u; // a power of two (tree reductions and the scan)
 
@@ -21,16 +25,20 @@ struct Params {
   penalty: f32, // 1: off
   seed: u32,
   draw: u32,
+  haltOnStop: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read_write> seen: array<u32>;
 @group(0) @binding(3) var<storage, read_write> ids: array<u32>;
+@group(0) @binding(4) var<storage, read_write> halt: array<u32>;
+@group(0) @binding(5) var<storage, read> stops: array<u32>;
 
 var<workgroup> redF: array<f32, WG>;
 var<workgroup> redU: array<u32, WG>;
 var<workgroup> chosen: u32;
+var<workgroup> halted: u32;
 
 fn score(row: u32, i: u32) -> f32 {
   var l = logits[row + i];
@@ -94,6 +102,8 @@ fn massAbove(tid: u32, row: u32, m: f32, lo: u32, k: u32) -> f32 {
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let b = wg.x;
   let row = b * p.V;
+  if (tid == 0u) { halted = halt[0]; }
+  if (workgroupUniformLoad(&halted) != 0u) { return; }
 
   // The maximum score and its lowest index.
   var m = -3.4e38;
@@ -193,5 +203,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   if (tid == 0u) {
     ids[b] = token;
     seen[row + token] = 1u;
+    if (p.haltOnStop != 0u && stops[token] != 0u) { halt[0] = 1u; }
   }
 }

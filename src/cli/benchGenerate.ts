@@ -2,13 +2,16 @@
 // on whatever WebGPU adapter Dawn finds: a preset with random weights (i3-22m, V 4466, by default),
 // a random prompt, then generated tokens with the default sampling and no stop token. Reports the
 // median over runs, after one warm-up run, of decode tokens/s (the tokens after the first) and of
-// the time to the first token (prefill + first draw).
+// the time to the first token (prefill + first draw). Then where a token's time goes: the rate of
+// steps queued back to back with no readback (the GPU's and the encoder's bound), the CPU time to
+// record one step, and a per-kernel profile of one token (timestamp queries where available).
 //
 //   tsx src/cli/benchGenerate.ts [--preset i3-22m] [--tokens 64] [--runs 5] [--prompt 32]
 
 import { parseArgs } from 'node:util';
 import { describeAdapter } from '../gpu/device';
 import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
+import { Profiler } from '../gpu/profiler';
 import { GpuRuntime } from '../gpu/runtime';
 import { PRESETS, type PresetName, parameterCount, presetConfig } from '../model/config';
 import { I3Decoder } from '../model/decode';
@@ -73,5 +76,50 @@ console.log(
   `median: ${median(results.map((r) => r.tokensPerSecond)).toFixed(1)} tokens/s decode, ` +
     `${median(results.map((r) => r.firstMs)).toFixed(1)} ms to the first token`,
 );
+
+// Steps queued back to back (accept() records and submits one step + head, no readback).
+const queuedRates: number[] = [];
+const recordMs: number[] = [];
+for (let r = 0; r < runs; r++) {
+  decoder.reset();
+  await decoder.append(Uint32Array.from({ length: promptLength }, (_, i) => i % config.vocab_size));
+  await rt.finish();
+  const start = performance.now();
+  for (let i = 0; i < tokens; i++) {
+    const t0 = performance.now();
+    decoder.accept();
+    recordMs.push(performance.now() - t0);
+  }
+  await rt.finish();
+  queuedRates.push((tokens * 1000) / (performance.now() - start));
+}
+console.log(
+  `steps queued without readback: ${median(queuedRates).toFixed(1)} tokens/s; ` +
+    `recording + submitting one step: ${median(recordMs).toFixed(3)} ms of CPU`,
+);
+
+const profiler = new Profiler(rt).attach();
+for (let i = 0; i < 3; i++) {
+  decoder.accept();
+  await profiler.collect();
+}
+profiler.detach();
+const timings = profiler.report();
+const perToken = timings.reduce((sum, t) => sum + t.totalMs, 0) / 3;
+const byShader = new Map<string, { ms: number; n: number }>();
+for (const t of timings) {
+  const e = byShader.get(t.shader) ?? { ms: 0, n: 0 };
+  byShader.set(t.shader, { ms: e.ms + t.totalMs / 3, n: e.n + t.count / 3 });
+}
+console.log(
+  `profile of one step (${profiler.method}, one pass per launch): ${perToken.toFixed(3)} ms of kernels`,
+);
+for (const [shader, e] of [...byShader].sort((a, b) => b[1].ms - a[1].ms)) {
+  console.log(
+    `  ${shader.padEnd(24)} ${String(e.n).padStart(4)} launches  ${e.ms.toFixed(3)} ms  ` +
+      `${((100 * e.ms) / perToken).toFixed(1)}%`,
+  );
+}
+profiler.destroy();
 decoder.destroy();
 process.exit(0);

@@ -299,6 +299,14 @@ describe('incremental decoder (i3-test, T 16)', () => {
     const stop = await collect(decoder.generate(prompt, { ...opts, stopTokens: [a.tokens[3]] }));
     expect(stop).toEqual({ tokens: a.tokens.slice(0, 3), reason: 'stop' });
     expect(decoder.position).toBe(prompt.length + 4);
+    // The steps queued behind the stop token ran halted: the context is exactly prompt + 4.
+    const stopped = windowedReferenceLogits(
+      config,
+      params,
+      [...prompt, ...a.tokens.slice(0, 4)],
+      T,
+    );
+    expect(compare(await decoder.readLogits(), rowsOf(stopped, 9, 10), tol)).toBeNull();
 
     // Continuing appends the prompt to that context.
     const more = randomTokens(3, 9);
@@ -313,7 +321,10 @@ describe('incremental decoder (i3-test, T 16)', () => {
     const inFlight = gen.next();
     ctl.abort();
     expect(await inFlight).toEqual({ done: true, value: 'abort' });
-    expect(decoder.position).toBe(prompt.length + 2);
+    // Tokens queued past the last one read entered the context unseen: it cannot be continued.
+    await expect(
+      collect(decoder.generate(more, { ...opts, continueContext: true })),
+    ).rejects.toThrow(/interrupted/);
     const late = new AbortController();
     late.abort();
     const none = await collect(decoder.generate(prompt, { ...opts, signal: late.signal }));

@@ -17,22 +17,25 @@
 // definition keeps through the SSM.
 //
 // All buffers and step launches are built once per (model, batch); prefill launches once per
-// prompt length (a few kept). Sampling runs on the GPU (sampling.ts), so a generated token costs
-// one submit and a 4-byte readback.
+// prompt length (a few kept). A token's step is ten fused launches per block in one compute pass
+// (pre-norm projections, the SSM step, attention with its query projection, out-projections that
+// add into the residual in place). Sampling runs on the GPU (sampling.ts) and feeds the next
+// step's input there, so generation queues a few tokens ahead of the 4-byte readbacks; a stop
+// token drawn meanwhile halts the queued steps on the GPU (sample.wgsl), which keeps the context
+// exact.
 import { EOS_ID, INST_ID } from '../data/specialTokens';
 import type { GpuRuntime, Launch } from '../gpu/runtime';
-import { gateForward, softplusBiasForward } from '../ops/activations';
 import {
   type AttentionDecodeShape,
   attentionDecode,
-  attentionDecodeParams,
+  attentionDecodeCursor,
 } from '../ops/attention';
-import { conv1dStateFloats, conv1dStateTail, conv1dStep } from '../ops/conv1dStep';
+import { conv1dStateFloats, conv1dStateTail } from '../ops/conv1dStep';
 import { embeddingForward } from '../ops/embedding';
 import { matmul } from '../ops/matmul';
-import { addInplace } from '../ops/residual';
-import { rmsnormForward } from '../ops/rmsnorm';
-import { createSelectiveScanStates, finalStateView, selectiveScanStep } from '../ops/selectiveScan';
+import { rmsnormMatvec } from '../ops/rmsnormMatvec';
+import { createSelectiveScanStates, finalStateView } from '../ops/selectiveScan';
+import { ssmStep } from '../ops/ssmStep';
 import { attnForward, type BlockContext, ssmForward, view } from './blocks';
 import { allocateScratch, bufferPlan, scanShape } from './buffers';
 import type { I3Config } from './config';
@@ -80,25 +83,18 @@ interface PrefillPlan {
 /** How many prompt lengths keep their prefill launches. */
 const PREFILL_PLANS = 4;
 
+/** Tokens a generation queues on the GPU ahead of the one it reads back. */
+const PIPELINE_DEPTH = 3;
+
+/** The step's scratch, per sequence: in_proj.down, [u0 | z], [δ | Bt | Ct], gate, latent, … */
 const STEP_SCRATCH = {
-  x2: 'D',
-  xn: 'D',
-  u0: 'D',
-  z: 'D',
-  u: 'D',
-  dtpre: 'D',
-  delta: 'D',
-  y: 'D',
-  g: 'D',
-  q: 'D',
-  a: 'D',
   h1: 'r',
+  uz: '2D',
+  dbc: 'R+2N',
+  g: 'D',
   o1: 'r',
   c: 'r',
-  dl: 'R',
-  Bt: 'N',
-  Ct: 'N',
-  rstd: '1',
+  a: 'D',
 } as const;
 
 type StepScratch = Record<keyof typeof STEP_SCRATCH, GPUBuffer>;
@@ -135,8 +131,6 @@ export class I3Decoder {
   /** Next-token logits (batch, V) of the context, kept current by every call. */
   readonly logits: GPUBuffer;
   private readonly owned: GPUBuffer[] = [];
-  private readonly wk: GPUBuffer[] = [];
-  private readonly wv: GPUBuffer[] = [];
   private readonly h: GPUBuffer[] = [];
   private readonly conv: GPUBuffer[] = [];
   private readonly cache: GPUBuffer[] = [];
@@ -144,6 +138,15 @@ export class I3Decoder {
   private readonly ids: GPUBuffer;
   /** (batch, V) u32, nonzero for tokens in the context or sampled: the repetition penalty's set. */
   private readonly seen: GPUBuffer;
+  /** u32 [slot, len, start] of the token being stepped: its latent's ring slot, the window. */
+  private readonly cursor: GPUBuffer;
+  /** u32, set on the GPU when a stop token is drawn: the queued steps then change nothing. */
+  private readonly halt: GPUBuffer;
+  /** (V) u32, nonzero = a stop token of the running generation. */
+  private readonly stops: GPUBuffer;
+  /** The ring binding of pre-norm projections that cache nothing (writable bindings must not alias). */
+  private readonly noRing: GPUBuffer;
+  /** The residual stream (batch, D); each half's out-projection adds into it in place. */
   private readonly x: GPUBuffer;
   private readonly s: StepScratch;
   /** Idle MAP_READ buffers for the sampled tokens (an aborted generation may leave one busy). */
@@ -152,14 +155,15 @@ export class I3Decoder {
   private readonly prefillIds: GPUBuffer;
   private readonly prefillX: [GPUBuffer, GPUBuffer];
   private readonly plans = new Map<number, PrefillPlan>();
-  /** Segment ℓ ends with block ℓ's latent, which goes to the ring before segment ℓ+1 attends. */
-  private segments: Launch[][] = [];
-  private attnLaunches: Launch[] = [];
+  /** One token's step through every block, without the head. */
+  private step: Launch[] = [];
   private head: Launch[] = [];
   private sampler!: Launch;
   private readonly attnShape: AttentionDecodeShape;
   private pos = 0;
   private generating = false;
+  /** A generation ended with tokens still queued: the context holds tokens never read back. */
+  private lost = false;
 
   private constructor(
     readonly rt: GpuRuntime,
@@ -179,17 +183,19 @@ export class I3Decoder {
     };
     this.params = f('params', this.layout.totalFloats);
     for (let l = 0; l < L; l++) {
-      this.wk.push(f(`Wk.${l}`, D * r));
-      this.wv.push(f(`Wv.${l}`, D * r));
       this.h.push(f(`h.${l}`, Bq * D * N));
       this.conv.push(f(`conv.${l}`, conv1dStateFloats({ B: Bq, D, K })));
       this.cache.push(f(`cache.${l}`, Bq * T * r));
     }
     this.ids = f('ids', Bq);
     this.seen = f('seen', Bq * V);
+    this.cursor = f('cursor', 4);
+    this.halt = f('halt', 1);
+    this.stops = f('stops', V);
+    this.noRing = f('noRing', 1);
     this.x = f('x', Bq * D);
     this.logits = f('logits', Bq * V);
-    const width = { D, r, R: config.dt_rank, N, '1': 1 };
+    const width = { D, r, '2D': 2 * D, 'R+2N': config.dt_rank + 2 * N };
     const s: Partial<StepScratch> = {};
     for (const [name, w] of Object.entries(STEP_SCRATCH)) {
       s[name as keyof StepScratch] = f(name, Bq * width[w]);
@@ -243,30 +249,19 @@ export class I3Decoder {
 
   /** Loads a checkpoint's parameters (the flat layout of params.ts) and empties the context. */
   loadParams(params: Float32Array): void {
-    const { rt, layout } = this;
-    if (params.length !== layout.totalFloats) {
-      throw new Error(`decoder: ${params.length} floats, the model has ${layout.totalFloats}`);
+    if (params.length !== this.layout.totalFloats) {
+      throw new Error(`decoder: ${params.length} floats, the model has ${this.layout.totalFloats}`);
     }
-    rt.write(this.params, params);
-    // attentionDecode binds Wk and Wv as whole buffers: each block's copy.
-    for (let l = 0; l < this.config.n_layers; l++) {
-      for (const [name, dst] of [
-        ['k', this.wk[l]],
-        ['v', this.wv[l]],
-      ] as const) {
-        const t = layout.byName[`model.layers.${l}.attn.${name}.weight`];
-        rt.write(dst, params.subarray(t.offset, t.offset + t.size));
-      }
-    }
+    this.rt.write(this.params, params);
     this.reset();
   }
 
   /** Empties the context (state, conv inputs, latents and the penalty's token set). */
   reset(): void {
     this.pos = 0;
+    this.lost = false;
     const enc = this.rt.device.createCommandEncoder({ label: 'decode.reset' });
-    enc.clearBuffer(this.seen);
-    for (const b of [...this.h, ...this.conv]) enc.clearBuffer(b);
+    for (const b of [this.seen, this.halt, ...this.h, ...this.conv]) enc.clearBuffer(b);
     this.rt.device.queue.submit([enc.finish()]);
   }
 
@@ -282,6 +277,7 @@ export class I3Decoder {
     if (tokens.length % Bq !== 0) {
       throw new Error(`decoder: ${tokens.length} tokens do not split into ${Bq} sequences`);
     }
+    this.checkContext();
     const n = tokens.length / Bq;
     if (n === 0) return;
     const marked = new Set<number>();
@@ -318,12 +314,14 @@ export class I3Decoder {
    * context; accept() appends them.
    */
   sample(settings: SamplingSettings, draw: number): Promise<Uint32Array> {
-    return this.submitSampling(settings, draw, false);
+    this.checkContext();
+    return this.submitSampling(settings, draw, false, false);
   }
 
   /** accept() then sample(), in one submit with one readback. */
   acceptAndSample(settings: SamplingSettings, draw: number): Promise<Uint32Array> {
-    return this.submitSampling(settings, draw, true);
+    this.checkContext();
+    return this.submitSampling(settings, draw, true, false);
   }
 
   /** Appends the pending sampled tokens to the context (no readback). */
@@ -334,9 +332,12 @@ export class I3Decoder {
   }
 
   /**
-   * Generates tokens after `prompt` (batch 1), one at a time. Returns why it ended. Afterwards the
-   * context holds the prompt, every yielded token, and the stop token if one ended it, so that
-   * `continueContext` can go on from there. One generation at a time.
+   * Generates tokens after `prompt` (batch 1), one at a time, with up to PIPELINE_DEPTH of them
+   * queued on the GPU. Returns why it ended. After a stop or the length limit the context holds
+   * the prompt, every yielded token, and the stop token if one ended it, so that
+   * `continueContext` can go on from there. After an abort (or a consumer that stops iterating)
+   * the queued tokens have entered the context unseen: it is dropped, and the next generation
+   * must start afresh. One generation at a time.
    */
   async *generate(
     prompt: Uint32Array,
@@ -354,25 +355,45 @@ export class I3Decoder {
     const stops = new Set(options.stopTokens ?? DEFAULT_STOP_TOKENS);
     const { signal } = options;
     this.generating = true;
-    // A token drawn whose place in the context is due: yielded ones, and the stop token.
-    let pending = false;
+    // Draws submitted, each with its readback; draw k > 0 also stepped token k-1.
+    const queued: Promise<Uint32Array>[] = [];
+    let submitted = 0;
+    let ended = false;
     try {
       if (!options.continueContext) this.reset();
+      this.checkContext();
       if (prompt.length === 0 && this.pos === 0) throw new Error('decoder: nothing to continue');
       await this.append(prompt);
+      this.setStops(stops);
       for (let draw = 0; draw < max; draw++) {
         if (signal?.aborted) return 'abort';
-        const next = draw === 0 ? this.sample(settings, 0) : this.acceptAndSample(settings, draw);
-        pending = false;
-        const got = await abortable(next, signal);
+        for (; submitted < max && queued.length < PIPELINE_DEPTH; submitted++) {
+          queued.push(this.submitSampling(settings, submitted, submitted > 0, true));
+        }
+        const got = await abortable(queued.shift() as Promise<Uint32Array>, signal);
         if (got === ABORTED) return 'abort';
-        pending = true;
-        if (stops.has(got[0])) return 'stop';
+        if (stops.has(got[0])) {
+          // The steps queued after this draw ran halted: they advanced pos here only.
+          this.pos -= submitted - 1 - draw;
+          ended = true;
+          return 'stop';
+        }
+        if (draw === max - 1) ended = true;
         yield got[0];
       }
-      return signal?.aborted ? 'abort' : 'length';
+      ended = true;
+      return 'length';
     } finally {
-      if (pending) this.accept();
+      // Draws no one will read: their readbacks still return to the pool when they land.
+      for (const q of queued) q.catch(() => undefined);
+      if (ended && submitted > 0) {
+        // Clear the halt (queued after every submitted step) and step the last drawn token.
+        this.rt.write(this.halt, Uint32Array.of(0));
+        this.accept();
+      } else if (submitted > 0) {
+        this.lost = true;
+      }
+      this.setStops(new Set());
       this.generating = false;
     }
   }
@@ -380,135 +401,140 @@ export class I3Decoder {
   /** Frees every buffer and launch of the decoder. */
   destroy(): void {
     for (const plan of this.plans.values()) this.dropPlan(plan);
-    const launches = [...this.segments.flat(), ...this.head, this.sampler];
+    const launches = [...this.step, ...this.head, this.sampler];
     for (const l of launches) this.rt.destroy(l.uniform);
     for (const b of this.owned) this.rt.destroy(b);
     for (const b of this.readbacks) b.destroy();
   }
 
+  private checkContext(): void {
+    if (this.lost && this.pos > 0) {
+      throw new Error(
+        'decoder: the last generation was interrupted with tokens still queued, so its context ' +
+          'is not known; start a new one (without continueContext)',
+      );
+    }
+  }
+
+  /** Marks the stop tokens for the sampler's halt (an empty set: none). */
+  private setStops(stops: ReadonlySet<number>): void {
+    const V = this.config.vocab_size;
+    const marks = new Uint32Array(V);
+    for (const t of stops) if (t >= 0 && t < V) marks[t] = 1;
+    this.rt.write(this.stops, marks);
+  }
+
   // ---- building ----
 
-  /** y (batch, outF) = x · Wᵀ for the weight at `w` floats into the parameters. */
-  private linear(x: GPUBuffer, w: number, y: GPUBuffer, inF: number, outF: number) {
+  /** y (batch, outF) (+)= x · Wᵀ for the weight at `w` floats into the parameters. */
+  private linear(x: GPUBuffer, w: number, y: GPUBuffer, inF: number, outF: number, add = false) {
     return matmul(this.rt, x, this.params, y, {
       M: this.batch,
       N: outF,
       K: inF,
       transB: true,
       offB: w,
+      accumulate: add,
     });
+  }
+
+  /** y (batch, outF) = RMSNorm(x) · Wᵀ, the norm weight at `norm`; `ring` also caches y. */
+  private normLinear(norm: number, w: number, y: GPUBuffer, outF: number, ring?: GPUBuffer) {
+    const { config, rt } = this;
+    return rmsnormMatvec(
+      rt,
+      {
+        x: this.x,
+        params: this.params,
+        out: y,
+        ring: ring ?? this.noRing,
+        cursor: this.cursor,
+        halt: this.halt,
+      },
+      {
+        M: this.batch,
+        N: outF,
+        K: config.d_model,
+        offW: w,
+        offNorm: norm,
+        eps: config.norm_eps,
+        ringStride: ring ? this.window * outF : undefined,
+      },
+    );
   }
 
   private async buildStep(): Promise<void> {
     const { rt, config, s, batch: Bq } = this;
-    const { d_model: D, rank: r, dt_rank: R, d_state: N, d_conv: K, norm_eps: eps } = config;
+    const { d_model: D, rank: r, dt_rank: R, d_state: N, d_conv: K } = config;
     const V = config.vocab_size;
-    const ctx = this.prefillCtx;
-    const p = this.params;
     const at = (name: string) => this.layout.byName[name].offset;
-    const rows = Bq;
-    this.segments = [
-      [
-        await embeddingForward(rt, this.ids, view(ctx, p, 'model.embed_tokens.weight'), this.x, {
-          rows,
-          D,
-          V,
-        }),
-      ],
+    this.step = [
+      await embeddingForward(
+        rt,
+        this.ids,
+        view(this.prefillCtx, this.params, 'model.embed_tokens.weight'),
+        this.x,
+        { rows: Bq, D, V },
+      ),
     ];
     for (let l = 0; l < config.n_layers; l++) {
-      const n = (name: string) => `model.layers.${l}.${name}`;
-      const up = at(n('ssm.in_proj.up.weight'));
-      const xp = at(n('ssm.x_proj.weight'));
-      const ssm = [
-        await rmsnormForward(rt, this.x, view(ctx, p, n('ssm_norm.weight')), s.xn, s.rstd, {
-          rows,
-          D,
-          eps,
-        }),
-        await this.linear(s.xn, at(n('ssm.in_proj.down.weight')), s.h1, D, r),
-        await this.linear(s.h1, up, s.u0, r, D),
-        await this.linear(s.h1, up + D * r, s.z, r, D),
-        await conv1dStep(
-          rt,
-          s.u0,
-          view(ctx, p, n('ssm.conv.weight')),
-          view(ctx, p, n('ssm.conv.bias')),
-          this.conv[l],
-          s.u,
-          { B: Bq, D, K },
-        ),
-        await this.linear(s.u, xp, s.dl, D, R),
-        await this.linear(s.u, xp + R * D, s.Bt, D, N),
-        await this.linear(s.u, xp + (R + N) * D, s.Ct, D, N),
-        await this.linear(s.dl, at(n('ssm.dt_proj.weight')), s.dtpre, R, D),
-        await softplusBiasForward(rt, s.dtpre, view(ctx, p, n('ssm.dt_proj.bias')), s.delta, {
-          rows,
-          D,
-        }),
-        await selectiveScanStep(
+      const n = (name: string) => at(`model.layers.${l}.${name}`);
+      const up = n('ssm.in_proj.up.weight');
+      this.step.push(
+        await this.normLinear(n('ssm_norm.weight'), n('ssm.in_proj.down.weight'), s.h1, r),
+        await this.linear(s.h1, up, s.uz, r, 2 * D),
+        ...(await ssmStep(
           rt,
           {
+            params: this.params,
+            uz: s.uz,
+            dbc: s.dbc,
+            convState: this.conv[l],
             h: this.h[l],
-            u: s.u,
-            delta: s.delta,
-            Bt: s.Bt,
-            Ct: s.Ct,
-            ALog: view(ctx, p, n('ssm.A_log')),
-            Dskip: view(ctx, p, n('ssm.D')),
-            y: s.y,
+            g: s.g,
+            halt: this.halt,
           },
-          { B: Bq, D, N },
+          { B: Bq, D, N, R, K },
+          {
+            convW: n('ssm.conv.weight'),
+            convB: n('ssm.conv.bias'),
+            xProj: n('ssm.x_proj.weight'),
+            dtW: n('ssm.dt_proj.weight'),
+            dtB: n('ssm.dt_proj.bias'),
+            ALog: n('ssm.A_log'),
+            Dskip: n('ssm.D'),
+          },
+        )),
+        await this.linear(s.g, n('ssm.out_proj.down.weight'), s.o1, D, r),
+        await this.linear(s.o1, n('ssm.out_proj.up.weight'), this.x, r, D, true),
+        await this.normLinear(
+          n('attn_norm.weight'),
+          n('attn.latent.weight'),
+          s.c,
+          r,
+          this.cache[l],
         ),
-        await gateForward(rt, s.y, s.z, s.g, Bq * D),
-        await this.linear(s.g, at(n('ssm.out_proj.down.weight')), s.o1, D, r),
-        await this.linear(s.o1, at(n('ssm.out_proj.up.weight')), s.x2, r, D),
-        await addInplace(rt, s.x2, this.x, Bq * D),
-        await rmsnormForward(rt, s.x2, view(ctx, p, n('attn_norm.weight')), s.xn, s.rstd, {
-          rows,
-          D,
-          eps,
-        }),
-        await this.linear(s.xn, at(n('attn.latent.weight')), s.c, D, r),
-      ];
-      this.segments[l].push(...ssm);
-      const attn = await attentionDecode(
-        rt,
-        s.q,
-        this.cache[l],
-        this.wk[l],
-        this.wv[l],
-        s.a,
-        this.attnShape,
+        await attentionDecode(
+          rt,
+          { c: s.c, cache: this.cache[l], params: this.params, cursor: this.cursor, out: s.a },
+          this.attnShape,
+          { wq: n('attn.q.weight'), wk: n('attn.k.weight'), wv: n('attn.v.weight') },
+        ),
+        await this.linear(s.a, n('attn.out_proj.down.weight'), s.o1, D, r),
+        await this.linear(s.o1, n('attn.out_proj.up.weight'), this.x, r, D, true),
       );
-      this.attnLaunches.push(attn);
-      this.segments.push([
-        await this.linear(s.c, at(n('attn.q.weight')), s.q, r, D),
-        attn,
-        await this.linear(s.a, at(n('attn.out_proj.down.weight')), s.o1, D, r),
-        await this.linear(s.o1, at(n('attn.out_proj.up.weight')), this.x, r, D),
-        await addInplace(rt, this.x, s.x2, Bq * D),
-      ]);
     }
     this.head = [
-      await rmsnormForward(rt, this.x, view(ctx, p, 'model.norm.weight'), s.xn, s.rstd, {
-        rows,
-        D,
-        eps,
-      }),
-      await matmul(rt, s.xn, p, this.logits, {
-        M: Bq,
-        N: V,
-        K: D,
-        transB: true,
-        offB: at('model.embed_tokens.weight'),
-      }),
+      await this.normLinear(
+        at('model.norm.weight'),
+        at('model.embed_tokens.weight'),
+        this.logits,
+        V,
+      ),
     ];
     this.sampler = await sampleTokens(
       rt,
-      this.logits,
-      this.seen,
-      this.ids,
+      { logits: this.logits, seen: this.seen, ids: this.ids, halt: this.halt, stops: this.stops },
       { Bq, V },
       { ...DEFAULT_SAMPLING, seed: 0 },
     );
@@ -599,24 +625,12 @@ export class I3Decoder {
   /**
    * Records one step of the tokens in `ids` at position `pos` (its latent to ring slot pos mod T;
    * attention over the last min(pos+1, T) latents), then `tail` (head, sampler); advances pos.
-   * Attention has no positions, so only which slots it reads matters, not their order.
+   * The cursor write is queued before this command buffer's submit, so steps queued back to back
+   * each see their own. Attention has no positions: only which slots it reads matters.
    */
   private encodeStep(enc: GPUCommandEncoder, tail: Launch[]): void {
-    const { rt, batch: Bq, window: T } = this;
-    const r = this.config.rank;
-    const len = Math.min(this.pos + 1, T);
-    const start = (this.pos + 1 - len) % T;
-    const slot = this.pos % T;
-    const params = attentionDecodeParams(this.attnShape, len, start);
-    for (const l of this.attnLaunches) rt.setParams(l, params);
-    const L = this.config.n_layers;
-    for (let l = 0; l < L; l++) {
-      rt.encode(enc, this.segments[l]);
-      for (let b = 0; b < Bq; b++) {
-        enc.copyBufferToBuffer(this.s.c, b * r * 4, this.cache[l], (b * T + slot) * r * 4, r * 4);
-      }
-    }
-    rt.encode(enc, [...this.segments[L], ...tail]);
+    this.rt.write(this.cursor, attentionDecodeCursor(this.window, this.pos));
+    this.rt.encode(enc, [...this.step, ...tail]);
     this.pos++;
   }
 
@@ -625,9 +639,11 @@ export class I3Decoder {
     settings: SamplingSettings,
     draw: number,
     accept: boolean,
+    haltOnStop: boolean,
   ): Promise<Uint32Array> {
     const { rt, batch: Bq } = this;
-    rt.setParams(this.sampler, sampleParams({ Bq, V: this.config.vocab_size }, settings, draw));
+    const shape = { Bq, V: this.config.vocab_size };
+    rt.setParams(this.sampler, sampleParams(shape, settings, draw, haltOnStop));
     const enc = rt.device.createCommandEncoder({ label: 'decode.sample' });
     if (accept) this.encodeStep(enc, [...this.head, this.sampler]);
     else rt.encode(enc, [this.sampler]);

@@ -78,7 +78,10 @@ describe('GPU sampling against the reference', () => {
       const logitsBuf = rt.bufferFrom('logits', logits);
       const seenBuf = rt.bufferFrom('seen', seen);
       const ids = rt.buffer('ids', Bq * 4);
-      const launch = await sampleTokens(rt, logitsBuf, seenBuf, ids, shape, s, 0);
+      const halt = rt.buffer('halt', 4);
+      const stops = rt.buffer('stops', V * 4);
+      const io = { logits: logitsBuf, seen: seenBuf, ids, halt, stops };
+      const launch = await sampleTokens(rt, io, shape, s, 0);
       let checked = 0;
       for (const draw of [0, 1]) {
         rt.write(seenBuf, seen);
@@ -106,7 +109,7 @@ describe('GPU sampling against the reference', () => {
         }
       }
       expect(checked).toBeGreaterThan(2 * Bq - 3);
-      for (const buf of [logitsBuf, seenBuf, ids]) rt.destroy(buf);
+      for (const buf of Object.values(io)) rt.destroy(buf);
     });
   }
 
@@ -123,8 +126,10 @@ describe('GPU sampling against the reference', () => {
       logits: rt.bufferFrom('logits', logits),
       seen: rt.buffer('seen', Bq * V * 4),
       ids: rt.buffer('ids', Bq * 4),
+      halt: rt.buffer('halt', 4),
+      stops: rt.buffer('stops', V * 4),
     };
-    const launch = await sampleTokens(rt, bufs.logits, bufs.seen, bufs.ids, shape, s);
+    const launch = await sampleTokens(rt, bufs, shape, s);
     const run = async (seed: number) => {
       rt.setParams(launch, sampleParams(shape, { ...s, seed }, 3));
       rt.run([launch]);
@@ -141,6 +146,43 @@ describe('GPU sampling against the reference', () => {
     for (let i = 0; i < V; i++) {
       expect(compare([freq[i]], [probs[i]], { atol: sd[i], rtol: 0 }), `token ${i}`).toBeNull();
     }
+    for (const buf of Object.values(bufs)) rt.destroy(buf);
+  });
+
+  it('with haltOnStop, a stop token halts the draws that follow until halt is cleared', async () => {
+    const rt = await testRuntime();
+    const V = 16;
+    const shape = { Bq: 1, V };
+    // Greedy on a fixed row: token 5 is the argmax, and a stop token.
+    const logits = Float32Array.from({ length: V }, (_, i) => (i === 5 ? 3 : Math.cos(i)));
+    const stops = new Uint32Array(V);
+    stops[5] = 1;
+    const bufs = {
+      logits: rt.bufferFrom('logits', logits),
+      seen: rt.buffer('seen', V * 4),
+      ids: rt.buffer('ids', 4),
+      halt: rt.buffer('halt', 4),
+      stops: rt.bufferFrom('stops', stops),
+    };
+    const s = settings({ temperature: 0 });
+    const launch = await sampleTokens(rt, bufs, shape, s);
+    const draw = async (haltOnStop: boolean) => {
+      rt.setParams(launch, sampleParams(shape, s, 0, haltOnStop));
+      rt.run([launch]);
+      const ids = new Uint32Array(await rt.read(bufs.ids, 4));
+      const halt = new Uint32Array(await rt.read(bufs.halt, 4));
+      return [ids[0], halt[0]];
+    };
+    // Without haltOnStop the stop set is ignored.
+    expect(await draw(false)).toEqual([5, 0]);
+    expect(await draw(true)).toEqual([5, 1]);
+    // Halted: nothing is drawn or marked (ids and seen keep what the CPU writes).
+    rt.write(bufs.ids, Uint32Array.of(9));
+    rt.write(bufs.seen, new Uint32Array(V));
+    expect(await draw(true)).toEqual([9, 1]);
+    expect(new Uint32Array(await rt.read(bufs.seen)).every((v) => v === 0)).toBe(true);
+    rt.write(bufs.halt, Uint32Array.of(0));
+    expect(await draw(false)).toEqual([5, 0]);
     for (const buf of Object.values(bufs)) rt.destroy(buf);
   });
 });

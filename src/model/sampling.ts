@@ -47,8 +47,17 @@ export function checkSampling(s: SamplingSettings): void {
   }
 }
 
-/** The launch's scalars for the `draw`-th token of a generation; rewrite with rt.setParams. */
-export function sampleParams(shape: SampleShape, s: SamplingSettings, draw: number): Param[] {
+/**
+ * The launch's scalars for the `draw`-th token of a generation; rewrite with rt.setParams.
+ * `haltOnStop` (one sequence only) makes a token marked in the stop set halt the decoder's queued
+ * steps (sample.wgsl).
+ */
+export function sampleParams(
+  shape: SampleShape,
+  s: SamplingSettings,
+  draw: number,
+  haltOnStop = false,
+): Param[] {
   checkSampling(s);
   return [
     u32(shape.V),
@@ -58,18 +67,27 @@ export function sampleParams(shape: SampleShape, s: SamplingSettings, draw: numb
     f32(s.repetitionPenalty),
     u32(s.seed >>> 0),
     u32(draw >>> 0),
+    u32(haltOnStop ? 1 : 0),
   ];
 }
 
-/**
- * Samples one token per row of logits (Bq, V) into ids (Bq u32) and marks it in seen (Bq, V u32,
- * nonzero = penalised).
- */
+export interface SampleBuffers {
+  /** (Bq, V) f32 */
+  logits: GPUBuffer;
+  /** (Bq, V) u32, nonzero = penalised; the drawn token is marked. */
+  seen: GPUBuffer;
+  /** (Bq) u32: the drawn tokens. */
+  ids: GPUBuffer;
+  /** One u32: set when a stop token is drawn under haltOnStop; while set, nothing is drawn. */
+  halt: GPUBuffer;
+  /** (V) u32, nonzero = a stop token. */
+  stops: GPUBuffer;
+}
+
+/** Samples one token per row of logits into ids and marks it in seen (see SampleBuffers). */
 export function sampleTokens(
   rt: GpuRuntime,
-  logits: GPUBuffer,
-  seen: GPUBuffer,
-  ids: GPUBuffer,
+  io: SampleBuffers,
   shape: SampleShape,
   s: SamplingSettings,
   draw = 0,
@@ -79,7 +97,7 @@ export function sampleTokens(
     label: 'sample',
     constants: { WG: SAMPLE_WG },
     params: sampleParams(shape, s, draw),
-    buffers: [logits, seen, ids],
+    buffers: [io.logits, io.seen, io.ids, io.halt, io.stops],
     workgroups: [shape.Bq],
   });
 }

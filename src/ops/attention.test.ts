@@ -9,7 +9,7 @@ import {
   attentionBackward,
   attentionBackwardReference,
   attentionDecode,
-  attentionDecodeParams,
+  attentionDecodeCursor,
   attentionDecodeReference,
   attentionForward,
   attentionForwardReference,
@@ -185,7 +185,13 @@ describe('attention decode over the latent cache', () => {
   const c = randomArray(B * T * r, 5);
   const Wk = randomArray(D * r, 6, 0.6);
   const Wv = randomArray(D * r, 7, 0.6);
-  const q = randomArray(B * T * D, 8);
+  const Wq = randomArray(D * r, 8, 0.6);
+  // Wq, Wk and Wv at offsets of one flat buffer, as in the model's parameters.
+  const w = { wq: 3, wk: 3 + D * r + 5, wv: 3 + 2 * D * r + 9 };
+  const params = new Float32Array(w.wv + D * r + 2);
+  params.set(Wq, w.wq);
+  params.set(Wk, w.wk);
+  params.set(Wv, w.wv);
   const project = (W: Float32Array) => {
     const y = new Float64Array(B * T * D);
     for (let row = 0; row < B * T; row++)
@@ -193,7 +199,7 @@ describe('attention decode over the latent cache', () => {
         for (let i = 0; i < r; i++) y[row * D + d] += c[row * r + i] * W[d * r + i];
     return y;
   };
-  const full = attentionForwardReference(q, project(Wk), project(Wv), { B, T, D, H }).out;
+  const full = attentionForwardReference(project(Wq), project(Wk), project(Wv), { B, T, D, H }).out;
 
   /** The ring of Tmax slots holding positions 0..t at (start + j) mod Tmax, garbage elsewhere. */
   function ring(Tmax: number, t: number, start: number): Float32Array {
@@ -204,11 +210,11 @@ describe('attention decode over the latent cache', () => {
           cache[(b * Tmax + ((start + j) % Tmax)) * r + i] = c[(b * T + j) * r + i];
     return cache;
   }
-  /** Query row t of every sequence, and the full forward's output rows t. */
-  function rowsAt(src: ArrayLike<number>, t: number): Float64Array {
-    const rows = new Float64Array(B * D);
+  /** Row t of every sequence of a (B·T, width) array: the latents, or the forward's output. */
+  function rowsAt(src: ArrayLike<number>, t: number, width = D): Float64Array {
+    const rows = new Float64Array(B * width);
     for (let b = 0; b < B; b++)
-      for (let d = 0; d < D; d++) rows[b * D + d] = src[(b * T + t) * D + d];
+      for (let d = 0; d < width; d++) rows[b * width + d] = src[(b * T + t) * width + d];
     return rows;
   }
 
@@ -221,14 +227,21 @@ describe('attention decode over the latent cache', () => {
     [12, 20, 17],
   ];
 
+  it('the cursor names the last Tmax positions', () => {
+    expect(Array.from(attentionDecodeCursor(16, 0))).toEqual([0, 1, 0, 0]);
+    expect(Array.from(attentionDecodeCursor(16, 15))).toEqual([15, 16, 0, 0]);
+    expect(Array.from(attentionDecodeCursor(16, 16))).toEqual([0, 16, 1, 0]);
+    expect(Array.from(attentionDecodeCursor(16, 37))).toEqual([5, 16, 6, 0]);
+  });
+
   it('the float64 decode reference equals the full forward (weight absorption)', () => {
     for (const [t, Tmax, start] of steps) {
       const shape: AttentionDecodeShape = { Bq: B, D, H, r, Tmax };
       const got = attentionDecodeReference(
-        rowsAt(q, t),
+        rowsAt(c, t, r),
         ring(Tmax, t, start),
-        Wk,
-        Wv,
+        params,
+        w,
         shape,
         t + 1,
         start,
@@ -242,25 +255,27 @@ describe('attention decode over the latent cache', () => {
     const rt = await testRuntime();
     for (const Tmax of [16, 20]) {
       const shape: AttentionDecodeShape = { Bq: B, D, H, r, Tmax };
-      const qBuf = rt.buffer('q', B * D * 4);
-      const cache = rt.buffer('cache', B * Tmax * r * 4);
-      const WkBuf = rt.bufferFrom('Wk', Wk);
-      const WvBuf = rt.bufferFrom('Wv', Wv);
-      const out = rt.buffer('out', B * D * 4);
-      // Built once; each step rewrites its scalars, as the generation loop does.
-      const launch = await attentionDecode(rt, qBuf, cache, WkBuf, WvBuf, out, shape);
+      const io = {
+        c: rt.buffer('c', B * r * 4),
+        cache: rt.buffer('cache', B * Tmax * r * 4),
+        params: rt.bufferFrom('params', params),
+        cursor: rt.buffer('cursor', 16),
+        out: rt.buffer('out', B * D * 4),
+      };
+      // Built once; each step rewrites the cursor, as the generation loop does.
+      const launch = await attentionDecode(rt, io, shape, w);
       for (const [t, tmax, start] of steps) {
         if (tmax !== Tmax) continue;
-        rt.write(qBuf, Float32Array.from(rowsAt(q, t)));
-        rt.write(cache, ring(Tmax, t, start));
-        rt.setParams(launch, attentionDecodeParams(shape, t + 1, start));
+        rt.write(io.c, Float32Array.from(rowsAt(c, t, r)));
+        rt.write(io.cache, ring(Tmax, t, start));
+        rt.write(io.cursor, Uint32Array.of(0, t + 1, start, 0));
         rt.run([launch]);
         // fp32 sums of r- and dh-term products of values ≲ 2 against float64: measured ≤ 2e-7.
         expect(
-          compare(await rt.readF32(out), rowsAt(full, t), { atol: 2e-6, rtol: 2e-6 }),
+          compare(await rt.readF32(io.out), rowsAt(full, t), { atol: 2e-6, rtol: 2e-6 }),
         ).toBeNull();
       }
-      for (const b of [qBuf, cache, WkBuf, WvBuf, out]) rt.destroy(b);
+      for (const b of Object.values(io)) rt.destroy(b);
     }
   });
 });

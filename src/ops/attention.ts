@@ -3,7 +3,8 @@
 // h·dh .. (h+1)·dh with dh = D/H. The forward saves only the per-row log-sum-exp lse (B, H, T);
 // the backward recomputes probabilities from it. Decoding attends one new query per sequence over
 // the latent cache c (k = Wk c, v = Wv c) with the weights absorbed into q and the output.
-import { f32, type GpuRuntime, type Launch, type Param, u32 } from '../gpu/runtime';
+import { type Binding, f32, type GpuRuntime, type Launch, u32 } from '../gpu/runtime';
+import { matmulReference } from './matmul';
 
 export interface AttentionShape {
   B: number;
@@ -160,40 +161,46 @@ export interface AttentionDecodeShape {
 /** Threads per decode workgroup (one workgroup per head and sequence). */
 const DECODE_WG = 64;
 
-/**
- * The decode launch's scalars for attending positions 0..len-1, position j in ring slot
- * (start + j) mod Tmax. Rewrite them each step with `rt.setParams(launch, ...)`.
- */
-export function attentionDecodeParams(
-  shape: AttentionDecodeShape,
-  len: number,
-  start: number,
-): Param[] {
-  if (len < 1 || len > shape.Tmax) throw new Error(`attention decode: len ${len} not in 1..Tmax`);
-  const dh = headDim({ B: shape.Bq, T: 1, D: shape.D, H: shape.H });
-  return [u32(shape.H), u32(len), u32(start % shape.Tmax), f32(1 / Math.sqrt(dh))];
+/** Floats into the parameter buffer of one block's Wq, Wk and Wv (each (D, r)). */
+export interface AttentionDecodeWeights {
+  wq: number;
+  wk: number;
+  wv: number;
 }
 
-/** Decode: out (Bq, D) for the queries q (Bq, D) over cache (Bq, Tmax, r); Wk, Wv are (D, r). */
+export interface AttentionDecodeBuffers {
+  /** (Bq, r): the new token's latent. */
+  c: Binding;
+  /** (Bq, Tmax, r): each sequence's ring of latents. */
+  cache: Binding;
+  params: Binding;
+  /** u32 [slot, len, start]: attend positions 0..len-1, position j in slot (start + j) mod Tmax. */
+  cursor: Binding;
+  /** (Bq, D), overwritten */
+  out: Binding;
+}
+
+/** The decode cursor for a token at position `pos` (0-based, every token of the context counted). */
+export function attentionDecodeCursor(Tmax: number, pos: number): Uint32Array {
+  const len = Math.min(pos + 1, Tmax);
+  return Uint32Array.of(pos % Tmax, len, (pos + 1 - len) % Tmax, 0);
+}
+
+/** Decode: out (Bq, D) for the new tokens' latents c over their caches (q = Wq c fused in). */
 export async function attentionDecode(
   rt: GpuRuntime,
-  q: GPUBuffer,
-  cache: GPUBuffer,
-  Wk: GPUBuffer,
-  Wv: GPUBuffer,
-  out: GPUBuffer,
+  io: AttentionDecodeBuffers,
   shape: AttentionDecodeShape,
-  len = 1,
-  start = 0,
+  w: AttentionDecodeWeights,
 ): Promise<Launch> {
   const DH = headDim({ B: shape.Bq, T: 1, D: shape.D, H: shape.H });
-  checkWorkgroup(rt, 'attention_decode', DECODE_WG, 2 * shape.r + shape.Tmax + DECODE_WG);
+  checkWorkgroup(rt, 'attention_decode', DECODE_WG, DH + 2 * shape.r + shape.Tmax + DECODE_WG);
   return rt.launch({
     shader: 'attention_decode',
     label: 'attention.decode',
     constants: { WG: DECODE_WG, DH, R: shape.r, TMAX: shape.Tmax },
-    params: attentionDecodeParams(shape, len, start),
-    buffers: [q, cache, Wk, Wv, out],
+    params: [u32(shape.H), f32(1 / Math.sqrt(DH)), u32(w.wq), u32(w.wk), u32(w.wv)],
+    buffers: [io.c, io.cache, io.params, io.cursor, io.out],
     workgroups: [shape.H, shape.Bq],
   });
 }
@@ -297,17 +304,24 @@ export function attentionBackwardReference(
   return { dq, dk, dv };
 }
 
-/** Decode reference: out (Bq, D), attending positions 0..len-1 at ring slots (start + j) mod Tmax. */
+/**
+ * Decode reference: out (Bq, D) for the latents c (Bq, r), attending positions 0..len-1 at ring
+ * slots (start + j) mod Tmax, with q = c·Wqᵀ and the keys and values absorbed into q and out.
+ */
 export function attentionDecodeReference(
-  q: ArrayLike<number>,
+  c: ArrayLike<number>,
   cache: ArrayLike<number>,
-  Wk: ArrayLike<number>,
-  Wv: ArrayLike<number>,
+  params: ArrayLike<number>,
+  w: AttentionDecodeWeights,
   s: AttentionDecodeShape,
   len: number,
   start: number,
 ): Float64Array {
   const dh = s.D / s.H;
+  const q = new Float64Array(s.Bq * s.D);
+  matmulReference(c, params, q, { M: s.Bq, N: s.D, K: s.r, transB: true, offB: w.wq });
+  const wk = (i: number) => params[w.wk + i];
+  const wv = (i: number) => params[w.wv + i];
   const scale = 1 / Math.sqrt(dh);
   const out = new Float64Array(s.Bq * s.D);
   const slot = (b: number, j: number) => (b * s.Tmax + ((start + j) % s.Tmax)) * s.r;
@@ -316,12 +330,12 @@ export function attentionDecodeReference(
       const qt = new Float64Array(s.r);
       for (let d = 0; d < dh; d++) {
         const qd = q[b * s.D + h * dh + d];
-        for (let c = 0; c < s.r; c++) qt[c] += Wk[(h * dh + d) * s.r + c] * qd;
+        for (let i = 0; i < s.r; i++) qt[i] += wk((h * dh + d) * s.r + i) * qd;
       }
       const p = new Float64Array(len);
       let m = -Infinity;
       for (let j = 0; j < len; j++) {
-        for (let c = 0; c < s.r; c++) p[j] += cache[slot(b, j) + c] * qt[c];
+        for (let i = 0; i < s.r; i++) p[j] += cache[slot(b, j) + i] * qt[i];
         p[j] *= scale;
         m = Math.max(m, p[j]);
       }
@@ -332,11 +346,11 @@ export function attentionDecodeReference(
       }
       const cbar = new Float64Array(s.r);
       for (let j = 0; j < len; j++) {
-        for (let c = 0; c < s.r; c++) cbar[c] += (p[j] / sum) * cache[slot(b, j) + c];
+        for (let i = 0; i < s.r; i++) cbar[i] += (p[j] / sum) * cache[slot(b, j) + i];
       }
       for (let d = 0; d < dh; d++) {
         let acc = 0;
-        for (let c = 0; c < s.r; c++) acc += Wv[(h * dh + d) * s.r + c] * cbar[c];
+        for (let i = 0; i < s.r; i++) acc += wv((h * dh + d) * s.r + i) * cbar[i];
         out[b * s.D + h * dh + d] = acc;
       }
     }

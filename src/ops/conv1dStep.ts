@@ -1,9 +1,9 @@
 // One decode step of the causal depthwise conv1d (see conv1d.ts for the full-sequence op): each
 // sequence carries its last K-1 inputs in a conv state (B, K-1, D), oldest first, zeros before the
 // start. The step computes the newest output (silu fused, as the SSM uses it), then shifts the
-// state and appends the input. After a full-sequence prefill, the state is the last K-1 input rows
+// state and appends the input. On the GPU the step is fused into the SSM's (ssmStep.ts,
+// shaders/conv_silu_step.wgsl); here are its state layout and float64 reference. After a full-sequence prefill, the state is the last K-1 input rows
 // of each sequence (conv1dStateTail says which), so the steps continue the full conv exactly.
-import { type Binding, type GpuRuntime, type Launch, u32 } from '../gpu/runtime';
 import { silu } from './activations';
 import type { Conv1dShape } from './conv1d';
 
@@ -30,28 +30,6 @@ export function conv1dStateTail(
 ): { fromRow: number; toSlot: number; count: number } {
   const count = Math.min(T, K - 1);
   return { fromRow: T - count, toSlot: K - 1 - count, count };
-}
-
-/** y (B, D) = silu(conv) (or conv when `silu` is false) of x (B, D) after `state`, which advances. */
-export function conv1dStep(
-  rt: GpuRuntime,
-  x: Binding,
-  w: Binding,
-  b: Binding,
-  state: Binding,
-  y: Binding,
-  shape: Conv1dStepShape,
-  fuseSilu = true,
-  label = 'conv1d.step',
-): Promise<Launch> {
-  return rt.launch({
-    shader: 'conv1d_step',
-    label,
-    constants: { SILU: fuseSilu },
-    params: [u32(shape.B), u32(shape.D), u32(shape.K)],
-    buffers: [x, w, b, state, y],
-    workgroups: [Math.ceil((shape.B * shape.D) / 64)],
-  });
 }
 
 // ---- CPU references (float64) ----

@@ -185,36 +185,6 @@ export async function selectiveScanBackward(
   ]);
 }
 
-export interface SelectiveScanStepBuffers {
-  /** State (B, D, N), updated in place; e.g. finalStateView(states) after a prefill. */
-  h: Binding;
-  /** This token's u, Δ (B, D) and Bt, Ct (B, N). */
-  u: Binding;
-  delta: Binding;
-  Bt: Binding;
-  Ct: Binding;
-  ALog: Binding;
-  Dskip: Binding;
-  /** (B, D), overwritten */
-  y: Binding;
-}
-
-/** One decode step for B sequences (the forward at T = 1 from the state in h). */
-export function selectiveScanStep(
-  rt: GpuRuntime,
-  io: SelectiveScanStepBuffers,
-  shape: { B: number; D: number; N: number },
-  label = 'selectiveScan.step',
-): Promise<Launch> {
-  return rt.launch({
-    shader: 'selective_scan_step',
-    label,
-    params: [u32(shape.B), u32(shape.D), u32(shape.N)],
-    buffers: [io.h, io.u, io.delta, io.Bt, io.Ct, io.ALog, io.Dskip, io.y],
-    workgroups: [Math.ceil((shape.B * shape.D) / 64)],
-  });
-}
-
 // ---- CPU reference (float64): the executable form of the spec ----
 
 export interface SelectiveScanInputs {
