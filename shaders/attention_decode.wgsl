@@ -5,13 +5,15 @@
 // head, less than one pass over the cache.
 // The cache of each sequence is a ring of TMAX slots: position j (0 ≤ j < len) is in slot
 // (start + j) mod TMAX, with len = cursor[1] and start = cursor[2], written once per token for
-// every block. One workgroup per (head, sequence).
+// every block. One workgroup per (head, sequence). Decoding one token is latency-bound: each
+// stage splits its dot products over all WG threads (lanes per output, then a tree sum), so no
+// thread walks more than one cache row or a slice of a weight row.
 // c and out are (Bq, R) and (Bq, H·DH); cache is (Bq, TMAX, R); Wq, Wk and Wv are (H·DH, R)
 // row-major in the flat parameter buffer P at offWq, offWk and offWv.
 
-override WG: u32 = 64u; // a power of two (tree reductions)
-override DH: u32 = 32u;
-override R: u32 = 128u;
+override WG: u32 = 256u; // a power of two, a multiple of DH and of R
+override DH: u32 = 32u; // a power of two
+override R: u32 = 128u; // a power of two
 override TMAX: u32 = 256u;
 
 struct Params {
@@ -29,14 +31,36 @@ struct Params {
 @group(0) @binding(4) var<storage, read> cursor: array<u32>;
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
+var<workgroup> red: array<f32, WG>;
 var<workgroup> qh: array<f32, DH>;
 var<workgroup> qt: array<f32, R>; // q̃ · scale
 var<workgroup> s: array<f32, TMAX>; // scores, then their exponentials
-var<workgroup> red: array<f32, WG>;
 var<workgroup> cbar: array<f32, R>;
 
 fn slotRow(b: u32, j: u32, start: u32) -> u32 {
   return (b * TMAX + (start + j) % TMAX) * R;
+}
+
+// Sums v over each group of `lanes` consecutive threads; the sum lands in red[first of group].
+fn groupSum(tid: u32, v: f32, lanes: u32) {
+  red[tid] = v;
+  workgroupBarrier();
+  for (var st = lanes / 2u; st > 0u; st >>= 1u) {
+    if (tid % lanes < st) { red[tid] += red[tid + st]; }
+    workgroupBarrier();
+  }
+}
+
+// Σ_k W[(h·DH + d)·R + k]·cbar[k] for the DH rows d of head h: WG/DH lanes per row.
+fn headRows(tid: u32, off: u32, h: u32) -> f32 {
+  let lanes = WG / DH;
+  let d = tid / lanes;
+  var acc = 0.0;
+  for (var k = tid % lanes; k < R; k += lanes) {
+    acc = fma(P[off + (h * DH + d) * R + k], cbar[k], acc);
+  }
+  groupSum(tid, acc, lanes);
+  return red[d * lanes];
 }
 
 @compute @workgroup_size(WG)
@@ -46,77 +70,73 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
   let qOff = b * p.H * DH + h * DH;
   let len = cursor[1];
   let start = cursor[2];
+  let lanes = WG / DH;
 
-  for (var d = tid; d < DH; d += WG) {
-    var acc = 0.0;
-    for (var k = 0u; k < R; k++) {
-      acc = fma(P[p.offWq + (h * DH + d) * R + k], c[b * R + k], acc);
-    }
-    qh[d] = acc;
+  // q_h = Wq_h c (the latent staged in cbar).
+  if (tid < R) { cbar[tid] = c[b * R + tid]; }
+  workgroupBarrier();
+  let q = headRows(tid, p.offWq, h);
+  if (tid % lanes == 0u) { qh[tid / lanes] = q; }
+  workgroupBarrier();
+
+  // q̃ = Wk_hᵀ q_h: WG/R threads per latent column, each over a slice of the head's rows.
+  let parts = WG / R;
+  let k = tid % R;
+  var acc = 0.0;
+  for (var d = tid / R; d < DH; d += parts) {
+    acc = fma(P[p.offWk + (h * DH + d) * R + k], qh[d], acc);
+  }
+  red[tid] = acc;
+  workgroupBarrier();
+  if (tid < R) {
+    var sum = 0.0;
+    for (var i = 0u; i < parts; i++) { sum += red[i * R + tid]; }
+    qt[tid] = sum * p.scale;
   }
   workgroupBarrier();
 
-  for (var k = tid; k < R; k += WG) {
-    var acc = 0.0;
-    for (var d = 0u; d < DH; d++) {
-      acc = fma(P[p.offWk + (h * DH + d) * R + k], qh[d], acc);
-    }
-    qt[k] = acc * p.scale;
-  }
-  workgroupBarrier();
-
+  // Scores: a thread per cached position (one each while len ≤ WG).
   var mx = -3.0e38;
   for (var j = tid; j < len; j += WG) {
     let row = slotRow(b, j, start);
-    var acc = 0.0;
-    for (var k = 0u; k < R; k++) {
-      acc = fma(cache[row + k], qt[k], acc);
-    }
-    s[j] = acc;
-    mx = max(mx, acc);
+    var dot = 0.0;
+    for (var i = 0u; i < R; i++) { dot = fma(cache[row + i], qt[i], dot); }
+    s[j] = dot;
+    mx = max(mx, dot);
   }
   red[tid] = mx;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (tid < stride) {
-      red[tid] = max(red[tid], red[tid + stride]);
-    }
+  for (var st = WG / 2u; st > 0u; st >>= 1u) {
+    if (tid < st) { red[tid] = max(red[tid], red[tid + st]); }
     workgroupBarrier();
   }
   let m = red[0];
   workgroupBarrier();
-
-  var sum = 0.0;
+  var e = 0.0;
   for (var j = tid; j < len; j += WG) {
-    let e = exp(s[j] - m);
-    s[j] = e;
-    sum += e;
+    let v = exp(s[j] - m);
+    s[j] = v;
+    e += v;
   }
-  red[tid] = sum;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (tid < stride) {
-      red[tid] += red[tid + stride];
-    }
-    workgroupBarrier();
-  }
+  groupSum(tid, e, WG);
   let inv = 1.0 / red[0];
+  workgroupBarrier();
 
-  // Threads run over latent columns, so neighbouring threads read neighbouring cache floats.
-  for (var k = tid; k < R; k += WG) {
-    var acc = 0.0;
-    for (var j = 0u; j < len; j++) {
-      acc = fma(s[j], cache[slotRow(b, j, start) + k], acc);
-    }
-    cbar[k] = acc * inv;
+  // c̄ = Σ_j p_j c_j: WG/R threads per latent column, each over every parts-th position.
+  acc = 0.0;
+  for (var j = tid / R; j < len; j += parts) {
+    acc = fma(s[j], cache[slotRow(b, j, start) + k], acc);
+  }
+  red[tid] = acc;
+  workgroupBarrier();
+  if (tid < R) {
+    var sum = 0.0;
+    for (var i = 0u; i < parts; i++) { sum += red[i * R + tid]; }
+    cbar[tid] = sum * inv;
   }
   workgroupBarrier();
 
-  for (var d = tid; d < DH; d += WG) {
-    var acc = 0.0;
-    for (var k = 0u; k < R; k++) {
-      acc = fma(P[p.offWv + (h * DH + d) * R + k], cbar[k], acc);
-    }
-    out[qOff + d] = acc;
-  }
+  // out_h = Wv_h c̄.
+  let o = headRows(tid, p.offWv, h);
+  if (tid % lanes == 0u) { out[qOff + tid / lanes] = o; }
 }

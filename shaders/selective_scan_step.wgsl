@@ -5,9 +5,9 @@
 //   h[c,n]   = exp(Δ[c]·A[c,n])·h[c,n] + Δ[c]·Bt[n]·u[c],    A = -exp(A_log)   (in place)
 //   y[c]     = Σ_n Ct[n]·h[c,n] + Dskip[c]·u[c]
 //   g[c]     = y[c]·silu(z[c])                               (the gate, out_proj's input)
-// One thread per (b, c) walks its R step-size weights and N states: a step is B·D·(R + N)
-// multiply-adds, too little work for lane splitting to pay, and fusing saves four launches per
-// block. When halt[0] is set (a stop token ended the generation: sample.wgsl) neither state
+// A step is latency-bound (B·D·(R + N) multiply-adds): LANES threads share each (b, c), each with
+// a slice of the R step-size weights and of the N states, joined by tree sums; fusing saves four
+// launches per block. When halt[0] is set (a stop token ended the generation: sample.wgsl) neither state
 // advances, so steps submitted past the end leave the context as it was. h is (B, D, N), e.g.
 // slot 0 of the forward's `states` after a prefill; the weights are in the flat parameter buffer.
 
@@ -30,17 +30,50 @@ struct Params {
 //!include conv_silu_step
 //!include softplus
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x;
-  if (i >= p.B * p.D) { return; }
+const WG = 256u;
+const LANES = 32u; // threads per (b, c); WG / LANES channels per workgroup
+var<workgroup> red: array<f32, WG>;
+
+fn laneSum(tid: u32, v: f32) -> f32 {
+  red[tid] = v;
+  workgroupBarrier();
+  for (var st = LANES / 2u; st > 0u; st >>= 1u) {
+    if (tid % LANES < st) { red[tid] += red[tid + st]; }
+    workgroupBarrier();
+  }
+  let sum = red[tid - tid % LANES];
+  workgroupBarrier();
+  return sum;
+}
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) tid: u32,
+) {
+  let i = (wg.y * nwg.x + wg.x) * (WG / LANES) + tid / LANES;
+  let lane = tid % LANES;
+  // Threads past the last channel still take part in the barriers.
+  let valid = i < p.B * p.D;
   let b = i / p.D;
   let c = i % p.D;
   let live = halt[0] == 0u;
 
-  let u0 = uz[b * p.ldu + c];
-  let u = convSilu(b, c, u0);
-  if (live) {
+  var u0 = 0.0;
+  var u = 0.0;
+  var pre = 0.0;
+  let row = b * p.ldx;
+  if (valid) {
+    u0 = uz[b * p.ldu + c];
+    u = convSilu(b, c, u0);
+    for (var r = lane; r < p.R; r += LANES) {
+      pre = fma(dbc[row + r], P[p.offWdt + c * p.R + r], pre);
+    }
+  }
+  let dt = softplus(laneSum(tid, pre) + P[p.offBdt + c]);
+  // Every lane has read the conv state (inside laneSum's barriers): one advances it.
+  if (valid && live && lane == 0u) {
     let base = b * (p.KC - 1u) * p.D + c;
     for (var k = 0u; k + 2u < p.KC; k++) {
       convState[base + k * p.D] = convState[base + (k + 1u) * p.D];
@@ -48,20 +81,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (p.KC > 1u) { convState[base + (p.KC - 2u) * p.D] = u0; }
   }
 
-  let row = b * p.ldx;
-  var pre = 0.0;
-  for (var r = 0u; r < p.R; r++) { pre = fma(dbc[row + r], P[p.offWdt + c * p.R + r], pre); }
-  let dt = softplus(pre + P[p.offBdt + c]);
-
-  let x = dt * u;
   var acc = 0.0;
-  for (var n = 0u; n < p.N; n++) {
-    let s = i * p.N + n;
-    let hn = exp(dt * -exp(P[p.offALog + c * p.N + n])) * h[s] + x * dbc[row + p.R + n];
-    if (live) { h[s] = hn; }
-    acc += dbc[row + p.R + p.N + n] * hn;
+  if (valid) {
+    let x = dt * u;
+    for (var n = lane; n < p.N; n += LANES) {
+      let st = i * p.N + n;
+      let hn = exp(dt * -exp(P[p.offALog + c * p.N + n])) * h[st] + x * dbc[row + p.R + n];
+      if (live) { h[st] = hn; }
+      acc = fma(dbc[row + p.R + p.N + n], hn, acc);
+    }
   }
-  let y = acc + P[p.offDskip + c] * u;
-  let z = uz[b * p.ldu + p.D + c];
-  g[i] = y * z * sigmoid(z);
+  let y = laneSum(tid, acc) + P[p.offDskip + c] * u;
+  if (valid && lane == 0u) {
+    let z = uz[b * p.ldu + p.D + c];
+    g[i] = y * z * sigmoid(z);
+  }
 }

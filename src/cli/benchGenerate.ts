@@ -16,6 +16,7 @@ import { GpuRuntime } from '../gpu/runtime';
 import { PRESETS, type PresetName, parameterCount, presetConfig } from '../model/config';
 import { I3Decoder } from '../model/decode';
 import { initParameters } from '../model/init';
+import { DEFAULT_SAMPLING } from '../model/sampling';
 import { Rng } from '../util/random';
 
 const { values } = parseArgs({
@@ -98,9 +99,10 @@ console.log(
     `recording + submitting one step: ${median(recordMs).toFixed(3)} ms of CPU`,
 );
 
+// One generated token: its step, the head and the sampler.
 const profiler = new Profiler(rt).attach();
 for (let i = 0; i < 3; i++) {
-  decoder.accept();
+  await decoder.acceptAndSample({ ...DEFAULT_SAMPLING, seed: i }, i + 1);
   await profiler.collect();
 }
 profiler.detach();
@@ -112,7 +114,7 @@ for (const t of timings) {
   byShader.set(t.shader, { ms: e.ms + t.totalMs / 3, n: e.n + t.count / 3 });
 }
 console.log(
-  `profile of one step (${profiler.method}, one pass per launch): ${perToken.toFixed(3)} ms of kernels`,
+  `profile of one token (${profiler.method}, one pass per launch): ${perToken.toFixed(3)} ms of kernels`,
 );
 for (const [shader, e] of [...byShader].sort((a, b) => b[1].ms - a[1].ms)) {
   console.log(

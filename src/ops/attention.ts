@@ -158,8 +158,9 @@ export interface AttentionDecodeShape {
   Tmax: number;
 }
 
-/** Threads per decode workgroup (one workgroup per head and sequence). */
-const DECODE_WG = 64;
+/** Threads per decode workgroup (one workgroup per head and sequence): the head dim and the rank
+ * must divide it (attention_decode.wgsl splits each stage's dot products over lanes). */
+const DECODE_WG = 256;
 
 /** Floats into the parameter buffer of one block's Wq, Wk and Wv (each (D, r)). */
 export interface AttentionDecodeWeights {
@@ -194,6 +195,14 @@ export async function attentionDecode(
   w: AttentionDecodeWeights,
 ): Promise<Launch> {
   const DH = headDim({ B: shape.Bq, T: 1, D: shape.D, H: shape.H });
+  for (const [what, n] of [
+    ['head dim', DH],
+    ['rank', shape.r],
+  ] as const) {
+    if (!(Number.isInteger(Math.log2(n)) && n <= DECODE_WG)) {
+      throw new Error(`attention decode: ${what} ${n} must be a power of two ≤ ${DECODE_WG}`);
+    }
+  }
   checkWorkgroup(rt, 'attention_decode', DECODE_WG, DH + 2 * shape.r + shape.Tmax + DECODE_WG);
   return rt.launch({
     shader: 'attention_decode',

@@ -1,7 +1,7 @@
 // The SSM's one-token decode step after in_proj (spec: Generation), as two fused launches:
 //   1. x_proj with the conv in front: [δ | Bt | Ct] = silu(conv step of u0) · Wxᵀ
 //      (conv_silu_matvec.wgsl; the conv state is only read),
-//   2. the rest, one thread per channel: the same u, the conv state's advance, Δ = softplus(δ·Wdtᵀ
+//   2. the rest, 32 lanes per channel: the same u, the conv state's advance, Δ = softplus(δ·Wdtᵀ
 //      + bdt), the scan's state update and output, and the gate g = y ⊙ silu(z)
 //      (selective_scan_step.wgsl).
 // Fusing these saves seven launches per block and token against the op-by-op path (conv, three
@@ -99,7 +99,7 @@ export async function ssmStep(
         u32(w.Dskip),
       ],
       buffers: [io.params, io.uz, io.dbc, io.convState, io.h, io.g, io.halt],
-      workgroups: grid1d(Math.ceil((s.B * s.D) / 64)),
+      workgroups: grid1d(Math.ceil((s.B * s.D) / 8)),
     }),
   ]);
 }
