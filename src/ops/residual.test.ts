@@ -6,8 +6,10 @@ import { addInplace, addInplaceReference, rowReduction } from './residual';
 
 // One fp32 addition per element: the result is the correctly rounded sum, 2⁻²⁴ relative.
 const addTol = { atol: 0, rtol: 1e-7 };
-// column_sum adds ≤ 9 blocks of values ≤ 1 in fp32: rounding ≤ 9·2⁻²⁴ ≈ 5e-7.
-const sumTol = { atol: 2e-6, rtol: 1e-6 };
+// column_sum adds g blocks of values ≤ 1 in fp32: partial sums stay ≤ g, so each of the g
+// additions rounds by ≤ g·2⁻²⁴ and the total by ≤ g²·2⁻²⁴ (5e-3 at g = 300); leaving out or
+// doubling a block errs by a block's value, ~0.5 on average over the columns.
+const sumTol = (groups: number) => ({ atol: Math.max(2e-6, groups * groups * 6e-8), rtol: 0 });
 
 describe('addInplace', () => {
   // The last size needs more than 65,535 workgroups: grid1d spills onto the y axis.
@@ -29,24 +31,32 @@ describe('addInplace', () => {
 });
 
 describe('rowReduction', () => {
-  it('adds the blocks of partial sums into out', async () => {
-    const rt = await testRuntime();
-    const [rows, cols, rowsPerGroup] = [37, 300, 5];
-    const out0 = randomArray(cols, 1);
-    const out = rt.bufferFrom('out', out0);
-    const red = await rowReduction(rt, 'test', out, rows, cols, rowsPerGroup);
-    expect(red.groups).toBe(8);
-    const partial = randomArray(red.groups * cols, 2);
-    rt.write(red.partial, partial);
-    rt.run([red.finish]);
-    const want = Float64Array.from(out0);
-    for (let g = 0; g < red.groups; g++) {
-      for (let c = 0; c < cols; c++) want[c] += partial[g * cols + c];
-    }
-    expect(compare(await rt.readF32(out), want, sumTol)).toBeNull();
-    rt.destroy(out);
-    rt.destroy(red.partial);
-  });
+  // (rows, cols, rows per block, blocks): fewer blocks than column_sum's slices, more and not a
+  // multiple of them, columns not a multiple of its 32 per workgroup.
+  const cases: [number, number, number, number][] = [
+    [37, 300, 5, 8],
+    [37, 45, 2, 19],
+    [300, 33, 1, 300],
+  ];
+  for (const [rows, cols, rowsPerGroup, groups] of cases) {
+    it(`adds the blocks of partial sums into out (${groups} blocks of ${cols})`, async () => {
+      const rt = await testRuntime();
+      const out0 = randomArray(cols, 1);
+      const out = rt.bufferFrom('out', out0);
+      const red = await rowReduction(rt, 'test', out, rows, cols, rowsPerGroup);
+      expect(red.groups).toBe(groups);
+      const partial = randomArray(red.groups * cols, 2);
+      rt.write(red.partial, partial);
+      rt.run([red.finish]);
+      const want = Float64Array.from(out0);
+      for (let g = 0; g < red.groups; g++) {
+        for (let c = 0; c < cols; c++) want[c] += partial[g * cols + c];
+      }
+      expect(compare(await rt.readF32(out), want, sumTol(groups))).toBeNull();
+      rt.destroy(out);
+      rt.destroy(red.partial);
+    });
+  }
 
   it('refuses more blocks than one grid axis holds', async () => {
     const rt = await testRuntime();

@@ -55,7 +55,7 @@ export async function rowReduction(
     label: `${label}.column_sum`,
     params: [u32(groups), u32(cols)],
     buffers: [partial, out],
-    workgroups: grid1d(Math.ceil(cols / 256)),
+    workgroups: grid1d(Math.ceil(cols / 32)), // COLS of column_sum.wgsl
   });
   return { partial, groups, rowsPerGroup, finish };
 }
