@@ -1,4 +1,5 @@
 // A small `--flag value` parser for the Node entry points.
+import type { ActivationMode } from '../model/buffers';
 import type { TrainSettings } from '../train/checkpoint';
 
 export function parseArgs(argv: string[]): Record<string, string> {
@@ -22,7 +23,7 @@ export function numberArg(args: Record<string, string>, name: string, fallback: 
 }
 
 /** Training settings with the command line's overrides: --steps, --lr, --warmup, --batch, --accum,
- * --eval-every, --ckpt-every, --seed. */
+ * --eval-every, --ckpt-every, --seed, --activations (checked with the rest by validateSettings). */
 export function settingsFromArgs(base: TrainSettings, args: Record<string, string>): TrainSettings {
   return {
     ...base,
@@ -37,5 +38,6 @@ export function settingsFromArgs(base: TrainSettings, args: Record<string, strin
     evalInterval: numberArg(args, 'eval-every', base.evalInterval),
     checkpointInterval: numberArg(args, 'ckpt-every', base.checkpointInterval),
     seed: numberArg(args, 'seed', base.seed),
+    activations: (args.activations as ActivationMode | undefined) ?? base.activations,
   };
 }

@@ -10,18 +10,24 @@
 //     6·L·T·D    causal attention: QKᵀ and PV over T/2 keys on average, ×3 for fwd + bwd
 //     21·L·D·N   selective scan: 7 per (c, n) forward (Δ·A, exp, decay·h, Δu·B, C·h), ×3
 //   hardware FLOPs = model FLOPs + the forward of every block again (the backward recomputes each
-//     half-block's activations): + 2·(P_mm − V·D) + 2·L·T·D + 7·L·D·N.
+//     half-block's activations): + 2·(P_mm − V·D), and + 2·L·T·D + 7·L·D·N for the attention and
+//     scan kernels unless their outputs are kept (--activations keep, the default).
 //   Not counted: elementwise ops, norms and the conv (< 1%), and recomputation inside kernels (the
 //   scan backward's chunk states, the attention backward's scores in both of its passes).
 //
 //   tsx src/cli/bench.ts [--preset i3-22m] [--batch 16] [--seq 256] [--steps 20] [--warmup 5]
-//                        [--profile-steps 3] [--json out.json]
+//                        [--profile-steps 3] [--activations keep|recompute] [--json out.json]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { median, Profiler } from '../gpu/profiler';
-import { estimateGpuBytes } from '../model/buffers';
+import {
+  ACTIVATION_MODES,
+  type ActivationMode,
+  DEFAULT_ACTIVATIONS,
+  estimateGpuBytes,
+} from '../model/buffers';
 import { type I3Config, parameterCount, presetConfig } from '../model/config';
-import { I3Model } from '../model/i3';
+import { defaultTrainingOptions, I3Model } from '../model/i3';
 import { initParameters } from '../model/init';
 import { Rng } from '../util/random';
 import {
@@ -42,19 +48,21 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
     'profile-steps': { type: 'string', default: '3' },
+    activations: { type: 'string', default: DEFAULT_ACTIVATIONS },
     json: { type: 'string' },
   },
 });
 
 /** The header's formulas, per token. */
-export function flopsPerToken(c: I3Config, T: number) {
+export function flopsPerToken(c: I3Config, T: number, activations: ActivationMode) {
   const { vocab_size: V, d_model: D, n_layers: L, d_state: N, rank: r, dt_rank: R } = c;
   const blockMatmul = L * (11 * D * r + (R + 2 * N) * D + R * D);
   const pMatmul = blockMatmul + V * D;
   const attention = 2 * L * T * D;
   const scan = 7 * L * D * N;
   const model = 6 * pMatmul + 3 * attention + 3 * scan;
-  return { pMatmul, model, hardware: model + 2 * blockMatmul + attention + scan };
+  const recomputed = 2 * blockMatmul + (activations === 'keep' ? 0 : attention + scan);
+  return { pMatmul, model, hardware: model + recomputed };
 }
 
 async function main() {
@@ -65,12 +73,23 @@ async function main() {
   const steps = intFlag('steps', values.steps);
   const warmup = intFlag('warmup', values.warmup);
   const profileSteps = intFlag('profile-steps', values['profile-steps']);
+  const activations = values.activations as ActivationMode;
+  if (!ACTIVATION_MODES.includes(activations)) {
+    throw new Error(`--activations must be ${ACTIVATION_MODES.join(' or ')}`);
+  }
   const tokens = B * T;
 
   const rt = await benchRuntime();
-  console.log(`# bench — ${preset} training steps, batch ${B} × T ${T} = ${tokens} tokens/step`);
+  console.log(
+    `# bench — ${preset} training steps, batch ${B} × T ${T} = ${tokens} tokens/step, activations ${activations}`,
+  );
   console.log(`adapter: ${adapterLine(rt)}`);
-  const model = await I3Model.create(rt, config, { B, T });
+  const model = await I3Model.create(
+    rt,
+    config,
+    { B, T },
+    { ...defaultTrainingOptions(), activations },
+  );
   model.loadState(initParameters(config, 1));
   const rng = new Rng(2);
   // Ids from 1: the pad id 0 would drop targets from the loss.
@@ -91,7 +110,7 @@ async function main() {
   }
   const stepMs = median(ms);
   const tokPerS = tokens / (stepMs / 1e3);
-  const f = flopsPerToken(config, T);
+  const f = flopsPerToken(config, T, activations);
   const modelTflops = (f.model * tokPerS) / 1e12;
   const hwTflops = (f.hardware * tokPerS) / 1e12;
   const mem = rt.memory();
@@ -129,7 +148,7 @@ async function main() {
       `${fmt(hwTflops)} TFLOP/s hardware (with the backward's recompute)`,
   );
   console.log(
-    `GPU memory: peak ${fmt(mem.peak / 2 ** 20)} MiB through the runtime (plan: ${fmt(estimateGpuBytes(config, { B, T }) / 2 ** 20)} MiB)`,
+    `GPU memory: peak ${fmt(mem.peak / 2 ** 20)} MiB through the runtime (plan: ${fmt(estimateGpuBytes(config, { B, T }, activations) / 2 ** 20)} MiB)`,
   );
   console.log(
     `\nprofile (${profileSteps} steps, ${timings.reduce((s, t) => s + t.count, 0) / profileSteps} launches/step, ` +
@@ -166,6 +185,7 @@ async function main() {
           preset,
           B,
           T,
+          activations,
           adapter: adapterLine(rt),
           ceilings,
           stepMs,

@@ -2,7 +2,8 @@
 // package (Dawn): on a GPU server, or on SwiftShader for a smoke run.
 //   npm run train -- --preset i3-tiny --data corpus.txt --steps 500 --out runs/tiny
 // Flags: --preset, --data (any supported format; repeat with commas), --steps, --batch,
-// --accum, --lr, --warmup, --eval-every, --ckpt-every, --seed, --vocab, --resume ckpt.bin, --out.
+// --accum, --lr, --warmup, --eval-every, --ckpt-every, --seed, --activations keep|recompute,
+// --vocab, --resume ckpt.bin, --out.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChunkTokenizer } from '../data/chunkTokenizer';

@@ -2,7 +2,9 @@
 //   x = x + SSM(RMSNorm_ssm(x));   x = x + Attn(RMSNorm_attn(x))
 // Each half reads its input from the residual slot the forward kept, writes its output to the
 // next slot, and in the backward first recomputes its own activations into the shared scratch
-// (activation checkpointing per half: only the residual stream is kept between passes).
+// (activation checkpointing per half: only the residual stream is kept between passes, plus, in
+// the 'keep' activation mode, the outputs of the scan and attention kernels, which the recompute
+// then skips).
 import type { GpuRuntime, Launch } from '../gpu/runtime';
 import {
   gateBackward,
@@ -36,6 +38,11 @@ export interface BlockContext {
   scanScratch: GPUBuffer;
   /** Partial products of the split-K matmuls (shared: they run one at a time). */
   splitScratch: GPUBuffer;
+  /**
+   * s.y and scanStates (the scan's outputs), s.a and lse (attention's) are this layer's own and
+   * kept from its forward, so the backward's recompute skips those two kernels.
+   */
+  kept?: boolean;
 }
 
 /** A tensor of the flat parameter (or gradient) buffer as a bindable view. */
@@ -94,6 +101,11 @@ function linearWeightGrad(
 }
 
 type Half = 'ssm' | 'attn';
+
+/** A half's costly kernel runs in the forward (an `out` to write), and in the backward's
+ * recompute (no `out`) unless its outputs were kept. */
+const runsKernel = (ctx: BlockContext, out: GPUBuffer | undefined) =>
+  out !== undefined || !ctx.kept;
 
 /**
  * Both halves end alike: o1 = input · Wdownᵀ, and (when the output is wanted) out = x + o1 · Wupᵀ.
@@ -184,7 +196,7 @@ async function normBackward(
   ];
 }
 
-/** The SSM half's forward: out = x + SSM(RMSNorm(x)). */
+/** The SSM half's forward: out = x + SSM(RMSNorm(x)); without `out`, the backward's recompute. */
 export async function ssmForward(
   ctx: BlockContext,
   layer: number,
@@ -238,20 +250,24 @@ export async function ssmForward(
       rows,
       D,
     }),
-    await selectiveScanForward(
-      rt,
-      {
-        u: s.u,
-        delta: s.delta,
-        ALog: view(ctx, ctx.params, `${p}ssm.A_log`),
-        Bt: s.Bt,
-        Ct: s.Ct,
-        Dskip: view(ctx, ctx.params, `${p}ssm.D`),
-        y: s.y,
-        states: ctx.scanStates,
-      },
-      { B: ctx.B, T: ctx.T, D, N, chunk: 16 },
-    ),
+    ...(runsKernel(ctx, out)
+      ? [
+          await selectiveScanForward(
+            rt,
+            {
+              u: s.u,
+              delta: s.delta,
+              ALog: view(ctx, ctx.params, `${p}ssm.A_log`),
+              Bt: s.Bt,
+              Ct: s.Ct,
+              Dskip: view(ctx, ctx.params, `${p}ssm.D`),
+              y: s.y,
+              states: ctx.scanStates,
+            },
+            { B: ctx.B, T: ctx.T, D, N, chunk: 16 },
+          ),
+        ]
+      : []),
     await gateForward(rt, s.y, s.z, s.g, rows * D),
     ...(await outProjectionForward(ctx, 'ssm', layer, s.g, x, out)),
   ];
@@ -334,7 +350,7 @@ export async function ssmBackward(
   ];
 }
 
-/** The attention half's forward: out = x + Attn(RMSNorm(x)). */
+/** The attention half's forward: out = x + Attn(RMSNorm(x)); without `out`, the backward's recompute. */
 export async function attnForward(
   ctx: BlockContext,
   layer: number,
@@ -355,7 +371,9 @@ export async function attnForward(
     ...(await linear(ctx, 'attn.q', s.h1, offset(ctx, `${p}attn.q.weight`), s.q, r, D)),
     ...(await linear(ctx, 'attn.k', s.h1, offset(ctx, `${p}attn.k.weight`), s.k, r, D)),
     ...(await linear(ctx, 'attn.v', s.h1, offset(ctx, `${p}attn.v.weight`), s.v, r, D)),
-    await attentionForward(rt, s.q, s.k, s.v, s.a, ctx.lse, { B: ctx.B, T: ctx.T, D, H }),
+    ...(runsKernel(ctx, out)
+      ? [await attentionForward(rt, s.q, s.k, s.v, s.a, ctx.lse, { B: ctx.B, T: ctx.T, D, H })]
+      : []),
     ...(await outProjectionForward(ctx, 'attn', layer, s.a, x, out)),
   ];
 }

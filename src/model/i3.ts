@@ -26,7 +26,17 @@ import {
   ssmForward,
   view,
 } from './blocks';
-import { allocateScratch, type BatchShape, bufferPlan, scanShape } from './buffers';
+import {
+  type ActivationMode,
+  allocateKept,
+  allocateScratch,
+  type BatchShape,
+  bufferPlan,
+  DEFAULT_ACTIVATIONS,
+  type KeptOutputs,
+  keptFloats,
+  scanShape,
+} from './buffers';
 import type { I3Config } from './config';
 import { decaySegments, type ParameterLayout, parameterLayout } from './params';
 
@@ -38,6 +48,8 @@ export interface I3TrainingOptions {
   adam: Omit<AdamWHyper, 'lr'>;
   /** Targets with this id do not count in the loss (the tokenizer's pad id). */
   padId: number;
+  /** What the forward keeps for the backward (see ActivationMode). */
+  activations: ActivationMode;
 }
 
 export const defaultTrainingOptions = (): I3TrainingOptions => ({
@@ -45,7 +57,13 @@ export const defaultTrainingOptions = (): I3TrainingOptions => ({
   clipNorm: 1,
   adam: ADAMW_DEFAULTS,
   padId: 0,
+  activations: DEFAULT_ACTIVATIONS,
 });
+
+/** The context with one layer's own kernel outputs in place of the shared ones. */
+function withOutputs(ctx: BlockContext, own: KeptOutputs): BlockContext {
+  return { ...ctx, s: { ...ctx.s, y: own.y, a: own.a }, lse: own.lse, scanStates: own.scanStates };
+}
 
 interface StatsReadback {
   buffer: GPUBuffer;
@@ -82,6 +100,8 @@ export class I3Model implements TrainerModel {
   private readonly idsHost: Uint32Array;
   private readonly targetsHost: Uint32Array;
   private readonly ctx: BlockContext;
+  /** Each layer's context: ctx, or in 'keep' mode (after layer 0) ctx with its own outputs. */
+  private readonly layers: BlockContext[];
   private owned!: ReturnType<GpuRuntime['scope']>;
 
   private constructor(
@@ -94,7 +114,7 @@ export class I3Model implements TrainerModel {
     this.rows = shape.B * shape.T;
     this.idsHost = new Uint32Array(this.rows);
     this.targetsHost = new Uint32Array(this.rows);
-    const plan = bufferPlan(config, shape);
+    const plan = bufferPlan(config, shape, options.activations);
     const f = (name: string, floats = plan[name]) => rt.buffer(name, floats * 4);
     this.params = f('params');
     this.grads = f('grads');
@@ -125,11 +145,18 @@ export class I3Model implements TrainerModel {
       params: this.params,
       grads: this.grads,
       s: allocateScratch(rt, config, shape),
-      lse: f('lse'),
+      lse: f('lse', keptFloats(config, shape).lse),
       scanStates: createSelectiveScanStates(rt, scanShape(config, shape), 'scanStates'),
       scanScratch: createSelectiveScanScratch(rt, scanShape(config, shape), 'scanScratch'),
       splitScratch: f('splitScratch', Math.max(1, plan.splitScratch)),
+      kept: options.activations === 'keep',
     };
+    // Layer 0 writes the shared outputs; in 'keep' mode each later layer has a set of its own.
+    this.layers = Array.from({ length: config.n_layers }, (_, l) =>
+      this.ctx.kept && l > 0
+        ? withOutputs(this.ctx, allocateKept(rt, config, shape, `.${l}`))
+        : this.ctx,
+    );
   }
 
   static async create(
@@ -168,9 +195,10 @@ export class I3Model implements TrainerModel {
       }),
     ];
     for (let l = 0; l < L; l++) {
-      forward.push(...(await ssmForward(ctx, l, this.residual[2 * l], this.residual[2 * l + 1])));
+      const c = this.layers[l];
+      forward.push(...(await ssmForward(c, l, this.residual[2 * l], this.residual[2 * l + 1])));
       forward.push(
-        ...(await attnForward(ctx, l, this.residual[2 * l + 1], this.residual[2 * l + 2])),
+        ...(await attnForward(c, l, this.residual[2 * l + 1], this.residual[2 * l + 2])),
       );
     }
     const xFinal = rt.buffer('xFinal', rows * D * 4);
@@ -242,8 +270,8 @@ export class I3Model implements TrainerModel {
       )),
     ];
     for (let l = L - 1; l >= 0; l--) {
-      backward.push(...(await attnBackward(ctx, l, this.residual[2 * l + 1])));
-      backward.push(...(await ssmBackward(ctx, l, this.residual[2 * l])));
+      backward.push(...(await attnBackward(this.layers[l], l, this.residual[2 * l + 1])));
+      backward.push(...(await ssmBackward(this.layers[l], l, this.residual[2 * l])));
     }
     backward.push(
       await embeddingBackward(

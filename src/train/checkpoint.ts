@@ -3,6 +3,7 @@
 // a SHA-256 checksum. Layout: "I3CKPT01" · sha256(rest) (32 bytes) · u32 header length ·
 // header JSON · padding to 4 · the f32 arrays named in the header, in order.
 import type { ChunkTokenizerJson } from '../data/chunkTokenizer';
+import type { ActivationMode } from '../model/buffers';
 import type { I3Config } from '../model/config';
 import type { MetricsHistory } from './metrics';
 import type { LrSchedule } from './schedule';
@@ -23,6 +24,8 @@ export interface TrainSettings {
   evalBatches: number;
   checkpointInterval: number;
   seed: number;
+  /** What the backward recomputes; absent in settings saved before the choice: 'keep'. */
+  activations?: ActivationMode;
 }
 
 export interface CheckpointMeta {

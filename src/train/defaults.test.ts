@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ActivationMode } from '../model/buffers';
 import { PRESETS } from '../model/config';
 import { defaultSettings, validateSettings } from './defaults';
 
@@ -6,6 +7,7 @@ describe('training settings', () => {
   it('accepts every preset default', () => {
     for (const p of ['i3-22m', 'i3-tiny', 'i3-test'] as const) {
       expect(validateSettings(defaultSettings(p, PRESETS[p]))).toEqual([]);
+      expect(defaultSettings(p, PRESETS[p]).activations).toBe('keep');
     }
   });
 
@@ -17,11 +19,14 @@ describe('training settings', () => {
       accumSteps: 1.5,
       schedule: { ...s.schedule, totalSteps: Number.NaN, peakLr: 2 },
       clipNorm: -1,
+      // From a hand-edited file or a command line.
+      activations: 'fast' as ActivationMode,
     };
     const errors = validateSettings(bad);
-    expect(errors).toHaveLength(5);
+    expect(errors).toHaveLength(6);
     expect(errors.join('\n')).toMatch(/total steps \(NaN\)/);
     expect(errors.join('\n')).toMatch(/batch \(0\) must be a positive whole number/);
     expect(errors.join('\n')).toMatch(/peak learning rate \(2\)/);
+    expect(errors.join('\n')).toMatch(/activations \(fast\) must be keep or recompute/);
   });
 });

@@ -1,5 +1,6 @@
 // The spec's training defaults for each preset (AdamW, warm-up then cosine, clip 1.0), with
 // shorter runs and a higher rate for the tiny test preset.
+import { ACTIVATION_MODES, DEFAULT_ACTIVATIONS } from '../model/buffers';
 import type { I3Config, PresetName } from '../model/config';
 import type { TrainSettings } from './checkpoint';
 
@@ -24,6 +25,7 @@ export function defaultSettings(preset: PresetName, config: I3Config): TrainSett
     evalBatches: small ? 2 : 8,
     checkpointInterval: small ? 20 : 500,
     seed: 1234,
+    activations: DEFAULT_ACTIVATIONS,
   };
 }
 
@@ -50,5 +52,8 @@ export function validateSettings(s: TrainSettings): string[] {
   }
   if (!(s.weightDecay >= 0)) errors.push(`weight decay (${s.weightDecay}) must be 0 or more`);
   if (!(s.clipNorm >= 0)) errors.push(`gradient clip (${s.clipNorm}) must be 0 (off) or more`);
+  if (s.activations !== undefined && !ACTIVATION_MODES.includes(s.activations)) {
+    errors.push(`activations (${s.activations}) must be ${ACTIVATION_MODES.join(' or ')}`);
+  }
   return errors;
 }

@@ -6,6 +6,7 @@ import { ChunkTokenizer, type ChunkTokenizerJson } from '../data/chunkTokenizer'
 import { type BatchCursor, ShardReader, type ShardSource } from '../data/shardReader';
 import { PAD_ID } from '../data/specialTokens';
 import type { GpuRuntime } from '../gpu/runtime';
+import { DEFAULT_ACTIVATIONS } from '../model/buffers';
 import type { I3Config } from '../model/config';
 import { validateConfig } from '../model/config';
 import { I3Model } from '../model/i3';
@@ -83,6 +84,8 @@ export async function prepareRun(
         weightDecay: settings.weightDecay,
       },
       padId: PAD_ID,
+      // Settings saved before the choice existed lack it.
+      activations: settings.activations ?? DEFAULT_ACTIVATIONS,
     },
   );
   model.loadState(

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ChunkTokenizer, type ChunkTokenizerJson } from '../data/chunkTokenizer';
 import type { ShardSource } from '../data/shardReader';
 import { testRuntime } from '../gpu/testing';
+import { ACTIVATION_MODES } from '../model/buffers';
 import { presetConfig } from '../model/config';
 import { parameterLayout } from '../model/params';
 import {
@@ -11,7 +12,7 @@ import {
   type TrainSettings,
 } from './checkpoint';
 import type { StepMetrics } from './metrics';
-import { prepareRun } from './run';
+import { prepareRun, type RunSetup } from './run';
 import { catsDataset, catsSettings } from './testCorpus';
 import type { RunState, TrainerEvents } from './trainer';
 
@@ -56,10 +57,9 @@ function recorder(onStepHook?: (m: StepMetrics) => void): Recorder {
   return r;
 }
 
-async function run(s: TrainSettings, events: TrainerEvents, resume?: Checkpoint) {
-  const rt = await testRuntime();
+function setup(s: TrainSettings, events: TrainerEvents, resume?: Checkpoint): RunSetup {
   const config = presetConfig('i3-test', { vocab_size: V });
-  const { trainer } = await prepareRun(rt, {
+  return {
     runId: 'r',
     name: 'r',
     config,
@@ -69,7 +69,11 @@ async function run(s: TrainSettings, events: TrainerEvents, resume?: Checkpoint)
     tokenizer,
     resume,
     events,
-  });
+  };
+}
+
+async function run(s: TrainSettings, events: TrainerEvents, resume?: Checkpoint) {
+  const { trainer } = await prepareRun(await testRuntime(), setup(s, events, resume));
   return trainer;
 }
 
@@ -95,35 +99,46 @@ describe('trainer on the i3-test preset', () => {
     }
   });
 
-  it('continues exactly after save and load: 2N steps equal N + checkpoint + N', async () => {
-    const N = 6;
-    const straight = recorder();
-    await (await run(settings(2 * N), straight)).train();
+  // N 3 in each mode: as many steps in all as the one mode at N 6 took (SwiftShader is slow).
+  for (const activations of ACTIVATION_MODES) {
+    it(`continues exactly after save and load: 2N steps equal N + checkpoint + N (activations ${activations})`, async () => {
+      const N = 3;
+      const s = { ...settings(2 * N), activations };
+      const straight = recorder();
+      await (await run(s, straight)).train();
 
-    // Stop after N steps: the checkpoint a stop saves is what the second half resumes from.
-    let stop = () => {};
-    const first = recorder((m) => {
-      if (m.step === N) stop();
+      // Stop after N steps: the checkpoint a stop saves is what the second half resumes from.
+      let stop = () => {};
+      const first = recorder((m) => {
+        if (m.step === N) stop();
+      });
+      const half = await run(s, first);
+      stop = () => half.stop();
+      expect(await half.train()).toBe('stopped');
+      // Steps are pipelined, so the stop lands on the step after the one that asked for it.
+      const saved = first.checkpoints.at(-1)!;
+      const n1 = saved.meta.step;
+      expect(n1).toBeGreaterThanOrEqual(N);
+      expect(n1).toBeLessThan(2 * N);
+      const restored = await decodeCheckpoint(await encodeCheckpoint(saved));
+
+      const second = recorder();
+      await (await run(s, second, restored)).train();
+      expect(second.steps[0].step).toBe(n1 + 1);
+      const resumed = [...first.steps.slice(0, n1), ...second.steps];
+      expect(resumed.map((m) => m.step)).toEqual(straight.steps.map((m) => m.step));
+      for (let i = 0; i < 2 * N; i++) {
+        // Same kernels, same order, same data: the GPU arithmetic is deterministic (no atomics).
+        expect(resumed[i].loss).toBeCloseTo(straight.steps[i].loss, 5);
+      }
     });
-    const half = await run(settings(2 * N), first);
-    stop = () => half.stop();
-    expect(await half.train()).toBe('stopped');
-    // Steps are pipelined, so the stop lands on the step after the one that asked for it.
-    const saved = first.checkpoints.at(-1)!;
-    const n1 = saved.meta.step;
-    expect(n1).toBeGreaterThanOrEqual(N);
-    expect(n1).toBeLessThan(2 * N);
-    const restored = await decodeCheckpoint(await encodeCheckpoint(saved));
+  }
 
-    const second = recorder();
-    await (await run(settings(2 * N), second, restored)).train();
-    expect(second.steps[0].step).toBe(n1 + 1);
-    const resumed = [...first.steps.slice(0, n1), ...second.steps];
-    expect(resumed.map((m) => m.step)).toEqual(straight.steps.map((m) => m.step));
-    for (let i = 0; i < 2 * N; i++) {
-      // Same kernels, same order, same data: the GPU arithmetic is deterministic (no atomics).
-      expect(resumed[i].loss).toBeCloseTo(straight.steps[i].loss, 5);
-    }
+  it('keeps activations when the settings predate the choice', async () => {
+    const old = { ...settings(1), activations: undefined };
+    const { model } = await prepareRun(await testRuntime(), setup(old, recorder()));
+    expect(model.options.activations).toBe('keep');
+    model.destroy();
   });
 
   it('stops on a non-finite loss with a clear message and saves nothing after it', async () => {

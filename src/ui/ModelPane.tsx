@@ -1,6 +1,12 @@
 // The Model pane: a preset or an edited config with live validation, its parameter count and the
-// GPU memory a training step needs, and the training settings of the next run.
-import { estimateGpuBytes } from '../model/buffers';
+// GPU memory a training step needs in either activation mode, and the training settings of the
+// next run.
+import {
+  ACTIVATION_MODES,
+  type ActivationMode,
+  DEFAULT_ACTIVATIONS,
+  estimateGpuBytes,
+} from '../model/buffers';
 import { type I3Config, type PresetName, parameterCount, validateConfig } from '../model/config';
 import { useDatasets } from '../store/datasets';
 import { useSetup } from '../store/setup';
@@ -15,8 +21,13 @@ const PRESET_NOTES: Record<PresetName, string> = {
 };
 
 type NumericSetting = {
-  [K in keyof TrainSettings]: TrainSettings[K] extends number ? K : never;
+  [K in keyof TrainSettings]-?: TrainSettings[K] extends number ? K : never;
 }[keyof TrainSettings];
+
+const ACTIVATION_LABELS: Record<ActivationMode, string> = {
+  keep: 'keep (faster)',
+  recompute: 'recompute (less memory)',
+};
 
 const SCHEDULE_FIELDS: [keyof TrainSettings['schedule'], string, number][] = [
   ['peakLr', 'peak learning rate', 1e-4],
@@ -83,6 +94,10 @@ export function ModelPane() {
   const problems = validateConfig(effective);
   const valid = problems.length === 0;
   const settingsProblems = validateSettings(settings);
+  const activations = settings.activations ?? DEFAULT_ACTIVATIONS;
+  const other: ActivationMode = activations === 'keep' ? 'recompute' : 'keep';
+  const estimate = (m: ActivationMode) =>
+    bytes(estimateGpuBytes(effective, { B: settings.batchSize, T: settings.seqLen }, m));
   return (
     <div className="grid">
       <section className="card">
@@ -125,8 +140,8 @@ export function ModelPane() {
             <dd data-testid="param-count">{count(parameterCount(effective))}</dd>
             <dt>GPU memory per step</dt>
             <dd data-testid="gpu-estimate">
-              {bytes(estimateGpuBytes(effective, { B: settings.batchSize, T: settings.seqLen }))} at
-              batch {settings.batchSize} × {settings.seqLen}
+              {estimate(activations)} at batch {settings.batchSize} × {settings.seqLen}, activations{' '}
+              {activations} ({other}: {estimate(other)})
             </dd>
           </dl>
         ) : (
@@ -160,6 +175,20 @@ export function ModelPane() {
               testId={key === 'checkpointInterval' ? 'checkpoint-interval' : undefined}
             />
           ))}
+          <label className="field">
+            <span>activations</span>
+            <select
+              value={activations}
+              onChange={(e) => setSettings({ activations: e.target.value as ActivationMode })}
+              data-testid="activations"
+            >
+              {ACTIVATION_MODES.map((m) => (
+                <option key={m} value={m}>
+                  {ACTIVATION_LABELS[m]}
+                </option>
+              ))}
+            </select>
+          </label>
         </div>
         {settingsProblems.length > 0 && (
           <ul className="banner error" data-testid="settings-errors">

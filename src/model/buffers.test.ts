@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { bufferPlan, estimateGpuBytes } from './buffers';
+import { presetConfig } from './config';
+
+describe('memory plan', () => {
+  it("plans one set of scan and attention outputs per layer in 'keep' mode, within 3 GB at i3-22m", () => {
+    const c = presetConfig('i3-22m');
+    const shape = { B: 16, T: 256 };
+    const keep = bufferPlan(c, shape, 'keep');
+    const recompute = bufferPlan(c, shape, 'recompute');
+    const rows = 16 * 256;
+    const kept: Record<string, number> = {
+      y: rows * 512,
+      a: rows * 512,
+      lse: 16 * 16 * 256, // B·H·T
+      scanStates: 16 * 16 * 512 * 64, // T/16 chunk boundaries · B·D·N
+    };
+    expect(Object.keys(keep).sort()).toEqual(Object.keys(recompute).sort());
+    for (const [name, floats] of Object.entries(recompute)) {
+      // One shared set when recomputing, one per layer when keeping; every other buffer alike.
+      expect(floats, name).toBe(kept[name] ?? floats);
+      expect(keep[name], name).toBe(name in kept ? 24 * kept[name] : floats);
+    }
+    // 23 more sets of 50.6 MB: 1.16 GB on top of the 1.28 GB of 'recompute'.
+    const extra = 23 * 4 * Object.values(kept).reduce((a, b) => a + b, 0);
+    const recomputeBytes = estimateGpuBytes(c, shape, 'recompute');
+    expect(estimateGpuBytes(c, shape, 'keep')).toBe(recomputeBytes + extra);
+    expect(recomputeBytes + extra).toBeLessThan(3e9);
+  });
+});
