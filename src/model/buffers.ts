@@ -6,6 +6,7 @@ import { LOSS_STATS_FLOATS, perRowFloats } from '../ops/crossEntropy';
 import { splitKScratchFloats } from '../ops/matmul';
 import { GRAD_NORM_STATS_FLOATS, gradNormPartials } from '../ops/optimizer';
 import { ROWS_PER_GROUP } from '../ops/residual';
+import { RMSNORM_ROWS_PER_GROUP } from '../ops/rmsnorm';
 import { selectiveScanBufferBytes } from '../ops/selectiveScan';
 import type { I3Config } from './config';
 import { parameterLayout } from './params';
@@ -110,6 +111,7 @@ export function bufferPlan(
   const L = c.n_layers;
   const params = parameterLayout(c).totalFloats;
   const rowGroups = Math.ceil(rows / ROWS_PER_GROUP);
+  const normGroups = Math.ceil(rows / RMSNORM_ROWS_PER_GROUP);
   const plan: Record<string, number> = {
     params,
     grads: params,
@@ -123,9 +125,9 @@ export function bufferPlan(
     cePerRow: perRowFloats(rows),
     scanScratch: selectiveScanBufferBytes(scanShape(c, s)).scratch / 4,
     // Allocated by the ops, once per launch built: the partial sums of each reduction over rows
-    // (per layer: two norm weights, conv weight and bias, dt bias; then the final norm) and
-    // attention's delta per layer.
-    reductions: rowGroups * c.d_model * (L * (c.d_conv + 4) + 1),
+    // (per layer: conv weight and bias, dt bias; the two norm weights per layer and the final
+    // norm in blocks of their own) and attention's delta per layer.
+    reductions: rowGroups * c.d_model * L * (c.d_conv + 2) + normGroups * c.d_model * (2 * L + 1),
     attnDelta: L * s.B * c.n_heads * s.T,
     gradNormPartials: gradNormPartials(params),
     stats: LOSS_STATS_FLOATS + GRAD_NORM_STATS_FLOATS,
