@@ -7,15 +7,19 @@
 //          prefix of the sorted distribution reaching topP, boundary ties kept);
 //   draw: the first kept i (index order) whose running sum of e^{s_j - max} exceeds u · total,
 //         u in [0, 1) hashed from (seed, draw, b), so seeded sampling reproduces exactly.
-// Both thresholds are found without sorting: a bisection over the 32 bits of an order-preserving
-// u32 key of the score, each probe one pass over V and a workgroup reduction.
+// Both thresholds are found without sorting, on an order-preserving u32 key of the score. Top-k:
+// a radix select, a byte of the key per pass over V (a 256-bin histogram of the tokens that
+// match the bytes found so far, then a suffix sum). Top-p: a bisection over the key's 32 bits,
+// each probe a workgroup sum of the masses at or above it; when top-k left at most WG tokens
+// (the defaults keep 40) their scores are gathered first, so the probes read workgroup memory
+// instead of passing over V.
 // The token goes to ids[b] (the next step's input) and is marked in seen (B, V).
 // Generation runs a few tokens ahead of the reader: with haltOnStop (one sequence), drawing a
 // token marked in stops sets halt[0], after which this kernel and the state updates of the steps
 // already queued behind it do nothing (selective_scan_step.wgsl, rmsnorm_matvec.wgsl's ring
 // store); the host clears halt when it has read the stop token.
 
-override WG: u32 = 256u; // a power of two (tree reductions and the scan)
+const WG = 256u; // threads, and bins of the radix select's byte histogram
 
 struct Params {
   V: u32,
@@ -38,6 +42,9 @@ struct Params {
 var<workgroup> redF: array<f32, WG>;
 var<workgroup> redU: array<u32, WG>;
 var<workgroup> chosen: u32;
+var<workgroup> hist: array<atomic<u32>, WG>;
+var<workgroup> cand: array<f32, WG>; // the top-k scores, gathered
+var<workgroup> nCand: atomic<u32>;
 var<workgroup> halted: u32;
 
 fn score(row: u32, i: u32) -> f32 {
@@ -63,18 +70,6 @@ fn pcg(v: u32) -> u32 {
   return (w >> 22u) ^ w;
 }
 
-fn sumU(tid: u32, v: u32) -> u32 {
-  redU[tid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (tid < s) { redU[tid] += redU[tid + s]; }
-    workgroupBarrier();
-  }
-  let r = workgroupUniformLoad(&redU[0]);
-  workgroupBarrier();
-  return r;
-}
-
 fn sumF(tid: u32, v: f32) -> f32 {
   redF[tid] = v;
   workgroupBarrier();
@@ -96,6 +91,14 @@ fn massAbove(tid: u32, row: u32, m: f32, lo: u32, k: u32) -> f32 {
     if (key >= lo && key >= k) { acc += exp(s - m); }
   }
   return sumF(tid, acc);
+}
+
+/** massAbove, from the gathered candidates when they hold every token with key ≥ k. */
+fn mass(tid: u32, row: u32, m: f32, lo: u32, k: u32, fits: bool, n: u32) -> f32 {
+  if (!fits) { return massAbove(tid, row, m, lo, k); }
+  var e = 0.0;
+  if (tid < n && orderedKey(cand[tid]) >= lo) { e = exp(cand[tid] - m); }
+  return sumF(tid, e);
 }
 
 @compute @workgroup_size(WG)
@@ -131,26 +134,63 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
 
   var token = argmax;
   if (p.temperature > 0.0) {
-    // Top-k: the largest key with at least k scores at or above it is the k-th largest score.
+    // Top-k: the k-th largest key. Invariant: `need` of the keys matching the bytes found so far
+    // are at or above the answer; each pass finds the next byte from the matching keys' counts.
     var kk = 0u;
     if (p.topK > 0u && p.topK < p.V) {
-      for (var bit = 32u; bit > 0u; bit--) {
-        let cand = kk | (1u << (bit - 1u));
-        var c = 0u;
+      var need = p.topK;
+      for (var byte = 0u; byte < 4u; byte++) {
+        let shift = 24u - 8u * byte;
+        let high = select(~0u << (shift + 8u), 0u, byte == 0u); // bytes already fixed
+        atomicStore(&hist[tid], 0u);
+        workgroupBarrier();
         for (var i = tid; i < p.V; i += WG) {
-          if (orderedKey(score(row, i)) >= cand) { c++; }
+          let key = orderedKey(score(row, i));
+          if ((key & high) == (kk & high)) { atomicAdd(&hist[(key >> shift) & 255u], 1u); }
         }
-        if (sumU(tid, c) >= p.topK) { kk = cand; }
+        workgroupBarrier();
+        // above[b] = matching keys whose byte is ≥ b (a Hillis–Steele suffix sum).
+        redU[tid] = atomicLoad(&hist[tid]);
+        workgroupBarrier();
+        for (var off = 1u; off < WG; off <<= 1u) {
+          let add = select(0u, redU[min(tid + off, WG - 1u)], tid + off < WG);
+          workgroupBarrier();
+          redU[tid] += add;
+          workgroupBarrier();
+        }
+        // The byte: the largest b with above[b] ≥ need (above[0] counts every match ≥ need).
+        let next = select(0u, redU[min(tid + 1u, WG - 1u)], tid + 1u < WG);
+        if (redU[tid] >= need && next < need) { chosen = tid; }
+        let digit = workgroupUniformLoad(&chosen);
+        need -= select(0u, redU[min(digit + 1u, WG - 1u)], digit + 1u < WG);
+        kk |= digit << shift;
+        workgroupBarrier();
       }
     }
+
+    // The candidates (keys ≥ kk) in workgroup memory when they fit.
+    if (tid == 0u) { atomicStore(&nCand, 0u); }
+    workgroupBarrier();
+    if (kk > 0u) {
+      for (var i = tid; i < p.V; i += WG) {
+        let s = score(row, i);
+        if (orderedKey(s) >= kk) {
+          let at = atomicAdd(&nCand, 1u);
+          if (at < WG) { cand[at] = s; }
+        }
+      }
+    }
+    let gathered = workgroupUniformLoad(&nCand);
+    let fits = kk > 0u && gathered <= WG;
+
     // Top-p: the largest key whose mass at or above it (within top-k) still reaches topP.
-    let total = massAbove(tid, row, maxS, 0u, kk);
+    let total = mass(tid, row, maxS, 0u, kk, fits, gathered);
     var kp = 0u;
     if (p.topP < 1.0) {
       let want = p.topP * total;
       for (var bit = 32u; bit > 0u; bit--) {
-        let cand = kp | (1u << (bit - 1u));
-        if (massAbove(tid, row, maxS, cand, kk) >= want) { kp = cand; }
+        let probe = kp | (1u << (bit - 1u));
+        if (mass(tid, row, maxS, probe, kk, fits, gathered) >= want) { kp = probe; }
       }
     }
     let keep = max(kk, kp);

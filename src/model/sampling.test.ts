@@ -52,13 +52,15 @@ describe('sampling reference on hand-made logits', () => {
 
 describe('GPU sampling against the reference', () => {
   // (rows, V, settings, logit scale, quantum): the spec's defaults, each filter alone, the real
-  // vocabulary, a repetition penalty, ties (logits quantized), greedy.
+  // vocabulary, a large top-k, a repetition penalty, ties (logits quantized), greedy.
   const cases: [string, number, number, Partial<SamplingSettings>, number, number][] = [
     ['defaults', 32, 50, {}, 3, 0],
     ['top-k only', 32, 50, { topK: 5, topP: 1, temperature: 1 }, 3, 0],
     ['top-p only', 32, 300, { topK: 0, topP: 0.5, temperature: 0.7 }, 2, 0],
     ['no filter', 32, 1000, { topK: 0, topP: 1, temperature: 1.3 }, 2, 0],
     ['V 4466, defaults', 8, 4466, {}, 4, 0],
+    // More than a workgroup of top-k candidates: top-p passes over V instead of gathering them.
+    ['top-k 300 of 1000', 8, 1000, { topK: 300, topP: 0.9, temperature: 1 }, 2, 0],
     ['penalty 1.5', 32, 50, { repetitionPenalty: 1.5, temperature: 1 }, 3, 0],
     ['ties', 32, 40, { topK: 6, topP: 0.9, temperature: 1 }, 2, 0.5],
     ['greedy + penalty', 64, 50, { temperature: 0, repetitionPenalty: 1.3 }, 3, 0.25],

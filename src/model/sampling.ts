@@ -33,8 +33,6 @@ export interface SampleShape {
   V: number;
 }
 
-const SAMPLE_WG = 256;
-
 export function checkSampling(s: SamplingSettings): void {
   const bad = (what: string) => {
     throw new RangeError(`sampling: ${what}`);
@@ -95,7 +93,6 @@ export function sampleTokens(
   return rt.launch({
     shader: 'sample',
     label: 'sample',
-    constants: { WG: SAMPLE_WG },
     params: sampleParams(shape, s, draw),
     buffers: [io.logits, io.seen, io.ids, io.halt, io.stops],
     workgroups: [shape.Bq],
