@@ -1,10 +1,11 @@
 // npm run bench:kernels — each kernel of an i3 training step alone, at the training shapes
 // (i3-22m: batch 16 × T 256 = 4,096 rows, D 512, r 128, R 32, N 64, H 16, V 4,466), on random
-// data: median GPU time over repeats, GFLOP/s and GB/s from the counts stated beside each entry,
-// and the fraction of the adapter's ceilings measured in the same run (copy bandwidth, FMA rate).
-// "floor" is max(FLOPs / FMA rate, bytes / bandwidth): no kernel can beat it; "× floor" is the gap.
-// Byte counts are each input read once and each output written once (the op's I/O, not the
-// implementation's scratch traffic); FLOPs count a multiply-add as 2.
+// data, the matmuls with matmulSplitK's tile and split (a split row's time includes its reduction),
+// after a warm-up (see timeGroups): median GPU time over repeats, GFLOP/s and GB/s from the counts
+// stated beside each entry, and the fraction of the adapter's ceilings measured in the same run
+// (copy bandwidth, FMA rate). "floor" is max(FLOPs / FMA rate, bytes / bandwidth): no kernel can
+// beat it; "× floor" is the gap. Byte counts are each input read once and each output written once
+// (the op's I/O, not the implementation's scratch traffic); FLOPs count a multiply-add as 2.
 //
 //   tsx src/cli/benchKernels.ts [--preset i3-22m] [--batch 16] [--reps 20] [--json out.json]
 import { writeFileSync } from 'node:fs';
@@ -14,7 +15,13 @@ import { presetConfig } from '../model/config';
 import { parameterLayout } from '../model/params';
 import { attentionBackward, attentionForward } from '../ops/attention';
 import { crossEntropyBackward, crossEntropyLoss, perRowFloats } from '../ops/crossEntropy';
-import { type MatmulShape, matmul, matmulTile } from '../ops/matmul';
+import {
+  type MatmulShape,
+  matmulSplitK,
+  type SplitKPlan,
+  splitKPlan,
+  splitKScratchFloats,
+} from '../ops/matmul';
 import { adamw, decaySegmentTable, gradNorm, gradNormPartials } from '../ops/optimizer';
 import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
 import {
@@ -66,27 +73,53 @@ function random(rt: GpuRuntime, floats: number, scale = 1): GPUBuffer {
   return rt.bufferFrom(`bench.${seed}`, randomArray(floats, seed++, scale));
 }
 
+/** A product as the model runs it: through matmulSplitK, with its own partial-sum scratch. */
 async function matmulEntry(rt: GpuRuntime, name: string, s: MatmulShape): Promise<Entry> {
   const { M, N: n, K } = s;
   const C = random(rt, M * n);
-  const launch = await matmul(rt, random(rt, M * K), random(rt, K * n), C, s);
+  const scratch = rt.buffer('bench.split', Math.max(1, splitKScratchFloats(s)) * F);
+  const launches = await matmulSplitK(rt, random(rt, M * K), random(rt, K * n), C, scratch, s);
   return {
     name,
-    shape: launch.label.replace(/^matmul /, ''),
-    launches: [launch],
+    shape: launches[0].label.replace(/^matmul /, ''),
+    launches,
     flops: 2 * M * n * K,
     bytes: F * (M * K + K * n + M * n * (s.accumulate ? 2 : 1)),
   };
 }
 
-/** The product with the tile matmul.ts picks, then with the other tile (shape column: "/tile"). */
-async function bothTiles(rt: GpuRuntime, name: string, s: MatmulShape): Promise<Entry[]> {
-  const other = matmulTile(s) === 64 ? 128 : 64;
-  return [
-    await matmulEntry(rt, name, s),
-    await matmulEntry(rt, `${name} (alt tile)`, { ...s, tile: other }),
-  ];
+/**
+ * The product with the tile and K slices that splitKPlan picks, then "(alt)" rows with the other
+ * plans listed (a tile alone gets that tile's own slices), so that one run shows which is faster;
+ * the shape column says each row's tile ("/64", "/128") and split ("split4").
+ */
+async function withAlternatives(
+  rt: GpuRuntime,
+  name: string,
+  s: MatmulShape,
+  alternatives: Partial<SplitKPlan>[],
+): Promise<Entry[]> {
+  const key = (p: SplitKPlan) => `${p.tile}/${p.splitK}`;
+  const seen = new Set([key(splitKPlan(s))]);
+  const entries = [await matmulEntry(rt, name, s)];
+  for (const alt of alternatives) {
+    const other = splitKPlan({ ...s, ...alt });
+    if (seen.has(key(other))) continue;
+    seen.add(key(other));
+    entries.push(await matmulEntry(rt, `${name} (alt)`, { ...s, ...other }));
+  }
+  return entries;
 }
+
+/** The long-K head products: both tiles, the 128×128 one in 1 to 8 slices. */
+const LONG_K_ALTERNATIVES: Partial<SplitKPlan>[] = [
+  { tile: 64 },
+  { tile: 64, splitK: 2 },
+  { tile: 128, splitK: 1 },
+  { tile: 128, splitK: 2 },
+  { tile: 128, splitK: 4 },
+  { tile: 128, splitK: 8 },
+];
 
 /** Each linear map x·Wᵀ of the model gives three products: forward, input grad, weight grad. */
 async function linearEntries(rt: GpuRuntime, name: string, inF: number, outF: number) {
@@ -301,18 +334,31 @@ async function main() {
       `FMA ${fmt(ceilings.fmaFlopsPerS / 1e9)} GFLOP/s (register-resident fp32 FMA loop)`,
   );
   const entries: Entry[] = [
-    ...(await bothTiles(rt, 'head fwd (logits = x·Eᵀ)', { M: rows, N: V, K: D, transB: true })),
-    ...(await bothTiles(rt, 'head dx (dlogits·E)', { M: rows, N: D, K: V })),
-    ...(await bothTiles(rt, 'head dW (dlogitsᵀ·x)', {
-      M: V,
-      N: D,
-      K: rows,
-      transA: true,
-      accumulate: true,
-    })),
+    ...(await withAlternatives(
+      rt,
+      'head fwd (logits = x·Eᵀ)',
+      { M: rows, N: V, K: D, transB: true },
+      [{ tile: 64 }],
+    )),
+    ...(await withAlternatives(
+      rt,
+      'head dx (dlogits·E)',
+      { M: rows, N: D, K: V },
+      LONG_K_ALTERNATIVES,
+    )),
+    ...(await withAlternatives(
+      rt,
+      'head dW (dlogitsᵀ·x)',
+      { M: V, N: D, K: rows, transA: true, accumulate: true },
+      LONG_K_ALTERNATIVES,
+    )),
     ...(await linearEntries(rt, `down D→r`, D, r)),
     ...(await linearEntries(rt, `up r→D`, r, D)),
-    ...(await bothTiles(rt, 'up r→D fwd', { M: rows, N: D, K: r, transB: true })).slice(1),
+    ...(
+      await withAlternatives(rt, 'up r→D fwd', { M: rows, N: D, K: r, transB: true }, [
+        { tile: 128 },
+      ])
+    ).slice(1),
     await matmulEntry(rt, 'x_proj B fwd', { M: rows, N: N, K: D, transB: true }),
     await matmulEntry(rt, 'dt_proj fwd', { M: rows, N: D, K: R, transB: true }),
     ...(await scanEntries(rt)),
@@ -321,9 +367,14 @@ async function main() {
     ...(await normEntries(rt)),
     ...(await optimizerEntries(rt)),
   ];
-  const times = await timeGroups(rt, entries, reps);
-  const results = entries.map((e) => {
-    const ms = times.get(e.name) ?? Number.NaN;
+  // Keyed by index: the "(alt)" rows share their product's name.
+  const times = await timeGroups(
+    rt,
+    entries.map((e, i) => ({ name: `${i}`, launches: e.launches })),
+    reps,
+  );
+  const results = entries.map((e, i) => {
+    const ms = times.get(`${i}`) ?? Number.NaN;
     const s = ms / 1e3;
     const floor = Math.max(e.flops / ceilings.fmaFlopsPerS, e.bytes / ceilings.copyBytesPerS) * 1e3;
     return {

@@ -9,13 +9,13 @@ import {
   matmulReference,
   matmulSplitK,
   matmulTile,
-  splitKFactor,
+  splitKPlan,
   splitKScratchFloats,
 } from './matmul';
 
 // fp32 products of K terms of magnitude ≤ 1: the GPU sums in fp32 (fma), the reference in fp64.
 // Rounding error grows like sqrt(K)·2⁻²⁴·|terms|; atol 1e-5·K bounds it with a wide margin for
-// K ≤ 300, and any indexing bug gives errors of order 1.
+// K ≤ 1,000, and any indexing bug (a lost or doubled K slice or panel) gives errors of order 1.
 const tol = (K: number) => ({ atol: 1e-5 * Math.max(K, 10), rtol: 1e-5 });
 
 async function runCase(rt: GpuRuntime, shape: MatmulShape, seed: number) {
@@ -139,22 +139,58 @@ describe('matmul', () => {
 });
 
 describe('split-K matmul', () => {
-  it('picks a split only for long K with few output tiles', () => {
-    expect(splitKFactor({ M: 128, N: 512, K: 4096 })).toBe(16);
-    expect(splitKFactor({ M: 4466, N: 512, K: 4096 })).toBe(1);
-    expect(splitKFactor({ M: 128, N: 512, K: 100 })).toBe(1);
+  it('plans the 128×128 tile, split where K is long, for the head; the 64×64 for rank 128', () => {
+    // i3-22m (4,096 rows, D 512, V 4,466): logits, dx = dlogits·E, dE += dlogitsᵀ·x.
+    expect(splitKPlan({ M: 4096, N: 4466, K: 512, transB: true })).toEqual({
+      tile: 128,
+      splitK: 1,
+    });
+    expect(splitKPlan({ M: 4096, N: 512, K: 4466 })).toEqual({ tile: 128, splitK: 2 });
+    expect(splitKPlan({ M: 4466, N: 512, K: 4096, transA: true })).toEqual({
+      tile: 128,
+      splitK: 7,
+    });
+    expect(splitKScratchFloats({ M: 4096, N: 4466, K: 512 })).toBe(0);
+    expect(splitKScratchFloats({ M: 4096, N: 512, K: 4466 })).toBe(2 * 4096 * 512);
+    expect(splitKScratchFloats({ M: 4466, N: 512, K: 4096 })).toBe(7 * 4466 * 512);
+    // The rank-128 maps keep the 64×64 tile and their splits: forward / dx with K 512, dW with
+    // K = 4,096 and 16 output tiles, and no split for K 128.
+    expect(splitKPlan({ M: 4096, N: 128, K: 512 })).toEqual({ tile: 64, splitK: 2 });
+    expect(splitKPlan({ M: 128, N: 512, K: 4096 })).toEqual({ tile: 64, splitK: 16 });
+    expect(splitKPlan({ M: 4096, N: 512, K: 128 })).toEqual({ tile: 64, splitK: 1 });
+    expect(splitKPlan({ M: 128, N: 512, K: 100 })).toEqual({ tile: 64, splitK: 1 });
+    // Overrides: a forced tile gets that tile's own slices; a K of a few panels fewer slices than
+    // asked (kChunk rounds up to 16), and one slice is the plain matmul with matmulTile's tile.
+    expect(splitKPlan({ M: 70, N: 130, K: 40, tile: 128, splitK: 4 })).toEqual({
+      tile: 128,
+      splitK: 3,
+    });
+    expect(splitKPlan({ M: 4096, N: 512, K: 16, splitK: 2 })).toEqual({ tile: 64, splitK: 1 });
+    expect(splitKPlan({ M: 4096, N: 512, K: 4466, tile: 64 })).toEqual({ tile: 64, splitK: 1 });
+    expect(splitKPlan({ M: 4096, N: 512, K: 4466, splitK: 4 })).toEqual({ tile: 128, splitK: 4 });
   });
 
-  for (const [M, N, K, S, tA, tB] of [
-    [37, 70, 100, 3, true, false],
-    [65, 9, 300, 7, true, false],
-    [16, 16, 33, 2, true, false],
-    [70, 20, 129, 2, false, true],
-    [33, 40, 77, 4, false, false],
-  ] as [number, number, number, number, boolean, boolean][]) {
+  // Shapes that are multiples of neither tile nor K chunk (kChunk = ⌈K/S/16⌉·16, so the last slice
+  // is shorter and ends inside a K panel), all four transposes, each tile; K 77 or 40 with 4
+  // slices asked gives 3.
+  for (const [tile, M, N, K, S, tA, tB] of [
+    [64, 37, 70, 100, 3, true, false],
+    [64, 65, 9, 300, 7, true, false],
+    [64, 16, 16, 33, 2, true, false],
+    [64, 70, 20, 129, 2, false, true],
+    [64, 33, 40, 77, 4, false, false],
+    [128, 200, 140, 517, 2, false, false],
+    [128, 129, 257, 333, 4, true, false],
+    [128, 130, 67, 1000, 3, false, true],
+    [128, 131, 129, 77, 5, true, true],
+    [128, 70, 130, 40, 4, false, false],
+  ] as [64 | 128, number, number, number, number, boolean, boolean][]) {
     const op = `${tA ? 'Aᵀ' : 'A'}·${tB ? 'Bᵀ' : 'B'}`;
-    it(`${op} ${M}×${N}×${K} in ${S} slices, accumulating with alpha into a strided C`, async () => {
+    it(`tile ${tile}: ${op} ${M}×${N}×${K} ${S} slices asked, accumulating with alpha, strided with offsets`, async () => {
       const rt = await testRuntime();
+      // A stored M×K (K×M when transposed) and B K×N (N×K) inside wider rows, after an offset.
+      const [rowsA, colsA] = tA ? [K, M] : [M, K];
+      const [rowsB, colsB] = tB ? [N, K] : [K, N];
       const shape = {
         M,
         N,
@@ -163,24 +199,35 @@ describe('split-K matmul', () => {
         transB: tB,
         accumulate: true,
         alpha: 0.5,
+        lda: colsA + 5,
+        offA: 3,
+        ldb: colsB + 2,
+        offB: 7,
         ldc: N + 3,
         offC: 2,
+        tile,
         splitK: S,
       };
-      const a = randomArray(M * K, 1);
-      const b = randomArray(K * N, 2);
-      const c0 = randomArray(M * (N + 3) + 2, 3);
-      const A = rt.bufferFrom('A', a);
-      const B = rt.bufferFrom('B', b);
-      const C = rt.bufferFrom('C', c0);
+      const a = randomArray(shape.offA + rowsA * shape.lda, 1);
+      const b = randomArray(shape.offB + rowsB * shape.ldb, 2);
+      const c0 = randomArray(shape.offC + M * shape.ldc, 3);
+      const [A, B, C] = [a, b, c0].map((x, i) => rt.bufferFrom(`split${i}`, x));
       const scratch = rt.buffer('scratch', splitKScratchFloats(shape) * 4);
       const launches = await matmulSplitK(rt, A, B, C, scratch, shape);
       expect(launches).toHaveLength(2);
+      expect(launches[0].label).toContain(`/${tile} split`);
       rt.run(launches);
       const got = await rt.readF32(C);
       const want = Float64Array.from(c0);
       matmulReference(a, b, want, shape);
       expect(compare(got, want, tol(K))).toBeNull();
+      // Outside the window C keeps its values exactly (the padding columns of each row).
+      for (let m = 0; m < M; m++) {
+        for (let n = N; n < shape.ldc; n++) {
+          const i = shape.offC + m * shape.ldc + n;
+          expect(got[i]).toBe(c0[i]);
+        }
+      }
       for (const buf of [A, B, C, scratch]) rt.destroy(buf);
     });
   }

@@ -22,21 +22,26 @@ export interface MatmulShape {
   offC?: number;
   /** Tile side of C per workgroup: 64 (matmul.wgsl) or 128 (matmul_large.wgsl); see matmulTile. */
   tile?: 64 | 128;
-  /** K slices for matmulSplitK (default splitKFactor). */
+  /** K slices for matmulSplitK (default: splitKPlan's). */
   splitK?: number;
 }
 
-/**
- * 128×128 tiles only where they still give ≥ 256 workgroups (about two per multiprocessor of a
- * large GPU): of the i3-22m products, the head's logits (4,096 × 4,466). Smaller outputs keep the
- * 64×64 kernel, whose four times as many workgroups fill the GPU better.
- */
-const LARGE_MIN_WORKGROUPS = 256;
+/** The kernel of each tile side; both read the Params of matmulParams (matmul_operands.wgsl). */
+const TILE_SHADER = { 64: 'matmul', 128: 'matmul_large' } as const;
 
+/** Workgroups that fill a large GPU: about two per multiprocessor (an H200 has 132). */
+const FILL_WORKGROUPS = 256;
+
+const tileCount = (s: MatmulShape, tile: number) => Math.ceil(s.M / tile) * Math.ceil(s.N / tile);
+
+/**
+ * The tile of an unsplit matmul: 128×128 only where that still gives FILL_WORKGROUPS (of the
+ * i3-22m products, the head's logits: 4,096 × 4,466, 1,120 tiles). Smaller outputs keep the 64×64
+ * kernel, whose four times as many workgroups fill the GPU better.
+ */
 export function matmulTile(shape: MatmulShape): 64 | 128 {
   if (shape.tile) return shape.tile;
-  const workgroups = Math.ceil(shape.M / 128) * Math.ceil(shape.N / 128);
-  return workgroups >= LARGE_MIN_WORKGROUPS ? 128 : 64;
+  return tileCount(shape, 128) >= FILL_WORKGROUPS ? 128 : 64;
 }
 
 function resolved(s: MatmulShape) {
@@ -58,8 +63,8 @@ function resolved(s: MatmulShape) {
 }
 
 /**
- * The Params struct of matmul.wgsl (matvec.wgsl and matmul_large.wgsl read its first ten
- * fields): without a split, one slice of all K.
+ * The Params struct of matmul_operands.wgsl (matvec.wgsl reads its first ten fields): without a
+ * split, one slice of all K.
  */
 function matmulParams(s: ReturnType<typeof resolved>, kChunk = s.K, splitStride = 0): Param[] {
   return [
@@ -109,7 +114,7 @@ export function matmul(
   }
   const tile = matmulTile(s);
   return rt.launch({
-    shader: tile === 128 ? 'matmul_large' : 'matmul',
+    shader: TILE_SHADER[tile],
     label: matmulLabel(label, s),
     constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: s.accumulate },
     params: matmulParams(s),
@@ -118,21 +123,87 @@ export function matmul(
   });
 }
 
-/** Output tiles of the 64×64 kernel below which a long K is split (about 2 per multiprocessor). */
-const SPLIT_TARGET_WORKGROUPS = 256;
-/** The least K each split keeps, so a slice is worth its partial product. */
-const SPLIT_MIN_K = 256;
+/**
+ * The least K a slice keeps, per tile: each slice writes M·N partial sums that the reduction reads
+ * back (8 bytes per output element) against 2·kChunk FLOP per element. For the 64×64 tile (the
+ * rank-128 products' weight gradients, 16 output tiles for K = 4,096) 256 is worth it: without a
+ * split those ran at 22× their floor. For the 128×128 tile, 512: there the partial sums cost about
+ * 5% of a slice's FMA time at an H200's measured rates (8 B / 3.6 TB/s against 1,024 FLOP /
+ * 25 TFLOP/s per element).
+ */
+const SPLIT_MIN_K = { 64: 256, 128: 512 } as const;
+/** At most 64 slices: the reduction sums them one after another for each output element. */
+const MAX_SPLIT = 64;
 
-/** How many slices to cut K into: 1 unless few output tiles would leave the GPU mostly idle. */
-export function splitKFactor(shape: MatmulShape): number {
-  const tiles = Math.ceil(shape.M / 64) * Math.ceil(shape.N / 64);
-  const byTiles = Math.ceil(SPLIT_TARGET_WORKGROUPS / tiles);
-  return Math.max(1, Math.min(byTiles, Math.floor(shape.K / SPLIT_MIN_K), 64));
+/**
+ * 128×128 workgroups an H200 runs at once (a wave): 132 multiprocessors × 2, as its timings show.
+ * The head's input gradient (128 tiles) took 0.85 ms unsplit and 0.63 ms in 2 slices (256
+ * workgroups, one wave, half the K each: two share a multiprocessor); its weight gradient (140
+ * tiles) took 1.06 ms in 2 slices (280: a wave and 16 workgroups), 0.83 in 4 (560) and 0.75 in 8.
+ * Tuned for the H200 (the target of the head's kernels): on a GPU with fewer multiprocessors the
+ * slices cost their partial sums' traffic and balance nothing.
+ */
+const LARGE_WAVE = 264;
+
+/** K per slice: a multiple of both kernels' K panels (16 and 8), so only the last one is partial. */
+const kChunkOf = (K: number, S: number) => Math.ceil(K / S / 16) * 16;
+
+/** 64×64 tile: enough slices for FILL_WORKGROUPS, as far as SPLIT_MIN_K allows. */
+function slices64(shape: MatmulShape): number {
+  const byFill = Math.ceil(FILL_WORKGROUPS / tileCount(shape, 64));
+  return Math.max(1, Math.min(byFill, Math.floor(shape.K / SPLIT_MIN_K[64]), MAX_SPLIT));
+}
+
+/**
+ * 128×128 tile: the slice count (up to K / SPLIT_MIN_K) with the shortest critical path, waves of
+ * LARGE_WAVE workgroups × K per slice; on a tie the fewer slices (less partial-sum traffic). On an
+ * H200 this path put the measured times of both head gradients in 1 to 12 slices in order. It
+ * gives the input gradient 2 slices (one wave; 4 and 8 tie: 0.63 ms against 0.65 and 0.69) and
+ * the weight gradient 7 (980 workgroups, four waves of 592: 2,368 steps of K and 0.69 ms, against
+ * 2,560 and 0.75 ms in 8 slices).
+ */
+function slices128(shape: MatmulShape): number {
+  const tiles = tileCount(shape, 128);
+  const most = Math.min(Math.floor(shape.K / SPLIT_MIN_K[128]), MAX_SPLIT);
+  let best = 1;
+  let bestSteps = Math.ceil(tiles / LARGE_WAVE) * shape.K;
+  for (let S = 2; S <= most; S++) {
+    const kChunk = kChunkOf(shape.K, S);
+    const steps = Math.ceil((tiles * Math.ceil(shape.K / kChunk)) / LARGE_WAVE) * kChunk;
+    if (steps < bestSteps) [best, bestSteps] = [S, steps];
+  }
+  return best;
+}
+
+const SLICES = { 64: slices64, 128: slices128 } as const;
+
+export interface SplitKPlan {
+  tile: 64 | 128;
+  /** K slices (1: the plain matmul). */
+  splitK: number;
+}
+
+/**
+ * Tile and K slices of matmulSplitK, from the shape alone (shape.tile and shape.splitK, when
+ * given, override their part). The 128×128 tile (8×8 per thread, twice the 64×64 tile's reuse of
+ * each staged value) wherever it gives FILL_WORKGROUPS, split as slices128 says: the head's
+ * logits (1,120 tiles, K 512: no split), its input gradient (128 tiles × 2 slices of K 4,466) and
+ * weight gradient (140 tiles × 7 slices of K 4,096). Elsewhere the 64×64 tile, split where its
+ * own tiles are too few and K allows: the rank-128 products (e.g. dW of 128 × 512, K 4,096:
+ * 16 tiles × 16 slices). With one slice the tile is matmulTile's.
+ */
+export function splitKPlan(shape: MatmulShape): SplitKPlan {
+  const large = tileCount(shape, 128) * (shape.splitK ?? slices128(shape)) >= FILL_WORKGROUPS;
+  const tile = shape.tile ?? (large ? 128 : 64);
+  // Fewer slices than asked where K is only a few panels long (kChunkOf rounds up); one slice is
+  // the plain matmul, with its own tile.
+  const splitK = Math.ceil(shape.K / kChunkOf(shape.K, shape.splitK ?? SLICES[tile](shape)));
+  return { tile: splitK > 1 ? tile : matmulTile(shape), splitK };
 }
 
 /** Floats of the partial products a split-K matmul of this shape needs (0 when it is not split). */
 export function splitKScratchFloats(shape: MatmulShape): number {
-  const S = shape.splitK ?? splitKFactor(shape);
+  const S = splitKPlan(shape).splitK;
   return S > 1 ? S * shape.M * shape.N : 0;
 }
 
@@ -150,24 +221,23 @@ export async function matmulSplitK(
   shape: MatmulShape,
   label = 'matmul',
 ): Promise<Launch[]> {
-  const S = shape.splitK ?? splitKFactor(shape);
+  const { tile, splitK: S } = splitKPlan(shape);
   if (S <= 1) return [await matmul(rt, A, B, C, shape, label)];
   const s = resolved(shape);
-  const kChunk = Math.ceil(s.K / S / 16) * 16;
-  const slices = Math.ceil(s.K / kChunk);
+  const kChunk = kChunkOf(s.K, S);
   const partial = await rt.launch({
-    shader: 'matmul',
-    label: `${matmulLabel(label, { ...s, tile: 64 })} split${slices}`,
+    shader: TILE_SHADER[tile],
+    label: `${matmulLabel(label, { ...s, tile })} split${S}`,
     constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: false },
     params: matmulParams({ ...s, ldc: s.N, offC: 0, alpha: 1 }, kChunk, s.M * s.N),
     buffers: [A, B, scratch],
-    workgroups: [Math.ceil(s.N / 64), Math.ceil(s.M / 64), slices],
+    workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile), S],
   });
   const reduce = await rt.launch({
     shader: 'matmul_split_reduce',
     label: `${label} split-reduce ${s.M}x${s.N}`,
     constants: { ACCUMULATE: s.accumulate },
-    params: [u32(s.M), u32(s.N), u32(slices), u32(s.ldc), u32(s.offC), f32(s.alpha)],
+    params: [u32(s.M), u32(s.N), u32(S), u32(s.ldc), u32(s.offC), f32(s.alpha)],
     buffers: [scratch, C],
     workgroups: grid1d(Math.ceil((s.M * s.N) / 256)),
   });
