@@ -157,6 +157,9 @@ function splitScratchFloats(c: I3Config, rows: number): number {
     { M: rows, N: inF, K: outF },
     { M: outF, N: inF, K: rows },
   ]);
+  // The tied head's two backward products (its forward is never split).
+  const V = c.vocab_size;
+  shapes.push({ M: rows, N: D, K: V }, { M: V, N: D, K: rows });
   return Math.max(...shapes.map(splitKScratchFloats));
 }
 

@@ -5,7 +5,7 @@
 import type { GpuRuntime, Launch } from '../gpu/runtime';
 import { crossEntropyBackward, crossEntropyLoss, LOSS_STATS_FLOATS } from '../ops/crossEntropy';
 import { buildTokenIndex, embeddingBackward, embeddingForward } from '../ops/embedding';
-import { matmul } from '../ops/matmul';
+import { matmul, matmulSplitK } from '../ops/matmul';
 import {
   ADAMW_DEFAULTS,
   type AdamWHyper,
@@ -249,15 +249,24 @@ export class I3Model implements TrainerModel {
         ceShape,
         1 / this.options.accumSteps,
       ),
-      await matmul(rt, this.logits, this.params, s.dxn, { M: rows, N: D, K: V, offB: embedOffset }),
-      await matmul(rt, this.logits, xFinal, this.grads, {
-        M: V,
-        N: D,
-        K: rows,
-        transA: true,
-        offC: embedOffset,
-        accumulate: true,
-      }),
+      ...(await matmulSplitK(
+        rt,
+        this.logits,
+        this.params,
+        s.dxn,
+        ctx.splitScratch,
+        { M: rows, N: D, K: V, offB: embedOffset },
+        'head dx',
+      )),
+      ...(await matmulSplitK(
+        rt,
+        this.logits,
+        xFinal,
+        this.grads,
+        ctx.splitScratch,
+        { M: V, N: D, K: rows, transA: true, offC: embedOffset, accumulate: true },
+        'head dW',
+      )),
       ...(await rmsnormBackward(
         rt,
         last,
