@@ -17,10 +17,8 @@ override WG: u32 = 64u;
 override G: u32 = 1u;
 override RB: u32 = 4u;
 
-// Longest chunk the per-thread state array holds (the launch builder checks it). The array is
-// indexed by the step, so it lives in the thread's local memory, not registers: 16 vec4 (256 B a
-// thread) where 64 made it 1 KiB and spilled out of L1 at 256 threads a workgroup.
-const MAX_CHUNK = 16u;
+// Longest chunk the per-thread state array holds (the launch builder checks it).
+const MAX_CHUNK = 64u;
 
 struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32, groupsD: u32 }
 

@@ -3,18 +3,14 @@
 //   y_t[c]   = Σ_n Ct_t[n]·h_t[c,n] + Dskip[c]·u_t[c]
 // The state never leaves the chip except at chunk boundaries: G lanes (threads) share a channel,
 // lane j keeping the 4 states n = j + G·i (i < 4) in a vec4 register, so a workgroup of WG
-// threads covers CPW = WG/G channels of one sequence. The walk over T is sequential, so each step's
-// latency is what counts: the workgroup stages the inputs of RB steps (Δ and u of its channels,
-// Bt and Ct) in workgroup memory with one round of independent loads, then runs the RB steps from
-// there. Each lane's part of y_t goes to workgroup memory too, and after the RB steps the workgroup
-// sums the lanes and writes y for them.
+// threads covers WG/G channels of one sequence. Each lane's part of y_t goes to workgroup memory;
+// every RB steps one barrier lets the workgroup sum the lanes and write y for those steps.
 // `states` is (nChunks, B, D, N): slot 0 the final state h_{T-1} (what prefill hands to the decode
 // step), slot k ≥ 1 the state entering chunk k (what the backward restarts from).
 
 override WG: u32 = 64u;
 override G: u32 = 1u;
-override RB: u32 = 8u;
-override CPW: u32 = 64u; // WG / G
+override RB: u32 = 16u;
 
 struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32 }
 
@@ -29,10 +25,8 @@ struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32 }
 @group(0) @binding(8) var<storage, read_write> states: array<f32>;
 
 var<workgroup> ypart: array<f32, RB * WG>;
-var<workgroup> sDt: array<f32, RB * CPW>;
-var<workgroup> sU: array<f32, RB * CPW>;
-var<workgroup> sB: array<f32, RB * 4u * G>; // RB rows of N ≤ 4G
-var<workgroup> sC: array<f32, RB * 4u * G>;
+
+//!include selective_scan_lanes
 
 fn storeState(slot: u32, b: u32, c: u32, lane: u32, h: vec4<f32>) {
   let base = ((slot * p.B + b) * p.D + c) * p.N;
@@ -42,33 +36,14 @@ fn storeState(slot: u32, b: u32, c: u32, lane: u32, h: vec4<f32>) {
   }
 }
 
-// Row s of the staged Bt or Ct at this lane's states (past N: 0).
-fn stagedB(s: u32, lane: u32) -> vec4<f32> {
-  var v = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) {
-    let n = lane + G * i;
-    if (n < p.N) { v[i] = sB[s * p.N + n]; }
-  }
-  return v;
-}
-
-fn stagedC(s: u32, lane: u32) -> vec4<f32> {
-  var v = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) {
-    let n = lane + G * i;
-    if (n < p.N) { v[i] = sC[s * p.N + n]; }
-  }
-  return v;
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let cpw = WG / G;
   let cw = lid / G;
   let lane = lid % G;
   let b = wg.y;
-  let c0 = wg.x * CPW;
-  let c = c0 + cw;
-  let live = cw < CPW && c < p.D;
+  let c = wg.x * cpw + cw;
+  let live = cw < cpw && c < p.D;
 
   var A = vec4<f32>(0.0);
   if (live) {
@@ -80,48 +55,31 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 
   var h = vec4<f32>(0.0);
   for (var t0 = 0u; t0 < p.T; t0 += RB) {
-    let steps = min(RB, p.T - t0);
-    let row0 = b * p.T + t0;
-    for (var i = lid; i < steps * CPW; i += WG) {
-      let cc = c0 + i % CPW;
-      let idx = (row0 + i / CPW) * p.D + cc;
-      var dt = 0.0;
-      var ut = 0.0;
-      if (cc < p.D) {
-        dt = delta[idx];
-        ut = u[idx];
-      }
-      sDt[i] = dt;
-      sU[i] = ut;
-    }
-    for (var i = lid; i < steps * p.N; i += WG) {
-      sB[i] = Bt[row0 * p.N + i];
-      sC[i] = Ct[row0 * p.N + i];
-    }
-    workgroupBarrier();
-    for (var s = 0u; s < steps; s++) {
+    let t1 = min(t0 + RB, p.T);
+    for (var t = t0; t < t1; t++) {
       var part = 0.0;
       if (live) {
-        let dt = sDt[s * CPW + cw];
-        h = exp(dt * A) * h + (dt * sU[s * CPW + cw]) * stagedB(s, lane);
-        part = dot(stagedC(s, lane), h);
-        let t = t0 + s;
+        let row = b * p.T + t;
+        let dt = delta[row * p.D + c];
+        h = exp(dt * A) * h + (dt * u[row * p.D + c]) * loadBt(row, lane);
+        part = dot(loadCt(row, lane), h);
         if ((t + 1u) % p.chunk == 0u && t + 1u < p.T) {
           storeState((t + 1u) / p.chunk, b, c, lane, h);
         }
       }
-      ypart[s * WG + lid] = part;
+      ypart[(t - t0) * WG + lid] = part;
     }
     workgroupBarrier();
     // Output o = (step s, channel ch): neighbouring threads write neighbouring channels.
-    for (var o = lid; o < steps * CPW; o += WG) {
-      let s = o / CPW;
-      let ch = o % CPW;
-      let cc = c0 + ch;
+    for (var o = lid; o < (t1 - t0) * cpw; o += WG) {
+      let s = o / cpw;
+      let ch = o % cpw;
+      let cc = wg.x * cpw + ch;
       if (cc < p.D) {
         var acc = 0.0;
         for (var j = 0u; j < G; j++) { acc += ypart[s * WG + ch * G + j]; }
-        y[(row0 + s) * p.D + cc] = acc + Dskip[cc] * sU[o];
+        let idx = (b * p.T + t0 + s) * p.D + cc;
+        y[idx] = acc + Dskip[cc] * u[idx];
       }
     }
     workgroupBarrier();

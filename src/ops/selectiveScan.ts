@@ -10,7 +10,7 @@ export interface SelectiveScanShape {
   T: number;
   D: number;
   N: number;
-  /** Steps per chunk: the forward keeps one state per chunk boundary (1..16; default 16). */
+  /** Steps per chunk: the forward keeps one state per chunk boundary (1..64; default 16). */
   chunk?: number;
   /**
    * Threads per workgroup of the scan kernels. The default gives each workgroup ≥ 16 channels
@@ -21,7 +21,9 @@ export interface SelectiveScanShape {
 
 // Each lane (thread) keeps 4 states of a channel in a vec4.
 const STATES_PER_LANE = 4;
-const MAX_CHUNK = 16; // MAX_CHUNK of selective_scan_backward.wgsl
+const MAX_CHUNK = 64; // MAX_CHUNK of selective_scan_backward.wgsl
+// Workgroup memory budget per kernel (the WebGPU default limit, 16 KiB), in floats.
+const WORKGROUP_FLOATS = 4096;
 const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
 
 function resolved(s: SelectiveScanShape) {
@@ -43,27 +45,11 @@ function resolved(s: SelectiveScanShape) {
     groupsD,
     rows,
     nChunks: Math.ceil(s.T / chunk),
+    // Steps between workgroup reductions, sized to the workgroup memory each kernel keeps per
+    // thread and step: 1 float (forward), 2 vec4 + 2 floats (backward).
+    forwardBlock: Math.max(1, Math.floor(WORKGROUP_FLOATS / wg)),
+    backwardBlock: Math.max(1, Math.floor(WORKGROUP_FLOATS / (10 * wg))),
   };
-}
-
-/**
- * Steps between workgroup reductions, sized to the workgroup memory the device allows (the
- * WebGPU default is 16 KiB; large GPUs allow more): the longer the block, the fewer barriers in the
- * sequential walk. Per step the forward keeps a float per thread and its staged inputs (Δ and u
- * per channel, Bt and Ct rows of up to 4 floats per lane); the backward 2 vec4 + 2 floats per
- * thread.
- */
-function workgroupFloats(rt: GpuRuntime): number {
-  return Math.floor((rt.info.limits.maxComputeWorkgroupStorageSize ?? 16384) / 4);
-}
-
-function forwardBlock(rt: GpuRuntime, s: ReturnType<typeof resolved>): number {
-  const perStep = s.wg + 2 * Math.floor(s.wg / s.lanes) + 8 * s.lanes;
-  return Math.max(1, Math.min(16, Math.floor(workgroupFloats(rt) / perStep)));
-}
-
-function backwardBlock(rt: GpuRuntime, s: ReturnType<typeof resolved>): number {
-  return Math.max(1, Math.min(16, Math.floor(workgroupFloats(rt) / (10 * s.wg))));
 }
 
 /**
@@ -135,12 +121,7 @@ export function selectiveScanForward(
   return rt.launch({
     shader: 'selective_scan_forward',
     label,
-    constants: {
-      WG: s.wg,
-      G: s.lanes,
-      RB: forwardBlock(rt, s),
-      CPW: Math.floor(s.wg / s.lanes),
-    },
+    constants: { WG: s.wg, G: s.lanes, RB: s.forwardBlock },
     params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk)],
     buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.Dskip, io.y, io.states],
     workgroups: [s.groupsD, s.B],
@@ -193,7 +174,7 @@ export async function selectiveScanBackward(
     rt.launch({
       shader: 'selective_scan_backward',
       label: `${label}.scan`,
-      constants: { WG: s.wg, G: s.lanes, RB: backwardBlock(rt, s) },
+      constants: { WG: s.wg, G: s.lanes, RB: s.backwardBlock },
       params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(s.groupsD)],
       buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
       workgroups: [s.groupsD, s.B],
