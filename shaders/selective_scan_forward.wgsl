@@ -6,21 +6,13 @@
 // threads covers WG/G channels of one sequence. Each lane's part of y_t goes to workgroup memory;
 // every RB steps one barrier lets the workgroup sum the lanes and write y for those steps.
 // `states` is (nChunks, B, D, N): slot 0 the final state h_{T-1} (what prefill hands to the decode
-// step), slot k ≥ 1 the state entering chunk k (what the backward restarts from); then (nChunks,
-// B, D) floats for each chunk's ΣΔ, which the carry pass reads.
-//
-// Chunks run in parallel (workgroup z = chunk), in two launches with selective_scan_carry between:
-//   mode 0: each chunk runs from h = 0 and stores its local end state, in the slot its true end
-//           state will take (k + 1, or 0 for the last chunk), and its ΣΔ per channel;
-//   carry:  turns local ends into true ones: h_end(k) = exp(A·ΣΔ over chunk k)·h_end(k−1) + local;
-//   mode 1: each chunk runs from its true starting state and writes y.
-// The recurrence is linear in h, so this equals one pass over T, with T/chunk times the threads.
+// step), slot k ≥ 1 the state entering chunk k (what the backward restarts from).
 
 override WG: u32 = 64u;
 override G: u32 = 1u;
 override RB: u32 = 16u;
 
-struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32, mode: u32 }
+struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> u: array<f32>;
@@ -35,16 +27,6 @@ struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32, mode: u32 }
 var<workgroup> ypart: array<f32, RB * WG>;
 
 //!include selective_scan_lanes
-
-fn loadState(slot: u32, b: u32, c: u32, lane: u32) -> vec4<f32> {
-  let base = ((slot * p.B + b) * p.D + c) * p.N;
-  var v = vec4<f32>(0.0);
-  for (var i = 0u; i < 4u; i++) {
-    let n = lane + G * i;
-    if (n < p.N) { v[i] = states[base + n]; }
-  }
-  return v;
-}
 
 fn storeState(slot: u32, b: u32, c: u32, lane: u32, h: vec4<f32>) {
   let base = ((slot * p.B + b) * p.D + c) * p.N;
@@ -71,28 +53,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
   }
 
-  let k = wg.z;
-  let nChunks = (p.T + p.chunk - 1u) / p.chunk;
-  let start = k * p.chunk;
-  let end = min(p.T, start + p.chunk);
   var h = vec4<f32>(0.0);
-  if (p.mode == 0u) {
-    if (live) {
-      var sum = 0.0;
-      for (var t = start; t < end; t++) {
-        let row = b * p.T + t;
-        let dt = delta[row * p.D + c];
-        h = exp(dt * A) * h + (dt * u[row * p.D + c]) * loadBt(row, lane);
-        sum += dt;
-      }
-      storeState(select(0u, k + 1u, k + 1u < nChunks), b, c, lane, h);
-      if (lane == 0u) { states[(nChunks * p.B * p.D * p.N) + (k * p.B + b) * p.D + c] = sum; }
-    }
-    return;
-  }
-  if (live && k > 0u) { h = loadState(k, b, c, lane); }
-  for (var t0 = start; t0 < end; t0 += RB) {
-    let t1 = min(t0 + RB, end);
+  for (var t0 = 0u; t0 < p.T; t0 += RB) {
+    let t1 = min(t0 + RB, p.T);
     for (var t = t0; t < t1; t++) {
       var part = 0.0;
       if (live) {
@@ -100,6 +63,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         let dt = delta[row * p.D + c];
         h = exp(dt * A) * h + (dt * u[row * p.D + c]) * loadBt(row, lane);
         part = dot(loadCt(row, lane), h);
+        if ((t + 1u) % p.chunk == 0u && t + 1u < p.T) {
+          storeState((t + 1u) / p.chunk, b, c, lane, h);
+        }
       }
       ypart[(t - t0) * WG + lid] = part;
     }
@@ -118,4 +84,5 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
     workgroupBarrier();
   }
+  if (live) { storeState(0u, b, c, lane, h); }
 }

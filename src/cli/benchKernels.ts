@@ -175,7 +175,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
     shape,
   );
   // The backward reads the states this forward writes.
-  rt.run(fwd);
+  rt.run([fwd]);
   const elems = rows * D * N;
   const stateFloats = Math.ceil(T / 16) * B * D * N;
   const inputs = F * (2 * rows * D + 2 * rows * N + D * N + D);
@@ -184,7 +184,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
       // Per (t, c, n): Δ·A, decay·h + Δu·B (3), C·h (2): 6 FLOP, plus one exp (counted as 1).
       name: 'selective scan fwd',
       shape: `B${B} T${T} D${D} N${N}`,
-      launches: fwd,
+      launches: [fwd],
       flops: 7 * elems,
       bytes: inputs + F * (rows * D + stateFloats),
     },

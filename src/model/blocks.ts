@@ -251,20 +251,22 @@ export async function ssmForward(
       D,
     }),
     ...(runsKernel(ctx, out)
-      ? await selectiveScanForward(
-          rt,
-          {
-            u: s.u,
-            delta: s.delta,
-            ALog: view(ctx, ctx.params, `${p}ssm.A_log`),
-            Bt: s.Bt,
-            Ct: s.Ct,
-            Dskip: view(ctx, ctx.params, `${p}ssm.D`),
-            y: s.y,
-            states: ctx.scanStates,
-          },
-          { B: ctx.B, T: ctx.T, D, N, chunk: 16 },
-        )
+      ? [
+          await selectiveScanForward(
+            rt,
+            {
+              u: s.u,
+              delta: s.delta,
+              ALog: view(ctx, ctx.params, `${p}ssm.A_log`),
+              Bt: s.Bt,
+              Ct: s.Ct,
+              Dskip: view(ctx, ctx.params, `${p}ssm.D`),
+              y: s.y,
+              states: ctx.scanStates,
+            },
+            { B: ctx.B, T: ctx.T, D, N, chunk: 16 },
+          ),
+        ]
       : []),
     await gateForward(rt, s.y, s.z, s.g, rows * D),
     ...(await outProjectionForward(ctx, 'ssm', layer, s.g, x, out)),

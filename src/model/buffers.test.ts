@@ -13,7 +13,7 @@ describe('memory plan', () => {
       y: rows * 512,
       a: rows * 512,
       lse: 16 * 16 * 256, // B·H·T
-      scanStates: 16 * 16 * 512 * (64 + 1), // T/16 chunks · B·D: N boundary-state floats + ΣΔ
+      scanStates: 16 * 16 * 512 * 64, // T/16 chunk boundaries · B·D·N
     };
     expect(Object.keys(keep).sort()).toEqual(Object.keys(recompute).sort());
     for (const [name, floats] of Object.entries(recompute)) {

@@ -64,15 +64,12 @@ export function selectiveScanBufferBytes(shape: SelectiveScanShape): {
   const s = resolved(shape);
   const state = s.B * s.D * s.N;
   return {
-    states: 4 * s.nChunks * (state + s.B * s.D),
+    states: 4 * s.nChunks * state,
     scratch: 4 * (2 * s.rows * s.D + 2 * s.groupsD * s.rows * s.N + state + s.B * s.D),
   };
 }
 
-/**
- * The (nChunks, B, D, N) buffer of chunk-boundary states that the forward writes, followed by the
- * forward's (nChunks, B, D) chunk sums of Δ.
- */
+/** The (nChunks, B, D, N) buffer of chunk-boundary states that the forward writes. */
 export function createSelectiveScanStates(
   rt: GpuRuntime,
   shape: SelectiveScanShape,
@@ -114,37 +111,21 @@ export interface SelectiveScanForwardBuffers {
   states: Binding;
 }
 
-/**
- * The forward, chunk-parallel: local chunk ends, the carry across chunks, then y from each chunk's
- * true starting state (selective_scan_forward.wgsl says how). Run the three launches in order.
- */
-export async function selectiveScanForward(
+export function selectiveScanForward(
   rt: GpuRuntime,
   io: SelectiveScanForwardBuffers,
   shape: SelectiveScanShape,
   label = 'selectiveScan.forward',
-): Promise<Launch[]> {
+): Promise<Launch> {
   const s = resolved(shape);
-  const pass = (mode: number, name: string) =>
-    rt.launch({
-      shader: 'selective_scan_forward',
-      label: `${label}.${name}`,
-      constants: { WG: s.wg, G: s.lanes, RB: s.forwardBlock },
-      params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(mode)],
-      buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.Dskip, io.y, io.states],
-      workgroups: [s.groupsD, s.B, s.nChunks],
-    });
-  return [
-    await pass(0, 'chunks'),
-    await rt.launch({
-      shader: 'selective_scan_carry',
-      label: `${label}.carry`,
-      params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk)],
-      buffers: [io.ALog, io.states],
-      workgroups: grid1d(Math.ceil((s.B * s.D * s.N) / 256)),
-    }),
-    await pass(1, 'outputs'),
-  ];
+  return rt.launch({
+    shader: 'selective_scan_forward',
+    label,
+    constants: { WG: s.wg, G: s.lanes, RB: s.forwardBlock },
+    params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk)],
+    buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.Dskip, io.y, io.states],
+    workgroups: [s.groupsD, s.B],
+  });
 }
 
 export interface SelectiveScanBackwardBuffers {
