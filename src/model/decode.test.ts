@@ -308,10 +308,28 @@ describe('incremental decoder (i3-test, T 16)', () => {
     );
     expect(compare(await decoder.readLogits(), rowsOf(stopped, 9, 10), tol)).toBeNull();
 
+    // A stop at the first draw (steps queued behind it) and at the last; a limit of one token.
+    const contextIs = async (tokens: number[]) => {
+      expect(decoder.position).toBe(tokens.length);
+      const ref = windowedReferenceLogits(config, params, tokens, T);
+      const last = rowsOf(ref, tokens.length - 1, tokens.length);
+      expect(compare(await decoder.readLogits(), last, tol)).toBeNull();
+    };
+    const first = await collect(decoder.generate(prompt, { ...opts, stopTokens: [a.tokens[0]] }));
+    expect(first).toEqual({ tokens: [], reason: 'stop' });
+    await contextIs([...prompt, a.tokens[0]]);
+    const lastDraw = a.tokens.indexOf(a.tokens[7]);
+    const atEnd = await collect(decoder.generate(prompt, { ...opts, stopTokens: [a.tokens[7]] }));
+    expect(atEnd).toEqual({ tokens: a.tokens.slice(0, lastDraw), reason: 'stop' });
+    await contextIs([...prompt, ...a.tokens.slice(0, lastDraw + 1)]);
+    const one = await collect(decoder.generate(prompt, { ...opts, maxNewTokens: 1 }));
+    expect(one).toEqual({ tokens: [a.tokens[0]], reason: 'length' });
+    await contextIs([...prompt, a.tokens[0]]);
+
     // Continuing appends the prompt to that context.
     const more = randomTokens(3, 9);
     await collect(decoder.generate(more, { ...opts, maxNewTokens: 0, continueContext: true }));
-    expect(decoder.position).toBe(prompt.length + 4 + 3);
+    await contextIs([...prompt, a.tokens[0], ...more]);
 
     // Aborting between tokens, and while a token is on its way.
     const ctl = new AbortController();
@@ -329,6 +347,14 @@ describe('incremental decoder (i3-test, T 16)', () => {
     late.abort();
     const none = await collect(decoder.generate(prompt, { ...opts, signal: late.signal }));
     expect(none).toEqual({ tokens: [], reason: 'abort' });
+    // A consumer that stops iterating early leaves tokens queued: the same as an abort.
+    for await (const t of decoder.generate(prompt, opts)) {
+      expect(t).toBe(a.tokens[0]);
+      break;
+    }
+    await expect(
+      collect(decoder.generate(more, { ...opts, continueContext: true })),
+    ).rejects.toThrow(/interrupted/);
     // The decoder is usable afterwards and still reproduces the seeded run.
     expect((await collect(decoder.generate(prompt, opts))).tokens).toEqual(a.tokens);
   });
