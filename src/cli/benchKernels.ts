@@ -136,8 +136,12 @@ async function linearEntries(rt: GpuRuntime, name: string, inF: number, outF: nu
   ];
 }
 
+/**
+ * The scan at the default workgroup size and block, then "(alt)" rows with smaller workgroups or
+ * blocks: less workgroup memory per workgroup, so more of them resident per multiprocessor.
+ */
 async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
-  const shape = { B, T, D, N, chunk: 16 };
+  const base = { B, T, D, N, chunk: 16 };
   const rng = new Rng(7);
   // Δ in the range softplus gives at initialisation; A_log = log(n + 1) as the spec initialises.
   const delta = rt.bufferFrom(
@@ -148,56 +152,82 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
     'bench.A_log',
     Float32Array.from({ length: D * N }, (_, i) => Math.log((i % N) + 1)),
   );
-  const states = createSelectiveScanStates(rt, shape);
-  const io = {
+  const inputs = {
     u: random(rt, rows * D),
     delta,
     ALog: aLog,
     Bt: random(rt, rows * N),
     Ct: random(rt, rows * N),
     Dskip: random(rt, D),
-    states,
   };
-  const fwd = await selectiveScanForward(rt, { ...io, y: random(rt, rows * D) }, shape);
-  const bwd = await selectiveScanBackward(
-    rt,
-    {
-      ...io,
-      dy: random(rt, rows * D),
-      du: random(rt, rows * D),
-      dDelta: random(rt, rows * D),
-      dBt: random(rt, rows * N),
-      dCt: random(rt, rows * N),
-      dALog: random(rt, D * N),
-      dDskip: random(rt, D),
-      scratch: createSelectiveScanScratch(rt, shape),
-    },
-    shape,
-  );
-  // The backward reads the states this forward writes.
-  rt.run([fwd]);
+  const grads = {
+    dy: random(rt, rows * D),
+    du: random(rt, rows * D),
+    dDelta: random(rt, rows * D),
+    dBt: random(rt, rows * N),
+    dCt: random(rt, rows * N),
+    dALog: random(rt, D * N),
+    dDskip: random(rt, D),
+  };
   const elems = rows * D * N;
   const stateFloats = Math.ceil(T / 16) * B * D * N;
-  const inputs = F * (2 * rows * D + 2 * rows * N + D * N + D);
-  return [
-    {
+  const bytes = F * (2 * rows * D + 2 * rows * N + D * N + D);
+  const label = (o: { workgroupSize?: number; block?: number }) =>
+    o.workgroupSize || o.block ? ` (alt) wg ${o.workgroupSize ?? 'default'} block ${o.block ?? 'default'}` : '';
+  const forward = async (o: { workgroupSize?: number; block?: number }) => {
+    const shape = { ...base, ...o };
+    const states = createSelectiveScanStates(rt, shape);
+    const fwd = await selectiveScanForward(
+      rt,
+      { ...inputs, states, y: random(rt, rows * D) },
+      shape,
+    );
+    const entry: Entry = {
       // Per (t, c, n): Δ·A, decay·h + Δu·B (3), C·h (2): 6 FLOP, plus one exp (counted as 1).
-      name: 'selective scan fwd',
+      name: `selective scan fwd${label(o)}`,
       shape: `B${B} T${T} D${D} N${N}`,
       launches: [fwd],
       flops: 7 * elems,
-      bytes: inputs + F * (rows * D + stateFloats),
-    },
-    {
+      bytes: bytes + F * (rows * D + stateFloats),
+    };
+    return { entry, states, fwd };
+  };
+  const backward = async (o: { workgroupSize?: number; block?: number }, states: GPUBuffer) => {
+    const shape = { ...base, ...o };
+    const bwd = await selectiveScanBackward(
+      rt,
+      { ...inputs, ...grads, states, scratch: createSelectiveScanScratch(rt, shape) },
+      shape,
+    );
+    return {
       // Recomputes the chunk's states (7), then the adjoint: g = C·dy + a·g (4), dC, dB, dΔ, dA
       // terms (11): ≈22 FLOP per (t, c, n), plus the exp.
-      name: 'selective scan bwd',
+      name: `selective scan bwd${label(o)}`,
       shape: `B${B} T${T} D${D} N${N}`,
       launches: bwd,
       flops: 22 * elems,
-      bytes: inputs + F * (rows * D + stateFloats) + F * (2 * rows * D + 2 * rows * N + D * N + D),
-    },
-  ];
+      bytes: bytes + F * (rows * D + stateFloats) + bytes,
+    };
+  };
+  const main = await forward({});
+  // The backward reads the states this forward writes.
+  rt.run([main.fwd]);
+  const entries = [main.entry, await backward({}, main.states)];
+  for (const o of [
+    { block: 4 },
+    { block: 8 },
+    { workgroupSize: 128, block: 8 },
+    { workgroupSize: 64, block: 16 },
+  ]) {
+    entries.push((await forward(o)).entry);
+  }
+  for (const o of [
+    { workgroupSize: 128, block: 1 },
+    { workgroupSize: 64, block: 1 },
+  ]) {
+    entries.push(await backward(o, main.states));
+  }
+  return entries;
 }
 
 async function attentionEntries(rt: GpuRuntime): Promise<Entry[]> {

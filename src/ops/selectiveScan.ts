@@ -17,6 +17,11 @@ export interface SelectiveScanShape {
    * (64 to 256 threads), which bounds the dBt/dCt partial sums to rows·N·D/16 floats.
    */
   workgroupSize?: number;
+  /**
+   * Steps between the workgroup's reductions of lane and channel sums. The default fills 16 KiB
+   * of workgroup memory; a smaller block leaves room for more resident workgroups.
+   */
+  block?: number;
 }
 
 // Each lane (thread) keeps 4 states of a channel in a vec4.
@@ -47,8 +52,8 @@ function resolved(s: SelectiveScanShape) {
     nChunks: Math.ceil(s.T / chunk),
     // Steps between workgroup reductions, sized to the workgroup memory each kernel keeps per
     // thread and step: 1 float (forward), 2 vec4 + 2 floats (backward).
-    forwardBlock: Math.max(1, Math.floor(WORKGROUP_FLOATS / wg)),
-    backwardBlock: Math.max(1, Math.floor(WORKGROUP_FLOATS / (10 * wg))),
+    forwardBlock: s.block ?? Math.max(1, Math.floor(WORKGROUP_FLOATS / wg)),
+    backwardBlock: s.block ?? Math.max(1, Math.floor(WORKGROUP_FLOATS / (10 * wg))),
   };
 }
 
