@@ -173,7 +173,9 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const stateFloats = Math.ceil(T / 16) * B * D * N;
   const bytes = F * (2 * rows * D + 2 * rows * N + D * N + D);
   const label = (o: { workgroupSize?: number; block?: number }) =>
-    o.workgroupSize || o.block ? ` (alt) wg ${o.workgroupSize ?? 'default'} block ${o.block ?? 'default'}` : '';
+    o.workgroupSize || o.block
+      ? ` (alt) wg ${o.workgroupSize ?? 'default'} block ${o.block ?? 'default'}`
+      : '';
   const forward = async (o: { workgroupSize?: number; block?: number }) => {
     const shape = { ...base, ...o };
     const states = createSelectiveScanStates(rt, shape);
