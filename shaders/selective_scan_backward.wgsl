@@ -17,8 +17,11 @@ override WG: u32 = 64u;
 override G: u32 = 1u;
 override RB: u32 = 4u;
 
-// Longest chunk the per-thread state array holds (the launch builder checks it).
-const MAX_CHUNK = 64u;
+// Longest chunk the per-thread state array holds (the launch builder checks it). Both walks over
+// a chunk run a constant MAX_CHUNK steps (past the chunk's length they do nothing), so that the
+// compiler can unroll them and index the state array with constants: registers instead of the
+// thread's local memory.
+const MAX_CHUNK = 16u;
 
 struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32, groupsD: u32 }
 
@@ -82,25 +85,28 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     if (live) {
       if (kk > 1u) { h0 = loadState(kk - 1u, b, c, lane); }
       var h = h0;
-      for (var s = 0u; s < len; s++) {
-        let row = b * p.T + start + s;
-        let dt = delta[row * p.D + c];
-        h = exp(dt * A) * h + (dt * u[row * p.D + c]) * loadBt(row, lane);
-        hs[s] = h;
+      for (var s = 0u; s < MAX_CHUNK; s++) {
+        if (s < len) {
+          let row = b * p.T + start + s;
+          let dt = delta[row * p.D + c];
+          h = exp(dt * A) * h + (dt * u[row * p.D + c]) * loadBt(row, lane);
+          hs[s] = h;
+        }
       }
     }
 
-    let nBlocks = (len + RB - 1u) / RB;
-    for (var bb = nBlocks; bb > 0u; bb--) {
-      let s0 = (bb - 1u) * RB;
-      let s1 = min(s0 + RB, len);
-      for (var s = s1; s > s0; s--) {
+    // Blocks of RB steps from the end of the MAX_CHUNK frame; steps at or past len are empty.
+    for (var bi = 0u; bi < (MAX_CHUNK + RB - 1u) / RB; bi++) {
+      let s1f = MAX_CHUNK - bi * RB;
+      let s0 = select(0u, s1f - RB, s1f > RB);
+      let s1 = max(s0, min(s1f, len));
+      for (var s = s1f; s > s0; s--) {
         let sl = s - 1u;
         var gB = vec4<f32>(0.0);
         var gC = vec4<f32>(0.0);
         var pu = 0.0;
         var pd = 0.0;
-        if (live) {
+        if (live && sl < len) {
           let row = b * p.T + start + sl;
           let idx = row * p.D + c;
           let dt = delta[idx];

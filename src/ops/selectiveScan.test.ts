@@ -308,7 +308,7 @@ describe('selective scan: memory', () => {
     for (const shape of [
       { B: 16, T: 256, D: 512, N: 64, chunk: 16, workgroupSize: 256 },
       { B: 16, T: 256, D: 512, N: 64 },
-      { B: 16, T: 128, D: 128, N: 16, chunk: 32 },
+      { B: 16, T: 128, D: 128, N: 16, chunk: 8 },
     ]) {
       const bytes = selectiveScanBufferBytes(shape);
       // states: one per chunk (1/16 of the history at chunk 16); scratch: partial sums.

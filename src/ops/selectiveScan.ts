@@ -10,7 +10,7 @@ export interface SelectiveScanShape {
   T: number;
   D: number;
   N: number;
-  /** Steps per chunk: the forward keeps one state per chunk boundary (1..64; default 16). */
+  /** Steps per chunk: the forward keeps one state per chunk boundary (1..16; default 16). */
   chunk?: number;
   /**
    * Threads per workgroup of the scan kernels. The default gives each workgroup ≥ 8 channels
@@ -26,7 +26,7 @@ export interface SelectiveScanShape {
 
 // Each lane (thread) keeps 4 states of a channel in a vec4.
 const STATES_PER_LANE = 4;
-const MAX_CHUNK = 64; // MAX_CHUNK of selective_scan_backward.wgsl
+const MAX_CHUNK = 16; // MAX_CHUNK of selective_scan_backward.wgsl
 // Workgroup memory budget per workgroup, in floats: 4 KiB. The walk over T is sequential, so the
 // scan runs on how many workgroups a multiprocessor holds at once, and workgroup memory caps that:
 // on an H200 (run H3) the forward took 0.41 ms filling the 16 KiB default limit with 256 threads,
