@@ -19,7 +19,7 @@ import { matmulSplitK } from '../ops/matmul';
 import { addInplace } from '../ops/residual';
 import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
 import { selectiveScanBackward, selectiveScanForward } from '../ops/selectiveScan';
-import type { ScratchBuffers } from './buffers';
+import { type ScratchBuffers, scanShape } from './buffers';
 import type { I3Config } from './config';
 import type { ParameterLayout } from './params';
 
@@ -196,6 +196,21 @@ async function normBackward(
   ];
 }
 
+/** The scan's inputs and chunk states, which its forward and backward both bind. */
+function scanInputs(ctx: BlockContext, layer: number) {
+  const { s } = ctx;
+  const p = `model.layers.${layer}.ssm.`;
+  return {
+    u: s.u,
+    delta: s.delta,
+    ALog: view(ctx, ctx.params, `${p}A_log`),
+    Bt: s.Bt,
+    Ct: s.Ct,
+    Dskip: view(ctx, ctx.params, `${p}D`),
+    states: ctx.scanStates,
+  };
+}
+
 /** The SSM half's forward: out = x + SSM(RMSNorm(x)); without `out`, the backward's recompute. */
 export async function ssmForward(
   ctx: BlockContext,
@@ -254,17 +269,8 @@ export async function ssmForward(
       ? [
           await selectiveScanForward(
             rt,
-            {
-              u: s.u,
-              delta: s.delta,
-              ALog: view(ctx, ctx.params, `${p}ssm.A_log`),
-              Bt: s.Bt,
-              Ct: s.Ct,
-              Dskip: view(ctx, ctx.params, `${p}ssm.D`),
-              y: s.y,
-              states: ctx.scanStates,
-            },
-            { B: ctx.B, T: ctx.T, D, N, chunk: 16 },
+            { ...scanInputs(ctx, layer), y: s.y },
+            scanShape(ctx.config, ctx),
           ),
         ]
       : []),
@@ -293,13 +299,7 @@ export async function ssmBackward(
     ...(await selectiveScanBackward(
       rt,
       {
-        u: s.u,
-        delta: s.delta,
-        ALog: view(ctx, ctx.params, `${p}ssm.A_log`),
-        Bt: s.Bt,
-        Ct: s.Ct,
-        Dskip: view(ctx, ctx.params, `${p}ssm.D`),
-        states: ctx.scanStates,
+        ...scanInputs(ctx, layer),
         dy: s.dy,
         du: s.du,
         dDelta: s.ddelta,
@@ -309,7 +309,7 @@ export async function ssmBackward(
         dDskip: view(ctx, ctx.grads, `${p}ssm.D`),
         scratch: ctx.scanScratch,
       },
-      { B: ctx.B, T: ctx.T, D, N, chunk: 16 },
+      scanShape(ctx.config, ctx),
     )),
     ...(await softplusBiasBackward(
       rt,
