@@ -3,7 +3,7 @@
 // nothing half-deleted is ever listed.
 
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import type { DatasetManifest, ShardStore, Split } from './shardStore';
+import { type DatasetManifest, type ShardStore, type Split, shardKey } from './shardStore';
 
 interface DatasetDb extends DBSchema {
   manifests: { key: string; value: DatasetManifest };
@@ -11,7 +11,6 @@ interface DatasetDb extends DBSchema {
 }
 
 const DB_NAME = 'i3-datasets';
-const key = (id: string, split: Split, index: number) => `${id}/${split}/${index}`;
 
 export class IdbShardStore implements ShardStore {
   private constructor(private readonly db: IDBPDatabase<DatasetDb>) {}
@@ -28,17 +27,17 @@ export class IdbShardStore implements ShardStore {
 
   async putShard(id: string, split: Split, index: number, tokens: Uint16Array): Promise<void> {
     // Copy: the writer reuses its buffer, and a view of a larger buffer would store all of it.
-    await this.db.put('shards', tokens.slice(), key(id, split, index));
+    await this.db.put('shards', tokens.slice(), shardKey(id, split, index));
   }
 
   async getShard(id: string, split: Split, index: number): Promise<Uint16Array> {
-    const s = await this.db.get('shards', key(id, split, index));
-    if (!s) throw new Error(`dataset shard ${key(id, split, index)} is missing`);
+    const s = await this.db.get('shards', shardKey(id, split, index));
+    if (!s) throw new Error(`dataset shard ${shardKey(id, split, index)} is missing`);
     return s;
   }
 
   async hasShard(id: string, split: Split, index: number): Promise<boolean> {
-    return (await this.db.getKey('shards', key(id, split, index))) !== undefined;
+    return (await this.db.getKey('shards', shardKey(id, split, index))) !== undefined;
   }
 
   async putManifest(m: DatasetManifest): Promise<void> {

@@ -46,24 +46,25 @@ export interface ShardStore {
   deleteDataset(id: string): Promise<void>;
 }
 
-const key = (id: string, split: Split, index: number) => `${id}/${split}/${index}`;
+/** A shard's key, `<dataset>/<split>/<index>`: every shard of a dataset starts `<dataset>/`. */
+export const shardKey = (id: string, split: Split, index: number) => `${id}/${split}/${index}`;
 
 export class MemoryShardStore implements ShardStore {
   readonly shards = new Map<string, Uint16Array>();
   readonly manifests = new Map<string, DatasetManifest>();
 
   async putShard(id: string, split: Split, index: number, tokens: Uint16Array): Promise<void> {
-    this.shards.set(key(id, split, index), tokens.slice());
+    this.shards.set(shardKey(id, split, index), tokens.slice());
   }
 
   async getShard(id: string, split: Split, index: number): Promise<Uint16Array> {
-    const s = this.shards.get(key(id, split, index));
-    if (!s) throw new Error(`missing shard ${key(id, split, index)}`);
+    const s = this.shards.get(shardKey(id, split, index));
+    if (!s) throw new Error(`missing shard ${shardKey(id, split, index)}`);
     return s;
   }
 
   async hasShard(id: string, split: Split, index: number): Promise<boolean> {
-    return this.shards.has(key(id, split, index));
+    return this.shards.has(shardKey(id, split, index));
   }
 
   async putManifest(m: DatasetManifest): Promise<void> {
