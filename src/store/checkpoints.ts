@@ -7,7 +7,7 @@ import type { CheckpointDetails, ExportEvent } from '../protocol';
 import type { CheckpointSummary } from '../train/runStore';
 import { exportWorker } from '../workerClients';
 import { useDatasets } from './datasets';
-import { useRuns } from './runs';
+import { resumeSpec, useRuns } from './runs';
 import { useSetup } from './setup';
 
 export interface ExportJob {
@@ -130,14 +130,7 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     const run = runOf(ck);
     if (run) {
       // Its own run continues, on its own dataset and settings, from this checkpoint's step.
-      useRuns.getState().start({
-        runId: run.id,
-        name: run.name,
-        config: run.config,
-        settings: run.settings,
-        datasetId: run.datasetId,
-        resumeFrom: id,
-      });
+      useRuns.getState().start(resumeSpec(run, id));
       set({
         notice: {
           kind: 'ok',

@@ -43,6 +43,16 @@ interface RunsState {
   apply: (event: TrainEvent) => void;
 }
 
+/** The spec that continues a run from one of its checkpoints, on its own dataset and settings. */
+export const resumeSpec = (run: RunRecord, checkpointId: string): RunSpec => ({
+  runId: run.id,
+  name: run.name,
+  config: run.config,
+  settings: run.settings,
+  datasetId: run.datasetId,
+  resumeFrom: checkpointId,
+});
+
 function updateRun(runs: RunRecord[], id: string, f: (r: RunRecord) => RunRecord): RunRecord[] {
   return runs.map((r) => (r.id === id ? f(r) : r));
 }

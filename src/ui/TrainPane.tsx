@@ -5,7 +5,7 @@ import { useMemo, useState } from 'react';
 import { validateConfig } from '../model/config';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
-import { useRuns } from '../store/runs';
+import { resumeSpec, useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { validateSettings } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
@@ -185,16 +185,7 @@ function RunList() {
                     <button
                       type="button"
                       data-testid="resume-from-checkpoint"
-                      onClick={() =>
-                        start({
-                          runId: r.id,
-                          name: r.name,
-                          config: r.config,
-                          settings: r.settings,
-                          datasetId: r.datasetId,
-                          resumeFrom: ck.id,
-                        })
-                      }
+                      onClick={() => start(resumeSpec(r, ck.id))}
                     >
                       Resume from step {ck.step}
                     </button>
