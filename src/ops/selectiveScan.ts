@@ -18,8 +18,8 @@ export interface SelectiveScanShape {
    */
   workgroupSize?: number;
   /**
-   * Steps between the workgroup's reductions of lane and channel sums. The default fills 16 KiB
-   * of workgroup memory; a smaller block leaves room for more resident workgroups.
+   * Steps between the workgroup's reductions of lane and channel sums. The default fills the
+   * WORKGROUP_FLOATS budget (4 KiB); a smaller block leaves room for more resident workgroups.
    */
   block?: number;
 }
