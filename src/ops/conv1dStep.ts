@@ -2,8 +2,9 @@
 // sequence carries its last K-1 inputs in a conv state (B, K-1, D), oldest first, zeros before the
 // start. The step computes the newest output (silu fused, as the SSM uses it), then shifts the
 // state and appends the input. On the GPU the step is fused into the SSM's (ssmStep.ts,
-// shaders/conv_silu_step.wgsl); here are its state layout and float64 reference. After a full-sequence prefill, the state is the last K-1 input rows
-// of each sequence (conv1dStateTail says which), so the steps continue the full conv exactly.
+// shaders/conv_silu_step.wgsl); here are its state layout and float64 reference. After a
+// full-sequence prefill, the state is the last K-1 input rows of each sequence (conv1dStateTail
+// says which), so the steps continue the full conv exactly.
 import { silu } from './activations';
 import type { Conv1dShape } from './conv1d';
 
@@ -34,14 +35,13 @@ export function conv1dStateTail(
 
 // ---- CPU references (float64) ----
 
-/** The step's y and the advanced state (a new array; `state` is left as it was). */
+/** The step's y = silu(conv) and the advanced state (a new array; `state` is left as it was). */
 export function conv1dStepReference(
   x: ArrayLike<number>,
   w: ArrayLike<number>,
   b: ArrayLike<number>,
   state: ArrayLike<number>,
   shape: Conv1dStepShape,
-  fuseSilu = true,
 ): { y: Float64Array; state: Float64Array } {
   const { B, D, K } = shape;
   const y = new Float64Array(B * D);
@@ -51,7 +51,7 @@ export function conv1dStepReference(
       const at = (k: number) => (s * (K - 1) + k) * D + c;
       let acc = b[c] + w[c * K + K - 1] * x[s * D + c];
       for (let k = 0; k < K - 1; k++) acc += w[c * K + k] * state[at(k)];
-      y[s * D + c] = fuseSilu ? silu(acc) : acc;
+      y[s * D + c] = silu(acc);
       for (let k = 0; k + 1 < K - 1; k++) next[at(k)] = state[at(k + 1)];
       if (K > 1) next[at(K - 2)] = x[s * D + c];
     }
