@@ -5,6 +5,7 @@ import { create } from 'zustand';
 import type { DatasetManifest } from '../data/shardStore';
 import type { CheckpointDetails, ExportEvent } from '../protocol';
 import type { CheckpointSummary } from '../train/runStore';
+import { download } from '../ui/download';
 import { exportWorker } from '../workerClients';
 import { useDatasets } from './datasets';
 import { resumeSpec, useRuns } from './runs';
@@ -55,17 +56,6 @@ function worker() {
     w.listen((e) => useCheckpoints.getState().apply(e));
   }
   return w;
-}
-
-/** Offers a Blob as a download through a temporary <a download>. */
-function download(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.click();
-  // The download has started from the URL by the next task; a minute is ample.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** Datasets a checkpoint with this tokenizer can train on, the selected one first. */
@@ -208,6 +198,7 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
         set((s) => ({ details: { ...s.details, [e.details.checkpointId]: e.details } }));
         break;
       case 'cancelled':
+        if (get().exportJob?.jobId !== e.jobId) return;
         set({ exportJob: undefined, notice: { kind: 'ok', text: 'Export cancelled.' } });
         break;
       case 'failed': {
@@ -217,16 +208,14 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
           set((s) => ({ problems: { ...s.problems, [inspected]: e.message } }));
           return;
         }
-        const exported = get().exportJob;
-        const text =
-          exported?.jobId === e.jobId
-            ? `${exported.fileName} was not exported. ${e.message}`
-            : e.message;
-        set((s) => ({
-          exportJob: s.exportJob?.jobId === e.jobId ? undefined : s.exportJob,
-          importJob: s.importJob?.jobId === e.jobId ? undefined : s.importJob,
-          notice: { kind: 'error', text },
-        }));
+        const { exportJob, importJob } = get();
+        // Other panes' jobs (the Data pane's shard exports) share the worker: not ours to show.
+        if (exportJob?.jobId === e.jobId) {
+          const text = `${exportJob.fileName} was not exported. ${e.message}`;
+          set({ exportJob: undefined, notice: { kind: 'error', text } });
+        } else if (importJob?.jobId === e.jobId) {
+          set({ importJob: undefined, notice: { kind: 'error', text: e.message } });
+        }
         break;
       }
     }

@@ -4,6 +4,7 @@ import { PRESETS } from '../model/config';
 import { defaultSettings } from '../train/defaults';
 import type { StepMetrics } from '../train/metrics';
 import type { RunRecord } from '../train/runStore';
+import { useCheckpoints } from './checkpoints';
 import { useGpu } from './gpu';
 import { useNav } from './nav';
 import { useRuns } from './runs';
@@ -113,6 +114,31 @@ describe('runs store', () => {
     expect(useRuns.getState().compare).toEqual(['a']);
     useRuns.getState().toggleCompare('a');
     expect(useRuns.getState().compare).toEqual([]);
+  });
+});
+
+describe('checkpoints store', () => {
+  it("shows the failure of its own export, not of another pane's job on the export worker", () => {
+    const job = {
+      jobId: 'x',
+      checkpointId: 'c',
+      fileName: 'b.zip',
+      toFile: false,
+      written: 0,
+      total: 0,
+    };
+    useCheckpoints.setState({ exportJob: job, notice: undefined });
+    const { apply } = useCheckpoints.getState();
+    apply({ type: 'failed', jobId: 'shards', message: 'disk full' });
+    apply({ type: 'cancelled', jobId: 'shards' });
+    expect(useCheckpoints.getState().exportJob).toEqual(job);
+    expect(useCheckpoints.getState().notice).toBeUndefined();
+    apply({ type: 'failed', jobId: 'x', message: 'disk full' });
+    expect(useCheckpoints.getState().exportJob).toBeUndefined();
+    expect(useCheckpoints.getState().notice).toEqual({
+      kind: 'error',
+      text: 'b.zip was not exported. disk full',
+    });
   });
 });
 

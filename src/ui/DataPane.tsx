@@ -8,6 +8,7 @@ import type { ImportProgress } from '../data/importer';
 import type { DatasetManifest } from '../data/shardStore';
 import { useDatasets } from '../store/datasets';
 import { exportWorker } from '../workerClients';
+import { download } from './download';
 import { FileDrop } from './FileDrop';
 import { bytes, count, duration } from './format';
 
@@ -186,14 +187,7 @@ function ExportShardsButton({ d }: { d: DatasetManifest }) {
     const stop = worker.listen((e) => {
       if (e.jobId !== jobId) return;
       if (e.type === 'progress') setState({ busy: true, progress: e.written / e.total });
-      if (e.type === 'exported' && e.blob) {
-        const url = URL.createObjectURL(e.blob);
-        const a = document.createElement('a');
-        a.href = url;
-        a.download = e.fileName;
-        a.click();
-        setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      }
+      if (e.type === 'exported' && e.blob) download(e.blob, e.fileName);
       if (e.type === 'failed') setState({ busy: false, error: `Export failed: ${e.message}` });
       if (e.type === 'exported' || e.type === 'cancelled') setState({ busy: false });
       if (e.type === 'exported' || e.type === 'failed' || e.type === 'cancelled') stop();
