@@ -1,5 +1,6 @@
 // A small `--flag value` parser for the Node entry points.
 import type { ActivationMode } from '../model/buffers';
+import { PRESETS, type PresetName } from '../model/config';
 import type { TrainSettings } from '../train/checkpoint';
 
 export function parseArgs(argv: string[]): Record<string, string> {
@@ -20,6 +21,21 @@ export function numberArg(args: Record<string, string>, name: string, fallback: 
   const v = Number(args[name]);
   if (!Number.isFinite(v)) throw new Error(`--${name} must be a number, got "${args[name]}"`);
   return v;
+}
+
+/** Positive integer from a flag's text. */
+export function intFlag(name: string, text: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
+  return v;
+}
+
+/** The --preset flag's name, checked. */
+export function presetOf(name: string): PresetName {
+  if (!(name in PRESETS)) {
+    throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got "${name}"`);
+  }
+  return name as PresetName;
 }
 
 /** Training settings with the command line's overrides: --steps, --lr, --warmup, --batch, --accum,

@@ -30,15 +30,8 @@ import { type I3Config, parameterCount, presetConfig } from '../model/config';
 import { defaultTrainingOptions, I3Model } from '../model/i3';
 import { initParameters } from '../model/init';
 import { Rng } from '../util/random';
-import {
-  adapterLine,
-  benchRuntime,
-  fmt,
-  intFlag,
-  measureCeilings,
-  presetOf,
-  table,
-} from './benchSetup';
+import { intFlag, presetOf } from './args';
+import { adapterLine, benchRuntime, fmt, measureCeilings, table } from './benchSetup';
 
 const { values } = parseArgs({
   options: {

@@ -31,16 +31,8 @@ import {
   selectiveScanForward,
 } from '../ops/selectiveScan';
 import { Rng, randomArray } from '../util/random';
-import {
-  adapterLine,
-  benchRuntime,
-  fmt,
-  intFlag,
-  measureCeilings,
-  presetOf,
-  table,
-  timeGroups,
-} from './benchSetup';
+import { intFlag, presetOf } from './args';
+import { adapterLine, benchRuntime, fmt, measureCeilings, table, timeGroups } from './benchSetup';
 
 interface Entry {
   name: string;

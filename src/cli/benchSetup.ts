@@ -5,7 +5,6 @@ import { acquireGpu, describeAdapter } from '../gpu/device';
 import { nodeShaders } from '../gpu/nodeGpu';
 import { median, Profiler } from '../gpu/profiler';
 import { GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
-import { PRESETS, type PresetName } from '../model/config';
 import { randomArray } from '../util/random';
 
 // Register-resident FMA chains: 8 independent vec4 accumulators per thread hide the FMA latency;
@@ -61,18 +60,6 @@ export async function benchRuntime(): Promise<GpuRuntime> {
 
 export function adapterLine(rt: GpuRuntime): string {
   return `${describeAdapter(rt.info)}; timing by ${rt.info.features.timestamps ? 'timestamp-query' : 'wall clock'}`;
-}
-
-export function presetOf(name: string): PresetName {
-  if (!(name in PRESETS)) throw new Error(`unknown preset ${name}; one of ${Object.keys(PRESETS)}`);
-  return name as PresetName;
-}
-
-/** Positive integer from a flag's text. */
-export function intFlag(name: string, text: string): number {
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-  return v;
 }
 
 /**

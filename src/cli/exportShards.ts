@@ -12,6 +12,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { chunkTokenizerFromHuggingFace } from '../data/huggingFace';
 import { loadTextCorpus } from '../data/nodeCorpus';
 import { shardExportFiles, zipExportFiles } from '../data/shardExport';
+import { DEFAULT_VOCAB_SIZE } from '../model/config';
 import { numberArg, parseArgs } from './args';
 
 async function main(): Promise<void> {
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const corpus = await loadTextCorpus(args.data.split(','), {
     tokenizer,
-    vocab: { targetSize: numberArg(args, 'vocab', 4466) },
+    vocab: { targetSize: numberArg(args, 'vocab', DEFAULT_VOCAB_SIZE) },
     validationEvery: numberArg(args, 'validation-every', 20),
     shardTokens: numberArg(args, 'shard-tokens', 1 << 20),
   });

@@ -24,20 +24,19 @@ import { concatChunks } from '../export/zipStream';
 import { describeAdapter } from '../gpu/device';
 import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
 import { GpuRuntime } from '../gpu/runtime';
-import { PRESETS, type PresetName, presetConfig } from '../model/config';
+import { DEFAULT_VOCAB_SIZE, presetConfig } from '../model/config';
 import type { Checkpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
 import { prepareRun } from '../train/run';
-import { numberArg, parseArgs, settingsFromArgs } from './args';
+import { numberArg, parseArgs, presetOf, settingsFromArgs } from './args';
 
 async function prepare(args: Record<string, string>): Promise<void> {
-  const preset = (args.preset ?? 'i3-tiny') as PresetName;
-  if (!(preset in PRESETS)) throw new Error(`--preset must be one of ${Object.keys(PRESETS)}`);
+  const preset = presetOf(args.preset ?? 'i3-tiny');
   if (!args.data) throw new Error('--data <file[,file…]> is required');
   const out = args.out ?? 'scaleout';
   const stopAt = numberArg(args, 'stop-at', 20);
   const corpus = await loadTextCorpus(args.data.split(','), {
-    vocab: { targetSize: numberArg(args, 'vocab', 4466) },
+    vocab: { targetSize: numberArg(args, 'vocab', DEFAULT_VOCAB_SIZE) },
   });
   const m = corpus.source.manifest;
   const config = presetConfig(preset, { vocab_size: corpus.tokenizer.vocabSize });

@@ -11,17 +11,15 @@ import { loadTextCorpus } from '../data/nodeCorpus';
 import { describeAdapter } from '../gpu/device';
 import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
 import { GpuRuntime } from '../gpu/runtime';
-import { PRESETS, type PresetName, parameterCount, presetConfig } from '../model/config';
+import { DEFAULT_VOCAB_SIZE, parameterCount, presetConfig } from '../model/config';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
 import { prepareRun } from '../train/run';
-import { numberArg, parseArgs, settingsFromArgs } from './args';
+import { numberArg, parseArgs, presetOf, settingsFromArgs } from './args';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const preset = (args.preset ?? 'i3-tiny') as PresetName;
-  if (!(preset in PRESETS))
-    throw new Error(`--preset must be one of ${Object.keys(PRESETS).join(', ')}`);
+  const preset = presetOf(args.preset ?? 'i3-tiny');
   if (!args.data) throw new Error('--data <file[,file…]> is required');
   const out = args.out ?? `runs/${preset}-${Date.now().toString(36)}`;
   await mkdir(out, { recursive: true });
@@ -29,7 +27,7 @@ async function main(): Promise<void> {
   console.log(`tokenizing ${args.data} …`);
   const resume = args.resume ? await decodeCheckpoint(await readFile(args.resume)) : undefined;
   const corpus = await loadTextCorpus(args.data.split(','), {
-    vocab: { targetSize: numberArg(args, 'vocab', 4466) },
+    vocab: { targetSize: numberArg(args, 'vocab', DEFAULT_VOCAB_SIZE) },
     // A resumed run keeps its tokenizer, so its ids mean the same as before.
     ...(resume ? { tokenizer: ChunkTokenizer.fromJSON(resume.meta.tokenizer) } : {}),
   });
