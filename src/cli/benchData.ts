@@ -15,6 +15,7 @@ import { fileInput } from '../data/nodeCorpus';
 import { MemoryShardStore, type ShardStore } from '../data/shardStore';
 import { TokenBuffer } from '../data/tokenBuffer';
 import { VocabCounter } from '../data/vocabTrainer';
+import { median } from '../gpu/profiler';
 import { Rng } from '../util/random';
 
 const { values } = parseArgs({
@@ -88,8 +89,6 @@ async function measure(fn: () => Promise<void>) {
 class NullStore extends MemoryShardStore implements ShardStore {
   override async putShard(): Promise<void> {}
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function bench(path: string, sizeMB: number, runs: number) {
   const scan: number[] = [];

@@ -10,14 +10,14 @@
 
 import { parseArgs } from 'node:util';
 import { describeAdapter } from '../gpu/device';
-import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
-import { Profiler } from '../gpu/profiler';
-import { GpuRuntime } from '../gpu/runtime';
-import { PRESETS, type PresetName, parameterCount, presetConfig } from '../model/config';
+import { median, Profiler } from '../gpu/profiler';
+import { parameterCount, presetConfig } from '../model/config';
 import { I3Decoder } from '../model/decode';
 import { initParameters } from '../model/init';
 import { DEFAULT_SAMPLING } from '../model/sampling';
 import { Rng } from '../util/random';
+import { intFlag, presetOf } from './args';
+import { benchRuntime } from './benchSetup';
 
 const { values } = parseArgs({
   options: {
@@ -27,19 +27,10 @@ const { values } = parseArgs({
     prompt: { type: 'string', default: '32' },
   },
 });
-if (!(values.preset in PRESETS)) {
-  throw new Error(`--preset ${values.preset}: one of ${Object.keys(PRESETS).join(', ')}`);
-}
-const config = presetConfig(values.preset as PresetName);
-const tokens = Math.max(2, Number(values.tokens));
-const runs = Math.max(1, Number(values.runs));
-const promptLength = Math.max(1, Number(values.prompt));
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+const config = presetConfig(presetOf(values.preset));
+const tokens = Math.max(2, intFlag('tokens', values.tokens));
+const runs = intFlag('runs', values.runs);
+const promptLength = intFlag('prompt', values.prompt);
 
 /** One generation: ms to the first token, and decode tokens/s over the rest. */
 async function generateOnce(decoder: I3Decoder, n: number, seed: number) {
@@ -56,13 +47,12 @@ async function generateOnce(decoder: I3Decoder, n: number, seed: number) {
   return { firstMs: first - start, tokensPerSecond: ((count - 1) * 1000) / (end - first) };
 }
 
-const ctx = await acquireNodeGpu();
-const rt = new GpuRuntime(ctx, nodeShaders);
+const rt = await benchRuntime();
 const decoder = await I3Decoder.create(rt, config);
 decoder.loadParams(initParameters(config, 1));
 console.log(
   `${values.preset} (${(parameterCount(config) / 1e6).toFixed(2)}M parameters, V ${config.vocab_size}) ` +
-    `on ${describeAdapter(ctx.info)}; prompt ${promptLength}, ${tokens} new tokens, ${runs} runs`,
+    `on ${describeAdapter(rt.info)}; prompt ${promptLength}, ${tokens} new tokens, ${runs} runs`,
 );
 await generateOnce(decoder, Math.min(tokens, 8), 0);
 const results = [];
