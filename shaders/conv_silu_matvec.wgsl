@@ -23,7 +23,8 @@ const LANES = 32u;
 const OUTS = 8u; // outputs per workgroup: WG / LANES
 const MAX_D = 1024u;
 var<workgroup> u: array<f32, MAX_D>;
-var<workgroup> red: array<f32, WG>;
+
+//!include lane_sum
 
 @compute @workgroup_size(WG)
 fn main(
@@ -41,13 +42,8 @@ fn main(
       let b = p.offW + n * p.D;
       for (var k = lane; k < p.D; k += LANES) { acc = fma(u[k], P[b + k], acc); }
     }
-    red[lid] = acc;
-    workgroupBarrier();
-    for (var s = LANES / 2u; s > 0u; s >>= 1u) {
-      if (lane < s) { red[lid] += red[lid + s]; }
-      workgroupBarrier();
-    }
-    if (lane == 0u && n < p.N) { out[m * p.N + n] = red[lid]; }
-    workgroupBarrier();
+    // laneSum's barriers also keep the next row's u from overwriting this one too early.
+    let sum = laneSum(lid, acc);
+    if (lane == 0u && n < p.N) { out[m * p.N + n] = sum; }
   }
 }

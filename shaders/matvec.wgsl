@@ -1,7 +1,7 @@
 // C (+)= alpha · A · Bᵀ for a few rows of A (M ≤ 8): the one-token projections of generation.
 // The tiled matmul would give such products a handful of workgroups walking K one tile at a
 // time; here 32 lanes share each output's dot product (coalesced reads of B's row) and reduce it
-// in workgroup memory, and 8 outputs share a workgroup. Same Params as matmul.wgsl.
+// in workgroup memory (lane_sum), and 8 outputs share a workgroup. Same Params as matmul.wgsl.
 
 override ACCUMULATE: bool = false;
 
@@ -17,11 +17,13 @@ struct Params {
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 
+const WG = 256u;
 const LANES = 32u;
-const OUTS = 8u; // outputs per workgroup: 256 threads / LANES
-var<workgroup> red: array<f32, 256>;
+const OUTS = 8u; // outputs per workgroup: WG / LANES
 
-@compute @workgroup_size(256)
+//!include lane_sum
+
+@compute @workgroup_size(WG)
 fn main(
   @builtin(workgroup_id) wg: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
@@ -36,18 +38,12 @@ fn main(
       let b = p.offB + n * p.ldb;
       for (var k = lane; k < p.K; k += LANES) { acc = fma(A[a + k], B[b + k], acc); }
     }
-    red[lid] = acc;
-    workgroupBarrier();
-    for (var s = LANES / 2u; s > 0u; s >>= 1u) {
-      if (lane < s) { red[lid] += red[lid + s]; }
-      workgroupBarrier();
-    }
+    let sum = laneSum(lid, acc);
     if (lane == 0u && n < p.N) {
       let idx = p.offC + m * p.ldc + n;
-      var v = p.alpha * red[lid];
+      var v = p.alpha * sum;
       if (ACCUMULATE) { v += C[idx]; }
       C[idx] = v;
     }
-    workgroupBarrier();
   }
 }

@@ -32,19 +32,8 @@ struct Params {
 
 const WG = 256u;
 const LANES = 32u; // threads per (b, c); WG / LANES channels per workgroup
-var<workgroup> red: array<f32, WG>;
 
-fn laneSum(tid: u32, v: f32) -> f32 {
-  red[tid] = v;
-  workgroupBarrier();
-  for (var st = LANES / 2u; st > 0u; st >>= 1u) {
-    if (tid % LANES < st) { red[tid] += red[tid + st]; }
-    workgroupBarrier();
-  }
-  let sum = red[tid - tid % LANES];
-  workgroupBarrier();
-  return sum;
-}
+//!include lane_sum
 
 @compute @workgroup_size(WG)
 fn main(
