@@ -7,7 +7,14 @@ import { jsonRecords } from './jsonValues';
 import { parquetValues } from './parquet';
 import { pickColumn, recordDocument, textDocument } from './records';
 import { Sha256 } from './sha256';
-import { type ByteTally, FileError, type InputFile, lines, textChunks } from './textStream';
+import {
+  type ByteTally,
+  FileError,
+  hashFile,
+  type InputFile,
+  lines,
+  textChunks,
+} from './textStream';
 
 export type Format = 'txt' | 'jsonl' | 'json' | 'csv' | 'tsv' | 'parquet';
 export type TxtMode = 'lines' | 'paragraphs';
@@ -240,9 +247,10 @@ export async function* parseFile(
   report: FileReport,
   opts: ParseOptions = {},
 ): AsyncGenerator<string> {
-  const tally: ByteTally & { bytes: number } = {
+  // Parquet is read by slices, so it is hashed in a streaming pass of its own at the end.
+  const tally: ByteTally = {
     bytes: 0,
-    hash: opts.hash ? new Sha256() : undefined,
+    hash: opts.hash && report.format !== 'parquet' ? new Sha256() : undefined,
   };
   let docs: AsyncGenerator<string>;
   if (report.format === 'parquet') {
@@ -283,12 +291,10 @@ export async function* parseFile(
     report.documents++;
     yield doc;
   }
-  if (report.format === 'parquet' && opts.hash) {
-    // Parquet is read by slices; hash it in one streaming pass of its own.
-    const reader = file.stream().getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) tally.hash!.update(r.value);
-  }
-  report.sha256 = tally.hash?.hex();
+  report.sha256 =
+    report.format === 'parquet' && opts.hash
+      ? await hashFile(file, opts.signal)
+      : tally.hash?.hex();
   if (report.documents === 0) {
     throw new FileError(
       'empty',

@@ -9,7 +9,6 @@
 
 import { ChunkTokenizer } from './chunkTokenizer';
 import { type FileReport, newReport, type ParseOptions, parseFile } from './formats';
-import { Sha256 } from './sha256';
 import {
   type DatasetManifest,
   isQuotaError,
@@ -18,7 +17,7 @@ import {
   type SplitStats,
 } from './shardStore';
 import { EOS_ID } from './specialTokens';
-import { FileError, type InputFile, throwIfAborted } from './textStream';
+import { FileError, hashFile, type InputFile, throwIfAborted } from './textStream';
 import { TokenBuffer } from './tokenBuffer';
 import { VocabCounter, type VocabOptions } from './vocabTrainer';
 
@@ -129,16 +128,6 @@ class ShardWriter {
     this.stats.tokens += this.fill;
     this.fill = 0;
   }
-}
-
-async function hashFile(file: InputFile, signal?: AbortSignal): Promise<string> {
-  const hash = new Sha256();
-  const reader = file.stream().getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) {
-    throwIfAborted(signal);
-    hash.update(r.value);
-  }
-  return hash.hex();
 }
 
 function randomId(): string {

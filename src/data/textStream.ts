@@ -2,7 +2,7 @@
 // counted (and optionally hashed) as they arrive, .gz is inflated on the fly, and decoding is
 // fatal so that binary or non-UTF-8 input is rejected with a clear message.
 
-import type { Sha256 } from './sha256';
+import { Sha256 } from './sha256';
 
 /** A dropped file: File and Blob satisfy it; so does fs.openAsBlob in Node. */
 export interface InputFile {
@@ -42,6 +42,17 @@ export interface ByteTally {
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new DOMException('import cancelled', 'AbortError');
+}
+
+/** SHA-256 of the file's raw bytes, streamed. */
+export async function hashFile(file: InputFile, signal?: AbortSignal): Promise<string> {
+  const hash = new Sha256();
+  const reader = file.stream().getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    throwIfAborted(signal);
+    hash.update(r.value);
+  }
+  return hash.hex();
 }
 
 /** The file's bytes, gunzipped when the name ends in .gz, tallied as they are read. */
