@@ -104,6 +104,26 @@ function skip(report: FileReport, line: number, message: string): void {
   if (report.issues.length < MAX_ISSUES) report.issues.push({ line, message });
 }
 
+/** The document of a parsed record; a record without one is skipped, with the reason. */
+function documentOrSkip(report: FileReport, line: number, value: unknown): string | undefined {
+  const doc = recordDocument(value);
+  if ('text' in doc) return doc.text;
+  skip(report, line, doc.error);
+  return undefined;
+}
+
+/** The document of one record's JSON text; malformed JSON is skipped like a record without text. */
+function jsonDocument(report: FileReport, line: number, json: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (e) {
+    skip(report, line, `malformed JSON (${(e as Error).message})`);
+    return undefined;
+  }
+  return documentOrSkip(report, line, value);
+}
+
 /** Chooses lines vs paragraphs: a blank line between text means paragraphs. */
 export function detectTxtMode(sample: string): TxtMode {
   return /\S[ \t]*\r?\n[ \t]*\r?\n\s*\S/.test(sample) ? 'paragraphs' : 'lines';
@@ -151,16 +171,8 @@ async function* jsonlDocuments(
 ): AsyncGenerator<string> {
   for await (const { text, line } of lines(chunks)) {
     if (!text.trim()) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      skip(report, line, `malformed JSON (${(e as Error).message})`);
-      continue;
-    }
-    const doc = recordDocument(value);
-    if ('text' in doc) yield doc.text;
-    else skip(report, line, doc.error);
+    const doc = jsonDocument(report, line, text);
+    if (doc !== undefined) yield doc;
   }
 }
 
@@ -173,16 +185,8 @@ async function* jsonDocuments(
       skip(report, ev.line, ev.error);
       continue;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(ev.json);
-    } catch (e) {
-      skip(report, ev.line, `malformed JSON (${(e as Error).message})`);
-      continue;
-    }
-    const doc = recordDocument(value);
-    if ('text' in doc) yield doc.text;
-    else skip(report, ev.line, doc.error);
+    const doc = jsonDocument(report, ev.line, ev.json);
+    if (doc !== undefined) yield doc;
   }
 }
 
@@ -231,9 +235,8 @@ async function* csvDocuments(
         skip(report, ev.line, `malformed JSON in "messages" (${(e as Error).message})`);
         continue;
       }
-      const doc = recordDocument(value);
-      if ('text' in doc) yield doc.text;
-      else skip(report, ev.line, doc.error);
+      const doc = documentOrSkip(report, ev.line, value);
+      if (doc !== undefined) yield doc;
     } else yield textDocument(cell);
   }
 }
@@ -265,9 +268,12 @@ export async function* parseFile(
         if (value === null || value === undefined || value === '') continue;
         const parsed =
           typeof value === 'string' && value.trimStart().startsWith('[{') ? tryJson(value) : value;
-        const doc = recordDocument(Array.isArray(parsed) ? { messages: parsed } : parsed);
-        if ('text' in doc) yield doc.text;
-        else skip(report, row, doc.error);
+        const doc = documentOrSkip(
+          report,
+          row,
+          Array.isArray(parsed) ? { messages: parsed } : parsed,
+        );
+        if (doc !== undefined) yield doc;
       }
     })();
   } else {
