@@ -96,17 +96,24 @@ export function huggingFaceTokenizerJson(vocab: readonly string[], lowercase: bo
   };
 }
 
-/** tokenizer_config.json: ids and markers for transformers, no space clean-up on decode. */
-export function huggingFaceTokenizerConfig(maxLength: number): object {
+/** special_tokens_map.json: the role of each special marker for transformers. */
+export function huggingFaceSpecialTokensMap(): object {
   const [pad, unk, bos, eos] = SPECIAL_TOKENS;
   return {
-    tokenizer_class: 'PreTrainedTokenizerFast',
-    model_max_length: maxLength,
     pad_token: pad,
     unk_token: unk,
     bos_token: bos,
     eos_token: eos,
     additional_special_tokens: SPECIAL_TOKENS.slice(4),
+  };
+}
+
+/** tokenizer_config.json: ids and markers for transformers, no space clean-up on decode. */
+export function huggingFaceTokenizerConfig(maxLength: number): object {
+  return {
+    tokenizer_class: 'PreTrainedTokenizerFast',
+    model_max_length: maxLength,
+    ...huggingFaceSpecialTokensMap(),
     clean_up_tokenization_spaces: false,
     add_bos_token: false,
     add_eos_token: false,

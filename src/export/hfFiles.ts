@@ -2,8 +2,8 @@
 // tokenizer_config.json, special_tokens_map.json, metrics.csv, training_state.json, the loss curve
 // (SVG) and README.md.
 
-import { huggingFaceTokenizerConfig } from '../data/huggingFace';
-import { BOS_ID, EOS_ID, PAD_ID, SPECIAL_TOKENS, UNK_ID } from '../data/specialTokens';
+import { huggingFaceSpecialTokensMap, huggingFaceTokenizerConfig } from '../data/huggingFace';
+import { BOS_ID, EOS_ID, PAD_ID, UNK_ID } from '../data/specialTokens';
 import { type I3Config, parameterCount } from '../model/config';
 import type { TrainSettings } from '../train/checkpoint';
 import {
@@ -94,14 +94,7 @@ export function tokenizerConfigJson(c: I3Config): string {
 }
 
 export function specialTokensMapJson(): string {
-  const [pad, unk, bos, eos] = SPECIAL_TOKENS;
-  return json({
-    pad_token: pad,
-    unk_token: unk,
-    bos_token: bos,
-    eos_token: eos,
-    additional_special_tokens: SPECIAL_TOKENS.slice(4),
-  });
+  return json(huggingFaceSpecialTokensMap());
 }
 
 const CSV_COLUMNS = [
