@@ -74,6 +74,17 @@ export function settingsProblem(s: GenerationSettings): string | undefined {
   return undefined;
 }
 
+/** Why the draft cannot be sent (a generation streaming aside), or undefined. */
+export function sendBlocker(
+  s: Pick<ChatState, 'checkpointId' | 'loadError' | 'settings' | 'mode' | 'draft'>,
+): string | undefined {
+  if (!s.checkpointId) return 'Choose a checkpoint first.';
+  if (s.loadError) return 'The selected checkpoint cannot be used.';
+  if (settingsProblem(s.settings)) return 'Fix the settings first.';
+  if (s.mode === 'chat' && !s.draft.trim()) return 'Write a message first.';
+  return undefined;
+}
+
 let listening = false;
 
 function worker() {
@@ -115,9 +126,9 @@ export const useChat = create<ChatState>((set, get) => ({
   setDraft: (draft) => set({ draft }),
 
   send: () => {
-    const { checkpointId, streaming, loadError, mode, settings, turns, draft: text } = get();
-    if (!checkpointId || streaming || loadError || settingsProblem(settings)) return false;
-    if (mode === 'chat' && !text.trim()) return false;
+    const state = get();
+    const { checkpointId, mode, settings, turns, draft: text } = state;
+    if (!checkpointId || state.streaming || sendBlocker(state)) return false;
     const requestId = crypto.randomUUID();
     const asked: ChatTurn[] = [...turns, { role: 'user', content: text }];
     const prompt: InferPrompt =

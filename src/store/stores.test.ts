@@ -4,6 +4,7 @@ import { PRESETS } from '../model/config';
 import { defaultSettings } from '../train/defaults';
 import type { StepMetrics } from '../train/metrics';
 import type { RunRecord } from '../train/runStore';
+import { DEFAULT_GENERATION, sendBlocker, useChat } from './chat';
 import { useCheckpoints } from './checkpoints';
 import { useGpu } from './gpu';
 import { useNav } from './nav';
@@ -139,6 +140,33 @@ describe('checkpoints store', () => {
       kind: 'error',
       text: 'b.zip was not exported. disk full',
     });
+  });
+});
+
+describe('chat store', () => {
+  it('sends nothing while the pane shows why it cannot', () => {
+    const base = {
+      checkpointId: 'c',
+      loadError: undefined,
+      settings: DEFAULT_GENERATION,
+      mode: 'chat' as const,
+      draft: 'hi',
+    };
+    expect(sendBlocker(base)).toBeUndefined();
+    const blocked = [
+      { ...base, checkpointId: undefined },
+      { ...base, loadError: 'damaged' },
+      { ...base, settings: { ...DEFAULT_GENERATION, topP: 2 } },
+      { ...base, draft: '  ' },
+    ];
+    for (const s of blocked) {
+      useChat.setState({ ...s, streaming: undefined, turns: [] });
+      expect(sendBlocker(s)).toBeDefined();
+      expect(useChat.getState().send()).toBe(false);
+      expect(useChat.getState().turns).toEqual([]);
+    }
+    // A completion may continue an empty text.
+    expect(sendBlocker({ ...base, mode: 'completion', draft: '' })).toBeUndefined();
   });
 });
 

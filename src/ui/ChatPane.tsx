@@ -3,7 +3,7 @@
 // worker generates them, and Stop ends a generation at once.
 import { useEffect, useMemo, useRef } from 'react';
 import type { GenerationSettings } from '../protocol';
-import { type ChatMode, type ChatTurn, settingsProblem, useChat } from '../store/chat';
+import { type ChatMode, type ChatTurn, sendBlocker, settingsProblem, useChat } from '../store/chat';
 import { useRuns } from '../store/runs';
 import { count } from './format';
 
@@ -198,18 +198,10 @@ function Transcript() {
 }
 
 function Composer() {
-  const { mode, draft, streaming, checkpointId, loadError, settings, dropped, error } = useChat();
+  const state = useChat();
+  const { mode, draft, streaming, dropped, error, turns } = state;
   const { setDraft, send, stop, clear } = useChat.getState();
-  const turns = useChat((s) => s.turns.length);
-  const blocker = !checkpointId
-    ? 'Choose a checkpoint first.'
-    : loadError
-      ? 'The selected checkpoint cannot be used.'
-      : settingsProblem(settings)
-        ? 'Fix the settings first.'
-        : mode === 'chat' && !draft.trim()
-          ? 'Write a message first.'
-          : undefined;
+  const blocker = sendBlocker(state);
   return (
     <>
       {mode === 'chat' && dropped > 0 && (
@@ -265,7 +257,7 @@ function Composer() {
         <button
           type="button"
           onClick={clear}
-          disabled={Boolean(streaming) || turns === 0}
+          disabled={Boolean(streaming) || turns.length === 0}
           data-testid="chat-clear"
         >
           Clear
