@@ -1,4 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
+import { dropFiles } from './drop';
 
 // Chat with a checkpoint through the UI: i3-test trained on a file whose every line repeats
 // "abcdefg ", then greedy completion continues the pattern, a seeded sampled completion comes out
@@ -13,19 +14,6 @@ const CORPUS = Array.from({ length: 120 }, () => LINE).join('\n');
 // Three units are 24 characters: a whole cycle of the tokenizer's 3-character chunks, so the
 // prefix ends where a line's tokens do.
 const PREFIX = UNIT.repeat(3);
-
-async function dropText(page: Page, name: string, text: string) {
-  await page.getByTestId('dropzone').evaluate(
-    (zone, f) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([f.text], f.name, { type: 'text/plain' }));
-      const init = { dataTransfer: dt, bubbles: true, cancelable: true };
-      zone.dispatchEvent(new DragEvent('dragover', init));
-      zone.dispatchEvent(new DragEvent('drop', init));
-    },
-    { name, text },
-  );
-}
 
 const replies = (page: Page) => page.locator('[data-testid="chat-turn"][data-role="assistant"]');
 
@@ -47,7 +35,7 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   await page.goto('/');
   await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
 
-  await dropText(page, 'pattern.txt', CORPUS);
+  await dropFiles(page, 'dropzone', [{ name: 'pattern.txt', text: CORPUS }]);
   await expect(page.getByTestId('dataset').filter({ hasText: 'pattern' })).toHaveAttribute(
     'data-status',
     'complete',

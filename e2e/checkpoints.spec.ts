@@ -1,23 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { expect, type Page, test } from '@playwright/test';
+import { type DroppedFile, dropFiles } from './drop';
 
 // A short i3-test run leaves checkpoints; one is exported as a Hugging Face bundle (the download
 // fallback: the File System Access picker is taken away), the zip is dropped back in and becomes
 // an imported checkpoint that trains further; broken drops give clear messages; a delete asks
 // first and can be cancelled from the keyboard.
 
-async function drop(page: Page, files: { name: string; base64: string }[]) {
-  await page.getByTestId('bundle-dropzone').evaluate((zone, list) => {
-    const dt = new DataTransfer();
-    for (const f of list) {
-      const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
-      dt.items.add(new File([bytes], f.name));
-    }
-    const init = { dataTransfer: dt, bubbles: true, cancelable: true };
-    zone.dispatchEvent(new DragEvent('dragover', init));
-    zone.dispatchEvent(new DragEvent('drop', init));
-  }, files);
-}
+const drop = (page: Page, files: DroppedFile[]) => dropFiles(page, 'bundle-dropzone', files);
 
 const notice = (page: Page) => page.getByTestId('checkpoints-notice');
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
+import { dropFiles } from './drop';
 
 // A TinyChat file and a JSON Lines file with one malformed line, dropped through a real drop
 // event: the import runs in the ingest worker into IndexedDB and survives a reload.
@@ -16,20 +17,10 @@ const jsonl = [
   '{"text": broken',
 ].join('\n');
 
-async function drop(page: Page, files: { name: string; text: string }[]) {
-  await page.getByTestId('dropzone').evaluate((zone, list) => {
-    const dt = new DataTransfer();
-    for (const f of list) dt.items.add(new File([f.text], f.name, { type: 'text/plain' }));
-    const init = { dataTransfer: dt, bubbles: true, cancelable: true };
-    zone.dispatchEvent(new DragEvent('dragover', init));
-    zone.dispatchEvent(new DragEvent('drop', init));
-  }, files);
-}
-
 test('dropped files become a stored dataset with statistics and samples', async ({ page }) => {
   await page.goto('/');
   await page.getByRole('tab', { name: 'Data' }).click();
-  await drop(page, [
+  await dropFiles(page, 'dropzone', [
     { name: 'tinychat.txt', text: tinyChat },
     { name: 'docs.jsonl', text: jsonl },
   ]);
@@ -68,7 +59,7 @@ test('dropped files become a stored dataset with statistics and samples', async 
   expect(names.some((n) => n.startsWith('train_'))).toBe(true);
 
   // The same file dropped again is refused as a duplicate, with the message in place.
-  await drop(page, [{ name: 'again.jsonl', text: jsonl }]);
+  await dropFiles(page, 'dropzone', [{ name: 'again.jsonl', text: jsonl }]);
   await expect(page.getByTestId('import-messages')).toContainText('is the same file as');
 
   await page.reload();
@@ -78,7 +69,7 @@ test('dropped files become a stored dataset with statistics and samples', async 
   await expect(stored.getByTestId('dataset-tokens')).toHaveText(tokens.toLocaleString('en-US'));
 
   // An unsupported file gets a clear message and nothing new is stored.
-  await drop(page, [{ name: 'bad.bin', text: 'x' }]);
+  await dropFiles(page, 'dropzone', [{ name: 'bad.bin', text: 'x' }]);
   await expect(page.getByTestId('import-messages')).toContainText('not a supported file type');
   await expect(page.getByTestId('dataset')).toHaveCount(1);
 });
