@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The GPU benchmark suite, run on the GPU machine from the project root after, HERE, `npm run
-# gpu:bundle` (gpu-prep.sh + the esbuild bundles .gpu/bench.mjs, .gpu/benchKernels.mjs); .gpu/
-# travels with the call (carry). It bundles nothing. Each part has its own time limit and the
-# whole suite stops starting parts at DEADLINE seconds, so it ends inside one 10-minute call:
+# gpu:bundle` (gpu-prep.sh + the esbuild bundles .gpu/bench.mjs, .gpu/benchKernels.mjs,
+# .gpu/benchGenerate.mjs); .gpu/ travels with the call (carry). It bundles nothing. Each part has
+# its own time limit and the whole suite stops starting parts at DEADLINE seconds, so it ends
+# inside one 10-minute call:
 #   env (nvidia-smi, versions) → bench:kernels → bench → bench:generate → PyTorch baselines.
 # Output: $OUT/{env.txt, kernels.txt, kernels.json, bench.txt, bench.json, generate.txt, torch.txt,
-# torch.jsonl},
-# and everything also on stdout.
+# torch.jsonl}, and everything also on stdout.
 #
 # Local smoke run (SwiftShader, CPU torch):
 #   I3_SUITE_LOCAL=1 PRESET=i3-test OUT=/tmp/suite bash src/cli/gpuSuite.sh
@@ -19,7 +19,8 @@ mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1
 
 if [ -z "${I3_SUITE_LOCAL:-}" ]; then
-  [ -f .gpu/setup.sh ] && [ -f .gpu/bench.mjs ] && [ -f .gpu/benchKernels.mjs ] ||
+  [ -f .gpu/setup.sh ] && [ -f .gpu/bench.mjs ] && [ -f .gpu/benchKernels.mjs ] &&
+    [ -f .gpu/benchGenerate.mjs ] ||
     { echo "missing .gpu bundles: run 'npm run gpu:bundle' first and carry .gpu" >&2; exit 1; }
   # shellcheck disable=SC1091
   source .gpu/setup.sh
