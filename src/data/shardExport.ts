@@ -4,7 +4,7 @@
 // identity and its Hugging Face tokenizer.json text). As a stored zip it streams: each shard is read
 // from the store only when the zip reaches it (one shard ahead), so memory holds about two shards.
 
-import { type ZipEntry, zipStream } from '../export/zipStream';
+import { pullStream, type ZipEntry, zipStream } from '../export/zipStream';
 import { ChunkTokenizer } from './chunkTokenizer';
 import { type DatasetManifest, type ShardStore, type Split, shardLength } from './shardStore';
 import { EOS_ID, PAD_ID } from './specialTokens';
@@ -140,17 +140,8 @@ export function zipExportFiles(files: ExportFile[]): ReadableStream<Uint8Array> 
       },
     },
   }));
-  const zip = zipStream(entries);
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!ready && started < files.length) ready = await files[started].load();
-      const next = zip.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    cancel() {
-      zip.return(undefined);
-    },
+  return pullStream(zipStream(entries), async () => {
+    if (!ready && started < files.length) ready = await files[started].load();
   });
 }
 

@@ -32,7 +32,7 @@ import {
 } from './hfFiles';
 import { EMBED_NAME, pytorchBinChunks, readPytorchBin, TIED_HEAD_NAME } from './pytorchBin';
 import { type NamedTensor, readSafetensors, safetensorsChunks } from './safetensors';
-import { type ZipEntry, zipStream } from './zipStream';
+import { pullStream, type ZipEntry, zipStream } from './zipStream';
 
 export interface OptimizerState {
   /** Optimizer steps taken (AdamW's bias correction needs it). */
@@ -156,17 +156,7 @@ export function bundleEntries(input: BundleInput): ZipEntry[] {
 
 /** The bundle as a stream of zip chunks, produced as the reader pulls them. */
 export function exportBundle(input: BundleInput): ReadableStream<Uint8Array> {
-  const chunks = zipStream(bundleEntries(input));
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = chunks.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    cancel() {
-      chunks.return(undefined);
-    },
-  });
+  return pullStream(zipStream(bundleEntries(input)));
 }
 
 export class BundleImportError extends Error {

@@ -60,6 +60,27 @@ export function* zipStream(entries: Iterable<ZipEntry>): Generator<Uint8Array> {
   yield* flush();
 }
 
+/**
+ * Chunks as a ReadableStream that takes the next one only when the reader pulls; `beforePull`, when
+ * given, runs first on every pull (to load what the next chunks need).
+ */
+export function pullStream(
+  chunks: Generator<Uint8Array>,
+  beforePull?: () => Promise<void>,
+): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await beforePull?.();
+      const next = chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel() {
+      chunks.return(undefined);
+    },
+  });
+}
+
 /** Drains chunks into one array (for tests and small archives). */
 export function concatChunks(chunks: Iterable<Uint8Array>): Uint8Array {
   const parts = [...chunks];
