@@ -47,9 +47,8 @@ export type TrainEvent =
       type: 'run-info';
       runId: string;
       parameters: number;
+      /** What the run's model, optimizer and activations took on the device. */
       gpuBytes: number;
-      tokensPerStep: number;
-      dataset: string;
     }
   | { type: 'run-state'; runId: string; state: RunState; message?: string }
   /** Several steps at once: the worker batches them so that fast runs do not flood the UI. */
@@ -152,7 +151,7 @@ export type InferEvent =
   | { type: 'loaded'; model: LoadedModel }
   | { type: 'load-failed'; checkpointId: string; message: string }
   /** The prompt is in; droppedMessages older chat messages did not fit the context. */
-  | { type: 'started'; requestId: string; promptTokens: number; droppedMessages: number }
+  | { type: 'started'; requestId: string; droppedMessages: number }
   /** Text of the tokens generated since the last delta (batched to ~30 events/s). */
   | { type: 'delta'; requestId: string; text: string; tokens: number; tokensPerSec: number }
   | {
@@ -160,7 +159,6 @@ export type InferEvent =
       requestId: string;
       reason: import('./model/decode').FinishReason;
       tokens: number;
-      seconds: number;
       tokensPerSec: number;
     }
   | { type: 'failed'; requestId: string; message: string }

@@ -171,13 +171,9 @@ class DeltaOutbox {
     return this.tokens;
   }
 
-  get seconds(): number {
-    return (performance.now() - this.t0) / 1000;
-  }
-
   /** Decoding speed: the tokens after the first, whose wait includes the prompt's prefill. */
   rate(): number {
-    if (this.tokens < 2) return this.tokens / Math.max(1e-3, this.seconds);
+    if (this.tokens < 2) return this.tokens / Math.max(1e-3, (performance.now() - this.t0) / 1000);
     return (this.tokens - 1) / Math.max(1e-3, (performance.now() - this.firstAt) / 1000);
   }
 
@@ -213,7 +209,7 @@ async function generate(req: Extract<InferRequest, { type: 'generate' }>): Promi
       model.decoder.window,
       settings.maxNewTokens,
     );
-    post({ type: 'started', requestId, promptTokens: ids.length, droppedMessages: dropped });
+    post({ type: 'started', requestId, droppedMessages: dropped });
     const out = new DeltaOutbox(requestId);
     const tokens = model.decoder.generate(ids, {
       sampling: {
@@ -237,7 +233,6 @@ async function generate(req: Extract<InferRequest, { type: 'generate' }>): Promi
       requestId,
       reason: next.value,
       tokens: out.count,
-      seconds: out.seconds,
       tokensPerSec: out.rate(),
     });
   } catch (e) {

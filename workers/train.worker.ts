@@ -202,8 +202,6 @@ async function start(spec: RunSpec): Promise<void> {
       runId: spec.runId,
       parameters: parameterCount(spec.config),
       gpuBytes: rt.memory().current - before,
-      tokensPerStep: spec.settings.batchSize * spec.settings.seqLen * spec.settings.accumSteps,
-      dataset: manifest.name,
     });
     await trainer.train();
     if (deviceLost) fail(DEVICE_LOST_DURING_RUN);

@@ -16,8 +16,6 @@ import { trainWorker } from '../workerClients';
 export interface LiveInfo {
   parameters: number;
   gpuBytes: number;
-  tokensPerStep: number;
-  dataset: string;
 }
 
 interface RunsState {
