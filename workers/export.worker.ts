@@ -35,6 +35,10 @@ const BLOB_PART_BYTES = 16 << 20;
 
 class Cancelled extends Error {}
 
+let storePromise: Promise<IdbShardStore> | undefined;
+/** The dataset store, opened once (each open is a new IndexedDB connection that stays open). */
+const shardStore = () => (storePromise ??= IdbShardStore.open());
+
 async function loadCheckpoint(id: string): Promise<Checkpoint> {
   // The stored bytes go out of scope on return: only the decoded arrays stay alive.
   const bytes = await getCheckpointBytes(id);
@@ -51,7 +55,7 @@ const details = (checkpointId: string, ck: Checkpoint): CheckpointDetails => ({
 
 async function dataset(id: string): Promise<DatasetSummary | undefined> {
   if (!id) return undefined;
-  const manifest = await (await IdbShardStore.open()).getManifest(id);
+  const manifest = await (await shardStore()).getManifest(id);
   return manifest && datasetSummary(manifest);
 }
 
@@ -144,7 +148,7 @@ async function runExport(req: Extract<ExportRequest, { type: 'export' }>): Promi
 }
 
 async function runExportShards(req: Extract<ExportRequest, { type: 'export-shards' }>) {
-  const store = await IdbShardStore.open();
+  const store = await shardStore();
   const manifest = await store.getManifest(req.datasetId);
   if (manifest?.status !== 'complete') {
     throw new Error('This dataset is missing or not completely imported: import it again.');
