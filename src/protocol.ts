@@ -2,6 +2,7 @@
 // request type (UI → worker) and an event type (worker → UI); nothing else crosses postMessage.
 
 import type { I3Config } from './model/config';
+import type { SamplingSettings } from './model/sampling';
 import type { TrainSettings } from './train/checkpoint';
 import type { EvalMetrics, StepMetrics } from './train/metrics';
 import type { CheckpointSummary } from './train/runStore';
@@ -107,13 +108,8 @@ export type IngestEvent =
 // ── infer worker ──
 
 /** What a generation draws with (sampling.ts's settings) and how long it may run. */
-export interface GenerationSettings {
-  temperature: number;
-  topK: number;
-  topP: number;
-  repetitionPenalty: number;
+export interface GenerationSettings extends SamplingSettings {
   maxNewTokens: number;
-  seed: number;
 }
 
 /** A chat (rendered through the chat template, history trimmed to the context) or plain text. */

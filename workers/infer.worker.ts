@@ -212,13 +212,7 @@ async function generate(req: Extract<InferRequest, { type: 'generate' }>): Promi
     post({ type: 'started', requestId, droppedMessages: dropped });
     const out = new DeltaOutbox(requestId);
     const tokens = model.decoder.generate(ids, {
-      sampling: {
-        temperature: settings.temperature,
-        topK: settings.topK,
-        topP: settings.topP,
-        repetitionPenalty: settings.repetitionPenalty,
-        seed: settings.seed,
-      },
+      sampling: settings,
       maxNewTokens: settings.maxNewTokens,
       signal,
     });
