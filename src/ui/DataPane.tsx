@@ -1,7 +1,7 @@
 // The Data pane: drop or pick files (or take the built-in corpus), watch the import, browse the
 // stored datasets with their statistics, and look at sample documents and their tokens.
 
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { SUPPORTED } from '../data/formats';
 import type { ImportProgress } from '../data/importer';
@@ -314,10 +314,8 @@ function Samples({ d }: { d: DatasetManifest }) {
 }
 
 export function DataPane() {
-  const { load, loaded, job, datasets, selectedId } = useDatasets();
-  useEffect(() => {
-    if (!loaded) void load();
-  }, [load, loaded]);
+  // The list is loaded once at start (App); imports and deletions keep it current.
+  const { job, datasets, selectedId } = useDatasets();
   const selected = datasets.find((d) => d.id === selectedId && d.status === 'complete');
   return (
     <div className="data-pane">
