@@ -60,7 +60,7 @@ export const MetricChart = memo(function MetricChart(props: {
             <YAxis
               type="number"
               scale={props.log ? 'log' : 'linear'}
-              domain={props.log ? ['auto', 'auto'] : ['auto', 'auto']}
+              domain={['auto', 'auto']}
               allowDataOverflow={props.log}
               tickFormatter={tick}
               stroke="#94a3b8"
