@@ -11,7 +11,7 @@ import { validateSettings } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
-import { compact, count, duration } from './format';
+import { bytes, compact, count, duration } from './format';
 import { useVocabSize } from './ModelPane';
 
 const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf'];
@@ -134,8 +134,7 @@ function Progress({ run }: { run: RunRecord }) {
         {compact(last?.tokens ?? 0)} tokens · {Number.isFinite(rate) ? compact(rate) : '—'} tokens/s
         · ETA {duration(((total - done) * stepMs) / 1000)}
         {last && ` · loss ${last.loss.toFixed(3)}`}
-        {info &&
-          ` · ${compact(info.parameters)} parameters, ${(info.gpuBytes / 1e6).toFixed(0)} MB on the GPU`}
+        {info && ` · ${compact(info.parameters)} parameters, ${bytes(info.gpuBytes)} on the GPU`}
       </p>
     </div>
   );
