@@ -4,6 +4,8 @@ import type {
   ExportRequest,
   InferEvent,
   InferRequest,
+  IngestEvent,
+  IngestRequest,
   TrainEvent,
   TrainRequest,
 } from './protocol';
@@ -61,4 +63,17 @@ export function exportWorker(): TypedWorker<ExportRequest, ExportEvent> {
     }),
   );
   return exporter;
+}
+
+let ingest: TypedWorker<IngestRequest, IngestEvent> | undefined;
+
+/** Dataset imports: parsing, tokenizing and writing token shards, off the UI thread. */
+export function ingestWorker(): TypedWorker<IngestRequest, IngestEvent> {
+  ingest ??= wrap(
+    new Worker(new URL('../workers/ingest.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'i3-ingest',
+    }),
+  );
+  return ingest;
 }

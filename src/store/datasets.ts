@@ -6,7 +6,8 @@ import { create } from 'zustand';
 import { IdbShardStore } from '../data/idbShardStore';
 import type { ImportProgress } from '../data/importer';
 import type { DatasetManifest } from '../data/shardStore';
-import type { IngestEvent, IngestFileProblem, IngestOptions, IngestRequest } from '../protocol';
+import type { IngestEvent, IngestFileProblem, IngestOptions } from '../protocol';
+import { ingestWorker } from '../workerClients';
 
 export const DEFAULT_DATASET_URL = `${import.meta.env.BASE_URL}data/default-corpus.txt.gz`;
 export const DEFAULT_DATASET_NAME = 'nlp-corpus (built-in)';
@@ -38,24 +39,20 @@ interface DatasetsState {
   apply: (e: IngestEvent) => void;
 }
 
-let worker: Worker | undefined;
+let listening = false;
 let storePromise: Promise<IdbShardStore> | undefined;
 const store = () => {
   storePromise ??= IdbShardStore.open();
   return storePromise;
 };
 
-function ingest(): Worker {
-  if (!worker) {
-    worker = new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), {
-      type: 'module',
-      name: 'i3-ingest',
-    });
-    worker.addEventListener('message', (e: MessageEvent<IngestEvent>) =>
-      useDatasets.getState().apply(e.data),
-    );
+function ingest() {
+  const w = ingestWorker();
+  if (!listening) {
+    listening = true;
+    w.listen((e) => useDatasets.getState().apply(e));
   }
-  return worker;
+  return w;
 }
 
 const byDate = (a: DatasetManifest, b: DatasetManifest) => b.createdAt - a.createdAt;
@@ -90,8 +87,7 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
       rejected: [],
       notice: undefined,
     });
-    const req: IngestRequest = { type: 'import', jobId: id, files, options };
-    ingest().postMessage(req);
+    ingest().post({ type: 'import', jobId: id, files, options });
   },
 
   importDefault: async () => {
@@ -117,8 +113,7 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
     const job = get().job;
     if (!job) return;
     set({ job: { ...job, cancelling: true } });
-    const req: IngestRequest = { type: 'cancel', jobId: job.id };
-    ingest().postMessage(req);
+    ingest().post({ type: 'cancel', jobId: job.id });
   },
 
   remove: async (id) => {
