@@ -2,7 +2,7 @@
 // generation settings, the transcript and the generation streaming into it. The infer worker does
 // the GPU and tokenizer work; this store mirrors its events.
 import { create } from 'zustand';
-import { DEFAULT_MAX_NEW_TOKENS } from '../model/decode';
+import { DEFAULT_MAX_NEW_TOKENS, type FinishReason } from '../model/decode';
 import { checkSampling, DEFAULT_SAMPLING } from '../model/sampling';
 import type { GenerationSettings, InferEvent, InferPrompt, LoadedModel } from '../protocol';
 import { inferWorker } from '../workerClients';
@@ -14,7 +14,7 @@ export interface ChatTurn {
   /** A user message or completion prompt; the generated text as it streams (raw, untrimmed). */
   content: string;
   /** For generated turns once done: why it ended and how fast it ran. */
-  stats?: { reason: 'stop' | 'length' | 'abort'; tokens: number; tokensPerSec: number };
+  stats?: { reason: FinishReason; tokens: number; tokensPerSec: number };
 }
 
 export interface Streaming {
