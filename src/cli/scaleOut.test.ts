@@ -25,7 +25,7 @@ import { catsCorpus, catsSettings, textFile } from '../train/testCorpus';
 const skipReason = await torchUnavailable();
 if (skipReason) console.warn(`SKIPPED scale-out tests (train_i3.py under torchrun): ${skipReason}`);
 
-const HF_DIR = new URL('../export/hf/', import.meta.url).pathname;
+const CLI_DIR = new URL('.', import.meta.url).pathname;
 /** Steps the studio trains before it stops (one more may be in flight), and steps train_i3.py adds. */
 const STUDIO_STEPS = 10;
 const TORCH_STEPS = 3;
@@ -204,29 +204,18 @@ describe.skipIf(skipReason !== null)(`scale-out with train_i3.py (${PYTHON})`, (
   });
 
   it('the chunked scan equals the sequential reference (values and gradients, float64)', async () => {
+    // torchBaseline.py's check: T = 37 spans three chunks with a ragged end.
     const script = `
-import sys, torch
-sys.path.insert(0, ${JSON.stringify(HF_DIR)})
-import modeling_i3 as m
-g = torch.Generator().manual_seed(0)
-bt, T, d, n = 2, 37, 5, 3
-mk = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)
-u, B, C, D = mk(bt, T, d), mk(bt, T, n), mk(bt, T, n), mk(d)
-delta = torch.rand(bt, T, d, generator=g, dtype=torch.float64) * 0.5
-A = -torch.exp(mk(d, n))
-w = mk(bt, T, d)
-out = []
-for scan in (m.selective_scan, m.chunked_selective_scan):
-    xs = [t.clone().requires_grad_() for t in (u, delta, A, B, C, D)]
-    y = scan(*xs)
-    (y * w).sum().backward()
-    out.append([y.detach()] + [t.grad for t in xs])
-print(max(float((a - b).abs().max()) for a, b in zip(*out)))
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, ${JSON.stringify(CLI_DIR)})
+import torchBaseline
+print(torchBaseline.check_chunked_scan("cpu"))
 `;
     const r = await runPython(['-c', script]);
     expect(r.code, r.stderr).toBe(0);
-    // float64 on both sides, T = 37 spans three chunks with a ragged end: only summation order
-    // differs, so agreement to 1e-9 means the same recurrence and adjoint.
+    // float64 on both sides: only summation order differs, so agreement to 1e-9 means the same
+    // recurrence and adjoint.
     expect(Number(r.stdout.trim())).toBeLessThan(1e-9);
   });
 });

@@ -55,7 +55,8 @@ chunked_selective_scan = modeling_i3.chunked_selective_scan
 
 
 def check_chunked_scan(device):
-    """The chunked scan gives the loop scan's values and gradients (float64, awkward T)."""
+    """The chunked scan gives the loop scan's values and gradients (float64, awkward T); returns
+    the largest difference (scaleOut.test.ts prints it)."""
     g = torch.Generator().manual_seed(0)
     bt, T, d, n = 2, 37, 5, 3
     make = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64).to(device)  # noqa: E731
@@ -73,6 +74,7 @@ def check_chunked_scan(device):
         # float64 on both sides: only summation order differs.
         if not torch.allclose(got, want, rtol=1e-9, atol=1e-9):
             raise AssertionError(f"chunked scan differs from the loop: {(got - want).abs().max()}")
+    return max(float((got - want).abs().max()) for want, got in zip(*results))
 
 
 def flops_per_token(c, T):
