@@ -7,15 +7,7 @@
 //             (softmax − onehot)·scale/count, zero for ignored rows
 // Evaluation runs forward + reduce only (crossEntropyLoss); training adds crossEntropyBackward.
 // An all-ignored batch gives count 0, mean 0 and zero dlogits (no NaN).
-import {
-  type Binding,
-  f32,
-  type GpuRuntime,
-  grid1d,
-  type Launch,
-  type Param,
-  u32,
-} from '../gpu/runtime';
+import { type Binding, f32, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
 
 export interface CrossEntropyShape {
   rows: number;
@@ -63,11 +55,6 @@ export async function crossEntropyLoss(
   ]);
 }
 
-/** The backward's scalars; rewrite with rt.setParams when the accumulation steps change. */
-export function crossEntropyBackwardParams(shape: CrossEntropyShape, scale: number): Param[] {
-  return [u32(shape.rows), u32(shape.V), u32(shape.ignoreIndex), f32(scale)];
-}
-
 /**
  * Overwrites `logits` with dlogits; runs after crossEntropyLoss (without accumulate) on the same
  * perRow and stats. scale = 1/accumSteps under gradient accumulation.
@@ -84,7 +71,7 @@ export function crossEntropyBackward(
   return rt.launch({
     shader: 'cross_entropy_backward',
     label: 'cross_entropy_backward',
-    params: crossEntropyBackwardParams(shape, scale),
+    params: [u32(shape.rows), u32(shape.V), u32(shape.ignoreIndex), f32(scale)],
     buffers: [logits, targets, perRow, stats],
     workgroups: grid1d(shape.rows),
   });

@@ -86,7 +86,7 @@ function matmulParams(s: ReturnType<typeof resolved>, kChunk = s.K, splitStride 
 }
 
 /** "name MxNxK NT/128": the profiler groups launches by label, so shape and tile are part of it. */
-export function matmulLabel(name: string, shape: MatmulShape): string {
+function matmulLabel(name: string, shape: MatmulShape): string {
   const t = (x?: boolean) => (x ? 'T' : 'N');
   const { M, N, K } = shape;
   const panel = shape.panelK && matmulTile(shape) === 64 ? ` bk${shape.panelK}` : '';
