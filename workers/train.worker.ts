@@ -2,9 +2,11 @@
 // The GPU worker: it owns the WebGPU device and runs the training loop, so that the UI thread
 // never waits on the GPU. It reads the dataset's shards and writes runs and checkpoints to
 // IndexedDB itself, and speaks only the train-worker messages of src/protocol.ts.
+
 import { ChunkTokenizer } from '../src/data/chunkTokenizer';
 import { IdbShardStore } from '../src/data/idbShardStore';
 import { storeSource } from '../src/data/shardReader';
+import { recentLoss } from '../src/export/checkpointBundle';
 import { browserShaders } from '../src/gpu/browserShaders';
 import { acquireGpu, describeAdapter, WebGpuUnavailableError } from '../src/gpu/device';
 import { GpuRuntime } from '../src/gpu/runtime';
@@ -165,14 +167,13 @@ async function start(spec: RunSpec): Promise<void> {
         onCheckpoint: async (ck) => {
           outbox.flush();
           const bytes = await encodeCheckpoint(ck);
-          const last = record.metrics.steps.slice(-10);
           const summary: CheckpointSummary = {
             id: `${spec.runId}@${ck.meta.step}-${Date.now().toString(36)}`,
             runId: spec.runId,
             runName: spec.name,
             step: ck.meta.step,
             tokens: ck.meta.tokens,
-            loss: last.reduce((a, m) => a + m.loss, 0) / Math.max(1, last.length),
+            loss: recentLoss(record.metrics),
             valLoss: record.metrics.evals.at(-1)?.valLoss,
             createdAt: ck.meta.createdAt,
             bytes: bytes.byteLength,

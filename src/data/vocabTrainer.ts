@@ -3,12 +3,13 @@
 // pruned by a count threshold, which depends only on the counts, so the result is deterministic),
 // then keeps every character and the most frequent chunks (ties by string order).
 
+import { DEFAULT_VOCAB_SIZE } from '../model/config';
 import { ChunkTokenizer, MAX_VOCAB } from './chunkTokenizer';
 import { NumberMap } from './numberMap';
 import { lowercaseText, SPECIAL_TOKENS, splitSpecial } from './specialTokens';
 
 export interface VocabOptions {
-  /** Total vocabulary size including special tokens (the seed's 4466). */
+  /** Total vocabulary size including special tokens (default: the seed's). */
   targetSize?: number;
   /** Lowercase plain text before counting and encoding (docs/tokenizer.md). */
   lowercase?: boolean;
@@ -35,7 +36,7 @@ export class VocabCounter {
   documents = 0;
 
   constructor(opts: VocabOptions = {}) {
-    this.targetSize = opts.targetSize ?? 4466;
+    this.targetSize = opts.targetSize ?? DEFAULT_VOCAB_SIZE;
     this.lowercase = opts.lowercase ?? true;
     this.minCount = opts.minCount ?? 2;
     this.maxTableEntries = opts.maxTableEntries ?? 1 << 20;

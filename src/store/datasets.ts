@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import { IdbShardStore } from '../data/idbShardStore';
 import type { ImportProgress } from '../data/importer';
 import type { DatasetManifest } from '../data/shardStore';
+import { DEFAULT_VOCAB_SIZE } from '../model/config';
 import type { IngestEvent, IngestFileProblem, IngestOptions } from '../protocol';
 import { ingestWorker } from '../workerClients';
 
@@ -68,7 +69,13 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
   datasets: [],
   loaded: false,
   rejected: [],
-  options: { vocabSize: 4466, lowercase: true, txtMode: 'auto', column: '', validationEvery: 20 },
+  options: {
+    vocabSize: DEFAULT_VOCAB_SIZE,
+    lowercase: true,
+    txtMode: 'auto',
+    column: '',
+    validationEvery: 20,
+  },
 
   load: async () => {
     const list = (await (await store()).listManifests()).sort(byDate);
