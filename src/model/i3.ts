@@ -65,11 +65,6 @@ function withOutputs(ctx: BlockContext, own: KeptOutputs): BlockContext {
   return { ...ctx, s: { ...ctx.s, y: own.y, a: own.a }, lse: own.lse, scanStates: own.scanStates };
 }
 
-interface StatsReadback {
-  buffer: GPUBuffer;
-  floats: number;
-}
-
 export class I3Model implements TrainerModel {
   readonly layout: ParameterLayout;
   readonly rows: number;
@@ -86,13 +81,17 @@ export class I3Model implements TrainerModel {
   private readonly tokenPositions: GPUBuffer;
   private readonly lossStats: GPUBuffer;
   private readonly normStats: GPUBuffer;
-  /** Loss statistics of each micro-batch of a step, then the gradient-norm statistics. */
-  private readonly stepStats: GPUBuffer;
-  private readonly idle: StatsReadback[] = [];
+  /**
+   * Idle MAP_READ buffers for a step's statistics: the loss statistics of each micro-batch, then
+   * the gradient-norm statistics (one per step in flight).
+   */
+  private readonly idle: GPUBuffer[] = [];
+  private readonly plan: Record<string, number>;
   private forwardLaunches: Launch[] = [];
-  private lossLaunches: Launch[] = [];
-  private evalLossLaunches: Launch[] = [];
-  private backwardLaunches: Launch[] = [];
+  /** Forward, loss and backward of one micro-batch. */
+  private trainLaunches: Launch[] = [];
+  /** Forward and the accumulating loss of one evaluation batch. */
+  private evalLaunches: Launch[] = [];
   private optimizerLaunches: Launch[] = [];
   private adamLaunch!: Launch;
   private adamShape!: AdamWShape;
@@ -115,6 +114,7 @@ export class I3Model implements TrainerModel {
     this.idsHost = new Uint32Array(this.rows);
     this.targetsHost = new Uint32Array(this.rows);
     const plan = bufferPlan(config, shape, options.activations);
+    this.plan = plan;
     const f = (name: string, floats = plan[name]) => rt.buffer(name, floats * 4);
     this.params = f('params');
     this.grads = f('grads');
@@ -131,10 +131,6 @@ export class I3Model implements TrainerModel {
     this.tokenPositions = f('tokenPositions', this.rows);
     this.lossStats = f('lossStats', LOSS_STATS_FLOATS);
     this.normStats = f('normStats', GRAD_NORM_STATS_FLOATS);
-    this.stepStats = f(
-      'stepStats',
-      LOSS_STATS_FLOATS * options.accumSteps + GRAD_NORM_STATS_FLOATS,
-    );
     this.ctx = {
       rt,
       config,
@@ -184,7 +180,7 @@ export class I3Model implements TrainerModel {
     const finalNorm = 'model.norm.weight';
     const last = this.residual[2 * L];
     const ceShape = { rows, V, ignoreIndex: this.options.padId };
-    const cePerRow = rt.buffer('cePerRow', bufferPlan(config, this.shape).cePerRow * 4);
+    const cePerRow = rt.buffer('cePerRow', this.plan.cePerRow * 4);
 
     // Forward: embedding, blocks, final norm and the tied head.
     const forward: Launch[] = [
@@ -201,8 +197,8 @@ export class I3Model implements TrainerModel {
         ...(await attnForward(c, l, this.residual[2 * l + 1], this.residual[2 * l + 2])),
       );
     }
-    const xFinal = rt.buffer('xFinal', rows * D * 4);
-    const rstdFinal = rt.buffer('rstdFinal', rows * 4);
+    const xFinal = rt.buffer('xFinal', this.plan.xFinal * 4);
+    const rstdFinal = rt.buffer('rstdFinal', this.plan.rstdFinal * 4);
     forward.push(
       await rmsnormForward(rt, last, view(ctx, this.params, finalNorm), xFinal, rstdFinal, {
         rows,
@@ -218,23 +214,11 @@ export class I3Model implements TrainerModel {
       }),
     );
     this.forwardLaunches = forward;
-    this.lossLaunches = await crossEntropyLoss(
-      rt,
-      this.logits,
-      this.targets,
-      cePerRow,
-      this.lossStats,
-      ceShape,
-    );
-    this.evalLossLaunches = await crossEntropyLoss(
-      rt,
-      this.logits,
-      this.targets,
-      cePerRow,
-      this.lossStats,
-      ceShape,
-      { accumulate: true },
-    );
+    const loss = (accumulate: boolean) =>
+      crossEntropyLoss(rt, this.logits, this.targets, cePerRow, this.lossStats, ceShape, {
+        accumulate,
+      });
+    this.evalLaunches = [...forward, ...(await loss(true))];
 
     // Backward: the loss (dlogits in place of the logits), the tied head, blocks in reverse,
     // and the embedding rows that the batch used.
@@ -292,16 +276,13 @@ export class I3Model implements TrainerModel {
         { rows, D, V },
       ),
     );
-    this.backwardLaunches = backward;
+    this.trainLaunches = [...forward, ...(await loss(false)), ...backward];
 
     // Optimizer: global gradient norm and clip scale, then AdamW (which also zeroes the grads).
     const n = this.layout.totalFloats;
     const segments = decaySegments(this.layout);
     this.adamShape = { n, numSegments: segments.length / 2 };
-    const partials = rt.buffer(
-      'gradNormPartials',
-      bufferPlan(config, this.shape).gradNormPartials * 4,
-    );
+    const partials = rt.buffer('gradNormPartials', this.plan.gradNormPartials * 4);
     this.adamLaunch = await adamw(
       rt,
       {
@@ -343,24 +324,21 @@ export class I3Model implements TrainerModel {
     this.rt.write(this.tokenPositions, index.positions);
   }
 
-  private readback(): StatsReadback {
-    const floats = LOSS_STATS_FLOATS * this.options.accumSteps + GRAD_NORM_STATS_FLOATS;
+  private readback(): GPUBuffer {
     return (
-      this.idle.pop() ?? {
-        buffer: this.rt.device.createBuffer({
-          label: 'stepStats.readback',
-          size: floats * 4,
-          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-        }),
-        floats,
-      }
+      this.idle.pop() ??
+      this.rt.device.createBuffer({
+        label: 'stepStats.readback',
+        size: (LOSS_STATS_FLOATS * this.options.accumSteps + GRAD_NORM_STATS_FLOATS) * 4,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      })
     );
   }
 
   /** Frees every GPU buffer of the model; it is unusable afterwards. */
   destroy(): void {
     this.owned.destroy();
-    for (const r of this.idle.splice(0)) r.buffer.destroy();
+    for (const b of this.idle.splice(0)) b.destroy();
   }
 
   async step(microBatches: Uint32Array[], lr: number, stepNumber: number): Promise<StepStats> {
@@ -370,14 +348,15 @@ export class I3Model implements TrainerModel {
         `expected ${this.options.accumSteps} micro-batches, got ${microBatches.length}`,
       );
     }
+    const out = this.readback();
     microBatches.forEach((batch, i) => {
       this.upload(batch);
       const enc = rt.device.createCommandEncoder({ label: `step ${stepNumber}.${i}` });
-      rt.encode(enc, [...this.forwardLaunches, ...this.lossLaunches, ...this.backwardLaunches]);
+      rt.encode(enc, this.trainLaunches);
       enc.copyBufferToBuffer(
         this.lossStats,
         0,
-        this.stepStats,
+        out,
         i * LOSS_STATS_FLOATS * 4,
         LOSS_STATS_FLOATS * 4,
       );
@@ -387,22 +366,14 @@ export class I3Model implements TrainerModel {
       this.adamLaunch,
       adamwParams(this.adamShape, { lr, ...this.options.adam }, stepNumber),
     );
-    const out = this.readback();
     const enc = rt.device.createCommandEncoder({ label: `step ${stepNumber} optimizer` });
     rt.encode(enc, this.optimizerLaunches);
     const lossBytes = LOSS_STATS_FLOATS * this.options.accumSteps * 4;
-    enc.copyBufferToBuffer(
-      this.normStats,
-      0,
-      this.stepStats,
-      lossBytes,
-      GRAD_NORM_STATS_FLOATS * 4,
-    );
-    enc.copyBufferToBuffer(this.stepStats, 0, out.buffer, 0, out.floats * 4);
+    enc.copyBufferToBuffer(this.normStats, 0, out, lossBytes, GRAD_NORM_STATS_FLOATS * 4);
     rt.device.queue.submit([enc.finish()]);
-    await out.buffer.mapAsync(GPUMapMode.READ);
-    const stats = new Float32Array(out.buffer.getMappedRange().slice(0));
-    out.buffer.unmap();
+    await out.mapAsync(GPUMapMode.READ);
+    const stats = new Float32Array(out.getMappedRange().slice(0));
+    out.unmap();
     this.idle.push(out);
     let sum = 0;
     let count = 0;
@@ -426,7 +397,7 @@ export class I3Model implements TrainerModel {
     rt.write(this.lossStats, new Float32Array(LOSS_STATS_FLOATS));
     for (const batch of batches) {
       this.upload(batch);
-      rt.run([...this.forwardLaunches, ...this.evalLossLaunches]);
+      rt.run(this.evalLaunches);
     }
     const stats = await rt.readF32(this.lossStats);
     return stats[1] > 0 ? stats[0] / stats[1] : 0;
@@ -455,7 +426,7 @@ export class I3Model implements TrainerModel {
     const { rt } = this;
     rt.write(this.grads, new Float32Array(this.layout.totalFloats));
     this.upload(batch);
-    rt.run([...this.forwardLaunches, ...this.lossLaunches, ...this.backwardLaunches]);
+    rt.run(this.trainLaunches);
     const stats = await rt.readF32(this.lossStats);
     return { loss: stats[2], grads: await rt.readF32(this.grads) };
   }
