@@ -25,11 +25,7 @@
 // exact.
 import { EOS_ID, INST_ID } from '../data/specialTokens';
 import type { GpuRuntime, Launch } from '../gpu/runtime';
-import {
-  type AttentionDecodeShape,
-  attentionDecode,
-  attentionDecodeCursor,
-} from '../ops/attention';
+import { attentionDecode, attentionDecodeCursor } from '../ops/attention';
 import { conv1dStateFloats, conv1dStateTail } from '../ops/conv1dStep';
 import { embeddingForward } from '../ops/embedding';
 import { matmul } from '../ops/matmul';
@@ -37,7 +33,7 @@ import { rmsnormMatvec } from '../ops/rmsnormMatvec';
 import { createSelectiveScanStates, finalStateView } from '../ops/selectiveScan';
 import { ssmStep } from '../ops/ssmStep';
 import { attnForward, type BlockContext, ssmForward, view } from './blocks';
-import { allocateScratch, bufferPlan, scanShape } from './buffers';
+import { allocateScratch, bufferPlan, keptFloats, scanShape } from './buffers';
 import type { I3Config } from './config';
 import { type ParameterLayout, parameterLayout } from './params';
 import {
@@ -159,7 +155,6 @@ export class I3Decoder {
   private step: Launch[] = [];
   private head: Launch[] = [];
   private sampler!: Launch;
-  private readonly attnShape: AttentionDecodeShape;
   private pos = 0;
   private generating = false;
   /** A generation ended with tokens still queued: the context holds tokens never read back. */
@@ -201,7 +196,6 @@ export class I3Decoder {
       s[name as keyof StepScratch] = f(name, Bq * width[w]);
     }
     this.s = s as StepScratch;
-    this.attnShape = { Bq, D, H: config.n_heads, r, Tmax: T };
 
     // Prefill: the training forward's blocks on B = batch sequences of up to T tokens. The forward
     // never touches the gradient buffer or the scan's backward scratch: one small placeholder.
@@ -221,7 +215,7 @@ export class I3Decoder {
       params: this.params,
       grads: unused,
       s: scratch,
-      lse: f('lse', Bq * config.n_heads * T),
+      lse: f('lse', keptFloats(config, shape).lse),
       scanStates: states,
       scanScratch: unused,
       splitScratch: f('splitScratch', Math.max(1, bufferPlan(config, shape).splitScratch)),
@@ -517,7 +511,7 @@ export class I3Decoder {
         await attentionDecode(
           rt,
           { c: s.c, cache: this.cache[l], params: this.params, cursor: this.cursor, out: s.a },
-          this.attnShape,
+          { Bq, D, H: config.n_heads, r, Tmax: this.window },
           { wq: n('attn.q.weight'), wk: n('attn.k.weight'), wv: n('attn.v.weight') },
         ),
         await this.linear(s.a, n('attn.out_proj.down.weight'), s.o1, D, r),
