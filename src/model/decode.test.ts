@@ -1,13 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GpuRuntime } from '../gpu/runtime';
 import { testRuntime } from '../gpu/testing';
-import { gateForwardReference, softplusBiasForwardReference } from '../ops/activations';
 import { compare } from '../ops/check';
-import { conv1dForwardReference } from '../ops/conv1d';
-import { embeddingForwardReference } from '../ops/embedding';
-import { matmulReference } from '../ops/matmul';
-import { rmsnormForwardReference } from '../ops/rmsnorm';
-import { selectiveScanReference } from '../ops/selectiveScan';
 import { Rng } from '../util/random';
 import { type I3Config, presetConfig } from './config';
 import { I3Decoder } from './decode';
@@ -20,110 +14,13 @@ import { type SamplingSettings, sampleReference, sampleUniform } from './samplin
 const config = presetConfig('i3-test');
 const { vocab_size: V, max_seq_len: T } = config;
 
-// ---- The sliding-window forward in float64 (decode.ts's definition past T) ----
-// reference.ts's forward with one change: position t attends to positions max(0, t−W+1)..t.
-// Its SSM half is private there, so it is restated here from the same op references.
-
-function linear(x: Float64Array, w: Float64Array, rows: number, inF: number, outF: number) {
-  const y = new Float64Array(rows * outF);
-  matmulReference(x, w, y, { M: rows, N: outF, K: inF, transB: true });
-  return y;
-}
-
-function windowedAttention(
-  q: Float64Array,
-  k: Float64Array,
-  v: Float64Array,
-  n: number,
-  D: number,
-  H: number,
-  W: number,
-): Float64Array {
-  const dh = D / H;
-  const out = new Float64Array(n * D);
-  for (let h = 0; h < H; h++) {
-    for (let t = 0; t < n; t++) {
-      const j0 = Math.max(0, t - W + 1);
-      const p = new Float64Array(t - j0 + 1);
-      for (let j = j0; j <= t; j++) {
-        for (let d = 0; d < dh; d++) p[j - j0] += q[t * D + h * dh + d] * k[j * D + h * dh + d];
-        p[j - j0] /= Math.sqrt(dh);
-      }
-      const m = Math.max(...p);
-      const e = p.map((s) => Math.exp(s - m));
-      const sum = e.reduce((a, b) => a + b, 0);
-      for (let j = j0; j <= t; j++) {
-        for (let d = 0; d < dh; d++)
-          out[t * D + h * dh + d] += (e[j - j0] / sum) * v[j * D + h * dh + d];
-      }
-    }
-  }
-  return out;
-}
-
-/** Logits (n, V) of one sequence of n tokens under window W. */
-function windowedReferenceLogits(
+/** Logits (n, V) of one sequence of n tokens under the sliding window W (reference.ts). */
+const windowedReferenceLogits = (
   c: I3Config,
   params: ArrayLike<number>,
   ids: ArrayLike<number>,
   W: number,
-): Float64Array {
-  const layout = parameterLayout(c);
-  const Wt = (name: string) => {
-    const t = layout.byName[name];
-    return Float64Array.from({ length: t.size }, (_, i) => params[t.offset + i]);
-  };
-  const { d_model: D, rank: r, dt_rank: R, d_state: N, d_conv: K, n_heads: H } = c;
-  const n = ids.length;
-  const norm = (x: Float64Array, name: string) =>
-    rmsnormForwardReference(x, Wt(name), { rows: n, D, eps: c.norm_eps }).y;
-  const add = (a: Float64Array, b: Float64Array) => a.map((v, i) => v + b[i]);
-  let x = embeddingForwardReference(ids, Wt('model.embed_tokens.weight'), {
-    rows: n,
-    D,
-    V: c.vocab_size,
-  });
-  for (let l = 0; l < c.n_layers; l++) {
-    const p = `model.layers.${l}.`;
-    const xs = norm(x, `${p}ssm_norm.weight`);
-    const h1 = linear(xs, Wt(`${p}ssm.in_proj.down.weight`), n, D, r);
-    const up = Wt(`${p}ssm.in_proj.up.weight`);
-    const u0 = linear(h1, up.subarray(0, D * r), n, r, D);
-    const z = linear(h1, up.subarray(D * r), n, r, D);
-    const conv = { rows: n, D, T: n, K };
-    const u = conv1dForwardReference(
-      u0,
-      Wt(`${p}ssm.conv.weight`),
-      Wt(`${p}ssm.conv.bias`),
-      conv,
-    ).act;
-    const xp = Wt(`${p}ssm.x_proj.weight`);
-    const dl = linear(u, xp.subarray(0, R * D), n, D, R);
-    const Bt = linear(u, xp.subarray(R * D, (R + N) * D), n, D, N);
-    const Ct = linear(u, xp.subarray((R + N) * D), n, D, N);
-    const delta = softplusBiasForwardReference(
-      linear(dl, Wt(`${p}ssm.dt_proj.weight`), n, R, D),
-      Wt(`${p}ssm.dt_proj.bias`),
-      { rows: n, D },
-    );
-    const scan = { u, delta, ALog: Wt(`${p}ssm.A_log`), Bt, Ct, Dskip: Wt(`${p}ssm.D`) };
-    const { y } = selectiveScanReference(scan, { B: 1, T: n, D, N });
-    const g = linear(gateForwardReference(y, z), Wt(`${p}ssm.out_proj.down.weight`), n, D, r);
-    x = add(x, linear(g, Wt(`${p}ssm.out_proj.up.weight`), n, r, D));
-
-    const lat = linear(norm(x, `${p}attn_norm.weight`), Wt(`${p}attn.latent.weight`), n, D, r);
-    const [q, k, v] = ['q', 'k', 'v'].map((m) => linear(lat, Wt(`${p}attn.${m}.weight`), n, r, D));
-    const a1 = linear(
-      windowedAttention(q, k, v, n, D, H, W),
-      Wt(`${p}attn.out_proj.down.weight`),
-      n,
-      D,
-      r,
-    );
-    x = add(x, linear(a1, Wt(`${p}attn.out_proj.up.weight`), n, r, D));
-  }
-  return linear(norm(x, 'model.norm.weight'), Wt('model.embed_tokens.weight'), n, D, c.vocab_size);
-}
+) => referenceLogits(c, params, ids, 1, ids.length, W);
 
 // ---- fixtures ----
 

@@ -62,23 +62,75 @@ function ssm(c: I3Config, W: Weights, p: string, x: Float64Array, B: number, T: 
   return linear(o1, W(`${p}ssm.out_proj.up.weight`), rows, r, D);
 }
 
-function attention(c: I3Config, W: Weights, p: string, x: Float64Array, B: number, T: number) {
+/**
+ * Causal attention in which position t sees only positions max(0, t−W+1)..t (the decoder's
+ * sliding window past max_seq_len), written out on its own rather than through the op's reference.
+ */
+function windowedAttention(
+  q: Float64Array,
+  k: Float64Array,
+  v: Float64Array,
+  s: { B: number; T: number; D: number; H: number },
+  W: number,
+): Float64Array {
+  const { B, T, D, H } = s;
+  const dh = D / H;
+  const out = new Float64Array(B * T * D);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      for (let t = 0; t < T; t++) {
+        const j0 = Math.max(0, t - W + 1);
+        const p = new Float64Array(t - j0 + 1);
+        const at = (j: number, d: number) => (b * T + j) * D + h * dh + d;
+        for (let j = j0; j <= t; j++) {
+          for (let d = 0; d < dh; d++) p[j - j0] += q[at(t, d)] * k[at(j, d)];
+          p[j - j0] /= Math.sqrt(dh);
+        }
+        const m = Math.max(...p);
+        const e = p.map((x) => Math.exp(x - m));
+        const sum = e.reduce((a, x) => a + x, 0);
+        for (let j = j0; j <= t; j++) {
+          for (let d = 0; d < dh; d++) out[at(t, d)] += (e[j - j0] / sum) * v[at(j, d)];
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function attention(
+  c: I3Config,
+  W: Weights,
+  p: string,
+  x: Float64Array,
+  B: number,
+  T: number,
+  window?: number,
+) {
   const { d_model: D, rank: r, n_heads: H } = c;
   const rows = B * T;
   const lat = linear(x, W(`${p}attn.latent.weight`), rows, D, r);
   const [q, k, v] = ['q', 'k', 'v'].map((n) => linear(lat, W(`${p}attn.${n}.weight`), rows, r, D));
-  const { out } = attentionForwardReference(q, k, v, { B, T, D, H });
+  const shape = { B, T, D, H };
+  const out =
+    window === undefined
+      ? attentionForwardReference(q, k, v, shape).out
+      : windowedAttention(q, k, v, shape, window);
   const a1 = linear(out, W(`${p}attn.out_proj.down.weight`), rows, D, r);
   return linear(a1, W(`${p}attn.out_proj.up.weight`), rows, r, D);
 }
 
-/** Logits (B·T, V) of B sequences of T tokens. */
+/**
+ * Logits (B·T, V) of B sequences of T tokens. With `window`, attention sees only the last
+ * `window` positions (decode.ts's definition past max_seq_len), through a separate loop.
+ */
 export function referenceLogits(
   c: I3Config,
   params: ArrayLike<number>,
   ids: ArrayLike<number>,
   B: number,
   T: number,
+  window?: number,
 ): Float64Array {
   const W = weightsOf(c, params);
   const { d_model: D, vocab_size: V, norm_eps: eps } = c;
@@ -89,7 +141,7 @@ export function referenceLogits(
   for (let l = 0; l < c.n_layers; l++) {
     const p = `model.layers.${l}.`;
     x = add(x, ssm(c, W, p, norm(x, `${p}ssm_norm.weight`), B, T));
-    x = add(x, attention(c, W, p, norm(x, `${p}attn_norm.weight`), B, T));
+    x = add(x, attention(c, W, p, norm(x, `${p}attn_norm.weight`), B, T, window));
   }
   return linear(norm(x, 'model.norm.weight'), W('model.embed_tokens.weight'), rows, D, V);
 }
