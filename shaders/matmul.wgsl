@@ -1,13 +1,12 @@
 // C (+)= alpha · op(A) · op(B), fp32, tiled: each workgroup of 16×16 threads computes a 64×64 tile
-// of C (of split-K slice workgroup_id.z), each thread a 4×4 block, staging 64×BK panels of A and B
-// in workgroup memory (BK 16 or 8: the smaller panels take half the workgroup memory, so more
-// workgroups fit on a multiprocessor at once). Params, bindings and bounds: matmul_operands.wgsl.
+// of C (of split-K slice workgroup_id.z), each thread a 4×4 block, staging 64×16 panels of A and B
+// in workgroup memory. Params, bindings and bounds: matmul_operands.wgsl.
 
 //!include matmul_operands
 
 const BM = 64u;
 const BN = 64u;
-override BK: u32 = 16u; // a multiple of 4
+const BK = 16u;
 const T = 16u; // threads per side
 
 // Panels are stored k-major with one float of padding per k row (stride 65): a transposed load
@@ -15,8 +14,8 @@ const T = 16u; // threads per side
 // bank of workgroup memory.
 const SA = BM + 1u;
 const SB = BN + 1u;
-var<workgroup> As: array<f32, BK * SA>; // [BK][SA]
-var<workgroup> Bs: array<f32, BK * SB>; // [BK][SB]
+var<workgroup> As: array<f32, 1040>; // [BK][SA]
+var<workgroup> Bs: array<f32, 1040>; // [BK][SB]
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -27,9 +26,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let kEnd = sliceEnd(wg.z);
 
   for (var k0 = wg.z * p.kChunk; k0 < kEnd; k0 += BK) {
-    // Each thread stages BK/4 elements of each panel; the index order follows the stored layout
-    // so that neighbouring threads read neighbouring addresses.
-    for (var i = 0u; i < BK / 4u; i++) {
+    // Each thread stages 4 elements of each panel; the index order follows the stored layout so
+    // that neighbouring threads read neighbouring addresses.
+    for (var i = 0u; i < 4u; i++) {
       let e = tid + i * 256u;
       if (TRANS_A) {
         let m = e % BM; let k = e / BM;

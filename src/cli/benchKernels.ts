@@ -113,22 +113,19 @@ const LONG_K_ALTERNATIVES: Partial<SplitKPlan>[] = [
   { tile: 128, splitK: 8 },
 ];
 
-/**
- * Each linear map x·Wᵀ of the model gives three products: forward, input grad, weight grad; each
- * also as an "(alt)" row with the 64×64 kernel's 8-deep panels.
- */
+/** Each linear map x·Wᵀ of the model gives three products: forward, input grad, weight grad. */
 async function linearEntries(rt: GpuRuntime, name: string, inF: number, outF: number) {
-  const products: [string, MatmulShape][] = [
-    ['fwd', { M: rows, N: outF, K: inF, transB: true }],
-    ['dx', { M: rows, N: inF, K: outF }],
-    ['dW', { M: outF, N: inF, K: rows, transA: true, accumulate: true }],
+  return [
+    await matmulEntry(rt, `${name} fwd`, { M: rows, N: outF, K: inF, transB: true }),
+    await matmulEntry(rt, `${name} dx`, { M: rows, N: inF, K: outF }),
+    await matmulEntry(rt, `${name} dW`, {
+      M: outF,
+      N: inF,
+      K: rows,
+      transA: true,
+      accumulate: true,
+    }),
   ];
-  const entries: Entry[] = [];
-  for (const [what, s] of products) {
-    entries.push(await matmulEntry(rt, `${name} ${what}`, s));
-    entries.push(await matmulEntry(rt, `${name} ${what} (alt)`, { ...s, panelK: 8 }));
-  }
-  return entries;
 }
 
 /**

@@ -69,24 +69,6 @@ describe('matmul', () => {
     }
   }
 
-  // The 64×64 kernel with 8-deep panels: every transpose, K short of a panel, ragged tiles.
-  for (const transA of [false, true]) {
-    for (const transB of [false, true]) {
-      for (const [M, N, K] of [
-        [7, 13, 5],
-        [130, 67, 129],
-        [3, 200, 31],
-      ] as [number, number, number][]) {
-        it(`tile 64, 8-deep panels: ${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'} ${M}×${N}×${K}`, async () => {
-          const rt = await testRuntime();
-          const shape: MatmulShape = { M, N, K, transA, transB, tile: 64, panelK: 8 };
-          const { got, want } = await runCase(rt, shape, M * 17 + N);
-          expect(compare(got, want, tol(K))).toBeNull();
-        });
-      }
-    }
-  }
-
   it('picks 128×128 tiles only for outputs of ≥ 256 such tiles, and they compute the same', async () => {
     expect(matmulTile({ M: 4096, N: 4466, K: 512 })).toBe(128);
     expect(matmulTile({ M: 4096, N: 512, K: 4466 })).toBe(64);
@@ -191,9 +173,8 @@ describe('split-K matmul', () => {
   // Shapes that are multiples of neither tile nor K chunk (kChunk = ⌈K/S/16⌉·16, so the last slice
   // is shorter and ends inside a K panel), all four transposes, each tile; K 77 or 40 with 4
   // slices asked gives 3.
-  for (const [tile, M, N, K, S, tA, tB, panelK] of [
+  for (const [tile, M, N, K, S, tA, tB] of [
     [64, 37, 70, 100, 3, true, false],
-    [64, 37, 70, 100, 3, true, false, 8],
     [64, 65, 9, 300, 7, true, false],
     [64, 16, 16, 33, 2, true, false],
     [64, 70, 20, 129, 2, false, true],
@@ -203,10 +184,9 @@ describe('split-K matmul', () => {
     [128, 130, 67, 1000, 3, false, true],
     [128, 131, 129, 77, 5, true, true],
     [128, 70, 130, 40, 4, false, false],
-  ] as [64 | 128, number, number, number, number, boolean, boolean, 8?][]) {
+  ] as [64 | 128, number, number, number, number, boolean, boolean][]) {
     const op = `${tA ? 'Aᵀ' : 'A'}·${tB ? 'Bᵀ' : 'B'}`;
-    const panels = panelK ? `, ${panelK}-deep panels` : '';
-    it(`tile ${tile}${panels}: ${op} ${M}×${N}×${K} ${S} slices asked, accumulating with alpha, strided with offsets`, async () => {
+    it(`tile ${tile}: ${op} ${M}×${N}×${K} ${S} slices asked, accumulating with alpha, strided with offsets`, async () => {
       const rt = await testRuntime();
       // A stored M×K (K×M when transposed) and B K×N (N×K) inside wider rows, after an offset.
       const [rowsA, colsA] = tA ? [K, M] : [M, K];
@@ -227,7 +207,6 @@ describe('split-K matmul', () => {
         offC: 2,
         tile,
         splitK: S,
-        panelK,
       };
       const a = randomArray(shape.offA + rowsA * shape.lda, 1);
       const b = randomArray(shape.offB + rowsB * shape.ldb, 2);
@@ -236,7 +215,7 @@ describe('split-K matmul', () => {
       const scratch = rt.buffer('scratch', splitKScratchFloats(shape) * 4);
       const launches = await matmulSplitK(rt, A, B, C, scratch, shape);
       expect(launches).toHaveLength(2);
-      expect(launches[0].label).toContain(`/${tile}${panelK ? ` bk${panelK}` : ''} split`);
+      expect(launches[0].label).toContain(`/${tile} split`);
       rt.run(launches);
       const got = await rt.readF32(C);
       const want = Float64Array.from(c0);

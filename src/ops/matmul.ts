@@ -24,8 +24,6 @@ export interface MatmulShape {
   tile?: 64 | 128;
   /** K slices for matmulSplitK (default: splitKPlan's). */
   splitK?: number;
-  /** K per staged panel of the 64×64 kernel: 16 (default) or 8 (half the workgroup memory). */
-  panelK?: 8 | 16;
 }
 
 /** The kernel of each tile side; both read the Params of matmulParams (matmul_operands.wgsl). */
@@ -89,19 +87,7 @@ function matmulParams(s: ReturnType<typeof resolved>, kChunk = s.K, splitStride 
 function matmulLabel(name: string, shape: MatmulShape): string {
   const t = (x?: boolean) => (x ? 'T' : 'N');
   const { M, N, K } = shape;
-  const panel = shape.panelK && matmulTile(shape) === 64 ? ` bk${shape.panelK}` : '';
-  return `${name} ${M}x${N}x${K} ${t(shape.transA)}${t(shape.transB)}/${matmulTile(shape)}${panel}`;
-}
-
-/** The overrides of the tiled kernel for this tile (BK exists only in the 64×64 one). */
-function tileConstants(s: ReturnType<typeof resolved>, tile: 64 | 128, accumulate: boolean) {
-  const c: Record<string, boolean | number> = {
-    TRANS_A: s.transA,
-    TRANS_B: s.transB,
-    ACCUMULATE: accumulate,
-  };
-  if (tile === 64 && s.panelK) c.BK = s.panelK;
-  return c;
+  return `${name} ${M}x${N}x${K} ${t(shape.transA)}${t(shape.transB)}/${matmulTile(shape)}`;
 }
 
 /** Rows of A up to which an A·Bᵀ product goes to matvec.wgsl (generation's one-token steps). */
@@ -130,7 +116,7 @@ export function matmul(
   return rt.launch({
     shader: TILE_SHADER[tile],
     label: matmulLabel(label, s),
-    constants: tileConstants(s, tile, s.accumulate),
+    constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: s.accumulate },
     params: matmulParams(s),
     buffers: [A, B, C],
     workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile)],
@@ -242,7 +228,7 @@ export async function matmulSplitK(
   const partial = await rt.launch({
     shader: TILE_SHADER[tile],
     label: `${matmulLabel(label, { ...s, tile })} split${S}`,
-    constants: tileConstants(s, tile, false),
+    constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: false },
     params: matmulParams({ ...s, ldc: s.N, offC: 0, alpha: 1 }, kChunk, s.M * s.N),
     buffers: [A, B, scratch],
     workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile), S],
