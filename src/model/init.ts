@@ -10,7 +10,7 @@ export const DT_MIN = 1e-3;
 export const DT_MAX = 1e-1;
 
 /** softplus⁻¹(y) = log(eʸ − 1), written as y + log(1 − e⁻ʸ) to stay exact for small y. */
-export function inverseSoftplus(y: number): number {
+function inverseSoftplus(y: number): number {
   return y + Math.log(-Math.expm1(-y));
 }
 

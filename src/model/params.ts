@@ -24,7 +24,7 @@ export interface ParameterLayout {
 export const TENSOR_ALIGN_FLOATS = 64;
 
 /** The spec's (name, shape) list in order; a tensor decays when it has two or more axes. */
-export function tensorShapes(c: I3Config): [string, number[]][] {
+function tensorShapes(c: I3Config): [string, number[]][] {
   const { vocab_size: V, d_model: D, d_state: N, rank: r, dt_rank: R, d_conv: K } = c;
   const list: [string, number[]][] = [['model.embed_tokens.weight', [V, D]]];
   for (let i = 0; i < c.n_layers; i++) {

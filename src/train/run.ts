@@ -23,7 +23,7 @@ function padRows(tokens: Uint32Array, rows: number, B: number, T: number): Uint3
   return out;
 }
 
-export function readerBatches(reader: ShardReader): BatchSource {
+function readerBatches(reader: ShardReader): BatchSource {
   const B = reader.batchSize;
   const T = reader.seqLen;
   return {

@@ -43,7 +43,7 @@ interface StudioDb extends DBSchema {
 
 let db: Promise<IDBPDatabase<StudioDb>> | undefined;
 
-export function studioDb(): Promise<IDBPDatabase<StudioDb>> {
+function studioDb(): Promise<IDBPDatabase<StudioDb>> {
   db ??= openDB<StudioDb>('i3-studio', 1, {
     upgrade(d) {
       d.createObjectStore('runs', { keyPath: 'id' });
