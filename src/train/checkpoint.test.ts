@@ -99,4 +99,10 @@ describe('checkpoint file', () => {
       /not an i3 checkpoint/,
     );
   });
+
+  it('refuses a truncated checkpoint whose checksum was recomputed (its sections run past the end)', async () => {
+    const cut = (await encodeCheckpoint(checkpoint())).slice(0, -100);
+    cut.set(new Uint8Array(await crypto.subtle.digest('SHA-256', cut.subarray(40))), 8);
+    await expect(decodeCheckpoint(cut)).rejects.toThrow(/truncated/);
+  });
 });
