@@ -11,11 +11,10 @@
 // the stream has been read to its end.
 
 import { unzipSync } from 'fflate';
-import { type I3Config, validateConfig } from '../model/config';
+import { CONFIG_KEYS, type I3Config, validateConfig } from '../model/config';
 import { type ParameterLayout, parameterLayout } from '../model/params';
 import type { MetricsHistory } from '../train/metrics';
 import {
-  CONFIG_KEYS,
   configJson,
   type DatasetSummary,
   generationConfigJson,

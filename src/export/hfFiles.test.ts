@@ -1,10 +1,9 @@
 import { Template } from '@huggingface/jinja';
 import { describe, expect, it } from 'vitest';
 import { EOS_ID, PAD_ID } from '../data/specialTokens';
-import { PRESETS, parameterCount } from '../model/config';
+import { CONFIG_KEYS, PRESETS, parameterCount } from '../model/config';
 import type { MetricsHistory } from '../train/metrics';
 import {
-  CONFIG_KEYS,
   configJson,
   generationConfigJson,
   lossCurveSvg,

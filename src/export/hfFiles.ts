@@ -4,7 +4,7 @@
 
 import { huggingFaceSpecialTokensMap, huggingFaceTokenizerConfig } from '../data/huggingFace';
 import { BOS_ID, EOS_ID, PAD_ID, UNK_ID } from '../data/specialTokens';
-import { type I3Config, parameterCount } from '../model/config';
+import { CONFIG_KEYS, type I3Config, parameterCount } from '../model/config';
 import type { TrainSettings } from '../train/checkpoint';
 import {
   type EvalMetrics,
@@ -44,21 +44,6 @@ export const GENERATION_DEFAULTS = {
 } as const;
 
 const json = (o: unknown) => `${JSON.stringify(o, null, 2)}\n`;
-
-/** The eleven spec keys of an I3Config, in the spec's order (config.json and import use it). */
-export const CONFIG_KEYS = [
-  'vocab_size',
-  'd_model',
-  'n_layers',
-  'n_heads',
-  'd_state',
-  'rank',
-  'dt_rank',
-  'd_conv',
-  'max_seq_len',
-  'norm_eps',
-  'tie_word_embeddings',
-] as const satisfies readonly (keyof I3Config)[];
 
 const specialIds = {
   pad_token_id: PAD_ID,

@@ -67,6 +67,7 @@ export function presetConfig(name: PresetName, overrides: Partial<I3Config> = {}
   return { ...PRESETS[name], ...overrides };
 }
 
+/** The config keys that must be positive whole numbers. */
 const INTEGER_KEYS = [
   'vocab_size',
   'd_model',
@@ -78,6 +79,13 @@ const INTEGER_KEYS = [
   'd_conv',
   'max_seq_len',
 ] as const;
+
+/** The eleven spec keys of an I3Config, in the spec's order (config.json and import use it). */
+export const CONFIG_KEYS = [
+  ...INTEGER_KEYS,
+  'norm_eps',
+  'tie_word_embeddings',
+] as const satisfies readonly (keyof I3Config)[];
 
 /** Every problem with the config as a human sentence; empty when the config is usable. */
 export function validateConfig(c: I3Config): string[] {
