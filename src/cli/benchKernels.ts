@@ -164,11 +164,13 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const elems = rows * D * N;
   const stateFloats = Math.ceil(T / 16) * B * D * N;
   const bytes = F * (2 * rows * D + 2 * rows * N + D * N + D);
-  const label = (o: { workgroupSize?: number; block?: number }) =>
-    o.workgroupSize || o.block
-      ? ` (alt) wg ${o.workgroupSize ?? 'default'} block ${o.block ?? 'default'}`
+  type Variant = { workgroupSize?: number; block?: number; forwardStates?: number };
+  const label = (o: Variant) =>
+    Object.keys(o).length > 0
+      ? ` (alt) wg ${o.workgroupSize ?? 'default'} block ${o.block ?? 'default'}` +
+        (o.forwardStates ? ` states ${o.forwardStates}` : '')
       : '';
-  const forward = async (o: { workgroupSize?: number; block?: number }) => {
+  const forward = async (o: Variant) => {
     const shape = { ...base, ...o };
     const states = createSelectiveScanStates(rt, shape);
     const fwd = await selectiveScanForward(
@@ -186,7 +188,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
     };
     return { entry, states, fwd };
   };
-  const backward = async (o: { workgroupSize?: number; block?: number }, states: GPUBuffer) => {
+  const backward = async (o: Variant, states: GPUBuffer) => {
     const shape = { ...base, ...o };
     const bwd = await selectiveScanBackward(
       rt,
@@ -207,17 +209,28 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   // The backward reads the states this forward writes.
   rt.run([main.fwd]);
   const entries = [main.entry, await backward({}, main.states)];
-  // Around the default (128 threads at i3-22m, 4 KiB): the 16 KiB of run H, shorter and longer
-  // blocks, fewer threads.
   for (const o of [
-    { workgroupSize: 256, block: 16 },
-    { block: 4 },
-    { block: 16 },
+    { forwardStates: 4 },
+    { forwardStates: 4, block: 8 },
     { workgroupSize: 64 },
+    { workgroupSize: 256 },
+    { block: 8 },
+    { block: 16 },
+    { forwardStates: 12 },
+    { forwardStates: 16 },
+    { forwardStates: 16, workgroupSize: 64 },
+    { forwardStates: 16, workgroupSize: 256 },
+    { forwardStates: 16, block: 8 },
   ]) {
     entries.push((await forward(o)).entry);
   }
-  for (const o of [{ workgroupSize: 256 }, { workgroupSize: 64 }]) {
+  for (const o of [
+    { workgroupSize: 64 },
+    { workgroupSize: 256 },
+    { block: 2 },
+    { workgroupSize: 64, block: 2 },
+    { workgroupSize: 64, block: 4 },
+  ]) {
     entries.push(await backward(o, main.states));
   }
   return entries;

@@ -123,11 +123,21 @@ const cases: { name: string; shape: SelectiveScanShape }[] = [
   { name: 'i3-test, chunk 4', shape: { B: 2, T: 16, D: 16, N: 4, chunk: 4 } },
   { name: 'T 37, chunk 16 (ragged last chunk)', shape: { B: 2, T: 37, D: 16, N: 4, chunk: 16 } },
   { name: 'T 5, shorter than a chunk', shape: { B: 1, T: 5, D: 16, N: 4 } },
-  { name: 'D 13, N 3, chunk 8', shape: { B: 2, T: 19, D: 13, N: 3, chunk: 8 } },
-  // 3 lanes per channel, 10 channels per workgroup, 2 workgroups along D.
+  { name: 'D 13, N 8, chunk 8', shape: { B: 2, T: 19, D: 13, N: 8, chunk: 8 } },
+  // Backward: 3 lanes per channel, 10 channels per workgroup, 2 workgroups along D. Forward: 2
+  // lanes of 8 states, the second with 4 slots past N.
   {
-    name: 'N 10 over 3 lanes, 2 workgroups along D',
-    shape: { B: 2, T: 21, D: 13, N: 10, chunk: 8, workgroupSize: 32 },
+    name: 'N 12 over 3 lanes, 2 workgroups along D',
+    shape: { B: 2, T: 21, D: 13, N: 12, chunk: 8, workgroupSize: 32 },
+  },
+  // Every forward lane width, with a ragged last chunk and more lanes than states.
+  ...[4, 12, 16].map((forwardStates) => ({
+    name: `forward lanes of ${forwardStates} states, N 16, T 23`,
+    shape: { B: 2, T: 23, D: 11, N: 16, chunk: 8, forwardStates, workgroupSize: 64 },
+  })),
+  {
+    name: 'blocks of 3 steps',
+    shape: { B: 1, T: 20, D: 16, N: 8, chunk: 16, block: 3, workgroupSize: 32 },
   },
 ];
 

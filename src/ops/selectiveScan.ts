@@ -9,55 +9,65 @@ export interface SelectiveScanShape {
   B: number;
   T: number;
   D: number;
+  /** States per channel; a multiple of 4 (the kernels hold states in vec4s). */
   N: number;
   /** Steps per chunk: the forward keeps one state per chunk boundary (1..16; default 16). */
   chunk?: number;
-  /**
-   * Threads per workgroup of the scan kernels. The default gives each workgroup ≥ 8 channels
-   * (64 to 128 threads), which bounds the dBt/dCt partial sums to rows·N·D/8 floats.
-   */
+  /** Threads per workgroup of both scan kernels (default 128). */
   workgroupSize?: number;
+  /** States each forward thread keeps: 4, 8, 12 or 16 (the backward's threads keep 4). */
+  forwardStates?: number;
   /**
    * Steps between the workgroup's reductions of lane and channel sums. The default fills the
-   * WORKGROUP_FLOATS budget (4 KiB); a smaller block leaves room for more resident workgroups.
+   * WORKGROUP_FLOATS budget; a smaller block leaves room for more resident workgroups.
    */
   block?: number;
 }
 
-// Each lane (thread) keeps 4 states of a channel in a vec4.
-const STATES_PER_LANE = 4;
 const MAX_CHUNK = 16; // MAX_CHUNK of selective_scan_backward.wgsl
+const MAX_FORWARD_VEC4S = 4; // MAX_Q of selective_scan_forward.wgsl
 // Workgroup memory budget per workgroup, in floats: 4 KiB. The walk over T is sequential, so the
 // scan runs on how many workgroups a multiprocessor holds at once, and workgroup memory caps that:
 // on an H200 (run H3) the forward took 0.41 ms filling the 16 KiB default limit with 256 threads,
-// 0.25 ms with 4-8 KiB, and 0.24 ms with 128 threads and 4 KiB; the backward (one step per block
-// whatever the budget) 0.91 ms with 256 threads, 0.81 ms with 128.
+// 0.25 ms with 4-8 KiB, and 0.24 ms with 128 threads and 4 KiB.
 const WORKGROUP_FLOATS = 1024;
 const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
+
+/** Lanes per channel, channels per workgroup and workgroups along D for `vec4s` per lane. */
+function laneGrid(s: SelectiveScanShape, wg: number, vec4s: number) {
+  const lanes = Math.ceil(s.N / 4 / vec4s);
+  if (lanes > wg) throw new Error(`selective scan: N ${s.N} needs more than ${wg} lanes`);
+  const channelsPerGroup = Math.floor(wg / lanes);
+  return { lanes, channelsPerGroup, groupsD: Math.ceil(s.D / channelsPerGroup) };
+}
 
 function resolved(s: SelectiveScanShape) {
   const chunk = s.chunk ?? 16;
   if (!(Number.isInteger(chunk) && chunk >= 1 && chunk <= MAX_CHUNK)) {
     throw new Error(`selective scan: chunk ${chunk} must be an integer in 1..${MAX_CHUNK}`);
   }
-  const lanes = Math.ceil(s.N / STATES_PER_LANE);
-  const wg = s.workgroupSize ?? Math.min(128, Math.max(64, 8 * lanes));
-  if (lanes > wg) throw new Error(`selective scan: N ${s.N} needs more than ${wg} lanes`);
-  const channelsPerGroup = Math.floor(wg / lanes);
-  const groupsD = Math.ceil(s.D / channelsPerGroup);
-  const rows = s.B * s.T;
+  if (s.N % 4 !== 0) throw new Error(`selective scan: N ${s.N} must be a multiple of 4`);
+  const vec4s = (s.forwardStates ?? 8) / 4;
+  if (!(Number.isInteger(vec4s) && vec4s >= 1 && vec4s <= MAX_FORWARD_VEC4S)) {
+    throw new Error(`selective scan: forwardStates ${s.forwardStates} must be 4, 8, 12 or 16`);
+  }
+  const wg = s.workgroupSize ?? 128;
+  const fwd = { ...laneGrid(s, wg, vec4s), vec4s };
+  const bwd = laneGrid(s, wg, 1);
+  // Floats of workgroup memory per step of a block, double-buffered: the forward's lane parts of
+  // y; the backward's dBt, dCt parts (a vec4 each per thread) and its lane parts of du, dΔ.
+  const forwardStep = 2 * fwd.channelsPerGroup * (fwd.lanes + 1);
+  const backwardStep = 2 * (8 * wg + 2 * bwd.channelsPerGroup * (bwd.lanes + 1));
   return {
     ...s,
     chunk,
     wg,
-    lanes,
-    groupsD,
-    rows,
+    fwd,
+    bwd,
+    rows: s.B * s.T,
     nChunks: Math.ceil(s.T / chunk),
-    // Steps between workgroup reductions, sized to the workgroup memory each kernel keeps per
-    // thread and step: 1 float (forward), 2 vec4 + 2 floats (backward).
-    forwardBlock: s.block ?? Math.max(1, Math.floor(WORKGROUP_FLOATS / wg)),
-    backwardBlock: s.block ?? Math.max(1, Math.floor(WORKGROUP_FLOATS / (10 * wg))),
+    forwardBlock: s.block ?? Math.max(1, Math.floor(WORKGROUP_FLOATS / forwardStep)),
+    backwardBlock: s.block ?? Math.max(1, Math.floor(WORKGROUP_FLOATS / backwardStep)),
   };
 }
 
@@ -74,7 +84,7 @@ export function selectiveScanBufferBytes(shape: SelectiveScanShape): {
   const state = s.B * s.D * s.N;
   return {
     states: 4 * s.nChunks * state,
-    scratch: 4 * (2 * s.rows * s.D + 2 * s.groupsD * s.rows * s.N + state + s.B * s.D),
+    scratch: 4 * (2 * s.rows * s.D + 2 * s.bwd.groupsD * s.rows * s.N + state + s.B * s.D),
   };
 }
 
@@ -130,10 +140,10 @@ export function selectiveScanForward(
   return rt.launch({
     shader: 'selective_scan_forward',
     label,
-    constants: { WG: s.wg, G: s.lanes, RB: s.forwardBlock },
+    constants: { WG: s.wg, G: s.fwd.lanes, Q: s.fwd.vec4s, RB: s.forwardBlock },
     params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk)],
     buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.Dskip, io.y, io.states],
-    workgroups: [s.groupsD, s.B],
+    workgroups: [s.fwd.groupsD, s.B],
   });
 }
 
@@ -169,7 +179,7 @@ export async function selectiveScanBackward(
 ): Promise<Launch[]> {
   const s = resolved(shape);
   const scratch = io.scratch ?? createSelectiveScanScratch(rt, shape, `${label}.scratch`);
-  const reduceParams = [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.groupsD)];
+  const reduceParams = [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.bwd.groupsD)];
   const reduce = (entry: string, threads: number, buffers: Binding[]) =>
     rt.launch({
       shader: 'selective_scan_backward_reduce',
@@ -183,10 +193,10 @@ export async function selectiveScanBackward(
     rt.launch({
       shader: 'selective_scan_backward',
       label: `${label}.scan`,
-      constants: { WG: s.wg, G: s.lanes, RB: s.backwardBlock },
-      params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(s.groupsD)],
+      constants: { WG: s.wg, G: s.bwd.lanes, RB: s.backwardBlock },
+      params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(s.bwd.groupsD)],
       buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
-      workgroups: [s.groupsD, s.B],
+      workgroups: [s.bwd.groupsD, s.B],
     }),
     reduce('finish_inputs', s.rows * s.D, [io.Dskip, io.dy, io.du, io.dDelta]),
     reduce('reduce_bc', s.rows * s.N, [io.dBt, io.dCt]),
