@@ -27,6 +27,7 @@ import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
 import {
   createSelectiveScanScratch,
   createSelectiveScanStates,
+  type SelectiveScanShape,
   selectiveScanBackward,
   selectiveScanForward,
 } from '../ops/selectiveScan';
@@ -129,8 +130,9 @@ async function linearEntries(rt: GpuRuntime, name: string, inF: number, outF: nu
 }
 
 /**
- * The scan at the default workgroup size and block, then "(alt)" rows with other workgroup sizes
- * and blocks: the workgroup memory they take decides how many workgroups a multiprocessor holds.
+ * The scan at its defaults, then "(alt)" rows with other kernel geometries (workgroup size, block,
+ * states per forward lane, workgroup sums instead of subgroup shuffles, buffers). Each alternative's
+ * outputs are first checked against the default's; the largest difference is printed.
  */
 async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const base = { B, T, D, N, chunk: 16 };
@@ -164,20 +166,17 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const elems = rows * D * N;
   const stateFloats = Math.ceil(T / 16) * B * D * N;
   const bytes = F * (2 * rows * D + 2 * rows * N + D * N + D);
-  type Variant = { workgroupSize?: number; block?: number; forwardStates?: number };
-  const label = (o: Variant) =>
+  const label = (o: Partial<SelectiveScanShape>) =>
     Object.keys(o).length > 0
-      ? ` (alt) wg ${o.workgroupSize ?? 'default'} block ${o.block ?? 'default'}` +
-        (o.forwardStates ? ` states ${o.forwardStates}` : '')
+      ? ` (alt) ${Object.entries(o)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(' ')}`
       : '';
-  const forward = async (o: Variant) => {
+  const forward = async (o: Partial<SelectiveScanShape>) => {
     const shape = { ...base, ...o };
     const states = createSelectiveScanStates(rt, shape);
-    const fwd = await selectiveScanForward(
-      rt,
-      { ...inputs, states, y: random(rt, rows * D) },
-      shape,
-    );
+    const y = random(rt, rows * D);
+    const fwd = await selectiveScanForward(rt, { ...inputs, states, y }, shape);
     const entry: Entry = {
       // Per (t, c, n): Δ·A, decay·h + Δu·B (3), C·h (2): 6 FLOP, plus one exp (counted as 1).
       name: `selective scan fwd${label(o)}`,
@@ -186,9 +185,9 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
       flops: 7 * elems,
       bytes: bytes + F * (rows * D + stateFloats),
     };
-    return { entry, states, fwd };
+    return { entry, states, y, fwd };
   };
-  const backward = async (o: Variant, states: GPUBuffer) => {
+  const backward = async (o: Partial<SelectiveScanShape>, states: GPUBuffer) => {
     const shape = { ...base, ...o };
     const bwd = await selectiveScanBackward(
       rt,
@@ -205,34 +204,52 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
       bytes: bytes + F * (rows * D + stateFloats) + bytes,
     };
   };
+  // The backward's overwritten outputs (dA_log and dDskip accumulate).
+  const backwardOutputs = () =>
+    Promise.all([grads.du, grads.dDelta, grads.dBt, grads.dCt].map((b) => rt.readF32(b)));
+  const maxDiff = (a: Float32Array[], b: Float32Array[]) =>
+    Math.max(...a.map((x, i) => x.reduce((m, v, j) => Math.max(m, Math.abs(v - b[i][j])), 0)));
+
   const main = await forward({});
-  // The backward reads the states this forward writes.
   rt.run([main.fwd]);
-  const entries = [main.entry, await backward({}, main.states)];
+  const y0 = [await rt.readF32(main.y)];
+  const mainBackward = await backward({}, main.states);
+  rt.run(mainBackward.launches);
+  const grads0 = await backwardOutputs();
+  const entries = [main.entry, mainBackward];
+  const checks: string[] = [];
   for (const o of [
     { forwardStates: 4 },
-    { forwardStates: 4, block: 8 },
+    { forwardStates: 16 },
     { workgroupSize: 64 },
     { workgroupSize: 256 },
-    { block: 8 },
-    { block: 16 },
-    { forwardStates: 12 },
-    { forwardStates: 16 },
     { forwardStates: 16, workgroupSize: 64 },
     { forwardStates: 16, workgroupSize: 256 },
-    { forwardStates: 16, block: 8 },
+    { subgroups: false },
+    { subgroups: false, forwardStates: 4 },
   ]) {
-    entries.push((await forward(o)).entry);
+    const alt = await forward(o);
+    rt.run([alt.fwd]);
+    checks.push(`fwd${label(o)}: ${maxDiff([await rt.readF32(alt.y)], y0).toExponential(1)}`);
+    entries.push(alt.entry);
   }
   for (const o of [
+    { backwardBuffers: 2 },
+    { block: 1 },
+    { block: 4 },
     { workgroupSize: 64 },
     { workgroupSize: 256 },
-    { block: 2 },
-    { workgroupSize: 64, block: 2 },
-    { workgroupSize: 64, block: 4 },
+    { subgroups: false },
+    { subgroups: false, backwardBuffers: 2 },
   ]) {
-    entries.push(await backward(o, main.states));
+    const alt = await backward(o, main.states);
+    rt.run(alt.launches);
+    checks.push(`bwd${label(o)}: ${maxDiff(await backwardOutputs(), grads0).toExponential(1)}`);
+    entries.push(alt);
   }
+  console.log(
+    `scan alternatives, largest |difference| from the default:\n  ${checks.join('\n  ')}`,
+  );
   return entries;
 }
 

@@ -59,7 +59,11 @@ export async function benchRuntime(): Promise<GpuRuntime> {
 }
 
 export function adapterLine(rt: GpuRuntime): string {
-  return `${describeAdapter(rt.info)}; timing by ${rt.info.features.timestamps ? 'timestamp-query' : 'wall clock'}`;
+  const sg = rt.info.subgroupMinSize;
+  return (
+    `${describeAdapter(rt.info)}; timing by ${rt.info.features.timestamps ? 'timestamp-query' : 'wall clock'}; ` +
+    `subgroups ${sg > 0 ? `of at least ${sg}` : 'none'}`
+  );
 }
 
 /**

@@ -11,6 +11,8 @@ export interface GpuInfo {
   architecture: string;
   description: string;
   features: GpuFeatures;
+  /** The smallest subgroup the adapter runs (0 without subgroups): what kernels may assume. */
+  subgroupMinSize: number;
   /** Limits granted to the device (the adapter's own, not the WebGPU defaults). */
   limits: Record<string, number>;
 }
@@ -78,6 +80,7 @@ export async function acquireGpu(
     architecture: ai?.architecture ?? '',
     description: ai?.description ?? '',
     features,
+    subgroupMinSize: features.subgroups ? (ai?.subgroupMinSize ?? 0) : 0,
     limits: requiredLimits,
   };
   return { adapter, device, info, lost: device.lost };

@@ -136,6 +136,10 @@ const cases: { name: string; shape: SelectiveScanShape }[] = [
     shape: { B: 2, T: 23, D: 11, N: 16, chunk: 8, forwardStates, workgroupSize: 64 },
   })),
   {
+    name: 'backward double-buffered, blocks of 2',
+    shape: { B: 2, T: 21, D: 13, N: 16, chunk: 8, block: 2, backwardBuffers: 2, workgroupSize: 32 },
+  },
+  {
     name: 'blocks of 3 steps',
     shape: { B: 1, T: 20, D: 16, N: 8, chunk: 16, block: 3, workgroupSize: 32 },
   },
@@ -179,8 +183,32 @@ describe('selective scan: CPU reference', () => {
   });
 });
 
+// Each case twice: lanes summed in workgroup memory, and with subgroup shuffles where the adapter
+// has subgroups of at least the case's lanes (SwiftShader: 4).
+const bothPaths = cases.flatMap(({ name, shape }) => [
+  { name: `${name}, workgroup sums`, shape: { ...shape, subgroups: false } },
+  { name, shape },
+]);
+
 describe('selective scan: GPU', () => {
-  for (const { name, shape } of cases) {
+  it('sums lanes with subgroup shuffles where the adapter has subgroups', async (ctx) => {
+    const rt = await testRuntime();
+    if (rt.info.subgroupMinSize < 4) ctx.skip();
+    // N 16 in lanes of 4 states: 4 lanes per channel.
+    const shape = { B: 1, T: 4, D: 8, N: 16, forwardStates: 4 };
+    const io = {
+      ...upload(rt, makeInputs(shape, 5)),
+      y: rt.buffer('y', shape.T * shape.D * 4),
+      states: createSelectiveScanStates(rt, shape),
+    };
+    const kernel = async (subgroups: boolean) =>
+      (await selectiveScanForward(rt, io, { ...shape, subgroups })).pipeline.label.split(':')[0];
+    expect(await kernel(true)).toBe('selective_scan_forward_subgroup');
+    expect(await kernel(false)).toBe('selective_scan_forward');
+    destroyAll(rt, io);
+  });
+
+  for (const { name, shape } of bothPaths) {
     it(`forward and backward: ${name}`, async () => {
       const rt = await testRuntime();
       const { B, T, D, N } = shape;

@@ -18,6 +18,13 @@ export interface SelectiveScanShape {
   /** States each forward thread keeps: 4, 8, 12 or 16 (the backward's threads keep 4). */
   forwardStates?: number;
   /**
+   * Sum the lanes of a channel with subgroup shuffles where the adapter allows it (default true);
+   * false always takes the workgroup-memory kernels.
+   */
+  subgroups?: boolean;
+  /** Workgroup-memory buffers of the backward's sums: 2 saves a barrier per block (default 1). */
+  backwardBuffers?: number;
+  /**
    * Steps between the workgroup's reductions of lane and channel sums. The default fills the
    * WORKGROUP_FLOATS budget; a smaller block leaves room for more resident workgroups.
    */
@@ -32,6 +39,11 @@ const MAX_FORWARD_VEC4S = 4; // MAX_Q of selective_scan_forward.wgsl
 // 0.25 ms with 4-8 KiB, and 0.24 ms with 128 threads and 4 KiB.
 const WORKGROUP_FLOATS = 1024;
 const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
+
+/** The shape's block, or the most steps whose workgroup memory fits WORKGROUP_FLOATS. */
+function blockFor(s: SelectiveScanShape, floatsPerStep: number): number {
+  return s.block ?? Math.max(1, Math.floor(WORKGROUP_FLOATS / floatsPerStep));
+}
 
 /** Lanes per channel, channels per workgroup and workgroups along D for `vec4s` per lane. */
 function laneGrid(s: SelectiveScanShape, wg: number, vec4s: number) {
@@ -54,10 +66,12 @@ function resolved(s: SelectiveScanShape) {
   const wg = s.workgroupSize ?? 128;
   const fwd = { ...laneGrid(s, wg, vec4s), vec4s };
   const bwd = laneGrid(s, wg, 1);
-  // Floats of workgroup memory per step of a block, double-buffered: the forward's lane parts of
-  // y; the backward's dBt, dCt parts (a vec4 each per thread) and its lane parts of du, dΔ.
+  const backwardBuffers = s.backwardBuffers ?? 1;
+  if (backwardBuffers !== 1 && backwardBuffers !== 2) {
+    throw new Error(`selective scan: backwardBuffers ${backwardBuffers} must be 1 or 2`);
+  }
+  // Floats of workgroup memory per step of a block: the forward's lane parts of y, in 2 buffers.
   const forwardStep = 2 * fwd.channelsPerGroup * (fwd.lanes + 1);
-  const backwardStep = 2 * (8 * wg + 2 * bwd.channelsPerGroup * (bwd.lanes + 1));
   return {
     ...s,
     chunk,
@@ -66,9 +80,18 @@ function resolved(s: SelectiveScanShape) {
     bwd,
     rows: s.B * s.T,
     nChunks: Math.ceil(s.T / chunk),
-    forwardBlock: s.block ?? Math.max(1, Math.floor(WORKGROUP_FLOATS / forwardStep)),
-    backwardBlock: s.block ?? Math.max(1, Math.floor(WORKGROUP_FLOATS / backwardStep)),
+    backwardBuffers,
+    forwardBlock: blockFor(s, forwardStep),
   };
+}
+
+/**
+ * Whether `lanes` lanes of a channel can be summed with subgroup shuffles: the adapter's smallest
+ * subgroup holds them (a power of two, so that a channel never straddles two subgroups).
+ */
+function shuffleLanes(rt: GpuRuntime, s: SelectiveScanShape, lanes: number): boolean {
+  const size = rt.info.subgroupMinSize;
+  return (s.subgroups ?? true) && size > 0 && (lanes & (lanes - 1)) === 0 && lanes <= size;
 }
 
 /**
@@ -137,10 +160,12 @@ export function selectiveScanForward(
   label = 'selectiveScan.forward',
 ): Promise<Launch> {
   const s = resolved(shape);
+  const constants = { WG: s.wg, G: s.fwd.lanes, Q: s.fwd.vec4s };
+  const subgroup = shuffleLanes(rt, s, s.fwd.lanes);
   return rt.launch({
-    shader: 'selective_scan_forward',
+    shader: subgroup ? 'selective_scan_forward_subgroup' : 'selective_scan_forward',
     label,
-    constants: { WG: s.wg, G: s.fwd.lanes, Q: s.fwd.vec4s, RB: s.forwardBlock },
+    constants: subgroup ? constants : { ...constants, RB: s.forwardBlock },
     params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk)],
     buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.Dskip, io.y, io.states],
     workgroups: [s.fwd.groupsD, s.B],
@@ -179,7 +204,17 @@ export async function selectiveScanBackward(
 ): Promise<Launch[]> {
   const s = resolved(shape);
   const scratch = io.scratch ?? createSelectiveScanScratch(rt, shape, `${label}.scratch`);
-  const reduceParams = [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.bwd.groupsD)];
+  const { lanes, channelsPerGroup, groupsD } = s.bwd;
+  const sg = rt.info.subgroupMinSize;
+  const subgroup = shuffleLanes(rt, s, lanes) && s.wg % sg === 0;
+  // Floats of workgroup memory per step of a block: the dBt, dCt parts (a vec4 each) of every
+  // thread (of every subgroup's first channel, with shuffles) and the lane parts of du, dΔ.
+  const floatsPerStep = subgroup
+    ? 8 * (s.wg / sg) * lanes
+    : 8 * s.wg + 2 * channelsPerGroup * (lanes + 1);
+  const block = blockFor(s, s.backwardBuffers * floatsPerStep);
+  const constants = { WG: s.wg, G: lanes, RB: block, BUFS: s.backwardBuffers };
+  const reduceParams = [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(groupsD)];
   const reduce = (entry: string, threads: number, buffers: Binding[]) =>
     rt.launch({
       shader: 'selective_scan_backward_reduce',
@@ -191,12 +226,12 @@ export async function selectiveScanBackward(
     });
   return Promise.all([
     rt.launch({
-      shader: 'selective_scan_backward',
+      shader: subgroup ? 'selective_scan_backward_subgroup' : 'selective_scan_backward',
       label: `${label}.scan`,
-      constants: { WG: s.wg, G: s.bwd.lanes, RB: s.backwardBlock },
-      params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(s.bwd.groupsD)],
+      constants: subgroup ? { ...constants, SG: sg } : constants,
+      params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(groupsD)],
       buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
-      workgroups: [s.bwd.groupsD, s.B],
+      workgroups: [groupsD, s.B],
     }),
     reduce('finish_inputs', s.rows * s.D, [io.Dskip, io.dy, io.du, io.dDelta]),
     reduce('reduce_bc', s.rows * s.N, [io.dBt, io.dCt]),
