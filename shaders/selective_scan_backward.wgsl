@@ -1,27 +1,164 @@
-// Selective-scan backward, pass 1 of 2: the reverse (adjoint) scan, fp32. The lanes' walk is in
-// selective_scan_backward_lane. Here the sums over lanes (du, dΔ) and over this workgroup's channels
-// (dBt, dCt) go through workgroup memory once every RB steps, in BUFS buffers: with 2, the next
-// block writes the other buffer and a block takes one barrier; with 1, two barriers and half the
-// memory. selective_scan_backward_subgroup does most of these sums with subgroup shuffles.
+// Selective-scan backward, 'lanes' kernel, pass 1 of 2: the reverse (adjoint) scan, fp32. Runs
+// on any adapter (selective_scan_warp_backward is faster where subgroups allow). Same mapping as the
+// forward with one vec4 per lane: G lanes per channel, lane j holding states n = 4j + i of channel
+// c. Chunks run last to first. Each chunk's states are recomputed forward from the boundary state
+// the forward kept (never by inverting exp(Δ·A), which is unstable) into a per-thread array, then
+// the adjoint g_t = dy_t·Ct_t + exp(Δ_{t+1}·A)·g_{t+1} runs backwards through them:
+//   du_t    = Σ_n g_t·Δ_t·Bt_t                    (+ Dskip·dy_t, added by pass 2)
+//   dΔ_t    = Σ_n g_t·(A·exp(Δ_t·A)·h_{t-1} + Bt_t·u_t)
+//   dBt_t   = Σ_c g_t·Δ_t·u_t,  dCt_t = Σ_c dy_t·h_t
+//   dA[c,n] = Σ_t g_t·Δ_t·exp(Δ_t·A)·h_{t-1}    (dA_log = dA·A, applied by pass 2)
+// Sums over lanes (du, dΔ) and over this workgroup's channels (dBt, dCt) go through workgroup
+// memory once every RB steps; the sums over workgroups (dBt, dCt) and over sequences (dA) are
+// partial sums in `scratch`, finished without atomics by selective_scan_backward_reduce.
+// scratch (floats): [du core: rows·D][dΔ: rows·D][dBt parts: groupsD·rows·N]
+//                   [dCt parts: groupsD·rows·N][dA parts: B·D·N][dDskip parts: B·D]
 
-//!include selective_scan_backward_lane
+override WG: u32 = 64u;
+override G: u32 = 1u;
+
+// Longest chunk the per-thread state array holds (the launch builder checks it). Both walks over
+// a chunk run a constant MAX_CHUNK steps (past the chunk's length they do nothing), so that the
+// compiler can unroll them and index the state array with constants: registers instead of the
+// thread's local memory.
+const MAX_CHUNK = 16u;
+const LOG2E = 1.4426950408889634;
+
+struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32, groupsD: u32 }
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> u: array<f32>;
+@group(0) @binding(2) var<storage, read> delta: array<f32>;
+@group(0) @binding(3) var<storage, read> ALog: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> Bt: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> Ct: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> dy: array<f32>;
+@group(0) @binding(7) var<storage, read> states: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> scratch: array<f32>;
+
+struct Lane {
+  b: u32,
+  c: u32,
+  lane: u32,
+  cw: u32, // channel within the workgroup
+  live: bool,
+  n4: u32,
+  rowBase: u32,
+  rows: u32,
+}
+
+/** One step's terms of one lane, before the sums over lanes and channels. */
+struct StepGrads {
+  gB: vec4<f32>, // g·Δ·u: this lane's part of dBt
+  gC: vec4<f32>, // dy·h: its part of dCt
+  pu: f32, // its part of du
+  pd: f32, // its part of dΔ
+}
+
+var<private> ln: Lane;
+var<private> A2: vec4<f32>; // A·log2(e): exp(Δ·A) = exp2(Δ·A2), and A·x = A2·x / log2(e)
+var<private> carry: vec4<f32>; // exp(Δ_{t+1}·A)·g_{t+1}: the adjoint flowing into step t
+var<private> dA: vec4<f32>;
+var<private> dDskip: f32; // Σ_t dy·u of this channel and sequence
+var<private> h0: vec4<f32>; // the state entering the chunk
+var<private> hs: array<vec4<f32>, MAX_CHUNK>; // the chunk's states
+
+fn laneStart(wg: vec3<u32>, lid: u32) {
+  let cpw = WG / G;
+  ln.cw = lid / G;
+  ln.lane = lid % G;
+  ln.b = wg.y;
+  ln.c = wg.x * cpw + ln.cw;
+  ln.n4 = p.N / 4u;
+  ln.live = ln.cw < cpw && ln.c < p.D && ln.lane < ln.n4;
+  ln.rowBase = ln.b * p.T;
+  ln.rows = p.B * p.T;
+  if (ln.live) { A2 = -exp(ALog[ln.c * ln.n4 + ln.lane]) * LOG2E; }
+}
+
+/** Recomputes the states of chunk kk − 1 (steps start..start+len−1) into hs. */
+fn recomputeChunk(kk: u32, start: u32, len: u32) {
+  h0 = vec4<f32>(0.0);
+  if (!ln.live) { return; }
+  if (kk > 1u) { h0 = states[(((kk - 1u) * p.B + ln.b) * p.D + ln.c) * ln.n4 + ln.lane]; }
+  var h = h0;
+  for (var s = 0u; s < MAX_CHUNK; s++) {
+    if (s < len) {
+      let row = ln.rowBase + start + s;
+      let dt = delta[row * p.D + ln.c];
+      h = exp2(dt * A2) * h + (dt * u[row * p.D + ln.c]) * Bt[row * ln.n4 + ln.lane];
+      hs[s] = h;
+    }
+  }
+}
+
+/** The adjoint step at step sl of the chunk (zero terms past its length or on idle lanes). */
+fn adjointStep(start: u32, sl: u32, len: u32) -> StepGrads {
+  var r = StepGrads(vec4<f32>(0.0), vec4<f32>(0.0), 0.0, 0.0);
+  if (!ln.live || sl >= len) { return r; }
+  let row = ln.rowBase + start + sl;
+  let idx = row * p.D + ln.c;
+  let dt = delta[idx];
+  let ut = u[idx];
+  let dyt = dy[idx];
+  let bt = Bt[row * ln.n4 + ln.lane];
+  let a = exp2(dt * A2);
+  var hPrev = h0;
+  if (sl > 0u) { hPrev = hs[sl - 1u]; }
+  let g = dyt * Ct[row * ln.n4 + ln.lane] + carry;
+  r.gB = g * (dt * ut);
+  r.gC = dyt * hs[sl];
+  let gb = dot(g, bt);
+  r.pu = dt * gb;
+  let gah = g * (a * hPrev);
+  r.pd = dot(gah, A2) * (1.0 / LOG2E) + ut * gb;
+  dA += dt * gah;
+  dDskip += dyt * ut;
+  carry = a * g;
+  return r;
+}
+
+/** Writes the sums over lanes of du and dΔ for one (row, channel). */
+fn storeLaneSums(row: u32, c: u32, su: f32, sd: f32) {
+  let idx = row * p.D + c;
+  scratch[idx] = su;
+  scratch[ln.rows * p.D + idx] = sd;
+}
+
+/** Writes the sums over this workgroup's channels of dBt, dCt for one (row, vec4 k of states). */
+fn storeChannelSums(group: u32, row: u32, k: u32, sB: vec4<f32>, sC: vec4<f32>) {
+  let offB = 2u * ln.rows * p.D;
+  let offC = offB + p.groupsD * ln.rows * p.N;
+  let part = ((group * ln.rows + row) * ln.n4 + k) * 4u;
+  for (var i = 0u; i < 4u; i++) {
+    scratch[offB + part + i] = sB[i];
+    scratch[offC + part + i] = sC[i];
+  }
+}
+
+fn laneEnd() {
+  if (!ln.live) { return; }
+  let offA = 2u * ln.rows * p.D + 2u * p.groupsD * ln.rows * p.N;
+  for (var i = 0u; i < 4u; i++) {
+    scratch[offA + ((ln.b * p.D + ln.c) * ln.n4 + ln.lane) * 4u + i] = dA[i];
+  }
+  if (ln.lane == 0u) { scratch[offA + p.B * p.D * p.N + ln.b * p.D + ln.c] = dDskip; }
+}
 
 override RB: u32 = 4u;
-override BUFS: u32 = 1u;
 
-// Per buffer k and step s: sB, sC at (k·RB + s)·WG + lid; sU, sD (lane parts of du, dΔ) at
-// (k·RB + s)·(WG/G)·(G+1) + ch·(G+1) + j, the odd stride keeping writes and sums conflict-free.
-var<workgroup> sB: array<vec4<f32>, BUFS * RB * WG>;
-var<workgroup> sC: array<vec4<f32>, BUFS * RB * WG>;
-var<workgroup> sU: array<f32, BUFS * RB * (WG / G) * (G + 1u)>;
-var<workgroup> sD: array<f32, BUFS * RB * (WG / G) * (G + 1u)>;
+// Per step s of a block: sB, sC at s·WG + lid; sU, sD (lane parts of du, dΔ) at
+// s·(WG/G)·(G+1) + ch·(G+1) + j, the odd stride keeping writes and sums conflict-free.
+var<workgroup> sB: array<vec4<f32>, RB * WG>;
+var<workgroup> sC: array<vec4<f32>, RB * WG>;
+var<workgroup> sU: array<f32, RB * (WG / G) * (G + 1u)>;
+var<workgroup> sD: array<f32, RB * (WG / G) * (G + 1u)>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   laneStart(wg, lid);
   let cpw = WG / G;
   let stepFloats = cpw * (G + 1u);
-  var buf = 0u;
   let nChunks = (p.T + p.chunk - 1u) / p.chunk;
   for (var kk = nChunks; kk > 0u; kk--) {
     let start = (kk - 1u) * p.chunk;
@@ -34,7 +171,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let s1 = max(s0, min(s1f, len));
       for (var s = s1f; s > s0; s--) {
         let r = adjointStep(start, s - 1u, len);
-        let k = buf * RB + s - 1u - s0;
+        let k = s - 1u - s0;
         sB[k * WG + lid] = r.gB;
         sC[k * WG + lid] = r.gC;
         if (ln.cw < cpw) { // threads past the last whole channel (WG % G) have no slot
@@ -49,7 +186,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         let ch = o % cpw;
         let cc = wg.x * cpw + ch;
         if (cc < p.D) {
-          let at = (buf * RB + s) * stepFloats + ch * (G + 1u);
+          let at = s * stepFloats + ch * (G + 1u);
           var su = 0.0;
           var sd = 0.0;
           for (var j = 0u; j < G; j++) {
@@ -66,17 +203,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         var accB = vec4<f32>(0.0);
         var accC = vec4<f32>(0.0);
         for (var ch = 0u; ch < cpw; ch++) {
-          let v = (buf * RB + s) * WG + ch * G + k;
+          let v = s * WG + ch * G + k;
           accB += sB[v];
           accC += sC[v];
         }
         storeChannelSums(wg.x, ln.rowBase + start + s0 + s, k, accB, accC);
       }
-      if (BUFS == 1u) {
-        workgroupBarrier();
-      } else {
-        buf = 1u - buf;
-      }
+      workgroupBarrier();
     }
   }
   laneEnd();

@@ -130,8 +130,8 @@ async function linearEntries(rt: GpuRuntime, name: string, inF: number, outF: nu
 }
 
 /**
- * The scan at its defaults, then "(alt)" rows with other kernel geometries (workgroup size, block,
- * states per forward lane, workgroup sums instead of subgroup shuffles, buffers). Each alternative's
+ * The scan at its defaults, then "(alt)" rows with other kernel geometries (steps per invocation
+ * and channels per workgroup of the 'warp' kernels) and the 'lanes' kernels. Each alternative's
  * outputs are first checked against the default's; the largest difference is printed.
  */
 async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
@@ -219,14 +219,11 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const entries = [main.entry, mainBackward];
   const checks: string[] = [];
   for (const o of [
-    { forwardStates: 4 },
-    { forwardStates: 16 },
-    { workgroupSize: 64 },
-    { workgroupSize: 256 },
-    { forwardStates: 16, workgroupSize: 64 },
-    { forwardStates: 16, workgroupSize: 256 },
-    { subgroups: false },
-    { subgroups: false, forwardStates: 4 },
+    { warpSteps: 4 },
+    { warpsPerGroup: 4 },
+    { warpsPerGroup: 16 },
+    { kernels: 'lanes' as const },
+    { kernels: 'lanes' as const, forwardStates: 4 },
   ]) {
     const alt = await forward(o);
     rt.run([alt.fwd]);
@@ -234,13 +231,10 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
     entries.push(alt.entry);
   }
   for (const o of [
-    { backwardBuffers: 2 },
-    { block: 1 },
-    { block: 4 },
-    { workgroupSize: 64 },
-    { workgroupSize: 256 },
-    { subgroups: false },
-    { subgroups: false, backwardBuffers: 2 },
+    { warpSteps: 4 },
+    { warpsPerGroup: 4 },
+    { warpsPerGroup: 16 },
+    { kernels: 'lanes' as const },
   ]) {
     const alt = await backward(o, main.states);
     rt.run(alt.launches);

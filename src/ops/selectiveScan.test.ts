@@ -13,6 +13,7 @@ import {
   selectiveScanBufferBytes,
   selectiveScanForward,
   selectiveScanReference,
+  warpPlan,
 } from './selectiveScan';
 
 // GPU (fp32) against the float64 reference. Inputs are O(1), Δ ≤ 0.5 and exp(Δ·A) ≤ 1, so states
@@ -135,9 +136,19 @@ const cases: { name: string; shape: SelectiveScanShape }[] = [
     name: `forward lanes of ${forwardStates} states, N 16, T 23`,
     shape: { B: 2, T: 23, D: 11, N: 16, chunk: 8, forwardStates, workgroupSize: 64 },
   })),
+  // 'warp': tiles of SG·warpSteps steps (SwiftShader: SG 4), three tiles and a ragged one; idle
+  // subgroups past D; steps per lane that are not a power of two.
   {
-    name: 'backward double-buffered, blocks of 2',
-    shape: { B: 2, T: 21, D: 13, N: 16, chunk: 8, block: 2, backwardBuffers: 2, workgroupSize: 32 },
+    name: 'warp tiles of 8 steps, T 30',
+    shape: { B: 2, T: 30, D: 16, N: 8, chunk: 8, warpSteps: 2 },
+  },
+  {
+    name: 'warp, 3 channels per workgroup, D 13, T 80',
+    shape: { B: 1, T: 80, D: 13, N: 8, warpsPerGroup: 3 },
+  },
+  {
+    name: 'warp tiles of 12 steps, chunk 4, T 41',
+    shape: { B: 2, T: 41, D: 9, N: 12, chunk: 4, warpSteps: 3, warpsPerGroup: 4 },
   },
   {
     name: 'blocks of 3 steps',
@@ -183,28 +194,31 @@ describe('selective scan: CPU reference', () => {
   });
 });
 
-// Each case twice: lanes summed in workgroup memory, and with subgroup shuffles where the adapter
-// has subgroups of at least the case's lanes (SwiftShader: 4).
+// Each case twice: the 'lanes' kernels, and the default ('warp' where the adapter allows it).
 const bothPaths = cases.flatMap(({ name, shape }) => [
-  { name: `${name}, workgroup sums`, shape: { ...shape, subgroups: false } },
+  { name: `${name}, lanes`, shape: { ...shape, kernels: 'lanes' as const } },
   { name, shape },
 ]);
 
 describe('selective scan: GPU', () => {
-  it('sums lanes with subgroup shuffles where the adapter has subgroups', async (ctx) => {
+  it("takes the 'warp' kernels where the adapter has subgroups of one size", async (ctx) => {
     const rt = await testRuntime();
-    if (rt.info.subgroupMinSize < 4) ctx.skip();
-    // N 16 in lanes of 4 states: 4 lanes per channel.
-    const shape = { B: 1, T: 4, D: 8, N: 16, forwardStates: 4 };
+    const sg = rt.info.subgroupMinSize;
+    if (sg < 1 || sg !== rt.info.subgroupMaxSize) ctx.skip();
+    const shape = { B: 1, T: 4, D: 8, N: 16 };
+    expect(warpPlan(rt, shape)).toBe(sg);
+    expect(warpPlan(rt, { ...shape, kernels: 'lanes' })).toBeUndefined();
+    // A tile of sg·8 steps is not made of chunks of 5: the backward could not restart a tile.
+    expect(warpPlan(rt, { ...shape, chunk: 5 })).toBeUndefined();
     const io = {
       ...upload(rt, makeInputs(shape, 5)),
       y: rt.buffer('y', shape.T * shape.D * 4),
       states: createSelectiveScanStates(rt, shape),
     };
-    const kernel = async (subgroups: boolean) =>
-      (await selectiveScanForward(rt, io, { ...shape, subgroups })).pipeline.label.split(':')[0];
-    expect(await kernel(true)).toBe('selective_scan_forward_subgroup');
-    expect(await kernel(false)).toBe('selective_scan_forward');
+    const kernel = async (kernels: 'warp' | 'lanes') =>
+      (await selectiveScanForward(rt, io, { ...shape, kernels })).pipeline.label.split(':')[0];
+    expect(await kernel('warp')).toBe('selective_scan_warp_forward');
+    expect(await kernel('lanes')).toBe('selective_scan_forward');
     destroyAll(rt, io);
   });
 
