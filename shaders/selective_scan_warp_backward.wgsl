@@ -41,6 +41,24 @@ var<workgroup> carry: array<vec4<f32>, 2u * WPG * N4>;
 // One step's dBt, dCt terms of every lane of every subgroup: [subgroup][lane][dBt, dCt].
 var<workgroup> terms: array<vec4<f32>, WPG * SG * 2u>;
 
+// The tile's Bt and Ct for one group of 4 states, staged by the whole workgroup (its subgroups
+// share the sequence): lanes read K consecutive rows each, so straight from memory every load of a
+// subgroup would touch SG lines. Row r sits at r + r/8, which keeps those reads free of bank
+// conflicts.
+var<workgroup> sB: array<vec4<f32>, SG * K + SG * K / 8u>;
+var<workgroup> sC: array<vec4<f32>, SG * K + SG * K / 8u>;
+
+/** Stages rows tile·SG·K.. of Bt and Ct at state group j (a barrier before and after). */
+fn stageBC(lid: u32, b: u32, tile: u32, j: u32) {
+  workgroupBarrier();
+  for (var r = lid; r < SG * K; r += SG * WPG) {
+    let row = b * p.T + min(tile * SG * K + r, p.T - 1u);
+    sB[r + r / 8u] = Bt[row * N4 + j];
+    sC[r + r / 8u] = Ct[row * N4 + j];
+  }
+  workgroupBarrier();
+}
+
 //!include subgroup_affine_scan
 
 @compute @workgroup_size(SG * WPG)
@@ -91,10 +109,11 @@ fn main(
       var a: array<vec4<f32>, MAX_K>;
       var hs: array<vec4<f32>, MAX_K>;
       var m = Affine(vec4<f32>(1.0), vec4<f32>(0.0));
+      stageBC(lid, b, tile, j);
+      let r0 = lane * K;
       for (var k = 0u; k < K; k++) {
-        let row = b * p.T + min(t0 + k, p.T - 1u);
         a[k] = exp2(dt[k] * A2);
-        hs[k] = (dt[k] * uk[k]) * Bt[row * N4 + j]; // Δ·u·Bt until the walk below
+        hs[k] = (dt[k] * uk[k]) * sB[r0 + k + (r0 + k) / 8u]; // Δ·u·Bt until the walk below
         m.S = a[k] * m.S + hs[k];
         m.A *= a[k];
       }
@@ -111,8 +130,7 @@ fn main(
       var r = vec4<f32>(0.0);
       for (var kk = K; kk > 0u; kk--) {
         let k = kk - 1u;
-        let row = b * p.T + min(t0 + k, p.T - 1u);
-        r = a[k] * (dyk[k] * Ct[row * N4 + j] + r);
+        r = a[k] * (dyk[k] * sC[r0 + k + (r0 + k) / 8u] + r);
       }
       var rTile = vec4<f32>(0.0);
       if (tile + 1u < nTiles) { rTile = carry[(((tile + 1u) % 2u) * WPG + w) * N4 + j]; }
@@ -122,10 +140,8 @@ fn main(
       var dA = vec4<f32>(0.0);
       for (var kk = K; kk > 0u; kk--) {
         let k = kk - 1u;
-        let t = t0 + k;
-        let row = b * p.T + min(t, p.T - 1u);
-        let g = dyk[k] * Ct[row * N4 + j] + r;
-        let bt = Bt[row * N4 + j];
+        let g = dyk[k] * sC[r0 + k + (r0 + k) / 8u] + r;
+        let bt = sB[r0 + k + (r0 + k) / 8u];
         var hPrev = hIn;
         if (k > 0u) { hPrev = hs[k - 1u]; }
         let gah = g * (a[k] * hPrev);

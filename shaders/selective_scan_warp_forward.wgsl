@@ -36,6 +36,24 @@ override N4: u32 = 1u; // N / 4
 // Two buffers, so that a tile's reads and writes never meet.
 var<workgroup> carry: array<vec4<f32>, 2u * WPG * N4>;
 
+// The tile's Bt and Ct for one group of 4 states, staged by the whole workgroup (its subgroups
+// share the sequence): lanes read K consecutive rows each, so straight from memory every load of a
+// subgroup would touch SG lines. Row r sits at r + r/8, which keeps those reads free of bank
+// conflicts.
+var<workgroup> sB: array<vec4<f32>, SG * K + SG * K / 8u>;
+var<workgroup> sC: array<vec4<f32>, SG * K + SG * K / 8u>;
+
+/** Stages rows tile·SG·K.. of Bt and Ct at state group j (a barrier before and after). */
+fn stageBC(lid: u32, b: u32, tile: u32, j: u32) {
+  workgroupBarrier();
+  for (var r = lid; r < SG * K; r += SG * WPG) {
+    let row = b * p.T + min(tile * SG * K + r, p.T - 1u);
+    sB[r + r / 8u] = Bt[row * N4 + j];
+    sC[r + r / 8u] = Ct[row * N4 + j];
+  }
+  workgroupBarrier();
+}
+
 //!include subgroup_affine_scan
 
 @compute @workgroup_size(SG * WPG)
@@ -78,10 +96,11 @@ fn main(
       var a: array<vec4<f32>, MAX_K>;
       var bx: array<vec4<f32>, MAX_K>; // Δ·u·Bt
       var m = Affine(vec4<f32>(1.0), vec4<f32>(0.0));
+      stageBC(lid, b, tile, j);
+      let r0 = lane * K;
       for (var k = 0u; k < K; k++) {
-        let t = min(t0 + k, p.T - 1u);
         a[k] = exp2(dt[k] * A2);
-        bx[k] = x[k] * Bt[(b * p.T + t) * N4 + j];
+        bx[k] = x[k] * sB[r0 + k + (r0 + k) / 8u];
         m.S = a[k] * m.S + bx[k];
         m.A *= a[k];
       }
@@ -90,9 +109,8 @@ fn main(
       let before = scanUpExclusive(m, lane);
       h = before.A * h + before.S;
       for (var k = 0u; k < K; k++) {
-        let t = min(t0 + k, p.T - 1u);
         h = a[k] * h + bx[k];
-        yk[k] += dot(Ct[(b * p.T + t) * N4 + j], h);
+        yk[k] += dot(sC[r0 + k + (r0 + k) / 8u], h);
         if (live && (saveMask & (1u << k)) != 0u) {
           states[((((t0 + k + 1u) / p.chunk) * p.B + b) * p.D + c) * N4 + j] = h;
         }
