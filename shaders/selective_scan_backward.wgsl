@@ -1,5 +1,4 @@
-// Selective-scan backward, 'lanes' kernel, pass 1 of 2: the reverse (adjoint) scan, fp32. Runs
-// on any adapter (selective_scan_warp_backward is faster where subgroups allow). Same mapping as the
+// Selective-scan backward, pass 1 of 2: the reverse (adjoint) scan, fp32. Same mapping as the
 // forward with one vec4 per lane: G lanes per channel, lane j holding states n = 4j + i of channel
 // c. Chunks run last to first. Each chunk's states are recomputed forward from the boundary state
 // the forward kept (never by inverting exp(Δ·A), which is unstable) into a per-thread array, then

@@ -1,13 +1,12 @@
-// Selective-scan forward (Mamba-style SSM), 'lanes' kernel, fp32, for every sequence b and channel c:
+// Selective-scan forward (Mamba-style SSM), fp32, for every sequence b and channel c:
 //   h_t[c,n] = exp(Δ_t[c]·A[c,n])·h_{t-1}[c,n] + Δ_t[c]·Bt_t[n]·u_t[c],  A = -exp(A_log), h_{-1} = 0
 //   y_t[c]   = Σ_n Ct_t[n]·h_t[c,n] + Dskip[c]·u_t[c]
-// Runs on any adapter (selective_scan_warp_forward is faster where subgroups allow). The state
-// never leaves the chip except at chunk boundaries: G lanes (threads) share a channel, lane j
-// keeping Q vec4s of contiguous states (n = 4·(j·Q + q) + i), so Bt and Ct load as vec4s, and each
-// lane walks all T steps. A workgroup of WG threads covers WG/G channels of one sequence. Each lane's
-// part of y_t goes to workgroup memory; every RB steps one barrier lets the workgroup sum the lanes
-// and write y for those steps, the parts double-buffered so that the next block's writes need no
-// second barrier. `states` is (nChunks, B, D, N): slot 0 the final state h_{T-1} (what prefill hands
+// The state never leaves the chip except at chunk boundaries: G lanes (threads) share a channel,
+// lane j keeping Q vec4s of contiguous states (n = 4·(j·Q + q) + i), so Bt and Ct load as vec4s,
+// and each lane walks all T steps. A workgroup of WG threads covers WG/G channels of one sequence.
+// Each lane's part of y_t goes to workgroup memory; every RB steps one barrier lets the workgroup
+// sum the lanes and write y for those steps, the parts double-buffered so that the next block's
+// writes need no second barrier. `states` is (nChunks, B, D, N): slot 0 the final state h_{T-1} (what prefill hands
 // to the decode step), slot k ≥ 1 the state entering chunk k (what the backward restarts from).
 // N % 4 == 0.
 

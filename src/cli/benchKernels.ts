@@ -130,9 +130,10 @@ async function linearEntries(rt: GpuRuntime, name: string, inF: number, outF: nu
 }
 
 /**
- * The scan at its defaults, then "(alt)" rows with other kernel geometries (steps per invocation
- * and channels per workgroup of the 'warp' kernels) and the 'lanes' kernels. Each alternative's
- * outputs are first checked against the default's; the largest difference is printed.
+ * The scan at its defaults, then "(alt)" rows with other kernel geometries (states per forward
+ * thread, workgroup size, block): the workgroup memory they take decides how many workgroups a
+ * multiprocessor holds. Each alternative's outputs are first checked against the default's; the
+ * largest difference is printed.
  */
 async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const base = { B, T, D, N, chunk: 16 };
@@ -218,24 +219,21 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const grads0 = await backwardOutputs();
   const entries = [main.entry, mainBackward];
   const checks: string[] = [];
+  // Around the default (4 states per lane, 128 threads, 4 KiB): wider lanes, other workgroup sizes,
+  // longer blocks (more workgroup memory).
   for (const o of [
-    { warpSteps: 4 },
-    { warpsPerGroup: 4 },
-    { warpsPerGroup: 16 },
-    { kernels: 'lanes' as const },
-    { kernels: 'lanes' as const, forwardStates: 4 },
+    { forwardStates: 8 },
+    { forwardStates: 16 },
+    { workgroupSize: 64 },
+    { workgroupSize: 256 },
+    { block: 8 },
   ]) {
     const alt = await forward(o);
     rt.run([alt.fwd]);
     checks.push(`fwd${label(o)}: ${maxDiff([await rt.readF32(alt.y)], y0).toExponential(1)}`);
     entries.push(alt.entry);
   }
-  for (const o of [
-    { warpSteps: 4 },
-    { warpsPerGroup: 4 },
-    { warpsPerGroup: 16 },
-    { kernels: 'lanes' as const },
-  ]) {
+  for (const o of [{ workgroupSize: 64 }, { workgroupSize: 256 }, { block: 2 }]) {
     const alt = await backward(o, main.states);
     rt.run(alt.launches);
     checks.push(`bwd${label(o)}: ${maxDiff(await backwardOutputs(), grads0).toExponential(1)}`);

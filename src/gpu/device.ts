@@ -11,9 +11,8 @@ export interface GpuInfo {
   architecture: string;
   description: string;
   features: GpuFeatures;
-  /** The smallest and largest subgroups the adapter runs (0 without subgroups). */
+  /** The smallest subgroup the adapter runs (0 without subgroups). */
   subgroupMinSize: number;
-  subgroupMaxSize: number;
   /** Limits granted to the device (the adapter's own, not the WebGPU defaults). */
   limits: Record<string, number>;
 }
@@ -82,7 +81,6 @@ export async function acquireGpu(
     description: ai?.description ?? '',
     features,
     subgroupMinSize: features.subgroups ? (ai?.subgroupMinSize ?? 0) : 0,
-    subgroupMaxSize: features.subgroups ? (ai?.subgroupMaxSize ?? 0) : 0,
     limits: requiredLimits,
   };
   return { adapter, device, info, lost: device.lost };

@@ -37,6 +37,9 @@ describe('I3Config', () => {
     expect(bad({ rank: 2.5 })).toContain('rank (2.5) must be a positive integer');
     expect(bad({ rank: 1024 })[0]).toMatch(/^rank \(1024\) must be at most d_model \(512\)/);
     expect(bad({ dt_rank: 600 })).toEqual(['dt_rank (600) must be at most d_model (512)']);
+    expect(bad({ d_state: 6 })).toEqual([
+      'd_state (6) must be a multiple of 4: the scan holds states in fours',
+    ]);
     expect(bad({ norm_eps: 0 })).toEqual(['norm_eps (0) must be a positive finite number']);
     expect(bad({ tie_word_embeddings: false })[0]).toMatch(
       /^tie_word_embeddings \(false\) must be true/,

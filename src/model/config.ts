@@ -116,6 +116,9 @@ export function validateConfig(c: I3Config): string[] {
   if (c.dt_rank > c.d_model) {
     errors.push(`dt_rank (${c.dt_rank}) must be at most d_model (${c.d_model})`);
   }
+  if (c.d_state % 4 !== 0) {
+    errors.push(`d_state (${c.d_state}) must be a multiple of 4: the scan holds states in fours`);
+  }
   return errors;
 }
 

@@ -13,7 +13,6 @@ import {
   selectiveScanBufferBytes,
   selectiveScanForward,
   selectiveScanReference,
-  warpPlan,
 } from './selectiveScan';
 
 // GPU (fp32) against the float64 reference. Inputs are O(1), Δ ≤ 0.5 and exp(Δ·A) ≤ 1, so states
@@ -129,27 +128,13 @@ const cases: { name: string; shape: SelectiveScanShape }[] = [
   // lanes of 8 states, the second with 4 slots past N.
   {
     name: 'N 12 over 3 lanes, 2 workgroups along D',
-    shape: { B: 2, T: 21, D: 13, N: 12, chunk: 8, workgroupSize: 32 },
+    shape: { B: 2, T: 21, D: 13, N: 12, chunk: 8, workgroupSize: 32, forwardStates: 8 },
   },
-  // Every forward lane width, with a ragged last chunk and more lanes than states.
-  ...[4, 12, 16].map((forwardStates) => ({
+  // Every other forward lane width, with a ragged last chunk.
+  ...[8, 12, 16].map((forwardStates) => ({
     name: `forward lanes of ${forwardStates} states, N 16, T 23`,
     shape: { B: 2, T: 23, D: 11, N: 16, chunk: 8, forwardStates, workgroupSize: 64 },
   })),
-  // 'warp': tiles of SG·warpSteps steps (SwiftShader: SG 4), three tiles and a ragged one; idle
-  // subgroups past D; steps per lane that are not a power of two.
-  {
-    name: 'warp tiles of 8 steps, T 30',
-    shape: { B: 2, T: 30, D: 16, N: 8, chunk: 8, warpSteps: 2 },
-  },
-  {
-    name: 'warp, 3 channels per workgroup, D 13, T 80',
-    shape: { B: 1, T: 80, D: 13, N: 8, warpsPerGroup: 3 },
-  },
-  {
-    name: 'warp tiles of 12 steps, chunk 4, T 41',
-    shape: { B: 2, T: 41, D: 9, N: 12, chunk: 4, warpSteps: 3, warpsPerGroup: 4 },
-  },
   {
     name: 'blocks of 3 steps',
     shape: { B: 1, T: 20, D: 16, N: 8, chunk: 16, block: 3, workgroupSize: 32 },
@@ -194,35 +179,8 @@ describe('selective scan: CPU reference', () => {
   });
 });
 
-// Each case twice: the 'lanes' kernels, and the default ('warp' where the adapter allows it).
-const bothPaths = cases.flatMap(({ name, shape }) => [
-  { name: `${name}, lanes`, shape: { ...shape, kernels: 'lanes' as const } },
-  { name, shape },
-]);
-
 describe('selective scan: GPU', () => {
-  it("takes the 'warp' kernels where the adapter has subgroups of one size", async (ctx) => {
-    const rt = await testRuntime();
-    const sg = rt.info.subgroupMinSize;
-    if (sg < 1 || sg !== rt.info.subgroupMaxSize) ctx.skip();
-    const shape = { B: 1, T: 4, D: 8, N: 16 };
-    expect(warpPlan(rt, shape)).toBe(sg);
-    expect(warpPlan(rt, { ...shape, kernels: 'lanes' })).toBeUndefined();
-    // A tile of sg·8 steps is not made of chunks of 5: the backward could not restart a tile.
-    expect(warpPlan(rt, { ...shape, chunk: 5 })).toBeUndefined();
-    const io = {
-      ...upload(rt, makeInputs(shape, 5)),
-      y: rt.buffer('y', shape.T * shape.D * 4),
-      states: createSelectiveScanStates(rt, shape),
-    };
-    const kernel = async (kernels: 'warp' | 'lanes') =>
-      (await selectiveScanForward(rt, io, { ...shape, kernels })).pipeline.label.split(':')[0];
-    expect(await kernel('warp')).toBe('selective_scan_warp_forward');
-    expect(await kernel('lanes')).toBe('selective_scan_forward');
-    destroyAll(rt, io);
-  });
-
-  for (const { name, shape } of bothPaths) {
+  for (const { name, shape } of cases) {
     it(`forward and backward: ${name}`, async () => {
       const rt = await testRuntime();
       const { B, T, D, N } = shape;

@@ -1,15 +1,9 @@
 // The selective scan of the i3 SSM (spec: "Selective-scan SSM"), per sequence b, channel c, state n:
 //   A = -exp(A_log);  h_t = exp(Δ_t·A)·h_{t-1} + Δ_t·Bt_t·u_t (h_{-1} = 0);  y_t = Ct_t·h_t + Dskip·u_t
-// Forward and backward (two passes) launches, with float64 CPU references. Two implementations:
-// - 'warp' (selective_scan_warp_*.wgsl): one subgroup per channel, parallel in time through a
-//   subgroup scan of the steps' affine maps. Taken where the adapter has subgroups of one fixed size.
-// - 'lanes' (selective_scan_forward.wgsl, selective_scan_backward.wgsl): a channel's states spread
-//   over threads that each walk all T steps; sums in workgroup memory. Runs on any adapter.
-// Neither stores the full state history (B·T·D·N floats): the forward writes one state per chunk
-// boundary, from which the backward recomputes the states it needs.
+// Forward, backward (two passes) and one-token decode step launches, with float64 CPU references.
+// The full state history (B·T·D·N floats) is never stored: the forward keeps h on chip and writes
+// one state per chunk boundary; the backward recomputes each chunk's states from there.
 import { type Binding, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
-
-export type SelectiveScanKernels = 'warp' | 'lanes';
 
 export interface SelectiveScanShape {
   B: number;
@@ -19,30 +13,23 @@ export interface SelectiveScanShape {
   N: number;
   /** Steps per chunk: the forward keeps one state per chunk boundary (1..16; default 16). */
   chunk?: number;
-  /** Which implementation; default 'warp' where `warpPlan` allows it. */
-  kernels?: SelectiveScanKernels;
-  /** 'warp': subgroups (channels) per workgroup (default 8). */
-  warpsPerGroup?: number;
-  /** 'warp': steps per invocation in a tile of subgroupSize × warpSteps steps (1..8; default 8). */
-  warpSteps?: number;
-  /** 'lanes': threads per workgroup (default 128). */
+  /** Threads per workgroup of both scan kernels (default 128). */
   workgroupSize?: number;
-  /** 'lanes': states each forward thread keeps: 4, 8, 12 or 16 (the backward's keep 4). */
+  /** States each forward thread keeps: 4, 8, 12 or 16 (default 4; the backward's keep 4). */
   forwardStates?: number;
   /**
-   * 'lanes': steps between the workgroup's reductions of lane and channel sums. The default fills
-   * the WORKGROUP_FLOATS budget; a smaller block leaves room for more resident workgroups.
+   * Steps between the workgroup's reductions of lane and channel sums. The default fills the
+   * WORKGROUP_FLOATS budget; a smaller block leaves room for more resident workgroups.
    */
   block?: number;
 }
 
 const MAX_CHUNK = 16; // MAX_CHUNK of selective_scan_backward.wgsl
 const MAX_FORWARD_VEC4S = 4; // MAX_Q of selective_scan_forward.wgsl
-const MAX_WARP_STEPS = 8; // MAX_K of selective_scan_warp_*.wgsl
-// Workgroup memory budget per workgroup of the 'lanes' kernels, in floats: 4 KiB. Their walk over
-// T is sequential, so they run on how many workgroups a multiprocessor holds at once, and workgroup
-// memory caps that: on an H200 (run H3) the forward took 0.41 ms filling the 16 KiB default limit
-// with 256 threads, 0.25 ms with 4-8 KiB, and 0.24 ms with 128 threads and 4 KiB.
+// Workgroup memory budget per workgroup, in floats: 4 KiB. The walk over T is sequential, so the
+// scan runs on how many workgroups a multiprocessor holds at once, and workgroup memory caps that:
+// on an H200 (run H3) the forward took 0.41 ms filling the 16 KiB default limit with 256 threads,
+// 0.25 ms with 4-8 KiB, and 0.24 ms with 128 threads and 4 KiB.
 const WORKGROUP_FLOATS = 1024;
 const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
 
@@ -65,15 +52,10 @@ function resolved(s: SelectiveScanShape) {
     throw new Error(`selective scan: chunk ${chunk} must be an integer in 1..${MAX_CHUNK}`);
   }
   if (s.N % 4 !== 0) throw new Error(`selective scan: N ${s.N} must be a multiple of 4`);
-  const vec4s = (s.forwardStates ?? 8) / 4;
+  const vec4s = (s.forwardStates ?? 4) / 4;
   if (!(Number.isInteger(vec4s) && vec4s >= 1 && vec4s <= MAX_FORWARD_VEC4S)) {
     throw new Error(`selective scan: forwardStates ${s.forwardStates} must be 4, 8, 12 or 16`);
   }
-  const warpSteps = s.warpSteps ?? 8;
-  if (!(Number.isInteger(warpSteps) && warpSteps >= 1 && warpSteps <= MAX_WARP_STEPS)) {
-    throw new Error(`selective scan: warpSteps ${warpSteps} must be an integer in 1..8`);
-  }
-  const warpsPerGroup = s.warpsPerGroup ?? 8;
   const wg = s.workgroupSize ?? 128;
   const fwd = { ...laneGrid(s, wg, vec4s), vec4s };
   const bwd = laneGrid(s, wg, 1);
@@ -87,9 +69,6 @@ function resolved(s: SelectiveScanShape) {
     wg,
     fwd,
     bwd,
-    warpSteps,
-    warpsPerGroup,
-    warpGroupsD: Math.ceil(s.D / warpsPerGroup),
     rows: s.B * s.T,
     nChunks: Math.ceil(s.T / chunk),
     forwardBlock: blockFor(s, forwardStep),
@@ -98,25 +77,9 @@ function resolved(s: SelectiveScanShape) {
 }
 
 /**
- * The 'warp' kernels' subgroup size, or undefined where they cannot run: they need subgroups of one
- * fixed size (the scan maps invocations to steps) and tiles (subgroup size × warpSteps steps) made
- * of whole chunks, so that the backward restarts each tile from a state the forward kept.
- */
-export function warpPlan(rt: GpuRuntime, shape: SelectiveScanShape): number | undefined {
-  const s = resolved(shape);
-  const { subgroupMinSize: sg, subgroupMaxSize } = rt.info;
-  if (s.kernels === 'lanes' || sg < 1 || sg !== subgroupMaxSize) return undefined;
-  return (sg * s.warpSteps) % s.chunk === 0 ? sg : undefined;
-}
-
-function warpConstants(s: ReturnType<typeof resolved>, sg: number) {
-  return { SG: sg, WPG: s.warpsPerGroup, K: s.warpSteps, N4: s.N / 4 };
-}
-
-/**
  * Bytes of every buffer the op allocates: `states` (per layer: written by the forward, read by the
  * backward; slot 0 is the final state) and the backward's `scratch` (partial sums; one buffer can
- * serve every layer, since backward passes run one after another), enough for either kernel set.
+ * serve every layer, since backward passes run one after another).
  */
 export function selectiveScanBufferBytes(shape: SelectiveScanShape): {
   states: number;
@@ -124,10 +87,9 @@ export function selectiveScanBufferBytes(shape: SelectiveScanShape): {
 } {
   const s = resolved(shape);
   const state = s.B * s.D * s.N;
-  const groupsD = Math.max(s.bwd.groupsD, s.warpGroupsD);
   return {
     states: 4 * s.nChunks * state,
-    scratch: 4 * (2 * s.rows * s.D + 2 * groupsD * s.rows * s.N + state + s.B * s.D),
+    scratch: 4 * (2 * s.rows * s.D + 2 * s.bwd.groupsD * s.rows * s.N + state + s.B * s.D),
   };
 }
 
@@ -180,24 +142,12 @@ export function selectiveScanForward(
   label = 'selectiveScan.forward',
 ): Promise<Launch> {
   const s = resolved(shape);
-  const sg = warpPlan(rt, shape);
-  const common = {
+  return rt.launch({
+    shader: 'selective_scan_forward',
     label,
+    constants: { WG: s.wg, G: s.fwd.lanes, Q: s.fwd.vec4s, RB: s.forwardBlock },
     params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk)],
     buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.Dskip, io.y, io.states],
-  };
-  if (sg !== undefined) {
-    return rt.launch({
-      ...common,
-      shader: 'selective_scan_warp_forward',
-      constants: warpConstants(s, sg),
-      workgroups: [s.warpGroupsD, s.B],
-    });
-  }
-  return rt.launch({
-    ...common,
-    shader: 'selective_scan_forward',
-    constants: { WG: s.wg, G: s.fwd.lanes, Q: s.fwd.vec4s, RB: s.forwardBlock },
     workgroups: [s.fwd.groupsD, s.B],
   });
 }
@@ -234,8 +184,7 @@ export async function selectiveScanBackward(
 ): Promise<Launch[]> {
   const s = resolved(shape);
   const scratch = io.scratch ?? createSelectiveScanScratch(rt, shape, `${label}.scratch`);
-  const sg = warpPlan(rt, shape);
-  const groupsD = sg !== undefined ? s.warpGroupsD : s.bwd.groupsD;
+  const { groupsD } = s.bwd;
   const reduceParams = [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(groupsD)];
   const reduce = (entry: string, threads: number, buffers: Binding[]) =>
     rt.launch({
@@ -248,16 +197,12 @@ export async function selectiveScanBackward(
     });
   return Promise.all([
     rt.launch({
+      shader: 'selective_scan_backward',
       label: `${label}.scan`,
+      constants: { WG: s.wg, G: s.bwd.lanes, RB: s.backwardBlock },
       params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(groupsD)],
       buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
       workgroups: [groupsD, s.B],
-      ...(sg !== undefined
-        ? { shader: 'selective_scan_warp_backward', constants: warpConstants(s, sg) }
-        : {
-            shader: 'selective_scan_backward',
-            constants: { WG: s.wg, G: s.bwd.lanes, RB: s.backwardBlock },
-          }),
     }),
     reduce('finish_inputs', s.rows * s.D, [io.Dskip, io.dy, io.du, io.dDelta]),
     reduce('reduce_bc', s.rows * s.N, [io.dBt, io.dCt]),
