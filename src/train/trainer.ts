@@ -75,7 +75,7 @@ export const freshStart = (): RunStart => ({
 export class NonFiniteLossError extends Error {}
 
 /** How many steps may be queued on the GPU before the loop waits for the oldest. */
-const IN_FLIGHT = 2;
+export const STEPS_IN_FLIGHT = 2;
 
 export class Trainer {
   private state: RunState = 'running';
@@ -174,7 +174,7 @@ export class Trainer {
             failure = e as Error;
           }),
         );
-        if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+        if (inFlight.length >= STEPS_IN_FLIGHT) await inFlight.shift();
 
         const last = this.step === s.schedule.totalSteps;
         if (s.evalInterval > 0 && (this.step % s.evalInterval === 0 || last)) {
