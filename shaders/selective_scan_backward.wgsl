@@ -15,6 +15,7 @@
 
 override WG: u32 = 64u;
 override G: u32 = 1u;
+override RB: u32 = 4u;
 
 // Longest chunk the per-thread state array holds (the launch builder checks it). Both walks over
 // a chunk run a constant MAX_CHUNK steps (past the chunk's length they do nothing), so that the
@@ -143,8 +144,6 @@ fn laneEnd() {
   }
   if (ln.lane == 0u) { scratch[offA + p.B * p.D * p.N + ln.b * p.D + ln.c] = dDskip; }
 }
-
-override RB: u32 = 4u;
 
 // Per step s of a block: sB, sC at s·WG + lid; sU, sD (lane parts of du, dΔ) at
 // s·(WG/G)·(G+1) + ch·(G+1) + j, the odd stride keeping writes and sums conflict-free.

@@ -12,6 +12,7 @@
 
 override WG: u32 = 64u;
 override G: u32 = 1u;
+override RB: u32 = 16u;
 override Q: u32 = 1u;
 
 const MAX_Q = 4u; // Q ≤ MAX_Q; the launch builder checks it
@@ -115,8 +116,6 @@ fn laneStep(t: u32) -> f32 {
 fn laneEnd() {
   if (ln.live) { storeState(0u); }
 }
-
-override RB: u32 = 16u;
 
 // Lane j of channel ch at step s of buffer k: (k·RB + s)·(WG/G)·(G+1) + ch·(G+1) + j. The odd
 // stride G+1 keeps both the writes (consecutive lanes) and the sums (consecutive channels) free of
