@@ -34,6 +34,16 @@ export interface PythonResult {
 export function runPython(args: string[], timeoutMs = 120_000): Promise<PythonResult> {
   return new Promise((resolve) => {
     execFile(PYTHON, args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err?.killed) {
+        // Killed at the time limit (or past 64 MiB of output): say so, since the output may look
+        // complete.
+        resolve({
+          code: 124,
+          stdout,
+          stderr: `${stderr}\nkilled: over the ${timeoutMs} ms time limit or 64 MiB of output`,
+        });
+        return;
+      }
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
