@@ -14,6 +14,7 @@ import type { GpuRuntime, Launch } from '../gpu/runtime';
 import { presetConfig } from '../model/config';
 import { parameterLayout } from '../model/params';
 import { attentionBackward, attentionForward } from '../ops/attention';
+import { maxAbsDiff } from '../ops/check';
 import { crossEntropyBackward, crossEntropyLoss, perRowFloats } from '../ops/crossEntropy';
 import {
   type MatmulShape,
@@ -209,7 +210,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const backwardOutputs = () =>
     Promise.all([grads.du, grads.dDelta, grads.dBt, grads.dCt].map((b) => rt.readF32(b)));
   const maxDiff = (a: Float32Array[], b: Float32Array[]) =>
-    Math.max(...a.map((x, i) => x.reduce((m, v, j) => Math.max(m, Math.abs(v - b[i][j])), 0)));
+    Math.max(...a.map((x, i) => maxAbsDiff(x, b[i])));
 
   const main = await forward({});
   rt.run([main.fwd]);
