@@ -1,8 +1,8 @@
 // Selective-scan backward, pass 1 of 2: the reverse (adjoint) scan, fp32. Same mapping as the
-// forward with one vec4 per lane: G lanes per channel, lane j holding states n = 4j + i of channel
-// c. Chunks run last to first. Each chunk's states are recomputed forward from the boundary state
-// the forward kept (never by inverting exp(Δ·A), which is unstable) into a per-thread array, then
-// the adjoint g_t = dy_t·Ct_t + exp(Δ_{t+1}·A)·g_{t+1} runs backwards through them:
+// forward with one vec4 per lane: G = N/4 lanes per channel, lane j holding states n = 4j + i of
+// channel c. Chunks run last to first. Each chunk's states are recomputed forward from the boundary
+// state the forward kept (never by inverting exp(Δ·A), which is unstable) into a per-thread array,
+// then the adjoint g_t = dy_t·Ct_t + exp(Δ_{t+1}·A)·g_{t+1} runs backwards through them:
 //   du_t    = Σ_n g_t·Δ_t·Bt_t                    (+ Dskip·dy_t, added by pass 2)
 //   dΔ_t    = Σ_n g_t·(A·exp(Δ_t·A)·h_{t-1} + Bt_t·u_t)
 //   dBt_t   = Σ_c g_t·Δ_t·u_t,  dCt_t = Σ_c dy_t·h_t
@@ -70,7 +70,7 @@ fn laneStart(wg: vec3<u32>, lid: u32) {
   ln.b = wg.y;
   ln.c = wg.x * cpw + ln.cw;
   ln.n4 = p.N / 4u;
-  ln.live = ln.cw < cpw && ln.c < p.D && ln.lane < ln.n4;
+  ln.live = ln.cw < cpw && ln.c < p.D;
   ln.rowBase = ln.b * p.T;
   ln.rows = p.B * p.T;
   if (ln.live) { A2 = -exp(ALog[ln.c * ln.n4 + ln.lane]) * LOG2E; }

@@ -1,6 +1,7 @@
 // The selective scan of the i3 SSM (spec: "Selective-scan SSM"), per sequence b, channel c, state n:
 //   A = -exp(A_log);  h_t = exp(Δ_t·A)·h_{t-1} + Δ_t·Bt_t·u_t (h_{-1} = 0);  y_t = Ct_t·h_t + Dskip·u_t
-// Forward, backward (two passes) and one-token decode step launches, with float64 CPU references.
+// Forward and backward (the reverse scan, then the passes finishing its partial sums) launches,
+// with float64 CPU references; the one-token decode step is in ssmStep.ts.
 // The full state history (B·T·D·N floats) is never stored: the forward keeps h on chip and writes
 // one state per chunk boundary; the backward recomputes each chunk's states from there.
 import { type Binding, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
