@@ -1,8 +1,8 @@
 // out[m, n] = Σ_k x̂[m, k]·W[n, k] with x̂ = RMSNorm(x[m]) ⊙ w, for a few rows (M ≤ 8): the
 // pre-norm projections of generation's one-token steps (each block's in_proj.down and latent, and
 // the head), fused so the normalised row is never written. 32 lanes share each output's dot
-// product as in matvec.wgsl, and its lanes recompute the row's RMS on the way (K floats, cheap
-// next to the weight row). W and w are read from the flat parameter buffer at offW and offNorm.
+// product as in matvec.wgsl, and its lanes recompute the row's RMS on the way (K floats, cheap next
+// to the weight row); one lane_sum tree sums both. W and w are read from the flat parameter buffer at offW and offNorm.
 // RING also stores each output in the attention cache: row m's slot cursor[0] of a ring of
 // ringStride floats per sequence, unless halt[0] is set (a stop token already ended the
 // generation, see sample.wgsl), so steps run past the end leave the cache as it was.
@@ -27,8 +27,8 @@ struct Params {
 const WG = 256u;
 const LANES = 32u;
 const OUTS = 8u; // outputs per workgroup: WG / LANES
-var<workgroup> red: array<f32, WG>;
-var<workgroup> red2: array<f32, WG>;
+
+//!include lane_sum
 
 @compute @workgroup_size(WG)
 fn main(
@@ -52,21 +52,11 @@ fn main(
         acc = fma(v * P[p.offNorm + k], P[b + k], acc);
       }
     }
-    red[lid] = acc;
-    red2[lid] = ss;
-    workgroupBarrier();
-    for (var s = LANES / 2u; s > 0u; s >>= 1u) {
-      if (lane < s) {
-        red[lid] += red[lid + s];
-        red2[lid] += red2[lid + s];
-      }
-      workgroupBarrier();
-    }
+    let sums = laneSum2(lid, vec2<f32>(acc, ss));
     if (lane == 0u && n < p.N) {
-      let v = red[lid] * inverseSqrt(red2[lid] / f32(p.K) + p.eps);
+      let v = sums.x * inverseSqrt(sums.y / f32(p.K) + p.eps);
       out[m * p.N + n] = v;
       if (RING && halt[0] == 0u) { ring[m * p.ringStride + cursor[0] * p.N + n] = v; }
     }
-    workgroupBarrier();
   }
 }
