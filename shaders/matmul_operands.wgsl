@@ -1,7 +1,7 @@
 // Included (//!include matmul_operands) by the two tiled matmul kernels, matmul.wgsl (64×64 tiles)
-// and matmul_large.wgsl (128×128), so that both keep one contract with src/ops/matmul.ts: the
-// overrides, the Params struct, the bindings and the bounds-checked operand loads. (Each kernel
-// writes C itself: see matmul_large.wgsl.)
+// and matmul_large.wgsl (128×128), and by matvec.wgsl, so that all keep one contract with
+// src/ops/matmul.ts: the overrides, the Params struct, the bindings and the bounds-checked operand
+// loads. (Each kernel writes C itself: see matmul_large.wgsl.)
 // op(A) is M×K (A stored M×K, or K×M when TRANS_A); op(B) is K×N (B stored K×N, or N×K when
 // TRANS_B). Leading dimensions and element offsets let callers address slices of larger buffers.
 

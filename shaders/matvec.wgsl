@@ -1,21 +1,10 @@
 // C (+)= alpha · A · Bᵀ for a few rows of A (M ≤ 8): the one-token projections of generation.
 // The tiled matmul would give such products a handful of workgroups walking K one tile at a
 // time; here 32 lanes share each output's dot product (coalesced reads of B's row) and reduce it
-// in workgroup memory (lane_sum), and 8 outputs share a workgroup. Same Params as matmul.wgsl.
+// in workgroup memory (lane_sum), and 8 outputs share a workgroup. Overrides, Params and bindings
+// are the tiled matmul's (matmul_operands; A plain and B transposed here, no split).
 
-override ACCUMULATE: bool = false;
-
-struct Params {
-  M: u32, N: u32, K: u32,
-  lda: u32, ldb: u32, ldc: u32,
-  offA: u32, offB: u32, offC: u32,
-  alpha: f32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+//!include matmul_operands
 
 const WG = 256u;
 const LANES = 32u;

@@ -63,7 +63,7 @@ function resolved(s: MatmulShape) {
 }
 
 /**
- * The Params struct of matmul_operands.wgsl (matvec.wgsl reads its first ten fields): without a
+ * The Params struct of matmul_operands.wgsl (the tiled kernels' and matvec.wgsl's): without a
  * split, one slice of all K.
  */
 function matmulParams(s: ReturnType<typeof resolved>, kChunk = s.K, splitStride = 0): Param[] {
