@@ -36,15 +36,10 @@ struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32, groupsD: u32 }
 @group(0) @binding(7) var<storage, read> states: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> scratch: array<f32>;
 
-struct Lane {
-  b: u32,
-  c: u32,
-  lane: u32,
-  cw: u32, // channel within the workgroup
-  live: bool,
-  n4: u32,
-  rowBase: u32,
-  rows: u32,
+//!include selective_scan_lane
+
+fn rowCount() -> u32 {
+  return p.B * p.T;
 }
 
 /** One step's terms of one lane, before the sums over lanes and channels. */
@@ -55,7 +50,6 @@ struct StepGrads {
   pd: f32, // its part of dΔ
 }
 
-var<private> ln: Lane;
 var<private> A2: vec4<f32>; // A·log2(e): exp(Δ·A) = exp2(Δ·A2), and A·x = A2·x / log2(e)
 var<private> carry: vec4<f32>; // exp(Δ_{t+1}·A)·g_{t+1}: the adjoint flowing into step t
 var<private> dA: vec4<f32>;
@@ -64,15 +58,7 @@ var<private> h0: vec4<f32>; // the state entering the chunk
 var<private> hs: array<vec4<f32>, MAX_CHUNK>; // the chunk's states
 
 fn laneStart(wg: vec3<u32>, lid: u32) {
-  let cpw = WG / G;
-  ln.cw = lid / G;
-  ln.lane = lid % G;
-  ln.b = wg.y;
-  ln.c = wg.x * cpw + ln.cw;
-  ln.n4 = p.N / 4u;
-  ln.live = ln.cw < cpw && ln.c < p.D;
-  ln.rowBase = ln.b * p.T;
-  ln.rows = p.B * p.T;
+  placeLane(wg, lid);
   if (ln.live) { A2 = -exp(ALog[ln.c * ln.n4 + ln.lane]) * LOG2E; }
 }
 
@@ -122,14 +108,14 @@ fn adjointStep(start: u32, sl: u32, len: u32) -> StepGrads {
 fn storeLaneSums(row: u32, c: u32, su: f32, sd: f32) {
   let idx = row * p.D + c;
   scratch[idx] = su;
-  scratch[ln.rows * p.D + idx] = sd;
+  scratch[rowCount() * p.D + idx] = sd;
 }
 
 /** Writes the sums over this workgroup's channels of dBt, dCt for one (row, vec4 k of states). */
 fn storeChannelSums(group: u32, row: u32, k: u32, sB: vec4<f32>, sC: vec4<f32>) {
-  let offB = 2u * ln.rows * p.D;
-  let offC = offB + p.groupsD * ln.rows * p.N;
-  let part = ((group * ln.rows + row) * ln.n4 + k) * 4u;
+  let offB = 2u * rowCount() * p.D;
+  let offC = offB + p.groupsD * rowCount() * p.N;
+  let part = ((group * rowCount() + row) * ln.n4 + k) * 4u;
   for (var i = 0u; i < 4u; i++) {
     scratch[offB + part + i] = sB[i];
     scratch[offC + part + i] = sC[i];
@@ -138,7 +124,7 @@ fn storeChannelSums(group: u32, row: u32, k: u32, sB: vec4<f32>, sC: vec4<f32>) 
 
 fn laneEnd() {
   if (!ln.live) { return; }
-  let offA = 2u * ln.rows * p.D + 2u * p.groupsD * ln.rows * p.N;
+  let offA = 2u * rowCount() * p.D + 2u * p.groupsD * rowCount() * p.N;
   for (var i = 0u; i < 4u; i++) {
     scratch[offA + ((ln.b * p.D + ln.c) * ln.n4 + ln.lane) * 4u + i] = dA[i];
   }

@@ -30,18 +30,9 @@ struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32 }
 @group(0) @binding(7) var<storage, read_write> y: array<f32>;
 @group(0) @binding(8) var<storage, read_write> states: array<vec4<f32>>;
 
-struct Lane {
-  b: u32,
-  c: u32,
-  lane: u32,
-  cw: u32, // channel within the workgroup
-  live: bool,
-  k0: u32, // first vec4 of states
-  n4: u32,
-  rowBase: u32,
-}
+//!include selective_scan_lane
 
-var<private> ln: Lane;
+var<private> k0: u32; // this lane's first vec4 of states: lane·Q
 // A·log2(e), so that exp(Δ·A) is one exp2. Slots past N keep A = 0 and B = 0, so h stays 0.
 var<private> A2: array<vec4<f32>, MAX_Q>;
 var<private> h: array<vec4<f32>, MAX_Q>;
@@ -58,27 +49,20 @@ fn loadStep(t: u32) {
   dtNext = delta[row * p.D + ln.c];
   uNext = u[row * p.D + ln.c];
   for (var q = 0u; q < Q; q++) {
-    if (ln.k0 + q < ln.n4) {
-      bNext[q] = Bt[row * ln.n4 + ln.k0 + q];
-      cNext[q] = Ct[row * ln.n4 + ln.k0 + q];
+    if (k0 + q < ln.n4) {
+      bNext[q] = Bt[row * ln.n4 + k0 + q];
+      cNext[q] = Ct[row * ln.n4 + k0 + q];
     }
   }
 }
 
 fn laneStart(wg: vec3<u32>, lid: u32) {
-  let cpw = WG / G;
-  ln.cw = lid / G;
-  ln.lane = lid % G;
-  ln.b = wg.y;
-  ln.c = wg.x * cpw + ln.cw;
-  ln.live = ln.cw < cpw && ln.c < p.D;
-  ln.n4 = p.N / 4u;
-  ln.k0 = ln.lane * Q;
-  ln.rowBase = ln.b * p.T;
+  placeLane(wg, lid);
+  k0 = ln.lane * Q;
   nextSave = p.chunk;
   if (ln.live) {
     for (var q = 0u; q < Q; q++) {
-      if (ln.k0 + q < ln.n4) { A2[q] = -exp(ALog[ln.c * ln.n4 + ln.k0 + q]) * LOG2E; }
+      if (k0 + q < ln.n4) { A2[q] = -exp(ALog[ln.c * ln.n4 + k0 + q]) * LOG2E; }
     }
     if (ln.lane == 0u) { skip = Dskip[ln.c]; }
     loadStep(0u);
@@ -86,9 +70,9 @@ fn laneStart(wg: vec3<u32>, lid: u32) {
 }
 
 fn storeState(slot: u32) {
-  let base = ((slot * p.B + ln.b) * p.D + ln.c) * ln.n4 + ln.k0;
+  let base = ((slot * p.B + ln.b) * p.D + ln.c) * ln.n4 + k0;
   for (var q = 0u; q < Q; q++) {
-    if (ln.k0 + q < ln.n4) { states[base + q] = h[q]; }
+    if (k0 + q < ln.n4) { states[base + q] = h[q]; }
   }
 }
 
