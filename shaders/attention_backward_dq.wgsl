@@ -2,103 +2,69 @@
 // rowsum(dout ⊙ out), then dq = scale · Σ_j ds_ij k_j with ds_ij = p_ij (dout_i·v_j − delta_i) and
 // p_ij = exp(scale q_i·k_j − lse_i) recomputed from the forward's log-sum-exp. dq is overwritten;
 // delta is written for pass 2 (attention_backward_dkv), which runs next.
-// One workgroup per (query block of BQ rows, head, sequence); TPR threads share each query row and
-// loop over key tiles of BK rows staged in workgroup memory. Layouts as in attention_forward.
+// One workgroup per (block of BQ query rows, head, sequence), one thread per query row, key and
+// value tiles staged as in attention_forward.
 
 //!include attention_tiles
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
-@group(0) @binding(4) var<storage, read> out: array<f32>;
-@group(0) @binding(5) var<storage, read> dout: array<f32>;
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> out: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> dout: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> lse: array<f32>;
 @group(0) @binding(7) var<storage, read_write> delta: array<f32>;
-@group(0) @binding(8) var<storage, read_write> dq: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dq: array<vec4<f32>>;
 
-var<workgroup> Qs: array<f32, BQ * DH>; // q rows, pre-multiplied by scale
-var<workgroup> dOs: array<f32, BQ * DH>;
-var<workgroup> Ks: array<f32, BK * PAD>;
-var<workgroup> Vs: array<f32, BK * PAD>;
-var<workgroup> dS: array<f32, BQ * BK>;
-var<workgroup> part: array<f32, BQ * TPR>; // per-thread partial sums of delta
+@compute @workgroup_size(BQ)
+fn main(
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) i: u32,
+) {
+  let b = wg.z;
+  let h = wg.y;
+  // Later query blocks see more keys: they start first.
+  let q0 = (groups.x - 1u - wg.x) * BQ;
+  let t = min(q0 + i, p.T - 1u);
+  let row = headRow(b, t, h);
 
-@compute @workgroup_size(BQ * TPR)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let T = p.T;
-  let D = p.H * DH;
-  let base = wg.z * T;
-  let col = wg.y * DH;
-  let q0 = wg.x * BQ;
-  let i = tid / TPR;
-  let lane = tid % TPR;
-  let t = min(q0 + i, T - 1u);
-  let rowOff = (base + t) * D + col;
-
-  for (var e = tid; e < BQ * DH; e += BQ * TPR) {
-    let g = (base + min(q0 + e / DH, T - 1u)) * D + col + e % DH;
-    Qs[e] = q[g] * p.scale;
-    dOs[e] = dout[g];
-  }
-  var part_sum = 0.0;
-  for (var d = lane; d < DH; d += TPR) {
-    part_sum = fma(dout[rowOff + d], out[rowOff + d], part_sum);
-  }
-  part[tid] = part_sum;
-  workgroupBarrier();
+  var x: array<vec4<f32>, MAX_DH4>;
+  var dy: array<vec4<f32>, MAX_DH4>;
+  var acc: array<vec4<f32>, MAX_DH4>;
   var di = 0.0;
-  for (var w = 0u; w < TPR; w++) {
-    di += part[i * TPR + w];
+  for (var u = 0u; u < DH4; u++) {
+    x[u] = q[row + u] * p.scale;
+    dy[u] = dout[row + u];
+    di += dot(dy[u], out[row + u]);
+    acc[u] = vec4(0.0);
   }
-  let lseRow = (wg.z * p.H + wg.y) * T + t;
-  let li = lse[lseRow];
-  if (lane == 0u && q0 + i < T) {
-    delta[lseRow] = di;
+  let stat = statRow(b, h, t);
+  let li = lse[stat];
+  if (q0 + i < p.T) {
+    delta[stat] = di;
   }
 
-  var acc: array<f32, MAX_DPT>;
-  let kEnd = min(T, q0 + BQ);
+  let kEnd = min(p.T, q0 + BQ);
   for (var k0 = 0u; k0 < kEnd; k0 += BK) {
-    for (var e = tid; e < BK * DH; e += BQ * TPR) {
-      let j = e / DH;
-      let d = e % DH;
-      let g = (base + min(k0 + j, T - 1u)) * D + col + d;
-      Ks[j * PAD + d] = k[g];
-      Vs[j * PAD + d] = v[g];
+    workgroupBarrier();
+    for (var e = i; e < BK * DH4; e += BQ) {
+      let g = tileSource(e, k0, b, h);
+      staged[e] = k[g];
+      staged[BK * DH4 + e] = v[g];
     }
     workgroupBarrier();
-
-    let nk = select(0u, min(BK, t + 1u - k0), t >= k0);
-    for (var j = lane; j < nk; j += TPR) {
-      var s = 0.0;
-      var dp = 0.0;
-      for (var d = 0u; d < DH; d++) {
-        s = fma(Qs[i * DH + d], Ks[j * PAD + d], s);
-        dp = fma(dOs[i * DH + d], Vs[j * PAD + d], dp);
-      }
-      dS[i * BK + j] = exp(s - li) * (dp - di);
+    for (var j = 0u; j < BK; j += 4u) {
+      let key = vec4(k0 + j) + vec4(0u, 1u, 2u, 3u);
+      let pr = exp(select(vec4(MASKED), dots4(&x, 0u, j) - li, key <= vec4(t)));
+      let ds = pr * (dots4(&dy, 1u, j) - di);
+      fold4(&acc, 1.0, ds, 0u, j);
     }
-    workgroupBarrier();
-
-    for (var j = 0u; j < nk; j++) {
-      let ds = dS[i * BK + j];
-      for (var u = 0u; u < DPT; u++) {
-        let d = lane + u * TPR;
-        if (d < DH) {
-          acc[u] = fma(ds, Ks[j * PAD + d], acc[u]);
-        }
-      }
-    }
-    workgroupBarrier();
   }
 
-  if (q0 + i < T) {
-    for (var u = 0u; u < DPT; u++) {
-      let d = lane + u * TPR;
-      if (d < DH) {
-        dq[rowOff + d] = acc[u] * p.scale;
-      }
+  if (q0 + i < p.T) {
+    for (var u = 0u; u < DH4; u++) {
+      dq[row + u] = acc[u] * p.scale;
     }
   }
 }

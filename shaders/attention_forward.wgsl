@@ -1,100 +1,67 @@
 // Causal multi-head softmax attention, forward (flash-attention style): out = softmax(q kᵀ·scale +
 // causal mask) v per sequence and head, with the row's log-sum-exp saved for the backward.
-// One workgroup per (query block of BQ rows, head, sequence); TPR threads share each query row.
-// Key/value tiles of BK rows are staged in workgroup memory and folded into a running (max, sum,
-// output) per row, so the T×T score matrix never reaches global memory.
-// q, k, v, out are (B·T, H·DH) row-major (row = b·T + t, head h in columns h·DH..); lse is (B, H, T).
+// One workgroup per (block of BQ query rows, head, sequence), one thread per query row (see
+// attention_tiles.wgsl). Key and value tiles are folded into the row's running (max, sum, output)
+// four keys at a time, so the T×T score matrix never leaves registers.
+// lse is (B, H, T).
 
 //!include attention_tiles
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> lse: array<f32>;
 
-var<workgroup> Qs: array<f32, BQ * DH>; // q rows, pre-multiplied by scale
-var<workgroup> Ks: array<f32, BK * PAD>;
-var<workgroup> Vs: array<f32, BK * DH>;
-var<workgroup> S: array<f32, BQ * BK>; // this tile's scores
-
-@compute @workgroup_size(BQ * TPR)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let T = p.T;
-  let D = p.H * DH;
-  let base = wg.z * T;
-  let col = wg.y * DH;
-  let q0 = wg.x * BQ;
-  let i = tid / TPR;
-  let lane = tid % TPR;
+@compute @workgroup_size(BQ)
+fn main(
+  @builtin(workgroup_id) wg: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) i: u32,
+) {
+  let b = wg.z;
+  let h = wg.y;
+  // Later query blocks see more keys: they start first, so the short ones fill the tail.
+  let q0 = (groups.x - 1u - wg.x) * BQ;
   // Rows past the end compute on the last row and are not stored; barriers stay uniform.
-  let t = min(q0 + i, T - 1u);
+  let t = min(q0 + i, p.T - 1u);
+  let row = headRow(b, t, h);
 
-  for (var e = tid; e < BQ * DH; e += BQ * TPR) {
-    let row = min(q0 + e / DH, T - 1u);
-    Qs[e] = q[(base + row) * D + col + e % DH] * p.scale;
+  var x: array<vec4<f32>, MAX_DH4>;
+  var acc: array<vec4<f32>, MAX_DH4>;
+  for (var u = 0u; u < DH4; u++) {
+    x[u] = q[row + u] * p.scale;
+    acc[u] = vec4(0.0);
   }
-
-  var m = -3.0e38;
+  var m = MASKED;
   var l = 0.0;
-  var acc: array<f32, MAX_DPT>;
-  let kEnd = min(T, q0 + BQ);
+  let kEnd = min(p.T, q0 + BQ);
   for (var k0 = 0u; k0 < kEnd; k0 += BK) {
-    for (var e = tid; e < BK * DH; e += BQ * TPR) {
-      let j = e / DH;
-      let d = e % DH;
-      let g = (base + min(k0 + j, T - 1u)) * D + col + d;
-      Ks[j * PAD + d] = k[g];
-      Vs[e] = v[g];
+    workgroupBarrier();
+    for (var e = i; e < BK * DH4; e += BQ) {
+      let g = tileSource(e, k0, b, h);
+      staged[e] = k[g];
+      staged[BK * DH4 + e] = v[g];
     }
     workgroupBarrier();
-
-    // Keys k0 .. min(k0 + BK, t + 1) are visible to row t.
-    let nk = select(0u, min(BK, t + 1u - k0), t >= k0);
-    for (var j = lane; j < nk; j += TPR) {
-      var s = 0.0;
-      for (var d = 0u; d < DH; d++) {
-        s = fma(Qs[i * DH + d], Ks[j * PAD + d], s);
-      }
-      S[i * BK + j] = s;
+    // Key 0 comes first and every row sees it, so m is a real score before any masked one.
+    for (var j = 0u; j < BK; j += 4u) {
+      let key = vec4(k0 + j) + vec4(0u, 1u, 2u, 3u);
+      let s = select(vec4(MASKED), dots4(&x, 0u, j), key <= vec4(t));
+      let mt = max(m, max(max(s.x, s.y), max(s.z, s.w)));
+      let keep = exp(m - mt);
+      let pr = exp(s - mt);
+      l = l * keep + (pr.x + pr.y + pr.z + pr.w);
+      fold4(&acc, keep, pr, 1u, j);
+      m = mt;
     }
-    workgroupBarrier();
-
-    // Every thread of a row runs the same reduction in the same order, so they agree on m and l.
-    var mt = m;
-    for (var j = 0u; j < nk; j++) {
-      mt = max(mt, S[i * BK + j]);
-    }
-    let alpha = exp(m - mt);
-    l *= alpha;
-    for (var u = 0u; u < DPT; u++) {
-      acc[u] *= alpha;
-    }
-    for (var j = 0u; j < nk; j++) {
-      let pj = exp(S[i * BK + j] - mt);
-      l += pj;
-      for (var u = 0u; u < DPT; u++) {
-        let d = lane + u * TPR;
-        if (d < DH) {
-          acc[u] = fma(pj, Vs[j * DH + d], acc[u]);
-        }
-      }
-    }
-    m = mt;
-    workgroupBarrier();
   }
 
-  if (q0 + i < T) {
+  if (q0 + i < p.T) {
     let inv = 1.0 / l;
-    for (var u = 0u; u < DPT; u++) {
-      let d = lane + u * TPR;
-      if (d < DH) {
-        out[(base + t) * D + col + d] = acc[u] * inv;
-      }
+    for (var u = 0u; u < DH4; u++) {
+      out[row + u] = acc[u] * inv;
     }
-    if (lane == 0u) {
-      lse[(wg.z * p.H + wg.y) * T + t] = m + log(l);
-    }
+    lse[statRow(b, h, t)] = m + log(l);
   }
 }

@@ -13,7 +13,12 @@ import { parseArgs } from 'node:util';
 import type { GpuRuntime, Launch } from '../gpu/runtime';
 import { presetConfig } from '../model/config';
 import { parameterLayout } from '../model/params';
-import { attentionBackward, attentionForward } from '../ops/attention';
+import {
+  type AttentionTiles,
+  attentionBackward,
+  attentionForward,
+  attentionTiles,
+} from '../ops/attention';
 import { maxAbsDiff } from '../ops/check';
 import { crossEntropyBackward, crossEntropyLoss, perRowFloats } from '../ops/crossEntropy';
 import {
@@ -66,6 +71,14 @@ let seed = 1;
 function random(rt: GpuRuntime, floats: number, scale = 1): GPUBuffer {
   return rt.bufferFrom(`bench.${seed}`, randomArray(floats, seed++, scale));
 }
+
+/** " (alt) key value …" for an alternative's overrides; "" for the default. */
+const altLabel = (o: object) =>
+  Object.keys(o).length > 0
+    ? ` (alt) ${Object.entries(o)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' ')}`
+    : '';
 
 /** A product as the model runs it: through matmulSplitK, with its own partial-sum scratch. */
 async function matmulEntry(rt: GpuRuntime, name: string, s: MatmulShape): Promise<Entry> {
@@ -168,12 +181,6 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const elems = rows * D * N;
   const stateFloats = Math.ceil(T / 16) * B * D * N;
   const bytes = F * (2 * rows * D + 2 * rows * N + D * N + D);
-  const label = (o: Partial<SelectiveScanShape>) =>
-    Object.keys(o).length > 0
-      ? ` (alt) ${Object.entries(o)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(' ')}`
-      : '';
   const forward = async (o: Partial<SelectiveScanShape>) => {
     const shape = { ...base, ...o };
     const states = createSelectiveScanStates(rt, shape);
@@ -181,7 +188,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
     const fwd = await selectiveScanForward(rt, { ...inputs, states, y }, shape);
     const entry: Entry = {
       // Per (t, c, n): Δ·A, decay·h + Δu·B (3), C·h (2): 6 FLOP, plus one exp (counted as 1).
-      name: `selective scan fwd${label(o)}`,
+      name: `selective scan fwd${altLabel(o)}`,
       shape: `B${B} T${T} D${D} N${N}`,
       launches: [fwd],
       flops: 7 * elems,
@@ -199,7 +206,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
     return {
       // Recomputes the chunk's states (7), then the adjoint: g = C·dy + a·g (4), dC, dB, dΔ, dA
       // terms (11): ≈22 FLOP per (t, c, n), plus the exp.
-      name: `selective scan bwd${label(o)}`,
+      name: `selective scan bwd${altLabel(o)}`,
       shape: `B${B} T${T} D${D} N${N}`,
       launches: bwd,
       flops: 22 * elems,
@@ -231,13 +238,13 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   ]) {
     const alt = await forward(o);
     rt.run([alt.fwd]);
-    checks.push(`fwd${label(o)}: ${maxDiff([await rt.readF32(alt.y)], y0).toExponential(1)}`);
+    checks.push(`fwd${altLabel(o)}: ${maxDiff([await rt.readF32(alt.y)], y0).toExponential(1)}`);
     entries.push(alt.entry);
   }
   for (const o of [{ workgroupSize: 64 }, { workgroupSize: 256 }, { block: 2 }]) {
     const alt = await backward(o, main.states);
     rt.run(alt.launches);
-    checks.push(`bwd${label(o)}: ${maxDiff(await backwardOutputs(), grads0).toExponential(1)}`);
+    checks.push(`bwd${altLabel(o)}: ${maxDiff(await backwardOutputs(), grads0).toExponential(1)}`);
     entries.push(alt);
   }
   console.log(
@@ -250,29 +257,46 @@ async function attentionEntries(rt: GpuRuntime): Promise<Entry[]> {
   const shape = { B, T, D, H };
   const [q, k, v, out, dout, dq, dk, dv] = Array.from({ length: 8 }, () => random(rt, rows * D));
   const lse = rt.buffer('bench.lse', B * H * T * F);
-  const fwd = await attentionForward(rt, q, k, v, out, lse, shape);
-  const bwd = await attentionBackward(rt, q, k, v, out, dout, lse, dq, dk, dv, shape);
-  rt.run([fwd]);
   // Causal: half of the T×T scores. Forward QKᵀ and PV; backward recomputes QKᵀ and forms dV,
   // dP, dQ, dK: 2 and 5 products of B·T²·D/2 multiply-adds.
   const product = B * T * T * D;
   const io = F * rows * D;
-  return [
-    {
-      name: 'attention fwd',
+  const entries = async (o: Partial<AttentionTiles>) => {
+    const tiles = { ...attentionTiles(rt, shape), ...o };
+    const fwd = await attentionForward(rt, q, k, v, out, lse, shape, tiles);
+    const bwd = await attentionBackward(rt, q, k, v, out, dout, lse, dq, dk, dv, shape, tiles);
+    rt.run([fwd, ...bwd]);
+    const outputs = await Promise.all([out, lse, dq, dk, dv].map((b) => rt.readF32(b)));
+    const fwdEntry: Entry = {
+      name: `attention fwd${altLabel(o)}`,
       shape: `B${B} T${T} D${D} H${H}`,
       launches: [fwd],
       flops: 2 * product,
       bytes: 4 * io + F * B * H * T,
-    },
-    {
-      name: 'attention bwd',
+    };
+    const bwdEntry: Entry = {
+      name: `attention bwd${altLabel(o)}`,
       shape: `B${B} T${T} D${D} H${H}`,
       launches: bwd,
       flops: 5 * product,
       bytes: 8 * io + F * B * H * T,
-    },
-  ];
+    };
+    return { entries: [fwdEntry, bwdEntry], outputs };
+  };
+  const main = await entries({});
+  const all = [...main.entries];
+  const checks: string[] = [];
+  // Around the default (64 rows per workgroup, tiles of 32): other rows and tile lengths.
+  for (const o of [{ BQ: 32 }, { BQ: 128 }, { BK: 16 }, { BQ: 32, BK: 16 }]) {
+    const alt = await entries(o);
+    const diff = Math.max(...alt.outputs.map((x, i) => maxAbsDiff(x, main.outputs[i])));
+    checks.push(`${altLabel(o).trim()}: ${diff.toExponential(1)}`);
+    all.push(...alt.entries);
+  }
+  console.log(
+    `attention alternatives (out, lse, dq, dk, dv), largest |difference| from the default:\n  ${checks.join('\n  ')}`,
+  );
+  return all;
 }
 
 async function lossEntries(rt: GpuRuntime): Promise<Entry[]> {

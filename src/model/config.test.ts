@@ -40,6 +40,10 @@ describe('I3Config', () => {
     expect(bad({ d_state: 6 })).toEqual([
       'd_state (6) must be a multiple of 4: the scan holds states in fours',
     ]);
+    const headRule = 'must be a multiple of 4 and at most 128: attention holds a head row in registers in fours';
+    expect(bad({ n_heads: 256 })).toEqual([`head dim d_model / n_heads (2) ${headRule}`]);
+    expect(bad({ n_heads: 2 })).toEqual([`head dim d_model / n_heads (256) ${headRule}`]);
+    expect(bad({ n_heads: 64 })).toEqual([]);
     expect(bad({ norm_eps: 0 })).toEqual(['norm_eps (0) must be a positive finite number']);
     expect(bad({ tie_word_embeddings: false })[0]).toMatch(
       /^tie_word_embeddings \(false\) must be true/,

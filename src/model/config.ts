@@ -1,5 +1,6 @@
 // The i3 configuration: the keys of config.json (snake_case, as the spec and the exported bundle
 // name them), the three presets of the spec's table, validation and the parameter-count formula.
+import { MAX_HEAD_DIM } from '../ops/attention';
 
 export interface I3Config {
   vocab_size: number;
@@ -107,6 +108,13 @@ export function validateConfig(c: I3Config): string[] {
   if (errors.length > 0) return errors;
   if (c.d_model % c.n_heads !== 0) {
     errors.push(`d_model (${c.d_model}) must be divisible by n_heads (${c.n_heads})`);
+  }
+  const headDim = c.d_model / c.n_heads;
+  if (Number.isInteger(headDim) && (headDim % 4 !== 0 || headDim > MAX_HEAD_DIM)) {
+    errors.push(
+      `head dim d_model / n_heads (${headDim}) must be a multiple of 4 and at most ${MAX_HEAD_DIM}: ` +
+        'attention holds a head row in registers in fours',
+    );
   }
   if (c.rank > c.d_model) {
     errors.push(

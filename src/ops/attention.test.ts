@@ -92,11 +92,11 @@ async function gpuBackward(
 
 const forwardCases: [string, AttentionShape, AttentionTiles | undefined][] = [
   ['i3-test B2 T16 D16 H2', I3_TEST, undefined],
-  ['T37 D10 H2 (dh 5)', { B: 2, T: 37, D: 10, H: 2 }, undefined],
+  ['T37 D24 H2 (dh 12: 3 vec4s)', { B: 2, T: 37, D: 24, H: 2 }, undefined],
   ['T1', { B: 3, T: 1, D: 16, H: 2 }, undefined],
-  // Tiles that divide nothing: BK not a multiple of TPR, dh 8 over TPR 3 (3 columns per thread).
-  ['T37 D16 H2, tiles BQ5 BK7 TPR3', { B: 2, T: 37, D: 16, H: 2 }, { BQ: 5, BK: 7, TPR: 3 }],
-  ['T37 D16 H2, tiles BQ8 BK32 TPR4', { B: 1, T: 37, D: 16, H: 2 }, { BQ: 8, BK: 32, TPR: 4 }],
+  // Tiles that divide nothing: 5 rows per workgroup, tiles of 8 and 36 staged rows.
+  ['T37 D16 H2, tiles BQ5 BK8', { B: 2, T: 37, D: 16, H: 2 }, { BQ: 5, BK: 8 }],
+  ['T37 D16 H2, tiles BQ8 BK36', { B: 1, T: 37, D: 16, H: 2 }, { BQ: 8, BK: 36 }],
 ];
 
 describe('attention forward', () => {
@@ -114,13 +114,16 @@ describe('attention forward', () => {
     });
   }
 
-  it('rejects tiles that need more than 8 columns per thread', async () => {
+  it('rejects staged tiles not in fours and head dims the registers do not hold', async () => {
     const rt = await testRuntime();
-    const s = { B: 1, T: 4, D: 32, H: 1 };
     const buf = rt.buffer('x', 4 * 32 * 4);
+    const s = { B: 1, T: 4, D: 32, H: 1 };
+    await expect(attentionForward(rt, buf, buf, buf, buf, buf, s, { BQ: 4, BK: 6 })).rejects.toThrow(
+      /BK 6 must be a positive multiple of 4/,
+    );
     await expect(
-      attentionForward(rt, buf, buf, buf, buf, buf, s, { BQ: 4, BK: 4, TPR: 2 }),
-    ).rejects.toThrow(/TPR/);
+      attentionForward(rt, buf, buf, buf, buf, buf, { ...s, D: 10, H: 2 }),
+    ).rejects.toThrow(/head dim 5 must be a multiple of 4/);
     rt.destroy(buf);
   });
 });
@@ -128,9 +131,9 @@ describe('attention forward', () => {
 describe('attention backward', () => {
   const backwardCases: [string, AttentionShape, AttentionTiles | undefined][] = [
     ['i3-test B2 T16 D16 H2', I3_TEST, undefined],
-    ['T37 D10 H2 (dh 5)', { B: 2, T: 37, D: 10, H: 2 }, undefined],
-    ['T37 D16 H2, tiles BQ5 BK7 TPR3', { B: 2, T: 37, D: 16, H: 2 }, { BQ: 5, BK: 7, TPR: 3 }],
-    ['T37 D16 H2, tiles BQ16 BK4 TPR8', { B: 1, T: 37, D: 16, H: 2 }, { BQ: 16, BK: 4, TPR: 8 }],
+    ['T37 D24 H2 (dh 12: 3 vec4s)', { B: 2, T: 37, D: 24, H: 2 }, undefined],
+    ['T37 D16 H2, tiles BQ5 BK8', { B: 2, T: 37, D: 16, H: 2 }, { BQ: 5, BK: 8 }],
+    ['T37 D16 H2, tiles BQ16 BK4', { B: 1, T: 37, D: 16, H: 2 }, { BQ: 16, BK: 4 }],
   ];
   for (const [name, s, tiles] of backwardCases) {
     it(`${name}: dq, dk, dv match the float64 reference`, async () => {
@@ -145,7 +148,7 @@ describe('attention backward', () => {
     });
   }
 
-  for (const s of [I3_TEST, { B: 2, T: 9, D: 10, H: 2 }]) {
+  for (const s of [I3_TEST, { B: 2, T: 9, D: 24, H: 3 }]) {
     it(`B${s.B} T${s.T} D${s.D} H${s.H}: GPU and CPU backward match finite differences`, async () => {
       const rt = await testRuntime();
       const x = inputs(s, 41);

@@ -14,36 +14,37 @@ export interface AttentionShape {
 }
 
 /**
- * Tile sizes of the forward and backward kernels. The forward and dq pass give each workgroup BQ
- * query rows and loop over key tiles of BK rows; the dk/dv pass gives each workgroup BK key rows
- * and loops over query tiles of BQ rows. TPR threads share each row (workgroup size BQ·TPR or
- * BK·TPR), each holding ceil(dh/TPR) ≤ 8 output columns in registers.
+ * Tile shape of the three training kernels (attention_tiles.wgsl): each workgroup has BQ threads,
+ * one per row it owns (query rows in the forward and dq passes, key rows in the dk/dv pass), and
+ * stages the other side's rows in tiles of BK (a multiple of 4: rows are walked four at a time).
  */
 export interface AttentionTiles {
   BQ: number;
   BK: number;
-  TPR: number;
 }
 
-// 256 threads and at most ~10 KiB of workgroup memory at dh 32: within WebGPU's default limits
-// (256 invocations, 16 KiB), so they run on every adapter; larger GPUs may raise BQ/BK.
-export const defaultAttentionTiles: AttentionTiles = { BQ: 16, BK: 16, TPR: 16 };
+/** Head dims the kernels hold in registers (MAX_DH4 vec4s in attention_tiles.wgsl). */
+export const MAX_HEAD_DIM = 128;
+const DEFAULT_BQ = 64;
+const MAX_BK = 32;
 
 /**
- * The forward's tiles: 32 query rows of 8 threads each when the head fits (dh ≤ 64; ~10 KiB at
- * dh 32). On an H200 at i3-22m's shape it ran 0.25 ms against 0.33 ms with the defaults, while the
- * backward passes were slower with them (0.82 against 0.59 ms): they keep the defaults.
+ * BQ 64 rows per workgroup and tiles of up to 32 staged rows, fewer where the device's workgroup
+ * memory (two tiles of BK·dh floats, plus BK·2 per-query floats in the dk/dv pass) needs it.
  */
-export function attentionForwardTiles(s: AttentionShape): AttentionTiles {
-  return headDim(s) <= 8 * MAX_DPT ? { BQ: 32, BK: 16, TPR: 8 } : defaultAttentionTiles;
+export function attentionTiles(rt: GpuRuntime, s: AttentionShape): AttentionTiles {
+  const maxBytes = rt.info.limits.maxComputeWorkgroupStorageSize ?? 16384;
+  const perRow = 4 * (2 * headDim(s) + 2);
+  return { BQ: DEFAULT_BQ, BK: Math.min(MAX_BK, Math.floor(maxBytes / perRow / 4) * 4) };
 }
-
-/** Register slots for output columns per thread; MAX_DPT in the shaders. */
-const MAX_DPT = 8;
 
 function headDim(s: AttentionShape): number {
   if (s.D % s.H !== 0) throw new Error(`attention: D ${s.D} is not divisible by H ${s.H}`);
-  return s.D / s.H;
+  const dh = s.D / s.H;
+  if (dh % 4 !== 0 || dh > MAX_HEAD_DIM) {
+    throw new Error(`attention: head dim ${dh} must be a multiple of 4 and at most ${MAX_HEAD_DIM}`);
+  }
+  return dh;
 }
 
 /** Checks a kernel's thread count and workgroup floats against the device's limits. */
@@ -58,12 +59,15 @@ function checkWorkgroup(rt: GpuRuntime, kernel: string, threads: number, floats:
   }
 }
 
-function tileConstants(s: AttentionShape, tiles: AttentionTiles) {
+/** The pipeline constants of a tile shape, checked against the device (the dk/dv pass stages the
+ * most: two tiles and the tile's lse and delta). */
+function tileConstants(rt: GpuRuntime, s: AttentionShape, tiles: AttentionTiles) {
   const DH = headDim(s);
-  if (Math.ceil(DH / tiles.TPR) > MAX_DPT) {
-    throw new Error(`attention: head dim ${DH} needs TPR ≥ ${Math.ceil(DH / MAX_DPT)}`);
+  if (tiles.BK % 4 !== 0 || tiles.BK < 4) {
+    throw new Error(`attention: BK ${tiles.BK} must be a positive multiple of 4`);
   }
-  return { BQ: tiles.BQ, BK: tiles.BK, TPR: tiles.TPR, DH };
+  checkWorkgroup(rt, 'attention', tiles.BQ, tiles.BK * (2 * DH + 2));
+  return { BQ: tiles.BQ, BK: tiles.BK, DH };
 }
 
 const scaleOf = (s: AttentionShape) => 1 / Math.sqrt(headDim(s));
@@ -77,18 +81,16 @@ export async function attentionForward(
   out: GPUBuffer,
   lse: GPUBuffer,
   shape: AttentionShape,
-  tiles: AttentionTiles = attentionForwardTiles(shape),
+  tiles: AttentionTiles = attentionTiles(rt, shape),
 ): Promise<Launch> {
-  const c = tileConstants(shape, tiles);
-  const { BQ, BK, TPR, DH } = c;
-  checkWorkgroup(rt, 'attention_forward', BQ * TPR, BQ * DH + BK * (DH + 1) + BK * DH + BQ * BK);
+  const c = tileConstants(rt, shape, tiles);
   return rt.launch({
     shader: 'attention_forward',
     label: 'attention.forward',
     constants: c,
     params: [u32(shape.T), u32(shape.H), f32(scaleOf(shape))],
     buffers: [q, k, v, out, lse],
-    workgroups: [Math.ceil(shape.T / BQ), shape.H, shape.B],
+    workgroups: [Math.ceil(shape.T / c.BQ), shape.H, shape.B],
   });
 }
 
@@ -108,23 +110,9 @@ export async function attentionBackward(
   dk: GPUBuffer,
   dv: GPUBuffer,
   shape: AttentionShape,
-  tiles: AttentionTiles = defaultAttentionTiles,
+  tiles: AttentionTiles = attentionTiles(rt, shape),
 ): Promise<Launch[]> {
-  const c = tileConstants(shape, tiles);
-  const { BQ, BK, TPR, DH } = c;
-  const pad = DH + 1;
-  checkWorkgroup(
-    rt,
-    'attention_backward_dq',
-    BQ * TPR,
-    2 * BQ * DH + 2 * BK * pad + BQ * (BK + TPR),
-  );
-  checkWorkgroup(
-    rt,
-    'attention_backward_dkv',
-    BK * TPR,
-    2 * BK * DH + 2 * BQ * pad + 2 * BQ * (1 + BK),
-  );
+  const c = tileConstants(rt, shape, tiles);
   const delta = rt.buffer('attention.delta', shape.B * shape.H * shape.T * 4);
   const params = [u32(shape.T), u32(shape.H), f32(scaleOf(shape))];
   return Promise.all([
@@ -134,7 +122,7 @@ export async function attentionBackward(
       constants: c,
       params,
       buffers: [q, k, v, out, dout, lse, delta, dq],
-      workgroups: [Math.ceil(shape.T / BQ), shape.H, shape.B],
+      workgroups: [Math.ceil(shape.T / c.BQ), shape.H, shape.B],
     }),
     rt.launch({
       shader: 'attention_backward_dkv',
@@ -142,7 +130,7 @@ export async function attentionBackward(
       constants: c,
       params,
       buffers: [q, k, v, dout, lse, delta, dk, dv],
-      workgroups: [Math.ceil(shape.T / BK), shape.H, shape.B],
+      workgroups: [Math.ceil(shape.T / c.BQ), shape.H, shape.B],
     }),
   ]);
 }
