@@ -33,7 +33,14 @@ import { initParameters } from '../model/init';
 import { STEPS_IN_FLIGHT, type StepStats } from '../train/trainer';
 import { Rng } from '../util/random';
 import { intFlag, presetOf } from './args';
-import { adapterLine, benchRuntime, fmt, measureCeilings, table } from './benchSetup';
+import {
+  adapterLine,
+  benchRuntime,
+  fmt,
+  measureCeilings,
+  measureDispatchCost,
+  table,
+} from './benchSetup';
 
 const { values } = parseArgs({
   options: {
@@ -56,7 +63,12 @@ export function flopsPerToken(c: I3Config, T: number, activations: ActivationMod
   const attention = 2 * L * T * D;
   const scan = 7 * L * D * N;
   const model = 6 * pMatmul + 3 * attention + 3 * scan;
-  const recomputed = 2 * blockMatmul + (activations === 'keep' ? 0 : attention + scan);
+  // The backward's recompute of each half stops before out_proj.up; 'keep' also skips the scan,
+  // attention and the kept narrow products (buffers.ts), leaving in_proj.up, dt_proj and q, k, v.
+  const recomputed =
+    activations === 'keep'
+      ? 2 * L * (5 * D * r + R * D)
+      : 2 * (blockMatmul - 2 * L * D * r) + attention + scan;
   return { pMatmul, model, hardware: model + recomputed };
 }
 
@@ -122,6 +134,7 @@ async function main() {
   const mem = rt.memory();
   // After the memory reading: the ceilings' buffers are not the model's.
   const ceilings = await measureCeilings(rt, preset === 'i3-22m', 10);
+  const dispatchS = await measureDispatchCost(rt);
 
   const profiler = new Profiler(rt).attach();
   for (let i = 0; i < profileSteps; i++) {
@@ -156,8 +169,13 @@ async function main() {
   console.log(
     `GPU memory: peak ${fmt(mem.peak / 2 ** 20)} MiB through the runtime (plan: ${fmt(estimateGpuBytes(config, { B, T }, activations) / 2 ** 20)} MiB)`,
   );
+  const launchesPerStep = timings.reduce((s, t) => s + t.count, 0) / profileSteps;
   console.log(
-    `\nprofile (${profileSteps} steps, ${timings.reduce((s, t) => s + t.count, 0) / profileSteps} launches/step, ` +
+    `dispatch cost in one pass (dependent 1-workgroup copies): ${fmt(dispatchS * 1e6)} µs each; ` +
+      `× ${launchesPerStep} launches = ${fmt(dispatchS * launchesPerStep * 1e3)} ms/step`,
+  );
+  console.log(
+    `\nprofile (${profileSteps} steps, ${launchesPerStep} launches/step, ` +
       `one pass per launch): kernel time ${fmt(gpuMs)} ms/step, ${fmt(gpuMs / stepMs)}× the timed step ` +
       '(a pass per launch keeps kernels from overlapping; the timed steps run in one pass)',
   );
@@ -195,6 +213,7 @@ async function main() {
           activations,
           adapter: adapterLine(rt),
           ceilings,
+          dispatchS,
           stepMs,
           stepMsAll: ms,
           tokensPerS: tokPerS,

@@ -175,6 +175,40 @@ export async function measureCeilings(
   };
 }
 
+/**
+ * Seconds that one more dispatch adds to a compute pass of dependent dispatches (each rewriting
+ * the buffer the one before wrote, as most of a training step's kernels do): the median wall time
+ * of a pass of 2,200 one-workgroup copies less that of a pass of 200, per extra dispatch. A step
+ * of n launches in one pass spends about n times this between its kernels' work.
+ */
+export async function measureDispatchCost(rt: GpuRuntime): Promise<number> {
+  const floats = 1024;
+  const src = rt.bufferFrom('bench.dispatch.src', randomArray(floats, 2));
+  const dst = rt.buffer('bench.dispatch.dst', floats * 4);
+  const copy = await rt.launch({
+    shader: 'bench_copy',
+    params: [u32(floats / 4)],
+    buffers: [src, dst],
+    workgroups: [1],
+  });
+  const passMs = async (n: number) => {
+    const times: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      await rt.finish();
+      const t0 = performance.now();
+      rt.run(Array.from({ length: n }, () => copy));
+      await rt.finish();
+      times.push(performance.now() - t0);
+    }
+    return median(times);
+  };
+  await passMs(200);
+  const short = await passMs(200);
+  const long = await passMs(2200);
+  for (const b of [src, dst]) rt.destroy(b);
+  return (long - short) / 2000 / 1e3;
+}
+
 /** Three significant digits, no exponent for the usual ranges. */
 export function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);

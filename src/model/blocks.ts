@@ -3,8 +3,8 @@
 // Each half reads its input from the residual slot the forward kept, writes its output to the
 // next slot, and in the backward first recomputes its own activations into the shared scratch
 // (activation checkpointing per half: only the residual stream is kept between passes, plus, in
-// the 'keep' activation mode, the outputs of the scan and attention kernels, which the recompute
-// then skips).
+// the 'keep' activation mode, the outputs of the scan and attention kernels and of the narrow
+// projections (see KeptName), which the recompute then skips).
 import type { GpuRuntime, Launch } from '../gpu/runtime';
 import {
   gateBackward,
@@ -39,8 +39,8 @@ export interface BlockContext {
   /** Partial products of the split-K matmuls (shared: they run one at a time). */
   splitScratch: GPUBuffer;
   /**
-   * s.y and scanStates (the scan's outputs), s.a and lse (attention's) are this layer's own and
-   * kept from its forward, so the backward's recompute skips those two kernels.
+   * The buffers of KeptName (s.y, s.a, lse, scanStates, s.h1, …) are this layer's own and kept
+   * from its forward, so the backward's recompute skips the launches that write them.
    */
   kept?: boolean;
 }
@@ -102,14 +102,17 @@ function linearWeightGrad(
 
 type Half = 'ssm' | 'attn';
 
-/** A half's costly kernel runs in the forward (an `out` to write), and in the backward's
- * recompute (no `out`) unless its outputs were kept. */
-const runsKernel = (ctx: BlockContext, out: GPUBuffer | undefined) =>
-  out !== undefined || !ctx.kept;
+/** Each half's out_proj.down output (rank r). */
+const o1Of = (ctx: BlockContext, half: Half) => (half === 'ssm' ? ctx.s.o1 : ctx.s.attnO1);
+
+/** A kept output is computed in the forward (an `out` to write), and in the backward's recompute
+ * (no `out`) only when it was not kept. */
+const computes = (ctx: BlockContext, out: GPUBuffer | undefined) => out !== undefined || !ctx.kept;
 
 /**
  * Both halves end alike: o1 = input · Wdownᵀ, and (when the output is wanted) out = x + o1 · Wupᵀ.
- * The backward's recomputation stops after o1: it needs o1, not the block output.
+ * The backward's recomputation stops after o1 (it needs o1, not the block output), and skips o1
+ * too where it was kept.
  */
 async function outProjectionForward(
   ctx: BlockContext,
@@ -121,26 +124,20 @@ async function outProjectionForward(
 ): Promise<Launch[]> {
   const { d_model: D, rank: r } = ctx.config;
   const w = `model.layers.${layer}.${half}.out_proj.`;
+  const o1 = o1Of(ctx, half);
+  if (!computes(ctx, out)) return [];
   const launches = await linear(
     ctx,
     `${half}.out_proj.down`,
     input,
     offset(ctx, `${w}down.weight`),
-    ctx.s.o1,
+    o1,
     D,
     r,
   );
   if (out) {
     launches.push(
-      ...(await linear(
-        ctx,
-        `${half}.out_proj.up`,
-        ctx.s.o1,
-        offset(ctx, `${w}up.weight`),
-        out,
-        r,
-        D,
-      )),
+      ...(await linear(ctx, `${half}.out_proj.up`, o1, offset(ctx, `${w}up.weight`), out, r, D)),
       await addInplace(ctx.rt, out, x, ctx.rows * D),
     );
   }
@@ -161,7 +158,7 @@ async function outProjectionBackward(
   const down = offset(ctx, `${w}down.weight`);
   return [
     ...(await linearInputGrad(ctx, `${half}.out_proj.up`, s.dx, up, s.do1, r, D)),
-    ...(await linearWeightGrad(ctx, `${half}.out_proj.up`, s.dx, s.o1, up, r, D)),
+    ...(await linearWeightGrad(ctx, `${half}.out_proj.up`, s.dx, o1Of(ctx, half), up, r, D)),
     ...(await linearInputGrad(ctx, `${half}.out_proj.down`, s.do1, down, s.dg, D, r)),
     ...(await linearWeightGrad(ctx, `${half}.out_proj.down`, s.do1, input, down, D, r)),
   ];
@@ -229,15 +226,17 @@ export async function ssmForward(
       D,
       eps,
     }),
-    ...(await linear(
-      ctx,
-      'ssm.in_proj.down',
-      s.xn,
-      offset(ctx, `${p}ssm.in_proj.down.weight`),
-      s.h1,
-      D,
-      r,
-    )),
+    ...(computes(ctx, out)
+      ? await linear(
+          ctx,
+          'ssm.in_proj.down',
+          s.xn,
+          offset(ctx, `${p}ssm.in_proj.down.weight`),
+          s.h1,
+          D,
+          r,
+        )
+      : []),
     ...(await linear(ctx, 'ssm.in_proj.up.u', s.h1, up, s.u0, r, D)),
     ...(await linear(ctx, 'ssm.in_proj.up.z', s.h1, up + D * r, s.z, r, D)),
     await conv1dForward(
@@ -249,9 +248,13 @@ export async function ssmForward(
       { rows, D, T: ctx.T, K },
       s.u,
     ),
-    ...(await linear(ctx, 'ssm.x_proj.delta', s.u, xProj, s.dl, D, R)),
-    ...(await linear(ctx, 'ssm.x_proj.B', s.u, xProj + R * D, s.Bt, D, N)),
-    ...(await linear(ctx, 'ssm.x_proj.C', s.u, xProj + (R + N) * D, s.Ct, D, N)),
+    ...(computes(ctx, out)
+      ? [
+          ...(await linear(ctx, 'ssm.x_proj.delta', s.u, xProj, s.dl, D, R)),
+          ...(await linear(ctx, 'ssm.x_proj.B', s.u, xProj + R * D, s.Bt, D, N)),
+          ...(await linear(ctx, 'ssm.x_proj.C', s.u, xProj + (R + N) * D, s.Ct, D, N)),
+        ]
+      : []),
     ...(await linear(
       ctx,
       'ssm.dt_proj',
@@ -265,7 +268,7 @@ export async function ssmForward(
       rows,
       D,
     }),
-    ...(runsKernel(ctx, out)
+    ...(computes(ctx, out)
       ? [
           await selectiveScanForward(
             rt,
@@ -366,12 +369,13 @@ export async function attnForward(
       D,
       eps,
     }),
-    // The latent c lives in h1 (same width r), so both halves share one scratch set.
-    ...(await linear(ctx, 'attn.latent', s.xn, offset(ctx, `${p}attn.latent.weight`), s.h1, D, r)),
-    ...(await linear(ctx, 'attn.q', s.h1, offset(ctx, `${p}attn.q.weight`), s.q, r, D)),
-    ...(await linear(ctx, 'attn.k', s.h1, offset(ctx, `${p}attn.k.weight`), s.k, r, D)),
-    ...(await linear(ctx, 'attn.v', s.h1, offset(ctx, `${p}attn.v.weight`), s.v, r, D)),
-    ...(runsKernel(ctx, out)
+    ...(computes(ctx, out)
+      ? await linear(ctx, 'attn.latent', s.xn, offset(ctx, `${p}attn.latent.weight`), s.c, D, r)
+      : []),
+    ...(await linear(ctx, 'attn.q', s.c, offset(ctx, `${p}attn.q.weight`), s.q, r, D)),
+    ...(await linear(ctx, 'attn.k', s.c, offset(ctx, `${p}attn.k.weight`), s.k, r, D)),
+    ...(await linear(ctx, 'attn.v', s.c, offset(ctx, `${p}attn.v.weight`), s.v, r, D)),
+    ...(computes(ctx, out)
       ? [await attentionForward(rt, s.q, s.k, s.v, s.a, ctx.lse, { B: ctx.B, T: ctx.T, D, H })]
       : []),
     ...(await outProjectionForward(ctx, 'attn', layer, s.a, x, out)),
@@ -401,9 +405,9 @@ export async function attnBackward(
     ...(await linearInputGrad(ctx, 'attn.q', s.dq, wq, s.dh1, r, D)),
     ...(await linearInputGrad(ctx, 'attn.k', s.dk, wk, s.dh1, r, D, true)),
     ...(await linearInputGrad(ctx, 'attn.v', s.dv, wv, s.dh1, r, D, true)),
-    ...(await linearWeightGrad(ctx, 'attn.q', s.dq, s.h1, wq, r, D)),
-    ...(await linearWeightGrad(ctx, 'attn.k', s.dk, s.h1, wk, r, D)),
-    ...(await linearWeightGrad(ctx, 'attn.v', s.dv, s.h1, wv, r, D)),
+    ...(await linearWeightGrad(ctx, 'attn.q', s.dq, s.c, wq, r, D)),
+    ...(await linearWeightGrad(ctx, 'attn.k', s.dk, s.c, wk, r, D)),
+    ...(await linearWeightGrad(ctx, 'attn.v', s.dv, s.c, wv, r, D)),
     ...(await linearInputGrad(ctx, 'attn.latent', s.dh1, latent, s.dxn, D, r)),
     ...(await linearWeightGrad(ctx, 'attn.latent', s.dh1, s.xn, latent, D, r)),
     ...(await normBackward(ctx, 'attn', layer, x)),

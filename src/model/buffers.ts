@@ -46,9 +46,12 @@ const ACTIVATIONS = {
   k: 'D',
   v: 'D',
   a: 'D',
-  // width r
+  // width r: the SSM's in_proj.down and out_proj.down outputs, attention's latent and
+  // out_proj.down output
   h1: 'r',
   o1: 'r',
+  c: 'r',
+  attnO1: 'r',
   // width R, N
   dl: 'R',
   Bt: 'N',
@@ -87,7 +90,24 @@ function width(c: I3Config, w: 'D' | 'r' | 'R' | 'N' | '1'): number {
   return { D: c.d_model, r: c.rank, R: c.dt_rank, N: c.d_state, '1': 1 }[w];
 }
 
-export type KeptName = 'y' | 'a' | 'lse' | 'scanStates';
+/**
+ * What 'keep' holds per layer, all of it what the backward's recompute would otherwise compute
+ * again: the outputs of its two costliest kernels (the scan's y and chunk states, attention's a
+ * and lse) and the narrow products (width r, R or N: a quarter of a D-wide activation or less)
+ * of the half-blocks' first and last projections (h1, c, both o1, δ, Bt, Ct).
+ */
+export type KeptName =
+  | 'y'
+  | 'a'
+  | 'lse'
+  | 'scanStates'
+  | 'h1'
+  | 'o1'
+  | 'c'
+  | 'attnO1'
+  | 'dl'
+  | 'Bt'
+  | 'Ct';
 export type KeptOutputs = Record<KeptName, GPUBuffer>;
 
 /** Floats of the kernel outputs that 'keep' holds for each layer (one set is shared otherwise). */
@@ -98,6 +118,13 @@ export function keptFloats(c: I3Config, s: BatchShape): Record<KeptName, number>
     a: rows * c.d_model,
     lse: s.B * c.n_heads * s.T,
     scanStates: selectiveScanBufferBytes(scanShape(c, s)).states / 4,
+    h1: rows * c.rank,
+    o1: rows * c.rank,
+    c: rows * c.rank,
+    attnO1: rows * c.rank,
+    dl: rows * c.dt_rank,
+    Bt: rows * c.d_state,
+    Ct: rows * c.d_state,
   };
 }
 
@@ -194,6 +221,8 @@ export function allocateKept(
   suffix: string,
 ): KeptOutputs {
   const f = keptFloats(c, s);
-  const b = (name: KeptName) => rt.buffer(`${name}${suffix}`, f[name] * 4);
-  return { y: b('y'), a: b('a'), lse: b('lse'), scanStates: b('scanStates') };
+  const names = Object.keys(f) as KeptName[];
+  return Object.fromEntries(
+    names.map((name) => [name, rt.buffer(`${name}${suffix}`, f[name] * 4)]),
+  ) as KeptOutputs;
 }

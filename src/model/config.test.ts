@@ -40,7 +40,8 @@ describe('I3Config', () => {
     expect(bad({ d_state: 6 })).toEqual([
       'd_state (6) must be a multiple of 4: the scan holds states in fours',
     ]);
-    const headRule = 'must be a multiple of 4 and at most 128: attention holds a head row in registers in fours';
+    const headRule =
+      'must be a multiple of 4 and at most 128: attention holds a head row in registers in fours';
     expect(bad({ n_heads: 256 })).toEqual([`head dim d_model / n_heads (2) ${headRule}`]);
     expect(bad({ n_heads: 2 })).toEqual([`head dim d_model / n_heads (256) ${headRule}`]);
     expect(bad({ n_heads: 64 })).toEqual([]);

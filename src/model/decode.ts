@@ -10,7 +10,7 @@
 // Prefill runs the full-sequence kernels of the training forward (blocks.ts) over the first
 // min(P, T) prompt tokens and hands their final states to the step kernels: per block the scan's
 // final state (slot 0 of its states buffer, copied per block because the blocks share one), the
-// last K-1 conv inputs (rows of u0) and every position's latent (h1 of the attention half) into
+// last K-1 conv inputs (rows of u0) and every position's latent (c, from the attention half) into
 // the ring. The full kernels attend without a window, which is the definition only while t < T,
 // so prompt tokens past T are stepped one by one. Prefilling the last T tokens instead would start
 // h and the conv from zero at the window's start and drop every earlier token, which the
@@ -605,7 +605,7 @@ export class I3Decoder {
       }
       rt.encode(enc, plan.attn[l]);
       for (let b = 0; b < Bq; b++) {
-        enc.copyBufferToBuffer(s.h1, b * P * r * 4, this.cache[l], b * T * r * 4, P * r * 4);
+        enc.copyBufferToBuffer(s.c, b * P * r * 4, this.cache[l], b * T * r * 4, P * r * 4);
       }
     }
     for (let b = 0; b < Bq; b++) {

@@ -62,7 +62,8 @@ export const defaultTrainingOptions = (): I3TrainingOptions => ({
 
 /** The context with one layer's own kernel outputs in place of the shared ones. */
 function withOutputs(ctx: BlockContext, own: KeptOutputs): BlockContext {
-  return { ...ctx, s: { ...ctx.s, y: own.y, a: own.a }, lse: own.lse, scanStates: own.scanStates };
+  const { lse, scanStates, ...activations } = own;
+  return { ...ctx, s: { ...ctx.s, ...activations }, lse, scanStates };
 }
 
 export class I3Model implements TrainerModel {

@@ -118,9 +118,9 @@ describe('attention forward', () => {
     const rt = await testRuntime();
     const buf = rt.buffer('x', 4 * 32 * 4);
     const s = { B: 1, T: 4, D: 32, H: 1 };
-    await expect(attentionForward(rt, buf, buf, buf, buf, buf, s, { BQ: 4, BK: 6 })).rejects.toThrow(
-      /BK 6 must be a positive multiple of 4/,
-    );
+    await expect(
+      attentionForward(rt, buf, buf, buf, buf, buf, s, { BQ: 4, BK: 6 }),
+    ).rejects.toThrow(/BK 6 must be a positive multiple of 4/);
     await expect(
       attentionForward(rt, buf, buf, buf, buf, buf, { ...s, D: 10, H: 2 }),
     ).rejects.toThrow(/head dim 5 must be a multiple of 4/);

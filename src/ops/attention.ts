@@ -42,7 +42,9 @@ function headDim(s: AttentionShape): number {
   if (s.D % s.H !== 0) throw new Error(`attention: D ${s.D} is not divisible by H ${s.H}`);
   const dh = s.D / s.H;
   if (dh % 4 !== 0 || dh > MAX_HEAD_DIM) {
-    throw new Error(`attention: head dim ${dh} must be a multiple of 4 and at most ${MAX_HEAD_DIM}`);
+    throw new Error(
+      `attention: head dim ${dh} must be a multiple of 4 and at most ${MAX_HEAD_DIM}`,
+    );
   }
   return dh;
 }
