@@ -1,6 +1,9 @@
 // C (+)= alpha · op(A) · op(B), fp32, tiled: each workgroup of 16×16 threads computes a 64×64 tile
-// of C (of split-K slice workgroup_id.z), each thread a 4×4 block, staging 64×16 panels of A and B
-// in workgroup memory. Params, bindings and bounds: matmul_operands.wgsl.
+// of C (of split-K slice workgroup_id.z), staging 64×16 panels of A and B in workgroup memory as
+// k rows of 16 vec4s. A thread owns the 4×4 block of rows 4·ty + i and columns 4·tx + j, so each
+// k step reads one vec4 of A (the same for a row of threads: a broadcast) and one of B
+// (consecutive across tx) for 16 FMAs; scalar reads took 8 for the same 16 and bounded the rank-128
+// products on workgroup-memory bandwidth. Params, bindings and bounds: matmul_operands.wgsl.
 
 //!include matmul_operands
 
@@ -9,20 +12,18 @@ const BN = 64u;
 const BK = 16u;
 const T = 16u; // threads per side
 
-// Panels are stored k-major with one float of padding per k row (stride 65): a transposed load
-// walks k across neighbouring threads, and without the padding all 16 of them would hit the same
-// bank of workgroup memory.
-const SA = BM + 1u;
-const SB = BN + 1u;
-var<workgroup> As: array<f32, 1040>; // [BK][SA]
-var<workgroup> Bs: array<f32, 1040>; // [BK][SB]
+// k rows of 16 vec4 padded to 17: a transposed load walks k across neighbouring threads, which
+// would otherwise all hit one bank of workgroup memory.
+const SV = 17u;
+var<workgroup> As: array<vec4<f32>, 272>; // [BK][SV]
+var<workgroup> Bs: array<vec4<f32>, 272>; // [BK][SV]
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let row0 = wg.y * BM;
   let col0 = wg.x * BN;
   let tid = lid.y * T + lid.x;
-  var acc: array<f32, 16>;
+  var acc: array<vec4<f32>, 4>;
   let kEnd = sliceEnd(wg.z);
 
   for (var k0 = wg.z * p.kChunk; k0 < kEnd; k0 += BK) {
@@ -30,48 +31,37 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     // that neighbouring threads read neighbouring addresses.
     for (var i = 0u; i < 4u; i++) {
       let e = tid + i * 256u;
-      if (TRANS_A) {
-        let m = e % BM; let k = e / BM;
-        As[k * SA + m] = loadA(row0 + m, k0 + k, kEnd);
-      } else {
-        let k = e % BK; let m = e / BK;
-        As[k * SA + m] = loadA(row0 + m, k0 + k, kEnd);
-      }
-      if (TRANS_B) {
-        let k = e % BK; let n = e / BK;
-        Bs[k * SB + n] = loadB(k0 + k, col0 + n, kEnd);
-      } else {
-        let n = e % BN; let k = e / BN;
-        Bs[k * SB + n] = loadB(k0 + k, col0 + n, kEnd);
-      }
+      var m: u32; var ka: u32;
+      if (TRANS_A) { m = e % BM; ka = e / BM; } else { ka = e % BK; m = e / BK; }
+      As[ka * SV + m / 4u][m % 4u] = loadA(row0 + m, k0 + ka, kEnd);
+      var n: u32; var kb: u32;
+      if (TRANS_B) { kb = e % BK; n = e / BK; } else { n = e % BN; kb = e / BN; }
+      Bs[kb * SV + n / 4u][n % 4u] = loadB(k0 + kb, col0 + n, kEnd);
     }
     workgroupBarrier();
     for (var k = 0u; k < BK; k++) {
-      var a: array<f32, 4>;
-      var b: array<f32, 4>;
+      let a = As[k * SV + lid.y];
+      let b = Bs[k * SV + lid.x];
       for (var i = 0u; i < 4u; i++) {
-        a[i] = As[k * SA + lid.y + i * T];
-        b[i] = Bs[k * SB + lid.x + i * T];
-      }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) {
-          acc[i * 4u + j] = fma(a[i], b[j], acc[i * 4u + j]);
-        }
+        acc[i] = fma(vec4<f32>(a[i]), b, acc[i]);
       }
     }
     workgroupBarrier();
   }
 
+  // Inline, like matmul_large.wgsl's store (a helper with an early return cost registers there).
+  let c0 = p.offC + wg.z * p.splitStride;
   for (var i = 0u; i < 4u; i++) {
-    let m = row0 + lid.y + i * T;
+    let m = row0 + lid.y * 4u + i;
     if (m >= p.M) { continue; }
+    let v = acc[i];
     for (var j = 0u; j < 4u; j++) {
-      let n = col0 + lid.x + j * T;
+      let n = col0 + lid.x * 4u + j;
       if (n >= p.N) { continue; }
-      let idx = p.offC + wg.z * p.splitStride + m * p.ldc + n;
-      var v = p.alpha * acc[i * 4u + j];
-      if (ACCUMULATE) { v += C[idx]; }
-      C[idx] = v;
+      let idx = c0 + m * p.ldc + n;
+      var c = p.alpha * v[j];
+      if (ACCUMULATE) { c += C[idx]; }
+      C[idx] = c;
     }
   }
 }
