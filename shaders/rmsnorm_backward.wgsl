@@ -1,11 +1,13 @@
 // RMSNorm backward, one workgroup per block of rows:
-//   dx = rstd·w⊙dy − rstd³/D · x · Σ_j w_j dy_j x_j        (overwritten)
+//   dx (+)= rstd·w⊙dy − rstd³/D · x · Σ_j w_j dy_j x_j     (added with ACCUMULATE: a block adds its
+//                                                             norm's gradient to the residual's)
 //   partial[g, c] = Σ_{rows of block g} dy·x·rstd           (dw's first pass; column_sum adds the
 //                                                             blocks into dw, without atomics)
 // Each thread owns the columns c ≡ lid (mod WG) of every row, so its dw sums live in workgroup
 // memory without races; D is an override so that array fits the width exactly.
 
 override D: u32;
+override ACCUMULATE: bool = false;
 
 struct Params {
   rows: u32,
@@ -54,7 +56,9 @@ fn main(
     for (var c = lid; c < D; c += WG) {
       let xv = x[base + c];
       let gy = dy[base + c];
-      dx[base + c] = r * w[c] * gy - coef * xv;
+      var v = r * w[c] * gy - coef * xv;
+      if (ACCUMULATE) { v += dx[base + c]; }
+      dx[base + c] = v;
       dw[c] = fma(gy * xv, r, dw[c]);
     }
     // Every thread has read red[0] before the next row overwrites it.

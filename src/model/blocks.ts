@@ -174,23 +174,16 @@ async function normBackward(
   const { rt, rows, s } = ctx;
   const { d_model: D, norm_eps: eps } = ctx.config;
   const norm = `model.layers.${layer}.${half}_norm.weight`;
-  return [
-    ...(await rmsnormBackward(
-      rt,
-      x,
-      view(ctx, ctx.params, norm),
-      s.rstd,
-      s.dxn,
-      s.dxTmp,
-      view(ctx, ctx.grads, norm),
-      {
-        rows,
-        D,
-        eps,
-      },
-    )),
-    await addInplace(rt, s.dx, s.dxTmp, rows * D),
-  ];
+  return rmsnormBackward(
+    rt,
+    x,
+    view(ctx, ctx.params, norm),
+    s.rstd,
+    s.dxn,
+    s.dx,
+    view(ctx, ctx.grads, norm),
+    { rows, D, eps, accumulate: true },
+  );
 }
 
 /** The scan's inputs and chunk states, which its forward and backward both bind. */

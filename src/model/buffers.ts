@@ -63,7 +63,6 @@ const ACTIVATIONS = {
 /** Gradient scratch, same sharing. */
 const GRADIENTS = {
   dx: 'D',
-  dxTmp: 'D',
   dxn: 'D',
   du0: 'D',
   dz: 'D',

@@ -54,7 +54,7 @@ describe('rmsnorm', () => {
       for (const b of [xb, wb, y, rstd]) rt.destroy(b);
     });
 
-    it(`backward ${name}: dx overwritten, dw accumulated (run twice)`, async () => {
+    it(`backward ${name}: dx overwritten or added into, dw accumulated (run twice)`, async () => {
       const rt = await testRuntime();
       const { x, w, dy, dw0 } = inputs(shape, rows + D);
       const xb = rt.bufferFrom('x', x);
@@ -84,6 +84,22 @@ describe('rmsnorm', () => {
         compare(
           gotDw,
           ref.dw.map((g, i) => dw0[i] + 2 * g),
+          gradTol,
+        ),
+      ).toBeNull();
+      // Accumulating: dx0 + dx from two runs of the same backward.
+      const dx0 = randomArray(rows * D, 98);
+      rt.write(dx, dx0);
+      rt.run(await rmsnormBackward(rt, xb, wb, rstd, dyb, dx, dw, { ...shape, accumulate: true }));
+      const twice = await rmsnormBackward(rt, xb, wb, rstd, dyb, dx, dw, {
+        ...shape,
+        accumulate: true,
+      });
+      rt.run(twice);
+      expect(
+        compare(
+          await rt.readF32(dx),
+          ref.dx.map((g, i) => dx0[i] + 2 * g),
           gradTol,
         ),
       ).toBeNull();

@@ -1,6 +1,7 @@
 // RMSNorm: y = x / sqrt(mean(x²) + eps) ⊙ w over the D features of each row. The forward also
-// writes rstd (one float per row) for the backward. The backward overwrites dx and adds dw through
-// a reduction over rows (per-block partial sums, then column_sum).
+// writes rstd (one float per row) for the backward. The backward overwrites dx (or adds into it:
+// a block's residual gradient) and adds dw through a reduction over rows (per-block partial sums,
+// then column_sum).
 import { type Binding, f32, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
 import { rowReduction } from './residual';
 
@@ -11,6 +12,8 @@ export interface RmsNormShape {
   eps?: number;
   /** Rows per block of dw's first pass (default RMSNORM_ROWS_PER_GROUP). */
   rowsPerGroup?: number;
+  /** The backward adds into dx instead of overwriting it. */
+  accumulate?: boolean;
 }
 
 const DEFAULT_EPS = 1e-5;
@@ -46,8 +49,8 @@ export function rmsnormForward(
 }
 
 /**
- * dx = ∂L/∂x (overwritten) and dw += ∂L/∂w, given the forward's rstd: [fused dx + partial dw,
- * column_sum]. The partial-sum scratch is allocated here, once.
+ * dx = ∂L/∂x (overwritten, or added with shape.accumulate) and dw += ∂L/∂w, given the forward's
+ * rstd: [fused dx + partial dw, column_sum]. The partial-sum scratch is allocated here, once.
  */
 export async function rmsnormBackward(
   rt: GpuRuntime,
@@ -65,7 +68,7 @@ export async function rmsnormBackward(
   const main = await rt.launch({
     shader: 'rmsnorm_backward',
     label: 'rmsnorm_backward',
-    constants: { D, WG: rowThreads(D) },
+    constants: { D, WG: rowThreads(D), ACCUMULATE: shape.accumulate ?? false },
     params: [u32(rows), u32(red.rowsPerGroup)],
     buffers: [x, w, rstd, dy, dx, red.partial],
     workgroups: grid1d(red.groups),
