@@ -1,6 +1,6 @@
 // C (+)= alpha · op(A) · op(B), fp32, tiled: each workgroup of 16×16 threads computes a 64×64 tile
-// of C (of split-K slice workgroup_id.z), staging 64×16 panels of A and B in workgroup memory as
-// k rows of 16 vec4s. A thread owns the 4×4 block of rows 4·ty + i and columns 4·tx + j, so each
+// of C (of workgroup_id.z's batch term and split-K slice), staging 64×16 panels of A and B in
+// workgroup memory as k rows of 16 vec4s. A thread owns the 4×4 block of rows 4·ty + i and columns 4·tx + j, so each
 // k step reads one vec4 of A (the same for a row of threads: a broadcast) and one of B
 // (consecutive across tx) for 16 FMAs; scalar reads took 8 for the same 16 and bounded the rank-128
 // products on workgroup-memory bandwidth. Params, bindings and bounds: matmul_operands.wgsl.
@@ -24,19 +24,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let col0 = wg.x * BN;
   let tid = lid.y * T + lid.x;
   var acc: array<vec4<f32>, 4>;
-  let kEnd = sliceEnd(wg.z);
+  placeSlice(wg.z);
+  let kRange = sliceRange(wg.z);
 
-  for (var k0 = wg.z * p.kChunk; k0 < kEnd; k0 += BK) {
+  for (var k0 = kRange.x; k0 < kRange.y; k0 += BK) {
     // Each thread stages 4 elements of each panel; the index order follows the stored layout so
     // that neighbouring threads read neighbouring addresses.
     for (var i = 0u; i < 4u; i++) {
       let e = tid + i * 256u;
       var m: u32; var ka: u32;
       if (TRANS_A) { m = e % BM; ka = e / BM; } else { ka = e % BK; m = e / BK; }
-      As[ka * SV + m / 4u][m % 4u] = loadA(row0 + m, k0 + ka, kEnd);
+      As[ka * SV + m / 4u][m % 4u] = loadA(row0 + m, k0 + ka);
       var n: u32; var kb: u32;
       if (TRANS_B) { kb = e % BK; n = e / BK; } else { n = e % BN; kb = e / BN; }
-      Bs[kb * SV + n / 4u][n % 4u] = loadB(k0 + kb, col0 + n, kEnd);
+      Bs[kb * SV + n / 4u][n % 4u] = loadB(k0 + kb, col0 + n);
     }
     workgroupBarrier();
     for (var k = 0u; k < BK; k++) {
@@ -50,7 +51,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   }
 
   // Inline, like matmul_large.wgsl's store (a helper with an early return cost registers there).
-  let c0 = p.offC + wg.z * p.splitStride;
   for (var i = 0u; i < 4u; i++) {
     let m = row0 + lid.y * 4u + i;
     if (m >= p.M) { continue; }
@@ -58,7 +58,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     for (var j = 0u; j < 4u; j++) {
       let n = col0 + lid.x * 4u + j;
       if (n >= p.N) { continue; }
-      let idx = c0 + m * p.ldc + n;
+      let idx = cBase + m * p.ldc + n;
       var c = p.alpha * v[j];
       if (ACCUMULATE) { c += C[idx]; }
       C[idx] = c;

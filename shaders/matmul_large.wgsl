@@ -1,6 +1,6 @@
 // C (+)= alpha · op(A) · op(B), fp32, for large outputs: matmul.wgsl's contract (params, bindings,
-// bounds and split-K slice workgroup_id.z: matmul_operands.wgsl), with 128×128 tiles of C per
-// workgroup of 16×16 threads and an 8×8 block per thread, so each value read from workgroup
+// bounds, workgroup_id.z's batch term and split-K slice: matmul_operands.wgsl), with 128×128 tiles
+// of C per workgroup of 16×16 threads and an 8×8 block per thread, so each value read from workgroup
 // memory feeds 8 FMAs (4 in matmul.wgsl). Panels of 128×8 of A and B are staged as vec4
 // rows; a thread owns rows {4·ty + i, 64 + 4·ty + i} and columns {4·tx + j, 64 + 4·tx + j}
 // (i, j < 4), so its workgroup reads are two vec4 of A (broadcast) and two of B (consecutive
@@ -25,19 +25,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let tid = lid.y * T + lid.x;
   // acc[2i + h]: row block i (rows 4·ty + i for i < 4, 64 + 4·ty + i − 4 after), column half h.
   var acc: array<vec4<f32>, 16>;
-  let kEnd = sliceEnd(wg.z);
+  placeSlice(wg.z);
+  let kRange = sliceRange(wg.z);
 
-  for (var k0 = wg.z * p.kChunk; k0 < kEnd; k0 += BK) {
+  for (var k0 = kRange.x; k0 < kRange.y; k0 += BK) {
     // 1,024 elements per panel, 4 per thread, indexed in the stored order so that neighbouring
     // threads read neighbouring addresses.
     for (var i = 0u; i < 4u; i++) {
       let e = tid + i * 256u;
       var m: u32; var ka: u32;
       if (TRANS_A) { m = e % BM; ka = e / BM; } else { ka = e % BK; m = e / BK; }
-      As[ka * 33u + m / 4u][m % 4u] = loadA(row0 + m, k0 + ka, kEnd);
+      As[ka * 33u + m / 4u][m % 4u] = loadA(row0 + m, k0 + ka);
       var n: u32; var kb: u32;
       if (TRANS_B) { kb = e % BK; n = e / BK; } else { n = e % BN; kb = e / BN; }
-      Bs[kb * 33u + n / 4u][n % 4u] = loadB(k0 + kb, col0 + n, kEnd);
+      Bs[kb * 33u + n / 4u][n % 4u] = loadB(k0 + kb, col0 + n);
     }
     workgroupBarrier();
     for (var k = 0u; k < BK; k++) {
@@ -58,7 +59,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   // Keep this store inline, in this form: the same store through a helper function with an early
   // return made the kernel ~12× slower on an H200 with ACCUMULATE (8.2 against 0.74 ms for the
   // head's logits), as if the accumulators had left the registers.
-  let c0 = p.offC + wg.z * p.splitStride;
   for (var i = 0u; i < 8u; i++) {
     let m = row0 + (i / 4u) * 64u + lid.y * 4u + i % 4u;
     if (m >= p.M) { continue; }
@@ -67,7 +67,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       for (var j = 0u; j < 4u; j++) {
         let n = col0 + h * 64u + lid.x * 4u + j;
         if (n >= p.N) { continue; }
-        let idx = c0 + m * p.ldc + n;
+        let idx = cBase + m * p.ldc + n;
         var c = p.alpha * v[j];
         if (ACCUMULATE) { c += C[idx]; }
         C[idx] = c;

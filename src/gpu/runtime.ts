@@ -22,6 +22,11 @@ export type Constants = Record<string, number | boolean>;
 /** A whole buffer, or a view of one ({buffer, offset, size}; offsets 256-byte aligned). */
 export type Binding = GPUBuffer | GPUBufferBinding;
 
+/** A binding's buffer and byte offset, for copies. */
+export function bufferAt(b: Binding): { buffer: GPUBuffer; offset: number } {
+  return 'buffer' in b ? { buffer: b.buffer, offset: b.offset ?? 0 } : { buffer: b, offset: 0 };
+}
+
 export interface LaunchSpec {
   shader: string;
   entry?: string;

@@ -5,7 +5,7 @@
 // (activation checkpointing per half: only the residual stream is kept between passes, plus, in
 // the 'keep' activation mode, the outputs of the scan and attention kernels and of the narrow
 // projections (see KeptName), which the recompute then skips).
-import type { GpuRuntime, Launch } from '../gpu/runtime';
+import type { Binding, GpuRuntime, Launch } from '../gpu/runtime';
 import {
   gateBackward,
   gateForward,
@@ -15,11 +15,11 @@ import {
 } from '../ops/activations';
 import { attentionBackward, attentionForward } from '../ops/attention';
 import { conv1dBackward, conv1dForward } from '../ops/conv1d';
-import { matmulSplitK } from '../ops/matmul';
+import { type MatmulBatch, matmulSplitK } from '../ops/matmul';
 import { addInplace } from '../ops/residual';
 import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
 import { selectiveScanBackward, selectiveScanForward } from '../ops/selectiveScan';
-import { type ScratchBuffers, scanShape } from './buffers';
+import { type ScratchBuffers, type ScratchGroup, scanShape } from './buffers';
 import type { I3Config } from './config';
 import type { ParameterLayout } from './params';
 
@@ -60,14 +60,15 @@ const offset = (ctx: BlockContext, name: string) => ctx.layout.byName[name].offs
 function linear(
   ctx: BlockContext,
   name: string,
-  x: GPUBuffer,
+  x: Binding,
   w: number,
-  y: GPUBuffer,
+  y: Binding,
   inF: number,
   outF: number,
   accumulate = false,
+  batch?: MatmulBatch,
 ): Promise<Launch[]> {
-  const shape = { M: ctx.rows, N: outF, K: inF, transB: true, offB: w, accumulate };
+  const shape = { M: ctx.rows, N: outF, K: inF, transB: true, offB: w, accumulate, batch };
   return matmulSplitK(ctx.rt, x, ctx.params, y, ctx.splitScratch, shape, `${name} fwd`);
 }
 
@@ -75,14 +76,15 @@ function linear(
 function linearInputGrad(
   ctx: BlockContext,
   name: string,
-  dy: GPUBuffer,
+  dy: Binding,
   w: number,
-  dx: GPUBuffer,
+  dx: Binding,
   inF: number,
   outF: number,
   accumulate = false,
+  batch?: MatmulBatch,
 ): Promise<Launch[]> {
-  const shape = { M: ctx.rows, N: inF, K: outF, offB: w, accumulate };
+  const shape = { M: ctx.rows, N: inF, K: outF, offB: w, accumulate, batch };
   return matmulSplitK(ctx.rt, dy, ctx.params, dx, ctx.splitScratch, shape, `${name} dx`);
 }
 
@@ -90,14 +92,35 @@ function linearInputGrad(
 function linearWeightGrad(
   ctx: BlockContext,
   name: string,
-  dy: GPUBuffer,
-  x: GPUBuffer,
+  dy: Binding,
+  x: Binding,
   w: number,
   inF: number,
   outF: number,
+  batch?: MatmulBatch,
 ): Promise<Launch[]> {
-  const shape = { M: outF, N: inF, K: ctx.rows, transA: true, offC: w, accumulate: true };
+  const shape = { M: outF, N: inF, K: ctx.rows, transA: true, offC: w, accumulate: true, batch };
   return matmulSplitK(ctx.rt, dy, x, ctx.grads, ctx.splitScratch, shape, `${name} dW`);
+}
+
+/**
+ * Maps of one shape whose weights lie evenly spaced in the parameters (q, k, v; in_proj.up's u and
+ * z rows) and whose outputs or gradients fill a scratch group (GROUPS) in the same order, as
+ * batches: the forward (input shared, one output each), the input gradient (summed) and the
+ * weight gradients (input shared, one each). Every group has the same stride.
+ */
+function mapBatches(weights: number[], group: ScratchGroup) {
+  const spacing = weights[1] - weights[0];
+  if (weights.some((w, i) => w !== weights[0] + i * spacing)) {
+    throw new Error(`batched maps need evenly spaced weights, got offsets ${weights.join(', ')}`);
+  }
+  const count = weights.length;
+  const { stride } = group;
+  return {
+    forward: { count, strideA: 0, strideB: spacing, strideC: stride },
+    inputGrad: { count, strideA: stride, strideB: spacing, sum: true },
+    weightGrad: { count, strideA: stride, strideB: 0, strideC: spacing },
+  } satisfies Record<string, MatmulBatch>;
 }
 
 type Half = 'ssm' | 'attn';
@@ -107,7 +130,7 @@ const o1Of = (ctx: BlockContext, half: Half) => (half === 'ssm' ? ctx.s.o1 : ctx
 
 /** A kept output is computed in the forward (an `out` to write), and in the backward's recompute
  * (no `out`) only when it was not kept. */
-const computes = (ctx: BlockContext, out: GPUBuffer | undefined) => out !== undefined || !ctx.kept;
+const computes = (ctx: BlockContext, out: Binding | undefined) => out !== undefined || !ctx.kept;
 
 /**
  * Both halves end alike: o1 = input · Wdownᵀ, and (when the output is wanted) out = x + o1 · Wupᵀ.
@@ -118,9 +141,9 @@ async function outProjectionForward(
   ctx: BlockContext,
   half: Half,
   layer: number,
-  input: GPUBuffer,
-  x: GPUBuffer,
-  out: GPUBuffer | undefined,
+  input: Binding,
+  x: Binding,
+  out: Binding | undefined,
 ): Promise<Launch[]> {
   const { d_model: D, rank: r } = ctx.config;
   const w = `model.layers.${layer}.${half}.out_proj.`;
@@ -149,7 +172,7 @@ async function outProjectionBackward(
   ctx: BlockContext,
   half: Half,
   layer: number,
-  input: GPUBuffer,
+  input: Binding,
 ): Promise<Launch[]> {
   const { s } = ctx;
   const { d_model: D, rank: r } = ctx.config;
@@ -169,7 +192,7 @@ async function normBackward(
   ctx: BlockContext,
   half: Half,
   layer: number,
-  x: GPUBuffer,
+  x: Binding,
 ): Promise<Launch[]> {
   const { rt, rows, s } = ctx;
   const { d_model: D, norm_eps: eps } = ctx.config;
@@ -205,14 +228,15 @@ function scanInputs(ctx: BlockContext, layer: number) {
 export async function ssmForward(
   ctx: BlockContext,
   layer: number,
-  x: GPUBuffer,
-  out: GPUBuffer | undefined,
+  x: Binding,
+  out: Binding | undefined,
 ): Promise<Launch[]> {
   const { rt, rows, s } = ctx;
   const { d_model: D, rank: r, dt_rank: R, d_state: N, d_conv: K, norm_eps: eps } = ctx.config;
   const p = `model.layers.${layer}.`;
   const xProj = offset(ctx, `${p}ssm.x_proj.weight`);
   const up = offset(ctx, `${p}ssm.in_proj.up.weight`);
+  const upMaps = mapBatches([up, up + D * r], s.groups.uz);
   return [
     await rmsnormForward(rt, x, view(ctx, ctx.params, `${p}ssm_norm.weight`), s.xn, s.rstd, {
       rows,
@@ -230,8 +254,18 @@ export async function ssmForward(
           r,
         )
       : []),
-    ...(await linear(ctx, 'ssm.in_proj.up.u', s.h1, up, s.u0, r, D)),
-    ...(await linear(ctx, 'ssm.in_proj.up.z', s.h1, up + D * r, s.z, r, D)),
+    // u0 and z from in_proj.up's two row blocks.
+    ...(await linear(
+      ctx,
+      'ssm.in_proj.up',
+      s.h1,
+      up,
+      s.groups.uz.buffer,
+      r,
+      D,
+      false,
+      upMaps.forward,
+    )),
     await conv1dForward(
       rt,
       s.u0,
@@ -276,16 +310,14 @@ export async function ssmForward(
 }
 
 /** The SSM half's backward: dx (the residual gradient) += ∂/∂x of SSM(RMSNorm(x)). */
-export async function ssmBackward(
-  ctx: BlockContext,
-  layer: number,
-  x: GPUBuffer,
-): Promise<Launch[]> {
+export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding): Promise<Launch[]> {
   const { rt, rows, s } = ctx;
   const { d_model: D, rank: r, dt_rank: R, d_state: N, d_conv: K } = ctx.config;
   const p = `model.layers.${layer}.`;
   const xProj = offset(ctx, `${p}ssm.x_proj.weight`);
   const up = offset(ctx, `${p}ssm.in_proj.up.weight`);
+  const upMaps = mapBatches([up, up + D * r], s.groups.uz);
+  const duz = s.groups.duz.buffer;
   const down = offset(ctx, `${p}ssm.in_proj.down.weight`);
   const dtProj = offset(ctx, `${p}ssm.dt_proj.weight`);
   return [
@@ -336,10 +368,18 @@ export async function ssmBackward(
       view(ctx, ctx.grads, `${p}ssm.conv.bias`),
       { rows, D, T: ctx.T, K },
     )),
-    ...(await linearInputGrad(ctx, 'ssm.in_proj.up.u', s.du0, up, s.dh1, r, D)),
-    ...(await linearInputGrad(ctx, 'ssm.in_proj.up.z', s.dz, up + D * r, s.dh1, r, D, true)),
-    ...(await linearWeightGrad(ctx, 'ssm.in_proj.up.u', s.du0, s.h1, up, r, D)),
-    ...(await linearWeightGrad(ctx, 'ssm.in_proj.up.z', s.dz, s.h1, up + D * r, r, D)),
+    ...(await linearInputGrad(
+      ctx,
+      'ssm.in_proj.up',
+      duz,
+      up,
+      s.dh1,
+      r,
+      D,
+      false,
+      upMaps.inputGrad,
+    )),
+    ...(await linearWeightGrad(ctx, 'ssm.in_proj.up', duz, s.h1, up, r, D, upMaps.weightGrad)),
     ...(await linearInputGrad(ctx, 'ssm.in_proj.down', s.dh1, down, s.dxn, D, r)),
     ...(await linearWeightGrad(ctx, 'ssm.in_proj.down', s.dh1, s.xn, down, D, r)),
     ...(await normBackward(ctx, 'ssm', layer, x)),
@@ -350,12 +390,14 @@ export async function ssmBackward(
 export async function attnForward(
   ctx: BlockContext,
   layer: number,
-  x: GPUBuffer,
-  out: GPUBuffer | undefined,
+  x: Binding,
+  out: Binding | undefined,
 ): Promise<Launch[]> {
   const { rt, rows, s } = ctx;
   const { d_model: D, rank: r, n_heads: H, norm_eps: eps } = ctx.config;
   const p = `model.layers.${layer}.`;
+  const [wq, wk, wv] = ['q', 'k', 'v'].map((n) => offset(ctx, `${p}attn.${n}.weight`));
+  const qkvMaps = mapBatches([wq, wk, wv], s.groups.qkv);
   return [
     await rmsnormForward(rt, x, view(ctx, ctx.params, `${p}attn_norm.weight`), s.xn, s.rstd, {
       rows,
@@ -365,9 +407,7 @@ export async function attnForward(
     ...(computes(ctx, out)
       ? await linear(ctx, 'attn.latent', s.xn, offset(ctx, `${p}attn.latent.weight`), s.c, D, r)
       : []),
-    ...(await linear(ctx, 'attn.q', s.c, offset(ctx, `${p}attn.q.weight`), s.q, r, D)),
-    ...(await linear(ctx, 'attn.k', s.c, offset(ctx, `${p}attn.k.weight`), s.k, r, D)),
-    ...(await linear(ctx, 'attn.v', s.c, offset(ctx, `${p}attn.v.weight`), s.v, r, D)),
+    ...(await linear(ctx, 'attn.qkv', s.c, wq, s.groups.qkv.buffer, r, D, false, qkvMaps.forward)),
     ...(computes(ctx, out)
       ? [await attentionForward(rt, s.q, s.k, s.v, s.a, ctx.lse, { B: ctx.B, T: ctx.T, D, H })]
       : []),
@@ -379,13 +419,15 @@ export async function attnForward(
 export async function attnBackward(
   ctx: BlockContext,
   layer: number,
-  x: GPUBuffer,
+  x: Binding,
 ): Promise<Launch[]> {
   const { rt, s } = ctx;
   const { d_model: D, rank: r, n_heads: H } = ctx.config;
   const p = `model.layers.${layer}.`;
   const latent = offset(ctx, `${p}attn.latent.weight`);
   const [wq, wk, wv] = ['q', 'k', 'v'].map((n) => offset(ctx, `${p}attn.${n}.weight`));
+  const qkvMaps = mapBatches([wq, wk, wv], s.groups.qkv);
+  const dqkv = s.groups.dqkv.buffer;
   return [
     ...(await attnForward(ctx, layer, x, undefined)),
     ...(await outProjectionBackward(ctx, 'attn', layer, s.a)),
@@ -395,12 +437,8 @@ export async function attnBackward(
       D,
       H,
     })),
-    ...(await linearInputGrad(ctx, 'attn.q', s.dq, wq, s.dh1, r, D)),
-    ...(await linearInputGrad(ctx, 'attn.k', s.dk, wk, s.dh1, r, D, true)),
-    ...(await linearInputGrad(ctx, 'attn.v', s.dv, wv, s.dh1, r, D, true)),
-    ...(await linearWeightGrad(ctx, 'attn.q', s.dq, s.c, wq, r, D)),
-    ...(await linearWeightGrad(ctx, 'attn.k', s.dk, s.c, wk, r, D)),
-    ...(await linearWeightGrad(ctx, 'attn.v', s.dv, s.c, wv, r, D)),
+    ...(await linearInputGrad(ctx, 'attn.qkv', dqkv, wq, s.dh1, r, D, false, qkvMaps.inputGrad)),
+    ...(await linearWeightGrad(ctx, 'attn.qkv', dqkv, s.c, wq, r, D, qkvMaps.weightGrad)),
     ...(await linearInputGrad(ctx, 'attn.latent', s.dh1, latent, s.dxn, D, r)),
     ...(await linearWeightGrad(ctx, 'attn.latent', s.dh1, s.xn, latent, D, r)),
     ...(await normBackward(ctx, 'attn', layer, x)),

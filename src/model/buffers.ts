@@ -1,9 +1,9 @@
 // Every GPU buffer one training configuration needs, planned from the config, batch shape and
 // activation mode and allocated once per run. The plan is also the memory estimate the UI shows
 // before a run.
-import type { GpuRuntime } from '../gpu/runtime';
+import type { Binding, GpuRuntime } from '../gpu/runtime';
 import { LOSS_STATS_FLOATS, perRowFloats } from '../ops/crossEntropy';
-import { splitKScratchFloats } from '../ops/matmul';
+import { type MatmulShape, splitKScratchFloats } from '../ops/matmul';
 import { GRAD_NORM_STATS_FLOATS, gradNormPartials } from '../ops/optimizer';
 import { ROWS_PER_GROUP } from '../ops/residual';
 import { RMSNORM_ROWS_PER_GROUP } from '../ops/rmsnorm';
@@ -84,6 +84,26 @@ const GRADIENTS = {
 
 export type ActivationName = keyof typeof ACTIVATIONS;
 export type GradientName = keyof typeof GRADIENTS;
+type ScratchName = ActivationName | GradientName;
+
+/**
+ * Scratch that one batched product writes or reads whole (MatmulBatch): its members lie one after
+ * another in one buffer, at a stride of groupStride floats. q, k, v come from the latent in one
+ * launch, u0 and z from h1 in another; the input and weight gradients read dq, dk, dv and du0, dz
+ * the same way.
+ */
+export const GROUPS = {
+  qkv: ['q', 'k', 'v'],
+  uz: ['u0', 'z'],
+  dqkv: ['dq', 'dk', 'dv'],
+  duz: ['du0', 'dz'],
+} as const satisfies Record<string, readonly ScratchName[]>;
+export type GroupName = keyof typeof GROUPS;
+const grouped = new Set<ScratchName>(Object.values(GROUPS).flat());
+
+/** A group member's slot: rows·D floats, rounded up to WebGPU's default storage-binding offset
+ * alignment (256 bytes), so that each member also binds on its own. */
+const groupStride = (c: I3Config, s: BatchShape) => Math.ceil((s.B * s.T * c.d_model) / 64) * 64;
 
 function width(c: I3Config, w: 'D' | 'r' | 'R' | 'N' | '1'): number {
   return { D: c.d_model, r: c.rank, R: c.dt_rank, N: c.d_state, '1': 1 }[w];
@@ -160,8 +180,12 @@ export function bufferPlan(
     splitScratch: splitScratchFloats(c, rows),
     tokens: 4 * rows + c.vocab_size + 1,
   };
-  for (const [name, w] of Object.entries(ACTIVATIONS)) plan[name] = rows * width(c, w);
-  for (const [name, w] of Object.entries(GRADIENTS)) plan[name] = rows * width(c, w);
+  for (const [name, w] of [...Object.entries(ACTIVATIONS), ...Object.entries(GRADIENTS)]) {
+    if (!grouped.has(name as ScratchName)) plan[name] = rows * width(c, w);
+  }
+  for (const [group, members] of Object.entries(GROUPS)) {
+    plan[group] = members.length * groupStride(c, s);
+  }
   const sets = activations === 'keep' ? L : 1;
   for (const [name, floats] of Object.entries(keptFloats(c, s))) plan[name] = sets * floats;
   return plan;
@@ -178,11 +202,19 @@ function splitScratchFloats(c: I3Config, rows: number): number {
     [D, N],
     [R, D],
   ];
-  const shapes = maps.flatMap(([inF, outF]) => [
+  const shapes: MatmulShape[] = maps.flatMap(([inF, outF]) => [
     { M: rows, N: outF, K: inF },
     { M: rows, N: inF, K: outF },
     { M: outF, N: inF, K: rows },
   ]);
+  // The batched ones (GROUPS): the summed input gradients and the weight gradients.
+  for (const count of [2, 3]) {
+    const batch = { count, strideA: 0, strideB: 0 };
+    shapes.push(
+      { M: rows, N: r, K: D, batch: { ...batch, sum: true } },
+      { M: D, N: r, K: rows, batch },
+    );
+  }
   // The tied head's two backward products (its forward is never split).
   const V = c.vocab_size;
   shapes.push({ M: rows, N: D, K: V }, { M: V, N: D, K: rows });
@@ -202,14 +234,43 @@ export function estimateGpuBytes(
   return Object.values(bufferPlan(c, s, activations)).reduce((a, b) => a + b, 0) * 4;
 }
 
-export type ScratchBuffers = Record<ActivationName | GradientName, GPUBuffer>;
+/** A scratch group whole: its buffer and its members' stride in floats. */
+export interface ScratchGroup {
+  buffer: GPUBuffer;
+  stride: number;
+}
+
+/** Every scratch tensor as a binding (a group's members as views of their group's buffer), and
+ * the groups whole. Launches built for fewer rows than allocated (generation's prefill of a short
+ * prompt) still find each member at the group's stride. */
+export type ScratchBuffers = Record<ScratchName, Binding> & {
+  groups: Record<GroupName, ScratchGroup>;
+};
 
 export function allocateScratch(rt: GpuRuntime, c: I3Config, s: BatchShape): ScratchBuffers {
-  const out: Partial<ScratchBuffers> = {};
+  const out: Partial<Record<ScratchName, Binding>> = {};
   for (const [name, w] of [...Object.entries(ACTIVATIONS), ...Object.entries(GRADIENTS)]) {
-    out[name as ActivationName | GradientName] = rt.buffer(name, s.B * s.T * width(c, w) * 4);
+    if (grouped.has(name as ScratchName)) continue;
+    out[name as ScratchName] = rt.buffer(name, s.B * s.T * width(c, w) * 4);
   }
-  return out as ScratchBuffers;
+  const stride = groupStride(c, s);
+  const size = s.B * s.T * c.d_model * 4;
+  const groups = {} as Record<GroupName, ScratchGroup>;
+  for (const [group, members] of Object.entries(GROUPS) as [GroupName, readonly ScratchName[]][]) {
+    const buffer = rt.buffer(group, members.length * stride * 4);
+    groups[group] = { buffer, stride };
+    members.forEach((name, i) => {
+      out[name] = { buffer, offset: i * stride * 4, size };
+    });
+  }
+  return { ...(out as Record<ScratchName, Binding>), groups };
+}
+
+/** The scratch buffers outside GROUPS (allocateScratch makes them whole). */
+export function ungroupedBuffers(s: ScratchBuffers): GPUBuffer[] {
+  return (Object.keys(s) as (ScratchName | 'groups')[])
+    .filter((name): name is ScratchName => name !== 'groups' && !grouped.has(name))
+    .map((name) => s[name] as GPUBuffer);
 }
 
 /** One set of the kernel outputs that 'keep' holds per layer, labelled with `suffix`. */

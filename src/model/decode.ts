@@ -24,7 +24,7 @@
 // token drawn meanwhile halts the queued steps on the GPU (sample.wgsl), which keeps the context
 // exact.
 import { EOS_ID, INST_ID } from '../data/specialTokens';
-import type { GpuRuntime, Launch } from '../gpu/runtime';
+import { bufferAt, type GpuRuntime, type Launch } from '../gpu/runtime';
 import { attentionDecode, attentionDecodeCursor } from '../ops/attention';
 import { conv1dStateFloats, conv1dStateTail } from '../ops/conv1dStep';
 import { embeddingForward } from '../ops/embedding';
@@ -33,7 +33,7 @@ import { rmsnormMatvec } from '../ops/rmsnormMatvec';
 import { createSelectiveScanStates, finalStateView } from '../ops/selectiveScan';
 import { ssmStep } from '../ops/ssmStep';
 import { attnForward, type BlockContext, ssmForward, view } from './blocks';
-import { allocateScratch, bufferPlan, keptFloats, scanShape } from './buffers';
+import { allocateScratch, bufferPlan, keptFloats, scanShape, ungroupedBuffers } from './buffers';
 import type { I3Config } from './config';
 import { type ParameterLayout, parameterLayout } from './params';
 import {
@@ -201,7 +201,10 @@ export class I3Decoder {
     // never touches the gradient buffer or the scan's backward scratch: one small placeholder.
     const shape = { B: Bq, T };
     const scratch = allocateScratch(rt, config, shape);
-    this.owned.push(...Object.values(scratch));
+    this.owned.push(
+      ...Object.values(scratch.groups).map((g) => g.buffer),
+      ...ungroupedBuffers(scratch),
+    );
     const states = createSelectiveScanStates(rt, scanShape(config, shape), 'decode.scanStates');
     const unused = f('unused', 4);
     this.owned.push(states);
@@ -594,18 +597,21 @@ export class I3Decoder {
     for (let l = 0; l < L; l++) {
       rt.encode(enc, plan.ssm[l]);
       enc.copyBufferToBuffer(final.buffer, final.offset ?? 0, this.h[l], 0, Bq * D * N * 4);
+      const u0 = bufferAt(s.u0);
       for (let b = 0; b < Bq; b++) {
         enc.copyBufferToBuffer(
-          s.u0,
-          (b * P + tail.fromRow) * D * 4,
+          u0.buffer,
+          u0.offset + (b * P + tail.fromRow) * D * 4,
           this.conv[l],
           (b * (K - 1) + tail.toSlot) * D * 4,
           tail.count * D * 4,
         );
       }
       rt.encode(enc, plan.attn[l]);
+      const c = bufferAt(s.c);
       for (let b = 0; b < Bq; b++) {
-        enc.copyBufferToBuffer(s.c, b * P * r * 4, this.cache[l], b * T * r * 4, P * r * 4);
+        const from = c.offset + b * P * r * 4;
+        enc.copyBufferToBuffer(c.buffer, from, this.cache[l], b * T * r * 4, P * r * 4);
       }
     }
     for (let b = 0; b < Bq; b++) {

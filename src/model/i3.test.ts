@@ -145,8 +145,8 @@ describe('i3 model on the GPU against the float64 CPU reference (i3-test)', () =
       model.destroy();
     }
     // The kept outputs are planned to the byte: the two modes' misses differ only by the
-    // uniforms of the launches per layer that 'keep' skips: 7 products (48 bytes each: in_proj.down,
+    // uniforms of the launches per layer that 'keep' skips: 7 products (64 bytes each: in_proj.down,
     // x_proj's three, both out_proj.down, the latent), the scan (32) and attention (16).
-    expect(grown.recompute - grown.keep).toBe(config.n_layers * (7 * 48 + 32 + 16));
+    expect(grown.recompute - grown.keep).toBe(config.n_layers * (7 * 64 + 32 + 16));
   });
 });

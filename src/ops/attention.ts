@@ -77,11 +77,11 @@ const scaleOf = (s: AttentionShape) => 1 / Math.sqrt(headDim(s));
 /** Forward: writes out (B·T, D) and lse (B, H, T). */
 export async function attentionForward(
   rt: GpuRuntime,
-  q: GPUBuffer,
-  k: GPUBuffer,
-  v: GPUBuffer,
-  out: GPUBuffer,
-  lse: GPUBuffer,
+  q: Binding,
+  k: Binding,
+  v: Binding,
+  out: Binding,
+  lse: Binding,
   shape: AttentionShape,
   tiles: AttentionTiles = attentionTiles(rt, shape),
 ): Promise<Launch> {
@@ -102,15 +102,15 @@ export async function attentionForward(
  */
 export async function attentionBackward(
   rt: GpuRuntime,
-  q: GPUBuffer,
-  k: GPUBuffer,
-  v: GPUBuffer,
-  out: GPUBuffer,
-  dout: GPUBuffer,
-  lse: GPUBuffer,
-  dq: GPUBuffer,
-  dk: GPUBuffer,
-  dv: GPUBuffer,
+  q: Binding,
+  k: Binding,
+  v: Binding,
+  out: Binding,
+  dout: Binding,
+  lse: Binding,
+  dq: Binding,
+  dk: Binding,
+  dv: Binding,
   shape: AttentionShape,
   tiles: AttentionTiles = attentionTiles(rt, shape),
 ): Promise<Launch[]> {

@@ -233,6 +233,94 @@ describe('split-K matmul', () => {
   }
 });
 
+describe('batched matmul', () => {
+  // Terms laid out one after another with gaps (strides past each term's extent), inputs shared
+  // (stride 0) or not; a batch of independent outputs, plain and split, and a summed batch, plain
+  // and split, on both tiles and every transpose.
+  const cases: [
+    string,
+    64 | 128,
+    number,
+    number,
+    number,
+    boolean,
+    boolean,
+    number,
+    boolean,
+    number,
+  ][] = [
+    ['independent, A shared', 64, 37, 70, 20, false, true, 3, false, 1],
+    ['independent, split', 64, 33, 40, 300, true, false, 2, false, 3],
+    ['independent, 128 tile', 128, 130, 67, 40, false, false, 3, false, 1],
+    ['summed', 64, 65, 9, 30, false, false, 3, true, 1],
+    ['summed, split', 64, 16, 40, 129, true, true, 2, true, 2],
+    ['summed, 128 tile, split', 128, 129, 70, 77, false, true, 3, true, 3],
+  ];
+  for (const [name, tile, M, N, K, tA, tB, count, sum, S] of cases) {
+    const op = `${tA ? 'Aᵀ' : 'A'}·${tB ? 'Bᵀ' : 'B'}`;
+    it(`${name}: ${count} × ${op} ${M}×${N}×${K}, tile ${tile}, ${S} slices, accumulating`, async () => {
+      const rt = await testRuntime();
+      const shareA = name.includes('A shared');
+      const batch = {
+        count,
+        strideA: shareA ? 0 : M * K + 5,
+        strideB: N * K + 3,
+        strideC: sum ? 0 : M * N + 7,
+        sum,
+      };
+      const shape = {
+        M,
+        N,
+        K,
+        transA: tA,
+        transB: tB,
+        accumulate: true,
+        alpha: 0.5,
+        tile,
+        splitK: S,
+        batch,
+      };
+      const a = randomArray(M * K + (count - 1) * batch.strideA, 4);
+      const b = randomArray(N * K + (count - 1) * batch.strideB, 5);
+      const c0 = randomArray(M * N + (count - 1) * batch.strideC, 6);
+      const [A, B, C] = [a, b, c0].map((x, i) => rt.bufferFrom(`batch${i}`, x));
+      const scratch = rt.buffer('scratch', Math.max(1, splitKScratchFloats(shape)) * 4);
+      const launches = await matmulSplitK(rt, A, B, C, scratch, shape);
+      expect(launches).toHaveLength(S > 1 || sum ? 2 : 1);
+      expect(launches[0].label).toContain(`${sum ? 'sum' : 'batch'}${count}`);
+      rt.run(launches);
+      const got = await rt.readF32(C);
+      const want = Float64Array.from(c0);
+      matmulReference(a, b, want, shape);
+      expect(compare(got, want, tol(K * (sum ? count : 1)))).toBeNull();
+      // The reference against term-by-term products: the batch is what it says.
+      const byTerm = Float64Array.from(c0);
+      for (let t = 0; t < count; t++) {
+        const one = {
+          ...shape,
+          batch: undefined,
+          offA: t * batch.strideA,
+          offB: t * batch.strideB,
+        };
+        if (sum) {
+          matmulReference(a, b, byTerm, { ...one, accumulate: true });
+        } else {
+          matmulReference(a, b, byTerm, { ...one, offC: t * batch.strideC });
+        }
+      }
+      expect(compare(want, byTerm, { atol: 1e-12, rtol: 1e-12 })).toBeNull();
+      for (const buf of [A, B, C, scratch]) rt.destroy(buf);
+    });
+  }
+
+  it('refuses a summed batch without its partial sums', async () => {
+    const rt = await testRuntime();
+    const x = rt.buffer('x', 64);
+    const shape = { M: 2, N: 2, K: 2, batch: { count: 2, strideA: 4, strideB: 4, sum: true } };
+    expect(() => matmul(rt, x, x, x, shape)).toThrow(/summed batch needs matmulSplitK/);
+  });
+});
+
 describe('matvec (A·Bᵀ with a few rows of A)', () => {
   for (const [M, N, K] of [
     [1, 1, 1],

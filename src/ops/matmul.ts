@@ -1,7 +1,15 @@
 // The matmul family: C (+)= alpha · op(A) · op(B) with op ∈ {identity, transpose}.
 // Every projection of the model is one of these: forward y = x·Wᵀ (NT), input gradient
 // dx = dy·W (NN), weight gradient dW += dyᵀ·x (TN, accumulating).
-import { f32, type GpuRuntime, grid1d, type Launch, type Param, u32 } from '../gpu/runtime';
+import {
+  type Binding,
+  f32,
+  type GpuRuntime,
+  grid1d,
+  type Launch,
+  type Param,
+  u32,
+} from '../gpu/runtime';
 
 export interface MatmulShape {
   M: number;
@@ -24,7 +32,25 @@ export interface MatmulShape {
   tile?: 64 | 128;
   /** K slices for matmulSplitK (default: splitKPlan's). */
   splitK?: number;
+  /** Several products of this shape in one launch. */
+  batch?: MatmulBatch;
 }
+
+/**
+ * A batch of products in one launch (workgroup z): term t reads A at offA + t·strideA and B at
+ * offB + t·strideB and writes C at offC + t·strideC; with `sum`, every term adds into the one C
+ * instead, through the split-K partial sums (the input gradient of maps that share an input). One
+ * launch of count × the workgroups fills a GPU that each small product alone leaves mostly idle.
+ */
+export interface MatmulBatch {
+  count: number;
+  strideA: number;
+  strideB: number;
+  strideC?: number;
+  sum?: boolean;
+}
+
+const terms = (s: MatmulShape) => s.batch?.count ?? 1;
 
 /** The kernel of each tile side; both read the Params of matmulParams (matmul_operands.wgsl). */
 const TILE_SHADER = { 64: 'matmul', 128: 'matmul_large' } as const;
@@ -41,7 +67,7 @@ const tileCount = (s: MatmulShape, tile: number) => Math.ceil(s.M / tile) * Math
  */
 export function matmulTile(shape: MatmulShape): 64 | 128 {
   if (shape.tile) return shape.tile;
-  return tileCount(shape, 128) >= FILL_WORKGROUPS ? 128 : 64;
+  return tileCount(shape, 128) * terms(shape) >= FILL_WORKGROUPS ? 128 : 64;
 }
 
 function resolved(s: MatmulShape) {
@@ -64,9 +90,15 @@ function resolved(s: MatmulShape) {
 
 /**
  * The Params struct of matmul_operands.wgsl (the tiled kernels' and matvec.wgsl's): without a
- * split, one slice of all K.
+ * split, one slice of all K; terms t of a batch at t·strides (C's given, or the partial sums').
  */
-function matmulParams(s: ReturnType<typeof resolved>, kChunk = s.K, splitStride = 0): Param[] {
+function matmulParams(
+  s: ReturnType<typeof resolved>,
+  kChunk = s.K,
+  splitStride = 0,
+  slices = 1,
+  strideC = s.batch?.strideC ?? 0,
+): Param[] {
   return [
     u32(s.M),
     u32(s.N),
@@ -80,14 +112,19 @@ function matmulParams(s: ReturnType<typeof resolved>, kChunk = s.K, splitStride 
     f32(s.alpha),
     u32(kChunk),
     u32(splitStride),
+    u32(slices),
+    u32(s.batch?.strideA ?? 0),
+    u32(s.batch?.strideB ?? 0),
+    u32(strideC),
   ];
 }
 
 /** "name MxNxK NT/128": the profiler groups launches by label, so shape and tile are part of it. */
 function matmulLabel(name: string, shape: MatmulShape): string {
   const t = (x?: boolean) => (x ? 'T' : 'N');
-  const { M, N, K } = shape;
-  return `${name} ${M}x${N}x${K} ${t(shape.transA)}${t(shape.transB)}/${matmulTile(shape)}`;
+  const { M, N, K, batch } = shape;
+  const count = batch ? ` ${batch.sum ? 'sum' : 'batch'}${batch.count}` : '';
+  return `${name} ${M}x${N}x${K}${count} ${t(shape.transA)}${t(shape.transB)}/${matmulTile(shape)}`;
 }
 
 /** Rows of A up to which an A·Bᵀ product goes to matvec.wgsl (generation's one-token steps). */
@@ -95,14 +132,15 @@ export const MATVEC_MAX_ROWS = 8;
 
 export function matmul(
   rt: GpuRuntime,
-  A: GPUBuffer,
-  B: GPUBuffer,
-  C: GPUBuffer,
+  A: Binding,
+  B: Binding,
+  C: Binding,
   shape: MatmulShape,
   label = 'matmul',
 ): Promise<Launch> {
   const s = resolved(shape);
-  if (s.M <= MATVEC_MAX_ROWS && s.transB && !s.transA && !shape.tile) {
+  if (s.batch?.sum) throw new Error('matmul: a summed batch needs matmulSplitK');
+  if (s.M <= MATVEC_MAX_ROWS && s.transB && !s.transA && !shape.tile && !s.batch) {
     return rt.launch({
       shader: 'matvec',
       label: `${label} ${s.M}x${s.N}x${s.K} matvec`,
@@ -119,7 +157,7 @@ export function matmul(
     constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: s.accumulate },
     params: matmulParams(s),
     buffers: [A, B, C],
-    workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile)],
+    workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile), terms(s)],
   });
 }
 
@@ -150,7 +188,7 @@ const kChunkOf = (K: number, S: number) => Math.ceil(K / S / 16) * 16;
 
 /** 64×64 tile: enough slices for FILL_WORKGROUPS, as far as SPLIT_MIN_K allows. */
 function slices64(shape: MatmulShape): number {
-  const byFill = Math.ceil(FILL_WORKGROUPS / tileCount(shape, 64));
+  const byFill = Math.ceil(FILL_WORKGROUPS / (tileCount(shape, 64) * terms(shape)));
   return Math.max(1, Math.min(byFill, Math.floor(shape.K / SPLIT_MIN_K[64]), MAX_SPLIT));
 }
 
@@ -163,7 +201,7 @@ function slices64(shape: MatmulShape): number {
  * 2,560 and 0.75 ms in 8 slices).
  */
 function slices128(shape: MatmulShape): number {
-  const tiles = tileCount(shape, 128);
+  const tiles = tileCount(shape, 128) * terms(shape);
   const most = Math.min(Math.floor(shape.K / SPLIT_MIN_K[128]), MAX_SPLIT);
   let best = 1;
   let bestSteps = Math.ceil(tiles / LARGE_WAVE) * shape.K;
@@ -193,7 +231,8 @@ export interface SplitKPlan {
  * 16 tiles × 16 slices). With one slice the tile is matmulTile's.
  */
 export function splitKPlan(shape: MatmulShape): SplitKPlan {
-  const large = tileCount(shape, 128) * (shape.splitK ?? slices128(shape)) >= FILL_WORKGROUPS;
+  const large =
+    tileCount(shape, 128) * terms(shape) * (shape.splitK ?? slices128(shape)) >= FILL_WORKGROUPS;
   const tile = shape.tile ?? (large ? 128 : 64);
   // Fewer slices than asked where K is only a few panels long (kChunkOf rounds up); one slice is
   // the plain matmul, with its own tile.
@@ -201,45 +240,62 @@ export function splitKPlan(shape: MatmulShape): SplitKPlan {
   return { tile: splitK > 1 ? tile : matmulTile(shape), splitK };
 }
 
-/** Floats of the partial products a split-K matmul of this shape needs (0 when it is not split). */
+/** Whether matmulSplitK goes through partial sums: K split, or a summed batch. */
+const usesPartials = (shape: MatmulShape) =>
+  splitKPlan(shape).splitK > 1 || shape.batch?.sum === true;
+
+/** Floats of the partial products a matmulSplitK of this shape needs (0 when it needs none). */
 export function splitKScratchFloats(shape: MatmulShape): number {
   const S = splitKPlan(shape).splitK;
-  return S > 1 ? S * shape.M * shape.N : 0;
+  return usesPartials(shape) ? terms(shape) * S * shape.M * shape.N : 0;
 }
 
 /**
  * C (+)= alpha · op(A)·op(B) with K cut into S slices: the first launch writes S partial products
- * to `scratch` (one buffer can serve every split matmul of a model: they run one after another),
- * the second adds them into C. With S = 1 it is the plain matmul.
+ * (per batch term) to `scratch` (one buffer can serve every split matmul of a model: they run one
+ * after another), the second adds them into C (each term's, or all terms' into one C for a summed
+ * batch). With S = 1 and no sum it is the plain matmul.
  */
 export async function matmulSplitK(
   rt: GpuRuntime,
-  A: GPUBuffer,
-  B: GPUBuffer,
-  C: GPUBuffer,
-  scratch: GPUBuffer,
+  A: Binding,
+  B: Binding,
+  C: Binding,
+  scratch: Binding,
   shape: MatmulShape,
   label = 'matmul',
 ): Promise<Launch[]> {
   const { tile, splitK: S } = splitKPlan(shape);
-  if (S <= 1) return [await matmul(rt, A, B, C, shape, label)];
+  if (!usesPartials(shape)) return [await matmul(rt, A, B, C, shape, label)];
   const s = resolved(shape);
   const kChunk = kChunkOf(s.K, S);
+  const size = s.M * s.N;
+  const count = terms(s);
   const partial = await rt.launch({
     shader: TILE_SHADER[tile],
-    label: `${matmulLabel(label, { ...s, tile })} split${S}`,
+    label: `${matmulLabel(label, { ...s, tile })}${S > 1 ? ` split${S}` : ''}`,
     constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: false },
-    params: matmulParams({ ...s, ldc: s.N, offC: 0, alpha: 1 }, kChunk, s.M * s.N),
+    params: matmulParams({ ...s, ldc: s.N, offC: 0, alpha: 1 }, kChunk, size, S, S * size),
     buffers: [A, B, scratch],
-    workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile), S],
+    workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile), count * S],
   });
+  // A summed batch's terms all add into one C: one output of all count·S partials.
+  const outputs = s.batch?.sum ? 1 : count;
   const reduce = await rt.launch({
     shader: 'matmul_split_reduce',
     label: `${label} split-reduce ${s.M}x${s.N}`,
     constants: { ACCUMULATE: s.accumulate },
-    params: [u32(s.M), u32(s.N), u32(S), u32(s.ldc), u32(s.offC), f32(s.alpha)],
+    params: [
+      u32(s.M),
+      u32(s.N),
+      u32((count * S) / outputs),
+      u32(s.ldc),
+      u32(s.offC),
+      f32(s.alpha),
+      u32(s.batch?.strideC ?? 0),
+    ],
     buffers: [scratch, C],
-    workgroups: grid1d(Math.ceil((s.M * s.N) / 256)),
+    workgroups: [...grid1d(Math.ceil(size / 256)), outputs],
   });
   return [partial, reduce];
 }
@@ -252,16 +308,33 @@ export function matmulReference(
   shape: MatmulShape,
 ): void {
   const s = resolved(shape);
+  const batch = s.batch ?? { count: 1, strideA: 0, strideB: 0 };
+  const sum = new Float64Array(s.M * s.N);
+  for (let t = 0; t < batch.count; t++) {
+    const oA = s.offA + t * batch.strideA;
+    const oB = s.offB + t * batch.strideB;
+    for (let m = 0; m < s.M; m++) {
+      for (let n = 0; n < s.N; n++) {
+        let acc = 0;
+        for (let k = 0; k < s.K; k++) {
+          const a = s.transA ? A[oA + k * s.lda + m] : A[oA + m * s.lda + k];
+          const b = s.transB ? B[oB + n * s.ldb + k] : B[oB + k * s.ldb + n];
+          acc += a * b;
+        }
+        if (batch.sum) {
+          sum[m * s.N + n] += acc;
+          continue;
+        }
+        const idx = s.offC + t * (batch.strideC ?? 0) + m * s.ldc + n;
+        C[idx] = s.alpha * acc + (s.accumulate ? C[idx] : 0);
+      }
+    }
+  }
+  if (!batch.sum) return;
   for (let m = 0; m < s.M; m++) {
     for (let n = 0; n < s.N; n++) {
-      let acc = 0;
-      for (let k = 0; k < s.K; k++) {
-        const a = s.transA ? A[s.offA + k * s.lda + m] : A[s.offA + m * s.lda + k];
-        const b = s.transB ? B[s.offB + n * s.ldb + k] : B[s.offB + k * s.ldb + n];
-        acc += a * b;
-      }
       const idx = s.offC + m * s.ldc + n;
-      C[idx] = s.alpha * acc + (s.accumulate ? C[idx] : 0);
+      C[idx] = s.alpha * sum[m * s.N + n] + (s.accumulate ? C[idx] : 0);
     }
   }
 }
