@@ -104,18 +104,21 @@ fn adjointStep(start: u32, sl: u32, len: u32) -> StepGrads {
   return r;
 }
 
-/** Writes a sum over lanes: du (which 0) or dΔ (which 1) of one (row, channel). */
-fn storeLaneSum(which: u32, row: u32, c: u32, v: f32) {
-  scratch[(which * rowCount() + row) * p.D + c] = v;
+/** Writes the sums over lanes of du and dΔ for one (row, channel). */
+fn storeLaneSums(row: u32, c: u32, su: f32, sd: f32) {
+  let idx = row * p.D + c;
+  scratch[idx] = su;
+  scratch[rowCount() * p.D + idx] = sd;
 }
 
-/** Writes a sum over this workgroup's channels: dBt (which 0) or dCt (which 1) of one (row, vec4
- * k of states). */
-fn storeChannelSum(which: u32, group: u32, row: u32, k: u32, v: vec4<f32>) {
-  let off = 2u * rowCount() * p.D + (which * p.groupsD + group) * rowCount() * p.N;
-  let part = (row * ln.n4 + k) * 4u;
+/** Writes the sums over this workgroup's channels of dBt, dCt for one (row, vec4 k of states). */
+fn storeChannelSums(group: u32, row: u32, k: u32, sB: vec4<f32>, sC: vec4<f32>) {
+  let offB = 2u * rowCount() * p.D;
+  let offC = offB + p.groupsD * rowCount() * p.N;
+  let part = ((group * rowCount() + row) * ln.n4 + k) * 4u;
   for (var i = 0u; i < 4u; i++) {
-    scratch[off + part + i] = v[i];
+    scratch[offB + part + i] = sB[i];
+    scratch[offC + part + i] = sC[i];
   }
 }
 
@@ -128,12 +131,12 @@ fn laneEnd() {
   if (ln.lane == 0u) { scratch[offA + p.B * p.D * p.N + ln.b * p.D + ln.c] = dDskip; }
 }
 
-// Per step s of a block: the lane parts of dBt at s·WG + lid of sBC and of dCt RB·WG after them;
-// those of du at s·(WG/G)·(G+1) + ch·(G+1) + j of sUD and of dΔ UD_BLOCK after them, the odd
-// stride keeping writes and sums conflict-free.
-override UD_BLOCK: u32 = RB * (WG / G) * (G + 1u);
-var<workgroup> sBC: array<vec4<f32>, 2u * RB * WG>;
-var<workgroup> sUD: array<f32, 2u * UD_BLOCK>;
+// Per step s of a block: sB, sC at s·WG + lid; sU, sD (lane parts of du, dΔ) at
+// s·(WG/G)·(G+1) + ch·(G+1) + j, the odd stride keeping writes and sums conflict-free.
+var<workgroup> sB: array<vec4<f32>, RB * WG>;
+var<workgroup> sC: array<vec4<f32>, RB * WG>;
+var<workgroup> sU: array<f32, RB * (WG / G) * (G + 1u)>;
+var<workgroup> sD: array<f32, RB * (WG / G) * (G + 1u)>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -153,41 +156,42 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       for (var s = s1f; s > s0; s--) {
         let r = adjointStep(start, s - 1u, len);
         let k = s - 1u - s0;
-        sBC[k * WG + lid] = r.gB;
-        sBC[RB * WG + k * WG + lid] = r.gC;
+        sB[k * WG + lid] = r.gB;
+        sC[k * WG + lid] = r.gC;
         if (ln.cw < cpw) { // threads past the last whole channel (WG % G) have no slot
-          sUD[k * stepFloats + ln.cw * (G + 1u) + ln.lane] = r.pu;
-          sUD[UD_BLOCK + k * stepFloats + ln.cw * (G + 1u) + ln.lane] = r.pd;
+          sU[k * stepFloats + ln.cw * (G + 1u) + ln.lane] = r.pu;
+          sD[k * stepFloats + ln.cw * (G + 1u) + ln.lane] = r.pd;
         }
       }
       workgroupBarrier();
       let steps = s1 - s0;
-      // The block's sums, one per thread where they fit (a thread summing both dBt and dCt, or
-      // both du and dΔ, walked twice the workgroup memory in a serial chain): first each (sum,
-      // step, channel) over its lanes, then each (sum, step, vec4 of states) over the channels.
-      for (var o = lid; o < 2u * steps * cpw; o += WG) {
-        let which = o / (steps * cpw);
-        let s = (o / cpw) % steps;
+      for (var o = lid; o < steps * cpw; o += WG) {
+        let s = o / cpw;
         let ch = o % cpw;
         let cc = wg.x * cpw + ch;
         if (cc < p.D) {
-          let at = which * UD_BLOCK + s * stepFloats + ch * (G + 1u);
-          var acc = 0.0;
+          let at = s * stepFloats + ch * (G + 1u);
+          var su = 0.0;
+          var sd = 0.0;
           for (var j = 0u; j < G; j++) {
-            acc += sUD[at + j];
+            su += sU[at + j];
+            sd += sD[at + j];
           }
-          storeLaneSum(which, ln.rowBase + start + s0 + s, cc, acc);
+          storeLaneSums(ln.rowBase + start + s0 + s, cc, su, sd);
         }
       }
-      for (var o = lid; o < 2u * steps * ln.n4; o += WG) {
-        let which = o / (steps * ln.n4);
-        let s = (o / ln.n4) % steps;
+      // Output o = (step s, vec4 k of states): the sum over this workgroup's channels.
+      for (var o = lid; o < steps * ln.n4; o += WG) {
+        let s = o / ln.n4;
         let k = o % ln.n4;
-        var acc = vec4<f32>(0.0);
+        var accB = vec4<f32>(0.0);
+        var accC = vec4<f32>(0.0);
         for (var ch = 0u; ch < cpw; ch++) {
-          acc += sBC[(which * RB + s) * WG + ch * G + k];
+          let v = s * WG + ch * G + k;
+          accB += sB[v];
+          accC += sC[v];
         }
-        storeChannelSum(which, wg.x, ln.rowBase + start + s0 + s, k, acc);
+        storeChannelSums(wg.x, ln.rowBase + start + s0 + s, k, accB, accC);
       }
       workgroupBarrier();
     }
