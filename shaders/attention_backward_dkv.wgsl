@@ -2,8 +2,9 @@
 // dv_j = Σ_i p_ij dout_i and dk_j = scale · Σ_i ds_ij q_i over the queries i ≥ j, with p and
 // ds = p (dout_i·v_j − delta_i) recomputed from lse and the delta written by pass 1. dk and dv are
 // overwritten; each key row belongs to one thread, so no atomics are needed.
-// One workgroup per (block of BQ key rows, head, sequence), one thread per key row (see
-// attention_tiles.wgsl); tiles of BK queries and their output gradients are staged in turn.
+// One workgroup per (block of BQ key rows, head, sequence), SPLIT threads per key row (see
+// attention_tiles.wgsl) sharing tiles of BK queries and their output gradients, staged in turn;
+// their parts of dk and dv are added at the end.
 
 //!include attention_tiles
 
@@ -20,10 +21,12 @@
 var<workgroup> Ls: array<f32, BK>;
 var<workgroup> Dl: array<f32, BK>;
 
-@compute @workgroup_size(BQ)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) i: u32) {
+@compute @workgroup_size(BQ * SPLIT)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let b = wg.z;
   let h = wg.y;
+  let i = lid % BQ;
+  let part = lid / BQ;
   // The first key blocks see the most queries, and they start first as numbered.
   let j0 = wg.x * BQ;
   let tj = min(j0 + i, p.T - 1u);
@@ -43,18 +46,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) i
   // Query tiles start at the block's first key: earlier queries see none of its keys.
   for (var i0 = j0; i0 < p.T; i0 += BK) {
     workgroupBarrier();
-    for (var e = i; e < BK * DH4; e += BQ) {
+    for (var e = lid; e < BK * DH4; e += BQ * SPLIT) {
       let g = tileSource(e, i0, b, h);
       staged[e] = q[g];
       staged[BK * DH4 + e] = dout[g];
     }
-    for (var w = i; w < BK; w += BQ) {
+    for (var w = lid; w < BK; w += BQ * SPLIT) {
       let r = statRow(b, h, min(i0 + w, p.T - 1u));
       Ls[w] = lse[r];
       Dl[w] = delta[r];
     }
     workgroupBarrier();
-    for (var w = 0u; w < BK; w += 4u) {
+    for (var w = 4u * part; w < BK; w += 4u * SPLIT) {
       let query = vec4(i0 + w) + vec4(0u, 1u, 2u, 3u);
       let seen = (query >= vec4(tj)) & (query < vec4(p.T));
       let ls = vec4(Ls[w], Ls[w + 1u], Ls[w + 2u], Ls[w + 3u]);
@@ -66,7 +69,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) i
     }
   }
 
-  if (j0 + i < p.T) {
+  for (var r = 1u; r < SPLIT; r++) {
+    addParts(&dkAcc, part, i, r);
+    addParts(&dvAcc, part, i, r);
+  }
+  if (part == 0u && j0 + i < p.T) {
     for (var u = 0u; u < DH4; u++) {
       dk[row + u] = dkAcc[u] * p.scale;
       dv[row + u] = dvAcc[u];

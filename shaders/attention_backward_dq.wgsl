@@ -2,8 +2,8 @@
 // rowsum(dout ⊙ out), then dq = scale · Σ_j ds_ij k_j with ds_ij = p_ij (dout_i·v_j − delta_i) and
 // p_ij = exp(scale q_i·k_j − lse_i) recomputed from the forward's log-sum-exp. dq is overwritten;
 // delta is written for pass 2 (attention_backward_dkv), which runs next.
-// One workgroup per (block of BQ query rows, head, sequence), one thread per query row, key and
-// value tiles staged as in attention_forward.
+// One workgroup per (block of BQ query rows, head, sequence), SPLIT threads per query row sharing
+// the key and value tiles as in attention_forward, their parts of dq added at the end.
 
 //!include attention_tiles
 
@@ -16,14 +16,16 @@
 @group(0) @binding(7) var<storage, read_write> delta: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dq: array<vec4<f32>>;
 
-@compute @workgroup_size(BQ)
+@compute @workgroup_size(BQ * SPLIT)
 fn main(
   @builtin(workgroup_id) wg: vec3<u32>,
   @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) i: u32,
+  @builtin(local_invocation_index) lid: u32,
 ) {
   let b = wg.z;
   let h = wg.y;
+  let i = lid % BQ;
+  let part = lid / BQ;
   // Later query blocks see more keys: they start first.
   let q0 = (groups.x - 1u - wg.x) * BQ;
   let t = min(q0 + i, p.T - 1u);
@@ -41,20 +43,20 @@ fn main(
   }
   let stat = statRow(b, h, t);
   let li = lse[stat];
-  if (q0 + i < p.T) {
+  if (part == 0u && q0 + i < p.T) {
     delta[stat] = di;
   }
 
   let kEnd = min(p.T, q0 + BQ);
   for (var k0 = 0u; k0 < kEnd; k0 += BK) {
     workgroupBarrier();
-    for (var e = i; e < BK * DH4; e += BQ) {
+    for (var e = lid; e < BK * DH4; e += BQ * SPLIT) {
       let g = tileSource(e, k0, b, h);
       staged[e] = k[g];
       staged[BK * DH4 + e] = v[g];
     }
     workgroupBarrier();
-    for (var j = 0u; j < BK; j += 4u) {
+    for (var j = 4u * part; j < BK; j += 4u * SPLIT) {
       let key = vec4(k0 + j) + vec4(0u, 1u, 2u, 3u);
       let pr = exp(select(vec4(MASKED), dots4(&x, 0u, j) - li, key <= vec4(t)));
       let ds = pr * (dots4(&dy, 1u, j) - di);
@@ -62,7 +64,10 @@ fn main(
     }
   }
 
-  if (q0 + i < p.T) {
+  for (var r = 1u; r < SPLIT; r++) {
+    addParts(&acc, part, i, r);
+  }
+  if (part == 0u && q0 + i < p.T) {
     for (var u = 0u; u < DH4; u++) {
       dq[row + u] = acc[u] * p.scale;
     }

@@ -1,8 +1,9 @@
 // Causal multi-head softmax attention, forward (flash-attention style): out = softmax(q kᵀ·scale +
 // causal mask) v per sequence and head, with the row's log-sum-exp saved for the backward.
-// One workgroup per (block of BQ query rows, head, sequence), one thread per query row (see
-// attention_tiles.wgsl). Key and value tiles are folded into the row's running (max, sum, output)
-// four keys at a time, so the T×T score matrix never leaves registers.
+// One workgroup per (block of BQ query rows, head, sequence), SPLIT threads per query row (see
+// attention_tiles.wgsl). Each thread folds its share of the key and value tiles into a running
+// (max, sum, output) four keys at a time, so the T×T score matrix never leaves registers; the
+// row's threads then rescale their parts to the row's max and add them.
 // lse is (B, H, T).
 
 //!include attention_tiles
@@ -13,14 +14,19 @@
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> lse: array<f32>;
 
-@compute @workgroup_size(BQ)
+// Each thread's max, then its sum, for its row's other threads.
+var<workgroup> partStat: array<f32, BQ * SPLIT>;
+
+@compute @workgroup_size(BQ * SPLIT)
 fn main(
   @builtin(workgroup_id) wg: vec3<u32>,
   @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) i: u32,
+  @builtin(local_invocation_index) lid: u32,
 ) {
   let b = wg.z;
   let h = wg.y;
+  let i = lid % BQ;
+  let part = lid / BQ;
   // Later query blocks see more keys: they start first, so the short ones fill the tail.
   let q0 = (groups.x - 1u - wg.x) * BQ;
   // Rows past the end compute on the last row and are not stored; barriers stay uniform.
@@ -38,30 +44,53 @@ fn main(
   let kEnd = min(p.T, q0 + BQ);
   for (var k0 = 0u; k0 < kEnd; k0 += BK) {
     workgroupBarrier();
-    for (var e = i; e < BK * DH4; e += BQ) {
+    for (var e = lid; e < BK * DH4; e += BQ * SPLIT) {
       let g = tileSource(e, k0, b, h);
       staged[e] = k[g];
       staged[BK * DH4 + e] = v[g];
     }
     workgroupBarrier();
-    // Key 0 comes first and every row sees it, so m is a real score before any masked one.
-    for (var j = 0u; j < BK; j += 4u) {
+    for (var j = 4u * part; j < BK; j += 4u * SPLIT) {
       let key = vec4(k0 + j) + vec4(0u, 1u, 2u, 3u);
-      let s = select(vec4(MASKED), dots4(&x, 0u, j), key <= vec4(t));
+      let seen = key <= vec4(t);
+      let s = select(vec4(MASKED), dots4(&x, 0u, j), seen);
       let mt = max(m, max(max(s.x, s.y), max(s.z, s.w)));
       let keep = exp(m - mt);
-      let pr = exp(s - mt);
+      // Masked after the exp: a part may not have seen a key yet (mt still MASKED).
+      let pr = select(vec4(0.0), exp(s - mt), seen);
       l = l * keep + (pr.x + pr.y + pr.z + pr.w);
       fold4(&acc, keep, pr, 1u, j);
       m = mt;
     }
   }
 
-  if (q0 + i < p.T) {
-    let inv = 1.0 / l;
+  // The row's max over its parts, each part's sum and output rescaled to it, then added.
+  partStat[lid] = m;
+  workgroupBarrier();
+  var rowMax = m;
+  for (var r = 0u; r < SPLIT; r++) {
+    rowMax = max(rowMax, partStat[r * BQ + i]);
+  }
+  let keep = exp(m - rowMax);
+  for (var u = 0u; u < DH4; u++) {
+    acc[u] *= keep;
+  }
+  workgroupBarrier();
+  partStat[lid] = l * keep;
+  workgroupBarrier();
+  var rowSum = 0.0;
+  for (var r = 0u; r < SPLIT; r++) {
+    rowSum += partStat[r * BQ + i];
+  }
+  for (var r = 1u; r < SPLIT; r++) {
+    addParts(&acc, part, i, r);
+  }
+
+  if (part == 0u && q0 + i < p.T) {
+    let inv = 1.0 / rowSum;
     for (var u = 0u; u < DH4; u++) {
       out[row + u] = acc[u] * inv;
     }
-    lse[statRow(b, h, t)] = m + log(l);
+    lse[statRow(b, h, t)] = rowMax + log(rowSum);
   }
 }

@@ -1,13 +1,17 @@
 // Included (//!include attention_tiles) by the three attention kernels of training: their tile
 // shape (set by src/ops/attention.ts as pipeline constants), uniform parameters and row indexing.
-// One thread owns one row of one head (a query row in the forward and dq passes, a key row in the
-// dk/dv pass) and keeps it in registers as DH4 vec4s; the rows of the other side stream through
-// workgroup memory in tiles of BK, every thread of a workgroup reading the same staged row at once
-// (a broadcast). No sums across threads, so no barriers but the two around each tile's staging.
+// SPLIT threads own one row of one head (a query row in the forward and dq passes, a key row in
+// the dk/dv pass) and each keeps it in registers as DH4 vec4s; the rows of the other side stream
+// through workgroup memory in tiles of BK, which the row's threads share out four rows at a time,
+// every thread of a warp reading the same staged row at once (a broadcast). Only at the end do a
+// row's threads combine their parts, through workgroup memory. Thread lid holds part lid / BQ of
+// row lid % BQ, so that a warp's threads walk the same staged rows.
 // q, k, v and their gradients are (B·T, H·DH) row-major: row b·T + t, head h in columns h·DH...
 
-// Rows (threads) per workgroup.
+// Rows per workgroup.
 override BQ: u32 = 64u;
+// Threads per row.
+override SPLIT: u32 = 2u;
 // Staged rows per tile, walked four at a time (scores as a vec4): a multiple of 4.
 override BK: u32 = 32u;
 // The head dim: a multiple of 4.
@@ -39,12 +43,13 @@ fn statRow(b: u32, h: u32, t: u32) -> u32 {
 
 // The staged tiles: two of BK rows each, side by side (keys then values in the forward and dq
 // passes, queries then output gradients in the dk/dv pass); row j of side `side` (0 or 1) starts
-// at (side·BK + j)·DH4.
-override STAGED: u32 = 2u * BK * DH4;
+// at (side·BK + j)·DH4. After the walk the same memory carries the parts to combine, a vec4 slot
+// per row and register slot (BQ·DH4 at most).
+override STAGED: u32 = max(2u * BK, BQ) * DH4;
 var<workgroup> staged: array<vec4<f32>, STAGED>;
 
 // Where the e-th vec4 of a tile of rows r0 .. r0+BK-1 (clamped to the sequence) of head h of
-// sequence b comes from; the workgroup's BQ threads share the loads, e = thread, thread + BQ, ...
+// sequence b comes from; the workgroup's threads share the loads, e = lid, lid + BQ·SPLIT, ...
 fn tileSource(e: u32, r0: u32, b: u32, h: u32) -> u32 {
   return headRow(b, min(r0 + e / DH4, p.T - 1u), h) + e % DH4;
 }
@@ -71,5 +76,18 @@ fn fold4(acc: ptr<function, array<vec4<f32>, MAX_DH4>>, keep: f32, w: vec4<f32>,
   for (var u = 0u; u < DH4; u++) {
     (*acc)[u] = (*acc)[u] * keep + w.x * staged[r + u] + w.y * staged[r + DH4 + u] +
       w.z * staged[r + 2u * DH4 + u] + w.w * staged[r + 3u * DH4 + u];
+  }
+}
+
+// Adds part `giver`'s registers of a row into part 0's, through the staged memory (free once the
+// walk is over). Every thread calls it: it holds barriers.
+fn addParts(x: ptr<function, array<vec4<f32>, MAX_DH4>>, part: u32, row: u32, giver: u32) {
+  workgroupBarrier();
+  if (part == giver) {
+    for (var u = 0u; u < DH4; u++) { staged[row * DH4 + u] = (*x)[u]; }
+  }
+  workgroupBarrier();
+  if (part == 0u) {
+    for (var u = 0u; u < DH4; u++) { (*x)[u] += staged[row * DH4 + u]; }
   }
 }

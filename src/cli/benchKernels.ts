@@ -286,8 +286,9 @@ async function attentionEntries(rt: GpuRuntime): Promise<Entry[]> {
   const main = await entries({});
   const all = [...main.entries];
   const checks: string[] = [];
-  // Around the default (64 rows per workgroup, tiles of 32): other rows and tile lengths.
-  for (const o of [{ BQ: 32 }, { BQ: 128 }, { BK: 16 }, { BQ: 32, BK: 16 }]) {
+  // Around the default (64 rows of 2 threads per workgroup, tiles of 32): other splits, rows and
+  // tile lengths.
+  for (const o of [{ split: 1 }, { split: 4 }, { BQ: 32 }, { BQ: 128, split: 1 }, { BK: 16 }]) {
     const alt = await entries(o);
     const diff = Math.max(...alt.outputs.map((x, i) => maxAbsDiff(x, main.outputs[i])));
     checks.push(`${altLabel(o).trim()}: ${diff.toExponential(1)}`);

@@ -94,9 +94,11 @@ const forwardCases: [string, AttentionShape, AttentionTiles | undefined][] = [
   ['i3-test B2 T16 D16 H2', I3_TEST, undefined],
   ['T37 D24 H2 (dh 12: 3 vec4s)', { B: 2, T: 37, D: 24, H: 2 }, undefined],
   ['T1', { B: 3, T: 1, D: 16, H: 2 }, undefined],
-  // Tiles that divide nothing: 5 rows per workgroup, tiles of 8 and 36 staged rows.
-  ['T37 D16 H2, tiles BQ5 BK8', { B: 2, T: 37, D: 16, H: 2 }, { BQ: 5, BK: 8 }],
-  ['T37 D16 H2, tiles BQ8 BK36', { B: 1, T: 37, D: 16, H: 2 }, { BQ: 8, BK: 36 }],
+  // Tiles that divide nothing: 5 rows per workgroup, tiles of 8 and 36 staged rows, 1 to 3
+  // threads per row (3: a part's first four keys can all be masked).
+  ['T37 D16 H2, tiles BQ5 BK8 split3', { B: 2, T: 37, D: 16, H: 2 }, { BQ: 5, BK: 8, split: 3 }],
+  ['T37 D16 H2, tiles BQ8 BK36 split1', { B: 1, T: 37, D: 16, H: 2 }, { BQ: 8, BK: 36, split: 1 }],
+  ['T37 D24 H2, tiles BQ16 BK4 split2', { B: 2, T: 37, D: 24, H: 2 }, { BQ: 16, BK: 4, split: 2 }],
 ];
 
 describe('attention forward', () => {
@@ -119,7 +121,7 @@ describe('attention forward', () => {
     const buf = rt.buffer('x', 4 * 32 * 4);
     const s = { B: 1, T: 4, D: 32, H: 1 };
     await expect(
-      attentionForward(rt, buf, buf, buf, buf, buf, s, { BQ: 4, BK: 6 }),
+      attentionForward(rt, buf, buf, buf, buf, buf, s, { BQ: 4, BK: 6, split: 2 }),
     ).rejects.toThrow(/BK 6 must be a positive multiple of 4/);
     await expect(
       attentionForward(rt, buf, buf, buf, buf, buf, { ...s, D: 10, H: 2 }),
@@ -132,8 +134,17 @@ describe('attention backward', () => {
   const backwardCases: [string, AttentionShape, AttentionTiles | undefined][] = [
     ['i3-test B2 T16 D16 H2', I3_TEST, undefined],
     ['T37 D24 H2 (dh 12: 3 vec4s)', { B: 2, T: 37, D: 24, H: 2 }, undefined],
-    ['T37 D16 H2, tiles BQ5 BK8', { B: 2, T: 37, D: 16, H: 2 }, { BQ: 5, BK: 8 }],
-    ['T37 D16 H2, tiles BQ16 BK4', { B: 1, T: 37, D: 16, H: 2 }, { BQ: 16, BK: 4 }],
+    ['T37 D16 H2, tiles BQ5 BK8 split3', { B: 2, T: 37, D: 16, H: 2 }, { BQ: 5, BK: 8, split: 3 }],
+    [
+      'T37 D16 H2, tiles BQ16 BK4 split1',
+      { B: 1, T: 37, D: 16, H: 2 },
+      { BQ: 16, BK: 4, split: 1 },
+    ],
+    [
+      'T37 D24 H2, tiles BQ16 BK12 split2',
+      { B: 2, T: 37, D: 24, H: 2 },
+      { BQ: 16, BK: 12, split: 2 },
+    ],
   ];
   for (const [name, s, tiles] of backwardCases) {
     it(`${name}: dq, dk, dv match the float64 reference`, async () => {
