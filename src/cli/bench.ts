@@ -140,7 +140,7 @@ async function main() {
   const mem = rt.memory();
   // After the memory reading: the ceilings' buffers are not the model's.
   const ceilings = await measureCeilings(rt, preset === 'i3-22m', 10);
-  const dispatchS = await measureDispatchCost(rt);
+  const dispatch = await measureDispatchCost(rt);
 
   const profiler = new Profiler(rt).attach();
   for (let i = 0; i < profileSteps; i++) {
@@ -178,8 +178,10 @@ async function main() {
   );
   const launchesPerStep = timings.reduce((s, t) => s + t.count, 0) / profileSteps;
   console.log(
-    `dispatch cost in one pass (dependent 1-workgroup copies): ${fmt(dispatchS * 1e6)} µs each; ` +
-      `× ${launchesPerStep} launches = ${fmt(dispatchS * launchesPerStep * 1e3)} ms/step`,
+    `dispatch cost in one pass (1-workgroup copies, ${dispatch.method}): ` +
+      `${fmt(dispatch.dependentS * 1e6)} µs each dependent (× ${launchesPerStep} launches = ` +
+      `${fmt(dispatch.dependentS * launchesPerStep * 1e3)} ms/step), ` +
+      `${fmt(dispatch.independentS * 1e6)} µs each independent`,
   );
   console.log(
     `\nprofile (${profileSteps} steps, ${launchesPerStep} launches/step, ` +
@@ -220,7 +222,7 @@ async function main() {
           activations,
           adapter: adapterLine(rt),
           ceilings,
-          dispatchS,
+          dispatch,
           stepMs,
           stepMsAll: ms,
           cpuMsAll: cpuMs,

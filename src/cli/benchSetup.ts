@@ -175,38 +175,90 @@ export async function measureCeilings(
   };
 }
 
+/** GPU milliseconds of `launches` in one compute pass, from timestamps bracketing the pass. */
+async function passGpuMs(rt: GpuRuntime, launches: Launch[]): Promise<number> {
+  const { device } = rt;
+  const set = device.createQuerySet({ type: 'timestamp', count: 2 });
+  const resolve = device.createBuffer({
+    size: 16,
+    usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+  });
+  const read = device.createBuffer({
+    size: 16,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const enc = device.createCommandEncoder();
+  const pass = enc.beginComputePass({
+    timestampWrites: { querySet: set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
+  });
+  for (const l of launches) {
+    pass.setPipeline(l.pipeline);
+    pass.setBindGroup(0, l.bindGroup);
+    pass.dispatchWorkgroups(...l.workgroups);
+  }
+  pass.end();
+  enc.resolveQuerySet(set, 0, 2, resolve, 0);
+  enc.copyBufferToBuffer(resolve, 0, read, 0, 16);
+  device.queue.submit([enc.finish()]);
+  await read.mapAsync(GPUMapMode.READ);
+  const [t0, t1] = new BigUint64Array(read.getMappedRange());
+  const ms = Number(t1 - t0) / 1e6;
+  read.unmap();
+  for (const x of [set, resolve, read]) x.destroy();
+  return ms;
+}
+
+export interface DispatchCost {
+  /** Seconds each of a chain of dependent dispatches adds (each rewrites what the last wrote). */
+  dependentS: number;
+  /** Seconds each of a run of independent dispatches adds (each writes its own buffer). */
+  independentS: number;
+  /** How they were timed. */
+  method: string;
+}
+
 /**
- * Seconds that one more dispatch adds to a compute pass of dependent dispatches (each rewriting
- * the buffer the one before wrote, as most of a training step's kernels do): the median wall time
- * of a pass of 2,200 one-workgroup copies less that of a pass of 200, per extra dispatch. A step
- * of n launches in one pass spends about n times this between its kernels' work.
+ * What one more dispatch adds to a compute pass: the median time of a pass of 2,200 one-workgroup
+ * copies less that of a pass of 200, per extra dispatch, (a) dependent, each rewriting the buffer
+ * the one before wrote, as most of a training step's kernels do, and (b) independent, each writing
+ * a buffer of its own. Timed on the GPU by timestamps around the pass where the adapter has them
+ * (else the wall clock, which adds the CPU's recording). A step of n dependent launches spends
+ * about n times (a) between its kernels' work.
  */
-export async function measureDispatchCost(rt: GpuRuntime): Promise<number> {
+export async function measureDispatchCost(rt: GpuRuntime): Promise<DispatchCost> {
   const floats = 1024;
   const src = rt.bufferFrom('bench.dispatch.src', randomArray(floats, 2));
-  const dst = rt.buffer('bench.dispatch.dst', floats * 4);
-  const copy = await rt.launch({
-    shader: 'bench_copy',
-    params: [u32(floats / 4)],
-    buffers: [src, dst],
-    workgroups: [1],
-  });
-  const passMs = async (n: number) => {
-    const times: number[] = [];
-    for (let r = 0; r < 5; r++) {
-      await rt.finish();
-      const t0 = performance.now();
-      rt.run(Array.from({ length: n }, () => copy));
-      await rt.finish();
-      times.push(performance.now() - t0);
-    }
-    return median(times);
+  const copyTo = (dst: GPUBuffer) =>
+    rt.launch({
+      shader: 'bench_copy',
+      params: [u32(floats / 4)],
+      buffers: [src, dst],
+      workgroups: [1],
+    });
+  const one = rt.buffer('bench.dispatch.dst', floats * 4);
+  const dependent = await copyTo(one);
+  const own = Array.from({ length: 2200 }, (_, i) => rt.buffer(`bench.dispatch.${i}`, floats * 4));
+  const independent = await Promise.all(own.map(copyTo));
+  const timestamps = rt.info.features.timestamps;
+  const passMs = async (launches: Launch[]) => {
+    if (timestamps) return passGpuMs(rt, launches);
+    await rt.finish();
+    const t0 = performance.now();
+    rt.run(launches);
+    await rt.finish();
+    return performance.now() - t0;
   };
-  await passMs(200);
-  const short = await passMs(200);
-  const long = await passMs(2200);
-  for (const b of [src, dst]) rt.destroy(b);
-  return (long - short) / 2000 / 1e3;
+  const perDispatch = async (chain: (n: number) => Launch[]) => {
+    const diffs: number[] = [];
+    for (let r = 0; r < 5; r++)
+      diffs.push((await passMs(chain(2200))) - (await passMs(chain(200))));
+    return median(diffs) / 2000 / 1e3;
+  };
+  await passMs(independent);
+  const dependentS = await perDispatch((n) => Array.from({ length: n }, () => dependent));
+  const independentS = await perDispatch((n) => independent.slice(0, n));
+  for (const b of [src, one, ...own]) rt.destroy(b);
+  return { dependentS, independentS, method: timestamps ? 'GPU timestamps' : 'wall clock' };
 }
 
 /** Three significant digits, no exponent for the usual ranges. */
