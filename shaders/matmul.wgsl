@@ -1,9 +1,9 @@
 // C (+)= alpha · op(A) · op(B), fp32, tiled: each workgroup of 16×16 threads computes a 64×64 tile
 // of C (of workgroup_id.z's batch term and split-K slice), staging 64×16 panels of A and B in
-// workgroup memory as k rows of 16 vec4s. A thread owns the 4×4 block of rows 4·ty + i and columns 4·tx + j, so each
-// k step reads one vec4 of A (the same for a row of threads: a broadcast) and one of B
-// (consecutive across tx) for 16 FMAs; scalar reads took 8 for the same 16 and bounded the rank-128
-// products on workgroup-memory bandwidth. Params, bindings and bounds: matmul_operands.wgsl.
+// workgroup memory as k rows of 16 vec4s. A thread owns the 4×4 block of rows 4·ty + i and
+// columns 4·tx + j, so each k step reads one vec4 of A (the same for a row of threads: a
+// broadcast) and one of B (consecutive across tx) for 16 FMAs. The next panel loads into registers while the current one
+// is multiplied. Params, bindings and bounds: matmul_operands.wgsl.
 
 //!include matmul_operands
 
@@ -27,19 +27,39 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   placeSlice(wg.z);
   let kRange = sliceRange(wg.z);
 
+  // Each thread stages 4 elements of each panel, at the same places in every panel; the index
+  // order follows the stored layout so that neighbouring threads read neighbouring addresses.
+  var am: array<u32, 4>; // row of A (of C) and k within the panel, per element
+  var ak: array<u32, 4>;
+  var bn: array<u32, 4>; // column of B (of C) and k within the panel
+  var bk: array<u32, 4>;
+  for (var i = 0u; i < 4u; i++) {
+    let e = tid + i * 256u;
+    if (TRANS_A) { am[i] = e % BM; ak[i] = e / BM; } else { ak[i] = e % BK; am[i] = e / BK; }
+    if (TRANS_B) { bk[i] = e % BK; bn[i] = e / BK; } else { bn[i] = e % BN; bk[i] = e / BN; }
+  }
+  // The next panel's elements, loaded into registers while the current one is multiplied, so
+  // that the loads' latency overlaps the FMAs instead of preceding them.
+  var ra: array<f32, 4>;
+  var rb: array<f32, 4>;
+  for (var i = 0u; i < 4u; i++) {
+    ra[i] = loadA(row0 + am[i], kRange.x + ak[i]);
+    rb[i] = loadB(kRange.x + bk[i], col0 + bn[i]);
+  }
+
   for (var k0 = kRange.x; k0 < kRange.y; k0 += BK) {
-    // Each thread stages 4 elements of each panel; the index order follows the stored layout so
-    // that neighbouring threads read neighbouring addresses.
     for (var i = 0u; i < 4u; i++) {
-      let e = tid + i * 256u;
-      var m: u32; var ka: u32;
-      if (TRANS_A) { m = e % BM; ka = e / BM; } else { ka = e % BK; m = e / BK; }
-      As[ka * SV + m / 4u][m % 4u] = loadA(row0 + m, k0 + ka);
-      var n: u32; var kb: u32;
-      if (TRANS_B) { kb = e % BK; n = e / BK; } else { n = e % BN; kb = e / BN; }
-      Bs[kb * SV + n / 4u][n % 4u] = loadB(k0 + kb, col0 + n);
+      As[ak[i] * SV + am[i] / 4u][am[i] % 4u] = ra[i];
+      Bs[bk[i] * SV + bn[i] / 4u][bn[i] % 4u] = rb[i];
     }
     workgroupBarrier();
+    let kNext = k0 + BK;
+    if (kNext < kRange.y) {
+      for (var i = 0u; i < 4u; i++) {
+        ra[i] = loadA(row0 + am[i], kNext + ak[i]);
+        rb[i] = loadB(kNext + bk[i], col0 + bn[i]);
+      }
+    }
     for (var k = 0u; k < BK; k++) {
       let a = As[k * SV + lid.y];
       let b = Bs[k * SV + lid.x];
