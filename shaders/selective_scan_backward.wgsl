@@ -17,11 +17,14 @@ override WG: u32 = 64u;
 override G: u32 = 1u;
 override RB: u32 = 4u;
 
-// Longest chunk the per-thread state array holds (the launch builder checks it). Both walks over
-// a chunk run a constant MAX_CHUNK steps (past the chunk's length they do nothing), so that the
-// compiler can unroll them and index the state array with constants: registers instead of the
-// thread's local memory.
+// Longest chunk (the launch builder checks it), and the piece of it whose states a thread holds
+// at once. A chunk's pieces run last to first, each recomputed from the chunk's boundary state
+// (the walk to a later piece's start keeps no states): 8 states in registers instead of 16 leave
+// room for more resident workgroups, for 8 more steps of recompute per chunk. Every walk runs a
+// constant number of steps (past the piece's length they do nothing), so that the compiler can
+// unroll it and index the state array with constants: registers instead of local memory.
 const MAX_CHUNK = 16u;
+const PIECE = 8u;
 const LOG2E = 1.4426950408889634;
 
 struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32, groupsD: u32 }
@@ -54,25 +57,43 @@ var<private> A2: vec4<f32>; // A·log2(e): exp(Δ·A) = exp2(Δ·A2), and A·x =
 var<private> carry: vec4<f32>; // exp(Δ_{t+1}·A)·g_{t+1}: the adjoint flowing into step t
 var<private> dA: vec4<f32>;
 var<private> dDskip: f32; // Σ_t dy·u of this channel and sequence
-var<private> h0: vec4<f32>; // the state entering the chunk
-var<private> hs: array<vec4<f32>, MAX_CHUNK>; // the chunk's states
+var<private> h0: vec4<f32>; // the state entering the piece
+var<private> hs: array<vec4<f32>, PIECE>; // the piece's states
 
 fn laneStart(wg: vec3<u32>, lid: u32) {
   placeLane(wg, lid);
   if (ln.live) { A2 = -exp(ALog[ln.c * ln.n4 + ln.lane]) * LOG2E; }
 }
 
-/** Recomputes the states of chunk kk − 1 (steps start..start+len−1) into hs. */
-fn recomputeChunk(kk: u32, start: u32, len: u32) {
-  h0 = vec4<f32>(0.0);
+/** The boundary state the forward kept for chunk kk − 1 (zero before step 0). */
+fn chunkState(kk: u32) -> vec4<f32> {
+  if (!ln.live || kk == 1u) { return vec4<f32>(0.0); }
+  return states[(((kk - 1u) * p.B + ln.b) * p.D + ln.c) * ln.n4 + ln.lane];
+}
+
+/** One step of the recurrence, at row `row`, from state h. */
+fn stepState(h: vec4<f32>, row: u32) -> vec4<f32> {
+  let dt = delta[row * p.D + ln.c];
+  return exp2(dt * A2) * h + (dt * u[row * p.D + ln.c]) * Bt[row * ln.n4 + ln.lane];
+}
+
+/** The state after steps start..start+n−1 from h (n ≤ MAX_CHUNK − PIECE), keeping none. */
+fn walk(h: vec4<f32>, start: u32, n: u32) -> vec4<f32> {
+  var x = h;
+  if (!ln.live) { return x; }
+  for (var s = 0u; s < MAX_CHUNK - PIECE; s++) {
+    if (s < n) { x = stepState(x, ln.rowBase + start + s); }
+  }
+  return x;
+}
+
+/** Recomputes the states of a piece (steps start..start+len−1, entered with h0) into hs. */
+fn recomputePiece(start: u32, len: u32) {
   if (!ln.live) { return; }
-  if (kk > 1u) { h0 = states[(((kk - 1u) * p.B + ln.b) * p.D + ln.c) * ln.n4 + ln.lane]; }
   var h = h0;
-  for (var s = 0u; s < MAX_CHUNK; s++) {
+  for (var s = 0u; s < PIECE; s++) {
     if (s < len) {
-      let row = ln.rowBase + start + s;
-      let dt = delta[row * p.D + ln.c];
-      h = exp2(dt * A2) * h + (dt * u[row * p.D + ln.c]) * Bt[row * ln.n4 + ln.lane];
+      h = stepState(h, ln.rowBase + start + s);
       hs[s] = h;
     }
   }
@@ -145,55 +166,61 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let stepFloats = cpw * (G + 1u);
   let nChunks = (p.T + p.chunk - 1u) / p.chunk;
   for (var kk = nChunks; kk > 0u; kk--) {
-    let start = (kk - 1u) * p.chunk;
-    let len = min(p.chunk, p.T - start);
-    recomputeChunk(kk, start, len);
-    // Blocks of RB steps from the end of the MAX_CHUNK frame; steps at or past len are empty.
-    for (var bi = 0u; bi < (MAX_CHUNK + RB - 1u) / RB; bi++) {
-      let s1f = MAX_CHUNK - bi * RB;
-      let s0 = select(0u, s1f - RB, s1f > RB);
-      let s1 = max(s0, min(s1f, len));
-      for (var s = s1f; s > s0; s--) {
-        let r = adjointStep(start, s - 1u, len);
-        let k = s - 1u - s0;
-        sB[k * WG + lid] = r.gB;
-        sC[k * WG + lid] = r.gC;
-        if (ln.cw < cpw) { // threads past the last whole channel (WG % G) have no slot
-          sU[k * stepFloats + ln.cw * (G + 1u) + ln.lane] = r.pu;
-          sD[k * stepFloats + ln.cw * (G + 1u) + ln.lane] = r.pd;
-        }
-      }
-      workgroupBarrier();
-      let steps = s1 - s0;
-      for (var o = lid; o < steps * cpw; o += WG) {
-        let s = o / cpw;
-        let ch = o % cpw;
-        let cc = wg.x * cpw + ch;
-        if (cc < p.D) {
-          let at = s * stepFloats + ch * (G + 1u);
-          var su = 0.0;
-          var sd = 0.0;
-          for (var j = 0u; j < G; j++) {
-            su += sU[at + j];
-            sd += sD[at + j];
+    let chunkStart = (kk - 1u) * p.chunk;
+    let chunkLen = min(p.chunk, p.T - chunkStart);
+    let hc = chunkState(kk);
+    for (var piece = (chunkLen + PIECE - 1u) / PIECE; piece > 0u; piece--) {
+      let start = chunkStart + (piece - 1u) * PIECE;
+      let len = min(PIECE, chunkStart + chunkLen - start);
+      h0 = walk(hc, chunkStart, start - chunkStart);
+      recomputePiece(start, len);
+      // Blocks of RB steps from the end of the PIECE frame; steps at or past len are empty.
+      for (var bi = 0u; bi < (PIECE + RB - 1u) / RB; bi++) {
+        let s1f = PIECE - bi * RB;
+        let s0 = select(0u, s1f - RB, s1f > RB);
+        let s1 = max(s0, min(s1f, len));
+        for (var s = s1f; s > s0; s--) {
+          let r = adjointStep(start, s - 1u, len);
+          let k = s - 1u - s0;
+          sB[k * WG + lid] = r.gB;
+          sC[k * WG + lid] = r.gC;
+          if (ln.cw < cpw) { // threads past the last whole channel (WG % G) have no slot
+            sU[k * stepFloats + ln.cw * (G + 1u) + ln.lane] = r.pu;
+            sD[k * stepFloats + ln.cw * (G + 1u) + ln.lane] = r.pd;
           }
-          storeLaneSums(ln.rowBase + start + s0 + s, cc, su, sd);
         }
-      }
-      // Output o = (step s, vec4 k of states): the sum over this workgroup's channels.
-      for (var o = lid; o < steps * ln.n4; o += WG) {
-        let s = o / ln.n4;
-        let k = o % ln.n4;
-        var accB = vec4<f32>(0.0);
-        var accC = vec4<f32>(0.0);
-        for (var ch = 0u; ch < cpw; ch++) {
-          let v = s * WG + ch * G + k;
-          accB += sB[v];
-          accC += sC[v];
+        workgroupBarrier();
+        let steps = s1 - s0;
+        for (var o = lid; o < steps * cpw; o += WG) {
+          let s = o / cpw;
+          let ch = o % cpw;
+          let cc = wg.x * cpw + ch;
+          if (cc < p.D) {
+            let at = s * stepFloats + ch * (G + 1u);
+            var su = 0.0;
+            var sd = 0.0;
+            for (var j = 0u; j < G; j++) {
+              su += sU[at + j];
+              sd += sD[at + j];
+            }
+            storeLaneSums(ln.rowBase + start + s0 + s, cc, su, sd);
+          }
         }
-        storeChannelSums(wg.x, ln.rowBase + start + s0 + s, k, accB, accC);
+        // Output o = (step s, vec4 k of states): the sum over this workgroup's channels.
+        for (var o = lid; o < steps * ln.n4; o += WG) {
+          let s = o / ln.n4;
+          let k = o % ln.n4;
+          var accB = vec4<f32>(0.0);
+          var accC = vec4<f32>(0.0);
+          for (var ch = 0u; ch < cpw; ch++) {
+            let v = s * WG + ch * G + k;
+            accB += sB[v];
+            accC += sC[v];
+          }
+          storeChannelSums(wg.x, ln.rowBase + start + s0 + s, k, accB, accC);
+        }
+        workgroupBarrier();
       }
-      workgroupBarrier();
     }
   }
   laneEnd();
