@@ -56,7 +56,9 @@ const vTol = { atol: 1e-12, rtol: 1e-5 };
 describe('AdamW', () => {
   it('matches torch.optim.AdamW over several steps with a decay mask and clipping', async () => {
     const rt = await testRuntime();
-    const n = 1000;
+    // Three workgroups of the kernel (1,024 elements each) and a partial fourth, with segments
+    // that start inside a workgroup, at its first element and at its last.
+    const n = 3100;
     // Given unsorted; the first segment starts at 3, so elements 0..2 do not decay.
     const table = decaySegmentTable([
       { start: 320, decay: true },
@@ -65,6 +67,10 @@ describe('AdamW', () => {
       { start: 333, decay: false },
       { start: 700, decay: true },
       { start: 999, decay: false },
+      { start: 1024, decay: true },
+      { start: 2047, decay: false },
+      { start: 2049, decay: true },
+      { start: 3070, decay: false },
     ]);
     const mask = decayMask(table, n);
     expect([
@@ -76,7 +82,13 @@ describe('AdamW', () => {
       mask[333],
       mask[998],
       mask[999],
-    ]).toEqual([0, 1, 1, 0, 1, 0, 1, 0]);
+      mask[1023],
+      mask[1024],
+      mask[2046],
+      mask[2047],
+      mask[2049],
+      mask[3070],
+    ]).toEqual([0, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0]);
 
     const p0 = randomArray(n, 1);
     const params = rt.bufferFrom('params', p0);
@@ -97,8 +109,8 @@ describe('AdamW', () => {
       v: new Float64Array(n),
     };
 
-    // Gradient norms ≈ 18·scale: steps 2 and 4 clip (maxNorm 5), the others do not.
-    const gradScales = [0.1, 1, 0.2, 2, 0.05];
+    // Gradient norms ≈ 32·scale: steps 2 and 4 clip (maxNorm 5), the others do not.
+    const gradScales = [0.1, 1, 0.12, 2, 0.05];
     for (let step = 1; step <= gradScales.length; step++) {
       const g = randomArray(n, 100 + step, gradScales[step - 1]);
       const hyper = { ...base, lr: base.lr * (1 - 0.1 * step) }; // a schedule moves lr

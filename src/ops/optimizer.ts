@@ -14,6 +14,7 @@ import {
 } from '../gpu/runtime';
 
 const WG = 256;
+const ADAMW_PER_THREAD = 4; // PER_THREAD of adamw.wgsl
 /** At most this many partial sums: enough workgroups to fill a GPU, few enough for one to sum. */
 const MAX_PARTIALS = 1024;
 
@@ -143,7 +144,7 @@ export function adamw(
     constants: { ZERO_GRAD: shape.zeroGrad ?? true },
     params: adamwParams(shape, hyper, step),
     buffers: [b.params, b.grads, b.m, b.v, b.segments, b.normStats],
-    workgroups: grid1d(Math.ceil(shape.n / WG)),
+    workgroups: grid1d(Math.ceil(shape.n / (WG * ADAMW_PER_THREAD))),
   });
 }
 
