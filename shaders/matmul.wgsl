@@ -2,10 +2,11 @@
 // of C (of workgroup_id.z's batch term and split-K slice), staging 64×16 panels of A and B in
 // workgroup memory as k rows of 16 vec4s. A thread owns the 4×4 block of rows 4·ty + i and
 // columns 4·tx + j, so each k step reads one vec4 of A (the same for a row of threads: a
-// broadcast) and one of B (consecutive across tx) for 16 FMAs. The next panel loads into registers while the current one
-// is multiplied. Params, bindings and bounds: matmul_operands.wgsl.
+// broadcast) and one of B (consecutive across tx) for 16 FMAs. Params, bindings and bounds:
+// matmul_operands.wgsl; staging: matmul_panels.wgsl.
 
 //!include matmul_operands
+//!include matmul_panels
 
 const BM = 64u;
 const BN = 64u;
@@ -27,39 +28,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   placeSlice(wg.z);
   let kRange = sliceRange(wg.z);
 
-  // Each thread stages 4 elements of each panel, at the same places in every panel; the index
-  // order follows the stored layout so that neighbouring threads read neighbouring addresses.
-  var am: array<u32, 4>; // row of A (of C) and k within the panel, per element
-  var ak: array<u32, 4>;
-  var bn: array<u32, 4>; // column of B (of C) and k within the panel
-  var bk: array<u32, 4>;
-  for (var i = 0u; i < 4u; i++) {
-    let e = tid + i * 256u;
-    if (TRANS_A) { am[i] = e % BM; ak[i] = e / BM; } else { ak[i] = e % BK; am[i] = e / BK; }
-    if (TRANS_B) { bk[i] = e % BK; bn[i] = e / BK; } else { bn[i] = e % BN; bk[i] = e / BN; }
-  }
-  // The next panel's elements, loaded into registers while the current one is multiplied, so
-  // that the loads' latency overlaps the FMAs instead of preceding them.
-  var ra: array<f32, 4>;
-  var rb: array<f32, 4>;
-  for (var i = 0u; i < 4u; i++) {
-    ra[i] = loadA(row0 + am[i], kRange.x + ak[i]);
-    rb[i] = loadB(kRange.x + bk[i], col0 + bn[i]);
-  }
-
+  placePanelSlots(tid);
+  loadPanel(row0, col0, kRange.x);
   for (var k0 = kRange.x; k0 < kRange.y; k0 += BK) {
-    for (var i = 0u; i < 4u; i++) {
-      As[ak[i] * SV + am[i] / 4u][am[i] % 4u] = ra[i];
-      Bs[bk[i] * SV + bn[i] / 4u][bn[i] % 4u] = rb[i];
-    }
+    storePanel();
     workgroupBarrier();
-    let kNext = k0 + BK;
-    if (kNext < kRange.y) {
-      for (var i = 0u; i < 4u; i++) {
-        ra[i] = loadA(row0 + am[i], kNext + ak[i]);
-        rb[i] = loadB(kNext + bk[i], col0 + bn[i]);
-      }
-    }
+    if (k0 + BK < kRange.y) { loadPanel(row0, col0, k0 + BK); }
     for (var k = 0u; k < BK; k++) {
       let a = As[k * SV + lid.y];
       let b = Bs[k * SV + lid.x];

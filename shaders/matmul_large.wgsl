@@ -1,12 +1,13 @@
 // C (+)= alpha · op(A) · op(B), fp32, for large outputs: matmul.wgsl's contract (params, bindings,
 // bounds, workgroup_id.z's batch term and split-K slice: matmul_operands.wgsl), with 128×128 tiles
-// of C per workgroup of 16×16 threads and an 8×8 block per thread, so each value read from workgroup
-// memory feeds 8 FMAs (4 in matmul.wgsl). Panels of 128×8 of A and B are staged as vec4
-// rows; a thread owns rows {4·ty + i, 64 + 4·ty + i} and columns {4·tx + j, 64 + 4·tx + j}
-// (i, j < 4), so its workgroup reads are two vec4 of A (broadcast) and two of B (consecutive
-// across tx).
+// of C per workgroup of 16×16 threads and an 8×8 block per thread, so each value read from
+// workgroup memory feeds 8 FMAs (4 in matmul.wgsl). Panels of 128×8 of A and B are staged as vec4
+// rows (matmul_panels.wgsl); a thread owns rows {4·ty + i, 64 + 4·ty + i} and columns
+// {4·tx + j, 64 + 4·tx + j} (i, j < 4), so its workgroup reads are two vec4 of A (broadcast) and
+// two of B (consecutive across tx).
 
 //!include matmul_operands
+//!include matmul_panels
 
 const BM = 128u;
 const BN = 128u;
@@ -15,8 +16,9 @@ const T = 16u; // threads per side
 
 // k rows of 32 vec4 padded to 33: a transposed load walks k across neighbouring threads, which
 // would otherwise all hit one bank of workgroup memory.
-var<workgroup> As: array<vec4<f32>, 264>; // [BK][33]
-var<workgroup> Bs: array<vec4<f32>, 264>; // [BK][33]
+const SV = 33u;
+var<workgroup> As: array<vec4<f32>, 264>; // [BK][SV]
+var<workgroup> Bs: array<vec4<f32>, 264>; // [BK][SV]
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -28,24 +30,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   placeSlice(wg.z);
   let kRange = sliceRange(wg.z);
 
+  placePanelSlots(tid);
+  loadPanel(row0, col0, kRange.x);
   for (var k0 = kRange.x; k0 < kRange.y; k0 += BK) {
-    // 1,024 elements per panel, 4 per thread, indexed in the stored order so that neighbouring
-    // threads read neighbouring addresses.
-    for (var i = 0u; i < 4u; i++) {
-      let e = tid + i * 256u;
-      var m: u32; var ka: u32;
-      if (TRANS_A) { m = e % BM; ka = e / BM; } else { ka = e % BK; m = e / BK; }
-      As[ka * 33u + m / 4u][m % 4u] = loadA(row0 + m, k0 + ka);
-      var n: u32; var kb: u32;
-      if (TRANS_B) { kb = e % BK; n = e / BK; } else { n = e % BN; kb = e / BN; }
-      Bs[kb * 33u + n / 4u][n % 4u] = loadB(k0 + kb, col0 + n);
-    }
+    storePanel();
     workgroupBarrier();
+    if (k0 + BK < kRange.y) { loadPanel(row0, col0, k0 + BK); }
     for (var k = 0u; k < BK; k++) {
-      let a0 = As[k * 33u + lid.y];
-      let a1 = As[k * 33u + 16u + lid.y];
-      let b0 = Bs[k * 33u + lid.x];
-      let b1 = Bs[k * 33u + 16u + lid.x];
+      let a0 = As[k * SV + lid.y];
+      let a1 = As[k * SV + 16u + lid.y];
+      let b0 = Bs[k * SV + lid.x];
+      let b1 = Bs[k * SV + 16u + lid.x];
       for (var i = 0u; i < 4u; i++) {
         acc[2u * i] = fma(vec4<f32>(a0[i]), b0, acc[2u * i]);
         acc[2u * i + 1u] = fma(vec4<f32>(a0[i]), b1, acc[2u * i + 1u]);
