@@ -75,6 +75,7 @@ export class GpuRuntime {
   private readonly modules = new Map<string, Promise<GPUShaderModule>>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private allocated = 0;
+  private uniformBytes = 0;
   private peakAllocated = 0;
   private readonly sizes = new WeakMap<GPUBuffer, number>();
   private readonly scopes: Set<GPUBuffer>[] = [];
@@ -185,7 +186,9 @@ export class GpuRuntime {
   }
 
   destroy(buf: GPUBuffer): void {
-    this.allocated -= this.sizes.get(buf) ?? 0;
+    const size = this.sizes.get(buf) ?? 0;
+    this.allocated -= size;
+    if (buf.usage & GPUBufferUsage.UNIFORM) this.uniformBytes -= size;
     this.sizes.delete(buf);
     buf.destroy();
   }
@@ -214,11 +217,15 @@ export class GpuRuntime {
     this.sizes.set(buf, size);
     this.allocated += size;
     this.peakAllocated = Math.max(this.peakAllocated, this.allocated);
+    if (buf.usage & GPUBufferUsage.UNIFORM) this.uniformBytes += size;
   }
 
-  /** Bytes of buffers made through this runtime: now, and the most at any time. */
-  memory(): { current: number; peak: number } {
-    return { current: this.allocated, peak: this.peakAllocated };
+  /**
+   * Bytes of buffers made through this runtime: now, and the most at any time; and of those now,
+   * the launches' uniform buffers (a memory plan leaves them out).
+   */
+  memory(): { current: number; peak: number; uniforms: number } {
+    return { current: this.allocated, peak: this.peakAllocated, uniforms: this.uniformBytes };
   }
 
   async launch(spec: LaunchSpec): Promise<Launch> {

@@ -15,7 +15,14 @@ import {
 } from '../ops/activations';
 import { attentionBackward, attentionForward } from '../ops/attention';
 import { conv1dBackward, conv1dForward } from '../ops/conv1d';
-import { type MatmulBatch, matmulSplitK } from '../ops/matmul';
+import {
+  type MatmulBatch,
+  matmulPartials,
+  matmulReduce,
+  matmulSplitK,
+  type PartialSums,
+  partialFloats,
+} from '../ops/matmul';
 import { addInplace } from '../ops/residual';
 import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
 import { selectiveScanBackward, selectiveScanForward } from '../ops/selectiveScan';
@@ -38,6 +45,8 @@ export interface BlockContext {
   scanScratch: GPUBuffer;
   /** Partial products of the split-K matmuls (shared: they run one at a time). */
   splitScratch: GPUBuffer;
+  /** A half-block's weight-gradient partial products, side by side (WeightGrads). */
+  weightGradScratch: GPUBuffer;
   /**
    * The buffers of KeptName (s.y, s.a, lse, scanStates, s.h1, …) are this layer's own and kept
    * from its forward, so the backward's recompute skips the launches that write them.
@@ -88,19 +97,56 @@ function linearInputGrad(
   return matmulSplitK(ctx.rt, dy, ctx.params, dx, ctx.splitScratch, shape, `${name} dx`);
 }
 
-/** dW += dyᵀ · x, the weight gradient of `linear`, into the gradient buffer at `w`. */
-function linearWeightGrad(
-  ctx: BlockContext,
-  name: string,
-  dy: Binding,
-  x: Binding,
-  w: number,
-  inF: number,
-  outF: number,
-  batch?: MatmulBatch,
-): Promise<Launch[]> {
-  const shape = { M: outF, N: inF, K: ctx.rows, transA: true, offC: w, accumulate: true, batch };
-  return matmulSplitK(ctx.rt, dy, x, ctx.grads, ctx.splitScratch, shape, `${name} dW`);
+/**
+ * The weight gradients of one half-block: each map's dW += dyᵀ · x leaves its partial sums in a
+ * place of its own in ctx.weightGradScratch, and one launch at the half's end adds them all into
+ * the gradient buffer (weightGradShapes in buffers.ts sizes the scratch for them), instead of a
+ * reduction launch per map.
+ */
+class WeightGrads {
+  private offset = 0;
+  private readonly sums: PartialSums[] = [];
+
+  constructor(
+    private readonly ctx: BlockContext,
+    private readonly half: Half,
+  ) {}
+
+  /** dW += dyᵀ · x, the weight gradient of `linear`, for the weight at `w`. */
+  async add(
+    name: string,
+    dy: Binding,
+    x: Binding,
+    w: number,
+    inF: number,
+    outF: number,
+    batch?: MatmulBatch,
+  ): Promise<Launch[]> {
+    const { ctx } = this;
+    const shape = { M: outF, N: inF, K: ctx.rows, transA: true, offC: w, accumulate: true, batch };
+    const floats = partialFloats(shape);
+    if ((this.offset + floats) * 4 > ctx.weightGradScratch.size) {
+      throw new Error(`${name} dW: past the weight-gradient scratch (see weightGradShapes)`);
+    }
+    const partial = await matmulPartials(
+      ctx.rt,
+      dy,
+      x,
+      ctx.weightGradScratch,
+      shape,
+      `${name} dW`,
+      this.offset,
+    );
+    this.offset += floats;
+    this.sums.push(partial.sums);
+    return [partial.launch];
+  }
+
+  /** The one launch that adds every weight gradient so far into the gradient buffer. */
+  async reduce(): Promise<Launch[]> {
+    const { rt, weightGradScratch, grads } = this.ctx;
+    return [await matmulReduce(rt, weightGradScratch, grads, this.sums, `${this.half} dW reduce`)];
+  }
 }
 
 /**
@@ -173,6 +219,7 @@ async function outProjectionBackward(
   half: Half,
   layer: number,
   input: Binding,
+  dW: WeightGrads,
 ): Promise<Launch[]> {
   const { s } = ctx;
   const { d_model: D, rank: r } = ctx.config;
@@ -181,9 +228,9 @@ async function outProjectionBackward(
   const down = offset(ctx, `${w}down.weight`);
   return [
     ...(await linearInputGrad(ctx, `${half}.out_proj.up`, s.dx, up, s.do1, r, D)),
-    ...(await linearWeightGrad(ctx, `${half}.out_proj.up`, s.dx, o1Of(ctx, half), up, r, D)),
+    ...(await dW.add(`${half}.out_proj.up`, s.dx, o1Of(ctx, half), up, r, D)),
     ...(await linearInputGrad(ctx, `${half}.out_proj.down`, s.do1, down, s.dg, D, r)),
-    ...(await linearWeightGrad(ctx, `${half}.out_proj.down`, s.do1, input, down, D, r)),
+    ...(await dW.add(`${half}.out_proj.down`, s.do1, input, down, D, r)),
   ];
 }
 
@@ -320,9 +367,10 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
   const duz = s.groups.duz.buffer;
   const down = offset(ctx, `${p}ssm.in_proj.down.weight`);
   const dtProj = offset(ctx, `${p}ssm.dt_proj.weight`);
+  const dW = new WeightGrads(ctx, 'ssm');
   return [
     ...(await ssmForward(ctx, layer, x, undefined)),
-    ...(await outProjectionBackward(ctx, 'ssm', layer, s.g)),
+    ...(await outProjectionBackward(ctx, 'ssm', layer, s.g, dW)),
     await gateBackward(rt, s.y, s.z, s.dg, s.dy, s.dz, rows * D),
     ...(await selectiveScanBackward(
       rt,
@@ -349,14 +397,14 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
       { rows, D },
     )),
     ...(await linearInputGrad(ctx, 'ssm.dt_proj', s.ddtpre, dtProj, s.ddl, R, D)),
-    ...(await linearWeightGrad(ctx, 'ssm.dt_proj', s.ddtpre, s.dl, dtProj, R, D)),
+    ...(await dW.add('ssm.dt_proj', s.ddtpre, s.dl, dtProj, R, D)),
     // u feeds δ, Bt and Ct through the three row blocks of x_proj.
     ...(await linearInputGrad(ctx, 'ssm.x_proj.delta', s.ddl, xProj, s.du, D, R, true)),
     ...(await linearInputGrad(ctx, 'ssm.x_proj.B', s.dBt, xProj + R * D, s.du, D, N, true)),
     ...(await linearInputGrad(ctx, 'ssm.x_proj.C', s.dCt, xProj + (R + N) * D, s.du, D, N, true)),
-    ...(await linearWeightGrad(ctx, 'ssm.x_proj.delta', s.ddl, s.u, xProj, D, R)),
-    ...(await linearWeightGrad(ctx, 'ssm.x_proj.B', s.dBt, s.u, xProj + R * D, D, N)),
-    ...(await linearWeightGrad(ctx, 'ssm.x_proj.C', s.dCt, s.u, xProj + (R + N) * D, D, N)),
+    ...(await dW.add('ssm.x_proj.delta', s.ddl, s.u, xProj, D, R)),
+    ...(await dW.add('ssm.x_proj.B', s.dBt, s.u, xProj + R * D, D, N)),
+    ...(await dW.add('ssm.x_proj.C', s.dCt, s.u, xProj + (R + N) * D, D, N)),
     await siluBackward(rt, s.uc, s.du, s.duc, rows * D),
     ...(await conv1dBackward(
       rt,
@@ -379,9 +427,10 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
       false,
       upMaps.inputGrad,
     )),
-    ...(await linearWeightGrad(ctx, 'ssm.in_proj.up', duz, s.h1, up, r, D, upMaps.weightGrad)),
+    ...(await dW.add('ssm.in_proj.up', duz, s.h1, up, r, D, upMaps.weightGrad)),
     ...(await linearInputGrad(ctx, 'ssm.in_proj.down', s.dh1, down, s.dxn, D, r)),
-    ...(await linearWeightGrad(ctx, 'ssm.in_proj.down', s.dh1, s.xn, down, D, r)),
+    ...(await dW.add('ssm.in_proj.down', s.dh1, s.xn, down, D, r)),
+    ...(await dW.reduce()),
     ...(await normBackward(ctx, 'ssm', layer, x)),
   ];
 }
@@ -428,9 +477,10 @@ export async function attnBackward(
   const [wq, wk, wv] = ['q', 'k', 'v'].map((n) => offset(ctx, `${p}attn.${n}.weight`));
   const qkvMaps = mapBatches([wq, wk, wv], s.groups.qkv);
   const dqkv = s.groups.dqkv.buffer;
+  const dW = new WeightGrads(ctx, 'attn');
   return [
     ...(await attnForward(ctx, layer, x, undefined)),
-    ...(await outProjectionBackward(ctx, 'attn', layer, s.a)),
+    ...(await outProjectionBackward(ctx, 'attn', layer, s.a, dW)),
     ...(await attentionBackward(rt, s.q, s.k, s.v, s.a, s.dg, ctx.lse, s.dq, s.dk, s.dv, {
       B: ctx.B,
       T: ctx.T,
@@ -438,9 +488,10 @@ export async function attnBackward(
       H,
     })),
     ...(await linearInputGrad(ctx, 'attn.qkv', dqkv, wq, s.dh1, r, D, false, qkvMaps.inputGrad)),
-    ...(await linearWeightGrad(ctx, 'attn.qkv', dqkv, s.c, wq, r, D, qkvMaps.weightGrad)),
+    ...(await dW.add('attn.qkv', dqkv, s.c, wq, r, D, qkvMaps.weightGrad)),
     ...(await linearInputGrad(ctx, 'attn.latent', s.dh1, latent, s.dxn, D, r)),
-    ...(await linearWeightGrad(ctx, 'attn.latent', s.dh1, s.xn, latent, D, r)),
+    ...(await dW.add('attn.latent', s.dh1, s.xn, latent, D, r)),
+    ...(await dW.reduce()),
     ...(await normBackward(ctx, 'attn', layer, x)),
   ];
 }

@@ -3,7 +3,7 @@
 // before a run.
 import type { Binding, GpuRuntime } from '../gpu/runtime';
 import { LOSS_STATS_FLOATS, perRowFloats } from '../ops/crossEntropy';
-import { type MatmulShape, splitKScratchFloats } from '../ops/matmul';
+import { type MatmulShape, partialFloats, splitKScratchFloats } from '../ops/matmul';
 import { GRAD_NORM_STATS_FLOATS, gradNormPartials } from '../ops/optimizer';
 import { ROWS_PER_GROUP } from '../ops/residual';
 import { RMSNORM_ROWS_PER_GROUP } from '../ops/rmsnorm';
@@ -178,6 +178,11 @@ export function bufferPlan(
     gradNormPartials: gradNormPartials(params),
     stats: LOSS_STATS_FLOATS + GRAD_NORM_STATS_FLOATS,
     splitScratch: splitScratchFloats(c, rows),
+    weightGradScratch: Math.max(
+      ...Object.values(weightGradShapes(c, rows)).map((shapes) =>
+        shapes.reduce((n, shape) => n + partialFloats(shape), 0),
+      ),
+    ),
     tokens: 4 * rows + c.vocab_size + 1,
   };
   for (const [name, w] of [...Object.entries(ACTIVATIONS), ...Object.entries(GRADIENTS)]) {
@@ -189,6 +194,28 @@ export function bufferPlan(
   const sets = activations === 'keep' ? L : 1;
   for (const [name, floats] of Object.entries(keptFloats(c, s))) plan[name] = sets * floats;
   return plan;
+}
+
+/**
+ * The weight-gradient products of each half-block (WeightGrads in blocks.ts), whose partial sums
+ * lie side by side until the half's one reduction launch: dW = dyᵀ·x of shape (out, in), K rows.
+ */
+export function weightGradShapes(c: I3Config, rows: number): Record<'ssm' | 'attn', MatmulShape[]> {
+  const { d_model: D, rank: r, dt_rank: R, d_state: N } = c;
+  const dW = (outF: number, inF: number, count = 1): MatmulShape => ({
+    M: outF,
+    N: inF,
+    K: rows,
+    transA: true,
+    batch: count > 1 ? { count, strideA: 0, strideB: 0 } : undefined,
+  });
+  const outProj = [dW(D, r), dW(r, D)];
+  return {
+    // dt_proj, x_proj's δ, Bt and Ct rows, in_proj.up's u and z rows (a batch), in_proj.down
+    ssm: [...outProj, dW(D, R), dW(R, D), dW(N, D), dW(N, D), dW(D, r, 2), dW(r, D)],
+    // q, k and v (a batch), the latent
+    attn: [...outProj, dW(D, r, 3), dW(r, D)],
+  };
 }
 
 /** The largest partial-product buffer any split-K product of a linear map (forward, input

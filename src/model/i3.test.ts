@@ -127,26 +127,26 @@ describe('i3 model on the GPU against the float64 CPU reference (i3-test)', () =
 
   it('allocates what the memory estimate says in both activation modes, and nothing per step', async () => {
     const rt = await testRuntime();
-    const grown: Record<string, number> = {};
+    const missed: Record<string, number> = {};
     for (const activations of ACTIVATION_MODES) {
-      const before = rt.memory().current;
+      const before = rt.memory();
       const opts = { ...options(activations), accumSteps: 2 };
       const model = await I3Model.create(rt, config, { B, T }, opts);
       model.loadState(initParameters(config, 1));
-      const built = rt.memory().current - before;
+      const after = rt.memory();
+      // The plan leaves out the launches' uniform buffers (not counted here) and a few small
+      // tables: within 0.1%, where i3-test's smallest activation is 0.5% of the total.
+      const built = after.current - after.uniforms - (before.current - before.uniforms);
       const estimate = estimateGpuBytes(config, { B, T }, activations);
-      // The plan leaves out the launches' uniform buffers, a few dozen bytes each.
-      expect(Math.abs(built - estimate) / estimate).toBeLessThan(0.05);
-      grown[activations] = built - estimate;
+      expect(Math.abs(built - estimate) / estimate).toBeLessThan(1e-3);
+      missed[activations] = built - estimate;
       await model.step([randomBatch(1), randomBatch(2)], 1e-3, 1);
       const afterStep = rt.memory().current;
       await model.step([randomBatch(3), randomBatch(4)], 1e-3, 2);
       expect(rt.memory().current).toBe(afterStep);
       model.destroy();
     }
-    // The kept outputs are planned to the byte: the two modes' misses differ only by the
-    // uniforms of the launches per layer that 'keep' skips: 7 products (64 bytes each: in_proj.down,
-    // x_proj's three, both out_proj.down, the latent), the scan (32) and attention (16).
-    expect(grown.recompute - grown.keep).toBe(config.n_layers * (7 * 64 + 32 + 16));
+    // The kept outputs are planned to the byte: both modes miss the same small tables.
+    expect(missed.keep).toBe(missed.recompute);
   });
 });

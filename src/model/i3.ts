@@ -146,6 +146,7 @@ export class I3Model implements TrainerModel {
       scanStates: createSelectiveScanStates(rt, scanShape(config, shape), 'scanStates'),
       scanScratch: createSelectiveScanScratch(rt, scanShape(config, shape), 'scanScratch'),
       splitScratch: f('splitScratch', Math.max(1, plan.splitScratch)),
+      weightGradScratch: f('weightGradScratch', plan.weightGradScratch),
       kept: options.activations === 'keep',
     };
     // Layer 0 writes the shared outputs; in 'keep' mode each later layer has a set of its own.

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { GpuRuntime } from '../gpu/runtime';
+import type { GpuRuntime, Launch } from '../gpu/runtime';
 import { testRuntime } from '../gpu/testing';
 import { randomArray } from '../util/random';
 import { compare } from './check';
 import {
   type MatmulShape,
   matmul,
+  matmulPartials,
+  matmulReduce,
   matmulReference,
   matmulSplitK,
   matmulTile,
+  type PartialSums,
+  partialFloats,
   splitKPlan,
   splitKScratchFloats,
 } from './matmul';
@@ -318,6 +322,50 @@ describe('batched matmul', () => {
     const x = rt.buffer('x', 64);
     const shape = { M: 2, N: 2, K: 2, batch: { count: 2, strideA: 4, strideB: 4, sum: true } };
     expect(() => matmul(rt, x, x, x, shape)).toThrow(/summed batch needs matmulSplitK/);
+  });
+});
+
+describe('partial products reduced together', () => {
+  it('adds the partials of several products (split, batched, unsplit) into their places of one C in one launch', async () => {
+    const rt = await testRuntime();
+    // Weight-gradient-like products (Aᵀ·B, long K) into one gradient buffer at their offsets.
+    const shapes: MatmulShape[] = [
+      { M: 20, N: 33, K: 300, transA: true, offC: 5, splitK: 3, accumulate: true },
+      {
+        M: 7,
+        N: 9,
+        K: 70,
+        transA: true,
+        offC: 700,
+        accumulate: true,
+        batch: { count: 2, strideA: 7 * 70, strideB: 0, strideC: 63 },
+      },
+      { M: 3, N: 4, K: 10, transA: true, offC: 900, splitK: 1, accumulate: true },
+    ];
+    const c0 = randomArray(1000, 7);
+    const C = rt.bufferFrom('C', c0);
+    const want = Float64Array.from(c0);
+    const scratch = rt.buffer('scratch', shapes.reduce((n, sh) => n + partialFloats(sh), 0) * 4);
+    const launches: Launch[] = [];
+    const sums: PartialSums[] = [];
+    const inputs: GPUBuffer[] = [];
+    let offset = 0;
+    for (const [i, sh] of shapes.entries()) {
+      const a = randomArray(sh.K * sh.M * (sh.batch?.count ?? 1), 10 + i);
+      const b = randomArray(sh.K * sh.N, 20 + i);
+      const [A, B] = [a, b].map((x) => rt.bufferFrom('in', x));
+      inputs.push(A, B);
+      const part = await matmulPartials(rt, A, B, scratch, sh, `p${i}`, offset);
+      launches.push(part.launch);
+      sums.push(part.sums);
+      offset += partialFloats(sh);
+      matmulReference(a, b, want, sh);
+    }
+    launches.push(await matmulReduce(rt, scratch, C, sums, 'reduce'));
+    rt.run(launches);
+    expect(compare(await rt.readF32(C), want, tol(300))).toBeNull();
+    expect(() => matmulReduce(rt, scratch, C, [], 'none')).toThrow(/0 products/);
+    for (const buf of [C, scratch, ...inputs]) rt.destroy(buf);
   });
 });
 

@@ -245,10 +245,114 @@ export function splitKPlan(shape: MatmulShape): SplitKPlan {
 const usesPartials = (shape: MatmulShape) =>
   splitKPlan(shape).splitK > 1 || shape.batch?.sum === true;
 
+/** Floats of the partial products of a shape written through matmulPartials. */
+export function partialFloats(shape: MatmulShape): number {
+  return terms(shape) * splitKPlan(shape).splitK * shape.M * shape.N;
+}
+
 /** Floats of the partial products a matmulSplitK of this shape needs (0 when it needs none). */
 export function splitKScratchFloats(shape: MatmulShape): number {
-  const S = splitKPlan(shape).splitK;
-  return usesPartials(shape) ? terms(shape) * S * shape.M * shape.N : 0;
+  return usesPartials(shape) ? partialFloats(shape) : 0;
+}
+
+/** Where a product's partial sums lie in a scratch buffer and where their sums go in C. */
+export interface PartialSums {
+  offset: number;
+  S: number;
+  M: number;
+  N: number;
+  ldc: number;
+  offC: number;
+  outputs: number;
+  strideC: number;
+}
+
+/** Sums per reduction launch (MAX_SUMS of matmul_split_reduce.wgsl). */
+export const MAX_REDUCED_PRODUCTS = 8;
+
+/**
+ * The first launch of a split-K (or batched) product alone: its S partial products per batch
+ * term, written `offset` floats into `scratch`, and where they go (matmulReduce adds them up).
+ */
+export async function matmulPartials(
+  rt: GpuRuntime,
+  A: Binding,
+  B: Binding,
+  scratch: Binding,
+  shape: MatmulShape,
+  label: string,
+  offset = 0,
+): Promise<{ launch: Launch; sums: PartialSums }> {
+  const { tile, splitK: S } = splitKPlan(shape);
+  const s = resolved(shape);
+  const kChunk = kChunkOf(s.K, S);
+  const size = s.M * s.N;
+  const count = terms(s);
+  const launch = await rt.launch({
+    shader: TILE_SHADER[tile],
+    label: `${matmulLabel(label, { ...s, tile })}${S > 1 ? ` split${S}` : ''}`,
+    constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: false },
+    params: matmulParams({ ...s, ldc: s.N, offC: offset, alpha: 1 }, kChunk, size, S, S * size),
+    buffers: [A, B, scratch],
+    workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile), count * S],
+  });
+  // A summed batch's terms all add into one C: one output of all count·S partials.
+  const outputs = s.batch?.sum ? 1 : count;
+  const sums = {
+    offset,
+    S: (count * S) / outputs,
+    M: s.M,
+    N: s.N,
+    ldc: s.ldc,
+    offC: s.offC,
+    outputs,
+    strideC: s.batch?.strideC ?? 0,
+  };
+  return { launch, sums };
+}
+
+/**
+ * C (+)= alpha · (the sums of each product's partials), for up to MAX_REDUCED_PRODUCTS products
+ * whose partials lie in one scratch buffer and whose outputs are in C: one launch.
+ */
+export function matmulReduce(
+  rt: GpuRuntime,
+  scratch: Binding,
+  C: Binding,
+  sums: PartialSums[],
+  label: string,
+  { alpha = 1, accumulate = true } = {},
+): Promise<Launch> {
+  if (sums.length < 1 || sums.length > MAX_REDUCED_PRODUCTS) {
+    throw new Error(`matmul reduce: ${sums.length} products, not 1..${MAX_REDUCED_PRODUCTS}`);
+  }
+  const most = Math.max(...sums.map((d) => d.M * d.N * d.outputs));
+  return rt.launch({
+    shader: 'matmul_split_reduce',
+    label,
+    constants: { ACCUMULATE: accumulate },
+    params: [
+      u32(sums.length),
+      f32(alpha),
+      u32(0),
+      u32(0),
+      ...Array.from({ length: MAX_REDUCED_PRODUCTS }, (_, i) => {
+        const d = sums[i] ?? {
+          offset: 0,
+          S: 0,
+          M: 0,
+          N: 0,
+          ldc: 0,
+          offC: 0,
+          outputs: 0,
+          strideC: 0,
+        };
+        return [d.offset, d.S, d.M, d.N, d.ldc, d.offC, d.outputs, d.strideC].map(u32);
+      }).flat(),
+    ],
+    buffers: [scratch, C],
+    workgroups: [...grid1d(Math.ceil(most / 256)), sums.length],
+  });
 }
 
 /**
@@ -266,39 +370,14 @@ export async function matmulSplitK(
   shape: MatmulShape,
   label = 'matmul',
 ): Promise<Launch[]> {
-  const { tile, splitK: S } = splitKPlan(shape);
   if (!usesPartials(shape)) return [await matmul(rt, A, B, C, shape, label)];
+  const { launch, sums } = await matmulPartials(rt, A, B, scratch, shape, label);
   const s = resolved(shape);
-  const kChunk = kChunkOf(s.K, S);
-  const size = s.M * s.N;
-  const count = terms(s);
-  const partial = await rt.launch({
-    shader: TILE_SHADER[tile],
-    label: `${matmulLabel(label, { ...s, tile })}${S > 1 ? ` split${S}` : ''}`,
-    constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: false },
-    params: matmulParams({ ...s, ldc: s.N, offC: 0, alpha: 1 }, kChunk, size, S, S * size),
-    buffers: [A, B, scratch],
-    workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile), count * S],
+  const reduce = await matmulReduce(rt, scratch, C, [sums], `${label} split-reduce ${s.M}x${s.N}`, {
+    alpha: s.alpha,
+    accumulate: s.accumulate,
   });
-  // A summed batch's terms all add into one C: one output of all count·S partials.
-  const outputs = s.batch?.sum ? 1 : count;
-  const reduce = await rt.launch({
-    shader: 'matmul_split_reduce',
-    label: `${label} split-reduce ${s.M}x${s.N}`,
-    constants: { ACCUMULATE: s.accumulate },
-    params: [
-      u32(s.M),
-      u32(s.N),
-      u32((count * S) / outputs),
-      u32(s.ldc),
-      u32(s.offC),
-      f32(s.alpha),
-      u32(s.batch?.strideC ?? 0),
-    ],
-    buffers: [scratch, C],
-    workgroups: [...grid1d(Math.ceil(size / 256)), outputs],
-  });
-  return [partial, reduce];
+  return [launch, reduce];
 }
 
 /** CPU reference, accumulating in float64. */
