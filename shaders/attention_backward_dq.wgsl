@@ -22,28 +22,22 @@ fn main(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let b = wg.z;
-  let h = wg.y;
-  let i = lid % BQ;
-  let part = lid / BQ;
-  // Later query blocks see more keys: they start first.
-  let q0 = (groups.x - 1u - wg.x) * BQ;
-  let t = min(q0 + i, p.T - 1u);
-  let row = headRow(b, t, h);
+  let q0 = queryBlockStart(wg, groups);
+  let qr = queryRow(wg, q0, lid);
 
   var x: array<vec4<f32>, MAX_DH4>;
   var dy: array<vec4<f32>, MAX_DH4>;
   var acc: array<vec4<f32>, MAX_DH4>;
   var di = 0.0;
   for (var u = 0u; u < DH4; u++) {
-    x[u] = q[row + u] * p.scale;
-    dy[u] = dout[row + u];
-    di += dot(dy[u], out[row + u]);
+    x[u] = q[qr.row + u] * p.scale;
+    dy[u] = dout[qr.row + u];
+    di += dot(dy[u], out[qr.row + u]);
     acc[u] = vec4(0.0);
   }
-  let stat = statRow(b, h, t);
+  let stat = statRow(qr.b, qr.h, qr.t);
   let li = lse[stat];
-  if (part == 0u && q0 + i < p.T) {
+  if (qr.part == 0u && q0 + qr.i < p.T) {
     delta[stat] = di;
   }
 
@@ -51,25 +45,25 @@ fn main(
   for (var k0 = 0u; k0 < kEnd; k0 += BK) {
     workgroupBarrier();
     for (var e = lid; e < BK * DH4; e += BQ * SPLIT) {
-      let g = tileSource(e, k0, b, h);
+      let g = tileSource(e, k0, qr.b, qr.h);
       staged[e] = k[g];
       staged[BK * DH4 + e] = v[g];
     }
     workgroupBarrier();
-    for (var j = 4u * part; j < BK; j += 4u * SPLIT) {
+    for (var j = 4u * qr.part; j < BK; j += 4u * SPLIT) {
       let key = vec4(k0 + j) + vec4(0u, 1u, 2u, 3u);
-      let pr = exp(select(vec4(MASKED), dots4(&x, 0u, j) - li, key <= vec4(t)));
+      let pr = exp(select(vec4(MASKED), dots4(&x, 0u, j) - li, key <= vec4(qr.t)));
       let ds = pr * (dots4(&dy, 1u, j) - di);
       fold4(&acc, 1.0, ds, 0u, j);
     }
   }
 
   for (var r = 1u; r < SPLIT; r++) {
-    addParts(&acc, part, i, r);
+    addParts(&acc, qr.part, qr.i, r);
   }
-  if (part == 0u && q0 + i < p.T) {
+  if (qr.part == 0u && q0 + qr.i < p.T) {
     for (var u = 0u; u < DH4; u++) {
-      dq[row + u] = acc[u] * p.scale;
+      dq[qr.row + u] = acc[u] * p.scale;
     }
   }
 }

@@ -23,20 +23,13 @@ fn main(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let b = wg.z;
-  let h = wg.y;
-  let i = lid % BQ;
-  let part = lid / BQ;
-  // Later query blocks see more keys: they start first, so the short ones fill the tail.
-  let q0 = (groups.x - 1u - wg.x) * BQ;
-  // Rows past the end compute on the last row and are not stored; barriers stay uniform.
-  let t = min(q0 + i, p.T - 1u);
-  let row = headRow(b, t, h);
+  let q0 = queryBlockStart(wg, groups);
+  let qr = queryRow(wg, q0, lid);
 
   var x: array<vec4<f32>, MAX_DH4>;
   var acc: array<vec4<f32>, MAX_DH4>;
   for (var u = 0u; u < DH4; u++) {
-    x[u] = q[row + u] * p.scale;
+    x[u] = q[qr.row + u] * p.scale;
     acc[u] = vec4(0.0);
   }
   var m = MASKED;
@@ -45,14 +38,14 @@ fn main(
   for (var k0 = 0u; k0 < kEnd; k0 += BK) {
     workgroupBarrier();
     for (var e = lid; e < BK * DH4; e += BQ * SPLIT) {
-      let g = tileSource(e, k0, b, h);
+      let g = tileSource(e, k0, qr.b, qr.h);
       staged[e] = k[g];
       staged[BK * DH4 + e] = v[g];
     }
     workgroupBarrier();
-    for (var j = 4u * part; j < BK; j += 4u * SPLIT) {
+    for (var j = 4u * qr.part; j < BK; j += 4u * SPLIT) {
       let key = vec4(k0 + j) + vec4(0u, 1u, 2u, 3u);
-      let seen = key <= vec4(t);
+      let seen = key <= vec4(qr.t);
       let s = select(vec4(MASKED), dots4(&x, 0u, j), seen);
       let mt = max(m, max(max(s.x, s.y), max(s.z, s.w)));
       let keep = exp(m - mt);
@@ -69,7 +62,7 @@ fn main(
   workgroupBarrier();
   var rowMax = m;
   for (var r = 0u; r < SPLIT; r++) {
-    rowMax = max(rowMax, partStat[r * BQ + i]);
+    rowMax = max(rowMax, partStat[r * BQ + qr.i]);
   }
   let keep = exp(m - rowMax);
   for (var u = 0u; u < DH4; u++) {
@@ -80,17 +73,17 @@ fn main(
   workgroupBarrier();
   var rowSum = 0.0;
   for (var r = 0u; r < SPLIT; r++) {
-    rowSum += partStat[r * BQ + i];
+    rowSum += partStat[r * BQ + qr.i];
   }
   for (var r = 1u; r < SPLIT; r++) {
-    addParts(&acc, part, i, r);
+    addParts(&acc, qr.part, qr.i, r);
   }
 
-  if (part == 0u && q0 + i < p.T) {
+  if (qr.part == 0u && q0 + qr.i < p.T) {
     let inv = 1.0 / rowSum;
     for (var u = 0u; u < DH4; u++) {
-      out[row + u] = acc[u] * inv;
+      out[qr.row + u] = acc[u] * inv;
     }
-    lse[statRow(b, h, t)] = rowMax + log(rowSum);
+    lse[statRow(qr.b, qr.h, qr.t)] = rowMax + log(rowSum);
   }
 }

@@ -31,6 +31,31 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 
+// The first query row of a workgroup of the forward or dq pass: later query blocks see more keys,
+// so they start first and the short ones fill the tail. (A value of its own: uniform, where the
+// QueryRow that also holds it is not, for the loops with barriers.)
+fn queryBlockStart(wg: vec3<u32>, groups: vec3<u32>) -> u32 {
+  return (groups.x - 1u - wg.x) * BQ;
+}
+
+// Where a thread of the forward or dq pass sits: sequence b, head h, row i of the workgroup's
+// query block (from row q0) and its part of that row; the query t (rows past the end compute on
+// the last row and are not stored, so barriers stay uniform) and the first vec4 of its head.
+struct QueryRow {
+  b: u32,
+  h: u32,
+  i: u32,
+  part: u32,
+  t: u32,
+  row: u32,
+}
+
+fn queryRow(wg: vec3<u32>, q0: u32, lid: u32) -> QueryRow {
+  let i = lid % BQ;
+  let t = min(q0 + i, p.T - 1u);
+  return QueryRow(wg.z, wg.y, i, lid / BQ, t, headRow(wg.z, t, wg.y));
+}
+
 // The first vec4 of head h's slice of row t of sequence b.
 fn headRow(b: u32, t: u32, h: u32) -> u32 {
   return ((b * p.T + t) * p.H + h) * DH4;

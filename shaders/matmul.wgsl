@@ -25,11 +25,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let col0 = wg.x * BN;
   let tid = lid.y * T + lid.x;
   var acc: array<vec4<f32>, 4>;
-  placeSlice(wg.z);
-  let kRange = sliceRange(wg.z);
-
-  placePanelSlots(tid);
-  loadPanel(row0, col0, kRange.x);
+  let kRange = startPanels(wg.z, tid, row0, col0);
   for (var k0 = kRange.x; k0 < kRange.y; k0 += BK) {
     storePanel();
     workgroupBarrier();

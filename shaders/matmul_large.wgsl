@@ -27,11 +27,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let tid = lid.y * T + lid.x;
   // acc[2i + h]: row block i (rows 4·ty + i for i < 4, 64 + 4·ty + i − 4 after), column half h.
   var acc: array<vec4<f32>, 16>;
-  placeSlice(wg.z);
-  let kRange = sliceRange(wg.z);
-
-  placePanelSlots(tid);
-  loadPanel(row0, col0, kRange.x);
+  let kRange = startPanels(wg.z, tid, row0, col0);
   for (var k0 = kRange.x; k0 < kRange.y; k0 += BK) {
     storePanel();
     workgroupBarrier();

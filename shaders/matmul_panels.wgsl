@@ -43,3 +43,13 @@ fn storePanel() {
     Bs[slots.bk[i] * SV + slots.bn[i] / 4u][slots.bn[i] % 4u] = nextB[i];
   }
 }
+
+// Places workgroup z's slice and this thread's panel slots, and loads the first panel; returns the
+// slice's K range.
+fn startPanels(z: u32, tid: u32, row0: u32, col0: u32) -> vec2<u32> {
+  placeSlice(z);
+  placePanelSlots(tid);
+  let kRange = sliceRange(z);
+  loadPanel(row0, col0, kRange.x);
+  return kRange;
+}
