@@ -14,9 +14,10 @@ import { parameterLayout } from './params';
 /**
  * What the forward keeps for the backward. Both keep the residual stream and recompute each
  * half-block's activations in the backward; 'keep' also holds, per layer, the outputs of the two
- * costliest kernels of that recompute (the scan's y and chunk states, attention's a and lse), so
- * it skips them: i3-22m at 16 × 256 steps in 137 instead of 155 ms on an H200, for 1.16 GB more
- * (docs/performance.md, run G). 'recompute' is for GPUs short of memory.
+ * costliest kernels of that recompute and its narrow projections (KeptName), so it skips them:
+ * i3-22m at 16 × 256 steps in 137 instead of 155 ms on an H200 with the kernel outputs alone
+ * (docs/performance.md, run G), 86.9 → 81.8 ms with the projections too (run R2), for 1.35 GB
+ * more in all. 'recompute' is for GPUs short of memory.
  */
 export type ActivationMode = 'keep' | 'recompute';
 export const ACTIVATION_MODES: readonly ActivationMode[] = ['keep', 'recompute'];
