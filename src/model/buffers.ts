@@ -16,7 +16,7 @@ import { parameterLayout } from './params';
  * half-block's activations in the backward; 'keep' also holds, per layer, the outputs of the two
  * costliest kernels of that recompute and its narrow projections (KeptName), so it skips them:
  * i3-22m at 16 × 256 steps in 137 instead of 155 ms on an H200 with the kernel outputs alone
- * (docs/performance.md, run G), 86.9 → 81.8 ms with the projections too (run R2), for 1.35 GB
+ * (docs/performance.md, run G), 86.9 → 81.8 ms with the projections too (run R2), for 1,351 MiB
  * more in all. 'recompute' is for GPUs short of memory.
  */
 export type ActivationMode = 'keep' | 'recompute';
