@@ -197,32 +197,27 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
           let cc = wg.x * cpw + ch;
           if (cc < p.D) {
             let at = s * stepFloats + ch * (G + 1u);
-            // Four partial sums each: the chain of dependent adds that every step waits on at
-            // its barrier is a quarter as long.
-            var su = vec4<f32>(0.0);
-            var sd = vec4<f32>(0.0);
+            var su = 0.0;
+            var sd = 0.0;
             for (var j = 0u; j < G; j++) {
-              su[j % 4u] += sU[at + j];
-              sd[j % 4u] += sD[at + j];
+              su += sU[at + j];
+              sd += sD[at + j];
             }
-            storeLaneSums(ln.rowBase + start + s0 + s, cc, dot(su, vec4(1.0)), dot(sd, vec4(1.0)));
+            storeLaneSums(ln.rowBase + start + s0 + s, cc, su, sd);
           }
         }
         // Output o = (step s, vec4 k of states): the sum over this workgroup's channels.
         for (var o = lid; o < steps * ln.n4; o += WG) {
           let s = o / ln.n4;
           let k = o % ln.n4;
-          // Even and odd channels apart, for the same reason.
-          var accB = array<vec4<f32>, 2>(vec4<f32>(0.0), vec4<f32>(0.0));
-          var accC = array<vec4<f32>, 2>(vec4<f32>(0.0), vec4<f32>(0.0));
+          var accB = vec4<f32>(0.0);
+          var accC = vec4<f32>(0.0);
           for (var ch = 0u; ch < cpw; ch++) {
             let v = s * WG + ch * G + k;
-            accB[ch % 2u] += sB[v];
-            accC[ch % 2u] += sC[v];
+            accB += sB[v];
+            accC += sC[v];
           }
-          let sumB = accB[0] + accB[1];
-          let sumC = accC[0] + accC[1];
-          storeChannelSums(wg.x, ln.rowBase + start + s0 + s, k, sumB, sumC);
+          storeChannelSums(wg.x, ln.rowBase + start + s0 + s, k, accB, accC);
         }
         workgroupBarrier();
       }

@@ -127,10 +127,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let cc = wg.x * cpw + ch;
       if (cc < p.D) {
         let at = (buf * RB + s) * stepFloats + ch * (G + 1u);
-        // Four partial sums: a quarter of the chain of dependent adds.
-        var acc = vec4<f32>(0.0);
-        for (var j = 0u; j < G; j++) { acc[j % 4u] += ypart[at + j]; }
-        y[(ln.rowBase + t0 + s) * p.D + cc] = dot(acc, vec4(1.0));
+        var acc = 0.0;
+        for (var j = 0u; j < G; j++) { acc += ypart[at + j]; }
+        y[(ln.rowBase + t0 + s) * p.D + cc] = acc;
       }
     }
     buf = 1u - buf;
