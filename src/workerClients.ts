@@ -26,6 +26,25 @@ function wrap<Req, Ev>(worker: Worker): TypedWorker<Req, Ev> {
   };
 }
 
+/**
+ * A store's handle on a worker: the worker, its events routed to the store's `apply` from the first
+ * use on (so a store that is never used starts no worker).
+ */
+export function subscribed<Req, Ev>(
+  worker: () => TypedWorker<Req, Ev>,
+  apply: (event: Ev) => void,
+): () => TypedWorker<Req, Ev> {
+  let listening = false;
+  return () => {
+    const w = worker();
+    if (!listening) {
+      listening = true;
+      w.listen(apply);
+    }
+    return w;
+  };
+}
+
 let train: TypedWorker<TrainRequest, TrainEvent> | undefined;
 
 /** The one GPU worker of the page (training, and the GPU self-test at start). */

@@ -5,7 +5,7 @@ import { create } from 'zustand';
 import { DEFAULT_MAX_NEW_TOKENS, type FinishReason } from '../model/decode';
 import { checkSampling, DEFAULT_SAMPLING } from '../model/sampling';
 import type { GenerationSettings, InferEvent, InferPrompt, LoadedModel } from '../protocol';
-import { inferWorker } from '../workerClients';
+import { inferWorker, subscribed } from '../workerClients';
 
 export type ChatMode = 'chat' | 'completion';
 
@@ -85,16 +85,7 @@ export function sendBlocker(
   return undefined;
 }
 
-let listening = false;
-
-function worker() {
-  const w = inferWorker();
-  if (!listening) {
-    w.listen((e) => useChat.getState().apply(e));
-    listening = true;
-  }
-  return w;
-}
+const worker = subscribed(inferWorker, (e) => useChat.getState().apply(e));
 
 /** The last turn (the one streaming) with f applied. */
 function updateLast(turns: ChatTurn[], f: (t: ChatTurn) => ChatTurn): ChatTurn[] {

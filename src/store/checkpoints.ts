@@ -6,7 +6,7 @@ import type { DatasetManifest } from '../data/shardStore';
 import type { CheckpointDetails, ExportEvent } from '../protocol';
 import type { CheckpointSummary } from '../train/runStore';
 import { download } from '../ui/download';
-import { exportWorker } from '../workerClients';
+import { exportWorker, subscribed } from '../workerClients';
 import { useDatasets } from './datasets';
 import { resumeSpec, useRuns } from './runs';
 import { useSetup } from './setup';
@@ -47,16 +47,7 @@ interface CheckpointsState {
 /** jobId → checkpoint id of the inspections in flight. */
 const inspecting = new Map<string, string>();
 
-let listening = false;
-
-function worker() {
-  const w = exportWorker();
-  if (!listening) {
-    listening = true;
-    w.listen((e) => useCheckpoints.getState().apply(e));
-  }
-  return w;
-}
+const worker = subscribed(exportWorker, (e) => useCheckpoints.getState().apply(e));
 
 /** Datasets a checkpoint with this tokenizer can train on, the selected one first. */
 export function datasetsFor(

@@ -8,7 +8,7 @@ import type { ImportProgress } from '../data/importer';
 import type { DatasetManifest } from '../data/shardStore';
 import { DEFAULT_VOCAB_SIZE } from '../model/config';
 import type { IngestEvent, IngestFileProblem, IngestOptions } from '../protocol';
-import { ingestWorker } from '../workerClients';
+import { ingestWorker, subscribed } from '../workerClients';
 
 export const DEFAULT_DATASET_URL = `${import.meta.env.BASE_URL}data/default-corpus.txt.gz`;
 export const DEFAULT_DATASET_NAME = 'nlp-corpus (built-in)';
@@ -40,21 +40,13 @@ interface DatasetsState {
   apply: (e: IngestEvent) => void;
 }
 
-let listening = false;
 let storePromise: Promise<IdbShardStore> | undefined;
 const store = () => {
   storePromise ??= IdbShardStore.open();
   return storePromise;
 };
 
-function ingest() {
-  const w = ingestWorker();
-  if (!listening) {
-    listening = true;
-    w.listen((e) => useDatasets.getState().apply(e));
-  }
-  return w;
-}
+const ingest = subscribed(ingestWorker, (e) => useDatasets.getState().apply(e));
 
 const byDate = (a: DatasetManifest, b: DatasetManifest) => b.createdAt - a.createdAt;
 
