@@ -13,6 +13,7 @@ import {
   attentionDecodeReference,
   attentionForward,
   attentionForwardReference,
+  attentionTiles,
 } from './attention';
 import { compare, finiteDifference } from './check';
 
@@ -94,6 +95,7 @@ const forwardCases: [string, AttentionShape, AttentionTiles | undefined][] = [
   ['i3-test B2 T16 D16 H2', I3_TEST, undefined],
   ['T37 D24 H2 (dh 12: 3 vec4s)', { B: 2, T: 37, D: 24, H: 2 }, undefined],
   ['T1', { B: 3, T: 1, D: 16, H: 2 }, undefined],
+  ['T40 D128 H2 (dh 64: the default tiles shrink)', { B: 1, T: 40, D: 128, H: 2 }, undefined],
   // Tiles that divide nothing: 5 rows per workgroup, tiles of 8 and 36 staged rows, 1 to 3
   // threads per row (3: a part's first four keys can all be masked).
   ['T37 D16 H2, tiles BQ5 BK8 split3', { B: 2, T: 37, D: 16, H: 2 }, { BQ: 5, BK: 8, split: 3 }],
@@ -116,6 +118,17 @@ describe('attention forward', () => {
     });
   }
 
+  it('picks tiles that fit 16 KiB of workgroup memory, keeping the tile long where rows can give', async () => {
+    const rt = await testRuntime();
+    const limits = { ...rt.info.limits, maxComputeWorkgroupStorageSize: 16384 };
+    const tiles = (dh: number) =>
+      attentionTiles({ info: { ...rt.info, limits } }, { B: 1, T: 8, D: 2 * dh, H: 2 });
+    expect(tiles(32)).toEqual({ BQ: 64, BK: 32, split: 2 });
+    // dh 64: 64 rows cannot combine their parts in 16 KiB; 32 rows leave room for 28-row tiles.
+    expect(tiles(64)).toEqual({ BQ: 32, BK: 28, split: 2 });
+    expect(tiles(128)).toEqual({ BQ: 16, BK: 12, split: 2 });
+  });
+
   it('rejects staged tiles not in fours and head dims the registers do not hold', async () => {
     const rt = await testRuntime();
     const buf = rt.buffer('x', 4 * 32 * 4);
@@ -134,6 +147,7 @@ describe('attention backward', () => {
   const backwardCases: [string, AttentionShape, AttentionTiles | undefined][] = [
     ['i3-test B2 T16 D16 H2', I3_TEST, undefined],
     ['T37 D24 H2 (dh 12: 3 vec4s)', { B: 2, T: 37, D: 24, H: 2 }, undefined],
+    ['T40 D128 H2 (dh 64: the default tiles shrink)', { B: 1, T: 40, D: 128, H: 2 }, undefined],
     ['T37 D16 H2, tiles BQ5 BK8 split3', { B: 2, T: 37, D: 16, H: 2 }, { BQ: 5, BK: 8, split: 3 }],
     [
       'T37 D16 H2, tiles BQ16 BK4 split1',
