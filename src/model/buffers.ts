@@ -219,8 +219,11 @@ export function weightGradShapes(c: I3Config, rows: number): Record<'ssm' | 'att
   };
 }
 
-/** The largest partial-product buffer any split-K product of a linear map (forward, input
- * gradient, weight gradient) needs. */
+/**
+ * The largest partial-product buffer any split-K product through the shared scratch needs: a
+ * linear map's forward and input gradient (its weight gradient goes through the half-block's own
+ * scratch, weightGradShapes), and the tied head's two backward products.
+ */
 function splitScratchFloats(c: I3Config, rows: number): number {
   const { d_model: D, rank: r, dt_rank: R, d_state: N } = c;
   const maps = [
@@ -233,15 +236,10 @@ function splitScratchFloats(c: I3Config, rows: number): number {
   const shapes: MatmulShape[] = maps.flatMap(([inF, outF]) => [
     { M: rows, N: outF, K: inF },
     { M: rows, N: inF, K: outF },
-    { M: outF, N: inF, K: rows },
   ]);
-  // The batched ones (GROUPS): the summed input gradients and the weight gradients.
+  // The summed input gradients of the batched maps (GROUPS).
   for (const count of [2, 3]) {
-    const batch = { count, strideA: 0, strideB: 0 };
-    shapes.push(
-      { M: rows, N: r, K: D, batch: { ...batch, sum: true } },
-      { M: D, N: r, K: rows, batch },
-    );
+    shapes.push({ M: rows, N: r, K: D, batch: { count, strideA: 0, strideB: 0, sum: true } });
   }
   // The tied head's two backward products (its forward is never split).
   const V = c.vocab_size;
@@ -268,37 +266,38 @@ export interface ScratchGroup {
   stride: number;
 }
 
-/** Every scratch tensor as a binding (a group's members as views of their group's buffer), and
- * the groups whole. Launches built for fewer rows than allocated (generation's prefill of a short
- * prompt) still find each member at the group's stride. */
+/** Every scratch tensor as a binding (a group's members as views of their group's buffer), the
+ * groups whole, and every buffer made (for an owner to free). Launches built for fewer rows than
+ * allocated (generation's prefill of a short prompt) still find each member at the group's
+ * stride. */
 export type ScratchBuffers = Record<ScratchName, Binding> & {
   groups: Record<GroupName, ScratchGroup>;
+  buffers: GPUBuffer[];
 };
 
 export function allocateScratch(rt: GpuRuntime, c: I3Config, s: BatchShape): ScratchBuffers {
   const out: Partial<Record<ScratchName, Binding>> = {};
+  const buffers: GPUBuffer[] = [];
+  const make = (label: string, bytes: number) => {
+    const buffer = rt.buffer(label, bytes);
+    buffers.push(buffer);
+    return buffer;
+  };
   for (const [name, w] of [...Object.entries(ACTIVATIONS), ...Object.entries(GRADIENTS)]) {
     if (grouped.has(name as ScratchName)) continue;
-    out[name as ScratchName] = rt.buffer(name, s.B * s.T * width(c, w) * 4);
+    out[name as ScratchName] = make(name, s.B * s.T * width(c, w) * 4);
   }
   const stride = groupStride(c, s);
   const size = s.B * s.T * c.d_model * 4;
   const groups = {} as Record<GroupName, ScratchGroup>;
   for (const [group, members] of Object.entries(GROUPS) as [GroupName, readonly ScratchName[]][]) {
-    const buffer = rt.buffer(group, members.length * stride * 4);
+    const buffer = make(group, members.length * stride * 4);
     groups[group] = { buffer, stride };
     members.forEach((name, i) => {
       out[name] = { buffer, offset: i * stride * 4, size };
     });
   }
-  return { ...(out as Record<ScratchName, Binding>), groups };
-}
-
-/** The scratch buffers outside GROUPS (allocateScratch makes them whole). */
-export function ungroupedBuffers(s: ScratchBuffers): GPUBuffer[] {
-  return (Object.keys(s) as (ScratchName | 'groups')[])
-    .filter((name): name is ScratchName => name !== 'groups' && !grouped.has(name))
-    .map((name) => s[name] as GPUBuffer);
+  return { ...(out as Record<ScratchName, Binding>), groups, buffers };
 }
 
 /** One set of the kernel outputs that 'keep' holds per layer, labelled with `suffix`. */

@@ -33,7 +33,7 @@ import { rmsnormMatvec } from '../ops/rmsnormMatvec';
 import { createSelectiveScanStates, finalStateView } from '../ops/selectiveScan';
 import { ssmStep } from '../ops/ssmStep';
 import { attnForward, type BlockContext, ssmForward, view } from './blocks';
-import { allocateScratch, bufferPlan, keptFloats, scanShape, ungroupedBuffers } from './buffers';
+import { allocateScratch, bufferPlan, keptFloats, scanShape } from './buffers';
 import type { I3Config } from './config';
 import { type ParameterLayout, parameterLayout } from './params';
 import {
@@ -201,10 +201,7 @@ export class I3Decoder {
     // never touches the gradient buffers or the scan's backward scratch: one small placeholder.
     const shape = { B: Bq, T };
     const scratch = allocateScratch(rt, config, shape);
-    this.owned.push(
-      ...Object.values(scratch.groups).map((g) => g.buffer),
-      ...ungroupedBuffers(scratch),
-    );
+    this.owned.push(...scratch.buffers);
     const states = createSelectiveScanStates(rt, scanShape(config, shape), 'decode.scanStates');
     const unused = f('unused', 4);
     this.owned.push(states);
