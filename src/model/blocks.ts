@@ -26,7 +26,7 @@ import {
 import { addInplace } from '../ops/residual';
 import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
 import { selectiveScanBackward, selectiveScanForward } from '../ops/selectiveScan';
-import { type ScratchBuffers, type ScratchGroup, scanShape } from './buffers';
+import { type ScratchBuffers, type ScratchGroup, scanShape, weightGradShapes } from './buffers';
 import type { I3Config } from './config';
 import type { ParameterLayout } from './params';
 
@@ -100,8 +100,7 @@ function linearInputGrad(
 /**
  * The weight gradients of one half-block: each map's dW += dyᵀ · x leaves its partial sums in a
  * place of its own in ctx.weightGradScratch, and one launch at the half's end adds them all into
- * the gradient buffer (weightGradShapes in buffers.ts sizes the scratch for them), instead of a
- * reduction launch per map.
+ * the gradient buffer, instead of a reduction launch per map.
  */
 class WeightGrads {
   private offset = 0;
@@ -124,10 +123,6 @@ class WeightGrads {
   ): Promise<Launch[]> {
     const { ctx } = this;
     const shape = { M: outF, N: inF, K: ctx.rows, transA: true, offC: w, accumulate: true, batch };
-    const floats = partialFloats(shape);
-    if ((this.offset + floats) * 4 > ctx.weightGradScratch.size) {
-      throw new Error(`${name} dW: past the weight-gradient scratch (see weightGradShapes)`);
-    }
     const partial = await matmulPartials(
       ctx.rt,
       dy,
@@ -137,14 +132,21 @@ class WeightGrads {
       `${name} dW`,
       this.offset,
     );
-    this.offset += floats;
+    this.offset += partialFloats(shape);
     this.sums.push(partial.sums);
     return [partial.launch];
   }
 
-  /** The one launch that adds every weight gradient so far into the gradient buffer. */
+  /**
+   * The one launch that adds the half's weight gradients into the gradient buffer. The scratch
+   * they filled must be what the memory plan gave this half (weightGradShapes lists its maps).
+   */
   async reduce(): Promise<Launch[]> {
-    const { rt, weightGradScratch, grads } = this.ctx;
+    const { rt, weightGradScratch, grads, config, rows } = this.ctx;
+    const planned = weightGradShapes(config, rows)[this.half];
+    if (this.offset !== planned.reduce((n, shape) => n + partialFloats(shape), 0)) {
+      throw new Error(`${this.half} weight gradients: not the maps weightGradShapes plans`);
+    }
     return [await matmulReduce(rt, weightGradScratch, grads, this.sums, `${this.half} dW reduce`)];
   }
 }
