@@ -268,7 +268,7 @@ export interface PartialSums {
 }
 
 /** Sums per reduction launch (MAX_SUMS of matmul_split_reduce.wgsl). */
-export const MAX_REDUCED_PRODUCTS = 8;
+const MAX_REDUCED_PRODUCTS = 8;
 
 /**
  * The first launch of a split-K (or batched) product alone: its S partial products per batch
