@@ -4,9 +4,17 @@
 // columns 4·tx + j, so each k step reads one vec4 of A (the same for a row of threads: a
 // broadcast) and one of B (consecutive across tx) for 16 FMAs. Params, bindings and bounds:
 // matmul_operands.wgsl; staging: matmul_panels.wgsl.
+// EPILOGUE fuses the elementwise op that follows two of the model's products into their store,
+// reading its operand E (bound to A where unused): 1 is Δ = softplus(x·Wᵀ + bias[n]) (dt_proj),
+// 2 is out = x + o1·Wᵀ with E the residual x, laid out like C (each half's out_proj.up).
 
 //!include matmul_operands
 //!include matmul_panels
+//!include softplus
+
+override EPILOGUE: u32 = 0u;
+
+@group(0) @binding(4) var<storage, read> E: array<f32>;
 
 const BM = 64u;
 const BN = 64u;
@@ -50,6 +58,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       if (n >= p.N) { continue; }
       let idx = cBase + m * p.ldc + n;
       var c = p.alpha * v[j];
+      if (EPILOGUE == 1u) { c = softplus(c + E[n]); }
+      if (EPILOGUE == 2u) { c += E[idx]; }
       if (ACCUMULATE) { c += C[idx]; }
       C[idx] = c;
     }

@@ -3,11 +3,25 @@
 //                                                             norm's gradient to the residual's)
 //   partial[g, c] = Σ_{rows of block g} dy·x·rstd           (dw's first pass; column_sum adds the
 //                                                             blocks into dw, without atomics)
-// Each thread owns the columns c ≡ lid (mod WG) of every row, so its dw sums live in workgroup
-// memory without races; D is an override so that array fits the width exactly.
+// The workgroup takes ROWS rows at once, in PASSES passes over its block. As in the forward, a
+// row belongs to T neighbouring threads holding NV vec4s each in registers (thread t: vec4
+// columns t, t + T, …), and its sum takes one barrier: each thread posts its part, then sums its
+// row's parts in a fixed order. A thread's dw terms stay in registers across passes; in the last
+// pass the threads of rows 1.. post them to `stage` before that same barrier, and row 0's
+// threads add them to their own in row order and write the block's partial sum. So a block of
+// one pass costs one barrier, and its result does not depend on timing.
 
 override D: u32;
+// Threads per row (a power of two) and vec4s per thread (NV · T ≥ D / 4, NV ≤ MAXV).
+override T: u32;
+override NV: u32;
+override ROWS: u32;
+override PASSES: u32;
+override WG: u32; // T · ROWS
+override STAGE: u32; // (ROWS − 1) · D / 4 vec4s, at least 1
 override ACCUMULATE: bool = false;
+
+const MAXV = 8u; // the largest NV: the register arrays need a constant size
 
 struct Params {
   rows: u32,
@@ -15,18 +29,15 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> rstd: array<f32>;
-@group(0) @binding(4) var<storage, read> dy: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(6) var<storage, read_write> partial: array<f32>;
+@group(0) @binding(4) var<storage, read> dy: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> dx: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> partial: array<vec4<f32>>;
 
-// Threads per workgroup: the launch picks the power of two nearest D (32..128), so narrow rows
-// do not leave most threads idle.
-override WG: u32 = 128u;
 var<workgroup> red: array<f32, WG>;
-var<workgroup> dw: array<f32, D>;
+var<workgroup> stage: array<vec4<f32>, STAGE>;
 
 @compute @workgroup_size(WG)
 fn main(
@@ -34,35 +45,74 @@ fn main(
   @builtin(num_workgroups) nwg: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
+  let V4 = D / 4u;
   let g = wg.y * nwg.x + wg.x;
-  let r0 = g * p.rowsPerGroup;
-  if (r0 >= p.rows) { return; }
-  let r1 = min(r0 + p.rowsPerGroup, p.rows);
-  for (var c = lid; c < D; c += WG) { dw[c] = 0.0; }
-  for (var row = r0; row < r1; row++) {
-    let base = row * D;
+  let t = lid % T;
+  let ri = lid / T;
+  var wv: array<vec4<f32>, MAXV>;
+  for (var k = 0u; k < NV; k++) {
+    let j = t + k * T;
+    if (j < V4) { wv[k] = w[j]; }
+  }
+  var dw: array<vec4<f32>, MAXV>;
+  // Loop bounds and barrier conditions are overrides: uniform, as barriers require. Threads
+  // without a row (past the block or the last row) keep zeros and still reach every barrier.
+  for (var n = 0u; n < PASSES; n++) {
+    let i = n * ROWS + ri;
+    let row = g * p.rowsPerGroup + i;
+    let live = i < p.rowsPerGroup && row < p.rows;
+    let base = row * V4;
+    var xv: array<vec4<f32>, MAXV>;
+    var gv: array<vec4<f32>, MAXV>;
+    var dv: array<vec4<f32>, MAXV>;
+    var r = 0.0;
     var s = 0.0;
-    for (var c = lid; c < D; c += WG) {
-      s = fma(w[c] * dy[base + c], x[base + c], s);
+    if (live) {
+      r = rstd[row];
+      for (var k = 0u; k < NV; k++) {
+        let j = t + k * T;
+        if (j < V4) {
+          xv[k] = x[base + j];
+          gv[k] = dy[base + j];
+          if (ACCUMULATE) { dv[k] = dx[base + j]; }
+          s += dot(wv[k] * gv[k], xv[k]);
+          dw[k] = fma(gv[k] * xv[k], vec4(r), dw[k]);
+        }
+      }
     }
     red[lid] = s;
-    workgroupBarrier();
-    for (var k = WG / 2u; k > 0u; k >>= 1u) {
-      if (lid < k) { red[lid] += red[lid + k]; }
-      workgroupBarrier();
+    if (n + 1u == PASSES && ri > 0u) {
+      for (var k = 0u; k < NV; k++) {
+        let j = t + k * T;
+        if (j < V4) { stage[(ri - 1u) * V4 + j] = dw[k]; }
+      }
     }
-    let r = rstd[row];
-    let coef = r * r * r * red[0] / f32(D);
-    for (var c = lid; c < D; c += WG) {
-      let xv = x[base + c];
-      let gy = dy[base + c];
-      var v = r * w[c] * gy - coef * xv;
-      if (ACCUMULATE) { v += dx[base + c]; }
-      dx[base + c] = v;
-      dw[c] = fma(gy * xv, r, dw[c]);
-    }
-    // Every thread has read red[0] before the next row overwrites it.
     workgroupBarrier();
+    let first = lid - t;
+    var sum = 0.0;
+    for (var q = 0u; q < T; q++) { sum += red[first + q]; }
+    if (live) {
+      let coef = r * r * r * sum / f32(D);
+      for (var k = 0u; k < NV; k++) {
+        let j = t + k * T;
+        if (j < V4) {
+          var v = r * wv[k] * gv[k] - coef * xv[k];
+          if (ACCUMULATE) { v += dv[k]; }
+          dx[base + j] = v;
+        }
+      }
+    }
+    // The next pass overwrites red only after every thread has read this one's.
+    if (n + 1u < PASSES) { workgroupBarrier(); }
   }
-  for (var c = lid; c < D; c += WG) { partial[g * D + c] = dw[c]; }
+  if (ri == 0u) {
+    for (var k = 0u; k < NV; k++) {
+      let j = t + k * T;
+      if (j < V4) {
+        var acc = dw[k];
+        for (var q = 0u; q + 1u < ROWS; q++) { acc += stage[q * V4 + j]; }
+        partial[g * V4 + j] = acc;
+      }
+    }
+  }
 }

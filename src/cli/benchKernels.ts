@@ -241,7 +241,12 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
     checks.push(`fwd${altLabel(o)}: ${maxDiff([await rt.readF32(alt.y)], y0).toExponential(1)}`);
     entries.push(alt.entry);
   }
-  for (const o of [{ workgroupSize: 64 }, { workgroupSize: 256 }, { block: 2 }]) {
+  for (const o of [
+    { workgroupSize: 64 },
+    { workgroupSize: 256 },
+    { block: 2 },
+    { keepDecays: true },
+  ]) {
     const alt = await backward(o, main.states);
     rt.run(alt.launches);
     checks.push(`bwd${altLabel(o)}: ${maxDiff(await backwardOutputs(), grads0).toExponential(1)}`);
@@ -381,10 +386,9 @@ async function optimizerEntries(rt: GpuRuntime): Promise<Entry[]> {
       grads,
       m: random(rt, n, 1e-3),
       v: rt.bufferFrom('bench.v', new Rng(9).fillUniform(new Float32Array(n), 1e-8, 1e-6)),
-      segments: rt.bufferFrom('bench.segments', segments),
       normStats,
     },
-    { n, numSegments: 1 },
+    { n, segments },
     { lr: 1e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 },
   );
   rt.run(norm);

@@ -1,30 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { addInplace } from '../ops/residual';
+import { rowReduction } from '../ops/rowReduction';
 import { median, Profiler } from './profiler';
 import type { GpuRuntime, Launch } from './runtime';
 import { testRuntime } from './testing';
 
 const n = 64;
 
-/** x += y launches under two labels; integer data, so the sums are exact in fp32. */
+/**
+ * x += 1 launches under two labels (a column sum of one block of ones into x); integer data, so
+ * the sums are exact in fp32.
+ */
 async function setup(rt: GpuRuntime) {
   const x0 = Float32Array.from({ length: n }, (_, i) => i);
   const x = rt.bufferFrom('profiler.x', x0);
-  const y = rt.bufferFrom('profiler.y', new Float32Array(n).fill(1));
-  const a = { ...(await addInplace(rt, x, y, n)), label: 'add a' };
-  const b = { ...(await addInplace(rt, x, y, n)), label: 'add b' };
+  const red = await rowReduction(rt, 'profiler', x, 1, n, 1);
+  rt.write(red.partial, new Float32Array(n).fill(1));
+  const a = { ...red.finish, label: 'add a' };
+  const b = { ...red.finish, label: 'add b' };
   const check = async (adds: number) => {
     const got = await rt.readF32(x);
     expect(Array.from(got)).toEqual(Array.from(x0, (v) => v + adds));
   };
-  return { a, b, check, buffers: [x, y] };
+  return { a, b, check, buffers: [x, red.partial] };
 }
 
 function expectCounts(p: Profiler, counts: Record<string, number>) {
   const report = p.report();
   expect(Object.fromEntries(report.map((r) => [r.label, r.count]))).toEqual(counts);
   for (const r of report) {
-    expect(r.shader).toBe('add_inplace');
+    expect(r.shader).toBe('column_sum');
     // ≥ 0, not > 0: the tests' Dawn quantizes timestamps, so a tiny kernel can read 0.
     expect(r.totalMs).toBeGreaterThanOrEqual(0);
     expect(Number.isFinite(r.totalMs)).toBe(true);

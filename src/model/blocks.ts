@@ -6,24 +6,19 @@
 // the 'keep' activation mode, the outputs of the scan and attention kernels and of the narrow
 // projections (see KeptName), which the recompute then skips).
 import type { Binding, GpuRuntime, Launch } from '../gpu/runtime';
-import {
-  gateBackward,
-  gateForward,
-  siluBackward,
-  softplusBiasBackward,
-  softplusBiasForward,
-} from '../ops/activations';
+import { gateBackward, gateForward, siluBackward, softplusBiasBackward } from '../ops/activations';
 import { attentionBackward, attentionForward } from '../ops/attention';
 import { conv1dBackward, conv1dForward } from '../ops/conv1d';
 import {
   type MatmulBatch,
+  type MatmulEpilogue,
+  type MatmulShape,
   matmulPartials,
   matmulReduce,
   matmulSplitK,
   type PartialSums,
   partialFloats,
 } from '../ops/matmul';
-import { addInplace } from '../ops/residual';
 import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
 import { selectiveScanBackward, selectiveScanForward } from '../ops/selectiveScan';
 import { type ScratchBuffers, type ScratchGroup, scanShape, weightGradShapes } from './buffers';
@@ -76,9 +71,21 @@ function linear(
   outF: number,
   accumulate = false,
   batch?: MatmulBatch,
+  fused?: { epilogue: MatmulEpilogue; E: Binding },
 ): Promise<Launch[]> {
-  const shape = { M: ctx.rows, N: outF, K: inF, transB: true, offB: w, accumulate, batch };
-  return matmulSplitK(ctx.rt, x, ctx.params, y, ctx.splitScratch, shape, `${name} fwd`);
+  const shape: MatmulShape = {
+    M: ctx.rows,
+    N: outF,
+    K: inF,
+    transB: true,
+    offB: w,
+    accumulate,
+    batch,
+  };
+  // A fused store exists in the unsplit 64×64 kernel only; the fused products' K (dt_rank, rank)
+  // is short anyway.
+  if (fused) Object.assign(shape, { epilogue: fused.epilogue, tile: 64, splitK: 1 });
+  return matmulSplitK(ctx.rt, x, ctx.params, y, ctx.splitScratch, shape, `${name} fwd`, fused?.E);
 }
 
 /** dx (+)= dy · W, the input gradient of `linear`. */
@@ -207,9 +214,20 @@ async function outProjectionForward(
     r,
   );
   if (out) {
+    // out = x + o1·Wᵀ, the residual added in the product's store.
     launches.push(
-      ...(await linear(ctx, `${half}.out_proj.up`, o1, offset(ctx, `${w}up.weight`), out, r, D)),
-      await addInplace(ctx.rt, out, x, ctx.rows * D),
+      ...(await linear(
+        ctx,
+        `${half}.out_proj.up`,
+        o1,
+        offset(ctx, `${w}up.weight`),
+        out,
+        r,
+        D,
+        false,
+        undefined,
+        { epilogue: 'residual', E: x },
+      )),
     );
   }
   return launches;
@@ -286,6 +304,7 @@ export async function ssmForward(
   const xProj = offset(ctx, `${p}ssm.x_proj.weight`);
   const up = offset(ctx, `${p}ssm.in_proj.up.weight`);
   const upMaps = mapBatches([up, up + D * r], s.groups.uz);
+  const bcMaps = mapBatches([xProj + R * D, xProj + (R + N) * D], s.groups.bc);
   return [
     await rmsnormForward(rt, x, view(ctx, ctx.params, `${p}ssm_norm.weight`), s.xn, s.rstd, {
       rows,
@@ -327,23 +346,33 @@ export async function ssmForward(
     ...(computes(ctx, out)
       ? [
           ...(await linear(ctx, 'ssm.x_proj.delta', s.u, xProj, s.dl, D, R)),
-          ...(await linear(ctx, 'ssm.x_proj.B', s.u, xProj + R * D, s.Bt, D, N)),
-          ...(await linear(ctx, 'ssm.x_proj.C', s.u, xProj + (R + N) * D, s.Ct, D, N)),
+          // Bt and Ct from x_proj's last two row blocks.
+          ...(await linear(
+            ctx,
+            'ssm.x_proj.BC',
+            s.u,
+            xProj + R * D,
+            s.groups.bc.buffer,
+            D,
+            N,
+            false,
+            bcMaps.forward,
+          )),
         ]
       : []),
+    // Δ = softplus(δ·Wᵀ + bias), the softplus fused into the product's store.
     ...(await linear(
       ctx,
       'ssm.dt_proj',
       s.dl,
       offset(ctx, `${p}ssm.dt_proj.weight`),
-      s.dtpre,
+      s.delta,
       R,
       D,
+      false,
+      undefined,
+      { epilogue: 'softplusBias', E: view(ctx, ctx.params, `${p}ssm.dt_proj.bias`) },
     )),
-    await softplusBiasForward(rt, s.dtpre, view(ctx, ctx.params, `${p}ssm.dt_proj.bias`), s.delta, {
-      rows,
-      D,
-    }),
     ...(computes(ctx, out)
       ? [
           await selectiveScanForward(
@@ -367,6 +396,8 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
   const up = offset(ctx, `${p}ssm.in_proj.up.weight`);
   const upMaps = mapBatches([up, up + D * r], s.groups.uz);
   const duz = s.groups.duz.buffer;
+  const bcMaps = mapBatches([xProj + R * D, xProj + (R + N) * D], s.groups.dbc);
+  const dbc = s.groups.dbc.buffer;
   const down = offset(ctx, `${p}ssm.in_proj.down.weight`);
   const dtProj = offset(ctx, `${p}ssm.dt_proj.weight`);
   const dW = new WeightGrads(ctx, 'ssm');
@@ -391,8 +422,7 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
     )),
     ...(await softplusBiasBackward(
       rt,
-      s.dtpre,
-      view(ctx, ctx.params, `${p}ssm.dt_proj.bias`),
+      s.delta,
       s.ddelta,
       s.ddtpre,
       view(ctx, ctx.grads, `${p}ssm.dt_proj.bias`),
@@ -402,11 +432,19 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
     ...(await dW.add('ssm.dt_proj', s.ddtpre, s.dl, dtProj, R, D)),
     // u feeds δ, Bt and Ct through the three row blocks of x_proj.
     ...(await linearInputGrad(ctx, 'ssm.x_proj.delta', s.ddl, xProj, s.du, D, R, true)),
-    ...(await linearInputGrad(ctx, 'ssm.x_proj.B', s.dBt, xProj + R * D, s.du, D, N, true)),
-    ...(await linearInputGrad(ctx, 'ssm.x_proj.C', s.dCt, xProj + (R + N) * D, s.du, D, N, true)),
+    ...(await linearInputGrad(
+      ctx,
+      'ssm.x_proj.BC',
+      dbc,
+      xProj + R * D,
+      s.du,
+      D,
+      N,
+      true,
+      bcMaps.inputGrad,
+    )),
     ...(await dW.add('ssm.x_proj.delta', s.ddl, s.u, xProj, D, R)),
-    ...(await dW.add('ssm.x_proj.B', s.dBt, s.u, xProj + R * D, D, N)),
-    ...(await dW.add('ssm.x_proj.C', s.dCt, s.u, xProj + (R + N) * D, D, N)),
+    ...(await dW.add('ssm.x_proj.BC', dbc, s.u, xProj + R * D, D, N, bcMaps.weightGrad)),
     await siluBackward(rt, s.uc, s.du, s.duc, rows * D),
     ...(await conv1dBackward(
       rt,

@@ -19,8 +19,7 @@ describe('memory plan', () => {
       c: rows * 128,
       attnO1: rows * 128,
       dl: rows * 32,
-      Bt: rows * 64,
-      Ct: rows * 64,
+      bc: 2 * rows * 64, // Bt and Ct, a group (one buffer)
     };
     expect(Object.keys(keep).sort()).toEqual(Object.keys(recompute).sort());
     for (const [name, floats] of Object.entries(recompute)) {

@@ -5,8 +5,8 @@ import type { Binding, GpuRuntime } from '../gpu/runtime';
 import { LOSS_STATS_FLOATS, perRowFloats } from '../ops/crossEntropy';
 import { type MatmulShape, partialFloats, splitKScratchFloats } from '../ops/matmul';
 import { GRAD_NORM_STATS_FLOATS, gradNormPartials } from '../ops/optimizer';
-import { ROWS_PER_GROUP } from '../ops/residual';
 import { RMSNORM_ROWS_PER_GROUP } from '../ops/rmsnorm';
+import { ROWS_PER_GROUP } from '../ops/rowReduction';
 import { selectiveScanBufferBytes } from '../ops/selectiveScan';
 import type { I3Config } from './config';
 import { parameterLayout } from './params';
@@ -39,7 +39,6 @@ const ACTIVATIONS = {
   z: 'D',
   uc: 'D',
   u: 'D',
-  dtpre: 'D',
   delta: 'D',
   y: 'D',
   g: 'D',
@@ -88,26 +87,48 @@ export type GradientName = keyof typeof GRADIENTS;
 type ScratchName = ActivationName | GradientName;
 
 /**
- * Scratch that one batched product writes or reads whole (MatmulBatch): its members lie one after
- * another in one buffer, at a stride of groupStride floats. q, k, v come from the latent in one
- * launch, u0 and z from h1 in another; the input and weight gradients read dq, dk, dv and du0, dz
- * the same way.
+ * Scratch that one batched product writes or reads whole (MatmulBatch): its members, all of one
+ * width, lie one after another in one buffer, at a stride of groupStride floats. q, k, v come from
+ * the latent in one launch, u0 and z from h1 in another, Bt and Ct from u (x_proj's last two row
+ * blocks) in a third; the input and weight gradients read dq, dk, dv, du0, dz and dBt, dCt the
+ * same way.
  */
 export const GROUPS = {
   qkv: ['q', 'k', 'v'],
   uz: ['u0', 'z'],
+  bc: ['Bt', 'Ct'],
   dqkv: ['dq', 'dk', 'dv'],
   duz: ['du0', 'dz'],
+  dbc: ['dBt', 'dCt'],
 } as const satisfies Record<string, readonly ScratchName[]>;
 export type GroupName = keyof typeof GROUPS;
 const grouped = new Set<ScratchName>(Object.values(GROUPS).flat());
 
-/** A group member's slot: rows·D floats, rounded up to WebGPU's default storage-binding offset
- * alignment (256 bytes), so that each member also binds on its own. */
-const groupStride = (c: I3Config, s: BatchShape) => Math.ceil((s.B * s.T * c.d_model) / 64) * 64;
+const WIDTHS: Record<ScratchName, Width> = { ...ACTIVATIONS, ...GRADIENTS };
+type Width = 'D' | 'r' | 'R' | 'N' | '1';
 
-function width(c: I3Config, w: 'D' | 'r' | 'R' | 'N' | '1'): number {
+function width(c: I3Config, w: Width): number {
   return { D: c.d_model, r: c.rank, R: c.dt_rank, N: c.d_state, '1': 1 }[w];
+}
+
+/** A group member's slot: rows × its width, rounded up to WebGPU's default storage-binding offset
+ * alignment (256 bytes), so that each member also binds on its own. */
+function groupStride(c: I3Config, s: BatchShape, group: GroupName): number {
+  return Math.ceil((s.B * s.T * width(c, WIDTHS[GROUPS[group][0]])) / 64) * 64;
+}
+
+/** Each member of a group as a view of the group's buffer. */
+function groupViews(
+  c: I3Config,
+  s: BatchShape,
+  group: GroupName,
+  buffer: GPUBuffer,
+): Partial<Record<ScratchName, Binding>> {
+  const stride = groupStride(c, s, group);
+  const size = s.B * s.T * width(c, WIDTHS[GROUPS[group][0]]) * 4;
+  return Object.fromEntries(
+    GROUPS[group].map((name, i) => [name, { buffer, offset: i * stride * 4, size }]),
+  );
 }
 
 /**
@@ -126,8 +147,7 @@ export type KeptName =
   | 'c'
   | 'attnO1'
   | 'dl'
-  | 'Bt'
-  | 'Ct';
+  | 'bc';
 export type KeptOutputs = Record<KeptName, GPUBuffer>;
 
 /** Floats of the kernel outputs that 'keep' holds for each layer (one set is shared otherwise). */
@@ -143,8 +163,7 @@ export function keptFloats(c: I3Config, s: BatchShape): Record<KeptName, number>
     c: rows * c.rank,
     attnO1: rows * c.rank,
     dl: rows * c.dt_rank,
-    Bt: rows * c.d_state,
-    Ct: rows * c.d_state,
+    bc: GROUPS.bc.length * groupStride(c, s, 'bc'),
   };
 }
 
@@ -186,11 +205,11 @@ export function bufferPlan(
     ),
     tokens: 4 * rows + c.vocab_size + 1,
   };
-  for (const [name, w] of [...Object.entries(ACTIVATIONS), ...Object.entries(GRADIENTS)]) {
-    if (!grouped.has(name as ScratchName)) plan[name] = rows * width(c, w);
+  for (const [name, w] of Object.entries(WIDTHS) as [ScratchName, Width][]) {
+    if (!grouped.has(name)) plan[name] = rows * width(c, w);
   }
-  for (const [group, members] of Object.entries(GROUPS)) {
-    plan[group] = members.length * groupStride(c, s);
+  for (const [group, members] of Object.entries(GROUPS) as [GroupName, readonly string[]][]) {
+    plan[group] = members.length * groupStride(c, s, group);
   }
   const sets = activations === 'keep' ? L : 1;
   for (const [name, floats] of Object.entries(keptFloats(c, s))) plan[name] = sets * floats;
@@ -212,8 +231,9 @@ export function weightGradShapes(c: I3Config, rows: number): Record<'ssm' | 'att
   });
   const outProj = [dW(D, r), dW(r, D)];
   return {
-    // dt_proj, x_proj's δ, Bt and Ct rows, in_proj.up's u and z rows (a batch), in_proj.down
-    ssm: [...outProj, dW(D, R), dW(R, D), dW(N, D), dW(N, D), dW(D, r, 2), dW(r, D)],
+    // dt_proj, x_proj's δ rows, its Bt and Ct rows (a batch), in_proj.up's u and z rows (a
+    // batch), in_proj.down
+    ssm: [...outProj, dW(D, R), dW(R, D), dW(N, D, 2), dW(D, r, 2), dW(r, D)],
     // q, k and v (a batch), the latent
     attn: [...outProj, dW(D, r, 3), dW(r, D)],
   };
@@ -237,10 +257,14 @@ function splitScratchFloats(c: I3Config, rows: number): number {
     { M: rows, N: outF, K: inF },
     { M: rows, N: inF, K: outF },
   ]);
-  // The summed input gradients of the batched maps (GROUPS).
-  for (const count of [2, 3]) {
-    shapes.push({ M: rows, N: r, K: D, batch: { count, strideA: 0, strideB: 0, sum: true } });
-  }
+  // The batched maps (GROUPS): x_proj's Bt and Ct rows (split forward, summed input gradient),
+  // the summed input gradients of in_proj.up's u and z rows and of q, k and v.
+  const batch = (count: number, sum = false) => ({ count, strideA: 0, strideB: 0, sum });
+  shapes.push(
+    { M: rows, N: N, K: D, batch: batch(2) },
+    { M: rows, N: D, K: N, batch: batch(2, true) },
+  );
+  for (const count of [2, 3]) shapes.push({ M: rows, N: r, K: D, batch: batch(count, true) });
   // The tied head's two backward products (its forward is never split).
   const V = c.vocab_size;
   shapes.push({ M: rows, N: D, K: V }, { M: V, N: D, K: rows });
@@ -283,19 +307,16 @@ export function allocateScratch(rt: GpuRuntime, c: I3Config, s: BatchShape): Scr
     buffers.push(buffer);
     return buffer;
   };
-  for (const [name, w] of [...Object.entries(ACTIVATIONS), ...Object.entries(GRADIENTS)]) {
-    if (grouped.has(name as ScratchName)) continue;
-    out[name as ScratchName] = make(name, s.B * s.T * width(c, w) * 4);
+  for (const [name, w] of Object.entries(WIDTHS) as [ScratchName, Width][]) {
+    if (grouped.has(name)) continue;
+    out[name] = make(name, s.B * s.T * width(c, w) * 4);
   }
-  const stride = groupStride(c, s);
-  const size = s.B * s.T * c.d_model * 4;
   const groups = {} as Record<GroupName, ScratchGroup>;
-  for (const [group, members] of Object.entries(GROUPS) as [GroupName, readonly ScratchName[]][]) {
-    const buffer = make(group, members.length * stride * 4);
+  for (const group of Object.keys(GROUPS) as GroupName[]) {
+    const stride = groupStride(c, s, group);
+    const buffer = make(group, GROUPS[group].length * stride * 4);
     groups[group] = { buffer, stride };
-    members.forEach((name, i) => {
-      out[name] = { buffer, offset: i * stride * 4, size };
-    });
+    Object.assign(out, groupViews(c, s, group, buffer));
   }
   return { ...(out as Record<ScratchName, Binding>), groups, buffers };
 }
@@ -312,4 +333,23 @@ export function allocateKept(
   return Object.fromEntries(
     names.map((name) => [name, rt.buffer(`${name}${suffix}`, f[name] * 4)]),
   ) as KeptOutputs;
+}
+
+/**
+ * A layer's scratch with its own kept outputs in place of the shared ones (a kept group, bc, as
+ * both its members' views and the group).
+ */
+export function withKept(
+  c: I3Config,
+  s: BatchShape,
+  scratch: ScratchBuffers,
+  own: Omit<KeptOutputs, 'lse' | 'scanStates'>,
+): ScratchBuffers {
+  const { bc, ...activations } = own;
+  return {
+    ...scratch,
+    ...activations,
+    ...groupViews(c, s, 'bc', bc),
+    groups: { ...scratch.groups, bc: { buffer: bc, stride: groupStride(c, s, 'bc') } },
+  };
 }

@@ -36,6 +36,7 @@ import {
   type KeptOutputs,
   keptFloats,
   scanShape,
+  withKept,
 } from './buffers';
 import type { I3Config } from './config';
 import { decaySegments, type ParameterLayout, parameterLayout } from './params';
@@ -63,7 +64,8 @@ export const defaultTrainingOptions = (): I3TrainingOptions => ({
 /** The context with one layer's own kernel outputs in place of the shared ones. */
 function withOutputs(ctx: BlockContext, own: KeptOutputs): BlockContext {
   const { lse, scanStates, ...activations } = own;
-  return { ...ctx, s: { ...ctx.s, ...activations }, lse, scanStates };
+  const s = withKept(ctx.config, { B: ctx.B, T: ctx.T }, ctx.s, activations);
+  return { ...ctx, s, lse, scanStates };
 }
 
 export class I3Model implements TrainerModel {
@@ -282,8 +284,7 @@ export class I3Model implements TrainerModel {
 
     // Optimizer: global gradient norm and clip scale, then AdamW (which also zeroes the grads).
     const n = this.layout.totalFloats;
-    const segments = decaySegments(this.layout);
-    this.adamShape = { n, numSegments: segments.length / 2 };
+    this.adamShape = { n, segments: decaySegments(this.layout) };
     const partials = rt.buffer('gradNormPartials', this.plan.gradNormPartials * 4);
     this.adamLaunch = await adamw(
       rt,
@@ -292,7 +293,6 @@ export class I3Model implements TrainerModel {
         grads: this.grads,
         m: this.adamM,
         v: this.adamV,
-        segments: rt.bufferFrom('decaySegments', segments),
         normStats: this.normStats,
       },
       this.adamShape,

@@ -1,10 +1,11 @@
 // The SSM's elementwise activations, each a forward and a backward kernel:
 //   silu           y = x·σ(x)                       (after the conv; conv1dForward can fuse it)
-//   softplus_bias  Δ = softplus(pre + bias[c])      (the step size; threshold 20 as PyTorch)
+//   softplus_bias  Δ = softplus(pre + bias[c])      (the step size; threshold 20 as PyTorch; the
+//                                                    forward is dt_proj's matmul epilogue)
 //   gate           out = y ⊙ silu(z)                (the output gate)
 // Input gradients are overwritten; dbias is added through a reduction over rows.
 import { type Binding, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
-import { rowReduction } from './residual';
+import { rowReduction } from './rowReduction';
 
 export const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 export const silu = (v: number): number => v * sigmoid(v);
@@ -57,31 +58,14 @@ export interface SoftplusBiasShape {
   rowsPerGroup?: number;
 }
 
-/** delta (rows, D) = softplus(pre + bias), bias (D) broadcast over rows. */
-export function softplusBiasForward(
-  rt: GpuRuntime,
-  pre: Binding,
-  bias: Binding,
-  delta: Binding,
-  shape: SoftplusBiasShape,
-): Promise<Launch> {
-  return elementwise(
-    rt,
-    'softplus_bias_forward',
-    [pre, bias, delta],
-    shape.rows * shape.D,
-    shape.D,
-  );
-}
-
 /**
  * dpre = ddelta · σ(pre + bias) (overwritten) and dbias += Σ_rows dpre: [fused dpre + partial
- * dbias, column_sum]. The partial-sum scratch is allocated here, once.
+ * dbias, column_sum]. σ comes from the forward's output delta = softplus(pre + bias) (σ = 1 −
+ * e^−delta), so the pre-activation need not be kept. The partial-sum scratch is allocated here, once.
  */
 export async function softplusBiasBackward(
   rt: GpuRuntime,
-  pre: Binding,
-  bias: Binding,
+  delta: Binding,
   ddelta: Binding,
   dpre: Binding,
   dbias: Binding,
@@ -93,7 +77,7 @@ export async function softplusBiasBackward(
     shader: 'softplus_bias_backward',
     label: 'softplus_bias_backward',
     params: [u32(rows), u32(D), u32(red.rowsPerGroup)],
-    buffers: [pre, bias, ddelta, dpre, red.partial],
+    buffers: [delta, ddelta, dpre, red.partial],
     workgroups: [Math.ceil(D / 64), red.groups],
   });
   return [main, red.finish];

@@ -12,7 +12,7 @@ import {
 
 // Outputs are b + K products of terms ≤ 1 (|out| ≤ 5): fp32 fma rounding ~1e-6 at most.
 const fwdTol = { atol: 2e-6, rtol: 1e-5 };
-// dw and db sum ≤ 39 rows of terms ≤ 1 in fp32: rounding ≤ 39·2⁻²⁴ ≈ 2.3e-6 per unit, so 2e-5
+// dw and db sum ≤ 60 rows of terms ≤ 1 in fp32: rounding ≤ 60·2⁻²⁴ ≈ 3.6e-6 per unit, so 2e-5
 // leaves margin; an indexing or masking bug errs by O(0.1) or more.
 const gradTol = { atol: 2e-5, rtol: 1e-5 };
 // The conv is linear in x, w and b: central differences are exact up to fp64 rounding (~1e-10).
@@ -23,6 +23,10 @@ const shapes: Conv1dShape[] = [
   { rows: 36, D: 13, T: 12, K: 4, rowsPerGroup: 5 }, // blocks straddle sequence starts
   { rows: 39, D: 29, T: 13, K: 3, rowsPerGroup: 8 },
   { rows: 6, D: 13, T: 2, K: 4, rowsPerGroup: 4 }, // T < K: most taps read before t = 0
+  // Blocks of 11 rows: two steps of four and three single rows, sequences starting inside both
+  { rows: 60, D: 70, T: 15, K: 4, rowsPerGroup: 11 },
+  // K > 4: two threads per channel, the second's taps look back 4..6 rows (before t = 0 too)
+  { rows: 42, D: 9, T: 14, K: 7, rowsPerGroup: 9 },
 ];
 
 function inputs({ rows, D, K }: Conv1dShape, seed: number) {

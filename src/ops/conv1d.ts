@@ -4,7 +4,7 @@
 // follows in the SSM. The backward overwrites dx and adds dw and db through reductions over rows.
 import { type Binding, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
 import { silu } from './activations';
-import { ROWS_PER_GROUP, rowReduction } from './residual';
+import { ROWS_PER_GROUP, rowReduction } from './rowReduction';
 
 export interface Conv1dShape {
   /** B·T. */
@@ -80,7 +80,8 @@ export async function conv1dBackward(
       label: 'conv1d_backward_reduce',
       params: [u32(rows), u32(D), u32(T), u32(K), u32(rpg)],
       buffers: [x, dout, redW.partial, redB.partial],
-      workgroups: [Math.ceil((D * K + D) / 64), redW.groups],
+      // One thread per channel and four taps (conv1d_backward_reduce.wgsl).
+      workgroups: [Math.ceil((D * Math.ceil(K / 4)) / 64), redW.groups],
     }),
   ]);
   return [input, partial, redW.finish, redB.finish];

@@ -73,6 +73,48 @@ describe('matmul', () => {
     }
   }
 
+  // The fused stores of dt_proj (Δ = softplus(x·Wᵀ + bias)) and of out_proj.up (out = x + o1·Wᵀ),
+  // at awkward sizes and with row strides and offsets in C; biases wide enough to cross softplus's
+  // threshold (20) and its small-argument branch.
+  for (const epilogue of ['softplusBias', 'residual'] as const) {
+    for (const [M, N, K] of [
+      [7, 13, 5],
+      [130, 67, 33],
+    ]) {
+      it(`epilogue ${epilogue} ${M}×${N}×${K}, A·Bᵀ, strided C`, async () => {
+        const rt = await testRuntime();
+        const ldc = N + 3;
+        const shape: MatmulShape = { M, N, K, transB: true, ldc, offC: 5, epilogue };
+        const a = randomArray(M * K, 3);
+        const b = randomArray(N * K, 4);
+        const e =
+          epilogue === 'softplusBias'
+            ? Float32Array.from({ length: N }, (_, i) => -30 + (60 * i) / N)
+            : randomArray(5 + M * ldc, 5);
+        const c0 = randomArray(5 + M * ldc, 6);
+        const [A, B, C, E] = [a, b, c0, e].map((x, i) => rt.bufferFrom(`buf${i}`, x));
+        rt.run([await matmul(rt, A, B, C, shape, 'matmul', E)]);
+        const want = Float64Array.from(c0);
+        matmulReference(a, b, want, shape, e);
+        // Δ is often 1e-3..1e-1 and far smaller in the left tail: softplus(v) must be accurate
+        // relative to its value. v's fp32 rounding (≤ K·6e-8 here) moves it by that much relative
+        // (softplus' = σ ≤ 1, and softplus ≈ eᵛ where small).
+        const t = epilogue === 'softplusBias' ? { atol: 1e-12, rtol: 1e-5 } : tol(K);
+        expect(compare(await rt.readF32(C), want, t)).toBeNull();
+      });
+    }
+  }
+
+  it('refuses an epilogue it cannot fuse', async () => {
+    const rt = await testRuntime();
+    const A = rt.buffer('A', 64);
+    const shape: MatmulShape = { M: 4, N: 4, K: 4, epilogue: 'residual' };
+    await expect(async () => matmul(rt, A, A, A, shape)).rejects.toThrow(/needs E/);
+    await expect(async () => matmul(rt, A, A, A, { ...shape, tile: 128 }, 'm', A)).rejects.toThrow(
+      /needs E/,
+    );
+  });
+
   it('picks 128×128 tiles only for outputs of ≥ 256 such tiles, and they compute the same', async () => {
     expect(matmulTile({ M: 4096, N: 4466, K: 512 })).toBe(128);
     expect(matmulTile({ M: 4096, N: 512, K: 4466 })).toBe(64);

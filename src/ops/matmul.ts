@@ -10,6 +10,7 @@ import {
   type Param,
   u32,
 } from '../gpu/runtime';
+import { softplus } from './activations';
 
 export interface MatmulShape {
   M: number;
@@ -34,7 +35,17 @@ export interface MatmulShape {
   splitK?: number;
   /** Several products of this shape in one launch. */
   batch?: MatmulBatch;
+  /**
+   * An elementwise op fused into the store (the 64×64 kernel, unsplit, one term), with its operand
+   * E: 'softplusBias' writes softplus(product + E[n]); 'residual' writes product + E, E laid out
+   * like C.
+   */
+  epilogue?: MatmulEpilogue;
 }
+
+export type MatmulEpilogue = 'softplusBias' | 'residual';
+
+const EPILOGUE_CODE: Record<MatmulEpilogue, number> = { softplusBias: 1, residual: 2 };
 
 /**
  * A batch of products in one launch (workgroup z): term t reads A at offA + t·strideA and B at
@@ -54,6 +65,10 @@ const terms = (s: MatmulShape) => s.batch?.count ?? 1;
 
 /** The kernel of each tile side; both read the Params of matmulParams (matmul_operands.wgsl). */
 const TILE_SHADER = { 64: 'matmul', 128: 'matmul_large' } as const;
+
+/** A tiled kernel's storage bindings: the 64×64 one also binds its epilogue's E (A when unused). */
+const tileBuffers = (tile: 64 | 128, A: Binding, B: Binding, C: Binding, E?: Binding) =>
+  tile === 64 ? [A, B, C, E ?? A] : [A, B, C];
 
 /** Workgroups that fill a large GPU: about two per multiprocessor (an H200 has 132). */
 const FILL_WORKGROUPS = 256;
@@ -139,10 +154,15 @@ export function matmul(
   C: Binding,
   shape: MatmulShape,
   label = 'matmul',
+  E?: Binding,
 ): Promise<Launch> {
   const s = resolved(shape);
   if (s.batch?.sum) throw new Error('matmul: a summed batch needs matmulSplitK');
-  if (s.M <= MATVEC_MAX_ROWS && s.transB && !s.transA && !shape.tile && !s.batch) {
+  const tile = matmulTile(s);
+  if (s.epilogue && (tile !== 64 || s.batch || !E)) {
+    throw new Error(`matmul: the ${s.epilogue} epilogue needs E, the 64×64 tile and one term`);
+  }
+  if (s.M <= MATVEC_MAX_ROWS && s.transB && !s.transA && !shape.tile && !s.batch && !s.epilogue) {
     return rt.launch({
       shader: 'matvec',
       label: `${label} ${s.M}x${s.N}x${s.K} matvec`,
@@ -152,13 +172,13 @@ export function matmul(
       workgroups: grid1d(Math.ceil(s.N / 8)),
     });
   }
-  const tile = matmulTile(s);
+  const constants = { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: s.accumulate };
   return rt.launch({
     shader: TILE_SHADER[tile],
     label: matmulLabel(label, s),
-    constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: s.accumulate },
+    constants: s.epilogue ? { ...constants, EPILOGUE: EPILOGUE_CODE[s.epilogue] } : constants,
     params: matmulParams(s),
-    buffers: [A, B, C],
+    buffers: tileBuffers(tile, A, B, C, E),
     workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile), terms(s)],
   });
 }
@@ -293,7 +313,7 @@ export async function matmulPartials(
     label: `${matmulLabel(label, { ...s, tile })}${S > 1 ? ` split${S}` : ''}`,
     constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: false },
     params: matmulParams({ ...s, ldc: s.N, offC: offset, alpha: 1 }, kChunk, size, S, S * size),
-    buffers: [A, B, scratch],
+    buffers: tileBuffers(tile, A, B, scratch),
     workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile), count * S],
   });
   // A summed batch's terms all add into one C: one output of all count·S partials.
@@ -369,8 +389,10 @@ export async function matmulSplitK(
   scratch: Binding,
   shape: MatmulShape,
   label = 'matmul',
+  E?: Binding,
 ): Promise<Launch[]> {
-  if (!usesPartials(shape)) return [await matmul(rt, A, B, C, shape, label)];
+  if (!usesPartials(shape)) return [await matmul(rt, A, B, C, shape, label, E)];
+  if (shape.epilogue) throw new Error(`matmul: no ${shape.epilogue} epilogue on a split product`);
   const { launch, sums } = await matmulPartials(rt, A, B, scratch, shape, label);
   const s = resolved(shape);
   const reduce = await matmulReduce(rt, scratch, C, [sums], `${label} split-reduce ${s.M}x${s.N}`, {
@@ -380,12 +402,13 @@ export async function matmulSplitK(
   return [launch, reduce];
 }
 
-/** CPU reference, accumulating in float64. */
+/** CPU reference, accumulating in float64; E is the epilogue's operand. */
 export function matmulReference(
   A: ArrayLike<number>,
   B: ArrayLike<number>,
   C: Float32Array | Float64Array,
   shape: MatmulShape,
+  E?: ArrayLike<number>,
 ): void {
   const s = resolved(shape);
   const batch = s.batch ?? { count: 1, strideA: 0, strideB: 0 };
@@ -406,7 +429,10 @@ export function matmulReference(
           continue;
         }
         const idx = s.offC + t * (batch.strideC ?? 0) + m * s.ldc + n;
-        C[idx] = s.alpha * acc + (s.accumulate ? C[idx] : 0);
+        let v = s.alpha * acc;
+        if (s.epilogue === 'softplusBias') v = softplus(v + (E as ArrayLike<number>)[n]);
+        if (s.epilogue === 'residual') v += (E as ArrayLike<number>)[idx];
+        C[idx] = v + (s.accumulate ? C[idx] : 0);
       }
     }
   }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { testRuntime } from '../gpu/testing';
-import { randomArray } from '../util/random';
+import { PRESETS, type PresetName, presetConfig } from '../model/config';
+import { decaySegments, parameterLayout } from '../model/params';
+import { Rng, randomArray } from '../util/random';
 import { compare } from './check';
 import {
   type AdamWHyper,
@@ -8,6 +10,7 @@ import {
   adamw,
   adamwParams,
   adamwReference,
+  adamwWorkgroupSegments,
   decayMask,
   decaySegmentTable,
   GRAD_NORM_STATS_FLOATS,
@@ -57,52 +60,53 @@ describe('AdamW', () => {
   it('matches torch.optim.AdamW over several steps with a decay mask and clipping', async () => {
     const rt = await testRuntime();
     // Three workgroups of the kernel (1,024 elements each) and a partial fourth, with segments
-    // that start inside a workgroup, at its first element and at its last.
+    // that start inside a workgroup, at its first element and at its last vec4.
     const n = 3100;
-    // Given unsorted; the first segment starts at 3, so elements 0..2 do not decay.
+    // Given unsorted; the first segment starts at 4, so elements 0..3 do not decay.
     const table = decaySegmentTable([
       { start: 320, decay: true },
-      { start: 3, decay: true },
+      { start: 4, decay: true },
       { start: 64, decay: false },
-      { start: 333, decay: false },
+      { start: 332, decay: false },
       { start: 700, decay: true },
-      { start: 999, decay: false },
+      { start: 1020, decay: false },
       { start: 1024, decay: true },
-      { start: 2047, decay: false },
-      { start: 2049, decay: true },
-      { start: 3070, decay: false },
+      { start: 2044, decay: false },
+      { start: 2052, decay: true },
+      { start: 3076, decay: false },
     ]);
     const mask = decayMask(table, n);
     expect([
-      mask[2],
       mask[3],
+      mask[4],
       mask[63],
       mask[64],
+      mask[331],
       mask[332],
-      mask[333],
-      mask[998],
-      mask[999],
+      mask[1019],
+      mask[1020],
       mask[1023],
       mask[1024],
-      mask[2046],
-      mask[2047],
-      mask[2049],
-      mask[3070],
-    ]).toEqual([0, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0]);
+      mask[2043],
+      mask[2044],
+      mask[2051],
+      mask[2052],
+      mask[3075],
+      mask[3076],
+    ]).toEqual([0, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0]);
 
     const p0 = randomArray(n, 1);
     const params = rt.bufferFrom('params', p0);
     const grads = rt.buffer('grads', n * 4);
     const m = rt.buffer('m', n * 4);
     const v = rt.buffer('v', n * 4);
-    const segments = rt.bufferFrom('segments', table);
     const partials = rt.buffer('partials', gradNormPartials(n) * 4);
     const normStats = rt.buffer('normStats', GRAD_NORM_STATS_FLOATS * 4);
     const maxNorm = 5;
-    const shape = { n, numSegments: table.length / 2 };
+    const shape = { n, segments: table };
     const base: AdamWHyper = { lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };
     const norm = await gradNorm(rt, grads, partials, normStats, { n, maxNorm });
-    const update = await adamw(rt, { params, grads, m, v, segments, normStats }, shape, base);
+    const update = await adamw(rt, { params, grads, m, v, normStats }, shape, base);
     const state: AdamWState = {
       params: Float64Array.from(p0),
       m: new Float64Array(n),
@@ -138,7 +142,57 @@ describe('AdamW', () => {
       // zeroGrad: the next accumulation starts from zero.
       expect((await rt.readF32(grads)).every((x) => x === 0)).toBe(true);
     }
-    for (const b of [params, grads, m, v, segments, partials, normStats]) rt.destroy(b);
+    for (const b of [params, grads, m, v, partials, normStats]) rt.destroy(b);
+  });
+
+  it('follows many segments, several of them starting inside one workgroup', async () => {
+    const rt = await testRuntime();
+    // [length, decay] in floats: one-vec4 segments, neighbours with the same flag (not merged),
+    // and two longer than a workgroup, so that some workgroups hold many boundaries and others
+    // none. The first starts at 8; the last runs on to n, into a partial sixth workgroup.
+    // biome-ignore format: several runs a line
+    const runs: [number, boolean][] = [
+      [4, true], [4, false], [8, false], [12, true], [100, true], [4, false], [396, true],
+      [36, false], [4, true], [1500, true], [16, false], [4, false], [4, true], [260, false],
+      [8, true], [64, true], [4, true], [4, false], [4, true], [2000, false], [28, true],
+      [4, false],
+    ];
+    let start = 8;
+    const list = runs.map(([length, decay]) => {
+      const s = { start, decay };
+      start += length;
+      return s;
+    });
+    const n = 5 * 1024 + 12;
+    const table = decaySegmentTable(list);
+    const first = adamwWorkgroupSegments(table, n);
+    expect(Array.from(first)).toEqual([-1, 9, 9, 19, 19, 21]);
+
+    const p0 = randomArray(n, 21);
+    const g = randomArray(n, 22, 0.1);
+    // Moments as after earlier steps, v ≥ m² so that each update stays ≈ lr in size (paramTol).
+    const m0 = randomArray(n, 23, 0.01);
+    const v0 = new Rng(24).fillUniform(new Float32Array(n), 1e-4, 2e-4);
+    const b = {
+      params: rt.bufferFrom('params', p0),
+      grads: rt.bufferFrom('grads', g),
+      m: rt.bufferFrom('m', m0),
+      v: rt.bufferFrom('v', v0),
+      normStats: rt.bufferFrom('normStats', new Float32Array([0, 0.7])),
+    };
+    const hyper = { lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };
+    rt.run([await adamw(rt, b, { n, segments: table }, hyper, 3)]);
+    const state = {
+      params: Float64Array.from(p0),
+      m: Float64Array.from(m0),
+      v: Float64Array.from(v0),
+    };
+    adamwReference(state, g, decayMask(table, n), hyper, 3, 0.7);
+    expect(compare(await rt.readF32(b.params), state.params, paramTol)).toBeNull();
+    expect(compare(await rt.readF32(b.m), state.m, mTol)).toBeNull();
+    expect(compare(await rt.readF32(b.v), state.v, vTol)).toBeNull();
+    expect((await rt.readF32(b.grads)).every((x) => x === 0)).toBe(true);
+    for (const buf of Object.values(b)) rt.destroy(buf);
   });
 
   it('keeps the gradients when zeroGrad is off', async () => {
@@ -151,11 +205,10 @@ describe('AdamW', () => {
       grads: rt.bufferFrom('grads', g),
       m: rt.buffer('m', n * 4),
       v: rt.buffer('v', n * 4),
-      segments: rt.bufferFrom('segments', table),
       normStats: rt.bufferFrom('normStats', new Float32Array([0, 1])),
     };
     const hyper = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };
-    rt.run([await adamw(rt, b, { n, numSegments: 1, zeroGrad: false }, hyper)]);
+    rt.run([await adamw(rt, b, { n, segments: table, zeroGrad: false }, hyper)]);
     expect(await rt.readF32(b.grads)).toEqual(g);
     const state = {
       params: Float64Array.from(randomArray(n, 8)),
@@ -165,5 +218,35 @@ describe('AdamW', () => {
     adamwReference(state, g, decayMask(table, n), hyper, 1, 1);
     expect(compare(await rt.readF32(b.params), state.params, paramTol)).toBeNull();
     for (const buf of Object.values(b)) rt.destroy(buf);
+  });
+});
+
+describe('adamwWorkgroupSegments', () => {
+  it('gives each workgroup the segment of its first element', () => {
+    const table = decaySegmentTable([
+      { start: 8, decay: true },
+      { start: 1024, decay: false },
+      { start: 1028, decay: true },
+      { start: 3000, decay: false },
+    ]);
+    // Workgroups start at 0 (before any segment), 1024, 2048, 3072 and 4096.
+    expect(Array.from(adamwWorkgroupSegments(table, 4100))).toEqual([-1, 1, 2, 3, 3]);
+  });
+
+  it('refuses what the vec4 kernel cannot update exactly', () => {
+    const table = decaySegmentTable([{ start: 0, decay: true }]);
+    expect(() => adamwWorkgroupSegments(table, 4102)).toThrow(/multiple of 4 parameters/);
+    const unaligned = decaySegmentTable([{ start: 6, decay: true }]);
+    expect(() => adamwWorkgroupSegments(unaligned, 4100)).toThrow(/starts at 6/);
+    const unsorted = Uint32Array.from([8, 1, 4, 0]);
+    expect(() => adamwWorkgroupSegments(unsorted, 4100)).toThrow(/must increase/);
+  });
+
+  it('accepts every preset: tensor offsets and the total are multiples of 64', () => {
+    for (const name of Object.keys(PRESETS) as PresetName[]) {
+      const layout = parameterLayout(presetConfig(name));
+      const first = adamwWorkgroupSegments(decaySegments(layout), layout.totalFloats);
+      expect(first.length).toBe(Math.ceil(layout.totalFloats / 1024));
+    }
   });
 });

@@ -14,7 +14,8 @@ import {
 } from '../gpu/runtime';
 
 const WG = 256;
-const ADAMW_PER_THREAD = 4; // PER_THREAD of adamw.wgsl
+/** Floats each AdamW workgroup updates: WG threads of one vec4 each (adamw.wgsl). */
+const ADAMW_WG_FLOATS = WG * 4;
 /** At most this many partial sums: enough workgroups to fill a GPU, few enough for one to sum. */
 const MAX_PARTIALS = 1024;
 
@@ -97,7 +98,8 @@ export function decaySegmentTable(segments: DecaySegment[]): Uint32Array {
 
 export interface AdamWShape {
   n: number;
-  numSegments: number;
+  /** decaySegmentTable(...) or decaySegments(layout); the launch uploads it. */
+  segments: Uint32Array;
   /** Zero each gradient after the update (default true). */
   zeroGrad?: boolean;
 }
@@ -107,10 +109,34 @@ export interface AdamWBuffers {
   grads: Binding;
   m: Binding;
   v: Binding;
-  /** decaySegmentTable(...) */
-  segments: Binding;
   /** gradNorm's stats; element 1, the clip scale, multiplies every gradient. */
   normStats: Binding;
+}
+
+/**
+ * adamw.wgsl's per-workgroup table: for each workgroup, the index of the last segment starting at
+ * or before its first element, or -1. Throws unless n and every start are multiples of 4 (the
+ * kernel moves vec4s, each of which must lie in one segment) and the starts increase.
+ */
+export function adamwWorkgroupSegments(table: Uint32Array, n: number): Int32Array {
+  if (n % 4 !== 0) throw new Error(`AdamW needs a multiple of 4 parameters, got ${n}`);
+  const numSegments = table.length / 2;
+  for (let k = 0; k < numSegments; k++) {
+    const start = table[2 * k];
+    if (start % 4 !== 0) {
+      throw new Error(`AdamW: weight-decay segment ${k} starts at ${start}, not a multiple of 4`);
+    }
+    if (k > 0 && start <= table[2 * k - 2]) {
+      throw new Error(`AdamW: weight-decay segment starts must increase (${k}: ${start})`);
+    }
+  }
+  const out = new Int32Array(Math.max(1, Math.ceil(n / ADAMW_WG_FLOATS)));
+  let seg = -1;
+  for (let w = 0; w < out.length; w++) {
+    while (seg + 1 < numSegments && table[2 * (seg + 1)] <= w * ADAMW_WG_FLOATS) seg++;
+    out[w] = seg;
+  }
+  return out;
 }
 
 /**
@@ -120,7 +146,7 @@ export interface AdamWBuffers {
 export function adamwParams(shape: AdamWShape, hyper: AdamWHyper, step: number): Param[] {
   return [
     u32(shape.n),
-    u32(shape.numSegments),
+    u32(shape.segments.length / 2),
     f32(hyper.lr),
     f32(hyper.beta1),
     f32(hyper.beta2),
@@ -131,6 +157,7 @@ export function adamwParams(shape: AdamWShape, hyper: AdamWHyper, step: number):
   ];
 }
 
+/** Uploads the segment table and its per-workgroup index (adamwWorkgroupSegments) once. */
 export function adamw(
   rt: GpuRuntime,
   b: AdamWBuffers,
@@ -138,13 +165,22 @@ export function adamw(
   hyper: AdamWHyper,
   step = 1,
 ): Promise<Launch> {
+  const wgSegment = adamwWorkgroupSegments(shape.segments, shape.n);
   return rt.launch({
     shader: 'adamw',
     label: 'adamw',
     constants: { ZERO_GRAD: shape.zeroGrad ?? true },
     params: adamwParams(shape, hyper, step),
-    buffers: [b.params, b.grads, b.m, b.v, b.segments, b.normStats],
-    workgroups: grid1d(Math.ceil(shape.n / (WG * ADAMW_PER_THREAD))),
+    buffers: [
+      b.params,
+      b.grads,
+      b.m,
+      b.v,
+      rt.bufferFrom('adamw.segments', shape.segments),
+      rt.bufferFrom('adamw.wgSegment', wgSegment),
+      b.normStats,
+    ],
+    workgroups: grid1d(Math.ceil(shape.n / ADAMW_WG_FLOATS)),
   });
 }
 

@@ -13,17 +13,23 @@ import {
 // y = x·rstd·w with |x|, |w| ≤ 1.5: fp32 sum of D squares and inverseSqrt (2 ulp) give a relative
 // error of a few 1e-7; an indexing bug errs by O(1).
 const fwdTol = { atol: 1e-6, rtol: 1e-5 };
-// dx cancels two terms of O(rstd) ≈ 2 after a D-term fp32 sum; dw sums ≤ 37 rows of terms ≤ 3.
+// dx cancels two terms of O(rstd) ≈ 2 after a D-term fp32 sum; dw sums ≤ 150 rows of terms ≤ 3.
 // fp32 rounding stays below n·2⁻²⁴·3 ≈ 1e-5 for n ≤ 200.
 const gradTol = { atol: 5e-5, rtol: 1e-5 };
 // Central differences (h 1e-5) of a smooth fp64 function: truncation and rounding ~1e-9.
 const fdTol = { atol: 1e-6, rtol: 1e-6 };
 
+// A row takes T threads of NV vec4s (rowMapping): the forward runs 256 / T rows per workgroup,
+// the backward blocks of rowsPerGroup rows in passes of as many rows as fit.
 const shapes: RmsNormShape[] = [
-  { rows: 32, D: 16 }, // i3-test, one block of rows
-  { rows: 37, D: 13, rowsPerGroup: 5 }, // last block partial
-  { rows: 37, D: 29, rowsPerGroup: 8 },
-  { rows: 5, D: 200, rowsPerGroup: 2 }, // D > workgroup: threads own several columns
+  { rows: 32, D: 16 }, // i3-test: a thread per row
+  { rows: 37, D: 12, rowsPerGroup: 5 }, // last block partial
+  { rows: 37, D: 20 }, // 5 vec4s over 2 threads: one idle slot; last block partial
+  { rows: 150, D: 40 }, // 64 rows per forward workgroup: the third partial
+  { rows: 5, D: 200, rowsPerGroup: 2 }, // 50 vec4s over 16 threads of 4: 14 idle slots
+  { rows: 13, D: 512 }, // i3-22m's rows: 32 threads, 8 rows per workgroup; second block partial
+  { rows: 9, D: 1024 }, // blocks of 2 passes of 4 rows; the second block has 1 row
+  { rows: 3, D: 2052 }, // one row at a time over 256 threads: 8 passes, 5 without a row
 ];
 
 function inputs({ rows, D }: RmsNormShape, seed: number) {
@@ -36,6 +42,13 @@ function inputs({ rows, D }: RmsNormShape, seed: number) {
 }
 
 describe('rmsnorm', () => {
+  it('rejects D that is not a multiple of 4', async () => {
+    const rt = await testRuntime();
+    const b = rt.buffer('b', 64);
+    expect(() => rmsnormForward(rt, b, b, b, b, { rows: 1, D: 13 })).toThrow(RangeError);
+    rt.destroy(b);
+  });
+
   for (const shape of shapes) {
     const { rows, D } = shape;
     const name = `${rows}×${D}${shape.rowsPerGroup ? `, ${shape.rowsPerGroup} rows per block` : ''}`;

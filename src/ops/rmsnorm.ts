@@ -3,10 +3,11 @@
 // a block's residual gradient) and adds dw through a reduction over rows (per-block partial sums,
 // then column_sum).
 import { type Binding, f32, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
-import { rowReduction } from './residual';
+import { rowReduction } from './rowReduction';
 
 export interface RmsNormShape {
   rows: number;
+  /** Features per row: a multiple of 4 (the kernels move vec4s), at most MAX_D. */
   D: number;
   /** Default 1e-5 (the spec's norm_eps). */
   eps?: number;
@@ -19,15 +20,34 @@ export interface RmsNormShape {
 const DEFAULT_EPS = 1e-5;
 
 /**
- * The backward's workgroup walks its block of rows one after another, each with a tree sum: at
- * 32 rows per block (the other reductions' default) an i3-22m norm (4,096 rows) ran 0.094 ms on
- * an H200, 14× its memory floor, with 128 workgroups. Blocks of 8 give 512 workgroups and a
- * quarter of the serial chain; the partial sums grow to 1 MiB per norm.
+ * Rows per block of the backward's partial dw sums. At D = 512 a row takes 32 threads (see
+ * rowMapping), so a block of 8 fills a 256-thread workgroup in one pass; the i3-22m batch (4,096
+ * rows) makes 512 such workgroups, and the partial sums are 1 MiB per norm.
  */
 export const RMSNORM_ROWS_PER_GROUP = 8;
 
-/** Threads per row: a power of two in 32..128, the smallest covering D. */
-const rowThreads = (D: number) => Math.min(128, Math.max(32, 2 ** Math.ceil(Math.log2(D))));
+/** Threads per workgroup of the forward, and the most of the backward (WG of the shaders). */
+const WORKGROUP = 256;
+/** The most vec4s a thread holds per row (MAXV of the shaders: the register arrays' size). */
+const MAX_VEC4S = 8;
+/** Widest row the kernels take: WORKGROUP threads of MAX_VEC4S vec4s. */
+const MAX_D = WORKGROUP * MAX_VEC4S * 4;
+/** Workgroup memory every adapter grants (the WebGPU default limit). */
+const WORKGROUP_BYTES = 16384;
+
+/**
+ * How a row is spread over threads: `threads` (a power of two) each holding `vec4s` vec4s of it
+ * in registers. Four vec4s per thread keep enough loads in flight per thread while rows stay
+ * narrow enough to share a workgroup (32 threads at D = 512); a narrow row takes few threads
+ * rather than leaving most of them idle.
+ */
+function rowMapping(D: number): { threads: number; vec4s: number } {
+  if (!Number.isInteger(D) || D <= 0 || D % 4 !== 0 || D > MAX_D)
+    throw new RangeError(`rmsnorm: D (${D}) must be a positive multiple of 4, at most ${MAX_D}`);
+  const perRow = D / 4;
+  const threads = Math.min(WORKGROUP, 2 ** Math.ceil(Math.log2(Math.ceil(perRow / 4))));
+  return { threads, vec4s: Math.ceil(perRow / threads) };
+}
 
 /** y (rows, D) and rstd (rows) from x (rows, D) and w (D). */
 export function rmsnormForward(
@@ -38,19 +58,24 @@ export function rmsnormForward(
   rstd: Binding,
   shape: RmsNormShape,
 ): Promise<Launch> {
+  const { rows, D } = shape;
+  const { threads, vec4s } = rowMapping(D);
   return rt.launch({
     shader: 'rmsnorm_forward',
     label: 'rmsnorm_forward',
-    constants: { WG: rowThreads(shape.D) },
-    params: [u32(shape.rows), u32(shape.D), f32(shape.eps ?? DEFAULT_EPS)],
+    constants: { D, T: threads, NV: vec4s },
+    params: [u32(rows), f32(shape.eps ?? DEFAULT_EPS)],
     buffers: [x, w, y, rstd],
-    workgroups: grid1d(shape.rows),
+    workgroups: grid1d(Math.ceil(rows / (WORKGROUP / threads))),
   });
 }
 
 /**
  * dx = ∂L/∂x (overwritten, or added with shape.accumulate) and dw += ∂L/∂w, given the forward's
  * rstd: [fused dx + partial dw, column_sum]. The partial-sum scratch is allocated here, once.
+ * A workgroup takes as many rows of its block at once as fit in WORKGROUP threads and in the
+ * workgroup memory that stages all but one row's dw terms, and walks the block in passes of that
+ * many rows.
  */
 export async function rmsnormBackward(
   rt: GpuRuntime,
@@ -63,12 +88,26 @@ export async function rmsnormBackward(
   shape: RmsNormShape,
 ): Promise<Launch[]> {
   const { rows, D } = shape;
+  const { threads, vec4s } = rowMapping(D);
   const rpg = shape.rowsPerGroup ?? RMSNORM_ROWS_PER_GROUP;
+  const perRow = D / 4;
+  // Workgroup memory: the row sums' parts (one float a thread), then (ROWS − 1) rows of vec4s.
+  const stageRows = Math.floor((WORKGROUP_BYTES - 4 * WORKGROUP) / (16 * perRow));
+  const atOnce = Math.min(rpg, WORKGROUP / threads, 1 + stageRows);
   const red = await rowReduction(rt, 'rmsnorm_backward', dw, rows, D, rpg);
   const main = await rt.launch({
     shader: 'rmsnorm_backward',
     label: 'rmsnorm_backward',
-    constants: { D, WG: rowThreads(D), ACCUMULATE: shape.accumulate ?? false },
+    constants: {
+      D,
+      T: threads,
+      NV: vec4s,
+      ROWS: atOnce,
+      PASSES: Math.ceil(rpg / atOnce),
+      WG: threads * atOnce,
+      STAGE: Math.max(1, (atOnce - 1) * perRow),
+      ACCUMULATE: shape.accumulate ?? false,
+    },
     params: [u32(rows), u32(red.rowsPerGroup)],
     buffers: [x, w, rstd, dy, dx, red.partial],
     workgroups: grid1d(red.groups),

@@ -139,6 +139,10 @@ const cases: { name: string; shape: SelectiveScanShape }[] = [
     name: 'blocks of 3 steps',
     shape: { B: 1, T: 20, D: 16, N: 8, chunk: 16, block: 3, workgroupSize: 32 },
   },
+  {
+    name: 'decays kept for the adjoint, T 37 (pieces of 8 and 5)',
+    shape: { B: 2, T: 37, D: 13, N: 8, chunk: 13, keepDecays: true },
+  },
 ];
 
 describe('selective scan: CPU reference', () => {

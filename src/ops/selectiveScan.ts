@@ -23,6 +23,8 @@ export interface SelectiveScanShape {
    * WORKGROUP_FLOATS budget; a smaller block leaves room for more resident workgroups.
    */
   block?: number;
+  /** The backward keeps each recomputed step's decay for its adjoint step (default false). */
+  keepDecays?: boolean;
 }
 
 const MAX_CHUNK = 16; // MAX_CHUNK of selective_scan_backward.wgsl
@@ -200,7 +202,12 @@ export async function selectiveScanBackward(
     rt.launch({
       shader: 'selective_scan_backward',
       label: `${label}.scan`,
-      constants: { WG: s.wg, G: s.bwd.lanes, RB: s.backwardBlock },
+      constants: {
+        WG: s.wg,
+        G: s.bwd.lanes,
+        RB: s.backwardBlock,
+        KEEP_DECAYS: s.keepDecays ?? false,
+      },
       params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(groupsD)],
       buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
       workgroups: [groupsD, s.B],

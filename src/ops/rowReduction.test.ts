@@ -2,41 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { testRuntime } from '../gpu/testing';
 import { randomArray } from '../util/random';
 import { compare } from './check';
-import { addInplace, addInplaceReference, rowReduction } from './residual';
+import { rowReduction } from './rowReduction';
 
-// One fp32 addition per element: the result is the correctly rounded sum, 2⁻²⁴ relative.
-const addTol = { atol: 0, rtol: 1e-7 };
 // column_sum adds g blocks of values ≤ 1 in fp32: partial sums stay ≤ g, so each of the g
 // additions rounds by ≤ g·2⁻²⁴ and the total by ≤ g²·2⁻²⁴ (5e-3 at g = 300); leaving out or
 // doubling a block errs by a block's value, ~0.5 on average over the columns.
 const sumTol = (groups: number) => ({ atol: Math.max(2e-6, groups * groups * 6e-8), rtol: 0 });
 
-describe('addInplace', () => {
-  // The last size needs more than 65,535 workgroups: grid1d spills onto the y axis.
-  for (const n of [32 * 16, 37 * 29, 65535 * 256 + 777]) {
-    it(`x += y, n ${n}`, async () => {
-      const rt = await testRuntime();
-      const x0 = randomArray(n, n);
-      const y0 = randomArray(n, n + 1);
-      const x = rt.bufferFrom('x', x0);
-      const y = rt.bufferFrom('y', y0);
-      rt.run([await addInplace(rt, x, y, n)]);
-      const want = Float64Array.from(x0);
-      addInplaceReference(want, y0);
-      expect(compare(await rt.readF32(x), want, addTol)).toBeNull();
-      rt.destroy(x);
-      rt.destroy(y);
-    });
-  }
-});
-
 describe('rowReduction', () => {
-  // (rows, cols, rows per block, blocks): fewer blocks than column_sum's slices, more and not a
-  // multiple of them, columns not a multiple of its 32 per workgroup.
+  // (rows, cols, rows per block, blocks): fewer blocks than column_sum's 32 slices, more and not a
+  // multiple of them, more than its 256 per step (slices × unroll 8) and not a multiple of them;
+  // columns not a multiple of its 8 per workgroup, fewer than 8.
   const cases: [number, number, number, number][] = [
     [37, 300, 5, 8],
     [37, 45, 2, 19],
     [300, 33, 1, 300],
+    [601, 5, 1, 601],
+    [1, 3, 1, 1],
   ];
   for (const [rows, cols, rowsPerGroup, groups] of cases) {
     it(`adds the blocks of partial sums into out (${groups} blocks of ${cols})`, async () => {

@@ -1,24 +1,8 @@
-// Adds into existing tensors: the residual stream (x += y; its backward is the identity, so the
-// stream's gradient flows on unchanged) and the second pass of every gradient reduced over rows
-// (out += Σ_g partial[g, :]), which the rmsnorm, conv1d and softplus backwards share. WGSL has no
-// float atomics: a backward writes one partial sum per block of rows, and columnSum adds the
-// blocks in a fixed order, so gradients are deterministic.
+// The second pass of every gradient reduced over rows (out += Σ_g partial[g, :]), which the
+// rmsnorm, conv1d and softplus backwards share. WGSL has no float atomics: a backward writes one
+// partial sum per block of rows, and column_sum adds the blocks in a fixed order, so gradients are
+// deterministic. (The residual stream's add, x + o1·Wᵀ, is out_proj.up's matmul epilogue.)
 import { type Binding, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
-
-/** x += y over n floats. */
-export function addInplace(rt: GpuRuntime, x: Binding, y: Binding, n: number): Promise<Launch> {
-  return rt.launch({
-    shader: 'add_inplace',
-    label: 'add_inplace',
-    params: [u32(n)],
-    buffers: [x, y],
-    workgroups: grid1d(Math.ceil(n / 256)),
-  });
-}
-
-export function addInplaceReference(x: Float64Array, y: ArrayLike<number>): void {
-  for (let i = 0; i < x.length; i++) x[i] += y[i];
-}
 
 /**
  * Rows per block of the first pass. 32 keeps the i3-22m batch (4,096 rows) at 128 blocks: enough
@@ -55,7 +39,7 @@ export async function rowReduction(
     label: `${label}.column_sum`,
     params: [u32(groups), u32(cols)],
     buffers: [partial, out],
-    workgroups: grid1d(Math.ceil(cols / 32)), // COLS of column_sum.wgsl
+    workgroups: grid1d(Math.ceil(cols / 8)), // COLS of column_sum.wgsl
   });
   return { partial, groups, rowsPerGroup, finish };
 }
