@@ -432,17 +432,9 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
     ...(await dW.add('ssm.dt_proj', s.ddtpre, s.dl, dtProj, R, D)),
     // u feeds δ, Bt and Ct through the three row blocks of x_proj.
     ...(await linearInputGrad(ctx, 'ssm.x_proj.delta', s.ddl, xProj, s.du, D, R, true)),
-    ...(await linearInputGrad(
-      ctx,
-      'ssm.x_proj.BC',
-      dbc,
-      xProj + R * D,
-      s.du,
-      D,
-      N,
-      true,
-      bcMaps.inputGrad,
-    )),
+    // Two accumulating products: as one summed batch, their partial sums cost more than they save.
+    ...(await linearInputGrad(ctx, 'ssm.x_proj.B', s.dBt, xProj + R * D, s.du, D, N, true)),
+    ...(await linearInputGrad(ctx, 'ssm.x_proj.C', s.dCt, xProj + (R + N) * D, s.du, D, N, true)),
     ...(await dW.add('ssm.x_proj.delta', s.ddl, s.u, xProj, D, R)),
     ...(await dW.add('ssm.x_proj.BC', dbc, s.u, xProj + R * D, D, N, bcMaps.weightGrad)),
     await siluBackward(rt, s.uc, s.du, s.duc, rows * D),

@@ -140,8 +140,8 @@ const cases: { name: string; shape: SelectiveScanShape }[] = [
     shape: { B: 1, T: 20, D: 16, N: 8, chunk: 16, block: 3, workgroupSize: 32 },
   },
   {
-    name: 'decays kept for the adjoint, T 37 (pieces of 8 and 5)',
-    shape: { B: 2, T: 37, D: 13, N: 8, chunk: 13, keepDecays: true },
+    name: 'chunk 13, T 37: pieces of 8 and 5, a ragged last chunk',
+    shape: { B: 2, T: 37, D: 13, N: 8, chunk: 13 },
   },
 ];
 
@@ -245,7 +245,9 @@ describe('selective scan: GPU', () => {
 
   it('backward matches central differences of the forward directly (i3-test, chunk 4)', async () => {
     const rt = await testRuntime();
-    const shape = { B: 2, T: 16, D: 16, N: 4, chunk: 4 };
+    // At least 8 states and 8 steps a chunk: the scratch's per-(row, channel) and per-chunk parts
+    // are then each at most a quarter of the history.
+    const shape = { B: 2, T: 16, D: 16, N: 8, chunk: 8 };
     const rows = shape.B * shape.T;
     const x32 = makeInputs(shape, 21);
     const dy = randomArray(rows * shape.D, 22);
@@ -287,7 +289,9 @@ describe('selective scan: memory', () => {
 
   it('allocates only what selectiveScanBufferBytes says, none of it B·T·D·N floats', async () => {
     const rt = await testRuntime();
-    const shape = { B: 2, T: 16, D: 16, N: 4, chunk: 4 };
+    // At least 8 states and 8 steps a chunk: the scratch's per-(row, channel) and per-chunk parts
+    // are then each at most a quarter of the history.
+    const shape = { B: 2, T: 16, D: 16, N: 8, chunk: 8 };
     const rows = shape.B * shape.T;
     const x = makeInputs(shape, 41);
     const io = {
