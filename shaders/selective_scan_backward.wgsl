@@ -1,18 +1,17 @@
-// Selective-scan backward, pass 2 of 3: the reverse (adjoint) scan, fp32, one chunk per workgroup
-// (z), all chunks at once. Same mapping as the forward with one vec4 per lane: G = N/4 lanes per
-// channel, lane j holding states n = 4j + i of channel c. The adjoint entering the chunk comes from
-// pass 1's per-chunk carries (selective_scan_backward_carry.wgsl), folded from the last chunk down
-// to this one. The chunk's states are recomputed forward from the boundary state the forward kept
-// (never by inverting exp(Δ·A), which is unstable) into a per-thread array, then the adjoint
-// g_t = dy_t·Ct_t + exp(Δ_{t+1}·A)·g_{t+1} runs backwards through them:
-//   du_t    = Σ_n g_t·Δ_t·Bt_t                    (+ Dskip·dy_t, added by pass 3)
+// Selective-scan backward, pass 1 of 2: the reverse (adjoint) scan, fp32. Same mapping as the
+// forward with one vec4 per lane: G = N/4 lanes per channel, lane j holding states n = 4j + i of
+// channel c. Chunks run last to first. Each chunk's states are recomputed forward from the boundary
+// state the forward kept (never by inverting exp(Δ·A), which is unstable) into a per-thread array,
+// then the adjoint g_t = dy_t·Ct_t + exp(Δ_{t+1}·A)·g_{t+1} runs backwards through them:
+//   du_t    = Σ_n g_t·Δ_t·Bt_t                    (+ Dskip·dy_t, added by pass 2)
 //   dΔ_t    = Σ_n g_t·(A·exp(Δ_t·A)·h_{t-1} + Bt_t·u_t)
 //   dBt_t   = Σ_c g_t·Δ_t·u_t,  dCt_t = Σ_c dy_t·h_t
-//   dA[c,n] = Σ_t g_t·Δ_t·exp(Δ_t·A)·h_{t-1}    (dA_log = dA·A, applied by pass 3)
+//   dA[c,n] = Σ_t g_t·Δ_t·exp(Δ_t·A)·h_{t-1}    (dA_log = dA·A, applied by pass 2)
 // Sums over lanes (du, dΔ) and over this workgroup's channels (dBt, dCt) go through workgroup
-// memory once every RB steps; the sums over workgroups (dBt, dCt) and over chunks and sequences
-// (dA, dDskip) are partial sums in `scratch` (layout: selective_scan_scratch.wgsl), finished
-// without atomics by selective_scan_backward_reduce.
+// memory once every RB steps; the sums over workgroups (dBt, dCt) and over sequences (dA) are
+// partial sums in `scratch`, finished without atomics by selective_scan_backward_reduce.
+// scratch (floats): [du core: rows·D][dΔ: rows·D][dBt parts: groupsD·rows·N]
+//                   [dCt parts: groupsD·rows·N][dA parts: B·D·N][dDskip parts: B·D]
 
 override WG: u32 = 64u;
 override G: u32 = 1u;
@@ -41,7 +40,10 @@ struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32, groupsD: u32 }
 @group(0) @binding(8) var<storage, read_write> scratch: array<f32>;
 
 //!include selective_scan_lane
-//!include selective_scan_scratch
+
+fn rowCount() -> u32 {
+  return p.B * p.T;
+}
 
 /** One step's terms of one lane, before the sums over lanes and channels. */
 struct StepGrads {
@@ -63,26 +65,10 @@ fn laneStart(wg: vec3<u32>, lid: u32) {
   if (ln.live) { A2 = -exp(ALog[ln.c * ln.n4 + ln.lane]) * LOG2E; }
 }
 
-/** The state entering chunk k, which the forward kept (zero for chunk 0). */
-fn chunkState(k: u32) -> vec4<f32> {
-  if (!ln.live || k == 0u) { return vec4<f32>(0.0); }
-  return states[((k * p.B + ln.b) * p.D + ln.c) * ln.n4 + ln.lane];
-}
-
-/**
- * The adjoint flowing into chunk k's last step: pass 1's carries of the later chunks, folded from
- * the last one down (a chunk passes on exp(A·ΣΔ)·what enters it, plus its own carry).
- */
-fn carryIn(k: u32) -> vec4<f32> {
-  var c = vec4<f32>(0.0);
-  if (!ln.live) { return c; }
-  for (var j = scanChunks() - 1u; j > k; j--) {
-    let slot = chunkSlot(j, ln.b, ln.c);
-    let at = offCarry() + slot * p.N + ln.lane * 4u;
-    let own = vec4<f32>(scratch[at], scratch[at + 1u], scratch[at + 2u], scratch[at + 3u]);
-    c = exp2(scratch[offSumDt() + slot] * A2) * c + own;
-  }
-  return c;
+/** The boundary state the forward kept for chunk kk − 1 (zero before step 0). */
+fn chunkState(kk: u32) -> vec4<f32> {
+  if (!ln.live || kk == 1u) { return vec4<f32>(0.0); }
+  return states[(((kk - 1u) * p.B + ln.b) * p.D + ln.c) * ln.n4 + ln.lane];
 }
 
 /** One step of the recurrence, at row `row`, from state h. */
@@ -143,24 +129,27 @@ fn adjointStep(start: u32, sl: u32, len: u32) -> StepGrads {
 fn storeLaneSums(row: u32, c: u32, su: f32, sd: f32) {
   let idx = row * p.D + c;
   scratch[idx] = su;
-  scratch[scanRows() * p.D + idx] = sd;
+  scratch[rowCount() * p.D + idx] = sd;
 }
 
 /** Writes the sums over this workgroup's channels of dBt, dCt for one (row, vec4 k of states). */
 fn storeChannelSums(group: u32, row: u32, k: u32, sB: vec4<f32>, sC: vec4<f32>) {
-  let part = ((group * scanRows() + row) * ln.n4 + k) * 4u;
+  let offB = 2u * rowCount() * p.D;
+  let offC = offB + p.groupsD * rowCount() * p.N;
+  let part = ((group * rowCount() + row) * ln.n4 + k) * 4u;
   for (var i = 0u; i < 4u; i++) {
-    scratch[offDBt() + part + i] = sB[i];
-    scratch[offDCt() + part + i] = sC[i];
+    scratch[offB + part + i] = sB[i];
+    scratch[offC + part + i] = sC[i];
   }
 }
 
-/** This chunk's parts of dA and dDskip. */
-fn laneEnd(k: u32) {
+fn laneEnd() {
   if (!ln.live) { return; }
-  let slot = chunkSlot(k, ln.b, ln.c);
-  for (var i = 0u; i < 4u; i++) { scratch[offDA() + slot * p.N + ln.lane * 4u + i] = dA[i]; }
-  if (ln.lane == 0u) { scratch[offDDskip() + slot] = dDskip; }
+  let offA = 2u * rowCount() * p.D + 2u * p.groupsD * rowCount() * p.N;
+  for (var i = 0u; i < 4u; i++) {
+    scratch[offA + ((ln.b * p.D + ln.c) * ln.n4 + ln.lane) * 4u + i] = dA[i];
+  }
+  if (ln.lane == 0u) { scratch[offA + p.B * p.D * p.N + ln.b * p.D + ln.c] = dDskip; }
 }
 
 // Per step s of a block: sB, sC at s·WG + lid; sU, sD (lane parts of du, dΔ) at
@@ -175,63 +164,64 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   laneStart(wg, lid);
   let cpw = WG / G;
   let stepFloats = cpw * (G + 1u);
-  let chunk = wg.z;
-  let chunkStart = chunk * p.chunk;
-  let chunkLen = min(p.chunk, p.T - chunkStart);
-  let hc = chunkState(chunk);
-  carry = carryIn(chunk);
-  for (var piece = (chunkLen + PIECE - 1u) / PIECE; piece > 0u; piece--) {
-    let start = chunkStart + (piece - 1u) * PIECE;
-    let len = min(PIECE, chunkStart + chunkLen - start);
-    h0 = walk(hc, chunkStart, start - chunkStart);
-    recomputePiece(start, len);
-    // Blocks of RB steps from the end of the PIECE frame; steps at or past len are empty.
-    for (var bi = 0u; bi < (PIECE + RB - 1u) / RB; bi++) {
-      let s1f = PIECE - bi * RB;
-      let s0 = select(0u, s1f - RB, s1f > RB);
-      let s1 = max(s0, min(s1f, len));
-      for (var s = s1f; s > s0; s--) {
-        let r = adjointStep(start, s - 1u, len);
-        let k = s - 1u - s0;
-        sB[k * WG + lid] = r.gB;
-        sC[k * WG + lid] = r.gC;
-        if (ln.cw < cpw) { // threads past the last whole channel (WG % G) have no slot
-          sU[k * stepFloats + ln.cw * (G + 1u) + ln.lane] = r.pu;
-          sD[k * stepFloats + ln.cw * (G + 1u) + ln.lane] = r.pd;
-        }
-      }
-      workgroupBarrier();
-      let steps = s1 - s0;
-      for (var o = lid; o < steps * cpw; o += WG) {
-        let s = o / cpw;
-        let ch = o % cpw;
-        let cc = wg.x * cpw + ch;
-        if (cc < p.D) {
-          let at = s * stepFloats + ch * (G + 1u);
-          var su = 0.0;
-          var sd = 0.0;
-          for (var j = 0u; j < G; j++) {
-            su += sU[at + j];
-            sd += sD[at + j];
+  let nChunks = (p.T + p.chunk - 1u) / p.chunk;
+  for (var kk = nChunks; kk > 0u; kk--) {
+    let chunkStart = (kk - 1u) * p.chunk;
+    let chunkLen = min(p.chunk, p.T - chunkStart);
+    let hc = chunkState(kk);
+    for (var piece = (chunkLen + PIECE - 1u) / PIECE; piece > 0u; piece--) {
+      let start = chunkStart + (piece - 1u) * PIECE;
+      let len = min(PIECE, chunkStart + chunkLen - start);
+      h0 = walk(hc, chunkStart, start - chunkStart);
+      recomputePiece(start, len);
+      // Blocks of RB steps from the end of the PIECE frame; steps at or past len are empty.
+      for (var bi = 0u; bi < (PIECE + RB - 1u) / RB; bi++) {
+        let s1f = PIECE - bi * RB;
+        let s0 = select(0u, s1f - RB, s1f > RB);
+        let s1 = max(s0, min(s1f, len));
+        for (var s = s1f; s > s0; s--) {
+          let r = adjointStep(start, s - 1u, len);
+          let k = s - 1u - s0;
+          sB[k * WG + lid] = r.gB;
+          sC[k * WG + lid] = r.gC;
+          if (ln.cw < cpw) { // threads past the last whole channel (WG % G) have no slot
+            sU[k * stepFloats + ln.cw * (G + 1u) + ln.lane] = r.pu;
+            sD[k * stepFloats + ln.cw * (G + 1u) + ln.lane] = r.pd;
           }
-          storeLaneSums(ln.rowBase + start + s0 + s, cc, su, sd);
         }
-      }
-      // Output o = (step s, vec4 k of states): the sum over this workgroup's channels.
-      for (var o = lid; o < steps * ln.n4; o += WG) {
-        let s = o / ln.n4;
-        let k = o % ln.n4;
-        var accB = vec4<f32>(0.0);
-        var accC = vec4<f32>(0.0);
-        for (var ch = 0u; ch < cpw; ch++) {
-          let v = s * WG + ch * G + k;
-          accB += sB[v];
-          accC += sC[v];
+        workgroupBarrier();
+        let steps = s1 - s0;
+        for (var o = lid; o < steps * cpw; o += WG) {
+          let s = o / cpw;
+          let ch = o % cpw;
+          let cc = wg.x * cpw + ch;
+          if (cc < p.D) {
+            let at = s * stepFloats + ch * (G + 1u);
+            var su = 0.0;
+            var sd = 0.0;
+            for (var j = 0u; j < G; j++) {
+              su += sU[at + j];
+              sd += sD[at + j];
+            }
+            storeLaneSums(ln.rowBase + start + s0 + s, cc, su, sd);
+          }
         }
-        storeChannelSums(wg.x, ln.rowBase + start + s0 + s, k, accB, accC);
+        // Output o = (step s, vec4 k of states): the sum over this workgroup's channels.
+        for (var o = lid; o < steps * ln.n4; o += WG) {
+          let s = o / ln.n4;
+          let k = o % ln.n4;
+          var accB = vec4<f32>(0.0);
+          var accC = vec4<f32>(0.0);
+          for (var ch = 0u; ch < cpw; ch++) {
+            let v = s * WG + ch * G + k;
+            accB += sB[v];
+            accC += sC[v];
+          }
+          storeChannelSums(wg.x, ln.rowBase + start + s0 + s, k, accB, accC);
+        }
+        workgroupBarrier();
       }
-      workgroupBarrier();
     }
   }
-  laneEnd(chunk);
+  laneEnd();
 }

@@ -245,9 +245,7 @@ describe('selective scan: GPU', () => {
 
   it('backward matches central differences of the forward directly (i3-test, chunk 4)', async () => {
     const rt = await testRuntime();
-    // At least 8 states and 8 steps a chunk: the scratch's per-(row, channel) and per-chunk parts
-    // are then each at most a quarter of the history.
-    const shape = { B: 2, T: 16, D: 16, N: 8, chunk: 8 };
+    const shape = { B: 2, T: 16, D: 16, N: 4, chunk: 4 };
     const rows = shape.B * shape.T;
     const x32 = makeInputs(shape, 21);
     const dy = randomArray(rows * shape.D, 22);
@@ -289,9 +287,7 @@ describe('selective scan: memory', () => {
 
   it('allocates only what selectiveScanBufferBytes says, none of it B·T·D·N floats', async () => {
     const rt = await testRuntime();
-    // At least 8 states and 8 steps a chunk: the scratch's per-(row, channel) and per-chunk parts
-    // are then each at most a quarter of the history.
-    const shape = { B: 2, T: 16, D: 16, N: 8, chunk: 8 };
+    const shape = { B: 2, T: 16, D: 16, N: 4, chunk: 4 };
     const rows = shape.B * shape.T;
     const x = makeInputs(shape, 41);
     const io = {

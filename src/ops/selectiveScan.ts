@@ -88,12 +88,9 @@ export function selectiveScanBufferBytes(shape: SelectiveScanShape): {
 } {
   const s = resolved(shape);
   const state = s.B * s.D * s.N;
-  // selective_scan_scratch.wgsl's layout: du and dΔ cores, dBt and dCt parts per channel
-  // workgroup, then per chunk and sequence the dA and dDskip parts and pass 1's carries and ΣΔ.
-  const perChunk = 2 * (state + s.B * s.D);
   return {
     states: 4 * s.nChunks * state,
-    scratch: 4 * (2 * s.rows * s.D + 2 * s.bwd.groupsD * s.rows * s.N + s.nChunks * perChunk),
+    scratch: 4 * (2 * s.rows * s.D + 2 * s.bwd.groupsD * s.rows * s.N + state + s.B * s.D),
   };
 }
 
@@ -189,33 +186,24 @@ export async function selectiveScanBackward(
   const s = resolved(shape);
   const scratch = io.scratch ?? createSelectiveScanScratch(rt, shape, `${label}.scratch`);
   const { groupsD } = s.bwd;
-  const params = [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(groupsD)];
+  const reduceParams = [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(groupsD)];
   const reduce = (entry: string, threads: number, buffers: Binding[]) =>
     rt.launch({
       shader: 'selective_scan_backward_reduce',
       entry,
       label: `${label}.${entry}`,
-      params,
+      params: reduceParams,
       buffers: [scratch, ...buffers],
       workgroups: grid1d(Math.ceil(threads / REDUCE_WG)),
     });
-  const lanes = { WG: s.wg, G: s.bwd.lanes };
   return Promise.all([
-    rt.launch({
-      shader: 'selective_scan_backward_carry',
-      label: `${label}.carry`,
-      constants: lanes,
-      params,
-      buffers: [io.delta, io.ALog, io.Ct, io.dy, scratch],
-      workgroups: [groupsD, s.B, s.nChunks],
-    }),
     rt.launch({
       shader: 'selective_scan_backward',
       label: `${label}.scan`,
-      constants: { ...lanes, RB: s.backwardBlock },
-      params,
+      constants: { WG: s.wg, G: s.bwd.lanes, RB: s.backwardBlock },
+      params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(groupsD)],
       buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
-      workgroups: [groupsD, s.B, s.nChunks],
+      workgroups: [groupsD, s.B],
     }),
     reduce('finish_inputs', s.rows * s.D, [io.Dskip, io.dy, io.du, io.dDelta]),
     reduce('reduce_bc', s.rows * s.N, [io.dBt, io.dCt]),
