@@ -82,17 +82,64 @@ const altLabel = (o: object) =>
 
 /** A product as the model runs it: through matmulSplitK, with its own partial-sum scratch. */
 async function matmulEntry(rt: GpuRuntime, name: string, s: MatmulShape): Promise<Entry> {
-  const { M, N: n, K } = s;
-  const C = random(rt, M * n);
+  const { M, N: n, K, batch } = s;
+  const count = batch?.count ?? 1;
+  // A batch's terms at their strides (0: one operand they all share).
+  const span = (size: number, stride = 0) => size + (count - 1) * stride;
+  const sizeA = span(M * K, batch?.strideA);
+  const sizeB = span(K * n, batch?.strideB);
+  const sizeC = span(M * n, batch?.sum ? 0 : batch?.strideC);
+  const C = random(rt, sizeC);
   const scratch = rt.buffer('bench.split', Math.max(1, splitKScratchFloats(s)) * F);
-  const launches = await matmulSplitK(rt, random(rt, M * K), random(rt, K * n), C, scratch, s);
+  const launches = await matmulSplitK(rt, random(rt, sizeA), random(rt, sizeB), C, scratch, s);
   return {
     name,
     shape: launches[0].label.replace(/^matmul /, ''),
     launches,
-    flops: 2 * M * n * K,
-    bytes: F * (M * K + K * n + M * n * (s.accumulate ? 2 : 1)),
+    flops: 2 * M * n * K * count,
+    bytes: F * (sizeA + sizeB + sizeC * (s.accumulate ? 2 : 1)),
   };
+}
+
+/**
+ * A batch of `count` maps inF → outF as the model runs q, k, v (3) or in_proj.up's u and z (2):
+ * the forward (input shared), the summed input gradient and the weight gradients, each with the
+ * 128×128 tile as an alternative.
+ */
+async function batchEntries(
+  rt: GpuRuntime,
+  name: string,
+  count: number,
+  inF: number,
+  outF: number,
+) {
+  const out = rows * outF;
+  const w = inF * outF;
+  const shapes: [string, MatmulShape][] = [
+    [
+      'fwd',
+      {
+        M: rows,
+        N: outF,
+        K: inF,
+        transB: true,
+        batch: { count, strideA: 0, strideB: w, strideC: out },
+      },
+    ],
+    ['dx', { M: rows, N: inF, K: outF, batch: { count, strideA: out, strideB: w, sum: true } }],
+    [
+      'dW',
+      {
+        ...{ M: outF, N: inF, K: rows, transA: true, accumulate: true },
+        batch: { count, strideA: out, strideB: 0, strideC: w },
+      },
+    ],
+  ];
+  const entries: Entry[] = [];
+  for (const [kind, shape] of shapes) {
+    entries.push(...(await withAlternatives(rt, `${name} ${kind}`, shape, [{ tile: 128 }])));
+  }
+  return entries;
 }
 
 /**
@@ -429,6 +476,8 @@ async function main() {
         { tile: 128 },
       ])
     ).slice(1),
+    ...(await batchEntries(rt, 'q, k, v', 3, r, D)),
+    ...(await batchEntries(rt, 'u, z', 2, r, D)),
     await matmulEntry(rt, 'x_proj B fwd', { M: rows, N: N, K: D, transB: true }),
     await matmulEntry(rt, 'dt_proj fwd', { M: rows, N: D, K: R, transB: true }),
     ...(await scanEntries(rt)),
