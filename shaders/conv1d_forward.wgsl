@@ -1,50 +1,147 @@
 // Causal depthwise conv1d over time with bias (PyTorch Conv1d(D, D, K, groups=D, padding=K-1),
 // output cut to T): out_t[c] = b[c] + Σ_{k<K} w[c, k] · x_{t-K+1+k}[c], zero before t = 0 of each
-// sequence. Rows are b·T + t; w is (D, 1, K), i.e. w[c·K + k]. One thread per output element.
+// sequence. Rows are b·T + t; w is (D, 1, K), i.e. w[c·K + k].
 // `main_silu` also writes act = silu(out) (the SSM's u = silu(conv(u))), saving a pass; `out`
 // keeps the pre-activation that silu's backward needs.
+// Thread j owns channels 4j..4j+3 (vec4s; D4 = D / 4) over block g of ROWS rows (workgroup row y).
+// It walks its block forward in time reading one x per row and carrying the last three in
+// registers, so each input is read once rather than once per tap; taps that look back 4 or more
+// rows (K > 4) are read from memory. Rows are taken UNROLL at a time, their loads issued before any
+// store, so the walk is not a serial chain of dependent loads.
+
+const ROWS = 16u; // rows per block: the launch's grid has ceil(rows / ROWS) rows
+const UNROLL = 4u; // the rows of one step in the entry points, written out there
 
 struct Params {
-  n: u32, // rows · D
-  D: u32,
+  rows: u32,
+  D4: u32,
   T: u32,
   K: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read> b: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
-@group(0) @binding(5) var<storage, read_write> act: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> act: array<vec4<f32>>;
 
-fn conv(i: u32) -> f32 {
-  let c = i % p.D;
-  let t = (i / p.D) % p.T;
-  var acc = b[c];
-  for (var k = 0u; k < p.K; k++) {
-    let back = p.K - 1u - k; // how many steps before t this tap reads
-    if (back <= t) {
-      acc = fma(w[c * p.K + k], x[i - back * p.D], acc);
-    }
-  }
-  return acc;
-}
+var<private> j: u32;
+var<private> t: u32; // time of the next row to produce
+var<private> bias: vec4<f32>;
+// win1..win3: x_{t-i} of the current row, used only where i ≤ t (older lanes hold other
+// sequences' inputs or are unset); tap0..tap3: the weights that look back i rows (zero for i ≥ K).
+var<private> win1: vec4<f32>;
+var<private> win2: vec4<f32>;
+var<private> win3: vec4<f32>;
+var<private> tap0: vec4<f32>;
+var<private> tap1: vec4<f32>;
+var<private> tap2: vec4<f32>;
+var<private> tap3: vec4<f32>;
 
 //!include sigmoid
 
-@compute @workgroup_size(256)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.y * nwg.x * 256u + gid.x;
-  if (i >= p.n) { return; }
-  out[i] = conv(i);
+// The weights of the tap that looks back `back` rows, for the thread's four channels.
+fn tap(back: u32) -> vec4<f32> {
+  if (back >= p.K) { return vec4<f32>(0.0); }
+  let k = p.K - 1u - back;
+  let c = 4u * j;
+  let i = c * p.K + k;
+  return vec4<f32>(w[i], w[i + p.K], w[i + 2u * p.K], w[i + 3u * p.K]);
 }
 
-@compute @workgroup_size(256)
-fn main_silu(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.y * nwg.x * 256u + gid.x;
-  if (i >= p.n) { return; }
-  let v = conv(i);
-  out[i] = v;
-  act[i] = v * sigmoid(v);
+// Sets up the walk over block g; returns its rows [r0, r1).
+fn start(g: u32) -> vec2<u32> {
+  let r0 = g * ROWS;
+  t = r0 % p.T;
+  let c = 4u * j;
+  bias = vec4<f32>(b[c], b[c + 1u], b[c + 2u], b[c + 3u]);
+  tap0 = tap(0u);
+  tap1 = tap(1u);
+  tap2 = tap(2u);
+  tap3 = tap(3u);
+  // The window at the row before the block (its oldest lane is shifted out unread); rows before
+  // the sequence start are clamped to it, in bounds and never used.
+  win1 = x[(r0 - min(1u, t)) * p.D4 + j];
+  win2 = x[(r0 - min(2u, t)) * p.D4 + j];
+  win3 = x[(r0 - min(3u, t)) * p.D4 + j];
+  return vec2<u32>(r0, min(r0 + ROWS, p.rows));
+}
+
+// The output of `row`, whose input x_t is xNew; moves the window and t on by one row. The taps
+// are added oldest first, each skipped where it would read before t = 0.
+fn produce(row: u32, xNew: vec4<f32>) -> vec4<f32> {
+  var acc = bias;
+  for (var back = p.K - 1u; back >= 4u; back--) {
+    if (back <= t) { acc = fma(tap(back), x[(row - back) * p.D4 + j], acc); }
+  }
+  if (p.K > 3u && t >= 3u) { acc = fma(tap3, win3, acc); }
+  if (p.K > 2u && t >= 2u) { acc = fma(tap2, win2, acc); }
+  if (p.K > 1u && t >= 1u) { acc = fma(tap1, win1, acc); }
+  acc = fma(tap0, xNew, acc);
+  win3 = win2;
+  win2 = win1;
+  win1 = xNew;
+  t = select(t + 1u, 0u, t + 1u == p.T);
+  return acc;
+}
+
+fn silu(v: vec4<f32>) -> vec4<f32> {
+  return v * vec4<f32>(sigmoid(v.x), sigmoid(v.y), sigmoid(v.z), sigmoid(v.w));
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  j = gid.x;
+  if (j >= p.D4) { return; }
+  let r = start(gid.y);
+  var row = r.x;
+  for (; row + UNROLL <= r.y; row += UNROLL) {
+    let i = row * p.D4 + j;
+    let x0 = x[i];
+    let x1 = x[i + p.D4];
+    let x2 = x[i + 2u * p.D4];
+    let x3 = x[i + 3u * p.D4];
+    out[i] = produce(row, x0);
+    out[i + p.D4] = produce(row + 1u, x1);
+    out[i + 2u * p.D4] = produce(row + 2u, x2);
+    out[i + 3u * p.D4] = produce(row + 3u, x3);
+  }
+  for (; row < r.y; row++) {
+    let i = row * p.D4 + j;
+    out[i] = produce(row, x[i]);
+  }
+}
+
+@compute @workgroup_size(64)
+fn main_silu(@builtin(global_invocation_id) gid: vec3<u32>) {
+  j = gid.x;
+  if (j >= p.D4) { return; }
+  let r = start(gid.y);
+  var row = r.x;
+  for (; row + UNROLL <= r.y; row += UNROLL) {
+    let i = row * p.D4 + j;
+    let x0 = x[i];
+    let x1 = x[i + p.D4];
+    let x2 = x[i + 2u * p.D4];
+    let x3 = x[i + 3u * p.D4];
+    let v0 = produce(row, x0);
+    let v1 = produce(row + 1u, x1);
+    let v2 = produce(row + 2u, x2);
+    let v3 = produce(row + 3u, x3);
+    out[i] = v0;
+    out[i + p.D4] = v1;
+    out[i + 2u * p.D4] = v2;
+    out[i + 3u * p.D4] = v3;
+    act[i] = silu(v0);
+    act[i + p.D4] = silu(v1);
+    act[i + 2u * p.D4] = silu(v2);
+    act[i + 3u * p.D4] = silu(v3);
+  }
+  for (; row < r.y; row++) {
+    let i = row * p.D4 + j;
+    let v = produce(row, x[i]);
+    out[i] = v;
+    act[i] = silu(v);
+  }
 }

@@ -2,6 +2,7 @@
 // activation mode and allocated once per run. The plan is also the memory estimate the UI shows
 // before a run.
 import type { Binding, GpuRuntime } from '../gpu/runtime';
+import { SOFTPLUS_ROWS_PER_GROUP } from '../ops/activations';
 import { LOSS_STATS_FLOATS, perRowFloats } from '../ops/crossEntropy';
 import { type MatmulShape, partialFloats, splitKScratchFloats } from '../ops/matmul';
 import { GRAD_NORM_STATS_FLOATS, gradNormPartials } from '../ops/optimizer';
@@ -177,6 +178,7 @@ export function bufferPlan(
   const L = c.n_layers;
   const params = parameterLayout(c).totalFloats;
   const rowGroups = Math.ceil(rows / ROWS_PER_GROUP);
+  const softplusGroups = Math.ceil(rows / SOFTPLUS_ROWS_PER_GROUP);
   const normGroups = Math.ceil(rows / RMSNORM_ROWS_PER_GROUP);
   const plan: Record<string, number> = {
     params,
@@ -191,9 +193,10 @@ export function bufferPlan(
     cePerRow: perRowFloats(rows),
     scanScratch: selectiveScanBufferBytes(scanShape(c, s)).scratch / 4,
     // Allocated by the ops, once per launch built: the partial sums of each reduction over rows
-    // (per layer: conv weight and bias, dt bias; the two norm weights per layer and the final
-    // norm in blocks of their own) and attention's delta per layer.
-    reductions: rowGroups * c.d_model * L * (c.d_conv + 2) + normGroups * c.d_model * (2 * L + 1),
+    // (per layer: conv weight and bias, and the dt bias and the two norm weights in blocks of
+    // their own; the final norm) and attention's delta per layer.
+    reductions:
+      c.d_model * (L * (rowGroups * (c.d_conv + 1) + softplusGroups) + normGroups * (2 * L + 1)),
     attnDelta: L * s.B * c.n_heads * s.T,
     gradNormPartials: gradNormPartials(params),
     stats: LOSS_STATS_FLOATS + GRAD_NORM_STATS_FLOATS,

@@ -59,7 +59,8 @@ function preActivations(n: number, seed: number): Float32Array {
   return x;
 }
 
-const sizes = [32 * 16, 37 * 13, 37 * 29];
+// A thread per vec4, 64 per workgroup: whole workgroups, a part-filled last one, a single vec4.
+const sizes = [32 * 16, 37 * 12, 37 * 28, 4];
 
 describe('silu', () => {
   for (const n of sizes) {
@@ -84,7 +85,7 @@ describe('silu', () => {
   }
 
   it('backward over more than 65,535 workgroups: grid1d spills onto the y axis', async () => {
-    const n = 65535 * 256 + 777;
+    const n = 65535 * 256 + 772; // 256 floats per workgroup
     const x = preActivations(n, 5);
     const dy = randomArray(n, 6);
     const [dx] = await gpu([x, dy], [new Float32Array(n)], (rt, [xb, dyb, dxb]) =>
@@ -92,14 +93,23 @@ describe('silu', () => {
     );
     expect(compare(dx, siluBackwardReference(x, dy), elemTol)).toBeNull();
   });
+
+  it('rejects n that is not a multiple of 4', async () => {
+    const rt = await testRuntime();
+    const buf = rt.buffer('any', 64);
+    await expect(siluBackward(rt, buf, buf, buf, 10)).rejects.toThrow(RangeError);
+    rt.destroy(buf);
+  });
 });
 
 describe('softplus_bias', () => {
+  // A thread per four columns walks a block four rows a step, then row by row.
   const shapes: SoftplusBiasShape[] = [
-    { rows: 32, D: 16 },
-    { rows: 37, D: 13, rowsPerGroup: 5 },
-    { rows: 37, D: 29, rowsPerGroup: 8 },
-    { rows: 3, D: 70, rowsPerGroup: 1 }, // D over one workgroup of columns
+    { rows: 32, D: 16 }, // the default blocks, whole steps
+    { rows: 37, D: 12, rowsPerGroup: 5 }, // a step and a row per block; a last block of 2 rows
+    { rows: 37, D: 20, rowsPerGroup: 8 },
+    { rows: 39, D: 4, rowsPerGroup: 11 }, // two steps and three rows; a last block of 6 rows
+    { rows: 3, D: 264, rowsPerGroup: 1 }, // 66 vec4 columns: over one workgroup
   ];
   for (const shape of shapes) {
     const { rows, D } = shape;
@@ -148,6 +158,15 @@ describe('softplus_bias', () => {
       ).toBeNull();
     });
   }
+
+  it('rejects D that is not a multiple of 4', async () => {
+    const rt = await testRuntime();
+    const buf = rt.buffer('any', 64);
+    await expect(softplusBiasBackward(rt, buf, buf, buf, buf, { rows: 2, D: 6 })).rejects.toThrow(
+      RangeError,
+    );
+    rt.destroy(buf);
+  });
 });
 
 describe('gate', () => {

@@ -19,19 +19,25 @@ export const softplus = (v: number): number => (v > 20 ? v : Math.log1p(Math.exp
 /** d softplus / dv, 1 above the threshold where softplus is the identity. */
 export const softplusGrad = (v: number): number => (v > 20 ? 1 : sigmoid(v));
 
-function elementwise(
+/** Floats per thread of the elementwise kernels (one vec4) and their workgroup size. */
+const VEC = 4;
+const WORKGROUP = 64;
+
+async function elementwise(
   rt: GpuRuntime,
   shader: string,
   buffers: Binding[],
   n: number,
-  D?: number,
 ): Promise<Launch> {
+  if (n % VEC !== 0) {
+    throw new RangeError(`${shader}: n ${n} is not a multiple of ${VEC} (the kernel moves vec4s)`);
+  }
   return rt.launch({
     shader,
     label: shader,
-    params: D === undefined ? [u32(n)] : [u32(n), u32(D)],
+    params: [u32(n / VEC)],
     buffers,
-    workgroups: grid1d(Math.ceil(n / 256)),
+    workgroups: grid1d(Math.ceil(n / (VEC * WORKGROUP))),
   });
 }
 
@@ -53,10 +59,17 @@ export function siluBackward(
 
 export interface SoftplusBiasShape {
   rows: number;
+  /** A multiple of 4: the kernel moves four columns as one vec4. */
   D: number;
-  /** Rows per block of dbias's first pass (default ROWS_PER_GROUP). */
+  /** Rows per block of dbias's first pass (default SOFTPLUS_ROWS_PER_GROUP). */
   rowsPerGroup?: number;
 }
+
+/**
+ * Half of ROWS_PER_GROUP: with a thread per four columns, blocks of 32 rows would leave the
+ * i3-22m batch too few threads to keep enough loads in flight; column_sum's extra blocks are cheap.
+ */
+export const SOFTPLUS_ROWS_PER_GROUP = 16;
 
 /**
  * dpre = ddelta · σ(pre + bias) (overwritten) and dbias += Σ_rows dpre: [fused dpre + partial
@@ -72,13 +85,19 @@ export async function softplusBiasBackward(
   shape: SoftplusBiasShape,
 ): Promise<Launch[]> {
   const { rows, D } = shape;
-  const red = await rowReduction(rt, 'softplus_bias_backward', dbias, rows, D, shape.rowsPerGroup);
+  if (D % VEC !== 0) {
+    throw new RangeError(
+      `softplus_bias_backward: D ${D} is not a multiple of ${VEC} (vec4 columns)`,
+    );
+  }
+  const rpg = shape.rowsPerGroup ?? SOFTPLUS_ROWS_PER_GROUP;
+  const red = await rowReduction(rt, 'softplus_bias_backward', dbias, rows, D, rpg);
   const main = await rt.launch({
     shader: 'softplus_bias_backward',
     label: 'softplus_bias_backward',
-    params: [u32(rows), u32(D), u32(red.rowsPerGroup)],
+    params: [u32(rows), u32(D / VEC), u32(red.rowsPerGroup)],
     buffers: [delta, ddelta, dpre, red.partial],
-    workgroups: [Math.ceil(D / 64), red.groups],
+    workgroups: [Math.ceil(D / (VEC * WORKGROUP)), red.groups],
   });
   return [main, red.finish];
 }

@@ -18,15 +18,19 @@ const gradTol = { atol: 2e-5, rtol: 1e-5 };
 // The conv is linear in x, w and b: central differences are exact up to fp64 rounding (~1e-10).
 const fdTol = { atol: 1e-7, rtol: 1e-7 };
 
+// The forward and dx kernels walk blocks of 16 rows, four a step, then row by row; dw/db's first
+// pass walks blocks of rowsPerGroup rows the same way.
 const shapes: Conv1dShape[] = [
-  { rows: 32, D: 16, T: 16, K: 4 }, // i3-test: batch 2
-  { rows: 36, D: 13, T: 12, K: 4, rowsPerGroup: 5 }, // blocks straddle sequence starts
-  { rows: 39, D: 29, T: 13, K: 3, rowsPerGroup: 8 },
-  { rows: 6, D: 13, T: 2, K: 4, rowsPerGroup: 4 }, // T < K: most taps read before t = 0
+  { rows: 32, D: 16, T: 16, K: 4 }, // i3-test: batch 2; whole blocks and steps
+  { rows: 36, D: 12, T: 12, K: 4, rowsPerGroup: 5 }, // blocks straddle sequence starts
+  { rows: 39, D: 20, T: 13, K: 3, rowsPerGroup: 8 }, // a last block of a step and three rows
+  { rows: 6, D: 4, T: 2, K: 4, rowsPerGroup: 4 }, // T < K: most taps read before t = 0
   // Blocks of 11 rows: two steps of four and three single rows, sequences starting inside both
-  { rows: 60, D: 70, T: 15, K: 4, rowsPerGroup: 11 },
-  // K > 4: two threads per channel, the second's taps look back 4..6 rows (before t = 0 too)
-  { rows: 42, D: 9, T: 14, K: 7, rowsPerGroup: 9 },
+  { rows: 60, D: 72, T: 15, K: 4, rowsPerGroup: 11 },
+  // K > 4: two threads per channel in dw/db, the second's taps look back 4..6 rows (before t = 0
+  // too); the forward and dx read those taps from memory
+  { rows: 42, D: 8, T: 14, K: 7, rowsPerGroup: 9 },
+  { rows: 20, D: 260, T: 5, K: 4 }, // 65 vec4 channels: over one workgroup; T divides no block
 ];
 
 function inputs({ rows, D, K }: Conv1dShape, seed: number) {
@@ -109,11 +113,14 @@ describe('conv1d', () => {
     });
   }
 
-  it('rejects rows that are not whole sequences', async () => {
+  it('rejects rows that are not whole sequences, and D that is not a multiple of 4', async () => {
     const rt = await testRuntime();
     const buf = rt.buffer('any', 64);
     await expect(
-      conv1dForward(rt, buf, buf, buf, buf, { rows: 10, D: 1, T: 4, K: 4 }),
+      conv1dForward(rt, buf, buf, buf, buf, { rows: 10, D: 4, T: 4, K: 4 }),
+    ).rejects.toThrow(RangeError);
+    await expect(
+      conv1dBackward(rt, buf, buf, buf, buf, buf, buf, { rows: 8, D: 6, T: 4, K: 4 }),
     ).rejects.toThrow(RangeError);
     rt.destroy(buf);
   });

@@ -2,13 +2,14 @@
 // out_t[c] = b[c] + Σ_{k<K} w[c, k] · x_{t-K+1+k}[c], zeros before t = 0. Rows are b·T + t, so the
 // kernels take T; w is PyTorch's (D, 1, K) layout, w[c·K + k]. The forward can fuse the silu that
 // follows in the SSM. The backward overwrites dx and adds dw and db through reductions over rows.
-import { type Binding, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
+import { type Binding, type GpuRuntime, type Launch, u32 } from '../gpu/runtime';
 import { silu } from './activations';
 import { ROWS_PER_GROUP, rowReduction } from './rowReduction';
 
 export interface Conv1dShape {
   /** B·T. */
   rows: number;
+  /** A multiple of 4: the kernels move four channels as one vec4. */
   D: number;
   T: number;
   K: number;
@@ -16,10 +17,20 @@ export interface Conv1dShape {
   rowsPerGroup?: number;
 }
 
-function check(shape: Conv1dShape): void {
+/** ROWS of conv1d_forward.wgsl and conv1d_backward.wgsl: each thread walks a block of rows. */
+const BLOCK_ROWS = 16;
+
+/** The grid of the forward and input-gradient kernels: a thread per four channels and block. */
+function grid(shape: Conv1dShape): [number, number] {
   if (shape.rows % shape.T !== 0) {
     throw new RangeError(`conv1d: rows ${shape.rows} is not a multiple of T ${shape.T}`);
   }
+  if (shape.D % 4 !== 0) {
+    throw new RangeError(`conv1d: D ${shape.D} is not a multiple of 4 (vec4 channels)`);
+  }
+  const blocks = Math.ceil(shape.rows / BLOCK_ROWS);
+  if (blocks > 65535) throw new RangeError(`conv1d: ${shape.rows} rows make ${blocks} blocks`);
+  return [Math.ceil(shape.D / 4 / 64), blocks];
 }
 
 /**
@@ -35,15 +46,14 @@ export async function conv1dForward(
   shape: Conv1dShape,
   act?: Binding,
 ): Promise<Launch> {
-  check(shape);
-  const n = shape.rows * shape.D;
+  const { rows, D, T, K } = shape;
   return rt.launch({
     shader: 'conv1d_forward',
     entry: act ? 'main_silu' : 'main',
     label: act ? 'conv1d_silu_forward' : 'conv1d_forward',
-    params: [u32(n), u32(shape.D), u32(shape.T), u32(shape.K)],
+    params: [u32(rows), u32(D / 4), u32(T), u32(K)],
     buffers: act ? [x, w, b, out, act] : [x, w, b, out],
-    workgroups: grid1d(Math.ceil(n / 256)),
+    workgroups: grid(shape),
   });
 }
 
@@ -61,9 +71,8 @@ export async function conv1dBackward(
   db: Binding,
   shape: Conv1dShape,
 ): Promise<Launch[]> {
-  check(shape);
+  const workgroups = grid(shape);
   const { rows, D, T, K } = shape;
-  const n = rows * D;
   const rpg = shape.rowsPerGroup ?? ROWS_PER_GROUP;
   const redW = await rowReduction(rt, 'conv1d_backward.dw', dw, rows, D * K, rpg);
   const redB = await rowReduction(rt, 'conv1d_backward.db', db, rows, D, rpg);
@@ -71,9 +80,9 @@ export async function conv1dBackward(
     rt.launch({
       shader: 'conv1d_backward',
       label: 'conv1d_backward',
-      params: [u32(n), u32(D), u32(T), u32(K)],
+      params: [u32(rows), u32(D / 4), u32(T), u32(K)],
       buffers: [dout, w, dx],
-      workgroups: grid1d(Math.ceil(n / 256)),
+      workgroups,
     }),
     rt.launch({
       shader: 'conv1d_backward_reduce',

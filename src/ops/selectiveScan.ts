@@ -23,11 +23,6 @@ export interface SelectiveScanShape {
    * WORKGROUP_FLOATS budget; a smaller block leaves room for more resident workgroups.
    */
   block?: number;
-  /**
-   * Sum the backward's lanes and channels with subgroup shuffles where the adapter allows it
-   * (default true); false always takes the workgroup-memory kernel.
-   */
-  subgroups?: boolean;
 }
 
 const MAX_CHUNK = 16; // MAX_CHUNK of selective_scan_backward.wgsl
@@ -65,8 +60,10 @@ function resolved(s: SelectiveScanShape) {
   const wg = s.workgroupSize ?? 128;
   const fwd = { ...laneGrid(s, wg, vec4s), vec4s };
   const bwd = laneGrid(s, wg, 1);
-  // Floats of workgroup memory per step of a block: the forward's lane parts of y, in 2 buffers.
+  // Floats of workgroup memory per step of a block: the forward's lane parts of y, in 2 buffers;
+  // the backward's dBt, dCt parts (a vec4 each) of every thread and its lane parts of du, dΔ.
   const forwardStep = 2 * fwd.channelsPerGroup * (fwd.lanes + 1);
+  const backwardStep = 8 * wg + 2 * bwd.channelsPerGroup * (bwd.lanes + 1);
   return {
     ...s,
     chunk,
@@ -76,19 +73,8 @@ function resolved(s: SelectiveScanShape) {
     rows: s.B * s.T,
     nChunks: Math.ceil(s.T / chunk),
     forwardBlock: blockFor(s, forwardStep),
+    backwardBlock: blockFor(s, backwardStep),
   };
-}
-
-/**
- * The adapter's subgroup size the backward can sum its lanes with, or 0: its smallest subgroup
- * holds a channel's lanes (a power of two, so that a channel never straddles two subgroups) and
- * divides the workgroup.
- */
-function shuffleSize(rt: GpuRuntime, s: ReturnType<typeof resolved>): number {
-  const size = rt.info.subgroupMinSize;
-  const { lanes } = s.bwd;
-  const fits = size > 0 && (lanes & (lanes - 1)) === 0 && lanes <= size && s.wg % size === 0;
-  return (s.subgroups ?? true) && fits ? size : 0;
 }
 
 /**
@@ -210,19 +196,11 @@ export async function selectiveScanBackward(
       buffers: [scratch, ...buffers],
       workgroups: grid1d(Math.ceil(threads / REDUCE_WG)),
     });
-  const { lanes, channelsPerGroup } = s.bwd;
-  const sg = shuffleSize(rt, s);
-  // Floats of workgroup memory per step of a block: the dBt, dCt terms (a vec4 each) of every
-  // thread and the lane parts of du, dΔ; with shuffles, a dBt and a dCt vec4 per subgroup and lane.
-  const floatsPerStep = sg
-    ? 8 * (s.wg / sg) * lanes
-    : 8 * s.wg + 2 * channelsPerGroup * (lanes + 1);
-  const constants = { WG: s.wg, G: lanes, RB: blockFor(s, floatsPerStep) };
   return Promise.all([
     rt.launch({
-      shader: sg ? 'selective_scan_backward_subgroup' : 'selective_scan_backward',
+      shader: 'selective_scan_backward',
       label: `${label}.scan`,
-      constants: sg ? { ...constants, SG: sg } : constants,
+      constants: { WG: s.wg, G: s.bwd.lanes, RB: s.backwardBlock },
       params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(groupsD)],
       buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
       workgroups: [groupsD, s.B],
