@@ -25,7 +25,7 @@ if [ -z "${I3_SUITE_LOCAL:-}" ]; then
   # shellcheck disable=SC1091
   source .gpu/setup.sh
   KERNELS=(node .gpu/benchKernels.mjs --reps 20)
-  BENCH=(node .gpu/bench.mjs --steps 20 --warmup 5)
+  BENCH=(node .gpu/bench.mjs --steps 40 --warmup 5)
   GENERATE=(node .gpu/benchGenerate.mjs --tokens 128 --runs 5)
   TORCH=("$PY" src/cli/torchBaseline.py --device cuda)
 else
