@@ -1,8 +1,8 @@
 // Causal depthwise conv1d over time with bias (PyTorch Conv1d(D, D, K, groups=D, padding=K-1),
 // output cut to T): out_t[c] = b[c] + Σ_{k<K} w[c, k] · x_{t-K+1+k}[c], zero before t = 0 of each
 // sequence. Rows are b·T + t; w is (D, 1, K), i.e. w[c·K + k].
-// `main_silu` also writes act = silu(out) (the SSM's u = silu(conv(u))), saving a pass; `out`
-// keeps the pre-activation that silu's backward needs.
+// It also writes act = silu(out) (the SSM's u = silu(conv(u))), saving a pass; `out` keeps the
+// pre-activation that silu's backward needs.
 // Thread j owns channels 4j..4j+3 (vec4s; D4 = D / 4) over block g of ROWS rows (workgroup row y).
 // It walks its block forward in time reading one x per row and carrying the last three in
 // registers, so each input is read once rather than once per tap; taps that look back 4 or more
@@ -10,7 +10,7 @@
 // store, so the walk is not a serial chain of dependent loads.
 
 const ROWS = 16u; // rows per block: the launch's grid has ceil(rows / ROWS) rows
-const UNROLL = 4u; // the rows of one step in the entry points, written out there
+const UNROLL = 4u; // the rows of one step in `main`, written out there
 
 struct Params {
   rows: u32,
@@ -92,29 +92,6 @@ fn silu(v: vec4<f32>) -> vec4<f32> {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  j = gid.x;
-  if (j >= p.D4) { return; }
-  let r = start(gid.y);
-  var row = r.x;
-  for (; row + UNROLL <= r.y; row += UNROLL) {
-    let i = row * p.D4 + j;
-    let x0 = x[i];
-    let x1 = x[i + p.D4];
-    let x2 = x[i + 2u * p.D4];
-    let x3 = x[i + 3u * p.D4];
-    out[i] = produce(row, x0);
-    out[i + p.D4] = produce(row + 1u, x1);
-    out[i + 2u * p.D4] = produce(row + 2u, x2);
-    out[i + 3u * p.D4] = produce(row + 3u, x3);
-  }
-  for (; row < r.y; row++) {
-    let i = row * p.D4 + j;
-    out[i] = produce(row, x[i]);
-  }
-}
-
-@compute @workgroup_size(64)
-fn main_silu(@builtin(global_invocation_id) gid: vec3<u32>) {
   j = gid.x;
   if (j >= p.D4) { return; }
   let r = start(gid.y);

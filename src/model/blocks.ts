@@ -340,8 +340,8 @@ export async function ssmForward(
       view(ctx, ctx.params, `${p}ssm.conv.weight`),
       view(ctx, ctx.params, `${p}ssm.conv.bias`),
       s.uc,
-      { rows, D, T: ctx.T, K },
       s.u,
+      { rows, D, T: ctx.T, K },
     ),
     ...(computes(ctx, out)
       ? [

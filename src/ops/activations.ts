@@ -1,5 +1,5 @@
 // The SSM's elementwise activations, each a forward and a backward kernel:
-//   silu           y = x·σ(x)                       (after the conv; conv1dForward can fuse it)
+//   silu           y = x·σ(x)                       (after the conv, which fuses it: conv1dForward)
 //   softplus_bias  Δ = softplus(pre + bias[c])      (the step size; threshold 20 as PyTorch; the
 //                                                    forward is dt_proj's matmul epilogue)
 //   gate           out = y ⊙ silu(z)                (the output gate)

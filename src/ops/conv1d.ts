@@ -34,7 +34,7 @@ function grid(shape: Conv1dShape): [number, number] {
 }
 
 /**
- * out = conv(x) (rows, D). With `act`, also act = silu(out): out keeps the pre-activation that
+ * out = conv(x) (rows, D) and act = silu(out), the SSM's u: out keeps the pre-activation that
  * silu's backward needs.
  */
 export async function conv1dForward(
@@ -43,16 +43,15 @@ export async function conv1dForward(
   w: Binding,
   b: Binding,
   out: Binding,
+  act: Binding,
   shape: Conv1dShape,
-  act?: Binding,
 ): Promise<Launch> {
   const { rows, D, T, K } = shape;
   return rt.launch({
     shader: 'conv1d_forward',
-    entry: act ? 'main_silu' : 'main',
-    label: act ? 'conv1d_silu_forward' : 'conv1d_forward',
+    label: 'conv1d_silu_forward',
     params: [u32(rows), u32(D / 4), u32(T), u32(K)],
-    buffers: act ? [x, w, b, out, act] : [x, w, b, out],
+    buffers: [x, w, b, out, act],
     workgroups: grid(shape),
   });
 }
