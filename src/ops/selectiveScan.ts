@@ -205,9 +205,11 @@ export async function selectiveScanBackward(
       buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
       workgroups: [groupsD, s.B],
     }),
-    reduce('finish_inputs', s.rows * s.D, [io.Dskip, io.dy, io.du, io.dDelta]),
+    reduce('finish', s.rows * s.D + s.D * s.N + s.D, [
+      ...[io.Dskip, io.dy, io.du, io.dDelta],
+      ...[io.ALog, io.dALog, io.dDskip],
+    ]),
     reduce('reduce_bc', s.rows * s.N, [io.dBt, io.dCt]),
-    reduce('reduce_params', s.D * s.N + s.D, [io.ALog, io.dALog, io.dDskip]),
   ]);
 }
 
