@@ -42,7 +42,6 @@ const ACTIVATIONS = {
   u: 'D',
   delta: 'D',
   y: 'D',
-  g: 'D',
   q: 'D',
   k: 'D',
   v: 'D',
