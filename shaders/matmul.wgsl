@@ -5,14 +5,16 @@
 // broadcast) and one of B (consecutive across tx) for 16 FMAs. Params, bindings and bounds:
 // matmul_operands.wgsl; staging: matmul_panels.wgsl.
 // EPILOGUE fuses the elementwise op that follows two of the model's products into their store,
-// reading matmul_operands' E: 1 is Δ = softplus(x·Wᵀ + bias[n]) (dt_proj), 2 is out = x + o1·Wᵀ
-// with E the residual x, laid out like C (each half's out_proj.up).
+// reading its operand E (bound to A where unused): 1 is Δ = softplus(x·Wᵀ + bias[n]) (dt_proj),
+// 2 is out = x + o1·Wᵀ with E the residual x, laid out like C (each half's out_proj.up).
 
 //!include matmul_operands
 //!include matmul_panels
 //!include softplus
 
 override EPILOGUE: u32 = 0u;
+
+@group(0) @binding(4) var<storage, read> E: array<f32>;
 
 const BM = 64u;
 const BN = 64u;

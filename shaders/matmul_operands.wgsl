@@ -8,11 +8,6 @@
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override ACCUMULATE: bool = false;
-// With GATE_A (GATE_B) the tiled kernels read op(A) (op(B)) as X ⊙ silu(E), E laid out like that
-// operand: the SSM's gate y ⊙ silu(z) goes into out_proj.down's products as they load it and is
-// never stored.
-override GATE_A: bool = false;
-override GATE_B: bool = false;
 
 struct Params {
   M: u32, N: u32, K: u32,
@@ -36,10 +31,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
-// A fourth operand: the gate's E above, or matmul.wgsl's epilogue's (bound to A where unused).
-@group(0) @binding(4) var<storage, read> E: array<f32>;
-
-//!include sigmoid
 
 // Slice z's K range [begin, end): a function of uniforms only, so that the tiled kernels' loops
 // over it (with their barriers) stay in uniform control flow.
@@ -66,21 +57,12 @@ fn placeSlice(z: u32) {
 // or panel.
 fn loadA(m: u32, k: u32) -> f32 {
   if (m >= p.M || k >= kEnd) { return 0.0; }
-  var i = aBase + m * p.lda + k;
-  if (TRANS_A) { i = aBase + k * p.lda + m; }
-  if (GATE_A) { return gated(A[i], E[i]); }
-  return A[i];
+  if (TRANS_A) { return A[aBase + k * p.lda + m]; }
+  return A[aBase + m * p.lda + k];
 }
 
 fn loadB(k: u32, n: u32) -> f32 {
   if (k >= kEnd || n >= p.N) { return 0.0; }
-  var i = bBase + k * p.ldb + n;
-  if (TRANS_B) { i = bBase + n * p.ldb + k; }
-  if (GATE_B) { return gated(B[i], E[i]); }
-  return B[i];
-}
-
-/** x ⊙ silu(z) for one element. */
-fn gated(x: f32, z: f32) -> f32 {
-  return x * z * sigmoid(z);
+  if (TRANS_B) { return B[bBase + n * p.ldb + k]; }
+  return B[bBase + k * p.ldb + n];
 }

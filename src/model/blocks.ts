@@ -6,7 +6,7 @@
 // the 'keep' activation mode, the outputs of the scan and attention kernels and of the narrow
 // projections (see KeptName), which the recompute then skips).
 import type { Binding, GpuRuntime, Launch } from '../gpu/runtime';
-import { gateBackward, siluBackward, softplusBiasBackward } from '../ops/activations';
+import { gateBackward, gateForward, siluBackward, softplusBiasBackward } from '../ops/activations';
 import { attentionBackward, attentionForward } from '../ops/attention';
 import { conv1dBackward, conv1dForward } from '../ops/conv1d';
 import {
@@ -58,12 +58,6 @@ export function view(ctx: BlockContext, buffer: GPUBuffer, name: string): GPUBuf
 const offset = (ctx: BlockContext, name: string) => ctx.layout.byName[name].offset;
 
 /**
- * An elementwise op fused into a product: into its store (matmul's epilogue, with its operand E)
- * or into its input, read as x ⊙ silu(gate) (the SSM's output gate, never stored).
- */
-type Fused = { epilogue: MatmulEpilogue; E: Binding } | { gate: true; E: Binding };
-
-/**
  * y = x · Wᵀ for a weight W (out, in) at `w` floats into the parameters (plus a row offset).
  * `name` labels the launches for the profiler (e.g. 'ssm.in_proj.down' gives '… fwd', '… dx', '… dW').
  */
@@ -77,7 +71,7 @@ function linear(
   outF: number,
   accumulate = false,
   batch?: MatmulBatch,
-  fused?: Fused,
+  fused?: { epilogue: MatmulEpilogue; E: Binding },
 ): Promise<Launch[]> {
   const shape: MatmulShape = {
     M: ctx.rows,
@@ -90,10 +84,7 @@ function linear(
   };
   // A fused store exists in the unsplit 64×64 kernel only; the fused products' K (dt_rank, rank)
   // is short anyway.
-  if (fused && 'epilogue' in fused) {
-    Object.assign(shape, { epilogue: fused.epilogue, tile: 64, splitK: 1 });
-  }
-  if (fused && 'gate' in fused) shape.gate = 'A';
+  if (fused) Object.assign(shape, { epilogue: fused.epilogue, tile: 64, splitK: 1 });
   return matmulSplitK(ctx.rt, x, ctx.params, y, ctx.splitScratch, shape, `${name} fwd`, fused?.E);
 }
 
@@ -127,10 +118,7 @@ class WeightGrads {
     private readonly half: Half,
   ) {}
 
-  /**
-   * dW += dyᵀ · x, the weight gradient of `linear`, for the weight at `w`; with `gate`, x is read
-   * as x ⊙ silu(gate).
-   */
+  /** dW += dyᵀ · x, the weight gradient of `linear`, for the weight at `w`. */
   async add(
     name: string,
     dy: Binding,
@@ -139,13 +127,9 @@ class WeightGrads {
     inF: number,
     outF: number,
     batch?: MatmulBatch,
-    gate?: Binding,
   ): Promise<Launch[]> {
     const { ctx } = this;
-    const shape: MatmulShape = {
-      ...{ M: outF, N: inF, K: ctx.rows, transA: true, offC: w, accumulate: true, batch },
-      gate: gate ? 'B' : undefined,
-    };
+    const shape = { M: outF, N: inF, K: ctx.rows, transA: true, offC: w, accumulate: true, batch };
     const partial = await matmulPartials(
       ctx.rt,
       dy,
@@ -154,7 +138,6 @@ class WeightGrads {
       shape,
       `${name} dW`,
       this.offset,
-      gate,
     );
     this.offset += partialFloats(shape);
     this.sums.push(partial.sums);
@@ -207,14 +190,13 @@ const computes = (ctx: BlockContext, out: Binding | undefined) => out !== undefi
 /**
  * Both halves end alike: o1 = input · Wdownᵀ, and (when the output is wanted) out = x + o1 · Wupᵀ.
  * The backward's recomputation stops after o1 (it needs o1, not the block output), and skips o1
- * too where it was kept. With `gate` (the SSM's z) the input is read as input ⊙ silu(gate).
+ * too where it was kept.
  */
 async function outProjectionForward(
   ctx: BlockContext,
   half: Half,
   layer: number,
   input: Binding,
-  gate: Binding | undefined,
   x: Binding,
   out: Binding | undefined,
 ): Promise<Launch[]> {
@@ -230,9 +212,6 @@ async function outProjectionForward(
     o1,
     D,
     r,
-    false,
-    undefined,
-    gate ? { gate: true, E: gate } : undefined,
   );
   if (out) {
     // out = x + o1·Wᵀ, the residual added in the product's store.
@@ -254,16 +233,12 @@ async function outProjectionForward(
   return launches;
 }
 
-/**
- * The out-projection's backward from the residual gradient dx: dinput into s.dg, dW of both maps
- * (the input read through `gate` as in the forward).
- */
+/** The out-projection's backward from the residual gradient dx: dinput into s.dg, dW of both maps. */
 async function outProjectionBackward(
   ctx: BlockContext,
   half: Half,
   layer: number,
   input: Binding,
-  gate: Binding | undefined,
   dW: WeightGrads,
 ): Promise<Launch[]> {
   const { s } = ctx;
@@ -275,7 +250,7 @@ async function outProjectionBackward(
     ...(await linearInputGrad(ctx, `${half}.out_proj.up`, s.dx, up, s.do1, r, D)),
     ...(await dW.add(`${half}.out_proj.up`, s.dx, o1Of(ctx, half), up, r, D)),
     ...(await linearInputGrad(ctx, `${half}.out_proj.down`, s.do1, down, s.dg, D, r)),
-    ...(await dW.add(`${half}.out_proj.down`, s.do1, input, down, D, r, undefined, gate)),
+    ...(await dW.add(`${half}.out_proj.down`, s.do1, input, down, D, r)),
   ];
 }
 
@@ -407,8 +382,8 @@ export async function ssmForward(
           ),
         ]
       : []),
-    // The gate y ⊙ silu(z) is read straight into out_proj.down's products.
-    ...(await outProjectionForward(ctx, 'ssm', layer, s.y, s.z, x, out)),
+    await gateForward(rt, s.y, s.z, s.g, rows * D),
+    ...(await outProjectionForward(ctx, 'ssm', layer, s.g, x, out)),
   ];
 }
 
@@ -428,7 +403,7 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
   const dW = new WeightGrads(ctx, 'ssm');
   return [
     ...(await ssmForward(ctx, layer, x, undefined)),
-    ...(await outProjectionBackward(ctx, 'ssm', layer, s.y, s.z, dW)),
+    ...(await outProjectionBackward(ctx, 'ssm', layer, s.g, dW)),
     await gateBackward(rt, s.y, s.z, s.dg, s.dy, s.dz, rows * D),
     ...(await selectiveScanBackward(
       rt,
@@ -517,7 +492,7 @@ export async function attnForward(
     ...(computes(ctx, out)
       ? [await attentionForward(rt, s.q, s.k, s.v, s.a, ctx.lse, { B: ctx.B, T: ctx.T, D, H })]
       : []),
-    ...(await outProjectionForward(ctx, 'attn', layer, s.a, undefined, x, out)),
+    ...(await outProjectionForward(ctx, 'attn', layer, s.a, x, out)),
   ];
 }
 
@@ -537,7 +512,7 @@ export async function attnBackward(
   const dW = new WeightGrads(ctx, 'attn');
   return [
     ...(await attnForward(ctx, layer, x, undefined)),
-    ...(await outProjectionBackward(ctx, 'attn', layer, s.a, undefined, dW)),
+    ...(await outProjectionBackward(ctx, 'attn', layer, s.a, dW)),
     ...(await attentionBackward(rt, s.q, s.k, s.v, s.a, s.dg, ctx.lse, s.dq, s.dk, s.dv, {
       B: ctx.B,
       T: ctx.T,

@@ -42,6 +42,7 @@ const ACTIVATIONS = {
   u: 'D',
   delta: 'D',
   y: 'D',
+  g: 'D',
   q: 'D',
   k: 'D',
   v: 'D',

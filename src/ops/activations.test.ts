@@ -5,6 +5,7 @@ import { randomArray } from '../util/random';
 import {
   gateBackward,
   gateBackwardReference,
+  gateForward,
   gateForwardReference,
   type SoftplusBiasShape,
   siluBackward,
@@ -170,12 +171,15 @@ describe('softplus_bias', () => {
 
 describe('gate', () => {
   for (const n of sizes) {
-    // The forward is read straight into out_proj.down's products (the matmul's gated operand,
-    // matmul.test.ts).
-    it(`backward, n ${n}`, async () => {
+    it(`forward and backward, n ${n}`, async () => {
       const y = randomArray(n, n + 2, 2);
       const z = preActivations(n, n + 3);
       const dout = randomArray(n, n + 4);
+      const [out] = await gpu([y, z], [new Float32Array(n)], (rt, [yb, zb, ob]) =>
+        gateForward(rt, yb, zb, ob, n),
+      );
+      expect(compare(out, gateForwardReference(y, z), elemTol)).toBeNull();
+
       const [dy, dz] = await gpu(
         [y, z, dout],
         [randomArray(n, 98), randomArray(n, 99)],

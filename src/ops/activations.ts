@@ -2,8 +2,7 @@
 //   silu           y = x·σ(x)                       (after the conv, which fuses it: conv1dForward)
 //   softplus_bias  Δ = softplus(pre + bias[c])      (the step size; threshold 20 as PyTorch; the
 //                                                    forward is dt_proj's matmul epilogue)
-//   gate           out = y ⊙ silu(z)                (the output gate; the forward is read straight
-//                                                    into out_proj.down's products, matmul's gate)
+//   gate           out = y ⊙ silu(z)                (the output gate)
 // Input gradients are overwritten; dbias is added through a reduction over rows.
 import { type Binding, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
 import { rowReduction } from './rowReduction';
@@ -101,6 +100,17 @@ export async function softplusBiasBackward(
     workgroups: [Math.ceil(D / (VEC * WORKGROUP)), red.groups],
   });
   return [main, red.finish];
+}
+
+/** out = y ⊙ silu(z) over n floats. */
+export function gateForward(
+  rt: GpuRuntime,
+  y: Binding,
+  z: Binding,
+  out: Binding,
+  n: number,
+): Promise<Launch> {
+  return elementwise(rt, 'gate_forward', [y, z, out], n);
 }
 
 /** dy = dout · silu(z) and dz = dout · y · silu'(z), both overwritten. */

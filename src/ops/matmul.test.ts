@@ -105,27 +105,6 @@ describe('matmul', () => {
     }
   }
 
-  // The SSM's gate y ⊙ silu(z) read into a product as its A (out_proj.down's forward, split) or
-  // its B (the weight gradient, transposed A), with z over silu's whole range.
-  for (const [gate, shape] of [
-    ['A', { M: 130, N: 67, K: 600, transB: true, ldc: 70 }],
-    ['B', { M: 67, N: 130, K: 300, transA: true }],
-  ] as const) {
-    it(`gated operand ${gate}: X ⊙ silu(E), ${shape.M}×${shape.N}×${shape.K}`, async () => {
-      const rt = await testRuntime();
-      const full: MatmulShape = { ...shape, gate };
-      const [a, b] = [randomArray(shape.M * shape.K, 7), randomArray(shape.K * shape.N, 8)];
-      const e = randomArray(gate === 'A' ? a.length : b.length, 9, 8);
-      const c0 = randomArray(shape.M * (full.ldc ?? shape.N), 10);
-      const [A, B, C, E] = [a, b, c0, e].map((x, i) => rt.bufferFrom(`g${i}`, x));
-      const scratch = rt.buffer('split', Math.max(1, splitKScratchFloats(full)) * 4);
-      rt.run(await matmulSplitK(rt, A, B, C, scratch, full, 'gated', E));
-      const want = Float64Array.from(c0);
-      matmulReference(a, b, want, full, e);
-      expect(compare(await rt.readF32(C), want, tol(shape.K))).toBeNull();
-    });
-  }
-
   it('refuses an epilogue it cannot fuse', async () => {
     const rt = await testRuntime();
     const A = rt.buffer('A', 64);

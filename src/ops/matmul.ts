@@ -10,7 +10,7 @@ import {
   type Param,
   u32,
 } from '../gpu/runtime';
-import { silu, softplus } from './activations';
+import { softplus } from './activations';
 
 export interface MatmulShape {
   M: number;
@@ -41,8 +41,6 @@ export interface MatmulShape {
    * like C.
    */
   epilogue?: MatmulEpilogue;
-  /** Read op(A) or op(B) as X ⊙ silu(E), E laid out like that operand (the SSM's gate). */
-  gate?: 'A' | 'B';
 }
 
 export type MatmulEpilogue = 'softplusBias' | 'residual';
@@ -68,18 +66,9 @@ const terms = (s: MatmulShape) => s.batch?.count ?? 1;
 /** The kernel of each tile side; both read the Params of matmulParams (matmul_operands.wgsl). */
 const TILE_SHADER = { 64: 'matmul', 128: 'matmul_large' } as const;
 
-/** A tiled kernel's storage bindings: A, B, C and the gate's or epilogue's E (A when unused). */
-const tileBuffers = (A: Binding, B: Binding, C: Binding, E?: Binding) => [A, B, C, E ?? A];
-
-/** The overrides of matmul_operands.wgsl for a shape. */
-function operandConstants(s: MatmulShape, accumulate: boolean) {
-  return {
-    TRANS_A: s.transA ?? false,
-    TRANS_B: s.transB ?? false,
-    ACCUMULATE: accumulate,
-    ...(s.gate ? { [`GATE_${s.gate}`]: true } : {}),
-  };
-}
+/** A tiled kernel's storage bindings: the 64×64 one also binds its epilogue's E (A when unused). */
+const tileBuffers = (tile: 64 | 128, A: Binding, B: Binding, C: Binding, E?: Binding) =>
+  tile === 64 ? [A, B, C, E ?? A] : [A, B, C];
 
 /** Workgroups that fill a large GPU: about two per multiprocessor (an H200 has 132). */
 const FILL_WORKGROUPS = 256;
@@ -173,9 +162,7 @@ export function matmul(
   if (s.epilogue && (tile !== 64 || s.batch || !E)) {
     throw new Error(`matmul: the ${s.epilogue} epilogue needs E, the 64×64 tile and one term`);
   }
-  if (s.gate && (s.epilogue || !E)) throw new Error('matmul: a gated operand needs E of its own');
-  const matvec = s.M <= MATVEC_MAX_ROWS && s.transB && !s.transA && !shape.tile && !s.batch;
-  if (matvec && !s.epilogue && !s.gate) {
+  if (s.M <= MATVEC_MAX_ROWS && s.transB && !s.transA && !shape.tile && !s.batch && !s.epilogue) {
     return rt.launch({
       shader: 'matvec',
       label: `${label} ${s.M}x${s.N}x${s.K} matvec`,
@@ -185,13 +172,13 @@ export function matmul(
       workgroups: grid1d(Math.ceil(s.N / 8)),
     });
   }
-  const constants = operandConstants(s, s.accumulate);
+  const constants = { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: s.accumulate };
   return rt.launch({
     shader: TILE_SHADER[tile],
     label: matmulLabel(label, s),
     constants: s.epilogue ? { ...constants, EPILOGUE: EPILOGUE_CODE[s.epilogue] } : constants,
     params: matmulParams(s),
-    buffers: tileBuffers(A, B, C, E),
+    buffers: tileBuffers(tile, A, B, C, E),
     workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile), terms(s)],
   });
 }
@@ -315,9 +302,7 @@ export async function matmulPartials(
   shape: MatmulShape,
   label: string,
   offset = 0,
-  E?: Binding,
 ): Promise<{ launch: Launch; sums: PartialSums }> {
-  if (shape.gate && !E) throw new Error('matmul: a gated operand needs E');
   const { tile, splitK: S } = splitKPlan(shape);
   const s = resolved(shape);
   const kChunk = kChunkOf(s.K, S);
@@ -326,9 +311,9 @@ export async function matmulPartials(
   const launch = await rt.launch({
     shader: TILE_SHADER[tile],
     label: `${matmulLabel(label, { ...s, tile })}${S > 1 ? ` split${S}` : ''}`,
-    constants: operandConstants(s, false),
+    constants: { TRANS_A: s.transA, TRANS_B: s.transB, ACCUMULATE: false },
     params: matmulParams({ ...s, ldc: s.N, offC: offset, alpha: 1 }, kChunk, size, S, S * size),
-    buffers: tileBuffers(A, B, scratch, E),
+    buffers: tileBuffers(tile, A, B, scratch),
     workgroups: [Math.ceil(s.N / tile), Math.ceil(s.M / tile), count * S],
   });
   // A summed batch's terms all add into one C: one output of all count·S partials.
@@ -408,7 +393,7 @@ export async function matmulSplitK(
 ): Promise<Launch[]> {
   if (!usesPartials(shape)) return [await matmul(rt, A, B, C, shape, label, E)];
   if (shape.epilogue) throw new Error(`matmul: no ${shape.epilogue} epilogue on a split product`);
-  const { launch, sums } = await matmulPartials(rt, A, B, scratch, shape, label, 0, E);
+  const { launch, sums } = await matmulPartials(rt, A, B, scratch, shape, label);
   const s = resolved(shape);
   const reduce = await matmulReduce(rt, scratch, C, [sums], `${label} split-reduce ${s.M}x${s.N}`, {
     alpha: s.alpha,
@@ -417,7 +402,7 @@ export async function matmulSplitK(
   return [launch, reduce];
 }
 
-/** CPU reference, accumulating in float64; E is the gate's or the epilogue's operand. */
+/** CPU reference, accumulating in float64; E is the epilogue's operand. */
 export function matmulReference(
   A: ArrayLike<number>,
   B: ArrayLike<number>,
@@ -435,10 +420,8 @@ export function matmulReference(
       for (let n = 0; n < s.N; n++) {
         let acc = 0;
         for (let k = 0; k < s.K; k++) {
-          const iA = s.transA ? oA + k * s.lda + m : oA + m * s.lda + k;
-          const iB = s.transB ? oB + n * s.ldb + k : oB + k * s.ldb + n;
-          const a = s.gate === 'A' ? A[iA] * silu((E as ArrayLike<number>)[iA]) : A[iA];
-          const b = s.gate === 'B' ? B[iB] * silu((E as ArrayLike<number>)[iB]) : B[iB];
+          const a = s.transA ? A[oA + k * s.lda + m] : A[oA + m * s.lda + k];
+          const b = s.transB ? B[oB + n * s.ldb + k] : B[oB + k * s.ldb + n];
           acc += a * b;
         }
         if (batch.sum) {
