@@ -10,10 +10,10 @@
 // that segment (or -1) for the workgroup's first element, computed on the CPU (see optimizer.ts),
 // so a thread only steps over the few segments that start inside its workgroup's range; it does
 // so after issuing its loads, which do not wait on the lookup. On an H200 this updates i3-22m's
-// 22.8 M parameters in 0.18 ms, at copy bandwidth (0.88 ms with one float per thread and a binary
-// search per workgroup before any load; 0.32 ms with 4 vec4s per thread held in arrays). With
-// ZERO_GRAD the gradient is zeroed after it is read, so the next step's accumulation (+=) starts
-// from zero without a separate clearing pass.
+// 22.8 M parameters in 0.181 ms, at copy bandwidth (run S1; 0.839 ms in run R with one float per
+// thread and a binary search per workgroup before any load). With ZERO_GRAD the gradient is
+// zeroed after it is read, so the next step's accumulation (+=) starts from zero without a
+// separate clearing pass.
 
 override ZERO_GRAD: bool = true;
 
