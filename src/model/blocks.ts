@@ -12,7 +12,6 @@ import { conv1dBackward, conv1dForward } from '../ops/conv1d';
 import {
   type MatmulBatch,
   type MatmulEpilogue,
-  type MatmulShape,
   matmulPartials,
   matmulReduce,
   matmulSplitK,
@@ -58,6 +57,16 @@ export function view(ctx: BlockContext, buffer: GPUBuffer, name: string): GPUBuf
 const offset = (ctx: BlockContext, name: string) => ctx.layout.byName[name].offset;
 
 /**
+ * How a map's product runs beyond its shape: adding into its output, as a batch of maps
+ * (mapBatches), or with an elementwise op fused into its store (matmul's epilogue, operand E).
+ */
+interface MapOptions {
+  accumulate?: boolean;
+  batch?: MatmulBatch;
+  fused?: { epilogue: MatmulEpilogue; E: Binding };
+}
+
+/**
  * y = x · Wᵀ for a weight W (out, in) at `w` floats into the parameters (plus a row offset).
  * `name` labels the launches for the profiler (e.g. 'ssm.in_proj.down' gives '… fwd', '… dx', '… dW').
  */
@@ -69,23 +78,12 @@ function linear(
   y: Binding,
   inF: number,
   outF: number,
-  accumulate = false,
-  batch?: MatmulBatch,
-  fused?: { epilogue: MatmulEpilogue; E: Binding },
+  { accumulate, batch, fused }: MapOptions = {},
 ): Promise<Launch[]> {
-  const shape: MatmulShape = {
-    M: ctx.rows,
-    N: outF,
-    K: inF,
-    transB: true,
-    offB: w,
-    accumulate,
-    batch,
-  };
-  // A fused store exists in the unsplit 64×64 kernel only; the fused products' K (dt_rank, rank)
-  // is short anyway.
-  if (fused) Object.assign(shape, { epilogue: fused.epilogue, tile: 64, splitK: 1 });
-  return matmulSplitK(ctx.rt, x, ctx.params, y, ctx.splitScratch, shape, `${name} fwd`, fused?.E);
+  const shape = { M: ctx.rows, N: outF, K: inF, transB: true, offB: w, accumulate, batch };
+  const { rt, params, splitScratch } = ctx;
+  const full = { ...shape, epilogue: fused?.epilogue };
+  return matmulSplitK(rt, x, params, y, splitScratch, full, `${name} fwd`, fused?.E);
 }
 
 /** dx (+)= dy · W, the input gradient of `linear`. */
@@ -97,8 +95,7 @@ function linearInputGrad(
   dx: Binding,
   inF: number,
   outF: number,
-  accumulate = false,
-  batch?: MatmulBatch,
+  { accumulate, batch }: MapOptions = {},
 ): Promise<Launch[]> {
   const shape = { M: ctx.rows, N: inF, K: outF, offB: w, accumulate, batch };
   return matmulSplitK(ctx.rt, dy, ctx.params, dx, ctx.splitScratch, shape, `${name} dx`);
@@ -126,7 +123,7 @@ class WeightGrads {
     w: number,
     inF: number,
     outF: number,
-    batch?: MatmulBatch,
+    { batch }: MapOptions = {},
   ): Promise<Launch[]> {
     const { ctx } = this;
     const shape = { M: outF, N: inF, K: ctx.rows, transA: true, offC: w, accumulate: true, batch };
@@ -160,9 +157,10 @@ class WeightGrads {
 
 /**
  * Maps of one shape whose weights lie evenly spaced in the parameters (q, k, v; in_proj.up's u and
- * z rows) and whose outputs or gradients fill a scratch group (GROUPS) in the same order, as
- * batches: the forward (input shared, one output each), the input gradient (summed) and the
- * weight gradients (input shared, one each). Every group has the same stride.
+ * z rows; x_proj's Bt and Ct rows) and whose outputs or gradients fill a scratch group (GROUPS) in
+ * the same order, as batches: the forward (input shared, one output each), the input gradient
+ * (summed) and the weight gradients (input shared, one each). An output group and its gradient's
+ * (uz and duz, …) have members of one width, so either gives the stride.
  */
 function mapBatches(weights: number[], group: ScratchGroup) {
   const spacing = weights[1] - weights[0];
@@ -216,18 +214,9 @@ async function outProjectionForward(
   if (out) {
     // out = x + o1·Wᵀ, the residual added in the product's store.
     launches.push(
-      ...(await linear(
-        ctx,
-        `${half}.out_proj.up`,
-        o1,
-        offset(ctx, `${w}up.weight`),
-        out,
-        r,
-        D,
-        false,
-        undefined,
-        { epilogue: 'residual', E: x },
-      )),
+      ...(await linear(ctx, `${half}.out_proj.up`, o1, offset(ctx, `${w}up.weight`), out, r, D, {
+        fused: { epilogue: 'residual', E: x },
+      })),
     );
   }
   return launches;
@@ -323,17 +312,9 @@ export async function ssmForward(
         )
       : []),
     // u0 and z from in_proj.up's two row blocks.
-    ...(await linear(
-      ctx,
-      'ssm.in_proj.up',
-      s.h1,
-      up,
-      s.groups.uz.buffer,
-      r,
-      D,
-      false,
-      upMaps.forward,
-    )),
+    ...(await linear(ctx, 'ssm.in_proj.up', s.h1, up, s.groups.uz.buffer, r, D, {
+      batch: upMaps.forward,
+    })),
     await conv1dForward(
       rt,
       s.u0,
@@ -347,17 +328,9 @@ export async function ssmForward(
       ? [
           ...(await linear(ctx, 'ssm.x_proj.delta', s.u, xProj, s.dl, D, R)),
           // Bt and Ct from x_proj's last two row blocks.
-          ...(await linear(
-            ctx,
-            'ssm.x_proj.BC',
-            s.u,
-            xProj + R * D,
-            s.groups.bc.buffer,
-            D,
-            N,
-            false,
-            bcMaps.forward,
-          )),
+          ...(await linear(ctx, 'ssm.x_proj.BC', s.u, xProj + R * D, s.groups.bc.buffer, D, N, {
+            batch: bcMaps.forward,
+          })),
         ]
       : []),
     // Δ = softplus(δ·Wᵀ + bias), the softplus fused into the product's store.
@@ -369,9 +342,7 @@ export async function ssmForward(
       s.delta,
       R,
       D,
-      false,
-      undefined,
-      { epilogue: 'softplusBias', E: view(ctx, ctx.params, `${p}ssm.dt_proj.bias`) },
+      { fused: { epilogue: 'softplusBias', E: view(ctx, ctx.params, `${p}ssm.dt_proj.bias`) } },
     )),
     ...(computes(ctx, out)
       ? [
@@ -431,12 +402,20 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
     ...(await linearInputGrad(ctx, 'ssm.dt_proj', s.ddtpre, dtProj, s.ddl, R, D)),
     ...(await dW.add('ssm.dt_proj', s.ddtpre, s.dl, dtProj, R, D)),
     // u feeds δ, Bt and Ct through the three row blocks of x_proj.
-    ...(await linearInputGrad(ctx, 'ssm.x_proj.delta', s.ddl, xProj, s.du, D, R, true)),
+    ...(await linearInputGrad(ctx, 'ssm.x_proj.delta', s.ddl, xProj, s.du, D, R, {
+      accumulate: true,
+    })),
     // Two accumulating products: as one summed batch, their partial sums cost more than they save.
-    ...(await linearInputGrad(ctx, 'ssm.x_proj.B', s.dBt, xProj + R * D, s.du, D, N, true)),
-    ...(await linearInputGrad(ctx, 'ssm.x_proj.C', s.dCt, xProj + (R + N) * D, s.du, D, N, true)),
+    ...(await linearInputGrad(ctx, 'ssm.x_proj.B', s.dBt, xProj + R * D, s.du, D, N, {
+      accumulate: true,
+    })),
+    ...(await linearInputGrad(ctx, 'ssm.x_proj.C', s.dCt, xProj + (R + N) * D, s.du, D, N, {
+      accumulate: true,
+    })),
     ...(await dW.add('ssm.x_proj.delta', s.ddl, s.u, xProj, D, R)),
-    ...(await dW.add('ssm.x_proj.BC', dbc, s.u, xProj + R * D, D, N, bcMaps.weightGrad)),
+    ...(await dW.add('ssm.x_proj.BC', dbc, s.u, xProj + R * D, D, N, {
+      batch: bcMaps.weightGrad,
+    })),
     await siluBackward(rt, s.uc, s.du, s.duc, rows * D),
     ...(await conv1dBackward(
       rt,
@@ -448,18 +427,12 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
       view(ctx, ctx.grads, `${p}ssm.conv.bias`),
       { rows, D, T: ctx.T, K },
     )),
-    ...(await linearInputGrad(
-      ctx,
-      'ssm.in_proj.up',
-      duz,
-      up,
-      s.dh1,
-      r,
-      D,
-      false,
-      upMaps.inputGrad,
-    )),
-    ...(await dW.add('ssm.in_proj.up', duz, s.h1, up, r, D, upMaps.weightGrad)),
+    ...(await linearInputGrad(ctx, 'ssm.in_proj.up', duz, up, s.dh1, r, D, {
+      batch: upMaps.inputGrad,
+    })),
+    ...(await dW.add('ssm.in_proj.up', duz, s.h1, up, r, D, {
+      batch: upMaps.weightGrad,
+    })),
     ...(await linearInputGrad(ctx, 'ssm.in_proj.down', s.dh1, down, s.dxn, D, r)),
     ...(await dW.add('ssm.in_proj.down', s.dh1, s.xn, down, D, r)),
     ...(await dW.reduce()),
@@ -488,7 +461,9 @@ export async function attnForward(
     ...(computes(ctx, out)
       ? await linear(ctx, 'attn.latent', s.xn, offset(ctx, `${p}attn.latent.weight`), s.c, D, r)
       : []),
-    ...(await linear(ctx, 'attn.qkv', s.c, wq, s.groups.qkv.buffer, r, D, false, qkvMaps.forward)),
+    ...(await linear(ctx, 'attn.qkv', s.c, wq, s.groups.qkv.buffer, r, D, {
+      batch: qkvMaps.forward,
+    })),
     ...(computes(ctx, out)
       ? [await attentionForward(rt, s.q, s.k, s.v, s.a, ctx.lse, { B: ctx.B, T: ctx.T, D, H })]
       : []),
@@ -519,8 +494,12 @@ export async function attnBackward(
       D,
       H,
     })),
-    ...(await linearInputGrad(ctx, 'attn.qkv', dqkv, wq, s.dh1, r, D, false, qkvMaps.inputGrad)),
-    ...(await dW.add('attn.qkv', dqkv, s.c, wq, r, D, qkvMaps.weightGrad)),
+    ...(await linearInputGrad(ctx, 'attn.qkv', dqkv, wq, s.dh1, r, D, {
+      batch: qkvMaps.inputGrad,
+    })),
+    ...(await dW.add('attn.qkv', dqkv, s.c, wq, r, D, {
+      batch: qkvMaps.weightGrad,
+    })),
     ...(await linearInputGrad(ctx, 'attn.latent', s.dh1, latent, s.dxn, D, r)),
     ...(await dW.add('attn.latent', s.dh1, s.xn, latent, D, r)),
     ...(await dW.reduce()),

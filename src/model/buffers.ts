@@ -260,13 +260,10 @@ function splitScratchFloats(c: I3Config, rows: number): number {
     { M: rows, N: outF, K: inF },
     { M: rows, N: inF, K: outF },
   ]);
-  // The batched maps (GROUPS): x_proj's Bt and Ct rows (split forward, summed input gradient),
-  // the summed input gradients of in_proj.up's u and z rows and of q, k and v.
+  // The batched maps (GROUPS): x_proj's Bt and Ct rows (a split forward), the summed input
+  // gradients of in_proj.up's u and z rows and of q, k and v.
   const batch = (count: number, sum = false) => ({ count, strideA: 0, strideB: 0, sum });
-  shapes.push(
-    { M: rows, N: N, K: D, batch: batch(2) },
-    { M: rows, N: D, K: N, batch: batch(2, true) },
-  );
+  shapes.push({ M: rows, N: N, K: D, batch: batch(2) });
   for (const count of [2, 3]) shapes.push({ M: rows, N: r, K: D, batch: batch(count, true) });
   // The tied head's two backward products (its forward is never split).
   const V = c.vocab_size;

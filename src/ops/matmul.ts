@@ -36,9 +36,9 @@ export interface MatmulShape {
   /** Several products of this shape in one launch. */
   batch?: MatmulBatch;
   /**
-   * An elementwise op fused into the store (the 64×64 kernel, unsplit, one term), with its operand
-   * E: 'softplusBias' writes softplus(product + E[n]); 'residual' writes product + E, E laid out
-   * like C.
+   * An elementwise op fused into the store, with its operand E (the plan then takes the 64×64
+   * kernel, unsplit; one term only): 'softplusBias' writes softplus(product + E[n]); 'residual'
+   * writes product + E, E laid out like C.
    */
   epilogue?: MatmulEpilogue;
 }
@@ -84,6 +84,8 @@ const tileCount = (s: MatmulShape, tile: number) => Math.ceil(s.M / tile) * Math
  */
 export function matmulTile(shape: MatmulShape): 64 | 128 {
   if (shape.tile) return shape.tile;
+  // A fused store exists in the 64×64 kernel only.
+  if (shape.epilogue) return 64;
   return tileCount(shape, 128) >= FILL_WORKGROUPS ? 128 : 64;
 }
 
@@ -253,6 +255,9 @@ export interface SplitKPlan {
  * 16 tiles × 16 slices). With one slice the tile is matmulTile's.
  */
 export function splitKPlan(shape: MatmulShape): SplitKPlan {
+  // A fused store needs the whole sum, so its product is never split (the model's fused
+  // products, dt_proj and out_proj.up, have a short K: dt_rank and rank).
+  if (shape.epilogue) return { tile: matmulTile(shape), splitK: 1 };
   const large = tileCount(shape, 128) * (shape.splitK ?? slices128(shape)) >= FILL_WORKGROUPS;
   const tile = shape.tile ?? (large ? 128 : 64);
   // Fewer slices than asked where K is only a few panels long (kChunkOf rounds up); one slice is
@@ -356,19 +361,15 @@ export function matmulReduce(
       f32(alpha),
       u32(0),
       u32(0),
+      // The table's unused entries are zeros.
       ...Array.from({ length: MAX_REDUCED_PRODUCTS }, (_, i) => {
-        const d = sums[i] ?? {
-          offset: 0,
-          S: 0,
-          M: 0,
-          N: 0,
-          ldc: 0,
-          offC: 0,
-          outputs: 0,
-          strideC: 0,
-        };
-        return [d.offset, d.S, d.M, d.N, d.ldc, d.offC, d.outputs, d.strideC].map(u32);
-      }).flat(),
+        const d = sums[i];
+        return d
+          ? [d.offset, d.S, d.M, d.N, d.ldc, d.offC, d.outputs, d.strideC]
+          : Array(8).fill(0);
+      })
+        .flat()
+        .map(u32),
     ],
     buffers: [scratch, C],
     workgroups: [...grid1d(Math.ceil(most / 256)), sums.length],
@@ -392,7 +393,7 @@ export async function matmulSplitK(
   E?: Binding,
 ): Promise<Launch[]> {
   if (!usesPartials(shape)) return [await matmul(rt, A, B, C, shape, label, E)];
-  if (shape.epilogue) throw new Error(`matmul: no ${shape.epilogue} epilogue on a split product`);
+  if (shape.epilogue) throw new Error(`matmul: no ${shape.epilogue} epilogue on a summed batch`);
   const { launch, sums } = await matmulPartials(rt, A, B, scratch, shape, label);
   const s = resolved(shape);
   const reduce = await matmulReduce(rt, scratch, C, [sums], `${label} split-reduce ${s.M}x${s.N}`, {
