@@ -105,6 +105,14 @@ describe('matmul', () => {
     }
   }
 
+  it('plans a fused store on the 64×64 tile, unsplit, whatever its shape', () => {
+    // Unfused, these would take the 128×128 tile and 7 K slices (the head's weight gradient).
+    const big: MatmulShape = { M: 4466, N: 512, K: 4096, transA: true };
+    expect(splitKPlan(big)).toEqual({ tile: 128, splitK: 7 });
+    expect(splitKPlan({ ...big, epilogue: 'residual' })).toEqual({ tile: 64, splitK: 1 });
+    expect(splitKScratchFloats({ ...big, epilogue: 'softplusBias' })).toBe(0);
+  });
+
   it('refuses an epilogue it cannot fuse', async () => {
     const rt = await testRuntime();
     const A = rt.buffer('A', 64);
