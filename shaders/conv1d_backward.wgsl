@@ -1,46 +1,18 @@
 // Causal depthwise conv1d backward, input gradient (overwritten):
 //   dx_s[c] = Σ_{k<K} w[c, k] · dout_{s+K-1-k}[c], over outputs s+K-1-k < T of the same sequence.
 // The weight and bias gradients are conv1d_backward_reduce + column_sum.
-// Thread j owns channels 4j..4j+3 (vec4s; D4 = D / 4) over block g of ROWS rows (workgroup row y).
-// It walks its block forward in time reading one dout per row, three rows ahead, and carrying the
-// three before it in registers, so each gradient is read once rather than once per tap; taps that
-// look ahead 4 or more rows (K > 4) are read from memory. Rows are taken UNROLL at a time, their
-// loads issued before any store, so the walk is not a serial chain of dependent loads.
+// The walk over time (conv1d_walk.wgsl) reads dout three rows ahead of the row it produces.
 
-const ROWS = 16u; // rows per block: the launch's grid has ceil(rows / ROWS) rows
-const UNROLL = 4u; // the rows of one step in `main`, written out there
+//!include conv1d_walk
 
-struct Params {
-  rows: u32,
-  D4: u32,
-  T: u32,
-  K: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> dout: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<vec4<f32>>;
 
-var<private> j: u32;
-var<private> t: u32; // time of the next row to produce
 // ahead0..ahead2: dout_{s+i} of the current row s, used only where s + i is in its sequence (later
-// lanes may hold the next sequence's gradients); tap0..tap3: the weights whose output is i rows
-// ahead (zero for i ≥ K).
+// lanes may hold the next sequence's gradients).
 var<private> ahead0: vec4<f32>;
 var<private> ahead1: vec4<f32>;
 var<private> ahead2: vec4<f32>;
-var<private> tap0: vec4<f32>;
-var<private> tap1: vec4<f32>;
-var<private> tap2: vec4<f32>;
-var<private> tap3: vec4<f32>;
-
-// The weights of the tap whose output is `ahead` rows ahead, for the thread's four channels.
-fn tap(ahead: u32) -> vec4<f32> {
-  if (ahead >= p.K) { return vec4<f32>(0.0); }
-  let i = 4u * j * p.K + p.K - 1u - ahead;
-  return vec4<f32>(w[i], w[i + p.K], w[i + 2u * p.K], w[i + 3u * p.K]);
-}
 
 // dout of `row`, clamped to the last row so that the load stays in bounds (a clamped row is past
 // the end of the last sequence, where no tap reads it).
@@ -70,13 +42,9 @@ fn produce(row: u32, dNew: vec4<f32>) -> vec4<f32> {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   j = gid.x;
   if (j >= p.D4) { return; }
-  let r0 = gid.y * ROWS;
-  let r1 = min(r0 + ROWS, p.rows);
-  t = r0 % p.T;
-  tap0 = tap(0u);
-  tap1 = tap(1u);
-  tap2 = tap(2u);
-  tap3 = tap(3u);
+  let r = startBlock(gid.y);
+  let r0 = r.x;
+  let r1 = r.y;
   ahead0 = load(r0);
   ahead1 = load(r0 + 1u);
   ahead2 = load(r0 + 2u);

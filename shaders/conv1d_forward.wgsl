@@ -3,69 +3,36 @@
 // sequence. Rows are b·T + t; w is (D, 1, K), i.e. w[c·K + k].
 // It also writes act = silu(out) (the SSM's u = silu(conv(u))), saving a pass; `out` keeps the
 // pre-activation that silu's backward needs.
-// Thread j owns channels 4j..4j+3 (vec4s; D4 = D / 4) over block g of ROWS rows (workgroup row y).
-// It walks its block forward in time reading one x per row and carrying the last three in
-// registers, so each input is read once rather than once per tap; taps that look back 4 or more
-// rows (K > 4) are read from memory. Rows are taken UNROLL at a time, their loads issued before any
-// store, so the walk is not a serial chain of dependent loads.
+// The walk over time: conv1d_walk.wgsl.
 
-const ROWS = 16u; // rows per block: the launch's grid has ceil(rows / ROWS) rows
-const UNROLL = 4u; // the rows of one step in `main`, written out there
+//!include conv1d_walk
 
-struct Params {
-  rows: u32,
-  D4: u32,
-  T: u32,
-  K: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> act: array<vec4<f32>>;
 
-var<private> j: u32;
-var<private> t: u32; // time of the next row to produce
 var<private> bias: vec4<f32>;
 // win1..win3: x_{t-i} of the current row, used only where i ≤ t (older lanes hold other
-// sequences' inputs or are unset); tap0..tap3: the weights that look back i rows (zero for i ≥ K).
+// sequences' inputs or are unset).
 var<private> win1: vec4<f32>;
 var<private> win2: vec4<f32>;
 var<private> win3: vec4<f32>;
-var<private> tap0: vec4<f32>;
-var<private> tap1: vec4<f32>;
-var<private> tap2: vec4<f32>;
-var<private> tap3: vec4<f32>;
 
 //!include sigmoid
 
-// The weights of the tap that looks back `back` rows, for the thread's four channels.
-fn tap(back: u32) -> vec4<f32> {
-  if (back >= p.K) { return vec4<f32>(0.0); }
-  let k = p.K - 1u - back;
-  let c = 4u * j;
-  let i = c * p.K + k;
-  return vec4<f32>(w[i], w[i + p.K], w[i + 2u * p.K], w[i + 3u * p.K]);
-}
-
 // Sets up the walk over block g; returns its rows [r0, r1).
 fn start(g: u32) -> vec2<u32> {
-  let r0 = g * ROWS;
-  t = r0 % p.T;
+  let r = startBlock(g);
+  let r0 = r.x;
   let c = 4u * j;
   bias = vec4<f32>(b[c], b[c + 1u], b[c + 2u], b[c + 3u]);
-  tap0 = tap(0u);
-  tap1 = tap(1u);
-  tap2 = tap(2u);
-  tap3 = tap(3u);
   // The window at the row before the block (its oldest lane is shifted out unread); rows before
   // the sequence start are clamped to it, in bounds and never used.
   win1 = x[(r0 - min(1u, t)) * p.D4 + j];
   win2 = x[(r0 - min(2u, t)) * p.D4 + j];
   win3 = x[(r0 - min(3u, t)) * p.D4 + j];
-  return vec2<u32>(r0, min(r0 + ROWS, p.rows));
+  return r;
 }
 
 // The output of `row`, whose input x_t is xNew; moves the window and t on by one row. The taps

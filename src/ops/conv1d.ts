@@ -17,7 +17,7 @@ export interface Conv1dShape {
   rowsPerGroup?: number;
 }
 
-/** ROWS of conv1d_forward.wgsl and conv1d_backward.wgsl: each thread walks a block of rows. */
+/** ROWS of conv1d_walk.wgsl: each thread of the forward and input gradient walks a block of rows. */
 const BLOCK_ROWS = 16;
 
 /** The grid of the forward and input-gradient kernels: a thread per four channels and block. */
