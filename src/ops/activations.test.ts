@@ -10,7 +10,6 @@ import {
   type SoftplusBiasShape,
   siluBackward,
   siluBackwardReference,
-  siluForward,
   siluForwardReference,
   softplusBiasBackward,
   softplusBiasBackwardReference,
@@ -64,14 +63,10 @@ const sizes = [32 * 16, 37 * 12, 37 * 28, 4];
 
 describe('silu', () => {
   for (const n of sizes) {
-    it(`forward and backward, n ${n}`, async () => {
+    // The forward is the conv's fused output (conv1d.test.ts).
+    it(`backward, n ${n}`, async () => {
       const x = preActivations(n, n);
       const dy = randomArray(n, n + 1);
-      const [y] = await gpu([x], [new Float32Array(n)], (rt, [xb, yb]) =>
-        siluForward(rt, xb, yb, n),
-      );
-      expect(compare(y, siluForwardReference(x), elemTol)).toBeNull();
-
       const stale = randomArray(n, 99);
       const [dx] = await gpu([x, dy], [stale], (rt, [xb, dyb, dxb]) =>
         siluBackward(rt, xb, dyb, dxb, n),

@@ -1,5 +1,7 @@
-// The SSM's elementwise activations, each a forward and a backward kernel:
-//   silu           y = x·σ(x)                       (after the conv, which fuses it: conv1dForward)
+// The SSM's elementwise activations: their backward kernels, and the gate's forward (the others'
+// forwards are fused into the kernel that produces their input), with float64 references:
+//   silu           y = x·σ(x)                       (the forward is fused into the conv's:
+//                                                    conv1dForward)
 //   softplus_bias  Δ = softplus(pre + bias[c])      (the step size; threshold 20 as PyTorch; the
 //                                                    forward is dt_proj's matmul epilogue)
 //   gate           out = y ⊙ silu(z)                (the output gate)
@@ -39,11 +41,6 @@ async function elementwise(
     buffers,
     workgroups: grid1d(Math.ceil(n / (VEC * WORKGROUP))),
   });
-}
-
-/** y = silu(x) over n floats. */
-export function siluForward(rt: GpuRuntime, x: Binding, y: Binding, n: number): Promise<Launch> {
-  return elementwise(rt, 'silu_forward', [x, y], n);
 }
 
 /** dx = dy · silu'(x) (overwritten). */
