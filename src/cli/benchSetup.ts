@@ -188,15 +188,7 @@ async function passGpuMs(rt: GpuRuntime, launches: Launch[]): Promise<number> {
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
   const enc = device.createCommandEncoder();
-  const pass = enc.beginComputePass({
-    timestampWrites: { querySet: set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
-  });
-  for (const l of launches) {
-    pass.setPipeline(l.pipeline);
-    pass.setBindGroup(0, l.bindGroup);
-    pass.dispatchWorkgroups(...l.workgroups);
-  }
-  pass.end();
+  rt.encode(enc, launches, { querySet: set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 });
   enc.resolveQuerySet(set, 0, 2, resolve, 0);
   enc.copyBufferToBuffer(resolve, 0, read, 0, 16);
   device.queue.submit([enc.finish()]);

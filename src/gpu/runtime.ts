@@ -263,10 +263,15 @@ export class GpuRuntime {
   }
 
   /**
-   * Records launches into one compute pass of `encoder`, in order. With a profiler attached, each
-   * launch gets a pass of its own, so that the profiler can time it (timestamps bracket passes).
+   * Records launches into one compute pass of `encoder`, in order (bracketed by `timestampWrites`,
+   * when given). With a profiler attached, each launch gets a pass of its own, so that the profiler
+   * can time it (timestamps bracket passes).
    */
-  encode(encoder: GPUCommandEncoder, launches: Launch[]): void {
+  encode(
+    encoder: GPUCommandEncoder,
+    launches: Launch[],
+    timestampWrites?: GPUComputePassTimestampWrites,
+  ): void {
     const dispatch = (pass: GPUComputePassEncoder, l: Launch) => {
       pass.setPipeline(l.pipeline);
       pass.setBindGroup(0, l.bindGroup);
@@ -280,7 +285,7 @@ export class GpuRuntime {
       }
       return;
     }
-    const pass = encoder.beginComputePass();
+    const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : undefined);
     for (const l of launches) dispatch(pass, l);
     pass.end();
   }

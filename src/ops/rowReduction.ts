@@ -6,7 +6,7 @@ import { type Binding, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/
 
 /**
  * Rows per block of the first pass. 32 keeps the i3-22m batch (4,096 rows) at 128 blocks: enough
- * workgroups to fill a GPU, and a short serial loop in the second pass.
+ * workgroups to fill a GPU, and few partial rows for column_sum to add.
  */
 export const ROWS_PER_GROUP = 32;
 
