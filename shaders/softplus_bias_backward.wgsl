@@ -1,5 +1,5 @@
 // softplus(pre + bias) backward from the forward's output Δ alone:
-//   dpre = dΔ · σ(pre + bias) = dΔ · (1 − e^−Δ)   (eᐞ = 1 + e^v, so σ(v) = 1 − e^−Δ; overwritten)
+//   dpre = dΔ · σ(pre + bias) = dΔ · (1 − e^−Δ)   (e^Δ = 1 + e^v, so σ(v) = 1 − e^−Δ; overwritten)
 //   partial[g, c] = Σ_{rows of block g} dpre        (dbias's first pass; column_sum adds the blocks)
 // Above PyTorch's threshold (v > 20, Δ = v) 1 − e^−Δ is 1 in f32, as PyTorch's gradient is. So the
 // dt_proj product can write Δ directly (its softplus epilogue) and keep no pre-activation.
