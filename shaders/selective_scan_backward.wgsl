@@ -1,31 +1,32 @@
 // Selective-scan backward, pass 1 of 2: the reverse (adjoint) scan, fp32. Same mapping as the
-// forward with one vec4 per lane: G = N/4 lanes per channel, lane j holding states n = 4j + i of
-// channel c. Chunks run last to first. Each chunk's states are recomputed forward from the boundary
-// state the forward kept (never by inverting exp(Δ·A), which is unstable) into a per-thread array,
-// then the adjoint g_t = dy_t·Ct_t + exp(Δ_{t+1}·A)·g_{t+1} runs backwards through them:
+// forward (selective_scan_lane: a thread holds 4 states of CH channels). Chunks run last to first.
+// Each chunk's states are recomputed forward from the boundary state the forward kept (never by
+// inverting exp(Δ·A), which is unstable) into a per-thread array, then the adjoint
+// g_t = dy_t·Ct_t + exp(Δ_{t+1}·A)·g_{t+1} runs backwards through them:
 //   du_t    = Σ_n g_t·Δ_t·Bt_t                    (+ Dskip·dy_t, added by pass 2)
 //   dΔ_t    = Σ_n g_t·(A·exp(Δ_t·A)·h_{t-1} + Bt_t·u_t)
 //   dBt_t   = Σ_c g_t·Δ_t·u_t,  dCt_t = Σ_c dy_t·h_t
 //   dA[c,n] = Σ_t g_t·Δ_t·exp(Δ_t·A)·h_{t-1}    (dA_log = dA·A, applied by pass 2)
-// Sums over lanes (du, dΔ) and over this workgroup's channels (dBt, dCt) go through workgroup
-// memory once every RB steps (keepStep, sumBlock); the sums over workgroups (dBt, dCt) and over
-// sequences (dA) are partial sums in `scratch`, finished without atomics by
+// A thread sums its own 4 states (du, dΔ) and its own 4 channels (dBt, dCt) in registers; each
+// step the rest, over the G lanes of a channel and over this workgroup's channel groups, goes
+// through workgroup memory (double-buffered: one barrier a step). The sums over workgroups (dBt,
+// dCt) and over sequences (dA) are partial sums in `scratch`, finished without atomics by
 // selective_scan_backward_reduce.
 // scratch (floats): [du core: rows·D][dΔ: rows·D][dBt parts: groupsD·rows·N]
 //                   [dCt parts: groupsD·rows·N][dA parts: B·D·N][dDskip parts: B·D]
 
 override WG: u32 = 64u;
 override G: u32 = 1u;
-override RB: u32 = 4u;
 
 // Longest chunk (the launch builder checks it), and the piece of it whose states a thread holds
 // at once. A chunk's pieces run last to first, each recomputed from the chunk's boundary state
-// (the walk to a later piece's start keeps no states): 8 states in registers instead of 16 leave
-// room for more resident workgroups, for 8 more steps of recompute per chunk. Every walk runs a
-// constant number of steps (past the piece's length they do nothing), so that the compiler can
-// unroll it and index the state array with constants: registers instead of local memory.
+// (the walk to a later piece's start keeps no states). Every walk runs a constant number of steps
+// (past the piece's length they do nothing), so that the compiler can unroll it and index the
+// state array with constants: registers instead of local memory. Loads are unconditional (rows
+// clamped into the arrays) so that a walk's can all be in flight at once, and each adjoint step's
+// inputs are loaded one step ahead.
 const MAX_CHUNK = 16u;
-const PIECE = 8u;
+const PIECE = 4u;
 const LOG2E = 1.4426950408889634;
 
 struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32, groupsD: u32 }
@@ -46,163 +47,164 @@ fn rowCount() -> u32 {
   return p.B * p.T;
 }
 
-/** One step's terms of one lane, before the sums over lanes and channels. */
+/** One step's terms of one thread, before the sums across threads. */
 struct StepGrads {
-  gB: vec4<f32>, // g·Δ·u: this lane's part of dBt
-  gC: vec4<f32>, // dy·h: its part of dCt
-  pu: f32, // its part of du
-  pd: f32, // its part of dΔ
+  gB: vec4<f32>, // Σ over its channels of g·Δ·u: its part of dBt (4 states)
+  gC: vec4<f32>, // Σ over its channels of dy·h: its part of dCt
+  pu: vec4<f32>, // its part of du (one per channel)
+  pd: vec4<f32>, // its part of dΔ
 }
 
-var<private> A2: vec4<f32>; // A·log2(e): exp(Δ·A) = exp2(Δ·A2), and A·x = A2·x / log2(e)
-var<private> carry: vec4<f32>; // exp(Δ_{t+1}·A)·g_{t+1}: the adjoint flowing into step t
-var<private> dA: vec4<f32>;
-var<private> dDskip: f32; // Σ_t dy·u of this channel and sequence
-var<private> h0: vec4<f32>; // the state entering the piece
-var<private> hs: array<vec4<f32>, PIECE>; // the piece's states
+/** One step's inputs: Δ, u and dy of the thread's channels, its 4 states' Bt and Ct. */
+struct StepIn { dt: vec4<f32>, u: vec4<f32>, dy: vec4<f32>, b: vec4<f32>, c: vec4<f32> }
+
+// Per channel i of the thread: A·log2(e) (exp(Δ·A) = exp2(Δ·A2), A·x = A2·x / log2(e)), the
+// adjoint flowing into step t (exp(Δ_{t+1}·A)·g_{t+1}), dA, the state entering the piece, and the
+// piece's states (step s at s·MAX_CH + i).
+var<private> A2: array<vec4<f32>, MAX_CH>;
+var<private> carry: array<vec4<f32>, MAX_CH>;
+var<private> dA: array<vec4<f32>, MAX_CH>;
+var<private> h0: array<vec4<f32>, MAX_CH>;
+var<private> hs: array<vec4<f32>, PIECE * MAX_CH>;
+var<private> dDskip: vec4<f32>; // Σ_t dy·u of the thread's channels in this sequence
 
 fn laneStart(wg: vec3<u32>, lid: u32) {
   placeLane(wg, lid);
-  if (ln.live) { A2 = -exp(ALog[ln.c * ln.n4 + ln.lane]) * LOG2E; }
+  let k = channelIndex(0u);
+  for (var i = 0u; i < CH; i++) { A2[i] = -exp(ALog[k[i] * ln.n4 + ln.lane]) * LOG2E; }
 }
 
-/** The boundary state the forward kept for chunk kk − 1 (zero before step 0). */
-fn chunkState(kk: u32) -> vec4<f32> {
-  if (!ln.live || kk == 1u) { return vec4<f32>(0.0); }
-  return states[(((kk - 1u) * p.B + ln.b) * p.D + ln.c) * ln.n4 + ln.lane];
+/** Step t's inputs (t clamped below T). */
+fn loadStep(t: u32) -> StepIn {
+  let row = ln.rowBase + min(t, p.T - 1u);
+  let k = channelIndex(row);
+  return StepIn(
+    vec4<f32>(delta[k.x], delta[k.y], delta[k.z], delta[k.w]),
+    vec4<f32>(u[k.x], u[k.y], u[k.z], u[k.w]) * ln.mask,
+    vec4<f32>(dy[k.x], dy[k.y], dy[k.z], dy[k.w]) * ln.mask,
+    Bt[row * ln.n4 + ln.lane],
+    Ct[row * ln.n4 + ln.lane],
+  );
 }
 
-/** One step of the recurrence, at row `row`, from state h. */
-fn stepState(h: vec4<f32>, row: u32) -> vec4<f32> {
-  let dt = delta[row * p.D + ln.c];
-  return exp2(dt * A2) * h + (dt * u[row * p.D + ln.c]) * Bt[row * ln.n4 + ln.lane];
-}
-
-/** The state after steps start..start+n−1 from h (n ≤ MAX_CHUNK − PIECE), keeping none. */
-fn walk(h: vec4<f32>, start: u32, n: u32) -> vec4<f32> {
-  var x = h;
-  if (!ln.live) { return x; }
-  for (var s = 0u; s < MAX_CHUNK - PIECE; s++) {
-    if (s < n) { x = stepState(x, ln.rowBase + start + s); }
-  }
-  return x;
-}
-
-/** Recomputes the states of a piece (steps start..start+len−1, entered with h0) into hs. */
-fn recomputePiece(start: u32, len: u32) {
-  if (!ln.live) { return; }
-  var h = h0;
-  for (var s = 0u; s < PIECE; s++) {
-    if (s < len) {
-      h = stepState(h, ln.rowBase + start + s);
-      hs[s] = h;
+/** h0 := the boundary state the forward kept for chunk kk − 1 (zero before step 0). */
+fn loadChunkState(kk: u32) {
+  for (var i = 0u; i < CH; i++) {
+    h0[i] = vec4<f32>(0.0);
+    if (kk > 1u && ln.c0 + i < p.D) {
+      h0[i] = states[(((kk - 1u) * p.B + ln.b) * p.D + ln.c0 + i) * ln.n4 + ln.lane];
     }
   }
 }
 
-/** The adjoint step at step sl of the chunk (zero terms past its length or on idle lanes). */
-fn adjointStep(start: u32, sl: u32, len: u32) -> StepGrads {
-  var r = StepGrads(vec4<f32>(0.0), vec4<f32>(0.0), 0.0, 0.0);
-  if (!ln.live || sl >= len) { return r; }
-  let row = ln.rowBase + start + sl;
-  let idx = row * p.D + ln.c;
-  let dt = delta[idx];
-  let ut = u[idx];
-  let dyt = dy[idx];
-  let bt = Bt[row * ln.n4 + ln.lane];
-  let a = exp2(dt * A2);
-  var hPrev = h0;
-  if (sl > 0u) { hPrev = hs[sl - 1u]; }
-  let g = dyt * Ct[row * ln.n4 + ln.lane] + carry;
-  r.gB = g * (dt * ut);
-  r.gC = dyt * hs[sl];
-  let gb = dot(g, bt);
-  r.pu = dt * gb;
-  let gah = g * (a * hPrev);
-  r.pd = dot(gah, A2) * (1.0 / LOG2E) + ut * gb;
-  dA += dt * gah;
-  dDskip += dyt * ut;
-  carry = a * g;
-  return r;
+/** h0 := h0 advanced through a step with inputs x. */
+fn stepH0(x: StepIn) {
+  let xu = x.dt * x.u;
+  for (var i = 0u; i < CH; i++) { h0[i] = exp2(x.dt[i] * A2[i]) * h0[i] + xu[i] * x.b; }
 }
 
-/** Writes the sums over lanes of du and dΔ for one (row, channel). */
-fn storeLaneSums(row: u32, c: u32, su: f32, sd: f32) {
-  let idx = row * p.D + c;
-  scratch[idx] = su;
-  scratch[rowCount() * p.D + idx] = sd;
-}
-
-/** Writes the sums over this workgroup's channels of dBt, dCt for one (row, vec4 k of states). */
-fn storeChannelSums(group: u32, row: u32, k: u32, sB: vec4<f32>, sC: vec4<f32>) {
-  let offB = 2u * rowCount() * p.D;
-  let offC = offB + p.groupsD * rowCount() * p.N;
-  let part = ((group * rowCount() + row) * ln.n4 + k) * 4u;
-  for (var i = 0u; i < 4u; i++) {
-    scratch[offB + part + i] = sB[i];
-    scratch[offC + part + i] = sC[i];
+/** Advances h0 (the chunk's boundary state) to the piece's start, n ≤ MAX_CHUNK − PIECE steps on. */
+fn walk(start: u32, n: u32) {
+  for (var s = 0u; s < MAX_CHUNK - PIECE; s++) {
+    let x = loadStep(start + s);
+    if (s < n) { stepH0(x); }
   }
+}
+
+/** Recomputes the states of a piece (steps start..start+len−1, entered with h0) into hs. */
+fn recomputePiece(start: u32, len: u32) {
+  let entry = h0;
+  for (var s = 0u; s < PIECE; s++) {
+    let x = loadStep(start + s);
+    if (s < len) {
+      stepH0(x);
+      for (var i = 0u; i < CH; i++) { hs[s * MAX_CH + i] = h0[i]; }
+    }
+  }
+  h0 = entry;
+}
+
+/** The adjoint step at step sl of the piece, inputs x (zero terms past its length or on idle threads). */
+fn adjointStep(x: StepIn, sl: u32, len: u32) -> StepGrads {
+  var r = StepGrads(vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0), vec4<f32>(0.0));
+  if (!ln.live || sl >= len) { return r; }
+  let xu = x.dt * x.u;
+  for (var i = 0u; i < CH; i++) {
+    let a = exp2(x.dt[i] * A2[i]);
+    var hPrev = h0[i];
+    if (sl > 0u) { hPrev = hs[(sl - 1u) * MAX_CH + i]; }
+    let g = x.dy[i] * x.c + carry[i];
+    r.gB += g * xu[i];
+    r.gC += x.dy[i] * hs[sl * MAX_CH + i];
+    let gb = dot(g, x.b);
+    carry[i] = a * g;
+    let gah = carry[i] * hPrev;
+    r.pu[i] = x.dt[i] * gb;
+    r.pd[i] = dot(gah, A2[i]) * (1.0 / LOG2E) + x.u[i] * gb;
+    dA[i] += x.dt[i] * gah;
+  }
+  dDskip += x.dy * x.u;
+  return r;
 }
 
 fn laneEnd() {
   if (!ln.live) { return; }
   let offA = 2u * rowCount() * p.D + 2u * p.groupsD * rowCount() * p.N;
-  for (var i = 0u; i < 4u; i++) {
-    scratch[offA + ((ln.b * p.D + ln.c) * ln.n4 + ln.lane) * 4u + i] = dA[i];
-  }
-  if (ln.lane == 0u) { scratch[offA + p.B * p.D * p.N + ln.b * p.D + ln.c] = dDskip; }
-}
-
-// Per step k of a block: sB, sC at k·WG + lid; sU, sD (lane parts of du, dΔ) at
-// k·(WG/G)·(G+1) + ch·(G+1) + j, the odd stride keeping writes and sums conflict-free.
-var<workgroup> sB: array<vec4<f32>, RB * WG>;
-var<workgroup> sC: array<vec4<f32>, RB * WG>;
-var<workgroup> sU: array<f32, RB * (WG / G) * (G + 1u)>;
-var<workgroup> sD: array<f32, RB * (WG / G) * (G + 1u)>;
-
-override CPW: u32 = WG / G; // channels per workgroup (derived; not set by the launch)
-override STEP_FLOATS: u32 = CPW * (G + 1u);
-
-/** A step's terms, the k-th of its block, into workgroup memory. */
-fn keepStep(lid: u32, k: u32, r: StepGrads) {
-  sB[k * WG + lid] = r.gB;
-  sC[k * WG + lid] = r.gC;
-  if (ln.cw < CPW) { // threads past the last whole channel (WG % G) have no slot
-    sU[k * STEP_FLOATS + ln.cw * (G + 1u) + ln.lane] = r.pu;
-    sD[k * STEP_FLOATS + ln.cw * (G + 1u) + ln.lane] = r.pd;
+  for (var i = 0u; i < CH; i++) {
+    let c = ln.c0 + i;
+    if (c < p.D) {
+      let at = offA + ((ln.b * p.D + c) * ln.n4 + ln.lane) * 4u;
+      for (var e = 0u; e < 4u; e++) { scratch[at + e] = dA[i][e]; }
+      if (ln.lane == 0u) { scratch[offA + p.B * p.D * p.N + ln.b * p.D + c] = dDskip[i]; }
+    }
   }
 }
 
-/** The block's sums, steps t0..t0+steps−1: over lanes (du, dΔ) and channels (dBt, dCt). */
-fn sumBlock(wg: vec3<u32>, lid: u32, t0: u32, steps: u32) {
-  // Output o = (step s, channel ch).
-  for (var o = lid; o < steps * CPW; o += WG) {
-    let s = o / CPW;
-    let ch = o % CPW;
-    let cc = wg.x * CPW + ch;
-    if (cc < p.D) {
-      let at = s * STEP_FLOATS + ch * (G + 1u);
-      var su = 0.0;
-      var sd = 0.0;
-      for (var j = 0u; j < G; j++) {
-        su += sU[at + j];
-        sd += sD[at + j];
+// Thread lid's terms of the step in buffer k at k·WG + lid.
+var<workgroup> sB: array<vec4<f32>, 2u * WG>;
+var<workgroup> sC: array<vec4<f32>, 2u * WG>;
+var<workgroup> sU: array<vec4<f32>, 2u * WG>;
+var<workgroup> sD: array<vec4<f32>, 2u * WG>;
+
+override CPW: u32 = WG / G; // channel groups per workgroup (derived; not set by the launch)
+
+/**
+ * The sums of the step in buffer k (row `row`) across threads. Outputs o < 2·CPW·CH are du or dΔ
+ * of one channel, the sum over its G lanes (group w starting at lane w, so that the groups of a
+ * subgroup read different banks); the next N are dBt and dCt of one state, the sum over this
+ * workgroup's channel groups.
+ */
+fn sumStep(wg: vec3<u32>, lid: u32, k: u32, row: u32) {
+  let lanes = CPW * CH;
+  for (var o = lid; o < 2u * lanes + p.N; o += WG) {
+    if (o < 2u * lanes) {
+      let w = (o % lanes) / CH;
+      let i = o % CH;
+      let c = (wg.x * CPW + w) * CH + i;
+      if (c < p.D) {
+        let at = k * WG + w * G;
+        var acc = 0.0;
+        if (o < lanes) {
+          for (var j = 0u; j < G; j++) { acc += sU[at + (j + w) % G][i]; }
+        } else {
+          for (var j = 0u; j < G; j++) { acc += sD[at + (j + w) % G][i]; }
+        }
+        scratch[select(0u, rowCount() * p.D, o >= lanes) + row * p.D + c] = acc;
       }
-      storeLaneSums(ln.rowBase + t0 + s, cc, su, sd);
+    } else {
+      let n = o - 2u * lanes;
+      let at = k * WG + n / 4u;
+      var accB = 0.0;
+      var accC = 0.0;
+      for (var w = 0u; w < CPW; w++) {
+        accB += sB[at + w * G][n % 4u];
+        accC += sC[at + w * G][n % 4u];
+      }
+      let offB = 2u * rowCount() * p.D;
+      let part = (wg.x * rowCount() + row) * p.N + n;
+      scratch[offB + part] = accB;
+      scratch[offB + p.groupsD * rowCount() * p.N + part] = accC;
     }
-  }
-  // Output o = (step s, vec4 k of states): the sum over this workgroup's channels.
-  for (var o = lid; o < steps * ln.n4; o += WG) {
-    let s = o / ln.n4;
-    let k = o % ln.n4;
-    var accB = vec4<f32>(0.0);
-    var accC = vec4<f32>(0.0);
-    for (var ch = 0u; ch < CPW; ch++) {
-      let v = s * WG + ch * G + k;
-      accB += sB[v];
-      accC += sC[v];
-    }
-    storeChannelSums(wg.x, ln.rowBase + t0 + s, k, accB, accC);
   }
 }
 
@@ -210,26 +212,29 @@ fn sumBlock(wg: vec3<u32>, lid: u32, t0: u32, steps: u32) {
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   laneStart(wg, lid);
   let nChunks = (p.T + p.chunk - 1u) / p.chunk;
+  var k = 0u;
   for (var kk = nChunks; kk > 0u; kk--) {
     let chunkStart = (kk - 1u) * p.chunk;
     let chunkLen = min(p.chunk, p.T - chunkStart);
-    let hc = chunkState(kk);
     for (var piece = (chunkLen + PIECE - 1u) / PIECE; piece > 0u; piece--) {
       let start = chunkStart + (piece - 1u) * PIECE;
       let len = min(PIECE, chunkStart + chunkLen - start);
-      h0 = walk(hc, chunkStart, start - chunkStart);
+      var next = loadStep(start + PIECE - 1u);
+      loadChunkState(kk);
+      walk(chunkStart, start - chunkStart);
       recomputePiece(start, len);
-      // Blocks of RB steps from the end of the PIECE frame; steps at or past len are empty.
-      for (var bi = 0u; bi < (PIECE + RB - 1u) / RB; bi++) {
-        let s1f = PIECE - bi * RB;
-        let s0 = select(0u, s1f - RB, s1f > RB);
-        let s1 = max(s0, min(s1f, len));
-        for (var s = s1f; s > s0; s--) {
-          keepStep(lid, s - 1u - s0, adjointStep(start, s - 1u, len));
-        }
+      // Steps from the end of the PIECE frame; steps at or past len are empty.
+      for (var s = PIECE; s > 0u; s--) {
+        let x = next;
+        next = loadStep(start + max(s, 2u) - 2u);
+        let r = adjointStep(x, s - 1u, len);
+        sB[k * WG + lid] = r.gB;
+        sC[k * WG + lid] = r.gC;
+        sU[k * WG + lid] = r.pu;
+        sD[k * WG + lid] = r.pd;
         workgroupBarrier();
-        sumBlock(wg, lid, start + s0, s1 - s0);
-        workgroupBarrier();
+        if (s - 1u < len) { sumStep(wg, lid, k, ln.rowBase + start + s - 1u); }
+        k = 1u - k;
       }
     }
   }

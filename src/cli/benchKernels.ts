@@ -7,7 +7,9 @@
 // beat it; "× floor" is the gap. Byte counts are each input read once and each output written once
 // (the op's I/O, not the implementation's scratch traffic); FLOPs count a multiply-add as 2.
 //
-//   tsx src/cli/benchKernels.ts [--preset i3-22m] [--batch 16] [--reps 20] [--json out.json]
+//   tsx src/cli/benchKernels.ts [--preset i3-22m] [--batch 16] [--reps 20] [--only scan] [--json out.json]
+// (--only: just the groups whose key contains that text: head, low-rank, matmul, scan, attention,
+// loss, rmsnorm, adamw.)
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { GpuRuntime, Launch } from '../gpu/runtime';
@@ -56,6 +58,7 @@ const { values } = parseArgs({
     preset: { type: 'string', default: 'i3-22m' },
     batch: { type: 'string', default: '16' },
     reps: { type: 'string', default: '20' },
+    only: { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -191,9 +194,8 @@ async function linearEntries(rt: GpuRuntime, name: string, inF: number, outF: nu
 }
 
 /**
- * The scan at its defaults, then "(alt)" rows with other kernel geometries (states per forward
- * thread, workgroup size, block): the workgroup memory they take decides how many workgroups a
- * multiprocessor holds. Each alternative's outputs are first checked against the default's; the
+ * The scan at its defaults, then "(alt)" rows with other kernel geometries (workgroup size,
+ * channels per thread): how many threads walk, and how many share a workgroup's sums. Each alternative's outputs are first checked against the default's; the
  * largest difference is printed.
  */
 async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
@@ -274,25 +276,35 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const grads0 = await backwardOutputs();
   const entries = [main.entry, mainBackward];
   const checks: string[] = [];
-  // Around the default (4 states per lane, 128 threads, 4 KiB): wider lanes, other workgroup sizes,
-  // longer blocks (more workgroup memory).
-  for (const o of [
-    { forwardStates: 8 },
-    { forwardStates: 16 },
+  const geometries = [
     { workgroupSize: 64 },
     { workgroupSize: 256 },
-    { block: 8 },
-  ]) {
-    const alt = await forward(o);
-    rt.run([alt.fwd]);
-    checks.push(`fwd${altLabel(o)}: ${maxDiff([await rt.readF32(alt.y)], y0).toExponential(1)}`);
-    entries.push(alt.entry);
+    { channelsPerThread: 1 },
+    { channelsPerThread: 2 },
+  ];
+  // A geometry this device cannot run (its workgroup memory) is reported and skipped.
+  const tryAlt = async (what: string, o: object, add: () => Promise<string>) => {
+    try {
+      checks.push(`${what}${altLabel(o)}: ${await add()}`);
+    } catch (e) {
+      checks.push(`${what}${altLabel(o)}: skipped (${(e as Error).message})`);
+    }
+  };
+  for (const o of geometries) {
+    await tryAlt('fwd', o, async () => {
+      const alt = await forward(o);
+      rt.run([alt.fwd]);
+      entries.push(alt.entry);
+      return maxDiff([await rt.readF32(alt.y)], y0).toExponential(1);
+    });
   }
-  for (const o of [{ workgroupSize: 64 }, { workgroupSize: 256 }, { block: 2 }]) {
-    const alt = await backward(o, main.states);
-    rt.run(alt.launches);
-    checks.push(`bwd${altLabel(o)}: ${maxDiff(await backwardOutputs(), grads0).toExponential(1)}`);
-    entries.push(alt);
+  for (const o of geometries) {
+    await tryAlt('bwd', o, async () => {
+      const alt = await backward(o, main.states);
+      rt.run(alt.launches);
+      entries.push(alt);
+      return maxDiff(await backwardOutputs(), grads0).toExponential(1);
+    });
   }
   console.log(
     `scan alternatives, largest |difference| from the default:\n  ${checks.join('\n  ')}`,
@@ -450,42 +462,57 @@ async function main() {
     `ceilings: copy ${fmt(ceilings.copyBytesPerS / 1e9)} GB/s [${ceilings.copyMethod}]; ` +
       `FMA ${fmt(ceilings.fmaFlopsPerS / 1e9)} GFLOP/s (register-resident fp32 FMA loop)`,
   );
-  const entries: Entry[] = [
-    ...(await withAlternatives(
-      rt,
-      'head fwd (logits = x·Eᵀ)',
-      { M: rows, N: V, K: D, transB: true },
-      [{ tile: 64 }],
-    )),
-    ...(await withAlternatives(
-      rt,
-      'head dx (dlogits·E)',
-      { M: rows, N: D, K: V },
-      LONG_K_ALTERNATIVES,
-    )),
-    ...(await withAlternatives(
-      rt,
-      'head dW (dlogitsᵀ·x)',
-      { M: V, N: D, K: rows, transA: true, accumulate: true },
-      LONG_K_ALTERNATIVES,
-    )),
-    ...(await linearEntries(rt, `down D→r`, D, r)),
-    ...(await linearEntries(rt, `up r→D`, r, D)),
-    ...(
-      await withAlternatives(rt, 'up r→D fwd', { M: rows, N: D, K: r, transB: true }, [
-        { tile: 128 },
-      ])
-    ).slice(1),
-    ...(await batchEntries(rt, 'q, k, v', 3, r, D)),
-    ...(await batchEntries(rt, 'u, z', 2, r, D)),
-    await matmulEntry(rt, 'x_proj B fwd', { M: rows, N: N, K: D, transB: true }),
-    await matmulEntry(rt, 'dt_proj fwd', { M: rows, N: D, K: R, transB: true }),
-    ...(await scanEntries(rt)),
-    ...(await attentionEntries(rt)),
-    ...(await lossEntries(rt)),
-    ...(await normEntries(rt)),
-    ...(await optimizerEntries(rt)),
+  // Groups of entries by what they time; --only builds just the groups whose key contains it.
+  const groups: [string, () => Promise<Entry[]>][] = [
+    [
+      'head matmul',
+      async () => [
+        ...(await withAlternatives(
+          rt,
+          'head fwd (logits = x·Eᵀ)',
+          { M: rows, N: V, K: D, transB: true },
+          [{ tile: 64 }],
+        )),
+        ...(await withAlternatives(
+          rt,
+          'head dx (dlogits·E)',
+          { M: rows, N: D, K: V },
+          LONG_K_ALTERNATIVES,
+        )),
+        ...(await withAlternatives(
+          rt,
+          'head dW (dlogitsᵀ·x)',
+          { M: V, N: D, K: rows, transA: true, accumulate: true },
+          LONG_K_ALTERNATIVES,
+        )),
+      ],
+    ],
+    [
+      'low-rank matmul',
+      async () => [
+        ...(await linearEntries(rt, `down D→r`, D, r)),
+        ...(await linearEntries(rt, `up r→D`, r, D)),
+        ...(
+          await withAlternatives(rt, 'up r→D fwd', { M: rows, N: D, K: r, transB: true }, [
+            { tile: 128 },
+          ])
+        ).slice(1),
+        ...(await batchEntries(rt, 'q, k, v', 3, r, D)),
+        ...(await batchEntries(rt, 'u, z', 2, r, D)),
+        await matmulEntry(rt, 'x_proj B fwd', { M: rows, N: N, K: D, transB: true }),
+        await matmulEntry(rt, 'dt_proj fwd', { M: rows, N: D, K: R, transB: true }),
+      ],
+    ],
+    ['selective scan', () => scanEntries(rt)],
+    ['attention', () => attentionEntries(rt)],
+    ['cross-entropy loss', () => lossEntries(rt)],
+    ['rmsnorm', () => normEntries(rt)],
+    ['adamw optimizer', () => optimizerEntries(rt)],
   ];
+  const entries: Entry[] = [];
+  for (const [key, build] of groups) {
+    if (!values.only || key.includes(values.only)) entries.push(...(await build()));
+  }
   // Keyed by index: the "(alt)" rows share their product's name.
   const times = await timeGroups(
     rt,

@@ -124,21 +124,22 @@ const cases: { name: string; shape: SelectiveScanShape }[] = [
   { name: 'T 37, chunk 16 (ragged last chunk)', shape: { B: 2, T: 37, D: 16, N: 4, chunk: 16 } },
   { name: 'T 5, shorter than a chunk', shape: { B: 1, T: 5, D: 16, N: 4 } },
   { name: 'D 13, N 8, chunk 8', shape: { B: 2, T: 19, D: 13, N: 8, chunk: 8 } },
-  // Backward: 3 lanes per channel, 10 channels per workgroup, 2 workgroups along D. Forward: 2
-  // lanes of 8 states, the second with 4 slots past N.
+  // 3 lanes per channel group, 2 groups (8 channels) per workgroup and 2 idle threads: 2
+  // workgroups along D, the second with 5 channels, 3 of them past D.
   {
-    name: 'N 12 over 3 lanes, 2 workgroups along D',
-    shape: { B: 2, T: 21, D: 13, N: 12, chunk: 8, workgroupSize: 32, forwardStates: 8 },
+    name: 'N 12 over 3 lanes, 2 workgroups along D, idle threads',
+    shape: { B: 2, T: 21, D: 13, N: 12, chunk: 8, workgroupSize: 8 },
   },
-  // Every other forward lane width, with a ragged last chunk.
-  ...[8, 12, 16].map((forwardStates) => ({
-    name: `forward lanes of ${forwardStates} states, N 16, T 23`,
-    shape: { B: 2, T: 23, D: 11, N: 16, chunk: 8, forwardStates, workgroupSize: 64 },
+  // D not a multiple of the workgroup's channels, with a ragged last chunk.
+  ...[16, 64].map((workgroupSize) => ({
+    name: `N 16, D 11, T 23 on ${workgroupSize} threads`,
+    shape: { B: 2, T: 23, D: 11, N: 16, chunk: 8, workgroupSize },
   })),
-  {
-    name: 'blocks of 3 steps',
-    shape: { B: 1, T: 20, D: 16, N: 8, chunk: 16, block: 3, workgroupSize: 32 },
-  },
+  // One and three channels a thread (three: groups straddle D = 13 unevenly).
+  ...[1, 3].map((channelsPerThread) => ({
+    name: `${channelsPerThread} channel(s) a thread, N 8, T 20`,
+    shape: { B: 1, T: 20, D: 13, N: 8, chunk: 16, workgroupSize: 32, channelsPerThread },
+  })),
   {
     name: 'chunk 13, T 37: pieces of 8 and 5, a ragged last chunk',
     shape: { B: 2, T: 37, D: 13, N: 8, chunk: 13 },

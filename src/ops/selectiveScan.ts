@@ -16,35 +16,25 @@ export interface SelectiveScanShape {
   chunk?: number;
   /** Threads per workgroup of both scan kernels (default 128). */
   workgroupSize?: number;
-  /** States each forward thread keeps: 4, 8, 12 or 16 (default 4; the backward's keep 4). */
-  forwardStates?: number;
-  /**
-   * Steps between the workgroup's reductions of lane and channel sums. The default fills the
-   * WORKGROUP_FLOATS budget; a smaller block leaves room for more resident workgroups.
-   */
-  block?: number;
+  /** Channels each thread holds 4 states of, 1..4 (default 4). */
+  channelsPerThread?: number;
 }
 
 const MAX_CHUNK = 16; // MAX_CHUNK of selective_scan_backward.wgsl
-const MAX_FORWARD_VEC4S = 4; // MAX_Q of selective_scan_forward.wgsl
-// Workgroup memory budget per workgroup, in floats: 4 KiB. The walk over T is sequential, so the
-// scan runs on how many workgroups a multiprocessor holds at once, and workgroup memory caps that:
-// on an H200 (run H3) the forward took 0.41 ms filling the 16 KiB default limit with 256 threads,
-// 0.25 ms with 4-8 KiB, and 0.24 ms with 128 threads and 4 KiB.
-const WORKGROUP_FLOATS = 1024;
+const MAX_CHANNELS_PER_THREAD = 4; // MAX_CH of selective_scan_lane.wgsl
+const FORWARD_BLOCK = 4; // PF of selective_scan_forward.wgsl
 const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
+const VEC4_BYTES = 16;
 
-/** The shape's block, or the most steps whose workgroup memory fits WORKGROUP_FLOATS. */
-function blockFor(s: SelectiveScanShape, floatsPerStep: number): number {
-  return s.block ?? Math.max(1, Math.floor(WORKGROUP_FLOATS / floatsPerStep));
-}
-
-/** Lanes per channel, channels per workgroup and workgroups along D for `vec4s` per lane. */
-function laneGrid(s: SelectiveScanShape, wg: number, vec4s: number) {
-  const lanes = Math.ceil(s.N / 4 / vec4s);
+/**
+ * Lanes (threads) per channel group, channel groups per workgroup and workgroups along D: a thread
+ * holds 4 states of `ch` channels.
+ */
+function laneGrid(s: SelectiveScanShape, wg: number, ch: number) {
+  const lanes = s.N / 4;
   if (lanes > wg) throw new Error(`selective scan: N ${s.N} needs more than ${wg} lanes`);
-  const channelsPerGroup = Math.floor(wg / lanes);
-  return { lanes, channelsPerGroup, groupsD: Math.ceil(s.D / channelsPerGroup) };
+  const groupsPerWorkgroup = Math.floor(wg / lanes);
+  return { lanes, groupsPerWorkgroup, groupsD: Math.ceil(s.D / (groupsPerWorkgroup * ch)) };
 }
 
 function resolved(s: SelectiveScanShape) {
@@ -53,28 +43,35 @@ function resolved(s: SelectiveScanShape) {
     throw new Error(`selective scan: chunk ${chunk} must be an integer in 1..${MAX_CHUNK}`);
   }
   if (s.N % 4 !== 0) throw new Error(`selective scan: N ${s.N} must be a multiple of 4`);
-  const vec4s = (s.forwardStates ?? 4) / 4;
-  if (!(Number.isInteger(vec4s) && vec4s >= 1 && vec4s <= MAX_FORWARD_VEC4S)) {
-    throw new Error(`selective scan: forwardStates ${s.forwardStates} must be 4, 8, 12 or 16`);
-  }
   const wg = s.workgroupSize ?? 128;
-  const fwd = { ...laneGrid(s, wg, vec4s), vec4s };
-  const bwd = laneGrid(s, wg, 1);
-  // Floats of workgroup memory per step of a block: the forward's lane parts of y, in 2 buffers;
-  // the backward's dBt, dCt parts (a vec4 each) of every thread and its lane parts of du, dΔ.
-  const forwardStep = 2 * fwd.channelsPerGroup * (fwd.lanes + 1);
-  const backwardStep = 8 * wg + 2 * bwd.channelsPerGroup * (bwd.lanes + 1);
+  const ch = s.channelsPerThread ?? MAX_CHANNELS_PER_THREAD;
+  if (!(Number.isInteger(ch) && ch >= 1 && ch <= MAX_CHANNELS_PER_THREAD)) {
+    throw new Error(`selective scan: channelsPerThread ${ch} must be 1..${MAX_CHANNELS_PER_THREAD}`);
+  }
   return {
     ...s,
     chunk,
     wg,
-    fwd,
-    bwd,
+    ch,
+    grid: laneGrid(s, wg, ch),
     rows: s.B * s.T,
     nChunks: Math.ceil(s.T / chunk),
-    forwardBlock: blockFor(s, forwardStep),
-    backwardBlock: blockFor(s, backwardStep),
+    // Workgroup memory: the forward's parts of y, a vec4 per thread and step of a block, in two
+    // buffers; the backward's four vec4s per thread (dBt, dCt, du, dΔ parts), in two buffers.
+    forwardBytes: 2 * FORWARD_BLOCK * wg * VEC4_BYTES,
+    backwardBytes: 4 * 2 * wg * VEC4_BYTES,
   };
+}
+
+/** Refuses a geometry whose workgroup memory the device does not grant. */
+function checkWorkgroupBytes(rt: GpuRuntime, bytes: number, what: string) {
+  const max = rt.info.limits.maxComputeWorkgroupStorageSize ?? 16384;
+  if (bytes > max) {
+    throw new Error(
+      `selective scan: the ${what} needs ${bytes} bytes of workgroup memory, over this device's ` +
+        `${max}; use a smaller workgroupSize`,
+    );
+  }
 }
 
 /**
@@ -90,7 +87,7 @@ export function selectiveScanBufferBytes(shape: SelectiveScanShape): {
   const state = s.B * s.D * s.N;
   return {
     states: 4 * s.nChunks * state,
-    scratch: 4 * (2 * s.rows * s.D + 2 * s.bwd.groupsD * s.rows * s.N + state + s.B * s.D),
+    scratch: 4 * (2 * s.rows * s.D + 2 * s.grid.groupsD * s.rows * s.N + state + s.B * s.D),
   };
 }
 
@@ -143,13 +140,14 @@ export function selectiveScanForward(
   label = 'selectiveScan.forward',
 ): Promise<Launch> {
   const s = resolved(shape);
+  checkWorkgroupBytes(rt, s.forwardBytes, 'forward');
   return rt.launch({
     shader: 'selective_scan_forward',
     label,
-    constants: { WG: s.wg, G: s.fwd.lanes, Q: s.fwd.vec4s, RB: s.forwardBlock },
+    constants: { WG: s.wg, G: s.grid.lanes, CH: s.ch },
     params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk)],
     buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.Dskip, io.y, io.states],
-    workgroups: [s.fwd.groupsD, s.B],
+    workgroups: [s.grid.groupsD, s.B],
   });
 }
 
@@ -184,8 +182,9 @@ export async function selectiveScanBackward(
   label = 'selectiveScan.backward',
 ): Promise<Launch[]> {
   const s = resolved(shape);
+  checkWorkgroupBytes(rt, s.backwardBytes, 'backward');
   const scratch = io.scratch ?? createSelectiveScanScratch(rt, shape, `${label}.scratch`);
-  const { groupsD } = s.bwd;
+  const { groupsD } = s.grid;
   const reduceParams = [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(groupsD)];
   const reduce = (entry: string, threads: number, buffers: Binding[]) =>
     rt.launch({
@@ -200,7 +199,7 @@ export async function selectiveScanBackward(
     rt.launch({
       shader: 'selective_scan_backward',
       label: `${label}.scan`,
-      constants: { WG: s.wg, G: s.bwd.lanes, RB: s.backwardBlock },
+      constants: { WG: s.wg, G: s.grid.lanes, CH: s.ch },
       params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(groupsD)],
       buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
       workgroups: [groupsD, s.B],
