@@ -17,16 +17,18 @@
 
 override WG: u32 = 64u;
 override G: u32 = 1u;
+override CHUNK: u32 = 16u; // p.chunk: sizes the stage
 
 // Longest chunk (the launch builder checks it), and the piece of it whose states a thread holds
 // at once. A chunk's pieces run last to first, each recomputed from the chunk's boundary state
 // (the walk to a later piece's start keeps no states). Every walk runs a constant number of steps
 // (past the piece's length they do nothing), so that the compiler can unroll it and index the
-// state array with constants: registers instead of local memory. Loads are unconditional (rows
-// clamped into the arrays) so that a walk's can all be in flight at once, and each adjoint step's
-// inputs are loaded one step ahead.
+// state array with constants: registers instead of local memory. Each chunk starts with the
+// workgroup staging the chunk's inputs (Δ, u, dy of its channels, Bt, Ct) in workgroup memory, all
+// loads in flight at once: loaded step by step they left each step waiting on memory.
 const MAX_CHUNK = 16u;
-const PIECE = 4u;
+const PIECE = 8u;
+const STAGE_ROUND = 8u; // staging loads a thread keeps in flight
 const LOG2E = 1.4426950408889634;
 
 struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32, groupsD: u32 }
@@ -58,6 +60,68 @@ struct StepGrads {
 /** One step's inputs: Δ, u and dy of the thread's channels, its 4 states' Bt and Ct. */
 struct StepIn { dt: vec4<f32>, u: vec4<f32>, dy: vec4<f32>, b: vec4<f32>, c: vec4<f32> }
 
+override CPW: u32 = WG / G; // channel groups per workgroup (derived; not set by the launch)
+override CC: u32 = CPW * CH; // channels per workgroup
+
+// A chunk's inputs: component i of stC[(a·CHUNK + s)·CPW + w] holds Δ (a = 0), u (1) and dy (2) of
+// channel i of group w at step s of the chunk, stS[a·CHUNK·G + s·G + j] Bt (a = 0) and Ct (1) of
+// states 4j..4j+3; 0 past D.
+var<workgroup> stC: array<vec4<f32>, 3u * CHUNK * CPW>;
+var<workgroup> stS: array<vec4<f32>, 2u * CHUNK * G>;
+
+/**
+ * Stages the inputs of steps t0..t0+len−1 of this workgroup's channels, STAGE_ROUND loads per
+ * thread in flight before any is stored.
+ */
+fn stageChunk(wgx: u32, lid: u32, t0: u32, len: u32) {
+  for (var r0 = 0u; r0 < 3u * CHUNK * CC; r0 += STAGE_ROUND * WG) {
+    var v: array<f32, STAGE_ROUND>;
+    for (var j = 0u; j < STAGE_ROUND; j++) {
+      let e = r0 + j * WG + lid;
+      let a = e / (CHUNK * CC);
+      let s = (e / CC) % CHUNK;
+      let c = wgx * CC + e % CC;
+      v[j] = 0.0;
+      if (a < 3u && c < p.D && s < len) {
+        let i = (ln.rowBase + t0 + s) * p.D + c;
+        if (a == 0u) { v[j] = delta[i]; } else if (a == 1u) { v[j] = u[i]; } else { v[j] = dy[i]; }
+      }
+    }
+    for (var j = 0u; j < STAGE_ROUND; j++) {
+      let e = r0 + j * WG + lid;
+      if (e < 3u * CHUNK * CC) { stC[e / CH][e % CH] = v[j]; }
+    }
+  }
+  for (var r0 = 0u; r0 < 2u * CHUNK * G; r0 += STAGE_ROUND * WG) {
+    var v: array<vec4<f32>, STAGE_ROUND>;
+    for (var j = 0u; j < STAGE_ROUND; j++) {
+      let e = r0 + j * WG + lid;
+      let s = (e / G) % CHUNK;
+      v[j] = vec4<f32>(0.0);
+      if (e < 2u * CHUNK * G && s < len) {
+        let i = (ln.rowBase + t0 + s) * ln.n4 + e % G;
+        v[j] = select(Ct[i], Bt[i], e < CHUNK * G);
+      }
+    }
+    for (var j = 0u; j < STAGE_ROUND; j++) {
+      let e = r0 + j * WG + lid;
+      if (e < 2u * CHUNK * G) { stS[e] = v[j]; }
+    }
+  }
+}
+
+/** The staged inputs of step s of the chunk. */
+fn stepInputs(s: u32) -> StepIn {
+  let at = s * CPW + ln.cw;
+  return StepIn(
+    stC[at],
+    stC[CHUNK * CPW + at],
+    stC[2u * CHUNK * CPW + at],
+    stS[s * G + ln.lane],
+    stS[(CHUNK + s) * G + ln.lane],
+  );
+}
+
 // Per channel i of the thread: A·log2(e) (exp(Δ·A) = exp2(Δ·A2), A·x = A2·x / log2(e)), the
 // adjoint flowing into step t (exp(Δ_{t+1}·A)·g_{t+1}), dA, the state entering the piece, and the
 // piece's states (step s at s·MAX_CH + i).
@@ -72,19 +136,6 @@ fn laneStart(wg: vec3<u32>, lid: u32) {
   placeLane(wg, lid);
   let k = channelIndex(0u);
   for (var i = 0u; i < CH; i++) { A2[i] = -exp(ALog[k[i] * ln.n4 + ln.lane]) * LOG2E; }
-}
-
-/** Step t's inputs (t clamped below T). */
-fn loadStep(t: u32) -> StepIn {
-  let row = ln.rowBase + min(t, p.T - 1u);
-  let k = channelIndex(row);
-  return StepIn(
-    vec4<f32>(delta[k.x], delta[k.y], delta[k.z], delta[k.w]),
-    vec4<f32>(u[k.x], u[k.y], u[k.z], u[k.w]) * ln.mask,
-    vec4<f32>(dy[k.x], dy[k.y], dy[k.z], dy[k.w]) * ln.mask,
-    Bt[row * ln.n4 + ln.lane],
-    Ct[row * ln.n4 + ln.lane],
-  );
 }
 
 /** h0 := the boundary state the forward kept for chunk kk − 1 (zero before step 0). */
@@ -103,21 +154,21 @@ fn stepH0(x: StepIn) {
   for (var i = 0u; i < CH; i++) { h0[i] = exp2(x.dt[i] * A2[i]) * h0[i] + xu[i] * x.b; }
 }
 
-/** Advances h0 (the chunk's boundary state) to the piece's start, n ≤ MAX_CHUNK − PIECE steps on. */
-fn walk(start: u32, n: u32) {
+/** Advances h0 (the chunk's boundary state) through its first n ≤ MAX_CHUNK − PIECE steps. */
+fn walk(n: u32) {
+  if (!ln.live) { return; }
   for (var s = 0u; s < MAX_CHUNK - PIECE; s++) {
-    let x = loadStep(start + s);
-    if (s < n) { stepH0(x); }
+    if (s < n) { stepH0(stepInputs(s)); }
   }
 }
 
-/** Recomputes the states of a piece (steps start..start+len−1, entered with h0) into hs. */
+/** Recomputes the states of a piece (chunk steps start..start+len−1, entered with h0) into hs. */
 fn recomputePiece(start: u32, len: u32) {
+  if (!ln.live) { return; }
   let entry = h0;
   for (var s = 0u; s < PIECE; s++) {
-    let x = loadStep(start + s);
     if (s < len) {
-      stepH0(x);
+      stepH0(stepInputs(start + s));
       for (var i = 0u; i < CH; i++) { hs[s * MAX_CH + i] = h0[i]; }
     }
   }
@@ -165,8 +216,6 @@ var<workgroup> sB: array<vec4<f32>, 2u * WG>;
 var<workgroup> sC: array<vec4<f32>, 2u * WG>;
 var<workgroup> sU: array<vec4<f32>, 2u * WG>;
 var<workgroup> sD: array<vec4<f32>, 2u * WG>;
-
-override CPW: u32 = WG / G; // channel groups per workgroup (derived; not set by the launch)
 
 /**
  * The sums of the step in buffer k (row `row`) across threads. Outputs o < 2·CPW·CH are du or dΔ
@@ -216,17 +265,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   for (var kk = nChunks; kk > 0u; kk--) {
     let chunkStart = (kk - 1u) * p.chunk;
     let chunkLen = min(p.chunk, p.T - chunkStart);
+    // The last step's barrier ended every read of the previous chunk's stage.
+    stageChunk(wg.x, lid, chunkStart, chunkLen);
+    workgroupBarrier();
     for (var piece = (chunkLen + PIECE - 1u) / PIECE; piece > 0u; piece--) {
       let start = chunkStart + (piece - 1u) * PIECE;
       let len = min(PIECE, chunkStart + chunkLen - start);
-      var next = loadStep(start + PIECE - 1u);
       loadChunkState(kk);
-      walk(chunkStart, start - chunkStart);
-      recomputePiece(start, len);
+      walk(start - chunkStart);
+      recomputePiece(start - chunkStart, len);
       // Steps from the end of the PIECE frame; steps at or past len are empty.
       for (var s = PIECE; s > 0u; s--) {
-        let x = next;
-        next = loadStep(start + max(s, 2u) - 2u);
+        let x = stepInputs(min(start - chunkStart + s - 1u, CHUNK - 1u));
         let r = adjointStep(x, s - 1u, len);
         sB[k * WG + lid] = r.gB;
         sC[k * WG + lid] = r.gC;

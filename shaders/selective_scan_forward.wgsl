@@ -2,18 +2,19 @@
 //   h_t[c,n] = exp(Δ_t[c]·A[c,n])·h_{t-1}[c,n] + Δ_t[c]·Bt_t[n]·u_t[c],  A = -exp(A_log), h_{-1} = 0
 //   y_t[c]   = Σ_n Ct_t[n]·h_t[c,n] + Dskip[c]·u_t[c]
 // The state never leaves the chip except at chunk boundaries. Each thread keeps 4 states of CH
-// channels (selective_scan_lane) and walks all T steps, loading each step's inputs PF steps ahead
-// into a ring of registers: with few threads per multiprocessor, one step of work does not cover a
-// load's latency. Its channels' parts of y_t (a vec4) go to workgroup memory, and every PF steps
-// one barrier lets the workgroup sum the G lanes of each channel and write y for those steps, the
-// parts double-buffered so that the next block's writes need no second barrier. `states` is
-// (nChunks, B, D, N): slot 0 the final state h_{T-1} (what prefill hands to the decode step),
-// slot k ≥ 1 the state entering chunk k (what the backward restarts from). N % 4 == 0.
+// channels (selective_scan_lane) and walks all T steps, in blocks of PF steps. A block starts with
+// the workgroup staging its inputs (Δ and u of its channels, Bt and Ct) in workgroup memory, all
+// loads in flight at once: loaded step by step they left each step waiting on memory. Each
+// thread's parts of y_t (a vec4 over its channels) go to workgroup memory too, and after the block
+// the workgroup sums the G lanes of each channel and writes y for those steps. `states` is
+// (nChunks, B, D, N): slot 0 the final state h_{T-1} (what prefill hands to the decode step), slot
+// k ≥ 1 the state entering chunk k (what the backward restarts from). N % 4 == 0.
 
 override WG: u32 = 64u;
 override G: u32 = 1u;
+override PF: u32 = 4u;
 
-const PF = 4u;
+const STAGE_ROUND = 8u; // staging loads a thread keeps in flight
 
 const LOG2E = 1.4426950408889634;
 
@@ -37,21 +38,51 @@ var<private> h: array<vec4<f32>, MAX_CH>;
 var<private> skip: vec4<f32>; // Dskip on lane 0 of a group, which adds the Dskip·u terms to its parts
 var<private> nextSave: u32; // the step count after which the next chunk-boundary state is kept
 
-/** One step's inputs: Δ and u of the thread's channels, its 4 states' Bt and Ct. */
-struct StepIn { dt: vec4<f32>, u: vec4<f32>, b: vec4<f32>, c: vec4<f32> }
+override CPW: u32 = WG / G; // channel groups per workgroup (derived; not set by the launch)
+override CC: u32 = CPW * CH; // channels per workgroup
 
-// Steps t0+q's inputs at slot q, loaded at step t0+q−PF (clamped into the arrays past T).
-var<private> ring: array<StepIn, PF>;
+// A block's inputs: component i of stC[(a·PF + s)·CPW + w] holds Δ (a = 0) and u (a = 1) of
+// channel i of group w at step s, stS[a·PF·G + s·G + j] Bt (a = 0) and Ct (a = 1) of states
+// 4j..4j+3; 0 past D and T.
+var<workgroup> stC: array<vec4<f32>, 2u * PF * CPW>;
+var<workgroup> stS: array<vec4<f32>, 2u * PF * G>;
 
-fn loadStep(t: u32) -> StepIn {
-  let row = ln.rowBase + min(t, p.T - 1u);
-  let k = channelIndex(row);
-  return StepIn(
-    vec4<f32>(delta[k.x], delta[k.y], delta[k.z], delta[k.w]),
-    vec4<f32>(u[k.x], u[k.y], u[k.z], u[k.w]) * ln.mask,
-    Bt[row * ln.n4 + ln.lane],
-    Ct[row * ln.n4 + ln.lane],
-  );
+/** Stages the inputs of steps t0..t0+PF−1 of this workgroup's channels, STAGE_ROUND loads per
+ * thread in flight before any is stored. */
+fn stageBlock(wgx: u32, lid: u32, t0: u32) {
+  for (var r0 = 0u; r0 < 2u * PF * CC; r0 += STAGE_ROUND * WG) {
+    var v: array<f32, STAGE_ROUND>;
+    for (var j = 0u; j < STAGE_ROUND; j++) {
+      let e = r0 + j * WG + lid;
+      let s = (e / CC) % PF;
+      let c = wgx * CC + e % CC;
+      v[j] = 0.0;
+      if (e < 2u * PF * CC && c < p.D && t0 + s < p.T) {
+        let i = (ln.rowBase + t0 + s) * p.D + c;
+        v[j] = select(u[i], delta[i], e < PF * CC);
+      }
+    }
+    for (var j = 0u; j < STAGE_ROUND; j++) {
+      let e = r0 + j * WG + lid;
+      if (e < 2u * PF * CC) { stC[e / CH][e % CH] = v[j]; }
+    }
+  }
+  for (var r0 = 0u; r0 < 2u * PF * G; r0 += STAGE_ROUND * WG) {
+    var v: array<vec4<f32>, STAGE_ROUND>;
+    for (var j = 0u; j < STAGE_ROUND; j++) {
+      let e = r0 + j * WG + lid;
+      let s = (e / G) % PF;
+      v[j] = vec4<f32>(0.0);
+      if (e < 2u * PF * G && t0 + s < p.T) {
+        let i = (ln.rowBase + t0 + s) * ln.n4 + e % G;
+        v[j] = select(Ct[i], Bt[i], e < PF * G);
+      }
+    }
+    for (var j = 0u; j < STAGE_ROUND; j++) {
+      let e = r0 + j * WG + lid;
+      if (e < 2u * PF * G) { stS[e] = v[j]; }
+    }
+  }
 }
 
 fn laneStart(wg: vec3<u32>, lid: u32) {
@@ -62,7 +93,6 @@ fn laneStart(wg: vec3<u32>, lid: u32) {
     A2[i] = -exp(ALog[k[i] * ln.n4 + ln.lane]) * LOG2E;
   }
   if (ln.lane == 0u) { skip = vec4<f32>(Dskip[k.x], Dskip[k.y], Dskip[k.z], Dskip[k.w]); }
-  for (var q = 0u; q < PF; q++) { ring[q] = loadStep(q); }
 }
 
 fn storeState(slot: u32) {
@@ -72,14 +102,18 @@ fn storeState(slot: u32) {
   }
 }
 
-/** Advances this thread's states through step t (inputs x); returns its parts of y_t. */
-fn laneStep(t: u32, x: StepIn) -> vec4<f32> {
+/** Advances this thread's states through step t, step s of the staged block; returns its parts of y_t. */
+fn laneStep(t: u32, s: u32) -> vec4<f32> {
   if (!ln.live) { return vec4<f32>(0.0); }
-  let xu = x.dt * x.u;
-  var part = skip * x.u;
+  let dt = stC[s * CPW + ln.cw];
+  let ut = stC[(PF + s) * CPW + ln.cw];
+  let bt = stS[s * G + ln.lane];
+  let ct = stS[(PF + s) * G + ln.lane];
+  let xu = dt * ut;
+  var part = skip * ut;
   for (var i = 0u; i < CH; i++) {
-    h[i] = exp2(x.dt[i] * A2[i]) * h[i] + xu[i] * x.b;
-    part[i] += dot(x.c, h[i]);
+    h[i] = exp2(dt[i] * A2[i]) * h[i] + xu[i] * bt;
+    part[i] += dot(ct, h[i]);
   }
   if (t + 1u == nextSave) {
     if (t + 1u < p.T) { storeState((t + 1u) / p.chunk); }
@@ -92,40 +126,37 @@ fn laneEnd() {
   if (ln.live) { storeState(0u); }
 }
 
-// Thread lid's parts at step q of buffer k: (k·PF + q)·WG + lid.
-var<workgroup> ypart: array<vec4<f32>, 2u * PF * WG>;
-
-override CPW: u32 = WG / G; // channel groups per workgroup (derived; not set by the launch)
+// Thread lid's parts at step s of the block: s·WG + lid.
+var<workgroup> ypart: array<vec4<f32>, PF * WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   laneStart(wg, lid);
-  var buf = 0u;
   for (var t0 = 0u; t0 < p.T; t0 += PF) {
-    for (var q = 0u; q < PF; q++) {
-      let x = ring[q];
-      ring[q] = loadStep(t0 + q + PF);
-      var part = vec4<f32>(0.0);
-      if (t0 + q < p.T) { part = laneStep(t0 + q, x); }
-      ypart[(buf * PF + q) * WG + lid] = part;
+    // The previous block's barrier ended every read of the stage; the next keeps its sums' reads
+    // of ypart before this block's writes.
+    stageBlock(wg.x, lid, t0);
+    workgroupBarrier();
+    let steps = min(PF, p.T - t0);
+    for (var s = 0u; s < steps; s++) {
+      ypart[s * WG + lid] = laneStep(t0 + s, s);
     }
     workgroupBarrier();
     // Output o = (step s, channel group w, channel i): neighbouring threads write neighbouring
     // channels. Group w starts its walk over the lanes at lane w (mod G), so that the groups of
     // one subgroup read different banks.
-    for (var o = lid; o < min(PF, p.T - t0) * CPW * CH; o += WG) {
+    for (var o = lid; o < steps * CPW * CH; o += WG) {
       let s = o / (CPW * CH);
       let w = (o / CH) % CPW;
       let i = o % CH;
       let c = (wg.x * CPW + w) * CH + i;
       if (c < p.D) {
-        let at = (buf * PF + s) * WG + w * G;
+        let at = s * WG + w * G;
         var acc = 0.0;
         for (var j = 0u; j < G; j++) { acc += ypart[at + (j + w) % G][i]; }
         y[(ln.rowBase + t0 + s) * p.D + c] = acc;
       }
     }
-    buf = 1u - buf;
   }
   laneEnd();
 }

@@ -14,7 +14,10 @@ export interface SelectiveScanShape {
   N: number;
   /** Steps per chunk: the forward keeps one state per chunk boundary (1..16; default 16). */
   chunk?: number;
-  /** Threads per workgroup of both scan kernels (default 128). */
+  /**
+   * Threads per workgroup of both scan kernels (default 128), fewer where the channels need fewer
+   * or the backward's workgroup memory would not fit.
+   */
   workgroupSize?: number;
   /** Channels each thread holds 4 states of, 1..4 (default 4). */
   channelsPerThread?: number;
@@ -22,19 +25,51 @@ export interface SelectiveScanShape {
 
 const MAX_CHUNK = 16; // MAX_CHUNK of selective_scan_backward.wgsl
 const MAX_CHANNELS_PER_THREAD = 4; // MAX_CH of selective_scan_lane.wgsl
-const FORWARD_BLOCK = 4; // PF of selective_scan_forward.wgsl
+const FORWARD_BLOCKS = [8, 4, 2, 1]; // steps per staged forward block (PF), longest first
 const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
-const VEC4_BYTES = 16;
+// Workgroup memory both kernels are sized to: the stage of their inputs and the parts of their
+// sums. 32 KiB is what desktop adapters grant (WebGPU guarantees 16); at i3-22m it holds a
+// 128-thread backward, 32 channels, and a forward staging 8 steps at a time.
+const WORKGROUP_BYTES = 32768;
 
 /**
- * Lanes (threads) per channel group, channel groups per workgroup and workgroups along D: a thread
- * holds 4 states of `ch` channels.
+ * Lanes (threads) per channel group, channel groups per workgroup, channels per workgroup and
+ * workgroups along D, for `wg` threads that each hold 4 states of `ch` channels.
  */
 function laneGrid(s: SelectiveScanShape, wg: number, ch: number) {
   const lanes = s.N / 4;
   if (lanes > wg) throw new Error(`selective scan: N ${s.N} needs more than ${wg} lanes`);
   const groupsPerWorkgroup = Math.floor(wg / lanes);
-  return { lanes, groupsPerWorkgroup, groupsD: Math.ceil(s.D / (groupsPerWorkgroup * ch)) };
+  const channels = groupsPerWorkgroup * ch;
+  return { wg, lanes, groupsPerWorkgroup, channels, groupsD: Math.ceil(s.D / channels) };
+}
+
+type LaneGrid = ReturnType<typeof laneGrid>;
+
+/** The forward's workgroup memory: the stage (Δ, u; Bt, Ct) and the parts of y, per block step. */
+const forwardBytes = (g: LaneGrid, block: number) =>
+  block * (16 * 2 * g.groupsPerWorkgroup + 16 * 2 * g.lanes + 16 * g.wg);
+/** The backward's: the chunk's stage (Δ, u, dy; Bt, Ct) and two steps' parts of its four sums. */
+const backwardBytes = (g: LaneGrid, chunk: number) =>
+  chunk * (16 * 3 * g.groupsPerWorkgroup + 16 * 2 * g.lanes) + 16 * 4 * 2 * g.wg;
+
+/** The largest grid of at most `wg` threads (halving) whose workgroup memory fits. */
+function fittingGrid(
+  s: SelectiveScanShape,
+  wg: number,
+  ch: number,
+  bytes: (g: LaneGrid) => number,
+) {
+  let g = laneGrid(s, wg, ch);
+  while (bytes(g) > WORKGROUP_BYTES) {
+    if (g.wg / 2 < g.lanes) {
+      throw new Error(
+        `selective scan: N ${s.N} needs more than ${WORKGROUP_BYTES} bytes of workgroup memory`,
+      );
+    }
+    g = laneGrid(s, Math.floor(g.wg / 2), ch);
+  }
+  return g;
 }
 
 function resolved(s: SelectiveScanShape) {
@@ -43,23 +78,31 @@ function resolved(s: SelectiveScanShape) {
     throw new Error(`selective scan: chunk ${chunk} must be an integer in 1..${MAX_CHUNK}`);
   }
   if (s.N % 4 !== 0) throw new Error(`selective scan: N ${s.N} must be a multiple of 4`);
-  const wg = s.workgroupSize ?? 128;
   const ch = s.channelsPerThread ?? MAX_CHANNELS_PER_THREAD;
   if (!(Number.isInteger(ch) && ch >= 1 && ch <= MAX_CHANNELS_PER_THREAD)) {
-    throw new Error(`selective scan: channelsPerThread ${ch} must be 1..${MAX_CHANNELS_PER_THREAD}`);
+    throw new Error(
+      `selective scan: channelsPerThread ${ch} must be 1..${MAX_CHANNELS_PER_THREAD}`,
+    );
   }
+  // No more threads than the channels need: each staged input is read for every channel slot.
+  const wg = Math.min(s.workgroupSize ?? 128, (s.N / 4) * Math.ceil(s.D / ch));
+  const fwd = laneGrid(s, wg, ch);
+  const block = FORWARD_BLOCKS.find((b) => forwardBytes(fwd, b) <= WORKGROUP_BYTES);
+  if (block === undefined) {
+    throw new Error(
+      `selective scan: ${wg} threads need more than ${WORKGROUP_BYTES} bytes of workgroup memory`,
+    );
+  }
+  const bwd = fittingGrid(s, wg, ch, (g) => backwardBytes(g, chunk));
   return {
     ...s,
     chunk,
-    wg,
     ch,
-    grid: laneGrid(s, wg, ch),
+    fwd,
+    block,
+    bwd,
     rows: s.B * s.T,
     nChunks: Math.ceil(s.T / chunk),
-    // Workgroup memory: the forward's parts of y, a vec4 per thread and step of a block, in two
-    // buffers; the backward's four vec4s per thread (dBt, dCt, du, dΔ parts), in two buffers.
-    forwardBytes: 2 * FORWARD_BLOCK * wg * VEC4_BYTES,
-    backwardBytes: 4 * 2 * wg * VEC4_BYTES,
   };
 }
 
@@ -68,8 +111,8 @@ function checkWorkgroupBytes(rt: GpuRuntime, bytes: number, what: string) {
   const max = rt.info.limits.maxComputeWorkgroupStorageSize ?? 16384;
   if (bytes > max) {
     throw new Error(
-      `selective scan: the ${what} needs ${bytes} bytes of workgroup memory, over this device's ` +
-        `${max}; use a smaller workgroupSize`,
+      `selective scan: the ${what} needs ${bytes} bytes of workgroup memory and this GPU ` +
+        `grants ${max}; the i3 training kernels need an adapter with ${WORKGROUP_BYTES}`,
     );
   }
 }
@@ -87,7 +130,7 @@ export function selectiveScanBufferBytes(shape: SelectiveScanShape): {
   const state = s.B * s.D * s.N;
   return {
     states: 4 * s.nChunks * state,
-    scratch: 4 * (2 * s.rows * s.D + 2 * s.grid.groupsD * s.rows * s.N + state + s.B * s.D),
+    scratch: 4 * (2 * s.rows * s.D + 2 * s.bwd.groupsD * s.rows * s.N + state + s.B * s.D),
   };
 }
 
@@ -140,14 +183,14 @@ export function selectiveScanForward(
   label = 'selectiveScan.forward',
 ): Promise<Launch> {
   const s = resolved(shape);
-  checkWorkgroupBytes(rt, s.forwardBytes, 'forward');
+  checkWorkgroupBytes(rt, forwardBytes(s.fwd, s.block), 'forward');
   return rt.launch({
     shader: 'selective_scan_forward',
     label,
-    constants: { WG: s.wg, G: s.grid.lanes, CH: s.ch },
+    constants: { WG: s.fwd.wg, G: s.fwd.lanes, CH: s.ch, PF: s.block },
     params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk)],
     buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.Dskip, io.y, io.states],
-    workgroups: [s.grid.groupsD, s.B],
+    workgroups: [s.fwd.groupsD, s.B],
   });
 }
 
@@ -182,9 +225,9 @@ export async function selectiveScanBackward(
   label = 'selectiveScan.backward',
 ): Promise<Launch[]> {
   const s = resolved(shape);
-  checkWorkgroupBytes(rt, s.backwardBytes, 'backward');
+  checkWorkgroupBytes(rt, backwardBytes(s.bwd, s.chunk), 'backward');
   const scratch = io.scratch ?? createSelectiveScanScratch(rt, shape, `${label}.scratch`);
-  const { groupsD } = s.grid;
+  const { groupsD } = s.bwd;
   const reduceParams = [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(groupsD)];
   const reduce = (entry: string, threads: number, buffers: Binding[]) =>
     rt.launch({
@@ -199,7 +242,7 @@ export async function selectiveScanBackward(
     rt.launch({
       shader: 'selective_scan_backward',
       label: `${label}.scan`,
-      constants: { WG: s.wg, G: s.grid.lanes, CH: s.ch },
+      constants: { WG: s.bwd.wg, G: s.bwd.lanes, CH: s.ch, CHUNK: s.chunk },
       params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(groupsD)],
       buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
       workgroups: [groupsD, s.B],
