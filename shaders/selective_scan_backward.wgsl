@@ -28,7 +28,7 @@ override CHUNK: u32 = 16u; // p.chunk: sizes the stage
 // loads in flight at once: loaded step by step they left each step waiting on memory.
 const MAX_CHUNK = 16u;
 const PIECE = 8u;
-const STAGE_ROUND = 8u; // staging loads a thread keeps in flight
+const STAGE_ROUND = 12u; // staging loads of each kind a thread keeps in flight
 const LOG2E = 1.4426950408889634;
 
 struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32, groupsD: u32 }
@@ -70,42 +70,34 @@ var<workgroup> stC: array<vec4<f32>, 3u * CHUNK * CPW>;
 var<workgroup> stS: array<vec4<f32>, 2u * CHUNK * G>;
 
 /**
- * Stages the inputs of steps t0..t0+len−1 of this workgroup's channels, STAGE_ROUND loads per
- * thread in flight before any is stored.
+ * Stages the inputs of steps t0..t0+len−1 of this workgroup's channels, in rounds of STAGE_ROUND
+ * loads of each kind per thread, all in flight before any is stored.
  */
 fn stageChunk(wgx: u32, lid: u32, t0: u32, len: u32) {
-  for (var r0 = 0u; r0 < 3u * CHUNK * CC; r0 += STAGE_ROUND * WG) {
-    var v: array<f32, STAGE_ROUND>;
+  for (var r0 = 0u; r0 < CHUNK * max(3u * CC, 2u * G); r0 += STAGE_ROUND * WG) {
+    var vC: array<f32, STAGE_ROUND>;
+    var vS: array<vec4<f32>, STAGE_ROUND>;
     for (var j = 0u; j < STAGE_ROUND; j++) {
       let e = r0 + j * WG + lid;
       let a = e / (CHUNK * CC);
       let s = (e / CC) % CHUNK;
       let c = wgx * CC + e % CC;
-      v[j] = 0.0;
+      vC[j] = 0.0;
       if (a < 3u && c < p.D && s < len) {
         let i = (ln.rowBase + t0 + s) * p.D + c;
-        if (a == 0u) { v[j] = delta[i]; } else if (a == 1u) { v[j] = u[i]; } else { v[j] = dy[i]; }
+        if (a == 0u) { vC[j] = delta[i]; } else if (a == 1u) { vC[j] = u[i]; } else { vC[j] = dy[i]; }
+      }
+      let sS = (e / G) % CHUNK;
+      vS[j] = vec4<f32>(0.0);
+      if (e < 2u * CHUNK * G && sS < len) {
+        let i = (ln.rowBase + t0 + sS) * ln.n4 + e % G;
+        if (e < CHUNK * G) { vS[j] = Bt[i]; } else { vS[j] = Ct[i]; }
       }
     }
     for (var j = 0u; j < STAGE_ROUND; j++) {
       let e = r0 + j * WG + lid;
-      if (e < 3u * CHUNK * CC) { stC[e / CH][e % CH] = v[j]; }
-    }
-  }
-  for (var r0 = 0u; r0 < 2u * CHUNK * G; r0 += STAGE_ROUND * WG) {
-    var v: array<vec4<f32>, STAGE_ROUND>;
-    for (var j = 0u; j < STAGE_ROUND; j++) {
-      let e = r0 + j * WG + lid;
-      let s = (e / G) % CHUNK;
-      v[j] = vec4<f32>(0.0);
-      if (e < 2u * CHUNK * G && s < len) {
-        let i = (ln.rowBase + t0 + s) * ln.n4 + e % G;
-        v[j] = select(Ct[i], Bt[i], e < CHUNK * G);
-      }
-    }
-    for (var j = 0u; j < STAGE_ROUND; j++) {
-      let e = r0 + j * WG + lid;
-      if (e < 2u * CHUNK * G) { stS[e] = v[j]; }
+      if (e < 3u * CHUNK * CC) { stC[e / CH][e % CH] = vC[j]; }
+      if (e < 2u * CHUNK * G) { stS[e] = vS[j]; }
     }
   }
 }
@@ -130,6 +122,9 @@ var<private> carry: array<vec4<f32>, MAX_CH>;
 var<private> dA: array<vec4<f32>, MAX_CH>;
 var<private> h0: array<vec4<f32>, MAX_CH>;
 var<private> hs: array<vec4<f32>, PIECE * MAX_CH>;
+// h at the adjoint's current step: the piece's last state, then each step's h_{t−1}, so that a
+// step reads hs once.
+var<private> hCur: array<vec4<f32>, MAX_CH>;
 var<private> dDskip: vec4<f32>; // Σ_t dy·u of the thread's channels in this sequence
 
 fn laneStart(wg: vec3<u32>, lid: u32) {
@@ -162,7 +157,10 @@ fn walk(n: u32) {
   }
 }
 
-/** Recomputes the states of a piece (chunk steps start..start+len−1, entered with h0) into hs. */
+/**
+ * Recomputes the states of a piece (chunk steps start..start+len−1, entered with h0) into hs, the
+ * last also into hCur.
+ */
 fn recomputePiece(start: u32, len: u32) {
   if (!ln.live) { return; }
   let entry = h0;
@@ -172,6 +170,7 @@ fn recomputePiece(start: u32, len: u32) {
       for (var i = 0u; i < CH; i++) { hs[s * MAX_CH + i] = h0[i]; }
     }
   }
+  hCur = h0;
   h0 = entry;
 }
 
@@ -186,13 +185,14 @@ fn adjointStep(x: StepIn, sl: u32, len: u32) -> StepGrads {
     if (sl > 0u) { hPrev = hs[(sl - 1u) * MAX_CH + i]; }
     let g = x.dy[i] * x.c + carry[i];
     r.gB += g * xu[i];
-    r.gC += x.dy[i] * hs[sl * MAX_CH + i];
+    r.gC += x.dy[i] * hCur[i];
     let gb = dot(g, x.b);
     carry[i] = a * g;
     let gah = carry[i] * hPrev;
     r.pu[i] = x.dt[i] * gb;
     r.pd[i] = dot(gah, A2[i]) * (1.0 / LOG2E) + x.u[i] * gb;
     dA[i] += x.dt[i] * gah;
+    hCur[i] = hPrev;
   }
   dDskip += x.dy * x.u;
   return r;

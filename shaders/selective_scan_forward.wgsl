@@ -2,9 +2,9 @@
 //   h_t[c,n] = exp(Δ_t[c]·A[c,n])·h_{t-1}[c,n] + Δ_t[c]·Bt_t[n]·u_t[c],  A = -exp(A_log), h_{-1} = 0
 //   y_t[c]   = Σ_n Ct_t[n]·h_t[c,n] + Dskip[c]·u_t[c]
 // The state never leaves the chip except at chunk boundaries. Each thread keeps 4 states of CH
-// channels (selective_scan_lane) and walks all T steps, in blocks of PF steps. A block starts with
-// the workgroup staging its inputs (Δ and u of its channels, Bt and Ct) in workgroup memory, all
-// loads in flight at once: loaded step by step they left each step waiting on memory. Each
+// channels (selective_scan_lane) and walks all T steps, in blocks of PF steps. The workgroup
+// stages each block's inputs (Δ and u of its channels, Bt and Ct) in workgroup memory, loading
+// them while the previous block runs: loaded step by step they left each step waiting on memory. Each
 // thread's parts of y_t (a vec4 over its channels) go to workgroup memory too, and after the block
 // the workgroup sums the G lanes of each channel and writes y for those steps. `states` is
 // (nChunks, B, D, N): slot 0 the final state h_{T-1} (what prefill hands to the decode step), slot
@@ -41,47 +41,55 @@ var<private> nextSave: u32; // the step count after which the next chunk-boundar
 override CPW: u32 = WG / G; // channel groups per workgroup (derived; not set by the launch)
 override CC: u32 = CPW * CH; // channels per workgroup
 
-// A block's inputs: component i of stC[(a·PF + s)·CPW + w] holds Δ (a = 0) and u (a = 1) of
-// channel i of group w at step s, stS[a·PF·G + s·G + j] Bt (a = 0) and Ct (a = 1) of states
-// 4j..4j+3; 0 past D and T.
-var<workgroup> stC: array<vec4<f32>, 2u * PF * CPW>;
-var<workgroup> stS: array<vec4<f32>, 2u * PF * G>;
+// A block's inputs, in two buffers k (the next block's staged while this one runs): component i
+// of stC[k·2·PF·CPW + (a·PF + s)·CPW + w] holds Δ (a = 0) and u (a = 1) of channel i of group w
+// at step s, stS[k·2·PF·G + a·PF·G + s·G + j] Bt (a = 0) and Ct (a = 1) of states 4j..4j+3; 0
+// past D and T.
+var<workgroup> stC: array<vec4<f32>, 4u * PF * CPW>;
+var<workgroup> stS: array<vec4<f32>, 4u * PF * G>;
 
-/** Stages the inputs of steps t0..t0+PF−1 of this workgroup's channels, STAGE_ROUND loads per
- * thread in flight before any is stored. */
-fn stageBlock(wgx: u32, lid: u32, t0: u32) {
-  for (var r0 = 0u; r0 < 2u * PF * CC; r0 += STAGE_ROUND * WG) {
-    var v: array<f32, STAGE_ROUND>;
-    for (var j = 0u; j < STAGE_ROUND; j++) {
-      let e = r0 + j * WG + lid;
-      let s = (e / CC) % PF;
-      let c = wgx * CC + e % CC;
-      v[j] = 0.0;
-      if (e < 2u * PF * CC && c < p.D && t0 + s < p.T) {
-        let i = (ln.rowBase + t0 + s) * p.D + c;
-        v[j] = select(u[i], delta[i], e < PF * CC);
-      }
+// A round of staging loads in flight: round r0 covers items r0 + j·WG + lid of both kinds.
+var<private> vC: array<f32, STAGE_ROUND>;
+var<private> vS: array<vec4<f32>, STAGE_ROUND>;
+
+/** Loads round r0 of the inputs of steps t0..t0+PF−1 of this workgroup's channels into vC, vS. */
+fn fetchRound(wgx: u32, lid: u32, t0: u32, r0: u32) {
+  for (var j = 0u; j < STAGE_ROUND; j++) {
+    let e = r0 + j * WG + lid;
+    let s = (e / CC) % PF;
+    let c = wgx * CC + e % CC;
+    vC[j] = 0.0;
+    if (e < 2u * PF * CC && c < p.D && t0 + s < p.T) {
+      let i = (ln.rowBase + t0 + s) * p.D + c;
+      if (e < PF * CC) { vC[j] = delta[i]; } else { vC[j] = u[i]; }
     }
-    for (var j = 0u; j < STAGE_ROUND; j++) {
-      let e = r0 + j * WG + lid;
-      if (e < 2u * PF * CC) { stC[e / CH][e % CH] = v[j]; }
+    let sS = (e / G) % PF;
+    vS[j] = vec4<f32>(0.0);
+    if (e < 2u * PF * G && t0 + sS < p.T) {
+      let i = (ln.rowBase + t0 + sS) * ln.n4 + e % G;
+      if (e < PF * G) { vS[j] = Bt[i]; } else { vS[j] = Ct[i]; }
     }
   }
-  for (var r0 = 0u; r0 < 2u * PF * G; r0 += STAGE_ROUND * WG) {
-    var v: array<vec4<f32>, STAGE_ROUND>;
-    for (var j = 0u; j < STAGE_ROUND; j++) {
-      let e = r0 + j * WG + lid;
-      let s = (e / G) % PF;
-      v[j] = vec4<f32>(0.0);
-      if (e < 2u * PF * G && t0 + s < p.T) {
-        let i = (ln.rowBase + t0 + s) * ln.n4 + e % G;
-        v[j] = select(Ct[i], Bt[i], e < PF * G);
-      }
-    }
-    for (var j = 0u; j < STAGE_ROUND; j++) {
-      let e = r0 + j * WG + lid;
-      if (e < 2u * PF * G) { stS[e] = v[j]; }
-    }
+}
+
+/** Stores round r0 (vC, vS) into stage buffer k. */
+fn storeRound(lid: u32, k: u32, r0: u32) {
+  for (var j = 0u; j < STAGE_ROUND; j++) {
+    let e = r0 + j * WG + lid;
+    if (e < 2u * PF * CC) { stC[k * 2u * PF * CPW + e / CH][e % CH] = vC[j]; }
+    if (e < 2u * PF * G) { stS[k * 2u * PF * G + e] = vS[j]; }
+  }
+}
+
+/**
+ * Stages the inputs of steps t0..t0+PF−1 into buffer k, round 0 already fetched: the rest, if the
+ * block has more items than a round, a round at a time.
+ */
+fn stageBlock(wgx: u32, lid: u32, t0: u32, k: u32) {
+  storeRound(lid, k, 0u);
+  for (var r0 = STAGE_ROUND * WG; r0 < 2u * PF * max(CC, G); r0 += STAGE_ROUND * WG) {
+    fetchRound(wgx, lid, t0, r0);
+    storeRound(lid, k, r0);
   }
 }
 
@@ -102,13 +110,13 @@ fn storeState(slot: u32) {
   }
 }
 
-/** Advances this thread's states through step t, step s of the staged block; returns its parts of y_t. */
-fn laneStep(t: u32, s: u32) -> vec4<f32> {
+/** Advances this thread's states through step t, step s of stage buffer k; returns its parts of y_t. */
+fn laneStep(t: u32, k: u32, s: u32) -> vec4<f32> {
   if (!ln.live) { return vec4<f32>(0.0); }
-  let dt = stC[s * CPW + ln.cw];
-  let ut = stC[(PF + s) * CPW + ln.cw];
-  let bt = stS[s * G + ln.lane];
-  let ct = stS[(PF + s) * G + ln.lane];
+  let dt = stC[(2u * k * PF + s) * CPW + ln.cw];
+  let ut = stC[((2u * k + 1u) * PF + s) * CPW + ln.cw];
+  let bt = stS[(2u * k * PF + s) * G + ln.lane];
+  let ct = stS[((2u * k + 1u) * PF + s) * G + ln.lane];
   let xu = dt * ut;
   var part = skip * ut;
   for (var i = 0u; i < CH; i++) {
@@ -132,15 +140,19 @@ var<workgroup> ypart: array<vec4<f32>, PF * WG>;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   laneStart(wg, lid);
+  fetchRound(wg.x, lid, 0u, 0u);
+  stageBlock(wg.x, lid, 0u, 0u);
+  workgroupBarrier();
+  var k = 0u;
   for (var t0 = 0u; t0 < p.T; t0 += PF) {
-    // The previous block's barrier ended every read of the stage; the next keeps its sums' reads
-    // of ypart before this block's writes.
-    stageBlock(wg.x, lid, t0);
-    workgroupBarrier();
+    // The next block's first round loads while this block runs; buffer 1 − k was last read by
+    // the previous block, before the barrier that ended it.
+    fetchRound(wg.x, lid, t0 + PF, 0u);
     let steps = min(PF, p.T - t0);
     for (var s = 0u; s < steps; s++) {
-      ypart[s * WG + lid] = laneStep(t0 + s, s);
+      ypart[s * WG + lid] = laneStep(t0 + s, k, s);
     }
+    stageBlock(wg.x, lid, t0 + PF, 1u - k);
     workgroupBarrier();
     // Output o = (step s, channel group w, channel i): neighbouring threads write neighbouring
     // channels. Group w starts its walk over the lanes at lane w (mod G), so that the groups of
@@ -157,6 +169,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         y[(ln.rowBase + t0 + s) * p.D + c] = acc;
       }
     }
+    // The sums' reads of ypart end before the next block's writes.
+    workgroupBarrier();
+    k = 1u - k;
   }
   laneEnd();
 }

@@ -282,6 +282,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
     { channelsPerThread: 1 },
     { channelsPerThread: 2 },
   ];
+  const blocks = [{ block: 4 }, { block: 2 }, { workgroupSize: 256, block: 2 }];
   // A geometry this device cannot run (its workgroup memory) is reported and skipped.
   const tryAlt = async (what: string, o: object, add: () => Promise<string>) => {
     try {
@@ -290,7 +291,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
       checks.push(`${what}${altLabel(o)}: skipped (${(e as Error).message})`);
     }
   };
-  for (const o of geometries) {
+  for (const o of [...geometries, ...blocks]) {
     await tryAlt('fwd', o, async () => {
       const alt = await forward(o);
       rt.run([alt.fwd]);

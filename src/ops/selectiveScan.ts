@@ -21,11 +21,13 @@ export interface SelectiveScanShape {
   workgroupSize?: number;
   /** Channels each thread holds 4 states of, 1..4 (default 4). */
   channelsPerThread?: number;
+  /** Steps per staged block of the forward: 1, 2, 4 or 8 (default the longest that fits). */
+  block?: number;
 }
 
 const MAX_CHUNK = 16; // MAX_CHUNK of selective_scan_backward.wgsl
 const MAX_CHANNELS_PER_THREAD = 4; // MAX_CH of selective_scan_lane.wgsl
-const FORWARD_BLOCKS = [8, 4, 2, 1]; // steps per staged forward block (PF), longest first
+const FORWARD_BLOCKS = [4, 2, 1]; // steps per staged forward block (PF), longest first (8 was slower: run W)
 const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
 // Workgroup memory both kernels are sized to: the stage of their inputs and the parts of their
 // sums. 32 KiB is what desktop adapters grant (WebGPU guarantees 16); at i3-22m it holds a
@@ -46,9 +48,9 @@ function laneGrid(s: SelectiveScanShape, wg: number, ch: number) {
 
 type LaneGrid = ReturnType<typeof laneGrid>;
 
-/** The forward's workgroup memory: the stage (Δ, u; Bt, Ct) and the parts of y, per block step. */
+/** The forward's workgroup memory: two stages (Δ, u; Bt, Ct) and the parts of y, per block step. */
 const forwardBytes = (g: LaneGrid, block: number) =>
-  block * (16 * 2 * g.groupsPerWorkgroup + 16 * 2 * g.lanes + 16 * g.wg);
+  block * (16 * 4 * g.groupsPerWorkgroup + 16 * 4 * g.lanes + 16 * g.wg);
 /** The backward's: the chunk's stage (Δ, u, dy; Bt, Ct) and two steps' parts of its four sums. */
 const backwardBytes = (g: LaneGrid, chunk: number) =>
   chunk * (16 * 3 * g.groupsPerWorkgroup + 16 * 2 * g.lanes) + 16 * 4 * 2 * g.wg;
@@ -87,7 +89,9 @@ function resolved(s: SelectiveScanShape) {
   // No more threads than the channels need: each staged input is read for every channel slot.
   const wg = Math.min(s.workgroupSize ?? 128, (s.N / 4) * Math.ceil(s.D / ch));
   const fwd = laneGrid(s, wg, ch);
-  const block = FORWARD_BLOCKS.find((b) => forwardBytes(fwd, b) <= WORKGROUP_BYTES);
+  const block = FORWARD_BLOCKS.find(
+    (b) => (s.block ?? b) === b && forwardBytes(fwd, b) <= WORKGROUP_BYTES,
+  );
   if (block === undefined) {
     throw new Error(
       `selective scan: ${wg} threads need more than ${WORKGROUP_BYTES} bytes of workgroup memory`,
