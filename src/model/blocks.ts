@@ -19,7 +19,11 @@ import {
   partialFloats,
 } from '../ops/matmul';
 import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
-import { selectiveScanBackward, selectiveScanForward } from '../ops/selectiveScan';
+import {
+  scanWorkgroupBytes,
+  selectiveScanBackward,
+  selectiveScanForward,
+} from '../ops/selectiveScan';
 import { type ScratchBuffers, type ScratchGroup, scanShape, weightGradShapes } from './buffers';
 import type { I3Config } from './config';
 import type { ParameterLayout } from './params';
@@ -349,7 +353,7 @@ export async function ssmForward(
           await selectiveScanForward(
             rt,
             { ...scanInputs(ctx, layer), y: s.y },
-            scanShape(ctx.config, ctx),
+            scanShape(ctx.config, ctx, scanWorkgroupBytes(rt)),
           ),
         ]
       : []),
@@ -389,7 +393,7 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
         dDskip: view(ctx, ctx.grads, `${p}ssm.D`),
         scratch: ctx.scanScratch,
       },
-      scanShape(ctx.config, ctx),
+      scanShape(ctx.config, ctx, scanWorkgroupBytes(rt)),
     )),
     ...(await softplusBiasBackward(
       rt,

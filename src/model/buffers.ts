@@ -173,6 +173,7 @@ export function bufferPlan(
   c: I3Config,
   s: BatchShape,
   activations: ActivationMode = DEFAULT_ACTIVATIONS,
+  scanWorkgroupBytes?: number,
 ): Record<string, number> {
   const rows = s.B * s.T;
   const L = c.n_layers;
@@ -191,7 +192,7 @@ export function bufferPlan(
     rstdFinal: rows,
     logits: rows * c.vocab_size,
     cePerRow: perRowFloats(rows),
-    scanScratch: selectiveScanBufferBytes(scanShape(c, s)).scratch / 4,
+    scanScratch: selectiveScanBufferBytes(scanShape(c, s, scanWorkgroupBytes)).scratch / 4,
     // Allocated by the ops, once per launch built: the partial sums of each reduction over rows
     // (per layer: conv weight and bias, and the dt bias and the two norm weights in blocks of
     // their own; the final norm) and attention's delta per layer.
@@ -271,8 +272,12 @@ function splitScratchFloats(c: I3Config, rows: number): number {
   return Math.max(...shapes.map(splitKScratchFloats));
 }
 
-export function scanShape(c: I3Config, s: BatchShape) {
-  return { B: s.B, T: s.T, D: c.d_model, N: c.d_state, chunk: 16 };
+/**
+ * The scan's shape for a micro-batch; `workgroupBytes` is the device's budget
+ * (scanWorkgroupBytes), which decides the backward's workgroups and so its scratch.
+ */
+export function scanShape(c: I3Config, s: BatchShape, workgroupBytes?: number) {
+  return { B: s.B, T: s.T, D: c.d_model, N: c.d_state, chunk: 16, workgroupBytes };
 }
 
 /** The GPU memory a run of this config, micro-batch and activation mode needs, in bytes. */

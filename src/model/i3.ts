@@ -16,7 +16,11 @@ import {
   gradNorm,
 } from '../ops/optimizer';
 import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
-import { createSelectiveScanScratch, createSelectiveScanStates } from '../ops/selectiveScan';
+import {
+  createSelectiveScanScratch,
+  createSelectiveScanStates,
+  scanWorkgroupBytes,
+} from '../ops/selectiveScan';
 import type { StepStats, TrainerModel } from '../train/trainer';
 import {
   attnBackward,
@@ -116,7 +120,7 @@ export class I3Model implements TrainerModel {
     this.rows = shape.B * shape.T;
     this.idsHost = new Uint32Array(this.rows);
     this.targetsHost = new Uint32Array(this.rows);
-    const plan = bufferPlan(config, shape, options.activations);
+    const plan = bufferPlan(config, shape, options.activations, scanWorkgroupBytes(rt));
     this.plan = plan;
     const f = (name: string, floats = plan[name]) => rt.buffer(name, floats * 4);
     this.params = f('params');
@@ -146,7 +150,11 @@ export class I3Model implements TrainerModel {
       s: allocateScratch(rt, config, shape),
       lse: f('lse', keptFloats(config, shape).lse),
       scanStates: createSelectiveScanStates(rt, scanShape(config, shape), 'scanStates'),
-      scanScratch: createSelectiveScanScratch(rt, scanShape(config, shape), 'scanScratch'),
+      scanScratch: createSelectiveScanScratch(
+        rt,
+        scanShape(config, shape, scanWorkgroupBytes(rt)),
+        'scanScratch',
+      ),
       splitScratch: f('splitScratch', Math.max(1, plan.splitScratch)),
       weightGradScratch: f('weightGradScratch', plan.weightGradScratch),
       kept: options.activations === 'keep',

@@ -21,18 +21,25 @@ export interface SelectiveScanShape {
   workgroupSize?: number;
   /** Channels each thread holds 4 states of, 1..4 (default 4). */
   channelsPerThread?: number;
-  /** Steps per staged block of the forward: 1, 2, 4 or 8 (default the longest that fits). */
+  /** Steps per staged block of the forward: 1, 2 or 4 (default the longest that fits). */
   block?: number;
+  /** Workgroup memory the kernels may take, in bytes (default 32 KiB; see scanWorkgroupBytes). */
+  workgroupBytes?: number;
 }
 
 const MAX_CHUNK = 16; // MAX_CHUNK of selective_scan_backward.wgsl
 const MAX_CHANNELS_PER_THREAD = 4; // MAX_CH of selective_scan_lane.wgsl
 const FORWARD_BLOCKS = [4, 2, 1]; // steps per staged forward block (PF), longest first (8 was slower: run W)
 const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
-// Workgroup memory both kernels are sized to: the stage of their inputs and the parts of their
-// sums. 32 KiB is what desktop adapters grant (WebGPU guarantees 16); at i3-22m it holds a
-// 128-thread backward, 32 channels, and a forward staging 8 steps at a time.
+// Workgroup memory both kernels are sized to by default: the stage of their inputs and the parts
+// of their sums. 32 KiB is what desktop adapters grant (WebGPU guarantees 16); at i3-22m it holds a
+// 128-thread backward, 32 channels, and a forward staging 4 steps at a time.
 const WORKGROUP_BYTES = 32768;
+
+/** The workgroup memory budget for this device: 32 KiB, or less where the device grants less. */
+export function scanWorkgroupBytes(rt: GpuRuntime): number {
+  return Math.min(WORKGROUP_BYTES, rt.info.limits.maxComputeWorkgroupStorageSize ?? 16384);
+}
 
 /**
  * Lanes (threads) per channel group, channel groups per workgroup, channels per workgroup and
@@ -55,19 +62,17 @@ const forwardBytes = (g: LaneGrid, block: number) =>
 const backwardBytes = (g: LaneGrid, chunk: number) =>
   chunk * (16 * 3 * g.groupsPerWorkgroup + 16 * 2 * g.lanes) + 16 * 4 * 2 * g.wg;
 
-/** The largest grid of at most `wg` threads (halving) whose workgroup memory fits. */
+/** The largest grid of at most `wg` threads (halving) that `fits` its workgroup memory. */
 function fittingGrid(
   s: SelectiveScanShape,
   wg: number,
   ch: number,
-  bytes: (g: LaneGrid) => number,
+  fits: (g: LaneGrid) => boolean,
 ) {
   let g = laneGrid(s, wg, ch);
-  while (bytes(g) > WORKGROUP_BYTES) {
+  while (!fits(g)) {
     if (g.wg / 2 < g.lanes) {
-      throw new Error(
-        `selective scan: N ${s.N} needs more than ${WORKGROUP_BYTES} bytes of workgroup memory`,
-      );
+      throw new Error(`selective scan: N ${s.N} does not fit the workgroup memory it may take`);
     }
     g = laneGrid(s, Math.floor(g.wg / 2), ch);
   }
@@ -88,22 +93,17 @@ function resolved(s: SelectiveScanShape) {
   }
   // No more threads than the channels need: each staged input is read for every channel slot.
   const wg = Math.min(s.workgroupSize ?? 128, (s.N / 4) * Math.ceil(s.D / ch));
-  const fwd = laneGrid(s, wg, ch);
-  const block = FORWARD_BLOCKS.find(
-    (b) => (s.block ?? b) === b && forwardBytes(fwd, b) <= WORKGROUP_BYTES,
-  );
-  if (block === undefined) {
-    throw new Error(
-      `selective scan: ${wg} threads need more than ${WORKGROUP_BYTES} bytes of workgroup memory`,
-    );
-  }
-  const bwd = fittingGrid(s, wg, ch, (g) => backwardBytes(g, chunk));
+  const budget = s.workgroupBytes ?? WORKGROUP_BYTES;
+  const blockFor = (g: LaneGrid) =>
+    FORWARD_BLOCKS.find((b) => (s.block ?? b) === b && forwardBytes(g, b) <= budget);
+  const fwd = fittingGrid(s, wg, ch, (g) => blockFor(g) !== undefined);
+  const bwd = fittingGrid(s, wg, ch, (g) => backwardBytes(g, chunk) <= budget);
   return {
     ...s,
     chunk,
     ch,
     fwd,
-    block,
+    block: blockFor(fwd) as number,
     bwd,
     rows: s.B * s.T,
     nChunks: Math.ceil(s.T / chunk),
@@ -116,7 +116,7 @@ function checkWorkgroupBytes(rt: GpuRuntime, bytes: number, what: string) {
   if (bytes > max) {
     throw new Error(
       `selective scan: the ${what} needs ${bytes} bytes of workgroup memory and this GPU ` +
-        `grants ${max}; the i3 training kernels need an adapter with ${WORKGROUP_BYTES}`,
+        `grants ${max}; give the shape workgroupBytes: scanWorkgroupBytes(rt)`,
     );
   }
 }
