@@ -22,10 +22,9 @@ override CHUNK: u32 = 16u; // p.chunk: sizes the stage
 // Longest chunk (the launch builder checks it), and the piece of it whose states a thread holds
 // at once. A chunk's pieces run last to first, each recomputed from the chunk's boundary state
 // (the walk to a later piece's start keeps no states). Every walk runs a constant number of steps
-// (past the piece's length they do nothing), so that the compiler can unroll it and index the
-// state array with constants: registers instead of local memory. Each chunk starts with the
-// workgroup staging the chunk's inputs (Δ, u, dy of its channels, Bt, Ct) in workgroup memory, all
-// loads in flight at once: loaded step by step they left each step waiting on memory.
+// (past the piece's length they do nothing), so that the compiler can unroll it and write the
+// state array at constant indices. Each chunk starts with the workgroup staging the chunk's
+// inputs (Δ, u, dy of its channels, Bt, Ct) in workgroup memory, all loads in flight at once.
 const MAX_CHUNK = 16u;
 const PIECE = 8u;
 const STAGE_ROUND = 12u; // staging loads of each kind a thread keeps in flight
@@ -129,7 +128,7 @@ var<private> dDskip: vec4<f32>; // Σ_t dy·u of the thread's channels in this s
 
 fn laneStart(wg: vec3<u32>, lid: u32) {
   placeLane(wg, lid);
-  let k = channelIndex(0u);
+  let k = channelIndices();
   for (var i = 0u; i < CH; i++) { A2[i] = -exp(ALog[k[i] * ln.n4 + ln.lane]) * LOG2E; }
 }
 

@@ -4,9 +4,9 @@
 // The state never leaves the chip except at chunk boundaries. Each thread keeps 4 states of CH
 // channels (selective_scan_lane) and walks all T steps, in blocks of PF steps. The workgroup
 // stages each block's inputs (Δ and u of its channels, Bt and Ct) in workgroup memory, loading
-// them while the previous block runs: loaded step by step they left each step waiting on memory. Each
-// thread's parts of y_t (a vec4 over its channels) go to workgroup memory too, and after the block
-// the workgroup sums the G lanes of each channel and writes y for those steps. `states` is
+// them while the previous block runs: loaded step by step, they left each step waiting on memory.
+// Each thread's parts of y_t (a vec4 over its channels) go to workgroup memory too, and after the
+// block the workgroup sums the G lanes of each channel and writes y for those steps. `states` is
 // (nChunks, B, D, N): slot 0 the final state h_{T-1} (what prefill hands to the decode step), slot
 // k ≥ 1 the state entering chunk k (what the backward restarts from). N % 4 == 0.
 
@@ -96,7 +96,7 @@ fn stageBlock(wgx: u32, lid: u32, t0: u32, k: u32) {
 fn laneStart(wg: vec3<u32>, lid: u32) {
   placeLane(wg, lid);
   nextSave = p.chunk;
-  let k = channelIndex(0u);
+  let k = channelIndices();
   for (var i = 0u; i < CH; i++) {
     A2[i] = -exp(ALog[k[i] * ln.n4 + ln.lane]) * LOG2E;
   }

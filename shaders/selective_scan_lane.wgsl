@@ -37,7 +37,7 @@ fn placeLane(wg: vec3<u32>, lid: u32) {
   ln.rowBase = ln.b * p.T;
 }
 
-/** Indices of the thread's channels in row `row` of a (rows, D) array, clamped into the array. */
-fn channelIndex(row: u32) -> vec4<u32> {
-  return min(row, p.B * p.T - 1u) * p.D + min(ln.c0 + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.D - 1u));
+/** The thread's CH channels (of 4 slots), clamped below D: where its per-channel parameters sit. */
+fn channelIndices() -> vec4<u32> {
+  return min(ln.c0 + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.D - 1u));
 }

@@ -16,7 +16,7 @@ export interface SelectiveScanShape {
   chunk?: number;
   /**
    * Threads per workgroup of both scan kernels (default 128), fewer where the channels need fewer
-   * or the backward's workgroup memory would not fit.
+   * or their workgroup memory would not fit.
    */
   workgroupSize?: number;
   /** Channels each thread holds 4 states of, 1..4 (default 4). */
@@ -29,7 +29,7 @@ export interface SelectiveScanShape {
 
 const MAX_CHUNK = 16; // MAX_CHUNK of selective_scan_backward.wgsl
 const MAX_CHANNELS_PER_THREAD = 4; // MAX_CH of selective_scan_lane.wgsl
-const FORWARD_BLOCKS = [4, 2, 1]; // steps per staged forward block (PF), longest first (8 was slower: run W)
+const FORWARD_BLOCKS = [4, 2, 1]; // steps per staged forward block (PF), longest first (8 was slower: run W11)
 const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
 // Workgroup memory both kernels are sized to by default: the stage of their inputs and the parts
 // of their sums. 32 KiB is what desktop adapters grant (WebGPU guarantees 16); at i3-22m it holds a
