@@ -281,6 +281,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
     { workgroupSize: 256 },
     { channelsPerThread: 1 },
     { channelsPerThread: 2 },
+    { channelsPerThread: 4 },
   ];
   const blocks = [{ block: 4 }, { block: 2 }, { workgroupSize: 256, block: 2 }];
   // A geometry this device cannot run (its workgroup memory) is reported and skipped.

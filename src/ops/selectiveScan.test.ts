@@ -118,32 +118,43 @@ function expectedStates(h: Float64Array, s: SelectiveScanShape, chunk: number): 
   return out;
 }
 
+// These shapes are far below MIN_THREADS, so by default a thread holds one channel; most cases
+// ask for 4 (what i3-22m runs) or 2 and 3 explicitly.
 const cases: { name: string; shape: SelectiveScanShape }[] = [
   { name: 'i3-test B2 T16 D16 N4, one chunk', shape: { B: 2, T: 16, D: 16, N: 4 } },
-  { name: 'i3-test, chunk 4', shape: { B: 2, T: 16, D: 16, N: 4, chunk: 4 } },
-  { name: 'T 37, chunk 16 (ragged last chunk)', shape: { B: 2, T: 37, D: 16, N: 4, chunk: 16 } },
+  {
+    name: 'i3-test, chunk 4, 4 channels a thread',
+    shape: { B: 2, T: 16, D: 16, N: 4, chunk: 4, channelsPerThread: 4 },
+  },
+  {
+    name: 'T 37, chunk 16 (ragged last chunk), 4 channels a thread',
+    shape: { B: 2, T: 37, D: 16, N: 4, chunk: 16, channelsPerThread: 4 },
+  },
   { name: 'T 5, shorter than a chunk', shape: { B: 1, T: 5, D: 16, N: 4 } },
-  { name: 'D 13, N 8, chunk 8', shape: { B: 2, T: 19, D: 13, N: 8, chunk: 8 } },
+  {
+    name: 'D 13, N 8, chunk 8, 4 channels a thread',
+    shape: { B: 2, T: 19, D: 13, N: 8, chunk: 8, channelsPerThread: 4 },
+  },
   // 3 lanes per channel group, 2 groups (8 channels) per workgroup and 2 idle threads: 2
   // workgroups along D, the second with 5 channels, 3 of them past D.
   {
     name: 'N 12 over 3 lanes, 2 workgroups along D, idle threads',
-    shape: { B: 2, T: 21, D: 13, N: 12, chunk: 8, workgroupSize: 8 },
+    shape: { B: 2, T: 21, D: 13, N: 12, chunk: 8, workgroupSize: 8, channelsPerThread: 4 },
   },
   // D not a multiple of the workgroup's channels, with a ragged last chunk.
   ...[16, 64].map((workgroupSize) => ({
-    name: `N 16, D 11, T 23 on ${workgroupSize} threads`,
-    shape: { B: 2, T: 23, D: 11, N: 16, chunk: 8, workgroupSize },
+    name: `N 16, D 11, T 23 on ${workgroupSize} threads, 4 channels a thread`,
+    shape: { B: 2, T: 23, D: 11, N: 16, chunk: 8, workgroupSize, channelsPerThread: 4 },
   })),
-  // One and three channels a thread (three: groups straddle D = 13 unevenly).
-  ...[1, 3].map((channelsPerThread) => ({
-    name: `${channelsPerThread} channel(s) a thread, N 8, T 20`,
+  // Two and three channels a thread (three: groups straddle D = 13 unevenly).
+  ...[2, 3].map((channelsPerThread) => ({
+    name: `${channelsPerThread} channels a thread, N 8, T 20`,
     shape: { B: 1, T: 20, D: 13, N: 8, chunk: 16, workgroupSize: 32, channelsPerThread },
   })),
   // A 4 KiB budget halves the backward's workgroups (2 along D) but not the forward's (1).
   {
     name: 'a 4 KiB workgroup budget, N 16, D 13',
-    shape: { B: 2, T: 23, D: 13, N: 16, chunk: 8, workgroupBytes: 4096 },
+    shape: { B: 2, T: 23, D: 13, N: 16, chunk: 8, workgroupBytes: 4096, channelsPerThread: 4 },
   },
   {
     name: 'chunk 13, T 37: pieces of 8 and 5, a ragged last chunk',
@@ -325,12 +336,22 @@ describe('selective scan: memory', () => {
   });
 
   it('sizes the backward scratch by the workgroup budget: less memory, more workgroups', () => {
-    const shape = { B: 2, T: 23, D: 13, N: 16, chunk: 8 };
+    const shape = { B: 2, T: 23, D: 13, N: 16, chunk: 8, channelsPerThread: 4 };
     const roomy = selectiveScanBufferBytes(shape);
     const tight = selectiveScanBufferBytes({ ...shape, workgroupBytes: 4096 });
     expect(tight.states).toBe(roomy.states);
     // One more channel workgroup's dBt and dCt partial sums: 2 × rows × N floats.
     expect(tight.scratch - roomy.scratch).toBe(4 * 2 * shape.B * shape.T * shape.N);
+  });
+
+  it('gives a thread 4 channels at i3-22m (B 16) and 1 at i3-tiny, by the threads they leave', () => {
+    const scratch = (shape: SelectiveScanShape) => selectiveScanBufferBytes(shape).scratch;
+    const big = { B: 16, T: 256, D: 512, N: 64 };
+    const tiny = { B: 16, T: 128, D: 128, N: 16 };
+    expect(scratch(big)).toBe(scratch({ ...big, channelsPerThread: 4 }));
+    expect(scratch(big)).not.toBe(scratch({ ...big, channelsPerThread: 1 }));
+    expect(scratch(tiny)).toBe(scratch({ ...tiny, channelsPerThread: 1 }));
+    expect(scratch(tiny)).not.toBe(scratch({ ...tiny, channelsPerThread: 4 }));
   });
 
   it('keeps the i3-22m layer (B16 T256 D512 N64) far below the full state history', () => {

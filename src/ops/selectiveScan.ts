@@ -19,7 +19,7 @@ export interface SelectiveScanShape {
    * or their workgroup memory would not fit.
    */
   workgroupSize?: number;
-  /** Channels each thread holds 4 states of, 1..4 (default 4). */
+  /** Channels each thread holds 4 states of, 1..4 (default: 4 where that leaves enough threads). */
   channelsPerThread?: number;
   /** Steps per staged block of the forward: 1, 2 or 4 (default the longest that fits). */
   block?: number;
@@ -39,6 +39,19 @@ const WORKGROUP_BYTES = 32768;
 /** The workgroup memory budget for this device: 32 KiB, or less where the device grants less. */
 export function scanWorkgroupBytes(rt: GpuRuntime): number {
   return Math.min(WORKGROUP_BYTES, rt.info.limits.maxComputeWorkgroupStorageSize ?? 16384);
+}
+
+// Threads the scan keeps at least, where it can, before it gives a thread more channels. More
+// channels a thread sum more in registers but leave fewer threads to hide each step's latency. On
+// the H200 (runs W15-W17): i3-22m at B 16 and B 8, 4 channels (32,768 and 16,384 threads) beat 2
+// and 1 (backward 0.529 against 0.851 and 1.61 ms; 0.283 against 0.448 and 0.835); i3-tiny at B 16
+// (8,192 threads with 1), 1 beat 4 (backward 0.112 against 0.203 ms).
+const MIN_THREADS = 16384;
+
+/** The most channels a thread (4, 2 or 1) that leave the scan MIN_THREADS threads. */
+function defaultChannelsPerThread(s: SelectiveScanShape): number {
+  const threads = (s.B * s.D * s.N) / 4;
+  return [4, 2].find((ch) => threads / ch >= MIN_THREADS) ?? 1;
 }
 
 /**
@@ -85,7 +98,7 @@ function resolved(s: SelectiveScanShape) {
     throw new Error(`selective scan: chunk ${chunk} must be an integer in 1..${MAX_CHUNK}`);
   }
   if (s.N % 4 !== 0) throw new Error(`selective scan: N ${s.N} must be a multiple of 4`);
-  const ch = s.channelsPerThread ?? MAX_CHANNELS_PER_THREAD;
+  const ch = s.channelsPerThread ?? defaultChannelsPerThread(s);
   if (!(Number.isInteger(ch) && ch >= 1 && ch <= MAX_CHANNELS_PER_THREAD)) {
     throw new Error(
       `selective scan: channelsPerThread ${ch} must be 1..${MAX_CHANNELS_PER_THREAD}`,
