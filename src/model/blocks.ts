@@ -60,6 +60,9 @@ export function view(ctx: BlockContext, buffer: GPUBuffer, name: string): GPUBuf
 
 const offset = (ctx: BlockContext, name: string) => ctx.layout.byName[name].offset;
 
+/** The scan's shape at this context's micro-batch, sized to its device (as the model's scratch). */
+const scanOf = (ctx: BlockContext) => scanShape(ctx.config, ctx, scanWorkgroupBytes(ctx.rt));
+
 /**
  * How a map's product runs beyond its shape: adding into its output, as a batch of maps
  * (mapBatches), or with an elementwise op fused into its store (matmul's epilogue, operand E).
@@ -349,13 +352,7 @@ export async function ssmForward(
       { fused: { epilogue: 'softplusBias', E: view(ctx, ctx.params, `${p}ssm.dt_proj.bias`) } },
     )),
     ...(computes(ctx, out)
-      ? [
-          await selectiveScanForward(
-            rt,
-            { ...scanInputs(ctx, layer), y: s.y },
-            scanShape(ctx.config, ctx, scanWorkgroupBytes(rt)),
-          ),
-        ]
+      ? [await selectiveScanForward(rt, { ...scanInputs(ctx, layer), y: s.y }, scanOf(ctx))]
       : []),
     await gateForward(rt, s.y, s.z, s.g, rows * D),
     ...(await outProjectionForward(ctx, 'ssm', layer, s.g, x, out)),
@@ -393,7 +390,7 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
         dDskip: view(ctx, ctx.grads, `${p}ssm.D`),
         scratch: ctx.scanScratch,
       },
-      scanShape(ctx.config, ctx, scanWorkgroupBytes(rt)),
+      scanOf(ctx),
     )),
     ...(await softplusBiasBackward(
       rt,

@@ -120,7 +120,8 @@ export class I3Model implements TrainerModel {
     this.rows = shape.B * shape.T;
     this.idsHost = new Uint32Array(this.rows);
     this.targetsHost = new Uint32Array(this.rows);
-    const plan = bufferPlan(config, shape, options.activations, scanWorkgroupBytes(rt));
+    const scan = scanShape(config, shape, scanWorkgroupBytes(rt));
+    const plan = bufferPlan(config, shape, options.activations, scan.workgroupBytes);
     this.plan = plan;
     const f = (name: string, floats = plan[name]) => rt.buffer(name, floats * 4);
     this.params = f('params');
@@ -149,12 +150,8 @@ export class I3Model implements TrainerModel {
       grads: this.grads,
       s: allocateScratch(rt, config, shape),
       lse: f('lse', keptFloats(config, shape).lse),
-      scanStates: createSelectiveScanStates(rt, scanShape(config, shape), 'scanStates'),
-      scanScratch: createSelectiveScanScratch(
-        rt,
-        scanShape(config, shape, scanWorkgroupBytes(rt)),
-        'scanScratch',
-      ),
+      scanStates: createSelectiveScanStates(rt, scan, 'scanStates'),
+      scanScratch: createSelectiveScanScratch(rt, scan, 'scanScratch'),
       splitScratch: f('splitScratch', Math.max(1, plan.splitScratch)),
       weightGradScratch: f('weightGradScratch', plan.weightGradScratch),
       kept: options.activations === 'keep',
