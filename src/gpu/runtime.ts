@@ -22,6 +22,35 @@ export type Constants = Record<string, number | boolean>;
 /** A whole buffer, or a view of one ({buffer, offset, size}; offsets 256-byte aligned). */
 export type Binding = GPUBuffer | GPUBufferBinding;
 
+/** The device's workgroup limits (WebGPU's guaranteed minimums where the info lacks them). */
+export function workgroupLimits(rt: Pick<GpuRuntime, 'info'>): { threads: number; bytes: number } {
+  const limits = rt.info.limits;
+  return {
+    threads: limits.maxComputeInvocationsPerWorkgroup ?? 256,
+    bytes: limits.maxComputeWorkgroupStorageSize ?? 16384,
+  };
+}
+
+/**
+ * Throws, naming the kernel and `remedy`, when its workgroup of `threads` threads and `bytes` of
+ * workgroup memory exceeds the device's limits: a clear message before pipeline creation fails.
+ */
+export function checkWorkgroup(
+  rt: Pick<GpuRuntime, 'info'>,
+  kernel: string,
+  threads: number,
+  bytes: number,
+  remedy: string,
+): void {
+  const max = workgroupLimits(rt);
+  if (threads > max.threads || bytes > max.bytes) {
+    throw new Error(
+      `${kernel}: ${threads} threads and ${bytes} bytes of workgroup memory exceed this GPU's ` +
+        `${max.threads} and ${max.bytes}; ${remedy}`,
+    );
+  }
+}
+
 /** A binding's buffer and byte offset, for copies. */
 export function bufferAt(b: Binding): { buffer: GPUBuffer; offset: number } {
   return 'buffer' in b ? { buffer: b.buffer, offset: b.offset ?? 0 } : { buffer: b, offset: 0 };

@@ -3,7 +3,15 @@
 // h·dh .. (h+1)·dh with dh = D/H. The forward saves only the per-row log-sum-exp lse (B, H, T);
 // the backward recomputes probabilities from it. Decoding attends one new query per sequence over
 // the latent cache c (k = Wk c, v = Wv c) with the weights absorbed into q and the output.
-import { type Binding, f32, type GpuRuntime, type Launch, u32 } from '../gpu/runtime';
+import {
+  type Binding,
+  checkWorkgroup,
+  f32,
+  type GpuRuntime,
+  type Launch,
+  u32,
+  workgroupLimits,
+} from '../gpu/runtime';
 import { matmulReference } from './matmul';
 
 export interface AttentionShape {
@@ -40,7 +48,7 @@ const workgroupBytes = (t: AttentionTiles, dh: number) =>
  * (run R, against its "split 1" rows).
  */
 export function attentionTiles(rt: Pick<GpuRuntime, 'info'>, s: AttentionShape): AttentionTiles {
-  const maxBytes = rt.info.limits.maxComputeWorkgroupStorageSize ?? 16384;
+  const maxBytes = workgroupLimits(rt).bytes;
   const dh = headDim(s);
   const t = { BQ: 64, BK: 32, split: 2 };
   while (t.BQ > 1 && workgroupBytes({ ...t, BK: 4 }, dh) > maxBytes) t.BQ /= 2;
@@ -59,25 +67,14 @@ function headDim(s: AttentionShape): number {
   return dh;
 }
 
-/** Checks a kernel's thread count and workgroup floats against the device's limits. */
-function checkWorkgroup(rt: GpuRuntime, kernel: string, threads: number, floats: number): void {
-  const maxThreads = rt.info.limits.maxComputeInvocationsPerWorkgroup ?? 256;
-  const maxBytes = rt.info.limits.maxComputeWorkgroupStorageSize ?? 16384;
-  if (threads > maxThreads || floats * 4 > maxBytes) {
-    throw new Error(
-      `${kernel}: ${threads} threads and ${floats * 4} bytes of workgroup memory exceed the ` +
-        `device's ${maxThreads} and ${maxBytes}; use smaller tiles`,
-    );
-  }
-}
-
 /** The pipeline constants of a tile shape, checked against the device. */
 function tileConstants(rt: GpuRuntime, s: AttentionShape, tiles: AttentionTiles) {
   const DH = headDim(s);
   if (tiles.BK % 4 !== 0 || tiles.BK < 4) {
     throw new Error(`attention: BK ${tiles.BK} must be a positive multiple of 4`);
   }
-  checkWorkgroup(rt, 'attention', tiles.BQ * tiles.split, workgroupBytes(tiles, DH) / 4);
+  const threads = tiles.BQ * tiles.split;
+  checkWorkgroup(rt, 'attention', threads, workgroupBytes(tiles, DH), 'use smaller tiles');
   return { BQ: tiles.BQ, BK: tiles.BK, SPLIT: tiles.split, DH };
 }
 
@@ -202,7 +199,8 @@ export async function attentionDecode(
       throw new Error(`attention decode: ${what} ${n} must be a power of two ≤ ${DECODE_WG}`);
     }
   }
-  checkWorkgroup(rt, 'attention_decode', DECODE_WG, DH + 2 * shape.r + shape.Tmax + DECODE_WG);
+  const floats = DH + 2 * shape.r + shape.Tmax + DECODE_WG;
+  checkWorkgroup(rt, 'attention_decode', DECODE_WG, 4 * floats, 'use a shorter context');
   return rt.launch({
     shader: 'attention_decode',
     label: 'attention.decode',

@@ -4,7 +4,15 @@
 // with float64 CPU references; the one-token decode step is in ssmStep.ts.
 // The full state history (B·T·D·N floats) is never stored: the forward keeps h on chip and writes
 // one state per chunk boundary; the backward recomputes each chunk's states from there.
-import { type Binding, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
+import {
+  type Binding,
+  checkWorkgroup,
+  type GpuRuntime,
+  grid1d,
+  type Launch,
+  u32,
+  workgroupLimits,
+} from '../gpu/runtime';
 
 export interface SelectiveScanShape {
   B: number;
@@ -38,8 +46,10 @@ const WORKGROUP_BYTES = 32768;
 
 /** The workgroup memory budget for this device: 32 KiB, or less where the device grants less. */
 export function scanWorkgroupBytes(rt: GpuRuntime): number {
-  return Math.min(WORKGROUP_BYTES, rt.info.limits.maxComputeWorkgroupStorageSize ?? 16384);
+  return Math.min(WORKGROUP_BYTES, workgroupLimits(rt).bytes);
 }
+
+const SCAN_REMEDY = 'give the shape workgroupBytes: scanWorkgroupBytes(rt)';
 
 // Threads the scan keeps at least, where it can, before it gives a thread more channels. More
 // channels a thread sum more in registers but leave fewer threads to hide each step's latency. On
@@ -123,17 +133,6 @@ function resolved(s: SelectiveScanShape) {
   };
 }
 
-/** Refuses a geometry whose workgroup memory the device does not grant. */
-function checkWorkgroupBytes(rt: GpuRuntime, bytes: number, what: string) {
-  const max = rt.info.limits.maxComputeWorkgroupStorageSize ?? 16384;
-  if (bytes > max) {
-    throw new Error(
-      `selective scan: the ${what} needs ${bytes} bytes of workgroup memory and this GPU ` +
-        `grants ${max}; give the shape workgroupBytes: scanWorkgroupBytes(rt)`,
-    );
-  }
-}
-
 /**
  * Bytes of every buffer the op allocates: `states` (per layer: written by the forward, read by the
  * backward; slot 0 is the final state) and the backward's `scratch` (partial sums; one buffer can
@@ -200,7 +199,7 @@ export function selectiveScanForward(
   label = 'selectiveScan.forward',
 ): Promise<Launch> {
   const s = resolved(shape);
-  checkWorkgroupBytes(rt, forwardBytes(s.fwd, s.block), 'forward');
+  checkWorkgroup(rt, label, s.fwd.wg, forwardBytes(s.fwd, s.block), SCAN_REMEDY);
   return rt.launch({
     shader: 'selective_scan_forward',
     label,
@@ -242,7 +241,7 @@ export async function selectiveScanBackward(
   label = 'selectiveScan.backward',
 ): Promise<Launch[]> {
   const s = resolved(shape);
-  checkWorkgroupBytes(rt, backwardBytes(s.bwd, s.chunk), 'backward');
+  checkWorkgroup(rt, label, s.bwd.wg, backwardBytes(s.bwd, s.chunk), SCAN_REMEDY);
   const scratch = io.scratch ?? createSelectiveScanScratch(rt, shape, `${label}.scratch`);
   const { groupsD } = s.bwd;
   const reduceParams = [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(groupsD)];
