@@ -3,7 +3,7 @@
 import { create, globals } from 'webgpu';
 import { acquireGpu, describeAdapter } from '../gpu/device';
 import { nodeShaders } from '../gpu/nodeGpu';
-import { median, Profiler } from '../gpu/profiler';
+import { median, Profiler, TimestampQueries } from '../gpu/profiler';
 import { GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
 import { randomArray } from '../util/random';
 
@@ -177,27 +177,14 @@ export async function measureCeilings(
 
 /** GPU milliseconds of `launches` in one compute pass, from timestamps bracketing the pass. */
 async function passGpuMs(rt: GpuRuntime, launches: Launch[]): Promise<number> {
-  const { device } = rt;
-  const set = device.createQuerySet({ type: 'timestamp', count: 2 });
-  const resolve = device.createBuffer({
-    size: 16,
-    usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
-  });
-  const read = device.createBuffer({
-    size: 16,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const enc = device.createCommandEncoder();
-  rt.encode(enc, launches, { querySet: set, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 });
-  enc.resolveQuerySet(set, 0, 2, resolve, 0);
-  enc.copyBufferToBuffer(resolve, 0, read, 0, 16);
-  device.queue.submit([enc.finish()]);
-  await read.mapAsync(GPUMapMode.READ);
-  const [t0, t1] = new BigUint64Array(read.getMappedRange());
-  const ms = Number(t1 - t0) / 1e6;
-  read.unmap();
-  for (const x of [set, resolve, read]) x.destroy();
-  return ms;
+  const queries = new TimestampQueries(rt.device, 2);
+  const enc = rt.device.createCommandEncoder();
+  rt.encode(enc, launches, queries.pass(0));
+  queries.encodeResolve(enc);
+  rt.device.queue.submit([enc.finish()]);
+  const [t0, t1] = await queries.read();
+  queries.destroy();
+  return Number(t1 - t0) / 1e6;
 }
 
 export interface DispatchCost {

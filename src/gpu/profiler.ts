@@ -27,15 +27,54 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-interface QueryBlock {
-  set: GPUQuerySet;
-  resolve: GPUBuffer;
-  readback: GPUBuffer;
+/** A timestamp query set with the buffers that resolve it and read it back. */
+export class TimestampQueries {
+  readonly set: GPUQuerySet;
+  private readonly resolve: GPUBuffer;
+  private readonly readback: GPUBuffer;
+
+  constructor(
+    device: GPUDevice,
+    readonly count: number,
+  ) {
+    this.set = device.createQuerySet({ type: 'timestamp', count });
+    this.resolve = device.createBuffer({
+      size: count * 8,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
+    this.readback = device.createBuffer({
+      size: count * 8,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  /** A pass's writes into queries q (its beginning) and q + 1 (its end). */
+  pass(q: number): GPUComputePassTimestampWrites {
+    return { querySet: this.set, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 };
+  }
+
+  /** Records the resolve and copy of the first n queries into `enc`. */
+  encodeResolve(enc: GPUCommandEncoder, n = this.count): void {
+    enc.resolveQuerySet(this.set, 0, n, this.resolve, 0);
+    enc.copyBufferToBuffer(this.resolve, 0, this.readback, 0, n * 8);
+  }
+
+  /** The timestamps (nanoseconds) that encodeResolve copied, once its commands have run. */
+  async read(): Promise<BigUint64Array> {
+    await this.readback.mapAsync(GPUMapMode.READ);
+    const ts = new BigUint64Array(this.readback.getMappedRange().slice(0));
+    this.readback.unmap();
+    return ts;
+  }
+
+  destroy(): void {
+    for (const x of [this.set, this.resolve, this.readback]) x.destroy();
+  }
 }
 
 export class Profiler implements LaunchProfiler {
   readonly method: ProfilerMethod;
-  private readonly blocks: QueryBlock[] = [];
+  private readonly blocks: TimestampQueries[] = [];
   private recorded: Launch[] = [];
   private readonly samples = new Map<string, { shader: string; ms: number[] }>();
 
@@ -65,24 +104,12 @@ export class Profiler implements LaunchProfiler {
     this.recorded.push(launch);
     if (this.method === 'wall-clock') return undefined;
     const block = this.block(Math.floor((2 * i) / QUERIES_PER_SET));
-    const q = (2 * i) % QUERIES_PER_SET;
-    return { querySet: block.set, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 };
+    return block.pass((2 * i) % QUERIES_PER_SET);
   }
 
-  private block(k: number): QueryBlock {
-    const { device } = this.rt;
+  private block(k: number): TimestampQueries {
     while (this.blocks.length <= k) {
-      this.blocks.push({
-        set: device.createQuerySet({ type: 'timestamp', count: QUERIES_PER_SET }),
-        resolve: device.createBuffer({
-          size: QUERIES_PER_SET * 8,
-          usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
-        }),
-        readback: device.createBuffer({
-          size: QUERIES_PER_SET * 8,
-          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-        }),
-      });
+      this.blocks.push(new TimestampQueries(this.rt.device, QUERIES_PER_SET));
     }
     return this.blocks[k];
   }
@@ -112,16 +139,11 @@ export class Profiler implements LaunchProfiler {
     const enc = this.rt.device.createCommandEncoder({ label: 'profiler.resolve' });
     for (let k = 0; k < used; k++) {
       const count = Math.min(QUERIES_PER_SET, 2 * launches.length - k * QUERIES_PER_SET);
-      const b = this.blocks[k];
-      enc.resolveQuerySet(b.set, 0, count, b.resolve, 0);
-      enc.copyBufferToBuffer(b.resolve, 0, b.readback, 0, count * 8);
+      this.blocks[k].encodeResolve(enc, count);
     }
     this.rt.device.queue.submit([enc.finish()]);
     for (let k = 0; k < used; k++) {
-      const b = this.blocks[k];
-      await b.readback.mapAsync(GPUMapMode.READ);
-      const ts = new BigUint64Array(b.readback.getMappedRange().slice(0));
-      b.readback.unmap();
+      const ts = await this.blocks[k].read();
       const first = (k * QUERIES_PER_SET) / 2;
       const last = Math.min(launches.length, first + QUERIES_PER_SET / 2);
       for (let i = first; i < last; i++) {
@@ -161,11 +183,7 @@ export class Profiler implements LaunchProfiler {
 
   destroy(): void {
     this.detach();
-    for (const b of this.blocks) {
-      b.set.destroy();
-      b.resolve.destroy();
-      b.readback.destroy();
-    }
+    for (const b of this.blocks) b.destroy();
     this.blocks.length = 0;
   }
 }
