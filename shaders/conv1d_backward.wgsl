@@ -27,10 +27,7 @@ fn produce(row: u32, dNew: vec4<f32>) -> vec4<f32> {
   for (var ahead = p.K - 1u; ahead >= 4u; ahead--) {
     if (t + ahead < p.T) { acc = fma(tap(ahead), dout[(row + ahead) * p.D4 + j], acc); }
   }
-  if (p.K > 3u && t + 3u < p.T) { acc = fma(tap3, dNew, acc); }
-  if (p.K > 2u && t + 2u < p.T) { acc = fma(tap2, ahead2, acc); }
-  if (p.K > 1u && t + 1u < p.T) { acc = fma(tap1, ahead1, acc); }
-  acc = fma(tap0, ahead0, acc);
+  acc = nearTaps(acc, ahead0, ahead1, ahead2, dNew, min(p.T - 1u - t, 3u));
   ahead0 = ahead1;
   ahead1 = ahead2;
   ahead2 = dNew;

@@ -42,10 +42,7 @@ fn produce(row: u32, xNew: vec4<f32>) -> vec4<f32> {
   for (var back = p.K - 1u; back >= 4u; back--) {
     if (back <= t) { acc = fma(tap(back), x[(row - back) * p.D4 + j], acc); }
   }
-  if (p.K > 3u && t >= 3u) { acc = fma(tap3, win3, acc); }
-  if (p.K > 2u && t >= 2u) { acc = fma(tap2, win2, acc); }
-  if (p.K > 1u && t >= 1u) { acc = fma(tap1, win1, acc); }
-  acc = fma(tap0, xNew, acc);
+  acc = nearTaps(acc, xNew, win1, win2, win3, min(t, 3u));
   win3 = win2;
   win2 = win1;
   win1 = xNew;

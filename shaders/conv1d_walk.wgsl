@@ -34,6 +34,23 @@ fn tap(shift: u32) -> vec4<f32> {
   return vec4<f32>(w[i], w[i + p.K], w[i + 2u * p.K], w[i + 3u * p.K]);
 }
 
+// acc plus the taps within four rows: tap i times v_i, the row i away, for the taps i < K that
+// `reach` (how many rows away stay in the sequence, capped at 3) allows; tap 0 always applies.
+fn nearTaps(
+  acc: vec4<f32>,
+  v0: vec4<f32>,
+  v1: vec4<f32>,
+  v2: vec4<f32>,
+  v3: vec4<f32>,
+  reach: u32,
+) -> vec4<f32> {
+  var a = acc;
+  if (p.K > 3u && reach >= 3u) { a = fma(tap3, v3, a); }
+  if (p.K > 2u && reach >= 2u) { a = fma(tap2, v2, a); }
+  if (p.K > 1u && reach >= 1u) { a = fma(tap1, v1, a); }
+  return fma(tap0, v0, a);
+}
+
 // Starts the walk over block g: the thread's taps and the block's first time step; returns its
 // rows [r0, r1).
 fn startBlock(g: u32) -> vec2<u32> {
