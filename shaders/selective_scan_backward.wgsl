@@ -121,9 +121,6 @@ var<private> carry: array<vec4<f32>, MAX_CH>;
 var<private> dA: array<vec4<f32>, MAX_CH>;
 var<private> h0: array<vec4<f32>, MAX_CH>;
 var<private> hs: array<vec4<f32>, PIECE * MAX_CH>;
-// h at the adjoint's current step: the piece's last state, then each step's h_{t−1}, so that a
-// step reads hs once.
-var<private> hCur: array<vec4<f32>, MAX_CH>;
 var<private> dDskip: vec4<f32>; // Σ_t dy·u of the thread's channels in this sequence
 
 fn laneStart(wg: vec3<u32>, lid: u32) {
@@ -156,10 +153,7 @@ fn walk(n: u32) {
   }
 }
 
-/**
- * Recomputes the states of a piece (chunk steps start..start+len−1, entered with h0) into hs, the
- * last also into hCur.
- */
+/** Recomputes the states of a piece (chunk steps start..start+len−1, entered with h0) into hs. */
 fn recomputePiece(start: u32, len: u32) {
   if (!ln.live) { return; }
   let entry = h0;
@@ -169,7 +163,6 @@ fn recomputePiece(start: u32, len: u32) {
       for (var i = 0u; i < CH; i++) { hs[s * MAX_CH + i] = h0[i]; }
     }
   }
-  hCur = h0;
   h0 = entry;
 }
 
@@ -184,14 +177,13 @@ fn adjointStep(x: StepIn, sl: u32, len: u32) -> StepGrads {
     if (sl > 0u) { hPrev = hs[(sl - 1u) * MAX_CH + i]; }
     let g = x.dy[i] * x.c + carry[i];
     r.gB += g * xu[i];
-    r.gC += x.dy[i] * hCur[i];
+    r.gC += x.dy[i] * hs[sl * MAX_CH + i];
     let gb = dot(g, x.b);
     carry[i] = a * g;
     let gah = carry[i] * hPrev;
     r.pu[i] = x.dt[i] * gb;
     r.pd[i] = dot(gah, A2[i]) * (1.0 / LOG2E) + x.u[i] * gb;
     dA[i] += x.dt[i] * gah;
-    hCur[i] = hPrev;
   }
   dDskip += x.dy * x.u;
   return r;
