@@ -9,7 +9,10 @@
 //   dA[c,n] = Σ_t g_t·Δ_t·exp(Δ_t·A)·h_{t-1}    (dA_log = dA·A, applied by pass 2)
 // A thread sums its own 4 states (du, dΔ) and its own 4 channels (dBt, dCt) in registers; each
 // step the rest, over the G lanes of a channel and over this workgroup's channel groups, goes
-// through workgroup memory (double-buffered: one barrier a step). The sums over workgroups (dBt,
+// through workgroup memory, with a barrier before the sums and one after. One buffer, not two (one
+// barrier a step): 8 KiB less lets two 128-thread workgroups share an H200 multiprocessor, where at
+// 30 KiB one ran at a time (runs X2-X3: batch 9 took as long as 16; backward 0.525 → 0.385 ms
+// at i3-22m, batch 16). The sums over workgroups (dBt,
 // dCt) and over sequences (dA) are partial sums in `scratch`, finished without atomics by
 // selective_scan_backward_reduce.
 // scratch (floats): [du core: rows·D][dΔ: rows·D][dBt parts: groupsD·rows·N]
@@ -202,19 +205,19 @@ fn laneEnd() {
   }
 }
 
-// Thread lid's terms of the step in buffer k at k·WG + lid.
-var<workgroup> sB: array<vec4<f32>, 2u * WG>;
-var<workgroup> sC: array<vec4<f32>, 2u * WG>;
-var<workgroup> sU: array<vec4<f32>, 2u * WG>;
-var<workgroup> sD: array<vec4<f32>, 2u * WG>;
+// Thread lid's terms of the step.
+var<workgroup> sB: array<vec4<f32>, WG>;
+var<workgroup> sC: array<vec4<f32>, WG>;
+var<workgroup> sU: array<vec4<f32>, WG>;
+var<workgroup> sD: array<vec4<f32>, WG>;
 
 /**
- * The sums of the step in buffer k (row `row`) across threads. Outputs o < 2·CPW·CH are du or dΔ
+ * The step's sums (row `row`) across threads. Outputs o < 2·CPW·CH are du or dΔ
  * of one channel, the sum over its G lanes (group w starting at lane w, so that the groups of a
  * subgroup read different banks); the next N are dBt and dCt of one state, the sum over this
  * workgroup's channel groups.
  */
-fn sumStep(wg: vec3<u32>, lid: u32, k: u32, row: u32) {
+fn sumStep(wg: vec3<u32>, lid: u32, row: u32) {
   let lanes = CPW * CH;
   for (var o = lid; o < 2u * lanes + p.N; o += WG) {
     if (o < 2u * lanes) {
@@ -222,7 +225,7 @@ fn sumStep(wg: vec3<u32>, lid: u32, k: u32, row: u32) {
       let i = o % CH;
       let c = (wg.x * CPW + w) * CH + i;
       if (c < p.D) {
-        let at = k * WG + w * G;
+        let at = w * G;
         var acc = 0.0;
         if (o < lanes) {
           for (var j = 0u; j < G; j++) { acc += sU[at + (j + w) % G][i]; }
@@ -233,7 +236,7 @@ fn sumStep(wg: vec3<u32>, lid: u32, k: u32, row: u32) {
       }
     } else {
       let n = o - 2u * lanes;
-      let at = k * WG + n / 4u;
+      let at = n / 4u;
       var accB = 0.0;
       var accC = 0.0;
       for (var w = 0u; w < CPW; w++) {
@@ -252,7 +255,6 @@ fn sumStep(wg: vec3<u32>, lid: u32, k: u32, row: u32) {
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   laneStart(wg, lid);
   let nChunks = (p.T + p.chunk - 1u) / p.chunk;
-  var k = 0u;
   for (var kk = nChunks; kk > 0u; kk--) {
     let chunkStart = (kk - 1u) * p.chunk;
     let chunkLen = min(p.chunk, p.T - chunkStart);
@@ -269,13 +271,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       for (var s = PIECE; s > 0u; s--) {
         let x = stepInputs(min(start - chunkStart + s - 1u, CHUNK - 1u));
         let r = adjointStep(x, s - 1u, len);
-        sB[k * WG + lid] = r.gB;
-        sC[k * WG + lid] = r.gC;
-        sU[k * WG + lid] = r.pu;
-        sD[k * WG + lid] = r.pd;
+        sB[lid] = r.gB;
+        sC[lid] = r.gC;
+        sU[lid] = r.pu;
+        sD[lid] = r.pd;
         workgroupBarrier();
-        if (s - 1u < len) { sumStep(wg, lid, k, ln.rowBase + start + s - 1u); }
-        k = 1u - k;
+        if (s - 1u < len) { sumStep(wg, lid, ln.rowBase + start + s - 1u); }
+        // The sums' reads end before the next step's writes.
+        workgroupBarrier();
       }
     }
   }

@@ -41,7 +41,9 @@ const FORWARD_BLOCKS = [4, 2, 1]; // steps per staged forward block (PF), longes
 const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
 // Workgroup memory both kernels are sized to by default: the stage of their inputs and the parts
 // of their sums. 32 KiB is what desktop adapters grant (WebGPU guarantees 16); at i3-22m it holds a
-// 128-thread backward, 32 channels, and a forward staging 4 steps at a time.
+// 128-thread backward, 32 channels (22 KiB), and a forward staging 4 steps at a time (14 KiB).
+// What a workgroup takes also sets how many share a multiprocessor: on the H200 (48 KiB a
+// workgroup) two 22 KiB backward workgroups did, two of 30 KiB did not (runs X2-X3).
 const WORKGROUP_BYTES = 32768;
 
 /** The workgroup memory budget for this device: 32 KiB, or less where the device grants less. */
@@ -81,9 +83,9 @@ type LaneGrid = ReturnType<typeof laneGrid>;
 /** The forward's workgroup memory: two stages (Δ, u; Bt, Ct) and the parts of y, per block step. */
 const forwardBytes = (g: LaneGrid, block: number) =>
   block * (16 * 4 * g.groupsPerWorkgroup + 16 * 4 * g.lanes + 16 * g.wg);
-/** The backward's: the chunk's stage (Δ, u, dy; Bt, Ct) and two steps' parts of its four sums. */
+/** The backward's: the chunk's stage (Δ, u, dy; Bt, Ct) and one step's parts of its four sums. */
 const backwardBytes = (g: LaneGrid, chunk: number) =>
-  chunk * (16 * 3 * g.groupsPerWorkgroup + 16 * 2 * g.lanes) + 16 * 4 * 2 * g.wg;
+  chunk * (16 * 3 * g.groupsPerWorkgroup + 16 * 2 * g.lanes) + 16 * 4 * g.wg;
 
 /** The largest grid of at most `wg` threads (halving) that `fits` its workgroup memory. */
 function fittingGrid(
