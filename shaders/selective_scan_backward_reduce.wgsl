@@ -14,6 +14,22 @@ fn flatIndex(wg: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wg.y * nwg.x + wg.x) * 256u + lid;
 }
 
+/**
+ * Σ_{k<n} scratch[at + k·stride], four loads in flight at a time: a loop of single loads waits on
+ * memory once per part.
+ */
+fn sumParts(at: u32, n: u32, stride: u32) -> f32 {
+  var acc = vec4<f32>(0.0);
+  var k = 0u;
+  for (; k + 4u <= n; k += 4u) {
+    let i = at + k * stride;
+    let j = i + stride;
+    acc += vec4<f32>(scratch[i], scratch[j], scratch[j + stride], scratch[j + 2u * stride]);
+  }
+  for (; k < n; k++) { acc.x += scratch[at + k * stride]; }
+  return acc.x + acc.y + acc.z + acc.w;
+}
+
 @group(0) @binding(2) var<storage, read> fiDskip: array<f32>;
 @group(0) @binding(3) var<storage, read> fiDy: array<f32>;
 @group(0) @binding(4) var<storage, read_write> fiDu: array<f32>;
@@ -38,16 +54,11 @@ fn finish(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
   let j = i - size;
   let offA = 2u * size + 2u * p.groupsD * rows * p.N;
   if (j < dn) {
-    var acc = 0.0;
-    for (var b = 0u; b < p.B; b++) { acc += scratch[offA + b * dn + j]; }
-    fiDALog[j] += -exp(fiALog[j]) * acc;
+    fiDALog[j] += -exp(fiALog[j]) * sumParts(offA + j, p.B, dn);
   } else if (j < dn + p.D) {
     // The scan wrote Σ_t dy·u per sequence and channel: sum the B parts.
     let c = j - dn;
-    let offS = offA + p.B * dn;
-    var acc = 0.0;
-    for (var b = 0u; b < p.B; b++) { acc += scratch[offS + b * p.D + c]; }
-    fiDDskip[c] += acc;
+    fiDDskip[c] += sumParts(offA + p.B * dn + c, p.B, p.D);
   }
 }
 
@@ -62,13 +73,6 @@ fn reduce_bc(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg:
   let size = rows * p.N;
   if (i >= size) { return; }
   let offB = 2u * rows * p.D;
-  let offC = offB + p.groupsD * size;
-  var accB = 0.0;
-  var accC = 0.0;
-  for (var s = 0u; s < p.groupsD; s++) {
-    accB += scratch[offB + s * size + i];
-    accC += scratch[offC + s * size + i];
-  }
-  rbDBt[i] = accB;
-  rbDCt[i] = accC;
+  rbDBt[i] = sumParts(offB + i, p.groupsD, size);
+  rbDCt[i] = sumParts(offB + p.groupsD * size + i, p.groupsD, size);
 }

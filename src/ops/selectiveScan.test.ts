@@ -160,6 +160,12 @@ const cases: { name: string; shape: SelectiveScanShape }[] = [
     name: 'chunk 13, T 37: pieces of 8 and 5, a ragged last chunk',
     shape: { B: 2, T: 37, D: 13, N: 8, chunk: 13 },
   },
+  // The finishing pass sums parts four at a time: 5 sequences (dA_log, dDskip) and 7 channel
+  // workgroups of 2 channels (dBt, dCt) leave a remainder after the fours.
+  {
+    name: 'B 5, 7 workgroups along D: parts in fours and a remainder',
+    shape: { B: 5, T: 9, D: 13, N: 4, chunk: 4, workgroupSize: 2, channelsPerThread: 1 },
+  },
 ];
 
 describe('selective scan: CPU reference', () => {
