@@ -205,16 +205,18 @@ fn laneEnd() {
   }
 }
 
-// Thread lid's terms of the step.
+// Thread lid's terms of the step: sB, sC at lid, sU, sD at row w = lid / G, slot lid % G, each
+// group's row one slot longer than its G lanes (SROW), so that the sums over a row, run by
+// neighbouring threads for different groups, read different banks at constant offsets.
+override SROW: u32 = G + 1u;
 var<workgroup> sB: array<vec4<f32>, WG>;
 var<workgroup> sC: array<vec4<f32>, WG>;
-var<workgroup> sU: array<vec4<f32>, WG>;
-var<workgroup> sD: array<vec4<f32>, WG>;
+var<workgroup> sU: array<vec4<f32>, CPW * SROW>;
+var<workgroup> sD: array<vec4<f32>, CPW * SROW>;
 
 /**
- * The step's sums (row `row`) across threads. Outputs o < 2·CPW·CH are du or dΔ
- * of one channel, the sum over its G lanes (group w starting at lane w, so that the groups of a
- * subgroup read different banks); the next N are dBt and dCt of one state, the sum over this
+ * The step's sums (row `row`) across threads. Outputs o < 2·CPW·CH are du or dΔ of one channel,
+ * the sum over its G lanes; the next N are dBt and dCt of one state, the sum over this
  * workgroup's channel groups.
  */
 fn sumStep(wg: vec3<u32>, lid: u32, row: u32) {
@@ -225,12 +227,12 @@ fn sumStep(wg: vec3<u32>, lid: u32, row: u32) {
       let i = o % CH;
       let c = (wg.x * CPW + w) * CH + i;
       if (c < p.D) {
-        let at = w * G;
+        let at = w * SROW;
         var acc = 0.0;
         if (o < lanes) {
-          for (var j = 0u; j < G; j++) { acc += sU[at + (j + w) % G][i]; }
+          for (var j = 0u; j < G; j++) { acc += sU[at + j][i]; }
         } else {
-          for (var j = 0u; j < G; j++) { acc += sD[at + (j + w) % G][i]; }
+          for (var j = 0u; j < G; j++) { acc += sD[at + j][i]; }
         }
         scratch[select(0u, rowCount() * p.D, o >= lanes) + row * p.D + c] = acc;
       }
@@ -273,8 +275,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         let r = adjointStep(x, s - 1u, len);
         sB[lid] = r.gB;
         sC[lid] = r.gC;
-        sU[lid] = r.pu;
-        sD[lid] = r.pd;
+        if (ln.cw < CPW) {
+          sU[ln.cw * SROW + ln.lane] = r.pu;
+          sD[ln.cw * SROW + ln.lane] = r.pd;
+        }
         workgroupBarrier();
         if (s - 1u < len) { sumStep(wg, lid, ln.rowBase + start + s - 1u); }
         // The sums' reads end before the next step's writes.

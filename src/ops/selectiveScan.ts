@@ -83,9 +83,13 @@ type LaneGrid = ReturnType<typeof laneGrid>;
 /** The forward's workgroup memory: two stages (Δ, u; Bt, Ct) and the parts of y, per block step. */
 const forwardBytes = (g: LaneGrid, block: number) =>
   block * (16 * 4 * g.groupsPerWorkgroup + 16 * 4 * g.lanes + 16 * g.wg);
-/** The backward's: the chunk's stage (Δ, u, dy; Bt, Ct) and one step's parts of its four sums. */
+/**
+ * The backward's: the chunk's stage (Δ, u, dy; Bt, Ct) and one step's parts of its four sums (du
+ * and dΔ's rows a slot longer than a group's lanes).
+ */
 const backwardBytes = (g: LaneGrid, chunk: number) =>
-  chunk * (16 * 3 * g.groupsPerWorkgroup + 16 * 2 * g.lanes) + 16 * 4 * g.wg;
+  chunk * (16 * 3 * g.groupsPerWorkgroup + 16 * 2 * g.lanes) +
+  16 * 2 * (g.wg + g.groupsPerWorkgroup * (g.lanes + 1));
 
 /** The largest grid of at most `wg` threads (halving) that `fits` its workgroup memory. */
 function fittingGrid(
