@@ -12,9 +12,8 @@
 // through workgroup memory, with a barrier before the sums and one after. One buffer, not two (one
 // barrier a step): 8 KiB less lets two 128-thread workgroups share an H200 multiprocessor, where at
 // 30 KiB one ran at a time (runs X2-X3: batch 9 took as long as 16; backward 0.525 → 0.385 ms
-// at i3-22m, batch 16). The sums over workgroups (dBt,
-// dCt) and over sequences (dA) are partial sums in `scratch`, finished without atomics by
-// selective_scan_backward_reduce.
+// at i3-22m, batch 16). The sums over workgroups (dBt, dCt) and over sequences (dA) are partial
+// sums in `scratch`, finished without atomics by selective_scan_backward_reduce.
 // scratch (floats): [du core: rows·D][dΔ: rows·D][dBt parts: groupsD·rows·N]
 //                   [dCt parts: groupsD·rows·N][dA parts: B·D·N][dDskip parts: B·D]
 
