@@ -38,6 +38,7 @@ import {
   type SelectiveScanShape,
   selectiveScanBackward,
   selectiveScanForward,
+  selectiveScanGeometry,
 } from '../ops/selectiveScan';
 import { Rng, randomArray } from '../util/random';
 import { intFlag, presetOf } from './args';
@@ -269,6 +270,14 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const maxDiff = (a: Float32Array[], b: Float32Array[]) =>
     Math.max(...a.map((x, i) => maxAbsDiff(x, b[i])));
 
+  const g = selectiveScanGeometry(base);
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+  const channels = `${g.channelsPerThread} channel${g.channelsPerThread === 1 ? '' : 's'}`;
+  console.log(
+    `scan workgroups: ${channels} a thread; forward ${g.forward.threads} threads, ` +
+      `${g.forward.block}-step blocks, ${kib(g.forward.bytes)}; backward ${g.backward.threads} ` +
+      `threads, ${kib(g.backward.bytes)}`,
+  );
   const main = await forward({});
   rt.run([main.fwd]);
   const y0 = [await rt.readF32(main.y)];

@@ -12,6 +12,7 @@ import {
   selectiveScanBackwardReference,
   selectiveScanBufferBytes,
   selectiveScanForward,
+  selectiveScanGeometry,
   selectiveScanReference,
 } from './selectiveScan';
 
@@ -348,6 +349,17 @@ describe('selective scan: memory', () => {
     expect(tight.states).toBe(roomy.states);
     // One more channel workgroup's dBt and dCt partial sums: 2 × rows × N floats.
     expect(tight.scratch - roomy.scratch).toBe(4 * 2 * shape.B * shape.T * shape.N);
+  });
+
+  it('keeps the i3-22m backward to 128 threads and under 24 KiB: two share an H200 multiprocessor', () => {
+    // 48 KiB a multiprocessor held two 22 KiB workgroups but one of 30 KiB (runs X2-X3), which
+    // took the backward from 0.525 to 0.382 ms: a stage or a buffer more would undo that. Each
+    // workgroup also costs the 1 KiB the hardware reserves a workgroup.
+    const g = selectiveScanGeometry({ B: 16, T: 256, D: 512, N: 64 });
+    expect(g.channelsPerThread).toBe(4);
+    expect(g.backward.threads).toBe(128);
+    expect(g.backward.bytes).toBeLessThanOrEqual(24 * 1024 - 1024);
+    expect(g.forward).toEqual({ threads: 128, bytes: 14 * 1024, block: 4 });
   });
 
   it('gives a thread 4 channels at i3-22m (B 16) and 1 at i3-tiny, by the threads they leave', () => {

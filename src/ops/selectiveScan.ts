@@ -140,6 +140,20 @@ function resolved(s: SelectiveScanShape) {
 }
 
 /**
+ * Each kernel's workgroup: threads and workgroup memory (bytes), and the forward's staged steps.
+ * The memory decides how many workgroups share a multiprocessor (two backward workgroups of 22
+ * KiB share an H200's, where one of 30 KiB ran alone: runs X2-X3).
+ */
+export function selectiveScanGeometry(shape: SelectiveScanShape) {
+  const s = resolved(shape);
+  return {
+    channelsPerThread: s.ch,
+    forward: { threads: s.fwd.wg, bytes: forwardBytes(s.fwd, s.block), block: s.block },
+    backward: { threads: s.bwd.wg, bytes: backwardBytes(s.bwd, s.chunk) },
+  };
+}
+
+/**
  * Bytes of every buffer the op allocates: `states` (per layer: written by the forward, read by the
  * backward; slot 0 is the final state) and the backward's `scratch` (partial sums; one buffer can
  * serve every layer, since backward passes run one after another).
