@@ -51,7 +51,7 @@ fn produce(row: u32, xNew: vec4<f32>) -> vec4<f32> {
 }
 
 fn silu(v: vec4<f32>) -> vec4<f32> {
-  return v * vec4<f32>(sigmoid(v.x), sigmoid(v.y), sigmoid(v.z), sigmoid(v.w));
+  return v * sigmoid4(v);
 }
 
 @compute @workgroup_size(64)

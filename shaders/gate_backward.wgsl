@@ -22,7 +22,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let a = y[i];
   let v = z[i];
   let g = dout[i];
-  let s = vec4<f32>(sigmoid(v.x), sigmoid(v.y), sigmoid(v.z), sigmoid(v.w));
+  let s = sigmoid4(v);
   dy[i] = g * v * s;
   dz[i] = g * a * s * (1.0 + v * (1.0 - s));
 }

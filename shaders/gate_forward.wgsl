@@ -18,5 +18,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= p.n4) { return; }
   let a = y[i];
   let v = z[i];
-  out[i] = a * v * vec4<f32>(sigmoid(v.x), sigmoid(v.y), sigmoid(v.z), sigmoid(v.w));
+  out[i] = a * v * sigmoid4(v);
 }

@@ -18,6 +18,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= p.n4) { return; }
   let v = x[i];
   let g = dy[i];
-  let s = vec4<f32>(sigmoid(v.x), sigmoid(v.y), sigmoid(v.z), sigmoid(v.w));
+  let s = sigmoid4(v);
   dx[i] = g * s * (1.0 + v * (1.0 - s));
 }
