@@ -16,8 +16,6 @@ override PF: u32 = 4u;
 
 const STAGE_ROUND = 8u; // staging loads a thread keeps in flight
 
-const LOG2E = 1.4426950408889634;
-
 struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -32,8 +30,7 @@ struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32 }
 
 //!include selective_scan_lane
 
-// Per channel i of the thread: A·log2(e), so that exp(Δ·A) is one exp2, and the states.
-var<private> A2: array<vec4<f32>, MAX_CH>;
+// Per channel i of the thread: its states.
 var<private> h: array<vec4<f32>, MAX_CH>;
 var<private> skip: vec4<f32>; // Dskip on lane 0 of a group, which adds the Dskip·u terms to its parts
 var<private> nextSave: u32; // the step count after which the next chunk-boundary state is kept
@@ -93,20 +90,16 @@ fn stageBlock(wgx: u32, lid: u32, t0: u32, k: u32) {
   }
 }
 
-fn laneStart(wg: vec3<u32>, lid: u32) {
-  placeLane(wg, lid);
+fn forwardStart(wg: vec3<u32>, lid: u32) {
+  laneStart(wg, lid);
   nextSave = p.chunk;
   let k = channelIndices();
-  for (var i = 0u; i < CH; i++) {
-    A2[i] = -exp(ALog[k[i] * ln.n4 + ln.lane]) * LOG2E;
-  }
   if (ln.lane == 0u) { skip = vec4<f32>(Dskip[k.x], Dskip[k.y], Dskip[k.z], Dskip[k.w]); }
 }
 
 fn storeState(slot: u32) {
-  let base = (slot * p.B + ln.b) * p.D;
   for (var i = 0u; i < CH; i++) {
-    if (ln.c0 + i < p.D) { states[(base + ln.c0 + i) * ln.n4 + ln.lane] = h[i]; }
+    if (ln.c0 + i < p.D) { states[stateIndex(slot, i)] = h[i]; }
   }
 }
 
@@ -139,7 +132,7 @@ var<workgroup> ypart: array<vec4<f32>, PF * WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  laneStart(wg, lid);
+  forwardStart(wg, lid);
   fetchRound(wg.x, lid, 0u, 0u);
   stageBlock(wg.x, lid, 0u, 0u);
   workgroupBarrier();

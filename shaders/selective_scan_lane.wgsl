@@ -1,15 +1,17 @@
 // Included (//!include selective_scan_lane) by both selective-scan kernels, which declare the
-// overrides WG (threads per workgroup) and G (lanes, i.e. threads, per channel group) and Params
-// with B, T, D, N: where a thread sits. A thread holds CH (1..4) channels × 4 states: lane j of
-// channel group w keeps states n = 4j..4j+3 of channels CH·w..CH·w+CH−1. A step's sums over the
-// thread's channels (dBt, dCt) and over its states (y, du, dΔ) so start in registers, and only
-// one value per (thread, state or channel) crosses threads. Workgroup (x, y) covers channel
-// groups x·WG/G.. of sequence y. Channels past D read their inputs as 0: their states stay 0 and
-// add nothing to any sum. Per-channel values sit in vec4s and arrays of MAX_CH; the loops over
-// i < CH unroll once the pipeline fixes CH.
+// overrides WG (threads per workgroup) and G (lanes, i.e. threads, per channel group), Params with
+// B, T, D, N, and the bindings ALog (D, N) and states: where a thread sits, its channels' decay
+// rates and where their chunk-boundary states lie. A thread holds CH (1..4) channels × 4 states:
+// lane j of channel group w keeps states n = 4j..4j+3 of channels CH·w..CH·w+CH−1. A step's
+// sums over the thread's channels (dBt, dCt) and over its states (y, du, dΔ) so start in
+// registers, and only one value per (thread, state or channel) crosses threads. Workgroup (x, y)
+// covers channel groups x·WG/G.. of sequence y. Channels past D read their inputs as 0: their
+// states stay 0 and add nothing to any sum. Per-channel values sit in vec4s and arrays of MAX_CH;
+// the loops over i < CH unroll once the pipeline fixes CH.
 
 override CH: u32 = 4u;
 const MAX_CH = 4u;
+const LOG2E = 1.4426950408889634;
 
 struct Lane {
   b: u32,
@@ -17,7 +19,6 @@ struct Lane {
   lane: u32,
   cw: u32, // channel group within the workgroup
   live: bool, // a group below D (threads past WG/G·G and groups past D idle)
-  mask: vec4<f32>, // 1 for each of the CH channels below D, else 0 (and 0 past CH)
   n4: u32, // N / 4: vec4s of states per channel
   rowBase: u32, // row of this sequence's step 0 in (B·T) order
 }
@@ -31,8 +32,6 @@ fn placeLane(wg: vec3<u32>, lid: u32) {
   ln.b = wg.y;
   ln.c0 = (wg.x * cpw + ln.cw) * CH;
   ln.live = ln.cw < cpw && ln.c0 < p.D;
-  let i = vec4<u32>(0u, 1u, 2u, 3u);
-  ln.mask = select(vec4<f32>(0.0), vec4<f32>(1.0), (ln.c0 + i < vec4<u32>(p.D)) & (i < vec4<u32>(CH)));
   ln.n4 = p.N / 4u;
   ln.rowBase = ln.b * p.T;
 }
@@ -40,4 +39,22 @@ fn placeLane(wg: vec3<u32>, lid: u32) {
 /** The thread's CH channels (of 4 slots), clamped below D: where its per-channel parameters sit. */
 fn channelIndices() -> vec4<u32> {
   return min(ln.c0 + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(p.D - 1u));
+}
+
+// Per channel i of the thread: A·log2(e), so that exp(Δ·A) is one exp2 (A·x = A2·x / log2(e)).
+var<private> A2: array<vec4<f32>, MAX_CH>;
+
+/** Places the thread (placeLane) and reads its channels' decay rates into A2. */
+fn laneStart(wg: vec3<u32>, lid: u32) {
+  placeLane(wg, lid);
+  let k = channelIndices();
+  for (var i = 0u; i < CH; i++) { A2[i] = -exp(ALog[k[i] * ln.n4 + ln.lane]) * LOG2E; }
+}
+
+/**
+ * Where channel i of the thread keeps its 4 states in slot `slot` of `states`, (nChunks, B, D, N)
+ * as vec4s: slot 0 the final state, slot k ≥ 1 the state entering chunk k.
+ */
+fn stateIndex(slot: u32, i: u32) -> u32 {
+  return ((slot * p.B + ln.b) * p.D + ln.c0 + i) * ln.n4 + ln.lane;
 }
