@@ -294,8 +294,18 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
     { channelsPerThread: 4 },
   ];
   const blocks = [{ block: 2 }, { block: 1 }];
-  // A geometry this device cannot run (its workgroup memory) is reported and skipped.
+  // A geometry this device cannot run (its workgroup memory) is reported and skipped, and so is
+  // one that resolves to the default's (a workgroup halved to fit, the default's channels).
+  const kernelOf = (o: object, what: 'forward' | 'backward') => {
+    const alt = selectiveScanGeometry({ ...base, ...o });
+    return JSON.stringify([alt.channelsPerThread, alt[what]]);
+  };
   const tryAlt = async (what: string, o: object, add: () => Promise<string>) => {
+    const kernel = what === 'fwd' ? 'forward' : 'backward';
+    if (kernelOf(o, kernel) === kernelOf({}, kernel)) {
+      checks.push(`${what}${altLabel(o)}: skipped (the default's geometry)`);
+      return;
+    }
     try {
       checks.push(`${what}${altLabel(o)}: ${await add()}`);
     } catch (e) {
