@@ -87,10 +87,18 @@ function linear(
   outF: number,
   { accumulate, batch, fused }: MapOptions = {},
 ): Promise<Launch[]> {
-  const shape = { M: ctx.rows, N: outF, K: inF, transB: true, offB: w, accumulate, batch };
-  const { rt, params, splitScratch } = ctx;
-  const full = { ...shape, epilogue: fused?.epilogue };
-  return matmulSplitK(rt, x, params, y, splitScratch, full, `${name} fwd`, fused?.E);
+  const epilogue = fused?.epilogue;
+  const shape = {
+    M: ctx.rows,
+    N: outF,
+    K: inF,
+    transB: true,
+    offB: w,
+    accumulate,
+    batch,
+    epilogue,
+  };
+  return matmulSplitK(ctx.rt, x, ctx.params, y, ctx.splitScratch, shape, `${name} fwd`, fused?.E);
 }
 
 /** dx (+)= dy · W, the input gradient of `linear`. */
