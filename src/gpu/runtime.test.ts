@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GpuInfo } from './device';
-import { checkWorkgroup, workgroupLimits } from './runtime';
+import { checkWorkgroup, vec4Count, workgroupLimits } from './runtime';
 
 /** A runtime's info with these limits (the rest as a device without extras reports it). */
 const withLimits = (limits: Record<string, number>) => ({
@@ -35,6 +35,15 @@ describe('workgroup limits', () => {
     );
     expect(() => checkWorkgroup(rt, 'attention', 512, 16, 'use smaller tiles')).toThrow(
       /^attention: 512 threads .*; use smaller tiles$/,
+    );
+  });
+});
+
+describe('vec4Count', () => {
+  it('counts the vec4s of a multiple of 4 and names the kernel and quantity otherwise', () => {
+    expect(vec4Count('gate', 'n', 64)).toBe(16);
+    expect(() => vec4Count('conv1d', 'D', 6)).toThrow(
+      /^conv1d: D 6 is not a multiple of 4 \(the kernel moves vec4s\)$/,
     );
   });
 });

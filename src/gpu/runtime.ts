@@ -51,6 +51,17 @@ export function checkWorkgroup(
   }
 }
 
+/**
+ * n / 4, the vec4s a kernel that moves four floats at a time covers; a RangeError naming the
+ * kernel and the quantity where n is not a multiple of 4.
+ */
+export function vec4Count(kernel: string, what: string, n: number): number {
+  if (n % 4 !== 0) {
+    throw new RangeError(`${kernel}: ${what} ${n} is not a multiple of 4 (the kernel moves vec4s)`);
+  }
+  return n / 4;
+}
+
 /** A binding's buffer and byte offset, for copies. */
 export function bufferAt(b: Binding): { buffer: GPUBuffer; offset: number } {
   return 'buffer' in b ? { buffer: b.buffer, offset: b.offset ?? 0 } : { buffer: b, offset: 0 };

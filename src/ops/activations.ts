@@ -6,7 +6,7 @@
 //                                                    forward is dt_proj's matmul epilogue)
 //   gate           out = y ⊙ silu(z)                (the output gate)
 // Input gradients are overwritten; dbias is added through a reduction over rows.
-import { type Binding, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
+import { type Binding, type GpuRuntime, grid1d, type Launch, u32, vec4Count } from '../gpu/runtime';
 import { rowReduction } from './rowReduction';
 
 export const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
@@ -21,8 +21,7 @@ export const softplus = (v: number): number => (v > 20 ? v : Math.log1p(Math.exp
 /** d softplus / dv, 1 above the threshold where softplus is the identity. */
 export const softplusGrad = (v: number): number => (v > 20 ? 1 : sigmoid(v));
 
-/** Floats per thread of the elementwise kernels (one vec4) and their workgroup size. */
-const VEC = 4;
+/** Workgroup size of the elementwise kernels (a vec4 per thread). */
 const WORKGROUP = 64;
 
 async function elementwise(
@@ -31,15 +30,13 @@ async function elementwise(
   buffers: Binding[],
   n: number,
 ): Promise<Launch> {
-  if (n % VEC !== 0) {
-    throw new RangeError(`${shader}: n ${n} is not a multiple of ${VEC} (the kernel moves vec4s)`);
-  }
+  const n4 = vec4Count(shader, 'n', n);
   return rt.launch({
     shader,
     label: shader,
-    params: [u32(n / VEC)],
+    params: [u32(n4)],
     buffers,
-    workgroups: grid1d(Math.ceil(n / (VEC * WORKGROUP))),
+    workgroups: grid1d(Math.ceil(n4 / WORKGROUP)),
   });
 }
 
@@ -82,19 +79,15 @@ export async function softplusBiasBackward(
   shape: SoftplusBiasShape,
 ): Promise<Launch[]> {
   const { rows, D } = shape;
-  if (D % VEC !== 0) {
-    throw new RangeError(
-      `softplus_bias_backward: D ${D} is not a multiple of ${VEC} (vec4 columns)`,
-    );
-  }
+  const D4 = vec4Count('softplus_bias_backward', 'D', D);
   const rpg = shape.rowsPerGroup ?? SOFTPLUS_ROWS_PER_GROUP;
   const red = await rowReduction(rt, 'softplus_bias_backward', dbias, rows, D, rpg);
   const main = await rt.launch({
     shader: 'softplus_bias_backward',
     label: 'softplus_bias_backward',
-    params: [u32(rows), u32(D / VEC), u32(red.rowsPerGroup)],
+    params: [u32(rows), u32(D4), u32(red.rowsPerGroup)],
     buffers: [delta, ddelta, dpre, red.partial],
-    workgroups: [Math.ceil(D / (VEC * WORKGROUP)), red.groups],
+    workgroups: [Math.ceil(D4 / WORKGROUP), red.groups],
   });
   return [main, red.finish];
 }

@@ -2,7 +2,7 @@
 // out_t[c] = b[c] + Σ_{k<K} w[c, k] · x_{t-K+1+k}[c], zeros before t = 0. Rows are b·T + t, so the
 // kernels take T; w is PyTorch's (D, 1, K) layout, w[c·K + k]. The forward can fuse the silu that
 // follows in the SSM. The backward overwrites dx and adds dw and db through reductions over rows.
-import { type Binding, type GpuRuntime, type Launch, u32 } from '../gpu/runtime';
+import { type Binding, type GpuRuntime, type Launch, u32, vec4Count } from '../gpu/runtime';
 import { silu } from './activations';
 import { ROWS_PER_GROUP, rowReduction } from './rowReduction';
 
@@ -25,12 +25,10 @@ function grid(shape: Conv1dShape): [number, number] {
   if (shape.rows % shape.T !== 0) {
     throw new RangeError(`conv1d: rows ${shape.rows} is not a multiple of T ${shape.T}`);
   }
-  if (shape.D % 4 !== 0) {
-    throw new RangeError(`conv1d: D ${shape.D} is not a multiple of 4 (vec4 channels)`);
-  }
+  const D4 = vec4Count('conv1d', 'D', shape.D);
   const blocks = Math.ceil(shape.rows / BLOCK_ROWS);
   if (blocks > 65535) throw new RangeError(`conv1d: ${shape.rows} rows make ${blocks} blocks`);
-  return [Math.ceil(shape.D / 4 / 64), blocks];
+  return [Math.ceil(D4 / 64), blocks];
 }
 
 /**
