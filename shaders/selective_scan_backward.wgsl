@@ -34,11 +34,7 @@ const STAGE_ROUND = 12u; // staging loads of each kind a thread keeps in flight
 struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32, groupsD: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> u: array<f32>;
-@group(0) @binding(2) var<storage, read> delta: array<f32>;
-@group(0) @binding(3) var<storage, read> ALog: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> Bt: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> Ct: array<vec4<f32>>;
+// Bindings 1-5, the inputs both kernels read (u, Δ, A_log, Bt, Ct): selective_scan_lane.
 @group(0) @binding(6) var<storage, read> dy: array<f32>;
 @group(0) @binding(7) var<storage, read> states: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> scratch: array<f32>;

@@ -1,13 +1,21 @@
 // Included (//!include selective_scan_lane) by both selective-scan kernels, which declare the
 // overrides WG (threads per workgroup) and G (lanes, i.e. threads, per channel group), Params with
-// B, T, D, N, and the bindings ALog (D, N) and states: where a thread sits, its channels' decay
-// rates and where their chunk-boundary states lie. A thread holds CH (1..4) channels × 4 states:
-// lane j of channel group w keeps states n = 4j..4j+3 of channels CH·w..CH·w+CH−1. A step's
-// sums over the thread's channels (dBt, dCt) and over its states (y, du, dΔ) so start in
-// registers, and only one value per (thread, state or channel) crosses threads. Workgroup (x, y)
-// covers channel groups x·WG/G.. of sequence y. Channels past D read their inputs as 0: their
-// states stay 0 and add nothing to any sum. Per-channel values sit in vec4s and arrays of MAX_CH;
-// the loops over i < CH unroll once the pipeline fixes CH.
+// B, T, D, N (binding 0) and `states`: the inputs both read (bindings 1-5), where a thread sits,
+// its channels' decay rates and where their chunk-boundary states lie.
+// A thread holds CH (1..4) channels × 4 states: lane j of channel group w keeps states n =
+// 4j..4j+3 of channels CH·w..CH·w+CH−1. A step's sums over the thread's channels (dBt, dCt) and
+// over its states (y, du, dΔ) so start in registers, and only one value per (thread, state or
+// channel) crosses threads. Workgroup (x, y) covers channel groups x·WG/G.. of sequence y.
+// Channels past D read their inputs as 0: their states stay 0 and add nothing to any sum.
+// Per-channel values sit in vec4s and arrays of MAX_CH; the loops over i < CH unroll once the
+// pipeline fixes CH.
+
+// (rows, D) u and Δ; (D, N) A_log; (rows, N) Bt and Ct.
+@group(0) @binding(1) var<storage, read> u: array<f32>;
+@group(0) @binding(2) var<storage, read> delta: array<f32>;
+@group(0) @binding(3) var<storage, read> ALog: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> Bt: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> Ct: array<vec4<f32>>;
 
 override CH: u32 = 4u;
 const MAX_CH = 4u;
