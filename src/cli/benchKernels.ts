@@ -8,8 +8,10 @@
 // (the op's I/O, not the implementation's scratch traffic); FLOPs count a multiply-add as 2.
 //
 //   tsx src/cli/benchKernels.ts [--preset i3-22m] [--batch 16] [--reps 20] [--only scan] [--json out.json]
+//     [--no-scan-check]
 // (--only: just the groups whose key contains that text: head, low-rank, matmul, scan, attention,
-// loss, rmsnorm, adamw.)
+// loss, rmsnorm, adamw. The scan is first checked against its float64 reference on this adapter;
+// --no-scan-check skips that, for timing variants whose outputs are wrong on purpose: ablations.)
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { GpuRuntime, Launch } from '../gpu/runtime';
@@ -21,7 +23,7 @@ import {
   attentionForward,
   attentionTiles,
 } from '../ops/attention';
-import { maxAbsDiff } from '../ops/check';
+import { compare, maxAbsDiff } from '../ops/check';
 import { crossEntropyBackward, crossEntropyLoss, perRowFloats } from '../ops/crossEntropy';
 import {
   type MatmulShape,
@@ -37,8 +39,10 @@ import {
   createSelectiveScanStates,
   type SelectiveScanShape,
   selectiveScanBackward,
+  selectiveScanBackwardReference,
   selectiveScanForward,
   selectiveScanGeometry,
+  selectiveScanReference,
 } from '../ops/selectiveScan';
 import { Rng, randomArray } from '../util/random';
 import { intFlag, presetOf } from './args';
@@ -61,6 +65,7 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '20' },
     only: { type: 'string' },
     json: { type: 'string' },
+    'no-scan-check': { type: 'boolean', default: false },
   },
 });
 const preset = presetOf(values.preset);
@@ -194,6 +199,71 @@ async function linearEntries(rt: GpuRuntime, name: string, inF: number, outF: nu
   ];
 }
 
+// The scan's check on this adapter: the unit tests run on SwiftShader (subgroups of 4), so the
+// kernels as this adapter compiles them are compared with the float64 reference first, at N 64
+// (16 lanes a channel group, as i3-22m), a ragged last chunk and a partly idle last workgroup.
+const SCAN_CHECK = { B: 2, T: 37, D: 72, N: 64, chunk: 16, channelsPerThread: 4 };
+// fp32 sums of up to a few hundred O(1) terms, as the unit tests' tolerances (selectiveScan.test).
+const SCAN_CHECK_TOL = { atol: 3e-5, rtol: 1e-5 };
+
+/** Runs the scan at SCAN_CHECK against its float64 reference; throws on a mismatch. */
+async function checkScan(rt: GpuRuntime): Promise<string> {
+  const s = SCAN_CHECK;
+  const rows = s.B * s.T;
+  const rng = new Rng(11);
+  const x = {
+    u: rng.fillUniform(new Float32Array(rows * s.D), -1, 1),
+    delta: rng.fillUniform(new Float32Array(rows * s.D), 0.01, 0.5),
+    ALog: Float32Array.from({ length: s.D * s.N }, (_, i) => Math.log((i % s.N) + 1)),
+    Bt: rng.fillUniform(new Float32Array(rows * s.N), -1, 1),
+    Ct: rng.fillUniform(new Float32Array(rows * s.N), -1, 1),
+    Dskip: rng.fillUniform(new Float32Array(s.D), 0.5, 1.5),
+  };
+  const dy = rng.fillUniform(new Float32Array(rows * s.D), -1, 1);
+  const upload = (k: string, v: Float32Array) => rt.bufferFrom(`check.${k}`, v);
+  const zeros = (k: string, n: number) => rt.buffer(`check.${k}`, n * F);
+  const io = {
+    u: upload('u', x.u),
+    delta: upload('delta', x.delta),
+    ALog: upload('ALog', x.ALog),
+    Bt: upload('Bt', x.Bt),
+    Ct: upload('Ct', x.Ct),
+    Dskip: upload('Dskip', x.Dskip),
+    y: zeros('y', rows * s.D),
+    states: createSelectiveScanStates(rt, s),
+    scratch: createSelectiveScanScratch(rt, s),
+    dy: upload('dy', dy),
+    du: zeros('du', rows * s.D),
+    dDelta: zeros('dDelta', rows * s.D),
+    dBt: zeros('dBt', rows * s.N),
+    dCt: zeros('dCt', rows * s.N),
+    dALog: zeros('dALog', s.D * s.N),
+    dDskip: zeros('dDskip', s.D),
+  };
+  const fwd = await selectiveScanForward(rt, io, s);
+  const bwd = await selectiveScanBackward(rt, io, s);
+  rt.run([fwd, ...bwd]);
+  const g = selectiveScanBackwardReference(x, dy, s);
+  const want: [keyof typeof io, Float64Array][] = [
+    ['y', selectiveScanReference(x, s).y],
+    ...(['du', 'dDelta', 'dBt', 'dCt', 'dALog', 'dDskip'] as const).map(
+      (k) => [k, g[k]] as [keyof typeof io, Float64Array],
+    ),
+  ];
+  let worst = 0;
+  for (const [k, w] of want) {
+    const got = await rt.readF32(io[k]);
+    const bad = compare(got, w, SCAN_CHECK_TOL);
+    if (bad)
+      throw new Error(
+        `selective scan check: ${k} off at ${bad.index} (${bad.actual} against ${bad.expected})`,
+      );
+    worst = Math.max(worst, maxAbsDiff(got, w));
+  }
+  for (const b of Object.values(io)) rt.destroy(b);
+  return `scan check (B${s.B} T${s.T} D${s.D} N${s.N}, default geometry) against float64: largest |error| ${worst.toExponential(1)}`;
+}
+
 /**
  * The scan at its defaults, then "(alt)" rows with other kernel geometries (workgroup size,
  * channels per thread, the forward's block): how many threads walk, and how many share a
@@ -270,6 +340,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const maxDiff = (a: Float32Array[], b: Float32Array[]) =>
     Math.max(...a.map((x, i) => maxAbsDiff(x, b[i])));
 
+  if (!values['no-scan-check']) console.log(await checkScan(rt));
   const g = selectiveScanGeometry(base);
   const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
   const channels = `${g.channelsPerThread} channel${g.channelsPerThread === 1 ? '' : 's'}`;

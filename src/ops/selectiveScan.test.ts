@@ -358,7 +358,17 @@ describe('selective scan: memory', () => {
     const g = selectiveScanGeometry({ B: 16, T: 256, D: 512, N: 64 });
     expect(g.backward.threads).toBe(128);
     expect(g.backward.bytes).toBeLessThanOrEqual(24 * 1024 - 1024);
-    expect(g.forward).toEqual({ threads: 128, bytes: 14 * 1024, block: 4 });
+    // The forward: 14 KiB, and a padding slot per step (4) and channel group (8) of its y parts.
+    expect(g.forward).toEqual({ threads: 128, bytes: 14 * 1024 + 4 * 8 * 16, block: 4 });
+  });
+
+  it("picks a forward block that divides the chunk: the chunk's state is stored after a block", () => {
+    const block = (chunk: number) =>
+      selectiveScanGeometry({ B: 2, T: 40, D: 16, N: 16, chunk }).forward.block;
+    expect([16, 8, 6, 13].map(block)).toEqual([4, 4, 2, 1]);
+    expect(() => selectiveScanGeometry({ B: 2, T: 40, D: 16, N: 16, chunk: 6, block: 4 })).toThrow(
+      /block 4 must divide the chunk/,
+    );
   });
 
   it('gives a thread 4 channels at i3-22m (B 16) and 1 at i3-tiny, by the threads they leave', () => {

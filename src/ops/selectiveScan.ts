@@ -29,7 +29,10 @@ export interface SelectiveScanShape {
   workgroupSize?: number;
   /** Channels each thread holds 4 states of, 1..4 (default: 4 where that leaves enough threads). */
   channelsPerThread?: number;
-  /** Steps per staged block of the forward: 1, 2 or 4 (default the longest that fits). */
+  /**
+   * Steps per staged block of the forward: 1, 2 or 4, dividing the chunk (default the longest that
+   * does and fits).
+   */
   block?: number;
   /** Workgroup memory the kernels may take, in bytes (default 32 KiB; see scanWorkgroupBytes). */
   workgroupBytes?: number;
@@ -80,9 +83,13 @@ function laneGrid(s: SelectiveScanShape, wg: number, ch: number) {
 
 type LaneGrid = ReturnType<typeof laneGrid>;
 
-/** The forward's workgroup memory: two stages (Δ, u; Bt, Ct) and the parts of y, per block step. */
+/**
+ * The forward's workgroup memory, per block step: two stages (Δ, u; Bt, Ct) and the parts of y
+ * (each group's row a slot longer than its lanes).
+ */
 const forwardBytes = (g: LaneGrid, block: number) =>
-  block * (16 * 4 * g.groupsPerWorkgroup + 16 * 4 * g.lanes + 16 * g.wg);
+  block *
+  (16 * 4 * g.groupsPerWorkgroup + 16 * 4 * g.lanes + 16 * g.groupsPerWorkgroup * (g.lanes + 1));
 /**
  * The backward's: the chunk's stage (Δ, u, dy; Bt, Ct) and one step's parts of its four sums (du
  * and dΔ's rows a slot longer than a group's lanes).
@@ -123,8 +130,14 @@ function resolved(s: SelectiveScanShape) {
   // No more threads than the channels need: each staged input is read for every channel slot.
   const wg = Math.min(s.workgroupSize ?? 128, (s.N / 4) * Math.ceil(s.D / ch));
   const budget = s.workgroupBytes ?? WORKGROUP_BYTES;
+  if (s.block !== undefined && chunk % s.block !== 0) {
+    throw new Error(`selective scan: block ${s.block} must divide the chunk (${chunk})`);
+  }
+  // A block never straddles a chunk boundary: the forward stores a chunk's state after a block.
   const blockFor = (g: LaneGrid) =>
-    FORWARD_BLOCKS.find((b) => (s.block ?? b) === b && forwardBytes(g, b) <= budget);
+    FORWARD_BLOCKS.find(
+      (b) => (s.block ?? b) === b && chunk % b === 0 && forwardBytes(g, b) <= budget,
+    );
   const fwd = fittingGrid(s, wg, ch, (g) => blockFor(g) !== undefined);
   const bwd = fittingGrid(s, wg, ch, (g) => backwardBytes(g, chunk) <= budget);
   return {
