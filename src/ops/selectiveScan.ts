@@ -39,6 +39,9 @@ export interface SelectiveScanShape {
 }
 
 const MAX_CHUNK = 16; // MAX_CHUNK of selective_scan_backward.wgsl
+const PIECE = 8; // PIECE of selective_scan_backward.wgsl
+/** Steps the backward stages a chunk in: whole pieces, the steps past the chunk zero. */
+const stageSteps = (chunk: number) => Math.ceil(chunk / PIECE) * PIECE;
 const MAX_CHANNELS_PER_THREAD = 4; // MAX_CH of selective_scan_lane.wgsl
 const FORWARD_BLOCKS = [4, 2, 1]; // steps per staged forward block (PF), longest first (8 was slower: run W11)
 const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
@@ -95,7 +98,7 @@ const forwardBytes = (g: LaneGrid, block: number) =>
  * and dΔ's rows a slot longer than a group's lanes).
  */
 const backwardBytes = (g: LaneGrid, chunk: number) =>
-  chunk * (16 * 3 * g.groupsPerWorkgroup + 16 * 2 * g.lanes) +
+  stageSteps(chunk) * (16 * 3 * g.groupsPerWorkgroup + 16 * 2 * g.lanes) +
   16 * 2 * (g.wg + g.groupsPerWorkgroup * (g.lanes + 1));
 
 /** The largest grid of at most `wg` threads (halving) that `fits` its workgroup memory. */
@@ -291,7 +294,7 @@ export async function selectiveScanBackward(
     rt.launch({
       shader: 'selective_scan_backward',
       label: `${label}.scan`,
-      constants: { WG: s.bwd.wg, G: s.bwd.lanes, CH: s.ch, CHUNK: s.chunk },
+      constants: { WG: s.bwd.wg, G: s.bwd.lanes, CH: s.ch, CHUNK: stageSteps(s.chunk) },
       params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(groupsD)],
       buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
       workgroups: [groupsD, s.B],
