@@ -26,10 +26,12 @@ override CHUNK: u32 = 16u;
 // at once: a chunk is at most two pieces. They run last to first, each recomputed from the chunk's
 // boundary state (the walk to the second piece's start keeps no states). Every walk runs PIECE
 // steps, so that the compiler can unroll it and write the state array at constant indices; main
-// runs a piece's PIECE adjoint steps as PIECE calls, for the same reason. Each chunk starts with the workgroup staging the chunk's
-// inputs (Δ, u, dy of its channels, Bt, Ct) in workgroup memory, all loads in flight at once.
+// runs a piece's PIECE adjoint steps as PIECE calls, for the same reason. Each chunk starts with
+// the workgroup staging the chunk's inputs (Δ, u, dy of its channels, Bt, Ct) in workgroup memory,
+// all loads in flight at once.
 const MAX_CHUNK = 16u;
 const PIECE = 8u;
+const_assert PIECE == 8u && MAX_CHUNK == 2u * PIECE; // main's 8 pieceStep calls; two pieces
 const STAGE_ROUND = 12u; // staging loads of each kind a thread keeps in flight
 
 struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32, groupsD: u32 }
@@ -136,9 +138,9 @@ fn stepH0(x: StepIn) {
   for (var i = 0u; i < CH; i++) { h0[i] = exp2(x.dt[i] * A2[i]) * h0[i] + xu[i] * x.b; }
 }
 
-/** Advances h0 (the chunk's boundary state) through the chunk's first PIECE steps, if `far`. */
-fn walk(far: bool) {
-  if (!ln.live || !far) { return; }
+/** Advances h0 (the chunk's boundary state) through its first piece, for the later piece. */
+fn walk(laterPiece: bool) {
+  if (!ln.live || !laterPiece) { return; }
   for (var s = 0u; s < PIECE; s++) { stepH0(stepInputs(s)); }
 }
 
