@@ -135,7 +135,7 @@ fn loadChunkState(kk: u32) {
 /** h0 := h0 advanced through a step with inputs x. */
 fn stepH0(x: StepIn) {
   let xu = x.dt * x.u;
-  for (var i = 0u; i < CH; i++) { h0[i] = exp2(x.dt[i] * A2[i]) * h0[i] + xu[i] * x.b; }
+  for (var i = 0u; i < CH; i++) { h0[i] = stepState(i, h0[i], x.dt[i], xu[i], x.b); }
 }
 
 /** Advances h0 (the chunk's boundary state) through its first piece, for the later piece. */
@@ -158,7 +158,7 @@ fn recomputePiece(start: u32) {
     for (var i = 0u; i < CH; i++) {
       var prev = h0[i];
       if (s > 0u) { prev = hs[(s - 1u) * MAX_CH + i]; }
-      hs[s * MAX_CH + i] = exp2(x.dt[i] * A2[i]) * prev + xu[i] * x.b;
+      hs[s * MAX_CH + i] = stepState(i, prev, x.dt[i], xu[i], x.b);
     }
   }
 }
@@ -174,7 +174,7 @@ fn adjointStep(x: StepIn, sl: u32) -> StepGrads {
   if (!ln.live) { return r; }
   let xu = x.dt * x.u;
   for (var i = 0u; i < CH; i++) {
-    let a = exp2(x.dt[i] * A2[i]);
+    let a = decay(i, x.dt[i]);
     var hPrev = h0[i];
     if (sl > 0u) { hPrev = hs[(sl - 1u) * MAX_CH + i]; }
     let g = x.dy[i] * x.c + carry[i];

@@ -114,7 +114,7 @@ fn laneStep(k: u32, s: u32) -> vec4<f32> {
   let xu = dt * ut;
   var part = skip * ut;
   for (var i = 0u; i < CH; i++) {
-    h[i] = exp2(dt[i] * A2[i]) * h[i] + xu[i] * bt;
+    h[i] = stepState(i, h[i], dt[i], xu[i], bt);
     part[i] += dot(ct, h[i]);
   }
   return part;

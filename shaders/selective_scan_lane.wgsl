@@ -1,7 +1,7 @@
 // Included (//!include selective_scan_lane) by both selective-scan kernels, which declare the
 // overrides WG (threads per workgroup) and G (lanes, i.e. threads, per channel group), Params with
 // B, T, D, N (binding 0) and `states`: the inputs both read (bindings 1-5), where a thread sits,
-// its channels' decay rates and where their chunk-boundary states lie.
+// its channels' decay rates, the step of their states, and where their chunk-boundary states lie.
 // A thread holds CH (1..4) channels × 4 states: lane j of channel group w keeps states n =
 // 4j..4j+3 of channels CH·w..CH·w+CH−1. A step's sums over the thread's channels (dBt, dCt) and
 // over its states (y, du, dΔ) so start in registers, and only one value per (thread, state or
@@ -51,6 +51,16 @@ fn channelIndices() -> vec4<u32> {
 
 // Per channel i of the thread: A·log2(e), so that exp(Δ·A) is one exp2 (A·x = A2·x / log2(e)).
 var<private> A2: array<vec4<f32>, MAX_CH>;
+
+/** exp(Δ·A) of channel i of the thread's 4 states, for its step size dt. */
+fn decay(i: u32, dt: f32) -> vec4<f32> {
+  return exp2(dt * A2[i]);
+}
+
+/** Channel i's 4 states h through a step: exp(Δ·A)·h + Δu·Bt, with xu = Δ·u and b = Bt. */
+fn stepState(i: u32, h: vec4<f32>, dt: f32, xu: f32, b: vec4<f32>) -> vec4<f32> {
+  return decay(i, dt) * h + xu * b;
+}
 
 /** Places the thread (placeLane) and reads its channels' decay rates into A2. */
 fn laneStart(wg: vec3<u32>, lid: u32) {
