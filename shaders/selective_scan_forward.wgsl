@@ -34,7 +34,6 @@ struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32 }
 // Per channel i of the thread: its states.
 var<private> h: array<vec4<f32>, MAX_CH>;
 var<private> skip: vec4<f32>; // Dskip on lane 0 of a group, which adds the Dskip·u terms to its parts
-var<private> nextSave: u32; // the step count after which the next chunk-boundary state is kept
 
 override CPW: u32 = WG / G; // channel groups per workgroup (derived; not set by the launch)
 override CC: u32 = CPW * CH; // channels per workgroup
@@ -93,7 +92,6 @@ fn stageBlock(wgx: u32, lid: u32, t0: u32, k: u32) {
 
 fn forwardStart(wg: vec3<u32>, lid: u32) {
   laneStart(wg, lid);
-  nextSave = p.chunk;
   let k = channelIndices();
   if (ln.lane == 0u) { skip = vec4<f32>(Dskip[k.x], Dskip[k.y], Dskip[k.z], Dskip[k.w]); }
 }
@@ -146,10 +144,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       let part = laneStep(k, s);
       if (ln.cw < CPW) { ypart[(s * CPW + ln.cw) * SROW + ln.lane] = part; }
     }
-    if (t0 + PF == nextSave) {
-      if (ln.live && nextSave < p.T) { storeState(nextSave / p.chunk); }
-      nextSave += p.chunk;
-    }
+    let t1 = t0 + PF;
+    if (t1 % p.chunk == 0u && t1 < p.T && ln.live) { storeState(t1 / p.chunk); }
     let steps = min(PF, p.T - t0);
     stageBlock(wg.x, lid, t0 + PF, 1u - k);
     workgroupBarrier();
