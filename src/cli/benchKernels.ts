@@ -37,6 +37,7 @@ import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
 import {
   createSelectiveScanScratch,
   createSelectiveScanStates,
+  randomScanInputs,
   type SelectiveScanShape,
   selectiveScanBackward,
   selectiveScanBackwardReference,
@@ -210,16 +211,8 @@ const SCAN_CHECK_TOL = { atol: 3e-5, rtol: 1e-5 };
 async function checkScan(rt: GpuRuntime): Promise<string> {
   const s = SCAN_CHECK;
   const rows = s.B * s.T;
-  const rng = new Rng(11);
-  const x = {
-    u: rng.fillUniform(new Float32Array(rows * s.D), -1, 1),
-    delta: rng.fillUniform(new Float32Array(rows * s.D), 0.01, 0.5),
-    ALog: Float32Array.from({ length: s.D * s.N }, (_, i) => Math.log((i % s.N) + 1)),
-    Bt: rng.fillUniform(new Float32Array(rows * s.N), -1, 1),
-    Ct: rng.fillUniform(new Float32Array(rows * s.N), -1, 1),
-    Dskip: rng.fillUniform(new Float32Array(s.D), 0.5, 1.5),
-  };
-  const dy = rng.fillUniform(new Float32Array(rows * s.D), -1, 1);
+  const x = randomScanInputs(s, 11);
+  const dy = randomArray(rows * s.D, 12);
   const upload = (k: string, v: Float32Array) => rt.bufferFrom(`check.${k}`, v);
   const zeros = (k: string, n: number) => rt.buffer(`check.${k}`, n * F);
   const io = {

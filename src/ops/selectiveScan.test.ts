@@ -1,10 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { GpuRuntime } from '../gpu/runtime';
 import { testRuntime } from '../gpu/testing';
-import { Rng, randomArray } from '../util/random';
+import { randomArray } from '../util/random';
 import { compare, finiteDifference } from './check';
 import {
   createSelectiveScanStates,
+  randomScanInputs,
   type SelectiveScanGradients,
   type SelectiveScanInputs,
   type SelectiveScanShape,
@@ -30,22 +31,6 @@ const fdTol = { atol: 1e-6, rtol: 1e-6 };
 
 type Inputs = { [K in keyof SelectiveScanInputs]: Float32Array };
 const inputNames = ['u', 'delta', 'ALog', 'Bt', 'Ct', 'Dskip'] as const;
-
-/** Inputs like the model's: Δ positive (softplus'ed), A_log near its init log(n+1), Dskip near 1. */
-function makeInputs(s: SelectiveScanShape, seed: number): Inputs {
-  const rng = new Rng(seed);
-  const rows = s.B * s.T;
-  const ALog = new Float32Array(s.D * s.N);
-  for (let i = 0; i < ALog.length; i++) ALog[i] = Math.log((i % s.N) + 1) + rng.uniform(-0.3, 0.3);
-  return {
-    u: rng.fillUniform(new Float32Array(rows * s.D), -1, 1),
-    delta: rng.fillUniform(new Float32Array(rows * s.D), 0.01, 0.5),
-    ALog,
-    Bt: rng.fillUniform(new Float32Array(rows * s.N), -1, 1),
-    Ct: rng.fillUniform(new Float32Array(rows * s.N), -1, 1),
-    Dskip: rng.fillUniform(new Float32Array(s.D), 0.5, 1.5),
-  };
-}
 
 function upload(rt: GpuRuntime, x: Inputs) {
   return {
@@ -172,7 +157,7 @@ const cases: { name: string; shape: SelectiveScanShape }[] = [
 describe('selective scan: CPU reference', () => {
   it('backward matches float64 central differences of L = Σ dy⊙y for every input', () => {
     const shape = { B: 2, T: 16, D: 16, N: 4 };
-    const x = float64(makeInputs(shape, 11));
+    const x = float64(randomScanInputs(shape, 11));
     const dy = randomArray(shape.B * shape.T * shape.D, 12);
     const loss = lossOf(x, dy, shape);
     const grads = selectiveScanBackwardReference(x, dy, shape);
@@ -193,7 +178,7 @@ describe('selective scan: CPU reference', () => {
   it('continuing from a mid-sequence state h0 equals the uninterrupted run', () => {
     const shape = { B: 2, T: 6, D: 5, N: 3 };
     const dn = shape.D * shape.N;
-    const x = makeInputs(shape, 3);
+    const x = randomScanInputs(shape, 3);
     const full = selectiveScanReference(x, shape);
     // Stop after step 1, then run steps 2..5 from the state h_1.
     const h1 = new Float64Array(shape.B * dn);
@@ -214,7 +199,7 @@ describe('selective scan: GPU', () => {
       const { B, T, D, N } = shape;
       const rows = B * T;
       const chunk = shape.chunk ?? 16;
-      const x = makeInputs(shape, B * 1000 + T * 10 + N);
+      const x = randomScanInputs(shape, B * 1000 + T * 10 + N);
       const dy = randomArray(rows * D, T + 7);
       const dALog0 = randomArray(D * N, T + 8);
       const dDskip0 = randomArray(D, T + 9);
@@ -271,7 +256,7 @@ describe('selective scan: GPU', () => {
     const rt = await testRuntime();
     const shape = { B: 2, T: 16, D: 16, N: 4, chunk: 4 };
     const rows = shape.B * shape.T;
-    const x32 = makeInputs(shape, 21);
+    const x32 = randomScanInputs(shape, 21);
     const dy = randomArray(rows * shape.D, 22);
     const inBufs = upload(rt, x32);
     const outBufs = {
@@ -313,7 +298,7 @@ describe('selective scan: memory', () => {
     const rt = await testRuntime();
     const shape = { B: 2, T: 16, D: 16, N: 4, chunk: 4 };
     const rows = shape.B * shape.T;
-    const x = makeInputs(shape, 41);
+    const x = randomScanInputs(shape, 41);
     const io = {
       ...upload(rt, x),
       y: rt.buffer('y', rows * shape.D * 4),

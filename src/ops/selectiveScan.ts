@@ -13,6 +13,7 @@ import {
   u32,
   workgroupLimits,
 } from '../gpu/runtime';
+import { Rng } from '../util/random';
 
 export interface SelectiveScanShape {
   B: number;
@@ -325,6 +326,28 @@ export interface SelectiveScanGradients {
   dBt: Float64Array;
   dCt: Float64Array;
   dDskip: Float64Array;
+}
+
+/**
+ * Random inputs like the model's, for checks against the references: Δ positive (softplus'ed),
+ * A_log near its init log(n + 1), Dskip near 1.
+ */
+export function randomScanInputs(
+  s: { B: number; T: number; D: number; N: number },
+  seed: number,
+): { [K in keyof SelectiveScanInputs]: Float32Array } {
+  const rng = new Rng(seed);
+  const rows = s.B * s.T;
+  const ALog = new Float32Array(s.D * s.N);
+  for (let i = 0; i < ALog.length; i++) ALog[i] = Math.log((i % s.N) + 1) + rng.uniform(-0.3, 0.3);
+  return {
+    u: rng.fillUniform(new Float32Array(rows * s.D), -1, 1),
+    delta: rng.fillUniform(new Float32Array(rows * s.D), 0.01, 0.5),
+    ALog,
+    Bt: rng.fillUniform(new Float32Array(rows * s.N), -1, 1),
+    Ct: rng.fillUniform(new Float32Array(rows * s.N), -1, 1),
+    Dskip: rng.fillUniform(new Float32Array(s.D), 0.5, 1.5),
+  };
 }
 
 /**
