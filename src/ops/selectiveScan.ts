@@ -48,7 +48,7 @@ const FORWARD_BLOCKS = [4, 2, 1]; // steps per staged forward block (PF), longes
 const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
 // Workgroup memory both kernels are sized to by default: the stage of their inputs and the parts
 // of their sums. 32 KiB is what desktop adapters grant (WebGPU guarantees 16); at i3-22m it holds a
-// 128-thread backward, 32 channels (22 KiB), and a forward staging 4 steps at a time (14 KiB).
+// 128-thread backward, 32 channels (22 KiB), and a forward staging 4 steps at a time (14.5 KiB).
 // What a workgroup takes also sets how many share a multiprocessor: on the H200 (48 KiB a
 // workgroup) two 22 KiB backward workgroups did, two of 30 KiB did not (runs X2-X3).
 const WORKGROUP_BYTES = 32768;
