@@ -25,7 +25,8 @@ export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVL
 if [ -n "${LOCAL:-}" ]; then
   DEVICE=cpu
   PRECISION=${PRECISION:-fp32}
-  # torch 1.13 on Python 3.11 cannot parse torchrun's default redirects (see scaleOut.test.ts).
+  # torch 1.13 on Python 3.11 cannot parse torchrun's default "0" for these two (IntFlag iteration
+  # skips zero): redirect and echo stderr only, which leaves stdout as it is.
   LAUNCH_EXTRA=(--redirects 2 --tee 2)
 else
   DEVICE=cuda

@@ -31,22 +31,39 @@ export interface PythonResult {
   stderr: string;
 }
 
-export function runPython(args: string[], timeoutMs = 120_000): Promise<PythonResult> {
+/** Runs PYTHON with args, env added to this process's environment; never rejects. */
+export function runPython(
+  args: string[],
+  timeoutMs = 120_000,
+  env: Record<string, string> = {},
+): Promise<PythonResult> {
   return new Promise((resolve) => {
-    execFile(PYTHON, args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err?.killed) {
-        // Killed at the time limit (or past 64 MiB of output): say so, since the output may look
-        // complete.
-        resolve({
-          code: 124,
-          stdout,
-          stderr: `${stderr}\nkilled: over the ${timeoutMs} ms time limit or 64 MiB of output`,
-        });
-        return;
-      }
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    let timedOut = false;
+    const child = execFile(
+      PYTHON,
+      args,
+      { maxBuffer: 64 << 20, env: { ...process.env, PYTHONFAULTHANDLER: '1', ...env } },
+      (err, stdout, stderr) => {
+        clearTimeout(timer);
+        if (timedOut || err?.killed) {
+          // Say so, since the output may look complete.
+          resolve({
+            code: 124,
+            stdout,
+            stderr: `${stderr}\nkilled: over the ${timeoutMs} ms time limit or 64 MiB of output`,
+          });
+          return;
+        }
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    // Not execFile's own timeout, which closes the pipes first: stopped by SIGABRT, the process
+    // prints every thread's Python stack (faulthandler) into stderr, so a hang says where it was.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGABRT');
+    }, timeoutMs);
   });
 }
 
