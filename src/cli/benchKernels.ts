@@ -293,10 +293,10 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
     dDskip: random(rt, D),
   };
   const elems = rows * D * N;
-  const stateFloats = Math.ceil(T / 16) * B * D * N;
   const bytes = F * (2 * rows * D + 2 * rows * N + D * N + D);
   const forward = async (o: Partial<SelectiveScanShape>) => {
     const shape = { ...base, ...o };
+    const stateFloats = Math.ceil(T / shape.chunk) * B * D * N;
     const states = createSelectiveScanStates(rt, shape);
     const y = random(rt, rows * D);
     const fwd = await selectiveScanForward(rt, { ...inputs, states, y }, shape);
@@ -312,6 +312,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   };
   const backward = async (o: Partial<SelectiveScanShape>, states: GPUBuffer) => {
     const shape = { ...base, ...o };
+    const stateFloats = Math.ceil(T / shape.chunk) * B * D * N;
     const bwd = await selectiveScanBackward(
       rt,
       { ...inputs, ...grads, states, scratch: createSelectiveScanScratch(rt, shape) },
@@ -362,12 +363,16 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   // A geometry this device cannot run (its workgroup memory) is reported and skipped, and so is
   // one that resolves to a geometry already timed (a workgroup halved to fit, the default's
   // channels).
-  const kernelOf = (o: object, what: 'forward' | 'backward') => {
+  const kernelOf = (o: Partial<SelectiveScanShape>, what: 'forward' | 'backward') => {
     const alt = selectiveScanGeometry({ ...base, ...o });
-    return JSON.stringify([what, alt.channelsPerThread, alt[what]]);
+    return JSON.stringify([what, alt.channelsPerThread, alt[what], o.chunk ?? base.chunk]);
   };
   const timed = new Set([kernelOf({}, 'forward'), kernelOf({}, 'backward')]);
-  const tryAlt = async (what: string, o: object, add: () => Promise<string>) => {
+  const tryAlt = async (
+    what: string,
+    o: Partial<SelectiveScanShape>,
+    add: () => Promise<string>,
+  ) => {
     const kernel = kernelOf(o, what === 'fwd' ? 'forward' : 'backward');
     if (timed.has(kernel)) {
       checks.push(`${what}${altLabel(o)}: skipped (a geometry already timed)`);
@@ -396,6 +401,21 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
       return maxDiff(await backwardOutputs(), grads0).toExponential(1);
     });
   }
+  // Chunks of one piece: twice the boundary states written and read, and no walk in the backward
+  // to a chunk's second piece. The pair runs on its own states.
+  const short = { chunk: 8 };
+  const shortForward = await forward(short);
+  await tryAlt('fwd', short, async () => {
+    rt.run([shortForward.fwd]);
+    entries.push(shortForward.entry);
+    return maxDiff([await rt.readF32(shortForward.y)], y0).toExponential(1);
+  });
+  await tryAlt('bwd', short, async () => {
+    const alt = await backward(short, shortForward.states);
+    rt.run(alt.launches);
+    entries.push(alt);
+    return maxDiff(await backwardOutputs(), grads0).toExponential(1);
+  });
   console.log(
     `scan alternatives, largest |difference| from the default:\n  ${checks.join('\n  ')}`,
   );
