@@ -93,10 +93,13 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)) - 0.5);
 
-  // Checkpoints: every 10 steps, on pause, and at the end.
+  // Checkpoints: every 10 steps, on pause, and at the end; one per step, newest first.
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   const checkpoints = page.getByTestId('checkpoint-row');
-  await expect(checkpoints).toHaveCount(4);
+  const savedSteps = [...new Set([10, 20, 30, pausedAt])].sort((a, b) => b - a).map(String);
+  const listedSteps = () =>
+    checkpoints.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-step')));
+  await expect.poll(listedSteps).toEqual(savedSteps);
   await shot(page, 'checkpoints');
 
   // Export the newest checkpoint (listed first) as a Hugging Face bundle.
@@ -125,7 +128,7 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
     .poll(async () => Number(await lossChart.getAttribute('data-points')))
     .toBeGreaterThanOrEqual(30);
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
-  await expect(checkpoints).toHaveCount(4);
+  await expect.poll(listedSteps).toEqual(savedSteps);
   await shot(page, 'after-reload');
   expect(errors).toEqual([]);
 });

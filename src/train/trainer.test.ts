@@ -134,6 +134,29 @@ describe('trainer on the i3-test preset', () => {
     });
   }
 
+  it('saves one checkpoint a step: a pause at an interval checkpoint, then a stop, add none', async () => {
+    for (const then of ['resume', 'stop'] as const) {
+      const rec = recorder();
+      let trainer: Awaited<ReturnType<typeof run>> | undefined;
+      const events: TrainerEvents = {
+        ...rec,
+        // Asked for while the step-2 checkpoint is being saved: the pause lands on step 2.
+        onCheckpoint: async (ck) => {
+          await rec.onCheckpoint(ck);
+          if (ck.meta.step === 2) trainer!.pause();
+        },
+        onState: (state, message) => {
+          rec.onState(state, message);
+          if (state === 'paused') trainer![then]();
+        },
+      };
+      trainer = await run({ ...settings(6), checkpointInterval: 2 }, events);
+      expect(await trainer.train()).toBe(then === 'stop' ? 'stopped' : 'finished');
+      expect(rec.states.map(([state]) => state)).toContain('paused');
+      expect(rec.checkpoints.map((c) => c.meta.step)).toEqual(then === 'stop' ? [2] : [2, 4, 6]);
+    }
+  });
+
   it('keeps activations when the settings predate the choice', async () => {
     const old = { ...settings(1), activations: undefined };
     const { model } = await prepareRun(await testRuntime(), setup(old, recorder()));

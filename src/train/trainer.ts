@@ -82,6 +82,11 @@ export class Trainer {
   private pauseRequested = false;
   private stopRequested = false;
   private resumeWaiter?: () => void;
+  /**
+   * The step of the newest checkpoint of this run: a pause or a stop right after an interval's
+   * checkpoint (or right after resuming from one) saves no second copy of it.
+   */
+  private savedStep: number;
   step: number;
   tokens: number;
   time: number;
@@ -98,6 +103,7 @@ export class Trainer {
     this.tokens = start.tokens;
     this.time = start.time;
     this.metrics = start.metrics;
+    this.savedStep = start.step > 0 ? start.step : -1;
   }
 
   pause(): void {
@@ -232,6 +238,7 @@ export class Trainer {
   }
 
   private async saveCheckpoint(): Promise<void> {
+    if (this.step === this.savedStep) return;
     const { params, adamM, adamV } = await this.model.readState();
     const meta: CheckpointMeta = {
       runId: this.run.runId,
@@ -249,5 +256,6 @@ export class Trainer {
       metrics: structuredClone(this.metrics),
     };
     await this.events.onCheckpoint({ meta, params, adamM, adamV });
+    this.savedStep = this.step;
   }
 }

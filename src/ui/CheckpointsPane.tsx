@@ -217,7 +217,7 @@ function CheckpointRow({
   const resume = useCheckpoints((s) => s.resume);
   const needsDataset = !run && blocker?.startsWith('No dataset');
   return (
-    <tr data-testid="checkpoint-row" data-source={ck.source} data-id={ck.id}>
+    <tr data-testid="checkpoint-row" data-source={ck.source} data-id={ck.id} data-step={ck.step}>
       <td>
         {ck.runName}
         {ck.source === 'import' && <span className="muted small"> · imported</span>}
