@@ -70,6 +70,9 @@ test('dropped files become a stored dataset with statistics and samples', async 
 
   // An unsupported file gets a clear message and nothing new is stored.
   await dropFiles(page, 'dropzone', [{ name: 'bad.bin', text: 'x' }]);
-  await expect(page.getByTestId('import-messages')).toContainText('not a supported file type');
+  const messages = page.getByTestId('import-messages');
+  await expect(messages).toContainText('Nothing to import: the file cannot be used');
+  // The reason once, in the list of files.
+  await expect(messages.getByText('not a supported file type')).toHaveCount(1);
   await expect(page.getByTestId('dataset')).toHaveCount(1);
 });

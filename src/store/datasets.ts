@@ -148,7 +148,13 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
       }));
       return;
     }
-    set({ job: undefined, rejected: e.rejected, notice: { kind: 'error', text: e.message } });
+    // Each file's reason is listed under the notice, which then says only what came of it.
+    const n = e.rejected.length;
+    const text =
+      e.kind === 'no-files' && n > 0
+        ? `Nothing to import: ${n === 1 ? 'the file cannot' : `none of the ${n} files can`} be used, for the reason${n === 1 ? '' : 's'} below.`
+        : e.message;
+    set({ job: undefined, rejected: e.rejected, notice: { kind: 'error', text } });
     // A failed import may have left (or resumed) an 'importing' dataset: show the truth.
     void get().load();
   },

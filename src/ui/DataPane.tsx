@@ -146,7 +146,7 @@ function Problems() {
         </div>
       )}
       {rejected.length > 0 && (
-        <ul className="card" data-testid="rejected-files">
+        <ul className="card problems" data-testid="rejected-files">
           {rejected.map((r) => (
             <li key={r.file + r.message}>{r.message}</li>
           ))}
