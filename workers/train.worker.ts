@@ -31,6 +31,8 @@ declare const self: DedicatedWorkerGlobalScope;
 const post = (event: TrainEvent) => self.postMessage(event);
 let runtime: GpuRuntime | undefined;
 let trainer: Trainer | undefined;
+/** A pause or stop that came while the run was being prepared: its trainer gets it first. */
+let early: 'pause' | 'stop' | undefined;
 let deviceLost = false;
 
 const DEVICE_LOST_DURING_RUN =
@@ -198,6 +200,7 @@ async function start(spec: RunSpec): Promise<void> {
       },
     });
     trainer = prepared.trainer;
+    if (early) trainer[early]();
     post({
       type: 'run-info',
       runId: spec.runId,
@@ -222,16 +225,17 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
       void init();
       break;
     case 'start':
+      early = undefined;
       void start(msg.run);
       break;
     case 'pause':
-      trainer?.pause();
+    case 'stop':
+      if (trainer) trainer[msg.type]();
+      else if (early !== 'stop') early = msg.type;
       break;
     case 'resume':
       trainer?.resume();
-      break;
-    case 'stop':
-      trainer?.stop();
+      if (early === 'pause') early = undefined;
       break;
   }
 };

@@ -24,6 +24,10 @@ interface RunsState {
   /** The run the worker is training (running or paused), if any. */
   liveRunId?: string;
   liveInfo?: LiveInfo;
+  /** The live run's step when it started (0, or the checkpoint it resumed from). */
+  liveFrom?: number;
+  /** A pause or stop asked of the live run, which lands once the step in progress ends. */
+  requested?: 'pause' | 'stop';
   /** Runs drawn on the charts. */
   compare: string[];
   loaded: boolean;
@@ -105,13 +109,24 @@ export const useRuns = create<RunsState>((set, get) => ({
       runs: existing ? updateRun(s.runs, spec.runId, trim) : [...s.runs, record],
       liveRunId: spec.runId,
       liveInfo: undefined,
+      liveFrom: Number.isFinite(from) ? from : 0,
+      requested: undefined,
       compare: s.compare.includes(spec.runId) ? s.compare : [...s.compare, spec.runId],
     }));
     trainWorker().post({ type: 'start', run: spec });
   },
-  pause: () => trainWorker().post({ type: 'pause' }),
-  resume: () => trainWorker().post({ type: 'resume' }),
-  stop: () => trainWorker().post({ type: 'stop' }),
+  pause: () => {
+    set({ requested: 'pause' });
+    trainWorker().post({ type: 'pause' });
+  },
+  resume: () => {
+    set({ requested: undefined });
+    trainWorker().post({ type: 'resume' });
+  },
+  stop: () => {
+    set({ requested: 'stop' });
+    trainWorker().post({ type: 'stop' });
+  },
   toggleCompare: (runId) =>
     set((s) => ({
       compare: s.compare.includes(runId)
@@ -144,6 +159,10 @@ export const useRuns = create<RunsState>((set, get) => ({
             message: event.message,
           })),
           liveRunId: done ? undefined : event.runId,
+          // A run that ended, or paused as asked, has nothing pending; a stop asked while it
+          // pauses is still to come.
+          requested:
+            done || (event.state === 'paused' && s.requested === 'pause') ? undefined : s.requested,
         }));
         break;
       }

@@ -90,6 +90,21 @@ describe('runs store', () => {
     expect(useRuns.getState().runs[0]).toMatchObject({ state: 'failed', message: 'NaN' });
   });
 
+  it('keeps a pause or stop pending until the run reaches it', () => {
+    const { apply } = useRuns.getState();
+    useRuns.setState({ requested: 'pause' });
+    apply({ type: 'steps', runId: 'a', steps: [step(4)] });
+    expect(useRuns.getState().requested).toBe('pause');
+    apply({ type: 'run-state', runId: 'a', state: 'paused' });
+    expect(useRuns.getState().requested).toBeUndefined();
+    // A stop asked while the pause was pending outlives the pause.
+    useRuns.setState({ requested: 'stop' });
+    apply({ type: 'run-state', runId: 'a', state: 'paused' });
+    expect(useRuns.getState().requested).toBe('stop');
+    apply({ type: 'run-state', runId: 'a', state: 'stopped' });
+    expect(useRuns.getState().requested).toBeUndefined();
+  });
+
   it('lists saved checkpoints and shows worker errors as a notice', () => {
     const ck = {
       id: 'c',

@@ -157,6 +157,15 @@ describe('trainer on the i3-test preset', () => {
     }
   });
 
+  it('stops before its first step when asked before it trains, and saves nothing', async () => {
+    const rec = recorder();
+    const trainer = await run(settings(6), rec);
+    trainer.stop();
+    expect(await trainer.train()).toBe('stopped');
+    expect(rec.steps).toHaveLength(0);
+    expect(rec.checkpoints).toHaveLength(0);
+  });
+
   it('keeps activations when the settings predate the choice', async () => {
     const old = { ...settings(1), activations: undefined };
     const { model } = await prepareRun(await testRuntime(), setup(old, recorder()));

@@ -84,7 +84,8 @@ export class Trainer {
   private resumeWaiter?: () => void;
   /**
    * The step of the newest checkpoint of this run: a pause or a stop right after an interval's
-   * checkpoint (or right after resuming from one) saves no second copy of it.
+   * checkpoint (or right after resuming from one) saves no second copy of it. A fresh run starts
+   * at 0, so a stop before its first step saves nothing: its seed gives its initial weights.
    */
   private savedStep: number;
   step: number;
@@ -103,7 +104,7 @@ export class Trainer {
     this.tokens = start.tokens;
     this.time = start.time;
     this.metrics = start.metrics;
-    this.savedStep = start.step > 0 ? start.step : -1;
+    this.savedStep = start.step;
   }
 
   pause(): void {

@@ -30,7 +30,7 @@ function RunControls() {
   const select = useDatasets((s) => s.select);
   const { preset, config, settings } = useSetup();
   const vocab = useVocabSize();
-  const { liveRunId, runs, start, pause, resume, stop } = useRuns();
+  const { liveRunId, runs, start, pause, resume, stop, requested } = useRuns();
   const live = runs.find((r) => r.id === liveRunId);
   const [name, setName] = useState('');
   const problems = validateConfig({ ...config, vocab_size: vocab ?? config.vocab_size });
@@ -59,7 +59,7 @@ function RunControls() {
     <section className="card">
       <h2>Run</h2>
       <div className="row" style={{ gap: '0.8rem', flexWrap: 'wrap', alignItems: 'end' }}>
-        <label className="field">
+        <label className="field wide">
           <span>dataset</span>
           <select
             value={selectedId ?? ''}
@@ -97,7 +97,12 @@ function RunControls() {
           </button>
         )}
         {live?.state === 'running' && (
-          <button type="button" onClick={pause} data-testid="pause-run">
+          <button
+            type="button"
+            onClick={pause}
+            disabled={requested !== undefined}
+            data-testid="pause-run"
+          >
             Pause
           </button>
         )}
@@ -107,7 +112,13 @@ function RunControls() {
           </button>
         )}
         {live && (
-          <button type="button" className="danger" onClick={stop} data-testid="stop-run">
+          <button
+            type="button"
+            className="danger"
+            onClick={stop}
+            disabled={requested === 'stop'}
+            data-testid="stop-run"
+          >
             Stop
           </button>
         )}
@@ -120,19 +131,32 @@ function RunControls() {
 
 function Progress({ run }: { run: RunRecord }) {
   const info = useRuns((s) => s.liveInfo);
+  const requested = useRuns((s) => s.requested);
+  const from = useRuns((s) => s.liveFrom ?? 0);
   const steps = run.metrics.steps;
   const last = steps.at(-1);
   const total = run.settings.schedule.totalSteps;
   const done = last?.step ?? 0;
   const rate = median(steps.slice(-20).map((m) => m.tokensPerSec));
   const stepMs = median(steps.slice(-20).map((m) => m.stepMs));
+  // What the run is doing when its step count alone would not say.
+  const phase =
+    requested === 'stop'
+      ? 'Stopping after the step in progress · '
+      : requested === 'pause'
+        ? 'Pausing after the step in progress · '
+        : run.state === 'paused'
+          ? 'Paused · '
+          : done <= from
+            ? `${info ? 'Running the first step' : 'Preparing the model on the GPU'} · `
+            : '';
   return (
     <div data-testid="run-progress" data-step={done} data-state={run.state}>
       <progress className="bar" value={done} max={total} aria-label="training progress" />
       <p className="muted">
-        {run.state === 'paused' ? 'Paused · ' : ''}step {count(done)} / {count(total)} ·{' '}
-        {compact(last?.tokens ?? 0)} tokens · {Number.isFinite(rate) ? compact(rate) : '—'} tokens/s
-        · ETA {duration(((total - done) * stepMs) / 1000)}
+        {phase}step {count(done)} / {count(total)} · {compact(last?.tokens ?? 0)} tokens ·{' '}
+        {Number.isFinite(rate) ? compact(rate) : '—'} tokens/s · ETA{' '}
+        {duration(((total - done) * stepMs) / 1000)}
         {last && ` · loss ${last.loss.toFixed(3)}`}
         {info && ` · ${compact(info.parameters)} parameters, ${bytes(info.gpuBytes)} on the GPU`}
       </p>

@@ -1,0 +1,34 @@
+import { expect, test } from '@playwright/test';
+
+// Pause and Stop say what they wait for, and a Stop pressed while the run is still being prepared
+// (before its first step) is kept: the run ends there, with nothing saved.
+
+test('a stop pressed while the run is prepared ends it before its first step', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  await page.getByTestId('import-default').click();
+  await expect(page.getByTestId('dataset').first()).toHaveAttribute('data-status', 'complete', {
+    timeout: 120_000,
+  });
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('preset-i3-test').check();
+  await page.getByTestId('total-steps').fill('200');
+
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByTestId('start-run').click();
+  const progress = page.getByTestId('run-progress');
+  await expect(progress).toContainText('Preparing the model on the GPU');
+  await page.getByTestId('stop-run').click();
+  await expect(progress).toContainText('Stopping after the step in progress');
+  await expect(page.getByTestId('stop-run')).toBeDisabled();
+
+  const row = page.getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
+  await expect(row.locator('td').nth(3)).toHaveText('0');
+  // A fresh run stopped before its first step keeps no checkpoint (its seed gives the weights).
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  await expect(page.getByTestId('checkpoint-row')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
