@@ -257,7 +257,8 @@ function Charts() {
           });
         }
       }
-      return { ...c, series };
+      // A run without steps yet, or before its first evaluation, gets no legend entry.
+      return { ...c, series: series.filter((s) => s.points.length > 0) };
     });
   }, [runs, compare, x, smoothing]);
   return (
