@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { expect, type Page, test } from '@playwright/test';
+import { importBuiltInData } from './builtInData';
 import { type DroppedFile, dropFiles } from './drop';
 
 // A short i3-test run leaves checkpoints; one is exported as a Hugging Face bundle (the download
@@ -21,10 +22,7 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   });
   await page.goto('/');
   await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
-  await page.getByTestId('import-default').click();
-  await expect(page.getByTestId('dataset').first()).toHaveAttribute('data-status', 'complete', {
-    timeout: 120_000,
-  });
+  await importBuiltInData(page);
 
   await page.getByRole('tab', { name: 'Model' }).click();
   await page.getByTestId('preset-i3-test').check();

@@ -2,6 +2,7 @@
 // dataset, a short i3-test run (loss chart grows and falls, pause and resume), its checkpoints,
 // chat, export, and a reload that restores everything. Screenshots of each pane are saved.
 import { expect, type Page, test } from '@playwright/test';
+import { importBuiltInData } from './builtInData';
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: test.info().outputPath(`pane-${name}.png`), fullPage: true });
@@ -45,10 +46,7 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect(page.getByTestId('gpu-selftest')).toHaveAttribute('data-ok', 'true');
 
   // Data: the built-in corpus.
-  await page.getByTestId('import-default').click();
-  await expect(page.getByTestId('dataset').first()).toHaveAttribute('data-status', 'complete', {
-    timeout: 120_000,
-  });
+  await importBuiltInData(page);
   await expect(page.getByTestId('dataset-tokens').first()).not.toHaveText('0');
   await shot(page, 'data');
 

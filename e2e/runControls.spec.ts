@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { importBuiltInData } from './builtInData';
 
 // Pause and Stop say what they wait for, and a Stop pressed while the run is still being prepared
 // (before its first step) is kept: the run ends there, with nothing saved.
@@ -8,10 +9,7 @@ test('a stop pressed while the run is prepared ends it before its first step', a
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
   await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
-  await page.getByTestId('import-default').click();
-  await expect(page.getByTestId('dataset').first()).toHaveAttribute('data-status', 'complete', {
-    timeout: 120_000,
-  });
+  await importBuiltInData(page);
   await page.getByRole('tab', { name: 'Model' }).click();
   await page.getByTestId('preset-i3-test').check();
   await page.getByTestId('total-steps').fill('200');
