@@ -110,10 +110,11 @@ describe.skipIf(skipReason !== null)(`scale-out with train_i3.py (${PYTHON})`, (
     );
     await writeFile(join(work, 'shards.zip'), shards);
     // The two ranks start here as torchrun starts its workers: the same environment, with
-    // PyTorch's env:// rendezvous on a free port and one OpenMP thread each. torchrun's own agent
-    // is left out: twice, in `npm test` on a clean clone, torch 1.13's launcher printed the
-    // result and then never exited. The launcher itself runs in src/cli/scaleOutSuite.sh (torch
-    // 2.11, 1 and 2 GPUs).
+    // PyTorch's env:// rendezvous on a free port and one OpenMP thread each. Each rank's exit code,
+    // output and, should it hang, Python stacks (runPython) come back on their own: that is how
+    // a rank that printed its result and never exited was traced to the teardown that
+    // train_i3.py now skips. The launcher itself runs in src/cli/scaleOutSuite.sh (torch 2.11, 1
+    // and 2 GPUs).
     const port = String(await freePort());
     const rank = (r: number) =>
       runPython(
