@@ -25,6 +25,8 @@ test('a stop pressed while the run is prepared ends it before its first step', a
   const row = page.getByTestId('run-row').first();
   await expect(row).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
   await expect(row.locator('td').nth(3)).toHaveText('0');
+  // An ended run without points has no legend entries on the charts.
+  await expect(page.getByTestId('chart-loss')).not.toContainText('i3-test #1');
   // A fresh run stopped before its first step keeps no checkpoint (its seed gives the weights).
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   await expect(page.getByTestId('checkpoint-row')).toHaveCount(0);

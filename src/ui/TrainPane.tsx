@@ -232,7 +232,7 @@ const CHARTS: { id: StepMetric; title: string; val?: 'valLoss' | 'valPerplexity'
 ];
 
 function Charts() {
-  const { runs, compare } = useRuns();
+  const { runs, compare, liveRunId } = useRuns();
   const [smoothing, setSmoothing] = useState(0.6);
   const [log, setLog] = useState(false);
   const [x, setX] = useState<XAxisKind>('step');
@@ -243,13 +243,15 @@ function Charts() {
     return CHARTS.map((c) => {
       const series: Series[] = [];
       for (const { r, color } of shown) {
-        series.push({
-          name: `${r.name} train`,
-          color,
-          points: stepSeries(r.metrics, c.id, x, smoothing),
-        });
+        // An ended run's empty series (stopped before its first step, or never evaluated) gets no
+        // legend entry. The live run keeps its entries while empty: a legend that grows when the
+        // first points arrive lays every chart out again, a long task at the start of each run.
+        const add = (s: Series) => {
+          if (s.points.length > 0 || r.id === liveRunId) series.push(s);
+        };
+        add({ name: `${r.name} train`, color, points: stepSeries(r.metrics, c.id, x, smoothing) });
         if (c.val) {
-          series.push({
+          add({
             name: `${r.name} validation`,
             color,
             dashed: true,
@@ -257,10 +259,9 @@ function Charts() {
           });
         }
       }
-      // A run without steps yet, or before its first evaluation, gets no legend entry.
-      return { ...c, series: series.filter((s) => s.points.length > 0) };
+      return { ...c, series };
     });
-  }, [runs, compare, x, smoothing]);
+  }, [runs, compare, x, smoothing, liveRunId]);
   return (
     <section className="card">
       <div className="row" style={{ gap: '1.2rem', flexWrap: 'wrap', alignItems: 'center' }}>
