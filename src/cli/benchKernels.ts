@@ -39,8 +39,10 @@ import {
   createSelectiveScanStates,
   randomScanInputs,
   type SelectiveScanShape,
+  scanInputBuffers,
   selectiveScanBackward,
   selectiveScanBackwardReference,
+  selectiveScanBufferBytes,
   selectiveScanForward,
   selectiveScanGeometry,
   selectiveScanReference,
@@ -213,19 +215,13 @@ async function checkScan(rt: GpuRuntime): Promise<string> {
   const rows = s.B * s.T;
   const x = randomScanInputs(s, 11);
   const dy = randomArray(rows * s.D, 12);
-  const upload = (k: string, v: Float32Array) => rt.bufferFrom(`check.${k}`, v);
   const zeros = (k: string, n: number) => rt.buffer(`check.${k}`, n * F);
   const io = {
-    u: upload('u', x.u),
-    delta: upload('delta', x.delta),
-    ALog: upload('ALog', x.ALog),
-    Bt: upload('Bt', x.Bt),
-    Ct: upload('Ct', x.Ct),
-    Dskip: upload('Dskip', x.Dskip),
+    ...scanInputBuffers(rt, x, 'check'),
     y: zeros('y', rows * s.D),
     states: createSelectiveScanStates(rt, s),
     scratch: createSelectiveScanScratch(rt, s),
-    dy: upload('dy', dy),
+    dy: rt.bufferFrom('check.dy', dy),
     du: zeros('du', rows * s.D),
     dDelta: zeros('dDelta', rows * s.D),
     dBt: zeros('dBt', rows * s.N),
@@ -296,7 +292,6 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const bytes = F * (2 * rows * D + 2 * rows * N + D * N + D);
   const forward = async (o: Partial<SelectiveScanShape>) => {
     const shape = { ...base, ...o };
-    const stateFloats = Math.ceil(T / shape.chunk) * B * D * N;
     const states = createSelectiveScanStates(rt, shape);
     const y = random(rt, rows * D);
     const fwd = await selectiveScanForward(rt, { ...inputs, states, y }, shape);
@@ -306,13 +301,12 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
       shape: `B${B} T${T} D${D} N${N}`,
       launches: [fwd],
       flops: 7 * elems,
-      bytes: bytes + F * (rows * D + stateFloats),
+      bytes: bytes + F * rows * D + selectiveScanBufferBytes(shape).states,
     };
-    return { entry, states, y, fwd };
+    return { entry, states, y, fwd, chunk: shape.chunk };
   };
   const backward = async (o: Partial<SelectiveScanShape>, states: GPUBuffer) => {
     const shape = { ...base, ...o };
-    const stateFloats = Math.ceil(T / shape.chunk) * B * D * N;
     const bwd = await selectiveScanBackward(
       rt,
       { ...inputs, ...grads, states, scratch: createSelectiveScanScratch(rt, shape) },
@@ -325,7 +319,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
       shape: `B${B} T${T} D${D} N${N}`,
       launches: bwd,
       flops: 22 * elems,
-      bytes: bytes + F * (rows * D + stateFloats) + bytes,
+      bytes: bytes + F * rows * D + selectiveScanBufferBytes(shape).states + bytes,
     };
   };
   // The backward's overwritten outputs (dA_log and dDskip accumulate).
@@ -351,7 +345,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
   const grads0 = await backwardOutputs();
   const entries = [main.entry, mainBackward];
   const checks: string[] = [];
-  const geometries = [
+  const geometries: Partial<SelectiveScanShape>[] = [
     { workgroupSize: 64 },
     { workgroupSize: 256 },
     { channelsPerThread: 1 },
@@ -385,37 +379,29 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
       checks.push(`${what}${altLabel(o)}: skipped (${(e as Error).message})`);
     }
   };
-  for (const o of [...geometries, ...blocks]) {
+  // Chunks of one piece: twice the boundary states written and read, and no walk in the backward
+  // to a chunk's second piece. Each chunk's backward reads the states its forward wrote.
+  const chunks = [{ chunk: 8 }];
+  const statesOf = new Map([[base.chunk, main.states]]);
+  for (const o of [...geometries, ...blocks, ...chunks]) {
     await tryAlt('fwd', o, async () => {
       const alt = await forward(o);
       rt.run([alt.fwd]);
       entries.push(alt.entry);
+      if (!statesOf.has(alt.chunk)) statesOf.set(alt.chunk, alt.states);
       return maxDiff([await rt.readF32(alt.y)], y0).toExponential(1);
     });
   }
-  for (const o of geometries) {
+  for (const o of [...geometries, ...chunks]) {
     await tryAlt('bwd', o, async () => {
-      const alt = await backward(o, main.states);
+      const states = statesOf.get(o.chunk ?? base.chunk);
+      if (!states) throw new Error('no forward wrote states for this chunk');
+      const alt = await backward(o, states);
       rt.run(alt.launches);
       entries.push(alt);
       return maxDiff(await backwardOutputs(), grads0).toExponential(1);
     });
   }
-  // Chunks of one piece: twice the boundary states written and read, and no walk in the backward
-  // to a chunk's second piece. The pair runs on its own states.
-  const short = { chunk: 8 };
-  const shortForward = await forward(short);
-  await tryAlt('fwd', short, async () => {
-    rt.run([shortForward.fwd]);
-    entries.push(shortForward.entry);
-    return maxDiff([await rt.readF32(shortForward.y)], y0).toExponential(1);
-  });
-  await tryAlt('bwd', short, async () => {
-    const alt = await backward(short, shortForward.states);
-    rt.run(alt.launches);
-    entries.push(alt);
-    return maxDiff(await backwardOutputs(), grads0).toExponential(1);
-  });
   console.log(
     `scan alternatives, largest |difference| from the default:\n  ${checks.join('\n  ')}`,
   );

@@ -9,6 +9,7 @@ import {
   type SelectiveScanGradients,
   type SelectiveScanInputs,
   type SelectiveScanShape,
+  scanInputBuffers,
   selectiveScanBackward,
   selectiveScanBackwardReference,
   selectiveScanBufferBytes,
@@ -31,17 +32,6 @@ const fdTol = { atol: 1e-6, rtol: 1e-6 };
 
 type Inputs = { [K in keyof SelectiveScanInputs]: Float32Array };
 const inputNames = ['u', 'delta', 'ALog', 'Bt', 'Ct', 'Dskip'] as const;
-
-function upload(rt: GpuRuntime, x: Inputs) {
-  return {
-    u: rt.bufferFrom('u', x.u),
-    delta: rt.bufferFrom('delta', x.delta),
-    ALog: rt.bufferFrom('ALog', x.ALog),
-    Bt: rt.bufferFrom('Bt', x.Bt),
-    Ct: rt.bufferFrom('Ct', x.Ct),
-    Dskip: rt.bufferFrom('Dskip', x.Dskip),
-  };
-}
 
 /** Steps t0..t1−1 of every sequence of a (B·T, width) array, packed as (B·(t1−t0), width). */
 function stepRange(
@@ -203,7 +193,7 @@ describe('selective scan: GPU', () => {
       const dy = randomArray(rows * D, T + 7);
       const dALog0 = randomArray(D * N, T + 8);
       const dDskip0 = randomArray(D, T + 9);
-      const inBufs = upload(rt, x);
+      const inBufs = scanInputBuffers(rt, x);
       const outBufs = {
         y: rt.buffer('y', rows * D * 4),
         states: createSelectiveScanStates(rt, shape),
@@ -258,7 +248,7 @@ describe('selective scan: GPU', () => {
     const rows = shape.B * shape.T;
     const x32 = randomScanInputs(shape, 21);
     const dy = randomArray(rows * shape.D, 22);
-    const inBufs = upload(rt, x32);
+    const inBufs = scanInputBuffers(rt, x32);
     const outBufs = {
       y: rt.buffer('y', rows * shape.D * 4),
       states: createSelectiveScanStates(rt, shape),
@@ -300,7 +290,7 @@ describe('selective scan: memory', () => {
     const rows = shape.B * shape.T;
     const x = randomScanInputs(shape, 41);
     const io = {
-      ...upload(rt, x),
+      ...scanInputBuffers(rt, x),
       y: rt.buffer('y', rows * shape.D * 4),
       dy: rt.buffer('dy', rows * shape.D * 4),
       du: rt.buffer('du', rows * shape.D * 4),

@@ -350,6 +350,23 @@ export function randomScanInputs(
   };
 }
 
+/** GPU buffers of a scan's inputs as randomScanInputs makes them, labelled `${prefix}.name`. */
+export function scanInputBuffers(
+  rt: GpuRuntime,
+  x: { [K in keyof SelectiveScanInputs]: Float32Array },
+  prefix = 'scan',
+) {
+  const up = (name: keyof SelectiveScanInputs) => rt.bufferFrom(`${prefix}.${name}`, x[name]);
+  return {
+    u: up('u'),
+    delta: up('delta'),
+    ALog: up('ALog'),
+    Bt: up('Bt'),
+    Ct: up('Ct'),
+    Dskip: up('Dskip'),
+  };
+}
+
 /**
  * y (rows, D) and every state h (B, T, D, N), from the initial state h0 (B, D, N; zero by
  * default; the decode step is this with T = 1).
