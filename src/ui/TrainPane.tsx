@@ -129,6 +129,20 @@ function RunControls() {
   );
 }
 
+/** What the live run is doing when its step count alone would not say ('' when it would). */
+function runPhase(
+  requested: 'pause' | 'stop' | undefined,
+  state: RunRecord['state'],
+  prepared: boolean,
+  stepped: boolean,
+): string {
+  if (requested === 'stop') return 'Stopping after the step in progress';
+  if (requested === 'pause') return 'Pausing after the step in progress';
+  if (state === 'paused') return 'Paused';
+  if (stepped) return '';
+  return prepared ? 'Running the first step' : 'Preparing the model on the GPU';
+}
+
 function Progress({ run }: { run: RunRecord }) {
   const info = useRuns((s) => s.liveInfo);
   const requested = useRuns((s) => s.requested);
@@ -139,23 +153,13 @@ function Progress({ run }: { run: RunRecord }) {
   const done = last?.step ?? 0;
   const rate = median(steps.slice(-20).map((m) => m.tokensPerSec));
   const stepMs = median(steps.slice(-20).map((m) => m.stepMs));
-  // What the run is doing when its step count alone would not say.
-  const phase =
-    requested === 'stop'
-      ? 'Stopping after the step in progress · '
-      : requested === 'pause'
-        ? 'Pausing after the step in progress · '
-        : run.state === 'paused'
-          ? 'Paused · '
-          : done <= from
-            ? `${info ? 'Running the first step' : 'Preparing the model on the GPU'} · `
-            : '';
+  const phase = runPhase(requested, run.state, Boolean(info), done > from);
   return (
     <div data-testid="run-progress" data-step={done} data-state={run.state}>
       <progress className="bar" value={done} max={total} aria-label="training progress" />
       <p className="muted">
-        {phase}step {count(done)} / {count(total)} · {compact(last?.tokens ?? 0)} tokens ·{' '}
-        {Number.isFinite(rate) ? compact(rate) : '—'} tokens/s · ETA{' '}
+        {phase && `${phase} · `}step {count(done)} / {count(total)} · {compact(last?.tokens ?? 0)}{' '}
+        tokens · {Number.isFinite(rate) ? compact(rate) : '—'} tokens/s · ETA{' '}
         {duration(((total - done) * stepMs) / 1000)}
         {last && ` · loss ${last.loss.toFixed(3)}`}
         {info && ` · ${compact(info.parameters)} parameters, ${bytes(info.gpuBytes)} on the GPU`}
