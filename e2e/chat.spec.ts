@@ -1,5 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 import { dropFiles } from './drop';
+import { openStudio } from './studio';
 
 // Chat with a checkpoint through the UI: i3-test trained on a file whose every line repeats
 // "abcdefg ", then greedy completion continues the pattern, a seeded sampled completion comes out
@@ -30,10 +31,7 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   page,
 }) => {
   test.setTimeout(360_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/');
-  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  const errors = await openStudio(page);
 
   await dropFiles(page, 'dropzone', [{ name: 'pattern.txt', text: CORPUS }]);
   await expect(page.getByTestId('dataset').filter({ hasText: 'pattern' })).toHaveAttribute(

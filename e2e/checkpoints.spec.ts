@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, type Page, test } from '@playwright/test';
-import { importBuiltInData } from './builtInData';
 import { type DroppedFile, dropFiles } from './drop';
+import { importBuiltInData, openStudio } from './studio';
 
 // A short i3-test run leaves checkpoints; one is exported as a Hugging Face bundle (the download
 // fallback: the File System Access picker is taken away), the zip is dropped back in and becomes
@@ -15,13 +15,10 @@ const notice = (page: Page) => page.getByTestId('checkpoints-notice');
 test('checkpoints: list, export as a bundle, import it back, resume it, delete', async ({
   page,
 }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
   await page.addInitScript(() => {
     delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker;
   });
-  await page.goto('/');
-  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  const errors = await openStudio(page);
   await importBuiltInData(page);
 
   await page.getByRole('tab', { name: 'Model' }).click();

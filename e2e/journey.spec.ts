@@ -2,7 +2,7 @@
 // dataset, a short i3-test run (loss chart grows and falls, pause and resume), its checkpoints,
 // chat, export, and a reload that restores everything. Screenshots of each pane are saved.
 import { expect, type Page, test } from '@playwright/test';
-import { importBuiltInData } from './builtInData';
+import { importBuiltInData, openStudio } from './studio';
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: test.info().outputPath(`pane-${name}.png`), fullPage: true });
@@ -26,8 +26,6 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   page,
 }) => {
   test.setTimeout(420_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
   const longTasks: number[] = [];
   await page.exposeFunction('reportLongTask', (ms: number) => longTasks.push(ms));
   await page.addInitScript(() => {
@@ -41,8 +39,7 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
     }).observe({ type: 'longtask', buffered: true });
   });
 
-  await page.goto('/');
-  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  const errors = await openStudio(page);
   await expect(page.getByTestId('gpu-selftest')).toHaveAttribute('data-ok', 'true');
 
   // Data: the built-in corpus.

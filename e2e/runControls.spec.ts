@@ -1,14 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { importBuiltInData } from './builtInData';
+import { importBuiltInData, openStudio } from './studio';
 
 // Pause and Stop say what they wait for, and a Stop pressed while the run is still being prepared
 // (before its first step) is kept: the run ends there, with nothing saved.
 
 test('a stop pressed while the run is prepared ends it before its first step', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/');
-  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  const errors = await openStudio(page);
   await importBuiltInData(page);
   await page.getByRole('tab', { name: 'Model' }).click();
   await page.getByTestId('preset-i3-test').check();
