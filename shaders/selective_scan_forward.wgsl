@@ -21,7 +21,7 @@ override PF: u32 = 4u;
 
 const STAGE_ROUND = 8u; // staging loads a thread keeps in flight
 
-struct Params { B: u32, T: u32, D: u32, N: u32, chunk: u32 }
+struct Params { B: u32, T: u32, chunk: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 // Bindings 1-5, the inputs both kernels read (u, Δ, A_log, Bt, Ct): selective_scan_lane.
@@ -38,9 +38,6 @@ var<private> skip: vec4<f32>; // Dskip on lane 0 of a group, which adds the Dski
 // chunk, whose division by a runtime chunk cost the forward 2.5% (run Y13: 0.0975 against
 // 0.0951 ms).
 var<private> nextSave: u32;
-
-override CPW: u32 = WG / G; // channel groups per workgroup (derived; not set by the launch)
-override CC: u32 = CPW * CH; // channels per workgroup
 
 // A block's inputs, in two buffers k (the next block's staged while this one runs): component i
 // of stC[k·2·PF·CPW + (a·PF + s)·CPW + w] holds Δ (a = 0) and u (a = 1) of channel i of group w
@@ -60,14 +57,14 @@ fn fetchRound(wgx: u32, lid: u32, t0: u32, r0: u32) {
     let s = (e / CC) % PF;
     let c = wgx * CC + e % CC;
     vC[j] = 0.0;
-    if (e < 2u * PF * CC && c < p.D && t0 + s < p.T) {
-      let i = (ln.rowBase + t0 + s) * p.D + c;
+    if (e < 2u * PF * CC && inD(c) && t0 + s < p.T) {
+      let i = (ln.rowBase + t0 + s) * D + c;
       if (e < PF * CC) { vC[j] = delta[i]; } else { vC[j] = u[i]; }
     }
     let sS = (e / G) % PF;
     vS[j] = vec4<f32>(0.0);
     if (e < 2u * PF * G && t0 + sS < p.T) {
-      let i = (ln.rowBase + t0 + sS) * ln.n4 + e % G;
+      let i = (ln.rowBase + t0 + sS) * G + e % G;
       if (e < PF * G) { vS[j] = Bt[i]; } else { vS[j] = Ct[i]; }
     }
   }
@@ -103,7 +100,7 @@ fn forwardStart(wg: vec3<u32>, lid: u32) {
 
 fn storeState(slot: u32) {
   for (var i = 0u; i < CH; i++) {
-    if (ln.c0 + i < p.D) { states[stateIndex(slot, i)] = h[i]; }
+    if (inD(ln.c0 + i)) { states[stateIndex(slot, i)] = h[i]; }
   }
 }
 
@@ -133,6 +130,8 @@ fn laneEnd() {
 // starting each group's walk at lane w mod G).
 override SROW: u32 = G + 1u;
 var<workgroup> ypart: array<vec4<f32>, PF * CPW * SROW>;
+// Rounds of the workgroup's threads that a block's PF·CC outputs of y take.
+override Y_ROUNDS: u32 = (PF * CC + WG - 1u) / WG;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -157,17 +156,19 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     stageBlock(wg.x, lid, t0 + PF, 1u - k);
     workgroupBarrier();
     // Output o = (step s, channel group w, channel i): neighbouring threads write neighbouring
-    // channels.
-    for (var o = lid; o < steps * CPW * CH; o += WG) {
-      let s = o / (CPW * CH);
+    // channels. Constant rounds, as the backward's sums.
+    for (var r = 0u; r < Y_ROUNDS; r++) {
+      let o = lid + r * WG;
+      if (o >= steps * CC) { break; }
+      let s = o / CC;
       let w = (o / CH) % CPW;
       let i = o % CH;
       let c = (wg.x * CPW + w) * CH + i;
-      if (c < p.D) {
+      if (inD(c)) {
         let at = (s * CPW + w) * SROW;
         var acc = 0.0;
         for (var j = 0u; j < G; j++) { acc += ypart[at + j][i]; }
-        y[(ln.rowBase + t0 + s) * p.D + c] = acc;
+        y[(ln.rowBase + t0 + s) * D + c] = acc;
       }
     }
     // The sums' reads of ypart end before the next block's writes.

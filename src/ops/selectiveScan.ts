@@ -240,8 +240,8 @@ export function selectiveScanForward(
   return rt.launch({
     shader: 'selective_scan_forward',
     label,
-    constants: { WG: s.fwd.wg, G: s.fwd.lanes, CH: s.ch, PF: s.block },
-    params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk)],
+    constants: { WG: s.fwd.wg, G: s.fwd.lanes, CH: s.ch, PF: s.block, D: s.D },
+    params: [u32(s.B), u32(s.T), u32(s.chunk)],
     buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.Dskip, io.y, io.states],
     workgroups: [s.fwd.groupsD, s.B],
   });
@@ -295,8 +295,8 @@ export async function selectiveScanBackward(
     rt.launch({
       shader: 'selective_scan_backward',
       label: `${label}.scan`,
-      constants: { WG: s.bwd.wg, G: s.bwd.lanes, CH: s.ch, CHUNK: stageSteps(s.chunk) },
-      params: [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(s.chunk), u32(groupsD)],
+      constants: { WG: s.bwd.wg, G: s.bwd.lanes, CH: s.ch, CHUNK: stageSteps(s.chunk), D: s.D },
+      params: [u32(s.B), u32(s.T), u32(s.chunk), u32(groupsD)],
       buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
       workgroups: [groupsD, s.B],
     }),
