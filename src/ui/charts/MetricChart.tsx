@@ -12,6 +12,7 @@ import {
   YAxis,
 } from 'recharts';
 import type { Point } from './series';
+import { axisTicks, formatValue, largest } from './ticks';
 
 export interface Series {
   name: string;
@@ -19,11 +20,6 @@ export interface Series {
   points: Point[];
   dashed?: boolean;
 }
-
-const tick = (v: number) =>
-  Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0)
-    ? v.toExponential(1)
-    : `${+v.toPrecision(3)}`;
 
 /** Memoized: a chart redraws only when its own series, scale or axis change. */
 export const MetricChart = memo(function MetricChart(props: {
@@ -34,6 +30,8 @@ export const MetricChart = memo(function MetricChart(props: {
   testId: string;
 }) {
   const points = props.series.reduce((n, s) => n + s.points.length, 0);
+  const xTick = axisTicks(largest(props.series, (p) => p.x));
+  const yTick = axisTicks(largest(props.series, (p) => p.y));
   return (
     <figure className="chart" data-testid={props.testId} data-points={points}>
       <figcaption>{props.title}</figcaption>
@@ -47,7 +45,7 @@ export const MetricChart = memo(function MetricChart(props: {
               type="number"
               dataKey="x"
               domain={['dataMin', 'dataMax']}
-              tickFormatter={tick}
+              tickFormatter={xTick}
               stroke="#94a3b8"
               label={{
                 value: props.xLabel,
@@ -62,14 +60,14 @@ export const MetricChart = memo(function MetricChart(props: {
               scale={props.log ? 'log' : 'linear'}
               domain={['auto', 'auto']}
               allowDataOverflow={props.log}
-              tickFormatter={tick}
+              tickFormatter={yTick}
               stroke="#94a3b8"
               width={56}
             />
             <Tooltip
               contentStyle={{ background: '#1e293b', border: '1px solid #334155' }}
-              formatter={(v) => tick(Number(v))}
-              labelFormatter={(x) => `${props.xLabel} ${tick(Number(x))}`}
+              formatter={(v) => formatValue(Number(v))}
+              labelFormatter={(x) => `${props.xLabel} ${formatValue(Number(x))}`}
             />
             <Legend />
             {props.series.map((s) => (
@@ -80,6 +78,8 @@ export const MetricChart = memo(function MetricChart(props: {
                 dataKey="y"
                 stroke={s.color}
                 strokeDasharray={s.dashed ? '5 3' : undefined}
+                // A legend swatch drawn as the line itself: dashed for validation, solid for train.
+                legendType="plainline"
                 dot={s.points.length < 30}
                 isAnimationActive={false}
                 strokeWidth={1.6}
