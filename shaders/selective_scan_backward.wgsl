@@ -216,31 +216,30 @@ var<workgroup> sD: array<vec4<f32>, CPW * SROW>;
 override SUM_ROUNDS: u32 = (2u * CC + N + WG - 1u) / WG;
 
 /**
- * The step's sums (row `row`) across threads. Outputs o < 2·CPW·CH are du or dΔ of one channel,
+ * The step's sums (row `row`) across threads. Outputs o < 2·CC are du or dΔ of one channel,
  * the sum over its G lanes; the next N are dBt and dCt of one state, the sum over this
  * workgroup's channel groups.
  */
 fn sumStep(wg: vec3<u32>, lid: u32, row: u32) {
-  let lanes = CC;
   for (var r = 0u; r < SUM_ROUNDS; r++) {
     let o = lid + r * WG;
-    if (o >= 2u * lanes + N) { break; }
-    if (o < 2u * lanes) {
-      let w = (o % lanes) / CH;
+    if (o >= 2u * CC + N) { break; }
+    if (o < 2u * CC) {
+      let w = (o % CC) / CH;
       let i = o % CH;
       let c = (wg.x * CPW + w) * CH + i;
       if (inD(c)) {
         let at = w * SROW;
         var acc = 0.0;
-        if (o < lanes) {
+        if (o < CC) {
           for (var j = 0u; j < G; j++) { acc += sU[at + j][i]; }
         } else {
           for (var j = 0u; j < G; j++) { acc += sD[at + j][i]; }
         }
-        scratch[select(0u, rowCount() * D, o >= lanes) + row * D + c] = acc;
+        scratch[select(0u, rowCount() * D, o >= CC) + row * D + c] = acc;
       }
     } else {
-      let n = o - 2u * lanes;
+      let n = o - 2u * CC;
       let at = n / 4u;
       var accB = 0.0;
       var accC = 0.0;

@@ -24,7 +24,7 @@ const LOG2E = 1.4426950408889634;
 
 // The channel count D is a constant of the pipeline, and so is N (4 states per lane), not a
 // uniform: every address and bound that multiplies or compares by them folds (run AA5: forward
-// 0.0895 → 0.0819 ms, backward 0.318 → 0.287 at i3-22m, B 16). Where D is a multiple of the
+// 0.0895 → 0.0818 ms, backward 0.318 → 0.286 at i3-22m, B 16). Where D is a multiple of the
 // workgroup's channels, no thread tests its channel against D.
 override D: u32;
 override N: u32 = 4u * G;

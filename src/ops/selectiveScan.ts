@@ -50,7 +50,8 @@ const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
 // of their sums. 32 KiB is what desktop adapters grant (WebGPU guarantees 16); at i3-22m it holds a
 // 128-thread backward, 32 channels (22 KiB), and a forward staging 4 steps at a time (14.5 KiB).
 // What a workgroup takes also sets how many share a multiprocessor: on the H200 (48 KiB a
-// workgroup) two 22 KiB backward workgroups did, two of 30 KiB did not (runs X2-X3).
+// workgroup) two 22 KiB backward workgroups did, two of 30 KiB did not (runs X2-X3); a
+// multiprocessor there holds about 52 KiB of workgroup memory in all (run AA1).
 const WORKGROUP_BYTES = 32768;
 
 /** The workgroup memory budget for this device: 32 KiB, or less where the device grants less. */
