@@ -1,9 +1,12 @@
 // Number labels for the metric charts: an axis's ticks and a tooltip's values.
 
+const plain = (v: number) => `${+v.toPrecision(3)}`;
+const exponent = (v: number) => (v === 0 ? '0' : v.toExponential(1));
+
 /** One value, for a tooltip: three significant digits, or one decimal in exponent form. */
 export function formatValue(v: number): string {
   const size = Math.abs(v);
-  return size >= 1e4 || (size < 1e-2 && size !== 0) ? v.toExponential(1) : `${+v.toPrecision(3)}`;
+  return size >= 1e4 || (size < 1e-2 && size !== 0) ? exponent(v) : plain(v);
 }
 
 /**
@@ -12,10 +15,7 @@ export function formatValue(v: number): string {
  * (tokens). Below 0.1 the exponent form is also the narrower ("7.5e-3", not "0.0075").
  */
 export function axisTicks(largest: number): (v: number) => string {
-  if (largest > 0 && (largest >= 1e4 || largest < 0.1)) {
-    return (v) => (v === 0 ? '0' : v.toExponential(1));
-  }
-  return (v) => `${+v.toPrecision(3)}`;
+  return largest > 0 && (largest >= 1e4 || largest < 0.1) ? exponent : plain;
 }
 
 /** The largest size of `value` over the points of these series (0 for none). */
