@@ -201,6 +201,7 @@ async function start(spec: RunSpec): Promise<void> {
     });
     trainer = prepared.trainer;
     if (early) trainer[early]();
+    early = undefined;
     post({
       type: 'run-info',
       runId: spec.runId,
