@@ -39,12 +39,12 @@ var<private> skip: vec4<f32>; // Dskip on lane 0 of a group, which adds the Dski
 // 0.0951 ms).
 var<private> nextSave: u32;
 
-// A block's inputs, in two buffers k (the next block's staged while this one runs): component i
-// of stC[k·2·PF·CPW + (a·PF + s)·CPW + w] holds Δ (a = 0) and u (a = 1) of channel i of group w
-// at step s, stS[k·2·PF·G + a·PF·G + s·G + j] Bt (a = 0) and Ct (a = 1) of states 4j..4j+3; 0
-// past D and T.
-var<workgroup> stC: array<vec4<f32>, 4u * PF * CPW>;
-var<workgroup> stS: array<vec4<f32>, 4u * PF * G>;
+// A block's inputs: component i of stC[(a·PF + s)·CPW + w] holds Δ (a = 0) and u (a = 1) of
+// channel i of group w at step s, stS[a·PF·G + s·G + j] Bt (a = 0) and Ct (a = 1) of states
+// 4j..4j+3; 0 past D and T. One buffer: the next block's inputs, loaded into registers while this
+// block runs, are stored while the workgroup sums this block's y.
+var<workgroup> stC: array<vec4<f32>, 2u * PF * CPW>;
+var<workgroup> stS: array<vec4<f32>, 2u * PF * G>;
 
 // A round of staging loads in flight: round r0 covers items r0 + j·WG + lid of both kinds.
 var<private> vC: array<f32, STAGE_ROUND>;
@@ -70,24 +70,24 @@ fn fetchRound(wgx: u32, lid: u32, t0: u32, r0: u32) {
   }
 }
 
-/** Stores round r0 (vC, vS) into stage buffer k. */
-fn storeRound(lid: u32, k: u32, r0: u32) {
+/** Stores round r0 (vC, vS) into the stage. */
+fn storeRound(lid: u32, r0: u32) {
   for (var j = 0u; j < STAGE_ROUND; j++) {
     let e = r0 + j * WG + lid;
-    if (e < 2u * PF * CC) { stC[k * 2u * PF * CPW + e / CH][e % CH] = vC[j]; }
-    if (e < 2u * PF * G) { stS[k * 2u * PF * G + e] = vS[j]; }
+    if (e < 2u * PF * CC) { stC[e / CH][e % CH] = vC[j]; }
+    if (e < 2u * PF * G) { stS[e] = vS[j]; }
   }
 }
 
 /**
- * Stages the inputs of steps t0..t0+PF−1 into buffer k, round 0 already fetched: the rest, if the
- * block has more items than a round, a round at a time.
+ * Stages the inputs of steps t0..t0+PF−1, round 0 already fetched: the rest, if the block has more
+ * items than a round, a round at a time.
  */
-fn stageBlock(wgx: u32, lid: u32, t0: u32, k: u32) {
-  storeRound(lid, k, 0u);
+fn stageBlock(wgx: u32, lid: u32, t0: u32) {
+  storeRound(lid, 0u);
   for (var r0 = STAGE_ROUND * WG; r0 < 2u * PF * max(CC, G); r0 += STAGE_ROUND * WG) {
     fetchRound(wgx, lid, t0, r0);
-    storeRound(lid, k, r0);
+    storeRound(lid, r0);
   }
 }
 
@@ -104,13 +104,13 @@ fn storeState(slot: u32) {
   }
 }
 
-/** Advances this thread's states through step s of stage buffer k; returns its parts of y there. */
-fn laneStep(k: u32, s: u32) -> vec4<f32> {
+/** Advances this thread's states through step s of the stage; returns its parts of y there. */
+fn laneStep(s: u32) -> vec4<f32> {
   if (!ln.live) { return vec4<f32>(0.0); }
-  let dt = stC[(2u * k * PF + s) * CPW + ln.cw];
-  let ut = stC[((2u * k + 1u) * PF + s) * CPW + ln.cw];
-  let bt = stS[(2u * k * PF + s) * G + ln.lane];
-  let ct = stS[((2u * k + 1u) * PF + s) * G + ln.lane];
+  let dt = stC[s * CPW + ln.cw];
+  let ut = stC[(PF + s) * CPW + ln.cw];
+  let bt = stS[s * G + ln.lane];
+  let ct = stS[(PF + s) * G + ln.lane];
   let xu = dt * ut;
   var part = skip * ut;
   for (var i = 0u; i < CH; i++) {
@@ -137,15 +137,13 @@ override Y_ROUNDS: u32 = (PF * CC + WG - 1u) / WG;
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   forwardStart(wg, lid);
   fetchRound(wg.x, lid, 0u, 0u);
-  stageBlock(wg.x, lid, 0u, 0u);
+  stageBlock(wg.x, lid, 0u);
   workgroupBarrier();
-  var k = 0u;
   for (var t0 = 0u; t0 < p.T; t0 += PF) {
-    // The next block's first round loads while this block runs; buffer 1 − k was last read by
-    // the previous block, before the barrier that ended it.
+    // The next block's first round loads while this block runs.
     fetchRound(wg.x, lid, t0 + PF, 0u);
     for (var s = 0u; s < PF; s++) {
-      let part = laneStep(k, s);
+      let part = laneStep(s);
       if (ln.cw < CPW) { ypart[(s * CPW + ln.cw) * SROW + ln.lane] = part; }
     }
     if (t0 + PF == nextSave) {
@@ -153,7 +151,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       nextSave += p.chunk;
     }
     let steps = min(PF, p.T - t0);
-    stageBlock(wg.x, lid, t0 + PF, 1u - k);
+    // Every read of this block's stage and write of its y parts ends here.
     workgroupBarrier();
     // Output o = (step s, channel group w, channel i): neighbouring threads write neighbouring
     // channels. Constant rounds, as the backward's sums.
@@ -171,9 +169,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         y[(ln.rowBase + t0 + s) * D + c] = acc;
       }
     }
-    // The sums' reads of ypart end before the next block's writes.
+    stageBlock(wg.x, lid, t0 + PF);
+    // The sums' reads of ypart end before the next block's writes, and the next block's stage is
+    // in place.
     workgroupBarrier();
-    k = 1u - k;
   }
   laneEnd();
 }

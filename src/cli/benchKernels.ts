@@ -353,7 +353,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
     { channelsPerThread: 4 },
     { channelsPerThread: 2, workgroupSize: 256 },
   ];
-  const blocks = [{ block: 2 }, { block: 1 }];
+  const blocks = [{ block: 4 }, { block: 2 }, { block: 1 }];
   // A geometry this device cannot run (its workgroup memory) is reported and skipped, and so is
   // one that resolves to a geometry already timed (a workgroup halved to fit, the default's
   // channels).

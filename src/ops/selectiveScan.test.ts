@@ -333,16 +333,17 @@ describe('selective scan: memory', () => {
     const g = selectiveScanGeometry({ B: 16, T: 256, D: 512, N: 64 });
     expect(g.backward.threads).toBe(128);
     expect(g.backward.bytes).toBeLessThanOrEqual(24 * 1024 - 1024);
-    // The forward: 14 KiB, and a padding slot per step (4) and channel group (8) of its y parts.
-    expect(g.forward).toEqual({ threads: 128, bytes: 14 * 1024 + 4 * 8 * 16, block: 4 });
+    // The forward: blocks of 8 steps, its stage and y parts 23 KiB with the padding slot per step
+    // (8) and channel group (8) of its y parts: two a multiprocessor, like the backward.
+    expect(g.forward).toEqual({ threads: 128, bytes: 23 * 1024, block: 8 });
   });
 
   it("picks a forward block that divides the chunk: the chunk's state is stored after a block", () => {
     const block = (chunk: number) =>
       selectiveScanGeometry({ B: 2, T: 40, D: 16, N: 16, chunk }).forward.block;
-    expect([16, 8, 6, 13].map(block)).toEqual([4, 4, 2, 1]);
-    expect(() => selectiveScanGeometry({ B: 2, T: 40, D: 16, N: 16, chunk: 6, block: 4 })).toThrow(
-      /block 4 must divide the chunk/,
+    expect([16, 8, 6, 13].map(block)).toEqual([8, 8, 2, 1]);
+    expect(() => selectiveScanGeometry({ B: 2, T: 40, D: 16, N: 16, chunk: 12, block: 8 })).toThrow(
+      /block 8 must divide the chunk/,
     );
   });
 

@@ -31,8 +31,8 @@ export interface SelectiveScanShape {
   /** Channels each thread holds 4 states of, 1..4 (default: 4 where that leaves enough threads). */
   channelsPerThread?: number;
   /**
-   * Steps per staged block of the forward: 1, 2 or 4, dividing the chunk (default the longest that
-   * does and fits).
+   * Steps per staged block of the forward: 1, 2, 4 or 8, dividing the chunk (default the longest
+   * that does and fits).
    */
   block?: number;
   /** Workgroup memory the kernels may take, in bytes (default 32 KiB; see scanWorkgroupBytes). */
@@ -44,11 +44,14 @@ const PIECE = 8; // PIECE of selective_scan_backward.wgsl
 /** Steps the backward stages a chunk in: whole pieces, the steps past the chunk zero. */
 const stageSteps = (chunk: number) => Math.ceil(chunk / PIECE) * PIECE;
 const MAX_CHANNELS_PER_THREAD = 4; // MAX_CH of selective_scan_lane.wgsl
-const FORWARD_BLOCKS = [4, 2, 1]; // steps per staged forward block (PF), longest first (8 was slower: run W11)
+// Steps per staged forward block (PF), longest first. Each block ends in the sums of its y, so
+// longer blocks mean fewer of them: at i3-22m, B 16, blocks of 8 took 0.0764 ms where blocks of 4
+// took 0.0825 (run AB3), with one stage buffer so that the 8-step block still fits 23 KiB.
+const FORWARD_BLOCKS = [8, 4, 2, 1];
 const REDUCE_WG = 256; // workgroup size of selective_scan_backward_reduce.wgsl
 // Workgroup memory both kernels are sized to by default: the stage of their inputs and the parts
 // of their sums. 32 KiB is what desktop adapters grant (WebGPU guarantees 16); at i3-22m it holds a
-// 128-thread backward, 32 channels (22 KiB), and a forward staging 4 steps at a time (14.5 KiB).
+// 128-thread backward, 32 channels (22 KiB), and a forward staging 8 steps at a time (23 KiB).
 // What a workgroup takes also sets how many share a multiprocessor: on the H200 (48 KiB a
 // workgroup) two 22 KiB backward workgroups did, two of 30 KiB did not (runs X2-X3); a
 // multiprocessor there holds about 52 KiB of workgroup memory in all (run AA1).
@@ -89,12 +92,12 @@ function laneGrid(s: SelectiveScanShape, wg: number, ch: number) {
 type LaneGrid = ReturnType<typeof laneGrid>;
 
 /**
- * The forward's workgroup memory, per block step: two stages (Δ, u; Bt, Ct) and the parts of y
- * (each group's row a slot longer than its lanes).
+ * The forward's workgroup memory, per block step: the stage (Δ, u; Bt, Ct) and the parts of y (each
+ * group's row a slot longer than its lanes).
  */
 const forwardBytes = (g: LaneGrid, block: number) =>
   block *
-  (16 * 4 * g.groupsPerWorkgroup + 16 * 4 * g.lanes + 16 * g.groupsPerWorkgroup * (g.lanes + 1));
+  (16 * 2 * g.groupsPerWorkgroup + 16 * 2 * g.lanes + 16 * g.groupsPerWorkgroup * (g.lanes + 1));
 /**
  * The backward's: the chunk's stage (Δ, u, dy; Bt, Ct) and one step's parts of its four sums (du
  * and dΔ's rows a slot longer than a group's lanes).
