@@ -19,16 +19,12 @@
 
 override WG: u32 = 64u;
 override G: u32 = 1u;
-// Steps the stage holds: p.chunk rounded up to whole pieces (steps past p.chunk staged as 0).
-override CHUNK: u32 = 16u;
 
 // Longest chunk (the launch builder checks it), and the piece of it whose states a thread holds
 // at once: a chunk is at most two pieces. They run last to first, each recomputed from the chunk's
 // boundary state (the walk to the second piece's start keeps no states). Every walk runs PIECE
 // steps, so that the compiler can unroll it and write the state array at constant indices; main
-// runs a piece's PIECE adjoint steps as PIECE calls, for the same reason. Each chunk starts with
-// the workgroup staging the chunk's inputs (Δ, u, dy of its channels, Bt, Ct) in workgroup memory,
-// all loads in flight at once.
+// runs a piece's PIECE adjoint steps as PIECE calls, for the same reason.
 const MAX_CHUNK = 16u;
 const PIECE = 8u;
 const_assert PIECE == 8u && MAX_CHUNK == 2u * PIECE; // main's 8 pieceStep calls; two pieces
@@ -59,54 +55,87 @@ struct StepGrads {
 /** One step's inputs: Δ, u and dy of the thread's channels, its 4 states' Bt and Ct. */
 struct StepIn { dt: vec4<f32>, u: vec4<f32>, dy: vec4<f32>, b: vec4<f32>, c: vec4<f32> }
 
-// A chunk's inputs: component i of stC[(a·CHUNK + s)·CPW + w] holds Δ (a = 0), u (1) and dy (2) of
-// channel i of group w at step s of the chunk, stS[a·CHUNK·G + s·G + j] Bt (a = 0) and Ct (1) of
-// states 4j..4j+3; 0 past D and past the chunk.
-var<workgroup> stC: array<vec4<f32>, 3u * CHUNK * CPW>;
-var<workgroup> stS: array<vec4<f32>, 2u * CHUNK * G>;
+// The stage: two regions of PIECE steps' inputs. Region r's component i of
+// stC[((3r + a)·PIECE + s)·CPW + w] holds Δ (a = 0), u (1) and dy (2) of channel i of group w at
+// step s of its piece, stS[((2r + a)·PIECE + s)·G + j] Bt (a = 0) and Ct (1) of states 4j..4j+3;
+// 0 past D and past the chunk. A chunk's first piece (steps 0..7) sits in region `first`, its
+// second in the other. Staging a whole chunk at its start left every workgroup waiting on memory
+// (runs AB4 and AB7: 0.022-0.027 of the backward's 0.286 ms), so each piece's inputs load while the thread has
+// other work and registers to spare: a chunk's second piece during the walk to its start, the
+// next chunk's first piece during this chunk's last recompute, each into the region whose piece
+// is done.
+var<workgroup> stC: array<vec4<f32>, 6u * PIECE * CPW>;
+var<workgroup> stS: array<vec4<f32>, 4u * PIECE * G>;
+var<private> first: u32;
 
-/**
- * Stages the inputs of steps t0..t0+len−1 of this workgroup's channels, in rounds of STAGE_ROUND
- * loads of each kind per thread, all in flight before any is stored.
- */
-fn stageChunk(wgx: u32, lid: u32, t0: u32, len: u32) {
-  for (var r0 = 0u; r0 < CHUNK * max(3u * CC, 2u * G); r0 += STAGE_ROUND * WG) {
-    var vC: array<f32, STAGE_ROUND>;
-    var vS: array<vec4<f32>, STAGE_ROUND>;
-    for (var j = 0u; j < STAGE_ROUND; j++) {
-      let e = r0 + j * WG + lid;
-      let a = e / (CHUNK * CC);
-      let s = (e / CC) % CHUNK;
-      let c = wgx * CC + e % CC;
-      vC[j] = 0.0;
-      if (a < 3u && inD(c) && s < len) {
-        let i = (ln.rowBase + t0 + s) * D + c;
-        if (a == 0u) { vC[j] = delta[i]; } else if (a == 1u) { vC[j] = u[i]; } else { vC[j] = dy[i]; }
-      }
-      let sS = (e / G) % CHUNK;
-      vS[j] = vec4<f32>(0.0);
-      if (e < 2u * CHUNK * G && sS < len) {
-        let i = (ln.rowBase + t0 + sS) * G + e % G;
-        if (e < CHUNK * G) { vS[j] = Bt[i]; } else { vS[j] = Ct[i]; }
-      }
-    }
-    for (var j = 0u; j < STAGE_ROUND; j++) {
-      let e = r0 + j * WG + lid;
-      if (e < 3u * CHUNK * CC) { stC[e / CH][e % CH] = vC[j]; }
-      if (e < 2u * CHUNK * G) { stS[e] = vS[j]; }
-    }
+// Rounds of the workgroup's threads that one piece's inputs take.
+override PIECE_ROUNDS: u32 = (max(3u * PIECE * CC, 2u * PIECE * G) + WG - 1u) / WG;
+
+/** One staging load of each kind. */
+struct StageItem { c: f32, s: vec4<f32> }
+
+/** Round r of the inputs of the PIECE steps from t0, of which len are in the chunk. */
+fn loadRound(wgx: u32, lid: u32, t0: u32, len: u32, r: u32) -> StageItem {
+  let e = r * WG + lid;
+  var v = StageItem(0.0, vec4<f32>(0.0));
+  let a = e / (PIECE * CC);
+  let s = (e / CC) % PIECE;
+  let c = wgx * CC + e % CC;
+  if (a < 3u && inD(c) && s < len) {
+    let i = (ln.rowBase + t0 + s) * D + c;
+    if (a == 0u) { v.c = delta[i]; } else if (a == 1u) { v.c = u[i]; } else { v.c = dy[i]; }
+  }
+  let sS = (e / G) % PIECE;
+  if (e < 2u * PIECE * G && sS < len) {
+    let i = (ln.rowBase + t0 + sS) * G + e % G;
+    if (e < PIECE * G) { v.s = Bt[i]; } else { v.s = Ct[i]; }
+  }
+  return v;
+}
+
+/** Stores round r, loaded by loadRound, in stage region `region`. */
+fn storeRound(lid: u32, region: u32, r: u32, v: StageItem) {
+  let e = r * WG + lid;
+  if (e < 3u * PIECE * CC) { stC[3u * region * PIECE * CPW + e / CH][e % CH] = v.c; }
+  if (e < 2u * PIECE * G) { stS[2u * region * PIECE * G + e] = v.s; }
+}
+
+/** Rounds r0..r0+STAGE_ROUND−1 of the inputs of the PIECE steps from t0 (len in the chunk). */
+fn loadRounds(wgx: u32, lid: u32, t0: u32, len: u32, r0: u32) -> array<StageItem, STAGE_ROUND> {
+  var v: array<StageItem, STAGE_ROUND>;
+  for (var j = 0u; j < STAGE_ROUND; j++) {
+    if (r0 + j < PIECE_ROUNDS) { v[j] = loadRound(wgx, lid, t0, len, r0 + j); }
+  }
+  return v;
+}
+
+/** Stores rounds r0.., as loadRounds loaded them, in stage region `region`. */
+fn storeRounds(lid: u32, region: u32, r0: u32, v: array<StageItem, STAGE_ROUND>) {
+  for (var j = 0u; j < STAGE_ROUND; j++) {
+    if (r0 + j < PIECE_ROUNDS) { storeRound(lid, region, r0 + j, v[j]); }
   }
 }
 
-/** The staged inputs of step s of the chunk. */
-fn stepInputs(s: u32) -> StepIn {
-  let at = s * CPW + ln.cw;
+/**
+ * Stages the inputs of the PIECE steps from t0 (len of them in the chunk) in `region`, from round
+ * r0 on, STAGE_ROUND rounds in flight at a time.
+ */
+fn stagePiece(wgx: u32, lid: u32, t0: u32, len: u32, region: u32, r0: u32) {
+  for (var b = r0; b < PIECE_ROUNDS; b += STAGE_ROUND) {
+    storeRounds(lid, region, b, loadRounds(wgx, lid, t0, len, b));
+  }
+}
+
+/** The staged inputs of step s of the piece in `region`. */
+fn stepInputs(region: u32, s: u32) -> StepIn {
+  let at = (3u * region * PIECE + s) * CPW + ln.cw;
+  let atS = (2u * region * PIECE + s) * G + ln.lane;
   return StepIn(
     stC[at],
-    stC[CHUNK * CPW + at],
-    stC[2u * CHUNK * CPW + at],
-    stS[s * G + ln.lane],
-    stS[(CHUNK + s) * G + ln.lane],
+    stC[PIECE * CPW + at],
+    stC[2u * PIECE * CPW + at],
+    stS[atS],
+    stS[PIECE * G + atS],
   );
 }
 
@@ -136,21 +165,21 @@ fn stepH0(x: StepIn) {
 }
 
 /** Advances h0 (the chunk's boundary state) through its first piece, for the later piece. */
-fn walk(laterPiece: bool) {
-  if (!ln.live || !laterPiece) { return; }
-  for (var s = 0u; s < PIECE; s++) { stepH0(stepInputs(s)); }
+fn walk() {
+  if (!ln.live) { return; }
+  for (var s = 0u; s < PIECE; s++) { stepH0(stepInputs(first, s)); }
 }
 
 /**
- * Recomputes the states of a piece (chunk steps start..start+PIECE−1, entered with h0) into hs.
- * Every piece runs PIECE steps, with no test of its length that would keep the compiler from
- * overlapping them (run Y5: with the states written straight into hs, 0.354 → 0.339 ms): steps
- * past the chunk are staged as zeros (Δ = 0: h stays as it is).
+ * Recomputes the states of the piece in `region` (entered with h0) into hs. Every piece runs PIECE
+ * steps, with no test of its length that would keep the compiler from overlapping them (run Y5:
+ * with the states written straight into hs, 0.354 → 0.339 ms): steps past the chunk are staged as
+ * zeros (Δ = 0: h stays as it is).
  */
-fn recomputePiece(start: u32) {
+fn recomputePiece(region: u32) {
   if (!ln.live) { return; }
   for (var s = 0u; s < PIECE; s++) {
-    let x = stepInputs(start + s);
+    let x = stepInputs(region, s);
     let xu = x.dt * x.u;
     for (var i = 0u; i < CH; i++) {
       var prev = h0[i];
@@ -256,11 +285,11 @@ fn sumStep(wg: vec3<u32>, lid: u32, row: u32) {
 }
 
 /**
- * Step s (1..PIECE) of the piece that starts at step `start` (step `at` of its chunk), len steps
- * long: the adjoint step, then its sums across threads (none for steps at or past len).
+ * Step s (1..PIECE) of the piece in `region` that starts at step `start`, len steps long: the
+ * adjoint step, then its sums across threads (none for steps at or past len).
  */
-fn pieceStep(wg: vec3<u32>, lid: u32, s: u32, start: u32, at: u32, len: u32) {
-  let x = stepInputs(at + s - 1u);
+fn pieceStep(wg: vec3<u32>, lid: u32, s: u32, start: u32, region: u32, len: u32) {
+  let x = stepInputs(region, s - 1u);
   let r = adjointStep(x, s - 1u);
   sB[lid] = r.gB;
   sC[lid] = r.gC;
@@ -278,32 +307,56 @@ fn pieceStep(wg: vec3<u32>, lid: u32, s: u32, start: u32, at: u32, len: u32) {
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   laneStart(wg, lid);
   let nChunks = (p.T + p.chunk - 1u) / p.chunk;
+  // The last chunk, the first to run, stages its first piece before it starts.
+  first = 0u;
+  stagePiece(wg.x, lid, (nChunks - 1u) * p.chunk, min(PIECE, p.T - (nChunks - 1u) * p.chunk), 0u, 0u);
+  workgroupBarrier();
   for (var kk = nChunks; kk > 0u; kk--) {
     let chunkStart = (kk - 1u) * p.chunk;
     let chunkLen = min(p.chunk, p.T - chunkStart);
-    // The last step's barrier ended every read of the previous chunk's stage.
-    stageChunk(wg.x, lid, chunkStart, chunkLen);
-    workgroupBarrier();
     for (var piece = (chunkLen + PIECE - 1u) / PIECE; piece > 0u; piece--) {
       let start = chunkStart + (piece - 1u) * PIECE;
       let len = min(PIECE, chunkStart + chunkLen - start);
-      let at = start - chunkStart;
+      let region = select(first, 1u - first, piece == 2u);
       loadChunkState(kk);
-      walk(at > 0u);
-      recomputePiece(at);
+      // Each branch recomputes the piece itself: with one recompute after the branches the
+      // backward took 0.289 ms against 0.285 (run AB9).
+      if (piece == 2u) {
+        // The second piece's inputs load during the walk to its start, into the region the
+        // previous chunk is done with (its last step's barrier ended its reads).
+        let v = loadRounds(wg.x, lid, start, len, 0u);
+        walk();
+        storeRounds(lid, region, 0u, v);
+        stagePiece(wg.x, lid, start, len, region, STAGE_ROUND);
+        workgroupBarrier();
+        recomputePiece(region);
+      } else if (kk > 1u) {
+        // The next chunk's first piece loads during this piece's recompute, into the region this
+        // chunk's second piece is done with. The next chunk reads it after this piece's barriers.
+        let t0 = chunkStart - p.chunk;
+        let len0 = min(PIECE, p.chunk);
+        let v = loadRounds(wg.x, lid, t0, len0, 0u);
+        recomputePiece(region);
+        storeRounds(lid, 1u - first, 0u, v);
+        stagePiece(wg.x, lid, t0, len0, 1u - first, STAGE_ROUND);
+      } else {
+        recomputePiece(region);
+      }
       // The piece's steps, last first, each a call with a constant step (WGSL cannot ask for a
       // loop to be unrolled): hs is then indexed by constants only and stays in registers. As a
       // loop it lived in local memory (run Y3: 0.368 → 0.352 ms, 5,759 instructions, 252
       // registers, which two 128-thread workgroups a multiprocessor can still have).
-      pieceStep(wg, lid, 8u, start, at, len);
-      pieceStep(wg, lid, 7u, start, at, len);
-      pieceStep(wg, lid, 6u, start, at, len);
-      pieceStep(wg, lid, 5u, start, at, len);
-      pieceStep(wg, lid, 4u, start, at, len);
-      pieceStep(wg, lid, 3u, start, at, len);
-      pieceStep(wg, lid, 2u, start, at, len);
-      pieceStep(wg, lid, 1u, start, at, len);
+      pieceStep(wg, lid, 8u, start, region, len);
+      pieceStep(wg, lid, 7u, start, region, len);
+      pieceStep(wg, lid, 6u, start, region, len);
+      pieceStep(wg, lid, 5u, start, region, len);
+      pieceStep(wg, lid, 4u, start, region, len);
+      pieceStep(wg, lid, 3u, start, region, len);
+      pieceStep(wg, lid, 2u, start, region, len);
+      pieceStep(wg, lid, 1u, start, region, len);
     }
+    // The next chunk's first piece is in the other region.
+    first = 1u - first;
   }
   laneEnd();
 }

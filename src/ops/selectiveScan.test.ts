@@ -127,10 +127,10 @@ const cases: { name: string; shape: SelectiveScanShape }[] = [
     name: `${channelsPerThread} channels a thread, N 8, T 20`,
     shape: { B: 1, T: 20, D: 13, N: 8, chunk: 16, workgroupSize: 32, channelsPerThread },
   })),
-  // A 3 KiB budget halves the backward's workgroups (2 along D) but not the forward's (1).
+  // A 4.5 KiB budget halves the backward's workgroups (2 along D) but not the forward's (1).
   {
-    name: 'a 3 KiB workgroup budget, N 16, D 13',
-    shape: { B: 2, T: 23, D: 13, N: 16, chunk: 8, workgroupBytes: 3072, channelsPerThread: 4 },
+    name: 'a 4.5 KiB workgroup budget, N 16, D 13',
+    shape: { B: 2, T: 23, D: 13, N: 16, chunk: 8, workgroupBytes: 4608, channelsPerThread: 4 },
   },
   {
     name: 'chunk 13, T 37: pieces of 8 and 5, a ragged last chunk',
@@ -320,7 +320,7 @@ describe('selective scan: memory', () => {
   it('sizes the backward scratch by the workgroup budget: less memory, more workgroups', () => {
     const shape = { B: 2, T: 23, D: 13, N: 16, chunk: 8, channelsPerThread: 4 };
     const roomy = selectiveScanBufferBytes(shape);
-    const tight = selectiveScanBufferBytes({ ...shape, workgroupBytes: 3072 });
+    const tight = selectiveScanBufferBytes({ ...shape, workgroupBytes: 4608 });
     expect(tight.states).toBe(roomy.states);
     // One more channel workgroup's dBt and dCt partial sums: 2 × rows × N floats.
     expect(tight.scratch - roomy.scratch).toBe(4 * 2 * shape.B * shape.T * shape.N);

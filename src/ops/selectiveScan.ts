@@ -41,8 +41,6 @@ export interface SelectiveScanShape {
 
 const MAX_CHUNK = 16; // MAX_CHUNK of selective_scan_backward.wgsl
 const PIECE = 8; // PIECE of selective_scan_backward.wgsl
-/** Steps the backward stages a chunk in: whole pieces, the steps past the chunk zero. */
-const stageSteps = (chunk: number) => Math.ceil(chunk / PIECE) * PIECE;
 const MAX_CHANNELS_PER_THREAD = 4; // MAX_CH of selective_scan_lane.wgsl
 // Steps per staged forward block (PF), longest first. Each block ends in the sums of its y, so
 // longer blocks mean fewer of them: at i3-22m, B 16, blocks of 8 took 0.0764 ms where blocks of 4
@@ -99,11 +97,11 @@ const forwardBytes = (g: LaneGrid, block: number) =>
   block *
   (16 * 2 * g.groupsPerWorkgroup + 16 * 2 * g.lanes + 16 * g.groupsPerWorkgroup * (g.lanes + 1));
 /**
- * The backward's: the chunk's stage (Δ, u, dy; Bt, Ct) and one step's parts of its four sums (du
- * and dΔ's rows a slot longer than a group's lanes).
+ * The backward's: the stage of two pieces' inputs (Δ, u, dy; Bt, Ct) and one step's parts of its
+ * four sums (du and dΔ's rows a slot longer than a group's lanes).
  */
-const backwardBytes = (g: LaneGrid, chunk: number) =>
-  stageSteps(chunk) * (16 * 3 * g.groupsPerWorkgroup + 16 * 2 * g.lanes) +
+const backwardBytes = (g: LaneGrid) =>
+  2 * PIECE * (16 * 3 * g.groupsPerWorkgroup + 16 * 2 * g.lanes) +
   16 * 2 * (g.wg + g.groupsPerWorkgroup * (g.lanes + 1));
 
 /** The largest grid of at most `wg` threads (halving) that `fits` its workgroup memory. */
@@ -147,7 +145,7 @@ function resolved(s: SelectiveScanShape) {
       (b) => (s.block ?? b) === b && chunk % b === 0 && forwardBytes(g, b) <= budget,
     );
   const fwd = fittingGrid(s, wg, ch, (g) => blockFor(g) !== undefined);
-  const bwd = fittingGrid(s, wg, ch, (g) => backwardBytes(g, chunk) <= budget);
+  const bwd = fittingGrid(s, wg, ch, (g) => backwardBytes(g) <= budget);
   return {
     ...s,
     chunk,
@@ -170,7 +168,7 @@ export function selectiveScanGeometry(shape: SelectiveScanShape) {
   return {
     channelsPerThread: s.ch,
     forward: { threads: s.fwd.wg, bytes: forwardBytes(s.fwd, s.block), block: s.block },
-    backward: { threads: s.bwd.wg, bytes: backwardBytes(s.bwd, s.chunk) },
+    backward: { threads: s.bwd.wg, bytes: backwardBytes(s.bwd) },
   };
 }
 
@@ -282,7 +280,7 @@ export async function selectiveScanBackward(
   label = 'selectiveScan.backward',
 ): Promise<Launch[]> {
   const s = resolved(shape);
-  checkWorkgroup(rt, label, s.bwd.wg, backwardBytes(s.bwd, s.chunk), SCAN_REMEDY);
+  checkWorkgroup(rt, label, s.bwd.wg, backwardBytes(s.bwd), SCAN_REMEDY);
   const scratch = io.scratch ?? createSelectiveScanScratch(rt, shape, `${label}.scratch`);
   const { groupsD } = s.bwd;
   const reduceParams = [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(groupsD)];
@@ -299,7 +297,7 @@ export async function selectiveScanBackward(
     rt.launch({
       shader: 'selective_scan_backward',
       label: `${label}.scan`,
-      constants: { WG: s.bwd.wg, G: s.bwd.lanes, CH: s.ch, CHUNK: stageSteps(s.chunk), D: s.D },
+      constants: { WG: s.bwd.wg, G: s.bwd.lanes, CH: s.ch, D: s.D },
       params: [u32(s.B), u32(s.T), u32(s.chunk), u32(groupsD)],
       buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
       workgroups: [groupsD, s.B],
