@@ -60,10 +60,11 @@ struct StepIn { dt: vec4<f32>, u: vec4<f32>, dy: vec4<f32>, b: vec4<f32>, c: vec
 // step s of its piece, stS[((2r + a)·PIECE + s)·G + j] Bt (a = 0) and Ct (1) of states 4j..4j+3;
 // 0 past D and past the chunk. A chunk's first piece (steps 0..7) sits in region `first`, its
 // second in the other. Staging a whole chunk at its start left every workgroup waiting on memory
-// (runs AB4 and AB7: 0.022-0.027 of the backward's 0.286 ms), so each piece's inputs load while the thread has
-// other work and registers to spare: a chunk's second piece during the walk to its start, the
-// next chunk's first piece during this chunk's last recompute, each into the region whose piece
-// is done.
+// (runs AB4 and AB7: 0.022-0.027 of the backward's 0.286 ms at i3-22m), so each piece's inputs
+// load while the thread has other work and registers to spare: a chunk's second piece during the
+// walk to its start, the next chunk's first piece during this chunk's last recompute, each into
+// the region whose piece is done (run AB9: i3-tiny 0.0970 → 0.0904 ms, chunks of 8 0.286 →
+// 0.262; at i3-22m, within the noise, the loads' latency outlasts the walk and the recompute).
 var<workgroup> stC: array<vec4<f32>, 6u * PIECE * CPW>;
 var<workgroup> stS: array<vec4<f32>, 4u * PIECE * G>;
 var<private> first: u32;
