@@ -5,8 +5,8 @@ import { importBuiltInData, openStudio } from './studio';
 
 // A short i3-test run leaves checkpoints; one is exported as a Hugging Face bundle (the download
 // fallback: the File System Access picker is taken away), the zip is dropped back in and becomes
-// an imported checkpoint that trains further; broken drops give clear messages; a delete asks
-// first and can be cancelled from the keyboard.
+// an imported checkpoint that trains further, and so does the run's last checkpoint; broken drops
+// give clear messages; a delete asks first and can be cancelled from the keyboard.
 
 const drop = (page: Page, files: DroppedFile[]) => dropFiles(page, 'bundle-dropzone', files);
 
@@ -37,9 +37,15 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   const last = rows.first();
   await expect(last).toContainText('i3-test #1');
   await expect(last.locator('td').nth(1)).toHaveText('3');
-  // The end of the run's schedule cannot resume; the step-2 checkpoint can.
-  await expect(last.getByTestId('resume-checkpoint')).toBeDisabled();
+  // The end of the run's schedule trains further, as a new run; the step-2 checkpoint resumes its
+  // own run.
+  await expect(last.getByTestId('resume-checkpoint')).toBeEnabled();
+  await expect(last.getByTestId('resume-checkpoint')).toHaveText('Train further');
   await expect(rows.nth(1).getByTestId('resume-checkpoint')).toBeEnabled();
+  await expect(rows.nth(1).getByTestId('resume-checkpoint')).toHaveText('Resume training');
+  const final = page.locator(
+    `[data-testid="checkpoint-row"][data-id="${await last.getAttribute('data-id')}"]`,
+  );
 
   const downloading = page.waitForEvent('download');
   await last.getByTestId('export-checkpoint').click();
@@ -117,14 +123,33 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   await expect(rows).toHaveCount(3);
 
   // The imported checkpoint trains further: a new run on the built-in dataset.
+  await expect(imported.getByTestId('resume-checkpoint')).toHaveText('Train further');
   await imported.getByTestId('resume-checkpoint').click();
-  await expect(notice(page)).toContainText('i3-test-1-step3 (continued)');
+  await expect(notice(page)).toContainText(
+    'i3-test-1-step3 (continued) trains 3 more steps on nlp-corpus (built-in)',
+  );
   await page.getByRole('tab', { name: 'Train' }).click();
-  const continued = page.getByTestId('run-row').filter({ hasText: '(continued)' });
-  await expect(continued).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
+  const continued = (name: string) => page.getByTestId('run-row').filter({ hasText: name });
+  await expect(continued('i3-test-1-step3 (continued)')).toHaveAttribute('data-state', 'finished', {
+    timeout: 120_000,
+  });
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   // Three more steps saved at steps 4 and 6.
   await expect(rows).toHaveCount(5);
+
+  // So does the run's last checkpoint: a new run with the run's settings and dataset, its schedule
+  // 3 steps (the Model pane's total) past step 3.
+  await final.getByTestId('resume-checkpoint').click();
+  await expect(notice(page)).toContainText('i3-test #1 (continued) trains 3 more steps');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await expect(continued('i3-test #1 (continued)')).toHaveAttribute('data-state', 'finished', {
+    timeout: 120_000,
+  });
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  const further = rows.filter({ hasText: 'i3-test #1 (continued)' });
+  await expect(further).toHaveCount(2);
+  await expect(further.first().locator('td').nth(1)).toHaveText('6');
+  await expect(rows).toHaveCount(7);
 
   // Delete asks first; Escape cancels, the dialog's Delete button confirms (from the keyboard).
   await imported.getByTestId('delete-checkpoint').click();
@@ -133,17 +158,17 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
-  await expect(rows).toHaveCount(5);
+  await expect(rows).toHaveCount(7);
   await imported.getByTestId('delete-checkpoint').click();
   await page.keyboard.press('Tab');
   await expect(page.getByTestId('confirm-delete-yes')).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(imported).toHaveCount(0);
-  await expect(rows).toHaveCount(4);
+  await expect(rows).toHaveCount(6);
 
   // The list is the stored one: it survives a reload.
   await page.reload();
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
-  await expect(rows).toHaveCount(4);
+  await expect(rows).toHaveCount(6);
   expect(errors).toEqual([]);
 });

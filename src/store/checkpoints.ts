@@ -4,11 +4,11 @@
 import { create } from 'zustand';
 import type { DatasetManifest } from '../data/shardStore';
 import type { CheckpointDetails, ExportEvent } from '../protocol';
-import type { CheckpointSummary } from '../train/runStore';
+import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { download } from '../ui/download';
 import { exportWorker, subscribed } from '../workerClients';
 import { useDatasets } from './datasets';
-import { resumeSpec, useRuns } from './runs';
+import { continuationSpec, resumeSpec, useRuns } from './runs';
 import { useSetup } from './setup';
 
 export interface ExportJob {
@@ -64,6 +64,13 @@ export function datasetsFor(
 export const runOf = (ck: CheckpointSummary) =>
   useRuns.getState().runs.find((r) => r.id === ck.runId);
 
+/**
+ * Whether training from this checkpoint starts a new run rather than resuming its own: it has no
+ * run (imported), or it is at the end of its run's schedule.
+ */
+export const trainsFurther = (ck: CheckpointSummary, run: RunRecord | undefined) =>
+  !run || ck.step >= run.settings.schedule.totalSteps;
+
 export const useCheckpoints = create<CheckpointsState>((set, get) => ({
   details: {},
   problems: {},
@@ -109,7 +116,7 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     const ck = useRuns.getState().checkpoints.find((c) => c.id === id);
     if (!ck) return;
     const run = runOf(ck);
-    if (run) {
+    if (run && !trainsFurther(ck, run)) {
       // Its own run continues, on its own dataset and settings, from this checkpoint's step.
       useRuns.getState().start(resumeSpec(run, id));
       set({
@@ -120,27 +127,37 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
       });
       return;
     }
-    const d = get().details[id];
-    const { datasets, selectedId } = useDatasets.getState();
-    const dataset = d && datasetsFor(datasets, d.tokenizerId, selectedId)[0];
-    if (!d || !dataset) return;
-    // No run to continue: a new one on a dataset with the same tokenizer, for the Model pane's
-    // number of steps beyond the checkpoint's.
+    // A new run, for the Model pane's number of steps beyond the checkpoint's: on its run's
+    // dataset and settings, or, for a checkpoint with no run, on a dataset with its tokenizer and
+    // the Model pane's settings.
     const { settings } = useSetup.getState();
-    const name = `${ck.runName} (continued)`;
-    useRuns.getState().start({
-      runId: crypto.randomUUID(),
-      name,
-      config: d.config,
-      settings: {
-        ...settings,
-        seqLen: d.config.max_seq_len,
-        schedule: { ...settings.schedule, totalSteps: d.step + settings.schedule.totalSteps },
+    const more = settings.schedule.totalSteps;
+    let base: Parameters<typeof continuationSpec>[1];
+    let datasetName: string | undefined;
+    if (run) {
+      base = run;
+      datasetName = useDatasets.getState().datasets.find((d) => d.id === run.datasetId)?.name;
+    } else {
+      const d = get().details[id];
+      const { datasets, selectedId } = useDatasets.getState();
+      const dataset = d && datasetsFor(datasets, d.tokenizerId, selectedId)[0];
+      if (!d || !dataset) return;
+      base = {
+        config: d.config,
+        settings: { ...settings, seqLen: d.config.max_seq_len },
+        datasetId: dataset.id,
+      };
+      datasetName = dataset.name;
+    }
+    const spec = continuationSpec(ck, base, more);
+    useRuns.getState().start(spec);
+    const on = datasetName ? ` on ${datasetName}` : '';
+    set({
+      notice: {
+        kind: 'ok',
+        text: `${spec.name} trains ${more} more steps${on}: see the Train pane.`,
       },
-      datasetId: dataset.id,
-      resumeFrom: id,
     });
-    set({ notice: { kind: 'ok', text: `${name} trains on ${dataset.name}: see the Train pane.` } });
   },
 
   remove: async (id) => {

@@ -55,6 +55,27 @@ export const resumeSpec = (run: RunRecord, checkpointId: string): RunSpec => ({
   resumeFrom: checkpointId,
 });
 
+/**
+ * The spec of a new run that trains a checkpoint `moreSteps` beyond its step: one at the end of
+ * its run's schedule, or one with no run (imported). Its schedule runs to the checkpoint's step
+ * plus `moreSteps`, so the learning rate climbs back along the cosine from where that puts it.
+ */
+export const continuationSpec = (
+  ck: { id: string; runName: string; step: number },
+  base: Pick<RunSpec, 'config' | 'settings' | 'datasetId'>,
+  moreSteps: number,
+): RunSpec => ({
+  runId: crypto.randomUUID(),
+  name: `${ck.runName} (continued)`,
+  config: base.config,
+  settings: {
+    ...base.settings,
+    schedule: { ...base.settings.schedule, totalSteps: ck.step + moreSteps },
+  },
+  datasetId: base.datasetId,
+  resumeFrom: ck.id,
+});
+
 function updateRun(runs: RunRecord[], id: string, f: (r: RunRecord) => RunRecord): RunRecord[] {
   return runs.map((r) => (r.id === id ? f(r) : r));
 }

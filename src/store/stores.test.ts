@@ -5,10 +5,10 @@ import { defaultSettings } from '../train/defaults';
 import type { StepMetrics } from '../train/metrics';
 import type { RunRecord } from '../train/runStore';
 import { DEFAULT_GENERATION, sendBlocker, useChat } from './chat';
-import { useCheckpoints } from './checkpoints';
+import { trainsFurther, useCheckpoints } from './checkpoints';
 import { useGpu } from './gpu';
 import { useNav } from './nav';
-import { useRuns } from './runs';
+import { continuationSpec, resumeSpec, useRuns } from './runs';
 import { useSetup } from './setup';
 
 const step = (n: number): StepMetrics => ({
@@ -134,6 +134,40 @@ describe('runs store', () => {
 });
 
 describe('checkpoints store', () => {
+  it('resumes a checkpoint inside its run’s schedule; past it, or without a run, trains further', () => {
+    const finished = run('a', 30);
+    const at = (step: number) => ({
+      id: `c${step}`,
+      runId: 'a',
+      runName: 'i3-test #1',
+      step,
+      tokens: step * 128,
+      loss: 5,
+      createdAt: step,
+      bytes: 10,
+      source: 'training' as const,
+    });
+    const total = finished.settings.schedule.totalSteps;
+    expect(trainsFurther(at(total - 1), finished)).toBe(false);
+    expect(trainsFurther(at(total), finished)).toBe(true);
+    expect(trainsFurther(at(10), undefined)).toBe(true);
+    expect(resumeSpec(finished, 'c10')).toMatchObject({ runId: 'a', resumeFrom: 'c10' });
+
+    const spec = continuationSpec(at(total), finished, 25);
+    expect(spec.runId).not.toBe('a');
+    expect(spec).toMatchObject({
+      name: 'i3-test #1 (continued)',
+      config: finished.config,
+      datasetId: 'd',
+      resumeFrom: `c${total}`,
+    });
+    // The run's own settings, its schedule 25 steps past the checkpoint.
+    expect(spec.settings).toEqual({
+      ...finished.settings,
+      schedule: { ...finished.settings.schedule, totalSteps: total + 25 },
+    });
+  });
+
   it("shows the failure of its own export, not of another pane's job on the export worker", () => {
     const job = {
       jobId: 'x',

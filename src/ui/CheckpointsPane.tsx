@@ -4,11 +4,12 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { bundleFileName } from '../export/checkpointBundle';
 import { useChat } from '../store/chat';
-import { datasetsFor, useCheckpoints } from '../store/checkpoints';
+import { datasetsFor, trainsFurther, useCheckpoints } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useNav } from '../store/nav';
 import { useRuns } from '../store/runs';
+import { useSetup } from '../store/setup';
 import { perplexity } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { FileDrop } from './FileDrop';
@@ -185,12 +186,7 @@ function useResumeBlocker(ck: CheckpointSummary, run: RunRecord | undefined): st
   );
   if (gpu !== 'ready') return 'The GPU is not ready.';
   if (liveRunId) return 'A run is training: stop it first (Train pane).';
-  if (run) {
-    const total = run.settings.schedule.totalSteps;
-    return ck.step >= total
-      ? `This is the end of its run’s schedule (step ${count(ck.step)} of ${count(total)}).`
-      : undefined;
-  }
+  if (run) return undefined;
   if (problem) return problem;
   if (!details) return 'Reading the checkpoint…';
   if (matching.length === 0) {
@@ -216,6 +212,8 @@ function CheckpointRow({
   const exporting = useCheckpoints((s) => s.exportJob);
   const resume = useCheckpoints((s) => s.resume);
   const needsDataset = !run && blocker?.startsWith('No dataset');
+  const moreSteps = useSetup((s) => s.settings.schedule.totalSteps);
+  const further = trainsFurther(ck, run);
   return (
     <tr data-testid="checkpoint-row" data-source={ck.source} data-id={ck.id} data-step={ck.step}>
       <td>
@@ -245,11 +243,17 @@ function CheckpointRow({
           type="button"
           className="primary"
           disabled={Boolean(blocker)}
-          title={blocker ?? 'Continue training from this checkpoint'}
+          title={
+            blocker ??
+            (further
+              ? `A new run from this checkpoint, ${count(moreSteps)} steps more (the Model pane’s ` +
+                'total steps), with its optimizer state and data position'
+              : 'Continue its run from this checkpoint, to the end of its schedule')
+          }
           onClick={() => resume(ck.id)}
           data-testid="resume-checkpoint"
         >
-          Resume training
+          {further ? 'Train further' : 'Resume training'}
         </button>
         <button
           type="button"
