@@ -166,6 +166,25 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   await expect(imported).toHaveCount(0);
   await expect(rows).toHaveCount(6);
 
+  // With its dataset deleted, a run cannot continue on it: its checkpoints say what they need, and
+  // once the same corpus is imported again they train further on it as new runs, even one in the
+  // middle of its run's schedule (step 4 of the continued run's 6).
+  await page.getByRole('tab', { name: 'Data' }).click();
+  await page.getByTestId('dataset').first().getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByTestId('dataset')).toHaveCount(0);
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  await expect(final.getByTestId('resume-checkpoint')).toBeDisabled();
+  await expect(final.getByTestId('resume-needs-dataset')).toContainText(
+    'No dataset here uses this checkpoint’s tokenizer',
+  );
+  await page.getByRole('tab', { name: 'Data' }).click();
+  await importBuiltInData(page);
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  await expect(final.getByTestId('resume-checkpoint')).toBeEnabled();
+  await expect(final.getByTestId('resume-needs-dataset')).toHaveCount(0);
+  await expect(further.nth(1).locator('td').nth(1)).toHaveText('4');
+  await expect(further.nth(1).getByTestId('resume-checkpoint')).toHaveText('Train further');
+
   // The list is the stored one: it survives a reload.
   await page.reload();
   await page.getByRole('tab', { name: 'Checkpoints' }).click();

@@ -64,9 +64,14 @@ export function datasetsFor(
 export const runOf = (ck: CheckpointSummary) =>
   useRuns.getState().runs.find((r) => r.id === ck.runId);
 
+/** Whether the run's dataset is still stored, complete: the one its training continues on. */
+export const hasDataset = (datasets: DatasetManifest[], run: RunRecord) =>
+  datasets.some((d) => d.id === run.datasetId && d.status === 'complete');
+
 /**
  * Whether training from this checkpoint starts a new run rather than resuming its own: it has no
- * run (imported), or it is at the end of its run's schedule.
+ * run on its run's dataset (`run` undefined: imported, or the dataset is gone), or it is at the end
+ * of its run's schedule.
  */
 export const trainsFurther = (ck: CheckpointSummary, run: RunRecord | undefined) =>
   !run || ck.step >= run.settings.schedule.totalSteps;
@@ -116,46 +121,46 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     const ck = useRuns.getState().checkpoints.find((c) => c.id === id);
     if (!ck) return;
     const run = runOf(ck);
-    if (run && !trainsFurther(ck, run)) {
+    const { datasets, selectedId } = useDatasets.getState();
+    const onItsData = run && hasDataset(datasets, run) ? run : undefined;
+    if (onItsData && !trainsFurther(ck, onItsData)) {
       // Its own run continues, on its own dataset and settings, from this checkpoint's step.
-      useRuns.getState().start(resumeSpec(run, id));
+      useRuns.getState().start(resumeSpec(onItsData, id));
       set({
         notice: {
           kind: 'ok',
-          text: `${run.name} resumes from step ${ck.step}: see the Train pane.`,
+          text: `${onItsData.name} resumes from step ${ck.step}: see the Train pane.`,
         },
       });
       return;
     }
     // A new run, for the Model pane's number of steps beyond the checkpoint's: on its run's
-    // dataset and settings, or, for a checkpoint with no run, on a dataset with its tokenizer and
-    // the Model pane's settings.
+    // dataset and settings; or, where that dataset is gone or there is no run, on a dataset with
+    // the checkpoint's tokenizer, with its run's settings or else the Model pane's.
     const { settings } = useSetup.getState();
     const more = settings.schedule.totalSteps;
     let base: Parameters<typeof continuationSpec>[1];
     let datasetName: string | undefined;
-    if (run) {
-      base = run;
-      datasetName = useDatasets.getState().datasets.find((d) => d.id === run.datasetId)?.name;
+    if (onItsData) {
+      base = onItsData;
+      datasetName = datasets.find((d) => d.id === onItsData.datasetId)?.name;
     } else {
       const d = get().details[id];
-      const { datasets, selectedId } = useDatasets.getState();
       const dataset = d && datasetsFor(datasets, d.tokenizerId, selectedId)[0];
       if (!d || !dataset) return;
       base = {
         config: d.config,
-        settings: { ...settings, seqLen: d.config.max_seq_len },
+        settings: run?.settings ?? { ...settings, seqLen: d.config.max_seq_len },
         datasetId: dataset.id,
       };
       datasetName = dataset.name;
     }
     const spec = continuationSpec(ck, base, more);
     useRuns.getState().start(spec);
-    const on = datasetName ? ` on ${datasetName}` : '';
     set({
       notice: {
         kind: 'ok',
-        text: `${spec.name} trains ${more} more steps${on}: see the Train pane.`,
+        text: `${spec.name} trains ${more} more steps on ${datasetName}: see the Train pane.`,
       },
     });
   },

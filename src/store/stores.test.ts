@@ -1,11 +1,12 @@
 // The zustand stores as the UI uses them: worker events in, state out.
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { DatasetManifest } from '../data/shardStore';
 import { PRESETS } from '../model/config';
 import { defaultSettings } from '../train/defaults';
 import type { StepMetrics } from '../train/metrics';
 import type { RunRecord } from '../train/runStore';
 import { DEFAULT_GENERATION, sendBlocker, useChat } from './chat';
-import { trainsFurther, useCheckpoints } from './checkpoints';
+import { hasDataset, trainsFurther, useCheckpoints } from './checkpoints';
 import { useGpu } from './gpu';
 import { useNav } from './nav';
 import { continuationSpec, resumeSpec, useRuns } from './runs';
@@ -151,6 +152,13 @@ describe('checkpoints store', () => {
     expect(trainsFurther(at(total - 1), finished)).toBe(false);
     expect(trainsFurther(at(total), finished)).toBe(true);
     expect(trainsFurther(at(10), undefined)).toBe(true);
+    // Its run continues only on the run's own dataset, once imported completely.
+    const manifest = (id: string, status: 'importing' | 'complete') =>
+      ({ id, status }) as DatasetManifest;
+    expect(hasDataset([manifest('d', 'complete')], finished)).toBe(true);
+    expect(hasDataset([manifest('d', 'importing'), manifest('e', 'complete')], finished)).toBe(
+      false,
+    );
     expect(resumeSpec(finished, 'c10')).toMatchObject({ runId: 'a', resumeFrom: 'c10' });
 
     const spec = continuationSpec(at(total), finished, 25);

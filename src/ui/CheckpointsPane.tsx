@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { bundleFileName } from '../export/checkpointBundle';
 import { useChat } from '../store/chat';
-import { datasetsFor, trainsFurther, useCheckpoints } from '../store/checkpoints';
+import { datasetsFor, hasDataset, trainsFurther, useCheckpoints } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useNav } from '../store/nav';
@@ -168,7 +168,10 @@ function ConfirmDelete({
   );
 }
 
-/** Whether the checkpoint can resume now, and if not, why. */
+/**
+ * Whether the checkpoint can train now, and if not, why. `run` is its run where that run's dataset
+ * is still here; without one it trains on a dataset with the checkpoint's tokenizer.
+ */
 function useResumeBlocker(ck: CheckpointSummary, run: RunRecord | undefined): string | undefined {
   const gpu = useGpu((s) => s.status);
   const liveRunId = useRuns((s) => s.liveRunId);
@@ -208,12 +211,16 @@ function CheckpointRow({
   run: RunRecord | undefined;
   onDelete: () => void;
 }) {
-  const blocker = useResumeBlocker(ck, run);
+  // Its run continues only on that run's own dataset; where that is gone, the checkpoint trains
+  // further on a dataset with its tokenizer, as an imported one does.
+  const datasets = useDatasets((s) => s.datasets);
+  const onItsData = run && hasDataset(datasets, run) ? run : undefined;
+  const blocker = useResumeBlocker(ck, onItsData);
   const exporting = useCheckpoints((s) => s.exportJob);
   const resume = useCheckpoints((s) => s.resume);
-  const needsDataset = !run && blocker?.startsWith('No dataset');
+  const needsDataset = !onItsData && blocker?.startsWith('No dataset');
   const moreSteps = useSetup((s) => s.settings.schedule.totalSteps);
-  const further = trainsFurther(ck, run);
+  const further = trainsFurther(ck, onItsData);
   return (
     <tr data-testid="checkpoint-row" data-source={ck.source} data-id={ck.id} data-step={ck.step}>
       <td>
