@@ -137,11 +137,13 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   // Three more steps saved at steps 4 and 6.
   await expect(rows).toHaveCount(5);
 
-  // So does the run's last checkpoint: a new run with the run's settings and dataset, its schedule
-  // 3 steps (the Model pane's total) past step 3.
-  await final.getByTestId('resume-checkpoint').click();
-  await expect(notice(page)).toContainText('i3-test #1 (continued) trains 3 more steps');
+  // So does the run's last checkpoint, here from the finished run's row in the Train pane: a new
+  // run with the run's settings and dataset, its schedule 3 steps (the Model pane's total) past 3.
   await page.getByRole('tab', { name: 'Train' }).click();
+  const original = page
+    .getByTestId('run-row')
+    .filter({ has: page.getByRole('cell', { name: 'i3-test #1', exact: true }) });
+  await original.getByTestId('train-further').click();
   await expect(continued('i3-test #1 (continued)')).toHaveAttribute('data-state', 'finished', {
     timeout: 120_000,
   });

@@ -76,6 +76,8 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect(progress).toHaveAttribute('data-state', 'running');
   const row = page.getByTestId('run-row').first();
   await expect(row).toHaveAttribute('data-state', 'finished', { timeout: 180_000 });
+  // A finished run offers to train further (e2e/checkpoints.spec.ts does).
+  await expect(row.getByTestId('train-further')).toBeVisible();
   // The UI thread only rendered: no long task over 200 ms while training.
   expect(
     longTasks.filter((ms) => ms > 200),

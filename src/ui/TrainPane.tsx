@@ -3,6 +3,7 @@
 // offer to resume from their last checkpoint.
 import { useMemo, useState } from 'react';
 import { validateConfig } from '../model/config';
+import { hasDataset, trainsFurther, useCheckpoints } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { resumeSpec, useRuns } from '../store/runs';
@@ -170,6 +171,10 @@ function Progress({ run }: { run: RunRecord }) {
 
 function RunList() {
   const { runs, compare, toggleCompare, liveRunId, start, checkpoints } = useRuns();
+  const datasets = useDatasets((s) => s.datasets);
+  const datasetsLoaded = useDatasets((s) => s.loaded);
+  const trainFurther = useCheckpoints((s) => s.resume);
+  const moreSteps = useSetup((s) => s.settings.schedule.totalSteps);
   if (runs.length === 0) return null;
   return (
     <section className="card">
@@ -188,7 +193,12 @@ function RunList() {
         <tbody>
           {runs.map((r, i) => {
             const ck = checkpoints.find((c) => c.id === r.lastCheckpointId);
-            const resumable = !liveRunId && ck && r.state !== 'finished' && r.state !== 'running';
+            const idle = !liveRunId && ck && r.state !== 'running';
+            // A run continues only on its own dataset; without it, the Checkpoints pane trains
+            // its checkpoints further on one with the same tokenizer.
+            const onItsData = !datasetsLoaded || hasDataset(datasets, r);
+            const resumable = idle && onItsData && r.state !== 'finished';
+            const further = idle && onItsData && r.state === 'finished' && trainsFurther(ck, r);
             return (
               <tr key={r.id} data-testid="run-row" data-state={r.state}>
                 <td>
@@ -216,6 +226,24 @@ function RunList() {
                     >
                       Resume from step {ck.step}
                     </button>
+                  )}
+                  {further && (
+                    <button
+                      type="button"
+                      data-testid="train-further"
+                      title={
+                        `A new run from step ${count(ck.step)}, ${count(moreSteps)} steps more ` +
+                        '(the Model pane’s total steps), on the same dataset and settings'
+                      }
+                      onClick={() => trainFurther(ck.id)}
+                    >
+                      Train further
+                    </button>
+                  )}
+                  {idle && !onItsData && (
+                    <span className="muted small" data-testid="run-dataset-gone">
+                      Its dataset is gone: train its checkpoints further from the Checkpoints pane.
+                    </span>
                   )}
                 </td>
               </tr>
