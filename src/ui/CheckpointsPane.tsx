@@ -254,7 +254,8 @@ function CheckpointRow({
             blocker ??
             (further
               ? `A new run from this checkpoint, ${count(moreSteps)} steps more (the Model pane’s ` +
-                'total steps), with its optimizer state and data position'
+                'total steps), with its optimizer state and data position, its learning rate on ' +
+                'the cosine of a schedule that much longer'
               : 'Continue its run from this checkpoint, to the end of its schedule')
           }
           onClick={() => resume(ck.id)}

@@ -233,7 +233,8 @@ function RunList() {
                       data-testid="train-further"
                       title={
                         `A new run from step ${count(ck.step)}, ${count(moreSteps)} steps more ` +
-                        '(the Model pane’s total steps), on the same dataset and settings'
+                        '(the Model pane’s total steps), on the same dataset and settings, its ' +
+                        'learning rate on the cosine of a schedule that much longer'
                       }
                       onClick={() => trainFurther(ck.id)}
                     >
