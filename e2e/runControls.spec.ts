@@ -2,7 +2,8 @@ import { expect, test } from '@playwright/test';
 import { importBuiltInData, openStudio } from './studio';
 
 // Pause and Stop say what they wait for, and a Stop pressed while the run is still being prepared
-// (before its first step) is kept: the run ends there, with nothing saved.
+// (before its first step) is kept: the run ends there, with nothing saved. A run stopped later
+// resumes from the checkpoint its stop saved.
 
 test('a stop pressed while the run is prepared ends it before its first step', async ({ page }) => {
   const errors = await openStudio(page);
@@ -27,5 +28,36 @@ test('a stop pressed while the run is prepared ends it before its first step', a
   // A fresh run stopped before its first step keeps no checkpoint (its seed gives the weights).
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   await expect(page.getByTestId('checkpoint-row')).toHaveCount(0);
+  expect(errors).toEqual([]);
+});
+
+test('a stopped run resumes from its last checkpoint, from its row in the Train pane', async ({
+  page,
+}) => {
+  const errors = await openStudio(page);
+  await importBuiltInData(page);
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('preset-i3-test').check();
+  await page.getByTestId('total-steps').fill('12');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByTestId('start-run').click();
+  const progress = page.getByTestId('run-progress');
+  await expect
+    .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })
+    .toBeGreaterThanOrEqual(2);
+  await page.getByTestId('stop-run').click();
+  const row = page.getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
+  const stoppedAt = await row.locator('td').nth(3).textContent();
+  const resume = row.getByTestId('resume-from-checkpoint');
+  await expect(resume).toHaveText(`Resume from step ${stoppedAt}`);
+  await expect(row.getByTestId('train-further')).toHaveCount(0);
+
+  // The same run continues from that step to the end of its schedule.
+  await resume.click();
+  await expect(row).toHaveAttribute('data-state', 'finished', { timeout: 60_000 });
+  await expect(page.getByTestId('run-row')).toHaveCount(1);
+  await expect(row.locator('td').nth(3)).toHaveText('12');
+  await expect(row.getByTestId('train-further')).toBeVisible();
   expect(errors).toEqual([]);
 });

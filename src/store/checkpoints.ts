@@ -39,7 +39,8 @@ interface CheckpointsState {
   cancelExport: () => void;
   importFiles: (files: File[]) => void;
   inspect: (id: string) => void;
-  resume: (id: string) => void;
+  /** Trains from a checkpoint: its run resumes, or a new run trains it further (trainsFurther). */
+  trainFrom: (id: string) => void;
   remove: (id: string) => Promise<void>;
   apply: (event: ExportEvent) => void;
 }
@@ -64,14 +65,26 @@ export function datasetsFor(
 export const runOf = (ck: CheckpointSummary) =>
   useRuns.getState().runs.find((r) => r.id === ck.runId);
 
-/** Whether the run's dataset is still stored, complete: the one its training continues on. */
-export const hasDataset = (datasets: DatasetManifest[], run: RunRecord) =>
-  datasets.some((d) => d.id === run.datasetId && d.status === 'complete');
+/**
+ * The run a checkpoint's training continues: its own, while that run's dataset is stored complete
+ * (or the datasets are not listed yet); undefined otherwise, and then the checkpoint trains further
+ * on a dataset with its tokenizer, as an imported one does.
+ */
+export function runOnItsData(
+  run: RunRecord | undefined,
+  stored: { datasets: DatasetManifest[]; loaded: boolean },
+): RunRecord | undefined {
+  if (!run) return undefined;
+  const present =
+    !stored.loaded ||
+    stored.datasets.some((d) => d.id === run.datasetId && d.status === 'complete');
+  return present ? run : undefined;
+}
 
 /**
  * Whether training from this checkpoint starts a new run rather than resuming its own: it has no
- * run on its run's dataset (`run` undefined: imported, or the dataset is gone), or it is at the end
- * of its run's schedule.
+ * run on its run's dataset (`run` as runOnItsData gives it), or it is at the end of its run's
+ * schedule.
  */
 export const trainsFurther = (ck: CheckpointSummary, run: RunRecord | undefined) =>
   !run || ck.step >= run.settings.schedule.totalSteps;
@@ -117,12 +130,12 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     worker().post({ type: 'inspect', jobId, checkpointId: id });
   },
 
-  resume: (id) => {
+  trainFrom: (id) => {
     const ck = useRuns.getState().checkpoints.find((c) => c.id === id);
     if (!ck) return;
     const run = runOf(ck);
-    const { datasets, selectedId } = useDatasets.getState();
-    const onItsData = run && hasDataset(datasets, run) ? run : undefined;
+    const stored = useDatasets.getState();
+    const onItsData = runOnItsData(run, stored);
     if (onItsData && !trainsFurther(ck, onItsData)) {
       // Its own run continues, on its own dataset and settings, from this checkpoint's step.
       useRuns.getState().start(resumeSpec(onItsData, id));
@@ -140,27 +153,25 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     const { settings } = useSetup.getState();
     const more = settings.schedule.totalSteps;
     let base: Parameters<typeof continuationSpec>[1];
-    let datasetName: string | undefined;
     if (onItsData) {
       base = onItsData;
-      datasetName = datasets.find((d) => d.id === onItsData.datasetId)?.name;
     } else {
       const d = get().details[id];
-      const dataset = d && datasetsFor(datasets, d.tokenizerId, selectedId)[0];
+      const dataset = d && datasetsFor(stored.datasets, d.tokenizerId, stored.selectedId)[0];
       if (!d || !dataset) return;
       base = {
         config: d.config,
         settings: run?.settings ?? { ...settings, seqLen: d.config.max_seq_len },
         datasetId: dataset.id,
       };
-      datasetName = dataset.name;
     }
     const spec = continuationSpec(ck, base, more);
     useRuns.getState().start(spec);
+    const dataset = stored.datasets.find((d) => d.id === spec.datasetId)?.name;
     set({
       notice: {
         kind: 'ok',
-        text: `${spec.name} trains ${more} more steps on ${datasetName}: see the Train pane.`,
+        text: `${spec.name} trains ${more} more steps on ${dataset}: see the Train pane.`,
       },
     });
   },

@@ -6,7 +6,7 @@ import { defaultSettings } from '../train/defaults';
 import type { StepMetrics } from '../train/metrics';
 import type { RunRecord } from '../train/runStore';
 import { DEFAULT_GENERATION, sendBlocker, useChat } from './chat';
-import { hasDataset, trainsFurther, useCheckpoints } from './checkpoints';
+import { runOnItsData, trainsFurther, useCheckpoints } from './checkpoints';
 import { useGpu } from './gpu';
 import { useNav } from './nav';
 import { continuationSpec, resumeSpec, useRuns } from './runs';
@@ -152,13 +152,17 @@ describe('checkpoints store', () => {
     expect(trainsFurther(at(total - 1), finished)).toBe(false);
     expect(trainsFurther(at(total), finished)).toBe(true);
     expect(trainsFurther(at(10), undefined)).toBe(true);
-    // Its run continues only on the run's own dataset, once imported completely.
+    // Its run continues only on the run's own dataset, once imported completely (and, before the
+    // datasets are listed, is taken to).
     const manifest = (id: string, status: 'importing' | 'complete') =>
       ({ id, status }) as DatasetManifest;
-    expect(hasDataset([manifest('d', 'complete')], finished)).toBe(true);
-    expect(hasDataset([manifest('d', 'importing'), manifest('e', 'complete')], finished)).toBe(
-      false,
-    );
+    const stored = (datasets: DatasetManifest[]) => ({ datasets, loaded: true });
+    expect(runOnItsData(finished, stored([manifest('d', 'complete')]))).toBe(finished);
+    expect(
+      runOnItsData(finished, stored([manifest('d', 'importing'), manifest('e', 'complete')])),
+    ).toBeUndefined();
+    expect(runOnItsData(finished, { datasets: [], loaded: false })).toBe(finished);
+    expect(runOnItsData(undefined, stored([manifest('d', 'complete')]))).toBeUndefined();
     expect(resumeSpec(finished, 'c10')).toMatchObject({ runId: 'a', resumeFrom: 'c10' });
 
     const spec = continuationSpec(at(total), finished, 25);

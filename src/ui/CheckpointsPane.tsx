@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { bundleFileName } from '../export/checkpointBundle';
 import { useChat } from '../store/chat';
-import { datasetsFor, hasDataset, trainsFurther, useCheckpoints } from '../store/checkpoints';
+import { datasetsFor, runOnItsData, trainsFurther, useCheckpoints } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useNav } from '../store/nav';
@@ -168,6 +168,12 @@ function ConfirmDelete({
   );
 }
 
+/** The tooltip of "Train further", in this pane and the Train pane's run list. */
+export const trainFurtherTitle = (moreSteps: number) =>
+  `A new run from this checkpoint, ${count(moreSteps)} steps more (the Model pane’s total ` +
+  'steps), with its optimizer state and data position, its learning rate on the cosine of a ' +
+  'schedule that much longer';
+
 /**
  * Whether the checkpoint can train now, and if not, why. `run` is its run where that run's dataset
  * is still here; without one it trains on a dataset with the checkpoint's tokenizer.
@@ -211,13 +217,12 @@ function CheckpointRow({
   run: RunRecord | undefined;
   onDelete: () => void;
 }) {
-  // Its run continues only on that run's own dataset; where that is gone, the checkpoint trains
-  // further on a dataset with its tokenizer, as an imported one does.
   const datasets = useDatasets((s) => s.datasets);
-  const onItsData = run && hasDataset(datasets, run) ? run : undefined;
+  const loaded = useDatasets((s) => s.loaded);
+  const onItsData = runOnItsData(run, { datasets, loaded });
   const blocker = useResumeBlocker(ck, onItsData);
   const exporting = useCheckpoints((s) => s.exportJob);
-  const resume = useCheckpoints((s) => s.resume);
+  const trainFrom = useCheckpoints((s) => s.trainFrom);
   const needsDataset = !onItsData && blocker?.startsWith('No dataset');
   const moreSteps = useSetup((s) => s.settings.schedule.totalSteps);
   const further = trainsFurther(ck, onItsData);
@@ -253,12 +258,10 @@ function CheckpointRow({
           title={
             blocker ??
             (further
-              ? `A new run from this checkpoint, ${count(moreSteps)} steps more (the Model pane’s ` +
-                'total steps), with its optimizer state and data position, its learning rate on ' +
-                'the cosine of a schedule that much longer'
+              ? trainFurtherTitle(moreSteps)
               : 'Continue its run from this checkpoint, to the end of its schedule')
           }
-          onClick={() => resume(ck.id)}
+          onClick={() => trainFrom(ck.id)}
           data-testid="resume-checkpoint"
         >
           {further ? 'Train further' : 'Resume training'}

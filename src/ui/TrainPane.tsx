@@ -1,15 +1,17 @@
 // The Train pane: start, pause, resume and stop a run on the selected dataset; its progress;
 // live charts of every metric, smoothed and comparable across runs; runs cut off by a reload
-// offer to resume from their last checkpoint.
+// offer to resume from their last checkpoint, finished ones to train further from it (both through
+// the Checkpoints store's trainFrom, as that pane's buttons).
 import { useMemo, useState } from 'react';
 import { validateConfig } from '../model/config';
-import { hasDataset, trainsFurther, useCheckpoints } from '../store/checkpoints';
+import { runOnItsData, trainsFurther, useCheckpoints } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
-import { resumeSpec, useRuns } from '../store/runs';
+import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { validateSettings } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
+import { trainFurtherTitle } from './CheckpointsPane';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
 import { bytes, compact, count, duration } from './format';
@@ -170,10 +172,10 @@ function Progress({ run }: { run: RunRecord }) {
 }
 
 function RunList() {
-  const { runs, compare, toggleCompare, liveRunId, start, checkpoints } = useRuns();
+  const { runs, compare, toggleCompare, liveRunId, checkpoints } = useRuns();
   const datasets = useDatasets((s) => s.datasets);
-  const datasetsLoaded = useDatasets((s) => s.loaded);
-  const trainFurther = useCheckpoints((s) => s.resume);
+  const loaded = useDatasets((s) => s.loaded);
+  const trainFrom = useCheckpoints((s) => s.trainFrom);
   const moreSteps = useSetup((s) => s.settings.schedule.totalSteps);
   if (runs.length === 0) return null;
   return (
@@ -194,9 +196,9 @@ function RunList() {
           {runs.map((r, i) => {
             const ck = checkpoints.find((c) => c.id === r.lastCheckpointId);
             const idle = !liveRunId && ck && r.state !== 'running';
-            // A run continues only on its own dataset; without it, the Checkpoints pane trains
-            // its checkpoints further on one with the same tokenizer.
-            const onItsData = !datasetsLoaded || hasDataset(datasets, r);
+            // Without its dataset, the Checkpoints pane trains its checkpoints further on one with
+            // the same tokenizer.
+            const onItsData = runOnItsData(r, { datasets, loaded }) !== undefined;
             const resumable = idle && onItsData && r.state !== 'finished';
             const further = idle && onItsData && r.state === 'finished' && trainsFurther(ck, r);
             return (
@@ -222,7 +224,7 @@ function RunList() {
                     <button
                       type="button"
                       data-testid="resume-from-checkpoint"
-                      onClick={() => start(resumeSpec(r, ck.id))}
+                      onClick={() => trainFrom(ck.id)}
                     >
                       Resume from step {ck.step}
                     </button>
@@ -231,12 +233,8 @@ function RunList() {
                     <button
                       type="button"
                       data-testid="train-further"
-                      title={
-                        `A new run from step ${count(ck.step)}, ${count(moreSteps)} steps more ` +
-                        '(the Model pane’s total steps), on the same dataset and settings, its ' +
-                        'learning rate on the cosine of a schedule that much longer'
-                      }
-                      onClick={() => trainFurther(ck.id)}
+                      title={trainFurtherTitle(moreSteps)}
+                      onClick={() => trainFrom(ck.id)}
                     >
                       Train further
                     </button>
