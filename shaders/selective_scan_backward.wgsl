@@ -310,7 +310,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let nChunks = (p.T + p.chunk - 1u) / p.chunk;
   // The last chunk, the first to run, stages its first piece before it starts.
   first = 0u;
-  stagePiece(wg.x, lid, (nChunks - 1u) * p.chunk, min(PIECE, p.T - (nChunks - 1u) * p.chunk), 0u, 0u);
+  let lastStart = (nChunks - 1u) * p.chunk;
+  stagePiece(wg.x, lid, lastStart, min(PIECE, p.T - lastStart), 0u, 0u);
   workgroupBarrier();
   for (var kk = nChunks; kk > 0u; kk--) {
     let chunkStart = (kk - 1u) * p.chunk;
