@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, type Page, test } from '@playwright/test';
 import { type DroppedFile, dropFiles } from './drop';
-import { importBuiltInData, openStudio } from './studio';
+import { importBuiltInData, openStudio, startTestRun } from './studio';
 
 // A short i3-test run leaves checkpoints; one is exported as a Hugging Face bundle (the download
 // fallback: the File System Access picker is taken away), the zip is dropped back in and becomes
@@ -21,12 +21,7 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   const errors = await openStudio(page);
   await importBuiltInData(page);
 
-  await page.getByRole('tab', { name: 'Model' }).click();
-  await page.getByTestId('preset-i3-test').check();
-  await page.getByTestId('total-steps').fill('3');
-  await page.getByTestId('checkpoint-interval').fill('2');
-  await page.getByRole('tab', { name: 'Train' }).click();
-  await page.getByTestId('start-run').click();
+  await startTestRun(page, { totalSteps: 3, checkpointInterval: 2 });
   await expect(page.getByTestId('run-row').first()).toHaveAttribute('data-state', 'finished', {
     timeout: 120_000,
   });

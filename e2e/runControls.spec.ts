@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { importBuiltInData, openStudio } from './studio';
+import { importBuiltInData, openStudio, startTestRun } from './studio';
 
 // Pause and Stop say what they wait for, and a Stop pressed while the run is still being prepared
 // (before its first step) is kept: the run ends there, with nothing saved. A run stopped later
@@ -8,12 +8,7 @@ import { importBuiltInData, openStudio } from './studio';
 test('a stop pressed while the run is prepared ends it before its first step', async ({ page }) => {
   const errors = await openStudio(page);
   await importBuiltInData(page);
-  await page.getByRole('tab', { name: 'Model' }).click();
-  await page.getByTestId('preset-i3-test').check();
-  await page.getByTestId('total-steps').fill('200');
-
-  await page.getByRole('tab', { name: 'Train' }).click();
-  await page.getByTestId('start-run').click();
+  await startTestRun(page, { totalSteps: 200 });
   const progress = page.getByTestId('run-progress');
   await expect(progress).toContainText('Preparing the model on the GPU');
   await page.getByTestId('stop-run').click();
@@ -36,11 +31,7 @@ test('a stopped run resumes from its last checkpoint, from its row in the Train 
 }) => {
   const errors = await openStudio(page);
   await importBuiltInData(page);
-  await page.getByRole('tab', { name: 'Model' }).click();
-  await page.getByTestId('preset-i3-test').check();
-  await page.getByTestId('total-steps').fill('12');
-  await page.getByRole('tab', { name: 'Train' }).click();
-  await page.getByTestId('start-run').click();
+  await startTestRun(page, { totalSteps: 12 });
   const progress = page.getByTestId('run-progress');
   await expect
     .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })

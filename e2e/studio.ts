@@ -1,6 +1,7 @@
 import { expect, type Page } from '@playwright/test';
 
-// The steps most specs start with: the studio opened with its GPU ready, the built-in corpus.
+// The steps most specs start with: the studio opened with its GPU ready, the built-in corpus, a
+// short i3-test run.
 
 /**
  * Opens the studio and waits until its worker has the GPU. Returns the page's uncaught errors,
@@ -20,4 +21,22 @@ export async function importBuiltInData(page: Page): Promise<void> {
   await expect(page.getByTestId('dataset').first()).toHaveAttribute('data-status', 'complete', {
     timeout: 120_000,
   });
+}
+
+/**
+ * Starts an i3-test run of `totalSteps` steps from the Train pane (checkpoints every
+ * `checkpointInterval` steps where given, else the preset's default), leaving that pane open.
+ */
+export async function startTestRun(
+  page: Page,
+  { totalSteps, checkpointInterval }: { totalSteps: number; checkpointInterval?: number },
+): Promise<void> {
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('preset-i3-test').check();
+  await page.getByTestId('total-steps').fill(String(totalSteps));
+  if (checkpointInterval !== undefined) {
+    await page.getByTestId('checkpoint-interval').fill(String(checkpointInterval));
+  }
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByTestId('start-run').click();
 }
