@@ -3,7 +3,7 @@
 // Each chunk's states are recomputed forward from the boundary state the forward kept (never by
 // inverting exp(Δ·A), which is unstable) into a per-thread array, then the adjoint
 // g_t = dy_t·Ct_t + exp(Δ_{t+1}·A)·g_{t+1} runs backwards through them:
-//   du_t    = Σ_n g_t·Δ_t·Bt_t                    (+ Dskip·dy_t, added by pass 2)
+//   du_t    = Σ_n g_t·Δ_t·Bt_t + Dskip·dy_t
 //   dΔ_t    = Σ_n g_t·(A·exp(Δ_t·A)·h_{t-1} + Bt_t·u_t)
 //   dBt_t   = Σ_c g_t·Δ_t·u_t,  dCt_t = Σ_c dy_t·h_t
 //   dA[c,n] = Σ_t g_t·Δ_t·exp(Δ_t·A)·h_{t-1}    (dA_log = dA·A, applied by pass 2)
@@ -12,10 +12,12 @@
 // through workgroup memory, with a barrier before the sums and one after. One buffer, not two (one
 // barrier a step): 8 KiB less lets two 128-thread workgroups share an H200 multiprocessor, where at
 // 30 KiB one ran at a time (runs X2-X3: batch 9 took as long as 16; backward 0.525 → 0.385 ms
-// at i3-22m, batch 16). The sums over workgroups (dBt, dCt) and over sequences (dA) are partial
-// sums in `scratch`, finished without atomics by selective_scan_backward_reduce.
-// scratch (floats): [du core: rows·D][dΔ: rows·D][dBt parts: groupsD·rows·N]
-//                   [dCt parts: groupsD·rows·N][dA parts: B·D·N][dDskip parts: B·D]
+// at i3-22m, batch 16). du and dΔ are whole once a step's sums are done, and go straight to `dud`
+// (du, then dΔ from float p.ddeltaAt: one binding, so that the kernel keeps to 8 storage buffers).
+// The sums over workgroups (dBt, dCt) and over sequences (dA, dDskip) are partial sums in
+// `scratch`, finished without atomics by selective_scan_backward_reduce.
+// scratch (floats): [dBt parts: groupsD·rows·N][dCt parts: groupsD·rows·N][dA parts: B·D·N]
+//                   [dDskip parts: B·D]
 
 override WG: u32 = 64u;
 override G: u32 = 1u;
@@ -30,13 +32,23 @@ const PIECE = 8u;
 const_assert PIECE == 8u && MAX_CHUNK == 2u * PIECE; // main's 8 pieceStep calls; two pieces
 const STAGE_ROUND = 12u; // staging loads of each kind a thread keeps in flight
 
-struct Params { B: u32, T: u32, chunk: u32, groupsD: u32 }
+struct Params {
+  B: u32,
+  T: u32,
+  chunk: u32,
+  groupsD: u32,
+  ctAt: u32,
+  dskipAt: u32,
+  ddeltaAt: u32,
+}
 
 @group(0) @binding(0) var<uniform> p: Params;
-// Bindings 1-5, the inputs both kernels read (u, Δ, A_log, Bt, Ct): selective_scan_lane.
-@group(0) @binding(6) var<storage, read> dy: array<f32>;
-@group(0) @binding(7) var<storage, read> states: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read_write> scratch: array<f32>;
+// Bindings 1-4, the inputs both kernels read (u, Δ, A_log with Dskip, Bt with Ct):
+// selective_scan_lane.
+@group(0) @binding(5) var<storage, read> dy: array<f32>;
+@group(0) @binding(6) var<storage, read> states: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> scratch: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dud: array<f32>;
 
 //!include selective_scan_lane
 
@@ -88,8 +100,7 @@ fn loadRound(wgx: u32, lid: u32, t0: u32, len: u32, r: u32) -> StageItem {
   }
   let sS = (e / G) % PIECE;
   if (e < 2u * PIECE * G && sS < len) {
-    let i = (ln.rowBase + t0 + sS) * G + e % G;
-    if (e < PIECE * G) { v.s = Bt[i]; } else { v.s = Ct[i]; }
+    v.s = stateInput(e / (PIECE * G), ln.rowBase + t0 + sS, e % G);
   }
   return v;
 }
@@ -220,7 +231,7 @@ fn adjointStep(x: StepIn, sl: u32) -> StepGrads {
 
 fn laneEnd() {
   if (!ln.live) { return; }
-  let offA = 2u * rowCount() * D + 2u * p.groupsD * rowCount() * N;
+  let offA = 2u * p.groupsD * rowCount() * N;
   for (var i = 0u; i < CH; i++) {
     let c = ln.c0 + i;
     if (inD(c)) {
@@ -239,6 +250,7 @@ var<workgroup> sB: array<vec4<f32>, WG>;
 var<workgroup> sC: array<vec4<f32>, WG>;
 var<workgroup> sU: array<vec4<f32>, CPW * SROW>;
 var<workgroup> sD: array<vec4<f32>, CPW * SROW>;
+var<workgroup> sSkip: array<f32, CC>; // Dskip of this workgroup's channels, for du's Dskip·dy
 
 // Rounds of the workgroup's threads that the step's 2·CC + N outputs take: one at
 // i3-22m. A constant trip count, unlike a loop to a runtime bound, lets the compiler drop the loop
@@ -246,11 +258,11 @@ var<workgroup> sD: array<vec4<f32>, CPW * SROW>;
 override SUM_ROUNDS: u32 = (2u * CC + N + WG - 1u) / WG;
 
 /**
- * The step's sums (row `row`) across threads. Outputs o < 2·CC are du or dΔ of one channel,
- * the sum over its G lanes; the next N are dBt and dCt of one state, the sum over this
- * workgroup's channel groups.
+ * The step's sums (row `row`, step s of the piece in stage region `region`) across threads. Outputs
+ * o < 2·CC are du or dΔ of one channel, the sum over its G lanes; the next N are dBt and dCt of one
+ * state, the sum over this workgroup's channel groups.
  */
-fn sumStep(wg: vec3<u32>, lid: u32, row: u32) {
+fn sumStep(wg: vec3<u32>, lid: u32, row: u32, region: u32, s: u32) {
   for (var r = 0u; r < SUM_ROUNDS; r++) {
     let o = lid + r * WG;
     if (o >= 2u * CC + N) { break; }
@@ -262,11 +274,12 @@ fn sumStep(wg: vec3<u32>, lid: u32, row: u32) {
         let at = w * SROW;
         var acc = 0.0;
         if (o < CC) {
+          acc = sSkip[o] * stC[((3u * region + 2u) * PIECE + s) * CPW + w][i];
           for (var j = 0u; j < G; j++) { acc += sU[at + j][i]; }
         } else {
           for (var j = 0u; j < G; j++) { acc += sD[at + j][i]; }
         }
-        scratch[select(0u, rowCount() * D, o >= CC) + row * D + c] = acc;
+        dud[select(0u, p.ddeltaAt, o >= CC) + row * D + c] = acc;
       }
     } else {
       let n = o - 2u * CC;
@@ -277,10 +290,9 @@ fn sumStep(wg: vec3<u32>, lid: u32, row: u32) {
         accB += sB[at + w * G][n % 4u];
         accC += sC[at + w * G][n % 4u];
       }
-      let offB = 2u * rowCount() * D;
       let part = (wg.x * rowCount() + row) * N + n;
-      scratch[offB + part] = accB;
-      scratch[offB + p.groupsD * rowCount() * N + part] = accC;
+      scratch[part] = accB;
+      scratch[p.groupsD * rowCount() * N + part] = accC;
     }
   }
 }
@@ -299,7 +311,7 @@ fn pieceStep(wg: vec3<u32>, lid: u32, s: u32, start: u32, region: u32, len: u32)
     sD[ln.cw * SROW + ln.lane] = r.pd;
   }
   workgroupBarrier();
-  if (s - 1u < len) { sumStep(wg, lid, ln.rowBase + start + s - 1u); }
+  if (s - 1u < len) { sumStep(wg, lid, ln.rowBase + start + s - 1u, region, s - 1u); }
   // The sums' reads end before the next step's writes.
   workgroupBarrier();
 }
@@ -307,6 +319,10 @@ fn pieceStep(wg: vec3<u32>, lid: u32, s: u32, start: u32, region: u32, len: u32)
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   laneStart(wg, lid);
+  for (var k = lid; k < CC; k += WG) {
+    let c = wg.x * CC + k;
+    sSkip[k] = select(0.0, dskipOf(min(c, D - 1u)), inD(c));
+  }
   let nChunks = (p.T + p.chunk - 1u) / p.chunk;
   // The last chunk, the first to run, stages its first piece before it starts.
   first = 0u;

@@ -24,13 +24,13 @@ override PF: u32 = 4u;
 
 const STAGE_ROUND = 8u; // staging loads a thread keeps in flight
 
-struct Params { B: u32, T: u32, chunk: u32 }
+struct Params { B: u32, T: u32, chunk: u32, ctAt: u32, dskipAt: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-// Bindings 1-5, the inputs both kernels read (u, Δ, A_log, Bt, Ct): selective_scan_lane.
-@group(0) @binding(6) var<storage, read> Dskip: array<f32>;
-@group(0) @binding(7) var<storage, read_write> y: array<f32>;
-@group(0) @binding(8) var<storage, read_write> states: array<vec4<f32>>;
+// Bindings 1-4, the inputs both kernels read (u, Δ, A_log with Dskip, Bt with Ct):
+// selective_scan_lane.
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(6) var<storage, read_write> states: array<vec4<f32>>;
 
 //!include selective_scan_lane
 
@@ -67,8 +67,7 @@ fn fetchRound(wgx: u32, lid: u32, t0: u32, r0: u32) {
     let sS = (e / G) % PF;
     vS[j] = vec4<f32>(0.0);
     if (e < 2u * PF * G && t0 + sS < p.T) {
-      let i = (ln.rowBase + t0 + sS) * G + e % G;
-      if (e < PF * G) { vS[j] = Bt[i]; } else { vS[j] = Ct[i]; }
+      vS[j] = stateInput(e / (PF * G), ln.rowBase + t0 + sS, e % G);
     }
   }
 }
@@ -98,7 +97,9 @@ fn forwardStart(wg: vec3<u32>, lid: u32) {
   laneStart(wg, lid);
   nextSave = p.chunk;
   let k = channelIndices();
-  if (ln.lane == 0u) { skip = vec4<f32>(Dskip[k.x], Dskip[k.y], Dskip[k.z], Dskip[k.w]); }
+  if (ln.lane == 0u) {
+    skip = vec4<f32>(dskipOf(k.x), dskipOf(k.y), dskipOf(k.z), dskipOf(k.w));
+  }
 }
 
 fn storeState(slot: u32) {

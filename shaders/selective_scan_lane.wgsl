@@ -1,6 +1,7 @@
 // Included (//!include selective_scan_lane) by both selective-scan kernels, which declare the
 // overrides WG (threads per workgroup) and G (lanes, i.e. threads, per channel group), Params with
-// B and T (binding 0) and `states`: the inputs both read (bindings 1-5), the shape's constants,
+// B, T, ctAt and dskipAt (binding 0) and `states`: the inputs both read (bindings 1-4), the shape's
+// constants,
 // where a thread sits, its channels' decay rates, the step of their states, and where their
 // chunk-boundary states lie.
 // A thread holds CH (1..4) channels × 4 states: lane j of channel group w keeps states n =
@@ -11,12 +12,14 @@
 // Per-channel values sit in vec4s and arrays of MAX_CH; the loops over i < CH unroll once the
 // pipeline fixes CH.
 
-// (rows, D) u and Δ; (D, N) A_log; (rows, N) Bt and Ct.
+// (rows, D) u and Δ; the layer's A_log (D, N) with its Dskip (D) from float p.dskipAt; Bt (rows,
+// N) with Ct from vec4 p.ctAt. Each pair is one binding, as the parameters and the x_proj group
+// (buffers.ts) lay them out: WebGPU grants 8 storage buffers a kernel, and the backward needs 8
+// with its outputs.
 @group(0) @binding(1) var<storage, read> u: array<f32>;
 @group(0) @binding(2) var<storage, read> delta: array<f32>;
-@group(0) @binding(3) var<storage, read> ALog: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> Bt: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> Ct: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> ssm: array<f32>;
+@group(0) @binding(4) var<storage, read> bc: array<vec4<f32>>;
 
 override CH: u32 = 4u;
 const MAX_CH = 4u;
@@ -79,7 +82,20 @@ fn stepState(i: u32, h: vec4<f32>, dt: f32, xu: f32, b: vec4<f32>) -> vec4<f32> 
 fn laneStart(wg: vec3<u32>, lid: u32) {
   placeLane(wg, lid);
   let k = channelIndices();
-  for (var i = 0u; i < CH; i++) { A2[i] = -exp(ALog[k[i] * G + ln.lane]) * LOG2E; }
+  for (var i = 0u; i < CH; i++) {
+    let at = k[i] * N + 4u * ln.lane;
+    A2[i] = -exp(vec4<f32>(ssm[at], ssm[at + 1u], ssm[at + 2u], ssm[at + 3u])) * LOG2E;
+  }
+}
+
+/** Dskip of channel c. */
+fn dskipOf(c: u32) -> f32 {
+  return ssm[p.dskipAt + c];
+}
+
+/** Bt (a = 0) or Ct (a = 1) of states 4j..4j+3 at row `row`. */
+fn stateInput(a: u32, row: u32, j: u32) -> vec4<f32> {
+  return bc[select(0u, p.ctAt, a == 1u) + row * G + j];
 }
 
 /**

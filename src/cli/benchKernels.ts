@@ -37,8 +37,10 @@ import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
 import {
   createSelectiveScanScratch,
   createSelectiveScanStates,
+  pairedBuffers,
   randomScanInputs,
   type SelectiveScanShape,
+  scanGradientBuffers,
   scanInputBuffers,
   selectiveScanBackward,
   selectiveScanBackwardReference,
@@ -222,12 +224,7 @@ async function checkScan(rt: GpuRuntime): Promise<string> {
     states: createSelectiveScanStates(rt, s),
     scratch: createSelectiveScanScratch(rt, s),
     dy: rt.bufferFrom('check.dy', dy),
-    du: zeros('du', rows * s.D),
-    dDelta: zeros('dDelta', rows * s.D),
-    dBt: zeros('dBt', rows * s.N),
-    dCt: zeros('dCt', rows * s.N),
-    dALog: zeros('dALog', s.D * s.N),
-    dDskip: zeros('dDskip', s.D),
+    ...scanGradientBuffers(rt, s, 'check'),
   };
   const fwd = await selectiveScanForward(rt, io, s);
   const bwd = await selectiveScanBackward(rt, io, s);
@@ -249,7 +246,7 @@ async function checkScan(rt: GpuRuntime): Promise<string> {
       );
     worst = Math.max(worst, maxAbsDiff(got, w));
   }
-  for (const b of Object.values(io)) rt.destroy(b);
+  rt.destroyAll(Object.values(io));
   return `scan check (B${s.B} T${s.T} D${s.D} N${s.N}, default geometry) against float64: largest |error| ${worst.toExponential(1)}`;
 }
 
@@ -267,27 +264,16 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
     'bench.delta',
     rng.fillUniform(new Float32Array(rows * D), 1e-3, 0.1),
   );
-  const aLog = rt.bufferFrom(
-    'bench.A_log',
+  const uniform = (n: number) => rng.fillUniform(new Float32Array(n), -1, 1);
+  const [ALog, Dskip] = pairedBuffers(
+    rt,
+    'bench.A_log+D',
     Float32Array.from({ length: D * N }, (_, i) => Math.log((i % N) + 1)),
+    uniform(D),
   );
-  const inputs = {
-    u: random(rt, rows * D),
-    delta,
-    ALog: aLog,
-    Bt: random(rt, rows * N),
-    Ct: random(rt, rows * N),
-    Dskip: random(rt, D),
-  };
-  const grads = {
-    dy: random(rt, rows * D),
-    du: random(rt, rows * D),
-    dDelta: random(rt, rows * D),
-    dBt: random(rt, rows * N),
-    dCt: random(rt, rows * N),
-    dALog: random(rt, D * N),
-    dDskip: random(rt, D),
-  };
+  const [Bt, Ct] = pairedBuffers(rt, 'bench.Bt+Ct', uniform(rows * N), uniform(rows * N));
+  const inputs = { u: random(rt, rows * D), delta, ALog, Dskip, Bt, Ct };
+  const grads = { dy: random(rt, rows * D), ...scanGradientBuffers(rt, base, 'bench') };
   const elems = rows * D * N;
   const bytes = F * (2 * rows * D + 2 * rows * N + D * N + D);
   const forward = async (o: Partial<SelectiveScanShape>) => {

@@ -67,6 +67,38 @@ export function bufferAt(b: Binding): { buffer: GPUBuffer; offset: number } {
   return 'buffer' in b ? { buffer: b.buffer, offset: b.offset ?? 0 } : { buffer: b, offset: 0 };
 }
 
+/** A binding's size in bytes. */
+function bindingBytes(b: Binding): number {
+  const { buffer, offset } = bufferAt(b);
+  return ('buffer' in b ? b.size : undefined) ?? buffer.size - offset;
+}
+
+/**
+ * One binding over two tensors that lie in one buffer, `second` after `first` (a kernel's two
+ * inputs or outputs through one of its 8 storage buffers), and where `second` starts in it, in
+ * units of `unit` floats (4 for a kernel that reads vec4s).
+ */
+export function spanOf(
+  kernel: string,
+  first: Binding,
+  second: Binding,
+  unit = 1,
+): { binding: GPUBufferBinding; at: number } {
+  const a = bufferAt(first);
+  const b = bufferAt(second);
+  const gap = b.offset - a.offset;
+  if (a.buffer !== b.buffer || gap < bindingBytes(first) || gap % (4 * unit) !== 0) {
+    throw new Error(
+      `${kernel}: its paired tensors must be views of one buffer, the second after the first at a ` +
+        `multiple of ${4 * unit} bytes`,
+    );
+  }
+  return {
+    binding: { buffer: a.buffer, offset: a.offset, size: gap + bindingBytes(second) },
+    at: gap / (4 * unit),
+  };
+}
+
 export interface LaunchSpec {
   shader: string;
   entry?: string;
@@ -220,9 +252,17 @@ export class GpuRuntime {
     return out;
   }
 
-  async readF32(buf: GPUBuffer, count?: number, offset = 0): Promise<Float32Array> {
-    const bytes = count !== undefined ? count * 4 : (this.sizes.get(buf) ?? buf.size) - offset * 4;
-    return new Float32Array(await this.read(buf, bytes, offset * 4));
+  /** `count` floats (all of it by default) of a buffer or view, from float `offset` in it. */
+  async readF32(b: Binding, count?: number, offset = 0): Promise<Float32Array> {
+    const { buffer, offset: base } = bufferAt(b);
+    const whole = 'buffer' in b ? bindingBytes(b) : (this.sizes.get(b) ?? b.size);
+    const bytes = count !== undefined ? count * 4 : whole - offset * 4;
+    return new Float32Array(await this.read(buffer, bytes, base + offset * 4));
+  }
+
+  /** Destroys the buffers of these bindings, each once (views of one buffer share it). */
+  destroyAll(bindings: Iterable<Binding>): void {
+    for (const buf of new Set(Array.from(bindings, (b) => bufferAt(b).buffer))) this.destroy(buf);
   }
 
   destroy(buf: GPUBuffer): void {

@@ -88,11 +88,12 @@ export type GradientName = keyof typeof GRADIENTS;
 type ScratchName = ActivationName | GradientName;
 
 /**
- * Scratch that one batched product writes or reads whole (MatmulBatch): its members, all of one
- * width, lie one after another in one buffer, at a stride of groupStride floats. q, k, v come from
- * the latent in one launch, u0 and z from h1 in another, Bt and Ct from u (x_proj's last two row
- * blocks) in a third; the input and weight gradients read dq, dk, dv, du0, dz and dBt, dCt the
- * same way.
+ * Scratch that one batched product writes or reads whole (MatmulBatch), or one kernel through one
+ * binding: its members, all of one width, lie one after another in one buffer, at a stride of
+ * groupStride floats. q, k, v come from the latent in one launch, u0 and z from h1 in another, Bt
+ * and Ct from u (x_proj's last two row blocks) in a third; the input and weight gradients read dq,
+ * dk, dv, du0, dz and dBt, dCt the same way. The scan's backward writes du and dΔ, and dBt and dCt,
+ * a pair a binding (it has 8).
  */
 export const GROUPS = {
   qkv: ['q', 'k', 'v'],
@@ -101,6 +102,7 @@ export const GROUPS = {
   dqkv: ['dq', 'dk', 'dv'],
   duz: ['du0', 'dz'],
   dbc: ['dBt', 'dCt'],
+  dudelta: ['du', 'ddelta'],
 } as const satisfies Record<string, readonly ScratchName[]>;
 export type GroupName = keyof typeof GROUPS;
 const grouped = new Set<ScratchName>(Object.values(GROUPS).flat());

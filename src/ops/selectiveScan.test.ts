@@ -1,5 +1,4 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { GpuRuntime } from '../gpu/runtime';
 import { testRuntime } from '../gpu/testing';
 import { randomArray } from '../util/random';
 import { compare, finiteDifference } from './check';
@@ -9,6 +8,7 @@ import {
   type SelectiveScanGradients,
   type SelectiveScanInputs,
   type SelectiveScanShape,
+  scanGradientBuffers,
   scanInputBuffers,
   selectiveScanBackward,
   selectiveScanBackwardReference,
@@ -74,10 +74,6 @@ function lossOf(x: Inputs64, dy: Float32Array, shape: SelectiveScanShape): () =>
     for (let i = 0; i < y.length; i++) l += dy[i] * y[i];
     return l;
   };
-}
-
-function destroyAll(rt: GpuRuntime, bufs: Record<string, GPUBuffer>) {
-  for (const b of Object.values(bufs)) rt.destroy(b);
 }
 
 /** Expected state slots: 0 the final state, k ≥ 1 the state after step k·chunk − 1. */
@@ -198,12 +194,7 @@ describe('selective scan: GPU', () => {
         y: rt.buffer('y', rows * D * 4),
         states: createSelectiveScanStates(rt, shape),
         dy: rt.bufferFrom('dy', dy),
-        du: rt.buffer('du', rows * D * 4),
-        dDelta: rt.buffer('dDelta', rows * D * 4),
-        dBt: rt.buffer('dBt', rows * N * 4),
-        dCt: rt.buffer('dCt', rows * N * 4),
-        dALog: rt.bufferFrom('dALog', dALog0),
-        dDskip: rt.bufferFrom('dDskip', dDskip0),
+        ...scanGradientBuffers(rt, shape, 'scan', { dALog: dALog0, dDskip: dDskip0 }),
         scratch: rt.buffer('scratch', selectiveScanBufferBytes(shape).scratch),
       };
       const fwd = await selectiveScanForward(rt, { ...inBufs, ...outBufs }, shape);
@@ -237,8 +228,7 @@ describe('selective scan: GPU', () => {
       expect(compare(await rt.readF32(outBufs.dALog), dALog2, gradTol), 'dALog += ').toBeNull();
       const dDskip2 = twice(dDskip0, g.dDskip);
       expect(compare(await rt.readF32(outBufs.dDskip), dDskip2, gradTol), 'dDskip +=').toBeNull();
-      destroyAll(rt, inBufs);
-      destroyAll(rt, outBufs);
+      rt.destroyAll([...Object.values(inBufs), ...Object.values(outBufs)]);
     });
   }
 
@@ -253,12 +243,7 @@ describe('selective scan: GPU', () => {
       y: rt.buffer('y', rows * shape.D * 4),
       states: createSelectiveScanStates(rt, shape),
       dy: rt.bufferFrom('dy', dy),
-      du: rt.buffer('du', rows * shape.D * 4),
-      dDelta: rt.buffer('dDelta', rows * shape.D * 4),
-      dBt: rt.buffer('dBt', rows * shape.N * 4),
-      dCt: rt.buffer('dCt', rows * shape.N * 4),
-      dALog: rt.buffer('dALog', shape.D * shape.N * 4),
-      dDskip: rt.buffer('dDskip', shape.D * 4),
+      ...scanGradientBuffers(rt, shape),
     };
     const fwd = await selectiveScanForward(rt, { ...inBufs, ...outBufs }, shape);
     rt.run([fwd, ...(await selectiveScanBackward(rt, { ...inBufs, ...outBufs }, shape))]);
@@ -276,8 +261,7 @@ describe('selective scan: GPU', () => {
       const fd = finiteDifference(loss, x[k]);
       expect(compare(await rt.readF32(gradBuf[k]), fd, gradTol), k).toBeNull();
     }
-    destroyAll(rt, inBufs);
-    destroyAll(rt, outBufs);
+    rt.destroyAll([...Object.values(inBufs), ...Object.values(outBufs)]);
   });
 });
 
@@ -293,12 +277,7 @@ describe('selective scan: memory', () => {
       ...scanInputBuffers(rt, x),
       y: rt.buffer('y', rows * shape.D * 4),
       dy: rt.buffer('dy', rows * shape.D * 4),
-      du: rt.buffer('du', rows * shape.D * 4),
-      dDelta: rt.buffer('dDelta', rows * shape.D * 4),
-      dBt: rt.buffer('dBt', rows * shape.N * 4),
-      dCt: rt.buffer('dCt', rows * shape.N * 4),
-      dALog: rt.buffer('dALog', shape.D * shape.N * 4),
-      dDskip: rt.buffer('dDskip', shape.D * 4),
+      ...scanGradientBuffers(rt, shape),
     };
     const spy = vi.spyOn(rt, 'buffer');
     const states = createSelectiveScanStates(rt, shape);
@@ -314,7 +293,7 @@ describe('selective scan: memory', () => {
     rt.run(bwd);
     await rt.finish();
     expect(rt.memory().current).toBe(before);
-    destroyAll(rt, { ...io, states });
+    rt.destroyAll([...Object.values(io), states]);
   });
 
   it('sizes the backward scratch by the workgroup budget: less memory, more workgroups', () => {

@@ -1,6 +1,6 @@
 // The selective scan of the i3 SSM (spec: "Selective-scan SSM"), per sequence b, channel c, state n:
 //   A = -exp(A_log);  h_t = exp(Δ_t·A)·h_{t-1} + Δ_t·Bt_t·u_t (h_{-1} = 0);  y_t = Ct_t·h_t + Dskip·u_t
-// Forward and backward (the reverse scan, then the passes finishing its partial sums) launches,
+// Forward and backward (the reverse scan, then the pass finishing its partial sums) launches,
 // with float64 CPU references; the one-token decode step is in ssmStep.ts.
 // The full state history (B·T·D·N floats) is never stored: the forward keeps h on chip and writes
 // one state per chunk boundary; the backward recomputes each chunk's states from there.
@@ -10,6 +10,7 @@ import {
   type GpuRuntime,
   grid1d,
   type Launch,
+  spanOf,
   u32,
   workgroupLimits,
 } from '../gpu/runtime';
@@ -97,12 +98,13 @@ const forwardBytes = (g: LaneGrid, block: number) =>
   block *
   (16 * 2 * g.groupsPerWorkgroup + 16 * 2 * g.lanes + 16 * g.groupsPerWorkgroup * (g.lanes + 1));
 /**
- * The backward's: the stage of two pieces' inputs (Δ, u, dy; Bt, Ct) and one step's parts of its
- * four sums (du and dΔ's rows a slot longer than a group's lanes).
+ * The backward's: the stage of two pieces' inputs (Δ, u, dy; Bt, Ct), one step's parts of its
+ * four sums (du and dΔ's rows a slot longer than a group's lanes) and its channels' Dskip.
  */
 const backwardBytes = (g: LaneGrid) =>
   2 * PIECE * (16 * 3 * g.groupsPerWorkgroup + 16 * 2 * g.lanes) +
-  16 * 2 * (g.wg + g.groupsPerWorkgroup * (g.lanes + 1));
+  16 * 2 * (g.wg + g.groupsPerWorkgroup * (g.lanes + 1)) +
+  4 * g.channels;
 
 /** The largest grid of at most `wg` threads (halving) that `fits` its workgroup memory. */
 function fittingGrid(
@@ -185,7 +187,7 @@ export function selectiveScanBufferBytes(shape: SelectiveScanShape): {
   const state = s.B * s.D * s.N;
   return {
     states: 4 * s.nChunks * state,
-    scratch: 4 * (2 * s.rows * s.D + 2 * s.bwd.groupsD * s.rows * s.N + state + s.B * s.D),
+    scratch: 4 * (2 * s.bwd.groupsD * s.rows * s.N + state + s.B * s.D),
   };
 }
 
@@ -212,23 +214,38 @@ export function finalStateView(states: GPUBuffer, shape: SelectiveScanShape): GP
   return { buffer: states, offset: 0, size: 4 * shape.B * shape.D * shape.N };
 }
 
-export interface SelectiveScanForwardBuffers {
+/**
+ * The inputs both kernels read. Pairs lie in one buffer, the second after the first, so that each
+ * pair is one binding (spanOf): A_log then Dskip (as the parameter layout has them) and Bt then Ct
+ * (the x_proj group, buffers.ts); scanInputBuffers lays out test inputs the same way.
+ */
+export interface SelectiveScanInputBuffers {
   /** (rows, D) */
   u: Binding;
   /** (rows, D), already softplus'ed */
   delta: Binding;
   /** (D, N) */
   ALog: Binding;
+  /** (D), after ALog */
+  Dskip: Binding;
   /** (rows, N) */
   Bt: Binding;
-  /** (rows, N) */
+  /** (rows, N), after Bt at a multiple of 16 bytes */
   Ct: Binding;
-  /** (D) */
-  Dskip: Binding;
+}
+
+export interface SelectiveScanForwardBuffers extends SelectiveScanInputBuffers {
   /** (rows, D), overwritten */
   y: Binding;
   /** From createSelectiveScanStates, overwritten */
   states: Binding;
+}
+
+/** The input pairs' bindings, and where each pair's second tensor starts in it (Ct in vec4s). */
+function inputSpans(kernel: string, io: SelectiveScanInputBuffers) {
+  const ssm = spanOf(kernel, io.ALog, io.Dskip);
+  const bc = spanOf(kernel, io.Bt, io.Ct, 4);
+  return { buffers: [io.u, io.delta, ssm.binding, bc.binding], ctAt: bc.at, dskipAt: ssm.at };
 }
 
 export function selectiveScanForward(
@@ -239,23 +256,22 @@ export function selectiveScanForward(
 ): Promise<Launch> {
   const s = resolved(shape);
   checkWorkgroup(rt, label, s.fwd.wg, forwardBytes(s.fwd, s.block), SCAN_REMEDY);
+  const inputs = inputSpans(label, io);
   return rt.launch({
     shader: 'selective_scan_forward',
     label,
     constants: { WG: s.fwd.wg, G: s.fwd.lanes, CH: s.ch, PF: s.block, D: s.D },
-    params: [u32(s.B), u32(s.T), u32(s.chunk)],
-    buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.Dskip, io.y, io.states],
+    params: [u32(s.B), u32(s.T), u32(s.chunk), u32(inputs.ctAt), u32(inputs.dskipAt)],
+    buffers: [...inputs.buffers, io.y, io.states],
     workgroups: [s.fwd.groupsD, s.B],
   });
 }
 
-export interface SelectiveScanBackwardBuffers {
-  u: Binding;
-  delta: Binding;
-  ALog: Binding;
-  Bt: Binding;
-  Ct: Binding;
-  Dskip: Binding;
+/**
+ * The backward's buffers. Its output pairs are one binding each too, the second after the first:
+ * du then dDelta, dBt then dCt, dALog then dDskip (scanGradientBuffers lays them out so).
+ */
+export interface SelectiveScanBackwardBuffers extends SelectiveScanInputBuffers {
   /** States the forward wrote for these same inputs. */
   states: Binding;
   /** dL/dy (rows, D) */
@@ -272,7 +288,7 @@ export interface SelectiveScanBackwardBuffers {
   scratch?: Binding;
 }
 
-/** The reverse scan, then the passes that finish its partial sums: run in this order. */
+/** The reverse scan, then the pass that finishes its partial sums: run in this order. */
 export async function selectiveScanBackward(
   rt: GpuRuntime,
   io: SelectiveScanBackwardBuffers,
@@ -283,30 +299,26 @@ export async function selectiveScanBackward(
   checkWorkgroup(rt, label, s.bwd.wg, backwardBytes(s.bwd), SCAN_REMEDY);
   const scratch = io.scratch ?? createSelectiveScanScratch(rt, shape, `${label}.scratch`);
   const { groupsD } = s.bwd;
-  const reduceParams = [u32(s.B), u32(s.T), u32(s.D), u32(s.N), u32(groupsD)];
-  const reduce = (entry: string, threads: number, buffers: Binding[]) =>
-    rt.launch({
-      shader: 'selective_scan_backward_reduce',
-      entry,
-      label: `${label}.${entry}`,
-      params: reduceParams,
-      buffers: [scratch, ...buffers],
-      workgroups: grid1d(Math.ceil(threads / REDUCE_WG)),
-    });
+  const inputs = inputSpans(label, io);
+  const dud = spanOf(label, io.du, io.dDelta);
+  const dbc = spanOf(label, io.dBt, io.dCt);
+  const dssm = spanOf(label, io.dALog, io.dDskip);
   return Promise.all([
     rt.launch({
       shader: 'selective_scan_backward',
       label: `${label}.scan`,
       constants: { WG: s.bwd.wg, G: s.bwd.lanes, CH: s.ch, D: s.D },
-      params: [u32(s.B), u32(s.T), u32(s.chunk), u32(groupsD)],
-      buffers: [io.u, io.delta, io.ALog, io.Bt, io.Ct, io.dy, io.states, scratch],
+      params: [s.B, s.T, s.chunk, groupsD, inputs.ctAt, inputs.dskipAt, dud.at].map(u32),
+      buffers: [...inputs.buffers, io.dy, io.states, scratch, dud.binding],
       workgroups: [groupsD, s.B],
     }),
-    reduce('finish', s.rows * s.D + s.D * s.N + s.D, [
-      ...[io.Dskip, io.dy, io.du, io.dDelta],
-      ...[io.ALog, io.dALog, io.dDskip],
-    ]),
-    reduce('reduce_bc', s.rows * s.N, [io.dBt, io.dCt]),
+    rt.launch({
+      shader: 'selective_scan_backward_reduce',
+      label: `${label}.reduce`,
+      params: [s.B, s.T, s.D, s.N, groupsD, dssm.at, dbc.at].map(u32),
+      buffers: [scratch, io.ALog, dssm.binding, dbc.binding],
+      workgroups: grid1d(Math.ceil((s.rows * s.N + s.D * s.N + s.D) / REDUCE_WG)),
+    }),
   ]);
 }
 
@@ -352,21 +364,67 @@ export function randomScanInputs(
   };
 }
 
+/**
+ * Two tensors in one buffer, as the kernels' paired bindings want them: `second` from the first
+ * 256-byte boundary (a binding offset every device accepts) after `first`. Each is its data or a
+ * length (zeros).
+ */
+export function pairedBuffers(
+  rt: GpuRuntime,
+  label: string,
+  first: Float32Array | number,
+  second: Float32Array | number,
+): [GPUBufferBinding, GPUBufferBinding] {
+  const length = (x: Float32Array | number) => (typeof x === 'number' ? x : x.length);
+  const at = Math.ceil(length(first) / 64) * 64;
+  const data = new Float32Array(at + length(second));
+  if (typeof first !== 'number') data.set(first);
+  if (typeof second !== 'number') data.set(second, at);
+  const buffer = rt.bufferFrom(label, data);
+  return [
+    { buffer, offset: 0, size: 4 * length(first) },
+    { buffer, offset: 4 * at, size: 4 * length(second) },
+  ];
+}
+
 /** GPU buffers of a scan's inputs as randomScanInputs makes them, labelled `${prefix}.name`. */
 export function scanInputBuffers(
   rt: GpuRuntime,
   x: { [K in keyof SelectiveScanInputs]: Float32Array },
   prefix = 'scan',
-) {
-  const up = (name: keyof SelectiveScanInputs) => rt.bufferFrom(`${prefix}.${name}`, x[name]);
+): SelectiveScanInputBuffers {
+  const [ALog, Dskip] = pairedBuffers(rt, `${prefix}.ALog+Dskip`, x.ALog, x.Dskip);
+  const [Bt, Ct] = pairedBuffers(rt, `${prefix}.Bt+Ct`, x.Bt, x.Ct);
   return {
-    u: up('u'),
-    delta: up('delta'),
-    ALog: up('ALog'),
-    Bt: up('Bt'),
-    Ct: up('Ct'),
-    Dskip: up('Dskip'),
+    u: rt.bufferFrom(`${prefix}.u`, x.u),
+    delta: rt.bufferFrom(`${prefix}.delta`, x.delta),
+    ALog,
+    Dskip,
+    Bt,
+    Ct,
   };
+}
+
+/**
+ * GPU buffers of a backward's outputs, paired as it binds them: zeros, except the accumulated
+ * dALog and dDskip where `start` gives them.
+ */
+export function scanGradientBuffers(
+  rt: GpuRuntime,
+  s: { B: number; T: number; D: number; N: number },
+  prefix = 'scan',
+  start: { dALog?: Float32Array; dDskip?: Float32Array } = {},
+) {
+  const rows = s.B * s.T;
+  const [du, dDelta] = pairedBuffers(rt, `${prefix}.du+dDelta`, rows * s.D, rows * s.D);
+  const [dBt, dCt] = pairedBuffers(rt, `${prefix}.dBt+dCt`, rows * s.N, rows * s.N);
+  const [dALog, dDskip] = pairedBuffers(
+    rt,
+    `${prefix}.dALog+dDskip`,
+    start.dALog ?? s.D * s.N,
+    start.dDskip ?? s.D,
+  );
+  return { du, dDelta, dBt, dCt, dALog, dDskip };
 }
 
 /**
