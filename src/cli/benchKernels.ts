@@ -45,6 +45,7 @@ import {
   selectiveScanBackward,
   selectiveScanBackwardReference,
   selectiveScanBufferBytes,
+  selectiveScanExpCount,
   selectiveScanForward,
   selectiveScanGeometry,
   selectiveScanReference,
@@ -59,6 +60,8 @@ interface Entry {
   launches: Launch[];
   flops: number;
   bytes: number;
+  /** exp2 evaluations, where a kernel's exps are a large part of its work (the scan) */
+  exps?: number;
 }
 
 const F = 4; // bytes per float
@@ -288,6 +291,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
       launches: [fwd],
       flops: 7 * elems,
       bytes: bytes + F * rows * D + selectiveScanBufferBytes(shape).states,
+      exps: selectiveScanExpCount(shape).forward,
     };
     return { entry, states, y, fwd, chunk: shape.chunk };
   };
@@ -306,6 +310,7 @@ async function scanEntries(rt: GpuRuntime): Promise<Entry[]> {
       launches: bwd,
       flops: 22 * elems,
       bytes: bytes + F * rows * D + selectiveScanBufferBytes(shape).states + bytes,
+      exps: selectiveScanExpCount(shape).backward,
     };
   };
   // The backward's overwritten outputs (dA_log and dDskip accumulate).
@@ -542,7 +547,8 @@ async function main() {
   const ceilings = await measureCeilings(rt, preset === 'i3-22m', reps);
   console.log(
     `ceilings: copy ${fmt(ceilings.copyBytesPerS / 1e9)} GB/s [${ceilings.copyMethod}]; ` +
-      `FMA ${fmt(ceilings.fmaFlopsPerS / 1e9)} GFLOP/s (register-resident fp32 FMA loop)`,
+      `FMA ${fmt(ceilings.fmaFlopsPerS / 1e9)} GFLOP/s (register-resident fp32 FMA loop); ` +
+      `exp2 ${fmt(ceilings.exp2PerS / 1e9)} G/s (the same loop of exp2)`,
   );
   // Groups of entries by what they time; --only builds just the groups whose key contains it.
   const groups: [string, () => Promise<Entry[]>][] = [
@@ -616,6 +622,8 @@ async function main() {
       floorMs: floor,
       flops: e.flops,
       bytes: e.bytes,
+      exps: e.exps,
+      pctExp2: e.exps === undefined ? undefined : (100 * e.exps) / s / ceilings.exp2PerS,
     };
   });
   console.log(
@@ -634,6 +642,24 @@ async function main() {
       ]),
     ),
   );
+  const expRows = results.filter((x) => x.exps !== undefined);
+  if (expRows.length > 0) {
+    // The table's floor counts an exp as one FLOP at the FMA rate; the special-function unit that
+    // runs it is slower, so these say how busy that unit kept.
+    console.log('exp2 evaluations (the scan: one per decay exp(Δ·A) it computes):');
+    console.log(
+      table(
+        ['kernel', 'exp2 / (t, c, n)', 'G exp2/s', '% exp2 ceiling', 'exp2 floor ms'],
+        expRows.map((x) => [
+          x.name,
+          (x.exps ?? 0) / (rows * D * N),
+          (x.exps ?? 0) / (x.ms / 1e3) / 1e9,
+          x.pctExp2 ?? Number.NaN,
+          ((x.exps ?? 0) / ceilings.exp2PerS) * 1e3,
+        ]),
+      ),
+    );
+  }
   if (values.json) {
     writeFileSync(
       values.json,

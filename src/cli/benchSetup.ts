@@ -1,5 +1,5 @@
 // What both GPU benchmarks share: a Node WebGPU runtime with full-resolution timestamps, the
-// adapter's measured ceilings (copy bandwidth, FMA rate), and plain-text tables.
+// adapter's measured ceilings (copy bandwidth, FMA rate, exp2 rate), and plain-text tables.
 import { create, globals } from 'webgpu';
 import { acquireGpu, describeAdapter } from '../gpu/device';
 import { nodeShaders } from '../gpu/nodeGpu';
@@ -30,6 +30,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`;
 const FMA_FLOPS_PER_ITER = 8 * 4 * 2;
 
+// The same with exp2, which GPUs run on a slower unit of their own (special functions): 32
+// independent chains x ↦ 2^-x a thread, which settle near 0.64 and so never leave fp32's range.
+const EXP2_SHADER = FMA_SHADER.replace('fma(acc[j], m, c)', 'exp2(-acc[j])');
+const EXP2_PER_ITER = 8 * 4;
+
 // Streaming copy through a shader, 16 bytes per load and store.
 const COPY_SHADER = `
 struct Params { n4: u32 }
@@ -42,7 +47,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i < p.n4) { dst[i] = src[i]; }
 }`;
 
-const BENCH_SHADERS: Record<string, string> = { bench_fma: FMA_SHADER, bench_copy: COPY_SHADER };
+const BENCH_SHADERS: Record<string, string> = {
+  bench_fma: FMA_SHADER,
+  bench_exp2: EXP2_SHADER,
+  bench_copy: COPY_SHADER,
+};
 
 // Dawn's instance must live as long as the process (see nodeGpu.ts). Timestamp quantization (on
 // by default against timing attacks) would round each kernel's time to tens of microseconds.
@@ -118,6 +127,8 @@ export interface Ceilings {
   copyMethod: string;
   /** fp32 FLOP/s of the FMA loop (an FMA counts 2). */
   fmaFlopsPerS: number;
+  /** fp32 exp2 results per second of the exp2 loop. */
+  exp2PerS: number;
 }
 
 /** Measures the adapter's copy bandwidth and FMA rate; `large` sizes them for a real GPU. */
@@ -140,17 +151,21 @@ export async function measureCeilings(
   const threads = large ? 2 ** 20 : 2 ** 12;
   const iters = large ? 2048 : 64;
   const fmaOut = rt.buffer('bench.fma.out', threads * 4);
-  const fmaLaunch = await rt.launch({
-    shader: 'bench_fma',
-    params: [u32(iters), u32(threads)],
-    buffers: [fmaOut],
-    workgroups: grid1d(threads / 256),
-  });
+  const loop = (shader: string, loopIters: number) =>
+    rt.launch({
+      shader,
+      params: [u32(loopIters), u32(threads)],
+      buffers: [fmaOut],
+      workgroups: grid1d(threads / 256),
+    });
+  // exp2 runs at about 1/8 of the FMA rate: an eighth of the iterations takes as long.
+  const expIters = iters / 8;
   const t = await timeGroups(
     rt,
     [
       { name: 'copy', launches: [copyLaunch] },
-      { name: 'fma', launches: [fmaLaunch] },
+      { name: 'fma', launches: [await loop('bench_fma', iters)] },
+      { name: 'exp2', launches: [await loop('bench_exp2', expIters)] },
     ],
     reps,
   );
@@ -172,6 +187,7 @@ export async function measureCeilings(
     copyBytesPerS: Math.max(shaderBw, engineBw),
     copyMethod: `shader copy ${fmt(shaderBw / 1e9)} GB/s, copyBufferToBuffer ${fmt(engineBw / 1e9)} GB/s (${copyBytes / 2 ** 20} MiB, read + write counted)`,
     fmaFlopsPerS: (threads * iters * FMA_FLOPS_PER_ITER) / ((t.get('fma') ?? Number.NaN) / 1e3),
+    exp2PerS: (threads * expIters * EXP2_PER_ITER) / ((t.get('exp2') ?? Number.NaN) / 1e3),
   };
 }
 

@@ -175,6 +175,26 @@ export function selectiveScanGeometry(shape: SelectiveScanShape) {
 }
 
 /**
+ * The exp2 evaluations of each kernel (one per decay exp(Δ·A)): the forward one per (t, c, n); the
+ * backward one for the adjoint and one for each recomputed state, a chunk's second piece being
+ * reached by a walk through its first (chunks of 16: 2.5 per (t, c, n)). exp runs on GPUs' slower
+ * special-function unit: bench:kernels sets these against its measured exp2 rate.
+ */
+export function selectiveScanExpCount(shape: SelectiveScanShape): {
+  forward: number;
+  backward: number;
+} {
+  const s = resolved(shape);
+  let recomputed = 0;
+  for (let t0 = 0; t0 < s.T; t0 += s.chunk) {
+    const len = Math.min(s.chunk, s.T - t0);
+    recomputed += len + Math.max(0, len - PIECE);
+  }
+  const perStep = s.B * s.D * s.N;
+  return { forward: perStep * s.T, backward: perStep * (s.T + recomputed) };
+}
+
+/**
  * Bytes of every buffer the op allocates: `states` (per layer: written by the forward, read by the
  * backward; slot 0 is the final state) and the backward's `scratch` (partial sums; one buffer can
  * serve every layer, since backward passes run one after another).
