@@ -265,6 +265,33 @@ describe('selective scan: GPU', () => {
   });
 });
 
+describe('selective scan: paired bindings', () => {
+  it('refuses inputs or outputs whose pairs are not laid out in one buffer, naming the kernel', async () => {
+    const rt = await testRuntime();
+    const shape = { B: 1, T: 4, D: 8, N: 4 };
+    const rows = shape.B * shape.T;
+    const x = randomScanInputs(shape, 51);
+    const paired = scanInputBuffers(rt, x);
+    const y = rt.buffer('y', rows * shape.D * 4);
+    const states = createSelectiveScanStates(rt, shape);
+    // Ct in a buffer of its own: the forward could not bind Bt and Ct as one span.
+    const Ct = rt.bufferFrom('Ct alone', x.Ct);
+    expect(() => selectiveScanForward(rt, { ...paired, Ct, y, states }, shape, 'scan.fwd')).toThrow(
+      /scan\.fwd: its paired tensors must be views of one buffer/,
+    );
+    // du and dDelta the wrong way round in their buffer: refused, not bound so.
+    const grads = scanGradientBuffers(rt, shape);
+    const swapped = { ...grads, du: grads.dDelta, dDelta: grads.du };
+    const dy = rt.buffer('dy', rows * shape.D * 4);
+    await expect(
+      selectiveScanBackward(rt, { ...paired, ...swapped, states, dy }, shape, 'scan.bwd'),
+    ).rejects.toThrow(
+      /scan\.bwd: its paired tensors must be views of one buffer, the second after/,
+    );
+    rt.destroyAll([...Object.values(paired), ...Object.values(grads), y, states, Ct, dy]);
+  });
+});
+
 describe('selective scan: memory', () => {
   const bigShape = (s: SelectiveScanShape) => 4 * s.B * s.T * s.D * s.N;
 
