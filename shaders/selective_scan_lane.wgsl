@@ -1,9 +1,8 @@
 // Included (//!include selective_scan_lane) by both selective-scan kernels, which declare the
 // overrides WG (threads per workgroup) and G (lanes, i.e. threads, per channel group), Params with
 // B, T, ctAt and dskipAt (binding 0) and `states`: the inputs both read (bindings 1-4), the shape's
-// constants,
-// where a thread sits, its channels' decay rates, the step of their states, and where their
-// chunk-boundary states lie.
+// constants, where a thread sits, its channels' decay rates, the step of their states, and where
+// their chunk-boundary states lie.
 // A thread holds CH (1..4) channels × 4 states: lane j of channel group w keeps states n =
 // 4j..4j+3 of channels CH·w..CH·w+CH−1. A step's sums over the thread's channels (dBt, dCt) and
 // over its states (y, du, dΔ) so start in registers, and only one value per (thread, state or
