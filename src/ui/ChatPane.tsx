@@ -42,7 +42,7 @@ function ModelCard() {
         className="row"
         style={{ flexWrap: 'wrap', alignItems: 'end', gap: '1.5rem', justifyContent: 'flex-start' }}
       >
-        <label className="field">
+        <label className="field wide">
           <span>checkpoint</span>
           <select
             className="chat-checkpoint"

@@ -73,7 +73,7 @@ function RunControls() {
             <option value="">choose…</option>
             {datasets.map((d) => (
               <option key={d.id} value={d.id}>
-                {d.name} ({compact(d.train.tokens)} tokens)
+                {d.name} ({compact(d.train.tokens)} training tokens)
               </option>
             ))}
           </select>
