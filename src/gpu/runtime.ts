@@ -22,6 +22,13 @@ export type Constants = Record<string, number | boolean>;
 /** A whole buffer, or a view of one ({buffer, offset, size}; offsets 256-byte aligned). */
 export type Binding = GPUBuffer | GPUBufferBinding;
 
+/** Floats in WebGPU's default minStorageBufferOffsetAlignment (256 bytes): where a view may start. */
+export const BINDING_ALIGN_FLOATS = 64;
+
+/** n floats rounded up to whole BINDING_ALIGN_FLOATS, so that what follows them binds on its own. */
+export const alignToBinding = (n: number) =>
+  Math.ceil(n / BINDING_ALIGN_FLOATS) * BINDING_ALIGN_FLOATS;
+
 /** The device's workgroup limits (WebGPU's guaranteed minimums where the info lacks them). */
 export function workgroupLimits(rt: Pick<GpuRuntime, 'info'>): { threads: number; bytes: number } {
   const limits = rt.info.limits;

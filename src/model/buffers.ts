@@ -1,7 +1,7 @@
 // Every GPU buffer one training configuration needs, planned from the config, batch shape and
 // activation mode and allocated once per run. The plan is also the memory estimate the UI shows
 // before a run.
-import type { Binding, GpuRuntime } from '../gpu/runtime';
+import { alignToBinding, type Binding, type GpuRuntime } from '../gpu/runtime';
 import { SOFTPLUS_ROWS_PER_GROUP } from '../ops/activations';
 import { LOSS_STATS_FLOATS, perRowFloats } from '../ops/crossEntropy';
 import { type MatmulShape, partialFloats, splitKScratchFloats } from '../ops/matmul';
@@ -117,7 +117,7 @@ function width(c: I3Config, w: Width): number {
 /** A group member's slot: rows × its width, rounded up to WebGPU's default storage-binding offset
  * alignment (256 bytes), so that each member also binds on its own. */
 function groupStride(c: I3Config, s: BatchShape, group: GroupName): number {
-  return Math.ceil((s.B * s.T * width(c, WIDTHS[GROUPS[group][0]])) / 64) * 64;
+  return alignToBinding(s.B * s.T * width(c, WIDTHS[GROUPS[group][0]]));
 }
 
 /** Each member of a group as a view of the group's buffer. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { BINDING_ALIGN_FLOATS } from '../gpu/runtime';
 import { PRESETS } from './config';
-import { decaySegments, parameterLayout, TENSOR_ALIGN_FLOATS } from './params';
+import { decaySegments, parameterLayout } from './params';
 
 describe('parameterLayout', () => {
   const c = PRESETS['i3-test'];
@@ -42,13 +43,13 @@ describe('parameterLayout', () => {
   it('aligns every tensor to 64 floats without overlap', () => {
     let end = 0;
     for (const t of layout.tensors) {
-      expect(t.offset % TENSOR_ALIGN_FLOATS).toBe(0);
+      expect(t.offset % BINDING_ALIGN_FLOATS).toBe(0);
       expect(t.offset).toBeGreaterThanOrEqual(end);
       expect(t.size).toBe(t.shape.reduce((a, b) => a * b, 1));
       end = t.offset + t.size;
     }
-    expect(layout.totalFloats % TENSOR_ALIGN_FLOATS).toBe(0);
-    expect(layout.totalFloats - end).toBeLessThan(TENSOR_ALIGN_FLOATS);
+    expect(layout.totalFloats % BINDING_ALIGN_FLOATS).toBe(0);
+    expect(layout.totalFloats - end).toBeLessThan(BINDING_ALIGN_FLOATS);
   });
 
   it('decays matrices and the embedding only', () => {

@@ -1,6 +1,7 @@
 // Where each i3 parameter lives in the one flat f32 buffer: the spec's state_dict names and shapes in
 // the spec's order, each tensor padded to 64 floats so GPU views of it are 256-byte aligned.
 
+import { alignToBinding } from '../gpu/runtime';
 import type { I3Config } from './config';
 
 export interface TensorSpec {
@@ -19,9 +20,6 @@ export interface ParameterLayout {
   totalFloats: number;
   byName: Record<string, TensorSpec>;
 }
-
-/** Floats per alignment unit: 64 f32 = 256 bytes, WebGPU's minStorageBufferOffsetAlignment. */
-export const TENSOR_ALIGN_FLOATS = 64;
 
 /** The spec's (name, shape) list in order; a tensor decays when it has two or more axes. */
 function tensorShapes(c: I3Config): [string, number[]][] {
@@ -55,8 +53,6 @@ function tensorShapes(c: I3Config): [string, number[]][] {
   return list;
 }
 
-const alignUp = (n: number) => Math.ceil(n / TENSOR_ALIGN_FLOATS) * TENSOR_ALIGN_FLOATS;
-
 export function parameterLayout(c: I3Config): ParameterLayout {
   const tensors: TensorSpec[] = [];
   const byName: Record<string, TensorSpec> = {};
@@ -68,7 +64,7 @@ export function parameterLayout(c: I3Config): ParameterLayout {
     const spec: TensorSpec = { name, shape, size, offset, decay };
     tensors.push(spec);
     byName[name] = spec;
-    offset += alignUp(size);
+    offset += alignToBinding(size);
   }
   return { tensors, totalFloats: offset, byName };
 }

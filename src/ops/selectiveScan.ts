@@ -5,6 +5,7 @@
 // The full state history (B·T·D·N floats) is never stored: the forward keeps h on chip and writes
 // one state per chunk boundary; the backward recomputes each chunk's states from there.
 import {
+  alignToBinding,
   type Binding,
   checkWorkgroup,
   type GpuRuntime,
@@ -396,7 +397,7 @@ export function pairedBuffers(
   second: Float32Array | number,
 ): [GPUBufferBinding, GPUBufferBinding] {
   const length = (x: Float32Array | number) => (typeof x === 'number' ? x : x.length);
-  const at = Math.ceil(length(first) / 64) * 64;
+  const at = alignToBinding(length(first));
   const data = new Float32Array(at + length(second));
   if (typeof first !== 'number') data.set(first);
   if (typeof second !== 'number') data.set(second, at);
