@@ -7,9 +7,12 @@ import { median, Profiler, TimestampQueries } from '../gpu/profiler';
 import { GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
 import { randomArray } from '../util/random';
 
-// Register-resident FMA chains: 8 independent vec4 accumulators per thread hide the FMA latency;
-// the data-dependent start and the final store keep the compiler from folding the loop away.
-const FMA_SHADER = `
+/**
+ * A kernel of register-resident chains, `step` applied to each of 8 independent vec4 accumulators
+ * a thread for `iters` rounds: enough chains to hide the unit's latency; the data-dependent start
+ * and the final store keep the compiler from folding the loop away.
+ */
+const chainShader = (step: string) => `
 struct Params { iters: u32, n: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -19,20 +22,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let s = f32(i % 7u) * 1e-3;
   var acc: array<vec4<f32>, 8>;
   for (var j = 0u; j < 8u; j++) { acc[j] = vec4<f32>(s + f32(j)); }
-  let m = vec4<f32>(0.999, 0.998, 0.997, 0.996);
-  let c = vec4<f32>(1e-3, 2e-3, 3e-3, 4e-3);
   for (var k = 0u; k < p.iters; k++) {
-    for (var j = 0u; j < 8u; j++) { acc[j] = fma(acc[j], m, c); }
+    for (var j = 0u; j < 8u; j++) { acc[j] = ${step}; }
   }
   var t = vec4<f32>(0.0);
   for (var j = 0u; j < 8u; j++) { t += acc[j]; }
   if (i < p.n) { out[i] = t.x + t.y + t.z + t.w; }
 }`;
+// fp32 FMA chains; an FMA counts 2 FLOP.
+const FMA_SHADER = chainShader(
+  'fma(acc[j], vec4<f32>(0.999, 0.998, 0.997, 0.996), vec4<f32>(1e-3, 2e-3, 3e-3, 4e-3))',
+);
 const FMA_FLOPS_PER_ITER = 8 * 4 * 2;
-
-// The same with exp2, which GPUs run on a slower unit of their own (special functions): 32
-// independent chains x ↦ 2^-x a thread, which settle near 0.64 and so never leave fp32's range.
-const EXP2_SHADER = FMA_SHADER.replace('fma(acc[j], m, c)', 'exp2(-acc[j])');
+// exp2 chains x ↦ 2^-x, which GPUs run on a slower unit of their own (special functions); they
+// settle near 0.64 and so never leave fp32's range.
+const EXP2_SHADER = chainShader('exp2(-acc[j])');
 const EXP2_PER_ITER = 8 * 4;
 
 // Streaming copy through a shader, 16 bytes per load and store.
