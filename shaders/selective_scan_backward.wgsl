@@ -138,14 +138,18 @@ fn stagePiece(wgx: u32, lid: u32, t0: u32, len: u32, region: u32, r0: u32) {
   }
 }
 
+/** Where stC holds input a (0 Δ, 1 u, 2 dy) of channel group w at step s of `region`'s piece. */
+fn stageAt(region: u32, a: u32, s: u32, w: u32) -> u32 {
+  return ((3u * region + a) * PIECE + s) * CPW + w;
+}
+
 /** The staged inputs of step s of the piece in `region`. */
 fn stepInputs(region: u32, s: u32) -> StepIn {
-  let at = (3u * region * PIECE + s) * CPW + ln.cw;
   let atS = (2u * region * PIECE + s) * G + ln.lane;
   return StepIn(
-    stC[at],
-    stC[PIECE * CPW + at],
-    stC[2u * PIECE * CPW + at],
+    stC[stageAt(region, 0u, s, ln.cw)],
+    stC[stageAt(region, 1u, s, ln.cw)],
+    stC[stageAt(region, 2u, s, ln.cw)],
     stS[atS],
     stS[PIECE * G + atS],
   );
@@ -274,7 +278,7 @@ fn sumStep(wg: vec3<u32>, lid: u32, row: u32, region: u32, s: u32) {
         let at = w * SROW;
         var acc = 0.0;
         if (o < CC) {
-          acc = sSkip[o] * stC[((3u * region + 2u) * PIECE + s) * CPW + w][i];
+          acc = sSkip[o] * stC[stageAt(region, 2u, s, w)][i];
           for (var j = 0u; j < G; j++) { acc += sU[at + j][i]; }
         } else {
           for (var j = 0u; j < G; j++) { acc += sD[at + j][i]; }
