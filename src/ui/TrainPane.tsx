@@ -199,8 +199,9 @@ function RunList() {
             // Without its dataset, the Checkpoints pane trains its checkpoints further on one with
             // the same tokenizer.
             const onItsData = runOnItsData(r, { datasets, loaded }) !== undefined;
-            const resumable = idle && onItsData && r.state !== 'finished';
-            const further = idle && onItsData && r.state === 'finished' && trainsFurther(ck, r);
+            // The store's rule for what trainFrom does, so that the button says it.
+            const further = idle && onItsData && trainsFurther(ck, r);
+            const resumable = idle && onItsData && !further;
             return (
               <tr key={r.id} data-testid="run-row" data-state={r.state}>
                 <td>
