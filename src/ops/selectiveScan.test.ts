@@ -13,6 +13,7 @@ import {
   selectiveScanBackward,
   selectiveScanBackwardReference,
   selectiveScanBufferBytes,
+  selectiveScanExpCount,
   selectiveScanForward,
   selectiveScanGeometry,
   selectiveScanReference,
@@ -371,5 +372,22 @@ describe('selective scan: memory', () => {
       expect(bytes.states).toBeLessThanOrEqual(bigShape(shape) / 8);
       expect(bytes.scratch).toBeLessThan(bigShape(shape) / 2);
     }
+  });
+});
+
+describe('selective scan: exp2 count', () => {
+  it('counts each decay the kernels evaluate: padded piece steps and whole walks included', () => {
+    const perStep = 2 * 3 * 4; // B·D·N
+    // Chunks of 16 at T 256: adjoint and recompute once a step, a walk through half of each chunk.
+    expect(selectiveScanExpCount({ B: 2, T: 256, D: 3, N: 4 })).toEqual({
+      forward: 256 * perStep,
+      backward: 2.5 * 256 * perStep,
+    });
+    // Chunk 13 at T 37: chunks of 13, 13 and 11, each two pieces run as 8 + 8 steps, and a walk of
+    // 8 steps to each second piece.
+    expect(selectiveScanExpCount({ B: 2, T: 37, D: 3, N: 4, chunk: 13 })).toEqual({
+      forward: 37 * perStep,
+      backward: (3 * 2 * 2 * 8 + 3 * 8) * perStep,
+    });
   });
 });

@@ -186,13 +186,17 @@ export function selectiveScanExpCount(shape: SelectiveScanShape): {
   backward: number;
 } {
   const s = resolved(shape);
-  let recomputed = 0;
+  // Every piece's recompute and adjoint run PIECE steps, its zero-padded ones too, and so does
+  // every walk.
+  let pieces = 0;
+  let walked = 0;
   for (let t0 = 0; t0 < s.T; t0 += s.chunk) {
     const len = Math.min(s.chunk, s.T - t0);
-    recomputed += len + Math.max(0, len - PIECE);
+    pieces += Math.ceil(len / PIECE);
+    if (len > PIECE) walked += PIECE;
   }
   const perStep = s.B * s.D * s.N;
-  return { forward: perStep * s.T, backward: perStep * (s.T + recomputed) };
+  return { forward: perStep * s.T, backward: perStep * (2 * PIECE * pieces + walked) };
 }
 
 /**
