@@ -158,10 +158,27 @@ describe('file formats', () => {
     );
     const latin1 = await fileError(file('l.txt', new Uint8Array([99, 97, 102, 0xe9, 10])));
     expect(latin1.kind).toBe('encoding');
-    expect(latin1.message).toMatch(/not UTF-8/);
+    expect(latin1.message).toMatch(/not UTF-8 text .* byte offset 3\)/);
     expect(() => newReport(file('e.txt', ''))).toThrow(/empty/);
     expect((await fileError(file('w.txt', '\n \n\n'))).kind).toBe('empty');
     expect(() => newReport(file('x.docx', 'abc'))).toThrow(/not a supported file type/);
     expect(() => newReport(file('x.parquet.gz', 'abc'))).toThrow(/gzipped parquet/);
+  });
+
+  it('says where a file stops being UTF-8, however its chunks split the characters', async () => {
+    const bytes = (...parts: (string | number[])[]) =>
+      Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p)] : p)));
+    const offset = async (name: string, content: Uint8Array, chunk = 7) =>
+      Number((await fileError(file(name, content, chunk))).message.match(/byte offset (\d+)/)?.[1]);
+    // A Latin-1 é at the end of one chunk, refused only in the next.
+    expect(await offset('a.txt', bytes('a'.repeat(20), [0xe9], 'bbbbb'))).toBe(20);
+    // A UTF-8 é split over two chunks is fine; the 0xff after it is not.
+    expect(await offset('b.txt', bytes('aaaaaa', 'é', 'x', [0xff], 'yy'))).toBe(9);
+    // An unfinished last character, and a stray continuation byte mid-chunk.
+    expect(await offset('c.txt', bytes('abc', [0xe2, 0x82]))).toBe(3);
+    expect(await offset('d.txt', bytes('ab', [0x80], 'cdefgh'), 64)).toBe(2);
+    // In a .gz file the offset counts the decompressed text, and the message says so.
+    const gz = await fileError(file('e.txt.gz', gzipSync(bytes('hello ', [0xc3, 0x28]))));
+    expect(gz.message).toMatch(/byte offset 6 of the decompressed text/);
   });
 });

@@ -72,6 +72,53 @@ export function byteStream(file: InputFile, tally: ByteTally): ReadableStream<Ui
   );
 }
 
+/** The bytes of a UTF-8 character that starts with `lead` (1 for a byte that starts none). */
+function sequenceLength(lead: number): number {
+  if (lead >= 0xf0) return 4;
+  if (lead >= 0xe0) return 3;
+  return lead >= 0xc0 ? 2 : 1;
+}
+
+/**
+ * Where the first character that is not UTF-8 starts in `tail` + `bytes`, which a fatal decoder
+ * refused: `tail` is the last (up to 3) bytes decoded before `bytes`, which may hold the start of
+ * an unfinished character. A stream decoder reports an error only once a character cannot go on,
+ * often a byte or more after it starts (a Latin-1 'é' is refused at the byte after it).
+ */
+function firstBadCharacter(tail: Uint8Array, bytes: Uint8Array): number {
+  const buf = new Uint8Array(tail.length + bytes.length);
+  buf.set(tail);
+  buf.set(bytes, tail.length);
+  // Start at the unfinished character of `tail`, if any: the decoder still holds it.
+  let from = tail.length;
+  for (let j = 0; j < tail.length; j++) {
+    if (buf[j] >= 0xc0 && j + sequenceLength(buf[j]) > tail.length) from = j;
+  }
+  const decodes = (end: number) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(from, end), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (decodes(buf.length)) return from; // refused only at the end: an unfinished last character
+  // buf[from, lo) decodes and buf[from, hi) does not, so buf[hi − 1] is where decoding fails.
+  let lo = from;
+  let hi = buf.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (decodes(mid)) lo = mid;
+    else hi = mid;
+  }
+  // The character it fails in starts at the last lead byte still waiting for its continuation.
+  const failAt = hi - 1;
+  for (let j = failAt - 1; j >= Math.max(from, failAt - 3); j--) {
+    if (buf[j] >= 0xc0) return j + sequenceLength(buf[j]) > failAt ? j : failAt;
+  }
+  return failAt;
+}
+
 /** Decoded text chunks; throws FileError for undecodable, binary or corrupt input. */
 export async function* textChunks(
   file: InputFile,
@@ -80,6 +127,9 @@ export async function* textChunks(
 ): AsyncGenerator<string> {
   const reader = byteStream(file, tally).getReader();
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  const gzipped = file.name.toLowerCase().endsWith('.gz');
+  let decoded = 0; // bytes handed to the decoder (decompressed ones, for .gz)
+  let tail = new Uint8Array(0);
   let sawText = false;
   try {
     for (;;) {
@@ -90,16 +140,21 @@ export async function* textChunks(
       } catch (e) {
         throw new FileError('corrupt', file.name, `could not be read or decompressed (${e})`);
       }
+      const bytes = chunk.done ? new Uint8Array(0) : chunk.value;
       let text: string;
       try {
-        text = chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
+        text = chunk.done ? decoder.decode() : decoder.decode(bytes, { stream: true });
       } catch {
+        const at = decoded - tail.length + firstBadCharacter(tail, bytes);
         throw new FileError(
           'encoding',
           file.name,
-          `is not UTF-8 text (near byte ${tally.bytes}); save it as UTF-8 and drop it again`,
+          `is not UTF-8 text (the first character that is not starts at byte offset ${at}` +
+            `${gzipped ? ' of the decompressed text' : ''}); save it as UTF-8 and drop it again`,
         );
       }
+      decoded += bytes.length;
+      tail = Uint8Array.from([...tail, ...bytes.subarray(Math.max(0, bytes.length - 3))]).slice(-3);
       if (text.includes('\0')) {
         throw new FileError('binary', file.name, 'looks binary (contains NUL bytes), not text');
       }
