@@ -376,7 +376,7 @@ describe('selective scan: memory', () => {
 });
 
 describe('selective scan: exp2 count', () => {
-  it('counts each decay the kernels evaluate: padded piece steps and whole walks included', () => {
+  it('counts each decay the kernels evaluate: padded blocks and pieces, and whole walks', () => {
     const perStep = 2 * 3 * 4; // B·D·N
     // Chunks of 16 at T 256: adjoint and recompute once a step, a walk through half of each chunk.
     expect(selectiveScanExpCount({ B: 2, T: 256, D: 3, N: 4 })).toEqual({
@@ -388,6 +388,12 @@ describe('selective scan: exp2 count', () => {
     expect(selectiveScanExpCount({ B: 2, T: 37, D: 3, N: 4, chunk: 13 })).toEqual({
       forward: 37 * perStep,
       backward: (3 * 2 * 2 * 8 + 3 * 8) * perStep,
+    });
+    // T 20 in chunks of 16: the forward's blocks of 8 run 24 steps; the backward's three pieces
+    // (8 + 8, then 4 padded to 8) run 24 twice, with a walk of 8 to the second.
+    expect(selectiveScanExpCount({ B: 2, T: 20, D: 3, N: 4 })).toEqual({
+      forward: 24 * perStep,
+      backward: (2 * 3 * 8 + 8) * perStep,
     });
   });
 });

@@ -178,7 +178,8 @@ export function selectiveScanGeometry(shape: SelectiveScanShape) {
 /**
  * The exp2 evaluations of each kernel (one per decay exp(Δ·A)): the forward one per (t, c, n); the
  * backward one for the adjoint and one for each recomputed state, a chunk's second piece being
- * reached by a walk through its first (chunks of 16: 2.5 per (t, c, n)). exp runs on GPUs' slower
+ * reached by a walk through its first (chunks of 16: 2.5 per (t, c, n)). Both count the zero-padded
+ * steps they run too: the forward's last block, the backward's pieces. exp runs on GPUs' slower
  * special-function unit: bench:kernels sets these against its measured exp2 rate.
  */
 export function selectiveScanExpCount(shape: SelectiveScanShape): {
@@ -186,8 +187,8 @@ export function selectiveScanExpCount(shape: SelectiveScanShape): {
   backward: number;
 } {
   const s = resolved(shape);
-  // Every piece's recompute and adjoint run PIECE steps, its zero-padded ones too, and so does
-  // every walk.
+  // Every forward block runs its s.block steps; every piece's recompute and adjoint, and every
+  // walk, PIECE.
   let pieces = 0;
   let walked = 0;
   for (let t0 = 0; t0 < s.T; t0 += s.chunk) {
@@ -196,7 +197,10 @@ export function selectiveScanExpCount(shape: SelectiveScanShape): {
     if (len > PIECE) walked += PIECE;
   }
   const perStep = s.B * s.D * s.N;
-  return { forward: perStep * s.T, backward: perStep * (2 * PIECE * pieces + walked) };
+  return {
+    forward: perStep * s.block * Math.ceil(s.T / s.block),
+    backward: perStep * (2 * PIECE * pieces + walked),
+  };
 }
 
 /**
