@@ -159,7 +159,7 @@ describe('file formats', () => {
     const latin1 = await fileError(file('l.txt', new Uint8Array([99, 97, 102, 0xe9, 10])));
     expect(latin1.kind).toBe('encoding');
     expect(latin1.message).toMatch(/not UTF-8 text .* byte offset 3\)/);
-    expect(() => newReport(file('e.txt', ''))).toThrow(/empty/);
+    expect(() => newReport(file('e.txt', ''))).toThrow(/has no text in it/);
     expect((await fileError(file('w.txt', '\n \n\n'))).kind).toBe('empty');
     expect(() => newReport(file('x.docx', 'abc'))).toThrow(/not a supported file type/);
     expect(() => newReport(file('x.parquet.gz', 'abc'))).toThrow(/gzipped parquet/);

@@ -9,6 +9,7 @@ import { pickColumn, recordDocument, textDocument } from './records';
 import { Sha256 } from './sha256';
 import {
   type ByteTally,
+  emptyFileError,
   FileError,
   hashFile,
   type InputFile,
@@ -87,7 +88,7 @@ export function newReport(file: InputFile): FileReport {
       'is a gzipped parquet file: parquet compresses itself, so drop the .parquet file unzipped',
     );
   }
-  if (file.size === 0) throw new FileError('empty', file.name, 'is empty');
+  if (file.size === 0) throw emptyFileError(file.name);
   return {
     name: file.name,
     size: file.size,

@@ -34,6 +34,11 @@ export class FileError extends Error {
   }
 }
 
+/** The error for a file with no text in it (no bytes, or only blank lines). */
+export function emptyFileError(file: string): FileError {
+  return new FileError('empty', file, 'has no text in it; drop a file that has some');
+}
+
 export interface ByteTally {
   /** Raw (possibly compressed) bytes read so far. */
   bytes: number;
@@ -156,7 +161,11 @@ export async function* textChunks(
       decoded += bytes.length;
       tail = Uint8Array.from([...tail, ...bytes.subarray(Math.max(0, bytes.length - 3))]).slice(-3);
       if (text.includes('\0')) {
-        throw new FileError('binary', file.name, 'looks binary (contains NUL bytes), not text');
+        throw new FileError(
+          'binary',
+          file.name,
+          'looks binary (it contains NUL bytes), not text; drop a text, JSON, CSV or parquet file',
+        );
       }
       if (text.length > 0) {
         sawText = true;
@@ -167,7 +176,7 @@ export async function* textChunks(
   } finally {
     reader.releaseLock();
   }
-  if (!sawText) throw new FileError('empty', file.name, 'is empty');
+  if (!sawText) throw emptyFileError(file.name);
 }
 
 /** Lines (without \n or \r\n) with 1-based line numbers. */
