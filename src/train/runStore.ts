@@ -2,6 +2,7 @@
 // writes, and the UI, which lists and restores them after a reload. Checkpoint bytes are kept
 // apart from their summaries so that listing never loads weights.
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import { isQuotaError } from '../data/shardStore';
 import type { I3Config } from '../model/config';
 import type { TrainSettings } from './checkpoint';
 import type { MetricsHistory } from './metrics';
@@ -64,8 +65,9 @@ export class StorageFullError extends Error {
   }
 }
 
+/** A full store as StorageFullError, by the rule the dataset import uses (wrapped forms too). */
 function rethrowQuota(e: unknown): never {
-  if (e instanceof DOMException && e.name === 'QuotaExceededError') throw new StorageFullError();
+  if (isQuotaError(e)) throw new StorageFullError();
   throw e;
 }
 
