@@ -12,9 +12,6 @@ import type { RunState } from './train/trainer';
 
 export interface AdapterReport {
   description: string;
-  f16: boolean;
-  subgroups: boolean;
-  timestamps: boolean;
 }
 
 export interface SelfTestReport {

@@ -53,17 +53,7 @@ async function init(): Promise<void> {
       });
     });
     const selfTest = await matmulSelfTest(runtime);
-    const f = ctx.info.features;
-    post({
-      type: 'ready',
-      adapter: {
-        description: describeAdapter(ctx.info),
-        f16: f.f16,
-        subgroups: f.subgroups,
-        timestamps: f.timestamps,
-      },
-      selfTest,
-    });
+    post({ type: 'ready', adapter: { description: describeAdapter(ctx.info) }, selfTest });
   } catch (e) {
     if (e instanceof WebGpuUnavailableError) post({ type: 'gpu-unavailable', message: e.message });
     else post({ type: 'error', message: (e as Error).message });

@@ -1,7 +1,6 @@
 // Adapter and device acquisition, shared by the browser and Node (the `webgpu` package).
 
 export interface GpuFeatures {
-  f16: boolean;
   subgroups: boolean;
   timestamps: boolean;
 }
@@ -63,12 +62,10 @@ export async function acquireGpu(
     );
   }
   const features: GpuFeatures = {
-    f16: adapter.features.has('shader-f16'),
     subgroups: adapter.features.has('subgroups'),
     timestamps: adapter.features.has('timestamp-query'),
   };
   const requiredFeatures: GPUFeatureName[] = [];
-  if (features.f16) requiredFeatures.push('shader-f16');
   if (features.subgroups) requiredFeatures.push('subgroups' as GPUFeatureName);
   if (features.timestamps) requiredFeatures.push('timestamp-query');
   const requiredLimits: Record<string, number> = {};

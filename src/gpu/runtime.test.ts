@@ -8,7 +8,7 @@ const withLimits = (limits: Record<string, number>) => ({
     vendor: '',
     architecture: '',
     description: '',
-    features: { f16: false, subgroups: false, timestamps: false },
+    features: { subgroups: false, timestamps: false },
     subgroupMinSize: 0,
     limits,
   } satisfies GpuInfo,

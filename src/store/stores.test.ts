@@ -39,7 +39,7 @@ describe('GPU store', () => {
   beforeEach(() => useGpu.setState({ status: 'starting', message: undefined }));
 
   it('is ready when the self-test passed, failed with advice when it did not', () => {
-    const adapter = { description: 'x', f16: false, subgroups: true, timestamps: true };
+    const adapter = { description: 'x' };
     useGpu.getState().apply({
       type: 'ready',
       adapter,
