@@ -116,12 +116,12 @@ function firstBadCharacter(tail: Uint8Array, bytes: Uint8Array): number {
     if (decodes(mid)) lo = mid;
     else hi = mid;
   }
-  // The character it fails in starts at the last lead byte still waiting for its continuation.
+  // The character it fails in starts at the lead byte just before it, if that lead still waits
+  // for continuation bytes; otherwise at buf[hi − 1] itself.
   const failAt = hi - 1;
-  for (let j = failAt - 1; j >= Math.max(from, failAt - 3); j--) {
-    if (buf[j] >= 0xc0) return j + sequenceLength(buf[j]) > failAt ? j : failAt;
-  }
-  return failAt;
+  let j = failAt - 1;
+  while (j >= from && buf[j] >= 0x80 && buf[j] < 0xc0) j--; // continuation bytes
+  return j >= from && buf[j] >= 0xc0 && j + sequenceLength(buf[j]) > failAt ? j : failAt;
 }
 
 /** Decoded text chunks; throws FileError for undecodable, binary or corrupt input. */
@@ -154,7 +154,7 @@ export async function* textChunks(
         throw new FileError(
           'encoding',
           file.name,
-          `is not UTF-8 text (the first character that is not starts at byte offset ${at}` +
+          `is not UTF-8 text (its first bad character starts at byte offset ${at}` +
             `${gzipped ? ' of the decompressed text' : ''}); save it as UTF-8 and drop it again`,
         );
       }
