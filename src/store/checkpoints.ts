@@ -167,7 +167,9 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     }
     const spec = continuationSpec(ck, base, more);
     useRuns.getState().start(spec);
-    const dataset = stored.datasets.find((d) => d.id === spec.datasetId)?.name;
+    // Before the datasets are listed a run is taken to have its own (runOnItsData): no name yet.
+    const dataset =
+      stored.datasets.find((d) => d.id === spec.datasetId)?.name ?? 'its run’s dataset';
     set({
       notice: {
         kind: 'ok',
