@@ -135,7 +135,7 @@ export interface Ceilings {
   exp2PerS: number;
 }
 
-/** Measures the adapter's copy bandwidth and FMA rate; `large` sizes them for a real GPU. */
+/** Measures the adapter's copy bandwidth, FMA rate and exp2 rate; `large` sizes them for a real GPU. */
 export async function measureCeilings(
   rt: GpuRuntime,
   large: boolean,
@@ -154,12 +154,12 @@ export async function measureCeilings(
   });
   const threads = large ? 2 ** 20 : 2 ** 12;
   const iters = large ? 2048 : 64;
-  const fmaOut = rt.buffer('bench.fma.out', threads * 4);
+  const chainOut = rt.buffer('bench.chain.out', threads * 4);
   const loop = (shader: string, loopIters: number) =>
     rt.launch({
       shader,
       params: [u32(loopIters), u32(threads)],
-      buffers: [fmaOut],
+      buffers: [chainOut],
       workgroups: grid1d(threads / 256),
     });
   // exp2 runs at about 1/8 of the FMA rate: an eighth of the iterations takes as long.
@@ -184,7 +184,7 @@ export async function measureCeilings(
     await rt.finish();
     wall.push((performance.now() - t0) / reps);
   }
-  for (const b of [src, dst, fmaOut]) rt.destroy(b);
+  for (const b of [src, dst, chainOut]) rt.destroy(b);
   const shaderBw = (2 * copyBytes) / ((t.get('copy') ?? Number.NaN) / 1e3);
   const engineBw = (2 * copyBytes) / (median(wall) / 1e3);
   return {
