@@ -8,7 +8,7 @@ import { BENCH_SHADERS, CHAINS, COPY_PER_THREAD, UNROLL } from './benchSetup';
 // every chain it is credited with, and the copy must move every byte. These run them small and
 // check their outputs against the same work on the CPU.
 
-const benchRuntime = async () =>
+const ceilingRuntime = async () =>
   new GpuRuntime(await testRuntime(), (name) => {
     const code = BENCH_SHADERS[name];
     if (code === undefined) throw new Error(`no bench shader ${name}`);
@@ -55,7 +55,7 @@ describe('benchmark ceilings', () => {
     // The chains head for 1 (c / (1 − m)) by a factor m ≈ 0.997 a step, so their totals (near 100)
     // tell the step count: a round of 32 steps more moves one by about 5, a chain fewer by 0.2 or
     // more. fp32 rounding over 64 steps and the 32-term sum stays under 1e-5 of it (1e-3).
-    const rt = await benchRuntime();
+    const rt = await ceilingRuntime();
     const got = await runChains(rt, 'bench_fma', threads, rounds);
     for (let i = 0; i < threads; i += 37) {
       const want = chainOutput(i, rounds * UNROLL, (a, lane) => a * M[lane] + C[lane]);
@@ -67,7 +67,7 @@ describe('benchmark ceilings', () => {
     // x ↦ 2^-x settles on its fixed point (0.6412) within a round, so this checks the step, not the
     // step count: the chain generator's rounds are bench_fma's, checked above. GPUs' exp2 errs by
     // a few ulp, which the contraction (|d/dx 2^-x| ≈ 0.44 there) keeps at that size.
-    const rt = await benchRuntime();
+    const rt = await ceilingRuntime();
     const got = await runChains(rt, 'bench_exp2', threads, rounds);
     for (let i = 0; i < threads; i += 37) {
       const want = chainOutput(i, rounds * UNROLL, (a) => 2 ** -a);
@@ -76,7 +76,7 @@ describe('benchmark ceilings', () => {
   });
 
   it('bench_copy copies every vec4 below n4 and nothing past it', async () => {
-    const rt = await benchRuntime();
+    const rt = await ceilingRuntime();
     // Not a multiple of a workgroup's span (256 threads × 4 vec4s).
     const n4 = 1500;
     const src = rt.bufferFrom('src', randomArray(4 * 2048, 1));
