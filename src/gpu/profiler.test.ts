@@ -13,15 +13,15 @@ const n = 64;
 async function setup(rt: GpuRuntime) {
   const x0 = Float32Array.from({ length: n }, (_, i) => i);
   const x = rt.bufferFrom('profiler.x', x0);
-  const red = await rowReduction(rt, 'profiler', x, 1, n, 1);
-  rt.write(red.partial, new Float32Array(n).fill(1));
+  const ones = rt.bufferFrom('profiler.ones', new Float32Array(n).fill(1));
+  const red = await rowReduction(rt, 'profiler', x, 1, n, 1, { buffer: ones });
   const a = { ...red.finish, label: 'add a' };
   const b = { ...red.finish, label: 'add b' };
   const check = async (adds: number) => {
     const got = await rt.readF32(x);
     expect(Array.from(got)).toEqual(Array.from(x0, (v) => v + adds));
   };
-  return { a, b, check, buffers: [x, red.partial] };
+  return { a, b, check, buffers: [x, ones] };
 }
 
 function expectCounts(p: Profiler, counts: Record<string, number>) {

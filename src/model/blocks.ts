@@ -3,8 +3,8 @@
 // Each half reads its input from the residual slot the forward kept, writes its output to the
 // next slot, and in the backward first recomputes its own activations into the shared scratch
 // (activation checkpointing per half: only the residual stream is kept between passes, plus, in
-// the 'keep' activation mode, the outputs of the scan and attention kernels and of the narrow
-// projections (see KeptName), which the recompute then skips).
+// the 'keep' activation mode, the outputs of the scan and attention kernels, of the narrow
+// projections and Δ (see KeptName), which the recompute then skips).
 import type { Binding, GpuRuntime, Launch } from '../gpu/runtime';
 import { gateBackward, gateForward, siluBackward, softplusBiasBackward } from '../ops/activations';
 import { attentionBackward, attentionForward } from '../ops/attention';
@@ -45,6 +45,8 @@ export interface BlockContext {
   splitScratch: GPUBuffer;
   /** A half-block's weight-gradient partial products, side by side (WeightGrads). */
   weightGradScratch: GPUBuffer;
+  /** The partial sums of the gradients reduced over rows (conv, dt bias, norms): shared. */
+  partials: GPUBuffer;
   /**
    * The buffers of KeptName (s.y, s.a, lse, scanStates, s.h1, …) are this layer's own and kept
    * from its forward, so the backward's recompute skips the launches that write them.
@@ -276,7 +278,7 @@ async function normBackward(
     s.dxn,
     s.dx,
     view(ctx, ctx.grads, norm),
-    { rows, D, eps, accumulate: true },
+    { rows, D, eps, accumulate: true, partials: ctx.partials },
   );
 }
 
@@ -349,16 +351,20 @@ export async function ssmForward(
         ]
       : []),
     // Δ = softplus(δ·Wᵀ + bias), the softplus fused into the product's store.
-    ...(await linear(
-      ctx,
-      'ssm.dt_proj',
-      s.dl,
-      offset(ctx, `${p}ssm.dt_proj.weight`),
-      s.delta,
-      R,
-      D,
-      { fused: { epilogue: 'softplusBias', E: view(ctx, ctx.params, `${p}ssm.dt_proj.bias`) } },
-    )),
+    ...(computes(ctx, out)
+      ? await linear(
+          ctx,
+          'ssm.dt_proj',
+          s.dl,
+          offset(ctx, `${p}ssm.dt_proj.weight`),
+          s.delta,
+          R,
+          D,
+          {
+            fused: { epilogue: 'softplusBias', E: view(ctx, ctx.params, `${p}ssm.dt_proj.bias`) },
+          },
+        )
+      : []),
     ...(computes(ctx, out)
       ? [await selectiveScanForward(rt, { ...scanInputs(ctx, layer), y: s.y }, scanOf(ctx))]
       : []),
@@ -406,7 +412,7 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
       s.ddelta,
       s.ddtpre,
       view(ctx, ctx.grads, `${p}ssm.dt_proj.bias`),
-      { rows, D },
+      { rows, D, partials: ctx.partials },
     )),
     ...(await linearInputGrad(ctx, 'ssm.dt_proj', s.ddtpre, dtProj, s.ddl, R, D)),
     ...(await dW.add('ssm.dt_proj', s.ddtpre, s.dl, dtProj, R, D)),
@@ -434,7 +440,7 @@ export async function ssmBackward(ctx: BlockContext, layer: number, x: Binding):
       s.du0,
       view(ctx, ctx.grads, `${p}ssm.conv.weight`),
       view(ctx, ctx.grads, `${p}ssm.conv.bias`),
-      { rows, D, T: ctx.T, K },
+      { rows, D, T: ctx.T, K, partials: ctx.partials },
     )),
     ...(await linearInputGrad(ctx, 'ssm.in_proj.up', duz, up, s.dh1, r, D, {
       batch: upMaps.inputGrad,

@@ -2,12 +2,12 @@
 // activation mode and allocated once per run. The plan is also the memory estimate the UI shows
 // before a run.
 import { alignToBinding, type Binding, type GpuRuntime } from '../gpu/runtime';
-import { SOFTPLUS_ROWS_PER_GROUP } from '../ops/activations';
+import { softplusBiasPartialFloats } from '../ops/activations';
+import { conv1dBackwardPartialFloats } from '../ops/conv1d';
 import { LOSS_STATS_FLOATS, perRowFloats } from '../ops/crossEntropy';
 import { type MatmulShape, partialFloats, splitKScratchFloats } from '../ops/matmul';
 import { GRAD_NORM_STATS_FLOATS, gradNormPartials } from '../ops/optimizer';
-import { RMSNORM_ROWS_PER_GROUP } from '../ops/rmsnorm';
-import { ROWS_PER_GROUP } from '../ops/rowReduction';
+import { rmsnormPartialFloats } from '../ops/rmsnorm';
 import { selectiveScanBufferBytes } from '../ops/selectiveScan';
 import type { I3Config } from './config';
 import { parameterLayout } from './params';
@@ -137,12 +137,16 @@ function groupViews(
 /**
  * What 'keep' holds per layer, all of it what the backward's recompute would otherwise compute
  * again: the outputs of its two costliest kernels (the scan's y and chunk states, attention's a
- * and lse) and the narrow products (width r, R or N: a quarter of a D-wide activation or less)
- * of the half-blocks' first and last projections (h1, c, both o1, δ, Bt, Ct).
+ * and lse), the narrow products (width r, R or N: a quarter of a D-wide activation or less)
+ * of the half-blocks' first and last projections (h1, c, both o1, δ, Bt, Ct), and Δ, whose
+ * product has the smallest K of the model's (R = 32), so that its time is almost all launch and
+ * latency: keeping it takes 24 launches out of i3-22m's step (0.6 ms on an H200, run AF) for
+ * 192 MiB.
  */
 export type KeptName =
   | 'y'
   | 'a'
+  | 'delta'
   | 'lse'
   | 'scanStates'
   | 'h1'
@@ -159,6 +163,7 @@ export function keptFloats(c: I3Config, s: BatchShape): Record<KeptName, number>
   return {
     y: rows * c.d_model,
     a: rows * c.d_model,
+    delta: rows * c.d_model,
     lse: s.B * c.n_heads * s.T,
     scanStates: selectiveScanBufferBytes(scanShape(c, s)).states / 4,
     h1: rows * c.rank,
@@ -180,9 +185,6 @@ export function bufferPlan(
   const rows = s.B * s.T;
   const L = c.n_layers;
   const params = parameterLayout(c).totalFloats;
-  const rowGroups = Math.ceil(rows / ROWS_PER_GROUP);
-  const softplusGroups = Math.ceil(rows / SOFTPLUS_ROWS_PER_GROUP);
-  const normGroups = Math.ceil(rows / RMSNORM_ROWS_PER_GROUP);
   const plan: Record<string, number> = {
     params,
     grads: params,
@@ -195,11 +197,9 @@ export function bufferPlan(
     logits: rows * c.vocab_size,
     cePerRow: perRowFloats(rows),
     scanScratch: selectiveScanBufferBytes(scanShape(c, s, scanWorkgroupBytes)).scratch / 4,
-    // Allocated by the ops, once per launch built: the partial sums of each reduction over rows
-    // (per layer: conv weight and bias, and the dt bias and the two norm weights in blocks of
-    // their own; the final norm) and attention's delta per layer.
-    reductions:
-      c.d_model * (L * (rowGroups * (c.d_conv + 1) + softplusGroups) + normGroups * (2 * L + 1)),
+    // The partial sums of every gradient reduced over rows (conv weight and bias, the dt bias, the
+    // norms' weights): one scratch for all, as the backwards run one after another.
+    partialSums: partialSumsFloats(c, rows),
     attnDelta: L * s.B * c.n_heads * s.T,
     gradNormPartials: gradNormPartials(params),
     stats: LOSS_STATS_FLOATS + GRAD_NORM_STATS_FLOATS,
@@ -220,6 +220,16 @@ export function bufferPlan(
   const sets = activations === 'keep' ? L : 1;
   for (const [name, floats] of Object.entries(keptFloats(c, s))) plan[name] = sets * floats;
   return plan;
+}
+
+/** The largest partial sums of any reduction over rows in the backward (BlockContext.partials). */
+export function partialSumsFloats(c: I3Config, rows: number): number {
+  const D = c.d_model;
+  return Math.max(
+    conv1dBackwardPartialFloats({ rows, D, K: c.d_conv }),
+    softplusBiasPartialFloats({ rows, D }),
+    rmsnormPartialFloats({ rows, D }),
+  );
 }
 
 /**

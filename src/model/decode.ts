@@ -198,7 +198,7 @@ export class I3Decoder {
     this.s = s as StepScratch;
 
     // Prefill: the training forward's blocks on B = batch sequences of up to T tokens. The forward
-    // never touches the gradient buffers or the scan's backward scratch: one small placeholder.
+    // never touches the gradient buffers or the backward's scratch: one small placeholder.
     const shape = { B: Bq, T };
     const scratch = allocateScratch(rt, config, shape);
     this.owned.push(...scratch.buffers);
@@ -220,6 +220,7 @@ export class I3Decoder {
       scanScratch: unused,
       splitScratch: f('splitScratch', Math.max(1, bufferPlan(config, shape).splitScratch)),
       weightGradScratch: unused,
+      partials: unused,
     };
     this.prefillIds = f('prefillIds', Bq * T);
     this.prefillX = [f('prefillX.0', Bq * T * D), f('prefillX.1', Bq * T * D)];

@@ -154,6 +154,7 @@ export class I3Model implements TrainerModel {
       scanScratch: createSelectiveScanScratch(rt, scan, 'scanScratch'),
       splitScratch: f('splitScratch', Math.max(1, plan.splitScratch)),
       weightGradScratch: f('weightGradScratch', plan.weightGradScratch),
+      partials: f('partialSums'),
       kept: options.activations === 'keep',
     };
     // Layer 0 writes the shared outputs; in 'keep' mode each later layer has a set of its own.
@@ -268,7 +269,7 @@ export class I3Model implements TrainerModel {
         s.dxn,
         s.dx,
         view(ctx, this.grads, finalNorm),
-        { rows, D, eps },
+        { rows, D, eps, partials: ctx.partials },
       )),
     ];
     for (let l = L - 1; l >= 0; l--) {

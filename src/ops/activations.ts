@@ -7,7 +7,7 @@
 //   gate           out = y ⊙ silu(z)                (the output gate)
 // Input gradients are overwritten; dbias is added through a reduction over rows.
 import { type Binding, type GpuRuntime, grid1d, type Launch, u32, vec4Count } from '../gpu/runtime';
-import { rowReduction } from './rowReduction';
+import { rowPartialFloats, rowReduction } from './rowReduction';
 
 export const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 export const silu = (v: number): number => v * sigmoid(v);
@@ -57,6 +57,8 @@ export interface SoftplusBiasShape {
   D: number;
   /** Rows per block of dbias's first pass (default SOFTPLUS_ROWS_PER_GROUP). */
   rowsPerGroup?: number;
+  /** dbias's partial sums, softplusBiasPartialFloats of them (default: a buffer of its own). */
+  partials?: GPUBuffer;
 }
 
 /**
@@ -81,7 +83,15 @@ export async function softplusBiasBackward(
   const { rows, D } = shape;
   const D4 = vec4Count('softplus_bias_backward', 'D', D);
   const rpg = shape.rowsPerGroup ?? SOFTPLUS_ROWS_PER_GROUP;
-  const red = await rowReduction(rt, 'softplus_bias_backward', dbias, rows, D, rpg);
+  const red = await rowReduction(
+    rt,
+    'softplus_bias_backward',
+    dbias,
+    rows,
+    D,
+    rpg,
+    shape.partials && { buffer: shape.partials },
+  );
   const main = await rt.launch({
     shader: 'softplus_bias_backward',
     label: 'softplus_bias_backward',
@@ -91,6 +101,10 @@ export async function softplusBiasBackward(
   });
   return [main, red.finish];
 }
+
+/** Floats of softplusBiasBackward's partial sums of dbias. */
+export const softplusBiasPartialFloats = (shape: SoftplusBiasShape) =>
+  rowPartialFloats(shape.rows, shape.D, shape.rowsPerGroup ?? SOFTPLUS_ROWS_PER_GROUP);
 
 /** out = y ⊙ silu(z) over n floats. */
 export function gateForward(

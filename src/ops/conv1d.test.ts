@@ -5,6 +5,7 @@ import { compare, finiteDifference } from './check';
 import {
   type Conv1dShape,
   conv1dBackward,
+  conv1dBackwardPartialFloats,
   conv1dBackwardReference,
   conv1dForward,
   conv1dForwardReference,
@@ -49,8 +50,11 @@ const describeShape = (s: Conv1dShape) =>
   (s.rowsPerGroup ? `, ${s.rowsPerGroup} rows per block` : '');
 
 describe('conv1d', () => {
-  for (const shape of shapes) {
+  for (const [i, shape] of shapes.entries()) {
     const { rows, D, K } = shape;
+    // Every second shape sums dw and db through one caller's scratch holding stale values, as the
+    // model's backwards share one: dw's partials first, db's at the next bindable offset.
+    const shared = i % 2 === 1;
 
     it(`forward + silu ${describeShape(shape)}`, async () => {
       const rt = await testRuntime();
@@ -66,7 +70,7 @@ describe('conv1d', () => {
       for (const buf of [...bufs, out, act]) rt.destroy(buf);
     });
 
-    it(`backward ${describeShape(shape)}: dx overwritten, dw and db accumulated (run twice)`, async () => {
+    it(`backward ${describeShape(shape)}${shared ? ', shared partials' : ''}: dx overwritten, dw and db accumulated (run twice)`, async () => {
       const rt = await testRuntime();
       const { x, w, b, dy, dw0, db0 } = inputs(shape, rows + D + K);
       const xb = rt.bufferFrom('x', x);
@@ -75,7 +79,10 @@ describe('conv1d', () => {
       const dx = rt.bufferFrom('dx', randomArray(rows * D, 99)); // stale values to overwrite
       const dw = rt.bufferFrom('dw', dw0);
       const db = rt.bufferFrom('db', db0);
-      const backward = await conv1dBackward(rt, xb, wb, dyb, dx, dw, db, shape);
+      const partials = shared
+        ? rt.bufferFrom('partials', randomArray(conv1dBackwardPartialFloats(shape), 98))
+        : undefined;
+      const backward = await conv1dBackward(rt, xb, wb, dyb, dx, dw, db, { ...shape, partials });
       rt.run([...backward, ...backward]);
       const got = { dx: await rt.readF32(dx), dw: await rt.readF32(dw), db: await rt.readF32(db) };
 
@@ -107,7 +114,7 @@ describe('conv1d', () => {
           gradTol,
         ),
       ).toBeNull();
-      for (const buf of [xb, wb, dyb, dx, dw, db]) rt.destroy(buf);
+      for (const buf of [xb, wb, dyb, dx, dw, db, ...(partials ? [partials] : [])]) rt.destroy(buf);
     });
   }
 

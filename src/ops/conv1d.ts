@@ -2,9 +2,16 @@
 // out_t[c] = b[c] + Σ_{k<K} w[c, k] · x_{t-K+1+k}[c], zeros before t = 0. Rows are b·T + t, so the
 // kernels take T; w is PyTorch's (D, 1, K) layout, w[c·K + k]. The forward can fuse the silu that
 // follows in the SSM. The backward overwrites dx and adds dw and db through reductions over rows.
-import { type Binding, type GpuRuntime, type Launch, u32, vec4Count } from '../gpu/runtime';
+import {
+  alignToBinding,
+  type Binding,
+  type GpuRuntime,
+  type Launch,
+  u32,
+  vec4Count,
+} from '../gpu/runtime';
 import { silu } from './activations';
-import { ROWS_PER_GROUP, rowReduction } from './rowReduction';
+import { ROWS_PER_GROUP, rowPartialFloats, rowReduction } from './rowReduction';
 
 export interface Conv1dShape {
   /** B·T. */
@@ -15,6 +22,11 @@ export interface Conv1dShape {
   K: number;
   /** Rows per block of the dw/db first pass (default ROWS_PER_GROUP). */
   rowsPerGroup?: number;
+  /**
+   * The backward's partial sums of dw and db, conv1dBackwardPartialFloats of them (default: buffers
+   * of its own).
+   */
+  partials?: GPUBuffer;
 }
 
 /** ROWS of conv1d_walk.wgsl: each thread of the forward and input gradient walks a block of rows. */
@@ -71,8 +83,10 @@ export async function conv1dBackward(
   const workgroups = grid(shape);
   const { rows, D, T, K } = shape;
   const rpg = shape.rowsPerGroup ?? ROWS_PER_GROUP;
-  const redW = await rowReduction(rt, 'conv1d_backward.dw', dw, rows, D * K, rpg);
-  const redB = await rowReduction(rt, 'conv1d_backward.db', db, rows, D, rpg);
+  const dbAt = alignToBinding(rowPartialFloats(rows, D * K, rpg));
+  const at = (floats: number) => shape.partials && { buffer: shape.partials, at: floats };
+  const redW = await rowReduction(rt, 'conv1d_backward.dw', dw, rows, D * K, rpg, at(0));
+  const redB = await rowReduction(rt, 'conv1d_backward.db', db, rows, D, rpg, at(dbAt));
   const [input, partial] = await Promise.all([
     rt.launch({
       shader: 'conv1d_backward',
@@ -91,6 +105,17 @@ export async function conv1dBackward(
     }),
   ]);
   return [input, partial, redW.finish, redB.finish];
+}
+
+/** Floats of the backward's partial sums of dw and db (each at a bindable offset). */
+export function conv1dBackwardPartialFloats(
+  shape: Pick<Conv1dShape, 'rows' | 'D' | 'K' | 'rowsPerGroup'>,
+): number {
+  const rpg = shape.rowsPerGroup ?? ROWS_PER_GROUP;
+  return (
+    alignToBinding(rowPartialFloats(shape.rows, shape.D * shape.K, rpg)) +
+    rowPartialFloats(shape.rows, shape.D, rpg)
+  );
 }
 
 /** The input of tap k for output row `row`, or −1 before the start of the sequence. */

@@ -3,7 +3,7 @@
 // a block's residual gradient) and adds dw through a reduction over rows (per-block partial sums,
 // then column_sum).
 import { type Binding, f32, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
-import { rowReduction } from './rowReduction';
+import { rowPartialFloats, rowReduction } from './rowReduction';
 
 export interface RmsNormShape {
   rows: number;
@@ -15,6 +15,8 @@ export interface RmsNormShape {
   rowsPerGroup?: number;
   /** The backward adds into dx instead of overwriting it. */
   accumulate?: boolean;
+  /** The backward's partial sums of dw, rmsnormPartialFloats of them (default: its own buffer). */
+  partials?: GPUBuffer;
 }
 
 const DEFAULT_EPS = 1e-5;
@@ -94,7 +96,15 @@ export async function rmsnormBackward(
   // Workgroup memory: the row sums' parts (one float a thread), then (ROWS − 1) rows of vec4s.
   const stageRows = Math.floor((WORKGROUP_BYTES - 4 * WORKGROUP) / (16 * perRow));
   const atOnce = Math.min(rpg, WORKGROUP / threads, 1 + stageRows);
-  const red = await rowReduction(rt, 'rmsnorm_backward', dw, rows, D, rpg);
+  const red = await rowReduction(
+    rt,
+    'rmsnorm_backward',
+    dw,
+    rows,
+    D,
+    rpg,
+    shape.partials && { buffer: shape.partials },
+  );
   const main = await rt.launch({
     shader: 'rmsnorm_backward',
     label: 'rmsnorm_backward',
@@ -114,6 +124,10 @@ export async function rmsnormBackward(
   });
   return [main, red.finish];
 }
+
+/** Floats of rmsnormBackward's partial sums of dw. */
+export const rmsnormPartialFloats = (shape: RmsNormShape) =>
+  rowPartialFloats(shape.rows, shape.D, shape.rowsPerGroup ?? RMSNORM_ROWS_PER_GROUP);
 
 export function rmsnormForwardReference(
   x: ArrayLike<number>,

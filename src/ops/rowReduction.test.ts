@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BINDING_ALIGN_FLOATS, bufferAt } from '../gpu/runtime';
 import { testRuntime } from '../gpu/testing';
 import { randomArray } from '../util/random';
 import { compare } from './check';
@@ -20,15 +21,36 @@ describe('rowReduction', () => {
     [601, 5, 1, 601],
     [1, 3, 1, 1],
   ];
-  for (const [rows, cols, rowsPerGroup, groups] of cases) {
-    it(`adds the blocks of partial sums into out (${groups} blocks of ${cols})`, async () => {
+  // Every case twice: partial sums in a buffer of their own, and in a caller's scratch at an
+  // offset (as the model shares one scratch among its backwards).
+  for (const [[rows, cols, rowsPerGroup, groups], shared] of cases.flatMap(
+    (c) =>
+      [
+        [c, false],
+        [c, true],
+      ] as const,
+  )) {
+    const where = shared ? "a caller's scratch" : 'their own buffer';
+    it(`adds the blocks of partial sums into out (${groups} blocks of ${cols}, in ${where})`, async () => {
       const rt = await testRuntime();
       const out0 = randomArray(cols, 1);
       const out = rt.bufferFrom('out', out0);
-      const red = await rowReduction(rt, 'test', out, rows, cols, rowsPerGroup);
+      const at = BINDING_ALIGN_FLOATS;
+      const scratch = shared ? rt.buffer('scratch', (at + groups * cols) * 4) : undefined;
+      const red = await rowReduction(
+        rt,
+        'test',
+        out,
+        rows,
+        cols,
+        rowsPerGroup,
+        scratch && { buffer: scratch, at },
+      );
       expect(red.groups).toBe(groups);
       const partial = randomArray(red.groups * cols, 2);
-      rt.write(red.partial, partial);
+      const { buffer, offset } = bufferAt(red.partial);
+      expect(buffer === scratch).toBe(shared);
+      rt.write(buffer, partial, offset);
       rt.run([red.finish]);
       const want = Float64Array.from(out0);
       for (let g = 0; g < red.groups; g++) {
@@ -36,9 +58,20 @@ describe('rowReduction', () => {
       }
       expect(compare(await rt.readF32(out), want, sumTol(groups))).toBeNull();
       rt.destroy(out);
-      rt.destroy(red.partial);
+      rt.destroy(buffer);
     });
   }
+
+  it('refuses a scratch too small for its partial sums', async () => {
+    const rt = await testRuntime();
+    const out = rt.buffer('out', 16);
+    const scratch = rt.buffer('scratch', 4 * 4 * 7);
+    const fits = rowReduction(rt, 'test', out, 7, 4, 1, { buffer: scratch });
+    await expect(fits).resolves.toMatchObject({ groups: 7 });
+    const over = rowReduction(rt, 'test', out, 8, 4, 1, { buffer: scratch });
+    await expect(over).rejects.toThrow(/do not fit its scratch/);
+    rt.destroyAll([out, scratch]);
+  });
 
   it('refuses more blocks than one grid axis holds', async () => {
     const rt = await testRuntime();
