@@ -64,10 +64,10 @@ export function flopsPerToken(c: I3Config, T: number, activations: ActivationMod
   const scan = 7 * L * D * N;
   const model = 6 * pMatmul + 3 * attention + 3 * scan;
   // The backward's recompute of each half stops before out_proj.up; 'keep' also skips the scan,
-  // attention and the kept narrow products (buffers.ts), leaving in_proj.up, dt_proj and q, k, v.
+  // attention, the kept narrow products and Δ (buffers.ts), leaving in_proj.up and q, k, v.
   const recomputed =
     activations === 'keep'
-      ? 2 * L * (5 * D * r + R * D)
+      ? 2 * L * 5 * D * r
       : 2 * (blockMatmul - 2 * L * D * r) + attention + scan;
   return { pMatmul, model, hardware: model + recomputed };
 }
