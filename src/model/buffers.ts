@@ -140,7 +140,7 @@ function groupViews(
  * and lse), the narrow products (width r, R or N: a quarter of a D-wide activation or less)
  * of the half-blocks' first and last projections (h1, c, both o1, δ, Bt, Ct), and Δ, whose
  * product has the smallest K of the model's (R = 32), so that its time is almost all launch and
- * latency: keeping it takes 24 launches out of i3-22m's step (0.6 ms on an H200, run AF) for
+ * latency: keeping it takes 24 launches out of i3-22m's step (0.5 ms on an H200, run AF) for
  * 192 MiB.
  */
 export type KeptName =
