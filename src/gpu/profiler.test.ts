@@ -14,7 +14,7 @@ async function setup(rt: GpuRuntime) {
   const x0 = Float32Array.from({ length: n }, (_, i) => i);
   const x = rt.bufferFrom('profiler.x', x0);
   const ones = rt.bufferFrom('profiler.ones', new Float32Array(n).fill(1));
-  const red = await rowReduction(rt, 'profiler', x, 1, n, 1, { buffer: ones });
+  const red = await rowReduction(rt, 'profiler', x, 1, n, 1, ones);
   const a = { ...red.finish, label: 'add a' };
   const b = { ...red.finish, label: 'add b' };
   const check = async (adds: number) => {

@@ -308,6 +308,7 @@ export async function ssmForward(
   const { d_model: D, rank: r, dt_rank: R, d_state: N, d_conv: K, norm_eps: eps } = ctx.config;
   const p = `model.layers.${layer}.`;
   const xProj = offset(ctx, `${p}ssm.x_proj.weight`);
+  const dtProj = offset(ctx, `${p}ssm.dt_proj.weight`);
   const up = offset(ctx, `${p}ssm.in_proj.up.weight`);
   const upMaps = mapBatches([up, up + D * r], s.groups.uz);
   const bcMaps = mapBatches([xProj + R * D, xProj + (R + N) * D], s.groups.bc);
@@ -350,23 +351,14 @@ export async function ssmForward(
           })),
         ]
       : []),
-    // Δ = softplus(δ·Wᵀ + bias), the softplus fused into the product's store.
     ...(computes(ctx, out)
-      ? await linear(
-          ctx,
-          'ssm.dt_proj',
-          s.dl,
-          offset(ctx, `${p}ssm.dt_proj.weight`),
-          s.delta,
-          R,
-          D,
-          {
+      ? [
+          // Δ = softplus(δ·Wᵀ + bias), the softplus fused into the product's store.
+          ...(await linear(ctx, 'ssm.dt_proj', s.dl, dtProj, s.delta, R, D, {
             fused: { epilogue: 'softplusBias', E: view(ctx, ctx.params, `${p}ssm.dt_proj.bias`) },
-          },
-        )
-      : []),
-    ...(computes(ctx, out)
-      ? [await selectiveScanForward(rt, { ...scanInputs(ctx, layer), y: s.y }, scanOf(ctx))]
+          })),
+          await selectiveScanForward(rt, { ...scanInputs(ctx, layer), y: s.y }, scanOf(ctx)),
+        ]
       : []),
     await gateForward(rt, s.y, s.z, s.g, rows * D),
     ...(await outProjectionForward(ctx, 'ssm', layer, s.g, x, out)),

@@ -83,15 +83,7 @@ export async function softplusBiasBackward(
   const { rows, D } = shape;
   const D4 = vec4Count('softplus_bias_backward', 'D', D);
   const rpg = shape.rowsPerGroup ?? SOFTPLUS_ROWS_PER_GROUP;
-  const red = await rowReduction(
-    rt,
-    'softplus_bias_backward',
-    dbias,
-    rows,
-    D,
-    rpg,
-    shape.partials && { buffer: shape.partials },
-  );
+  const red = await rowReduction(rt, 'softplus_bias_backward', dbias, rows, D, rpg, shape.partials);
   const main = await rt.launch({
     shader: 'softplus_bias_backward',
     label: 'softplus_bias_backward',

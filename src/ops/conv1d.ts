@@ -83,10 +83,10 @@ export async function conv1dBackward(
   const workgroups = grid(shape);
   const { rows, D, T, K } = shape;
   const rpg = shape.rowsPerGroup ?? ROWS_PER_GROUP;
+  const { partials } = shape;
   const dbAt = alignToBinding(rowPartialFloats(rows, D * K, rpg));
-  const at = (floats: number) => shape.partials && { buffer: shape.partials, at: floats };
-  const redW = await rowReduction(rt, 'conv1d_backward.dw', dw, rows, D * K, rpg, at(0));
-  const redB = await rowReduction(rt, 'conv1d_backward.db', db, rows, D, rpg, at(dbAt));
+  const redW = await rowReduction(rt, 'conv1d_backward.dw', dw, rows, D * K, rpg, partials);
+  const redB = await rowReduction(rt, 'conv1d_backward.db', db, rows, D, rpg, partials, dbAt);
   const [input, partial] = await Promise.all([
     rt.launch({
       shader: 'conv1d_backward',

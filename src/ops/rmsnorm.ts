@@ -96,15 +96,7 @@ export async function rmsnormBackward(
   // Workgroup memory: the row sums' parts (one float a thread), then (ROWS − 1) rows of vec4s.
   const stageRows = Math.floor((WORKGROUP_BYTES - 4 * WORKGROUP) / (16 * perRow));
   const atOnce = Math.min(rpg, WORKGROUP / threads, 1 + stageRows);
-  const red = await rowReduction(
-    rt,
-    'rmsnorm_backward',
-    dw,
-    rows,
-    D,
-    rpg,
-    shape.partials && { buffer: shape.partials },
-  );
+  const red = await rowReduction(rt, 'rmsnorm_backward', dw, rows, D, rpg, shape.partials);
   const main = await rt.launch({
     shader: 'rmsnorm_backward',
     label: 'rmsnorm_backward',

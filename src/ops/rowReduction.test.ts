@@ -37,15 +37,7 @@ describe('rowReduction', () => {
       const out = rt.bufferFrom('out', out0);
       const at = BINDING_ALIGN_FLOATS;
       const scratch = shared ? rt.buffer('scratch', (at + groups * cols) * 4) : undefined;
-      const red = await rowReduction(
-        rt,
-        'test',
-        out,
-        rows,
-        cols,
-        rowsPerGroup,
-        scratch && { buffer: scratch, at },
-      );
+      const red = await rowReduction(rt, 'test', out, rows, cols, rowsPerGroup, scratch, at);
       expect(red.groups).toBe(groups);
       const partial = randomArray(red.groups * cols, 2);
       const { buffer, offset } = bufferAt(red.partial);
@@ -66,9 +58,9 @@ describe('rowReduction', () => {
     const rt = await testRuntime();
     const out = rt.buffer('out', 16);
     const scratch = rt.buffer('scratch', 4 * 4 * 7);
-    const fits = rowReduction(rt, 'test', out, 7, 4, 1, { buffer: scratch });
+    const fits = rowReduction(rt, 'test', out, 7, 4, 1, scratch);
     await expect(fits).resolves.toMatchObject({ groups: 7 });
-    const over = rowReduction(rt, 'test', out, 8, 4, 1, { buffer: scratch });
+    const over = rowReduction(rt, 'test', out, 8, 4, 1, scratch);
     await expect(over).rejects.toThrow(/do not fit its scratch/);
     rt.destroyAll([out, scratch]);
   });

@@ -10,17 +10,6 @@ import { type Binding, type GpuRuntime, grid1d, type Launch, u32 } from '../gpu/
  */
 export const ROWS_PER_GROUP = 32;
 
-/**
- * A caller's buffer for the partial sums, from float `at` (a multiple of BINDING_ALIGN_FLOATS).
- * The model passes every backward one buffer: they run one after another, each summing its
- * partials before the next writes, so one set of partials serves them all (at i3-22m, B 16, 1.3
- * MiB against 91 MiB when each launch had its own).
- */
-export interface PartialSums {
-  buffer: GPUBuffer;
-  at?: number;
-}
-
 /** Floats of the partial sums of `rows` rows of `cols` in blocks of rowsPerGroup. */
 export const rowPartialFloats = (rows: number, cols: number, rowsPerGroup: number) =>
   Math.ceil(rows / rowsPerGroup) * cols;
@@ -36,8 +25,11 @@ export interface RowReduction {
 }
 
 /**
- * The column_sum launch, and the partial sums: in `scratch` where given, else allocated here (once,
- * when the launches are built).
+ * The column_sum launch, and the partial sums: in `scratch` from float `at` (a multiple of
+ * BINDING_ALIGN_FLOATS) where given, else allocated here, once, when the launches are built. The
+ * model passes every backward one scratch: they run one after another, each summing its partials
+ * before the next writes, so one set serves them all (at i3-22m, B 16, 1.3 MiB against 91 MiB when
+ * each launch had its own).
  */
 export async function rowReduction(
   rt: GpuRuntime,
@@ -46,7 +38,8 @@ export async function rowReduction(
   rows: number,
   cols: number,
   rowsPerGroup = ROWS_PER_GROUP,
-  scratch?: PartialSums,
+  scratch?: GPUBuffer,
+  at = 0,
 ): Promise<RowReduction> {
   const groups = Math.ceil(rows / rowsPerGroup);
   // The first passes put the blocks on the y axis of the grid.
@@ -55,11 +48,10 @@ export async function rowReduction(
   const bytes = rowPartialFloats(rows, cols, rowsPerGroup) * 4;
   let partial: Binding;
   if (scratch) {
-    const offset = (scratch.at ?? 0) * 4;
-    if (offset + bytes > scratch.buffer.size) {
+    if (at * 4 + bytes > scratch.size) {
       throw new RangeError(`${label}: ${bytes} bytes of partial sums do not fit its scratch`);
     }
-    partial = { buffer: scratch.buffer, offset, size: bytes };
+    partial = { buffer: scratch, offset: at * 4, size: bytes };
   } else {
     partial = rt.buffer(`${label}.partial`, bytes);
   }
