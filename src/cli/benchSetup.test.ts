@@ -1,19 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { GpuRuntime, grid1d, u32 } from '../gpu/runtime';
+import { GpuRuntime } from '../gpu/runtime';
 import { testRuntime } from '../gpu/testing';
 import { randomArray } from '../util/random';
-import { BENCH_SHADERS, CHAINS, COPY_PER_THREAD, UNROLL } from './benchSetup';
+import { benchShaders, CHAINS, chainLaunch, copyLaunch, UNROLL } from './benchSetup';
 
 // The ceilings are only as true as the work their kernels count: each loop must run every step of
 // every chain it is credited with, and the copy must move every byte. These run them small and
 // check their outputs against the same work on the CPU.
 
-const ceilingRuntime = async () =>
-  new GpuRuntime(await testRuntime(), (name) => {
-    const code = BENCH_SHADERS[name];
-    if (code === undefined) throw new Error(`no bench shader ${name}`);
-    return code;
-  });
+const ceilingRuntime = async () => new GpuRuntime(await testRuntime(), benchShaders);
 
 /** What a chain loop writes for thread i: the sum over its chains and lanes after `steps` steps. */
 function chainOutput(i: number, steps: number, step: (a: number, lane: number) => number): number {
@@ -32,13 +27,7 @@ function chainOutput(i: number, steps: number, step: (a: number, lane: number) =
 /** Runs a chain loop for `rounds` rounds on `threads` threads; returns what each thread wrote. */
 async function runChains(rt: GpuRuntime, shader: string, threads: number, rounds: number) {
   const out = rt.buffer('out', threads * 4);
-  const launch = await rt.launch({
-    shader,
-    params: [u32(rounds), u32(threads)],
-    buffers: [out],
-    workgroups: grid1d(threads / 256),
-  });
-  rt.run([launch]);
+  rt.run([await chainLaunch(rt, shader, rounds, threads, out)]);
   const got = await rt.readF32(out);
   rt.destroy(out);
   return got;
@@ -82,12 +71,7 @@ describe('benchmark ceilings', () => {
     const src = rt.bufferFrom('src', randomArray(4 * 2048, 1));
     const before = randomArray(4 * 2048, 2);
     const dst = rt.bufferFrom('dst', before);
-    const launch = await rt.launch({
-      shader: 'bench_copy',
-      params: [u32(n4)],
-      buffers: [src, dst],
-      workgroups: grid1d(Math.ceil(n4 / (256 * COPY_PER_THREAD))),
-    });
+    const launch = await copyLaunch(rt, src, dst, n4);
     rt.run([launch]);
     const got = await rt.readF32(dst);
     const want = await rt.readF32(src);

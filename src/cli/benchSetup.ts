@@ -54,7 +54,7 @@ const EXP2_PER_ROUND = CHAINS * UNROLL * 4;
 // Streaming copy through a shader, COPY_PER_THREAD vec4 loads and stores a thread, strided by the
 // workgroup so that each load instruction of a workgroup reads one contiguous span. One vec4 a
 // thread reached 3,631 GB/s on the H200 at 512 MiB, four 4,026 (run AE).
-export const COPY_PER_THREAD = 4;
+const COPY_PER_THREAD = 4;
 const COPY_SHADER = `
 struct Params { n4: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -75,11 +75,41 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
 }`;
 
-export const BENCH_SHADERS: Record<string, string> = {
+const BENCH_SHADERS: Record<string, string> = {
   bench_fma: FMA_SHADER,
   bench_exp2: EXP2_SHADER,
   bench_copy: COPY_SHADER,
 };
+
+/** The benchmarks' own shaders, then the project's. */
+export const benchShaders = (name: string) => BENCH_SHADERS[name] ?? nodeShaders(name);
+
+/** A launch of the copy kernel: n4 vec4s of src into dst, on as many workgroups as that takes. */
+export const copyLaunch = (rt: GpuRuntime, src: GPUBuffer, dst: GPUBuffer, n4: number) =>
+  rt.launch({
+    shader: 'bench_copy',
+    params: [u32(n4)],
+    buffers: [src, dst],
+    workgroups: grid1d(Math.ceil(n4 / (256 * COPY_PER_THREAD))),
+  });
+
+/**
+ * A launch of a chain loop ('bench_fma' or 'bench_exp2') of `rounds` rounds on `threads` threads (a
+ * multiple of 256), each writing its chains' sum into `out`.
+ */
+export const chainLaunch = (
+  rt: GpuRuntime,
+  shader: string,
+  rounds: number,
+  threads: number,
+  out: GPUBuffer,
+) =>
+  rt.launch({
+    shader,
+    params: [u32(rounds), u32(threads)],
+    buffers: [out],
+    workgroups: grid1d(threads / 256),
+  });
 
 // Dawn's instance must live as long as the process (see nodeGpu.ts). Timestamp quantization (on
 // by default against timing attacks) would round each kernel's time to tens of microseconds.
@@ -92,7 +122,7 @@ export async function benchRuntime(): Promise<GpuRuntime> {
     instance = create(['disable-dawn-features=timestamp_quantization']) as unknown as GPU;
   }
   const ctx = await acquireGpu(instance);
-  return new GpuRuntime(ctx, (name) => BENCH_SHADERS[name] ?? nodeShaders(name));
+  return new GpuRuntime(ctx, benchShaders);
 }
 
 export function adapterLine(rt: GpuRuntime): string {
@@ -170,29 +200,19 @@ export async function measureCeilings(
   const n4 = copyBytes / 16;
   const src = rt.bufferFrom('bench.copy.src', randomArray(copyBytes / 4, 1));
   const dst = rt.buffer('bench.copy.dst', copyBytes);
-  const copyLaunch = await rt.launch({
-    shader: 'bench_copy',
-    params: [u32(n4)],
-    buffers: [src, dst],
-    workgroups: grid1d(Math.ceil(n4 / (256 * COPY_PER_THREAD))),
-  });
+  const copy = await copyLaunch(rt, src, dst, n4);
   const threads = large ? 2 ** 20 : 2 ** 12;
   const rounds = large ? 64 : 2;
   const chainOut = rt.buffer('bench.chain.out', threads * 4);
   const loop = (shader: string, loopRounds: number) =>
-    rt.launch({
-      shader,
-      params: [u32(loopRounds), u32(threads)],
-      buffers: [chainOut],
-      workgroups: grid1d(threads / 256),
-    });
+    chainLaunch(rt, shader, loopRounds, threads, chainOut);
   // exp2 runs at about 1/8 of the FMA rate (16 against 128 results a clock per H200
   // multiprocessor): an eighth of the rounds takes as long.
   const expRounds = Math.max(1, rounds / 8);
   const t = await timeGroups(
     rt,
     [
-      { name: 'copy', launches: [copyLaunch] },
+      { name: 'copy', launches: [copy] },
       { name: 'fma', launches: [await loop('bench_fma', rounds)] },
       { name: 'exp2', launches: [await loop('bench_exp2', expRounds)] },
     ],
@@ -252,13 +272,8 @@ export interface DispatchCost {
 export async function measureDispatchCost(rt: GpuRuntime): Promise<DispatchCost> {
   const floats = 1024;
   const src = rt.bufferFrom('bench.dispatch.src', randomArray(floats, 2));
-  const copyTo = (dst: GPUBuffer) =>
-    rt.launch({
-      shader: 'bench_copy',
-      params: [u32(floats / 4)],
-      buffers: [src, dst],
-      workgroups: [1],
-    });
+  // One workgroup each: 1,024 floats are 256 vec4s, under one workgroup's span.
+  const copyTo = (dst: GPUBuffer) => copyLaunch(rt, src, dst, floats / 4);
   const one = rt.buffer('bench.dispatch.dst', floats * 4);
   const dependent = await copyTo(one);
   const own = Array.from({ length: 2200 }, (_, i) => rt.buffer(`bench.dispatch.${i}`, floats * 4));
