@@ -1,7 +1,8 @@
 // Adapter and device acquisition, shared by the browser and Node (the `webgpu` package).
 
+// The optional features the device takes: timestamp queries, for the profiler. No kernel uses
+// subgroup operations or f16, so neither is requested.
 export interface GpuFeatures {
-  subgroups: boolean;
   timestamps: boolean;
 }
 
@@ -10,7 +11,7 @@ export interface GpuInfo {
   architecture: string;
   description: string;
   features: GpuFeatures;
-  /** The smallest subgroup the adapter runs (0 without subgroups). */
+  /** The smallest subgroup the adapter runs, as its info reports it (0 where it does not). */
   subgroupMinSize: number;
   /** Limits granted to the device (the adapter's own, not the WebGPU defaults). */
   limits: Record<string, number>;
@@ -61,13 +62,8 @@ export async function acquireGpu(
         'hardware acceleration in the browser settings, then reload.',
     );
   }
-  const features: GpuFeatures = {
-    subgroups: adapter.features.has('subgroups'),
-    timestamps: adapter.features.has('timestamp-query'),
-  };
-  const requiredFeatures: GPUFeatureName[] = [];
-  if (features.subgroups) requiredFeatures.push('subgroups' as GPUFeatureName);
-  if (features.timestamps) requiredFeatures.push('timestamp-query');
+  const features: GpuFeatures = { timestamps: adapter.features.has('timestamp-query') };
+  const requiredFeatures: GPUFeatureName[] = features.timestamps ? ['timestamp-query'] : [];
   const requiredLimits: Record<string, number> = {};
   for (const name of WANTED_LIMITS) requiredLimits[name] = adapter.limits[name];
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
@@ -77,7 +73,7 @@ export async function acquireGpu(
     architecture: ai?.architecture ?? '',
     description: ai?.description ?? '',
     features,
-    subgroupMinSize: features.subgroups ? (ai?.subgroupMinSize ?? 0) : 0,
+    subgroupMinSize: ai?.subgroupMinSize ?? 0,
     limits: requiredLimits,
   };
   return { adapter, device, info, lost: device.lost };

@@ -8,7 +8,7 @@ const withLimits = (limits: Record<string, number>) => ({
     vendor: '',
     architecture: '',
     description: '',
-    features: { subgroups: false, timestamps: false },
+    features: { timestamps: false },
     subgroupMinSize: 0,
     limits,
   } satisfies GpuInfo,
