@@ -223,7 +223,7 @@ export function bufferPlan(
 }
 
 /** The largest partial sums of any reduction over rows in the backward (BlockContext.partials). */
-export function partialSumsFloats(c: I3Config, rows: number): number {
+function partialSumsFloats(c: I3Config, rows: number): number {
   const D = c.d_model;
   return Math.max(
     conv1dBackwardPartialFloats({ rows, D, K: c.d_conv }),

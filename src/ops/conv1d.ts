@@ -84,7 +84,7 @@ export async function conv1dBackward(
   const { rows, D, T, K } = shape;
   const rpg = shape.rowsPerGroup ?? ROWS_PER_GROUP;
   const { partials } = shape;
-  const dbAt = alignToBinding(rowPartialFloats(rows, D * K, rpg));
+  const { dbAt } = partialLayout(shape);
   const redW = await rowReduction(rt, 'conv1d_backward.dw', dw, rows, D * K, rpg, partials);
   const redB = await rowReduction(rt, 'conv1d_backward.db', db, rows, D, rpg, partials, dbAt);
   const [input, partial] = await Promise.all([
@@ -107,16 +107,17 @@ export async function conv1dBackward(
   return [input, partial, redW.finish, redB.finish];
 }
 
-/** Floats of the backward's partial sums of dw and db (each at a bindable offset). */
-export function conv1dBackwardPartialFloats(
-  shape: Pick<Conv1dShape, 'rows' | 'D' | 'K' | 'rowsPerGroup'>,
-): number {
+type PartialShape = Pick<Conv1dShape, 'rows' | 'D' | 'K' | 'rowsPerGroup'>;
+
+/** The backward's partial sums: dw's from float 0, db's from dbAt (bindable), floats in all. */
+function partialLayout(shape: PartialShape): { dbAt: number; floats: number } {
   const rpg = shape.rowsPerGroup ?? ROWS_PER_GROUP;
-  return (
-    alignToBinding(rowPartialFloats(shape.rows, shape.D * shape.K, rpg)) +
-    rowPartialFloats(shape.rows, shape.D, rpg)
-  );
+  const dbAt = alignToBinding(rowPartialFloats(shape.rows, shape.D * shape.K, rpg));
+  return { dbAt, floats: dbAt + rowPartialFloats(shape.rows, shape.D, rpg) };
 }
+
+/** Floats of the backward's partial sums of dw and db (each at a bindable offset). */
+export const conv1dBackwardPartialFloats = (shape: PartialShape) => partialLayout(shape).floats;
 
 /** The input of tap k for output row `row`, or −1 before the start of the sequence. */
 function tapRow(row: number, k: number, shape: Conv1dShape): number {
