@@ -3,7 +3,8 @@ import { dropFiles } from './drop';
 import { openStudio } from './studio';
 
 // Chat with a checkpoint through the UI: i3-test trained on a file whose every line repeats
-// "abcdefg ", then greedy completion continues the pattern, a seeded sampled completion comes out
+// "abcdefg ", then greedy completion continues the pattern (also from a prompt that ends inside
+// one of the tokenizer's chunks), a seeded sampled completion comes out
 // the same twice, Stop ends a long generation at once, and a chat that outgrows the context
 // (16 tokens for i3-test) says that older messages were left out.
 
@@ -64,6 +65,15 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   expect(text.length).toBeGreaterThanOrEqual(40);
   expect(PREFIX + text).toBe(LINE.slice(0, PREFIX.length + text.length));
   await expect(greedy).toContainText('tokens/s');
+
+  // A prompt that stops inside a chunk: "…abcdefg" ends in "fg", which the training stream has
+  // only at a line's end, before <eos>. Token healing draws that chunk again ("fg " here), so the
+  // pattern goes on instead of ending.
+  const cut = PREFIX.trimEnd();
+  const healed = await complete(page, cut);
+  const more = (await healed.getByTestId('chat-output').textContent()) ?? '';
+  expect(more.length).toBeGreaterThanOrEqual(40);
+  expect(cut + more).toBe(LINE.slice(0, cut.length + more.length));
 
   // Seeded sampling: the same request twice gives the same text.
   await page.getByTestId('chat-temperature').fill('1.5');

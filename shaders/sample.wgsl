@@ -13,6 +13,8 @@
 // each probe a workgroup sum of the masses at or above it; when top-k left at most WG tokens
 // (the defaults keep 40) their scores are gathered first, so the probes read workgroup memory
 // instead of passing over V.
+// A restricted draw (the first of a prompt whose last token was backed off, src/data/
+// tokenHealing.ts) scores the tokens not marked in `allowed` as EXCLUDED, below every kept score.
 // The token goes to ids[b] (the next step's input) and is marked in seen (B, V).
 // Generation runs a few tokens ahead of the reader: with haltOnStop (one sequence), drawing a
 // token marked in stops sets halt[0], after which this kernel and the state updates of the steps
@@ -30,6 +32,7 @@ struct Params {
   seed: u32,
   draw: u32,
   haltOnStop: u32,
+  restricted: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -38,6 +41,13 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> ids: array<u32>;
 @group(0) @binding(4) var<storage, read_write> halt: array<u32>;
 @group(0) @binding(5) var<storage, read> stops: array<u32>;
+@group(0) @binding(6) var<storage, read> allowed: array<u32>;
+
+// The score of a token a restricted draw leaves out, and the least score any draw keeps: top-k and
+// top-p thresholds are raised to it, so that no excluded token is kept even when fewer than k
+// tokens are allowed.
+const EXCLUDED = -3.4e38;
+const LEAST_KEPT = -3.0e38;
 
 var<workgroup> redF: array<f32, WG>;
 var<workgroup> redU: array<u32, WG>;
@@ -48,6 +58,7 @@ var<workgroup> nCand: atomic<u32>;
 var<workgroup> halted: u32;
 
 fn score(row: u32, i: u32) -> f32 {
+  if (p.restricted != 0u && allowed[i] == 0u) { return EXCLUDED; }
   var l = logits[row + i];
   if (seen[row + i] != 0u) {
     l = select(l * p.penalty, l / p.penalty, l > 0.0);
@@ -193,7 +204,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
         if (mass(tid, row, maxS, probe, kk, fits, gathered) >= want) { kp = probe; }
       }
     }
-    let keep = max(kk, kp);
+    let keep = max(max(kk, kp), orderedKey(LEAST_KEPT));
 
     // Inverse CDF in index order: thread tid owns a contiguous chunk; a scan of the chunk sums
     // finds the chunk holding u · total, and its thread walks it.

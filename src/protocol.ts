@@ -110,9 +110,7 @@ export interface GenerationSettings extends SamplingSettings {
 }
 
 /** A chat (rendered through the chat template, history trimmed to the context) or plain text. */
-export type InferPrompt =
-  | { mode: 'chat'; messages: import('./data/chatTemplate').ChatMessage[] }
-  | { mode: 'completion'; text: string };
+export type InferPrompt = import('./model/textGeneration').TextPrompt;
 
 export interface LoadedModel {
   checkpointId: string;

@@ -4,15 +4,14 @@
 // streams text to the UI as tokens come. Tokenizing and the chat template run here too, so the UI
 // thread only renders. It speaks only the infer-worker messages of src/protocol.ts.
 
-import { type ChatMessage, renderChat } from '../src/data/chatTemplate';
 import { ChunkTokenizer } from '../src/data/chunkTokenizer';
-import { EOS_ID } from '../src/data/specialTokens';
 import { browserShaders } from '../src/gpu/browserShaders';
 import { acquireGpu, describeAdapter } from '../src/gpu/device';
 import { GpuRuntime } from '../src/gpu/runtime';
 import { type I3Config, parameterCount, validateConfig } from '../src/model/config';
 import { I3Decoder } from '../src/model/decode';
-import type { InferEvent, InferPrompt, InferRequest, LoadedModel } from '../src/protocol';
+import { generateText, promptIds } from '../src/model/textGeneration';
+import type { InferEvent, InferRequest, LoadedModel } from '../src/protocol';
 import { decodeCheckpoint } from '../src/train/checkpoint';
 import { getCheckpointBytes } from '../src/train/runStore';
 
@@ -115,42 +114,6 @@ async function ensureLoaded(checkpointId: string): Promise<Loaded> {
 /** Every error thrown here (CorruptCheckpointError, WebGpuUnavailableError, …) says what to do. */
 const messageOf = (e: unknown) => (e as Error).message;
 
-/**
- * The prompt's token ids. The context starts as a document does in the training stream, right
- * after the previous document's <eos>. A chat keeps its latest turns (a turn starts at a user
- * message) that fit the window minus room for the reply; the reply's room is maxNewTokens but at
- * most half the window, so some history always fits. The latest turn is kept even when it alone
- * is longer (the decoder slides its attention window; the SSM state keeps the rest).
- */
-function promptIds(
-  tokenizer: ChunkTokenizer,
-  prompt: InferPrompt,
-  window: number,
-  maxNewTokens: number,
-): { ids: Uint32Array; dropped: number } {
-  const encode = (text: string) => {
-    const body = tokenizer.encode(text);
-    const ids = new Uint32Array(body.length + 1);
-    ids[0] = EOS_ID;
-    ids.set(body, 1);
-    return ids;
-  };
-  if (prompt.mode === 'completion') return { ids: encode(prompt.text), dropped: 0 };
-  const messages: ChatMessage[] = prompt.messages;
-  const starts = messages.flatMap((m, i) => (m.role === 'user' ? [i] : []));
-  if (starts.length === 0) throw new Error('A chat needs a user message to answer.');
-  const budget = window - Math.min(maxNewTokens, Math.floor(window / 2));
-  let from = starts.length - 1;
-  let ids = encode(renderChat(messages.slice(starts[from])));
-  while (from > 0) {
-    const longer = encode(renderChat(messages.slice(starts[from - 1])));
-    if (longer.length > budget) break;
-    ids = longer;
-    from--;
-  }
-  return { ids, dropped: starts[from] };
-}
-
 /** Collects decoded text and sends it at most every DELTA_MS. */
 class DeltaOutbox {
   private text = '';
@@ -211,15 +174,15 @@ async function generate(req: Extract<InferRequest, { type: 'generate' }>): Promi
     );
     post({ type: 'started', requestId, droppedMessages: dropped });
     const out = new DeltaOutbox(requestId);
-    const tokens = model.decoder.generate(ids, {
+    const texts = generateText(model.decoder, model.tokenizer, ids, {
       sampling: settings,
       maxNewTokens: settings.maxNewTokens,
       signal,
     });
-    let next = await tokens.next();
+    let next = await texts.next();
     while (!next.done) {
-      out.add(model.tokenizer.decode([next.value]));
-      next = await tokens.next();
+      out.add(next.value);
+      next = await texts.next();
     }
     out.flush();
     post({

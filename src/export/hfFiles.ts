@@ -346,13 +346,25 @@ The full history is in \`metrics.csv\`.
 \`\`\`python
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-tok = AutoTokenizer.from_pretrained("path/to/this/folder")
+tok = AutoTokenizer.from_pretrained("path/to/this/folder", trust_remote_code=True)
 model = AutoModelForCausalLM.from_pretrained("path/to/this/folder", trust_remote_code=True)
 prompt = tok.apply_chat_template([{"role": "user", "content": "hello!"}], tokenize=False)
 ids = tok(prompt, return_tensors="pt").input_ids
 out = model.generate(ids, max_new_tokens=64)
 print(tok.decode(out[0, ids.shape[1]:], skip_special_tokens=True))
 \`\`\`
+
+For plain text, let \`generate()\` draw the prompt's last token again (token healing), as i3
+Studio's chat does:
+
+\`\`\`python
+ids = tok("this movie was", return_tensors="pt", add_special_tokens=False).input_ids
+out = model.generate(ids, max_new_tokens=64, token_healing=True, tokenizer=tok)
+\`\`\`
+
+The tokenizer matches 2- and 3-character chunks greedily, so a prompt that stops inside a chunk
+("this movie was" ends in "as", where running text has "as ") ends the way documents mostly end
+in training, and without token healing the model may answer \`<eos>\` at once.
 
 \`modeling_i3.py\` is a plain PyTorch implementation (a sequential selective scan, no cache: each
 generated token recomputes the prefix), written for clarity rather than speed. The weights are in

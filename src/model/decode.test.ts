@@ -255,4 +255,22 @@ describe('incremental decoder (i3-test, T 16)', () => {
     // The decoder is usable afterwards and still reproduces the seeded run.
     expect((await collect(decoder.generate(prompt, opts))).tokens).toEqual(a.tokens);
   });
+
+  it('generate() with firstTokens draws the first token from them alone, then from all', async () => {
+    const prompt = randomTokens(5, 11);
+    const greedy = { sampling: { temperature: 0, seed: 1 }, maxNewTokens: 4, stopTokens: [] };
+    const logits = rowsOf(windowedReferenceLogits(config, params, prompt, T), 4, 5);
+    // The three least likely tokens: the restriction, not the logits, decides the first draw.
+    const order = Array.from(logits.keys()).sort((x, y) => logits[x] - logits[y]);
+    const firstTokens = order.slice(0, 3);
+    const want = firstTokens.reduce((best, t) => (logits[t] > logits[best] ? t : best));
+    const got: number[] = [];
+    for await (const t of decoder.generate(prompt, { ...greedy, firstTokens })) got.push(t);
+    expect(got[0]).toBe(want);
+    // The rest is the unrestricted greedy continuation of the prompt and that token.
+    const rest: number[] = [];
+    const after = Uint32Array.of(...prompt, want);
+    for await (const t of decoder.generate(after, { ...greedy, maxNewTokens: 3 })) rest.push(t);
+    expect(got.slice(1)).toEqual(rest);
+  });
 });

@@ -64,6 +64,8 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Append the prompt to the current context instead of starting afresh. Default false. */
   continueContext?: boolean;
+  /** The only tokens the first draw may pick (token healing, src/data/tokenHealing.ts). */
+  firstTokens?: readonly number[];
 }
 
 /** Why a generation ended: a stop token, maxNewTokens, or the abort signal. */
@@ -140,6 +142,8 @@ export class I3Decoder {
   private readonly halt: GPUBuffer;
   /** (V) u32, nonzero = a stop token of the running generation. */
   private readonly stops: GPUBuffer;
+  /** (V) u32, nonzero = a token the first draw may pick when GenerateOptions.firstTokens says. */
+  private readonly allowed: GPUBuffer;
   /** The ring binding of pre-norm projections that cache nothing (writable bindings must not alias). */
   private readonly noRing: GPUBuffer;
   /** The residual stream (batch, D); each half's out-projection adds into it in place. */
@@ -187,6 +191,7 @@ export class I3Decoder {
     this.cursor = f('cursor', 4);
     this.halt = f('halt', 1);
     this.stops = f('stops', V);
+    this.allowed = f('allowed', V);
     this.noRing = f('noRing', 1);
     this.x = f('x', Bq * D);
     this.logits = f('logits', Bq * V);
@@ -361,10 +366,13 @@ export class I3Decoder {
       if (prompt.length === 0 && this.pos === 0) throw new Error('decoder: nothing to continue');
       await this.append(prompt);
       this.setStops(stops);
+      const { firstTokens } = options;
+      if (firstTokens) this.rt.write(this.allowed, this.marks(firstTokens));
       for (let draw = 0; draw < max; draw++) {
         if (signal?.aborted) return 'abort';
         for (; submitted < max && queued.length < PIPELINE_DEPTH; submitted++) {
-          queued.push(this.submitSampling(settings, submitted, submitted > 0, true));
+          const restricted = submitted === 0 && firstTokens !== undefined;
+          queued.push(this.submitSampling(settings, submitted, submitted > 0, true, restricted));
         }
         const got = await abortable(queued.shift() as Promise<Uint32Array>, signal);
         if (got === ABORTED) return 'abort';
@@ -414,10 +422,15 @@ export class I3Decoder {
 
   /** Marks the stop tokens for the sampler's halt (an empty set: none). */
   private setStops(stops: ReadonlySet<number>): void {
+    this.rt.write(this.stops, this.marks(stops));
+  }
+
+  /** A (V) u32 array with 1 at each of these tokens (those in the vocabulary). */
+  private marks(tokens: Iterable<number>): Uint32Array {
     const V = this.config.vocab_size;
     const marks = new Uint32Array(V);
-    for (const t of stops) if (t >= 0 && t < V) marks[t] = 1;
-    this.rt.write(this.stops, marks);
+    for (const t of tokens) if (t >= 0 && t < V) marks[t] = 1;
+    return marks;
   }
 
   // ---- building ----
@@ -530,7 +543,14 @@ export class I3Decoder {
     ];
     this.sampler = await sampleTokens(
       rt,
-      { logits: this.logits, seen: this.seen, ids: this.ids, halt: this.halt, stops: this.stops },
+      {
+        logits: this.logits,
+        seen: this.seen,
+        ids: this.ids,
+        halt: this.halt,
+        stops: this.stops,
+        allowed: this.allowed,
+      },
       { Bq, V },
       { ...DEFAULT_SAMPLING, seed: 0 },
     );
@@ -639,10 +659,11 @@ export class I3Decoder {
     draw: number,
     accept: boolean,
     haltOnStop: boolean,
+    restricted = false,
   ): Promise<Uint32Array> {
     const { rt, batch: Bq } = this;
     const shape = { Bq, V: this.config.vocab_size };
-    rt.setParams(this.sampler, sampleParams(shape, settings, draw, haltOnStop));
+    rt.setParams(this.sampler, sampleParams(shape, settings, draw, haltOnStop, restricted));
     const enc = rt.device.createCommandEncoder({ label: 'decode.sample' });
     if (accept) this.encodeStep(enc, [...this.head, this.sampler]);
     else rt.encode(enc, [this.sampler]);

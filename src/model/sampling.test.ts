@@ -48,6 +48,15 @@ describe('sampling reference on hand-made logits', () => {
     expect(neg.token).toBe(1);
     expect(sampleReference([1, 3, 3], null, settings({ temperature: 0 }), 0.9).token).toBe(1);
   });
+
+  it('a restricted draw keeps only the allowed tokens, whatever top-k asks', () => {
+    const allowed = [1, 0, 1, 0];
+    const s = settings({ ...plain, topK: 3 });
+    const { probs } = sampleReference(logits, null, s, 0.5, allowed);
+    expect(Array.from(probs)).toEqual([1 / 3, 0, 2 / 3, 0].map((p) => expect.closeTo(p, 12)));
+    const greedy = settings({ temperature: 0 });
+    expect(sampleReference(logits, null, greedy, 0, allowed).token).toBe(2);
+  });
 });
 
 describe('GPU sampling against the reference', () => {
@@ -82,19 +91,31 @@ describe('GPU sampling against the reference', () => {
       const ids = rt.buffer('ids', Bq * 4);
       const halt = rt.buffer('halt', 4);
       const stops = rt.buffer('stops', V * 4);
-      const io = { logits: logitsBuf, seen: seenBuf, ids, halt, stops };
+      // Draw 2 is restricted to about a tenth of the tokens (token 0 always among them).
+      const allowedMarks = Uint32Array.from({ length: V }, (_, i) =>
+        i === 0 || rng.next() < 0.1 ? 1 : 0,
+      );
+      const allowed = rt.bufferFrom('allowed', allowedMarks);
+      const io = { logits: logitsBuf, seen: seenBuf, ids, halt, stops, allowed };
       const launch = await sampleTokens(rt, io, shape, s, 0);
       let checked = 0;
-      for (const draw of [0, 1]) {
+      for (const draw of [0, 1, 2]) {
+        const restricted = draw === 2;
         rt.write(seenBuf, seen);
-        rt.setParams(launch, sampleParams(shape, s, draw));
+        rt.setParams(launch, sampleParams(shape, s, draw, false, restricted));
         rt.run([launch]);
         const got = new Uint32Array(await rt.read(ids, Bq * 4));
         const marks = new Uint32Array(await rt.read(seenBuf));
         for (let b = 0; b < Bq; b++) {
           const row = logits.subarray(b * V, (b + 1) * V);
           const u = sampleUniform(s.seed, draw, b);
-          const ref = sampleReference(row, seen.subarray(b * V, (b + 1) * V), s, u);
+          const ref = sampleReference(
+            row,
+            seen.subarray(b * V, (b + 1) * V),
+            s,
+            u,
+            restricted ? allowedMarks : undefined,
+          );
           expect(ref.probs[got[b]], `row ${b}: token ${got[b]} is not kept`).toBeGreaterThan(0);
           expect(marks[b * V + got[b]], `row ${b}: token not marked seen`).toBe(1);
           // fp32 scores and sums against float64: the draws agree unless u falls within 1e-5 of
@@ -110,7 +131,7 @@ describe('GPU sampling against the reference', () => {
           expect(got[b], `row ${b}, draw ${draw}, u ${u}`).toBe(ref.token);
         }
       }
-      expect(checked).toBeGreaterThan(2 * Bq - 3);
+      expect(checked).toBeGreaterThan(3 * Bq - 4);
       for (const buf of Object.values(io)) rt.destroy(buf);
     });
   }
@@ -130,6 +151,7 @@ describe('GPU sampling against the reference', () => {
       ids: rt.buffer('ids', Bq * 4),
       halt: rt.buffer('halt', 4),
       stops: rt.buffer('stops', V * 4),
+      allowed: rt.buffer('allowed', V * 4),
     };
     const launch = await sampleTokens(rt, bufs, shape, s);
     const run = async (seed: number) => {
@@ -165,6 +187,7 @@ describe('GPU sampling against the reference', () => {
       ids: rt.buffer('ids', 4),
       halt: rt.buffer('halt', 4),
       stops: rt.bufferFrom('stops', stops),
+      allowed: rt.buffer('allowed', V * 4),
     };
     const s = settings({ temperature: 0 });
     const launch = await sampleTokens(rt, bufs, shape, s);

@@ -3,7 +3,8 @@
 // both: repetition penalty on the logits of tokens already seen (Hugging Face's rule), scores
 // divided by the temperature, top-k (ties at the k-th score kept), top-p (keep a token when the
 // probability mass of strictly higher scores is below topP), then the first kept token in index
-// order whose running probability sum exceeds u, with u hashed from (seed, draw, sequence).
+// order whose running probability sum exceeds u, with u hashed from (seed, draw, sequence). A
+// restricted draw considers only the tokens marked allowed (token healing's first draw).
 import { f32, type GpuRuntime, type Launch, type Param, u32 } from '../gpu/runtime';
 
 export interface SamplingSettings {
@@ -48,13 +49,14 @@ export function checkSampling(s: SamplingSettings): void {
 /**
  * The launch's scalars for the `draw`-th token of a generation; rewrite with rt.setParams.
  * `haltOnStop` (one sequence only) makes a token marked in the stop set halt the decoder's queued
- * steps (sample.wgsl).
+ * steps (sample.wgsl); `restricted` draws only tokens marked in the allowed set.
  */
 export function sampleParams(
   shape: SampleShape,
   s: SamplingSettings,
   draw: number,
   haltOnStop = false,
+  restricted = false,
 ): Param[] {
   checkSampling(s);
   return [
@@ -66,6 +68,7 @@ export function sampleParams(
     u32(s.seed >>> 0),
     u32(draw >>> 0),
     u32(haltOnStop ? 1 : 0),
+    u32(restricted ? 1 : 0),
   ];
 }
 
@@ -80,6 +83,8 @@ export interface SampleBuffers {
   halt: GPUBuffer;
   /** (V) u32, nonzero = a stop token. */
   stops: GPUBuffer;
+  /** (V) u32, nonzero = a token a restricted draw may pick. */
+  allowed: GPUBuffer;
 }
 
 /** Samples one token per row of logits into ids and marks it in seen (see SampleBuffers). */
@@ -94,7 +99,7 @@ export function sampleTokens(
     shader: 'sample',
     label: 'sample',
     params: sampleParams(shape, s, draw),
-    buffers: [io.logits, io.seen, io.ids, io.halt, io.stops],
+    buffers: [io.logits, io.seen, io.ids, io.halt, io.stops, io.allowed],
     workgroups: [shape.Bq],
   });
 }
@@ -116,17 +121,19 @@ export function sampleUniform(seed: number, draw: number, b: number): number {
 
 /**
  * The kept tokens' probabilities (zero elsewhere) and the token drawn with u, for one row of
- * logits; `seen` marks the penalised tokens.
+ * logits; `seen` marks the penalised tokens, `allowed` (a restricted draw) the only candidates.
  */
 export function sampleReference(
   logits: ArrayLike<number>,
   seen: ArrayLike<number> | null,
   s: SamplingSettings,
   u: number,
+  allowed?: ArrayLike<number>,
 ): { token: number; probs: Float64Array } {
   checkSampling(s);
   const V = logits.length;
   const scores = Float64Array.from({ length: V }, (_, i) => {
+    if (allowed && !allowed[i]) return -Infinity;
     let l = logits[i];
     if (seen?.[i]) l = l > 0 ? l / s.repetitionPenalty : l * s.repetitionPenalty;
     return s.temperature > 0 ? l / s.temperature : l;

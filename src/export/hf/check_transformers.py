@@ -4,7 +4,8 @@
 
 AutoModelForCausalLM.from_pretrained(dir, trust_remote_code=True) and AutoTokenizer load the
 bundle; the tokenizer's ids are compared with the studio's (when --expect gives them), the
-logits on those ids likewise, and generate() continues a prompt greedily and with sampling.
+logits on those ids likewise, and generate() continues a prompt greedily, with sampling, and
+greedily with token healing (the model card's advice for plain text).
 Prints one JSON line with the results; exits non-zero if a check fails.
 """
 
@@ -54,8 +55,13 @@ def main():
         sampled = model.generate(
             **prompt, max_new_tokens=40, do_sample=True, temperature=0.8, top_k=40, top_p=0.95
         )
+        # The model card's way for plain text: the prompt's last token drawn again.
+        healed = model.generate(
+            **prompt, max_new_tokens=40, do_sample=False, token_healing=True, tokenizer=tok
+        )
     out["greedy"] = tok.decode(greedy[0], skip_special_tokens=False)
     out["sampled"] = tok.decode(sampled[0], skip_special_tokens=False)
+    out["healed"] = tok.decode(healed[0], skip_special_tokens=False)
     ok &= greedy.shape[1] > prompt["input_ids"].shape[1]
     out["ok"] = bool(ok)
     print(json.dumps(out))

@@ -1,0 +1,51 @@
+// Text from a checkpoint in Node (WebGPU through Dawn), as the studio's chat pane makes it: the
+// completion of --prompt, or with --chat the reply to it as a user message (the chat template).
+//   npm run generate -- --checkpoint runs/tiny/checkpoint-000500.bin --prompt "this movie was"
+// Flags: --checkpoint, --prompt, --chat, --max-new-tokens (64), --temperature, --top-k, --top-p,
+// --repetition-penalty (the chat pane's defaults), --seed (1234).
+import { readFile } from 'node:fs/promises';
+import { ChunkTokenizer } from '../data/chunkTokenizer';
+import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
+import { GpuRuntime } from '../gpu/runtime';
+import { I3Decoder } from '../model/decode';
+import { DEFAULT_SAMPLING } from '../model/sampling';
+import { generateText, promptIds, type TextPrompt } from '../model/textGeneration';
+import { decodeCheckpoint } from '../train/checkpoint';
+import { numberArg, parseArgs } from './args';
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (!args.checkpoint || args.prompt === undefined) {
+    throw new Error('usage: --checkpoint ckpt.bin --prompt "…" [--chat]');
+  }
+  const { meta, params } = await decodeCheckpoint(await readFile(args.checkpoint));
+  if (!meta.tokenizer) throw new Error('this checkpoint was saved without its tokenizer');
+  const tokenizer = ChunkTokenizer.fromJSON(meta.tokenizer);
+  const rt = new GpuRuntime(await acquireNodeGpu(), nodeShaders);
+  const decoder = await I3Decoder.create(rt, meta.config);
+  decoder.loadParams(params);
+  const maxNewTokens = numberArg(args, 'max-new-tokens', 64);
+  const prompt: TextPrompt =
+    args.chat === 'true'
+      ? { mode: 'chat', messages: [{ role: 'user', content: args.prompt }] }
+      : { mode: 'completion', text: args.prompt };
+  const { ids } = promptIds(tokenizer, prompt, decoder.window, maxNewTokens);
+  const sampling = {
+    temperature: numberArg(args, 'temperature', DEFAULT_SAMPLING.temperature),
+    topK: numberArg(args, 'top-k', DEFAULT_SAMPLING.topK),
+    topP: numberArg(args, 'top-p', DEFAULT_SAMPLING.topP),
+    repetitionPenalty: numberArg(args, 'repetition-penalty', DEFAULT_SAMPLING.repetitionPenalty),
+    seed: numberArg(args, 'seed', 1234),
+  };
+  const texts = generateText(decoder, tokenizer, ids, { sampling, maxNewTokens });
+  process.stdout.write(prompt.mode === 'chat' ? `[user] ${args.prompt}\n[model]` : args.prompt);
+  let next = await texts.next();
+  for (; !next.done; next = await texts.next()) process.stdout.write(next.value);
+  process.stdout.write(`\n[${next.value}]\n`);
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(`error: ${(e as Error).message}`);
+  process.exit(1);
+});

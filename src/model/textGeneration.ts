@@ -1,0 +1,75 @@
+// Prompts in, text out: a chat (through the chat template, its history trimmed to the context) or
+// plain text becomes token ids, and the decoder's tokens become text, with token healing for a
+// prompt that ends inside a chunk. The chat worker and `npm run generate` share it.
+import { type ChatMessage, renderChat } from '../data/chatTemplate';
+import type { ChunkTokenizer } from '../data/chunkTokenizer';
+import { EOS_ID } from '../data/specialTokens';
+import { healPrompt } from '../data/tokenHealing';
+import type { FinishReason, GenerateOptions, I3Decoder } from './decode';
+
+/** A chat (rendered through the chat template, history trimmed to the context) or plain text. */
+export type TextPrompt =
+  | { mode: 'chat'; messages: ChatMessage[] }
+  | { mode: 'completion'; text: string };
+
+/**
+ * The prompt's token ids. The context starts as a document does in the training stream, right
+ * after the previous document's <eos>. A chat keeps its latest turns (a turn starts at a user
+ * message) that fit the window minus room for the reply; the reply's room is maxNewTokens but at
+ * most half the window, so some history always fits. The latest turn is kept even when it alone
+ * is longer (the decoder slides its attention window; the SSM state keeps the rest). `dropped`:
+ * the messages left out.
+ */
+export function promptIds(
+  tokenizer: ChunkTokenizer,
+  prompt: TextPrompt,
+  window: number,
+  maxNewTokens: number,
+): { ids: Uint32Array; dropped: number } {
+  const encode = (text: string) => {
+    const body = tokenizer.encode(text);
+    const ids = new Uint32Array(body.length + 1);
+    ids[0] = EOS_ID;
+    ids.set(body, 1);
+    return ids;
+  };
+  if (prompt.mode === 'completion') return { ids: encode(prompt.text), dropped: 0 };
+  const messages: ChatMessage[] = prompt.messages;
+  const starts = messages.flatMap((m, i) => (m.role === 'user' ? [i] : []));
+  if (starts.length === 0) throw new Error('A chat needs a user message to answer.');
+  const budget = window - Math.min(maxNewTokens, Math.floor(window / 2));
+  let from = starts.length - 1;
+  let ids = encode(renderChat(messages.slice(starts[from])));
+  while (from > 0) {
+    const longer = encode(renderChat(messages.slice(starts[from - 1])));
+    if (longer.length > budget) break;
+    ids = longer;
+    from--;
+  }
+  return { ids, dropped: starts[from] };
+}
+
+/**
+ * The text of each token generated after `ids` (one string a token; returns why generation
+ * ended). A completion's last token is taken back and drawn again (tokenHealing.ts), and its
+ * text, already in the prompt, is left out of the first token's; a chat prompt ends in [/INST]
+ * and is decoded as it is.
+ */
+export async function* generateText(
+  decoder: I3Decoder,
+  tokenizer: ChunkTokenizer,
+  ids: Uint32Array,
+  options: Omit<GenerateOptions, 'firstTokens'>,
+): AsyncGenerator<string, FinishReason, undefined> {
+  const healed = healPrompt(tokenizer, ids);
+  const tokens = decoder.generate(healed?.ids ?? ids, {
+    ...options,
+    firstTokens: healed?.allowed,
+  });
+  let repeated = healed?.prefix.length ?? 0;
+  for (let next = await tokens.next(); ; next = await tokens.next()) {
+    if (next.done) return next.value;
+    yield tokenizer.decode([next.value]).slice(repeated);
+    repeated = 0;
+  }
+}
