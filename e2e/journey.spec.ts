@@ -109,6 +109,9 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await checkpoints.first().getByTestId('chat-checkpoint').click();
   await expect(page.getByRole('tab', { name: 'Chat' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('chat-model')).toContainText('step 30');
+  // Trained on plain text: the pane opens in completion mode and says why.
+  await expect(page.getByTestId('chat-data-hint')).toContainText('plain text, no conversations');
+  await expect(page.getByTestId('chat-mode-completion')).toBeChecked();
   await page.getByTestId('chat-input').fill('the ');
   await page.getByTestId('chat-input').press('Enter');
   const reply = page.locator('[data-testid="chat-turn"][data-role="assistant"]').first();

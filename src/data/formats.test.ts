@@ -68,12 +68,13 @@ describe('file formats', () => {
     const plain = await parse(file('b.txt', 'alpha beta\ngamma\n'));
     expect(plain.report.mode).toBe('lines');
     expect(plain.docs).toEqual(['alpha beta', 'gamma']);
+    expect(plain.report.chats).toBe(0);
     expect(plain.report.sha256).toBe(sha256Hex('alpha beta\ngamma\n'));
     expect(plain.report.bytesRead).toBe(17);
   });
 
   it('recognises TinyChat lines and renders them through the chat template', async () => {
-    const { docs } = await parse(
+    const { docs, report } = await parse(
       file(
         'tinychat.txt',
         '[INST] Hi! [/INST] Hello there.\n[INST] a [/INST] b [INST] c [/INST] d</s>\n',
@@ -83,6 +84,7 @@ describe('file formats', () => {
       '[INST] Hi! [/INST] Hello there.<eos>',
       '[INST] a [/INST] b<eos>[INST] c [/INST] d<eos>',
     ]);
+    expect(report.chats).toBe(2);
   });
 
   it('reads .jsonl text and chat messages, skipping malformed lines by number', async () => {
@@ -97,6 +99,8 @@ describe('file formats', () => {
     const { docs, report } = await parse(file('d.jsonl', src));
     expect(docs).toEqual(['plain 😀', '[INST] q [/INST] a<eos>', 'a bare string']);
     expect(report.skipped).toBe(2);
+    // Of the three documents, one is a conversation.
+    expect(report.chats).toBe(1);
     expect(report.issues.map((i) => i.line)).toEqual([3, 5]);
     expect(report.issues[0].message).toMatch(/malformed JSON/);
   });
@@ -146,6 +150,7 @@ describe('file formats', () => {
       'Second, with "quotes".',
       '[INST] hi [/INST] hello<eos>',
     ]);
+    expect(report.chats).toBe(1);
     expect(report.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect(report.bytesRead).toBe(bytes.length);
     expect((await fileError(file('s.parquet', bytes), { column: 'nope' })).kind).toBe('column');

@@ -62,6 +62,11 @@ export interface FileReport {
   mode?: TxtMode;
   sha256?: string;
   documents: number;
+  /**
+   * Of those, conversations (rendered through the chat template): the chat pane's mode follows
+   * whether a model's data had any. Absent in manifests stored before they were counted.
+   */
+  chats?: number;
   /** Records skipped as malformed; the first MAX_ISSUES are in issues. */
   skipped: number;
   issues: FileIssue[];
@@ -94,6 +99,7 @@ export function newReport(file: InputFile): FileReport {
     size: file.size,
     format,
     documents: 0,
+    chats: 0,
     skipped: 0,
     issues: [],
     bytesRead: 0,
@@ -296,6 +302,7 @@ export async function* parseFile(
   }
   for await (const doc of docs) {
     report.documents++;
+    if (doc.startsWith('[INST]')) report.chats = (report.chats ?? 0) + 1;
     yield doc;
   }
   report.sha256 =

@@ -2,10 +2,14 @@
 // generation settings, the transcript and the generation streaming into it. The infer worker does
 // the GPU and tokenizer work; this store mirrors its events.
 import { create } from 'zustand';
+import type { DatasetManifest } from '../data/shardStore';
 import { DEFAULT_MAX_NEW_TOKENS, type FinishReason } from '../model/decode';
 import { checkSampling, DEFAULT_SAMPLING } from '../model/sampling';
 import type { GenerationSettings, InferEvent, InferPrompt, LoadedModel } from '../protocol';
+import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { inferWorker, subscribed } from '../workerClients';
+import { useDatasets } from './datasets';
+import { useRuns } from './runs';
 
 export type ChatMode = 'chat' | 'completion';
 
@@ -58,6 +62,36 @@ interface ChatState {
   apply: (event: InferEvent) => void;
 }
 
+/** What a checkpoint's training data was: its dataset's name and how many conversations it had. */
+export interface TrainingData {
+  dataset: string;
+  conversations: number;
+}
+
+/**
+ * The training data of a checkpoint, or undefined where it is not known: an imported checkpoint,
+ * a deleted dataset, or one stored before conversations were counted.
+ */
+export function trainingData(
+  checkpointId: string,
+  checkpoints: readonly CheckpointSummary[],
+  runs: readonly RunRecord[],
+  datasets: readonly DatasetManifest[],
+): TrainingData | undefined {
+  const runId = checkpoints.find((c) => c.id === checkpointId)?.runId;
+  const datasetId = runs.find((r) => r.id === runId)?.datasetId;
+  const dataset = datasets.find((d) => d.id === datasetId);
+  if (!dataset || dataset.files.some((f) => f.chats === undefined)) return undefined;
+  const conversations = dataset.files.reduce((n, f) => n + (f.chats ?? 0), 0);
+  return { dataset: dataset.name, conversations };
+}
+
+/** The training data of a checkpoint, from the runs and datasets the studio holds. */
+export function trainingDataOf(checkpointId: string): TrainingData | undefined {
+  const { checkpoints, runs } = useRuns.getState();
+  return trainingData(checkpointId, checkpoints, runs, useDatasets.getState().datasets);
+}
+
 /** Why the settings cannot be used, or undefined. */
 export function settingsProblem(s: GenerationSettings): string | undefined {
   if (!(Number.isInteger(s.maxNewTokens) && s.maxNewTokens >= 1)) {
@@ -104,6 +138,10 @@ export const useChat = create<ChatState>((set, get) => ({
     if (get().checkpointId === id && !get().loadError) return;
     set({ checkpointId: id, loadError: undefined, error: undefined, loading: true });
     worker().post({ type: 'load', checkpointId: id });
+    // A model answers through the chat template only if it saw conversations: one trained on
+    // plain text opens in completion mode, which continues what the user writes.
+    const data = trainingDataOf(id);
+    if (data) get().setMode(data.conversations > 0 ? 'chat' : 'completion');
   },
 
   setMode: (mode) => {

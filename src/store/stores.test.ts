@@ -5,7 +5,7 @@ import { PRESETS } from '../model/config';
 import { defaultSettings } from '../train/defaults';
 import type { StepMetrics } from '../train/metrics';
 import type { RunRecord } from '../train/runStore';
-import { DEFAULT_GENERATION, sendBlocker, useChat } from './chat';
+import { DEFAULT_GENERATION, sendBlocker, trainingData, useChat } from './chat';
 import { runOnItsData, trainsFurther, useCheckpoints } from './checkpoints';
 import { useGpu } from './gpu';
 import { useNav } from './nav';
@@ -228,6 +228,51 @@ describe('chat store', () => {
     }
     // A completion may continue an empty text.
     expect(sendBlocker({ ...base, mode: 'completion', draft: '' })).toBeUndefined();
+  });
+});
+
+describe('chat mode by training data', () => {
+  it('knows how many conversations a checkpoint was trained on, or that it does not know', () => {
+    const file = (chats?: number) => ({
+      name: 'f',
+      size: 1,
+      format: 'txt' as const,
+      documents: 9,
+      chats,
+      skipped: 0,
+      issues: [],
+      bytesRead: 1,
+    });
+    const dataset = (id: string, ...chats: (number | undefined)[]) =>
+      ({ id, name: `data ${id}`, files: chats.map(file) }) as unknown as DatasetManifest;
+    const checkpoint = (id: string, runId: string) => ({
+      id,
+      runId,
+      runName: runId,
+      step: 1,
+      tokens: 1,
+      loss: 1,
+      createdAt: 1,
+      bytes: 1,
+      source: 'training' as const,
+    });
+    const checkpoints = [checkpoint('c1', 'r1'), checkpoint('c2', 'r2'), checkpoint('c3', 'r3')];
+    const runs = [
+      { ...run('r1', 0), datasetId: 'plain' },
+      { ...run('r2', 0), datasetId: 'chats' },
+      { ...run('r3', 0), datasetId: 'old' },
+    ];
+    const datasets = [
+      dataset('plain', 0, 0),
+      dataset('chats', 0, 12),
+      dataset('old', 3, undefined),
+    ];
+    const of = (id: string) => trainingData(id, checkpoints, runs, datasets);
+    expect(of('c1')).toEqual({ dataset: 'data plain', conversations: 0 });
+    expect(of('c2')).toEqual({ dataset: 'data chats', conversations: 12 });
+    // A dataset stored before conversations were counted, a checkpoint without its run.
+    expect(of('c3')).toBeUndefined();
+    expect(of('imported')).toBeUndefined();
   });
 });
 

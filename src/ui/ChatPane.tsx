@@ -3,7 +3,15 @@
 // worker generates them, and Stop ends a generation at once.
 import { useEffect, useMemo, useRef } from 'react';
 import type { GenerationSettings } from '../protocol';
-import { type ChatMode, type ChatTurn, sendBlocker, settingsProblem, useChat } from '../store/chat';
+import {
+  type ChatMode,
+  type ChatTurn,
+  sendBlocker,
+  settingsProblem,
+  trainingData,
+  useChat,
+} from '../store/chat';
+import { useDatasets } from '../store/datasets';
 import { useRuns } from '../store/runs';
 import { count } from './format';
 
@@ -88,6 +96,7 @@ function ModelCard() {
               `context ${shown.contextLength} tokens, vocabulary ${count(shown.vocabSize)} · ${shown.adapter}`
             : ''}
       </p>
+      {checkpointId && <DataHint checkpointId={checkpointId} mode={mode} />}
       {loadError && (
         <div className="banner error" role="alert" data-testid="chat-load-error">
           {loadError}
@@ -124,6 +133,27 @@ function ModelCard() {
         </div>
       )}
     </section>
+  );
+}
+
+/** What the checkpoint was trained on, and so which mode suits it (the store opens it in that one). */
+function DataHint({ checkpointId, mode }: { checkpointId: string; mode: ChatMode }) {
+  // Subscribed, so that the hint follows runs and datasets as they load or change.
+  const checkpoints = useRuns((s) => s.checkpoints);
+  const runs = useRuns((s) => s.runs);
+  const datasets = useDatasets((s) => s.datasets);
+  const data = trainingData(checkpointId, checkpoints, runs, datasets);
+  if (!data) return null;
+  const text =
+    data.conversations > 0
+      ? `Trained on ${data.dataset}, with ${count(data.conversations)} conversations: chat mode ` +
+        'answers through their template.'
+      : `Trained on ${data.dataset}: plain text, no conversations. Completion continues what you ` +
+        `write${mode === 'chat' ? '; in chat mode its replies will not follow the template' : ''}.`;
+  return (
+    <p className="muted small" data-testid="chat-data-hint">
+      {text}
+    </p>
   );
 }
 

@@ -158,11 +158,13 @@ function Problems() {
 
 function Stats({ d }: { d: DatasetManifest }) {
   const skipped = d.files.reduce((s, f) => s + f.skipped, 0);
+  const chats = d.files.reduce((s, f) => s + (f.chats ?? 0), 0);
   return (
     <span className="muted">
       {d.files.length} file{d.files.length === 1 ? '' : 's'} ·{' '}
       {bytes(d.files.reduce((s, f) => s + f.size, 0))} · {count(d.train.documents)} train /{' '}
-      {count(d.validation.documents)} validation documents ·{' '}
+      {count(d.validation.documents)} validation documents
+      {chats > 0 && ` (${count(chats)} conversations)`} ·{' '}
       <span data-testid="dataset-tokens">{count(d.train.tokens + d.validation.tokens)}</span> tokens
       · vocabulary {count(d.tokenizer.vocab.length)}
       {d.unknownChars > 0 && ` · ${count(d.unknownChars)} unknown characters`}
