@@ -1,81 +1,27 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkTokenizerFromHuggingFace } from '../data/huggingFace';
-import { trainTokenizer } from '../data/vocabTrainer';
 import { importBundle } from '../export/bundle';
 import { bundleFileName } from '../export/checkpointBundle';
 import { PYTHON, runPython, torchUnavailable } from '../export/pythonInterop';
-import { presetConfig } from '../model/config';
-import { initParameters } from '../model/init';
-import { parameterLayout } from '../model/params';
-import { type Checkpoint, encodeCheckpoint } from '../train/checkpoint';
-import { defaultSettings } from '../train/defaults';
-import { randomArray } from '../util/random';
 import { exportCheckpointFile } from './export';
+import { config, layout, testCheckpoint, testCheckpointFile, tokenizer } from './testCheckpoint';
 
-const corpus = (
-  JSON.parse(await readFile('node_modules/nlp-corpus/builds/doc-0.json', 'utf8')) as string[]
-).slice(0, 200);
-const tokenizer = trainTokenizer(corpus, { targetSize: 200 });
-const config = presetConfig('i3-test', { vocab_size: tokenizer.vocabSize });
-const layout = parameterLayout(config);
 const skipReason = await torchUnavailable();
 
-/** Random AdamW moments; zero in the layout's alignment padding, as a trained model's are. */
-function moments(seed: number, scale: number): Float32Array {
-  const random = randomArray(layout.totalFloats, seed, scale);
-  const out = new Float32Array(layout.totalFloats);
-  for (const t of layout.tensors) out.set(random.subarray(t.offset, t.offset + t.size), t.offset);
-  return out;
-}
-
-function checkpoint(): Checkpoint {
-  const step = { perplexity: 40, lr: 1e-3, gradNorm: 1, tokensPerSec: 128 };
-  return {
-    meta: {
-      runId: 'run-1',
-      name: 'i3-test #1',
-      step: 2,
-      tokens: 128,
-      time: 1,
-      createdAt: 0,
-      config,
-      settings: defaultSettings('i3-test', config),
-      tokenizerId: tokenizer.identity(),
-      tokenizer: tokenizer.toJSON(),
-      datasetId: 'd',
-      dataCursor: { position: 3 },
-      metrics: {
-        steps: [
-          { ...step, step: 1, tokens: 64, time: 0.5, loss: 3.75, stepMs: 500 },
-          { ...step, step: 2, tokens: 128, time: 1, loss: 3.5, stepMs: 250 },
-        ],
-        evals: [{ step: 2, tokens: 128, time: 1, valLoss: 3.625, valPerplexity: 37.5 }],
-      },
-    },
-    params: initParameters(config, 7),
-    adamM: moments(8, 0.01),
-    adamV: moments(9, 0.001).map(Math.abs),
-  };
-}
-
 describe('npm run export', () => {
-  const ck = checkpoint();
+  const ck = testCheckpoint();
   let work = '';
   let ckptPath = '';
+  let remove = async () => {};
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), 'i3-export-'));
-    ckptPath = join(work, 'checkpoint-000002.bin');
-    await writeFile(ckptPath, await encodeCheckpoint(ck));
+    ({ work, path: ckptPath, remove } = await testCheckpointFile(ck));
   });
-  afterAll(async () => {
-    if (work) await rm(work, { recursive: true, force: true });
-  });
+  afterAll(() => remove());
 
   it('writes a folder and a zip that import back to the same weights, moments and tokenizer', async () => {
     const dir = join(work, 'bundle');
