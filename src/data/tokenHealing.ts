@@ -19,7 +19,7 @@ export interface HealedPrompt {
 
 /**
  * The healed prompt, or undefined where there is nothing to heal: a prompt of one token, a last
- * token that is special (a chat turn's [/INST]), or one that no longer token extends.
+ * token that is special (a chat turn's [/INST]), or one that no other token extends.
  */
 export function healPrompt(tokenizer: ChunkTokenizer, ids: Uint32Array): HealedPrompt | undefined {
   if (ids.length < 2) return undefined;
