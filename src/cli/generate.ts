@@ -42,6 +42,9 @@ async function main(): Promise<void> {
   let next = await texts.next();
   for (; !next.done; next = await texts.next()) process.stdout.write(next.value);
   process.stdout.write(`\n[${next.value}]\n`);
+  // Exiting with GPU work still queued (the decoder's last step) crashed Dawn on SwiftShader.
+  decoder.destroy();
+  await rt.finish();
   process.exit(0);
 }
 
