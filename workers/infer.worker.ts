@@ -4,13 +4,13 @@
 // streams text to the UI as tokens come. Tokenizing and the chat template run here too, so the UI
 // thread only renders. It speaks only the infer-worker messages of src/protocol.ts.
 
-import { ChunkTokenizer } from '../src/data/chunkTokenizer';
+import type { ChunkTokenizer } from '../src/data/chunkTokenizer';
 import { browserShaders } from '../src/gpu/browserShaders';
 import { acquireGpu, describeAdapter } from '../src/gpu/device';
 import { GpuRuntime } from '../src/gpu/runtime';
-import { type I3Config, parameterCount, validateConfig } from '../src/model/config';
+import { type I3Config, parameterCount } from '../src/model/config';
 import { I3Decoder } from '../src/model/decode';
-import { generateText, promptIds } from '../src/model/textGeneration';
+import { generateText, generationTokenizer, promptIds } from '../src/model/textGeneration';
 import type { InferEvent, InferRequest, LoadedModel } from '../src/protocol';
 import { decodeCheckpoint } from '../src/train/checkpoint';
 import { getCheckpointBytes } from '../src/train/runStore';
@@ -67,23 +67,7 @@ async function ensureLoaded(checkpointId: string): Promise<Loaded> {
     throw new Error('This checkpoint is no longer stored. Pick another one.');
   }
   const { meta, params } = await decodeCheckpoint(bytes);
-  const problems = validateConfig(meta.config);
-  if (problems.length) {
-    throw new Error(`This checkpoint's model config is invalid: ${problems.join('; ')}.`);
-  }
-  if (!meta.tokenizer) {
-    throw new Error(
-      'This checkpoint was saved without its tokenizer, so its text cannot be encoded. ' +
-        'Pick a newer checkpoint, or resume the run to save one.',
-    );
-  }
-  const tokenizer = ChunkTokenizer.fromJSON(meta.tokenizer);
-  if (tokenizer.vocabSize !== meta.config.vocab_size) {
-    throw new Error(
-      `This checkpoint's tokenizer has ${tokenizer.vocabSize} tokens but its model ` +
-        `${meta.config.vocab_size}: it is inconsistent and was not loaded.`,
-    );
-  }
+  const tokenizer = generationTokenizer(meta);
   const rt = await runtime();
   let decoder = loaded?.decoder;
   if (!decoder || !sameConfig(decoder.config, meta.config)) {

@@ -4,12 +4,16 @@
 // Flags: --checkpoint, --prompt, --chat, --max-new-tokens (64), --temperature, --top-k, --top-p,
 // --repetition-penalty (the chat pane's defaults), --seed (1234).
 import { readFile } from 'node:fs/promises';
-import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
 import { GpuRuntime } from '../gpu/runtime';
 import { I3Decoder } from '../model/decode';
 import { DEFAULT_SAMPLING } from '../model/sampling';
-import { generateText, promptIds, type TextPrompt } from '../model/textGeneration';
+import {
+  generateText,
+  generationTokenizer,
+  promptIds,
+  type TextPrompt,
+} from '../model/textGeneration';
 import { decodeCheckpoint } from '../train/checkpoint';
 import { numberArg, parseArgs } from './args';
 
@@ -19,8 +23,7 @@ async function main(): Promise<void> {
     throw new Error('usage: --checkpoint ckpt.bin --prompt "…" [--chat]');
   }
   const { meta, params } = await decodeCheckpoint(await readFile(args.checkpoint));
-  if (!meta.tokenizer) throw new Error('this checkpoint was saved without its tokenizer');
-  const tokenizer = ChunkTokenizer.fromJSON(meta.tokenizer);
+  const tokenizer = generationTokenizer(meta);
   const rt = new GpuRuntime(await acquireNodeGpu(), nodeShaders);
   const decoder = await I3Decoder.create(rt, meta.config);
   decoder.loadParams(params);

@@ -3,10 +3,11 @@ import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { EOS_ID, INST_END_ID, SPECIAL_TOKENS } from '../data/specialTokens';
 import { healPrompt } from '../data/tokenHealing';
 import { testRuntime } from '../gpu/testing';
+import type { CheckpointMeta } from '../train/checkpoint';
 import { presetConfig } from './config';
 import { I3Decoder } from './decode';
 import { initParameters } from './init';
-import { generateText, promptIds } from './textGeneration';
+import { generateText, generationTokenizer, promptIds } from './textGeneration';
 
 // The i3-test preset's 64 tokens: the special ones, 39 characters and 19 chunks ("th" extends to
 // "the", so a prompt ending in "th" is healed).
@@ -38,6 +39,21 @@ describe('prompt ids', () => {
     expect(chat.ids[chat.ids.length - 1]).toBe(INST_END_ID);
     expect(promptIds(tokenizer, { mode: 'chat', messages }, 256, 8).dropped).toBe(0);
     expect(() => promptIds(tokenizer, { mode: 'chat', messages: [] }, 16, 8)).toThrow(/user/);
+  });
+});
+
+describe('a checkpoint to generate from', () => {
+  it('gives its tokenizer, or says why its text cannot be generated', () => {
+    // Checkpoints saved before tokenizers were kept have none.
+    const meta = { config, tokenizer: tokenizer.toJSON() } as unknown as CheckpointMeta;
+    expect(generationTokenizer(meta).identity()).toBe(tokenizer.identity());
+    expect(() =>
+      generationTokenizer({ ...meta, tokenizer: undefined } as unknown as CheckpointMeta),
+    ).toThrow(/saved without its tokenizer/);
+    const wider = { ...meta, config: { ...config, vocab_size: 65 } };
+    expect(() => generationTokenizer(wider)).toThrow(/has 64 tokens but its model 65/);
+    const invalid = { ...meta, config: { ...config, d_model: 0 } };
+    expect(() => generationTokenizer(invalid)).toThrow(/model config is invalid/);
   });
 });
 

@@ -2,10 +2,37 @@
 // plain text becomes token ids, and the decoder's tokens become text, with token healing for a
 // prompt that ends inside a chunk. The chat worker and `npm run generate` share it.
 import { type ChatMessage, renderChat } from '../data/chatTemplate';
-import type { ChunkTokenizer } from '../data/chunkTokenizer';
+import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { EOS_ID } from '../data/specialTokens';
 import { healPrompt } from '../data/tokenHealing';
+import type { CheckpointMeta } from '../train/checkpoint';
+import { validateConfig } from './config';
 import type { FinishReason, GenerateOptions, I3Decoder } from './decode';
+
+/**
+ * The tokenizer a checkpoint's text goes through, after the checks that it can generate at all:
+ * a valid config, a tokenizer saved with it, and one of the model's vocabulary size.
+ */
+export function generationTokenizer(meta: CheckpointMeta): ChunkTokenizer {
+  const problems = validateConfig(meta.config);
+  if (problems.length) {
+    throw new Error(`This checkpoint's model config is invalid: ${problems.join('; ')}.`);
+  }
+  if (!meta.tokenizer) {
+    throw new Error(
+      'This checkpoint was saved without its tokenizer, so its text cannot be encoded. ' +
+        'Pick a newer checkpoint, or resume the run to save one.',
+    );
+  }
+  const tokenizer = ChunkTokenizer.fromJSON(meta.tokenizer);
+  if (tokenizer.vocabSize !== meta.config.vocab_size) {
+    throw new Error(
+      `This checkpoint's tokenizer has ${tokenizer.vocabSize} tokens but its model ` +
+        `${meta.config.vocab_size}: it is inconsistent and was not loaded.`,
+    );
+  }
+  return tokenizer;
+}
 
 /** A chat (rendered through the chat template, history trimmed to the context) or plain text. */
 export type TextPrompt =
