@@ -14,7 +14,7 @@
 // (the defaults keep 40) their scores are gathered first, so the probes read workgroup memory
 // instead of passing over V.
 // A restricted draw (the first of a prompt whose last token was backed off, src/data/
-// tokenHealing.ts) scores the tokens not marked in `allowed` as EXCLUDED, below every kept score.
+// tokenHealing.ts) scores the tokens not marked in `allowed` as EXCLUDED, of no mass: never drawn.
 // The token goes to ids[b] (the next step's input) and is marked in seen (B, V).
 // Generation runs a few tokens ahead of the reader: with haltOnStop (one sequence), drawing a
 // token marked in stops sets halt[0], after which this kernel and the state updates of the steps
@@ -43,11 +43,10 @@ struct Params {
 @group(0) @binding(5) var<storage, read> stops: array<u32>;
 @group(0) @binding(6) var<storage, read> allowed: array<u32>;
 
-// The score of a token a restricted draw leaves out, and the least score any draw keeps: top-k and
-// top-p thresholds are raised to it, so that no excluded token is kept even when fewer than k
-// tokens are allowed.
+// The score of a token a restricted draw leaves out: its mass, e^(EXCLUDED − max), is 0, and the
+// draw picks only tokens of positive mass (when fewer than k tokens are allowed, top-k keeps some
+// excluded ones, at no mass).
 const EXCLUDED = -3.4e38;
-const LEAST_KEPT = -3.0e38;
 
 var<workgroup> redF: array<f32, WG>;
 var<workgroup> redU: array<u32, WG>;
@@ -204,7 +203,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
         if (mass(tid, row, maxS, probe, kk, fits, gathered) >= want) { kp = probe; }
       }
     }
-    let keep = max(max(kk, kp), orderedKey(LEAST_KEPT));
+    let keep = max(kk, kp);
 
     // Inverse CDF in index order: thread tid owns a contiguous chunk; a scan of the chunk sums
     // finds the chunk holding u · total, and its thread walks it.
@@ -238,8 +237,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       var pick = p.V;
       for (var i = lo; i < hi; i++) {
         let s = score(row, i);
-        if (orderedKey(s) >= keep) {
-          acc += exp(s - maxS);
+        let e = exp(s - maxS);
+        // A kept token of no mass (an excluded one, or one whose e underflows) is never drawn, as
+        // in the reference.
+        if (orderedKey(s) >= keep && e > 0.0) {
+          acc += e;
           last = i;
           if (acc > goal) { pick = i; break; }
         }
