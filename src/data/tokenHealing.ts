@@ -8,7 +8,7 @@
 import type { ChunkTokenizer } from './chunkTokenizer';
 import { SPECIAL_TOKENS } from './specialTokens';
 
-export interface HealedPrompt {
+interface HealedPrompt {
   /** The prompt without its last token. */
   ids: Uint32Array;
   /** That token's text: the first token drawn starts with it, and shows only what follows. */

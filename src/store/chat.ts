@@ -87,7 +87,7 @@ export function trainingData(
 }
 
 /** The training data of a checkpoint, from the runs and datasets the studio holds. */
-export function trainingDataOf(checkpointId: string): TrainingData | undefined {
+function trainingDataOf(checkpointId: string): TrainingData | undefined {
   const { checkpoints, runs } = useRuns.getState();
   return trainingData(checkpointId, checkpoints, runs, useDatasets.getState().datasets);
 }
