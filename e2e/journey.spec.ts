@@ -1,6 +1,6 @@
 // A new user's path through the studio, end to end in Chromium with WebGPU: the built-in
 // dataset, a short i3-test run (loss chart grows and falls, pause and resume), its checkpoints,
-// chat, export, and a reload that restores everything. Screenshots of each pane are saved.
+// samples, chat, export, and a reload that restores everything. Screenshots of each pane are saved.
 import { expect, type Page, test } from '@playwright/test';
 import { importBuiltInData, openStudio } from './studio';
 
@@ -54,6 +54,10 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect(page.getByTestId('gpu-estimate')).toContainText('MB');
   await page.getByTestId('total-steps').fill('30');
   await page.getByTestId('checkpoint-interval').fill('10');
+  // Samples at each evaluation (steps 20 and 30): 24 tokens after "the ".
+  await page.getByTestId('sample-tokens').fill('24');
+  await page.getByTestId('sample-prompt').fill('the ');
+  await expect(page.getByTestId('gpu-estimate')).toContainText('samples');
   await shot(page, 'model');
 
   // Train: the loss chart gains points; pause holds the step; resume finishes the run.
@@ -83,6 +87,12 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
     longTasks.filter((ms) => ms > 200),
     `long tasks: ${longTasks.join(', ')}`,
   ).toEqual([]);
+  // The samples of both evaluations, newest first.
+  const samples = page.getByTestId('training-sample');
+  await expect
+    .poll(() => samples.evaluateAll((items) => items.map((i) => i.getAttribute('data-step'))))
+    .toEqual(['30', '20']);
+  const sample30 = await samples.first().getByTestId('training-sample-text').textContent();
   await shot(page, 'train');
 
   const losses = await storedLosses(page);
@@ -112,11 +122,16 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   // Trained on plain text: the pane opens in completion mode and says why.
   await expect(page.getByTestId('chat-data-hint')).toContainText('plain text, no conversations');
   await expect(page.getByTestId('chat-mode-completion')).toBeChecked();
+  // The run's sample settings (its seed is the chat's default): the chat writes the text the
+  // training run wrote at step 30, from the checkpoint of that step.
+  await page.getByTestId('chat-max-new-tokens').fill('24');
+  await expect(page.getByTestId('chat-seed')).toHaveValue('1234');
   await page.getByTestId('chat-input').fill('the ');
   await page.getByTestId('chat-input').press('Enter');
   const reply = page.locator('[data-testid="chat-turn"][data-role="assistant"]').first();
   await expect(reply).toHaveAttribute('data-reason', /.+/, { timeout: 60_000 });
   await expect(reply.getByTestId('chat-output')).not.toBeEmpty();
+  expect(await reply.getByTestId('chat-output').textContent()).toBe(sample30);
   await shot(page, 'chat');
 
   // Reload: the run, its chart and its checkpoints come back from IndexedDB.
@@ -129,6 +144,8 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
     .toBeGreaterThanOrEqual(30);
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   await expect.poll(listedSteps).toEqual(savedSteps);
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await expect(samples).toHaveCount(2);
   await shot(page, 'after-reload');
   expect(errors).toEqual([]);
 });

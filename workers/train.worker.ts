@@ -200,7 +200,7 @@ async function start(spec: RunSpec): Promise<void> {
     });
     await trainer.train();
     if (deviceLost) fail(DEVICE_LOST_DURING_RUN);
-    else prepared.model.destroy();
+    else prepared.destroy();
   } catch (e) {
     // With the device gone every GPU call fails; say what happened, not the call that failed.
     fail(deviceLost ? DEVICE_LOST_DURING_RUN : (e as Error).message);

@@ -55,5 +55,7 @@ export function settingsFromArgs(base: TrainSettings, args: Record<string, strin
     checkpointInterval: numberArg(args, 'ckpt-every', base.checkpointInterval),
     seed: numberArg(args, 'seed', base.seed),
     activations: (args.activations as ActivationMode | undefined) ?? base.activations,
+    sampleTokens: numberArg(args, 'sample-tokens', base.sampleTokens ?? 0),
+    samplePrompt: args['sample-prompt'] ?? base.samplePrompt,
   };
 }

@@ -3,7 +3,8 @@
 //   npm run train -- --preset i3-tiny --data corpus.txt --steps 500 --out runs/tiny
 // Flags: --preset, --data (any supported format; repeat with commas), --steps, --batch,
 // --accum, --lr, --warmup, --eval-every, --ckpt-every, --seed, --activations keep|recompute,
-// --vocab, --resume ckpt.bin, --out.
+// --sample-tokens (text written at each evaluation; 0 = none), --sample-prompt, --vocab,
+// --resume ckpt.bin, --out.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
@@ -43,7 +44,8 @@ async function main(): Promise<void> {
   const ctx = await acquireNodeGpu();
   const rt = new GpuRuntime(ctx, nodeShaders);
   console.log(`adapter: ${describeAdapter(ctx.info)}`);
-  const { trainer, model } = await prepareRun(rt, {
+  let lastStepAt = performance.now();
+  const { trainer, destroy } = await prepareRun(rt, {
     runId: resume?.meta.runId ?? out,
     name: resume?.meta.name ?? `${preset} (cli)`,
     config,
@@ -54,16 +56,24 @@ async function main(): Promise<void> {
     resume,
     events: {
       onStep: (s) => {
+        lastStepAt = performance.now();
         if (s.step % 10 === 0 || s.step === settings.schedule.totalSteps) {
           console.log(
             `step ${s.step}/${settings.schedule.totalSteps}  loss ${s.loss.toFixed(4)}  ppl ${s.perplexity.toFixed(2)}  lr ${s.lr.toExponential(2)}  |g| ${s.gradNorm.toFixed(3)}  ${Math.round(s.tokensPerSec)} tok/s  ${s.stepMs.toFixed(1)} ms`,
           );
         }
       },
-      onEval: (e) =>
+      onEval: (e) => {
+        // Since the last step landed: the evaluation, and its sample where there is one.
+        const seconds = (performance.now() - lastStepAt) / 1000;
         console.log(
-          `eval  step ${e.step}  val loss ${e.valLoss.toFixed(4)}  val ppl ${e.valPerplexity.toFixed(2)}`,
-        ),
+          `eval  step ${e.step}  val loss ${e.valLoss.toFixed(4)}  val ppl ${e.valPerplexity.toFixed(2)}  ${seconds.toFixed(3)} s`,
+        );
+        if (e.sample !== undefined)
+          console.log(
+            `sample  ${JSON.stringify(settings.samplePrompt ?? '')} → ${JSON.stringify(e.sample)}`,
+          );
+      },
       onCheckpoint: async (ck) => {
         const file = join(out, `checkpoint-${String(ck.meta.step).padStart(6, '0')}.bin`);
         await writeFile(file, await encodeCheckpoint(ck));
@@ -77,7 +87,7 @@ async function main(): Promise<void> {
   );
   process.on('SIGINT', () => trainer.stop());
   const state = await trainer.train();
-  model.destroy();
+  destroy();
   process.exit(state === 'failed' ? 1 : 0);
 }
 

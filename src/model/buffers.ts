@@ -175,6 +175,18 @@ export function keptFloats(c: I3Config, s: BatchShape): Record<KeptName, number>
   };
 }
 
+/** Floats of each buffer allocateScratch makes: the tensors outside groups, and each group whole. */
+export function scratchPlan(c: I3Config, s: BatchShape): Record<string, number> {
+  const plan: Record<string, number> = {};
+  for (const [name, w] of Object.entries(WIDTHS) as [ScratchName, Width][]) {
+    if (!grouped.has(name)) plan[name] = s.B * s.T * width(c, w);
+  }
+  for (const [group, members] of Object.entries(GROUPS) as [GroupName, readonly string[]][]) {
+    plan[group] = members.length * groupStride(c, s, group);
+  }
+  return plan;
+}
+
 /** Floats of every buffer, by name: the single source for allocation and the estimate. */
 export function bufferPlan(
   c: I3Config,
@@ -211,12 +223,7 @@ export function bufferPlan(
     ),
     tokens: 4 * rows + c.vocab_size + 1,
   };
-  for (const [name, w] of Object.entries(WIDTHS) as [ScratchName, Width][]) {
-    if (!grouped.has(name)) plan[name] = rows * width(c, w);
-  }
-  for (const [group, members] of Object.entries(GROUPS) as [GroupName, readonly string[]][]) {
-    plan[group] = members.length * groupStride(c, s, group);
-  }
+  Object.assign(plan, scratchPlan(c, s));
   const sets = activations === 'keep' ? L : 1;
   for (const [name, floats] of Object.entries(keptFloats(c, s))) plan[name] = sets * floats;
   return plan;
@@ -324,14 +331,14 @@ export function allocateScratch(rt: GpuRuntime, c: I3Config, s: BatchShape): Scr
     buffers.push(buffer);
     return buffer;
   };
-  for (const [name, w] of Object.entries(WIDTHS) as [ScratchName, Width][]) {
-    if (grouped.has(name)) continue;
-    out[name] = make(name, s.B * s.T * width(c, w) * 4);
+  const plan = scratchPlan(c, s);
+  for (const name of Object.keys(WIDTHS) as ScratchName[]) {
+    if (!grouped.has(name)) out[name] = make(name, plan[name] * 4);
   }
   const groups = {} as Record<GroupName, ScratchGroup>;
   for (const group of Object.keys(GROUPS) as GroupName[]) {
     const stride = groupStride(c, s, group);
-    const buffer = make(group, GROUPS[group].length * stride * 4);
+    const buffer = make(group, plan[group] * 4);
     groups[group] = { buffer, stride };
     Object.assign(out, groupViews(c, s, group, buffer));
   }

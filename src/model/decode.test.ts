@@ -4,7 +4,7 @@ import { testRuntime } from '../gpu/testing';
 import { compare } from '../ops/check';
 import { Rng } from '../util/random';
 import { type I3Config, presetConfig } from './config';
-import { I3Decoder } from './decode';
+import { decoderBytes, I3Decoder } from './decode';
 import { I3Model } from './i3';
 import { initParameters } from './init';
 import { parameterLayout } from './params';
@@ -254,6 +254,39 @@ describe('incremental decoder (i3-test, T 16)', () => {
     ).rejects.toThrow(/interrupted/);
     // The decoder is usable afterwards and still reproduces the seeded run.
     expect((await collect(decoder.generate(prompt, opts))).tokens).toEqual(a.tokens);
+  });
+
+  it('decodes from a parameter buffer it is given as from its own copy; memory is decoderBytes', async () => {
+    const bytesNow = () => rt.memory().current - rt.memory().uniforms;
+    const shared = rt.bufferFrom('test.liveParams', params);
+    const before = bytesNow();
+    const live = await I3Decoder.create(rt, config, { params: shared });
+    expect(bytesNow() - before).toBe(decoderBytes(config, 1, true));
+    const prompt = randomTokens(7, 12);
+    const opts = { sampling: { seed: 3 }, maxNewTokens: 6, stopTokens: [] };
+    const tokens = async (d: I3Decoder) => {
+      const out: number[] = [];
+      for await (const t of d.generate(prompt, opts)) out.push(t);
+      return out;
+    };
+    const own = await tokens(decoder);
+    expect(await tokens(live)).toEqual(own);
+    expect(await live.readLogits()).toEqual(await decoder.readLogits());
+    live.destroy();
+    expect(bytesNow()).toBe(before);
+    // The given buffer is neither freed nor written.
+    expect(await rt.readF32(shared)).toEqual(params);
+    rt.destroy(shared);
+    const small = rt.buffer('test.smallParams', 64);
+    await expect(I3Decoder.create(rt, config, { params: small })).rejects.toThrow(
+      /parameter buffer/,
+    );
+    rt.destroy(small);
+
+    const ownBefore = bytesNow();
+    const two = await I3Decoder.create(rt, config, { batch: 2 });
+    expect(bytesNow() - ownBefore).toBe(decoderBytes(config, 2));
+    two.destroy();
   });
 
   it('generate() with firstTokens draws the first token from them alone, then from all', async () => {

@@ -30,10 +30,14 @@ import { conv1dStateFloats, conv1dStateTail } from '../ops/conv1dStep';
 import { embeddingForward } from '../ops/embedding';
 import { matmul } from '../ops/matmul';
 import { rmsnormMatvec } from '../ops/rmsnormMatvec';
-import { createSelectiveScanStates, finalStateView } from '../ops/selectiveScan';
+import {
+  createSelectiveScanStates,
+  finalStateView,
+  selectiveScanBufferBytes,
+} from '../ops/selectiveScan';
 import { ssmStep } from '../ops/ssmStep';
 import { attnForward, type BlockContext, ssmForward, view } from './blocks';
-import { allocateScratch, bufferPlan, keptFloats, scanShape } from './buffers';
+import { allocateScratch, bufferPlan, keptFloats, scanShape, scratchPlan } from './buffers';
 import type { I3Config } from './config';
 import { type ParameterLayout, parameterLayout } from './params';
 import {
@@ -47,6 +51,11 @@ import {
 export interface DecoderOptions {
   /** Sequences decoded in lockstep (same length); generate() needs 1. Default 1. */
   batch?: number;
+  /**
+   * Decode from this parameter buffer (params.ts's layout), read in place and never freed or
+   * written: a training run's live weights. Default: a buffer of the decoder's own (loadParams).
+   */
+  params?: GPUBuffer;
 }
 
 /** `<eos>` ends the assistant's turn in the chat template; `[INST]` would open the next one. */
@@ -119,6 +128,55 @@ function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T | typeof A
   });
 }
 
+/**
+ * Floats of every buffer a decoder of `batch` sequences makes itself, by label: the single source
+ * for its allocation and decoderBytes ('params' only when it is not given a parameter buffer).
+ */
+function decoderPlan(config: I3Config, batch: number): Record<string, number> {
+  const { d_model: D, n_layers: L, d_state: N, rank: r, d_conv: K, vocab_size: V } = config;
+  const T = config.max_seq_len;
+  const shape = { B: batch, T };
+  const plan: Record<string, number> = { params: parameterLayout(config).totalFloats };
+  for (let l = 0; l < L; l++) {
+    plan[`h.${l}`] = batch * D * N;
+    plan[`conv.${l}`] = conv1dStateFloats({ B: batch, D, K });
+    plan[`cache.${l}`] = batch * T * r;
+  }
+  Object.assign(plan, {
+    ids: batch,
+    seen: batch * V,
+    cursor: 4,
+    halt: 1,
+    stops: V,
+    allowed: V,
+    noRing: 1,
+    x: batch * D,
+    logits: batch * V,
+    unused: 4,
+    lse: keptFloats(config, shape).lse,
+    splitScratch: Math.max(1, bufferPlan(config, shape).splitScratch),
+    prefillIds: batch * T,
+    'prefillX.0': batch * T * D,
+    'prefillX.1': batch * T * D,
+  });
+  const width = { D, r, '2D': 2 * D, 'R+2N': config.dt_rank + 2 * N };
+  for (const [name, w] of Object.entries(STEP_SCRATCH)) plan[name] = batch * width[w];
+  return plan;
+}
+
+/**
+ * The GPU memory a decoder of `batch` sequences takes, in bytes (its launches' uniform buffers
+ * aside): its own buffers, the prefill's scratch and scan states, and, unless it decodes from a
+ * parameter buffer it is given (`sharedParams`), its copy of the weights.
+ */
+export function decoderBytes(config: I3Config, batch = 1, sharedParams = false): number {
+  const shape = { B: batch, T: config.max_seq_len };
+  const { params, ...own } = decoderPlan(config, batch);
+  const sum = (plan: Record<string, number>) => Object.values(plan).reduce((a, b) => a + b, 0);
+  const floats = sum(own) + sum(scratchPlan(config, shape)) + (sharedParams ? 0 : params);
+  return floats * 4 + selectiveScanBufferBytes(scanShape(config, shape)).states;
+}
+
 export class I3Decoder {
   readonly layout: ParameterLayout;
   /** Sequences decoded together. */
@@ -168,67 +226,68 @@ export class I3Decoder {
     readonly rt: GpuRuntime,
     readonly config: I3Config,
     batch: number,
+    params?: GPUBuffer,
   ) {
-    const { d_model: D, n_layers: L, d_state: N, rank: r, d_conv: K, vocab_size: V } = config;
+    const { n_layers: L } = config;
     const T = config.max_seq_len;
     this.layout = parameterLayout(config);
     this.batch = batch;
     this.window = T;
-    const Bq = batch;
-    const f = (label: string, floats: number) => {
-      const b = rt.buffer(`decode.${label}`, floats * 4);
+    const plan = decoderPlan(config, batch);
+    const f = (label: string) => {
+      const b = rt.buffer(`decode.${label}`, plan[label] * 4);
       this.owned.push(b);
       return b;
     };
-    this.params = f('params', this.layout.totalFloats);
+    if (params && params.size < plan.params * 4) {
+      throw new Error(`decoder: a ${params.size}-byte parameter buffer, the model needs more`);
+    }
+    this.params = params ?? f('params');
     for (let l = 0; l < L; l++) {
-      this.h.push(f(`h.${l}`, Bq * D * N));
-      this.conv.push(f(`conv.${l}`, conv1dStateFloats({ B: Bq, D, K })));
-      this.cache.push(f(`cache.${l}`, Bq * T * r));
+      this.h.push(f(`h.${l}`));
+      this.conv.push(f(`conv.${l}`));
+      this.cache.push(f(`cache.${l}`));
     }
-    this.ids = f('ids', Bq);
-    this.seen = f('seen', Bq * V);
-    this.cursor = f('cursor', 4);
-    this.halt = f('halt', 1);
-    this.stops = f('stops', V);
-    this.allowed = f('allowed', V);
-    this.noRing = f('noRing', 1);
-    this.x = f('x', Bq * D);
-    this.logits = f('logits', Bq * V);
-    const width = { D, r, '2D': 2 * D, 'R+2N': config.dt_rank + 2 * N };
+    this.ids = f('ids');
+    this.seen = f('seen');
+    this.cursor = f('cursor');
+    this.halt = f('halt');
+    this.stops = f('stops');
+    this.allowed = f('allowed');
+    this.noRing = f('noRing');
+    this.x = f('x');
+    this.logits = f('logits');
     const s: Partial<StepScratch> = {};
-    for (const [name, w] of Object.entries(STEP_SCRATCH)) {
-      s[name as keyof StepScratch] = f(name, Bq * width[w]);
-    }
+    for (const name of Object.keys(STEP_SCRATCH) as (keyof StepScratch)[]) s[name] = f(name);
     this.s = s as StepScratch;
 
     // Prefill: the training forward's blocks on B = batch sequences of up to T tokens. The forward
     // never touches the gradient buffers or the backward's scratch: one small placeholder.
-    const shape = { B: Bq, T };
+    const shape = { B: batch, T };
     const scratch = allocateScratch(rt, config, shape);
     this.owned.push(...scratch.buffers);
     const states = createSelectiveScanStates(rt, scanShape(config, shape), 'decode.scanStates');
-    const unused = f('unused', 4);
+    const unused = f('unused');
     this.owned.push(states);
     this.prefillCtx = {
       rt,
       config,
       layout: this.layout,
-      rows: Bq * T,
-      B: Bq,
+      rows: batch * T,
+      B: batch,
       T,
       params: this.params,
       grads: unused,
       s: scratch,
-      lse: f('lse', keptFloats(config, shape).lse),
+      lse: f('lse'),
       scanStates: states,
       scanScratch: unused,
-      splitScratch: f('splitScratch', Math.max(1, bufferPlan(config, shape).splitScratch)),
+      splitScratch: f('splitScratch'),
       weightGradScratch: unused,
       partials: unused,
     };
-    this.prefillIds = f('prefillIds', Bq * T);
-    this.prefillX = [f('prefillX.0', Bq * T * D), f('prefillX.1', Bq * T * D)];
+    this.prefillIds = f('prefillIds');
+    this.prefillX = [f('prefillX.0'), f('prefillX.1')];
   }
 
   static async create(
@@ -238,7 +297,7 @@ export class I3Decoder {
   ): Promise<I3Decoder> {
     const batch = options.batch ?? 1;
     if (!(Number.isInteger(batch) && batch >= 1)) throw new RangeError(`decoder: batch ${batch}`);
-    const decoder = new I3Decoder(rt, config, batch);
+    const decoder = new I3Decoder(rt, config, batch, options.params);
     await decoder.buildStep();
     return decoder;
   }

@@ -26,6 +26,10 @@ export interface TrainSettings {
   seed: number;
   /** What the backward recomputes; absent in settings saved before the choice: 'keep'. */
   activations?: ActivationMode;
+  /** Tokens of text written from the weights at each evaluation (0, or absent: none). */
+  sampleTokens?: number;
+  /** The text those samples continue ('', or absent: the start of a document). */
+  samplePrompt?: string;
 }
 
 export interface CheckpointMeta {

@@ -21,9 +21,14 @@ describe('training settings', () => {
       clipNorm: -1,
       // From a hand-edited file or a command line.
       activations: 'fast' as ActivationMode,
+      sampleTokens: 2000,
+      samplePrompt: 'x'.repeat(1001),
     };
     const errors = validateSettings(bad);
-    expect(errors).toHaveLength(6);
+    expect(errors).toHaveLength(8);
+    expect(errors.join('\n')).toMatch(/sample tokens \(2000\) must be at most 512/);
+    expect(errors.join('\n')).toMatch(/sample prompt must be at most 1000 characters/);
+    expect(validateSettings({ ...s, sampleTokens: 2.5 }).join('\n')).toMatch(/sample tokens/);
     expect(errors.join('\n')).toMatch(/total steps \(NaN\)/);
     expect(errors.join('\n')).toMatch(/batch \(0\) must be a positive whole number/);
     expect(errors.join('\n')).toMatch(/peak learning rate \(2\)/);

@@ -26,8 +26,14 @@ export function defaultSettings(preset: PresetName, config: I3Config): TrainSett
     checkpointInterval: small ? 20 : 500,
     seed: 1234,
     activations: DEFAULT_ACTIVATIONS,
+    sampleTokens: small ? 24 : 48,
+    samplePrompt: '',
   };
 }
+
+/** Limits of the samples written at each evaluation: short texts, a few per run's minute. */
+const MAX_SAMPLE_TOKENS = 512;
+const MAX_SAMPLE_PROMPT = 1000;
 
 /** Every problem with the settings as a human sentence; empty when a run can start with them. */
 export function validateSettings(s: TrainSettings): string[] {
@@ -52,6 +58,14 @@ export function validateSettings(s: TrainSettings): string[] {
   }
   if (!(s.weightDecay >= 0)) errors.push(`weight decay (${s.weightDecay}) must be 0 or more`);
   if (!(s.clipNorm >= 0)) errors.push(`gradient clip (${s.clipNorm}) must be 0 (off) or more`);
+  const sampleTokens = s.sampleTokens ?? 0;
+  nonNegativeInt('sample tokens (0 = none)', sampleTokens);
+  if (sampleTokens > MAX_SAMPLE_TOKENS) {
+    errors.push(`sample tokens (${sampleTokens}) must be at most ${MAX_SAMPLE_TOKENS}`);
+  }
+  if ((s.samplePrompt ?? '').length > MAX_SAMPLE_PROMPT) {
+    errors.push(`the sample prompt must be at most ${MAX_SAMPLE_PROMPT} characters`);
+  }
   if (s.activations !== undefined && !ACTIVATION_MODES.includes(s.activations)) {
     errors.push(`activations (${s.activations}) must be ${ACTIVATION_MODES.join(' or ')}`);
   }

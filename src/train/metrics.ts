@@ -20,6 +20,8 @@ export interface EvalMetrics {
   time: number;
   valLoss: number;
   valPerplexity: number;
+  /** Text the weights of this step wrote (TrainSettings.sampleTokens), where the run asked. */
+  sample?: string;
 }
 
 export interface MetricsHistory {

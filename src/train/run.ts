@@ -13,6 +13,7 @@ import { I3Model } from '../model/i3';
 import { initParameters } from '../model/init';
 import type { Checkpoint, TrainSettings } from './checkpoint';
 import { validateSettings } from './defaults';
+import { TrainingSampler } from './samples';
 import { type BatchSource, freshStart, Trainer, type TrainerEvents } from './trainer';
 
 /** Rows of T+1 tokens, padded with <pad> rows (ignored by the loss) to a full micro-batch. */
@@ -53,10 +54,14 @@ export interface RunSetup {
 
 export class RunSetupError extends Error {}
 
-export async function prepareRun(
-  rt: GpuRuntime,
-  setup: RunSetup,
-): Promise<{ trainer: Trainer; model: I3Model }> {
+/** A prepared run: its trainer, its model on the GPU, and destroy() to free what it holds. */
+export interface PreparedRun {
+  trainer: Trainer;
+  model: I3Model;
+  destroy(): void;
+}
+
+export async function prepareRun(rt: GpuRuntime, setup: RunSetup): Promise<PreparedRun> {
   const { config, settings, resume } = setup;
   const problems = validateConfig(config);
   if (problems.length)
@@ -93,6 +98,7 @@ export async function prepareRun(
     resume?.adamM,
     resume?.adamV,
   );
+  const sampler = await TrainingSampler.create(rt, model.params, config, setup.tokenizer, settings);
   const reader = new ShardReader(
     setup.source,
     { batchSize: settings.batchSize, seqLen: settings.seqLen, seed: settings.seed },
@@ -120,6 +126,14 @@ export async function prepareRun(
     },
     setup.events,
     start,
+    sampler,
   );
-  return { trainer, model };
+  return {
+    trainer,
+    model,
+    destroy: () => {
+      sampler?.destroy();
+      model.destroy();
+    },
+  };
 }

@@ -4,7 +4,9 @@ import type { ShardSource } from '../data/shardReader';
 import { testRuntime } from '../gpu/testing';
 import { ACTIVATION_MODES } from '../model/buffers';
 import { presetConfig } from '../model/config';
+import { I3Decoder } from '../model/decode';
 import { parameterLayout } from '../model/params';
+import { generateText, promptIds } from '../model/textGeneration';
 import {
   type Checkpoint,
   decodeCheckpoint,
@@ -164,6 +166,47 @@ describe('trainer on the i3-test preset', () => {
     expect(await trainer.train()).toBe('stopped');
     expect(rec.steps).toHaveLength(0);
     expect(rec.checkpoints).toHaveLength(0);
+  });
+
+  it("writes a sample at each evaluation: the text a decoder writes from that step's checkpoint", async () => {
+    const rec = recorder();
+    const samples: { step: number; text?: string }[] = [];
+    const s = {
+      ...settings(20),
+      evalInterval: 10,
+      checkpointInterval: 10,
+      sampleTokens: 12,
+      samplePrompt: 'the cat',
+    };
+    const trainer = await run(s, {
+      ...rec,
+      onEval: (m) => samples.push({ step: m.step, text: m.sample }),
+    });
+    expect(await trainer.train()).toBe('finished');
+    expect(samples.map((m) => m.step)).toEqual([10, 20]);
+    expect(rec.checkpoints.map((c) => c.meta.step)).toEqual([10, 20]);
+    const rt = await testRuntime();
+    const decoder = await I3Decoder.create(rt, presetConfig('i3-test', { vocab_size: V }));
+    const tok = ChunkTokenizer.fromJSON(tokenizer);
+    const { ids } = promptIds(tok, { mode: 'completion', text: 'the cat' }, decoder.window, 12);
+    for (const [i, ck] of rec.checkpoints.entries()) {
+      decoder.loadParams(ck.params);
+      let text = '';
+      const options = { maxNewTokens: 12, sampling: { seed: s.seed } };
+      for await (const piece of generateText(decoder, tok, ids, options)) text += piece;
+      expect(samples[i].text, `step ${ck.meta.step}`).toBe(text);
+      // The sample is stored with the run's history too.
+      expect(ck.meta.metrics.evals[i].sample).toBe(text);
+    }
+    decoder.destroy();
+  });
+
+  it('writes no samples when the settings predate them', async () => {
+    const samples: (string | undefined)[] = [];
+    const old = { ...settings(2), evalInterval: 2, sampleTokens: undefined };
+    const trainer = await run(old, { ...recorder(), onEval: (m) => samples.push(m.sample) });
+    await trainer.train();
+    expect(samples).toEqual([undefined]);
   });
 
   it('keeps activations when the settings predate the choice', async () => {

@@ -13,6 +13,7 @@ import {
   perplexity,
   type StepMetrics,
 } from './metrics';
+import type { TextSampler } from './samples';
 import { learningRate } from './schedule';
 
 export interface StepStats {
@@ -99,6 +100,8 @@ export class Trainer {
     private readonly run: RunIdentity,
     private readonly events: TrainerEvents,
     start: RunStart = freshStart(),
+    /** Writes a sample of text at each evaluation, from the weights as they are then. */
+    private readonly sampler?: TextSampler,
   ) {
     this.step = start.step;
     this.tokens = start.tokens;
@@ -234,6 +237,7 @@ export class Trainer {
       valLoss,
       valPerplexity: perplexity(valLoss),
     };
+    if (this.sampler) m.sample = await this.sampler.sample();
     this.metrics.evals.push(m);
     this.events.onEval(m);
   }

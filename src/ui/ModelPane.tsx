@@ -8,6 +8,7 @@ import {
   estimateGpuBytes,
 } from '../model/buffers';
 import { type I3Config, type PresetName, parameterCount, validateConfig } from '../model/config';
+import { decoderBytes } from '../model/decode';
 import { useDatasets } from '../store/datasets';
 import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
@@ -96,6 +97,8 @@ export function ModelPane() {
   const settingsProblems = validateSettings(settings);
   const activations = settings.activations ?? DEFAULT_ACTIVATIONS;
   const other: ActivationMode = activations === 'keep' ? 'recompute' : 'keep';
+  // The samples' decoder reads the run's weights in place: its memory is the rest.
+  const samples = (settings.sampleTokens ?? 0) > 0 && settings.evalInterval > 0;
   const estimate = (m: ActivationMode) =>
     bytes(estimateGpuBytes(effective, { B: settings.batchSize, T: settings.seqLen }, m));
   return (
@@ -142,6 +145,7 @@ export function ModelPane() {
             <dd data-testid="gpu-estimate">
               {estimate(activations)} at batch {settings.batchSize} × {settings.seqLen}, activations{' '}
               {activations} ({other}: {estimate(other)})
+              {samples && `; samples ${bytes(decoderBytes(effective, 1, true))} more`}
             </dd>
           </dl>
         ) : (
@@ -189,6 +193,21 @@ export function ModelPane() {
               ))}
             </select>
           </label>
+          <NumberField
+            label="sample tokens (0 = none)"
+            value={settings.sampleTokens ?? 0}
+            onChange={(v) => setSettings({ sampleTokens: v })}
+            testId="sample-tokens"
+          />
+          <label className="field long">
+            <span>sample prompt</span>
+            <input
+              value={settings.samplePrompt ?? ''}
+              placeholder="(the start of a document)"
+              onChange={(e) => setSettings({ samplePrompt: e.target.value })}
+              data-testid="sample-prompt"
+            />
+          </label>
         </div>
         {settingsProblems.length > 0 && (
           <ul className="banner error" data-testid="settings-errors">
@@ -201,6 +220,8 @@ export function ModelPane() {
           AdamW (β₁ {settings.beta1}, β₂ {settings.beta2}), linear warm-up then cosine decay to{' '}
           {settings.schedule.minRatio * 100}% of the peak; the effective batch is{' '}
           {count(settings.batchSize * settings.accumSteps * settings.seqLen)} tokens per step.
+          {samples &&
+            ` At each evaluation the weights write ${count(settings.sampleTokens ?? 0)} tokens after the sample prompt, with the run's seed, shown in the Train pane.`}
         </p>
       </section>
     </div>

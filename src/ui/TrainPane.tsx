@@ -1,7 +1,8 @@
 // The Train pane: start, pause, resume and stop a run on the selected dataset; its progress;
-// live charts of every metric, smoothed and comparable across runs; runs cut off by a reload
-// offer to resume from their last checkpoint, finished ones to train further from it (both through
-// the Checkpoints store's trainFrom, as that pane's buttons).
+// live charts of every metric, smoothed and comparable across runs; the text each evaluation's
+// weights wrote; runs cut off by a reload offer to resume from their last checkpoint, finished
+// ones to train further from it (both through the Checkpoints store's trainFrom, as that pane's
+// buttons).
 import { useMemo, useState } from 'react';
 import { validateConfig } from '../model/config';
 import { runOnItsData, trainsFurther, useCheckpoints } from '../store/checkpoints';
@@ -16,6 +17,7 @@ import { MetricChart, type Series } from './charts/MetricChart';
 import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
 import { bytes, compact, count, duration } from './format';
 import { useVocabSize } from './ModelPane';
+import { TrainingSamples } from './TrainingSamples';
 
 const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf'];
 
@@ -343,6 +345,7 @@ export function TrainPane() {
     <div className="train-pane">
       <RunControls />
       <Charts />
+      <TrainingSamples />
       <RunList />
     </div>
   );
