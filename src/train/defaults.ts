@@ -31,6 +31,10 @@ export function defaultSettings(preset: PresetName, config: I3Config): TrainSett
   };
 }
 
+/** Whether a run with these settings writes samples: it asks for some tokens, and evaluates. */
+export const writesSamples = (s: TrainSettings): boolean =>
+  (s.sampleTokens ?? 0) > 0 && s.evalInterval > 0;
+
 /** Limits of the samples written at each evaluation: short texts, a few per run's minute. */
 const MAX_SAMPLE_TOKENS = 512;
 const MAX_SAMPLE_PROMPT = 1000;

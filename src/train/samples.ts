@@ -7,6 +7,7 @@ import type { I3Config } from '../model/config';
 import { I3Decoder } from '../model/decode';
 import { generateText, promptIds } from '../model/textGeneration';
 import type { TrainSettings } from './checkpoint';
+import { writesSamples } from './defaults';
 
 /** Writes one sample of text from the current weights. */
 export interface TextSampler {
@@ -33,8 +34,8 @@ export class TrainingSampler implements TextSampler {
     tokenizer: ChunkTokenizerJson,
     settings: TrainSettings,
   ): Promise<TrainingSampler | undefined> {
+    if (!writesSamples(settings)) return undefined;
     const tokens = settings.sampleTokens ?? 0;
-    if (tokens === 0 || settings.evalInterval === 0) return undefined;
     const tok = ChunkTokenizer.fromJSON(tokenizer);
     const decoder = await I3Decoder.create(rt, config, { params });
     const text = settings.samplePrompt ?? '';

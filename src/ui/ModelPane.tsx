@@ -12,7 +12,7 @@ import { decoderBytes } from '../model/decode';
 import { useDatasets } from '../store/datasets';
 import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
-import { validateSettings } from '../train/defaults';
+import { validateSettings, writesSamples } from '../train/defaults';
 import { bytes, count } from './format';
 
 const PRESET_NOTES: Record<PresetName, string> = {
@@ -98,7 +98,7 @@ export function ModelPane() {
   const activations = settings.activations ?? DEFAULT_ACTIVATIONS;
   const other: ActivationMode = activations === 'keep' ? 'recompute' : 'keep';
   // The samples' decoder reads the run's weights in place: its memory is the rest.
-  const samples = (settings.sampleTokens ?? 0) > 0 && settings.evalInterval > 0;
+  const samples = writesSamples(settings);
   const estimate = (m: ActivationMode) =>
     bytes(estimateGpuBytes(effective, { B: settings.batchSize, T: settings.seqLen }, m));
   return (
@@ -204,6 +204,7 @@ export function ModelPane() {
             <input
               value={settings.samplePrompt ?? ''}
               placeholder="(the start of a document)"
+              title="Plain text is continued as it is; for a chat dataset write a turn, e.g. [INST] Hello! [/INST]"
               onChange={(e) => setSettings({ samplePrompt: e.target.value })}
               data-testid="sample-prompt"
             />

@@ -2,6 +2,7 @@
 // continued, with its seed), newest first, so that what the loss curve means can be read.
 import { useState } from 'react';
 import { useRuns } from '../store/runs';
+import { writesSamples } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
 import { count } from './format';
 
@@ -10,16 +11,12 @@ const RECENT = 6;
 
 const withSamples = (r: RunRecord) => r.metrics.evals.some((e) => e.sample !== undefined);
 
-/** Whether a run writes samples (its settings ask for them and it evaluates). */
-const writesSamples = (r: RunRecord) =>
-  (r.settings.sampleTokens ?? 0) > 0 && r.settings.evalInterval > 0;
-
 export function TrainingSamples() {
   const runs = useRuns((s) => s.runs);
   const liveRunId = useRuns((s) => s.liveRunId);
   const [chosen, setChosen] = useState<string>();
   const [all, setAll] = useState(false);
-  const live = runs.find((r) => r.id === liveRunId && writesSamples(r));
+  const live = runs.find((r) => r.id === liveRunId && writesSamples(r.settings));
   const listed = runs.filter((r) => withSamples(r) || r === live);
   if (listed.length === 0) return null;
   const run = listed.find((r) => r.id === chosen) ?? live ?? listed[listed.length - 1];
