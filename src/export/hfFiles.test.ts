@@ -2,6 +2,7 @@ import { Template } from '@huggingface/jinja';
 import { describe, expect, it } from 'vitest';
 import { EOS_ID, PAD_ID } from '../data/specialTokens';
 import { CONFIG_KEYS, PRESETS, parameterCount } from '../model/config';
+import { defaultSettings } from '../train/defaults';
 import type { MetricsHistory } from '../train/metrics';
 import {
   configJson,
@@ -116,5 +117,35 @@ describe('Hugging Face files', () => {
     expect(md).toContain('| final validation loss | 2.2500 |');
     expect(md).toContain(`| final validation perplexity | ${Math.exp(2.25).toFixed(2)} |`);
     expect(md).toContain('![Loss curve](loss_curve.svg)');
+    expect(md).not.toContain('## Samples during training');
+  });
+
+  it('the model card lists the first and latest samples written during training', () => {
+    const c = PRESETS['i3-test'];
+    const evals = Array.from({ length: 8 }, (_, i) => ({
+      step: 100 * (i + 1),
+      tokens: 0,
+      time: 0,
+      valLoss: 5 - i / 4,
+      valPerplexity: Math.exp(5 - i / 4),
+      sample: i === 7 ? ' a ```fenced``` end' : ` sample ${i}`,
+    }));
+    const settings = { ...defaultSettings('i3-test', c), samplePrompt: 'Once', seed: 7 };
+    const md = modelCardMarkdown({
+      modelName: 'm',
+      config: c,
+      metrics: { steps: [], evals },
+      training: { steps: 800, tokens: 0, settings },
+    });
+    expect(md).toContain('## Samples during training');
+    expect(md).toContain(
+      'continued "Once" (seed 7; temperature 0.8, top-k 40, top-p 0.95); 8 samples',
+    );
+    const steps = [...md.matchAll(/\*\*Step ([\d,]+)\*\*/g)].map((m) => m[1]);
+    expect(steps).toEqual(['100', '500', '600', '700', '800']);
+    expect(md).toContain('**Step 800** (validation loss 3.2500):');
+    expect(md).toContain('```text\nOnce sample 0\n```');
+    // A sample with a fence of its own sits in a longer one.
+    expect(md).toContain('````text\nOnce a ```fenced``` end\n````');
   });
 });

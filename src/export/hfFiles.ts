@@ -5,6 +5,7 @@
 import { huggingFaceSpecialTokensMap, huggingFaceTokenizerConfig } from '../data/huggingFace';
 import { BOS_ID, EOS_ID, PAD_ID, UNK_ID } from '../data/specialTokens';
 import { CONFIG_KEYS, type I3Config, parameterCount } from '../model/config';
+import { DEFAULT_SAMPLING } from '../model/sampling';
 import type { TrainSettings } from '../train/checkpoint';
 import {
   type EvalMetrics,
@@ -252,6 +253,40 @@ export interface ModelCardInput {
   training?: TrainingSummary;
 }
 
+/** Samples the card lists: the first and the latest of the run's. */
+const CARD_SAMPLES = 5;
+
+/**
+ * The text the weights wrote at evaluations during training (TrainSettings.sampleTokens), the
+ * first and the latest, each in a fence longer than any run of backticks in it; '' without any.
+ */
+function samplesSection(h: MetricsHistory, s: TrainSettings | undefined): string {
+  const all = h.evals.filter((e) => e.sample !== undefined);
+  if (all.length === 0) return '';
+  const shown = all.length > CARD_SAMPLES ? [all[0], ...all.slice(1 - CARD_SAMPLES)] : all;
+  const prompt = s?.samplePrompt ?? '';
+  const blocks = shown.map((e) => {
+    const text = prompt + e.sample;
+    const fence = '`'.repeat(Math.max(3, ...(text.match(/`+/g) ?? []).map((r) => r.length + 1)));
+    return `**Step ${int(e.step)}** (validation loss ${fmt(e.valLoss)}):\n\n${fence}text\n${text}\n${fence}`;
+  });
+  const from = prompt
+    ? `continued ${JSON.stringify(prompt)}`
+    : 'wrote from the start of a document';
+  const { temperature, topK, topP } = DEFAULT_SAMPLING;
+  const how = `temperature ${temperature}, top-k ${topK}, top-p ${topP}`;
+  const seed = s ? ` (seed ${s.seed}; ${how})` : ` (${how})`;
+  return `
+## Samples during training
+
+At each evaluation the weights of that step ${from}${seed}; ${int(all.length)} samples in all, ${
+    shown.length < all.length ? 'the first and the latest here' : 'all of them here'
+  }.
+
+${blocks.join('\n\n')}
+`;
+}
+
 export function modelCardMarkdown(m: ModelCardInput): string {
   const c = m.config;
   const lastStep: StepMetrics | undefined = m.metrics.steps.at(-1);
@@ -340,6 +375,7 @@ ${rows([
 ![Loss curve](${LOSS_CURVE_FILE})
 
 The full history is in \`metrics.csv\`.
+${samplesSection(m.metrics, s)}
 
 ## Usage
 
