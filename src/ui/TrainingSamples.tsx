@@ -11,6 +11,13 @@ const RECENT = 6;
 
 const withSamples = (r: RunRecord) => r.metrics.evals.some((e) => e.sample !== undefined);
 
+/** The step of a run's next evaluation: the next multiple of its interval, or its last step. */
+function nextEval(r: RunRecord): number {
+  const { evalInterval, schedule } = r.settings;
+  const done = r.metrics.steps.at(-1)?.step ?? 0;
+  return Math.min((Math.floor(done / evalInterval) + 1) * evalInterval, schedule.totalSteps);
+}
+
 export function TrainingSamples() {
   const runs = useRuns((s) => s.runs);
   const liveRunId = useRuns((s) => s.liveRunId);
@@ -50,8 +57,7 @@ export function TrainingSamples() {
       </p>
       {samples.length === 0 && (
         <p className="muted">
-          The first sample comes with the first evaluation, at step{' '}
-          {count(run.settings.evalInterval)}.
+          The first sample comes with the next evaluation, at step {count(nextEval(run))}.
         </p>
       )}
       <ol className="samples">
