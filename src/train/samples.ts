@@ -2,6 +2,7 @@
 // the incremental decoder reading the trainer's parameter buffer in place (no copy of the
 // weights), with the run's seed, so that samples of different steps differ only by training.
 import { ChunkTokenizer, type ChunkTokenizerJson } from '../data/chunkTokenizer';
+import { EOS_ID } from '../data/specialTokens';
 import type { GpuRuntime } from '../gpu/runtime';
 import type { I3Config } from '../model/config';
 import { I3Decoder } from '../model/decode';
@@ -46,7 +47,12 @@ export class TrainingSampler implements TextSampler {
   /** The prompt continued: up to `sampleTokens` tokens, fewer if the model ends the text. */
   async sample(): Promise<string> {
     let text = '';
-    const options = { maxNewTokens: this.tokens, sampling: { seed: this.seed } };
+    // Only <eos> ends a sample: a model of chat data writes whole turns, [INST] included.
+    const options = {
+      maxNewTokens: this.tokens,
+      sampling: { seed: this.seed },
+      stopTokens: [EOS_ID],
+    };
     for await (const piece of generateText(this.decoder, this.tokenizer, this.prompt, options)) {
       text += piece;
     }

@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ChunkTokenizer, type ChunkTokenizerJson } from '../data/chunkTokenizer';
-import type { ShardSource } from '../data/shardReader';
+import { importDataset } from '../data/importer';
+import { type ShardSource, storeSource } from '../data/shardReader';
+import { MemoryShardStore } from '../data/shardStore';
+import { EOS_ID } from '../data/specialTokens';
 import { testRuntime } from '../gpu/testing';
 import { ACTIVATION_MODES } from '../model/buffers';
 import { presetConfig } from '../model/config';
@@ -15,7 +18,7 @@ import {
 } from './checkpoint';
 import type { StepMetrics } from './metrics';
 import { prepareRun, type RunSetup } from './run';
-import { catsDataset, catsSettings } from './testCorpus';
+import { catsDataset, catsSettings, textFile } from './testCorpus';
 import type { RunState, TrainerEvents } from './trainer';
 
 let source: ShardSource;
@@ -192,13 +195,45 @@ describe('trainer on the i3-test preset', () => {
     for (const [i, ck] of rec.checkpoints.entries()) {
       decoder.loadParams(ck.params);
       let text = '';
-      const options = { maxNewTokens: 12, sampling: { seed: s.seed } };
+      const options = { maxNewTokens: 12, sampling: { seed: s.seed }, stopTokens: [EOS_ID] };
       for await (const piece of generateText(decoder, tok, ids, options)) text += piece;
       expect(samples[i].text, `step ${ck.meta.step}`).toBe(text);
       // The sample is stored with the run's history too.
       expect(ck.meta.metrics.evals[i].sample).toBe(text);
     }
     decoder.destroy();
+  });
+
+  it('samples of chat data from the start of a document write whole turns, [INST] and all', async () => {
+    const store = new MemoryShardStore();
+    const chat = {
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'yo' },
+      ],
+    };
+    const chats = Array.from({ length: 300 }, () => JSON.stringify(chat));
+    const { manifest } = await importDataset([textFile('chat.jsonl', chats.join('\n'))], store, {
+      vocab: { targetSize: 64 },
+      shardTokens: 4096,
+      validationEvery: 20,
+      newId: () => 'chat',
+    });
+    const samples: (string | undefined)[] = [];
+    const { trainer, destroy } = await prepareRun(await testRuntime(), {
+      ...setup({ ...settings(40), evalInterval: 40, sampleTokens: 16 }, recorder()),
+      config: presetConfig('i3-test', { vocab_size: manifest.tokenizer.vocab.length }),
+      source: storeSource(store, manifest),
+      datasetId: 'chat',
+      tokenizer: manifest.tokenizer,
+      events: { ...recorder(), onEval: (m) => samples.push(m.sample) },
+    });
+    expect(await trainer.train()).toBe('finished');
+    destroy();
+    // Every document starts with [INST]: a sample that stopped there, as a chat reply does, would
+    // be empty. The turn ends at <eos>.
+    expect(samples).toHaveLength(1);
+    expect(samples[0]).toBe('[INST] hi [/INST] yo');
   });
 
   it('writes no samples when the settings predate them', async () => {
