@@ -71,8 +71,11 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect
     .poll(async () => Number(await lossChart.getAttribute('data-points')), { timeout: 120_000 })
     .toBeGreaterThan(8);
+  // The browser tab's title follows the run.
+  await expect(page).toHaveTitle(/^\d+% · loss \d+\.\d\d · i3-test #1 — i3 Studio$/);
   await page.getByTestId('pause-run').click();
   await expect(progress).toHaveAttribute('data-state', 'paused');
+  await expect(page).toHaveTitle(/^paused at \d+% · loss .* — i3 Studio$/);
   const pausedAt = Number(await progress.getAttribute('data-step'));
   await page.waitForTimeout(1500);
   expect(Number(await progress.getAttribute('data-step'))).toBe(pausedAt);
@@ -80,6 +83,7 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect(progress).toHaveAttribute('data-state', 'running');
   const row = page.getByTestId('run-row').first();
   await expect(row).toHaveAttribute('data-state', 'finished', { timeout: 180_000 });
+  await expect(page).toHaveTitle('i3 Studio');
   // A finished run offers to train further (e2e/checkpoints.spec.ts does).
   await expect(row.getByTestId('train-further')).toBeVisible();
   // The UI thread only rendered: no long task over 200 ms while training.

@@ -1,5 +1,6 @@
-// The studio shell: a header with the GPU status and one tab per pane. It starts the GPU worker
-// and routes its events to the stores; every pane reads the stores only.
+// The studio shell: a header with the GPU status and one tab per pane (and the live run in the
+// browser tab's title). It starts the GPU worker and routes its events to the stores; every pane
+// reads the stores only.
 import { useEffect } from 'react';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
@@ -9,6 +10,7 @@ import { trainWorker } from '../workerClients';
 import { ChatPane } from './ChatPane';
 import { CheckpointsPane } from './CheckpointsPane';
 import { DataPane } from './DataPane';
+import { useDocumentTitle } from './documentTitle';
 import { GpuStatus } from './GpuStatus';
 import { ModelPane } from './ModelPane';
 import { NoWebGpu } from './NoWebGpu';
@@ -34,6 +36,7 @@ export function App() {
   const dismiss = useRuns((s) => s.dismissNotice);
   const active = useNav((s) => s.pane);
   const setActive = useNav((s) => s.show);
+  useDocumentTitle();
 
   useEffect(() => {
     const worker = trainWorker();
