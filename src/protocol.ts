@@ -6,7 +6,7 @@ import type { SamplingSettings } from './model/sampling';
 import type { TrainSettings } from './train/checkpoint';
 import type { EvalMetrics, StepMetrics } from './train/metrics';
 import type { CheckpointSummary } from './train/runStore';
-import type { RunState } from './train/trainer';
+import type { RunState, TrainerActivity } from './train/trainer';
 
 // ── train worker ──
 
@@ -52,6 +52,8 @@ export type TrainEvent =
   /** Several steps at once: the worker batches them so that fast runs do not flood the UI. */
   | { type: 'steps'; runId: string; steps: StepMetrics[] }
   | { type: 'eval'; runId: string; eval: EvalMetrics }
+  /** The live run evaluates, writes a sample or saves a checkpoint (none: it steps again). */
+  | { type: 'activity'; runId: string; activity?: TrainerActivity }
   | { type: 'checkpoint'; runId: string; checkpoint: CheckpointSummary }
   | { type: 'gpu-unavailable'; message: string }
   | { type: 'device-lost'; message: string }

@@ -180,6 +180,10 @@ async function start(spec: RunSpec): Promise<void> {
             post({ type: 'error', message: (e as Error).message });
           }
         },
+        onActivity: (activity) => {
+          outbox.flush();
+          post({ type: 'activity', runId: spec.runId, activity });
+        },
         onState: (state, message) => {
           outbox.flush();
           record.state = state;

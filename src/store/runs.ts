@@ -11,6 +11,7 @@ import {
   listRuns,
   type RunRecord,
 } from '../train/runStore';
+import type { TrainerActivity } from '../train/trainer';
 import { trainWorker } from '../workerClients';
 
 export interface LiveInfo {
@@ -26,6 +27,8 @@ interface RunsState {
   liveInfo?: LiveInfo;
   /** The live run's step when it started (0, or the checkpoint it resumed from). */
   liveFrom?: number;
+  /** What the live run does between steps, where it takes a while. */
+  liveActivity?: TrainerActivity;
   /** A pause or stop asked of the live run, which lands once the step in progress ends. */
   requested?: 'pause' | 'stop';
   /** Runs drawn on the charts. */
@@ -130,6 +133,7 @@ export const useRuns = create<RunsState>((set, get) => ({
       runs: existing ? updateRun(s.runs, spec.runId, trim) : [...s.runs, record],
       liveRunId: spec.runId,
       liveInfo: undefined,
+      liveActivity: undefined,
       liveFrom: Number.isFinite(from) ? from : 0,
       requested: undefined,
       compare: s.compare.includes(spec.runId) ? s.compare : [...s.compare, spec.runId],
@@ -180,6 +184,7 @@ export const useRuns = create<RunsState>((set, get) => ({
             message: event.message,
           })),
           liveRunId: done ? undefined : event.runId,
+          liveActivity: done ? undefined : s.liveActivity,
           // A run that ended, or paused as asked, has nothing pending; a stop asked while it
           // pauses is still to come.
           requested:
@@ -202,6 +207,9 @@ export const useRuns = create<RunsState>((set, get) => ({
             metrics: { ...r.metrics, evals: [...r.metrics.evals, event.eval] },
           })),
         }));
+        break;
+      case 'activity':
+        set({ liveActivity: event.activity });
         break;
       case 'error':
         set({ notice: event.message });

@@ -83,6 +83,17 @@ describe('runs store', () => {
     expect(r.metrics.evals).toHaveLength(1);
   });
 
+  it("holds the live run's activity between steps, and drops it when the run ends", () => {
+    const { apply } = useRuns.getState();
+    apply({ type: 'activity', runId: 'a', activity: 'checkpointing' });
+    expect(useRuns.getState().liveActivity).toBe('checkpointing');
+    apply({ type: 'activity', runId: 'a' });
+    expect(useRuns.getState().liveActivity).toBeUndefined();
+    apply({ type: 'activity', runId: 'a', activity: 'evaluating' });
+    apply({ type: 'run-state', runId: 'a', state: 'failed', message: 'lost' });
+    expect(useRuns.getState().liveActivity).toBeUndefined();
+  });
+
   it('ends the live run on a final state and keeps its message', () => {
     useRuns.getState().apply({ type: 'run-state', runId: 'a', state: 'paused' });
     expect(useRuns.getState().liveRunId).toBe('a');

@@ -19,7 +19,7 @@ import {
 import type { StepMetrics } from './metrics';
 import { prepareRun, type RunSetup } from './run';
 import { catsDataset, catsSettings, textFile } from './testCorpus';
-import type { RunState, TrainerEvents } from './trainer';
+import type { RunState, TrainerActivity, TrainerEvents } from './trainer';
 
 let source: ShardSource;
 let tokenizerId: string;
@@ -181,12 +181,24 @@ describe('trainer on the i3-test preset', () => {
       sampleTokens: 12,
       samplePrompt: 'the cat',
     };
+    const activities: (TrainerActivity | undefined)[] = [];
     const trainer = await run(s, {
       ...rec,
       onEval: (m) => samples.push({ step: m.step, text: m.sample }),
+      onActivity: (a) => activities.push(a),
     });
     expect(await trainer.train()).toBe('finished');
     expect(samples.map((m) => m.step)).toEqual([10, 20]);
+    // Each announced, and ended before the next (step 10's interval checkpoint; the final one).
+    const between = ['evaluating', undefined, 'sampling', undefined];
+    expect(activities).toEqual([
+      ...between,
+      'checkpointing',
+      undefined,
+      ...between,
+      'checkpointing',
+      undefined,
+    ]);
     expect(rec.checkpoints.map((c) => c.meta.step)).toEqual([10, 20]);
     const rt = await testRuntime();
     const decoder = await I3Decoder.create(rt, presetConfig('i3-test', { vocab_size: V }));

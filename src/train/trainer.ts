@@ -49,11 +49,16 @@ export interface RunIdentity {
   datasetId: string;
 }
 
+/** What the loop does between steps where that takes a while (the UI says so). */
+export type TrainerActivity = 'evaluating' | 'sampling' | 'checkpointing';
+
 export interface TrainerEvents {
   onStep(m: StepMetrics): void;
   onEval(m: EvalMetrics): void;
   onCheckpoint(ck: Checkpoint): Promise<void>;
   onState(state: RunState, message?: string): void;
+  /** An activity starts (undefined: it ended and steps follow). */
+  onActivity?(activity: TrainerActivity | undefined): void;
 }
 
 export type RunState = 'running' | 'paused' | 'stopped' | 'finished' | 'failed';
@@ -226,10 +231,22 @@ export class Trainer {
     return this.state;
   }
 
+  /** Runs `work` as `activity`, announced to the events before and cleared after. */
+  private async during<T>(activity: TrainerActivity, work: () => Promise<T>): Promise<T> {
+    this.events.onActivity?.(activity);
+    try {
+      return await work();
+    } finally {
+      this.events.onActivity?.(undefined);
+    }
+  }
+
   private async evaluate(): Promise<void> {
-    const batches = await this.data.validationBatches(this.run.settings.evalBatches);
-    if (batches.length === 0) return;
-    const valLoss = await this.model.evaluate(batches);
+    const valLoss = await this.during('evaluating', async () => {
+      const batches = await this.data.validationBatches(this.run.settings.evalBatches);
+      return batches.length === 0 ? undefined : await this.model.evaluate(batches);
+    });
+    if (valLoss === undefined) return;
     const m: EvalMetrics = {
       step: this.step,
       tokens: this.tokens,
@@ -237,13 +254,19 @@ export class Trainer {
       valLoss,
       valPerplexity: perplexity(valLoss),
     };
-    if (this.sampler) m.sample = await this.sampler.sample();
+    const { sampler } = this;
+    if (sampler) m.sample = await this.during('sampling', () => sampler.sample());
     this.metrics.evals.push(m);
     this.events.onEval(m);
   }
 
   private async saveCheckpoint(): Promise<void> {
     if (this.step === this.savedStep) return;
+    await this.during('checkpointing', () => this.writeCheckpoint());
+    this.savedStep = this.step;
+  }
+
+  private async writeCheckpoint(): Promise<void> {
     const { params, adamM, adamV } = await this.model.readState();
     const meta: CheckpointMeta = {
       runId: this.run.runId,
@@ -261,6 +284,5 @@ export class Trainer {
       metrics: structuredClone(this.metrics),
     };
     await this.events.onCheckpoint({ meta, params, adamM, adamV });
-    this.savedStep = this.step;
   }
 }

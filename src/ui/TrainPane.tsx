@@ -12,6 +12,7 @@ import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { validateSettings } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
+import type { TrainerActivity } from '../train/trainer';
 import { trainFurtherTitle } from './CheckpointsPane';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
@@ -134,15 +135,23 @@ function RunControls() {
   );
 }
 
+const ACTIVITY_LABELS: Record<TrainerActivity, string> = {
+  evaluating: 'Evaluating on the validation set',
+  sampling: 'Writing a sample',
+  checkpointing: 'Saving a checkpoint',
+};
+
 /** What the live run is doing when its step count alone would not say ('' when it would). */
 function runPhase(
   requested: 'pause' | 'stop' | undefined,
+  activity: TrainerActivity | undefined,
   state: RunRecord['state'],
   prepared: boolean,
   stepped: boolean,
 ): string {
   if (requested === 'stop') return 'Stopping after the step in progress';
   if (requested === 'pause') return 'Pausing after the step in progress';
+  if (activity) return ACTIVITY_LABELS[activity];
   if (state === 'paused') return 'Paused';
   if (stepped) return '';
   return prepared ? 'Running the first step' : 'Preparing the model on the GPU';
@@ -151,6 +160,7 @@ function runPhase(
 function Progress({ run }: { run: RunRecord }) {
   const info = useRuns((s) => s.liveInfo);
   const requested = useRuns((s) => s.requested);
+  const activity = useRuns((s) => s.liveActivity);
   const from = useRuns((s) => s.liveFrom ?? 0);
   const steps = run.metrics.steps;
   const last = steps.at(-1);
@@ -158,7 +168,7 @@ function Progress({ run }: { run: RunRecord }) {
   const done = last?.step ?? 0;
   const rate = median(steps.slice(-20).map((m) => m.tokensPerSec));
   const stepMs = median(steps.slice(-20).map((m) => m.stepMs));
-  const phase = runPhase(requested, run.state, Boolean(info), done > from);
+  const phase = runPhase(requested, activity, run.state, Boolean(info), done > from);
   return (
     <div data-testid="run-progress" data-step={done} data-state={run.state}>
       <progress className="bar" value={done} max={total} aria-label="training progress" />
