@@ -53,6 +53,8 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect(page.getByTestId('param-count')).not.toBeEmpty();
   await expect(page.getByTestId('gpu-estimate')).toContainText('MB');
   await page.getByTestId('total-steps').fill('30');
+  // The schedule is drawn for the steps asked: one point each.
+  await expect(page.getByTestId('lr-schedule')).toHaveAttribute('data-points', '30');
   await page.getByTestId('checkpoint-interval').fill('10');
   // Samples at each evaluation (steps 20 and 30): 24 tokens after "the ".
   await page.getByTestId('sample-tokens').fill('24');

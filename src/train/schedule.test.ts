@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { learningRate } from './schedule';
+import { learningRate, learningRateCurve } from './schedule';
 
 const s = { peakLr: 1e-3, warmupSteps: 100, totalSteps: 1100, minRatio: 0.1 };
 
@@ -24,5 +24,18 @@ describe('learning-rate schedule', () => {
       expect(lr).toBeLessThanOrEqual(prev);
       prev = lr;
     }
+  });
+
+  it('draws as at most the points asked for, with the peak and the last step', () => {
+    const curve = learningRateCurve(s, 100);
+    expect(curve.length).toBeLessThanOrEqual(102);
+    expect(curve[0]).toEqual({ x: 1, y: learningRate(s, 0) });
+    expect(curve).toContainEqual({ x: 100, y: 1e-3 });
+    expect(curve.at(-1)).toEqual({ x: 1100, y: learningRate(s, 1099) });
+    expect(curve.map((p) => p.x)).toEqual([...curve.map((p) => p.x)].sort((a, b) => a - b));
+    // A schedule shorter than the count: every step.
+    expect(learningRateCurve({ ...s, warmupSteps: 2, totalSteps: 5 }, 100).map((p) => p.x)).toEqual(
+      [1, 2, 3, 4, 5],
+    );
   });
 });

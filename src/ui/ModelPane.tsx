@@ -1,6 +1,7 @@
 // The Model pane: a preset or an edited config with live validation, its parameter count and the
 // GPU memory a training step needs in either activation mode, and the training settings of the
-// next run.
+// next run with its learning-rate schedule drawn.
+import { useMemo } from 'react';
 import {
   ACTIVATION_MODES,
   type ActivationMode,
@@ -13,6 +14,8 @@ import { useDatasets } from '../store/datasets';
 import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
 import { validateSettings, writesSamples } from '../train/defaults';
+import { learningRateCurve } from '../train/schedule';
+import { MetricChart } from './charts/MetricChart';
 import { bytes, count } from './format';
 
 const PRESET_NOTES: Record<PresetName, string> = {
@@ -95,6 +98,7 @@ export function ModelPane() {
   const problems = validateConfig(effective);
   const valid = problems.length === 0;
   const settingsProblems = validateSettings(settings);
+  const curve = useMemo(() => learningRateCurve(settings.schedule, 200), [settings.schedule]);
   const activations = settings.activations ?? DEFAULT_ACTIVATIONS;
   const other: ActivationMode = activations === 'keep' ? 'recompute' : 'keep';
   // The samples' decoder reads the run's weights in place: its memory is the rest.
@@ -216,6 +220,15 @@ export function ModelPane() {
               <li key={p}>{p}</li>
             ))}
           </ul>
+        )}
+        {settingsProblems.length === 0 && (
+          <MetricChart
+            title="Learning rate by step (planned)"
+            series={[{ name: 'learning rate', color: '#38bdf8', points: curve }]}
+            log={false}
+            xLabel="step"
+            testId="lr-schedule"
+          />
         )}
         <p className="muted">
           AdamW (β₁ {settings.beta1}, β₂ {settings.beta2}), linear warm-up then cosine decay to{' '}
