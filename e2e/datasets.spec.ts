@@ -37,11 +37,19 @@ test('dropped files become a stored dataset with statistics and samples', async 
   );
   expect(tokens).toBeGreaterThan(5000);
 
-  // A new dataset is selected for training, and its samples are shown; the button hides them.
+  // A new dataset is selected for training, and its details are shown (the lengths of its
+  // documents, against i3-tiny's context of 128 tokens, and samples); the button hides them.
   await expect(page.getByTestId('sample-viewer')).toBeVisible();
-  await dataset.getByRole('button', { name: 'Hide samples', exact: true }).click();
+  const histogram = page.getByTestId('length-histogram');
+  await expect(histogram).toHaveAttribute('data-buckets', /^[3-9]$/);
+  await expect(histogram.locator('.recharts-bar-rectangle')).not.toHaveCount(0);
+  await expect(page.getByTestId('length-share')).toContainText(
+    '% of documents have 128 tokens or more',
+  );
+  await dataset.getByRole('button', { name: 'Hide details', exact: true }).click();
   await expect(page.getByTestId('sample-viewer')).toHaveCount(0);
-  await dataset.getByRole('button', { name: 'Samples', exact: true }).click();
+  await expect(histogram).toHaveCount(0);
+  await dataset.getByRole('button', { name: 'Details', exact: true }).click();
   await expect(page.getByTestId('sample-viewer')).toContainText(
     '[INST] What is 0 plus one? [/INST]',
   );

@@ -80,6 +80,20 @@ describe('importDataset', () => {
     expect(docs[9]).toBe(text.split('\n')[10].toLowerCase());
     // The chat file: the template's <eos> ends the document, no second one is added.
     expect(tok.decode(train).endsWith('[INST] how are you [/INST] fine thanks<eos>')).toBe(true);
+    // The length histogram: every document of both splits in its power-of-two bucket.
+    const want: number[] = [];
+    const validation = await allTokens(store, 'ds', 'validation', manifest.validation.shards);
+    for (const stream of [train, validation]) {
+      let start = 0;
+      stream.forEach((t, i) => {
+        if (t !== EOS_ID) return;
+        const k = Math.floor(Math.log2(i + 1 - start));
+        want[k] = (want[k] ?? 0) + 1;
+        start = i + 1;
+      });
+    }
+    expect(manifest.lengths).toEqual(Array.from(want, (n) => n ?? 0));
+    expect(manifest.lengths!.reduce((a, b) => a + b, 0)).toBe(402);
     expect(progress.at(-1)).toMatchObject({
       phase: 'tokenize',
       bytesDone: progress.at(-1)!.bytesTotal,

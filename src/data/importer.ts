@@ -266,6 +266,7 @@ export async function importDataset(
     validation: new ShardWriter(store, id, 'validation', shardTokens, keep),
   };
   const buf = new TokenBuffer(1 << 16);
+  const lengths: number[] = [];
   documents = 0;
   try {
     await store.putManifest(manifest);
@@ -281,6 +282,8 @@ export async function importDataset(
           ? 'validation'
           : 'train';
         await writers[split].append(buf.view());
+        const bucket = Math.floor(Math.log2(buf.length));
+        lengths[bucket] = (lengths[bucket] ?? 0) + 1;
         documents++;
         tokens += buf.length;
         report('tokenize', fi, second.bytesRead);
@@ -292,6 +295,7 @@ export async function importDataset(
     await writers.validation.flush();
     manifest.train = writers.train.stats;
     manifest.validation = writers.validation.stats;
+    manifest.lengths = Array.from(lengths, (n) => n ?? 0);
     manifest.status = 'complete';
     await store.putManifest(manifest);
   } catch (e) {

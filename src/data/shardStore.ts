@@ -33,6 +33,11 @@ export interface DatasetManifest {
   unknownChars: number;
   /** The first few documents, for the sample viewer. */
   samples: string[];
+  /**
+   * Documents by length in tokens (their <eos> included): bucket k counts lengths from 2^k to
+   * 2^(k+1) − 1. Absent in datasets imported before it was kept.
+   */
+  lengths?: number[];
 }
 
 export interface ShardStore {

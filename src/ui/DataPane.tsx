@@ -1,5 +1,6 @@
 // The Data pane: drop or pick files (or take the built-in corpus), watch the import, browse the
-// stored datasets with their statistics, and look at sample documents and their tokens.
+// stored datasets with their statistics and document lengths, and look at sample documents and
+// their tokens.
 
 import { useMemo, useState } from 'react';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
@@ -7,7 +8,9 @@ import { SUPPORTED } from '../data/formats';
 import type { ImportProgress } from '../data/importer';
 import type { DatasetManifest } from '../data/shardStore';
 import { useDatasets } from '../store/datasets';
+import { useSetup } from '../store/setup';
 import { exportWorker } from '../workerClients';
+import { LengthHistogram } from './charts/LengthHistogram';
 import { download } from './download';
 import { FileDrop } from './FileDrop';
 import { bytes, count, duration } from './format';
@@ -236,7 +239,7 @@ function DatasetList() {
                   type="button"
                   onClick={() => select(selectedId === d.id ? undefined : d.id)}
                 >
-                  {selectedId === d.id ? 'Hide samples' : 'Samples'}
+                  {selectedId === d.id ? 'Hide details' : 'Details'}
                 </button>
               )}{' '}
               {d.status === 'complete' && <ExportShardsButton d={d} />}{' '}
@@ -319,6 +322,7 @@ export function DataPane() {
   // The list is loaded once at start (App); imports and deletions keep it current.
   const { job, datasets, selectedId } = useDatasets();
   const selected = datasets.find((d) => d.id === selectedId && d.status === 'complete');
+  const context = useSetup((s) => s.config.max_seq_len);
   return (
     <div className="data-pane">
       <DropZone />
@@ -326,6 +330,11 @@ export function DataPane() {
       <Problems />
       <h2>Datasets</h2>
       <DatasetList />
+      {selected?.lengths && (
+        <section className="card">
+          <LengthHistogram lengths={selected.lengths} context={context} />
+        </section>
+      )}
       {selected && <Samples d={selected} />}
     </div>
   );

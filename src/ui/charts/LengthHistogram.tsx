@@ -1,0 +1,67 @@
+// A dataset's documents by length in tokens (power-of-two buckets, as the importer counts them),
+// with the buckets at or past the model's context drawn apart: those documents span several
+// training windows.
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Cell,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { count } from '../format';
+
+/** "1", "2–3", "4–7", … for bucket k (lengths 2^k to 2^(k+1) − 1). */
+export const bucketLabel = (k: number): string =>
+  k === 0 ? '1' : `${count(2 ** k)}–${count(2 ** (k + 1) - 1)}`;
+
+/** The share of documents of at least `tokens` tokens (a power of two: whole buckets). */
+export function shareAtLeast(lengths: readonly number[], tokens: number): number {
+  const total = lengths.reduce((a, b) => a + b, 0);
+  const from = Math.log2(tokens);
+  const over = lengths.reduce((a, n, k) => (k >= from ? a + n : a), 0);
+  return total === 0 ? 0 : over / total;
+}
+
+export function LengthHistogram(props: { lengths: readonly number[]; context: number }) {
+  // The context's bucket bound: the smallest power of two at or above it.
+  const bound = 2 ** Math.ceil(Math.log2(props.context));
+  const data = props.lengths.map((n, k) => ({ label: bucketLabel(k), n, long: 2 ** k >= bound }));
+  const share = shareAtLeast(props.lengths, bound);
+  return (
+    <figure className="chart" data-testid="length-histogram" data-buckets={data.length}>
+      <figcaption>Documents by length (tokens)</figcaption>
+      <ResponsiveContainer width="100%" height={200}>
+        <BarChart data={data} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+          <CartesianGrid stroke="#334155" strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="label" stroke="#94a3b8" interval={0} fontSize={11} />
+          <YAxis
+            stroke="#94a3b8"
+            width={56}
+            allowDecimals={false}
+            tickFormatter={(v) => count(Number(v))}
+          />
+          <Tooltip
+            contentStyle={{ background: '#1e293b', border: '1px solid #334155' }}
+            formatter={(v) => [count(Number(v)), 'documents']}
+            labelFormatter={(l) => `${l} tokens`}
+          />
+          <Bar dataKey="n" isAnimationActive={false}>
+            {data.map((d) => (
+              <Cell key={d.label} fill={d.long ? '#f472b6' : '#38bdf8'} />
+            ))}
+          </Bar>
+        </BarChart>
+      </ResponsiveContainer>
+      <p className="muted small" data-testid="length-share">
+        {(100 * share).toFixed(1)}% of documents have {count(bound)} tokens or more (pink)
+        {bound === props.context
+          ? ", the model's context"
+          : `, past the model's context of ${count(props.context)}`}
+        : each of them spans more than one training window.
+      </p>
+    </figure>
+  );
+}
