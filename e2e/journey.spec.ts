@@ -113,6 +113,11 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   const listedSteps = () =>
     checkpoints.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-step')));
   await expect.poll(listedSteps).toEqual(savedSteps);
+  // Each checkpoint of an evaluation's step shows what its weights wrote there.
+  await expect(checkpoints.first().getByTestId('checkpoint-sample')).toHaveAttribute(
+    'title',
+    `the ${sample30}`,
+  );
   await shot(page, 'checkpoints');
 
   // Export the newest checkpoint (listed first) as a Hugging Face bundle.

@@ -1,6 +1,7 @@
-// The Checkpoints pane: every stored checkpoint (trained or imported) with its loss and size;
-// resume training from it, chat with it, export it as a Hugging Face bundle (.zip, written by
-// the export worker), delete it after a confirmation; and a drop zone that imports a bundle.
+// The Checkpoints pane: every stored checkpoint (trained or imported) with its loss, size and the
+// sample its weights wrote; resume training from it, chat with it, export it as a Hugging Face
+// bundle (.zip, written by the export worker), delete it after a confirmation; and a drop zone
+// that imports a bundle.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { bundleFileName } from '../export/checkpointBundle';
 import { useChat } from '../store/chat';
@@ -226,11 +227,23 @@ function CheckpointRow({
   const needsDataset = !onItsData && blocker?.startsWith('No dataset');
   const moreSteps = useSetup((s) => s.settings.schedule.totalSteps);
   const further = trainsFurther(ck, onItsData);
+  // The text the run's weights wrote at this step, where it evaluated there.
+  const sample = run?.metrics.evals.find((e) => e.step === ck.step)?.sample;
+  const sampleText = sample === undefined ? undefined : (run?.settings.samplePrompt ?? '') + sample;
   return (
     <tr data-testid="checkpoint-row" data-source={ck.source} data-id={ck.id} data-step={ck.step}>
       <td>
         {ck.runName}
         {ck.source === 'import' && <span className="muted small"> · imported</span>}
+        {sampleText !== undefined && (
+          <div
+            className="muted small sample-line"
+            title={sampleText}
+            data-testid="checkpoint-sample"
+          >
+            “{sampleText}”
+          </div>
+        )}
         {needsDataset && (
           <div className="muted small" data-testid="resume-needs-dataset">
             {blocker}
