@@ -1,7 +1,7 @@
 import { chromium, expect, test } from '@playwright/test';
 import { chromiumArgs } from './playwright.config';
 
-test('the studio loads, a worker acquires the GPU and the matmul self-test passes', async ({
+test('the studio loads, a worker acquires the GPU, the matmul self-test passes, tabs take keys', async ({
   page,
 }) => {
   await page.goto('/');
@@ -10,6 +10,20 @@ test('the studio loads, a worker acquires the GPU and the matmul self-test passe
   await expect(page.getByTestId('gpu-adapter')).not.toBeEmpty();
   await expect(page.getByTestId('gpu-selftest')).toHaveAttribute('data-ok', 'true');
   await expect(page.getByTestId('gpu-selftest')).toContainText('passed');
+
+  // The pane tabs follow the ARIA tabs pattern: one tab stop, arrow keys, Home and End.
+  const tab = (name: string) => page.getByRole('tab', { name });
+  await tab('Data').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(tab('Model')).toHaveAttribute('aria-selected', 'true');
+  await expect(tab('Model')).toBeFocused();
+  await page.keyboard.press('End');
+  await expect(tab('Chat')).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowRight');
+  await expect(tab('Data')).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowLeft');
+  await expect(tab('Chat')).toBeFocused();
+  await expect(tab('Data')).toHaveAttribute('tabindex', '-1');
 });
 
 test('without WebGPU the studio says so and what to do', async () => {

@@ -30,6 +30,14 @@ const panes: Pane[] = [
   { id: 'chat', title: 'Chat', render: () => <ChatPane /> },
 ];
 
+/** The pane the arrow keys, Home or End lead to from `from` (undefined: not such a key). */
+function tabAfterKey(from: PaneId, key: string): PaneId | undefined {
+  const i = panes.findIndex((p) => p.id === from);
+  const n = panes.length;
+  const to = { ArrowRight: i + 1, ArrowLeft: i - 1 + n, Home: 0, End: n - 1 }[key];
+  return to === undefined ? undefined : panes[to % n].id;
+}
+
 export function App() {
   const { status, message } = useGpu();
   const notice = useRuns((s) => s.notice);
@@ -58,7 +66,18 @@ export function App() {
         <h1>
           i3 <span className="muted">Studio</span>
         </h1>
-        <div className="tabs" role="tablist" aria-label="Studio panes">
+        <div
+          className="tabs"
+          role="tablist"
+          aria-label="Studio panes"
+          onKeyDown={(e) => {
+            const next = tabAfterKey(active, e.key);
+            if (!next) return;
+            e.preventDefault();
+            setActive(next);
+            document.getElementById(`tab-${next}`)?.focus();
+          }}
+        >
           {panes.map((p) => (
             <button
               key={p.id}
@@ -67,6 +86,8 @@ export function App() {
               id={`tab-${p.id}`}
               aria-selected={p.id === active}
               aria-controls="pane"
+              // One tab stop for the list; the arrow keys move between tabs (the ARIA tabs pattern).
+              tabIndex={p.id === active ? 0 : -1}
               className={p.id === active ? 'tab active' : 'tab'}
               onClick={() => setActive(p.id)}
             >
