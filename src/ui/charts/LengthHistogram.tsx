@@ -17,19 +17,20 @@ import { count } from '../format';
 export const bucketLabel = (k: number): string =>
   k === 0 ? '1' : `${count(2 ** k)}–${count(2 ** (k + 1) - 1)}`;
 
-/** The share of documents of at least `tokens` tokens (a power of two: whole buckets). */
-export function shareAtLeast(lengths: readonly number[], tokens: number): number {
+/**
+ * The buckets to draw, those of `bound` tokens or more marked long (bound: the smallest power of
+ * two at or above the context, where buckets start), and the share of documents in them.
+ */
+export function lengthBuckets(lengths: readonly number[], context: number) {
+  const bound = 2 ** Math.ceil(Math.log2(context));
+  const buckets = lengths.map((n, k) => ({ label: bucketLabel(k), n, long: 2 ** k >= bound }));
   const total = lengths.reduce((a, b) => a + b, 0);
-  const from = Math.log2(tokens);
-  const over = lengths.reduce((a, n, k) => (k >= from ? a + n : a), 0);
-  return total === 0 ? 0 : over / total;
+  const long = buckets.reduce((a, b) => (b.long ? a + b.n : a), 0);
+  return { buckets, bound, share: total === 0 ? 0 : long / total };
 }
 
 export function LengthHistogram(props: { lengths: readonly number[]; context: number }) {
-  // The context's bucket bound: the smallest power of two at or above it.
-  const bound = 2 ** Math.ceil(Math.log2(props.context));
-  const data = props.lengths.map((n, k) => ({ label: bucketLabel(k), n, long: 2 ** k >= bound }));
-  const share = shareAtLeast(props.lengths, bound);
+  const { buckets: data, bound, share } = lengthBuckets(props.lengths, props.context);
   return (
     <figure className="chart" data-testid="length-histogram" data-buckets={data.length}>
       <figcaption>Documents by length (tokens)</figcaption>
