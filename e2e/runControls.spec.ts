@@ -26,7 +26,7 @@ test('a stop pressed while the run is prepared ends it before its first step', a
   expect(errors).toEqual([]);
 });
 
-test('a stopped run resumes from its last checkpoint, from its row in the Train pane', async ({
+test('a stopped run resumes from its last checkpoint, from its row in the Train pane, and is deleted', async ({
   page,
 }) => {
   const errors = await openStudio(page);
@@ -50,5 +50,23 @@ test('a stopped run resumes from its last checkpoint, from its row in the Train 
   await expect(page.getByTestId('run-row')).toHaveCount(1);
   await expect(row.locator('td').nth(3)).toHaveText('12');
   await expect(row.getByTestId('train-further')).toBeVisible();
+
+  // Deleting the run asks first, then removes it with its checkpoints, for good (a reload).
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  const saved = await page.getByTestId('checkpoint-row').count();
+  expect(saved).toBeGreaterThanOrEqual(2);
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await row.getByTestId('delete-run').click();
+  const dialog = page.getByTestId('confirm-delete');
+  await expect(dialog).toContainText(`${saved} checkpoint(s) are removed`);
+  await page.getByTestId('confirm-delete-yes').click();
+  await expect(page.getByTestId('run-row')).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await expect(page.getByTestId('run-row')).toHaveCount(0);
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  await expect(page.getByText('No checkpoints yet')).toBeVisible();
+  await expect(page.getByTestId('checkpoint-row')).toHaveCount(0);
   expect(errors).toEqual([]);
 });

@@ -163,7 +163,12 @@ export const useRuns = create<RunsState>((set, get) => ({
     set((s) => ({ checkpoints: s.checkpoints.filter((c) => c.id !== id) }));
   },
   removeRun: async (id) => {
-    await deleteRun(id);
+    try {
+      await deleteRun(id);
+    } catch (e) {
+      set({ notice: `The run could not be deleted (${(e as Error).message}).` });
+      return;
+    }
     set((s) => ({
       runs: s.runs.filter((r) => r.id !== id),
       checkpoints: s.checkpoints.filter((c) => c.runId !== id),

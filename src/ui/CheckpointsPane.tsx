@@ -2,7 +2,7 @@
 // sample its weights wrote; resume training from it, chat with it, export it as a Hugging Face
 // bundle (.zip, written by the export worker), delete it after a confirmation; and a drop zone
 // that imports a bundle.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { bundleFileName } from '../export/checkpointBundle';
 import { useChat } from '../store/chat';
 import { datasetsFor, runOnItsData, trainsFurther, useCheckpoints } from '../store/checkpoints';
@@ -13,6 +13,7 @@ import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { perplexity } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
+import { ConfirmDelete } from './ConfirmDelete';
 import { FileDrop } from './FileDrop';
 import { bytes, count } from './format';
 
@@ -121,51 +122,6 @@ function ImportZone() {
         </>
       )}
     </FileDrop>
-  );
-}
-
-/** A modal confirmation (<dialog>: focus stays inside, Escape cancels). */
-function ConfirmDelete({
-  ck,
-  onClose,
-}: {
-  ck: CheckpointSummary;
-  onClose: (confirmed: boolean) => void;
-}) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
-  return (
-    <dialog
-      ref={ref}
-      className="confirm"
-      aria-labelledby="confirm-delete-title"
-      data-testid="confirm-delete"
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose(false);
-      }}
-    >
-      <h2 id="confirm-delete-title">Delete this checkpoint?</h2>
-      <p>
-        {ck.runName}, step {count(ck.step)} ({bytes(ck.bytes)}) is removed from this browser. This
-        cannot be undone; export it first to keep a copy.
-      </p>
-      <div className="row" style={{ justifyContent: 'flex-end' }}>
-        <button type="button" autoFocus onClick={() => onClose(false)}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className="danger"
-          onClick={() => onClose(true)}
-          data-testid="confirm-delete-yes"
-        >
-          Delete
-        </button>
-      </div>
-    </dialog>
   );
 }
 
@@ -358,12 +314,15 @@ function CheckpointList() {
       )}
       {deleting && (
         <ConfirmDelete
-          ck={deleting}
+          title="Delete this checkpoint?"
           onClose={(confirmed) => {
             if (confirmed) void remove(deleting.id);
             setDeleting(undefined);
           }}
-        />
+        >
+          {deleting.runName}, step {count(deleting.step)} ({bytes(deleting.bytes)}) is removed from
+          this browser. This cannot be undone; export it first to keep a copy.
+        </ConfirmDelete>
       )}
     </section>
   );

@@ -2,7 +2,7 @@
 // live charts of every metric, smoothed and comparable across runs; the text each evaluation's
 // weights wrote; runs cut off by a reload offer to resume from their last checkpoint, finished
 // ones to train further from it (both through the Checkpoints store's trainFrom, as that pane's
-// buttons).
+// buttons); a run that is not training can be deleted with its checkpoints.
 import { useMemo, useState } from 'react';
 import { validateConfig } from '../model/config';
 import { runOnItsData, trainsFurther, useCheckpoints } from '../store/checkpoints';
@@ -14,6 +14,7 @@ import { validateSettings } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
 import type { TrainerActivity } from '../train/trainer';
 import { trainFurtherTitle } from './CheckpointsPane';
+import { ConfirmDelete } from './ConfirmDelete';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
 import { bytes, compact, count, duration } from './format';
@@ -184,7 +185,8 @@ function Progress({ run }: { run: RunRecord }) {
 }
 
 function RunList() {
-  const { runs, compare, toggleCompare, liveRunId, checkpoints } = useRuns();
+  const { runs, compare, toggleCompare, liveRunId, checkpoints, removeRun } = useRuns();
+  const [deleting, setDeleting] = useState<RunRecord>();
   const datasets = useDatasets((s) => s.datasets);
   const loaded = useDatasets((s) => s.loaded);
   const trainFrom = useCheckpoints((s) => s.trainFrom);
@@ -256,6 +258,16 @@ function RunList() {
                     <span className="muted small" data-testid="run-dataset-gone">
                       Its dataset is gone: train its checkpoints further from the Checkpoints pane.
                     </span>
+                  )}{' '}
+                  {r.id !== liveRunId && (
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() => setDeleting(r)}
+                      data-testid="delete-run"
+                    >
+                      Delete
+                    </button>
                   )}
                 </td>
               </tr>
@@ -263,6 +275,19 @@ function RunList() {
           })}
         </tbody>
       </table>
+      {deleting && (
+        <ConfirmDelete
+          title="Delete this run?"
+          onClose={(confirmed) => {
+            if (confirmed) void removeRun(deleting.id);
+            setDeleting(undefined);
+          }}
+        >
+          {deleting.name}: its metrics, samples and{' '}
+          {count(checkpoints.filter((c) => c.runId === deleting.id).length)} checkpoint(s) are
+          removed from this browser. This cannot be undone; export a checkpoint first to keep it.
+        </ConfirmDelete>
+      )}
     </section>
   );
 }

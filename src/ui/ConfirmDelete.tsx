@@ -1,0 +1,47 @@
+// A modal confirmation before something is deleted (<dialog>: focus stays inside, starting on
+// Cancel; Escape cancels). The Checkpoints pane asks it for a checkpoint, the Train pane for a run.
+import { type ReactNode, useEffect, useRef } from 'react';
+
+export function ConfirmDelete({
+  title,
+  children,
+  onClose,
+}: {
+  title: string;
+  /** What goes, and what the user can do first. */
+  children: ReactNode;
+  onClose: (confirmed: boolean) => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    ref.current?.showModal();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className="confirm"
+      aria-labelledby="confirm-delete-title"
+      data-testid="confirm-delete"
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose(false);
+      }}
+    >
+      <h2 id="confirm-delete-title">{title}</h2>
+      <p>{children}</p>
+      <div className="row" style={{ justifyContent: 'flex-end' }}>
+        <button type="button" autoFocus onClick={() => onClose(false)}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="danger"
+          onClick={() => onClose(true)}
+          data-testid="confirm-delete-yes"
+        >
+          Delete
+        </button>
+      </div>
+    </dialog>
+  );
+}
