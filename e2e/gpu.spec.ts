@@ -24,6 +24,18 @@ test('the studio loads, a worker acquires the GPU, the matmul self-test passes, 
   await page.keyboard.press('ArrowLeft');
   await expect(tab('Chat')).toBeFocused();
   await expect(tab('Data')).toHaveAttribute('tabindex', '-1');
+
+  // A batch whose buffers this GPU cannot make is named before any run starts.
+  await tab('Model').click();
+  await page.getByTestId('preset-i3-test').check();
+  await expect(page.getByTestId('buffer-too-large')).toHaveCount(0);
+  // i3-test's residual stream at 2,000,000 sequences of 16: 9,766 MiB in one buffer.
+  await page.getByLabel('batch (sequences)').fill('2000000');
+  await expect(page.getByTestId('buffer-too-large')).toContainText(
+    'At batch 2000000 × 16 this model needs a 9,766 MiB buffer (residual), and this GPU makes',
+  );
+  await page.getByLabel('batch (sequences)').fill('8');
+  await expect(page.getByTestId('buffer-too-large')).toHaveCount(0);
 });
 
 test('without WebGPU the studio says so and what to do', async () => {

@@ -12,6 +12,8 @@ import type { RunState, TrainerActivity } from './train/trainer';
 
 export interface AdapterReport {
   description: string;
+  /** The largest buffer the device makes, in bytes (where the adapter reports it). */
+  maxBufferSize?: number;
 }
 
 export interface SelfTestReport {

@@ -53,7 +53,11 @@ async function init(): Promise<void> {
       });
     });
     const selfTest = await matmulSelfTest(runtime);
-    post({ type: 'ready', adapter: { description: describeAdapter(ctx.info) }, selfTest });
+    const adapter = {
+      description: describeAdapter(ctx.info),
+      maxBufferSize: ctx.info.limits.maxBufferSize,
+    };
+    post({ type: 'ready', adapter, selfTest });
   } catch (e) {
     if (e instanceof WebGpuUnavailableError) post({ type: 'gpu-unavailable', message: e.message });
     else post({ type: 'error', message: (e as Error).message });

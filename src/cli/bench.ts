@@ -30,7 +30,7 @@ import {
 import { type I3Config, parameterCount, presetConfig } from '../model/config';
 import { defaultTrainingOptions, I3Model } from '../model/i3';
 import { initParameters } from '../model/init';
-import { STEPS_IN_FLIGHT, type StepStats } from '../train/trainer';
+import { timeSteps } from '../train/stepTiming';
 import { Rng } from '../util/random';
 import { intFlag, presetOf } from './args';
 import {
@@ -108,30 +108,8 @@ async function main() {
 
   let first = await run();
   for (let i = 1; i < warmup; i++) first = await run();
-  // Timed steps run as the trainer runs them: up to STEPS_IN_FLIGHT queued on the GPU, so that it
-  // never waits for a read-back; a step's time is the interval between two steps' completions.
-  const ms: number[] = [];
-  let last = first;
-  let lastDone = performance.now();
-  const inFlight: Promise<StepStats>[] = [];
-  // The CPU's part of a step (uploads, recording every dispatch, submits) ends where run() first
-  // awaits; while it is shorter than the GPU's, queued steps keep the GPU busy.
-  const cpuMs: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    const step = run();
-    cpuMs.push(performance.now() - t0);
-    inFlight.push(
-      step.then((stats) => {
-        const now = performance.now();
-        ms.push(now - lastDone);
-        lastDone = now;
-        return stats;
-      }),
-    );
-    if (inFlight.length >= STEPS_IN_FLIGHT) last = await (inFlight.shift() as Promise<StepStats>);
-  }
-  while (inFlight.length > 0) last = await (inFlight.shift() as Promise<StepStats>);
+  // While the CPU's part of a step is shorter than the GPU's, queued steps keep the GPU busy.
+  const { ms, cpuMs, last } = await timeSteps(run, steps);
   const stepMs = median(ms);
   const tokPerS = tokens / (stepMs / 1e3);
   const f = flopsPerToken(config, T, activations);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bufferPlan, estimateGpuBytes } from './buffers';
+import { bufferPlan, bufferTooLarge, estimateGpuBytes } from './buffers';
 import { presetConfig } from './config';
 
 describe('memory plan', () => {
@@ -33,5 +33,22 @@ describe('memory plan', () => {
     const recomputeBytes = estimateGpuBytes(c, shape, 'recompute');
     expect(estimateGpuBytes(c, shape, 'keep')).toBe(recomputeBytes + extra);
     expect(recomputeBytes + extra).toBeLessThan(3e9);
+  });
+
+  it('names the largest buffer when it is over what the device makes', () => {
+    const c = presetConfig('i3-22m');
+    const shape = { B: 16, T: 256 };
+    // 'keep': the scan's chunk states of all 24 layers are the largest, 768 MiB; 'recompute':
+    // the residual stream, 49 slots of 4,096 rows × 512 (392 MiB).
+    expect(bufferTooLarge(c, shape, 'keep', 768 * 2 ** 20)).toBeUndefined();
+    expect(bufferTooLarge(c, shape, 'keep', 512 * 2 ** 20)).toBe(
+      'At batch 16 × 256 this model needs a 768 MiB buffer (scanStates), and this GPU makes ' +
+        "buffers of at most 512 MiB: set activations to 'recompute', or lower the batch " +
+        '(gradient accumulation keeps the tokens per step) or the context.',
+    );
+    expect(bufferTooLarge(c, shape, 'recompute', 392 * 2 ** 20)).toBeUndefined();
+    expect(bufferTooLarge(c, shape, 'keep', 256 * 2 ** 20)).toMatch(
+      /768 MiB buffer \(scanStates\), and this GPU makes buffers of at most 256 MiB: lower the batch/,
+    );
   });
 });

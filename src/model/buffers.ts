@@ -299,6 +299,33 @@ export function scanShape(c: I3Config, s: BatchShape, workgroupBytes?: number) {
   return { B: s.B, T: s.T, D: c.d_model, N: c.d_state, chunk: 16, workgroupBytes };
 }
 
+/**
+ * Why a run of this config, micro-batch and activation mode cannot make its buffers on a device
+ * whose largest buffer is `maxBufferSize` bytes (its largest buffer is over it), or undefined.
+ */
+export function bufferTooLarge(
+  c: I3Config,
+  s: BatchShape,
+  activations: ActivationMode,
+  maxBufferSize: number,
+): string | undefined {
+  const [name, floats] = Object.entries(bufferPlan(c, s, activations)).reduce((a, b) =>
+    b[1] > a[1] ? b : a,
+  );
+  if (floats * 4 <= maxBufferSize) return undefined;
+  const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;
+  // 'keep' holds every layer's outputs in one buffer each: 'recompute' may fit where it does not.
+  const recompute =
+    activations === 'keep' && !bufferTooLarge(c, s, 'recompute', maxBufferSize)
+      ? "set activations to 'recompute', or "
+      : '';
+  return (
+    `At batch ${s.B} × ${s.T} this model needs a ${mib(floats * 4)} buffer (${name}), and this ` +
+    `GPU makes buffers of at most ${mib(maxBufferSize)}: ${recompute}lower the batch ` +
+    '(gradient accumulation keeps the tokens per step) or the context.'
+  );
+}
+
 /** The GPU memory a run of this config, micro-batch and activation mode needs, in bytes. */
 export function estimateGpuBytes(
   c: I3Config,

@@ -6,7 +6,12 @@ import { ChunkTokenizer, type ChunkTokenizerJson } from '../data/chunkTokenizer'
 import { type BatchCursor, ShardReader, type ShardSource } from '../data/shardReader';
 import { PAD_ID } from '../data/specialTokens';
 import type { GpuRuntime } from '../gpu/runtime';
-import { DEFAULT_ACTIVATIONS } from '../model/buffers';
+import {
+  type ActivationMode,
+  bufferTooLarge,
+  DEFAULT_ACTIVATIONS,
+  estimateGpuBytes,
+} from '../model/buffers';
 import type { I3Config } from '../model/config';
 import { validateConfig } from '../model/config';
 import { I3Model } from '../model/i3';
@@ -75,11 +80,14 @@ export async function prepareRun(rt: GpuRuntime, setup: RunSetup): Promise<Prepa
         'its own dataset, or start a new run.',
     );
   }
-  const model = await I3Model.create(
-    rt,
-    config,
-    { B: settings.batchSize, T: settings.seqLen },
-    {
+  const shape = { B: settings.batchSize, T: settings.seqLen };
+  // Settings saved before the choice existed lack it.
+  const activations = settings.activations ?? DEFAULT_ACTIVATIONS;
+  const maxBufferSize = rt.info.limits.maxBufferSize;
+  const tooLarge = maxBufferSize && bufferTooLarge(config, shape, activations, maxBufferSize);
+  if (tooLarge) throw new RunSetupError(tooLarge);
+  const gpu = await withinMemory(rt, config, shape, activations, async () => {
+    const model = await I3Model.create(rt, config, shape, {
       accumSteps: settings.accumSteps,
       clipNorm: settings.clipNorm,
       adam: {
@@ -89,16 +97,33 @@ export async function prepareRun(rt: GpuRuntime, setup: RunSetup): Promise<Prepa
         weightDecay: settings.weightDecay,
       },
       padId: PAD_ID,
-      // Settings saved before the choice existed lack it.
-      activations: settings.activations ?? DEFAULT_ACTIVATIONS,
-    },
-  );
+      activations,
+    });
+    const sampler = await TrainingSampler.create(
+      rt,
+      model.params,
+      config,
+      setup.tokenizer,
+      settings,
+    ).catch((e) => {
+      model.destroy();
+      throw e;
+    });
+    return {
+      model,
+      sampler,
+      destroy: () => {
+        sampler?.destroy();
+        model.destroy();
+      },
+    };
+  });
+  const { model, sampler } = gpu;
   model.loadState(
     resume?.params ?? initParameters(config, settings.seed),
     resume?.adamM,
     resume?.adamV,
   );
-  const sampler = await TrainingSampler.create(rt, model.params, config, setup.tokenizer, settings);
   const reader = new ShardReader(
     setup.source,
     { batchSize: settings.batchSize, seqLen: settings.seqLen, seed: settings.seed },
@@ -128,12 +153,32 @@ export async function prepareRun(rt: GpuRuntime, setup: RunSetup): Promise<Prepa
     start,
     sampler,
   );
-  return {
-    trainer,
-    model,
-    destroy: () => {
-      sampler?.destroy();
-      model.destroy();
-    },
-  };
+  return { trainer, model, destroy: gpu.destroy };
+}
+
+/**
+ * Makes a run's GPU objects with `make` (which frees what it made if it fails) in an
+ * out-of-memory error scope: a device short of memory reports it there, not where a buffer is
+ * made, and the run would otherwise train on buffers that do not exist.
+ */
+async function withinMemory<T extends { destroy(): void }>(
+  rt: GpuRuntime,
+  config: I3Config,
+  shape: { B: number; T: number },
+  activations: ActivationMode,
+  make: () => Promise<T>,
+): Promise<T> {
+  rt.device.pushErrorScope('out-of-memory');
+  const made = await make().catch(async (e) => {
+    await rt.device.popErrorScope();
+    throw e;
+  });
+  if (!(await rt.device.popErrorScope())) return made;
+  made.destroy();
+  const mib = Math.ceil(estimateGpuBytes(config, shape, activations) / 2 ** 20);
+  throw new RunSetupError(
+    `The GPU ran out of memory for this model at batch ${shape.B} × ${shape.T} ` +
+      `(${mib.toLocaleString('en-US')} MiB planned). Lower the batch (gradient accumulation ` +
+      "keeps the tokens per step), set activations to 'recompute', or pick a smaller preset.",
+  );
 }

@@ -256,6 +256,17 @@ describe('trainer on the i3-test preset', () => {
     expect(samples).toEqual([undefined]);
   });
 
+  it('refuses a batch whose buffers the device cannot make, before making any', async () => {
+    const rt = await testRuntime();
+    const before = rt.memory().current;
+    // 262,144 sequences of 16: a 1,280 MiB residual stream, over SwiftShader's 1 GiB buffers.
+    const huge = { ...settings(1), batchSize: 2 ** 18 };
+    await expect(prepareRun(rt, setup(huge, recorder()))).rejects.toThrow(
+      /needs a 1,280 MiB buffer \(residual\), and this GPU makes buffers of at most 1,024 MiB: lower/,
+    );
+    expect(rt.memory().current).toBe(before);
+  });
+
   it('keeps activations when the settings predate the choice', async () => {
     const old = { ...settings(1), activations: undefined };
     const { model } = await prepareRun(await testRuntime(), setup(old, recorder()));

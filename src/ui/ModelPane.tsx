@@ -5,12 +5,14 @@ import { useMemo } from 'react';
 import {
   ACTIVATION_MODES,
   type ActivationMode,
+  bufferTooLarge,
   DEFAULT_ACTIVATIONS,
   estimateGpuBytes,
 } from '../model/buffers';
 import { type I3Config, type PresetName, parameterCount, validateConfig } from '../model/config';
 import { decoderBytes } from '../model/decode';
 import { useDatasets } from '../store/datasets';
+import { useGpu } from '../store/gpu';
 import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
 import { validateSettings, writesSamples } from '../train/defaults';
@@ -82,6 +84,27 @@ function NumberField(props: {
   );
 }
 
+/**
+ * Why the next run's buffers cannot be made on this GPU (one over its largest buffer), or
+ * undefined: the Model pane shows it, the Train pane will not start.
+ */
+export function useTooLarge(): string | undefined {
+  const maxBufferSize = useGpu((s) => s.adapter?.maxBufferSize);
+  const { config, settings } = useSetup();
+  const vocab = useVocabSize();
+  const effective = { ...config, vocab_size: vocab ?? config.vocab_size };
+  if (!maxBufferSize || validateConfig(effective).length || validateSettings(settings).length) {
+    return undefined;
+  }
+  const shape = { B: settings.batchSize, T: settings.seqLen };
+  return bufferTooLarge(
+    effective,
+    shape,
+    settings.activations ?? DEFAULT_ACTIVATIONS,
+    maxBufferSize,
+  );
+}
+
 /** The vocabulary the run will use: the selected dataset's tokenizer. */
 export function useVocabSize(): number | undefined {
   return useDatasets((s) => {
@@ -98,6 +121,7 @@ export function ModelPane() {
   const problems = validateConfig(effective);
   const valid = problems.length === 0;
   const settingsProblems = validateSettings(settings);
+  const tooLarge = useTooLarge();
   const curve = useMemo(() => learningRateCurve(settings.schedule, 200), [settings.schedule]);
   const activations = settings.activations ?? DEFAULT_ACTIVATIONS;
   const other: ActivationMode = activations === 'keep' ? 'recompute' : 'keep';
@@ -141,7 +165,7 @@ export function ModelPane() {
             : 'select a dataset (Data pane)'}
           .
         </p>
-        {valid ? (
+        {valid && (
           <dl className="stats" data-testid="model-stats">
             <dt>Parameters</dt>
             <dd data-testid="param-count">{count(parameterCount(effective))}</dd>
@@ -152,7 +176,13 @@ export function ModelPane() {
               {samples && `; samples ${bytes(decoderBytes(effective, 1, true))} more`}
             </dd>
           </dl>
-        ) : (
+        )}
+        {tooLarge && (
+          <p className="banner error" data-testid="buffer-too-large">
+            {tooLarge}
+          </p>
+        )}
+        {!valid && (
           <ul className="banner error" data-testid="config-errors">
             {problems.map((p) => (
               <li key={p}>{p}</li>

@@ -18,7 +18,7 @@ import { ConfirmDelete } from './ConfirmDelete';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
 import { bytes, compact, count, duration } from './format';
-import { useVocabSize } from './ModelPane';
+import { useTooLarge, useVocabSize } from './ModelPane';
 import { TrainingSamples } from './TrainingSamples';
 
 const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf'];
@@ -37,6 +37,7 @@ function RunControls() {
   const select = useDatasets((s) => s.select);
   const { preset, config, settings } = useSetup();
   const vocab = useVocabSize();
+  const tooLarge = useTooLarge();
   const { liveRunId, runs, start, pause, resume, stop, requested } = useRuns();
   const live = runs.find((r) => r.id === liveRunId);
   const [name, setName] = useState('');
@@ -50,7 +51,9 @@ function RunControls() {
           ? 'The model config has problems (Model pane).'
           : validateSettings(settings).length
             ? 'The training settings have problems (Model pane).'
-            : undefined;
+            : tooLarge
+              ? 'The model does not fit this GPU at this batch (Model pane).'
+              : undefined;
   const onStart = () => {
     const runId = crypto.randomUUID();
     start({
