@@ -60,6 +60,20 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await page.getByTestId('sample-tokens').fill('24');
   await page.getByTestId('sample-prompt').fill('the ');
   await expect(page.getByTestId('gpu-estimate')).toContainText('samples');
+  // The setup's speed on this GPU, measured by the worker: the run's duration from it.
+  await page.getByTestId('measure-speed').click();
+  await expect(page.getByTestId('speed-result')).toContainText(
+    /a step, [\d.]+k? tokens\/s: 30 steps take about \d+/,
+    { timeout: 120_000 },
+  );
+  await page.getByTestId('total-steps').fill('31');
+  await expect(page.getByTestId('speed-result')).toContainText('31 steps take about');
+  await page.getByLabel('batch (sequences)').fill('4');
+  await expect(page.getByTestId('speed-result')).toHaveCount(0);
+  await expect(page.getByTestId('speed-estimate')).toContainText('The setup changed');
+  await page.getByLabel('batch (sequences)').fill('8');
+  await page.getByTestId('total-steps').fill('30');
+  await expect(page.getByTestId('speed-result')).toContainText('30 steps take about');
   await shot(page, 'model');
 
   // Train: the loss chart gains points; pause holds the step; resume finishes the run.

@@ -6,6 +6,7 @@ import type { SamplingSettings } from './model/sampling';
 import type { TrainSettings } from './train/checkpoint';
 import type { EvalMetrics, StepMetrics } from './train/metrics';
 import type { CheckpointSummary } from './train/runStore';
+import type { SpeedEstimate } from './train/speedProbe';
 import type { RunState, TrainerActivity } from './train/trainer';
 
 // ── train worker ──
@@ -39,7 +40,9 @@ export type TrainRequest =
   | { type: 'start'; run: RunSpec }
   | { type: 'pause' }
   | { type: 'resume' }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** Time a few steps of the run these would make (src/train/speedProbe.ts). */
+  | { type: 'probe'; probeId: string; config: I3Config; settings: TrainSettings };
 
 export type TrainEvent =
   | { type: 'ready'; adapter: AdapterReport; selfTest: SelfTestReport }
@@ -57,6 +60,8 @@ export type TrainEvent =
   /** The live run evaluates, writes a sample or saves a checkpoint (none: it steps again). */
   | { type: 'activity'; runId: string; activity?: TrainerActivity }
   | { type: 'checkpoint'; runId: string; checkpoint: CheckpointSummary }
+  /** A probe's figure, or why there is none. */
+  | { type: 'probe'; probeId: string; estimate?: SpeedEstimate; message?: string }
   | { type: 'gpu-unavailable'; message: string }
   | { type: 'device-lost'; message: string }
   | { type: 'error'; message: string };

@@ -11,9 +11,15 @@ import { browserShaders } from '../src/gpu/browserShaders';
 import { acquireGpu, describeAdapter, WebGpuUnavailableError } from '../src/gpu/device';
 import { GpuRuntime } from '../src/gpu/runtime';
 import { matmulSelfTest } from '../src/gpu/selfTest';
+import type { I3Config } from '../src/model/config';
 import { parameterCount } from '../src/model/config';
 import type { RunSpec, TrainEvent, TrainRequest } from '../src/protocol';
-import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint';
+import {
+  type Checkpoint,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  type TrainSettings,
+} from '../src/train/checkpoint';
 import type { StepMetrics } from '../src/train/metrics';
 import { prepareRun } from '../src/train/run';
 import {
@@ -24,6 +30,7 @@ import {
   putRun,
   type RunRecord,
 } from '../src/train/runStore';
+import { probeTrainingSpeed } from '../src/train/speedProbe';
 import type { Trainer } from '../src/train/trainer';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -97,7 +104,28 @@ async function loadCheckpoint(id: string): Promise<Checkpoint> {
   return decodeCheckpoint(bytes);
 }
 
+/** The speed probe in progress: a run waits for it, so that neither times the other. */
+let probing: Promise<void> | undefined;
+
+async function probe(probeId: string, config: I3Config, settings: TrainSettings): Promise<void> {
+  const rt = runtime;
+  if (!rt || deviceLost) {
+    post({ type: 'probe', probeId, message: 'The GPU is not available: reload the page.' });
+    return;
+  }
+  if (trainer) {
+    post({ type: 'probe', probeId, message: 'A run is training: the figure would time both.' });
+    return;
+  }
+  try {
+    post({ type: 'probe', probeId, estimate: await probeTrainingSpeed(rt, config, settings) });
+  } catch (e) {
+    post({ type: 'probe', probeId, message: (e as Error).message });
+  }
+}
+
 async function start(spec: RunSpec): Promise<void> {
+  await probing;
   if (!runtime || deviceLost) {
     post({
       type: 'run-state',
@@ -235,6 +263,11 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
     case 'resume':
       trainer?.resume();
       if (early === 'pause') early = undefined;
+      break;
+    case 'probe':
+      probing = probe(msg.probeId, msg.config, msg.settings).finally(() => {
+        probing = undefined;
+      });
       break;
   }
 };

@@ -6,12 +6,7 @@ import { ChunkTokenizer, type ChunkTokenizerJson } from '../data/chunkTokenizer'
 import { type BatchCursor, ShardReader, type ShardSource } from '../data/shardReader';
 import { PAD_ID } from '../data/specialTokens';
 import type { GpuRuntime } from '../gpu/runtime';
-import {
-  type ActivationMode,
-  bufferTooLarge,
-  DEFAULT_ACTIVATIONS,
-  estimateGpuBytes,
-} from '../model/buffers';
+import { bufferTooLarge, DEFAULT_ACTIVATIONS, estimateGpuBytes } from '../model/buffers';
 import type { I3Config } from '../model/config';
 import { validateConfig } from '../model/config';
 import { I3Model } from '../model/i3';
@@ -80,44 +75,7 @@ export async function prepareRun(rt: GpuRuntime, setup: RunSetup): Promise<Prepa
         'its own dataset, or start a new run.',
     );
   }
-  const shape = { B: settings.batchSize, T: settings.seqLen };
-  // Settings saved before the choice existed lack it.
-  const activations = settings.activations ?? DEFAULT_ACTIVATIONS;
-  const maxBufferSize = rt.info.limits.maxBufferSize;
-  const tooLarge = maxBufferSize && bufferTooLarge(config, shape, activations, maxBufferSize);
-  if (tooLarge) throw new RunSetupError(tooLarge);
-  const gpu = await withinMemory(rt, config, shape, activations, async () => {
-    const model = await I3Model.create(rt, config, shape, {
-      accumSteps: settings.accumSteps,
-      clipNorm: settings.clipNorm,
-      adam: {
-        beta1: settings.beta1,
-        beta2: settings.beta2,
-        eps: settings.eps,
-        weightDecay: settings.weightDecay,
-      },
-      padId: PAD_ID,
-      activations,
-    });
-    const sampler = await TrainingSampler.create(
-      rt,
-      model.params,
-      config,
-      setup.tokenizer,
-      settings,
-    ).catch((e) => {
-      model.destroy();
-      throw e;
-    });
-    return {
-      model,
-      sampler,
-      destroy: () => {
-        sampler?.destroy();
-        model.destroy();
-      },
-    };
-  });
+  const gpu = await makeRunGpu(rt, config, settings, setup.tokenizer);
   const { model, sampler } = gpu;
   model.loadState(
     resume?.params ?? initParameters(config, settings.seed),
@@ -156,20 +114,61 @@ export async function prepareRun(rt: GpuRuntime, setup: RunSetup): Promise<Prepa
   return { trainer, model, destroy: gpu.destroy };
 }
 
+/** A run's objects on the GPU: its model, its sampler if it writes samples, and destroy(). */
+export interface RunGpu {
+  model: I3Model;
+  sampler?: TrainingSampler;
+  destroy(): void;
+}
+
 /**
- * Makes a run's GPU objects with `make` (which frees what it made if it fails) in an
- * out-of-memory error scope: a device short of memory reports it there, not where a buffer is
- * made, and the run would otherwise train on buffers that do not exist.
+ * The model a run of this config and settings trains (with its sampler where `tokenizer` is given
+ * and the settings ask for samples). A buffer over the device's largest, or a device short of
+ * memory, ends here with a message that says what to change: a device short of memory reports
+ * it in an error scope, not where a buffer is made, and the run would otherwise train on buffers
+ * that do not exist.
  */
-async function withinMemory<T extends { destroy(): void }>(
+export async function makeRunGpu(
   rt: GpuRuntime,
   config: I3Config,
-  shape: { B: number; T: number },
-  activations: ActivationMode,
-  make: () => Promise<T>,
-): Promise<T> {
+  settings: TrainSettings,
+  tokenizer?: ChunkTokenizerJson,
+): Promise<RunGpu> {
+  const shape = { B: settings.batchSize, T: settings.seqLen };
+  // Settings saved before the choice existed lack it.
+  const activations = settings.activations ?? DEFAULT_ACTIVATIONS;
+  const maxBufferSize = rt.info.limits.maxBufferSize;
+  const tooLarge = maxBufferSize && bufferTooLarge(config, shape, activations, maxBufferSize);
+  if (tooLarge) throw new RunSetupError(tooLarge);
   rt.device.pushErrorScope('out-of-memory');
-  const made = await make().catch(async (e) => {
+  const made = await (async () => {
+    const model = await I3Model.create(rt, config, shape, {
+      accumSteps: settings.accumSteps,
+      clipNorm: settings.clipNorm,
+      adam: {
+        beta1: settings.beta1,
+        beta2: settings.beta2,
+        eps: settings.eps,
+        weightDecay: settings.weightDecay,
+      },
+      padId: PAD_ID,
+      activations,
+    });
+    const sampler = tokenizer
+      ? await TrainingSampler.create(rt, model.params, config, tokenizer, settings).catch((e) => {
+          model.destroy();
+          throw e;
+        })
+      : undefined;
+    return {
+      model,
+      sampler,
+      destroy: () => {
+        sampler?.destroy();
+        model.destroy();
+      },
+    };
+  })().catch(async (e) => {
     await rt.device.popErrorScope();
     throw e;
   });

@@ -6,6 +6,7 @@ import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { type PaneId, useNav } from '../store/nav';
 import { useRuns } from '../store/runs';
+import { useSpeed } from '../store/speed';
 import { trainWorker } from '../workerClients';
 import { ChatPane } from './ChatPane';
 import { CheckpointsPane } from './CheckpointsPane';
@@ -51,6 +52,7 @@ export function App() {
     const stop = worker.listen((e) => {
       useGpu.getState().apply(e);
       useRuns.getState().apply(e);
+      useSpeed.getState().apply(e);
     });
     worker.post({ type: 'init' });
     void useRuns.getState().load();

@@ -1,24 +1,23 @@
 // The Model pane: a preset or an edited config with live validation, its parameter count and the
 // GPU memory a training step needs in either activation mode, and the training settings of the
-// next run with its learning-rate schedule drawn.
+// next run with its learning-rate schedule drawn and its speed on this GPU measured on demand.
 import { useMemo } from 'react';
 import {
   ACTIVATION_MODES,
   type ActivationMode,
-  bufferTooLarge,
   DEFAULT_ACTIVATIONS,
   estimateGpuBytes,
 } from '../model/buffers';
 import { type I3Config, type PresetName, parameterCount, validateConfig } from '../model/config';
 import { decoderBytes } from '../model/decode';
-import { useDatasets } from '../store/datasets';
-import { useGpu } from '../store/gpu';
 import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
 import { validateSettings, writesSamples } from '../train/defaults';
 import { learningRateCurve } from '../train/schedule';
 import { MetricChart } from './charts/MetricChart';
 import { bytes, count } from './format';
+import { useNextConfig, useTooLarge, useVocabSize } from './nextRun';
+import { SpeedEstimate } from './SpeedEstimate';
 
 const PRESET_NOTES: Record<PresetName, string> = {
   'i3-22m': 'The seed model: 24 blocks, width 512. Wants a desktop GPU and hours of training.',
@@ -84,40 +83,11 @@ function NumberField(props: {
   );
 }
 
-/**
- * Why the next run's buffers cannot be made on this GPU (one over its largest buffer), or
- * undefined: the Model pane shows it, the Train pane will not start.
- */
-export function useTooLarge(): string | undefined {
-  const maxBufferSize = useGpu((s) => s.adapter?.maxBufferSize);
-  const { config, settings } = useSetup();
-  const vocab = useVocabSize();
-  const effective = { ...config, vocab_size: vocab ?? config.vocab_size };
-  if (!maxBufferSize || validateConfig(effective).length || validateSettings(settings).length) {
-    return undefined;
-  }
-  const shape = { B: settings.batchSize, T: settings.seqLen };
-  return bufferTooLarge(
-    effective,
-    shape,
-    settings.activations ?? DEFAULT_ACTIVATIONS,
-    maxBufferSize,
-  );
-}
-
-/** The vocabulary the run will use: the selected dataset's tokenizer. */
-export function useVocabSize(): number | undefined {
-  return useDatasets((s) => {
-    const d = s.datasets.find((x) => x.id === s.selectedId && x.status === 'complete');
-    return d?.tokenizer.vocab.length;
-  });
-}
-
 export function ModelPane() {
   const { preset, config, settings, choosePreset, setConfig, setSettings, setSchedule } =
     useSetup();
   const vocab = useVocabSize();
-  const effective = { ...config, vocab_size: vocab ?? config.vocab_size };
+  const effective = useNextConfig();
   const problems = validateConfig(effective);
   const valid = problems.length === 0;
   const settingsProblems = validateSettings(settings);
@@ -251,6 +221,7 @@ export function ModelPane() {
             ))}
           </ul>
         )}
+        <SpeedEstimate />
         {settingsProblems.length === 0 && (
           <MetricChart
             title="Learning rate by step (planned)"

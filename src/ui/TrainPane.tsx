@@ -18,7 +18,7 @@ import { ConfirmDelete } from './ConfirmDelete';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
 import { bytes, compact, count, duration } from './format';
-import { useTooLarge, useVocabSize } from './ModelPane';
+import { useNextConfig, useTooLarge, useVocabSize } from './nextRun';
 import { TrainingSamples } from './TrainingSamples';
 
 const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf'];
@@ -35,13 +35,14 @@ function RunControls() {
   const datasets = useMemo(() => all.filter((d) => d.status === 'complete'), [all]);
   const selectedId = useDatasets((s) => s.selectedId);
   const select = useDatasets((s) => s.select);
-  const { preset, config, settings } = useSetup();
+  const { preset, settings } = useSetup();
   const vocab = useVocabSize();
   const tooLarge = useTooLarge();
   const { liveRunId, runs, start, pause, resume, stop, requested } = useRuns();
   const live = runs.find((r) => r.id === liveRunId);
   const [name, setName] = useState('');
-  const problems = validateConfig({ ...config, vocab_size: vocab ?? config.vocab_size });
+  const next = useNextConfig();
+  const problems = validateConfig(next);
   const blocker =
     gpu !== 'ready'
       ? 'The GPU is not ready.'
@@ -59,7 +60,8 @@ function RunControls() {
     start({
       runId,
       name: name.trim() || `${preset} #${runs.length + 1}`,
-      config: { ...config, vocab_size: vocab! },
+      // The dataset's vocabulary: the blocker above holds the start until one is chosen.
+      config: next,
       settings,
       datasetId: selectedId!,
     });

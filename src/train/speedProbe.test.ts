@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { testRuntime } from '../gpu/testing';
+import { presetConfig } from '../model/config';
+import { defaultSettings } from './defaults';
+import { probeTrainingSpeed } from './speedProbe';
+
+describe('speed probe', () => {
+  it('times steps of the run its settings describe and frees what it made', async () => {
+    const rt = await testRuntime();
+    const config = presetConfig('i3-test');
+    const settings = { ...defaultSettings('i3-test', config), batchSize: 2, accumSteps: 2 };
+    const before = rt.memory().current - rt.memory().uniforms;
+    const est = await probeTrainingSpeed(rt, config, settings, 3);
+    expect(est.steps).toBe(3);
+    expect(est.stepMs).toBeGreaterThan(0);
+    // Tokens of an optimizer step: 2 micro-batches of 2 × 16.
+    expect(est.tokensPerSec).toBeCloseTo(64 / (est.stepMs / 1000), 6);
+    expect(rt.memory().current - rt.memory().uniforms).toBe(before);
+    // A batch the device cannot make is refused with the run's own message.
+    await expect(
+      probeTrainingSpeed(rt, config, { ...settings, batchSize: 2 ** 18 }),
+    ).rejects.toThrow(/this GPU makes buffers of at most/);
+  });
+});

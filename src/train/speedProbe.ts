@@ -1,0 +1,47 @@
+// How fast a run of this config and these settings trains on this GPU, measured before it starts:
+// a few optimizer steps of its model on random tokens, timed as the trainer runs them
+// (stepTiming.ts). The Model pane turns the figure into the run's duration.
+import { median } from '../gpu/profiler';
+import type { GpuRuntime } from '../gpu/runtime';
+import type { I3Config } from '../model/config';
+import { initParameters } from '../model/init';
+import { Rng } from '../util/random';
+import type { TrainSettings } from './checkpoint';
+import { makeRunGpu } from './run';
+import { timeSteps } from './stepTiming';
+
+export interface SpeedEstimate {
+  /** Median milliseconds an optimizer step takes. */
+  stepMs: number;
+  tokensPerSec: number;
+  /** Steps timed (after the warm-up ones, which build the pipelines). */
+  steps: number;
+}
+
+export const PROBE_WARMUP = 2;
+export const PROBE_STEPS = 5;
+
+export async function probeTrainingSpeed(
+  rt: GpuRuntime,
+  config: I3Config,
+  settings: TrainSettings,
+  steps = PROBE_STEPS,
+): Promise<SpeedEstimate> {
+  const { batchSize: B, seqLen: T, accumSteps } = settings;
+  const gpu = await makeRunGpu(rt, config, settings);
+  try {
+    gpu.model.loadState(initParameters(config, settings.seed));
+    const rng = new Rng(settings.seed);
+    // Ids from 1: the pad id 0 would drop targets from the loss (and work from the step).
+    const batch = () =>
+      Uint32Array.from({ length: B * (T + 1) }, () => 1 + rng.int(config.vocab_size - 1));
+    let n = 0;
+    const step = () =>
+      gpu.model.step(Array.from({ length: accumSteps }, batch), settings.schedule.peakLr, ++n);
+    for (let i = 0; i < PROBE_WARMUP; i++) await step();
+    const stepMs = median((await timeSteps(step, steps)).ms);
+    return { stepMs, tokensPerSec: (B * T * accumSteps) / (stepMs / 1000), steps };
+  } finally {
+    gpu.destroy();
+  }
+}

@@ -1,0 +1,39 @@
+// The next run as the panes see it: the Model pane's config with the selected dataset's
+// vocabulary, and whether this GPU can make its buffers. The Model, Train and speed views share it.
+import { bufferTooLarge, DEFAULT_ACTIVATIONS } from '../model/buffers';
+import { type I3Config, validateConfig } from '../model/config';
+import { useDatasets } from '../store/datasets';
+import { useGpu } from '../store/gpu';
+import { useSetup } from '../store/setup';
+import { validateSettings } from '../train/defaults';
+
+/** The vocabulary the run will use: the selected dataset's tokenizer. */
+export function useVocabSize(): number | undefined {
+  return useDatasets((s) => {
+    const d = s.datasets.find((x) => x.id === s.selectedId && x.status === 'complete');
+    return d?.tokenizer.vocab.length;
+  });
+}
+
+/** The config the run will train: the Model pane's, with the dataset's vocabulary where chosen. */
+export function useNextConfig(): I3Config {
+  const config = useSetup((s) => s.config);
+  const vocab = useVocabSize();
+  return { ...config, vocab_size: vocab ?? config.vocab_size };
+}
+
+/**
+ * Why the next run's buffers cannot be made on this GPU (one over its largest buffer), or
+ * undefined: the Model pane shows it, the Train pane will not start.
+ */
+export function useTooLarge(): string | undefined {
+  const maxBufferSize = useGpu((s) => s.adapter?.maxBufferSize);
+  const settings = useSetup((s) => s.settings);
+  const config = useNextConfig();
+  if (!maxBufferSize || validateConfig(config).length || validateSettings(settings).length) {
+    return undefined;
+  }
+  const shape = { B: settings.batchSize, T: settings.seqLen };
+  const activations = settings.activations ?? DEFAULT_ACTIVATIONS;
+  return bufferTooLarge(config, shape, activations, maxBufferSize);
+}
