@@ -113,6 +113,10 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
     .poll(() => samples.evaluateAll((items) => items.map((i) => i.getAttribute('data-step'))))
     .toEqual(['30', '20']);
   const sample30 = await samples.first().getByTestId('training-sample-text').textContent();
+  // The run's row, to compare runs by: its validation loss is the step-30 evaluation's.
+  const valLoss = await row.getByTestId('run-val-loss').textContent();
+  expect(valLoss).toMatch(/^\d+\.\d{3}$/);
+  await expect(samples.first()).toContainText(`validation loss ${valLoss}`);
   await shot(page, 'train');
 
   const losses = await storedLosses(page);

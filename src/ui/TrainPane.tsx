@@ -208,6 +208,9 @@ function RunList() {
             <th>state</th>
             <th>step</th>
             <th>loss</th>
+            <th>validation loss</th>
+            <th>tokens</th>
+            <th>training time</th>
             <th />
           </tr>
         </thead>
@@ -239,6 +242,11 @@ function RunList() {
                 </td>
                 <td>{count(r.metrics.steps.at(-1)?.step ?? 0)}</td>
                 <td>{r.metrics.steps.at(-1)?.loss.toFixed(3) ?? '—'}</td>
+                <td data-testid="run-val-loss">
+                  {r.metrics.evals.at(-1)?.valLoss.toFixed(3) ?? '—'}
+                </td>
+                <td>{compact(r.metrics.steps.at(-1)?.tokens ?? 0)}</td>
+                <td>{duration(r.metrics.steps.at(-1)?.time ?? 0)}</td>
                 <td>
                   {resumable && (
                     <button
