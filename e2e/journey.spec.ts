@@ -175,6 +175,11 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect.poll(listedSteps).toEqual(savedSteps);
   await page.getByRole('tab', { name: 'Train' }).click();
   await expect(samples).toHaveCount(2);
+  // The next run's setup is as it was left.
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await expect(page.getByTestId('preset-i3-test')).toBeChecked();
+  await expect(page.getByTestId('total-steps')).toHaveValue('30');
+  await expect(page.getByTestId('sample-prompt')).toHaveValue('the ');
   await shot(page, 'after-reload');
   expect(errors).toEqual([]);
 });

@@ -10,7 +10,7 @@ import { runOnItsData, trainsFurther, useCheckpoints } from './checkpoints';
 import { useGpu } from './gpu';
 import { useNav } from './nav';
 import { continuationSpec, resumeSpec, useRuns } from './runs';
-import { useSetup } from './setup';
+import { restoreSetup, useSetup } from './setup';
 
 const step = (n: number): StepMetrics => ({
   step: n,
@@ -296,6 +296,30 @@ describe('setup store', () => {
     expect(useSetup.getState().settings.seqLen).toBe(64);
     useSetup.getState().choosePreset('i3-tiny');
     expect(useSetup.getState().settings.schedule.peakLr).toBe(1e-3);
+  });
+});
+
+describe('saved setup', () => {
+  it('restores a saved setup, older ones with the preset defaults of later settings', () => {
+    const tiny = defaultSettings('i3-tiny', PRESETS['i3-tiny']);
+    const { sampleTokens, samplePrompt, ...older } = tiny;
+    const saved = {
+      preset: 'i3-tiny',
+      config: { ...PRESETS['i3-tiny'], n_layers: 6 },
+      settings: { ...older, batchSize: 4, schedule: { ...tiny.schedule, totalSteps: 77 } },
+    };
+    const restored = restoreSetup(saved);
+    expect(restored.config?.n_layers).toBe(6);
+    expect(restored.settings).toEqual({
+      ...tiny,
+      batchSize: 4,
+      schedule: { ...tiny.schedule, totalSteps: 77 },
+    });
+    expect(restored.settings?.sampleTokens).toBe(sampleTokens);
+    expect(restored.settings?.samplePrompt).toBe(samplePrompt);
+    for (const junk of [undefined, null, 3, { preset: 'i3-huge', config: {}, settings: {} }]) {
+      expect(restoreSetup(junk)).toEqual({});
+    }
   });
 });
 
