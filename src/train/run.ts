@@ -6,7 +6,12 @@ import { ChunkTokenizer, type ChunkTokenizerJson } from '../data/chunkTokenizer'
 import { type BatchCursor, ShardReader, type ShardSource } from '../data/shardReader';
 import { PAD_ID } from '../data/specialTokens';
 import type { GpuRuntime } from '../gpu/runtime';
-import { bufferTooLarge, DEFAULT_ACTIVATIONS, estimateGpuBytes } from '../model/buffers';
+import {
+  type ActivationMode,
+  bufferTooLarge,
+  DEFAULT_ACTIVATIONS,
+  estimateGpuBytes,
+} from '../model/buffers';
 import type { I3Config } from '../model/config';
 import { validateConfig } from '../model/config';
 import { I3Model } from '../model/i3';
@@ -141,8 +146,36 @@ export async function makeRunGpu(
   const tooLarge = maxBufferSize && bufferTooLarge(config, shape, activations, maxBufferSize);
   if (tooLarge) throw new RunSetupError(tooLarge);
   rt.device.pushErrorScope('out-of-memory');
-  const made = await (async () => {
-    const model = await I3Model.create(rt, config, shape, {
+  let made: RunGpu;
+  try {
+    made = await createRunGpu(rt, config, settings, activations, tokenizer);
+  } catch (e) {
+    await rt.device.popErrorScope();
+    throw e;
+  }
+  if (!(await rt.device.popErrorScope())) return made;
+  made.destroy();
+  const mib = Math.ceil(estimateGpuBytes(config, shape, activations) / 2 ** 20);
+  throw new RunSetupError(
+    `The GPU ran out of memory for this model at batch ${shape.B} × ${shape.T} ` +
+      `(${mib.toLocaleString('en-US')} MiB planned). Lower the batch (gradient accumulation ` +
+      "keeps the tokens per step), set activations to 'recompute', or pick a smaller preset.",
+  );
+}
+
+/** makeRunGpu's objects, made without its checks; what is made is freed if a later part fails. */
+async function createRunGpu(
+  rt: GpuRuntime,
+  config: I3Config,
+  settings: TrainSettings,
+  activations: ActivationMode,
+  tokenizer?: ChunkTokenizerJson,
+): Promise<RunGpu> {
+  const model = await I3Model.create(
+    rt,
+    config,
+    { B: settings.batchSize, T: settings.seqLen },
+    {
       accumSteps: settings.accumSteps,
       clipNorm: settings.clipNorm,
       adam: {
@@ -153,31 +186,22 @@ export async function makeRunGpu(
       },
       padId: PAD_ID,
       activations,
-    });
-    const sampler = tokenizer
-      ? await TrainingSampler.create(rt, model.params, config, tokenizer, settings).catch((e) => {
-          model.destroy();
-          throw e;
-        })
-      : undefined;
-    return {
-      model,
-      sampler,
-      destroy: () => {
-        sampler?.destroy();
-        model.destroy();
-      },
-    };
-  })().catch(async (e) => {
-    await rt.device.popErrorScope();
-    throw e;
-  });
-  if (!(await rt.device.popErrorScope())) return made;
-  made.destroy();
-  const mib = Math.ceil(estimateGpuBytes(config, shape, activations) / 2 ** 20);
-  throw new RunSetupError(
-    `The GPU ran out of memory for this model at batch ${shape.B} × ${shape.T} ` +
-      `(${mib.toLocaleString('en-US')} MiB planned). Lower the batch (gradient accumulation ` +
-      "keeps the tokens per step), set activations to 'recompute', or pick a smaller preset.",
+    },
   );
+  let sampler: TrainingSampler | undefined;
+  try {
+    if (tokenizer)
+      sampler = await TrainingSampler.create(rt, model.params, config, tokenizer, settings);
+  } catch (e) {
+    model.destroy();
+    throw e;
+  }
+  return {
+    model,
+    sampler,
+    destroy: () => {
+      sampler?.destroy();
+      model.destroy();
+    },
+  };
 }
