@@ -99,7 +99,7 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect(progress).toHaveAttribute('data-state', 'running');
   const row = page.getByTestId('run-row').first();
   await expect(row).toHaveAttribute('data-state', 'finished', { timeout: 180_000 });
-  await expect(page).toHaveTitle('i3 Studio');
+  await expect(page).toHaveTitle('finished · i3-test #1 — i3 Studio');
   // A finished run offers to train further (e2e/checkpoints.spec.ts does).
   await expect(row.getByTestId('train-further')).toBeVisible();
   // The UI thread only rendered: no long task over 200 ms while training.
@@ -166,6 +166,7 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   // Reload: the run, its chart and its checkpoints come back from IndexedDB.
   await page.reload();
   await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  await expect(page).toHaveTitle('i3 Studio');
   await page.getByRole('tab', { name: 'Train' }).click();
   await expect(page.getByTestId('run-row').first()).toHaveAttribute('data-state', 'finished');
   await expect

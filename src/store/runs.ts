@@ -27,6 +27,8 @@ interface RunsState {
   liveInfo?: LiveInfo;
   /** The live run's step when it started (0, or the checkpoint it resumed from). */
   liveFrom?: number;
+  /** The run that ended last while this page was open (the tab's title says how it ended). */
+  endedRunId?: string;
   /** What the live run does between steps, where it takes a while. */
   liveActivity?: TrainerActivity;
   /** A pause or stop asked of the live run, which lands once the step in progress ends. */
@@ -189,6 +191,7 @@ export const useRuns = create<RunsState>((set, get) => ({
             message: event.message,
           })),
           liveRunId: done ? undefined : event.runId,
+          endedRunId: done ? event.runId : s.endedRunId,
           liveActivity: done ? undefined : s.liveActivity,
           // A run that ended, or paused as asked, has nothing pending; a stop asked while it
           // pauses is still to come.

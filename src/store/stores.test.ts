@@ -92,6 +92,7 @@ describe('runs store', () => {
     apply({ type: 'activity', runId: 'a', activity: 'evaluating' });
     apply({ type: 'run-state', runId: 'a', state: 'failed', message: 'lost' });
     expect(useRuns.getState().liveActivity).toBeUndefined();
+    expect(useRuns.getState().endedRunId).toBe('a');
   });
 
   it('ends the live run on a final state and keeps its message', () => {

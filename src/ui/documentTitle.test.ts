@@ -29,10 +29,14 @@ const run = (steps: number, state: RunRecord['state'] = 'running'): RunRecord =>
 });
 
 describe('the tab title', () => {
-  it('shows the live run: progress of its schedule (60 steps), loss, pause', () => {
+  it('shows the live run (progress of its 60 steps, loss, pause), then how it ended', () => {
     expect(runTitle(undefined)).toBe('i3 Studio');
     expect(runTitle(run(0))).toBe('0% · tiny #2 — i3 Studio');
     expect(runTitle(run(15))).toBe('25% · loss 4.30 · tiny #2 — i3 Studio');
     expect(runTitle(run(59, 'paused'))).toBe('paused at 98% · loss 2.10 · tiny #2 — i3 Studio');
+    // Once it ended, how: until another run starts.
+    expect(runTitle(undefined, run(60, 'finished'))).toBe('finished · tiny #2 — i3 Studio');
+    expect(runTitle(undefined, run(7, 'failed'))).toBe('failed · tiny #2 — i3 Studio');
+    expect(runTitle(run(1), run(60, 'finished'))).toBe('1% · loss 5.00 · tiny #2 — i3 Studio');
   });
 });
