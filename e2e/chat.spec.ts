@@ -6,7 +6,7 @@ import { openStudio } from './studio';
 // "abcdefg ", then greedy completion continues the pattern (also from a prompt that ends inside
 // one of the tokenizer's chunks), a seeded sampled completion comes out
 // the same twice, Stop ends a long generation at once, and a chat that outgrows the context
-// (16 tokens for i3-test) says that older messages were left out.
+// (16 tokens for i3-test) says that older messages were left out; the settings outlive a reload.
 
 const UNIT = 'abcdefg ';
 // Long lines, so that the end of a line (after "…cde" comes "fg<eos>" once per line instead of
@@ -107,6 +107,13 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   await complete(page, 'abcdefg abcdefg');
   await expect(page.getByTestId('chat-dropped')).toContainText('2 oldest messages were left out');
   await expect(page.locator('[data-testid="chat-turn"][data-role="user"]')).toHaveCount(2);
+
+  // The generation settings outlive a reload.
+  await page.reload();
+  await page.getByRole('tab', { name: 'Chat' }).click();
+  await expect(page.getByTestId('chat-max-new-tokens')).toHaveValue('4');
+  await expect(page.getByTestId('chat-temperature')).toHaveValue('0');
+  await expect(page.getByTestId('chat-seed')).toHaveValue('7');
 
   expect(errors).toEqual([]);
 });

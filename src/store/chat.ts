@@ -1,7 +1,9 @@
 // The chat pane's state: the checkpoint chatted with (loaded in the infer worker), the mode, the
 // generation settings, the transcript and the generation streaming into it. The infer worker does
-// the GPU and tokenizer work; this store mirrors its events.
+// the GPU and tokenizer work; this store mirrors its events. The generation settings outlive a
+// reload (localStorage).
 import { create } from 'zustand';
+import { persist } from 'zustand/middleware';
 import type { DatasetManifest } from '../data/shardStore';
 import { DEFAULT_MAX_NEW_TOKENS, type FinishReason } from '../model/decode';
 import { checkSampling, DEFAULT_SAMPLING } from '../model/sampling';
@@ -9,6 +11,7 @@ import type { GenerationSettings, InferEvent, InferPrompt, LoadedModel } from '.
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { inferWorker, subscribed } from '../workerClients';
 import { useDatasets } from './datasets';
+import { localStore } from './localStore';
 import { useRuns } from './runs';
 
 export type ChatMode = 'chat' | 'completion';
@@ -126,114 +129,134 @@ function updateLast(turns: ChatTurn[], f: (t: ChatTurn) => ChatTurn): ChatTurn[]
   return turns.map((t, i) => (i === turns.length - 1 ? f(t) : t));
 }
 
-export const useChat = create<ChatState>((set, get) => ({
-  loading: false,
-  mode: 'chat',
-  settings: DEFAULT_GENERATION,
-  turns: [],
-  draft: '',
-  dropped: 0,
-
-  openCheckpoint: (id) => {
-    if (get().checkpointId === id && !get().loadError) return;
-    set({ checkpointId: id, loadError: undefined, error: undefined, loading: true });
-    worker().post({ type: 'load', checkpointId: id });
-    // A model answers through the chat template only if it saw conversations: one trained on
-    // plain text opens in completion mode, which continues what the user writes.
-    const data = trainingDataOf(id);
-    if (data) get().setMode(data.conversations > 0 ? 'chat' : 'completion');
-  },
-
-  setMode: (mode) => {
-    if (mode === get().mode || get().streaming) return;
-    // A chat and a completion read the transcript differently: a new mode starts afresh.
-    set({ mode, turns: [], dropped: 0, error: undefined });
-  },
-
-  setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
-
-  setDraft: (draft) => set({ draft }),
-
-  send: () => {
-    const state = get();
-    const { checkpointId, mode, settings, turns, draft: text } = state;
-    if (!checkpointId || state.streaming || sendBlocker(state)) return false;
-    const requestId = crypto.randomUUID();
-    const asked: ChatTurn[] = [...turns, { role: 'user', content: text }];
-    const prompt: InferPrompt =
-      mode === 'chat'
-        ? { mode, messages: asked.map(({ role, content }) => ({ role, content })) }
-        : { mode, text };
-    set({
-      turns: [...asked, { role: 'assistant', content: '' }],
+export const useChat = create<ChatState>()(
+  persist(
+    (set, get) => ({
+      loading: false,
+      mode: 'chat',
+      settings: DEFAULT_GENERATION,
+      turns: [],
       draft: '',
-      streaming: { requestId, tokens: 0, tokensPerSec: 0 },
-      error: undefined,
-    });
-    worker().post({ type: 'generate', requestId, checkpointId, prompt, settings });
-    return true;
-  },
+      dropped: 0,
 
-  stop: () => {
-    const s = get().streaming;
-    if (s) worker().post({ type: 'stop', requestId: s.requestId });
-  },
+      openCheckpoint: (id) => {
+        if (get().checkpointId === id && !get().loadError) return;
+        set({ checkpointId: id, loadError: undefined, error: undefined, loading: true });
+        worker().post({ type: 'load', checkpointId: id });
+        // A model answers through the chat template only if it saw conversations: one trained on
+        // plain text opens in completion mode, which continues what the user writes.
+        const data = trainingDataOf(id);
+        if (data) get().setMode(data.conversations > 0 ? 'chat' : 'completion');
+      },
 
-  clear: () => {
-    if (get().streaming) return;
-    set({ turns: [], dropped: 0, error: undefined });
-  },
+      setMode: (mode) => {
+        if (mode === get().mode || get().streaming) return;
+        // A chat and a completion read the transcript differently: a new mode starts afresh.
+        set({ mode, turns: [], dropped: 0, error: undefined });
+      },
 
-  apply: (e) => {
-    const streaming = get().streaming;
-    const mine = 'requestId' in e && e.requestId === streaming?.requestId;
-    switch (e.type) {
-      case 'loading':
-        if (e.checkpointId === get().checkpointId) set({ loading: true });
-        break;
-      case 'loaded':
+      setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
+
+      setDraft: (draft) => set({ draft }),
+
+      send: () => {
+        const state = get();
+        const { checkpointId, mode, settings, turns, draft: text } = state;
+        if (!checkpointId || state.streaming || sendBlocker(state)) return false;
+        const requestId = crypto.randomUUID();
+        const asked: ChatTurn[] = [...turns, { role: 'user', content: text }];
+        const prompt: InferPrompt =
+          mode === 'chat'
+            ? { mode, messages: asked.map(({ role, content }) => ({ role, content })) }
+            : { mode, text };
         set({
-          model: e.model,
-          loading: e.model.checkpointId === get().checkpointId ? false : get().loading,
+          turns: [...asked, { role: 'assistant', content: '' }],
+          draft: '',
+          streaming: { requestId, tokens: 0, tokensPerSec: 0 },
+          error: undefined,
         });
-        break;
-      case 'load-failed':
-        if (e.checkpointId === get().checkpointId) set({ loading: false, loadError: e.message });
-        break;
-      case 'started':
-        if (mine) set({ dropped: e.droppedMessages });
-        break;
-      case 'delta':
-        if (mine) {
-          set((s) => ({
-            turns: updateLast(s.turns, (t) => ({ ...t, content: t.content + e.text })),
-            streaming: { requestId: e.requestId, tokens: e.tokens, tokensPerSec: e.tokensPerSec },
-          }));
+        worker().post({ type: 'generate', requestId, checkpointId, prompt, settings });
+        return true;
+      },
+
+      stop: () => {
+        const s = get().streaming;
+        if (s) worker().post({ type: 'stop', requestId: s.requestId });
+      },
+
+      clear: () => {
+        if (get().streaming) return;
+        set({ turns: [], dropped: 0, error: undefined });
+      },
+
+      apply: (e) => {
+        const streaming = get().streaming;
+        const mine = 'requestId' in e && e.requestId === streaming?.requestId;
+        switch (e.type) {
+          case 'loading':
+            if (e.checkpointId === get().checkpointId) set({ loading: true });
+            break;
+          case 'loaded':
+            set({
+              model: e.model,
+              loading: e.model.checkpointId === get().checkpointId ? false : get().loading,
+            });
+            break;
+          case 'load-failed':
+            if (e.checkpointId === get().checkpointId)
+              set({ loading: false, loadError: e.message });
+            break;
+          case 'started':
+            if (mine) set({ dropped: e.droppedMessages });
+            break;
+          case 'delta':
+            if (mine) {
+              set((s) => ({
+                turns: updateLast(s.turns, (t) => ({ ...t, content: t.content + e.text })),
+                streaming: {
+                  requestId: e.requestId,
+                  tokens: e.tokens,
+                  tokensPerSec: e.tokensPerSec,
+                },
+              }));
+            }
+            break;
+          case 'done':
+            if (mine) {
+              const stats = { reason: e.reason, tokens: e.tokens, tokensPerSec: e.tokensPerSec };
+              set((s) => ({
+                turns: updateLast(s.turns, (t) => ({ ...t, stats })),
+                streaming: undefined,
+              }));
+            }
+            break;
+          case 'failed':
+            if (mine) {
+              // The question goes back to the draft, to be sent again once the problem is fixed.
+              set((s) => ({
+                turns: s.turns.slice(0, -2),
+                draft: s.turns.at(-2)?.content ?? s.draft,
+                streaming: undefined,
+                error: e.message === s.loadError ? undefined : e.message,
+              }));
+            }
+            break;
+          case 'device-lost':
+            set({ error: e.message, loading: false, model: undefined });
+            break;
         }
-        break;
-      case 'done':
-        if (mine) {
-          const stats = { reason: e.reason, tokens: e.tokens, tokensPerSec: e.tokensPerSec };
-          set((s) => ({
-            turns: updateLast(s.turns, (t) => ({ ...t, stats })),
-            streaming: undefined,
-          }));
-        }
-        break;
-      case 'failed':
-        if (mine) {
-          // The question goes back to the draft, to be sent again once the problem is fixed.
-          set((s) => ({
-            turns: s.turns.slice(0, -2),
-            draft: s.turns.at(-2)?.content ?? s.draft,
-            streaming: undefined,
-            error: e.message === s.loadError ? undefined : e.message,
-          }));
-        }
-        break;
-      case 'device-lost':
-        set({ error: e.message, loading: false, model: undefined });
-        break;
-    }
-  },
-}));
+      },
+    }),
+    {
+      name: 'i3-studio-chat',
+      version: 1,
+      storage: localStore<Pick<ChatState, 'settings'>>(),
+      // The generation settings only: a reload keeps how the user likes text drawn.
+      partialize: ({ settings }) => ({ settings }),
+      merge: (saved, current) => ({
+        ...current,
+        settings: { ...DEFAULT_GENERATION, ...(saved as Partial<ChatState> | undefined)?.settings },
+      }),
+    },
+  ),
+);

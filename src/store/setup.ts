@@ -2,10 +2,11 @@
 // settings, with the spec's defaults per preset. Kept in localStorage, so that a reload keeps the
 // setup as it was left.
 import { create } from 'zustand';
-import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
+import { persist } from 'zustand/middleware';
 import { type I3Config, PRESETS, type PresetName } from '../model/config';
 import type { TrainSettings } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
+import { localStore } from './localStore';
 
 interface SetupState {
   preset: PresetName;
@@ -38,9 +39,6 @@ export function restoreSetup(saved: unknown): Partial<SavedSetup> {
   };
 }
 
-/** Where there is no localStorage (Node): nothing is kept. */
-const nowhere: StateStorage = { getItem: () => null, setItem: () => {}, removeItem: () => {} };
-
 export const useSetup = create<SetupState>()(
   persist(
     (set) => ({
@@ -67,9 +65,7 @@ export const useSetup = create<SetupState>()(
     {
       name: 'i3-studio-setup',
       version: 1,
-      storage: createJSONStorage(() =>
-        typeof localStorage === 'undefined' ? nowhere : localStorage,
-      ),
+      storage: localStore<SavedSetup>(),
       partialize: ({ preset, config, settings }): SavedSetup => ({ preset, config, settings }),
       merge: (saved, current) => ({ ...current, ...restoreSetup(saved) }),
     },
