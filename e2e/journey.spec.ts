@@ -163,7 +163,9 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   expect(await reply.getByTestId('chat-output').textContent()).toBe(sample30);
   await shot(page, 'chat');
 
-  // Reload: the run, its chart and its checkpoints come back from IndexedDB.
+  // Reload: the run, its chart and its checkpoints come back from IndexedDB, the charts as drawn.
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByLabel('log scale').check();
   await page.reload();
   await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
   await expect(page).toHaveTitle('i3 Studio');
@@ -172,6 +174,7 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect
     .poll(async () => Number(await lossChart.getAttribute('data-points')))
     .toBeGreaterThanOrEqual(30);
+  await expect(page.getByLabel('log scale')).toBeChecked();
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   await expect.poll(listedSteps).toEqual(savedSteps);
   await page.getByRole('tab', { name: 'Train' }).click();

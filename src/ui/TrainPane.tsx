@@ -5,6 +5,7 @@
 // buttons); a run that is not training can be deleted with its checkpoints.
 import { useMemo, useState } from 'react';
 import { validateConfig } from '../model/config';
+import { useCharts } from '../store/charts';
 import { runOnItsData, trainsFurther, useCheckpoints } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
@@ -315,9 +316,7 @@ const CHARTS: { id: StepMetric; title: string; val?: 'valLoss' | 'valPerplexity'
 
 function Charts() {
   const { runs, compare, liveRunId } = useRuns();
-  const [smoothing, setSmoothing] = useState(0.6);
-  const [log, setLog] = useState(false);
-  const [x, setX] = useState<XAxisKind>('step');
+  const { smoothing, log, x, set } = useCharts();
   const charts = useMemo(() => {
     const shown = runs
       .map((r, i) => ({ r, color: COLORS[i % COLORS.length] }))
@@ -356,16 +355,16 @@ function Charts() {
             max={0.99}
             step={0.01}
             value={smoothing}
-            onChange={(e) => setSmoothing(e.target.valueAsNumber)}
+            onChange={(e) => set({ smoothing: e.target.valueAsNumber })}
           />
         </label>
         <label className="inline">
-          <input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} /> log
-          scale
+          <input type="checkbox" checked={log} onChange={(e) => set({ log: e.target.checked })} />{' '}
+          log scale
         </label>
         <label className="inline">
           x axis
-          <select value={x} onChange={(e) => setX(e.target.value as XAxisKind)}>
+          <select value={x} onChange={(e) => set({ x: e.target.value as XAxisKind })}>
             <option value="step">step</option>
             <option value="tokens">tokens</option>
             <option value="time">time (s)</option>
