@@ -46,7 +46,7 @@ async function prepare(args: Record<string, string>): Promise<void> {
   const ctx = await acquireNodeGpu();
   console.log(`adapter: ${describeAdapter(ctx.info)}; ${m.train.tokens} training tokens`);
   let ck: Checkpoint | undefined;
-  const { trainer, model } = await prepareRun(new GpuRuntime(ctx, nodeShaders), {
+  const { trainer, destroy } = await prepareRun(new GpuRuntime(ctx, nodeShaders), {
     runId: `${preset}-scaleout`,
     name: `${preset} (scale-out)`,
     config,
@@ -67,7 +67,7 @@ async function prepare(args: Record<string, string>): Promise<void> {
     },
   });
   await trainer.train();
-  model.destroy();
+  destroy();
   if (!ck) throw new Error('the run wrote no checkpoint');
   const bundle = join(out, 'bundle');
   await mkdir(bundle, { recursive: true });

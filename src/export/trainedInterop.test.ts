@@ -32,7 +32,7 @@ describe.skipIf(skipReason !== null)(`trained model: WGSL forward vs PyTorch (${
     const base = defaultSettings('i3-test', config);
     const settings = { ...base, schedule: { ...base.schedule, totalSteps: 15 }, evalInterval: 0 };
     let last: Checkpoint | undefined;
-    const { trainer, model } = await prepareRun(rt, {
+    const { trainer, destroy } = await prepareRun(rt, {
       runId: 'interop',
       name: 'interop',
       config,
@@ -50,7 +50,7 @@ describe.skipIf(skipReason !== null)(`trained model: WGSL forward vs PyTorch (${
       },
     });
     expect(await trainer.train()).toBe('finished');
-    model.destroy();
+    destroy();
     const ck = last!;
     expect(ck.meta.step).toBe(15);
 

@@ -299,6 +299,9 @@ export function scanShape(c: I3Config, s: BatchShape, workgroupBytes?: number) {
   return { B: s.B, T: s.T, D: c.d_model, N: c.d_state, chunk: 16, workgroupBytes };
 }
 
+/** Bytes as whole MiB, rounded up, for messages: "1,280 MiB". */
+export const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;
+
 /**
  * Why a run of this config, micro-batch and activation mode cannot make its buffers on a device
  * whose largest buffer is `maxBufferSize` bytes (its largest buffer is over it), or undefined.
@@ -313,7 +316,6 @@ export function bufferTooLarge(
     b[1] > a[1] ? b : a,
   );
   if (floats * 4 <= maxBufferSize) return undefined;
-  const mib = (bytes: number) => `${Math.ceil(bytes / 2 ** 20).toLocaleString('en-US')} MiB`;
   // 'keep' holds every layer's outputs in one buffer each: 'recompute' may fit where it does not.
   const recompute =
     activations === 'keep' && !bufferTooLarge(c, s, 'recompute', maxBufferSize)

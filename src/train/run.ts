@@ -11,6 +11,7 @@ import {
   bufferTooLarge,
   DEFAULT_ACTIVATIONS,
   estimateGpuBytes,
+  mib,
 } from '../model/buffers';
 import type { I3Config } from '../model/config';
 import { validateConfig } from '../model/config';
@@ -155,10 +156,9 @@ export async function makeRunGpu(
   }
   if (!(await rt.device.popErrorScope())) return made;
   made.destroy();
-  const mib = Math.ceil(estimateGpuBytes(config, shape, activations) / 2 ** 20);
   throw new RunSetupError(
     `The GPU ran out of memory for this model at batch ${shape.B} × ${shape.T} ` +
-      `(${mib.toLocaleString('en-US')} MiB planned). Lower the batch (gradient accumulation ` +
+      `(${mib(estimateGpuBytes(config, shape, activations))} planned). Lower the batch (gradient accumulation ` +
       "keeps the tokens per step), set activations to 'recompute', or pick a smaller preset.",
   );
 }
