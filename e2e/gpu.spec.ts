@@ -34,8 +34,15 @@ test('the studio loads, a worker acquires the GPU, the matmul self-test passes, 
   await expect(page.getByTestId('buffer-too-large')).toContainText(
     'At batch 2000000 × 16 this model needs a 9,766 MiB buffer (residual), and this GPU makes',
   );
+  // The speed measurement waits for a setup that can start, as the Train pane's start does.
+  await expect(page.getByTestId('measure-speed')).toBeDisabled();
+  await expect(page.getByTestId('measure-speed')).toHaveAttribute(
+    'title',
+    'The model does not fit this GPU at this batch (Model pane).',
+  );
   await page.getByLabel('batch (sequences)').fill('8');
   await expect(page.getByTestId('buffer-too-large')).toHaveCount(0);
+  await expect(page.getByTestId('measure-speed')).toBeEnabled();
 });
 
 test('without WebGPU the studio says so and what to do', async () => {

@@ -4,14 +4,12 @@
 // ones to train further from it (both through the Checkpoints store's trainFrom, as that pane's
 // buttons); a run that is not training can be deleted with its checkpoints.
 import { useMemo, useState } from 'react';
-import { validateConfig } from '../model/config';
 import { useCharts } from '../store/charts';
 import { runOnItsData, trainsFurther, useCheckpoints } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
-import { validateSettings } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
 import type { TrainerActivity } from '../train/trainer';
 import { trainFurtherTitle } from './CheckpointsPane';
@@ -19,7 +17,7 @@ import { ConfirmDelete } from './ConfirmDelete';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
 import { bytes, compact, count, duration } from './format';
-import { useNextConfig, useTooLarge, useVocabSize } from './nextRun';
+import { useNextConfig, useSetupProblem, useVocabSize } from './nextRun';
 import { TrainingSamples } from './TrainingSamples';
 
 const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf'];
@@ -38,24 +36,17 @@ function RunControls() {
   const select = useDatasets((s) => s.select);
   const { preset, settings } = useSetup();
   const vocab = useVocabSize();
-  const tooLarge = useTooLarge();
+  const setupProblem = useSetupProblem();
   const { liveRunId, runs, start, pause, resume, stop, requested } = useRuns();
   const live = runs.find((r) => r.id === liveRunId);
   const [name, setName] = useState('');
   const next = useNextConfig();
-  const problems = validateConfig(next);
   const blocker =
     gpu !== 'ready'
       ? 'The GPU is not ready.'
       : !vocab
         ? 'Choose a dataset first (import one in the Data pane).'
-        : problems.length
-          ? 'The model config has problems (Model pane).'
-          : validateSettings(settings).length
-            ? 'The training settings have problems (Model pane).'
-            : tooLarge
-              ? 'The model does not fit this GPU at this batch (Model pane).'
-              : undefined;
+        : setupProblem;
   const onStart = () => {
     const runId = crypto.randomUUID();
     start({

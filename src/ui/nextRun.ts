@@ -1,5 +1,6 @@
 // The next run as the panes see it: the Model pane's config with the selected dataset's
-// vocabulary, and whether this GPU can make its buffers. The Model, Train and speed views share it.
+// vocabulary, whether this GPU can make its buffers, and what keeps it from starting. The Model,
+// Train and speed views share it.
 import { bufferTooLarge, DEFAULT_ACTIVATIONS } from '../model/buffers';
 import { type I3Config, validateConfig } from '../model/config';
 import { useDatasets } from '../store/datasets';
@@ -36,4 +37,18 @@ export function useTooLarge(): string | undefined {
   const shape = { B: settings.batchSize, T: settings.seqLen };
   const activations = settings.activations ?? DEFAULT_ACTIVATIONS;
   return bufferTooLarge(config, shape, activations, maxBufferSize);
+}
+
+/**
+ * Why the next run cannot start with this setup, as a pointer to the Model pane (which says
+ * more), or undefined. The Train pane's start and the speed measurement both wait for it.
+ */
+export function useSetupProblem(): string | undefined {
+  const settings = useSetup((s) => s.settings);
+  const config = useNextConfig();
+  const tooLarge = useTooLarge();
+  if (validateConfig(config).length) return 'The model config has problems (Model pane).';
+  if (validateSettings(settings).length) return 'The training settings have problems (Model pane).';
+  if (tooLarge) return 'The model does not fit this GPU at this batch (Model pane).';
+  return undefined;
 }
