@@ -31,7 +31,7 @@ import {
   type RunRecord,
 } from '../src/train/runStore';
 import { probeTrainingSpeed } from '../src/train/speedProbe';
-import type { Trainer } from '../src/train/trainer';
+import { CheckpointNotStoredError, type Trainer } from '../src/train/trainer';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -209,7 +209,9 @@ async function start(spec: RunSpec): Promise<void> {
             await putRun(record);
             post({ type: 'checkpoint', runId: spec.runId, checkpoint: summary });
           } catch (e) {
+            // Storage refused it (full): the run goes on and the next save tries again.
             post({ type: 'error', message: (e as Error).message });
+            throw new CheckpointNotStoredError((e as Error).message);
           }
         },
         onActivity: (activity) => {

@@ -58,8 +58,9 @@ function studioDb(): Promise<IDBPDatabase<StudioDb>> {
 export class StorageFullError extends Error {
   constructor() {
     super(
-      'The browser storage for this site is full, so the checkpoint was not saved. Delete old ' +
-        'checkpoints or datasets, or allow the site more storage, then save again.',
+      'The browser storage for this site is full, so the checkpoint was not saved. Training goes ' +
+        'on: delete datasets, runs or checkpoints you no longer need, and the next checkpoint, a ' +
+        'pause or the end of the run stores one.',
     );
     this.name = 'StorageFullError';
   }

@@ -19,7 +19,13 @@ import {
 import type { StepMetrics } from './metrics';
 import { prepareRun, type RunSetup } from './run';
 import { catsDataset, catsSettings, textFile } from './testCorpus';
-import type { RunState, TrainerActivity, TrainerEvents } from './trainer';
+import {
+  CheckpointNotStoredError,
+  type RunState,
+  type TrainerActivity,
+  type TrainerEvents,
+  UNSTORED_END,
+} from './trainer';
 
 let source: ShardSource;
 let tokenizerId: string;
@@ -160,6 +166,49 @@ describe('trainer on the i3-test preset', () => {
       expect(rec.states.map(([state]) => state)).toContain('paused');
       expect(rec.checkpoints.map((c) => c.meta.step)).toEqual(then === 'stop' ? [2] : [2, 4, 6]);
     }
+  });
+
+  it('goes on when storage refuses a checkpoint, and holds its weights, paused, until the last is stored', async () => {
+    for (const then of ['resume', 'stop'] as const) {
+      const rec = recorder();
+      let full = true;
+      let trainer: Awaited<ReturnType<typeof run>> | undefined;
+      const events: TrainerEvents = {
+        ...rec,
+        onCheckpoint: async (ck) => {
+          if (full) throw new CheckpointNotStoredError('storage is full');
+          await rec.onCheckpoint(ck);
+        },
+        // The user frees storage, then resumes or stops: either stores the last checkpoint.
+        onState: (state, message) => {
+          rec.onState(state, message);
+          if (state !== 'paused') return;
+          full = false;
+          trainer![then]();
+        },
+      };
+      trainer = await run({ ...settings(6), checkpointInterval: 2 }, events);
+      // Every step ran, so a stop after them still ends the run finished.
+      expect(await trainer.train()).toBe('finished');
+      // Steps 2 and 4 were refused and training went on; step 6 waited for storage.
+      expect(rec.steps.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(rec.states).toContainEqual(['paused', UNSTORED_END]);
+      expect(rec.checkpoints.map((c) => c.meta.step)).toEqual([6]);
+    }
+  });
+
+  it('ends a run on any other error from storing a checkpoint', async () => {
+    const rec = recorder();
+    const events: TrainerEvents = {
+      ...rec,
+      onCheckpoint: async () => {
+        throw new Error('disk gone');
+      },
+    };
+    const trainer = await run({ ...settings(6), checkpointInterval: 2 }, events);
+    expect(await trainer.train()).toBe('failed');
+    expect(rec.states.at(-1)).toEqual(['failed', 'disk gone']);
+    expect(rec.steps.at(-1)?.step).toBe(2);
   });
 
   it('stops before its first step when asked before it trains, and saves nothing', async () => {

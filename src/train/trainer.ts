@@ -55,6 +55,7 @@ export type TrainerActivity = 'evaluating' | 'sampling' | 'checkpointing';
 export interface TrainerEvents {
   onStep(m: StepMetrics): void;
   onEval(m: EvalMetrics): void;
+  /** Stores a checkpoint; CheckpointNotStoredError where storage refused it (the run goes on). */
   onCheckpoint(ck: Checkpoint): Promise<void>;
   onState(state: RunState, message?: string): void;
   /** An activity starts (undefined: it ended and steps follow). */
@@ -79,6 +80,18 @@ export const freshStart = (): RunStart => ({
 });
 
 export class NonFiniteLossError extends Error {}
+
+/**
+ * A checkpoint that storage refused (a full browser storage). The run goes on with its weights on
+ * the GPU and the next save tries again; any other error from onCheckpoint ends the run.
+ */
+export class CheckpointNotStoredError extends Error {}
+
+/** The state's message of a run that ended but could not store its last checkpoint. */
+export const UNSTORED_END =
+  'The last checkpoint could not be stored, so the run holds its weights, paused. Free storage ' +
+  '(delete datasets, runs or checkpoints you no longer need), then press Resume or Stop to ' +
+  'store it. Closing the page discards them.';
 
 /** How many steps may be queued on the GPU before the loop waits for the oldest. */
 export const STEPS_IN_FLIGHT = 2;
@@ -226,9 +239,24 @@ export class Trainer {
       this.setState('failed', failure.message);
       return this.state;
     }
-    await this.saveCheckpoint();
-    this.setState(this.stopRequested ? 'stopped' : 'finished');
+    // The weights go with the run: until its last checkpoint is stored it holds them, paused,
+    // and each resume or stop tries again.
+    while (!(await this.saveCheckpoint())) await this.holdUnstored();
+    this.setState(this.step < s.schedule.totalSteps ? 'stopped' : 'finished');
     return this.state;
+  }
+
+  /** Pauses the ended run, whose last checkpoint storage refused, until a resume or a stop. */
+  private async holdUnstored(): Promise<void> {
+    this.pauseRequested = true;
+    this.stopRequested = false;
+    this.setState('paused', UNSTORED_END);
+    await new Promise<void>((resolve) => {
+      this.resumeWaiter = resolve;
+      if (!this.pauseRequested || this.stopRequested) resolve();
+    });
+    this.resumeWaiter = undefined;
+    this.pauseRequested = false;
   }
 
   /** Runs `work` as `activity`, announced to the events before and cleared after. */
@@ -260,10 +288,17 @@ export class Trainer {
     this.events.onEval(m);
   }
 
-  private async saveCheckpoint(): Promise<void> {
-    if (this.step === this.savedStep) return;
-    await this.during('checkpointing', () => this.writeCheckpoint());
+  /** Saves a checkpoint unless this step has one; false where storage refused it. */
+  private async saveCheckpoint(): Promise<boolean> {
+    if (this.step === this.savedStep) return true;
+    try {
+      await this.during('checkpointing', () => this.writeCheckpoint());
+    } catch (e) {
+      if (e instanceof CheckpointNotStoredError) return false;
+      throw e;
+    }
     this.savedStep = this.step;
+    return true;
   }
 
   private async writeCheckpoint(): Promise<void> {
