@@ -1,6 +1,7 @@
-// The studio shell: a header with the GPU status and one tab per pane (and the live run in the
-// browser tab's title). It starts the GPU worker and routes its events to the stores; every pane
-// reads the stores only.
+// The studio shell: a header with one tab per pane, the storage, the screen and the GPU status
+// (and the live run in the browser tab's title). It starts the GPU worker and routes its events to
+// the stores; every pane reads the stores only. While work is in flight the page asks before it
+// closes and keeps the screen on.
 import { useEffect } from 'react';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
@@ -13,8 +14,11 @@ import { CheckpointsPane } from './CheckpointsPane';
 import { DataPane } from './DataPane';
 import { useDocumentTitle } from './documentTitle';
 import { GpuStatus } from './GpuStatus';
+import { isWorking, leaveWarning, useLeaveGuard, useLongWork } from './longWork';
 import { ModelPane } from './ModelPane';
 import { NoWebGpu } from './NoWebGpu';
+import { ScreenAwake, useScreenAwake } from './ScreenAwake';
+import { StorageNotices, StorageStatus } from './StorageStatus';
 import { TrainPane } from './TrainPane';
 
 interface Pane {
@@ -46,6 +50,9 @@ export function App() {
   const active = useNav((s) => s.pane);
   const setActive = useNav((s) => s.show);
   useDocumentTitle();
+  const work = useLongWork();
+  useLeaveGuard(leaveWarning(work));
+  const awake = useScreenAwake(isWorking(work));
 
   useEffect(() => {
     const worker = trainWorker();
@@ -97,6 +104,8 @@ export function App() {
             </button>
           ))}
         </div>
+        <StorageStatus />
+        <ScreenAwake state={awake} />
         <GpuStatus />
       </header>
       {message && (
@@ -104,6 +113,7 @@ export function App() {
           {message}
         </div>
       )}
+      <StorageNotices />
       {notice && (
         <div className="banner error" role="alert" data-testid="run-notice">
           {notice}{' '}

@@ -11,7 +11,7 @@ import { useDatasets } from '../store/datasets';
 import { useSetup } from '../store/setup';
 import { exportWorker } from '../workerClients';
 import { LengthHistogram } from './charts/LengthHistogram';
-import { download } from './download';
+import { download, fileStem } from './download';
 import { FileDrop } from './FileDrop';
 import { bytes, count, duration } from './format';
 
@@ -186,7 +186,7 @@ function ExportShardsButton({ d }: { d: DatasetManifest }) {
   });
   const run = () => {
     const jobId = crypto.randomUUID();
-    const fileName = `${d.name.replace(/[^\w.-]+/g, '-')}-shards.zip`;
+    const fileName = `${fileStem(d.name)}-shards.zip`;
     const worker = exportWorker();
     setState({ busy: true });
     const stop = worker.listen((e) => {

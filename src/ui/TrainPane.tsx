@@ -4,6 +4,7 @@
 // ones to train further from it (both through the Checkpoints store's trainFrom, as that pane's
 // buttons); a run that is not training can be deleted with its checkpoints.
 import { useMemo, useState } from 'react';
+import { metricsCsv } from '../export/hfFiles';
 import { useCharts } from '../store/charts';
 import { runOnItsData, trainsFurther, useCheckpoints } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
@@ -16,6 +17,7 @@ import { trainFurtherTitle } from './CheckpointsPane';
 import { ConfirmDelete } from './ConfirmDelete';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
+import { download, fileStem } from './download';
 import { bytes, compact, count, duration } from './format';
 import { useNextConfig, useSetupProblem, useVocabSize } from './nextRun';
 import { TrainingSamples } from './TrainingSamples';
@@ -263,6 +265,21 @@ function RunList() {
                     <span className="muted small" data-testid="run-dataset-gone">
                       Its dataset is gone: train its checkpoints further from the Checkpoints pane.
                     </span>
+                  )}{' '}
+                  {r.metrics.steps.length > 0 && (
+                    <button
+                      type="button"
+                      data-testid="run-metrics-csv"
+                      title="Every step's metrics and every evaluation, as the exported bundle's metrics.csv"
+                      onClick={() =>
+                        download(
+                          new Blob([metricsCsv(r.metrics)], { type: 'text/csv' }),
+                          `${fileStem(r.name)}-metrics.csv`,
+                        )
+                      }
+                    >
+                      Metrics CSV
+                    </button>
                   )}{' '}
                   {r.id !== liveRunId && (
                     <button

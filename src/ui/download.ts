@@ -1,4 +1,5 @@
-// Offering a Blob the page made (an exported bundle, a dataset's shards) as a download.
+// Offering a Blob the page made (an exported bundle, a dataset's shards, a run's metrics) as a
+// download.
 
 /** Offers a Blob as a download through a temporary <a download>. */
 export function download(blob: Blob, fileName: string): void {
@@ -10,3 +11,6 @@ export function download(blob: Blob, fileName: string): void {
   // The download has started from the URL by the next task; a minute is ample.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
+
+/** A name (a dataset's, a run's) as the stem of a file name: runs of other characters as '-'. */
+export const fileStem = (name: string): string => name.replace(/[^\w.-]+/g, '-');

@@ -11,7 +11,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { count } from '../format';
+import { compact, count } from '../format';
 
 /** "1", "2–3", "4–7", … for bucket k (lengths 2^k to 2^(k+1) − 1). */
 export const bucketLabel = (k: number): string =>
@@ -42,7 +42,8 @@ export function LengthHistogram(props: { lengths: readonly number[]; context: nu
             stroke="#94a3b8"
             width={56}
             allowDecimals={false}
-            tickFormatter={(v) => count(Number(v))}
+            // 36.0k, not 36,000: counts of a large dataset overflow the axis in full.
+            tickFormatter={(v) => compact(Number(v))}
           />
           <Tooltip
             contentStyle={{ background: '#1e293b', border: '1px solid #334155' }}
