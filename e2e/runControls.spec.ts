@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { importBuiltInData, openStudio, startTestRun } from './studio';
+import { importBuiltInData, openStudio, startTestRun, stopAfterStep } from './studio';
 
 // Pause and Stop say what they wait for, and a Stop pressed while the run is still being prepared
 // (before its first step) is kept: the run ends there, with nothing saved. A run stopped later
@@ -32,13 +32,7 @@ test('a stopped run resumes from its last checkpoint, from its row in the Train 
   const errors = await openStudio(page);
   await importBuiltInData(page);
   await startTestRun(page, { totalSteps: 12 });
-  const progress = page.getByTestId('run-progress');
-  await expect
-    .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })
-    .toBeGreaterThanOrEqual(2);
-  await page.getByTestId('stop-run').click();
-  const row = page.getByTestId('run-row').first();
-  await expect(row).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
+  const row = await stopAfterStep(page, 2);
   const stoppedAt = await row.locator('td').nth(3).textContent();
   const resume = row.getByTestId('resume-from-checkpoint');
   await expect(resume).toHaveText(`Resume from step ${stoppedAt}`);
@@ -69,4 +63,47 @@ test('a stopped run resumes from its last checkpoint, from its row in the Train 
   await expect(page.getByText('No checkpoints yet')).toBeVisible();
   await expect(page.getByTestId('checkpoint-row')).toHaveCount(0);
   expect(errors).toEqual([]);
+});
+
+test('a run trains in one tab at a time: another tab sees it live there and then ended', async ({
+  page,
+  context,
+}) => {
+  const errors = await openStudio(page);
+  await importBuiltInData(page);
+  await startTestRun(page, { totalSteps: 400, checkpointInterval: 2 });
+  const row = await stopAfterStep(page, 3);
+
+  // A second tab of the studio, on the same storage, opens while the run is stopped.
+  const other = await context.newPage();
+  const otherErrors = await openStudio(other);
+  await other.getByRole('tab', { name: 'Train' }).click();
+  const otherRow = other.getByTestId('run-row').first();
+  await expect(otherRow).toHaveAttribute('data-state', 'stopped');
+
+  // The first tab resumes it; the second, whose list predates that, tries to resume it too: its
+  // worker finds the run's lock held, and the tab says where the run trains.
+  await row.getByTestId('resume-from-checkpoint').click();
+  await expect(row).toHaveAttribute('data-state', 'running');
+  await otherRow.getByTestId('resume-from-checkpoint').click();
+  await expect(other.getByTestId('run-notice')).toContainText(
+    'This run is training in another tab of the studio',
+  );
+  await expect(otherRow).toHaveAttribute('data-elsewhere', 'true');
+  await expect(otherRow).toContainText('in another tab');
+  await expect(otherRow.getByTestId('resume-from-checkpoint')).toHaveCount(0);
+  await expect(otherRow.getByTestId('delete-run')).toHaveCount(0);
+  await expect(other.getByTestId('start-run')).toBeVisible();
+
+  // Stopped in the first tab, the run is free again in the second, as stored there.
+  await page.getByTestId('stop-run').click();
+  await expect(row).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
+  await expect(otherRow).not.toHaveAttribute('data-elsewhere', 'true');
+  await expect(otherRow).toHaveAttribute('data-state', 'stopped');
+  await expect(otherRow).not.toContainText('Interrupted when the page closed');
+  await expect(otherRow.getByTestId('resume-from-checkpoint')).toHaveText(
+    (await row.getByTestId('resume-from-checkpoint').textContent())!,
+  );
+  expect(errors).toEqual([]);
+  expect(otherErrors).toEqual([]);
 });

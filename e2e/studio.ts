@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 // The steps most specs start with: the studio opened with its GPU ready, the built-in corpus, a
 // short i3-test run.
@@ -39,4 +39,16 @@ export async function startTestRun(
   }
   await page.getByRole('tab', { name: 'Train' }).click();
   await page.getByTestId('start-run').click();
+}
+
+/** Stops the live run once it has trained `steps` steps; returns its row, once it is stopped. */
+export async function stopAfterStep(page: Page, steps: number): Promise<Locator> {
+  const progress = page.getByTestId('run-progress');
+  await expect
+    .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })
+    .toBeGreaterThanOrEqual(steps);
+  await page.getByTestId('stop-run').click();
+  const row = page.getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
+  return row;
 }

@@ -60,6 +60,8 @@ export type TrainEvent =
   /** The live run evaluates, writes a sample or saves a checkpoint (none: it steps again). */
   | { type: 'activity'; runId: string; activity?: TrainerActivity }
   | { type: 'checkpoint'; runId: string; checkpoint: CheckpointSummary }
+  /** The run to start is training in another tab (src/train/runLock.ts): it did not start here. */
+  | { type: 'run-elsewhere'; runId: string }
   /** A probe's figure, or why there is none. */
   | { type: 'probe'; probeId: string; estimate?: SpeedEstimate; message?: string }
   | { type: 'gpu-unavailable'; message: string }

@@ -22,6 +22,7 @@ import {
 } from '../src/train/checkpoint';
 import type { StepMetrics } from '../src/train/metrics';
 import { prepareRun } from '../src/train/run';
+import { withRunLock } from '../src/train/runLock';
 import {
   type CheckpointSummary,
   getCheckpointBytes,
@@ -139,6 +140,17 @@ async function start(spec: RunSpec): Promise<void> {
     post({ type: 'error', message: 'A run is already training: stop it first.' });
     return;
   }
+  const rt = runtime;
+  await withRunLock(
+    spec.runId,
+    () => train(spec, rt),
+    () => post({ type: 'run-elsewhere', runId: spec.runId }),
+  );
+}
+
+/** Trains the run of `spec` to its end, holding its lock (start). */
+async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
+  let stored = Promise.resolve();
   const fail = (message: string) =>
     post({ type: 'run-state', runId: spec.runId, state: 'failed', message });
   try {
@@ -170,7 +182,6 @@ async function start(spec: RunSpec): Promise<void> {
     if (resume) record.metrics = structuredClone(resume.meta.metrics);
     await putRun(record);
     const outbox = new MetricsOutbox(record);
-    const rt = runtime;
     const before = rt.memory().current;
     const prepared = await prepareRun(rt, {
       runId: spec.runId,
@@ -222,7 +233,7 @@ async function start(spec: RunSpec): Promise<void> {
           outbox.flush();
           record.state = state;
           record.message = message;
-          void putRun(record).catch(() => {});
+          stored = putRun(record).catch(() => {});
           post({ type: 'run-state', runId: spec.runId, state, message });
         },
       },
@@ -244,6 +255,8 @@ async function start(spec: RunSpec): Promise<void> {
     fail(deviceLost ? DEVICE_LOST_DURING_RUN : (e as Error).message);
   } finally {
     trainer = undefined;
+    // The run's lock goes when this returns: another tab then reads the run as it ended.
+    await stored;
   }
 }
 

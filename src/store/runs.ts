@@ -3,6 +3,7 @@
 // mirrors its events so charts update without reading the database again.
 import { create } from 'zustand';
 import type { RunSpec, TrainEvent } from '../protocol';
+import { lockedRuns, RUN_TRAINING_ELSEWHERE, whenUnlocked } from '../train/runLock';
 import {
   type CheckpointSummary,
   deleteCheckpoint,
@@ -33,6 +34,8 @@ interface RunsState {
   liveActivity?: TrainerActivity;
   /** A pause or stop asked of the live run, which lands once the step in progress ends. */
   requested?: 'pause' | 'stop';
+  /** Runs that another tab of the studio is training (their records here are as stored). */
+  elsewhere: string[];
   /** Runs drawn on the charts. */
   compare: string[];
   loaded: boolean;
@@ -85,24 +88,43 @@ function updateRun(runs: RunRecord[], id: string, f: (r: RunRecord) => RunRecord
   return runs.map((r) => (r.id === id ? f(r) : r));
 }
 
+/** Runs live in another tab whose end this tab waits for (to read them again then). */
+const waiting = new Set<string>();
+
 export const useRuns = create<RunsState>((set, get) => ({
   runs: [],
   checkpoints: [],
+  elsewhere: [],
   compare: [],
   loaded: false,
   dismissNotice: () => set({ notice: undefined }),
   load: async () => {
-    const [runs, checkpoints] = await Promise.all([listRuns(), listCheckpoints()]);
-    // A run still marked running or paused after a reload was cut off with the page.
+    const [runs, checkpoints, locked] = await Promise.all([
+      listRuns(),
+      listCheckpoints(),
+      lockedRuns(),
+    ]);
+    // A run still marked running or paused was cut off with its page, unless another tab of the
+    // studio is training it: that one is read again when it ends there.
     const live = get().liveRunId;
+    const elsewhere = runs.filter((r) => r.id !== live && locked.has(r.id)).map((r) => r.id);
+    for (const id of elsewhere) {
+      if (waiting.has(id)) continue;
+      waiting.add(id);
+      void whenUnlocked(id).then(() => {
+        waiting.delete(id);
+        return get().load();
+      });
+    }
     const fixed = runs.map((r) =>
-      r.id !== live && (r.state === 'running' || r.state === 'paused')
+      r.id !== live && !elsewhere.includes(r.id) && (r.state === 'running' || r.state === 'paused')
         ? { ...r, state: 'stopped' as const, message: 'Interrupted when the page closed.' }
         : r,
     );
     set({
       runs: fixed,
       checkpoints,
+      elsewhere,
       loaded: true,
       compare: get().compare.length ? get().compare : fixed.slice(-1).map((r) => r.id),
     });
@@ -221,6 +243,10 @@ export const useRuns = create<RunsState>((set, get) => ({
         break;
       case 'error':
         set({ notice: event.message });
+        break;
+      case 'run-elsewhere':
+        set({ liveRunId: undefined, notice: RUN_TRAINING_ELSEWHERE });
+        void get().load();
         break;
       case 'checkpoint':
         set((s) => ({

@@ -184,7 +184,7 @@ function Progress({ run }: { run: RunRecord }) {
 }
 
 function RunList() {
-  const { runs, compare, toggleCompare, liveRunId, checkpoints, removeRun } = useRuns();
+  const { runs, compare, toggleCompare, liveRunId, elsewhere, checkpoints, removeRun } = useRuns();
   const [deleting, setDeleting] = useState<RunRecord>();
   const datasets = useDatasets((s) => s.datasets);
   const loaded = useDatasets((s) => s.loaded);
@@ -211,7 +211,9 @@ function RunList() {
         <tbody>
           {runs.map((r, i) => {
             const ck = checkpoints.find((c) => c.id === r.lastCheckpointId);
-            const idle = !liveRunId && ck && r.state !== 'running';
+            // Another tab trains it: that tab pauses, stops or deletes it.
+            const there = elsewhere.includes(r.id);
+            const idle = !liveRunId && !there && ck && r.state !== 'running';
             // Without its dataset, the Checkpoints pane trains its checkpoints further on one with
             // the same tokenizer.
             const onItsData = runOnItsData(r, { datasets, loaded }) !== undefined;
@@ -219,7 +221,12 @@ function RunList() {
             const further = idle && onItsData && trainsFurther(ck, r);
             const resumable = idle && onItsData && !further;
             return (
-              <tr key={r.id} data-testid="run-row" data-state={r.state}>
+              <tr
+                key={r.id}
+                data-testid="run-row"
+                data-state={r.state}
+                data-elsewhere={there || undefined}
+              >
                 <td>
                   <input
                     type="checkbox"
@@ -231,7 +238,7 @@ function RunList() {
                 </td>
                 <td>{r.name}</td>
                 <td title={r.message}>
-                  {r.state}
+                  {there ? `${r.state} in another tab` : r.state}
                   {r.message && <div className="muted small">{r.message}</div>}
                 </td>
                 <td>{count(r.metrics.steps.at(-1)?.step ?? 0)}</td>
@@ -281,7 +288,7 @@ function RunList() {
                       Metrics CSV
                     </button>
                   )}{' '}
-                  {r.id !== liveRunId && (
+                  {r.id !== liveRunId && !there && (
                     <button
                       type="button"
                       className="danger"
