@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { dropFiles } from './drop';
@@ -83,4 +85,43 @@ test('dropped files become a stored dataset with statistics and samples', async 
   // The reason once, in the list of files.
   await expect(messages.getByText('not a supported file type')).toHaveCount(1);
   await expect(page.getByTestId('dataset')).toHaveCount(1);
+});
+
+test('a file at a web address is downloaded and imported; one that cannot be read says why', async ({
+  page,
+}) => {
+  // Another origin than the studio's, so that the browser applies CORS as on the web.
+  const notes = Array.from({ length: 300 }, (_, i) => `Note ${i}: the kite flew at dawn.`);
+  const server = createServer((req, res) => {
+    const cors = { 'access-control-allow-origin': '*' };
+    if (req.url === '/cors/notes.txt')
+      res.writeHead(200, { ...cors, 'content-type': 'text/plain' });
+    else if (req.url === '/page') res.writeHead(200, { ...cors, 'content-type': 'text/html' });
+    else res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(notes.join('\n'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    await page.goto('/');
+    const address = page.getByTestId('import-url');
+    const messages = page.getByTestId('import-messages');
+    await address.fill(`${base}/nocors/notes.txt`);
+    await page.getByTestId('import-url-go').click();
+    await expect(messages).toContainText('does not let other sites read its files (CORS)');
+    await address.fill(`${base}/page`);
+    await page.getByTestId('import-url-go').click();
+    await expect(messages).toContainText('is a web page, not a data file');
+    await expect(page.getByTestId('dataset')).toHaveCount(0);
+
+    await address.fill(`${base}/cors/notes.txt`);
+    await page.getByTestId('import-url-go').click();
+    const dataset = page.getByTestId('dataset').filter({ hasText: 'notes.txt' });
+    await expect(dataset).toHaveAttribute('data-status', 'complete');
+    await expect(dataset).toContainText('1 file');
+    await expect(dataset).toContainText('285 train / 15 validation documents');
+    await expect(address).toHaveValue('');
+  } finally {
+    server.close();
+  }
 });

@@ -1,9 +1,11 @@
-// The ingest worker: imports dropped files into IndexedDB off the UI thread (src/data/importer:
-// scan pass, tokenizer, tokenize pass, shards), posting progress; one job at a time, cancellable.
+// The ingest worker: imports dropped files, or a file it downloads from a URL, into IndexedDB off
+// the UI thread (src/data/importer: scan pass, tokenizer, tokenize pass, shards), posting
+// progress; one job at a time, cancellable.
 
 import { IdbShardStore } from '../src/data/idbShardStore';
 import { ImportError, importDataset, type KnownFile } from '../src/data/importer';
 import type { FileError } from '../src/data/textStream';
+import { downloadFile } from '../src/data/urlDownload';
 import type { IngestEvent, IngestFileProblem, IngestRequest } from '../src/protocol';
 
 const post = (e: IngestEvent) => self.postMessage(e);
@@ -13,11 +15,20 @@ const problems = (errors: FileError[]): IngestFileProblem[] =>
 let storePromise: Promise<IdbShardStore> | undefined;
 const jobs = new Map<string, AbortController>();
 
-async function run(req: Extract<IngestRequest, { type: 'import' }>): Promise<void> {
+async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<void> {
   const ctrl = new AbortController();
   jobs.set(req.jobId, ctrl);
   const { options } = req;
   try {
+    const files =
+      req.type === 'import'
+        ? req.files
+        : [
+            await downloadFile(req.url, {
+              signal: ctrl.signal,
+              onProgress: (progress) => post({ type: 'download', jobId: req.jobId, progress }),
+            }),
+          ];
     storePromise ??= IdbShardStore.open();
     const store = await storePromise;
     const manifests = await store.listManifests();
@@ -25,7 +36,7 @@ async function run(req: Extract<IngestRequest, { type: 'import' }>): Promise<voi
     const knownFiles: KnownFile[] = manifests
       .filter((m) => m.status === 'complete')
       .flatMap((m) => m.files.map((f) => ({ sha256: f.sha256!, size: f.size, dataset: m.name })));
-    const { manifest, rejected } = await importDataset(req.files, store, {
+    const { manifest, rejected } = await importDataset(files, store, {
       name: options.name,
       vocab: { targetSize: options.vocabSize, lowercase: options.lowercase },
       parse: { txtMode: options.txtMode, column: options.column || undefined },
@@ -51,6 +62,6 @@ async function run(req: Extract<IngestRequest, { type: 'import' }>): Promise<voi
 
 self.addEventListener('message', (e: MessageEvent<IngestRequest>) => {
   const req = e.data;
-  if (req.type === 'import') void run(req);
-  else jobs.get(req.jobId)?.abort();
+  if (req.type === 'cancel') jobs.get(req.jobId)?.abort();
+  else void run(req);
 });

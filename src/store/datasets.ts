@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import { IdbShardStore } from '../data/idbShardStore';
 import type { ImportProgress } from '../data/importer';
 import type { DatasetManifest } from '../data/shardStore';
+import { type DownloadProgress, fileNameOf } from '../data/urlDownload';
 import { DEFAULT_VOCAB_SIZE } from '../model/config';
 import type { IngestEvent, IngestFileProblem, IngestOptions } from '../protocol';
 import { ingestWorker, subscribed } from '../workerClients';
@@ -16,6 +17,8 @@ export const DEFAULT_DATASET_NAME = 'nlp-corpus (built-in)';
 export interface ImportJob {
   id: string;
   files: string[];
+  /** A file the worker downloads before it imports it. */
+  download?: DownloadProgress;
   progress?: ImportProgress;
   cancelling: boolean;
 }
@@ -32,7 +35,9 @@ interface DatasetsState {
   selectedId?: string;
   load: () => Promise<void>;
   importFiles: (files: File[], name?: string) => void;
-  importDefault: () => Promise<void>;
+  /** Downloads the file at the URL in the worker, then imports it. */
+  importUrl: (url: string, name?: string) => void;
+  importDefault: () => void;
   cancel: () => void;
   remove: (id: string) => Promise<void>;
   select: (id: string | undefined) => void;
@@ -89,24 +94,29 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
     ingest().post({ type: 'import', jobId: id, files, options });
   },
 
-  importDefault: async () => {
+  importUrl: (url, name) => {
     if (get().job) return;
-    try {
-      const res = await fetch(DEFAULT_DATASET_URL);
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const blob = await res.blob();
-      // Some servers send .gz files with Content-Encoding: gzip, and the browser inflates them:
-      // name the file by its content (gzip magic 1f 8b), not by its URL.
-      const head = new Uint8Array(await blob.slice(0, 2).arrayBuffer());
-      const gz = head[0] === 0x1f && head[1] === 0x8b;
-      get().importFiles(
-        [new File([blob], gz ? 'default-corpus.txt.gz' : 'default-corpus.txt')],
-        DEFAULT_DATASET_NAME,
-      );
-    } catch (e) {
-      set({ notice: { kind: 'error', text: `The built-in dataset could not be loaded (${e}).` } });
+    const id = crypto.randomUUID();
+    if (!URL.canParse(url, location.href)) {
+      set({ notice: { kind: 'error', text: `"${url}" is not a web address.` } });
+      return;
     }
+    // A relative address (the built-in corpus) is the page's: the worker's base is another.
+    const absolute = new URL(url, location.href).href;
+    set({
+      job: { id, files: [fileNameOf(absolute)], download: { received: 0 }, cancelling: false },
+      rejected: [],
+      notice: undefined,
+    });
+    ingest().post({
+      type: 'import-url',
+      jobId: id,
+      url: absolute,
+      options: { ...get().options, name },
+    });
   },
+
+  importDefault: () => get().importUrl(DEFAULT_DATASET_URL, DEFAULT_DATASET_NAME),
 
   cancel: () => {
     const job = get().job;
@@ -130,8 +140,12 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
   apply: (e) => {
     const job = get().job;
     if (!job || e.jobId !== job.id) return;
+    if (e.type === 'download') {
+      set({ job: { ...job, download: e.progress } });
+      return;
+    }
     if (e.type === 'progress') {
-      set({ job: { ...job, progress: e.progress } });
+      set({ job: { ...job, download: undefined, progress: e.progress } });
       return;
     }
     if (e.type === 'done') {

@@ -1,12 +1,13 @@
-// The Data pane: drop or pick files (or take the built-in corpus), watch the import, browse the
-// stored datasets with their statistics and document lengths, and look at sample documents and
-// their tokens.
+// The Data pane: drop or pick files (or give a file's web address, or take the built-in corpus),
+// watch the import, browse the stored datasets with their statistics and document lengths, and
+// look at sample documents and their tokens.
 
 import { useMemo, useState } from 'react';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { SUPPORTED } from '../data/formats';
 import type { ImportProgress } from '../data/importer';
 import type { DatasetManifest } from '../data/shardStore';
+import type { DownloadProgress } from '../data/urlDownload';
 import { useDatasets } from '../store/datasets';
 import { useSetup } from '../store/setup';
 import { exportWorker } from '../workerClients';
@@ -19,15 +20,21 @@ const ACCEPT = '.txt,.text,.md,.jsonl,.ndjson,.json,.csv,.tsv,.parquet,.gz';
 
 function Progress({
   p,
+  download,
   files,
   cancelling,
 }: {
   p?: ImportProgress;
+  download?: DownloadProgress;
   files: string[];
   cancelling: boolean;
 }) {
   const cancel = useDatasets((s) => s.cancel);
-  const frac = p ? p.bytesDone / Math.max(1, p.bytesTotal) : 0;
+  const frac = download
+    ? Math.min(1, download.received / (download.total ?? Number.POSITIVE_INFINITY))
+    : p
+      ? p.bytesDone / Math.max(1, p.bytesTotal)
+      : 0;
   return (
     <section className="card" data-testid="import-progress" aria-live="polite">
       <div className="row">
@@ -37,7 +44,12 @@ function Progress({
         </button>
       </div>
       <progress value={frac} max={1} style={{ width: '100%' }} />
-      {p ? (
+      {download ? (
+        <div className="muted" data-testid="download-progress">
+          Downloading · {bytes(download.received)}
+          {download.total ? ` of ${bytes(download.total)}` : ''}
+        </div>
+      ) : p ? (
         <div className="muted">
           {p.phase === 'scan' ? 'Pass 1/2: reading and counting' : 'Pass 2/2: tokenizing'} ·{' '}
           {p.file} · {bytes(p.bytesDone / 2)} of {bytes(p.bytesTotal / 2)} per pass ·{' '}
@@ -48,6 +60,35 @@ function Progress({
         <div className="muted">Starting…</div>
       )}
     </section>
+  );
+}
+
+/** The address of a file to download and import (a Hugging Face or GitHub file, or any). */
+function UrlImport({ disabled }: { disabled: boolean }) {
+  const importUrl = useDatasets((s) => s.importUrl);
+  const [url, setUrl] = useState('');
+  return (
+    <form
+      className="row url-import"
+      onSubmit={(e) => {
+        e.preventDefault();
+        importUrl(url.trim());
+        setUrl('');
+      }}
+    >
+      <input
+        type="url"
+        required
+        value={url}
+        onChange={(e) => setUrl(e.target.value)}
+        placeholder="or the address of a file: https://huggingface.co/datasets/…/train.parquet"
+        aria-label="address of a file to import"
+        data-testid="import-url"
+      />
+      <button type="submit" disabled={disabled || !url.trim()} data-testid="import-url-go">
+        Import from the web
+      </button>
+    </form>
   );
 }
 
@@ -74,7 +115,7 @@ function DropZone() {
             <button
               type="button"
               disabled={disabled}
-              onClick={() => void importDefault()}
+              onClick={importDefault}
               data-testid="import-default"
             >
               Use the built-in English corpus
@@ -82,6 +123,7 @@ function DropZone() {
           </>
         )}
       </FileDrop>
+      <UrlImport disabled={disabled} />
       <details>
         <summary>Import options</summary>
         <div className="row" style={{ flexWrap: 'wrap', gap: '1rem' }}>
@@ -326,7 +368,14 @@ export function DataPane() {
   return (
     <div className="data-pane">
       <DropZone />
-      {job && <Progress p={job.progress} files={job.files} cancelling={job.cancelling} />}
+      {job && (
+        <Progress
+          p={job.progress}
+          download={job.download}
+          files={job.files}
+          cancelling={job.cancelling}
+        />
+      )}
       <Problems />
       <h2>Datasets</h2>
       <DatasetList />

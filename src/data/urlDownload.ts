@@ -1,0 +1,98 @@
+// Fetching a dataset file from a URL (a Hugging Face or GitHub file, any server that allows it),
+// for the importer to read like a dropped file. The body streams in with progress and can be
+// cancelled; what cannot be read gets a message that says why and what to do instead.
+
+/** Why a URL gave no file, in words for the user. */
+export class DownloadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DownloadError';
+  }
+}
+
+export interface DownloadProgress {
+  received: number;
+  /** From Content-Length, where the server sends it (not for compressed transfers). */
+  total?: number;
+}
+
+/**
+ * The URL of the file itself where `url` is the web page that shows it: Hugging Face's
+ * `…/blob/<rev>/<path>` becomes `…/resolve/<rev>/<path>`, GitHub's `github.com/<owner>/<repo>/
+ * blob/<ref>/<path>` becomes `raw.githubusercontent.com/<owner>/<repo>/<ref>/<path>`.
+ */
+export function directFileUrl(url: string): string {
+  const u = new URL(url.trim());
+  if (u.hostname === 'huggingface.co') {
+    u.pathname = u.pathname.replace(
+      /^(\/(?:datasets\/|spaces\/)?[^/]+\/[^/]+)\/blob\//,
+      '$1/resolve/',
+    );
+  } else if (u.hostname === 'github.com') {
+    const m = u.pathname.match(/^\/([^/]+)\/([^/]+)\/blob\/(.+)$/);
+    if (m) return `https://raw.githubusercontent.com/${m[1]}/${m[2]}/${m[3]}`;
+  }
+  return u.toString();
+}
+
+/** The file's name: the Content-Disposition filename, else the URL path's last segment. */
+export function fileNameOf(url: string, contentDisposition?: string | null): string {
+  const star = contentDisposition?.match(/filename\*=(?:UTF-8'')?([^;]+)/i);
+  const plain = contentDisposition?.match(/filename="?([^";]+)"?/i);
+  const fromHeader = star ? decodeURIComponent(star[1].trim()) : plain?.[1].trim();
+  if (fromHeader) return fromHeader;
+  const last = new URL(url).pathname.split('/').filter(Boolean).at(-1);
+  return last ? decodeURIComponent(last) : 'download';
+}
+
+/** Downloads `url` (through directFileUrl) as a File, reporting progress as the body arrives. */
+export async function downloadFile(
+  url: string,
+  options: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void } = {},
+): Promise<File> {
+  let target: string;
+  try {
+    target = directFileUrl(url);
+  } catch {
+    throw new DownloadError(`"${url}" is not a web address (it should start with https://).`);
+  }
+  let res: Response;
+  try {
+    res = await fetch(target, { signal: options.signal });
+  } catch (e) {
+    if (options.signal?.aborted) throw e;
+    throw new DownloadError(
+      `${target} could not be read: the server cannot be reached, or it does not let other sites ` +
+        'read its files (CORS). Download the file and drop it here instead.',
+    );
+  }
+  if (!res.ok) {
+    throw new DownloadError(
+      `${target} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}: check the ` +
+        'address, and that the file is public.',
+    );
+  }
+  if (res.headers.get('content-type')?.startsWith('text/html')) {
+    throw new DownloadError(
+      `${target} is a web page, not a data file. Use the address of the file itself (on Hugging ` +
+        "Face, the file's download link).",
+    );
+  }
+  const total = Number(res.headers.get('content-length')) || undefined;
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  const reader = res.body?.getReader();
+  while (reader) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.byteLength;
+    options.onProgress?.({ received, total });
+  }
+  let name = fileNameOf(res.url || target, res.headers.get('content-disposition'));
+  // Some servers send .gz files with Content-Encoding: gzip, and fetch inflates them: name the
+  // file by its content (gzip starts 1f 8b), not by its URL.
+  const head = chunks[0] ?? new Uint8Array();
+  if (name.endsWith('.gz') && !(head[0] === 0x1f && head[1] === 0x8b)) name = name.slice(0, -3);
+  return new File(chunks as BlobPart[], name, { type: res.headers.get('content-type') ?? '' });
+}
