@@ -186,5 +186,27 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   await page.reload();
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   await expect(rows).toHaveCount(6);
+
+  // Each of the three runs has its best by validation loss marked. To free space, every other
+  // checkpoint but each run's latest goes, after a confirmation: at least the first run's step 2,
+  // which had no validation loss yet.
+  await expect(page.getByTestId('best-checkpoint')).toHaveCount(3);
+  const prune = page.getByTestId('prune-checkpoints');
+  const n = Number(await prune.getAttribute('data-count'));
+  expect(n).toBeGreaterThanOrEqual(1);
+  await prune.click();
+  await expect(dialog).toContainText(`${n} checkpoints`);
+  await page.getByTestId('confirm-delete-yes').click();
+  await expect(notice(page)).toContainText(`Deleted ${n} checkpoint`);
+  await expect(rows).toHaveCount(6 - n);
+  await expect(page.getByTestId('best-checkpoint')).toHaveCount(3);
+  // Each run's latest stays.
+  await expect(final).toHaveCount(1);
+  await expect(further.first().locator('td').nth(1)).toHaveText('6');
+  await expect(
+    rows.filter({ hasText: 'i3-test-1-step3 (continued)' }).first().locator('td').nth(1),
+  ).toHaveText('6');
+  await expect(rows.locator('td:nth-child(2)', { hasText: /^2$/ })).toHaveCount(0);
+  await expect(prune).toHaveCount(0);
   expect(errors).toEqual([]);
 });

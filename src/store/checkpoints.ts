@@ -6,6 +6,7 @@ import type { DatasetManifest } from '../data/shardStore';
 import type { CheckpointDetails, ExportEvent } from '../protocol';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { download } from '../ui/download';
+import { bytes } from '../ui/format';
 import { exportWorker, subscribed } from '../workerClients';
 import { useDatasets } from './datasets';
 import { continuationSpec, resumeSpec, useRuns } from './runs';
@@ -42,6 +43,8 @@ interface CheckpointsState {
   /** Trains from a checkpoint: its run resumes, or a new run trains it further (trainsFurther). */
   trainFrom: (id: string) => void;
   remove: (id: string) => Promise<void>;
+  /** Deletes the checkpoints one by one, then says how many went and what they freed. */
+  removeMany: (checkpoints: CheckpointSummary[]) => Promise<void>;
   apply: (event: ExportEvent) => void;
 }
 
@@ -184,6 +187,26 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     } catch (e) {
       set({ notice: { kind: 'error', text: `The checkpoint could not be deleted (${e}).` } });
     }
+  },
+
+  removeMany: async (checkpoints) => {
+    let freed = 0;
+    for (const ck of checkpoints) {
+      try {
+        await useRuns.getState().removeCheckpoint(ck.id);
+        freed += ck.bytes;
+      } catch (e) {
+        set({ notice: { kind: 'error', text: `A checkpoint could not be deleted (${e}).` } });
+        return;
+      }
+    }
+    const n = checkpoints.length;
+    set({
+      notice: {
+        kind: 'ok',
+        text: `Deleted ${n} checkpoint${n === 1 ? '' : 's'}: ${bytes(freed)} freed.`,
+      },
+    });
   },
 
   apply: (e) => {

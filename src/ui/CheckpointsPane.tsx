@@ -1,7 +1,7 @@
 // The Checkpoints pane: every stored checkpoint (trained or imported) with its loss, size and the
-// sample its weights wrote; resume training from it, chat with it, export it as a Hugging Face
-// bundle (.zip, written by the export worker), delete it after a confirmation; and a drop zone
-// that imports a bundle.
+// sample its weights wrote, each run's best marked; resume training from it, chat with it, export
+// it as a Hugging Face bundle (.zip, written by the export worker), delete it (or all but each
+// run's latest and best) after a confirmation; and a drop zone that imports a bundle.
 import { useEffect, useMemo, useState } from 'react';
 import { bundleFileName } from '../export/checkpointBundle';
 import { useChat } from '../store/chat';
@@ -11,6 +11,7 @@ import { useGpu } from '../store/gpu';
 import { useNav } from '../store/nav';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
+import { bestCheckpointIds, prunableCheckpoints } from '../train/checkpointPrune';
 import { perplexity } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { ConfirmDelete } from './ConfirmDelete';
@@ -168,10 +169,13 @@ function useResumeBlocker(ck: CheckpointSummary, run: RunRecord | undefined): st
 function CheckpointRow({
   ck,
   run,
+  best,
   onDelete,
 }: {
   ck: CheckpointSummary;
   run: RunRecord | undefined;
+  /** The lowest validation loss of its run. */
+  best: boolean;
   onDelete: () => void;
 }) {
   const datasets = useDatasets((s) => s.datasets);
@@ -191,6 +195,15 @@ function CheckpointRow({
       <td>
         {ck.runName}
         {ck.source === 'import' && <span className="muted small"> · imported</span>}
+        {best && (
+          <span
+            className="badge"
+            data-testid="best-checkpoint"
+            title="The lowest validation loss of its run"
+          >
+            best
+          </span>
+        )}
         {sampleText !== undefined && (
           <div
             className="muted small sample-line"
@@ -273,14 +286,32 @@ function CheckpointList() {
   const runs = useRuns((s) => s.runs);
   const loaded = useRuns((s) => s.loaded);
   const remove = useCheckpoints((s) => s.remove);
+  const removeMany = useCheckpoints((s) => s.removeMany);
   const [deleting, setDeleting] = useState<CheckpointSummary>();
+  const [pruning, setPruning] = useState(false);
   const newestFirst = useMemo(
     () => [...checkpoints].sort((a, b) => b.createdAt - a.createdAt),
     [checkpoints],
   );
+  const best = useMemo(() => bestCheckpointIds(checkpoints), [checkpoints]);
+  const prunable = useMemo(() => prunableCheckpoints(checkpoints), [checkpoints]);
+  const prunableBytes = prunable.reduce((sum, ck) => sum + ck.bytes, 0);
   return (
     <section className="card">
-      <h2>Checkpoints</h2>
+      <div className="row">
+        <h2>Checkpoints</h2>
+        {prunable.length > 0 && (
+          <button
+            type="button"
+            onClick={() => setPruning(true)}
+            data-testid="prune-checkpoints"
+            data-count={prunable.length}
+            title="Delete every checkpoint but each run's latest (what a resume continues from) and its best by validation loss; imported checkpoints stay"
+          >
+            Keep each run's latest and best ({bytes(prunableBytes)} to free)
+          </button>
+        )}
+      </div>
       {newestFirst.length === 0 ? (
         <p className="muted">
           {loaded
@@ -306,6 +337,7 @@ function CheckpointList() {
                 key={ck.id}
                 ck={ck}
                 run={runs.find((r) => r.id === ck.runId)}
+                best={best.has(ck.id)}
                 onDelete={() => setDeleting(ck)}
               />
             ))}
@@ -322,6 +354,19 @@ function CheckpointList() {
         >
           {deleting.runName}, step {count(deleting.step)} ({bytes(deleting.bytes)}) is removed from
           this browser. This cannot be undone; export it first to keep a copy.
+        </ConfirmDelete>
+      )}
+      {pruning && (
+        <ConfirmDelete
+          title={`Delete ${count(prunable.length)} checkpoints?`}
+          onClose={(confirmed) => {
+            if (confirmed) void removeMany(prunable);
+            setPruning(false);
+          }}
+        >
+          Every checkpoint but each run's latest (what a resume continues from) and its best by
+          validation loss: {count(prunable.length)} checkpoints, {bytes(prunableBytes)}. Imported
+          checkpoints stay. This cannot be undone.
         </ConfirmDelete>
       )}
     </section>
