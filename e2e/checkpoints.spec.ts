@@ -167,7 +167,10 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   // once the same corpus is imported again they train further on it as new runs, even one in the
   // middle of its run's schedule (step 4 of the continued run's 6).
   await page.getByRole('tab', { name: 'Data' }).click();
-  await page.getByTestId('dataset').first().getByRole('button', { name: 'Delete' }).click();
+  await page.getByTestId('dataset').first().getByTestId('delete-dataset').click();
+  // It asks first, and says what the runs trained on it keep.
+  await expect(dialog).toContainText('The 3 run(s) trained on it keep their checkpoints');
+  await page.getByTestId('confirm-delete-yes').click();
   await expect(page.getByTestId('dataset')).toHaveCount(0);
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   await expect(final.getByTestId('resume-checkpoint')).toBeDisabled();

@@ -95,7 +95,16 @@ test('a run trains in one tab at a time: another tab sees it live there and then
   await expect(otherRow.getByTestId('delete-run')).toHaveCount(0);
   await expect(other.getByTestId('start-run')).toBeVisible();
 
+  // The dataset it trains on cannot be deleted under it.
+  await page.getByRole('tab', { name: 'Data' }).click();
+  await expect(page.getByTestId('delete-dataset')).toBeDisabled();
+  await expect(page.getByTestId('delete-dataset')).toHaveAttribute(
+    'title',
+    'A run is training on it: stop it first.',
+  );
+
   // Stopped in the first tab, the run is free again in the second, as stored there.
+  await page.getByRole('tab', { name: 'Train' }).click();
   await page.getByTestId('stop-run').click();
   await expect(row).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
   await expect(otherRow).not.toHaveAttribute('data-elsewhere', 'true');

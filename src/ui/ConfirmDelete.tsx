@@ -1,5 +1,5 @@
 // A modal confirmation before something is deleted (<dialog>: focus stays inside, starting on
-// Cancel; Escape cancels). The Checkpoints pane asks it for a checkpoint, the Train pane for a run.
+// Cancel; Escape cancels). The panes ask it before a dataset, a run or checkpoints go.
 import { type ReactNode, useEffect, useRef } from 'react';
 
 export function ConfirmDelete({

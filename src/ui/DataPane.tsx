@@ -9,8 +9,10 @@ import type { ImportProgress } from '../data/importer';
 import type { DatasetManifest } from '../data/shardStore';
 import type { DownloadProgress } from '../data/urlDownload';
 import { useDatasets } from '../store/datasets';
+import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { exportWorker } from '../workerClients';
+import { ConfirmDelete } from './ConfirmDelete';
 import { LengthHistogram } from './charts/LengthHistogram';
 import { download, fileStem } from './download';
 import { FileDrop } from './FileDrop';
@@ -261,52 +263,89 @@ function ExportShardsButton({ d }: { d: DatasetManifest }) {
 
 function DatasetList() {
   const { datasets, selectedId, select, remove, job } = useDatasets();
+  const runs = useRuns((s) => s.runs);
+  const liveRunId = useRuns((s) => s.liveRunId);
+  const [deleting, setDeleting] = useState<DatasetManifest>();
   if (datasets.length === 0) return <p className="muted">No datasets yet.</p>;
+  const liveDataset = runs.find((r) => r.id === liveRunId)?.datasetId;
+  const trainedOn = (d: DatasetManifest) => runs.filter((r) => r.datasetId === d.id).length;
   return (
-    <ul className="card" data-testid="dataset-list" style={{ listStyle: 'none', padding: 0 }}>
-      {datasets.map((d) => (
-        <li key={d.id} data-testid="dataset" data-status={d.status} style={{ padding: '0.5rem' }}>
-          <div className="row" style={{ gap: '0.75rem', flexWrap: 'wrap' }}>
-            <strong data-testid="dataset-name">{d.name}</strong>
-            {d.status === 'importing' ? (
-              <span className="muted">
-                Interrupted import: drop the same files to resume it, or discard it.
-              </span>
-            ) : (
-              <Stats d={d} />
-            )}
-            <span>
-              {d.status === 'complete' && (
-                <button
-                  type="button"
-                  onClick={() => select(selectedId === d.id ? undefined : d.id)}
-                >
-                  {selectedId === d.id ? 'Hide details' : 'Details'}
-                </button>
-              )}{' '}
-              {d.status === 'complete' && <ExportShardsButton d={d} />}{' '}
-              <button type="button" disabled={Boolean(job)} onClick={() => void remove(d.id)}>
-                {d.status === 'importing' ? 'Discard' : 'Delete'}
-              </button>
-            </span>
-          </div>
-          {d.files.some((f) => f.issues.length > 0) && (
-            <details>
-              <summary>Skipped records</summary>
-              <ul>
-                {d.files.flatMap((f) =>
-                  f.issues.map((i) => (
-                    <li key={`${f.name}:${i.line}:${i.message}`}>
-                      {f.name} line {i.line}: {i.message}
-                    </li>
-                  )),
+    <>
+      <ul className="card" data-testid="dataset-list" style={{ listStyle: 'none', padding: 0 }}>
+        {datasets.map((d) => (
+          <li key={d.id} data-testid="dataset" data-status={d.status} style={{ padding: '0.5rem' }}>
+            <div className="row" style={{ gap: '0.75rem', flexWrap: 'wrap' }}>
+              <strong data-testid="dataset-name">{d.name}</strong>
+              {d.status === 'importing' ? (
+                <span className="muted">
+                  Interrupted import: drop the same files to resume it, or discard it.
+                </span>
+              ) : (
+                <Stats d={d} />
+              )}
+              <span>
+                {d.status === 'complete' && (
+                  <button
+                    type="button"
+                    onClick={() => select(selectedId === d.id ? undefined : d.id)}
+                  >
+                    {selectedId === d.id ? 'Hide details' : 'Details'}
+                  </button>
+                )}{' '}
+                {d.status === 'complete' && <ExportShardsButton d={d} />}{' '}
+                {d.status === 'importing' ? (
+                  <button type="button" disabled={Boolean(job)} onClick={() => void remove(d.id)}>
+                    Discard
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    className="danger"
+                    disabled={Boolean(job) || d.id === liveDataset}
+                    title={
+                      d.id === liveDataset ? 'A run is training on it: stop it first.' : undefined
+                    }
+                    onClick={() => setDeleting(d)}
+                    data-testid="delete-dataset"
+                  >
+                    Delete
+                  </button>
                 )}
-              </ul>
-            </details>
-          )}
-        </li>
-      ))}
-    </ul>
+              </span>
+            </div>
+            {d.files.some((f) => f.issues.length > 0) && (
+              <details>
+                <summary>Skipped records</summary>
+                <ul>
+                  {d.files.flatMap((f) =>
+                    f.issues.map((i) => (
+                      <li key={`${f.name}:${i.line}:${i.message}`}>
+                        {f.name} line {i.line}: {i.message}
+                      </li>
+                    )),
+                  )}
+                </ul>
+              </details>
+            )}
+          </li>
+        ))}
+      </ul>
+      {deleting && (
+        <ConfirmDelete
+          title="Delete this dataset?"
+          onClose={(confirmed) => {
+            if (confirmed) void remove(deleting.id);
+            setDeleting(undefined);
+          }}
+        >
+          {deleting.name}: its {count(deleting.train.tokens + deleting.validation.tokens)} tokens
+          are removed from this browser (your files are not touched). The{' '}
+          {count(trainedOn(deleting))} run(s) trained on it keep their checkpoints, which chat and
+          export without it; they train further only on a dataset with the same tokenizer, such as
+          these files imported again with the same settings.
+        </ConfirmDelete>
+      )}
+    </>
   );
 }
 
