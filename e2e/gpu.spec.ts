@@ -1,5 +1,6 @@
 import { chromium, expect, test } from '@playwright/test';
 import { chromiumArgs } from './playwright.config';
+import { importBuiltInData, openStudio, startTestRun } from './studio';
 
 test('the studio loads, a worker acquires the GPU, the matmul self-test passes, tabs take keys', async ({
   page,
@@ -54,5 +55,47 @@ test('without WebGPU the studio says so and what to do', async () => {
   await page.goto('http://127.0.0.1:4173/');
   await expect(page.getByTestId('no-webgpu')).toBeVisible();
   await expect(page.getByTestId('no-webgpu')).toContainText('Chrome or Edge');
+  await browser.close();
+});
+
+test('a GPU lost during a run: the run ends with what to do, its checkpoints stay, it resumes after a reload', async () => {
+  // A browser of its own: its GPU process is crashed (DevTools protocol), as a driver reset does,
+  // and every WebGPU device of the browser is lost.
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: chromiumArgs,
+  });
+  const page = await (await browser.newContext({ baseURL: 'http://127.0.0.1:4173' })).newPage();
+  const errors = await openStudio(page);
+  await importBuiltInData(page);
+  await startTestRun(page, { totalSteps: 400, checkpointInterval: 2 });
+  const progress = page.getByTestId('run-progress');
+  await expect
+    .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })
+    .toBeGreaterThanOrEqual(5);
+  await (await browser.newBrowserCDPSession()).send('Browser.crashGpuProcess');
+
+  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'lost');
+  await expect(page.getByRole('alert').first()).toContainText(
+    'Reload the page to get a new device; saved checkpoints are kept.',
+  );
+  const row = page.getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-state', 'failed');
+  await expect(row).toContainText('The GPU device was lost during training');
+
+  // After a reload the GPU is back and the run resumes from its last checkpoint.
+  await page.reload();
+  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  const resume = row.getByTestId('resume-from-checkpoint');
+  await expect(resume).toHaveText(/^Resume from step \d+$/);
+  // A checkpoint every 2 steps, and the GPU lost after step 5: at least step 4's was stored.
+  const from = Number((await resume.textContent())!.replace(/\D/g, ''));
+  expect(from).toBeGreaterThanOrEqual(4);
+  await resume.click();
+  await expect
+    .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })
+    .toBeGreaterThan(from);
+  expect(errors).toEqual([]);
   await browser.close();
 });
