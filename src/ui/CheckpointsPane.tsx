@@ -230,52 +230,59 @@ function CheckpointRow({
           <div className="muted small">val {perplexity(ck.valLoss).toFixed(1)}</div>
         )}
       </td>
-      <td>{new Date(ck.createdAt).toLocaleString()}</td>
+      <td>
+        {new Date(ck.createdAt).toLocaleString(undefined, {
+          dateStyle: 'short',
+          timeStyle: 'short',
+        })}
+      </td>
       <td>{bytes(ck.bytes)}</td>
-      <td className="checkpoint-actions">
-        <button
-          type="button"
-          className="primary"
-          disabled={Boolean(blocker)}
-          title={
-            blocker ??
-            (further
-              ? trainFurtherTitle(moreSteps)
-              : 'Continue its run from this checkpoint, to the end of its schedule')
-          }
-          onClick={() => trainFrom(ck.id)}
-          data-testid="resume-checkpoint"
-        >
-          {further ? 'Train further' : 'Resume training'}
-        </button>
-        <button
-          type="button"
-          onClick={() => {
-            useChat.getState().openCheckpoint(ck.id);
-            useNav.getState().show('chat');
-          }}
-          data-testid="chat-checkpoint"
-        >
-          Chat
-        </button>
-        <button
-          type="button"
-          disabled={Boolean(exporting)}
-          title={exporting ? 'Another export is running.' : 'Download as a Hugging Face bundle'}
-          onClick={() => void exportWithPicker(ck)}
-          data-testid="export-checkpoint"
-        >
-          Export
-        </button>
-        <button
-          type="button"
-          className="danger"
-          disabled={exporting?.checkpointId === ck.id}
-          onClick={onDelete}
-          data-testid="delete-checkpoint"
-        >
-          Delete
-        </button>
+      <td>
+        <div className="checkpoint-actions">
+          <button
+            type="button"
+            className="primary"
+            disabled={Boolean(blocker)}
+            title={
+              blocker ??
+              (further
+                ? trainFurtherTitle(moreSteps)
+                : 'Continue its run from this checkpoint, to the end of its schedule')
+            }
+            onClick={() => trainFrom(ck.id)}
+            data-testid="resume-checkpoint"
+          >
+            {further ? 'Train further' : 'Resume training'}
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              useChat.getState().openCheckpoint(ck.id);
+              useNav.getState().show('chat');
+            }}
+            data-testid="chat-checkpoint"
+          >
+            Chat
+          </button>
+          <button
+            type="button"
+            disabled={Boolean(exporting)}
+            title={exporting ? 'Another export is running.' : 'Download as a Hugging Face bundle'}
+            onClick={() => void exportWithPicker(ck)}
+            data-testid="export-checkpoint"
+          >
+            Export
+          </button>
+          <button
+            type="button"
+            className="danger"
+            disabled={exporting?.checkpointId === ck.id}
+            onClick={onDelete}
+            data-testid="delete-checkpoint"
+          >
+            Delete
+          </button>
+        </div>
       </td>
     </tr>
   );
@@ -319,30 +326,32 @@ function CheckpointList() {
             : 'Loading…'}
         </p>
       ) : (
-        <table data-testid="checkpoint-list">
-          <thead>
-            <tr>
-              <th>run</th>
-              <th>step</th>
-              <th>loss</th>
-              <th>perplexity</th>
-              <th>saved</th>
-              <th>size</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {newestFirst.map((ck) => (
-              <CheckpointRow
-                key={ck.id}
-                ck={ck}
-                run={runs.find((r) => r.id === ck.runId)}
-                best={best.has(ck.id)}
-                onDelete={() => setDeleting(ck)}
-              />
-            ))}
-          </tbody>
-        </table>
+        <div className="table-scroll">
+          <table data-testid="checkpoint-list">
+            <thead>
+              <tr>
+                <th>run</th>
+                <th>step</th>
+                <th>loss</th>
+                <th>perplexity</th>
+                <th>saved</th>
+                <th>size</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {newestFirst.map((ck) => (
+                <CheckpointRow
+                  key={ck.id}
+                  ck={ck}
+                  run={runs.find((r) => r.id === ck.runId)}
+                  best={best.has(ck.id)}
+                  onDelete={() => setDeleting(ck)}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {deleting && (
         <ConfirmDelete

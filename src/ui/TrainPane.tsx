@@ -194,116 +194,119 @@ function RunList() {
   return (
     <section className="card">
       <h2>Runs</h2>
-      <table data-testid="run-list">
-        <thead>
-          <tr>
-            <th>chart</th>
-            <th>run</th>
-            <th>state</th>
-            <th>step</th>
-            <th>loss</th>
-            <th>validation loss</th>
-            <th>tokens</th>
-            <th>training time</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((r, i) => {
-            const ck = checkpoints.find((c) => c.id === r.lastCheckpointId);
-            // Another tab trains it: that tab pauses, stops or deletes it.
-            const there = elsewhere.includes(r.id);
-            const idle = !liveRunId && !there && ck && r.state !== 'running';
-            // Without its dataset, the Checkpoints pane trains its checkpoints further on one with
-            // the same tokenizer.
-            const onItsData = runOnItsData(r, { datasets, loaded }) !== undefined;
-            // The store's rule for what trainFrom does, so that the button says it.
-            const further = idle && onItsData && trainsFurther(ck, r);
-            const resumable = idle && onItsData && !further;
-            return (
-              <tr
-                key={r.id}
-                data-testid="run-row"
-                data-state={r.state}
-                data-elsewhere={there || undefined}
-              >
-                <td>
-                  <input
-                    type="checkbox"
-                    aria-label={`show ${r.name} on the charts`}
-                    checked={compare.includes(r.id)}
-                    onChange={() => toggleCompare(r.id)}
-                    style={{ accentColor: COLORS[i % COLORS.length] }}
-                  />
-                </td>
-                <td>{r.name}</td>
-                <td title={r.message}>
-                  {there ? `${r.state} in another tab` : r.state}
-                  {r.message && <div className="muted small">{r.message}</div>}
-                </td>
-                <td>{count(r.metrics.steps.at(-1)?.step ?? 0)}</td>
-                <td>{r.metrics.steps.at(-1)?.loss.toFixed(3) ?? '—'}</td>
-                <td data-testid="run-val-loss">
-                  {r.metrics.evals.at(-1)?.valLoss.toFixed(3) ?? '—'}
-                </td>
-                <td>{compact(r.metrics.steps.at(-1)?.tokens ?? 0)}</td>
-                <td>{duration(r.metrics.steps.at(-1)?.time ?? 0)}</td>
-                <td>
-                  {resumable && (
-                    <button
-                      type="button"
-                      data-testid="resume-from-checkpoint"
-                      onClick={() => trainFrom(ck.id)}
-                    >
-                      Resume from step {ck.step}
-                    </button>
-                  )}
-                  {further && (
-                    <button
-                      type="button"
-                      data-testid="train-further"
-                      title={trainFurtherTitle(moreSteps)}
-                      onClick={() => trainFrom(ck.id)}
-                    >
-                      Train further
-                    </button>
-                  )}
-                  {idle && !onItsData && (
-                    <span className="muted small" data-testid="run-dataset-gone">
-                      Its dataset is gone: train its checkpoints further from the Checkpoints pane.
-                    </span>
-                  )}{' '}
-                  {r.metrics.steps.length > 0 && (
-                    <button
-                      type="button"
-                      data-testid="run-metrics-csv"
-                      title="Every step's metrics and every evaluation, as the exported bundle's metrics.csv"
-                      onClick={() =>
-                        download(
-                          new Blob([metricsCsv(r.metrics)], { type: 'text/csv' }),
-                          `${fileStem(r.name)}-metrics.csv`,
-                        )
-                      }
-                    >
-                      Metrics CSV
-                    </button>
-                  )}{' '}
-                  {r.id !== liveRunId && !there && (
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() => setDeleting(r)}
-                      data-testid="delete-run"
-                    >
-                      Delete
-                    </button>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div className="table-scroll">
+        <table data-testid="run-list">
+          <thead>
+            <tr>
+              <th>chart</th>
+              <th>run</th>
+              <th>state</th>
+              <th>step</th>
+              <th>loss</th>
+              <th>validation loss</th>
+              <th>tokens</th>
+              <th>training time</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((r, i) => {
+              const ck = checkpoints.find((c) => c.id === r.lastCheckpointId);
+              // Another tab trains it: that tab pauses, stops or deletes it.
+              const there = elsewhere.includes(r.id);
+              const idle = !liveRunId && !there && ck && r.state !== 'running';
+              // Without its dataset, the Checkpoints pane trains its checkpoints further on one with
+              // the same tokenizer.
+              const onItsData = runOnItsData(r, { datasets, loaded }) !== undefined;
+              // The store's rule for what trainFrom does, so that the button says it.
+              const further = idle && onItsData && trainsFurther(ck, r);
+              const resumable = idle && onItsData && !further;
+              return (
+                <tr
+                  key={r.id}
+                  data-testid="run-row"
+                  data-state={r.state}
+                  data-elsewhere={there || undefined}
+                >
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`show ${r.name} on the charts`}
+                      checked={compare.includes(r.id)}
+                      onChange={() => toggleCompare(r.id)}
+                      style={{ accentColor: COLORS[i % COLORS.length] }}
+                    />
+                  </td>
+                  <td>{r.name}</td>
+                  <td title={r.message}>
+                    {there ? `${r.state} in another tab` : r.state}
+                    {r.message && <div className="muted small">{r.message}</div>}
+                  </td>
+                  <td>{count(r.metrics.steps.at(-1)?.step ?? 0)}</td>
+                  <td>{r.metrics.steps.at(-1)?.loss.toFixed(3) ?? '—'}</td>
+                  <td data-testid="run-val-loss">
+                    {r.metrics.evals.at(-1)?.valLoss.toFixed(3) ?? '—'}
+                  </td>
+                  <td>{compact(r.metrics.steps.at(-1)?.tokens ?? 0)}</td>
+                  <td>{duration(r.metrics.steps.at(-1)?.time ?? 0)}</td>
+                  <td>
+                    {resumable && (
+                      <button
+                        type="button"
+                        data-testid="resume-from-checkpoint"
+                        onClick={() => trainFrom(ck.id)}
+                      >
+                        Resume from step {ck.step}
+                      </button>
+                    )}
+                    {further && (
+                      <button
+                        type="button"
+                        data-testid="train-further"
+                        title={trainFurtherTitle(moreSteps)}
+                        onClick={() => trainFrom(ck.id)}
+                      >
+                        Train further
+                      </button>
+                    )}
+                    {idle && !onItsData && (
+                      <span className="muted small" data-testid="run-dataset-gone">
+                        Its dataset is gone: train its checkpoints further from the Checkpoints
+                        pane.
+                      </span>
+                    )}{' '}
+                    {r.metrics.steps.length > 0 && (
+                      <button
+                        type="button"
+                        data-testid="run-metrics-csv"
+                        title="Every step's metrics and every evaluation, as the exported bundle's metrics.csv"
+                        onClick={() =>
+                          download(
+                            new Blob([metricsCsv(r.metrics)], { type: 'text/csv' }),
+                            `${fileStem(r.name)}-metrics.csv`,
+                          )
+                        }
+                      >
+                        Metrics CSV
+                      </button>
+                    )}{' '}
+                    {r.id !== liveRunId && !there && (
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() => setDeleting(r)}
+                        data-testid="delete-run"
+                      >
+                        Delete
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
       {deleting && (
         <ConfirmDelete
           title="Delete this run?"
