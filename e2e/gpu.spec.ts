@@ -83,8 +83,9 @@ test('a GPU lost during a run: the run ends with what to do, its checkpoints sta
   await expect(row).toHaveAttribute('data-state', 'failed');
   await expect(row).toContainText('The GPU device was lost during training');
 
-  // After a reload the GPU is back and the run resumes from its last checkpoint.
-  await page.reload();
+  // After a reload (the banner's button) the GPU is back and the run resumes from its last
+  // checkpoint.
+  await page.getByTestId('reload-page').click();
   await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
   await page.getByRole('tab', { name: 'Train' }).click();
   const resume = row.getByTestId('resume-from-checkpoint');

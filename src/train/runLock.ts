@@ -8,7 +8,7 @@ const PREFIX = 'i3-run:';
 export const RUN_TRAINING_ELSEWHERE =
   'This run is training in another tab of the studio: pause or stop it there, or wait for it to end.';
 
-export const runLockName = (runId: string): string => `${PREFIX}${runId}`;
+const runLockName = (runId: string): string => `${PREFIX}${runId}`;
 
 const locks = (): LockManager | undefined =>
   typeof navigator === 'undefined' ? undefined : navigator.locks;

@@ -110,7 +110,12 @@ export function App() {
       </header>
       {message && (
         <div className="banner error" role="alert">
-          {message}
+          {message}{' '}
+          {status === 'lost' && (
+            <button type="button" onClick={() => location.reload()} data-testid="reload-page">
+              Reload now
+            </button>
+          )}
         </div>
       )}
       <StorageNotices />
