@@ -5,6 +5,7 @@
 // buttons); a run that is not training can be deleted with its checkpoints.
 import { useMemo, useState } from 'react';
 import { metricsCsv } from '../export/hfFiles';
+import { parameterCount } from '../model/config';
 import { useCharts } from '../store/charts';
 import { runOnItsData, trainsFurther, useCheckpoints } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
@@ -29,6 +30,13 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
+
+/** What sets runs apart on the charts: size, peak learning rate, tokens a step. */
+const runSetup = (r: RunRecord) => {
+  const { batchSize, seqLen, accumSteps, schedule } = r.settings;
+  const accum = accumSteps > 1 ? ` × ${accumSteps}` : '';
+  return `${compact(parameterCount(r.config))} params · lr ${schedule.peakLr} · batch ${batchSize} × ${seqLen}${accum}`;
+};
 
 function RunControls() {
   const gpu = useGpu((s) => s.status);
@@ -237,7 +245,12 @@ function RunList() {
                       style={{ accentColor: COLORS[i % COLORS.length] }}
                     />
                   </td>
-                  <td>{r.name}</td>
+                  <td>
+                    {r.name}
+                    <div className="muted small" data-testid="run-setup">
+                      {runSetup(r)}
+                    </div>
+                  </td>
                   <td title={r.message}>
                     {there ? `${r.state} in another tab` : r.state}
                     {r.message && <div className="muted small">{r.message}</div>}
