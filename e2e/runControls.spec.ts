@@ -118,3 +118,23 @@ test('a run trains in one tab at a time: another tab sees it live there and then
   expect(errors).toEqual([]);
   expect(otherErrors).toEqual([]);
 });
+
+test('a run ends early once its validation loss stops improving', async ({ page }) => {
+  const errors = await openStudio(page);
+  await importBuiltInData(page);
+  // A learning rate too small to move the loss: no evaluation improves on the first, at step 2.
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('preset-i3-test').check();
+  await page.getByLabel('peak learning rate').fill('1e-9');
+  await page.getByLabel('eval every (steps)').fill('2');
+  await page.getByTestId('early-stop').fill('2');
+  await expect(page.getByText('The run ends early once 2 evaluations in a row')).toBeVisible();
+  await startTestRun(page, { totalSteps: 40 });
+  const row = page.getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
+  await expect(row).toContainText(
+    'Stopped early at step 6: the validation loss has not improved for 2 evaluations',
+  );
+  await expect(row.locator('td').nth(3)).toHaveText('6');
+  expect(errors).toEqual([]);
+});

@@ -39,7 +39,8 @@ export function presetOf(name: string): PresetName {
 }
 
 /** Training settings with the command line's overrides: --steps, --lr, --warmup, --batch, --accum,
- * --eval-every, --ckpt-every, --seed, --activations (checked with the rest by validateSettings). */
+ * --eval-every, --ckpt-every, --seed, --activations, --sample-tokens, --sample-prompt,
+ * --early-stop (checked with the rest by validateSettings). */
 export function settingsFromArgs(base: TrainSettings, args: Record<string, string>): TrainSettings {
   return {
     ...base,
@@ -57,5 +58,6 @@ export function settingsFromArgs(base: TrainSettings, args: Record<string, strin
     activations: (args.activations as ActivationMode | undefined) ?? base.activations,
     sampleTokens: numberArg(args, 'sample-tokens', base.sampleTokens ?? 0),
     samplePrompt: args['sample-prompt'] ?? base.samplePrompt,
+    earlyStopPatience: numberArg(args, 'early-stop', base.earlyStopPatience ?? 0),
   };
 }

@@ -3,8 +3,9 @@
 //   npm run train -- --preset i3-tiny --data corpus.txt --steps 500 --out runs/tiny
 // Flags: --preset, --data (any supported format; repeat with commas), --steps, --batch,
 // --accum, --lr, --warmup, --eval-every, --ckpt-every, --seed, --activations keep|recompute,
-// --sample-tokens (text written at each evaluation; 0 = none), --sample-prompt, --vocab,
-// --resume ckpt.bin, --out.
+// --sample-tokens (text written at each evaluation; 0 = none), --sample-prompt, --early-stop
+// (evaluations without improvement before the run ends; 0 = never), --vocab, --resume ckpt.bin,
+// --out.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChunkTokenizer } from '../data/chunkTokenizer';

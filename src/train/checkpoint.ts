@@ -30,6 +30,8 @@ export interface TrainSettings {
   sampleTokens?: number;
   /** The text those samples continue ('', or absent: the start of a document). */
   samplePrompt?: string;
+  /** Evaluations without improvement after which the run ends (0, or absent: never). */
+  earlyStopPatience?: number;
 }
 
 export interface CheckpointMeta {

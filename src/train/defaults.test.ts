@@ -33,5 +33,11 @@ describe('training settings', () => {
     expect(errors.join('\n')).toMatch(/batch \(0\) must be a positive whole number/);
     expect(errors.join('\n')).toMatch(/peak learning rate \(2\)/);
     expect(errors.join('\n')).toMatch(/activations \(fast\) must be keep or recompute/);
+    expect(validateSettings({ ...s, earlyStopPatience: -1 })).toEqual([
+      'early stop after (evals; 0 = never) (-1) must be 0 or a whole number',
+    ]);
+    expect(validateSettings({ ...s, earlyStopPatience: 2, evalInterval: 0 })).toEqual([
+      'early stopping needs evaluations: set eval every above 0, or early stop to 0',
+    ]);
   });
 });

@@ -28,6 +28,7 @@ export function defaultSettings(preset: PresetName, config: I3Config): TrainSett
     activations: DEFAULT_ACTIVATIONS,
     sampleTokens: small ? 24 : 48,
     samplePrompt: '',
+    earlyStopPatience: 0,
   };
 }
 
@@ -69,6 +70,11 @@ export function validateSettings(s: TrainSettings): string[] {
   }
   if ((s.samplePrompt ?? '').length > MAX_SAMPLE_PROMPT) {
     errors.push(`the sample prompt must be at most ${MAX_SAMPLE_PROMPT} characters`);
+  }
+  const patience = s.earlyStopPatience ?? 0;
+  nonNegativeInt('early stop after (evals; 0 = never)', patience);
+  if (patience > 0 && s.evalInterval === 0) {
+    errors.push('early stopping needs evaluations: set eval every above 0, or early stop to 0');
   }
   if (s.activations !== undefined && !ACTIVATION_MODES.includes(s.activations)) {
     errors.push(`activations (${s.activations}) must be ${ACTIVATION_MODES.join(' or ')}`);

@@ -197,6 +197,29 @@ describe('trainer on the i3-test preset', () => {
     }
   });
 
+  it('ends early, finished, when the validation loss stops improving, and saves that step', async () => {
+    const rec = recorder();
+    const evals: number[] = [];
+    const events: TrainerEvents = { ...rec, onEval: (e) => evals.push(e.valLoss) };
+    // A learning rate too small to move the loss: no evaluation improves on the first.
+    const s = settings(20);
+    const flat = {
+      ...s,
+      schedule: { ...s.schedule, peakLr: 1e-9 },
+      evalInterval: 2,
+      checkpointInterval: 0,
+      earlyStopPatience: 2,
+    };
+    const trainer = await run(flat, events);
+    expect(await trainer.train()).toBe('finished');
+    expect(evals).toHaveLength(3);
+    expect(rec.steps.at(-1)?.step).toBe(6);
+    expect(rec.states.at(-1)?.[1]).toMatch(
+      /^Stopped early at step 6: the validation loss has not improved for 2 evaluations \(best [\d.]+ at step 2\)/,
+    );
+    expect(rec.checkpoints.map((c) => c.meta.step)).toEqual([6]);
+  });
+
   it('ends a run on any other error from storing a checkpoint', async () => {
     const rec = recorder();
     const events: TrainerEvents = {

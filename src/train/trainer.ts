@@ -6,6 +6,7 @@
 import type { ChunkTokenizerJson } from '../data/chunkTokenizer';
 import type { I3Config } from '../model/config';
 import type { Checkpoint, CheckpointMeta, TrainSettings } from './checkpoint';
+import { earlyStopReason } from './earlyStop';
 import {
   type EvalMetrics,
   emptyHistory,
@@ -162,6 +163,9 @@ export class Trainer {
     };
     let lastDone = performance.now();
     let failure: Error | undefined;
+    // Early stopping counts this session's evaluations only (earlyStop.ts).
+    const firstEval = this.metrics.evals.length;
+    let early: string | undefined;
     this.setState('running');
     try {
       while (this.step < s.schedule.totalSteps && !this.stopRequested && !failure) {
@@ -209,6 +213,8 @@ export class Trainer {
           await drain();
           if (failure) break;
           await this.evaluate();
+          early = earlyStopReason(this.metrics.evals, s.earlyStopPatience, firstEval);
+          if (early) break;
           lastDone = performance.now();
         }
         if (s.checkpointInterval > 0 && this.step % s.checkpointInterval === 0 && !last) {
@@ -242,7 +248,8 @@ export class Trainer {
     // The weights go with the run: until its last checkpoint is stored it holds them, paused,
     // and each resume or stop tries again.
     while (!(await this.saveCheckpoint())) await this.holdUnstored();
-    this.setState(this.step < s.schedule.totalSteps ? 'stopped' : 'finished');
+    const done = early !== undefined || this.step >= s.schedule.totalSteps;
+    this.setState(done ? 'finished' : 'stopped', early);
     return this.state;
   }
 

@@ -203,6 +203,12 @@ export function ModelPane() {
             onChange={(v) => setSettings({ sampleTokens: v })}
             testId="sample-tokens"
           />
+          <NumberField
+            label="early stop after (evals)"
+            value={settings.earlyStopPatience ?? 0}
+            onChange={(v) => setSettings({ earlyStopPatience: v })}
+            testId="early-stop"
+          />
           <label className="field long">
             <span>sample prompt</span>
             <input
@@ -237,6 +243,9 @@ export function ModelPane() {
           {count(settings.batchSize * settings.accumSteps * settings.seqLen)} tokens per step.
           {samples &&
             ` At each evaluation the weights write ${count(settings.sampleTokens ?? 0)} tokens after the sample prompt, with the run's seed, shown in the Train pane.`}
+          {(settings.earlyStopPatience ?? 0) > 0 &&
+            settings.evalInterval > 0 &&
+            ` The run ends early once ${count(settings.earlyStopPatience ?? 0)} evaluations in a row have not lowered the validation loss (0 turns this off).`}
         </p>
       </section>
     </div>
