@@ -137,7 +137,7 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   await page.getByRole('tab', { name: 'Train' }).click();
   const original = page
     .getByTestId('run-row')
-    .filter({ has: page.getByRole('cell', { name: 'i3-test #1', exact: true }) });
+    .filter({ has: page.getByTestId('run-name').getByText('i3-test #1', { exact: true }) });
   await original.getByTestId('train-further').click();
   await expect(continued('i3-test #1 (continued)')).toHaveAttribute('data-state', 'finished', {
     timeout: 120_000,

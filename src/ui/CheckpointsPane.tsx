@@ -2,7 +2,7 @@
 // sample its weights wrote, each run's best marked; resume training from it, chat with it, export
 // it as a Hugging Face bundle (.zip, written by the export worker), delete it (or all but each
 // run's latest and best) after a confirmation; and a drop zone that imports a bundle.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo } from 'react';
 import { bundleFileName } from '../export/checkpointBundle';
 import { useChat } from '../store/chat';
 import { datasetsFor, runOnItsData, trainsFurther, useCheckpoints } from '../store/checkpoints';
@@ -14,7 +14,7 @@ import { useSetup } from '../store/setup';
 import { bestCheckpointIds, prunableCheckpoints } from '../train/checkpointPrune';
 import { perplexity } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
-import { ConfirmDelete } from './ConfirmDelete';
+import { useConfirmDelete } from './ConfirmDelete';
 import { FileDrop } from './FileDrop';
 import { bytes, count } from './format';
 
@@ -294,8 +294,20 @@ function CheckpointList() {
   const loaded = useRuns((s) => s.loaded);
   const remove = useCheckpoints((s) => s.remove);
   const removeMany = useCheckpoints((s) => s.removeMany);
-  const [deleting, setDeleting] = useState<CheckpointSummary>();
-  const [pruning, setPruning] = useState(false);
+  const [askDelete, deleteDialog] = useConfirmDelete(
+    (ck: CheckpointSummary) => ({
+      title: 'Delete this checkpoint?',
+      text: `${ck.runName}, step ${count(ck.step)} (${bytes(ck.bytes)}) is removed from this browser. This cannot be undone; export it first to keep a copy.`,
+    }),
+    (ck) => void remove(ck.id),
+  );
+  const [askPrune, pruneDialog] = useConfirmDelete(
+    (cks: CheckpointSummary[]) => ({
+      title: `Delete ${count(cks.length)} checkpoints?`,
+      text: `Every checkpoint but each run's latest (what a resume continues from) and its best by validation loss: ${count(cks.length)} checkpoints, ${bytes(cks.reduce((sum, ck) => sum + ck.bytes, 0))}. Imported checkpoints stay. This cannot be undone.`,
+    }),
+    (cks) => void removeMany(cks),
+  );
   const newestFirst = useMemo(
     () => [...checkpoints].sort((a, b) => b.createdAt - a.createdAt),
     [checkpoints],
@@ -310,7 +322,7 @@ function CheckpointList() {
         {prunable.length > 0 && (
           <button
             type="button"
-            onClick={() => setPruning(true)}
+            onClick={() => askPrune(prunable)}
             data-testid="prune-checkpoints"
             data-count={prunable.length}
             title="Delete every checkpoint but each run's latest (what a resume continues from) and its best by validation loss; imported checkpoints stay"
@@ -346,38 +358,15 @@ function CheckpointList() {
                   ck={ck}
                   run={runs.find((r) => r.id === ck.runId)}
                   best={best.has(ck.id)}
-                  onDelete={() => setDeleting(ck)}
+                  onDelete={() => askDelete(ck)}
                 />
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {deleting && (
-        <ConfirmDelete
-          title="Delete this checkpoint?"
-          onClose={(confirmed) => {
-            if (confirmed) void remove(deleting.id);
-            setDeleting(undefined);
-          }}
-        >
-          {deleting.runName}, step {count(deleting.step)} ({bytes(deleting.bytes)}) is removed from
-          this browser. This cannot be undone; export it first to keep a copy.
-        </ConfirmDelete>
-      )}
-      {pruning && (
-        <ConfirmDelete
-          title={`Delete ${count(prunable.length)} checkpoints?`}
-          onClose={(confirmed) => {
-            if (confirmed) void removeMany(prunable);
-            setPruning(false);
-          }}
-        >
-          Every checkpoint but each run's latest (what a resume continues from) and its best by
-          validation loss: {count(prunable.length)} checkpoints, {bytes(prunableBytes)}. Imported
-          checkpoints stay. This cannot be undone.
-        </ConfirmDelete>
-      )}
+      {deleteDialog}
+      {pruneDialog}
     </section>
   );
 }

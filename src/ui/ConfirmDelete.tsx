@@ -1,6 +1,7 @@
 // A modal confirmation before something is deleted (<dialog>: focus stays inside, starting on
-// Cancel; Escape cancels). The panes ask it before a dataset, a run or checkpoints go.
-import { type ReactNode, useEffect, useRef } from 'react';
+// Cancel; Escape cancels). The panes ask it before a dataset, a run or checkpoints go, through
+// useConfirmDelete.
+import { type ReactNode, useEffect, useRef, useState } from 'react';
 
 export function ConfirmDelete({
   title,
@@ -44,4 +45,29 @@ export function ConfirmDelete({
       </div>
     </dialog>
   );
+}
+
+/**
+ * A confirmation for deleting one thing at a time: `ask(item)` opens it with the title and text
+ * `textOf` gives; confirming calls `remove(item)`. Returns `ask` and the dialog to render.
+ */
+export function useConfirmDelete<T>(
+  textOf: (item: T) => { title: string; text: ReactNode },
+  remove: (item: T) => void,
+): [ask: (item: T) => void, dialog: ReactNode] {
+  const [asked, setAsked] = useState<{ item: T }>();
+  if (!asked) return [(item) => setAsked({ item }), null];
+  const { title, text } = textOf(asked.item);
+  const dialog = (
+    <ConfirmDelete
+      title={title}
+      onClose={(confirmed) => {
+        if (confirmed) remove(asked.item);
+        setAsked(undefined);
+      }}
+    >
+      {text}
+    </ConfirmDelete>
+  );
+  return [(item) => setAsked({ item }), dialog];
 }

@@ -12,7 +12,7 @@ import { useDatasets } from '../store/datasets';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { exportWorker } from '../workerClients';
-import { ConfirmDelete } from './ConfirmDelete';
+import { useConfirmDelete } from './ConfirmDelete';
 import { LengthHistogram } from './charts/LengthHistogram';
 import { download, fileStem } from './download';
 import { FileDrop } from './FileDrop';
@@ -265,10 +265,15 @@ function DatasetList() {
   const { datasets, selectedId, select, remove, job } = useDatasets();
   const runs = useRuns((s) => s.runs);
   const liveRunId = useRuns((s) => s.liveRunId);
-  const [deleting, setDeleting] = useState<DatasetManifest>();
+  const [askDelete, deleteDialog] = useConfirmDelete(
+    (d: DatasetManifest) => ({
+      title: 'Delete this dataset?',
+      text: `${d.name}: its ${count(d.train.tokens + d.validation.tokens)} tokens are removed from this browser (your files are not touched). The ${count(runs.filter((r) => r.datasetId === d.id).length)} run(s) trained on it keep their checkpoints, which chat and export without it; they train further only on a dataset with the same tokenizer, such as these files imported again with the same settings.`,
+    }),
+    (d) => void remove(d.id),
+  );
   if (datasets.length === 0) return <p className="muted">No datasets yet.</p>;
   const liveDataset = runs.find((r) => r.id === liveRunId)?.datasetId;
-  const trainedOn = (d: DatasetManifest) => runs.filter((r) => r.datasetId === d.id).length;
   return (
     <>
       <ul className="card" data-testid="dataset-list" style={{ listStyle: 'none', padding: 0 }}>
@@ -305,7 +310,7 @@ function DatasetList() {
                     title={
                       d.id === liveDataset ? 'A run is training on it: stop it first.' : undefined
                     }
-                    onClick={() => setDeleting(d)}
+                    onClick={() => askDelete(d)}
                     data-testid="delete-dataset"
                   >
                     Delete
@@ -330,21 +335,7 @@ function DatasetList() {
           </li>
         ))}
       </ul>
-      {deleting && (
-        <ConfirmDelete
-          title="Delete this dataset?"
-          onClose={(confirmed) => {
-            if (confirmed) void remove(deleting.id);
-            setDeleting(undefined);
-          }}
-        >
-          {deleting.name}: its {count(deleting.train.tokens + deleting.validation.tokens)} tokens
-          are removed from this browser (your files are not touched). The{' '}
-          {count(trainedOn(deleting))} run(s) trained on it keep their checkpoints, which chat and
-          export without it; they train further only on a dataset with the same tokenizer, such as
-          these files imported again with the same settings.
-        </ConfirmDelete>
-      )}
+      {deleteDialog}
     </>
   );
 }

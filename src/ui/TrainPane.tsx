@@ -15,7 +15,7 @@ import { useSetup } from '../store/setup';
 import type { RunRecord } from '../train/runStore';
 import type { TrainerActivity } from '../train/trainer';
 import { trainFurtherTitle } from './CheckpointsPane';
-import { ConfirmDelete } from './ConfirmDelete';
+import { useConfirmDelete } from './ConfirmDelete';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
 import { download, fileStem } from './download';
@@ -193,7 +193,13 @@ function Progress({ run }: { run: RunRecord }) {
 
 function RunList() {
   const { runs, compare, toggleCompare, liveRunId, elsewhere, checkpoints, removeRun } = useRuns();
-  const [deleting, setDeleting] = useState<RunRecord>();
+  const [askDelete, deleteDialog] = useConfirmDelete(
+    (r: RunRecord) => ({
+      title: 'Delete this run?',
+      text: `${r.name}: its metrics, samples and ${count(checkpoints.filter((c) => c.runId === r.id).length)} checkpoint(s) are removed from this browser. This cannot be undone; export a checkpoint first to keep it.`,
+    }),
+    (r) => void removeRun(r.id),
+  );
   const datasets = useDatasets((s) => s.datasets);
   const loaded = useDatasets((s) => s.loaded);
   const trainFrom = useCheckpoints((s) => s.trainFrom);
@@ -246,7 +252,7 @@ function RunList() {
                     />
                   </td>
                   <td>
-                    {r.name}
+                    <span data-testid="run-name">{r.name}</span>
                     <div className="muted small" data-testid="run-setup">
                       {runSetup(r)}
                     </div>
@@ -307,7 +313,7 @@ function RunList() {
                       <button
                         type="button"
                         className="danger"
-                        onClick={() => setDeleting(r)}
+                        onClick={() => askDelete(r)}
                         data-testid="delete-run"
                       >
                         Delete
@@ -320,19 +326,7 @@ function RunList() {
           </tbody>
         </table>
       </div>
-      {deleting && (
-        <ConfirmDelete
-          title="Delete this run?"
-          onClose={(confirmed) => {
-            if (confirmed) void removeRun(deleting.id);
-            setDeleting(undefined);
-          }}
-        >
-          {deleting.name}: its metrics, samples and{' '}
-          {count(checkpoints.filter((c) => c.runId === deleting.id).length)} checkpoint(s) are
-          removed from this browser. This cannot be undone; export a checkpoint first to keep it.
-        </ConfirmDelete>
-      )}
+      {deleteDialog}
     </section>
   );
 }
