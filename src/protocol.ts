@@ -79,8 +79,6 @@ export interface IngestOptions {
   /** CSV/parquet text column; empty for the default ("text", "messages", ...). */
   column?: string;
   validationEvery: number;
-  /** Resume this interrupted ('importing') dataset with the same files. */
-  resumeId?: string;
 }
 
 export interface IngestFileProblem {

@@ -3,7 +3,12 @@
 // progress; one job at a time, cancellable.
 
 import { IdbShardStore } from '../src/data/idbShardStore';
-import { ImportError, importDataset, type KnownFile } from '../src/data/importer';
+import {
+  ImportError,
+  importDataset,
+  interruptedImport,
+  type KnownFile,
+} from '../src/data/importer';
 import type { FileError } from '../src/data/textStream';
 import { downloadFile } from '../src/data/urlDownload';
 import type { IngestEvent, IngestFileProblem, IngestRequest } from '../src/protocol';
@@ -32,7 +37,8 @@ async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<voi
     storePromise ??= IdbShardStore.open();
     const store = await storePromise;
     const manifests = await store.listManifests();
-    const resume = options.resumeId ? manifests.find((m) => m.id === options.resumeId) : undefined;
+    // The same files (a download too) imported again resume their interrupted import.
+    const resume = interruptedImport(files, manifests);
     const knownFiles: KnownFile[] = manifests
       .filter((m) => m.status === 'complete')
       .flatMap((m) => m.files.map((f) => ({ sha256: f.sha256!, size: f.size, dataset: m.name })));

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChunkTokenizer } from './chunkTokenizer';
-import { ImportError, type ImportProgress, importDataset, isValidationDocument } from './importer';
+import {
+  ImportError,
+  type ImportProgress,
+  importDataset,
+  interruptedImport,
+  isValidationDocument,
+} from './importer';
 import { loadTextCorpus } from './nodeCorpus';
 import { ShardReader, storeSource } from './shardReader';
 import { MemoryShardStore, type Split } from './shardStore';
@@ -147,6 +153,11 @@ describe('importDataset', () => {
     const partial = await crashing.getManifest('ds');
     expect(partial?.status).toBe('importing');
     expect(crashing.shards.size).toBe(2);
+    // The same files (by name and size) find it; other files, or a complete dataset, do not.
+    const manifests = await crashing.listManifests();
+    expect(interruptedImport([file('a.txt', text)], manifests)).toEqual(partial);
+    expect(interruptedImport([file('a.txt', `${text}!`)], manifests)).toBeUndefined();
+    expect(interruptedImport([file('a.txt', text)], [want])).toBeUndefined();
     const { manifest } = await importDataset([file('a.txt', text)], crashing, {
       ...opts,
       resume: partial,

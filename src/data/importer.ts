@@ -70,6 +70,16 @@ export interface ImportResult {
 
 export type ImportErrorKind = 'no-files' | 'quota' | 'cancelled' | 'resume-mismatch';
 
+/** The interrupted ('importing') dataset of exactly these files, by name and size: to resume. */
+export function interruptedImport(
+  files: { name: string; size: number }[],
+  manifests: DatasetManifest[],
+): DatasetManifest | undefined {
+  const sig = (xs: { name: string; size: number }[]) =>
+    xs.map((f) => `${f.name}:${f.size}`).join('|');
+  return manifests.find((m) => m.status === 'importing' && sig(m.files) === sig(files));
+}
+
 export class ImportError extends Error {
   constructor(
     readonly kind: ImportErrorKind,

@@ -55,13 +55,6 @@ const ingest = subscribed(ingestWorker, (e) => useDatasets.getState().apply(e));
 
 const byDate = (a: DatasetManifest, b: DatasetManifest) => b.createdAt - a.createdAt;
 
-/** An interrupted import of exactly these files (by name and size), to resume. */
-function interruptedFor(files: File[], datasets: DatasetManifest[]): DatasetManifest | undefined {
-  const sig = (xs: { name: string; size: number }[]) =>
-    xs.map((f) => `${f.name}:${f.size}`).join('|');
-  return datasets.find((d) => d.status === 'importing' && sig(d.files) === sig(files));
-}
-
 export const useDatasets = create<DatasetsState>((set, get) => ({
   datasets: [],
   loaded: false,
@@ -84,8 +77,7 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
   importFiles: (files, name) => {
     if (get().job || files.length === 0) return;
     const id = crypto.randomUUID();
-    const resume = interruptedFor(files, get().datasets);
-    const options: IngestOptions = { ...get().options, name, resumeId: resume?.id };
+    const options: IngestOptions = { ...get().options, name };
     set({
       job: { id, files: files.map((f) => f.name), cancelling: false },
       rejected: [],

@@ -283,7 +283,8 @@ function DatasetList() {
               <strong data-testid="dataset-name">{d.name}</strong>
               {d.status === 'importing' ? (
                 <span className="muted">
-                  Interrupted import: drop the same files to resume it, or discard it.
+                  Interrupted import: import the same files (or address) again to resume it, or
+                  discard it.
                 </span>
               ) : (
                 <Stats d={d} />
