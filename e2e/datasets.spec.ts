@@ -125,3 +125,51 @@ test('a file at a web address is downloaded and imported; one that cannot be rea
     server.close();
   }
 });
+
+test('an import cut off by a reload resumes when the same file comes again', async ({ page }) => {
+  // About 25 MB, made in the page (the same bytes each time): a second pass long enough to cut.
+  const dropLarge = () =>
+    page.getByTestId('dropzone').evaluate((zone) => {
+      const lines = Array.from({ length: 400_000 }, (_, i) => `Line ${i}: a kite over the hill.`);
+      const dt = new DataTransfer();
+      dt.items.add(new File([lines.join('\n')], 'large.txt', { type: 'text/plain' }));
+      const init = { dataTransfer: dt, bubbles: true, cancelable: true };
+      zone.dispatchEvent(new DragEvent('dragover', init));
+      zone.dispatchEvent(new DragEvent('drop', init));
+    });
+  await page.goto('/');
+  await dropLarge();
+  // Cut off once its manifest is stored as importing (the second pass has begun).
+  const statuses = () =>
+    page.evaluate(
+      () =>
+        new Promise<string[]>((resolve) => {
+          const req = indexedDB.open('i3-datasets');
+          req.onsuccess = () => {
+            const all = req.result.transaction('manifests').objectStore('manifests').getAll();
+            all.onsuccess = () => {
+              req.result.close();
+              resolve(all.result.map((m: { status: string }) => m.status));
+            };
+          };
+        }),
+    );
+  await expect.poll(statuses, { intervals: [20] }).toEqual(['importing']);
+  // Closing the page now would lose the import: the page asks first (accepted here).
+  const asked = page.waitForEvent('dialog').then(async (d) => {
+    const kind = d.type();
+    await d.accept();
+    return kind;
+  });
+  await page.reload();
+  expect(await asked).toBe('beforeunload');
+  const dataset = page.getByTestId('dataset');
+  await expect(dataset).toHaveAttribute('data-status', 'importing');
+  await expect(dataset).toContainText('Interrupted import');
+
+  // The same file again picks the import up: one dataset, complete, every document in it.
+  await dropLarge();
+  await expect(dataset).toHaveAttribute('data-status', 'complete', { timeout: 120_000 });
+  await expect(dataset).toHaveCount(1);
+  await expect(dataset).toContainText('380,000 train / 20,000 validation documents');
+});

@@ -203,6 +203,18 @@ describe('importDataset', () => {
     await expect(cancelled).rejects.toMatchObject({ kind: 'cancelled' });
     expect((await store.listManifests()).map((m) => m.id)).toEqual(['first']);
   });
+
+  it('keeps an import cut off by a closing page to resume: its writes abort, no one cancelled', async () => {
+    // IndexedDB aborts a closing page's transactions (AbortError): not the user's cancel.
+    const closing = new FailingStore(3, () => new DOMException('the page closed', 'AbortError'));
+    const d = file('d.txt', corpusLines(300, 11).join('\n'));
+    await expect(importDataset([d], closing, { ...opts, newId: () => 'cut' })).rejects.toThrow(
+      'the page closed',
+    );
+    const left = await closing.getManifest('cut');
+    expect(left?.status).toBe('importing');
+    expect(interruptedImport([d], await closing.listManifests())).toEqual(left);
+  });
 });
 
 describe('ShardReader', () => {

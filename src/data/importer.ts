@@ -192,7 +192,9 @@ export async function importDataset(
   const sizes = new Set((opts.knownFiles ?? []).map((k) => k.size));
   const counter = opts.tokenizer || opts.resume ? null : new VocabCounter(opts.vocab);
   const samples: string[] = [];
-  const cancelled = (e: unknown) => (e as Error)?.name === 'AbortError';
+  // Only the user's cancel: a read that aborts because the page is closing (Chrome fails a
+  // dropped file's reads with AbortError then) leaves the dataset to resume.
+  const cancelled = () => opts.signal?.aborted === true;
   try {
     for (let fi = 0; fi < files.length; fi++) {
       const file = files[fi];
@@ -225,7 +227,7 @@ export async function importDataset(
       report('scan', fi, 0, true);
     }
   } catch (e) {
-    if (cancelled(e)) throw new ImportError('cancelled', 'Import cancelled.', rejected);
+    if (cancelled()) throw new ImportError('cancelled', 'Import cancelled.', rejected);
     throw e;
   }
   if (accepted.length === 0) {
@@ -309,7 +311,7 @@ export async function importDataset(
     manifest.status = 'complete';
     await store.putManifest(manifest);
   } catch (e) {
-    if (cancelled(e)) {
+    if (cancelled()) {
       await store.deleteDataset(id);
       throw new ImportError('cancelled', 'Import cancelled; nothing was kept.', rejected);
     }

@@ -12,7 +12,7 @@ export class DownloadError extends Error {
 
 export interface DownloadProgress {
   received: number;
-  /** From Content-Length, where the server sends it (not for compressed transfers). */
+  /** From Content-Length, where the server sends it and it is the file's (not compressed). */
   total?: number;
 }
 
@@ -87,7 +87,8 @@ export async function downloadFile(
     if (done) break;
     chunks.push(value);
     received += value.byteLength;
-    options.onProgress?.({ received, total });
+    // Past Content-Length the transfer was compressed: that length was not the file's.
+    options.onProgress?.({ received, total: total && received <= total ? total : undefined });
   }
   let name = fileNameOf(res.url || target, res.headers.get('content-disposition'));
   // Some servers send .gz files with Content-Encoding: gzip, and fetch inflates them: name the
