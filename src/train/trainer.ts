@@ -227,12 +227,7 @@ export class Trainer {
           await drain();
           if (failure) break;
           await this.saveCheckpoint();
-          this.setState('paused');
-          await new Promise<void>((resolve) => {
-            this.resumeWaiter = resolve;
-            if (!this.pauseRequested || this.stopRequested) resolve();
-          });
-          this.resumeWaiter = undefined;
+          await this.pausedUntilAsked();
           if (!this.stopRequested) this.setState('running');
           lastDone = performance.now();
         }
@@ -257,13 +252,18 @@ export class Trainer {
   private async holdUnstored(): Promise<void> {
     this.pauseRequested = true;
     this.stopRequested = false;
-    this.setState('paused', UNSTORED_END);
+    await this.pausedUntilAsked(UNSTORED_END);
+    this.pauseRequested = false;
+  }
+
+  /** Paused (with `message`) until a resume or a stop, one asked even as the state is set. */
+  private async pausedUntilAsked(message?: string): Promise<void> {
+    this.setState('paused', message);
     await new Promise<void>((resolve) => {
       this.resumeWaiter = resolve;
       if (!this.pauseRequested || this.stopRequested) resolve();
     });
     this.resumeWaiter = undefined;
-    this.pauseRequested = false;
   }
 
   /** Runs `work` as `activity`, announced to the events before and cleared after. */
