@@ -2,17 +2,16 @@
 // that the Model pane can say how long the run will take. A figure belongs to the setup it was
 // measured with: any change to the model or the batch makes it stale.
 import { create } from 'zustand';
-import { DEFAULT_ACTIVATIONS } from '../model/buffers';
 import type { I3Config } from '../model/config';
 import type { TrainEvent } from '../protocol';
 import type { TrainSettings } from '../train/checkpoint';
+import { activationsOf } from '../train/defaults';
 import type { SpeedEstimate } from '../train/speedProbe';
 import { trainWorker } from '../workerClients';
 
 /** What a step's time depends on: the model and the batch, not the schedule or the seed. */
 export function speedKey(config: I3Config, s: TrainSettings): string {
-  const activations = s.activations ?? DEFAULT_ACTIVATIONS;
-  return JSON.stringify([config, s.batchSize, s.seqLen, s.accumSteps, activations]);
+  return JSON.stringify([config, s.batchSize, s.seqLen, s.accumSteps, activationsOf(s)]);
 }
 
 interface SpeedState {

@@ -1,6 +1,11 @@
 // The spec's training defaults for each preset (AdamW, warm-up then cosine, clip 1.0), with
 // shorter runs and a higher rate for the tiny test preset.
-import { ACTIVATION_MODES, DEFAULT_ACTIVATIONS } from '../model/buffers';
+import {
+  ACTIVATION_MODES,
+  type ActivationMode,
+  bufferTooLarge,
+  DEFAULT_ACTIVATIONS,
+} from '../model/buffers';
 import type { I3Config, PresetName } from '../model/config';
 import type { TrainSettings } from './checkpoint';
 
@@ -31,6 +36,21 @@ export function defaultSettings(preset: PresetName, config: I3Config): TrainSett
     earlyStopPatience: 0,
   };
 }
+
+/** What the run's backward keeps: settings saved before the choice existed lack it ('keep'). */
+export const activationsOf = (s: TrainSettings): ActivationMode =>
+  s.activations ?? DEFAULT_ACTIVATIONS;
+
+/**
+ * Why a GPU whose largest buffer is `maxBufferSize` bytes cannot make the buffers of a run of this
+ * config and these settings, or undefined: the Model pane says it, the run refuses to start.
+ */
+export const runTooLarge = (
+  config: I3Config,
+  s: TrainSettings,
+  maxBufferSize: number,
+): string | undefined =>
+  bufferTooLarge(config, { B: s.batchSize, T: s.seqLen }, activationsOf(s), maxBufferSize);
 
 /** Whether a run with these settings writes samples: it asks for some tokens, and evaluates. */
 export const writesSamples = (s: TrainSettings): boolean =>

@@ -6,19 +6,13 @@ import { ChunkTokenizer, type ChunkTokenizerJson } from '../data/chunkTokenizer'
 import { type BatchCursor, ShardReader, type ShardSource } from '../data/shardReader';
 import { PAD_ID } from '../data/specialTokens';
 import type { GpuRuntime } from '../gpu/runtime';
-import {
-  type ActivationMode,
-  bufferTooLarge,
-  DEFAULT_ACTIVATIONS,
-  estimateGpuBytes,
-  mib,
-} from '../model/buffers';
+import { type ActivationMode, estimateGpuBytes, mib } from '../model/buffers';
 import type { I3Config } from '../model/config';
 import { validateConfig } from '../model/config';
 import { I3Model } from '../model/i3';
 import { initParameters } from '../model/init';
 import type { Checkpoint, TrainSettings } from './checkpoint';
-import { validateSettings } from './defaults';
+import { activationsOf, runTooLarge, validateSettings } from './defaults';
 import { TrainingSampler } from './samples';
 import { type BatchSource, freshStart, Trainer, type TrainerEvents } from './trainer';
 
@@ -141,10 +135,9 @@ export async function makeRunGpu(
   tokenizer?: ChunkTokenizerJson,
 ): Promise<RunGpu> {
   const shape = { B: settings.batchSize, T: settings.seqLen };
-  // Settings saved before the choice existed lack it.
-  const activations = settings.activations ?? DEFAULT_ACTIVATIONS;
+  const activations = activationsOf(settings);
   const maxBufferSize = rt.info.limits.maxBufferSize;
-  const tooLarge = maxBufferSize && bufferTooLarge(config, shape, activations, maxBufferSize);
+  const tooLarge = maxBufferSize && runTooLarge(config, settings, maxBufferSize);
   if (tooLarge) throw new RunSetupError(tooLarge);
   rt.device.pushErrorScope('out-of-memory');
   let made: RunGpu;

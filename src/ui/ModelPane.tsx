@@ -2,17 +2,12 @@
 // GPU memory a training step needs in either activation mode, and the training settings of the
 // next run with its learning-rate schedule drawn and its speed on this GPU measured on demand.
 import { useMemo } from 'react';
-import {
-  ACTIVATION_MODES,
-  type ActivationMode,
-  DEFAULT_ACTIVATIONS,
-  estimateGpuBytes,
-} from '../model/buffers';
+import { ACTIVATION_MODES, type ActivationMode, estimateGpuBytes } from '../model/buffers';
 import { type I3Config, type PresetName, parameterCount, validateConfig } from '../model/config';
 import { decoderBytes } from '../model/decode';
 import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
-import { validateSettings, writesSamples } from '../train/defaults';
+import { activationsOf, validateSettings, writesSamples } from '../train/defaults';
 import { learningRateCurve } from '../train/schedule';
 import { MetricChart } from './charts/MetricChart';
 import { bytes, count } from './format';
@@ -93,7 +88,7 @@ export function ModelPane() {
   const settingsProblems = validateSettings(settings);
   const tooLarge = useTooLarge();
   const curve = useMemo(() => learningRateCurve(settings.schedule, 200), [settings.schedule]);
-  const activations = settings.activations ?? DEFAULT_ACTIVATIONS;
+  const activations = activationsOf(settings);
   const other: ActivationMode = activations === 'keep' ? 'recompute' : 'keep';
   // The samples' decoder reads the run's weights in place: its memory is the rest.
   const samples = writesSamples(settings);

@@ -1,12 +1,11 @@
 // The next run as the panes see it: the Model pane's config with the selected dataset's
 // vocabulary, whether this GPU can make its buffers, and what keeps it from starting. The Model,
 // Train and speed views share it.
-import { bufferTooLarge, DEFAULT_ACTIVATIONS } from '../model/buffers';
 import { type I3Config, validateConfig } from '../model/config';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useSetup } from '../store/setup';
-import { validateSettings } from '../train/defaults';
+import { runTooLarge, validateSettings } from '../train/defaults';
 
 /** The vocabulary the run will use: the selected dataset's tokenizer. */
 export function useVocabSize(): number | undefined {
@@ -34,9 +33,7 @@ export function useTooLarge(): string | undefined {
   if (!maxBufferSize || validateConfig(config).length || validateSettings(settings).length) {
     return undefined;
   }
-  const shape = { B: settings.batchSize, T: settings.seqLen };
-  const activations = settings.activations ?? DEFAULT_ACTIVATIONS;
-  return bufferTooLarge(config, shape, activations, maxBufferSize);
+  return runTooLarge(config, settings, maxBufferSize);
 }
 
 /**
