@@ -20,7 +20,7 @@
 //                        [--profile-steps 3] [--activations keep|recompute] [--json out.json]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { median, Profiler } from '../gpu/profiler';
+import { Profiler } from '../gpu/profiler';
 import {
   ACTIVATION_MODES,
   type ActivationMode,
@@ -31,6 +31,7 @@ import { type I3Config, parameterCount, presetConfig } from '../model/config';
 import { defaultTrainingOptions, I3Model } from '../model/i3';
 import { initParameters } from '../model/init';
 import { timeSteps } from '../train/stepTiming';
+import { median } from '../util/median';
 import { Rng } from '../util/random';
 import { intFlag, presetOf } from './args';
 import {

@@ -15,7 +15,7 @@ import { fileInput } from '../data/nodeCorpus';
 import { MemoryShardStore, type ShardStore } from '../data/shardStore';
 import { TokenBuffer } from '../data/tokenBuffer';
 import { VocabCounter } from '../data/vocabTrainer';
-import { median } from '../gpu/profiler';
+import { median } from '../util/median';
 import { Rng } from '../util/random';
 
 const { values } = parseArgs({

@@ -10,11 +10,12 @@
 
 import { parseArgs } from 'node:util';
 import { describeAdapter } from '../gpu/device';
-import { median, Profiler } from '../gpu/profiler';
+import { Profiler } from '../gpu/profiler';
 import { parameterCount, presetConfig } from '../model/config';
 import { I3Decoder } from '../model/decode';
 import { initParameters } from '../model/init';
 import { DEFAULT_SAMPLING } from '../model/sampling';
+import { median } from '../util/median';
 import { Rng } from '../util/random';
 import { intFlag, presetOf } from './args';
 import { benchRuntime } from './benchSetup';

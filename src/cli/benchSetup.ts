@@ -3,8 +3,9 @@
 import { create, globals } from 'webgpu';
 import { acquireGpu, describeAdapter } from '../gpu/device';
 import { nodeShaders } from '../gpu/nodeGpu';
-import { median, Profiler, TimestampQueries } from '../gpu/profiler';
+import { Profiler, TimestampQueries } from '../gpu/profiler';
 import { GpuRuntime, grid1d, type Launch, u32 } from '../gpu/runtime';
+import { median } from '../util/median';
 import { randomArray } from '../util/random';
 
 // The ceiling loops: CHAINS independent vec4 accumulators a thread, each taken through UNROLL steps

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rowReduction } from '../ops/rowReduction';
-import { median, Profiler } from './profiler';
+import { Profiler } from './profiler';
 import type { GpuRuntime, Launch } from './runtime';
 import { testRuntime } from './testing';
 
@@ -41,12 +41,6 @@ function expectCounts(p: Profiler, counts: Record<string, number>) {
 }
 
 describe('profiler', () => {
-  it('median of odd and even counts', () => {
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
-    expect(median([])).toBeNaN();
-  });
-
   it('times each launch by timestamps across several query sets, and launches still run', async (ctx) => {
     const rt = await testRuntime();
     // Reported as skipped, not passed, on an adapter without 'timestamp-query'.

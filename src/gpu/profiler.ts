@@ -3,6 +3,8 @@
 // a begin and an end timestamp; without it, `collect` replays each recorded launch alone and times
 // it on the wall clock (submit, wait), which includes submission overhead and re-runs kernels on
 // live buffers (accumulating gradients, updating weights): a benchmark-only fallback.
+
+import { median } from '../util/median';
 import type { GpuRuntime, Launch, LaunchProfiler } from './runtime';
 
 export type ProfilerMethod = 'timestamp-query' | 'wall-clock';
@@ -19,13 +21,6 @@ export interface LabelTiming {
 
 // WebGPU caps a query set at 4096 queries: 2048 launches (begin + end) per set.
 const QUERIES_PER_SET = 4096;
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** A timestamp query set with the buffers that resolve it and read it back. */
 export class TimestampQueries {

@@ -1,10 +1,11 @@
 // How fast a run of this config and these settings trains on this GPU, measured before it starts:
 // a few optimizer steps of its model on random tokens, timed as the trainer runs them
 // (stepTiming.ts). The Model pane turns the figure into the run's duration.
-import { median } from '../gpu/profiler';
+
 import type { GpuRuntime } from '../gpu/runtime';
 import type { I3Config } from '../model/config';
 import { initParameters } from '../model/init';
+import { median } from '../util/median';
 import { Rng } from '../util/random';
 import type { TrainSettings } from './checkpoint';
 import { makeRunGpu } from './run';

@@ -14,6 +14,7 @@ import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import type { RunRecord } from '../train/runStore';
 import type { TrainerActivity } from '../train/trainer';
+import { median } from '../util/median';
 import { trainFurtherTitle } from './CheckpointsPane';
 import { useConfirmDelete } from './ConfirmDelete';
 import { MetricChart, type Series } from './charts/MetricChart';
@@ -24,12 +25,6 @@ import { useNextConfig, useSetupProblem, useVocabSize } from './nextRun';
 import { TrainingSamples } from './TrainingSamples';
 
 const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf'];
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** What sets runs apart on the charts: size, peak learning rate, tokens a step. */
 const runSetup = (r: RunRecord) => {
