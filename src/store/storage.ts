@@ -8,8 +8,8 @@ interface StorageState {
   usage?: number;
   quota?: number;
   persisted?: boolean;
-  /** The browser's answer when the user asked to keep the data (false: declined). */
-  asked?: boolean;
+  /** The user asked the browser to keep the data, and it declined. */
+  declined: boolean;
   refresh: () => Promise<void>;
   persist: () => Promise<void>;
 }
@@ -17,6 +17,7 @@ interface StorageState {
 const storage = () => (typeof navigator === 'undefined' ? undefined : navigator.storage);
 
 export const useStorage = create<StorageState>((set) => ({
+  declined: false,
   refresh: async () => {
     const s = storage();
     if (!s?.estimate) return;
@@ -28,11 +29,7 @@ export const useStorage = create<StorageState>((set) => ({
   },
   persist: async () => {
     const s = storage();
-    if (!s?.persist) {
-      set({ asked: false });
-      return;
-    }
-    const granted = await s.persist();
-    set({ asked: granted, persisted: granted });
+    const granted = (await s?.persist?.()) ?? false;
+    set({ declined: !granted, persisted: granted });
   },
 }));

@@ -65,8 +65,8 @@ export function StorageStatus() {
 
 /** The banner under the top bar when the browser declined to keep the data. */
 export function StorageNotices() {
-  const { persisted, asked } = useStorage();
-  if (asked !== false || persisted) return null;
+  const declined = useStorage((s) => s.declined);
+  if (!declined) return null;
   return (
     <div className="banner warn" data-testid="persist-declined">
       The browser declined to keep the studio's data: it may clear it when the disk runs low.
