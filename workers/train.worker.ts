@@ -216,14 +216,15 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
           };
           try {
             await putCheckpoint(summary, bytes);
-            record.lastCheckpointId = summary.id;
-            await putRun(record);
-            post({ type: 'checkpoint', runId: spec.runId, checkpoint: summary });
           } catch (e) {
             // Storage refused it (full): the run goes on and the next save tries again.
             post({ type: 'error', message: (e as Error).message });
             throw new CheckpointNotStoredError((e as Error).message);
           }
+          // Stored: a run record that does not fit now points to it with its next write.
+          record.lastCheckpointId = summary.id;
+          await putRun(record).catch(() => {});
+          post({ type: 'checkpoint', runId: spec.runId, checkpoint: summary });
         },
         onActivity: (activity) => {
           outbox.flush();
