@@ -42,9 +42,8 @@ interface CheckpointsState {
   inspect: (id: string) => void;
   /** Trains from a checkpoint: its run resumes, or a new run trains it further (trainsFurther). */
   trainFrom: (id: string) => void;
-  remove: (id: string) => Promise<void>;
   /** Deletes the checkpoints one by one, then says how many went and what they freed. */
-  removeMany: (checkpoints: CheckpointSummary[]) => Promise<void>;
+  remove: (checkpoints: CheckpointSummary[]) => Promise<void>;
   apply: (event: ExportEvent) => void;
 }
 
@@ -181,15 +180,7 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     });
   },
 
-  remove: async (id) => {
-    try {
-      await useRuns.getState().removeCheckpoint(id);
-    } catch (e) {
-      set({ notice: { kind: 'error', text: `The checkpoint could not be deleted (${e}).` } });
-    }
-  },
-
-  removeMany: async (checkpoints) => {
+  remove: async (checkpoints) => {
     let freed = 0;
     for (const ck of checkpoints) {
       try {

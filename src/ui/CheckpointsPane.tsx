@@ -293,20 +293,19 @@ function CheckpointList() {
   const runs = useRuns((s) => s.runs);
   const loaded = useRuns((s) => s.loaded);
   const remove = useCheckpoints((s) => s.remove);
-  const removeMany = useCheckpoints((s) => s.removeMany);
   const [askDelete, deleteDialog] = useConfirmDelete(
     (ck: CheckpointSummary) => ({
       title: 'Delete this checkpoint?',
       text: `${ck.runName}, step ${count(ck.step)} (${bytes(ck.bytes)}) is removed from this browser. This cannot be undone; export it first to keep a copy.`,
     }),
-    (ck) => void remove(ck.id),
+    (ck) => void remove([ck]),
   );
   const [askPrune, pruneDialog] = useConfirmDelete(
     (cks: CheckpointSummary[]) => ({
       title: `Delete ${count(cks.length)} checkpoints?`,
       text: `Every checkpoint but each run's latest (what a resume continues from) and its best by validation loss: ${count(cks.length)} checkpoints, ${bytes(cks.reduce((sum, ck) => sum + ck.bytes, 0))}. Imported checkpoints stay. This cannot be undone.`,
     }),
-    (cks) => void removeMany(cks),
+    (cks) => void remove(cks),
   );
   const newestFirst = useMemo(
     () => [...checkpoints].sort((a, b) => b.createdAt - a.createdAt),
