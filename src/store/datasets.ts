@@ -88,11 +88,11 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
 
   importUrl: (url, name) => {
     if (get().job) return;
-    const id = crypto.randomUUID();
     if (!URL.canParse(url, location.href)) {
       set({ notice: { kind: 'error', text: `"${url}" is not a web address.` } });
       return;
     }
+    const id = crypto.randomUUID();
     // A relative address (the built-in corpus) is the page's: the worker's base is another.
     const absolute = new URL(url, location.href).href;
     set({
