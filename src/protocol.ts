@@ -4,6 +4,7 @@
 import type { I3Config } from './model/config';
 import type { SamplingSettings } from './model/sampling';
 import type { TrainSettings } from './train/checkpoint';
+import type { LrPoint, LrSweepResult } from './train/lrFinder';
 import type { EvalMetrics, StepMetrics } from './train/metrics';
 import type { CheckpointSummary } from './train/runStore';
 import type { SpeedEstimate } from './train/speedProbe';
@@ -42,7 +43,17 @@ export type TrainRequest =
   | { type: 'resume' }
   | { type: 'stop' }
   /** Time a few steps of the run these would make (src/train/speedProbe.ts). */
-  | { type: 'probe'; probeId: string; config: I3Config; settings: TrainSettings };
+  | { type: 'probe'; probeId: string; config: I3Config; settings: TrainSettings }
+  /** The learning-rate range test of the run these would make (src/train/lrFinder.ts). */
+  | {
+      type: 'find-lr';
+      sweepId: string;
+      config: I3Config;
+      settings: TrainSettings;
+      datasetId: string;
+    }
+  /** Ends the sweep in progress after its current step (its result keeps the points so far). */
+  | { type: 'cancel-find-lr' };
 
 export type TrainEvent =
   | { type: 'ready'; adapter: AdapterReport; selfTest: SelfTestReport }
@@ -64,6 +75,10 @@ export type TrainEvent =
   | { type: 'run-elsewhere'; runId: string }
   /** A probe's figure, or why there is none. */
   | { type: 'probe'; probeId: string; estimate?: SpeedEstimate; message?: string }
+  /** A step of the learning-rate sweep: its point, index (0-based) and the sweep's length. */
+  | { type: 'lr-point'; sweepId: string; point: LrPoint; index: number; steps: number }
+  /** The sweep's end: its result, or why there is none. */
+  | { type: 'lr-found'; sweepId: string; result?: LrSweepResult; message?: string }
   | { type: 'gpu-unavailable'; message: string }
   | { type: 'device-lost'; message: string }
   | { type: 'error'; message: string };

@@ -6,6 +6,7 @@
 import { ChunkTokenizer } from '../src/data/chunkTokenizer';
 import { IdbShardStore } from '../src/data/idbShardStore';
 import { storeSource } from '../src/data/shardReader';
+import type { DatasetManifest } from '../src/data/shardStore';
 import { recentLoss } from '../src/export/checkpointBundle';
 import { browserShaders } from '../src/gpu/browserShaders';
 import { acquireGpu, describeAdapter, WebGpuUnavailableError } from '../src/gpu/device';
@@ -20,6 +21,7 @@ import {
   encodeCheckpoint,
   type TrainSettings,
 } from '../src/train/checkpoint';
+import { findLearningRate } from '../src/train/lrFinder';
 import type { StepMetrics } from '../src/train/metrics';
 import { prepareRun } from '../src/train/run';
 import { withRunLock } from '../src/train/runLock';
@@ -55,6 +57,7 @@ async function init(): Promise<void> {
       if (info.reason === 'destroyed') return;
       deviceLost = true;
       trainer?.stop();
+      sweepStop?.abort();
       post({
         type: 'device-lost',
         message: `The GPU device was lost (${info.message || 'no reason given'}).`,
@@ -105,8 +108,34 @@ async function loadCheckpoint(id: string): Promise<Checkpoint> {
   return decodeCheckpoint(bytes);
 }
 
-/** The speed probe in progress: a run waits for it, so that neither times the other. */
-let probing: Promise<void> | undefined;
+/**
+ * The speed probes and learning-rate sweeps asked for, one after another: a run waits for them
+ * (a sweep it ends first), so that no two share the GPU. Each job reports its own errors.
+ */
+let gpuJobs: Promise<void> = Promise.resolve();
+/** Ends the sweep in progress. */
+let sweepStop: AbortController | undefined;
+
+function exclusive(job: () => Promise<void>): void {
+  gpuJobs = gpuJobs.then(job);
+}
+
+/** The stored dataset of `datasetId` that a model of `config` trains on, or why it cannot. */
+async function trainingData(
+  datasetId: string,
+  config: I3Config,
+): Promise<{ store: IdbShardStore; manifest: DatasetManifest } | string> {
+  const store = await IdbShardStore.open();
+  const manifest = await store.getManifest(datasetId);
+  if (manifest?.status !== 'complete') {
+    return 'The dataset is missing or not completely imported. Import it again.';
+  }
+  const vocab = ChunkTokenizer.fromJSON(manifest.tokenizer).vocabSize;
+  if (config.vocab_size !== vocab) {
+    return `The model's vocab_size (${config.vocab_size}) differs from the dataset's tokenizer (${vocab}).`;
+  }
+  return { store, manifest };
+}
 
 async function probe(probeId: string, config: I3Config, settings: TrainSettings): Promise<void> {
   const rt = runtime;
@@ -125,8 +154,40 @@ async function probe(probeId: string, config: I3Config, settings: TrainSettings)
   }
 }
 
+async function findLr(
+  sweepId: string,
+  config: I3Config,
+  settings: TrainSettings,
+  datasetId: string,
+): Promise<void> {
+  const fail = (message: string) => post({ type: 'lr-found', sweepId, message });
+  const rt = runtime;
+  if (!rt || deviceLost) return fail('The GPU is not available: reload the page.');
+  if (trainer) return fail('A run is training: find the rate once it ends.');
+  const stop = new AbortController();
+  sweepStop = stop;
+  try {
+    const data = await trainingData(datasetId, config);
+    if (typeof data === 'string') return fail(data);
+    const result = await findLearningRate(
+      rt,
+      { config, settings, source: storeSource(data.store, data.manifest) },
+      {
+        signal: stop.signal,
+        onPoint: (point, index, steps) => post({ type: 'lr-point', sweepId, point, index, steps }),
+      },
+    );
+    post({ type: 'lr-found', sweepId, result });
+  } catch (e) {
+    fail(deviceLost ? 'The GPU device was lost: reload the page.' : (e as Error).message);
+  } finally {
+    sweepStop = undefined;
+  }
+}
+
 async function start(spec: RunSpec): Promise<void> {
-  await probing;
+  sweepStop?.abort();
+  await gpuJobs;
   if (!runtime || deviceLost) {
     post({
       type: 'run-state',
@@ -154,20 +215,9 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
   const fail = (message: string) =>
     post({ type: 'run-state', runId: spec.runId, state: 'failed', message });
   try {
-    const store = await IdbShardStore.open();
-    const manifest = await store.getManifest(spec.datasetId);
-    if (manifest?.status !== 'complete') {
-      return fail(
-        'The dataset of this run is missing or not completely imported. Import it again.',
-      );
-    }
-    const tokenizer = ChunkTokenizer.fromJSON(manifest.tokenizer);
-    if (spec.config.vocab_size !== tokenizer.vocabSize) {
-      return fail(
-        `The model's vocab_size (${spec.config.vocab_size}) differs from the dataset's tokenizer ` +
-          `(${tokenizer.vocabSize}).`,
-      );
-    }
+    const data = await trainingData(spec.datasetId, spec.config);
+    if (typeof data === 'string') return fail(data);
+    const { store, manifest } = data;
     const resume = spec.resumeFrom ? await loadCheckpoint(spec.resumeFrom) : undefined;
     const record: RunRecord = (await getRun(spec.runId)) ?? {
       id: spec.runId,
@@ -281,9 +331,13 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
       if (early === 'pause') early = undefined;
       break;
     case 'probe':
-      probing = probe(msg.probeId, msg.config, msg.settings).finally(() => {
-        probing = undefined;
-      });
+      exclusive(() => probe(msg.probeId, msg.config, msg.settings));
+      break;
+    case 'find-lr':
+      exclusive(() => findLr(msg.sweepId, msg.config, msg.settings, msg.datasetId));
+      break;
+    case 'cancel-find-lr':
+      sweepStop?.abort();
       break;
   }
 };

@@ -8,6 +8,7 @@ import type { RunRecord } from '../train/runStore';
 import { DEFAULT_GENERATION, sendBlocker, trainingData, useChat } from './chat';
 import { runOnItsData, trainsFurther, useCheckpoints } from './checkpoints';
 import { useGpu } from './gpu';
+import { sweepKey, useLrFinder } from './lrFinder';
 import { useNav } from './nav';
 import { continuationSpec, resumeSpec, useRuns } from './runs';
 import { restoreSetup, useSetup } from './setup';
@@ -328,5 +329,41 @@ describe('navigation store', () => {
   it('switches panes', () => {
     useNav.getState().show('chat');
     expect(useNav.getState().pane).toBe('chat');
+  });
+});
+
+describe('learning-rate finder store', () => {
+  const point = (lr: number) => ({ lr, loss: 4, smoothed: 4 });
+
+  it('gathers its own sweep’s points, and ends with the result', () => {
+    useLrFinder.setState({ sweepId: 'a', running: true, points: [], result: undefined });
+    const apply = useLrFinder.getState().apply;
+    apply({ type: 'lr-point', sweepId: 'a', point: point(1e-5), index: 0, steps: 100 });
+    // Another sweep's points (one cancelled before this one started) are not this sweep's.
+    apply({ type: 'lr-point', sweepId: 'old', point: point(1), index: 9, steps: 100 });
+    apply({ type: 'lr-point', sweepId: 'a', point: point(2e-5), index: 1, steps: 100 });
+    expect(useLrFinder.getState().points.map((p) => p.lr)).toEqual([1e-5, 2e-5]);
+    expect(useLrFinder.getState().steps).toBe(100);
+    const result = {
+      points: [point(1e-5), point(2e-5)],
+      diverged: false,
+      cancelled: true,
+      suggestion: undefined,
+    };
+    apply({ type: 'lr-found', sweepId: 'old', message: 'not this one' });
+    expect(useLrFinder.getState().running).toBe(true);
+    apply({ type: 'lr-found', sweepId: 'a', result });
+    expect(useLrFinder.getState()).toMatchObject({ running: false, result, message: undefined });
+  });
+
+  it('ties a sweep to what shapes a step, not to the schedule or the evaluations', () => {
+    const config = PRESETS['i3-test'];
+    const settings = defaultSettings('i3-test', config);
+    const key = sweepKey(config, settings, 'd');
+    const schedule = { ...settings.schedule, peakLr: 0.5, totalSteps: 7 };
+    expect(sweepKey(config, { ...settings, schedule, evalInterval: 3 }, 'd')).toBe(key);
+    expect(sweepKey(config, { ...settings, batchSize: settings.batchSize + 1 }, 'd')).not.toBe(key);
+    expect(sweepKey(config, settings, 'other')).not.toBe(key);
+    expect(sweepKey({ ...config, n_layers: 3 }, settings, 'd')).not.toBe(key);
   });
 });

@@ -5,6 +5,7 @@
 import { useEffect } from 'react';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
+import { useLrFinder } from '../store/lrFinder';
 import { type PaneId, useNav } from '../store/nav';
 import { useRuns } from '../store/runs';
 import { useSpeed } from '../store/speed';
@@ -60,6 +61,7 @@ export function App() {
       useGpu.getState().apply(e);
       useRuns.getState().apply(e);
       useSpeed.getState().apply(e);
+      useLrFinder.getState().apply(e);
     });
     worker.post({ type: 'init' });
     void useRuns.getState().load();

@@ -1,6 +1,7 @@
 // The Model pane: a preset or an edited config with live validation, its parameter count and the
 // GPU memory a training step needs in either activation mode, and the training settings of the
-// next run with its learning-rate schedule drawn and its speed on this GPU measured on demand.
+// next run with its learning-rate schedule drawn, and on demand its speed on this GPU measured and
+// its peak learning rate found by a sweep.
 import { useMemo } from 'react';
 import { ACTIVATION_MODES, type ActivationMode, estimateGpuBytes } from '../model/buffers';
 import { type I3Config, type PresetName, parameterCount, validateConfig } from '../model/config';
@@ -11,6 +12,7 @@ import { activationsOf, validateSettings, writesSamples } from '../train/default
 import { learningRateCurve } from '../train/schedule';
 import { MetricChart } from './charts/MetricChart';
 import { bytes, count } from './format';
+import { LrFinder } from './LrFinder';
 import { useNextConfig, useTooLarge, useVocabSize } from './nextRun';
 import { SpeedEstimate } from './SpeedEstimate';
 
@@ -223,6 +225,7 @@ export function ModelPane() {
           </ul>
         )}
         <SpeedEstimate />
+        <LrFinder />
         {settingsProblems.length === 0 && (
           <MetricChart
             title="Learning rate by step (planned)"

@@ -1,0 +1,48 @@
+import { expect, test } from '@playwright/test';
+import { importBuiltInData, openStudio } from './studio';
+
+// The learning-rate finder of the Model pane, on the built-in corpus in a real Chromium: the sweep
+// trains in the GPU worker, its curve draws as it runs, and its suggestion becomes the schedule's
+// peak rate with one click.
+test('finds a learning rate for the next run and puts it in the schedule', async ({ page }) => {
+  const errors = await openStudio(page);
+  await importBuiltInData(page);
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('preset-i3-test').check();
+  // Two sequences a step: the sweep's 100 steps take about a minute on SwiftShader.
+  await page.getByLabel('batch (sequences)').fill('2');
+
+  // A cancelled sweep keeps what it drew and suggests nothing.
+  await page.getByTestId('find-lr').click();
+  await expect(page.getByTestId('lr-progress')).toContainText(/Step \d+ of 100/);
+  await page.getByTestId('lr-cancel').click();
+  await expect(page.getByTestId('lr-result')).toContainText(/Cancelled after \d+ steps/);
+  await expect(page.getByTestId('lr-suggestion')).toHaveCount(0);
+
+  await page.getByTestId('find-lr').click();
+  const result = page.getByTestId('lr-result');
+  await expect(result).toBeVisible({ timeout: 170_000 });
+  const chart = page.getByTestId('lr-sweep-chart');
+  expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(20);
+  await expect(result).toContainText(/Suggested peak learning rate/);
+  const suggested = (await page.getByTestId('lr-suggestion').textContent()) ?? '';
+  await page.getByTestId('lr-use').click();
+  await expect(page.getByLabel('peak learning rate')).toHaveValue(String(Number(suggested)));
+  await expect(result).toContainText('(in use)');
+  // A change to the batch makes the sweep stale.
+  await page.getByLabel('batch (sequences)').fill('4');
+  await expect(page.getByTestId('lr-finder')).toContainText('changed since this sweep');
+
+  // A run started mid-sweep ends the sweep first: the two never share the GPU.
+  await page.getByTestId('find-lr').click();
+  await expect(page.getByTestId('lr-progress')).toContainText(/Step \d+ of 100/);
+  await page.getByTestId('total-steps').fill('20');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByTestId('start-run').click();
+  await expect(page.getByTestId('run-row').first()).toHaveAttribute('data-state', 'finished', {
+    timeout: 120_000,
+  });
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await expect(page.getByTestId('lr-result')).toContainText(/Cancelled after \d+ steps/);
+  expect(errors).toEqual([]);
+});

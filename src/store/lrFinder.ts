@@ -1,0 +1,73 @@
+// The learning-rate range test of the next run (the train worker's sweep, src/train/lrFinder.ts):
+// its points as they come, its suggestion, and the setup it was made for. A sweep belongs to the
+// model, the dataset and the settings that shape a step, not to the schedule (whose peak rate it
+// picks), evaluations or checkpoints.
+import { create } from 'zustand';
+import type { I3Config } from '../model/config';
+import type { TrainEvent } from '../protocol';
+import type { TrainSettings } from '../train/checkpoint';
+import type { LrPoint, LrSweepResult } from '../train/lrFinder';
+import { trainWorker } from '../workerClients';
+
+/** What a sweep's curve depends on. */
+export function sweepKey(config: I3Config, s: TrainSettings, datasetId: string): string {
+  return JSON.stringify([
+    config,
+    datasetId,
+    s.batchSize,
+    s.seqLen,
+    s.accumSteps,
+    s.weightDecay,
+    s.beta1,
+    s.beta2,
+    s.eps,
+    s.clipNorm,
+    s.seed,
+  ]);
+}
+
+interface LrFinderState {
+  /** The setup swept or being swept (sweepKey). */
+  key?: string;
+  sweepId?: string;
+  running: boolean;
+  points: LrPoint[];
+  /** The sweep's length, from its first point. */
+  steps?: number;
+  result?: LrSweepResult;
+  message?: string;
+  find: (config: I3Config, settings: TrainSettings, datasetId: string) => void;
+  cancel: () => void;
+  apply: (event: TrainEvent) => void;
+}
+
+export const useLrFinder = create<LrFinderState>((set, get) => ({
+  running: false,
+  points: [],
+  find: (config, settings, datasetId) => {
+    const sweepId = crypto.randomUUID();
+    set({
+      key: sweepKey(config, settings, datasetId),
+      sweepId,
+      running: true,
+      points: [],
+      steps: undefined,
+      result: undefined,
+      message: undefined,
+    });
+    trainWorker().post({ type: 'find-lr', sweepId, config, settings, datasetId });
+  },
+  cancel: () => trainWorker().post({ type: 'cancel-find-lr' }),
+  apply: (event) => {
+    if (event.type === 'lr-point' && event.sweepId === get().sweepId) {
+      set((s) => ({ points: [...s.points, event.point], steps: event.steps }));
+    } else if (event.type === 'lr-found' && event.sweepId === get().sweepId) {
+      set({
+        running: false,
+        result: event.result,
+        message: event.message,
+        points: event.result?.points ?? get().points,
+      });
+    }
+  },
+}));

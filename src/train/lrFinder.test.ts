@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { testRuntime } from '../gpu/testing';
+import { presetConfig } from '../model/config';
+import {
+  findLearningRate,
+  LR_SWEEP_MAX,
+  LR_SWEEP_MIN,
+  type LrPoint,
+  LrSweep,
+  suggestLr,
+  sweepLr,
+} from './lrFinder';
+import { catsDataset, catsSettings } from './testCorpus';
+
+const point = (lr: number, smoothed: number): LrPoint => ({ lr, loss: smoothed, smoothed });
+
+describe('learning-rate sweep', () => {
+  it('grows the rate geometrically from the least to the largest', () => {
+    expect(sweepLr(0, 11)).toBeCloseTo(LR_SWEEP_MIN, 12);
+    expect(sweepLr(10, 11)).toBeCloseTo(LR_SWEEP_MAX, 12);
+    for (let i = 1; i < 11; i++) {
+      expect(sweepLr(i, 11) / sweepLr(i - 1, 11)).toBeCloseTo(10 ** 0.5, 9);
+    }
+  });
+
+  it('smooths the losses with a bias-corrected average and stops once they blow up', () => {
+    const sweep = new LrSweep();
+    // The first point is the loss itself (bias correction), the second the weighted mean.
+    expect(sweep.add(1e-5, 8).point?.smoothed).toBeCloseTo(8, 12);
+    expect(sweep.add(2e-5, 6).point?.smoothed).toBeCloseTo((0.9 * 0.1 * 8 + 0.1 * 6) / 0.19, 12);
+    for (let i = 0; i < 30; i++) expect(sweep.add(1e-4, 2).diverged).toBe(false);
+    let diverged = false;
+    for (let i = 0; i < 30 && !diverged; i++) diverged = sweep.add(1, 100).diverged;
+    expect(diverged).toBe(true);
+    // It stops at the first loss over 4 times the lowest smoothed one (about 2).
+    expect(sweep.points.length).toBe(33);
+    // A NaN loss stops the sweep at once and adds no point.
+    const n = sweep.points.length;
+    expect(sweep.add(1, Number.NaN)).toEqual({ diverged: true });
+    expect(sweep.points.length).toBe(n);
+  });
+
+  it('suggests a tenth of the rate at the lowest smoothed loss, none if it never fell', () => {
+    expect(suggestLr([point(1e-4, 8), point(1e-3, 6), point(1e-2, 5), point(1e-1, 9)])).toBeCloseTo(
+      1e-3,
+      12,
+    );
+    expect(suggestLr([point(1e-4, 8), point(1e-3, 8.5), point(1e-2, 9)])).toBeUndefined();
+    expect(suggestLr([])).toBeUndefined();
+  });
+});
+
+describe('learning-rate finder on the GPU', () => {
+  it('trains the sweep on the dataset: the loss falls, then blows up past a usable rate', async () => {
+    const rt = await testRuntime();
+    const { source, manifest } = await catsDataset();
+    const config = presetConfig('i3-test', { vocab_size: manifest.tokenizer.vocab.length });
+    const settings = catsSettings(100);
+    const before = rt.memory().current - rt.memory().uniforms;
+    const seen: number[] = [];
+    const result = await findLearningRate(
+      rt,
+      { config, settings, source },
+      { steps: 40, onPoint: (_p, i, of) => seen.push(i * 1000 + of) },
+    );
+    // Every point reached the listener as it came, in order.
+    expect(seen).toEqual(result.points.map((_, i) => i * 1000 + 40));
+    // The cats corpus is learnable: at the rate of the lowest smoothed loss the loss had fallen
+    // well below its start (ln 64 ≈ 4.2 nats for a uniform guess), and Adam at rates near 1
+    // wrecks the weights: the sweep stopped at the first loss over 4 times that lowest.
+    const lowest = result.points.reduce((a, b) => (b.smoothed < a.smoothed ? b : a));
+    expect(lowest.smoothed).toBeLessThan(result.points[0].smoothed - 1);
+    expect(result.diverged).toBe(true);
+    expect(result.points.length).toBeLessThan(40);
+    expect(result.points.at(-1)?.loss).toBeGreaterThan(4 * lowest.smoothed);
+    expect(result.cancelled).toBe(false);
+    expect(result.suggestion).toBeCloseTo(lowest.lr / 10, 12);
+    expect(result.points.every((p, i) => p.lr === sweepLr(i, 40))).toBe(true);
+    // Nothing of the sweep stays on the device.
+    expect(rt.memory().current - rt.memory().uniforms).toBe(before);
+  });
+
+  it('ends after the step in progress when cancelled, keeping the points so far', async () => {
+    const rt = await testRuntime();
+    const { source, manifest } = await catsDataset();
+    const config = presetConfig('i3-test', { vocab_size: manifest.tokenizer.vocab.length });
+    const stop = new AbortController();
+    const result = await findLearningRate(
+      rt,
+      { config, settings: catsSettings(100), source },
+      { steps: 40, onPoint: (_p, i) => i === 4 && stop.abort(), signal: stop.signal },
+    );
+    expect(result.points.length).toBe(5);
+    expect(result.cancelled).toBe(true);
+    expect(result.diverged).toBe(false);
+  });
+
+  it('refuses an invalid setup before it makes anything', async () => {
+    const rt = await testRuntime();
+    const { source } = await catsDataset();
+    const settings = { ...catsSettings(100), batchSize: 0 };
+    await expect(
+      findLearningRate(rt, { config: presetConfig('i3-test'), settings, source }),
+    ).rejects.toThrow(/The setup is invalid/);
+  });
+});

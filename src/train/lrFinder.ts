@@ -1,0 +1,137 @@
+// The learning-rate range test (L. N. Smith, "Cyclical Learning Rates for Training Neural
+// Networks", 2017): the next run's model, from its seed's initial weights, trains on its dataset
+// for a sweep of steps whose learning rate grows geometrically from LR_SWEEP_MIN to LR_SWEEP_MAX.
+// The loss falls once the rate is large enough to move the weights and blows up once it is too
+// large; a tenth of the rate where the smoothed loss was lowest is a sound peak learning rate (the
+// rule fastai's lr_find reports as lr_min). The sweep trains a throwaway copy: no run or
+// checkpoint is written.
+
+import { ShardReader, type ShardSource } from '../data/shardReader';
+import type { GpuRuntime } from '../gpu/runtime';
+import type { I3Config } from '../model/config';
+import { validateConfig } from '../model/config';
+import { initParameters } from '../model/init';
+import type { TrainSettings } from './checkpoint';
+import { validateSettings } from './defaults';
+import { makeRunGpu, RunSetupError } from './run';
+
+export const LR_SWEEP_MIN = 1e-5;
+export const LR_SWEEP_MAX = 1;
+export const LR_SWEEP_STEPS = 100;
+/**
+ * Weight of the past in the loss's moving average: single steps' losses are too noisy to compare,
+ * and at 0.9 the average trails the raw loss by about ten steps (a factor of 3 in the rate), which
+ * the tenth of the suggestion more than covers.
+ */
+export const LR_SMOOTHING = 0.9;
+/**
+ * The sweep stops once a step's loss is this many times the lowest smoothed loss (fastai's factor,
+ * set against the raw loss: a blown-up step is unmistakable, while the average would trail it by
+ * steps of still larger rates).
+ */
+export const LR_DIVERGENCE = 4;
+
+/** The learning rate of sweep step i (0-based) of `steps`. */
+export function sweepLr(i: number, steps: number): number {
+  return LR_SWEEP_MIN * (LR_SWEEP_MAX / LR_SWEEP_MIN) ** (i / Math.max(1, steps - 1));
+}
+
+export interface LrPoint {
+  lr: number;
+  loss: number;
+  /** The bias-corrected moving average of the losses up to this step. */
+  smoothed: number;
+}
+
+export interface LrSweepResult {
+  points: LrPoint[];
+  /** The sweep stopped early: the loss blew up (or became NaN) past the last point's rate. */
+  diverged: boolean;
+  /** The user cancelled it, or a run started. */
+  cancelled: boolean;
+  /** A tenth of the rate at the lowest smoothed loss; none where the loss never fell. */
+  suggestion?: number;
+}
+
+/** The sweep's points as they come, and when to stop. */
+export class LrSweep {
+  readonly points: LrPoint[] = [];
+  private average = 0;
+  private lowest = Number.POSITIVE_INFINITY;
+
+  /** Adds a step's loss at its rate: its point (none for a NaN loss), and whether to stop. */
+  add(lr: number, loss: number): { point?: LrPoint; diverged: boolean } {
+    if (!Number.isFinite(loss)) return { diverged: true };
+    this.average = LR_SMOOTHING * this.average + (1 - LR_SMOOTHING) * loss;
+    const point = {
+      lr,
+      loss,
+      smoothed: this.average / (1 - LR_SMOOTHING ** (this.points.length + 1)),
+    };
+    this.points.push(point);
+    this.lowest = Math.min(this.lowest, point.smoothed);
+    return { point, diverged: loss > LR_DIVERGENCE * this.lowest };
+  }
+}
+
+/**
+ * A tenth of the rate at the lowest smoothed loss, or undefined where that is the first point
+ * (the loss never fell below where it started).
+ */
+export function suggestLr(points: LrPoint[]): number | undefined {
+  let best = 0;
+  for (let i = 1; i < points.length; i++) {
+    if (points[i].smoothed < points[best].smoothed) best = i;
+  }
+  return best > 0 ? points[best].lr / 10 : undefined;
+}
+
+export interface LrSweepSetup {
+  config: I3Config;
+  settings: TrainSettings;
+  source: ShardSource;
+}
+
+export interface LrSweepOptions {
+  steps?: number;
+  onPoint?: (point: LrPoint, index: number, steps: number) => void;
+  /** Ends the sweep after the step in progress; the result has what came before. */
+  signal?: AbortSignal;
+}
+
+/** Runs the range test for the run that `setup` would start; frees what it made on the GPU. */
+export async function findLearningRate(
+  rt: GpuRuntime,
+  { config, settings, source }: LrSweepSetup,
+  { steps = LR_SWEEP_STEPS, onPoint, signal }: LrSweepOptions = {},
+): Promise<LrSweepResult> {
+  const problems = [...validateConfig(config), ...validateSettings(settings)];
+  if (problems.length) throw new RunSetupError(`The setup is invalid: ${problems.join('; ')}.`);
+  const gpu = await makeRunGpu(rt, config, settings);
+  try {
+    gpu.model.loadState(initParameters(config, settings.seed));
+    const reader = new ShardReader(source, {
+      batchSize: settings.batchSize,
+      seqLen: settings.seqLen,
+      seed: settings.seed,
+    });
+    const sweep = new LrSweep();
+    let diverged = false;
+    for (let i = 0; i < steps && !diverged && !signal?.aborted; i++) {
+      const lr = sweepLr(i, steps);
+      const micro: Uint32Array[] = [];
+      for (let m = 0; m < settings.accumSteps; m++) micro.push((await reader.nextBatch()).tokens);
+      const added = sweep.add(lr, (await gpu.model.step(micro, lr, i + 1)).loss);
+      diverged = added.diverged;
+      if (added.point) onPoint?.(added.point, i, steps);
+    }
+    return {
+      points: sweep.points,
+      diverged,
+      cancelled: Boolean(signal?.aborted) && !diverged && sweep.points.length < steps,
+      suggestion: suggestLr(sweep.points),
+    };
+  } finally {
+    gpu.destroy();
+  }
+}

@@ -1,0 +1,118 @@
+// The Model pane's answer to "which peak learning rate": the train worker's range test on the
+// selected dataset (src/train/lrFinder.ts), drawn as it runs, with its suggestion one click away
+// from the schedule.
+import { useDatasets } from '../store/datasets';
+import { useGpu } from '../store/gpu';
+import { sweepKey, useLrFinder } from '../store/lrFinder';
+import { useRuns } from '../store/runs';
+import { useSetup } from '../store/setup';
+import { LR_SWEEP_MAX, LR_SWEEP_MIN, LR_SWEEP_STEPS } from '../train/lrFinder';
+import { LrSweepChart } from './charts/LrSweepChart';
+import { formatValue } from './charts/ticks';
+import { count } from './format';
+import { useNextConfig, useSetupProblem } from './nextRun';
+
+/** A rate as the schedule field would take it: two significant digits. */
+const rounded = (lr: number) => Number(lr.toPrecision(2));
+
+export function LrFinder() {
+  const gpu = useGpu((s) => s.status);
+  const live = useRuns((s) => s.liveRunId);
+  const settings = useSetup((s) => s.settings);
+  const setSchedule = useSetup((s) => s.setSchedule);
+  const datasetId = useDatasets(
+    (s) => s.datasets.find((d) => d.id === s.selectedId && d.status === 'complete')?.id,
+  );
+  const config = useNextConfig();
+  const setupProblem = useSetupProblem();
+  const { key, running, points, steps, result, message, find, cancel } = useLrFinder();
+  const current = datasetId !== undefined && key === sweepKey(config, settings, datasetId);
+  const blocker =
+    gpu !== 'ready'
+      ? 'The GPU is not ready.'
+      : live
+        ? 'A run is training: find the rate once it ends.'
+        : !datasetId
+          ? 'Import a dataset first (Data pane): the sweep trains on it.'
+          : setupProblem;
+  const last = points.at(-1);
+  const suggestion = result && !result.cancelled ? result.suggestion : undefined;
+  return (
+    <div className="lr-finder" data-testid="lr-finder">
+      <div className="lr-finder-actions">
+        <button
+          type="button"
+          disabled={running || Boolean(blocker)}
+          title={blocker}
+          onClick={() => datasetId && find(config, settings, datasetId)}
+          data-testid="find-lr"
+        >
+          Find a learning rate
+        </button>
+        {running && (
+          <>
+            <progress
+              max={steps ?? LR_SWEEP_STEPS}
+              value={points.length}
+              aria-label="learning-rate sweep"
+            />
+            <span className="small" data-testid="lr-progress">
+              {last
+                ? `Step ${count(points.length)} of ${count(steps ?? LR_SWEEP_STEPS)}: rate ${formatValue(last.lr)}, loss ${last.loss.toFixed(3)}`
+                : 'Preparing the model…'}
+            </span>
+            <button type="button" onClick={cancel} data-testid="lr-cancel">
+              Cancel
+            </button>
+          </>
+        )}
+        {!running && !result && !message && (
+          <span className="muted small">
+            Trains a throwaway copy of this model on the selected dataset for up to{' '}
+            {count(LR_SWEEP_STEPS)} steps, the rate rising from {formatValue(LR_SWEEP_MIN)} to{' '}
+            {formatValue(LR_SWEEP_MAX)}: the loss falls once the rate moves the weights, and blows
+            up once it is too large.
+          </span>
+        )}
+      </div>
+      {message && (
+        <p className="banner error" role="alert" data-testid="lr-error">
+          {message}
+        </p>
+      )}
+      {points.length > 0 && <LrSweepChart points={points} suggestion={suggestion} />}
+      {result && (
+        <p data-testid="lr-result">
+          {result.cancelled &&
+            `Cancelled after ${count(result.points.length)} steps: a part of a sweep suggests no rate. `}
+          {result.diverged &&
+            `The loss blew up past ${formatValue(result.points.at(-1)?.lr ?? LR_SWEEP_MAX)}, where the sweep stopped. `}
+          {suggestion !== undefined && (
+            <>
+              Suggested peak learning rate:{' '}
+              <strong data-testid="lr-suggestion">{formatValue(rounded(suggestion))}</strong>, a
+              tenth of the rate where the smoothed loss was lowest.{' '}
+              {settings.schedule.peakLr === rounded(suggestion) ? (
+                <span className="muted">(in use)</span>
+              ) : (
+                <button
+                  type="button"
+                  onClick={() => setSchedule({ peakLr: rounded(suggestion) })}
+                  data-testid="lr-use"
+                >
+                  Use {formatValue(rounded(suggestion))}
+                </button>
+              )}
+            </>
+          )}
+          {!result.cancelled &&
+            suggestion === undefined &&
+            'The loss never fell below where it started, so no rate is suggested: check that the dataset suits the model, or raise the batch for a steadier loss.'}
+        </p>
+      )}
+      {result && !current && !running && (
+        <p className="muted small">The model, dataset or batch changed since this sweep.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+// The learning-rate sweep's curve: each step's loss and its moving average against the rate, on a
+// log axis of rates, with the suggested peak rate marked.
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { LR_SWEEP_MAX, LR_SWEEP_MIN, type LrPoint } from '../../train/lrFinder';
+import { formatValue } from './ticks';
+
+const DECADES = Array.from(
+  { length: Math.round(Math.log10(LR_SWEEP_MAX / LR_SWEEP_MIN)) + 1 },
+  (_, i) => LR_SWEEP_MIN * 10 ** i,
+);
+
+/**
+ * The y axis stops a little above the first smoothed loss: a blown-up step's loss (many times
+ * larger) would otherwise flatten the part of the curve that matters.
+ */
+function lossCeiling(points: LrPoint[]): number | 'auto' {
+  const first = points[0]?.smoothed;
+  return first === undefined ? 'auto' : first * 1.15;
+}
+
+export function LrSweepChart(props: { points: LrPoint[]; suggestion?: number }) {
+  return (
+    <figure className="chart" data-testid="lr-sweep-chart" data-points={props.points.length}>
+      <figcaption>Loss by learning rate (the sweep)</figcaption>
+      <div className="chart-body">
+        <ResponsiveContainer width="100%" height={220}>
+          <LineChart data={props.points} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+            <CartesianGrid stroke="#334155" strokeDasharray="3 3" />
+            <XAxis
+              type="number"
+              dataKey="lr"
+              scale="log"
+              domain={[LR_SWEEP_MIN, LR_SWEEP_MAX]}
+              ticks={DECADES}
+              tickFormatter={(v: number) => v.toExponential(0)}
+              stroke="#94a3b8"
+              label={{
+                value: 'learning rate',
+                position: 'insideBottomRight',
+                offset: -2,
+                fill: '#94a3b8',
+              }}
+            />
+            <YAxis
+              type="number"
+              domain={['auto', lossCeiling(props.points)]}
+              allowDataOverflow
+              tickFormatter={(v: number) => `${+v.toPrecision(3)}`}
+              stroke="#94a3b8"
+              width={56}
+            />
+            <Tooltip
+              contentStyle={{ background: '#1e293b', border: '1px solid #334155' }}
+              formatter={(v) => formatValue(Number(v))}
+              labelFormatter={(x) => `learning rate ${formatValue(Number(x))}`}
+            />
+            <Legend />
+            <Line
+              name="loss"
+              dataKey="loss"
+              stroke="#64748b"
+              dot={false}
+              isAnimationActive={false}
+              strokeWidth={1}
+              legendType="plainline"
+            />
+            <Line
+              name="smoothed"
+              dataKey="smoothed"
+              stroke="#38bdf8"
+              dot={false}
+              isAnimationActive={false}
+              strokeWidth={1.8}
+              legendType="plainline"
+            />
+            {props.suggestion !== undefined && (
+              <ReferenceLine
+                x={props.suggestion}
+                stroke="#4ade80"
+                strokeDasharray="5 3"
+                label={{ value: 'suggested', fill: '#4ade80', position: 'insideTopLeft' }}
+              />
+            )}
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}
