@@ -5,19 +5,51 @@
 // --accum, --lr, --warmup, --eval-every, --ckpt-every, --seed, --activations keep|recompute,
 // --sample-tokens (text written at each evaluation; 0 = none), --sample-prompt, --early-stop
 // (evaluations without improvement before the run ends; 0 = never), --vocab, --resume ckpt.bin,
-// --out.
+// --out. --find-lr [steps] runs the learning-rate range test of that run instead of training it
+// (src/train/lrFinder.ts): it prints the sweep and its suggestion, and writes out/lr-sweep.json.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { loadTextCorpus } from '../data/nodeCorpus';
+import type { ShardSource } from '../data/shardReader';
 import { describeAdapter } from '../gpu/device';
 import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
 import { GpuRuntime } from '../gpu/runtime';
-import { DEFAULT_VOCAB_SIZE, parameterCount, presetConfig } from '../model/config';
+import { DEFAULT_VOCAB_SIZE, type I3Config, parameterCount, presetConfig } from '../model/config';
+import type { TrainSettings } from '../train/checkpoint';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
+import { findLearningRate, LR_SWEEP_STEPS } from '../train/lrFinder';
 import { prepareRun } from '../train/run';
-import { numberArg, parseArgs, presetOf, settingsFromArgs } from './args';
+import { intFlag, numberArg, parseArgs, presetOf, settingsFromArgs } from './args';
+
+/** --find-lr: the range test of the run these would make, printed and written to out. */
+async function findLr(
+  rt: GpuRuntime,
+  setup: { config: I3Config; settings: TrainSettings; source: ShardSource },
+  flag: string,
+  out: string,
+): Promise<void> {
+  const steps = flag === 'true' ? LR_SWEEP_STEPS : intFlag('find-lr', flag);
+  const result = await findLearningRate(rt, setup, {
+    steps,
+    onPoint: (p, i) => {
+      if (i % 5 === 0) {
+        console.log(
+          `sweep ${i + 1}/${steps}  lr ${p.lr.toExponential(2)}  loss ${p.loss.toFixed(4)}  smoothed ${p.smoothed.toFixed(4)}`,
+        );
+      }
+    },
+  });
+  const last = result.points.at(-1);
+  if (result.diverged && last) console.log(`the loss blew up past lr ${last.lr.toExponential(2)}`);
+  console.log(
+    result.suggestion === undefined
+      ? 'no suggestion: the loss never fell below where it started'
+      : `suggested peak learning rate: ${result.suggestion.toExponential(2)} (--lr)`,
+  );
+  await writeFile(join(out, 'lr-sweep.json'), JSON.stringify(result, null, 1));
+}
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -45,6 +77,10 @@ async function main(): Promise<void> {
   const ctx = await acquireNodeGpu();
   const rt = new GpuRuntime(ctx, nodeShaders);
   console.log(`adapter: ${describeAdapter(ctx.info)}`);
+  if (args['find-lr']) {
+    await findLr(rt, { config, settings, source: corpus.source }, args['find-lr'], out);
+    process.exit(0);
+  }
   let lastStepAt = performance.now();
   const { trainer, destroy } = await prepareRun(rt, {
     runId: resume?.meta.runId ?? out,
