@@ -6,7 +6,8 @@ import { openStudio } from './studio';
 // "abcdefg ", then greedy completion continues the pattern (also from a prompt that ends inside
 // one of the tokenizer's chunks), a seeded sampled completion comes out
 // the same twice, Stop ends a long generation at once, and a chat that outgrows the context
-// (16 tokens for i3-test) says that older messages were left out; the settings outlive a reload.
+// (16 tokens for i3-test) says that older messages were left out; the token view colours each
+// generated token by its probability; the settings outlive a reload.
 
 const UNIT = 'abcdefg ';
 // Long lines, so that the end of a line (after "…cde" comes "fg<eos>" once per line instead of
@@ -66,6 +67,21 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   expect(PREFIX + text).toBe(LINE.slice(0, PREFIX.length + text.length));
   await expect(greedy).toContainText('tokens/s');
 
+  // The token view: each generated token on the colour of its probability. Greedy draws the
+  // model's first choice every time, and the reply's perplexity is that of its tokens.
+  await page.getByTestId('chat-odds').check();
+  const tokens = greedy.getByTestId('chat-token');
+  await expect(tokens).toHaveCount(24);
+  expect(await greedy.getByTestId('chat-output').textContent()).toBe(text);
+  const odds = await tokens.evaluateAll((els) =>
+    els.map((e) => [Number(e.getAttribute('data-prob')), Number(e.getAttribute('data-rank'))]),
+  );
+  expect(odds.every(([p, rank]) => p > 0 && p <= 1 && rank === 1)).toBe(true);
+  const ppl = Math.exp(-odds.reduce((s, [p]) => s + Math.log(p), 0) / odds.length);
+  expect(Number(await greedy.getByTestId('chat-perplexity').textContent())).toBeCloseTo(ppl, 1);
+  // The pattern is learnt: the model is sure of most of it.
+  expect(ppl).toBeLessThan(2);
+
   // A prompt that stops inside a chunk: "…abcdefg" ends in "fg", which the training stream has
   // only at a line's end, before <eos>. Token healing draws that chunk again ("fg " here), so the
   // pattern goes on instead of ending.
@@ -114,6 +130,7 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   await expect(page.getByTestId('chat-max-new-tokens')).toHaveValue('4');
   await expect(page.getByTestId('chat-temperature')).toHaveValue('0');
   await expect(page.getByTestId('chat-seed')).toHaveValue('7');
+  await expect(page.getByTestId('chat-odds')).toBeChecked();
 
   expect(errors).toEqual([]);
 });

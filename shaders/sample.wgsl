@@ -1,5 +1,5 @@
-// Next-token sampling on the GPU, one workgroup per sequence b, so generation reads back one u32
-// per token. Scores s_i = l'_i / temperature, where l' applies the repetition penalty to tokens
+// Next-token sampling on the GPU, one workgroup per sequence b, so generation reads back three
+// u32 per token (the token, its probability and rank, below). Scores s_i = l'_i / temperature, where l' applies the repetition penalty to tokens
 // already seen (l/penalty when l > 0, l·penalty otherwise, as Hugging Face does). Then:
 //   temperature 0: the argmax of l' (lowest index among ties);
 //   top-k: keep s_i ≥ the k-th largest score (ties at the boundary kept);
@@ -15,7 +15,10 @@
 // instead of passing over V.
 // A restricted draw (the first of a prompt whose last token was backed off, src/data/
 // tokenHealing.ts) scores the tokens not marked in `allowed` as EXCLUDED, of no mass: never drawn.
-// The token goes to ids[b] (the next step's input) and is marked in seen (B, V).
+// The token goes to ids[b] (the next step's input) and is marked in seen (B, V). For the chat's
+// view of how sure the model was, ids[Bq + b] gets the token's probability under the model (the
+// softmax of the raw logits: no penalty, temperature or truncation; f32 bits) and ids[2·Bq + b]
+// its rank among the logits (1: the most likely; ties share the better rank).
 // Generation runs a few tokens ahead of the reader: with haltOnStop (one sequence), drawing a
 // token marked in stops sets halt[0], after which this kernel and the state updates of the steps
 // already queued behind it do nothing (selective_scan_step.wgsl, rmsnorm_matvec.wgsl's ring
@@ -92,6 +95,18 @@ fn sumF(tid: u32, v: f32) -> f32 {
   return r;
 }
 
+fn maxF(tid: u32, v: f32) -> f32 {
+  redF[tid] = v;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (tid < s) { redF[tid] = max(redF[tid], redF[tid + s]); }
+    workgroupBarrier();
+  }
+  let r = workgroupUniformLoad(&redF[0]);
+  workgroupBarrier();
+  return r;
+}
+
 /** Σ e^{s_i − m} over tokens with key ≥ lo and key ≥ k. */
 fn massAbove(tid: u32, row: u32, m: f32, lo: u32, k: u32) -> f32 {
   var acc = 0.0;
@@ -112,7 +127,8 @@ fn mass(tid: u32, row: u32, m: f32, lo: u32, k: u32, fits: bool, n: u32) -> f32 
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) tid: u32) {
   let b = wg.x;
   let row = b * p.V;
   if (tid == 0u) { halted = halt[0]; }
@@ -253,8 +269,25 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
     }
     token = workgroupUniformLoad(&chosen);
   }
+  // The drawn token's probability and rank under the raw logits.
+  let lt = logits[row + token];
+  var rawMax = -3.4e38;
+  var higher = 0.0;
+  for (var i = tid; i < p.V; i += WG) {
+    let l = logits[row + i];
+    rawMax = max(rawMax, l);
+    if (l > lt) { higher += 1.0; }
+  }
+  rawMax = maxF(tid, rawMax);
+  var e = 0.0;
+  for (var i = tid; i < p.V; i += WG) { e += exp(logits[row + i] - rawMax); }
+  let rawTotal = sumF(tid, e);
+  // Counts as f32 sums are exact below 2^24 tokens.
+  let rank = u32(sumF(tid, higher)) + 1u;
   if (tid == 0u) {
     ids[b] = token;
+    ids[groups.x + b] = bitcast<u32>(exp(lt - rawMax) / rawTotal);
+    ids[2u * groups.x + b] = rank;
     seen[row + token] = 1u;
     if (p.haltOnStop != 0u && stops[token] != 0u) { halt[0] = 1u; }
   }

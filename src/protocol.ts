@@ -3,6 +3,7 @@
 
 import type { I3Config } from './model/config';
 import type { SamplingSettings } from './model/sampling';
+import type { GeneratedPiece } from './model/textGeneration';
 import type { TrainSettings } from './train/checkpoint';
 import type { LrPoint, LrSweepResult } from './train/lrFinder';
 import type { EvalMetrics, StepMetrics } from './train/metrics';
@@ -170,8 +171,14 @@ export type InferEvent =
   | { type: 'load-failed'; checkpointId: string; message: string }
   /** The prompt is in; droppedMessages older chat messages did not fit the context. */
   | { type: 'started'; requestId: string; droppedMessages: number }
-  /** Text of the tokens generated since the last delta (batched to ~30 events/s). */
-  | { type: 'delta'; requestId: string; text: string; tokens: number; tokensPerSec: number }
+  /** The tokens generated since the last delta, each its text and odds (~30 events/s). */
+  | {
+      type: 'delta';
+      requestId: string;
+      pieces: GeneratedPiece[];
+      tokens: number;
+      tokensPerSec: number;
+    }
   | {
       type: 'done';
       requestId: string;

@@ -10,7 +10,12 @@ import { acquireGpu, describeAdapter } from '../src/gpu/device';
 import { GpuRuntime } from '../src/gpu/runtime';
 import { type I3Config, parameterCount } from '../src/model/config';
 import { I3Decoder } from '../src/model/decode';
-import { generateText, generationTokenizer, promptIds } from '../src/model/textGeneration';
+import {
+  type GeneratedPiece,
+  generateText,
+  generationTokenizer,
+  promptIds,
+} from '../src/model/textGeneration';
 import type { InferEvent, InferRequest, LoadedModel } from '../src/protocol';
 import { decodeCheckpoint } from '../src/train/checkpoint';
 import { getCheckpointBytes } from '../src/train/runStore';
@@ -98,9 +103,9 @@ async function ensureLoaded(checkpointId: string): Promise<Loaded> {
 /** Every error thrown here (CorruptCheckpointError, WebGpuUnavailableError, …) says what to do. */
 const messageOf = (e: unknown) => (e as Error).message;
 
-/** Collects decoded text and sends it at most every DELTA_MS. */
+/** Collects generated pieces and sends them at most every DELTA_MS. */
 class DeltaOutbox {
-  private text = '';
+  private pieces: GeneratedPiece[] = [];
   private tokens = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly t0 = performance.now();
@@ -108,8 +113,8 @@ class DeltaOutbox {
 
   constructor(private readonly requestId: string) {}
 
-  add(text: string): void {
-    this.text += text;
+  add(piece: GeneratedPiece): void {
+    this.pieces.push(piece);
     if (this.tokens++ === 0) this.firstAt = performance.now();
     this.timer ??= setTimeout(() => this.flush(), DELTA_MS);
   }
@@ -127,15 +132,15 @@ class DeltaOutbox {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.text) return;
+    if (this.pieces.length === 0) return;
     post({
       type: 'delta',
       requestId: this.requestId,
-      text: this.text,
+      pieces: this.pieces,
       tokens: this.tokens,
       tokensPerSec: this.rate(),
     });
-    this.text = '';
+    this.pieces = [];
   }
 }
 

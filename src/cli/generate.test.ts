@@ -41,7 +41,7 @@ describe('npm run generate', () => {
     const texts = generateText(decoder, tokenizer, ids, { sampling, maxNewTokens: 6 });
     let text = '';
     let next = await texts.next();
-    for (; !next.done; next = await texts.next()) text += next.value;
+    for (; !next.done; next = await texts.next()) text += next.value.text;
     decoder.destroy();
     expect(stdout).toBe(`${prompt}${text}\n[${next.value}]\n`);
   }, 60_000);

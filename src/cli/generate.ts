@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const texts = generateText(decoder, tokenizer, ids, { sampling, maxNewTokens });
   process.stdout.write(prompt.mode === 'chat' ? `[user] ${args.prompt}\n[model]` : args.prompt);
   let next = await texts.next();
-  for (; !next.done; next = await texts.next()) process.stdout.write(next.value);
+  for (; !next.done; next = await texts.next()) process.stdout.write(next.value.text);
   process.stdout.write(`\n[${next.value}]\n`);
   // Exiting with GPU work still queued (the decoder's last step) crashed Dawn on SwiftShader.
   decoder.destroy();

@@ -9,7 +9,13 @@ import { I3Model } from './i3';
 import { initParameters } from './init';
 import { parameterLayout } from './params';
 import { referenceLogits } from './reference';
-import { type SamplingSettings, sampleReference, sampleUniform } from './sampling';
+import {
+  type DrawnToken,
+  type SamplingSettings,
+  sampleReference,
+  sampleUniform,
+  tokenOdds,
+} from './sampling';
 
 const config = presetConfig('i3-test');
 const { vocab_size: V, max_seq_len: T } = config;
@@ -95,8 +101,15 @@ describe('incremental decoder (i3-test, T 16)', () => {
     const tokens = [...prompt];
     const generated: number[] = [];
     for (let draw = 0; draw < 20; draw++) {
-      const [t] = draw === 0 ? await decoder.sample(s, 0) : await decoder.acceptAndSample(s, draw);
+      const [drawn] =
+        draw === 0 ? await decoder.sample(s, 0) : await decoder.acceptAndSample(s, draw);
+      const t = drawn.id;
       if (draw > 0) logits.push(await decoder.readLogits());
+      // How likely the model found it: the softmax of the logits it was drawn from (sample.wgsl's
+      // tolerance, 1e-5 relative), and their rank.
+      const odds = tokenOdds(logits[draw], t);
+      expect(Math.abs(drawn.prob - odds.prob) / odds.prob, `draw ${draw}`).toBeLessThan(1e-5);
+      expect(drawn.rank, `draw ${draw}`).toBe(odds.rank);
       // The GPU draw is the reference's draw on these logits (penalised set: the context so far).
       const seen = new Uint8Array(V);
       for (const id of tokens) seen[id] = 1;
@@ -172,11 +185,11 @@ describe('incremental decoder (i3-test, T 16)', () => {
 
   it('generate(): seeded reproducible, stops, limits, aborts at once, keeps its context', async () => {
     const prompt = randomTokens(6, 8);
-    const collect = async (gen: AsyncGenerator<number, string>) => {
+    const collect = async (gen: AsyncGenerator<DrawnToken, string>) => {
       const out: number[] = [];
       for (let r = await gen.next(); ; r = await gen.next()) {
         if (r.done) return { tokens: out, reason: r.value };
-        out.push(r.value);
+        out.push(r.value.id);
       }
     };
     const opts = { sampling: { seed: 42 }, maxNewTokens: 8, stopTokens: [] };
@@ -231,8 +244,8 @@ describe('incremental decoder (i3-test, T 16)', () => {
     // Aborting between tokens, and while a token is on its way.
     const ctl = new AbortController();
     const gen = decoder.generate(prompt, { ...opts, signal: ctl.signal });
-    expect((await gen.next()).value).toBe(a.tokens[0]);
-    expect((await gen.next()).value).toBe(a.tokens[1]);
+    expect(((await gen.next()).value as DrawnToken).id).toBe(a.tokens[0]);
+    expect(((await gen.next()).value as DrawnToken).id).toBe(a.tokens[1]);
     const inFlight = gen.next();
     ctl.abort();
     expect(await inFlight).toEqual({ done: true, value: 'abort' });
@@ -246,7 +259,7 @@ describe('incremental decoder (i3-test, T 16)', () => {
     expect(none).toEqual({ tokens: [], reason: 'abort' });
     // A consumer that stops iterating early leaves tokens queued: the same as an abort.
     for await (const t of decoder.generate(prompt, opts)) {
-      expect(t).toBe(a.tokens[0]);
+      expect(t.id).toBe(a.tokens[0]);
       break;
     }
     await expect(
@@ -266,7 +279,7 @@ describe('incremental decoder (i3-test, T 16)', () => {
     const opts = { sampling: { seed: 3 }, maxNewTokens: 6, stopTokens: [] };
     const tokens = async (d: I3Decoder) => {
       const out: number[] = [];
-      for await (const t of d.generate(prompt, opts)) out.push(t);
+      for await (const t of d.generate(prompt, opts)) out.push(t.id);
       return out;
     };
     const own = await tokens(decoder);
@@ -298,12 +311,14 @@ describe('incremental decoder (i3-test, T 16)', () => {
     const firstTokens = order.slice(0, 3);
     const want = firstTokens.reduce((best, t) => (logits[t] > logits[best] ? t : best));
     const got: number[] = [];
-    for await (const t of decoder.generate(prompt, { ...greedy, firstTokens })) got.push(t);
+    for await (const t of decoder.generate(prompt, { ...greedy, firstTokens })) got.push(t.id);
     expect(got[0]).toBe(want);
     // The rest is the unrestricted greedy continuation of the prompt and that token.
     const rest: number[] = [];
     const after = Uint32Array.of(...prompt, want);
-    for await (const t of decoder.generate(after, { ...greedy, maxNewTokens: 3 })) rest.push(t);
+    for await (const t of decoder.generate(after, { ...greedy, maxNewTokens: 3 })) {
+      rest.push(t.id);
+    }
     expect(got.slice(1)).toEqual(rest);
   });
 });

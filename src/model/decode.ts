@@ -20,7 +20,8 @@
 // prompt length (a few kept). A token's step is ten fused launches per block in one compute pass
 // (pre-norm projections, the SSM step, attention with its query projection, out-projections that
 // add into the residual in place). Sampling runs on the GPU (sampling.ts) and feeds the next
-// step's input there, so generation queues a few tokens ahead of the 4-byte readbacks; a stop
+// step's input there, so generation queues a few tokens ahead of the 12-byte readbacks (a token and
+// how likely the model found it); a stop
 // token drawn meanwhile halts the queued steps on the GPU (sample.wgsl), which keeps the context
 // exact.
 import { EOS_ID, INST_ID } from '../data/specialTokens';
@@ -43,6 +44,9 @@ import { type ParameterLayout, parameterLayout } from './params';
 import {
   checkSampling,
   DEFAULT_SAMPLING,
+  type DrawnToken,
+  drawnTokens,
+  SAMPLE_WORDS,
   type SamplingSettings,
   sampleParams,
   sampleTokens,
@@ -143,7 +147,7 @@ function decoderPlan(config: I3Config, batch: number): Record<string, number> {
     plan[`cache.${l}`] = batch * T * r;
   }
   Object.assign(plan, {
-    ids: batch,
+    ids: SAMPLE_WORDS * batch,
     seen: batch * V,
     cursor: 4,
     halt: 1,
@@ -373,13 +377,13 @@ export class I3Decoder {
    * generation, which with the seed fixes the randomness). The tokens are pending: not yet in the
    * context; accept() appends them.
    */
-  sample(settings: SamplingSettings, draw: number): Promise<Uint32Array> {
+  sample(settings: SamplingSettings, draw: number): Promise<DrawnToken[]> {
     this.checkContext();
     return this.submitSampling(settings, draw, false, false);
   }
 
   /** accept() then sample(), in one submit with one readback. */
-  acceptAndSample(settings: SamplingSettings, draw: number): Promise<Uint32Array> {
+  acceptAndSample(settings: SamplingSettings, draw: number): Promise<DrawnToken[]> {
     this.checkContext();
     return this.submitSampling(settings, draw, true, false);
   }
@@ -402,7 +406,7 @@ export class I3Decoder {
   async *generate(
     prompt: Uint32Array,
     options: GenerateOptions = {},
-  ): AsyncGenerator<number, FinishReason, undefined> {
+  ): AsyncGenerator<DrawnToken, FinishReason, undefined> {
     if (this.batch !== 1) throw new Error('decoder: generate() decodes one sequence (batch 1)');
     if (this.generating) throw new Error('decoder: a generation is already running');
     const settings: SamplingSettings = {
@@ -416,7 +420,7 @@ export class I3Decoder {
     const { signal } = options;
     this.generating = true;
     // Draws submitted, each with its readback; draw k > 0 also stepped token k-1.
-    const queued: Promise<Uint32Array>[] = [];
+    const queued: Promise<DrawnToken[]>[] = [];
     let submitted = 0;
     let ended = false;
     try {
@@ -433,9 +437,9 @@ export class I3Decoder {
           const restricted = submitted === 0 && firstTokens !== undefined;
           queued.push(this.submitSampling(settings, submitted, submitted > 0, true, restricted));
         }
-        const got = await abortable(queued.shift() as Promise<Uint32Array>, signal);
+        const got = await abortable(queued.shift() as Promise<DrawnToken[]>, signal);
         if (got === ABORTED) return 'abort';
-        if (stops.has(got[0])) {
+        if (stops.has(got[0].id)) {
           // The steps queued after this draw ran halted: they advanced pos here only.
           this.pos -= submitted - 1 - draw;
           ended = true;
@@ -719,7 +723,7 @@ export class I3Decoder {
     accept: boolean,
     haltOnStop: boolean,
     restricted = false,
-  ): Promise<Uint32Array> {
+  ): Promise<DrawnToken[]> {
     const { rt, batch: Bq } = this;
     const shape = { Bq, V: this.config.vocab_size };
     rt.setParams(this.sampler, sampleParams(shape, settings, draw, haltOnStop, restricted));
@@ -730,13 +734,14 @@ export class I3Decoder {
       this.readbacks.pop() ??
       rt.device.createBuffer({
         label: 'decode.readback',
-        size: Math.max(16, Bq * 4),
+        size: Math.max(16, SAMPLE_WORDS * Bq * 4),
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
       });
-    enc.copyBufferToBuffer(this.ids, 0, readback, 0, Bq * 4);
+    const size = SAMPLE_WORDS * Bq * 4;
+    enc.copyBufferToBuffer(this.ids, 0, readback, 0, size);
     rt.device.queue.submit([enc.finish()]);
     return readback.mapAsync(GPUMapMode.READ).then(() => {
-      const out = new Uint32Array(readback.getMappedRange(0, Bq * 4).slice(0));
+      const out = drawnTokens(new Uint32Array(readback.getMappedRange(0, size).slice(0)), Bq);
       readback.unmap();
       this.readbacks.push(readback);
       return out;

@@ -4,11 +4,14 @@ import { compare } from '../ops/check';
 import { Rng } from '../util/random';
 import {
   DEFAULT_SAMPLING,
+  drawnTokens,
+  SAMPLE_WORDS,
   type SamplingSettings,
   sampleParams,
   sampleReference,
   sampleTokens,
   sampleUniform,
+  tokenOdds,
 } from './sampling';
 
 const settings = (over: Partial<SamplingSettings>): SamplingSettings => ({
@@ -18,6 +21,25 @@ const settings = (over: Partial<SamplingSettings>): SamplingSettings => ({
 });
 
 describe('sampling reference on hand-made logits', () => {
+  it('gives a token its softmax probability and its rank, ties sharing the better rank', () => {
+    const logits = [0, Math.log(3), 0];
+    expect(tokenOdds(logits, 1).prob).toBeCloseTo(3 / 5, 12);
+    expect(tokenOdds(logits, 1).rank).toBe(1);
+    expect(tokenOdds(logits, 0)).toEqual({ prob: expect.closeTo(1 / 5, 12), rank: 2 });
+    expect(tokenOdds(logits, 2).rank).toBe(2);
+  });
+
+  it('reads the draws back from the kernel’s words: tokens, probabilities, ranks', () => {
+    const words = new Uint32Array(6);
+    words.set([7, 9]);
+    new Float32Array(words.buffer, 8, 2).set([0.5, 0.25]);
+    words.set([1, 3], 4);
+    expect(drawnTokens(words, 2)).toEqual([
+      { id: 7, prob: 0.5, rank: 1 },
+      { id: 9, prob: 0.25, rank: 3 },
+    ]);
+  });
+
   // Probabilities 0.1, 0.4, 0.2, 0.3 at temperature 1.
   const logits = [1, 4, 2, 3].map(Math.log);
   const plain = { temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };
@@ -88,7 +110,7 @@ describe('GPU sampling against the reference', () => {
       const shape = { Bq, V };
       const logitsBuf = rt.bufferFrom('logits', logits);
       const seenBuf = rt.bufferFrom('seen', seen);
-      const ids = rt.buffer('ids', Bq * 4);
+      const ids = rt.buffer('ids', SAMPLE_WORDS * Bq * 4);
       const halt = rt.buffer('halt', 4);
       const stops = rt.buffer('stops', V * 4);
       // Draw 2 is restricted to about a tenth of the tokens (token 0 always among them).
@@ -104,7 +126,9 @@ describe('GPU sampling against the reference', () => {
         rt.write(seenBuf, seen);
         rt.setParams(launch, sampleParams(shape, s, draw, false, restricted));
         rt.run([launch]);
-        const got = new Uint32Array(await rt.read(ids, Bq * 4));
+        const words = new Uint32Array(await rt.read(ids));
+        const got = words.subarray(0, Bq);
+        const drawn = drawnTokens(words, Bq);
         const marks = new Uint32Array(await rt.read(seenBuf));
         for (let b = 0; b < Bq; b++) {
           const row = logits.subarray(b * V, (b + 1) * V);
@@ -118,6 +142,13 @@ describe('GPU sampling against the reference', () => {
           );
           expect(ref.probs[got[b]], `row ${b}: token ${got[b]} is not kept`).toBeGreaterThan(0);
           expect(marks[b * V + got[b]], `row ${b}: token not marked seen`).toBe(1);
+          // How likely the model found the token: an f32 softmax over up to 4,466 logits against
+          // float64, within 1e-5 relative (each exp and the sum's rounding add about 1e-7 each);
+          // the rank counts strictly larger logits, exactly.
+          const odds = tokenOdds(row, got[b]);
+          expect(drawn[b].id).toBe(got[b]);
+          expect(Math.abs(drawn[b].prob - odds.prob) / odds.prob).toBeLessThan(1e-5);
+          expect(drawn[b].rank).toBe(odds.rank);
           // fp32 scores and sums against float64: the draws agree unless u falls within 1e-5 of
           // a boundary of the cumulative distribution (skipped; a handful at most).
           let cdf = 0;
@@ -148,7 +179,7 @@ describe('GPU sampling against the reference', () => {
     const bufs = {
       logits: rt.bufferFrom('logits', logits),
       seen: rt.buffer('seen', Bq * V * 4),
-      ids: rt.buffer('ids', Bq * 4),
+      ids: rt.buffer('ids', SAMPLE_WORDS * Bq * 4),
       halt: rt.buffer('halt', 4),
       stops: rt.buffer('stops', V * 4),
       allowed: rt.buffer('allowed', V * 4),
@@ -184,7 +215,7 @@ describe('GPU sampling against the reference', () => {
     const bufs = {
       logits: rt.bufferFrom('logits', logits),
       seen: rt.buffer('seen', V * 4),
-      ids: rt.buffer('ids', 4),
+      ids: rt.buffer('ids', SAMPLE_WORDS * 4),
       halt: rt.buffer('halt', 4),
       stops: rt.bufferFrom('stops', stops),
       allowed: rt.buffer('allowed', V * 4),

@@ -1,6 +1,6 @@
 // Next-token sampling settings, the GPU sampling launch (shaders/sample.wgsl: one workgroup per
-// sequence, one u32 read back per token) and its float64 CPU reference. The semantics, shared by
-// both: repetition penalty on the logits of tokens already seen (Hugging Face's rule), scores
+// sequence, three words read back per token: the token and how likely the model found it) and
+// its float64 CPU reference. The semantics, shared by both: repetition penalty on the logits of tokens already seen (Hugging Face's rule), scores
 // divided by the temperature, top-k (ties at the k-th score kept), top-p (keep a token when the
 // probability mass of strictly higher scores is below topP), then the first kept token in index
 // order whose running probability sum exceeds u, with u hashed from (seed, draw, sequence). A
@@ -72,12 +72,35 @@ export function sampleParams(
   ];
 }
 
+/** u32 words a sequence's draw writes (ids): its token, the token's probability and rank. */
+export const SAMPLE_WORDS = 3;
+
+/** A drawn token with how likely the model found it (the raw logits' softmax; 1 = top rank). */
+export interface DrawnToken {
+  id: number;
+  prob: number;
+  rank: number;
+}
+
+/** The draws of Bq sequences, from the words the kernel wrote (SampleBuffers.ids). */
+export function drawnTokens(words: Uint32Array, Bq: number): DrawnToken[] {
+  const probs = new Float32Array(words.buffer, words.byteOffset + Bq * 4, Bq);
+  return Array.from({ length: Bq }, (_, b) => ({
+    id: words[b],
+    prob: probs[b],
+    rank: words[2 * Bq + b],
+  }));
+}
+
 export interface SampleBuffers {
   /** (Bq, V) f32 */
   logits: GPUBuffer;
   /** (Bq, V) u32, nonzero = penalised; the drawn token is marked. */
   seen: GPUBuffer;
-  /** (Bq) u32: the drawn tokens. */
+  /**
+   * (SAMPLE_WORDS · Bq) u32: the drawn tokens, then each one's probability under the model (f32
+   * bits), then its rank (tokenOdds).
+   */
   ids: GPUBuffer;
   /** One u32: set when a stop token is drawn under haltOnStop; while set, nothing is drawn. */
   halt: GPUBuffer;
@@ -105,6 +128,22 @@ export function sampleTokens(
 }
 
 // ---- CPU reference ----
+
+/** The probability of `token` under the softmax of the raw logits, and its rank (1: the top). */
+export function tokenOdds(
+  logits: ArrayLike<number>,
+  token: number,
+): { prob: number; rank: number } {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
+  let total = 0;
+  let higher = 0;
+  for (let i = 0; i < logits.length; i++) {
+    total += Math.exp(logits[i] - max);
+    if (logits[i] > logits[token]) higher++;
+  }
+  return { prob: Math.exp(logits[token] - max) / total, rank: higher + 1 };
+}
 
 /** PCG's output hash (sample.wgsl's pcg) on u32. */
 function pcg(v: number): number {

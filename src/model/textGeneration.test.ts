@@ -72,7 +72,7 @@ describe('generated text', () => {
       ...options,
       firstTokens: healed?.allowed,
     })) {
-      tokens.push(t);
+      tokens.push(t.id);
     }
     expect(['th', 'the']).toContain(tokenizer.vocab[tokens[0]]);
     const texts: string[] = [];
@@ -82,7 +82,7 @@ describe('generated text', () => {
         expect(next.value).toBe('length');
         break;
       }
-      texts.push(next.value);
+      texts.push(next.value.text);
     }
     expect(texts).toEqual(tokens.map((t, i) => tokenizer.vocab[t].slice(i === 0 ? 2 : 0)));
     decoder.destroy();

@@ -76,8 +76,15 @@ export function promptIds(
   return { ids, dropped: starts[from] };
 }
 
+/** A generated token's text, and how likely the model found the token (sampling.ts's odds). */
+export interface GeneratedPiece {
+  text: string;
+  prob: number;
+  rank: number;
+}
+
 /**
- * The text of each token generated after `ids` (one string a token; returns why generation
+ * The text of each token generated after `ids` (a piece a token; returns why generation
  * ended). A completion's last token is taken back and drawn again (tokenHealing.ts), and its
  * text, already in the prompt, is left out of the first token's; a chat prompt ends in [/INST]
  * and is decoded as it is.
@@ -87,7 +94,7 @@ export async function* generateText(
   tokenizer: ChunkTokenizer,
   ids: Uint32Array,
   options: Omit<GenerateOptions, 'firstTokens'>,
-): AsyncGenerator<string, FinishReason, undefined> {
+): AsyncGenerator<GeneratedPiece, FinishReason, undefined> {
   const healed = healPrompt(tokenizer, ids);
   const tokens = decoder.generate(healed?.ids ?? ids, {
     ...options,
@@ -96,7 +103,8 @@ export async function* generateText(
   let repeated = healed?.prefix.length ?? 0;
   for (let next = await tokens.next(); ; next = await tokens.next()) {
     if (next.done) return next.value;
-    yield tokenizer.decode([next.value]).slice(repeated);
+    const { id, prob, rank } = next.value;
+    yield { text: tokenizer.decode([id]).slice(repeated), prob, rank };
     repeated = 0;
   }
 }

@@ -7,6 +7,7 @@ import { persist } from 'zustand/middleware';
 import type { DatasetManifest } from '../data/shardStore';
 import { DEFAULT_MAX_NEW_TOKENS, type FinishReason } from '../model/decode';
 import { checkSampling, DEFAULT_SAMPLING } from '../model/sampling';
+import type { GeneratedPiece } from '../model/textGeneration';
 import type { GenerationSettings, InferEvent, InferPrompt, LoadedModel } from '../protocol';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { inferWorker, subscribed } from '../workerClients';
@@ -20,6 +21,8 @@ export interface ChatTurn {
   role: 'user' | 'assistant';
   /** A user message or completion prompt; the generated text as it streams (raw, untrimmed). */
   content: string;
+  /** A generated turn's tokens: each one's text and how likely the model found it. */
+  pieces?: GeneratedPiece[];
   /** For generated turns once done: why it ended and how fast it ran. */
   stats?: { reason: FinishReason; tokens: number; tokensPerSec: number };
 }
@@ -45,6 +48,8 @@ interface ChatState {
   loadError?: string;
   mode: ChatMode;
   settings: GenerationSettings;
+  /** Generated text is drawn token by token, coloured by how likely the model found each. */
+  showOdds: boolean;
   turns: ChatTurn[];
   /** The message or prompt being written (kept here so that it survives a pane switch). */
   draft: string;
@@ -57,6 +62,7 @@ interface ChatState {
   openCheckpoint: (id: string) => void;
   setMode: (mode: ChatMode) => void;
   setSettings: (patch: Partial<GenerationSettings>) => void;
+  setShowOdds: (show: boolean) => void;
   setDraft: (draft: string) => void;
   /** Sends the draft as a chat message or a completion prompt; false when it cannot now. */
   send: () => boolean;
@@ -135,6 +141,7 @@ export const useChat = create<ChatState>()(
       loading: false,
       mode: 'chat',
       settings: DEFAULT_GENERATION,
+      showOdds: false,
       turns: [],
       draft: '',
       dropped: 0,
@@ -157,6 +164,8 @@ export const useChat = create<ChatState>()(
 
       setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
 
+      setShowOdds: (showOdds) => set({ showOdds }),
+
       setDraft: (draft) => set({ draft }),
 
       send: () => {
@@ -170,7 +179,7 @@ export const useChat = create<ChatState>()(
             ? { mode, messages: asked.map(({ role, content }) => ({ role, content })) }
             : { mode, text };
         set({
-          turns: [...asked, { role: 'assistant', content: '' }],
+          turns: [...asked, { role: 'assistant', content: '', pieces: [] }],
           draft: '',
           streaming: { requestId, tokens: 0, tokensPerSec: 0 },
           error: undefined,
@@ -212,7 +221,11 @@ export const useChat = create<ChatState>()(
           case 'delta':
             if (mine) {
               set((s) => ({
-                turns: updateLast(s.turns, (t) => ({ ...t, content: t.content + e.text })),
+                turns: updateLast(s.turns, (t) => ({
+                  ...t,
+                  content: t.content + e.pieces.map((p) => p.text).join(''),
+                  pieces: [...(t.pieces ?? []), ...e.pieces],
+                })),
                 streaming: {
                   requestId: e.requestId,
                   tokens: e.tokens,
@@ -250,13 +263,17 @@ export const useChat = create<ChatState>()(
     {
       name: 'i3-studio-chat',
       version: 1,
-      storage: localStore<Pick<ChatState, 'settings'>>(),
-      // The generation settings only: a reload keeps how the user likes text drawn.
-      partialize: ({ settings }) => ({ settings }),
-      merge: (saved, current) => ({
-        ...current,
-        settings: { ...DEFAULT_GENERATION, ...(saved as Partial<ChatState> | undefined)?.settings },
-      }),
+      storage: localStore<Pick<ChatState, 'settings' | 'showOdds'>>(),
+      // The generation settings and the view: a reload keeps how the user likes text drawn.
+      partialize: ({ settings, showOdds }) => ({ settings, showOdds }),
+      merge: (saved, current) => {
+        const s = saved as Partial<ChatState> | undefined;
+        return {
+          ...current,
+          settings: { ...DEFAULT_GENERATION, ...s?.settings },
+          showOdds: s?.showOdds ?? false,
+        };
+      },
     },
   ),
 );

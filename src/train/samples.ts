@@ -54,7 +54,7 @@ export class TrainingSampler implements TextSampler {
       stopTokens: [EOS_ID],
     };
     for await (const piece of generateText(this.decoder, this.tokenizer, this.prompt, options)) {
-      text += piece;
+      text += piece.text;
     }
     return text;
   }

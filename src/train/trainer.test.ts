@@ -280,7 +280,7 @@ describe('trainer on the i3-test preset', () => {
       decoder.loadParams(ck.params);
       let text = '';
       const options = { maxNewTokens: 12, sampling: { seed: s.seed }, stopTokens: [EOS_ID] };
-      for await (const piece of generateText(decoder, tok, ids, options)) text += piece;
+      for await (const piece of generateText(decoder, tok, ids, options)) text += piece.text;
       expect(samples[i].text, `step ${ck.meta.step}`).toBe(text);
       // The sample is stored with the run's history too.
       expect(ck.meta.metrics.evals[i].sample).toBe(text);

@@ -1,6 +1,7 @@
 // The Chat pane: pick any checkpoint (trained or imported), chat with it through the chat template
 // or let it continue a text, with the sampling settings at hand; replies stream in as the infer
-// worker generates them, and Stop ends a generation at once.
+// worker generates them, and Stop ends a generation at once. Replies can be drawn token by token,
+// coloured by how likely the model found each (tokenOdds.ts).
 import { useEffect, useMemo, useRef } from 'react';
 import type { GenerationSettings } from '../protocol';
 import {
@@ -14,6 +15,7 @@ import {
 import { useDatasets } from '../store/datasets';
 import { useRuns } from '../store/runs';
 import { count } from './format';
+import { oddsColor, oddsTitle, replyPerplexity, trimPiecesStart } from './tokenOdds';
 
 const REASONS = {
   stop: 'ended its turn',
@@ -160,15 +162,65 @@ function DataHint({ checkpointId, mode }: { checkpointId: string; mode: ChatMode
 function TurnStats({ turn }: { turn: ChatTurn }) {
   if (!turn.stats) return null;
   const { reason, tokens, tokensPerSec } = turn.stats;
+  const ppl = replyPerplexity(turn.pieces ?? []);
   return (
     <div className="muted small">
       {count(tokens)} tokens · {tokensPerSec.toFixed(1)} tokens/s · {REASONS[reason]}
+      {ppl !== undefined && (
+        <span title="exp of the mean negative log-probability of the reply's tokens under this model">
+          {' '}
+          · perplexity <span data-testid="chat-perplexity">{ppl.toFixed(ppl < 100 ? 2 : 0)}</span>
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** A reply's tokens, each on the colour of its probability, with its odds as a tooltip. */
+function TokenPieces({ turn, trim }: { turn: ChatTurn; trim: boolean }) {
+  const pieces = trim ? trimPiecesStart(turn.pieces ?? []) : (turn.pieces ?? []);
+  return pieces.map((p, i) => (
+    <span
+      // Pieces are only appended, so the index is a stable key.
+      // biome-ignore lint/suspicious/noArrayIndexKey: see above
+      key={i}
+      className="chat-token"
+      style={{ background: oddsColor(p.prob) }}
+      title={oddsTitle(p)}
+      data-testid="chat-token"
+      data-prob={p.prob}
+      data-rank={p.rank}
+    >
+      {p.text}
+    </span>
+  ));
+}
+
+/** The switch for the token view, and its colour key while on. */
+function OddsSwitch() {
+  const showOdds = useChat((s) => s.showOdds);
+  return (
+    <div className="chat-odds">
+      <label>
+        <input
+          type="checkbox"
+          checked={showOdds}
+          onChange={(e) => useChat.getState().setShowOdds(e.target.checked)}
+          data-testid="chat-odds"
+        />{' '}
+        colour the model's tokens by their probability
+      </label>
+      {showOdds && (
+        <span className="chat-odds-key small muted" aria-hidden="true">
+          0.1% <span className="chat-odds-scale" /> 100%
+        </span>
+      )}
     </div>
   );
 }
 
 function Transcript() {
-  const { turns, mode, dropped, streaming } = useChat();
+  const { turns, mode, dropped, streaming, showOdds } = useChat();
   const log = useRef<HTMLDivElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll whenever the text grows
   useEffect(() => {
@@ -216,7 +268,13 @@ function Transcript() {
                   : 'prompt'}
             </span>
             <div className="chat-text" data-testid={out ? 'chat-output' : undefined}>
-              {mode === 'chat' && out ? t.content.trimStart() : t.content}
+              {out && showOdds && t.pieces ? (
+                <TokenPieces turn={t} trim={mode === 'chat'} />
+              ) : mode === 'chat' && out ? (
+                t.content.trimStart()
+              ) : (
+                t.content
+              )}
               {live && <span className="chat-cursor" aria-hidden="true" />}
             </div>
             <TurnStats turn={t} />
@@ -312,6 +370,7 @@ export function ChatPane() {
       <ModelCard />
       <section className="card">
         <h2>Conversation</h2>
+        <OddsSwitch />
         <Transcript />
         <Composer />
       </section>

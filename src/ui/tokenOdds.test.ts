@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { oddsColor, oddsLevel, oddsTitle, replyPerplexity, trimPiecesStart } from './tokenOdds';
+
+const piece = (text: string, prob: number, rank = 1) => ({ text, prob, rank });
+
+describe('token odds in the chat', () => {
+  it('places probabilities on a log scale from the floor to certainty', () => {
+    expect(oddsLevel(1)).toBe(1);
+    expect(oddsLevel(1e-3)).toBe(0);
+    expect(oddsLevel(1e-6)).toBe(0);
+    expect(oddsLevel(Number.NaN)).toBe(0);
+    expect(oddsLevel(10 ** -1.5)).toBeCloseTo(0.5, 12);
+    expect(oddsColor(1)).toBe('hsl(130 65% 32%)');
+    expect(oddsColor(1e-4)).toBe('hsl(0 65% 32%)');
+  });
+
+  it('says how likely a token was and where it ranked', () => {
+    expect(oddsTitle(piece('a', 0.4321))).toBe('43% · the model’s first choice');
+    expect(oddsTitle(piece('a', 0.0123, 4))).toBe('1.2% · its choice no. 4');
+    expect(oddsTitle(piece('a', 0.00002, 900))).toBe('2e-3% · its choice no. 900');
+  });
+
+  it('gives a reply the perplexity of its tokens', () => {
+    expect(replyPerplexity([])).toBeUndefined();
+    expect(replyPerplexity([piece('a', 0.5), piece('b', 0.5)])).toBeCloseTo(2, 12);
+    expect(replyPerplexity([piece('a', 1), piece('b', 0.25)])).toBeCloseTo(2, 12);
+  });
+
+  it('leaves out a reply’s leading whitespace, token by token', () => {
+    const pieces = [piece(' ', 0.9), piece('\n Hi', 0.5), piece(' there', 0.2)];
+    expect(trimPiecesStart(pieces)).toEqual([piece('Hi', 0.5), piece(' there', 0.2)]);
+    expect(trimPiecesStart([piece('  ', 0.1)])).toEqual([]);
+  });
+});
