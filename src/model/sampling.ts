@@ -1,10 +1,11 @@
 // Next-token sampling settings, the GPU sampling launch (shaders/sample.wgsl: one workgroup per
 // sequence, three words read back per token: the token and how likely the model found it) and
-// its float64 CPU reference. The semantics, shared by both: repetition penalty on the logits of tokens already seen (Hugging Face's rule), scores
-// divided by the temperature, top-k (ties at the k-th score kept), top-p (keep a token when the
-// probability mass of strictly higher scores is below topP), then the first kept token in index
-// order whose running probability sum exceeds u, with u hashed from (seed, draw, sequence). A
-// restricted draw considers only the tokens marked allowed (token healing's first draw).
+// its float64 CPU reference. The semantics, shared by both: repetition penalty on the logits of
+// tokens already seen (Hugging Face's rule), scores divided by the temperature, top-k (ties at the
+// k-th score kept), top-p (keep a token when the probability mass of strictly higher scores is
+// below topP), then the first kept token in index order whose running probability sum exceeds u,
+// with u hashed from (seed, draw, sequence). A restricted draw considers only the tokens marked
+// allowed (token healing's first draw).
 import { f32, type GpuRuntime, type Launch, type Param, u32 } from '../gpu/runtime';
 
 export interface SamplingSettings {
