@@ -2,9 +2,9 @@
 // Networks", 2017): the next run's model, from its seed's initial weights, trains on its dataset
 // for a sweep of steps whose learning rate grows geometrically from LR_SWEEP_MIN to LR_SWEEP_MAX.
 // The loss falls once the rate is large enough to move the weights and blows up once it is too
-// large; a tenth of the rate where the smoothed loss was lowest is a sound peak learning rate (the
-// rule fastai's lr_find reports as lr_min). The sweep trains a throwaway copy: no run or
-// checkpoint is written.
+// large; the suggested peak learning rate is a third of the rate where the smoothed loss was
+// lowest (LR_SUGGESTION_DIVISOR, measured in docs/learning-rate.md). The sweep trains a throwaway
+// copy: no run or checkpoint is written.
 
 import { ShardReader, type ShardSource } from '../data/shardReader';
 import type { GpuRuntime } from '../gpu/runtime';
@@ -20,8 +20,8 @@ export const LR_SWEEP_MAX = 1;
 export const LR_SWEEP_STEPS = 100;
 /**
  * Weight of the past in the loss's moving average: single steps' losses are too noisy to compare,
- * and at 0.9 the average trails the raw loss by about ten steps (a factor of 3 in the rate), which
- * the tenth of the suggestion more than covers.
+ * and at 0.9 the average trails the raw loss by about ten steps (a factor of 3 in the rate): the
+ * suggestion's divisor takes that back.
  */
 export const LR_SMOOTHING = 0.9;
 /**
@@ -30,6 +30,21 @@ export const LR_SMOOTHING = 0.9;
  * steps of still larger rates).
  */
 export const LR_DIVERGENCE = 4;
+/**
+ * It also stops once the smoothed loss, having fallen by at least this fraction of where it
+ * started, climbs back above the start: a language model's loss starts near ln V, the loss of a
+ * uniform guess, and a wrecked model returns there rather than far above it (run AK2, i3-22m: the
+ * raw loss peaked at 21 nats, under 4 times the lowest, then sat at ln 4466 = 8.40). The fall
+ * keeps the noise of the flat start from stopping a sweep that has not begun to learn.
+ */
+export const LR_FALL = 0.05;
+/**
+ * The suggestion is the rate at the lowest smoothed loss divided by this. fastai's lr_min divides
+ * by 10, but its average trails by some 50 steps, where this one's trails by 10: on the H200 (run
+ * AK3-AK4, docs/learning-rate.md) a tenth was the worst of the rates tried for both i3-tiny and
+ * i3-22m, and a third came within 1.5% of the best validation loss.
+ */
+export const LR_SUGGESTION_DIVISOR = 3;
 
 /** The learning rate of sweep step i (0-based) of `steps`. */
 export function sweepLr(i: number, steps: number): number {
@@ -49,7 +64,7 @@ export interface LrSweepResult {
   diverged: boolean;
   /** The user cancelled it, or a run started. */
   cancelled: boolean;
-  /** A tenth of the rate at the lowest smoothed loss; none where the loss never fell. */
+  /** A third of the rate at the lowest smoothed loss; none where the loss never fell. */
   suggestion?: number;
 }
 
@@ -70,20 +85,22 @@ export class LrSweep {
     };
     this.points.push(point);
     this.lowest = Math.min(this.lowest, point.smoothed);
-    return { point, diverged: loss > LR_DIVERGENCE * this.lowest };
+    const start = this.points[0].smoothed;
+    const back = this.lowest <= (1 - LR_FALL) * start && point.smoothed > start;
+    return { point, diverged: back || loss > LR_DIVERGENCE * this.lowest };
   }
 }
 
 /**
- * A tenth of the rate at the lowest smoothed loss, or undefined where that is the first point
- * (the loss never fell below where it started).
+ * The rate at the lowest smoothed loss over LR_SUGGESTION_DIVISOR, or undefined where that is the
+ * first point (the loss never fell below where it started).
  */
 export function suggestLr(points: LrPoint[]): number | undefined {
   let best = 0;
   for (let i = 1; i < points.length; i++) {
     if (points[i].smoothed < points[best].smoothed) best = i;
   }
-  return best > 0 ? points[best].lr / 10 : undefined;
+  return best > 0 ? points[best].lr / LR_SUGGESTION_DIVISOR : undefined;
 }
 
 export interface LrSweepSetup {

@@ -91,7 +91,7 @@ export function LrFinder() {
             <>
               Suggested peak learning rate:{' '}
               <strong data-testid="lr-suggestion">{formatValue(rounded(suggestion))}</strong>, a
-              tenth of the rate where the smoothed loss was lowest.{' '}
+              third of the rate where the smoothed loss was lowest.{' '}
               {settings.schedule.peakLr === rounded(suggestion) ? (
                 <span className="muted">(in use)</span>
               ) : (
