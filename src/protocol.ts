@@ -86,9 +86,18 @@ export type TrainEvent =
 
 // ── ingest worker ──
 
+/**
+ * Where an import takes its tokenizer instead of training one on its files: a stored dataset's, or
+ * a checkpoint's, so that the checkpoint can train further on the new files (src/data/
+ * tokenizerSource.ts).
+ */
+export type TokenizerSource = { kind: 'dataset'; id: string } | { kind: 'checkpoint'; id: string };
+
 /** How an import runs; the defaults are in src/store/datasets.ts. */
 export interface IngestOptions {
   name?: string;
+  /** Tokenize with this tokenizer (vocabSize and lowercase then do not apply). */
+  tokenizerFrom?: TokenizerSource;
   vocabSize: number;
   lowercase: boolean;
   txtMode: 'auto' | 'lines' | 'paragraphs';

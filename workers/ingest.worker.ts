@@ -10,8 +10,10 @@ import {
   type KnownFile,
 } from '../src/data/importer';
 import type { FileError } from '../src/data/textStream';
+import { tokenizerOf } from '../src/data/tokenizerSource';
 import { downloadFile } from '../src/data/urlDownload';
 import type { IngestEvent, IngestFileProblem, IngestRequest } from '../src/protocol';
+import { getCheckpointBytes } from '../src/train/runStore';
 
 const post = (e: IngestEvent) => self.postMessage(e);
 const problems = (errors: FileError[]): IngestFileProblem[] =>
@@ -25,6 +27,15 @@ async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<voi
   jobs.set(req.jobId, ctrl);
   const { options } = req;
   try {
+    storePromise ??= IdbShardStore.open();
+    const store = await storePromise;
+    // A tokenizer that cannot be had fails the import before any download.
+    const tokenizer =
+      options.tokenizerFrom &&
+      (await tokenizerOf(options.tokenizerFrom, {
+        getManifest: (id) => store.getManifest(id),
+        getCheckpointBytes,
+      }));
     const files =
       req.type === 'import'
         ? req.files
@@ -34,8 +45,6 @@ async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<voi
               onProgress: (progress) => post({ type: 'download', jobId: req.jobId, progress }),
             }),
           ];
-    storePromise ??= IdbShardStore.open();
-    const store = await storePromise;
     const manifests = await store.listManifests();
     // The same files (a download too) imported again resume their interrupted import.
     const resume = interruptedImport(files, manifests);
@@ -45,6 +54,7 @@ async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<voi
     const { manifest, rejected } = await importDataset(files, store, {
       name: options.name,
       vocab: { targetSize: options.vocabSize, lowercase: options.lowercase },
+      tokenizer,
       parse: { txtMode: options.txtMode, column: options.column || undefined },
       validationEvery: options.validationEvery,
       knownFiles,

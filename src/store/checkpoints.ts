@@ -63,6 +63,47 @@ export function datasetsFor(
     .sort((a, b) => Number(b.id === selectedId) - Number(a.id === selectedId));
 }
 
+/**
+ * The dataset a new run from a checkpoint trains on: the selected one where it has the
+ * checkpoint's tokenizer (new files tokenized for the checkpoint: fine-tuning it), else its run's
+ * own, else any stored with that tokenizer.
+ */
+export function furtherDataset(
+  datasets: DatasetManifest[],
+  tokenizerId: string,
+  ownId: string | undefined,
+  selectedId?: string,
+): DatasetManifest | undefined {
+  const matching = datasetsFor(datasets, tokenizerId, selectedId);
+  return (
+    matching.find((d) => d.id === selectedId) ?? matching.find((d) => d.id === ownId) ?? matching[0]
+  );
+}
+
+/**
+ * The tokenizer of a checkpoint, from its run's dataset while that is stored, else from the
+ * checkpoint itself (inspect); undefined until known.
+ */
+export function checkpointTokenizerId(
+  run: RunRecord | undefined,
+  datasets: DatasetManifest[],
+  details?: CheckpointDetails,
+): string | undefined {
+  return datasets.find((d) => d.id === run?.datasetId)?.tokenizerId ?? details?.tokenizerId;
+}
+
+/** The dataset a new run from a checkpoint of `run` (with these details) trains on. */
+export function furtherDatasetOf(
+  run: RunRecord | undefined,
+  stored: { datasets: DatasetManifest[]; selectedId?: string },
+  details?: CheckpointDetails,
+): DatasetManifest | undefined {
+  const tokenizerId = checkpointTokenizerId(run, stored.datasets, details);
+  return tokenizerId
+    ? furtherDataset(stored.datasets, tokenizerId, run?.datasetId, stored.selectedId)
+    : undefined;
+}
+
 /** The run a checkpoint belongs to, when that run is still stored. */
 export const runOf = (ck: CheckpointSummary) =>
   useRuns.getState().runs.find((r) => r.id === ck.runId);
@@ -149,17 +190,17 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
       });
       return;
     }
-    // A new run, for the Model pane's number of steps beyond the checkpoint's: on its run's
-    // dataset and settings; or, where that dataset is gone or there is no run, on a dataset with
-    // the checkpoint's tokenizer, with its run's settings or else the Model pane's.
+    // A new run, for the Model pane's number of steps beyond the checkpoint's, with its run's
+    // settings or else the Model pane's: on the dataset furtherDataset picks (before the datasets
+    // are listed, its run's own).
     const { settings } = useSetup.getState();
     const more = settings.schedule.totalSteps;
+    const d = get().details[id];
+    const dataset = furtherDatasetOf(run, stored, d);
     let base: Parameters<typeof continuationSpec>[1];
     if (onItsData) {
-      base = onItsData;
+      base = { ...onItsData, datasetId: dataset ? dataset.id : onItsData.datasetId };
     } else {
-      const d = get().details[id];
-      const dataset = d && datasetsFor(stored.datasets, d.tokenizerId, stored.selectedId)[0];
       if (!d || !dataset) return;
       base = {
         config: d.config,
@@ -170,12 +211,11 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     const spec = continuationSpec(ck, base, more);
     useRuns.getState().start(spec);
     // Before the datasets are listed a run is taken to have its own (runOnItsData): no name yet.
-    const dataset =
-      stored.datasets.find((d) => d.id === spec.datasetId)?.name ?? 'its run’s dataset';
+    const name = stored.datasets.find((x) => x.id === spec.datasetId)?.name ?? 'its run’s dataset';
     set({
       notice: {
         kind: 'ok',
-        text: `${spec.name} trains ${more} more steps on ${dataset}: see the Train pane.`,
+        text: `${spec.name} trains ${more} more steps on ${name}: see the Train pane.`,
       },
     });
   },

@@ -6,7 +6,13 @@ import { defaultSettings } from '../train/defaults';
 import type { StepMetrics } from '../train/metrics';
 import type { RunRecord } from '../train/runStore';
 import { DEFAULT_GENERATION, sendBlocker, trainingData, useChat } from './chat';
-import { runOnItsData, trainsFurther, useCheckpoints } from './checkpoints';
+import {
+  checkpointTokenizerId,
+  furtherDataset,
+  runOnItsData,
+  trainsFurther,
+  useCheckpoints,
+} from './checkpoints';
 import { useGpu } from './gpu';
 import { sweepKey, useLrFinder } from './lrFinder';
 import { useNav } from './nav';
@@ -191,6 +197,29 @@ describe('checkpoints store', () => {
       ...finished.settings,
       schedule: { ...finished.settings.schedule, totalSteps: total + 25 },
     });
+  });
+
+  it('trains a checkpoint further on the selected dataset where it has the checkpoint’s tokenizer', () => {
+    const d = (id: string, tokenizerId: string, status: 'importing' | 'complete' = 'complete') =>
+      ({ id, tokenizerId, status }) as DatasetManifest;
+    const own = d('own', 't');
+    const fine = d('fine', 't');
+    const other = d('other', 'u');
+    const all = [own, fine, other, d('half', 't', 'importing')];
+    // Selected and of its tokenizer: new files tokenized for it (fine-tuning).
+    expect(furtherDataset(all, 't', 'own', 'fine')).toBe(fine);
+    // Selected but of another tokenizer, or none selected: its run's own dataset.
+    expect(furtherDataset(all, 't', 'own', 'other')).toBe(own);
+    expect(furtherDataset(all, 't', 'own')).toBe(own);
+    // No run dataset (an imported checkpoint): any complete one of its tokenizer.
+    expect(furtherDataset(all, 't', undefined, 'other')?.tokenizerId).toBe('t');
+    expect(furtherDataset(all, 'v', 'own', 'fine')).toBeUndefined();
+    // The checkpoint's tokenizer: its run's dataset's while stored, else its own header's.
+    const r = run('a', 1);
+    const details = { checkpointId: 'c', config: r.config, tokenizerId: 'x', step: 1 };
+    expect(checkpointTokenizerId({ ...r, datasetId: 'fine' }, all, details)).toBe('t');
+    expect(checkpointTokenizerId({ ...r, datasetId: 'gone' }, all, details)).toBe('x');
+    expect(checkpointTokenizerId(undefined, all)).toBeUndefined();
   });
 
   it("shows the failure of its own export, not of another pane's job on the export worker", () => {

@@ -39,6 +39,19 @@ function readerBatches(reader: ShardReader): BatchSource {
   };
 }
 
+/**
+ * Where a run from `resume` picks up its data: the checkpoint's place in its dataset where the run
+ * trains on that dataset; the start of any other (a checkpoint trained further on new files with
+ * its tokenizer), whose shards that place does not describe.
+ */
+export function resumeCursor(
+  resume: Checkpoint | undefined,
+  datasetId: string,
+): BatchCursor | undefined {
+  if (!resume || resume.meta.datasetId !== datasetId) return undefined;
+  return resume.meta.dataCursor as BatchCursor | undefined;
+}
+
 export interface RunSetup {
   runId: string;
   name: string;
@@ -85,7 +98,7 @@ export async function prepareRun(rt: GpuRuntime, setup: RunSetup): Promise<Prepa
   const reader = new ShardReader(
     setup.source,
     { batchSize: settings.batchSize, seqLen: settings.seqLen, seed: settings.seed },
-    resume?.meta.dataCursor as BatchCursor | undefined,
+    resumeCursor(resume, setup.datasetId),
   );
   const start = resume
     ? {

@@ -17,7 +17,7 @@ import {
   type TrainSettings,
 } from './checkpoint';
 import type { StepMetrics } from './metrics';
-import { prepareRun, type RunSetup } from './run';
+import { prepareRun, type RunSetup, resumeCursor } from './run';
 import { catsDataset, catsSettings, textFile } from './testCorpus';
 import {
   CheckpointNotStoredError,
@@ -232,6 +232,35 @@ describe('trainer on the i3-test preset', () => {
     expect(await trainer.train()).toBe('failed');
     expect(rec.states.at(-1)).toEqual(['failed', 'disk gone']);
     expect(rec.steps.at(-1)?.step).toBe(2);
+  });
+
+  it('trains a checkpoint further on other files tokenized for it, from their start', async () => {
+    const first = recorder();
+    await (await run({ ...settings(6), checkpointInterval: 6 }, first)).train();
+    const ck = first.checkpoints.at(-1) as Checkpoint;
+    expect(ck.meta.datasetId).toBe('cats');
+    // Other text, tokenized with the checkpoint's tokenizer (the Data pane's borrowed tokenizer).
+    const store = new MemoryShardStore();
+    const text = Array.from({ length: 400 }, (_, i) => `the dog sat on the log ${i % 7}.`);
+    const { manifest } = await importDataset([textFile('dogs.txt', text.join('\n'))], store, {
+      tokenizer: ChunkTokenizer.fromJSON(tokenizer),
+      shardTokens: 4096,
+      newId: () => 'dogs',
+    });
+    // Its place in the cats corpus means nothing in the dogs' shards: the run starts them afresh.
+    expect(resumeCursor(ck, 'cats')).toEqual(ck.meta.dataCursor);
+    expect(resumeCursor(ck, 'dogs')).toBeUndefined();
+    expect(resumeCursor(undefined, 'cats')).toBeUndefined();
+    const more = recorder();
+    const { trainer } = await prepareRun(await testRuntime(), {
+      ...setup(settings(10), more, ck),
+      source: storeSource(store, manifest),
+      datasetId: 'dogs',
+    });
+    expect(await trainer.train()).toBe('finished');
+    expect(more.steps.map((m) => m.step)).toEqual([7, 8, 9, 10]);
+    expect(more.steps.every((m) => Number.isFinite(m.loss))).toBe(true);
+    expect(more.checkpoints.at(-1)?.meta.datasetId).toBe('dogs');
   });
 
   it('stops before its first step when asked before it trains, and saves nothing', async () => {

@@ -3,9 +3,16 @@
 // it as a Hugging Face bundle (.zip, written by the export worker), delete it (or all but each
 // run's latest and best) after a confirmation; and a drop zone that imports a bundle.
 import { useEffect, useMemo } from 'react';
+import type { DatasetManifest } from '../data/shardStore';
 import { bundleFileName } from '../export/checkpointBundle';
 import { useChat } from '../store/chat';
-import { datasetsFor, runOnItsData, trainsFurther, useCheckpoints } from '../store/checkpoints';
+import {
+  datasetsFor,
+  furtherDatasetOf,
+  runOnItsData,
+  trainsFurther,
+  useCheckpoints,
+} from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useNav } from '../store/nav';
@@ -126,11 +133,15 @@ function ImportZone() {
   );
 }
 
-/** The tooltip of "Train further", in this pane and the Train pane's run list. */
-export const trainFurtherTitle = (moreSteps: number) =>
-  `A new run from this checkpoint, ${count(moreSteps)} steps more (the Model pane’s total ` +
-  'steps), with its optimizer state and data position, its learning rate on the cosine of a ' +
-  'schedule that much longer';
+/**
+ * The tooltip of "Train further", in this pane and the Train pane's run list: the dataset the new
+ * run trains on (furtherDataset) and whether it keeps its place there (its run's own dataset).
+ */
+export const trainFurtherTitle = (moreSteps: number, dataset?: DatasetManifest, ownId?: string) =>
+  `A new run from this checkpoint${dataset ? ` on ${dataset.name}` : ''}, ${count(moreSteps)} ` +
+  'steps more (the Model pane’s total steps), with its optimizer state ' +
+  (dataset && dataset.id !== ownId ? '(the dataset from its start)' : 'and data position') +
+  ', its learning rate on the cosine of a schedule that much longer';
 
 /**
  * Whether the checkpoint can train now, and if not, why. `run` is its run where that run's dataset
@@ -180,6 +191,8 @@ function CheckpointRow({
 }) {
   const datasets = useDatasets((s) => s.datasets);
   const loaded = useDatasets((s) => s.loaded);
+  const selectedId = useDatasets((s) => s.selectedId);
+  const details = useCheckpoints((s) => s.details[ck.id]);
   const onItsData = runOnItsData(run, { datasets, loaded });
   const blocker = useResumeBlocker(ck, onItsData);
   const exporting = useCheckpoints((s) => s.exportJob);
@@ -246,7 +259,11 @@ function CheckpointRow({
             title={
               blocker ??
               (further
-                ? trainFurtherTitle(moreSteps)
+                ? trainFurtherTitle(
+                    moreSteps,
+                    furtherDatasetOf(run, { datasets, selectedId }, details),
+                    run?.datasetId,
+                  )
                 : 'Continue its run from this checkpoint, to the end of its schedule')
             }
             onClick={() => trainFrom(ck.id)}

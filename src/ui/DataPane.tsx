@@ -2,12 +2,13 @@
 // watch the import, browse the stored datasets with their statistics and document lengths, and
 // look at sample documents and their tokens.
 
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { SUPPORTED } from '../data/formats';
 import type { ImportProgress } from '../data/importer';
 import type { DatasetManifest } from '../data/shardStore';
 import type { DownloadProgress } from '../data/urlDownload';
+import type { TokenizerSource } from '../protocol';
 import { useDatasets } from '../store/datasets';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
@@ -94,9 +95,77 @@ function UrlImport({ disabled }: { disabled: boolean }) {
   );
 }
 
+/** A borrowed tokenizer's select value: "dataset:<id>" or "checkpoint:<id>". */
+const sourceValue = (s?: TokenizerSource) => (s ? `${s.kind}:${s.id}` : '');
+
+function sourceOf(value: string): TokenizerSource | undefined {
+  const at = value.indexOf(':');
+  const kind = value.slice(0, at);
+  if (kind !== 'dataset' && kind !== 'checkpoint') return undefined;
+  return { kind, id: value.slice(at + 1) };
+}
+
+/**
+ * The import's tokenizer: a new one trained on its files, or one borrowed from a stored dataset
+ * or checkpoint (src/data/tokenizerSource.ts), so that a model already trained can train further
+ * on the new files. Checkpoints are offered where no stored dataset has their tokenizer: imported
+ * ones, and those whose run's dataset is gone.
+ */
+function TokenizerChoice() {
+  const { datasets, options, setOptions } = useDatasets();
+  const { checkpoints, runs } = useRuns();
+  const complete = datasets.filter((d) => d.status === 'complete');
+  const orphans = checkpoints.filter((ck) => {
+    const datasetId = runs.find((r) => r.id === ck.runId)?.datasetId;
+    return !complete.some((d) => d.id === datasetId);
+  });
+  const offered = [
+    ...complete.map((d) => sourceValue({ kind: 'dataset', id: d.id })),
+    ...orphans.map((ck) => sourceValue({ kind: 'checkpoint', id: ck.id })),
+  ];
+  const chosen = sourceValue(options.tokenizerFrom);
+  const stale = chosen !== '' && !offered.includes(chosen);
+  // A source deleted since it was chosen: the import trains a new tokenizer again.
+  useEffect(() => {
+    if (stale) setOptions({ tokenizerFrom: undefined });
+  }, [stale, setOptions]);
+  return (
+    <label>
+      Tokenizer{' '}
+      <select
+        value={stale ? '' : chosen}
+        onChange={(e) => setOptions({ tokenizerFrom: sourceOf(e.target.value) })}
+        data-testid="import-tokenizer"
+      >
+        <option value="">a new one, trained on these files</option>
+        {complete.length > 0 && (
+          <optgroup label="that of a dataset (and of the runs trained on it)">
+            {complete.map((d) => (
+              <option key={d.id} value={sourceValue({ kind: 'dataset', id: d.id })}>
+                {d.name} ({count(d.tokenizer.vocab.length)} tokens)
+              </option>
+            ))}
+          </optgroup>
+        )}
+        {orphans.length > 0 && (
+          <optgroup label="that of a checkpoint, to train it further on these files">
+            {orphans.map((ck) => (
+              <option key={ck.id} value={sourceValue({ kind: 'checkpoint', id: ck.id })}>
+                {ck.runName} · step {count(ck.step)}
+                {ck.source === 'import' ? ' (imported)' : ''}
+              </option>
+            ))}
+          </optgroup>
+        )}
+      </select>
+    </label>
+  );
+}
+
 function DropZone() {
   const { importFiles, importDefault, job, options, setOptions } = useDatasets();
   const disabled = Boolean(job);
+  const borrowed = options.tokenizerFrom !== undefined;
   return (
     <section className="card">
       <FileDrop
@@ -127,22 +196,33 @@ function DropZone() {
       </FileDrop>
       <UrlImport disabled={disabled} />
       <details>
-        <summary>Import options</summary>
+        <summary>
+          Import options
+          {borrowed && (
+            <span className="muted small" data-testid="import-tokenizer-note">
+              {' '}
+              · a borrowed tokenizer
+            </span>
+          )}
+        </summary>
         <div className="row" style={{ flexWrap: 'wrap', gap: '1rem' }}>
-          <label>
+          <TokenizerChoice />
+          <label title={borrowed ? 'The borrowed tokenizer sets the vocabulary.' : undefined}>
             Vocabulary size{' '}
             <input
               type="number"
               min={64}
               max={65536}
               value={options.vocabSize}
+              disabled={borrowed}
               onChange={(e) => setOptions({ vocabSize: Number(e.target.value) })}
             />
           </label>
-          <label>
+          <label title={borrowed ? 'The borrowed tokenizer sets the case.' : undefined}>
             <input
               type="checkbox"
               checked={options.lowercase}
+              disabled={borrowed}
               onChange={(e) => setOptions({ lowercase: e.target.checked })}
             />{' '}
             Lowercase

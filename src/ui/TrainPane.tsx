@@ -7,7 +7,12 @@ import { useMemo, useState } from 'react';
 import { metricsCsv } from '../export/hfFiles';
 import { parameterCount } from '../model/config';
 import { useCharts } from '../store/charts';
-import { runOnItsData, trainsFurther, useCheckpoints } from '../store/checkpoints';
+import {
+  furtherDatasetOf,
+  runOnItsData,
+  trainsFurther,
+  useCheckpoints,
+} from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useRuns } from '../store/runs';
@@ -197,6 +202,7 @@ function RunList() {
   );
   const datasets = useDatasets((s) => s.datasets);
   const loaded = useDatasets((s) => s.loaded);
+  const selectedId = useDatasets((s) => s.selectedId);
   const trainFrom = useCheckpoints((s) => s.trainFrom);
   const moreSteps = useSetup((s) => s.settings.schedule.totalSteps);
   if (runs.length === 0) return null;
@@ -277,7 +283,11 @@ function RunList() {
                       <button
                         type="button"
                         data-testid="train-further"
-                        title={trainFurtherTitle(moreSteps)}
+                        title={trainFurtherTitle(
+                          moreSteps,
+                          furtherDatasetOf(r, { datasets, selectedId }),
+                          r.datasetId,
+                        )}
                         onClick={() => trainFrom(ck.id)}
                       >
                         Train further

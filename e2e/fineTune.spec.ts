@@ -1,0 +1,73 @@
+import { expect, test } from '@playwright/test';
+import { dropFiles } from './drop';
+import { openStudio } from './studio';
+
+// Fine-tuning in a real Chromium: a model trained on one dataset trains further on other files,
+// imported with its tokenizer (the Data pane's borrowed tokenizer), as a new run on them.
+
+const lines = (unit: string) =>
+  Array.from({ length: 120 }, () => unit.repeat(20).trim()).join('\n');
+
+test('trains a checkpoint further on new files imported with its tokenizer', async ({ page }) => {
+  test.setTimeout(300_000);
+  const errors = await openStudio(page);
+  const dataset = (name: string) => page.getByTestId('dataset').filter({ hasText: name });
+
+  await dropFiles(page, 'dropzone', [{ name: 'base.txt', text: lines('abcdefg ') }]);
+  await expect(dataset('base')).toHaveAttribute('data-status', 'complete');
+  const vocab = (await dataset('base').textContent())?.match(/vocabulary ([\d,]+)/)?.[1];
+  expect(vocab).toBeTruthy();
+
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('preset-i3-test').check();
+  await page.getByTestId('total-steps').fill('6');
+  await page.getByTestId('checkpoint-interval').fill('6');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByTestId('start-run').click();
+  const runs = page.getByTestId('run-row');
+  await expect(runs.first()).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
+
+  // Other text, with characters the base tokenizer never saw, imported with that tokenizer.
+  await page.getByRole('tab', { name: 'Data' }).click();
+  await page.getByText('Import options').click();
+  const choice = page.getByTestId('import-tokenizer');
+  await choice.selectOption({ label: `base.txt (${vocab} tokens)` });
+  await expect(page.getByTestId('import-tokenizer-note')).toBeVisible();
+  await expect(page.getByLabel('Vocabulary size')).toBeDisabled();
+  await dropFiles(page, 'dropzone', [{ name: 'tuned.txt', text: lines('gfedcba xyz ') }]);
+  await expect(dataset('tuned')).toHaveAttribute('data-status', 'complete');
+  await expect(dataset('tuned')).toContainText(`vocabulary ${vocab}`);
+  await expect(dataset('tuned')).toContainText('unknown characters');
+
+  // With the new dataset selected, the checkpoint trains further on it, from its start.
+  await page.getByRole('tab', { name: 'Train' }).click();
+  const select = page.getByTestId('train-dataset');
+  await select.selectOption(
+    (await select.locator('option', { hasText: 'tuned' }).getAttribute('value')) ?? '',
+  );
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  const ck = page.getByTestId('checkpoint-row').first();
+  const further = ck.getByTestId('resume-checkpoint');
+  await expect(further).toHaveText('Train further');
+  await expect(further).toHaveAttribute('title', /on tuned\.txt, .*\(the dataset from its start\)/);
+  await further.click();
+  await expect(page.getByTestId('checkpoints-notice')).toContainText(
+    'i3-test #1 (continued) trains 6 more steps on tuned.txt',
+  );
+  await page.getByRole('tab', { name: 'Train' }).click();
+  const continued = runs.filter({ hasText: '(continued)' });
+  await expect(continued).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
+  await expect(continued.getByTestId('run-val-loss')).not.toHaveText('—');
+
+  // Once the dataset whose tokenizer was chosen is deleted, the next import trains its own again,
+  // and the first run's checkpoints, without their dataset, offer theirs.
+  await page.getByRole('tab', { name: 'Data' }).click();
+  await expect(choice).not.toHaveValue('');
+  await dataset('base').getByRole('button', { name: 'Delete' }).click();
+  await page.getByTestId('confirm-delete-yes').click();
+  await expect(dataset('base')).toHaveCount(0);
+  await expect(choice).toHaveValue('');
+  await expect(page.getByTestId('import-tokenizer-note')).toHaveCount(0);
+  await expect(choice.locator('option', { hasText: 'i3-test #1 · step 6' })).toHaveCount(1);
+  expect(errors).toEqual([]);
+});
