@@ -19,6 +19,12 @@ const DECADES = Array.from(
   (_, i) => LR_SWEEP_MIN * 10 ** i,
 );
 
+/** Each step's loss, faint, and its moving average, which the suggestion reads. */
+const LINES: [keyof LrPoint, string, number][] = [
+  ['loss', '#64748b', 1],
+  ['smoothed', '#38bdf8', 1.8],
+];
+
 /**
  * The y axis stops a little above the first smoothed loss: a blown-up step's loss (many times
  * larger) would otherwise flatten the part of the curve that matters.
@@ -65,24 +71,18 @@ export function LrSweepChart(props: { points: LrPoint[]; suggestion?: number }) 
               labelFormatter={(x) => `learning rate ${formatValue(Number(x))}`}
             />
             <Legend />
-            <Line
-              name="loss"
-              dataKey="loss"
-              stroke="#64748b"
-              dot={false}
-              isAnimationActive={false}
-              strokeWidth={1}
-              legendType="plainline"
-            />
-            <Line
-              name="smoothed"
-              dataKey="smoothed"
-              stroke="#38bdf8"
-              dot={false}
-              isAnimationActive={false}
-              strokeWidth={1.8}
-              legendType="plainline"
-            />
+            {LINES.map(([key, stroke, width]) => (
+              <Line
+                key={key}
+                name={key}
+                dataKey={key}
+                stroke={stroke}
+                dot={false}
+                isAnimationActive={false}
+                strokeWidth={width}
+                legendType="plainline"
+              />
+            ))}
             {props.suggestion !== undefined && (
               <ReferenceLine
                 x={props.suggestion}
