@@ -46,23 +46,46 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
     (await select.locator('option', { hasText: 'tuned' }).getAttribute('value')) ?? '',
   );
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  // Twenty steps on the new files.
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('total-steps').fill('20');
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
   const ck = page.getByTestId('checkpoint-row').first();
   const further = ck.getByTestId('resume-checkpoint');
   await expect(further).toHaveText('Train further');
   await expect(further).toHaveAttribute('title', /on tuned\.txt, .*\(the dataset from its start\)/);
   await further.click();
   await expect(page.getByTestId('checkpoints-notice')).toContainText(
-    'i3-test #1 (continued) trains 6 more steps on tuned.txt',
+    'i3-test #1 (continued) trains 20 more steps on tuned.txt',
   );
   await page.getByRole('tab', { name: 'Train' }).click();
   const continued = runs.filter({ hasText: '(continued)' });
   await expect(continued).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
   await expect(continued.getByTestId('run-val-loss')).not.toHaveText('—');
 
+  // Both checkpoints evaluated on the new files' validation split: the fine-tuned one has learnt
+  // them, and the figures are stored with the checkpoints (they survive a reload).
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  await expect(page.getByRole('columnheader', { name: 'loss on tuned.txt' })).toBeVisible();
+  const row = (step: number) => page.locator(`[data-testid="checkpoint-row"][data-step="${step}"]`);
+  const lossOf = async (step: number) => {
+    await row(step).getByTestId('evaluate-checkpoint').click();
+    const loss = row(step).getByTestId('evaluation-loss');
+    await expect(loss).toBeVisible({ timeout: 60_000 });
+    return Number.parseFloat((await loss.textContent()) ?? '');
+  };
+  const before = await lossOf(6);
+  const after = await lossOf(26);
+  expect(after).toBeLessThan(before);
+  await page.reload();
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  await expect(row(26).getByTestId('evaluation-loss')).toContainText(after.toFixed(3));
+
   // Once the dataset whose tokenizer was chosen is deleted, the next import trains its own again,
   // and the first run's checkpoints, without their dataset, offer theirs.
   await page.getByRole('tab', { name: 'Data' }).click();
-  await expect(choice).not.toHaveValue('');
+  await page.getByText('Import options').click();
+  await choice.selectOption({ label: `base.txt (${vocab} tokens)` });
   await dataset('base').getByRole('button', { name: 'Delete' }).click();
   await page.getByTestId('confirm-delete-yes').click();
   await expect(dataset('base')).toHaveCount(0);

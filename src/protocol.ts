@@ -53,8 +53,13 @@ export type TrainRequest =
       settings: TrainSettings;
       datasetId: string;
     }
-  /** Ends the sweep in progress after its current step (its result keeps the points so far). */
-  | { type: 'cancel-find-lr' };
+  /** A checkpoint's loss on a dataset's validation split (src/train/evaluation.ts). */
+  | { type: 'evaluate'; evalId: string; checkpointId: string; datasetId: string }
+  /**
+   * Ends the sweep (after its current step; its result keeps the points so far) or the
+   * evaluation in progress.
+   */
+  | { type: 'cancel-gpu-job' };
 
 export type TrainEvent =
   | { type: 'ready'; adapter: AdapterReport; selfTest: SelfTestReport }
@@ -80,6 +85,17 @@ export type TrainEvent =
   | { type: 'lr-point'; sweepId: string; point: LrPoint; index: number; steps: number }
   /** The sweep's end: its result, or why there is none. */
   | { type: 'lr-found'; sweepId: string; result?: LrSweepResult; message?: string }
+  /**
+   * An evaluation's progress (batches done of total), its end (the checkpoint's summary as
+   * stored, with the evaluation), or why it failed.
+   */
+  | {
+      type: 'evaluation';
+      evalId: string;
+      progress?: { done: number; total: number };
+      checkpoint?: CheckpointSummary;
+      message?: string;
+    }
   | { type: 'gpu-unavailable'; message: string }
   | { type: 'device-lost'; message: string }
   | { type: 'error'; message: string };

@@ -21,6 +21,7 @@ import {
   encodeCheckpoint,
   type TrainSettings,
 } from '../src/train/checkpoint';
+import { evaluateCheckpoint } from '../src/train/evaluation';
 import { findLearningRate } from '../src/train/lrFinder';
 import type { StepMetrics } from '../src/train/metrics';
 import { prepareRun } from '../src/train/run';
@@ -32,6 +33,7 @@ import {
   putCheckpoint,
   putRun,
   type RunRecord,
+  recordEvaluation,
 } from '../src/train/runStore';
 import { probeTrainingSpeed } from '../src/train/speedProbe';
 import { CheckpointNotStoredError, type Trainer } from '../src/train/trainer';
@@ -57,7 +59,7 @@ async function init(): Promise<void> {
       if (info.reason === 'destroyed') return;
       deviceLost = true;
       trainer?.stop();
-      sweepStop?.abort();
+      jobStop?.abort();
       post({
         type: 'device-lost',
         message: `The GPU device was lost (${info.message || 'no reason given'}).`,
@@ -109,12 +111,13 @@ async function loadCheckpoint(id: string): Promise<Checkpoint> {
 }
 
 /**
- * The speed probes and learning-rate sweeps asked for, one after another: a run waits for them
- * (a sweep it ends first), so that no two share the GPU. Each job reports its own errors.
+ * The speed probes, learning-rate sweeps and evaluations asked for, one after another: a run waits
+ * for them (a sweep or evaluation it ends first), so that no two share the GPU. Each job reports
+ * its own errors.
  */
 let gpuJobs: Promise<void> = Promise.resolve();
-/** Ends the sweep in progress. */
-let sweepStop: AbortController | undefined;
+/** Ends the sweep or evaluation in progress. */
+let jobStop: AbortController | undefined;
 
 function exclusive(job: () => Promise<void>): void {
   gpuJobs = gpuJobs.then(job);
@@ -154,39 +157,93 @@ async function probe(probeId: string, config: I3Config, settings: TrainSettings)
   }
 }
 
-async function findLr(
+/**
+ * Runs a sweep or an evaluation (cancellable by `signal`) unless the GPU is gone or a run trains;
+ * `fail` says why not, or what went wrong.
+ */
+async function cancellableJob(
+  fail: (message: string) => void,
+  work: (rt: GpuRuntime, signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const rt = runtime;
+  if (!rt || deviceLost) return fail('The GPU is not available: reload the page.');
+  if (trainer) return fail('A run is training: try again once it ends.');
+  const stop = new AbortController();
+  jobStop = stop;
+  try {
+    await work(rt, stop.signal);
+  } catch (e) {
+    fail(
+      deviceLost
+        ? 'The GPU device was lost: reload the page.'
+        : stop.signal.aborted
+          ? 'Cancelled.'
+          : (e as Error).message,
+    );
+  } finally {
+    jobStop = undefined;
+  }
+}
+
+function findLr(
   sweepId: string,
   config: I3Config,
   settings: TrainSettings,
   datasetId: string,
 ): Promise<void> {
   const fail = (message: string) => post({ type: 'lr-found', sweepId, message });
-  const rt = runtime;
-  if (!rt || deviceLost) return fail('The GPU is not available: reload the page.');
-  if (trainer) return fail('A run is training: find the rate once it ends.');
-  const stop = new AbortController();
-  sweepStop = stop;
-  try {
+  return cancellableJob(fail, async (rt, signal) => {
     const data = await trainingData(datasetId, config);
     if (typeof data === 'string') return fail(data);
     const result = await findLearningRate(
       rt,
       { config, settings, source: storeSource(data.store, data.manifest) },
       {
-        signal: stop.signal,
+        signal,
         onPoint: (point, index, steps) => post({ type: 'lr-point', sweepId, point, index, steps }),
       },
     );
     post({ type: 'lr-found', sweepId, result });
-  } catch (e) {
-    fail(deviceLost ? 'The GPU device was lost: reload the page.' : (e as Error).message);
-  } finally {
-    sweepStop = undefined;
-  }
+  });
+}
+
+/** The checkpoint's loss on the dataset's validation split, stored with its summary. */
+function evaluate(evalId: string, checkpointId: string, datasetId: string): Promise<void> {
+  const fail = (message: string) => post({ type: 'evaluation', evalId, message });
+  return cancellableJob(fail, async (rt, signal) => {
+    const ck = await loadCheckpoint(checkpointId);
+    const data = await trainingData(datasetId, ck.meta.config);
+    if (typeof data === 'string') return fail(data);
+    if (data.manifest.tokenizerId !== ck.meta.tokenizerId) {
+      return fail(
+        `"${data.manifest.name}" was tokenized with another tokenizer than this checkpoint's: ` +
+          'import its files again with the checkpoint’s tokenizer (Data pane, import options).',
+      );
+    }
+    const { loss, tokens } = await evaluateCheckpoint(
+      rt,
+      ck,
+      storeSource(data.store, data.manifest),
+      {
+        signal,
+        onProgress: (done, total) =>
+          post({ type: 'evaluation', evalId, progress: { done, total } }),
+      },
+    );
+    const checkpoint = await recordEvaluation(checkpointId, {
+      datasetId,
+      datasetName: data.manifest.name,
+      loss,
+      tokens,
+      at: Date.now(),
+    });
+    if (!checkpoint) return fail('The checkpoint was deleted during its evaluation.');
+    post({ type: 'evaluation', evalId, checkpoint });
+  });
 }
 
 async function start(spec: RunSpec): Promise<void> {
-  sweepStop?.abort();
+  jobStop?.abort();
   await gpuJobs;
   if (!runtime || deviceLost) {
     post({
@@ -336,8 +393,11 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
     case 'find-lr':
       exclusive(() => findLr(msg.sweepId, msg.config, msg.settings, msg.datasetId));
       break;
-    case 'cancel-find-lr':
-      sweepStop?.abort();
+    case 'evaluate':
+      exclusive(() => evaluate(msg.evalId, msg.checkpointId, msg.datasetId));
+      break;
+    case 'cancel-gpu-job':
+      jobStop?.abort();
       break;
   }
 };

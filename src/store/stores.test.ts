@@ -13,6 +13,7 @@ import {
   trainsFurther,
   useCheckpoints,
 } from './checkpoints';
+import { useEvaluation } from './evaluation';
 import { useGpu } from './gpu';
 import { sweepKey, useLrFinder } from './lrFinder';
 import { useNav } from './nav';
@@ -394,5 +395,40 @@ describe('learning-rate finder store', () => {
     expect(sweepKey(config, { ...settings, batchSize: settings.batchSize + 1 }, 'd')).not.toBe(key);
     expect(sweepKey(config, settings, 'other')).not.toBe(key);
     expect(sweepKey({ ...config, n_layers: 3 }, settings, 'd')).not.toBe(key);
+  });
+});
+
+describe('evaluation store', () => {
+  it('follows its own evaluation, and puts the stored result in the runs store', () => {
+    const ck = {
+      id: 'c',
+      runId: 'a',
+      runName: 'a',
+      step: 3,
+      tokens: 384,
+      loss: 5,
+      createdAt: 1,
+      bytes: 10,
+      source: 'training' as const,
+    };
+    useRuns.setState({ checkpoints: [ck] });
+    const job = { evalId: 'e', checkpointId: 'c', datasetId: 'd', done: 0 };
+    useEvaluation.setState({ job, problem: undefined });
+    const { apply } = useEvaluation.getState();
+    apply({ type: 'evaluation', evalId: 'e', progress: { done: 2, total: 5 } });
+    // Another evaluation's events (one ended before this began) change nothing.
+    apply({ type: 'evaluation', evalId: 'old', message: 'Cancelled.' });
+    expect(useEvaluation.getState().job).toEqual({ ...job, done: 2, total: 5 });
+    const evaluations = [{ datasetId: 'd', datasetName: 'd', loss: 4.5, tokens: 99, at: 2 }];
+    apply({ type: 'evaluation', evalId: 'e', checkpoint: { ...ck, evaluations } });
+    expect(useEvaluation.getState().job).toBeUndefined();
+    expect(useRuns.getState().checkpoints[0].evaluations).toEqual(evaluations);
+
+    useEvaluation.setState({ job });
+    apply({ type: 'evaluation', evalId: 'e', message: 'Cancelled.' });
+    expect(useEvaluation.getState()).toMatchObject({
+      job: undefined,
+      problem: { checkpointId: 'c', message: 'Cancelled.' },
+    });
   });
 });

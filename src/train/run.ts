@@ -17,7 +17,7 @@ import { TrainingSampler } from './samples';
 import { type BatchSource, freshStart, Trainer, type TrainerEvents } from './trainer';
 
 /** Rows of T+1 tokens, padded with <pad> rows (ignored by the loss) to a full micro-batch. */
-function padRows(tokens: Uint32Array, rows: number, B: number, T: number): Uint32Array {
+export function padRows(tokens: Uint32Array, rows: number, B: number, T: number): Uint32Array {
   if (rows === B) return tokens;
   const out = new Uint32Array(B * (T + 1)).fill(PAD_ID);
   out.set(tokens);

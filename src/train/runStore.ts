@@ -5,6 +5,7 @@ import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import { isQuotaError } from '../data/shardStore';
 import type { I3Config } from '../model/config';
 import type { TrainSettings } from './checkpoint';
+import type { CheckpointEvaluation } from './evaluation';
 import type { MetricsHistory } from './metrics';
 import type { RunState } from './trainer';
 
@@ -34,6 +35,8 @@ export interface CheckpointSummary {
   bytes: number;
   /** Where it came from: a training run, or an imported bundle. */
   source: 'training' | 'import';
+  /** Its loss on datasets' validation splits (evaluation.ts), the latest for each dataset. */
+  evaluations?: CheckpointEvaluation[];
 }
 
 interface StudioDb extends DBSchema {
@@ -97,6 +100,26 @@ export async function putCheckpoint(summary: CheckpointSummary, bytes: Uint8Arra
   } catch (e) {
     rethrowQuota(e);
   }
+}
+
+/**
+ * Adds an evaluation to a stored checkpoint's summary, in place of an earlier one on the same
+ * dataset; returns the summary as stored (undefined if the checkpoint is gone).
+ */
+export async function recordEvaluation(
+  checkpointId: string,
+  evaluation: CheckpointEvaluation,
+): Promise<CheckpointSummary | undefined> {
+  const d = await studioDb();
+  const tx = d.transaction('checkpoints', 'readwrite');
+  const summary = await tx.store.get(checkpointId);
+  if (summary) {
+    const others = (summary.evaluations ?? []).filter((e) => e.datasetId !== evaluation.datasetId);
+    summary.evaluations = [...others, evaluation];
+    await tx.store.put(summary).catch(rethrowQuota);
+  }
+  await tx.done;
+  return summary;
 }
 
 export async function listCheckpoints(): Promise<CheckpointSummary[]> {

@@ -4,6 +4,7 @@
 // closes and keeps the screen on.
 import { useEffect } from 'react';
 import { useDatasets } from '../store/datasets';
+import { useEvaluation } from '../store/evaluation';
 import { useGpu } from '../store/gpu';
 import { useLrFinder } from '../store/lrFinder';
 import { type PaneId, useNav } from '../store/nav';
@@ -62,6 +63,7 @@ export function App() {
       useRuns.getState().apply(e);
       useSpeed.getState().apply(e);
       useLrFinder.getState().apply(e);
+      useEvaluation.getState().apply(e);
     });
     worker.post({ type: 'init' });
     void useRuns.getState().load();

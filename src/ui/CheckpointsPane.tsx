@@ -7,6 +7,7 @@ import type { DatasetManifest } from '../data/shardStore';
 import { bundleFileName } from '../export/checkpointBundle';
 import { useChat } from '../store/chat';
 import {
+  checkpointTokenizerId,
   datasetsFor,
   furtherDatasetOf,
   runOnItsData,
@@ -14,6 +15,7 @@ import {
   useCheckpoints,
 } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
+import { useEvaluation } from '../store/evaluation';
 import { useGpu } from '../store/gpu';
 import { useNav } from '../store/nav';
 import { useRuns } from '../store/runs';
@@ -250,6 +252,7 @@ function CheckpointRow({
         })}
       </td>
       <td>{bytes(ck.bytes)}</td>
+      <EvaluationCell ck={ck} run={run} />
       <td>
         <div className="checkpoint-actions">
           <button
@@ -305,6 +308,78 @@ function CheckpointRow({
   );
 }
 
+/** The selected dataset, where one is stored complete: the one checkpoints are evaluated on. */
+function useEvaluationDataset(): DatasetManifest | undefined {
+  return useDatasets((s) =>
+    s.datasets.find((d) => d.id === s.selectedId && d.status === 'complete'),
+  );
+}
+
+/**
+ * A checkpoint's loss on the selected dataset's validation split: as last evaluated, or a button
+ * that evaluates it (the train worker's evaluation.ts), with its progress while it runs.
+ */
+function EvaluationCell({ ck, run }: { ck: CheckpointSummary; run: RunRecord | undefined }) {
+  const dataset = useEvaluationDataset();
+  const datasets = useDatasets((s) => s.datasets);
+  const details = useCheckpoints((s) => s.details[ck.id]);
+  const gpu = useGpu((s) => s.status);
+  const liveRunId = useRuns((s) => s.liveRunId);
+  const { job, problem, evaluate, cancel } = useEvaluation();
+  if (!dataset) return <td />;
+  const done = ck.evaluations?.find((e) => e.datasetId === dataset.id);
+  const mine = job?.checkpointId === ck.id;
+  const tokenizerId = checkpointTokenizerId(run, datasets, details);
+  const blocker =
+    gpu !== 'ready'
+      ? 'The GPU is not ready.'
+      : liveRunId
+        ? 'A run is training: evaluate once it ends.'
+        : job
+          ? 'Another evaluation is running.'
+          : tokenizerId !== undefined && tokenizerId !== dataset.tokenizerId
+            ? `${dataset.name} has another tokenizer: import its files with this checkpoint’s (Data pane, import options) to evaluate it there.`
+            : undefined;
+  return (
+    <td data-testid="checkpoint-evaluation">
+      {done && (
+        <span
+          title={`${count(done.tokens)} validation tokens of ${done.datasetName}, ${new Date(done.at).toLocaleString()}`}
+          data-testid="evaluation-loss"
+        >
+          {done.loss.toFixed(3)}
+          <div className="muted small">ppl {perplexity(done.loss).toFixed(1)}</div>
+        </span>
+      )}
+      {mine ? (
+        <span className="small" data-testid="evaluation-progress">
+          {job.total ? `${count(job.done)} of ${count(job.total)} batches` : 'Loading…'}{' '}
+          <button type="button" onClick={cancel}>
+            Cancel
+          </button>
+        </span>
+      ) : (
+        !done && (
+          <button
+            type="button"
+            disabled={Boolean(blocker)}
+            title={blocker ?? `Its loss on the validation split of ${dataset.name}`}
+            onClick={() => evaluate(ck.id, dataset.id)}
+            data-testid="evaluate-checkpoint"
+          >
+            Evaluate
+          </button>
+        )
+      )}
+      {problem?.checkpointId === ck.id && (
+        <div className="small error-text" role="alert" data-testid="evaluation-problem">
+          {problem.message}
+        </div>
+      )}
+    </td>
+  );
+}
+
 function CheckpointList() {
   const checkpoints = useRuns((s) => s.checkpoints);
   const runs = useRuns((s) => s.runs);
@@ -331,6 +406,7 @@ function CheckpointList() {
   const best = useMemo(() => bestCheckpointIds(checkpoints), [checkpoints]);
   const prunable = useMemo(() => prunableCheckpoints(checkpoints), [checkpoints]);
   const prunableBytes = prunable.reduce((sum, ck) => sum + ck.bytes, 0);
+  const evalDataset = useEvaluationDataset();
   return (
     <section className="card">
       <div className="row">
@@ -364,6 +440,9 @@ function CheckpointList() {
                 <th>perplexity</th>
                 <th>saved</th>
                 <th>size</th>
+                <th title="Loss on the validation split of the dataset selected in the Train pane">
+                  {evalDataset && `loss on ${evalDataset.name}`}
+                </th>
                 <th />
               </tr>
             </thead>
