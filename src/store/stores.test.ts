@@ -4,7 +4,7 @@ import type { DatasetManifest } from '../data/shardStore';
 import { PRESETS } from '../model/config';
 import { defaultSettings } from '../train/defaults';
 import type { StepMetrics } from '../train/metrics';
-import type { RunRecord } from '../train/runStore';
+import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { DEFAULT_GENERATION, sendBlocker, trainingData, useChat } from './chat';
 import {
   checkpointTokenizerId,
@@ -30,6 +30,19 @@ const step = (n: number): StepMetrics => ({
   gradNorm: 1,
   tokensPerSec: 1280,
   stepMs: 100,
+});
+
+/** A checkpoint of run 'a' at `step`, as the runs store lists it. */
+const summary = (id: string, step: number): CheckpointSummary => ({
+  id,
+  runId: 'a',
+  runName: 'a',
+  step,
+  tokens: step * 128,
+  loss: 4.97,
+  createdAt: step,
+  bytes: 10,
+  source: 'training',
 });
 
 const run = (id: string, steps: number): RunRecord => ({
@@ -127,17 +140,7 @@ describe('runs store', () => {
   });
 
   it('lists saved checkpoints and shows worker errors as a notice', () => {
-    const ck = {
-      id: 'c',
-      runId: 'a',
-      runName: 'a',
-      step: 3,
-      tokens: 384,
-      loss: 4.97,
-      createdAt: 2,
-      bytes: 10,
-      source: 'training' as const,
-    };
+    const ck = summary('c', 3);
     useRuns.getState().apply({ type: 'checkpoint', runId: 'a', checkpoint: ck });
     expect(useRuns.getState().checkpoints).toEqual([ck]);
     expect(useRuns.getState().runs[0].lastCheckpointId).toBe('c');
@@ -157,17 +160,7 @@ describe('runs store', () => {
 describe('checkpoints store', () => {
   it('resumes a checkpoint inside its run’s schedule; past it, or without a run, trains further', () => {
     const finished = run('a', 30);
-    const at = (step: number) => ({
-      id: `c${step}`,
-      runId: 'a',
-      runName: 'i3-test #1',
-      step,
-      tokens: step * 128,
-      loss: 5,
-      createdAt: step,
-      bytes: 10,
-      source: 'training' as const,
-    });
+    const at = (step: number) => ({ ...summary(`c${step}`, step), runName: 'i3-test #1' });
     const total = finished.settings.schedule.totalSteps;
     expect(trainsFurther(at(total - 1), finished)).toBe(false);
     expect(trainsFurther(at(total), finished)).toBe(true);
@@ -400,17 +393,7 @@ describe('learning-rate finder store', () => {
 
 describe('evaluation store', () => {
   it('follows its own evaluation, and puts the stored result in the runs store', () => {
-    const ck = {
-      id: 'c',
-      runId: 'a',
-      runName: 'a',
-      step: 3,
-      tokens: 384,
-      loss: 5,
-      createdAt: 1,
-      bytes: 10,
-      source: 'training' as const,
-    };
+    const ck = summary('c', 3);
     useRuns.setState({ checkpoints: [ck] });
     const job = { evalId: 'e', checkpointId: 'c', datasetId: 'd', done: 0 };
     useEvaluation.setState({ job, problem: undefined });
