@@ -118,6 +118,11 @@ async function loadCheckpoint(id: string): Promise<Checkpoint> {
 let gpuJobs: Promise<void> = Promise.resolve();
 /** Ends the sweep or evaluation in progress. */
 let jobStop: AbortController | undefined;
+/**
+ * Runs starting or training: while there is one, the jobs queued behind its start say so instead
+ * of running (`trainer` is set only once a run is prepared).
+ */
+let runsInFlight = 0;
 
 function exclusive(job: () => Promise<void>): void {
   gpuJobs = gpuJobs.then(job);
@@ -146,7 +151,7 @@ async function probe(probeId: string, config: I3Config, settings: TrainSettings)
     post({ type: 'probe', probeId, message: 'The GPU is not available: reload the page.' });
     return;
   }
-  if (trainer) {
+  if (runsInFlight > 0) {
     post({ type: 'probe', probeId, message: 'A run is training: the figure would time both.' });
     return;
   }
@@ -167,7 +172,7 @@ async function cancellableJob(
 ): Promise<void> {
   const rt = runtime;
   if (!rt || deviceLost) return fail('The GPU is not available: reload the page.');
-  if (trainer) return fail('A run is training: try again once it ends.');
+  if (runsInFlight > 0) return fail('A run is training: try again once it ends.');
   const stop = new AbortController();
   jobStop = stop;
   try {
@@ -243,27 +248,32 @@ function evaluate(evalId: string, checkpointId: string, datasetId: string): Prom
 }
 
 async function start(spec: RunSpec): Promise<void> {
-  jobStop?.abort();
-  await gpuJobs;
-  if (!runtime || deviceLost) {
-    post({
-      type: 'run-state',
-      runId: spec.runId,
-      state: 'failed',
-      message: 'The GPU is not available: reload the page to get a new device, then resume.',
-    });
-    return;
+  runsInFlight++;
+  try {
+    jobStop?.abort();
+    await gpuJobs;
+    if (!runtime || deviceLost) {
+      post({
+        type: 'run-state',
+        runId: spec.runId,
+        state: 'failed',
+        message: 'The GPU is not available: reload the page to get a new device, then resume.',
+      });
+      return;
+    }
+    if (trainer) {
+      post({ type: 'error', message: 'A run is already training: stop it first.' });
+      return;
+    }
+    const rt = runtime;
+    await withRunLock(
+      spec.runId,
+      () => train(spec, rt),
+      () => post({ type: 'run-elsewhere', runId: spec.runId }),
+    );
+  } finally {
+    runsInFlight--;
   }
-  if (trainer) {
-    post({ type: 'error', message: 'A run is already training: stop it first.' });
-    return;
-  }
-  const rt = runtime;
-  await withRunLock(
-    spec.runId,
-    () => train(spec, rt),
-    () => post({ type: 'run-elsewhere', runId: spec.runId }),
-  );
 }
 
 /** Trains the run of `spec` to its end, holding its lock (start). */
