@@ -44,5 +44,28 @@ test('finds a learning rate for the next run and puts it in the schedule', async
   });
   await page.getByRole('tab', { name: 'Model' }).click();
   await expect(page.getByTestId('lr-result')).toContainText(/Cancelled after \d+ steps/);
+
+  // An evaluation asked for during a sweep waits its turn on the GPU; cancelled while it waits,
+  // it never runs, and the sweep goes on.
+  await page.getByTestId('find-lr').click();
+  await expect(page.getByTestId('lr-progress')).toContainText(/Step \d+ of 100/);
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  const ck = page.getByTestId('checkpoint-row').first();
+  await ck.getByTestId('evaluate-checkpoint').click();
+  await expect(ck.getByTestId('evaluation-progress')).toContainText('Loading');
+  await ck.getByTestId('evaluation-progress').getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await expect(page.getByTestId('lr-progress')).toBeVisible();
+  await page.getByTestId('lr-cancel').click();
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  await expect(ck.getByTestId('evaluation-problem')).toHaveText('Cancelled.');
+  await expect(ck.getByTestId('evaluation-loss')).toHaveCount(0);
+  // Asked again with the GPU free, it runs (the built-in corpus's validation split takes a while
+  // on SwiftShader), and a cancel ends it.
+  await ck.getByTestId('evaluate-checkpoint').click();
+  await expect(ck.getByTestId('evaluation-progress')).toContainText(/[\d,]+ of [\d,]+ batches/);
+  await ck.getByTestId('evaluation-progress').getByRole('button', { name: 'Cancel' }).click();
+  await expect(ck.getByTestId('evaluation-problem')).toHaveText('Cancelled.');
+  await expect(ck.getByTestId('evaluate-checkpoint')).toBeEnabled();
   expect(errors).toEqual([]);
 });

@@ -56,10 +56,10 @@ export type TrainRequest =
   /** A checkpoint's loss on a dataset's validation split (src/train/evaluation.ts). */
   | { type: 'evaluate'; evalId: string; checkpointId: string; datasetId: string }
   /**
-   * Ends the sweep (after its current step; its result keeps the points so far) or the
-   * evaluation in progress.
+   * Ends that sweep (after its current step; its result keeps the points so far) or evaluation,
+   * or drops it if it is still queued: jobId is its sweepId or evalId.
    */
-  | { type: 'cancel-gpu-job' };
+  | { type: 'cancel-gpu-job'; jobId: string };
 
 export type TrainEvent =
   | { type: 'ready'; adapter: AdapterReport; selfTest: SelfTestReport }

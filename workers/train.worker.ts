@@ -59,7 +59,7 @@ async function init(): Promise<void> {
       if (info.reason === 'destroyed') return;
       deviceLost = true;
       trainer?.stop();
-      jobStop?.abort();
+      currentJob?.stop.abort();
       post({
         type: 'device-lost',
         message: `The GPU device was lost (${info.message || 'no reason given'}).`,
@@ -117,7 +117,9 @@ async function loadCheckpoint(id: string): Promise<Checkpoint> {
  */
 let gpuJobs: Promise<void> = Promise.resolve();
 /** Ends the sweep or evaluation in progress. */
-let jobStop: AbortController | undefined;
+let currentJob: { id: string; stop: AbortController } | undefined;
+/** Queued sweeps and evaluations cancelled before they began. */
+const cancelledJobs = new Set<string>();
 /**
  * Runs starting or training: while there is one, the jobs queued behind its start say so instead
  * of running (`trainer` is set only once a run is prepared).
@@ -167,14 +169,16 @@ async function probe(probeId: string, config: I3Config, settings: TrainSettings)
  * `fail` says why not, or what went wrong.
  */
 async function cancellableJob(
+  id: string,
   fail: (message: string) => void,
   work: (rt: GpuRuntime, signal: AbortSignal) => Promise<void>,
 ): Promise<void> {
   const rt = runtime;
+  if (cancelledJobs.delete(id)) return fail('Cancelled.');
   if (!rt || deviceLost) return fail('The GPU is not available: reload the page.');
   if (runsInFlight > 0) return fail('A run is training: try again once it ends.');
   const stop = new AbortController();
-  jobStop = stop;
+  currentJob = { id, stop };
   try {
     await work(rt, stop.signal);
   } catch (e) {
@@ -186,7 +190,7 @@ async function cancellableJob(
           : (e as Error).message,
     );
   } finally {
-    jobStop = undefined;
+    currentJob = undefined;
   }
 }
 
@@ -197,7 +201,7 @@ function findLr(
   datasetId: string,
 ): Promise<void> {
   const fail = (message: string) => post({ type: 'lr-found', sweepId, message });
-  return cancellableJob(fail, async (rt, signal) => {
+  return cancellableJob(sweepId, fail, async (rt, signal) => {
     const data = await trainingData(datasetId, config);
     if (typeof data === 'string') return fail(data);
     const result = await findLearningRate(
@@ -215,7 +219,7 @@ function findLr(
 /** The checkpoint's loss on the dataset's validation split, stored with its summary. */
 function evaluate(evalId: string, checkpointId: string, datasetId: string): Promise<void> {
   const fail = (message: string) => post({ type: 'evaluation', evalId, message });
-  return cancellableJob(fail, async (rt, signal) => {
+  return cancellableJob(evalId, fail, async (rt, signal) => {
     const ck = await loadCheckpoint(checkpointId);
     const data = await trainingData(datasetId, ck.meta.config);
     if (typeof data === 'string') return fail(data);
@@ -250,7 +254,7 @@ function evaluate(evalId: string, checkpointId: string, datasetId: string): Prom
 async function start(spec: RunSpec): Promise<void> {
   runsInFlight++;
   try {
-    jobStop?.abort();
+    currentJob?.stop.abort();
     await gpuJobs;
     if (!runtime || deviceLost) {
       post({
@@ -407,7 +411,8 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
       exclusive(() => evaluate(msg.evalId, msg.checkpointId, msg.datasetId));
       break;
     case 'cancel-gpu-job':
-      jobStop?.abort();
+      if (currentJob?.id === msg.jobId) currentJob.stop.abort();
+      else cancelledJobs.add(msg.jobId);
       break;
   }
 };

@@ -31,7 +31,10 @@ export const useEvaluation = create<EvaluationState>((set, get) => ({
     set({ job: { evalId, checkpointId, datasetId, done: 0 }, problem: undefined });
     trainWorker().post({ type: 'evaluate', evalId, checkpointId, datasetId });
   },
-  cancel: () => trainWorker().post({ type: 'cancel-gpu-job' }),
+  cancel: () => {
+    const job = get().job;
+    if (job) trainWorker().post({ type: 'cancel-gpu-job', jobId: job.evalId });
+  },
   apply: (event) => {
     const job = get().job;
     if (event.type !== 'evaluation' || event.evalId !== job?.evalId) return;

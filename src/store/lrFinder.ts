@@ -57,7 +57,10 @@ export const useLrFinder = create<LrFinderState>((set, get) => ({
     });
     trainWorker().post({ type: 'find-lr', sweepId, config, settings, datasetId });
   },
-  cancel: () => trainWorker().post({ type: 'cancel-gpu-job' }),
+  cancel: () => {
+    const { sweepId, running } = get();
+    if (sweepId && running) trainWorker().post({ type: 'cancel-gpu-job', jobId: sweepId });
+  },
   apply: (event) => {
     if (event.type === 'lr-point' && event.sweepId === get().sweepId) {
       set((s) => ({ points: [...s.points, event.point], steps: event.steps }));

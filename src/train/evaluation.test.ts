@@ -6,7 +6,7 @@ import { MemoryShardStore } from '../data/shardStore';
 import { PAD_ID } from '../data/specialTokens';
 import { testRuntime } from '../gpu/testing';
 import { referenceLoss } from '../model/reference';
-import { countedTargets, evaluateCheckpoint } from './evaluation';
+import { countedTargets, EVAL_GROUP, evaluateCheckpoint } from './evaluation';
 import { textFile } from './testCorpus';
 
 /** Text tokenized with the test checkpoint's tokenizer: a dataset it can be evaluated on. */
@@ -33,7 +33,8 @@ describe('checkpoint evaluation', () => {
     const ck = testCheckpoint();
     const { config, settings } = ck.meta;
     const T = config.max_seq_len;
-    const source = await dataset(400);
+    // Enough validation windows for several read-back groups of EVAL_GROUP batches.
+    const source = await dataset(2400);
     const seen: [number, number][] = [];
     const got = await evaluateCheckpoint(rt, ck, source, {
       onProgress: (done, total) => seen.push([done, total]),
@@ -42,7 +43,9 @@ describe('checkpoint evaluation', () => {
     const reader = new ShardReader(source, { batchSize: settings.batchSize, seqLen: T, seed: 1 });
     let sum = 0;
     let tokens = 0;
+    let batches = 0;
     for await (const b of reader.validationBatches()) {
+      batches++;
       const n = countedTargets(b.tokens, T);
       sum += n * referenceLoss(config, ck.params, b.tokens, b.rows, T, PAD_ID);
       tokens += n;
@@ -50,9 +53,15 @@ describe('checkpoint evaluation', () => {
     expect(got.tokens).toBe(tokens);
     // fp32 logits and softmax against float64: 1e-4 relative on a loss near ln V.
     expect(Math.abs(got.loss - sum / tokens) / (sum / tokens)).toBeLessThan(1e-4);
-    // One report a batch, the last batch partial (rows past the split are pad).
-    expect(seen.length).toBeGreaterThan(1);
-    expect(seen.at(-1)).toEqual([seen.length, seen.length]);
+    // One report a group of EVAL_GROUP batches (the last batch partial: rows past the split are
+    // pad), the last at the total.
+    expect(batches).toBeGreaterThan(EVAL_GROUP);
+    expect(seen).toEqual(
+      Array.from({ length: Math.ceil(batches / EVAL_GROUP) }, (_, i) => [
+        Math.min((i + 1) * EVAL_GROUP, batches),
+        batches,
+      ]),
+    );
   });
 
   it('reads at most maxTokens of the split, and says when there is no window to read', async () => {

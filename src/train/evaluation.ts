@@ -12,6 +12,9 @@ import { makeRunGpu, padRows } from './run';
 /** At most this many validation tokens are read: 256 forward passes of i3-22m at batch 16 × 256. */
 export const EVAL_MAX_TOKENS = 2 ** 20;
 
+/** Batches a read-back covers. */
+export const EVAL_GROUP = 16;
+
 export interface CheckpointEvaluation {
   datasetId: string;
   datasetName: string;
@@ -67,17 +70,27 @@ export async function evaluateCheckpoint(
     let sum = 0;
     let tokens = 0;
     let done = 0;
-    for await (const batch of reader.validationBatches(batches)) {
+    let group: Uint32Array[] = [];
+    let counted = 0;
+    // The model sums a group's losses on the GPU: one read-back a group, weighted by its targets.
+    const flush = async () => {
       signal?.throwIfAborted();
+      sum += (await gpu.model.evaluate(group)) * counted;
+      tokens += counted;
+      done += group.length;
+      group = [];
+      counted = 0;
+      onProgress?.(done, batches);
+    };
+    for await (const batch of reader.validationBatches(batches)) {
       const rows = Math.min(batch.rows, windows);
       windows -= rows;
       const ids = batch.tokens.subarray(0, rows * (T + 1));
-      const n = countedTargets(ids, T);
-      const loss = await gpu.model.evaluate([padRows(ids, rows, B, T)]);
-      sum += loss * n;
-      tokens += n;
-      onProgress?.(++done, batches);
+      counted += countedTargets(ids, T);
+      group.push(padRows(ids, rows, B, T));
+      if (group.length === EVAL_GROUP) await flush();
     }
+    if (group.length > 0) await flush();
     return { loss: tokens > 0 ? sum / tokens : Number.NaN, tokens };
   } finally {
     gpu.destroy();
