@@ -1,15 +1,22 @@
+import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
+import { strFromU8, unzipSync } from 'fflate';
 import { dropFiles } from './drop';
 import { openStudio } from './studio';
 
 // Fine-tuning in a real Chromium: a model trained on one dataset trains further on other files,
-// imported with its tokenizer (the Data pane's borrowed tokenizer), as a new run on them.
+// imported with its tokenizer (the Data pane's borrowed tokenizer), as a new run on them; both
+// checkpoints are evaluated on the new files, and the bundle's model card carries the figures.
 
 const lines = (unit: string) =>
   Array.from({ length: 120 }, () => unit.repeat(20).trim()).join('\n');
 
 test('trains a checkpoint further on new files imported with its tokenizer', async ({ page }) => {
   test.setTimeout(300_000);
+  // The bundle comes as a download (no save picker), for the test to read.
+  await page.addInitScript(() => {
+    delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker;
+  });
   const errors = await openStudio(page);
   const dataset = (name: string) => page.getByTestId('dataset').filter({ hasText: name });
 
@@ -77,6 +84,15 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   const before = await lossOf(6);
   const after = await lossOf(26);
   expect(after).toBeLessThan(before);
+  // The fine-tuned model's bundle says so in its model card.
+  const downloading = page.waitForEvent('download');
+  await row(26).getByTestId('export-checkpoint').click();
+  const files = unzipSync(await readFile(await (await downloading).path()));
+  const card = strFromU8(files['README.md']);
+  expect(card).toContain('## Evaluation');
+  const carded = card.match(/\| tuned\.txt \| [\d,]+ \| ([\d.]+) \|/)?.[1];
+  // The pane shows 3 decimals, the card 4.
+  expect(Math.abs(Number(carded) - after)).toBeLessThanOrEqual(0.0005);
   await page.reload();
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   await expect(row(26).getByTestId('evaluation-loss')).toContainText(after.toFixed(3));

@@ -22,7 +22,7 @@ import {
 import type { DatasetSummary } from '../src/export/hfFiles';
 import type { CheckpointDetails, ExportEvent, ExportRequest } from '../src/protocol';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint';
-import { getCheckpointBytes, putCheckpoint } from '../src/train/runStore';
+import { getCheckpointBytes, getCheckpointSummary, putCheckpoint } from '../src/train/runStore';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -143,6 +143,7 @@ async function runExport(req: Extract<ExportRequest, { type: 'export' }>): Promi
     ck,
     browserPythonSources,
     await dataset(ck.meta.datasetId),
+    (await getCheckpointSummary(req.checkpointId))?.evaluations,
   );
   await writeZip(req.jobId, exportBundle(input), bundleDataBytes(input), req.fileName, req.target);
 }

@@ -13,6 +13,7 @@
 import { unzipSync } from 'fflate';
 import { CONFIG_KEYS, type I3Config, validateConfig } from '../model/config';
 import { type ParameterLayout, parameterLayout } from '../model/params';
+import type { CheckpointEvaluation } from '../train/evaluation';
 import type { MetricsHistory } from '../train/metrics';
 import {
   configJson,
@@ -58,6 +59,8 @@ export interface BundleInput {
   metrics: MetricsHistory;
   dataset?: DatasetSummary;
   training?: TrainingSummary;
+  /** The checkpoint's evaluations in the studio, for the model card. */
+  evaluations?: CheckpointEvaluation[];
   optimizer?: OptimizerState;
   pythonSources: PythonSources;
 }
@@ -132,6 +135,7 @@ export function bundleEntries(input: BundleInput): ZipEntry[] {
         metrics: input.metrics,
         dataset: input.dataset,
         training: input.training,
+        evaluations: input.evaluations,
       }),
     ),
     text(LOSS_CURVE_FILE, lossCurveSvg(input.metrics)),

@@ -9,6 +9,7 @@ import { type I3Config, PRESETS, type PresetName } from '../model/config';
 import { parameterLayout } from '../model/params';
 import type { Checkpoint, CheckpointMeta, TrainSettings } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
+import type { CheckpointEvaluation } from '../train/evaluation';
 import type { MetricsHistory } from '../train/metrics';
 import type { CheckpointSummary } from '../train/runStore';
 import { type BundleInput, bundleEntries, type ImportedBundle, type PythonSources } from './bundle';
@@ -43,6 +44,7 @@ export function bundleInputFromCheckpoint(
   ck: Checkpoint,
   pythonSources: PythonSources,
   dataset?: DatasetSummary,
+  evaluations?: CheckpointEvaluation[],
 ): BundleInput {
   const { meta } = ck;
   return {
@@ -53,6 +55,7 @@ export function bundleInputFromCheckpoint(
     tokenizerJson: ChunkTokenizer.fromJSON(meta.tokenizer).toHuggingFaceJson(),
     metrics: meta.metrics,
     dataset,
+    evaluations,
     training: {
       steps: meta.step,
       tokens: meta.tokens,

@@ -118,6 +118,26 @@ describe('Hugging Face files', () => {
     expect(md).toContain(`| final validation perplexity | ${Math.exp(2.25).toFixed(2)} |`);
     expect(md).toContain('![Loss curve](loss_curve.svg)');
     expect(md).not.toContain('## Samples during training');
+    expect(md).not.toContain('## Evaluation');
+  });
+
+  it('the model card tables the checkpoint’s evaluations on datasets', () => {
+    const at = Date.UTC(2026, 10, 29);
+    const md = modelCardMarkdown({
+      modelName: 'm',
+      config: PRESETS['i3-test'],
+      metrics: history,
+      evaluations: [
+        { datasetId: 'a', datasetName: 'base.txt', loss: 4.5, tokens: 12345, at },
+        { datasetId: 'b', datasetName: 'my | chats', loss: 3, tokens: 99, at },
+      ],
+    });
+    expect(md).toContain('## Evaluation');
+    expect(md).toContain(
+      `| base.txt | 12,345 | 4.5000 | ${Math.exp(4.5).toFixed(2)} | 2026-11-29 |`,
+    );
+    // A pipe in a dataset's name does not split its row.
+    expect(md).toContain(`| my \\| chats | 99 | 3.0000 | ${Math.exp(3).toFixed(2)} | 2026-11-29 |`);
   });
 
   it('the model card lists the first and latest samples written during training', () => {

@@ -7,6 +7,7 @@ import { BOS_ID, EOS_ID, PAD_ID, UNK_ID } from '../data/specialTokens';
 import { CONFIG_KEYS, type I3Config, parameterCount } from '../model/config';
 import { DEFAULT_SAMPLING } from '../model/sampling';
 import type { TrainSettings } from '../train/checkpoint';
+import type { CheckpointEvaluation } from '../train/evaluation';
 import {
   type EvalMetrics,
   type MetricsHistory,
@@ -251,6 +252,26 @@ export interface ModelCardInput {
   metrics: MetricsHistory;
   dataset?: DatasetSummary;
   training?: TrainingSummary;
+  evaluations?: CheckpointEvaluation[];
+}
+
+/** The checkpoint's evaluations in the studio (evaluation.ts) as a table; '' without any. */
+function evaluationSection(evaluations: CheckpointEvaluation[] | undefined): string {
+  if (!evaluations?.length) return '';
+  const rows = evaluations.map(
+    (e) =>
+      `| ${e.datasetName.replace(/\|/g, '\\|')} | ${int(e.tokens)} | ${fmt(e.loss)} | ${fmt(perplexity(e.loss), 2)} | ${new Date(e.at).toISOString().slice(0, 10)} |`,
+  );
+  return `
+## Evaluation
+
+Mean loss on datasets' validation splits in i3 Studio (nats a token, pad targets aside; at most
+2^20 tokens each).
+
+| dataset | validation tokens | loss | perplexity | date |
+| --- | --- | --- | --- | --- |
+${rows.join('\n')}
+`;
 }
 
 /** Samples the card lists: the first and the latest of the run's. */
@@ -375,7 +396,7 @@ ${rows([
 ![Loss curve](${LOSS_CURVE_FILE})
 
 The full history is in \`metrics.csv\`.
-${samplesSection(m.metrics, s)}
+${evaluationSection(m.evaluations)}${samplesSection(m.metrics, s)}
 
 ## Usage
 

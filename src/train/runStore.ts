@@ -122,6 +122,10 @@ export async function recordEvaluation(
   return summary;
 }
 
+export async function getCheckpointSummary(id: string): Promise<CheckpointSummary | undefined> {
+  return (await studioDb()).get('checkpoints', id);
+}
+
 export async function listCheckpoints(): Promise<CheckpointSummary[]> {
   return (await (await studioDb()).getAll('checkpoints')).sort((a, b) => a.createdAt - b.createdAt);
 }
