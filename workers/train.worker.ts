@@ -239,6 +239,12 @@ function evaluate(evalId: string, checkpointId: string, datasetId: string): Prom
           post({ type: 'evaluation', evalId, progress: { done, total } }),
       },
     );
+    if (!Number.isFinite(loss)) {
+      return fail(
+        'The loss came out as NaN: this checkpoint’s weights hold values that are not numbers. ' +
+          'Evaluate an earlier checkpoint of its run.',
+      );
+    }
     const checkpoint = await recordEvaluation(checkpointId, {
       datasetId,
       datasetName: data.manifest.name,
