@@ -207,26 +207,29 @@ function DropZone() {
         </summary>
         <div className="row" style={{ flexWrap: 'wrap', gap: '1rem' }}>
           <TokenizerChoice />
-          <label title={borrowed ? 'The borrowed tokenizer sets the vocabulary.' : undefined}>
-            Vocabulary size{' '}
-            <input
-              type="number"
-              min={64}
-              max={65536}
-              value={options.vocabSize}
-              disabled={borrowed}
-              onChange={(e) => setOptions({ vocabSize: Number(e.target.value) })}
-            />
-          </label>
-          <label title={borrowed ? 'The borrowed tokenizer sets the case.' : undefined}>
-            <input
-              type="checkbox"
-              checked={options.lowercase}
-              disabled={borrowed}
-              onChange={(e) => setOptions({ lowercase: e.target.checked })}
-            />{' '}
-            Lowercase
-          </label>
+          {/* A borrowed tokenizer brings its own vocabulary and case. */}
+          {!borrowed && (
+            <>
+              <label>
+                Vocabulary size{' '}
+                <input
+                  type="number"
+                  min={64}
+                  max={65536}
+                  value={options.vocabSize}
+                  onChange={(e) => setOptions({ vocabSize: Number(e.target.value) })}
+                />
+              </label>
+              <label>
+                <input
+                  type="checkbox"
+                  checked={options.lowercase}
+                  onChange={(e) => setOptions({ lowercase: e.target.checked })}
+                />{' '}
+                Lowercase
+              </label>
+            </>
+          )}
           <label>
             Text files{' '}
             <select
