@@ -69,6 +69,7 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   const continued = runs.filter({ hasText: '(continued)' });
   await expect(continued).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
   await expect(continued.getByTestId('run-val-loss')).not.toHaveText('—');
+  await expect(continued.getByTestId('run-setup')).toContainText('on tuned.txt');
 
   // Both checkpoints evaluated on the new files' validation split: the fine-tuned one has learnt
   // them, and the figures are stored with the checkpoints (they survive a reload).

@@ -34,7 +34,9 @@ test('a stopped run resumes from its last checkpoint, from its row in the Train 
   await startTestRun(page, { totalSteps: 12 });
   const row = await stopAfterStep(page, 2);
   // The row says what sets the run apart from others on the charts.
-  await expect(row.getByTestId('run-setup')).toHaveText('75.1k params · lr 0.01 · batch 8 × 16');
+  await expect(row.getByTestId('run-setup')).toHaveText(
+    '75.1k params · lr 0.01 · batch 8 × 16 · on nlp-corpus (built-in)',
+  );
   const stoppedAt = await row.locator('td').nth(3).textContent();
   const resume = row.getByTestId('resume-from-checkpoint');
   await expect(resume).toHaveText(`Resume from step ${stoppedAt}`);

@@ -3,7 +3,9 @@
 // weights wrote; runs cut off by a reload offer to resume from their last checkpoint, finished
 // ones to train further from it (both through the Checkpoints store's trainFrom, as that pane's
 // buttons); a run that is not training can be deleted with its checkpoints.
+
 import { useMemo, useState } from 'react';
+import type { DatasetManifest } from '../data/shardStore';
 import { metricsCsv } from '../export/hfFiles';
 import { parameterCount } from '../model/config';
 import { useCharts } from '../store/charts';
@@ -31,11 +33,15 @@ import { TrainingSamples } from './TrainingSamples';
 
 const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf'];
 
-/** What sets runs apart on the charts: size, peak learning rate, tokens a step. */
-const runSetup = (r: RunRecord) => {
+/**
+ * What sets runs apart on the charts: size, peak learning rate, tokens a step, and the dataset
+ * (a fine-tuned run's differs from its base's) while it is stored.
+ */
+const runSetup = (r: RunRecord, datasets: DatasetManifest[]) => {
   const { batchSize, seqLen, accumSteps, schedule } = r.settings;
   const accum = accumSteps > 1 ? ` × ${accumSteps}` : '';
-  return `${compact(parameterCount(r.config))} params · lr ${schedule.peakLr} · batch ${batchSize} × ${seqLen}${accum}`;
+  const dataset = datasets.find((d) => d.id === r.datasetId)?.name;
+  return `${compact(parameterCount(r.config))} params · lr ${schedule.peakLr} · batch ${batchSize} × ${seqLen}${accum}${dataset ? ` · on ${dataset}` : ''}`;
 };
 
 function RunControls() {
@@ -255,7 +261,7 @@ function RunList() {
                   <td>
                     <span data-testid="run-name">{r.name}</span>
                     <div className="muted small" data-testid="run-setup">
-                      {runSetup(r)}
+                      {runSetup(r, datasets)}
                     </div>
                   </td>
                   <td title={r.message}>
