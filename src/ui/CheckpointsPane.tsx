@@ -16,7 +16,6 @@ import {
 } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
 import { useEvaluation } from '../store/evaluation';
-import { useGpu } from '../store/gpu';
 import { useNav } from '../store/nav';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
@@ -26,6 +25,7 @@ import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { useConfirmDelete } from './ConfirmDelete';
 import { FileDrop } from './FileDrop';
 import { bytes, count } from './format';
+import { useGpuBusy } from './gpuBusy';
 
 const ACCEPT = '.zip,.json,.safetensors,.bin,.csv,.py,.md,.svg';
 
@@ -150,8 +150,7 @@ export const trainFurtherTitle = (moreSteps: number, dataset?: DatasetManifest, 
  * is still here; without one it trains on a dataset with the checkpoint's tokenizer.
  */
 function useResumeBlocker(ck: CheckpointSummary, run: RunRecord | undefined): string | undefined {
-  const gpu = useGpu((s) => s.status);
-  const liveRunId = useRuns((s) => s.liveRunId);
+  const busy = useGpuBusy('A run is training: stop it first (Train pane).');
   const details = useCheckpoints((s) => s.details[ck.id]);
   const problem = useCheckpoints((s) => s.problems[ck.id]);
   const datasets = useDatasets((s) => s.datasets);
@@ -164,8 +163,7 @@ function useResumeBlocker(ck: CheckpointSummary, run: RunRecord | undefined): st
     () => (details ? datasetsFor(datasets, details.tokenizerId, selectedId) : []),
     [details, datasets, selectedId],
   );
-  if (gpu !== 'ready') return 'The GPU is not ready.';
-  if (liveRunId) return 'A run is training: stop it first (Train pane).';
+  if (busy) return busy;
   if (run) return undefined;
   if (problem) return problem;
   if (!details) return 'Reading the checkpoint…';
@@ -323,23 +321,19 @@ function EvaluationCell({ ck, run }: { ck: CheckpointSummary; run: RunRecord | u
   const dataset = useEvaluationDataset();
   const datasets = useDatasets((s) => s.datasets);
   const details = useCheckpoints((s) => s.details[ck.id]);
-  const gpu = useGpu((s) => s.status);
-  const liveRunId = useRuns((s) => s.liveRunId);
+  const busy = useGpuBusy('A run is training: evaluate once it ends.');
   const { job, problem, evaluate, cancel } = useEvaluation();
   if (!dataset) return <td />;
   const done = ck.evaluations?.find((e) => e.datasetId === dataset.id);
   const mine = job?.checkpointId === ck.id;
   const tokenizerId = checkpointTokenizerId(run, datasets, details);
   const blocker =
-    gpu !== 'ready'
-      ? 'The GPU is not ready.'
-      : liveRunId
-        ? 'A run is training: evaluate once it ends.'
-        : job
-          ? 'Another evaluation is running.'
-          : tokenizerId !== undefined && tokenizerId !== dataset.tokenizerId
-            ? `${dataset.name} has another tokenizer: import its files with this checkpoint’s (Data pane, import options) to evaluate it there.`
-            : undefined;
+    busy ??
+    (job
+      ? 'Another evaluation is running.'
+      : tokenizerId !== undefined && tokenizerId !== dataset.tokenizerId
+        ? `${dataset.name} has another tokenizer: import its files with this checkpoint’s (Data pane, import options) to evaluate it there.`
+        : undefined);
   return (
     <td data-testid="checkpoint-evaluation">
       {done && (

@@ -2,22 +2,19 @@
 // selected dataset (src/train/lrFinder.ts), drawn as it runs, with its suggestion one click away
 // from the schedule.
 import { useDatasets } from '../store/datasets';
-import { useGpu } from '../store/gpu';
 import { sweepKey, useLrFinder } from '../store/lrFinder';
-import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { LR_SWEEP_MAX, LR_SWEEP_MIN, LR_SWEEP_STEPS } from '../train/lrFinder';
 import { LrSweepChart } from './charts/LrSweepChart';
 import { formatValue } from './charts/ticks';
 import { count } from './format';
+import { useGpuBusy } from './gpuBusy';
 import { useNextConfig, useSetupProblem } from './nextRun';
 
 /** A rate as the schedule field would take it: two significant digits. */
 const rounded = (lr: number) => Number(lr.toPrecision(2));
 
 export function LrFinder() {
-  const gpu = useGpu((s) => s.status);
-  const live = useRuns((s) => s.liveRunId);
   const settings = useSetup((s) => s.settings);
   const setSchedule = useSetup((s) => s.setSchedule);
   const datasetId = useDatasets(
@@ -27,14 +24,10 @@ export function LrFinder() {
   const setupProblem = useSetupProblem();
   const { key, running, points, steps, result, message, find, cancel } = useLrFinder();
   const current = datasetId !== undefined && key === sweepKey(config, settings, datasetId);
+  const busy = useGpuBusy('A run is training: find the rate once it ends.');
   const blocker =
-    gpu !== 'ready'
-      ? 'The GPU is not ready.'
-      : live
-        ? 'A run is training: find the rate once it ends.'
-        : !datasetId
-          ? 'Import a dataset first (Data pane): the sweep trains on it.'
-          : setupProblem;
+    busy ??
+    (datasetId ? setupProblem : 'Import a dataset first (Data pane): the sweep trains on it.');
   const last = points.at(-1);
   const suggestion = result && !result.cancelled ? result.suggestion : undefined;
   return (

@@ -1,31 +1,21 @@
-// The Model pane's answer to "how long will this run take here": a button that times a few steps
-// of the next run's setup on this GPU (the train worker's speed probe), and the run's duration
-// from that figure while the setup stays the same.
-import { useGpu } from '../store/gpu';
-import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { speedKey, useSpeed } from '../store/speed';
 import { PROBE_STEPS } from '../train/speedProbe';
 import { compact, count, duration } from './format';
+import { useGpuBusy } from './gpuBusy';
 import { useNextConfig, useSetupProblem } from './nextRun';
 
 const stepTime = (ms: number) =>
   ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : duration(ms / 1000);
 
 export function SpeedEstimate() {
-  const gpu = useGpu((s) => s.status);
-  const live = useRuns((s) => s.liveRunId);
   const settings = useSetup((s) => s.settings);
   const effective = useNextConfig();
   const setupProblem = useSetupProblem();
   const { key, measuring, estimate, message, measure } = useSpeed();
   const current = key === speedKey(effective, settings);
   const blocker =
-    gpu !== 'ready'
-      ? 'The GPU is not ready.'
-      : live
-        ? 'A run is training: its own figures are in the Train pane.'
-        : setupProblem;
+    useGpuBusy('A run is training: its own figures are in the Train pane.') ?? setupProblem;
   const total = settings.schedule.totalSteps;
   return (
     <div className="speed" data-testid="speed-estimate">
