@@ -147,28 +147,12 @@ async function trainingData(
   return { store, manifest };
 }
 
-async function probe(probeId: string, config: I3Config, settings: TrainSettings): Promise<void> {
-  const rt = runtime;
-  if (!rt || deviceLost) {
-    post({ type: 'probe', probeId, message: 'The GPU is not available: reload the page.' });
-    return;
-  }
-  if (runsInFlight > 0) {
-    post({ type: 'probe', probeId, message: 'A run is training: the figure would time both.' });
-    return;
-  }
-  try {
-    post({ type: 'probe', probeId, estimate: await probeTrainingSpeed(rt, config, settings) });
-  } catch (e) {
-    post({ type: 'probe', probeId, message: (e as Error).message });
-  }
-}
-
 /**
- * Runs a sweep or an evaluation (cancellable by `signal`) unless the GPU is gone or a run trains;
- * `fail` says why not, or what went wrong.
+ * Runs a speed probe, a sweep or an evaluation (the last two cancellable by `signal`) unless it
+ * was cancelled while queued, the GPU is gone or a run trains; `fail` says why not, or what went
+ * wrong.
  */
-async function cancellableJob(
+async function gpuJob(
   id: string,
   fail: (message: string) => void,
   work: (rt: GpuRuntime, signal: AbortSignal) => Promise<void>,
@@ -194,6 +178,16 @@ async function cancellableJob(
   }
 }
 
+function probe(probeId: string, config: I3Config, settings: TrainSettings): Promise<void> {
+  return gpuJob(
+    probeId,
+    (message) => post({ type: 'probe', probeId, message }),
+    async (rt) => {
+      post({ type: 'probe', probeId, estimate: await probeTrainingSpeed(rt, config, settings) });
+    },
+  );
+}
+
 function findLr(
   sweepId: string,
   config: I3Config,
@@ -201,7 +195,7 @@ function findLr(
   datasetId: string,
 ): Promise<void> {
   const fail = (message: string) => post({ type: 'lr-found', sweepId, message });
-  return cancellableJob(sweepId, fail, async (rt, signal) => {
+  return gpuJob(sweepId, fail, async (rt, signal) => {
     const data = await trainingData(datasetId, config);
     if (typeof data === 'string') return fail(data);
     const result = await findLearningRate(
@@ -219,7 +213,7 @@ function findLr(
 /** The checkpoint's loss on the dataset's validation split, stored with its summary. */
 function evaluate(evalId: string, checkpointId: string, datasetId: string): Promise<void> {
   const fail = (message: string) => post({ type: 'evaluation', evalId, message });
-  return cancellableJob(evalId, fail, async (rt, signal) => {
+  return gpuJob(evalId, fail, async (rt, signal) => {
     const ck = await loadCheckpoint(checkpointId);
     const data = await trainingData(datasetId, ck.meta.config);
     if (typeof data === 'string') return fail(data);
