@@ -74,7 +74,7 @@ export function furtherDataset(
   ownId: string | undefined,
   selectedId?: string,
 ): DatasetManifest | undefined {
-  const matching = datasetsFor(datasets, tokenizerId, selectedId);
+  const matching = datasetsFor(datasets, tokenizerId);
   return (
     matching.find((d) => d.id === selectedId) ?? matching.find((d) => d.id === ownId) ?? matching[0]
   );
@@ -199,7 +199,7 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     const dataset = furtherDatasetOf(run, stored, d);
     let base: Parameters<typeof continuationSpec>[1];
     if (onItsData) {
-      base = { ...onItsData, datasetId: dataset ? dataset.id : onItsData.datasetId };
+      base = { ...onItsData, datasetId: dataset?.id ?? onItsData.datasetId };
     } else {
       if (!d || !dataset) return;
       base = {
