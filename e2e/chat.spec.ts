@@ -7,7 +7,7 @@ import { openStudio } from './studio';
 // one of the tokenizer's chunks), a seeded sampled completion comes out
 // the same twice, Stop ends a long generation at once, and a chat that outgrows the context
 // (16 tokens for i3-test) says that older messages were left out; the token view colours each
-// generated token by its probability; the settings outlive a reload.
+// generated token, and the prompt's, by its probability; the settings outlive a reload.
 
 const UNIT = 'abcdefg ';
 // Long lines, so that the end of a line (after "…cde" comes "fg<eos>" once per line instead of
@@ -90,6 +90,19 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   const more = (await healed.getByTestId('chat-output').textContent()) ?? '';
   expect(more.length).toBeGreaterThanOrEqual(40);
   expect(cut + more).toBe(LINE.slice(0, cut.length + more.length));
+  // With the token view on, the prompt is scored too: each of its tokens as the model read it,
+  // on the colour of the probability the model gave it after the text before it. Within the
+  // pattern each is the model's first choice; the last, "fg", is not: there the model expects
+  // "fg ", which is why token healing draws that token again.
+  const asked = page.locator('[data-testid="chat-turn"][data-role="user"]').last();
+  const read = asked.getByTestId('chat-token');
+  expect((await read.allTextContents()).join('')).toBe(cut);
+  const ranks = await read.evaluateAll((els) =>
+    els.map((e) => Number(e.getAttribute('data-rank'))),
+  );
+  expect(ranks.slice(1, -1).every((rank) => rank === 1)).toBe(true);
+  expect(ranks.at(-1)).toBeGreaterThan(1);
+  await expect(asked.getByTestId('chat-perplexity')).toBeVisible();
 
   // Seeded sampling: the same request twice gives the same text.
   await page.getByTestId('chat-temperature').fill('1.5');

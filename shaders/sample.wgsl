@@ -24,7 +24,8 @@
 // already queued behind it do nothing (selective_scan_step.wgsl, rmsnorm_matvec.wgsl's ring
 // store); the host clears halt when it has read the stop token.
 
-const WG = 256u; // threads, and bins of the radix select's byte histogram
+//!include logit_odds
+// WG (logit_odds.wgsl): threads, and bins of the radix select's byte histogram.
 
 struct Params {
   V: u32,
@@ -51,7 +52,6 @@ struct Params {
 // excluded ones, at no mass).
 const EXCLUDED = -3.4e38;
 
-var<workgroup> redF: array<f32, WG>;
 var<workgroup> redU: array<u32, WG>;
 var<workgroup> chosen: u32;
 var<workgroup> hist: array<atomic<u32>, WG>;
@@ -81,30 +81,6 @@ fn pcg(v: u32) -> u32 {
   let s = v * 747796405u + 2891336453u;
   let w = ((s >> ((s >> 28u) + 4u)) ^ s) * 277803737u;
   return (w >> 22u) ^ w;
-}
-
-fn sumF(tid: u32, v: f32) -> f32 {
-  redF[tid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (tid < s) { redF[tid] += redF[tid + s]; }
-    workgroupBarrier();
-  }
-  let r = workgroupUniformLoad(&redF[0]);
-  workgroupBarrier();
-  return r;
-}
-
-fn maxF(tid: u32, v: f32) -> f32 {
-  redF[tid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (tid < s) { redF[tid] = max(redF[tid], redF[tid + s]); }
-    workgroupBarrier();
-  }
-  let r = workgroupUniformLoad(&redF[0]);
-  workgroupBarrier();
-  return r;
 }
 
 /** Σ e^{s_i − m} over tokens with key ≥ lo and key ≥ k. */
@@ -270,24 +246,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
     token = workgroupUniformLoad(&chosen);
   }
   // The drawn token's probability and rank under the raw logits.
-  let lt = logits[row + token];
-  var rawMax = -3.4e38;
-  var higher = 0.0;
-  for (var i = tid; i < p.V; i += WG) {
-    let l = logits[row + i];
-    rawMax = max(rawMax, l);
-    if (l > lt) { higher += 1.0; }
-  }
-  rawMax = maxF(tid, rawMax);
-  var e = 0.0;
-  for (var i = tid; i < p.V; i += WG) { e += exp(logits[row + i] - rawMax); }
-  let rawTotal = sumF(tid, e);
-  // Counts as f32 sums are exact below 2^24 tokens.
-  let rank = u32(sumF(tid, higher)) + 1u;
+  let odds = logitOdds(tid, row, p.V, token);
   if (tid == 0u) {
     ids[b] = token;
-    ids[groups.x + b] = bitcast<u32>(exp(lt - rawMax) / rawTotal);
-    ids[2u * groups.x + b] = rank;
+    ids[groups.x + b] = bitcast<u32>(odds.x);
+    ids[2u * groups.x + b] = u32(odds.y);
     seen[row + token] = 1u;
     if (p.haltOnStop != 0u && stops[token] != 0u) { halt[0] = 1u; }
   }

@@ -15,7 +15,9 @@ import {
   generateText,
   generationTokenizer,
   promptIds,
+  promptPieces,
 } from '../src/model/textGeneration';
+import type { TokenOdds } from '../src/model/tokenOdds';
 import type { InferEvent, InferRequest, LoadedModel } from '../src/protocol';
 import { decodeCheckpoint } from '../src/train/checkpoint';
 import { getCheckpointBytes } from '../src/train/runStore';
@@ -155,18 +157,21 @@ async function generate(req: Extract<InferRequest, { type: 'generate' }>): Promi
       post({ type: 'load-failed', checkpointId: req.checkpointId, message: messageOf(e) });
       throw e;
     }
-    const { ids, dropped } = promptIds(
+    const prompt = promptIds(
       model.tokenizer,
       req.prompt,
       model.decoder.window,
       settings.maxNewTokens,
     );
-    post({ type: 'started', requestId, droppedMessages: dropped });
+    post({ type: 'started', requestId, droppedMessages: prompt.dropped });
     const out = new DeltaOutbox(requestId);
-    const texts = generateText(model.decoder, model.tokenizer, ids, {
+    const onPromptOdds = (odds: TokenOdds[]) =>
+      post({ type: 'prompt-odds', requestId, pieces: promptPieces(model.tokenizer, prompt, odds) });
+    const texts = generateText(model.decoder, model.tokenizer, prompt.ids, {
       sampling: settings,
       maxNewTokens: settings.maxNewTokens,
       signal,
+      onPromptOdds: req.scorePrompt ? onPromptOdds : undefined,
     });
     let next = await texts.next();
     while (!next.done) {

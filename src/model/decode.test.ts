@@ -9,13 +9,8 @@ import { I3Model } from './i3';
 import { initParameters } from './init';
 import { parameterLayout } from './params';
 import { referenceLogits } from './reference';
-import {
-  type DrawnToken,
-  type SamplingSettings,
-  sampleReference,
-  sampleUniform,
-  tokenOdds,
-} from './sampling';
+import { type DrawnToken, type SamplingSettings, sampleReference, sampleUniform } from './sampling';
+import { tokenOdds } from './tokenOdds';
 
 const config = presetConfig('i3-test');
 const { vocab_size: V, max_seq_len: T } = config;
@@ -155,6 +150,49 @@ describe('incremental decoder (i3-test, T 16)', () => {
     await decoder.append(prompt.subarray(1));
     expect(decoder.position).toBe(21);
     expect(compare(await decoder.readLogits(), prefilled, gpuTol)).toBeNull();
+  });
+
+  it('appendScored: each token’s odds under the logits before it, within and past the window', async () => {
+    // n tokens scored: all appended, or the last one given as `next` (token healing's) instead.
+    for (const [n, asNext] of [
+      [11, false],
+      [11, true],
+      [2 * T + 3, false],
+      [2 * T + 3, true],
+    ] as const) {
+      const prompt = randomTokens(n, 10 + n);
+      const appended = asNext ? n - 1 : n;
+      decoder.reset();
+      const odds = asNext
+        ? await decoder.appendScored(prompt.subarray(0, n - 1), prompt[n - 1])
+        : await decoder.appendScored(prompt);
+      const what = `n ${n}${asNext ? ', the last as next' : ''}`;
+      expect(odds, what).toHaveLength(n - 1);
+      const ref = windowedReferenceLogits(config, params, prompt, T);
+      for (let i = 1; i < n; i++) {
+        const row = rowsOf(ref, i - 1, i);
+        const want = tokenOdds(row, prompt[i]);
+        // The logits are within 5e-5 of float64 (tol above), so the probability is within
+        // e^(2·5e-5) − 1 ≈ 1e-4 relative; 3e-4 leaves margin, where a wrong row or target errs
+        // by far more. The rank is exact unless another logit lies within that of the token's.
+        const got = odds[i - 1];
+        expect(Math.abs(got.prob - want.prob) / want.prob, `${what}, token ${i}`).toBeLessThan(
+          3e-4,
+        );
+        const lt = row[prompt[i]];
+        const above = (margin: number) => row.filter((l) => l > lt + margin).length + 1;
+        expect(got.rank, `${what}, token ${i}`).toBeGreaterThanOrEqual(above(1e-4));
+        expect(got.rank, `${what}, token ${i}`).toBeLessThanOrEqual(above(-1e-4));
+      }
+      // The context is the one append() leaves: the same next-token logits.
+      expect(decoder.position).toBe(appended);
+      const last = rowsOf(ref, appended - 1, appended);
+      expect(compare(await decoder.readLogits(), last, tol), what).toBeNull();
+    }
+    // One token has nothing before it to be scored against; a context must start empty.
+    decoder.reset();
+    expect(await decoder.appendScored(randomTokens(1, 11))).toEqual([]);
+    await expect(decoder.appendScored(randomTokens(3, 12))).rejects.toThrow(/empty context/);
   });
 
   it('batch 2 with prompts of 10 and of 2 (< K-1) tokens matches the GPU forward', async () => {

@@ -30,6 +30,7 @@ import { attentionDecode, attentionDecodeCursor } from '../ops/attention';
 import { conv1dStateFloats, conv1dStateTail } from '../ops/conv1dStep';
 import { embeddingForward } from '../ops/embedding';
 import { matmul } from '../ops/matmul';
+import { rmsnormForward } from '../ops/rmsnorm';
 import { rmsnormMatvec } from '../ops/rmsnormMatvec';
 import {
   createSelectiveScanStates,
@@ -51,6 +52,13 @@ import {
   sampleParams,
   sampleTokens,
 } from './sampling';
+import {
+  ODDS_WORDS,
+  readTokenOdds,
+  type TokenOdds,
+  tokenOddsLaunch,
+  tokenOddsParams,
+} from './tokenOdds';
 
 export interface DecoderOptions {
   /** Sequences decoded in lockstep (same length); generate() needs 1. Default 1. */
@@ -89,6 +97,16 @@ interface PrefillPlan {
   embed: Launch;
   ssm: Launch[][];
   attn: Launch[][];
+  /** The final norm and head over every row (appendScored's logits), made on first use. */
+  head?: Launch[];
+}
+
+/** appendScored's launches: token_odds over the prefill's rows, and over one step's logits. */
+interface Scoring {
+  /** Tokens scored: the logits after tokens 0 .. scored − 1 each score the token that follows. */
+  scored: number;
+  prefill: Launch;
+  step: Launch;
 }
 
 /** How many prompt lengths keep their prefill launches. */
@@ -217,6 +235,8 @@ export class I3Decoder {
   private readonly prefillIds: GPUBuffer;
   private readonly prefillX: [GPUBuffer, GPUBuffer];
   private readonly plans = new Map<number, PrefillPlan>();
+  /** (window, V) logits of every prefill row, for appendScored: made on its first call. */
+  private rowLogits?: GPUBuffer;
   /** One token's step through every block, without the head. */
   private step: Launch[] = [];
   private head: Launch[] = [];
@@ -335,7 +355,60 @@ export class I3Decoder {
    * logits. Resolves once submitted (the GPU runs on; later calls queue behind it). Not during a
    * generation.
    */
-  async append(tokens: Uint32Array): Promise<void> {
+  append(tokens: Uint32Array): Promise<void> {
+    return this.appendTokens(tokens);
+  }
+
+  /**
+   * append() into an empty context (batch 1), and how likely the model found each token after
+   * the first given the tokens before it: odds[i] is tokens[i + 1]'s; with `next`, a token that
+   * is not appended (token healing's), its odds after them all come last. The prefill's rows go
+   * through the head together; tokens past the window are scored as they are stepped.
+   */
+  async appendScored(tokens: Uint32Array, next?: number): Promise<TokenOdds[]> {
+    if (this.batch !== 1) throw new Error('decoder: appendScored() scores one sequence (batch 1)');
+    if (this.pos !== 0) throw new Error('decoder: appendScored() starts from an empty context');
+    const { rt } = this;
+    const V = this.config.vocab_size;
+    const all = next === undefined ? tokens : Uint32Array.of(...tokens, next);
+    const scored = tokens.length === 0 ? 0 : all.length - 1;
+    if (scored === 0) {
+      await this.appendTokens(tokens);
+      return [];
+    }
+    if (next !== undefined && !(next >= 0 && next < V)) {
+      throw new RangeError(`token id ${next} is outside the vocabulary`);
+    }
+    if (!this.rowLogits) {
+      this.rowLogits = rt.buffer('decode.rowLogits', this.window * V * 4);
+      this.owned.push(this.rowLogits);
+    }
+    const targets = rt.bufferFrom('decode.oddsTargets', all);
+    const out = rt.buffer('decode.odds', ODDS_WORDS * scored * 4);
+    const rows = Math.min(this.window, scored);
+    const scoring: Scoring = {
+      scored,
+      prefill: await tokenOddsLaunch(
+        rt,
+        { logits: this.rowLogits, targets, out },
+        { rows, V, targetOffset: 1, outOffset: 0 },
+      ),
+      step: await tokenOddsLaunch(
+        rt,
+        { logits: this.logits, targets, out },
+        { rows: 1, V, targetOffset: 0, outOffset: 0 },
+      ),
+    };
+    try {
+      await this.appendTokens(tokens, scoring);
+      return readTokenOdds(new Uint32Array(await rt.read(out)), scored);
+    } finally {
+      for (const l of [scoring.prefill, scoring.step]) rt.destroy(l.uniform);
+      rt.destroyAll([targets, out]);
+    }
+  }
+
+  private async appendTokens(tokens: Uint32Array, scoring?: Scoring): Promise<void> {
     const { batch: Bq, rt } = this;
     const V = this.config.vocab_size;
     if (tokens.length % Bq !== 0) {
@@ -354,7 +427,7 @@ export class I3Decoder {
     let j = 0;
     if (this.pos === 0) {
       j = Math.min(n, this.window);
-      await this.prefill(tokens, n, j);
+      await this.prefill(tokens, n, j, scoring);
     }
     for (; j < n; j++) {
       rt.write(
@@ -362,7 +435,16 @@ export class I3Decoder {
         Uint32Array.from({ length: Bq }, (_, b) => tokens[b * n + j]),
       );
       const enc = rt.device.createCommandEncoder({ label: 'decode.step' });
-      this.encodeStep(enc, j === n - 1 ? this.head : []);
+      if (scoring && j < scoring.scored) {
+        // This step's logits against the next token, into that token's words.
+        rt.setParams(
+          scoring.step,
+          tokenOddsParams({ rows: 1, V, targetOffset: j + 1, outOffset: j }),
+        );
+        this.encodeStep(enc, [...this.head, scoring.step]);
+      } else {
+        this.encodeStep(enc, j === n - 1 ? this.head : []);
+      }
       rt.device.queue.submit([enc.finish()]);
     }
   }
@@ -653,20 +735,59 @@ export class I3Decoder {
     return plan;
   }
 
+  /** The final norm and the tied head over a P-token prefill's rows, into rowLogits. */
+  private async rowHead(plan: PrefillPlan, P: number, rowLogits: GPUBuffer): Promise<Launch[]> {
+    if (plan.head) return plan.head;
+    const { rt, config } = this;
+    const { d_model: D, vocab_size: V } = config;
+    const ctx = this.prefillCtx;
+    // The prefill's gradient scratch is free: dxn takes the normed rows, rstd their scales.
+    plan.head = [
+      await rmsnormForward(
+        rt,
+        this.prefillX[0],
+        view(ctx, this.params, 'model.norm.weight'),
+        ctx.s.dxn,
+        ctx.s.rstd,
+        { rows: P, D, eps: config.norm_eps },
+      ),
+      await matmul(rt, ctx.s.dxn, this.params, rowLogits, {
+        M: P,
+        N: V,
+        K: D,
+        transB: true,
+        offB: this.layout.byName['model.embed_tokens.weight'].offset,
+      }),
+    ];
+    return plan.head;
+  }
+
   private dropPlan(plan: PrefillPlan): void {
-    for (const l of [plan.embed, ...plan.ssm.flat(), ...plan.attn.flat()]) {
+    for (const l of [plan.embed, ...plan.ssm.flat(), ...plan.attn.flat(), ...(plan.head ?? [])]) {
       this.rt.destroy(l.uniform);
     }
   }
 
   // ---- running ----
 
-  /** The first P of n tokens per sequence through the full kernels, from an empty context. */
-  private async prefill(tokens: Uint32Array, n: number, P: number): Promise<void> {
+  /**
+   * The first P of n tokens per sequence through the full kernels, from an empty context; with
+   * `scoring` (batch 1), every row's logits as well, against the tokens that follow.
+   */
+  private async prefill(
+    tokens: Uint32Array,
+    n: number,
+    P: number,
+    scoring?: Scoring,
+  ): Promise<void> {
     const { rt, config, batch: Bq } = this;
     const { d_model: D, d_state: N, rank: r, d_conv: K, n_layers: L } = config;
     const T = this.window;
     const plan = await this.prefillPlan(P);
+    const scored =
+      scoring && this.rowLogits
+        ? [...(await this.rowHead(plan, P, this.rowLogits)), scoring.prefill]
+        : [];
     const ids = new Uint32Array(Bq * P);
     for (let b = 0; b < Bq; b++) ids.set(tokens.subarray(b * n, b * n + P), b * P);
     rt.write(this.prefillIds, ids);
@@ -699,7 +820,7 @@ export class I3Decoder {
     for (let b = 0; b < Bq; b++) {
       enc.copyBufferToBuffer(xa, ((b + 1) * P - 1) * D * 4, this.x, b * D * 4, D * 4);
     }
-    rt.encode(enc, P === n ? this.head : []);
+    rt.encode(enc, [...scored, ...(P === n ? this.head : [])]);
     rt.device.queue.submit([enc.finish()]);
     this.pos = P;
   }

@@ -11,8 +11,8 @@ import {
   sampleReference,
   sampleTokens,
   sampleUniform,
-  tokenOdds,
 } from './sampling';
+import { tokenOdds } from './tokenOdds';
 
 const settings = (over: Partial<SamplingSettings>): SamplingSettings => ({
   ...DEFAULT_SAMPLING,
@@ -21,14 +21,6 @@ const settings = (over: Partial<SamplingSettings>): SamplingSettings => ({
 });
 
 describe('sampling reference on hand-made logits', () => {
-  it('gives a token its softmax probability and its rank, ties sharing the better rank', () => {
-    const logits = [0, Math.log(3), 0];
-    expect(tokenOdds(logits, 1).prob).toBeCloseTo(3 / 5, 12);
-    expect(tokenOdds(logits, 1).rank).toBe(1);
-    expect(tokenOdds(logits, 0)).toEqual({ prob: expect.closeTo(1 / 5, 12), rank: 2 });
-    expect(tokenOdds(logits, 2).rank).toBe(2);
-  });
-
   it('reads the draws back from the kernel’s words: tokens, probabilities, ranks', () => {
     const words = new Uint32Array(6);
     words.set([7, 9]);

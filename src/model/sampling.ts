@@ -7,6 +7,7 @@
 // with u hashed from (seed, draw, sequence). A restricted draw considers only the tokens marked
 // allowed (token healing's first draw).
 import { f32, type GpuRuntime, type Launch, type Param, u32 } from '../gpu/runtime';
+import type { TokenOdds } from './tokenOdds';
 
 export interface SamplingSettings {
   /** Divides the logits; 0 picks the argmax (greedy). */
@@ -76,11 +77,9 @@ export function sampleParams(
 /** u32 words a sequence's draw writes (ids): its token, the token's probability and rank. */
 export const SAMPLE_WORDS = 3;
 
-/** A drawn token with how likely the model found it (the raw logits' softmax; 1 = top rank). */
-export interface DrawnToken {
+/** A drawn token with how likely the model found it (tokenOdds.ts). */
+export interface DrawnToken extends TokenOdds {
   id: number;
-  prob: number;
-  rank: number;
 }
 
 /** The draws of Bq sequences, from the words the kernel wrote (SampleBuffers.ids). */
@@ -100,7 +99,7 @@ export interface SampleBuffers {
   seen: GPUBuffer;
   /**
    * (SAMPLE_WORDS · Bq) u32: the drawn tokens, then each one's probability under the model (f32
-   * bits), then its rank (tokenOdds).
+   * bits), then its rank (tokenOdds.ts).
    */
   ids: GPUBuffer;
   /** One u32: set when a stop token is drawn under haltOnStop; while set, nothing is drawn. */
@@ -129,22 +128,6 @@ export function sampleTokens(
 }
 
 // ---- CPU reference ----
-
-/** The probability of `token` under the softmax of the raw logits, and its rank (1: the top). */
-export function tokenOdds(
-  logits: ArrayLike<number>,
-  token: number,
-): { prob: number; rank: number } {
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < logits.length; i++) max = Math.max(max, logits[i]);
-  let total = 0;
-  let higher = 0;
-  for (let i = 0; i < logits.length; i++) {
-    total += Math.exp(logits[i] - max);
-    if (logits[i] > logits[token]) higher++;
-  }
-  return { prob: Math.exp(logits[token] - max) / total, rank: higher + 1 };
-}
 
 /** PCG's output hash (sample.wgsl's pcg) on u32. */
 function pcg(v: number): number {

@@ -7,7 +7,8 @@ import type { CheckpointMeta } from '../train/checkpoint';
 import { presetConfig } from './config';
 import { I3Decoder } from './decode';
 import { initParameters } from './init';
-import { generateText, generationTokenizer, promptIds } from './textGeneration';
+import { generateText, generationTokenizer, promptIds, promptPieces } from './textGeneration';
+import type { TokenOdds } from './tokenOdds';
 
 // The i3-test preset's 64 tokens: the special ones, 39 characters and 19 chunks ("th" extends to
 // "the", so a prompt ending in "th" is healed).
@@ -21,9 +22,15 @@ const config = presetConfig('i3-test', { vocab_size: tokenizer.vocabSize });
 
 describe('prompt ids', () => {
   it('start after an <eos>, as a document does; a chat keeps the latest turns that fit', () => {
-    const { ids, dropped } = promptIds(tokenizer, { mode: 'completion', text: 'in th' }, 16, 4);
+    const { ids, dropped, latest } = promptIds(
+      tokenizer,
+      { mode: 'completion', text: 'in th' },
+      16,
+      4,
+    );
     expect(Array.from(ids)).toEqual([EOS_ID, ...tokenizer.encode('in th')]);
     expect(dropped).toBe(0);
+    expect(latest).toBe(1);
     const turn = (content: string) => [
       { role: 'user' as const, content },
       { role: 'assistant' as const, content: 'ok' },
@@ -37,6 +44,9 @@ describe('prompt ids', () => {
     const chat = promptIds(tokenizer, { mode: 'chat', messages }, 16, 8);
     expect(chat.dropped).toBe(4);
     expect(chat.ids[chat.ids.length - 1]).toBe(INST_END_ID);
+    // The latest message: its tokens between the last [INST] and the closing [/INST].
+    const hi = tokenizer.decode(Array.from(chat.ids.subarray(chat.latest, -1)));
+    expect(hi.trim()).toBe('hi');
     expect(promptIds(tokenizer, { mode: 'chat', messages }, 256, 8).dropped).toBe(0);
     expect(() => promptIds(tokenizer, { mode: 'chat', messages: [] }, 16, 8)).toThrow(/user/);
   });
@@ -85,6 +95,60 @@ describe('generated text', () => {
       texts.push(next.value.text);
     }
     expect(texts).toEqual(tokens.map((t, i) => tokenizer.vocab[t].slice(i === 0 ? 2 : 0)));
+    decoder.destroy();
+  });
+});
+
+describe('the prompt’s odds', () => {
+  it('are each prompt token’s, the healed one’s included, and leave the reply as it was', async () => {
+    const rt = await testRuntime();
+    const decoder = await I3Decoder.create(rt, config);
+    decoder.loadParams(initParameters(config, 4));
+    const prompt = promptIds(tokenizer, { mode: 'completion', text: 'it is in th' }, 16, 6);
+    const { ids } = prompt;
+    expect(healPrompt(tokenizer, ids)).toBeDefined();
+    const options = { sampling: { temperature: 0.9, seed: 2 }, maxNewTokens: 6, stopTokens: [] };
+    const collect = async (onPromptOdds?: (odds: TokenOdds[]) => void) => {
+      const texts: string[] = [];
+      for await (const p of generateText(decoder, tokenizer, ids, { ...options, onPromptOdds })) {
+        texts.push(p.text);
+      }
+      return texts;
+    };
+    let odds: TokenOdds[] = [];
+    const scored = await collect((o) => {
+      odds = o;
+    });
+    // Scoring leaves the context as generating alone does: the same seeded reply.
+    expect(scored).toEqual(await collect());
+    // The healed prompt's tokens and the one taken back, as the unhealed prompt scores them.
+    decoder.reset();
+    const whole = await decoder.appendScored(ids);
+    expect(odds).toHaveLength(ids.length - 1);
+    odds.forEach((o, i) => {
+      expect(o.rank, `token ${i + 1}`).toBe(whole[i].rank);
+      expect(o.prob, `token ${i + 1}`).toBeCloseTo(whole[i].prob, 6);
+    });
+    // A completion's pieces are its whole text, as the model read it.
+    const pieces = promptPieces(tokenizer, prompt, odds);
+    expect(pieces.map((p) => p.text).join('')).toBe('it is in th');
+    expect(pieces.map(({ prob, rank }) => ({ prob, rank }))).toEqual(odds);
+    // A chat's are its latest message's.
+    const messages = [
+      { role: 'user' as const, content: 'the one' },
+      { role: 'assistant' as const, content: 'ok' },
+      { role: 'user' as const, content: 'an ant' },
+    ];
+    const chat = promptIds(tokenizer, { mode: 'chat', messages }, 64, 6);
+    const chatOdds = Array.from(chat.ids.subarray(1), (_, i) => ({ prob: i, rank: i }));
+    const chatPieces = promptPieces(tokenizer, chat, chatOdds);
+    expect(
+      chatPieces
+        .map((p) => p.text)
+        .join('')
+        .trim(),
+    ).toBe('an ant');
+    expect(chatPieces[0]).toEqual({ ...chatOdds[chat.latest - 1], text: chatPieces[0].text });
     decoder.destroy();
   });
 });

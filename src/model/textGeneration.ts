@@ -3,11 +3,12 @@
 // prompt that ends inside a chunk. The chat worker and `npm run generate` share it.
 import { type ChatMessage, renderChat } from '../data/chatTemplate';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
-import { EOS_ID } from '../data/specialTokens';
+import { EOS_ID, INST_END_ID, INST_ID } from '../data/specialTokens';
 import { healPrompt } from '../data/tokenHealing';
 import type { CheckpointMeta } from '../train/checkpoint';
 import { validateConfig } from './config';
 import type { FinishReason, GenerateOptions, I3Decoder } from './decode';
+import type { TokenOdds } from './tokenOdds';
 
 /**
  * The tokenizer a checkpoint's text goes through, after the checks that it can generate at all:
@@ -39,20 +40,27 @@ export type TextPrompt =
   | { mode: 'chat'; messages: ChatMessage[] }
   | { mode: 'completion'; text: string };
 
+export interface PromptIds {
+  ids: Uint32Array;
+  /** Chat messages left out (the oldest). */
+  dropped: number;
+  /** Where the latest text the user wrote starts in ids: a completion's text, a chat's message. */
+  latest: number;
+}
+
 /**
  * The prompt's token ids. The context starts as a document does in the training stream, right
  * after the previous document's <eos>. A chat keeps its latest turns (a turn starts at a user
  * message) that fit the window minus room for the reply; the reply's room is maxNewTokens but at
  * most half the window, so some history always fits. The latest turn is kept even when it alone
- * is longer (the decoder slides its attention window; the SSM state keeps the rest). `dropped`:
- * the messages left out.
+ * is longer (the decoder slides its attention window; the SSM state keeps the rest).
  */
 export function promptIds(
   tokenizer: ChunkTokenizer,
   prompt: TextPrompt,
   window: number,
   maxNewTokens: number,
-): { ids: Uint32Array; dropped: number } {
+): PromptIds {
   const encode = (text: string) => {
     const body = tokenizer.encode(text);
     const ids = new Uint32Array(body.length + 1);
@@ -60,7 +68,7 @@ export function promptIds(
     ids.set(body, 1);
     return ids;
   };
-  if (prompt.mode === 'completion') return { ids: encode(prompt.text), dropped: 0 };
+  if (prompt.mode === 'completion') return { ids: encode(prompt.text), dropped: 0, latest: 1 };
   const messages: ChatMessage[] = prompt.messages;
   const starts = messages.flatMap((m, i) => (m.role === 'user' ? [i] : []));
   if (starts.length === 0) throw new Error('A chat needs a user message to answer.');
@@ -73,31 +81,44 @@ export function promptIds(
     ids = longer;
     from--;
   }
-  return { ids, dropped: starts[from] };
+  return { ids, dropped: starts[from], latest: ids.lastIndexOf(INST_ID) + 1 };
 }
 
-/** A generated token's text, and how likely the model found the token (sampling.ts's odds). */
-export interface GeneratedPiece {
+/** A token's text, and how likely the model found the token (tokenOdds.ts). */
+export interface GeneratedPiece extends TokenOdds {
   text: string;
-  prob: number;
-  rank: number;
+}
+
+export interface TextGenerationOptions
+  extends Omit<GenerateOptions, 'firstTokens' | 'continueContext'> {
+  /** Scores the prompt first: called with the odds of ids[1], ids[2], … (ids[0] has none). */
+  onPromptOdds?: (odds: TokenOdds[]) => void;
 }
 
 /**
  * The text of each token generated after `ids` (a piece a token; returns why generation
  * ended). A completion's last token is taken back and drawn again (tokenHealing.ts), and its
  * text, already in the prompt, is left out of the first token's; a chat prompt ends in [/INST]
- * and is decoded as it is.
+ * and is decoded as it is. The prompt's odds are those of its tokens as written, the one taken
+ * back included.
  */
 export async function* generateText(
   decoder: I3Decoder,
   tokenizer: ChunkTokenizer,
   ids: Uint32Array,
-  options: Omit<GenerateOptions, 'firstTokens'>,
+  options: TextGenerationOptions,
 ): AsyncGenerator<GeneratedPiece, FinishReason, undefined> {
   const healed = healPrompt(tokenizer, ids);
-  const tokens = decoder.generate(healed?.ids ?? ids, {
-    ...options,
+  let prompt = healed?.ids ?? ids;
+  const { onPromptOdds, ...generation } = options;
+  if (onPromptOdds) {
+    decoder.reset();
+    onPromptOdds(await decoder.appendScored(prompt, healed ? ids[ids.length - 1] : undefined));
+    prompt = prompt.subarray(prompt.length);
+  }
+  const tokens = decoder.generate(prompt, {
+    ...generation,
+    continueContext: Boolean(onPromptOdds),
     firstTokens: healed?.allowed,
   });
   let repeated = healed?.prefix.length ?? 0;
@@ -107,4 +128,20 @@ export async function* generateText(
     yield { text: tokenizer.decode([id]).slice(repeated), prob, rank };
     repeated = 0;
   }
+}
+
+/**
+ * The latest text the user wrote, token by token as the model read it, with the odds of each
+ * (generateText's onPromptOdds): ids[latest ..], less a chat's closing [/INST].
+ */
+export function promptPieces(
+  tokenizer: ChunkTokenizer,
+  { ids, latest }: Pick<PromptIds, 'ids' | 'latest'>,
+  odds: readonly TokenOdds[],
+): GeneratedPiece[] {
+  const end = ids[ids.length - 1] === INST_END_ID ? ids.length - 1 : ids.length;
+  return Array.from(ids.subarray(latest, end), (id, k) => ({
+    text: tokenizer.decode([id]),
+    ...odds[latest + k - 1],
+  }));
 }

@@ -21,7 +21,10 @@ export interface ChatTurn {
   role: 'user' | 'assistant';
   /** A user message or completion prompt; the generated text as it streams (raw, untrimmed). */
   content: string;
-  /** A generated turn's tokens: each one's text and how likely the model found it. */
+  /**
+   * Each token's text and how likely the model found it: a generated turn's, and a user turn's
+   * when it was sent with the token view on (as the model read it).
+   */
   pieces?: GeneratedPiece[];
   /** For generated turns once done: why it ended and how fast it ran. */
   stats?: { reason: FinishReason; tokens: number; tokensPerSec: number };
@@ -184,7 +187,14 @@ export const useChat = create<ChatState>()(
           streaming: { requestId, tokens: 0, tokensPerSec: 0 },
           error: undefined,
         });
-        worker().post({ type: 'generate', requestId, checkpointId, prompt, settings });
+        worker().post({
+          type: 'generate',
+          requestId,
+          checkpointId,
+          prompt,
+          settings,
+          scorePrompt: state.showOdds,
+        });
         return true;
       },
 
@@ -217,6 +227,16 @@ export const useChat = create<ChatState>()(
             break;
           case 'started':
             if (mine) set({ dropped: e.droppedMessages });
+            break;
+          case 'prompt-odds':
+            // The question is the turn before the reply being written.
+            if (mine) {
+              set((s) => ({
+                turns: s.turns.map((t, i) =>
+                  i === s.turns.length - 2 ? { ...t, pieces: e.pieces } : t,
+                ),
+              }));
+            }
             break;
           case 'delta':
             if (mine) {

@@ -159,24 +159,34 @@ function DataHint({ checkpointId, mode }: { checkpointId: string; mode: ChatMode
   );
 }
 
-function TurnStats({ turn }: { turn: ChatTurn }) {
+function TurnStats({ turn, showOdds }: { turn: ChatTurn; showOdds: boolean }) {
+  const ppl = replyPerplexity(turn.pieces ?? []);
+  const perplexity = ppl !== undefined && (
+    <span title="exp of the mean negative log-probability of the text's tokens under this model">
+      {' '}
+      · perplexity <span data-testid="chat-perplexity">{ppl.toFixed(ppl < 100 ? 2 : 0)}</span>
+    </span>
+  );
+  if (turn.role === 'user') {
+    // A question's tokens are scored only while the token view is on.
+    if (!(showOdds && turn.pieces)) return null;
+    return (
+      <div className="muted small">
+        {count(turn.pieces.length)} tokens as the model read them{perplexity}
+      </div>
+    );
+  }
   if (!turn.stats) return null;
   const { reason, tokens, tokensPerSec } = turn.stats;
-  const ppl = replyPerplexity(turn.pieces ?? []);
   return (
     <div className="muted small">
       {count(tokens)} tokens · {tokensPerSec.toFixed(1)} tokens/s · {REASONS[reason]}
-      {ppl !== undefined && (
-        <span title="exp of the mean negative log-probability of the reply's tokens under this model">
-          {' '}
-          · perplexity <span data-testid="chat-perplexity">{ppl.toFixed(ppl < 100 ? 2 : 0)}</span>
-        </span>
-      )}
+      {perplexity}
     </div>
   );
 }
 
-/** A reply's tokens, each on the colour of its probability, with its odds as a tooltip. */
+/** A turn's tokens, each on the colour of its probability, with its odds as a tooltip. */
 function TokenPieces({ turn, trim }: { turn: ChatTurn; trim: boolean }) {
   const pieces = trim ? trimPiecesStart(turn.pieces ?? []) : (turn.pieces ?? []);
   return pieces.map((p, i) => (
@@ -201,14 +211,14 @@ function OddsSwitch() {
   const showOdds = useChat((s) => s.showOdds);
   return (
     <div className="chat-odds">
-      <label>
+      <label title="The model's tokens, and yours from your next message on: each on the colour of the probability the model gave it after the text before it">
         <input
           type="checkbox"
           checked={showOdds}
           onChange={(e) => useChat.getState().setShowOdds(e.target.checked)}
           data-testid="chat-odds"
         />{' '}
-        colour the model's tokens by their probability
+        colour the tokens by how likely the model found them
       </label>
       {showOdds && (
         <span className="chat-odds-key small muted" aria-hidden="true">
@@ -268,7 +278,7 @@ function Transcript() {
                   : 'prompt'}
             </span>
             <div className="chat-text" data-testid={out ? 'chat-output' : undefined}>
-              {out && showOdds && t.pieces ? (
+              {showOdds && t.pieces ? (
                 <TokenPieces turn={t} trim={mode === 'chat'} />
               ) : mode === 'chat' && out ? (
                 t.content.trimStart()
@@ -277,7 +287,7 @@ function Transcript() {
               )}
               {live && <span className="chat-cursor" aria-hidden="true" />}
             </div>
-            <TurnStats turn={t} />
+            <TurnStats turn={t} showOdds={showOdds} />
           </div>
         );
       })}
