@@ -23,7 +23,9 @@
 // step's input there, so generation queues a few tokens ahead of the 12-byte readbacks (a token and
 // how likely the model found it); a stop
 // token drawn meanwhile halts the queued steps on the GPU (sample.wgsl), which keeps the context
-// exact.
+// exact. appendScored also puts every prefill row through the head (a (T, V) logits buffer, made
+// on its first call) and reads back how likely the model found each prompt token
+// (token_odds.wgsl): the chat's view of the user's text.
 import { EOS_ID, INST_ID } from '../data/specialTokens';
 import { bufferAt, type GpuRuntime, type Launch } from '../gpu/runtime';
 import { attentionDecode, attentionDecodeCursor } from '../ops/attention';
@@ -189,7 +191,8 @@ function decoderPlan(config: I3Config, batch: number): Record<string, number> {
 /**
  * The GPU memory a decoder of `batch` sequences takes, in bytes (its launches' uniform buffers
  * aside): its own buffers, the prefill's scratch and scan states, and, unless it decodes from a
- * parameter buffer it is given (`sharedParams`), its copy of the weights.
+ * parameter buffer it is given (`sharedParams`), its copy of the weights. A decoder that scores
+ * a prompt (appendScored) takes T · V floats more from then on.
  */
 export function decoderBytes(config: I3Config, batch = 1, sharedParams = false): number {
   const shape = { B: batch, T: config.max_seq_len };
