@@ -323,6 +323,7 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
         onCheckpoint: async (ck) => {
           outbox.flush();
           const bytes = await encodeCheckpoint(ck);
+          const lastEval = record.metrics.evals.at(-1);
           const summary: CheckpointSummary = {
             id: `${spec.runId}@${ck.meta.step}-${Date.now().toString(36)}`,
             runId: spec.runId,
@@ -330,7 +331,8 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
             step: ck.meta.step,
             tokens: ck.meta.tokens,
             loss: recentLoss(record.metrics),
-            valLoss: record.metrics.evals.at(-1)?.valLoss,
+            // Only a loss of its own weights: a pause between evaluations saves one without.
+            valLoss: lastEval?.step === ck.meta.step ? lastEval.valLoss : undefined,
             createdAt: ck.meta.createdAt,
             bytes: bytes.byteLength,
             source: 'training',

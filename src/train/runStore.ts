@@ -28,7 +28,10 @@ export interface CheckpointSummary {
   runName: string;
   step: number;
   tokens: number;
-  /** Mean training loss of the last steps before it, and the last validation loss. */
+  /**
+   * Mean training loss of the last steps before it, and its validation loss where the run
+   * evaluated at its step (at each evaluation and at a stop; not at a pause between them).
+   */
   loss: number;
   valLoss?: number;
   createdAt: number;

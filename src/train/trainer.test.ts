@@ -168,6 +168,21 @@ describe('trainer on the i3-test preset', () => {
     }
   });
 
+  it('evaluates a run stopped between evaluations at its last step, before saving it', async () => {
+    let trainer: Awaited<ReturnType<typeof run>> | undefined;
+    const evaluated: number[] = [];
+    const rec = recorder((m) => {
+      if (m.step === 2) trainer!.stop();
+    });
+    const events = { ...rec, onEval: (m: { step: number }) => evaluated.push(m.step) };
+    trainer = await run({ ...settings(12), evalInterval: 10 }, events);
+    expect(await trainer.train()).toBe('stopped');
+    const saved = rec.checkpoints.map((c) => c.meta.step);
+    expect(saved).toHaveLength(1);
+    expect(saved[0]).toBeLessThan(10);
+    expect(evaluated).toEqual(saved);
+  });
+
   it('goes on when storage refuses a checkpoint, and holds its weights, paused, until the last is stored', async () => {
     for (const then of ['resume', 'stop'] as const) {
       const rec = recorder();

@@ -233,6 +233,12 @@ export class Trainer {
         }
       }
       await drain();
+      // A stop between evaluations: the checkpoint it saves gets a validation loss of its own
+      // step, as the scheduled ones have (the Checkpoints pane and each run's best read it).
+      const evaluated = this.metrics.evals.at(-1)?.step === this.step;
+      if (!failure && this.stopRequested && s.evalInterval > 0 && !evaluated) {
+        if (this.step !== this.savedStep) await this.evaluate();
+      }
     } catch (e) {
       failure = e as Error;
     }
