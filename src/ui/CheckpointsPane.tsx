@@ -430,8 +430,10 @@ function CheckpointList() {
               <tr>
                 <th>run</th>
                 <th>step</th>
-                <th>loss</th>
-                <th>perplexity</th>
+                <th title="Mean training loss of the 10 steps before it; below, its validation loss (where its run evaluated at its step)">
+                  loss
+                </th>
+                <th title="exp of the losses beside it">perplexity</th>
                 <th>saved</th>
                 <th>size</th>
                 <th title="Loss on the validation split of the dataset selected in the Train pane">

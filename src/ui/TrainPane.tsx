@@ -223,8 +223,8 @@ function RunList() {
               <th>run</th>
               <th>state</th>
               <th>step</th>
-              <th>loss</th>
-              <th>validation loss</th>
+              <th title="Training loss of the last step">loss</th>
+              <th title="Of the last evaluation">validation loss</th>
               <th>tokens</th>
               <th>training time</th>
               <th />
