@@ -5,6 +5,8 @@
 // the time to the first token (prefill + first draw). Then where a token's time goes: the rate of
 // steps queued back to back with no readback (the GPU's and the encoder's bound), the CPU time to
 // record one step, and a per-kernel profile of one token (timestamp queries where available).
+// Last, what scoring a prompt (the chat's token view: appendScored) adds to appending it, at the
+// prompt length and at the whole window.
 //
 //   tsx src/cli/benchGenerate.ts [--preset i3-22m] [--tokens 64] [--runs 5] [--prompt 32]
 
@@ -114,5 +116,31 @@ for (const [shader, e] of [...byShader].sort((a, b) => b[1].ms - a[1].ms)) {
   );
 }
 profiler.destroy();
+
+// A prompt scored against the same prompt appended, alternating, each until the GPU is done.
+for (const n of new Set([promptLength, config.max_seq_len])) {
+  const prompt = Uint32Array.from({ length: n }, (_, i) => (i * 7) % config.vocab_size);
+  const ms = { append: [] as number[], scored: [] as number[] };
+  for (let r = 0; r <= runs; r++) {
+    decoder.reset();
+    let t0 = performance.now();
+    await decoder.append(prompt);
+    await rt.finish();
+    const appendMs = performance.now() - t0;
+    decoder.reset();
+    t0 = performance.now();
+    await decoder.appendScored(prompt);
+    // The first round warms both paths' pipelines up.
+    if (r > 0) {
+      ms.scored.push(performance.now() - t0);
+      ms.append.push(appendMs);
+    }
+  }
+  const [a, s] = [median(ms.append), median(ms.scored)];
+  console.log(
+    `prompt of ${n} tokens: appended ${a.toFixed(2)} ms, scored ${s.toFixed(2)} ms ` +
+      `(${(s / a).toFixed(2)}× appending it)`,
+  );
+}
 decoder.destroy();
 process.exit(0);
