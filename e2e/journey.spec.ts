@@ -51,6 +51,10 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await page.getByRole('tab', { name: 'Model' }).click();
   await page.getByTestId('preset-i3-test').check();
   await expect(page.getByTestId('param-count')).not.toBeEmpty();
+  // Where the parameters are: at width 16 nearly all of them are the embedding (4,466 × 16).
+  const parts = page.getByTestId('param-group');
+  await expect(parts).toHaveCount(5);
+  await expect(parts.first()).toContainText('embedding (and the tied head) 71,456');
   await expect(page.getByTestId('gpu-estimate')).toContainText('MB');
   await page.getByTestId('total-steps').fill('30');
   // The schedule is drawn for the steps asked: one point each.

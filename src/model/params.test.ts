@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BINDING_ALIGN_FLOATS } from '../gpu/runtime';
-import { PRESETS } from './config';
-import { decaySegments, parameterLayout } from './params';
+import { PRESETS, parameterCount } from './config';
+import { decaySegments, parameterGroups, parameterLayout } from './params';
 
 describe('parameterLayout', () => {
   const c = PRESETS['i3-test'];
@@ -88,6 +88,26 @@ describe('parameterLayout', () => {
     for (const t of layout.tensors) {
       expect(flagAt(t.offset)).toBe(t.decay ? 1 : 0);
       expect(flagAt(t.offset + t.size - 1)).toBe(t.decay ? 1 : 0);
+    }
+  });
+});
+
+describe('parameterGroups', () => {
+  it('splits the count by part: every parameter in one, the spec formula’s total', () => {
+    for (const name of ['i3-test', 'i3-22m'] as const) {
+      const c = PRESETS[name];
+      const groups = parameterGroups(c);
+      expect(groups.reduce((a, g) => a + g.count, 0)).toBe(parameterCount(c));
+      const { vocab_size: V, d_model: D, n_layers: L, rank: r, d_state: N, dt_rank: R } = c;
+      const K = c.d_conv;
+      const by = Object.fromEntries(groups.map((g) => [g.group, g.count]));
+      expect(by['embedding (and the tied head)']).toBe(V * D);
+      expect(by.norms).toBe((2 * L + 1) * D);
+      // latent, q, k, v and the out-projection's pair: six products of rank r.
+      expect(by.attention).toBe(L * 6 * D * r);
+      // in_proj (down, up to 2D), x_proj, dt_proj, out_proj (down, up).
+      expect(by['SSM projections']).toBe(L * (3 * D * r + D * (R + 2 * N) + R * D + 2 * D * r));
+      expect(by['SSM conv, Δ bias, A and D']).toBe(L * (K * D + D + D + D * N + D));
     }
   });
 });

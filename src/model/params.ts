@@ -82,3 +82,34 @@ export function decaySegments(layout: ParameterLayout): Uint32Array {
   }
   return Uint32Array.from(out);
 }
+
+/** The parts of the model its parameters are counted by (the Model pane's breakdown). */
+export const PARAMETER_GROUPS = [
+  'embedding (and the tied head)',
+  'SSM projections',
+  'SSM conv, Δ bias, A and D',
+  'attention',
+  'norms',
+] as const;
+export type ParameterGroup = (typeof PARAMETER_GROUPS)[number];
+
+/** Which part a tensor of the spec belongs to. */
+function groupOf(name: string): ParameterGroup {
+  if (name === 'model.embed_tokens.weight') return 'embedding (and the tied head)';
+  if (name.endsWith('norm.weight')) return 'norms';
+  if (name.includes('.attn.')) return 'attention';
+  if (/\.ssm\.(in_proj|x_proj|out_proj)\.|\.ssm\.dt_proj\.weight$/.test(name)) {
+    return 'SSM projections';
+  }
+  return 'SSM conv, Δ bias, A and D';
+}
+
+/** The parameters of each part, in PARAMETER_GROUPS' order (alignment padding not counted). */
+export function parameterGroups(c: I3Config): { group: ParameterGroup; count: number }[] {
+  const counts = new Map<ParameterGroup, number>(PARAMETER_GROUPS.map((g) => [g, 0]));
+  for (const t of parameterLayout(c).tensors) {
+    const g = groupOf(t.name);
+    counts.set(g, (counts.get(g) ?? 0) + t.size);
+  }
+  return PARAMETER_GROUPS.map((group) => ({ group, count: counts.get(group) ?? 0 }));
+}

@@ -11,6 +11,7 @@ import type { TrainSettings } from '../train/checkpoint';
 import { activationsOf, validateSettings, writesSamples } from '../train/defaults';
 import { learningRateCurve } from '../train/schedule';
 import { MetricChart } from './charts/MetricChart';
+import { ParameterBar } from './charts/ParameterBar';
 import { bytes, count } from './format';
 import { LrFinder } from './LrFinder';
 import { useNextConfig, useTooLarge, useVocabSize } from './nextRun';
@@ -135,7 +136,10 @@ export function ModelPane() {
         {valid && (
           <dl className="stats" data-testid="model-stats">
             <dt>Parameters</dt>
-            <dd data-testid="param-count">{count(parameterCount(effective))}</dd>
+            <dd>
+              <span data-testid="param-count">{count(parameterCount(effective))}</span>
+              <ParameterBar config={effective} />
+            </dd>
             <dt>GPU memory per step</dt>
             <dd data-testid="gpu-estimate">
               {estimate(activations)} at batch {settings.batchSize} × {settings.seqLen}, activations{' '}
