@@ -103,6 +103,22 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   expect(ranks.slice(1, -1).every((rank) => rank === 1)).toBe(true);
   expect(ranks.at(-1)).toBeGreaterThan(1);
   await expect(asked.getByTestId('chat-perplexity')).toBeVisible();
+  // Where the prompt's tokens looked: pointing at one underlines the tokens up to it by the
+  // attention it gave them (all blocks averaged), the rest going to the document's start.
+  const caption = asked.getByTestId('attention-caption');
+  await expect(caption).toContainText('Point at a token');
+  const attentionOf = () =>
+    read.evaluateAll((els) => els.map((e) => e.getAttribute('data-attention')));
+  await read.nth(4).hover();
+  await expect(caption).toContainText(/looked most at .*%/);
+  const mean = await attentionOf();
+  expect(mean.slice(5).every((w) => w === null)).toBe(true);
+  const inside = mean.slice(0, 5).reduce((a, w) => a + Number(w), 0);
+  expect(inside).toBeGreaterThan(0);
+  expect(inside).toBeLessThan(1.0001);
+  // One block alone gives its own weights.
+  await asked.getByTestId('attention-layer').selectOption({ label: 'block 2' });
+  await expect.poll(attentionOf).not.toEqual(mean);
 
   // Seeded sampling: the same request twice gives the same text.
   await page.getByTestId('chat-temperature').fill('1.5');

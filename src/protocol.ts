@@ -186,7 +186,7 @@ export type InferRequest =
       checkpointId: string;
       prompt: InferPrompt;
       settings: GenerationSettings;
-      /** Also score the latest text the user wrote, token by token ('prompt-odds'). */
+      /** Also score the latest text the user wrote, token by token ('prompt-score'). */
       scorePrompt: boolean;
     }
   /** Ends that generation at once (its 'done' has reason 'abort'). */
@@ -198,8 +198,16 @@ export type InferEvent =
   | { type: 'load-failed'; checkpointId: string; message: string }
   /** The prompt is in; droppedMessages older chat messages did not fit the context. */
   | { type: 'started'; requestId: string; droppedMessages: number }
-  /** The latest text the user wrote, each token with its odds under the model (scorePrompt). */
-  | { type: 'prompt-odds'; requestId: string; pieces: GeneratedPiece[] }
+  /**
+   * The latest text the user wrote (scorePrompt): each token with its odds under the model, and
+   * where its tokens looked in each block.
+   */
+  | {
+      type: 'prompt-score';
+      requestId: string;
+      pieces: GeneratedPiece[];
+      attention?: import('./model/textGeneration').PromptAttention;
+    }
   /** The tokens generated since the last delta, each its text and odds (~30 events/s). */
   | {
       type: 'delta';

@@ -9,15 +9,15 @@ import { browserShaders } from '../src/gpu/browserShaders';
 import { acquireGpu, describeAdapter } from '../src/gpu/device';
 import { GpuRuntime } from '../src/gpu/runtime';
 import { type I3Config, parameterCount } from '../src/model/config';
-import { I3Decoder } from '../src/model/decode';
+import { I3Decoder, type PromptScore } from '../src/model/decode';
 import {
   type GeneratedPiece,
   generateText,
   generationTokenizer,
+  promptAttention,
   promptIds,
   promptPieces,
 } from '../src/model/textGeneration';
-import type { TokenOdds } from '../src/model/tokenOdds';
 import type { InferEvent, InferRequest, LoadedModel } from '../src/protocol';
 import { decodeCheckpoint } from '../src/train/checkpoint';
 import { getCheckpointBytes } from '../src/train/runStore';
@@ -165,13 +165,18 @@ async function generate(req: Extract<InferRequest, { type: 'generate' }>): Promi
     );
     post({ type: 'started', requestId, droppedMessages: prompt.dropped });
     const out = new DeltaOutbox(requestId);
-    const onPromptOdds = (odds: TokenOdds[]) =>
-      post({ type: 'prompt-odds', requestId, pieces: promptPieces(model.tokenizer, prompt, odds) });
+    const onPromptScore = ({ odds, attention }: PromptScore) =>
+      post({
+        type: 'prompt-score',
+        requestId,
+        pieces: promptPieces(model.tokenizer, prompt, odds),
+        attention: attention && promptAttention(prompt, attention, model.decoder.config.n_layers),
+      });
     const texts = generateText(model.decoder, model.tokenizer, prompt.ids, {
       sampling: settings,
       maxNewTokens: settings.maxNewTokens,
       signal,
-      onPromptOdds: req.scorePrompt ? onPromptOdds : undefined,
+      onPromptScore: req.scorePrompt ? onPromptScore : undefined,
     });
     let next = await texts.next();
     while (!next.done) {

@@ -5,8 +5,8 @@
 // the time to the first token (prefill + first draw). Then where a token's time goes: the rate of
 // steps queued back to back with no readback (the GPU's and the encoder's bound), the CPU time to
 // record one step, and a per-kernel profile of one token (timestamp queries where available).
-// Last, what scoring a prompt (the chat's token view: appendScored) adds to appending it, at the
-// prompt length and at the whole window.
+// Last, what scoring a prompt (the chat's token view: appendScored, attention maps included) adds
+// to appending it, at the prompt length and at the whole window.
 //
 //   tsx src/cli/benchGenerate.ts [--preset i3-22m] [--tokens 64] [--runs 5] [--prompt 32]
 
@@ -129,7 +129,7 @@ for (const n of new Set([promptLength, config.max_seq_len])) {
     const appendMs = performance.now() - t0;
     decoder.reset();
     t0 = performance.now();
-    await decoder.appendScored(prompt);
+    await decoder.appendScored(prompt, { attention: true });
     // The first round warms both paths' pipelines up.
     if (r > 0) {
       ms.scored.push(performance.now() - t0);

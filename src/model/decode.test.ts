@@ -152,7 +152,7 @@ describe('incremental decoder (i3-test, T 16)', () => {
     expect(compare(await decoder.readLogits(), prefilled, gpuTol)).toBeNull();
   });
 
-  it('appendScored: each token’s odds under the logits before it, within and past the window', async () => {
+  it('appendScored: each token’s odds under the logits before it, within and past the window, and each block’s attention map', async () => {
     // n tokens scored: all appended, or the last one given as `next` (token healing's) instead.
     for (const [n, asNext] of [
       [11, false],
@@ -163,9 +163,12 @@ describe('incremental decoder (i3-test, T 16)', () => {
       const prompt = randomTokens(n, 10 + n);
       const appended = asNext ? n - 1 : n;
       decoder.reset();
-      const odds = asNext
-        ? await decoder.appendScored(prompt.subarray(0, n - 1), prompt[n - 1])
-        : await decoder.appendScored(prompt);
+      const { odds, attention } = asNext
+        ? await decoder.appendScored(prompt.subarray(0, n - 1), {
+            next: prompt[n - 1],
+            attention: true,
+          })
+        : await decoder.appendScored(prompt, { attention: true });
       const what = `n ${n}${asNext ? ', the last as next' : ''}`;
       expect(odds, what).toHaveLength(n - 1);
       const ref = windowedReferenceLogits(config, params, prompt, T);
@@ -184,6 +187,17 @@ describe('incremental decoder (i3-test, T 16)', () => {
         expect(got.rank, `${what}, token ${i}`).toBeGreaterThanOrEqual(above(1e-4));
         expect(got.rank, `${what}, token ${i}`).toBeLessThanOrEqual(above(-1e-4));
       }
+      // Each block's attention map over the prefill's tokens (the first T), against the
+      // reference's from its own q and k: fp32 scores, as attention_map's own test, 1e-4.
+      const P = Math.min(appended, T);
+      const maps: Float64Array[] = [];
+      referenceLogits(config, params, prompt.subarray(0, P), 1, P, undefined, maps);
+      expect(attention?.size, what).toBe(P);
+      const want = new Float64Array(config.n_layers * P * P);
+      maps.forEach((m, l) => {
+        want.set(m, l * P * P);
+      });
+      expect(compare(attention!.weights, want, { atol: 1e-4, rtol: 1e-4 }), what).toBeNull();
       // The context is the one append() leaves: the same next-token logits.
       expect(decoder.position).toBe(appended);
       const last = rowsOf(ref, appended - 1, appended);
@@ -191,7 +205,7 @@ describe('incremental decoder (i3-test, T 16)', () => {
     }
     // One token has nothing before it to be scored against; a context must start empty.
     decoder.reset();
-    expect(await decoder.appendScored(randomTokens(1, 11))).toEqual([]);
+    expect(await decoder.appendScored(randomTokens(1, 11))).toEqual({ odds: [] });
     await expect(decoder.appendScored(randomTokens(3, 12))).rejects.toThrow(/empty context/);
   });
 

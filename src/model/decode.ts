@@ -28,7 +28,7 @@
 // (token_odds.wgsl): the chat's view of the user's text.
 import { EOS_ID, INST_ID } from '../data/specialTokens';
 import { bufferAt, type GpuRuntime, type Launch } from '../gpu/runtime';
-import { attentionDecode, attentionDecodeCursor } from '../ops/attention';
+import { attentionDecode, attentionDecodeCursor, attentionMap } from '../ops/attention';
 import { conv1dStateFloats, conv1dStateTail } from '../ops/conv1dStep';
 import { embeddingForward } from '../ops/embedding';
 import { matmul } from '../ops/matmul';
@@ -103,12 +103,28 @@ interface PrefillPlan {
   head?: Launch[];
 }
 
-/** appendScored's launches: token_odds over the prefill's rows, and over one step's logits. */
+/**
+ * appendScored's launches: token_odds over the prefill's rows and over one step's logits, and the
+ * blocks' attention maps (one a block, or none).
+ */
 interface Scoring {
   /** Tokens scored: the logits after tokens 0 .. scored − 1 each score the token that follows. */
   scored: number;
   prefill: Launch;
   step: Launch;
+  maps: Launch[];
+}
+
+/** What appendScored finds: each token's odds, and where the prefill's tokens looked. */
+export interface PromptScore {
+  /** odds[i]: the odds of tokens[i + 1], then of `next`. */
+  odds: TokenOdds[];
+  /**
+   * Each block's attention map over the first `size` tokens (the prefill's, at most the window):
+   * weights[(l · size + i) · size + j] is what token i's query gave token j ≤ i in block l,
+   * averaged over the heads (attentionMap).
+   */
+  attention?: { size: number; weights: Float32Array };
 }
 
 /** How many prompt lengths keep their prefill launches. */
@@ -366,18 +382,23 @@ export class I3Decoder {
    * append() into an empty context (batch 1), and how likely the model found each token after
    * the first given the tokens before it: odds[i] is tokens[i + 1]'s; with `next`, a token that
    * is not appended (token healing's), its odds after them all come last. The prefill's rows go
-   * through the head together; tokens past the window are scored as they are stepped.
+   * through the head together; tokens past the window are scored as they are stepped. With
+   * `attention`, also each block's attention map over the prefill's tokens.
    */
-  async appendScored(tokens: Uint32Array, next?: number): Promise<TokenOdds[]> {
+  async appendScored(
+    tokens: Uint32Array,
+    options: { next?: number; attention?: boolean } = {},
+  ): Promise<PromptScore> {
     if (this.batch !== 1) throw new Error('decoder: appendScored() scores one sequence (batch 1)');
     if (this.pos !== 0) throw new Error('decoder: appendScored() starts from an empty context');
-    const { rt } = this;
-    const V = this.config.vocab_size;
+    const { rt, config } = this;
+    const { vocab_size: V, n_layers: L, n_heads: H, d_model: D } = config;
+    const { next } = options;
     const all = next === undefined ? tokens : Uint32Array.of(...tokens, next);
     const scored = tokens.length === 0 ? 0 : all.length - 1;
     if (scored === 0) {
       await this.appendTokens(tokens);
-      return [];
+      return { odds: [] };
     }
     if (next !== undefined && !(next >= 0 && next < V)) {
       throw new RangeError(`token id ${next} is outside the vocabulary`);
@@ -386,28 +407,40 @@ export class I3Decoder {
       this.rowLogits = rt.buffer('decode.rowLogits', this.window * V * 4);
       this.owned.push(this.rowLogits);
     }
+    const P = Math.min(tokens.length, this.window);
     const targets = rt.bufferFrom('decode.oddsTargets', all);
     const out = rt.buffer('decode.odds', ODDS_WORDS * scored * 4);
-    const rows = Math.min(this.window, scored);
+    const maps = options.attention ? rt.buffer('decode.attention', L * P * P * 4) : undefined;
+    const { s, lse } = this.prefillCtx;
     const scoring: Scoring = {
       scored,
       prefill: await tokenOddsLaunch(
         rt,
         { logits: this.rowLogits, targets, out },
-        { rows, V, targetOffset: 1, outOffset: 0 },
+        { rows: Math.min(this.window, scored), V, targetOffset: 1, outOffset: 0 },
       ),
       step: await tokenOddsLaunch(
         rt,
         { logits: this.logits, targets, out },
         { rows: 1, V, targetOffset: 0, outOffset: 0 },
       ),
+      maps: maps
+        ? await Promise.all(
+            Array.from({ length: L }, (_, l) =>
+              attentionMap(rt, s.q, s.k, lse, maps, { T: P, H, D }, l * P * P),
+            ),
+          )
+        : [],
     };
+    const launches = [scoring.prefill, scoring.step, ...scoring.maps];
     try {
       await this.appendTokens(tokens, scoring);
-      return readTokenOdds(new Uint32Array(await rt.read(out)), scored);
+      const odds = readTokenOdds(new Uint32Array(await rt.read(out)), scored);
+      if (!maps) return { odds };
+      return { odds, attention: { size: P, weights: await rt.readF32(maps) } };
     } finally {
-      for (const l of [scoring.prefill, scoring.step]) rt.destroy(l.uniform);
-      rt.destroyAll([targets, out]);
+      for (const l of launches) rt.destroy(l.uniform);
+      rt.destroyAll([targets, out, ...(maps ? [maps] : [])]);
     }
   }
 
@@ -814,6 +847,7 @@ export class I3Decoder {
         );
       }
       rt.encode(enc, plan.attn[l]);
+      if (scoring) rt.encode(enc, scoring.maps.slice(l, l + 1));
       const c = bufferAt(s.c);
       for (let b = 0; b < Bq; b++) {
         const from = c.offset + b * P * r * 4;

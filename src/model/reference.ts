@@ -2,7 +2,7 @@
 // executable form of the spec that the GPU model, and the exported PyTorch code, are checked
 // against (at the i3-test preset; it is far too slow for real shapes).
 import { gateForwardReference, softplusBiasForwardReference } from '../ops/activations';
-import { attentionForwardReference } from '../ops/attention';
+import { attentionForwardReference, attentionMapReference } from '../ops/attention';
 import { conv1dForwardReference } from '../ops/conv1d';
 import { crossEntropyReference } from '../ops/crossEntropy';
 import { embeddingForwardReference } from '../ops/embedding';
@@ -106,12 +106,14 @@ function attention(
   B: number,
   T: number,
   window?: number,
+  maps?: Float64Array[],
 ) {
   const { d_model: D, rank: r, n_heads: H } = c;
   const rows = B * T;
   const lat = linear(x, W(`${p}attn.latent.weight`), rows, D, r);
   const [q, k, v] = ['q', 'k', 'v'].map((n) => linear(lat, W(`${p}attn.${n}.weight`), rows, r, D));
   const shape = { B, T, D, H };
+  maps?.push(attentionMapReference(q, k, { T, D, H }));
   const out =
     window === undefined
       ? attentionForwardReference(q, k, v, shape).out
@@ -122,7 +124,8 @@ function attention(
 
 /**
  * Logits (B·T, V) of B sequences of T tokens. With `window`, attention sees only the last
- * `window` positions (decode.ts's definition past max_seq_len), through a separate loop.
+ * `window` positions (decode.ts's definition past max_seq_len), through a separate loop. With
+ * `maps` (B = 1, no window), each block's attention map (attentionMapReference) is pushed to it.
  */
 export function referenceLogits(
   c: I3Config,
@@ -131,6 +134,7 @@ export function referenceLogits(
   B: number,
   T: number,
   window?: number,
+  maps?: Float64Array[],
 ): Float64Array {
   const W = weightsOf(c, params);
   const { d_model: D, vocab_size: V, norm_eps: eps } = c;
@@ -141,7 +145,7 @@ export function referenceLogits(
   for (let l = 0; l < c.n_layers; l++) {
     const p = `model.layers.${l}.`;
     x = add(x, ssm(c, W, p, norm(x, `${p}ssm_norm.weight`), B, T));
-    x = add(x, attention(c, W, p, norm(x, `${p}attn_norm.weight`), B, T, window));
+    x = add(x, attention(c, W, p, norm(x, `${p}attn_norm.weight`), B, T, window, maps));
   }
   return linear(norm(x, 'model.norm.weight'), W('model.embed_tokens.weight'), rows, D, V);
 }

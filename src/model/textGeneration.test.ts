@@ -5,10 +5,16 @@ import { healPrompt } from '../data/tokenHealing';
 import { testRuntime } from '../gpu/testing';
 import type { CheckpointMeta } from '../train/checkpoint';
 import { presetConfig } from './config';
+import type { PromptScore } from './decode';
 import { I3Decoder } from './decode';
 import { initParameters } from './init';
-import { generateText, generationTokenizer, promptIds, promptPieces } from './textGeneration';
-import type { TokenOdds } from './tokenOdds';
+import {
+  generateText,
+  generationTokenizer,
+  promptAttention,
+  promptIds,
+  promptPieces,
+} from './textGeneration';
 
 // The i3-test preset's 64 tokens: the special ones, 39 characters and 19 chunks ("th" extends to
 // "the", so a prompt ending in "th" is healed).
@@ -108,22 +114,23 @@ describe('the prompt’s odds', () => {
     const { ids } = prompt;
     expect(healPrompt(tokenizer, ids)).toBeDefined();
     const options = { sampling: { temperature: 0.9, seed: 2 }, maxNewTokens: 6, stopTokens: [] };
-    const collect = async (onPromptOdds?: (odds: TokenOdds[]) => void) => {
+    const collect = async (onPromptScore?: (score: PromptScore) => void) => {
       const texts: string[] = [];
-      for await (const p of generateText(decoder, tokenizer, ids, { ...options, onPromptOdds })) {
+      for await (const p of generateText(decoder, tokenizer, ids, { ...options, onPromptScore })) {
         texts.push(p.text);
       }
       return texts;
     };
-    let odds: TokenOdds[] = [];
+    let score: PromptScore = { odds: [] };
     const scored = await collect((o) => {
-      odds = o;
+      score = o;
     });
+    const { odds } = score;
     // Scoring leaves the context as generating alone does: the same seeded reply.
     expect(scored).toEqual(await collect());
     // The healed prompt's tokens and the one taken back, as the unhealed prompt scores them.
     decoder.reset();
-    const whole = await decoder.appendScored(ids);
+    const whole = (await decoder.appendScored(ids)).odds;
     expect(odds).toHaveLength(ids.length - 1);
     odds.forEach((o, i) => {
       expect(o.rank, `token ${i + 1}`).toBe(whole[i].rank);
@@ -150,5 +157,40 @@ describe('the prompt’s odds', () => {
     ).toBe('an ant');
     expect(chatPieces[0]).toEqual({ ...chatOdds[chat.latest - 1], text: chatPieces[0].text });
     decoder.destroy();
+  });
+
+  it('cut to the latest text: where its tokens looked, and what went to the rest', async () => {
+    const messages = [
+      { role: 'user' as const, content: 'the one' },
+      { role: 'assistant' as const, content: 'ok' },
+      { role: 'user' as const, content: 'an ant is it' },
+    ];
+    const chat = promptIds(tokenizer, { mode: 'chat', messages }, 64, 6);
+    const n = chat.ids.length;
+    const size = n - 1 - chat.latest; // up to the closing [/INST]
+    // Maps in which every token looks evenly at itself and all before it, in 2 blocks.
+    const uniform = (P: number) => {
+      const weights = new Float32Array(2 * P * P);
+      for (let l = 0; l < 2; l++) {
+        for (let i = 0; i < P; i++) {
+          for (let j = 0; j <= i; j++) weights[(l * P + i) * P + j] = 1 / (i + 1);
+        }
+      }
+      return { size: P, weights };
+    };
+    const a = promptAttention(chat, uniform(n), 2);
+    expect(a.size).toBe(size);
+    for (let l = 0; l < 2; l++) {
+      for (let i = 0; i < size; i++) {
+        const at = chat.latest + i;
+        expect(a.weights[(l * size + i) * size]).toBeCloseTo(1 / (at + 1), 6);
+        expect(a.weights[(l * size + i) * size + i]).toBeCloseTo(1 / (at + 1), 6);
+        if (i + 1 < size) expect(a.weights[(l * size + i) * size + i + 1]).toBe(0);
+        // The earlier turns and the template: the tokens before the latest text.
+        expect(a.elsewhere[l * size + i]).toBeCloseTo(chat.latest / (at + 1), 6);
+      }
+    }
+    // A prompt longer than the window: only the tokens within it have maps.
+    expect(promptAttention(chat, uniform(chat.latest + 2), 2).size).toBe(2);
   });
 });

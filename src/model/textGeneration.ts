@@ -7,7 +7,7 @@ import { EOS_ID, INST_END_ID, INST_ID } from '../data/specialTokens';
 import { healPrompt } from '../data/tokenHealing';
 import type { CheckpointMeta } from '../train/checkpoint';
 import { validateConfig } from './config';
-import type { FinishReason, GenerateOptions, I3Decoder } from './decode';
+import type { FinishReason, GenerateOptions, I3Decoder, PromptScore } from './decode';
 import type { TokenOdds } from './tokenOdds';
 
 /**
@@ -91,8 +91,11 @@ export interface GeneratedPiece extends TokenOdds {
 
 export interface TextGenerationOptions
   extends Omit<GenerateOptions, 'firstTokens' | 'continueContext'> {
-  /** Scores the prompt first: called with the odds of ids[1], ids[2], … (ids[0] has none). */
-  onPromptOdds?: (odds: TokenOdds[]) => void;
+  /**
+   * Scores the prompt first (decode.ts's appendScored, attention maps included): called with the
+   * odds of ids[1], ids[2], … (ids[0] has none) and where its tokens looked.
+   */
+  onPromptScore?: (score: PromptScore) => void;
 }
 
 /**
@@ -110,15 +113,16 @@ export async function* generateText(
 ): AsyncGenerator<GeneratedPiece, FinishReason, undefined> {
   const healed = healPrompt(tokenizer, ids);
   let prompt = healed?.ids ?? ids;
-  const { onPromptOdds, ...generation } = options;
-  if (onPromptOdds) {
+  const { onPromptScore, ...generation } = options;
+  if (onPromptScore) {
     decoder.reset();
-    onPromptOdds(await decoder.appendScored(prompt, healed ? ids[ids.length - 1] : undefined));
+    const next = healed ? ids[ids.length - 1] : undefined;
+    onPromptScore(await decoder.appendScored(prompt, { next, attention: true }));
     prompt = prompt.subarray(prompt.length);
   }
   const tokens = decoder.generate(prompt, {
     ...generation,
-    continueContext: Boolean(onPromptOdds),
+    continueContext: Boolean(onPromptScore),
     firstTokens: healed?.allowed,
   });
   let repeated = healed?.prefix.length ?? 0;
@@ -130,18 +134,61 @@ export async function* generateText(
   }
 }
 
+/** The latest text the user wrote: ids[latest ..], less a chat's closing [/INST]. */
+const latestEnd = (ids: Uint32Array) =>
+  ids[ids.length - 1] === INST_END_ID ? ids.length - 1 : ids.length;
+
 /**
  * The latest text the user wrote, token by token as the model read it, with the odds of each
- * (generateText's onPromptOdds): ids[latest ..], less a chat's closing [/INST].
+ * (generateText's onPromptScore).
  */
 export function promptPieces(
   tokenizer: ChunkTokenizer,
   { ids, latest }: Pick<PromptIds, 'ids' | 'latest'>,
   odds: readonly TokenOdds[],
 ): GeneratedPiece[] {
-  const end = ids[ids.length - 1] === INST_END_ID ? ids.length - 1 : ids.length;
-  return Array.from(ids.subarray(latest, end), (id, k) => ({
+  return Array.from(ids.subarray(latest, latestEnd(ids)), (id, k) => ({
     text: tokenizer.decode([id]),
     ...odds[latest + k - 1],
   }));
+}
+
+/**
+ * Where the latest text's tokens looked, block by block: weights[(l · size + i) · size + j] is
+ * what its token i gave its token j ≤ i, averaged over the heads; elsewhere[l · size + i] is what
+ * token i gave the rest of the context (the <eos> it starts after, a chat's template and earlier
+ * turns). Its first `size` tokens have maps: those within the window.
+ */
+export interface PromptAttention {
+  layers: number;
+  size: number;
+  weights: Float32Array;
+  elsewhere: Float32Array;
+}
+
+/** The latest text's part of the prompt's attention maps (appendScored's). */
+export function promptAttention(
+  { ids, latest }: Pick<PromptIds, 'ids' | 'latest'>,
+  attention: NonNullable<PromptScore['attention']>,
+  layers: number,
+): PromptAttention {
+  const P = attention.size;
+  const size = Math.max(0, Math.min(latestEnd(ids), P) - latest);
+  const weights = new Float32Array(layers * size * size);
+  const elsewhere = new Float32Array(layers * size);
+  for (let l = 0; l < layers; l++) {
+    for (let i = 0; i < size; i++) {
+      const row = attention.weights.subarray(
+        (l * P + latest + i) * P,
+        (l * P + latest + i + 1) * P,
+      );
+      let inside = 0;
+      for (let j = 0; j <= i; j++) {
+        weights[(l * size + i) * size + j] = row[latest + j];
+        inside += row[latest + j];
+      }
+      elsewhere[l * size + i] = Math.max(0, 1 - inside);
+    }
+  }
+  return { layers, size, weights, elsewhere };
 }

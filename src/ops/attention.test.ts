@@ -13,6 +13,8 @@ import {
   attentionDecodeReference,
   attentionForward,
   attentionForwardReference,
+  attentionMap,
+  attentionMapReference,
   attentionTiles,
 } from './attention';
 import { compare, finiteDifference } from './check';
@@ -141,6 +143,36 @@ describe('attention forward', () => {
     ).rejects.toThrow(/head dim 5 must be a multiple of 4/);
     rt.destroy(buf);
   });
+});
+
+describe('attention map', () => {
+  // Each weight is a head average of exp(score − lse) from the forward's own lse, an fp32 score
+  // (|s| ≲ 10) and lse within 5e-6 of float64 (FWD): about 1e-5 relative; rows sum to 1.
+  for (const s of [
+    { T: 16, D: 16, H: 2 },
+    { T: 37, D: 24, H: 3 },
+  ]) {
+    it(`T${s.T} D${s.D} H${s.H}: head-averaged probabilities, rows summing to 1, at an offset`, async () => {
+      const rt = await testRuntime();
+      const shape = { ...s, B: 1 };
+      const x = inputs(shape, s.T + s.H);
+      const f = await gpuForward(rt, shape, x);
+      const offset = 5;
+      const out = rt.bufferFrom('map', new Float32Array(offset + s.T * s.T).fill(7));
+      rt.run([await attentionMap(rt, f.q, f.k, f.lse, out, s, offset)]);
+      const all = await rt.readF32(out);
+      const map = all.subarray(offset);
+      expect(Array.from(all.subarray(0, offset))).toEqual([7, 7, 7, 7, 7]);
+      const want = attentionMapReference(x.q, x.k, s);
+      expect(compare(map, want, { atol: 2e-5, rtol: 2e-5 })).toBeNull();
+      for (let i = 0; i < s.T; i++) {
+        const row = map.subarray(i * s.T, (i + 1) * s.T);
+        expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+        expect(row.subarray(i + 1).every((w) => w === 0)).toBe(true);
+      }
+      rt.destroyAll([f.q, f.k, f.v, f.out, f.lse, out]);
+    });
+  }
 });
 
 describe('attention backward', () => {

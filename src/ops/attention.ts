@@ -103,6 +103,34 @@ export async function attentionForward(
 }
 
 /**
+ * The attention map of one sequence (B = 1): out[outOffset + i·T + j] is the probability row i
+ * gave key j ≤ i, averaged over the heads, from the forward's q, k and lse (zero for j > i).
+ */
+export function attentionMap(
+  rt: GpuRuntime,
+  q: Binding,
+  k: Binding,
+  lse: Binding,
+  out: Binding,
+  shape: Omit<AttentionShape, 'B'>,
+  outOffset = 0,
+): Promise<Launch> {
+  return rt.launch({
+    shader: 'attention_map',
+    label: 'attention.map',
+    params: [
+      u32(shape.T),
+      u32(shape.H),
+      u32(shape.D),
+      f32(scaleOf({ ...shape, B: 1 })),
+      u32(outOffset),
+    ],
+    buffers: [q, k, lse, out],
+    workgroups: [shape.T],
+  });
+}
+
+/**
  * Backward: overwrites dq, dk, dv (B·T, D) from dout and the forward's out and lse. Allocates its
  * delta scratch (B·H·T floats) once; the returned launches run in order (dq pass, then dk/dv).
  */
@@ -266,6 +294,23 @@ export function attentionForwardReference(
     }
   }
   return { out, lse };
+}
+
+/** attentionMap's (T, T) head-averaged probabilities of one sequence (B = 1). */
+export function attentionMapReference(
+  q: ArrayLike<number>,
+  k: ArrayLike<number>,
+  s: Omit<AttentionShape, 'B'>,
+): Float64Array {
+  const shape = { ...s, B: 1 };
+  const map = new Float64Array(s.T * s.T);
+  for (let h = 0; h < s.H; h++) {
+    for (let t = 0; t < s.T; t++) {
+      const { p } = rowProbabilities(q, k, shape, 0, h, t);
+      for (let j = 0; j <= t; j++) map[t * s.T + j] += p[j] / s.H;
+    }
+  }
+  return map;
 }
 
 /** Gradients of L = Σ dout ⊙ out with respect to q, k and v. */

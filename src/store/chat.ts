@@ -7,7 +7,7 @@ import { persist } from 'zustand/middleware';
 import type { DatasetManifest } from '../data/shardStore';
 import { DEFAULT_MAX_NEW_TOKENS, type FinishReason } from '../model/decode';
 import { checkSampling, DEFAULT_SAMPLING } from '../model/sampling';
-import type { GeneratedPiece } from '../model/textGeneration';
+import type { GeneratedPiece, PromptAttention } from '../model/textGeneration';
 import type { GenerationSettings, InferEvent, InferPrompt, LoadedModel } from '../protocol';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { inferWorker, subscribed } from '../workerClients';
@@ -26,6 +26,8 @@ export interface ChatTurn {
    * when it was sent with the token view on (as the model read it).
    */
   pieces?: GeneratedPiece[];
+  /** Where a user turn's tokens looked, block by block (sent with the token view on). */
+  attention?: PromptAttention;
   /** For generated turns once done: why it ended and how fast it ran. */
   stats?: { reason: FinishReason; tokens: number; tokensPerSec: number };
 }
@@ -228,12 +230,12 @@ export const useChat = create<ChatState>()(
           case 'started':
             if (mine) set({ dropped: e.droppedMessages });
             break;
-          case 'prompt-odds':
+          case 'prompt-score':
             // The question is the turn before the reply being written.
             if (mine) {
               set((s) => ({
                 turns: s.turns.map((t, i) =>
-                  i === s.turns.length - 2 ? { ...t, pieces: e.pieces } : t,
+                  i === s.turns.length - 2 ? { ...t, pieces: e.pieces, attention: e.attention } : t,
                 ),
               }));
             }

@@ -2,7 +2,7 @@
 // or let it continue a text, with the sampling settings at hand; replies stream in as the infer
 // worker generates them, and Stop ends a generation at once. Replies can be drawn token by token,
 // coloured by how likely the model found each (tokenOdds.ts).
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { GenerationSettings } from '../protocol';
 import {
   type ChatMode,
@@ -15,6 +15,7 @@ import {
 import { useDatasets } from '../store/datasets';
 import { useRuns } from '../store/runs';
 import { count } from './format';
+import { ALL_BLOCKS, attentionCaption, attentionRow } from './promptAttention';
 import { oddsColor, oddsTitle, replyPerplexity, trimPiecesStart } from './tokenOdds';
 
 const REASONS = {
@@ -186,25 +187,100 @@ function TurnStats({ turn, showOdds }: { turn: ChatTurn; showOdds: boolean }) {
   );
 }
 
-/** A turn's tokens, each on the colour of its probability, with its odds as a tooltip. */
-function TokenPieces({ turn, trim }: { turn: ChatTurn; trim: boolean }) {
-  const pieces = trim ? trimPiecesStart(turn.pieces ?? []) : (turn.pieces ?? []);
-  return pieces.map((p, i) => (
-    <span
-      // Pieces are only appended, so the index is a stable key.
-      // biome-ignore lint/suspicious/noArrayIndexKey: see above
-      key={i}
-      className="chat-token"
-      style={{ background: oddsColor(p.prob) }}
-      title={oddsTitle(p)}
-      data-testid="chat-token"
-      data-prob={p.prob}
-      data-rank={p.rank}
-    >
-      {p.text}
-    </span>
-  ));
+/**
+ * A turn's tokens, each on the colour of its probability, with its odds as a tooltip. With
+ * `attention` (a user turn's), pointing at a token (or focusing it) underlines the tokens before
+ * it by the attention it gave them, in the chosen block or averaged over all.
+ */
+function TokenPieces({
+  turn,
+  trim,
+  chat,
+}: {
+  turn: ChatTurn;
+  trim: boolean;
+  /** Chat mode: the rest of the context is the template and the earlier turns. */
+  chat: boolean;
+}) {
+  const all = turn.pieces ?? [];
+  const pieces = trim ? trimPiecesStart(all) : all;
+  // Trimming drops leading pieces only: index k here is all[k + skipped].
+  const skipped = all.length - pieces.length;
+  const { attention } = turn;
+  const [hovered, setHovered] = useState<number>();
+  const [layer, setLayer] = useState(ALL_BLOCKS);
+  const row =
+    attention && hovered !== undefined
+      ? attentionRow(attention, layer, hovered + skipped)
+      : undefined;
+  const top = row ? Math.max(...row.weights) : 0;
+  const rest = chat ? 'the template and earlier turns' : 'the document start';
+  return (
+    <>
+      <span>
+        {pieces.map((p, k) => {
+          const w = row?.weights[k + skipped];
+          return (
+            <span
+              // Pieces are only appended, so the index is a stable key.
+              // biome-ignore lint/suspicious/noArrayIndexKey: see above
+              key={k}
+              className={k === hovered && row ? 'chat-token looking' : 'chat-token'}
+              style={{
+                background: oddsColor(p.prob),
+                ...(w !== undefined && w > 0 && { boxShadow: underline(w / top) }),
+              }}
+              title={oddsTitle(p)}
+              {...(attention && {
+                role: 'button',
+                tabIndex: 0,
+                onMouseEnter: () => setHovered(k),
+                onFocus: () => setHovered(k),
+              })}
+              data-testid="chat-token"
+              data-prob={p.prob}
+              data-rank={p.rank}
+              data-attention={w}
+            >
+              {p.text}
+            </span>
+          );
+        })}
+      </span>
+      {attention && (
+        <div className="chat-attention small muted">
+          <label>
+            attention in{' '}
+            <select
+              value={layer}
+              onChange={(e) => setLayer(Number(e.target.value))}
+              data-testid="attention-layer"
+            >
+              <option value={ALL_BLOCKS}>all blocks (mean)</option>
+              {Array.from({ length: attention.layers }, (_, l) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: blocks are numbered
+                <option key={l} value={l}>
+                  block {l + 1}
+                </option>
+              ))}
+            </select>
+          </label>{' '}
+          <span data-testid="attention-caption">
+            {row && hovered !== undefined
+              ? attentionCaption(all, hovered + skipped, row, rest)
+              : hovered !== undefined
+                ? 'Past the model’s context: no attention map for this token.'
+                : 'Point at a token (or tab to it) to underline what it looked at.'}
+          </span>
+        </div>
+      )}
+    </>
+  );
 }
+
+/** An underline as strong as a token's share of the hovered token's attention (1: the most). */
+const underline = (strength: number) =>
+  `inset 0 -4px 0 rgb(56 189 248 / ${Math.max(0.08, strength).toFixed(2)})`;
 
 /** The switch for the token view, and its colour key while on. */
 function OddsSwitch() {
@@ -279,7 +355,7 @@ function Transcript() {
             </span>
             <div className="chat-text" data-testid={out ? 'chat-output' : undefined}>
               {showOdds && t.pieces ? (
-                <TokenPieces turn={t} trim={mode === 'chat'} />
+                <TokenPieces turn={t} trim={mode === 'chat'} chat={mode === 'chat'} />
               ) : mode === 'chat' && out ? (
                 t.content.trimStart()
               ) : (
