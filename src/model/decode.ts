@@ -25,7 +25,8 @@
 // token drawn meanwhile halts the queued steps on the GPU (sample.wgsl), which keeps the context
 // exact. appendScored also puts every prefill row through the head (a (T, V) logits buffer, made
 // on its first call) and reads back how likely the model found each prompt token
-// (token_odds.wgsl): the chat's view of the user's text.
+// (token_odds.wgsl) and, asked, each block's attention map over the prefill (attention_map.wgsl,
+// from the attention's own q, k and lse): the chat's view of the user's text.
 import { EOS_ID, INST_ID } from '../data/specialTokens';
 import { bufferAt, type GpuRuntime, type Launch } from '../gpu/runtime';
 import { attentionDecode, attentionDecodeCursor, attentionMap } from '../ops/attention';
