@@ -102,19 +102,27 @@ interface PrefillPlan {
   attn: Launch[][];
   /** The final norm and head over every row (appendScored's logits), made on first use. */
   head?: Launch[];
+  /** Each block's attention map into the decoder's maps buffer (appendScored's), the same. */
+  maps?: Launch[];
 }
 
 /**
- * appendScored's launches: token_odds over the prefill's rows and over one step's logits, and the
- * blocks' attention maps (one a block, or none).
+ * appendScored's launches: token_odds over the prefill's rows and over one step's logits; and
+ * whether the prefill maps each block's attention.
  */
 interface Scoring {
   /** Tokens scored: the logits after tokens 0 .. scored − 1 each score the token that follows. */
   scored: number;
   prefill: Launch;
   step: Launch;
-  maps: Launch[];
+  attention: boolean;
 }
+
+/**
+ * Bytes the attention maps of a prefill may take: i3-22m's 24 blocks map prompts of up to 591
+ * tokens (its whole window of 256 takes 6 MiB); a prompt past that gets odds without maps.
+ */
+const MAP_BYTES = 32 * 2 ** 20;
 
 /** What appendScored finds: each token's odds, and where the prefill's tokens looked. */
 export interface PromptScore {
@@ -209,7 +217,8 @@ function decoderPlan(config: I3Config, batch: number): Record<string, number> {
  * The GPU memory a decoder of `batch` sequences takes, in bytes (its launches' uniform buffers
  * aside): its own buffers, the prefill's scratch and scan states, and, unless it decodes from a
  * parameter buffer it is given (`sharedParams`), its copy of the weights. A decoder that scores
- * a prompt (appendScored) takes T · V floats more from then on.
+ * a prompt (appendScored) takes T · V floats more from then on, and its attention maps up to
+ * MAP_BYTES more.
  */
 export function decoderBytes(config: I3Config, batch = 1, sharedParams = false): number {
   const shape = { B: batch, T: config.max_seq_len };
@@ -257,6 +266,8 @@ export class I3Decoder {
   private readonly plans = new Map<number, PrefillPlan>();
   /** (window, V) logits of every prefill row, for appendScored: made on its first call. */
   private rowLogits?: GPUBuffer;
+  /** (L, P, P) attention maps of a prefill of P ≤ mapTokens, the same. */
+  private maps?: GPUBuffer;
   /** One token's step through every block, without the head. */
   private step: Launch[] = [];
   private head: Launch[] = [];
@@ -393,7 +404,7 @@ export class I3Decoder {
     if (this.batch !== 1) throw new Error('decoder: appendScored() scores one sequence (batch 1)');
     if (this.pos !== 0) throw new Error('decoder: appendScored() starts from an empty context');
     const { rt, config } = this;
-    const { vocab_size: V, n_layers: L, n_heads: H, d_model: D } = config;
+    const { vocab_size: V, n_layers: L } = config;
     const { next } = options;
     const all = next === undefined ? tokens : Uint32Array.of(...tokens, next);
     const scored = tokens.length === 0 ? 0 : all.length - 1;
@@ -409,12 +420,16 @@ export class I3Decoder {
       this.owned.push(this.rowLogits);
     }
     const P = Math.min(tokens.length, this.window);
+    const mapped = options.attention === true && P <= this.mapTokens;
+    if (mapped && !this.maps) {
+      this.maps = rt.buffer('decode.attentionMaps', L * this.mapTokens ** 2 * 4);
+      this.owned.push(this.maps);
+    }
     const targets = rt.bufferFrom('decode.oddsTargets', all);
     const out = rt.buffer('decode.odds', ODDS_WORDS * scored * 4);
-    const maps = options.attention ? rt.buffer('decode.attention', L * P * P * 4) : undefined;
-    const { s, lse } = this.prefillCtx;
     const scoring: Scoring = {
       scored,
+      attention: mapped,
       prefill: await tokenOddsLaunch(
         rt,
         { logits: this.rowLogits, targets, out },
@@ -425,24 +440,25 @@ export class I3Decoder {
         { logits: this.logits, targets, out },
         { rows: 1, V, targetOffset: 0, outOffset: 0 },
       ),
-      maps: maps
-        ? await Promise.all(
-            Array.from({ length: L }, (_, l) =>
-              attentionMap(rt, s.q, s.k, lse, maps, { T: P, H, D }, l * P * P),
-            ),
-          )
-        : [],
     };
-    const launches = [scoring.prefill, scoring.step, ...scoring.maps];
     try {
       await this.appendTokens(tokens, scoring);
       const odds = readTokenOdds(new Uint32Array(await rt.read(out)), scored);
-      if (!maps) return { odds };
-      return { odds, attention: { size: P, weights: await rt.readF32(maps) } };
+      if (!(mapped && this.maps)) return { odds };
+      return { odds, attention: { size: P, weights: await rt.readF32(this.maps, L * P * P) } };
     } finally {
-      for (const l of launches) rt.destroy(l.uniform);
-      rt.destroyAll([targets, out, ...(maps ? [maps] : [])]);
+      for (const l of [scoring.prefill, scoring.step]) rt.destroy(l.uniform);
+      rt.destroyAll([targets, out]);
     }
+  }
+
+  /**
+   * The most prefill tokens appendScored maps the attention of: the maps (L·P² floats, kept for
+   * the next call) stay within MAP_BYTES.
+   */
+  private get mapTokens(): number {
+    const most = Math.floor(Math.sqrt(MAP_BYTES / 4 / this.config.n_layers));
+    return Math.min(this.window, most);
   }
 
   private async appendTokens(tokens: Uint32Array, scoring?: Scoring): Promise<void> {
@@ -799,8 +815,23 @@ export class I3Decoder {
     return plan.head;
   }
 
+  /** Each block's attention map over a P-token prefill, into `maps` at l · P² floats. */
+  private async attentionMaps(plan: PrefillPlan, P: number, maps: GPUBuffer): Promise<Launch[]> {
+    if (plan.maps) return plan.maps;
+    const { rt } = this;
+    const { n_layers: L, n_heads: H, d_model: D } = this.config;
+    const { s, lse } = this.prefillCtx;
+    plan.maps = await Promise.all(
+      Array.from({ length: L }, (_, l) =>
+        attentionMap(rt, s.q, s.k, lse, maps, { T: P, H, D }, l * P * P),
+      ),
+    );
+    return plan.maps;
+  }
+
   private dropPlan(plan: PrefillPlan): void {
-    for (const l of [plan.embed, ...plan.ssm.flat(), ...plan.attn.flat(), ...(plan.head ?? [])]) {
+    const launches = [plan.embed, ...plan.ssm.flat(), ...plan.attn.flat()];
+    for (const l of [...launches, ...(plan.head ?? []), ...(plan.maps ?? [])]) {
       this.rt.destroy(l.uniform);
     }
   }
@@ -825,6 +856,8 @@ export class I3Decoder {
       scoring && this.rowLogits
         ? [...(await this.rowHead(plan, P, this.rowLogits)), scoring.prefill]
         : [];
+    const maps =
+      scoring?.attention && this.maps ? await this.attentionMaps(plan, P, this.maps) : [];
     const ids = new Uint32Array(Bq * P);
     for (let b = 0; b < Bq; b++) ids.set(tokens.subarray(b * n, b * n + P), b * P);
     rt.write(this.prefillIds, ids);
@@ -848,7 +881,7 @@ export class I3Decoder {
         );
       }
       rt.encode(enc, plan.attn[l]);
-      if (scoring) rt.encode(enc, scoring.maps.slice(l, l + 1));
+      rt.encode(enc, maps.slice(l, l + 1));
       const c = bufferAt(s.c);
       for (let b = 0; b < Bq; b++) {
         const from = c.offset + b * P * r * 4;
