@@ -112,6 +112,9 @@ describe('Hugging Face files', () => {
     });
     expect(md).toContain('# i3-tiny-demo');
     expect(md).toContain(parameterCount(c).toLocaleString('en-US'));
+    // i3-tiny's embedding: 4,466 × 128 of its parameters.
+    const share = ((100 * 4466 * 128) / parameterCount(c)).toFixed(1);
+    expect(md).toContain(`| embedding (and the tied head) | 571,648 | ${share}% |`);
     expect(md).toContain('| dataset | TinyChat sample |');
     expect(md).toContain('| final training loss | 2.1000 |');
     expect(md).toContain('| final validation loss | 2.2500 |');

@@ -5,6 +5,7 @@
 import { huggingFaceSpecialTokensMap, huggingFaceTokenizerConfig } from '../data/huggingFace';
 import { BOS_ID, EOS_ID, PAD_ID, UNK_ID } from '../data/specialTokens';
 import { CONFIG_KEYS, type I3Config, parameterCount } from '../model/config';
+import { parameterGroups } from '../model/params';
 import { DEFAULT_SAMPLING } from '../model/sampling';
 import type { TrainSettings } from '../train/checkpoint';
 import type { CheckpointEvaluation } from '../train/evaluation';
@@ -350,6 +351,17 @@ ${rows([
   ['max_seq_len', String(c.max_seq_len)],
   ['tokenizer', 'chunk, variable_2_3 (2-3 character chunks)'],
 ])}
+
+Parameters by part:
+
+| part | parameters | share |
+| --- | --- | --- |
+${parameterGroups(c)
+  .map(
+    (g) =>
+      `| ${g.group} | ${int(g.count)} | ${((100 * g.count) / parameterCount(c)).toFixed(1)}% |`,
+  )
+  .join('\n')}
 
 ## Training data
 
