@@ -1,7 +1,8 @@
 // The Chat pane: pick any checkpoint (trained or imported), chat with it through the chat template
 // or let it continue a text, with the sampling settings at hand; replies stream in as the infer
-// worker generates them, and Stop ends a generation at once. Replies can be drawn token by token,
-// coloured by how likely the model found each (tokenOdds.ts).
+// worker generates them, and Stop ends a generation at once. Replies and the user's text can be
+// drawn token by token, coloured by how likely the model found each (tokenOdds.ts), and the
+// user's tokens show what they attended to (promptAttention.ts).
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { GenerationSettings } from '../protocol';
 import {
@@ -16,7 +17,7 @@ import { useDatasets } from '../store/datasets';
 import { useRuns } from '../store/runs';
 import { count } from './format';
 import { ALL_BLOCKS, attentionCaption, attentionRow } from './promptAttention';
-import { oddsColor, oddsTitle, replyPerplexity, trimPiecesStart } from './tokenOdds';
+import { oddsColor, oddsTitle, textPerplexity, trimPiecesStart } from './tokenOdds';
 
 const REASONS = {
   stop: 'ended its turn',
@@ -161,7 +162,7 @@ function DataHint({ checkpointId, mode }: { checkpointId: string; mode: ChatMode
 }
 
 function TurnStats({ turn, showOdds }: { turn: ChatTurn; showOdds: boolean }) {
-  const ppl = replyPerplexity(turn.pieces ?? []);
+  const ppl = textPerplexity(turn.pieces ?? []);
   const perplexity = ppl !== undefined && (
     <span title="exp of the mean negative log-probability of the text's tokens under this model">
       {' '}

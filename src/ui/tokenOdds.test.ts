@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oddsColor, oddsLevel, oddsTitle, replyPerplexity, trimPiecesStart } from './tokenOdds';
+import { oddsColor, oddsLevel, oddsTitle, textPerplexity, trimPiecesStart } from './tokenOdds';
 
 const piece = (text: string, prob: number, rank = 1) => ({ text, prob, rank });
 
@@ -21,9 +21,9 @@ describe('token odds in the chat', () => {
   });
 
   it('gives a reply the perplexity of its tokens', () => {
-    expect(replyPerplexity([])).toBeUndefined();
-    expect(replyPerplexity([piece('a', 0.5), piece('b', 0.5)])).toBeCloseTo(2, 12);
-    expect(replyPerplexity([piece('a', 1), piece('b', 0.25)])).toBeCloseTo(2, 12);
+    expect(textPerplexity([])).toBeUndefined();
+    expect(textPerplexity([piece('a', 0.5), piece('b', 0.5)])).toBeCloseTo(2, 12);
+    expect(textPerplexity([piece('a', 1), piece('b', 0.25)])).toBeCloseTo(2, 12);
   });
 
   it('leaves out a reply’s leading whitespace, token by token', () => {

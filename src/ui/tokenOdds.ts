@@ -1,6 +1,6 @@
-// How the chat draws a generated token's odds: a colour from the model's probability of it (on a
-// log scale, since a small model's likely tokens often sit at a few percent), the words of its
-// tooltip, and a reply's perplexity under the model that wrote it.
+// How the chat draws a token's odds (a generated one's, or one of the user's text): a colour from
+// the model's probability of it (on a log scale, since a small model's likely tokens often sit at
+// a few percent), the words of its tooltip, and a text's perplexity under the model.
 import type { GeneratedPiece } from '../model/textGeneration';
 
 /** Probabilities at or below this share the coldest colour. */
@@ -24,8 +24,8 @@ export function oddsTitle(piece: GeneratedPiece): string {
   return `${shown}% · ${piece.rank === 1 ? 'the model’s first choice' : `its choice no. ${piece.rank}`}`;
 }
 
-/** exp of the mean negative log-probability of the tokens: the reply's perplexity. */
-export function replyPerplexity(pieces: readonly GeneratedPiece[]): number | undefined {
+/** exp of the mean negative log-probability of the tokens: a reply's or a prompt's perplexity. */
+export function textPerplexity(pieces: readonly GeneratedPiece[]): number | undefined {
   if (pieces.length === 0) return undefined;
   const nll = pieces.reduce((s, p) => s - Math.log(Math.max(p.prob, Number.MIN_VALUE)), 0);
   return Math.exp(nll / pieces.length);
