@@ -452,20 +452,10 @@ function Samples({ d }: { d: DatasetManifest }) {
       <p className="muted">
         {ids.length} tokens for {[...text].length} characters
       </p>
-      <div data-testid="sample-tokens" style={{ lineHeight: 1.9 }}>
+      <div data-testid="sample-tokens" className="sample-tokens">
         {names.map((t, k) => (
-          <span
-            // biome-ignore lint/suspicious/noArrayIndexKey: tokens repeat; the position is the identity
-            key={k}
-            title={`id ${ids[k]}`}
-            style={{
-              background: k % 2 ? 'var(--panel)' : 'var(--border)',
-              borderRadius: 3,
-              padding: '0 2px',
-              marginRight: 1,
-              fontFamily: 'monospace',
-            }}
-          >
+          // biome-ignore lint/suspicious/noArrayIndexKey: tokens repeat; the position is the identity
+          <span key={k} title={`id ${ids[k]}`}>
             {visible(t)}
           </span>
         ))}
