@@ -46,7 +46,8 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   await expect(dataset('tuned')).toContainText(`vocabulary ${vocab}`);
   await expect(dataset('tuned')).toContainText('unknown characters');
 
-  // With the new dataset selected, the checkpoint trains further on it, from its start.
+  // With the new dataset selected, the checkpoint trains further on it, from its start, on a
+  // schedule of its own.
   await page.getByRole('tab', { name: 'Train' }).click();
   const select = page.getByTestId('train-dataset');
   await select.selectOption(
@@ -60,7 +61,11 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   const ck = page.getByTestId('checkpoint-row').first();
   const further = ck.getByTestId('resume-checkpoint');
   await expect(further).toHaveText('Train further');
-  await expect(further).toHaveAttribute('title', /on tuned\.txt, .*\(the dataset from its start\)/);
+  // New data: the run warms up afresh to the Model pane's peak (i3-test: 5 steps to 0.01).
+  await expect(further).toHaveAttribute(
+    'title',
+    /on tuned\.txt, .*\(the dataset from its start\), on a schedule of its own from the Model pane: 5 warm-up steps to 0\.01/,
+  );
   await further.click();
   await expect(page.getByTestId('checkpoints-notice')).toContainText(
     'i3-test #1 (continued) trains 20 more steps on tuned.txt',
@@ -70,6 +75,7 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   await expect(continued).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
   await expect(continued.getByTestId('run-val-loss')).not.toHaveText('—');
   await expect(continued.getByTestId('run-setup')).toContainText('on tuned.txt');
+  await expect(continued.getByTestId('run-setup')).toContainText('lr 0.01 from step 6');
 
   // Both checkpoints evaluated on the new files' validation split: the fine-tuned one has learnt
   // them, and the figures are stored with the checkpoints (they survive a reload).

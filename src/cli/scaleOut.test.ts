@@ -36,7 +36,10 @@ const CLI_DIR = new URL('.', import.meta.url).pathname;
 const STUDIO_STEPS = 10;
 const TORCH_STEPS = 3;
 
-const settings = catsSettings(40);
+// A schedule that starts past step 0, as a fine-tuned checkpoint's does: train_i3.py's must agree
+// with the studio's on it.
+const cats = catsSettings(40);
+const settings = { ...cats, schedule: { ...cats.schedule, startStep: 2 } };
 
 /** Trains STUDIO_STEPS of the 40-step schedule and returns the checkpoint the stop writes. */
 async function studioCheckpoint(source: ShardSource, m: DatasetManifest): Promise<Checkpoint> {

@@ -171,4 +171,24 @@ describe('Hugging Face files', () => {
     // A sample with a fence of its own sits in a longer one.
     expect(md).toContain('````text\nOnce a ```fenced``` end\n````');
   });
+
+  it('the model card says where a fine-tuned run’s schedule started', () => {
+    const c = PRESETS['i3-test'];
+    const base = defaultSettings('i3-test', c);
+    const card = (startStep?: number) =>
+      modelCardMarkdown({
+        modelName: 'm',
+        config: c,
+        metrics: { steps: [], evals: [] },
+        training: {
+          steps: 1300,
+          tokens: 0,
+          settings: { ...base, schedule: { ...base.schedule, totalSteps: 1300, startStep } },
+        },
+      });
+    expect(card(1200)).toContain(
+      '| learning rate | 0.01, 5 warm-up steps from step 1,200, cosine to 10% |',
+    );
+    expect(card()).toContain('| learning rate | 0.01, 5 warm-up steps, cosine to 10% |');
+  });
 });

@@ -396,7 +396,9 @@ ${rows([
   [
     'learning rate',
     s
-      ? `${s.schedule.peakLr}, ${s.schedule.warmupSteps} warm-up steps, cosine to ${s.schedule.minRatio * 100}%`
+      ? `${s.schedule.peakLr}, ${s.schedule.warmupSteps} warm-up steps${
+          s.schedule.startStep ? ` from step ${int(s.schedule.startStep)}` : ''
+        }, cosine to ${s.schedule.minRatio * 100}%`
       : 'n/a',
   ],
   ['final training loss', fmt(lastStep?.loss)],

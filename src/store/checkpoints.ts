@@ -81,6 +81,14 @@ export function furtherDataset(
 }
 
 /**
+ * Whether a new run from a checkpoint starts a schedule of its own (the Model pane's, from the
+ * checkpoint's step) rather than stretching its run's: on a dataset other than its run's own
+ * (fine-tuning, where the rate its run had decayed to is no guide), or with no run on its data.
+ */
+export const freshSchedule = (ownId: string | undefined, datasetId: string | undefined) =>
+  ownId === undefined || datasetId !== ownId;
+
+/**
  * The tokenizer of a checkpoint, from its run's dataset while that is stored, else from the
  * checkpoint itself (inspect); undefined until known.
  */
@@ -208,7 +216,10 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
         datasetId: dataset.id,
       };
     }
-    const spec = continuationSpec(ck, base, more);
+    // On data other than its run's own, or with no run to continue: the Model pane's schedule,
+    // from the checkpoint's step.
+    const fresh = freshSchedule(onItsData?.datasetId, base.datasetId);
+    const spec = continuationSpec(ck, base, more, fresh ? settings.schedule : undefined);
     useRuns.getState().start(spec);
     // Before the datasets are listed a run is taken to have its own (runOnItsData): no name yet.
     const name = stored.datasets.find((x) => x.id === spec.datasetId)?.name ?? 'its run’s dataset';

@@ -12,6 +12,7 @@ import {
   listRuns,
   type RunRecord,
 } from '../train/runStore';
+import type { LrSchedule } from '../train/schedule';
 import type { TrainerActivity } from '../train/trainer';
 import { trainWorker } from '../workerClients';
 
@@ -66,19 +67,25 @@ export const resumeSpec = (run: RunRecord, checkpointId: string): RunSpec => ({
 /**
  * The spec of a new run that trains a checkpoint `moreSteps` beyond its step: one at the end of
  * its run's schedule, or one with no run (imported). Its schedule runs to the checkpoint's step
- * plus `moreSteps`, so the learning rate climbs back along the cosine from where that puts it.
+ * plus `moreSteps`: its run's, so that the learning rate climbs back along the cosine from where
+ * that puts it, or with `fresh`, that schedule started afresh at the checkpoint's step (a warm-up
+ * and a whole cosine: fine-tuning on new data).
  */
 export const continuationSpec = (
   ck: { id: string; runName: string; step: number },
   base: Pick<RunSpec, 'config' | 'settings' | 'datasetId'>,
   moreSteps: number,
+  fresh?: LrSchedule,
 ): RunSpec => ({
   runId: crypto.randomUUID(),
   name: `${ck.runName} (continued)`,
   config: base.config,
   settings: {
     ...base.settings,
-    schedule: { ...base.settings.schedule, totalSteps: ck.step + moreSteps },
+    schedule: {
+      ...(fresh ? { ...fresh, startStep: ck.step } : base.settings.schedule),
+      totalSteps: ck.step + moreSteps,
+    },
   },
   datasetId: base.datasetId,
   resumeFrom: ck.id,

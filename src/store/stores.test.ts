@@ -8,6 +8,7 @@ import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { DEFAULT_GENERATION, sendBlocker, trainingData, useChat } from './chat';
 import {
   checkpointTokenizerId,
+  freshSchedule,
   furtherDataset,
   runOnItsData,
   trainsFurther,
@@ -191,6 +192,15 @@ describe('checkpoints store', () => {
       ...finished.settings,
       schedule: { ...finished.settings.schedule, totalSteps: total + 25 },
     });
+    // Fine-tuning: a schedule of its own (the Model pane's) from the checkpoint's step.
+    const fresh = { peakLr: 3e-4, warmupSteps: 4, totalSteps: 999, minRatio: 0.2 };
+    expect(continuationSpec(at(total), finished, 25, fresh).settings).toEqual({
+      ...finished.settings,
+      schedule: { ...fresh, startStep: total, totalSteps: total + 25 },
+    });
+    expect(freshSchedule('d', 'd')).toBe(false);
+    expect(freshSchedule('d', 'e')).toBe(true);
+    expect(freshSchedule(undefined, 'd')).toBe(true);
   });
 
   it('trains a checkpoint further on the selected dataset where it has the checkpoint’s tokenizer', () => {

@@ -36,6 +36,11 @@ describe('training settings', () => {
     expect(validateSettings({ ...s, earlyStopPatience: -1 })).toEqual([
       'early stop after (evals; 0 = never) (-1) must be 0 or a whole number',
     ]);
+    const from = (startStep: number) =>
+      validateSettings({ ...s, schedule: { ...s.schedule, totalSteps: 50, startStep } });
+    expect(from(40)).toEqual([]);
+    expect(from(50)).toEqual(['the schedule starts at step 50, past its last (50)']);
+    expect(from(-1)[0]).toMatch(/first step \(-1\) must be 0 or a whole number/);
     expect(validateSettings({ ...s, earlyStopPatience: 2, evalInterval: 0 })).toEqual([
       'early stopping needs evaluations: set eval every above 0, or early stop to 0',
     ]);

@@ -72,6 +72,11 @@ export function validateSettings(s: TrainSettings): string[] {
   };
   positiveInt('total steps', s.schedule.totalSteps);
   nonNegativeInt('warm-up steps', s.schedule.warmupSteps);
+  const start = s.schedule.startStep ?? 0;
+  nonNegativeInt('the schedule’s first step', start);
+  if (start >= s.schedule.totalSteps) {
+    errors.push(`the schedule starts at step ${start}, past its last (${s.schedule.totalSteps})`);
+  }
   positiveInt('batch', s.batchSize);
   positiveInt('gradient accumulation', s.accumSteps);
   positiveInt('eval batches', s.evalBatches);

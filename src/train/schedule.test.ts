@@ -38,4 +38,15 @@ describe('learning-rate schedule', () => {
       [1, 2, 3, 4, 5],
     );
   });
+
+  it('starts afresh at startStep: a warm-up and a whole cosine over the steps after it', () => {
+    const later = { ...s, startStep: 5000, totalSteps: 6100 };
+    for (const t of [0, 49, 99, 100, 600, 1099, 1100, 2000]) {
+      expect(learningRate(later, 5000 + t)).toBeCloseTo(learningRate(s, t), 12);
+    }
+    const curve = learningRateCurve(later, 100);
+    expect(curve[0]).toEqual({ x: 5001, y: learningRate(s, 0) });
+    expect(curve).toContainEqual({ x: 5100, y: 1e-3 });
+    expect(curve.at(-1)).toEqual({ x: 6100, y: learningRate(s, 1099) });
+  });
 });

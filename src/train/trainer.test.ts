@@ -18,6 +18,7 @@ import {
 } from './checkpoint';
 import type { StepMetrics } from './metrics';
 import { prepareRun, type RunSetup, resumeCursor } from './run';
+import { learningRate } from './schedule';
 import { catsDataset, catsSettings, textFile } from './testCorpus';
 import {
   CheckpointNotStoredError,
@@ -267,13 +268,21 @@ describe('trainer on the i3-test preset', () => {
     expect(resumeCursor(ck, 'dogs')).toBeUndefined();
     expect(resumeCursor(undefined, 'cats')).toBeUndefined();
     const more = recorder();
+    // On a schedule of its own from the checkpoint's step (the store's freshSchedule): warm-up
+    // from the first step of the new run.
+    const tuning = settings(10);
+    const schedule = { ...tuning.schedule, warmupSteps: 2, startStep: 6 };
     const { trainer } = await prepareRun(await testRuntime(), {
-      ...setup(settings(10), more, ck),
+      ...setup({ ...tuning, schedule }, more, ck),
       source: storeSource(store, manifest),
       datasetId: 'dogs',
     });
     expect(await trainer.train()).toBe('finished');
     expect(more.steps.map((m) => m.step)).toEqual([7, 8, 9, 10]);
+    expect(more.steps.map((m) => m.lr)).toEqual(
+      [7, 8, 9, 10].map((t) => learningRate(schedule, t - 1)),
+    );
+    expect(more.steps[0].lr).toBeCloseTo(schedule.peakLr / 2, 12);
     expect(more.steps.every((m) => Number.isFinite(m.loss))).toBe(true);
     expect(more.checkpoints.at(-1)?.meta.datasetId).toBe('dogs');
   });

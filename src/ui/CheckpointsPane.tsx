@@ -9,6 +9,7 @@ import { useChat } from '../store/chat';
 import {
   checkpointTokenizerId,
   datasetsFor,
+  freshSchedule,
   furtherDatasetOf,
   runOnItsData,
   trainsFurther,
@@ -22,6 +23,7 @@ import { useSetup } from '../store/setup';
 import { bestCheckpointIds, prunableCheckpoints } from '../train/checkpointPrune';
 import { perplexity } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
+import type { LrSchedule } from '../train/schedule';
 import { useConfirmDelete } from './ConfirmDelete';
 import { FileDrop } from './FileDrop';
 import { bytes, count } from './format';
@@ -137,13 +139,24 @@ function ImportZone() {
 
 /**
  * The tooltip of "Train further", in this pane and the Train pane's run list: the dataset the new
- * run trains on (furtherDataset) and whether it keeps its place there (its run's own dataset).
+ * run trains on (furtherDataset), whether it keeps its place there (its run's own dataset) and
+ * which schedule it follows (freshSchedule): `schedule` is the Model pane's.
  */
-export const trainFurtherTitle = (moreSteps: number, dataset?: DatasetManifest, ownId?: string) =>
-  `A new run from this checkpoint${dataset ? ` on ${dataset.name}` : ''}, ${count(moreSteps)} ` +
-  'steps more (the Model pane’s total steps), with its optimizer state ' +
-  (dataset && dataset.id !== ownId ? '(the dataset from its start)' : 'and data position') +
-  ', its learning rate on the cosine of a schedule that much longer';
+export const trainFurtherTitle = (
+  schedule: LrSchedule,
+  dataset?: DatasetManifest,
+  ownId?: string,
+) => {
+  const start = `A new run from this checkpoint${dataset ? ` on ${dataset.name}` : ''}, ${count(schedule.totalSteps)} steps more (the Model pane’s total steps), with its optimizer state`;
+  if (!freshSchedule(ownId, dataset?.id ?? ownId)) {
+    return `${start} and data position, its learning rate on the cosine of a schedule that much longer`;
+  }
+  return (
+    `${start} (the dataset from its start), on a schedule of its own from the Model pane: ` +
+    `${count(schedule.warmupSteps)} warm-up steps to ${schedule.peakLr}, then a cosine to ` +
+    `${Math.round(schedule.minRatio * 100)}% of it`
+  );
+};
 
 /**
  * Whether the checkpoint can train now, and if not, why. `run` is its run where that run's dataset
@@ -198,7 +211,7 @@ function CheckpointRow({
   const exporting = useCheckpoints((s) => s.exportJob);
   const trainFrom = useCheckpoints((s) => s.trainFrom);
   const needsDataset = !onItsData && blocker?.startsWith('No dataset');
-  const moreSteps = useSetup((s) => s.settings.schedule.totalSteps);
+  const schedule = useSetup((s) => s.settings.schedule);
   const further = trainsFurther(ck, onItsData);
   // The text the run's weights wrote at this step, where it evaluated there.
   const sample = run?.metrics.evals.find((e) => e.step === ck.step)?.sample;
@@ -261,7 +274,7 @@ function CheckpointRow({
               blocker ??
               (further
                 ? trainFurtherTitle(
-                    moreSteps,
+                    schedule,
                     furtherDatasetOf(run, { datasets, selectedId }, details),
                     run?.datasetId,
                   )

@@ -32,7 +32,7 @@ const ACTIVATION_LABELS: Record<ActivationMode, string> = {
   recompute: 'recompute (less memory)',
 };
 
-const SCHEDULE_FIELDS: [keyof TrainSettings['schedule'], string, number][] = [
+const SCHEDULE_FIELDS: [Exclude<keyof TrainSettings['schedule'], 'startStep'>, string, number][] = [
   ['peakLr', 'peak learning rate', 1e-4],
   ['warmupSteps', 'warm-up steps', 1],
   ['totalSteps', 'total steps', 1],

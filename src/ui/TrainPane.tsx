@@ -34,14 +34,16 @@ import { TrainingSamples } from './TrainingSamples';
 const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf'];
 
 /**
- * What sets runs apart on the charts: size, peak learning rate, tokens a step, and the dataset
- * (a fine-tuned run's differs from its base's) while it is stored.
+ * What sets runs apart on the charts: size, peak learning rate (and where a fine-tuned run's
+ * schedule started), tokens a step, and the dataset (a fine-tuned run's differs from its base's)
+ * while it is stored.
  */
 const runSetup = (r: RunRecord, datasets: DatasetManifest[]) => {
   const { batchSize, seqLen, accumSteps, schedule } = r.settings;
   const accum = accumSteps > 1 ? ` × ${accumSteps}` : '';
   const dataset = datasets.find((d) => d.id === r.datasetId)?.name;
-  return `${compact(parameterCount(r.config))} params · lr ${schedule.peakLr} · batch ${batchSize} × ${seqLen}${accum}${dataset ? ` · on ${dataset}` : ''}`;
+  const from = schedule.startStep ? ` from step ${count(schedule.startStep)}` : '';
+  return `${compact(parameterCount(r.config))} params · lr ${schedule.peakLr}${from} · batch ${batchSize} × ${seqLen}${accum}${dataset ? ` · on ${dataset}` : ''}`;
 };
 
 function RunControls() {
@@ -210,7 +212,7 @@ function RunList() {
   const loaded = useDatasets((s) => s.loaded);
   const selectedId = useDatasets((s) => s.selectedId);
   const trainFrom = useCheckpoints((s) => s.trainFrom);
-  const moreSteps = useSetup((s) => s.settings.schedule.totalSteps);
+  const schedule = useSetup((s) => s.settings.schedule);
   if (runs.length === 0) return null;
   return (
     <section className="card">
@@ -290,7 +292,7 @@ function RunList() {
                         type="button"
                         data-testid="train-further"
                         title={trainFurtherTitle(
-                          moreSteps,
+                          schedule,
                           furtherDatasetOf(r, { datasets, selectedId }),
                           r.datasetId,
                         )}

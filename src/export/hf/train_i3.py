@@ -54,10 +54,12 @@ SPEC_SCHEDULE = {"warmupSteps": 100, "minRatio": 0.1}
 
 def learning_rate(s, step):
     """The studio's schedule (src/train/schedule.ts); step counts optimizer steps from 0."""
-    if step < s["warmupSteps"]:
-        return s["peakLr"] * (step + 1) / s["warmupSteps"]
-    decay = max(1, s["totalSteps"] - s["warmupSteps"])
-    progress = min(1.0, (step - s["warmupSteps"]) / decay)
+    start = s.get("startStep", 0)  # a fine-tuned checkpoint's schedule starts at its own step
+    t = max(0, step - start)
+    if t < s["warmupSteps"]:
+        return s["peakLr"] * (t + 1) / s["warmupSteps"]
+    decay = max(1, s["totalSteps"] - start - s["warmupSteps"])
+    progress = min(1.0, (t - s["warmupSteps"]) / decay)
     return s["peakLr"] * (s["minRatio"] + (1 - s["minRatio"]) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
