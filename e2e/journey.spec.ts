@@ -91,6 +91,8 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect
     .poll(async () => Number(await lossChart.getAttribute('data-points')), { timeout: 120_000 })
     .toBeGreaterThan(8);
+  // How far through its data it is: a few of the built-in corpus's 2.99M tokens so far.
+  await expect(progress).toContainText(/ · 0\.000?\d\d epochs of its data · /);
   // The browser tab's title follows the run.
   await expect(page).toHaveTitle(/^\d+% · loss \d+\.\d\d · i3-test #1 — i3 Studio$/);
   await page.getByTestId('pause-run').click();

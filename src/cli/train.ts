@@ -96,7 +96,7 @@ async function main(): Promise<void> {
         lastStepAt = performance.now();
         if (s.step % 10 === 0 || s.step === settings.schedule.totalSteps) {
           console.log(
-            `step ${s.step}/${settings.schedule.totalSteps}  loss ${s.loss.toFixed(4)}  ppl ${s.perplexity.toFixed(2)}  lr ${s.lr.toExponential(2)}  |g| ${s.gradNorm.toFixed(3)}  ${Math.round(s.tokensPerSec)} tok/s  ${s.stepMs.toFixed(1)} ms`,
+            `step ${s.step}/${settings.schedule.totalSteps}  loss ${s.loss.toFixed(4)}  ppl ${s.perplexity.toFixed(2)}  lr ${s.lr.toExponential(2)}  |g| ${s.gradNorm.toFixed(3)}  ${Math.round(s.tokensPerSec)} tok/s  ${s.stepMs.toFixed(1)} ms  epoch ${(s.epochs ?? 0).toFixed(3)}`,
           );
         }
       },

@@ -237,8 +237,10 @@ describe('ShardReader', () => {
     const reader = new ShardReader(source, { batchSize: 4, seqLen: T, seed: 7 });
     const joined = train.join(',');
     let crossed = false;
+    const epochs: number[] = [];
     for (let b = 0; b < 200 && reader.cursor().epoch === 0; b++) {
       const { tokens, rows } = await reader.nextBatch();
+      epochs.push(reader.epochs());
       expect(rows).toBe(4);
       for (let r = 0; r < rows; r++) {
         const win = [...tokens.subarray(r * (T + 1), (r + 1) * (T + 1))];
@@ -247,6 +249,15 @@ describe('ShardReader', () => {
     }
     // The draws went through every shard and started a new epoch.
     expect(reader.cursor().epoch).toBe(1);
+    // Passes over the data: each batch of 4 windows adds the same share of the epoch's windows,
+    // until the last batch runs into the next epoch.
+    const share = epochs[0];
+    expect(share).toBeGreaterThan(0);
+    epochs.slice(0, -1).forEach((e, b) => {
+      expect(e).toBeCloseTo((b + 1) * share, 9);
+    });
+    expect(epochs.at(-2)).toBeLessThanOrEqual(1);
+    expect(epochs.at(-1)).toBeGreaterThan(1);
     const other = await new ShardReader(source, { batchSize: 4, seqLen: T, seed: 8 }).nextBatch();
     const first = await new ShardReader(source, { batchSize: 4, seqLen: T, seed: 7 }).nextBatch();
     expect([...other.tokens]).not.toEqual([...first.tokens]);

@@ -79,6 +79,22 @@ export class ShardReader {
     return { ...this.cur, rng: this.rng.state };
   }
 
+  /**
+   * Passes over the training split so far: whole epochs plus the share of this epoch's windows
+   * drawn (each shard's count, windowsIn, in the epoch's order).
+   */
+  epochs(): number {
+    const order = this.epochOrder(this.cur.epoch);
+    let total = 0;
+    let done = this.cur.drawn;
+    order.forEach((s, k) => {
+      const n = this.windowsIn(s).count;
+      total += n;
+      if (k < this.cur.position) done += n;
+    });
+    return this.cur.epoch + (total > 0 ? Math.min(1, done / total) : 0);
+  }
+
   restore(c: BatchCursor): void {
     this.cur = { ...c };
     this.rng.state = c.rng >>> 0;

@@ -12,6 +12,8 @@ export interface StepMetrics {
   gradNorm: number;
   tokensPerSec: number;
   stepMs: number;
+  /** Passes over the run's training data after this step (runs before it was kept: none). */
+  epochs?: number;
 }
 
 export interface EvalMetrics {

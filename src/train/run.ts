@@ -36,6 +36,7 @@ function readerBatches(reader: ShardReader): BatchSource {
       return out;
     },
     cursor: () => reader.cursor(),
+    epochs: () => reader.epochs(),
   };
 }
 

@@ -109,6 +109,13 @@ describe('trainer on the i3-test preset', () => {
       expect(m.perplexity).toBeCloseTo(Math.exp(m.loss), 6);
       expect(m.gradNorm).toBeGreaterThan(0);
     }
+    // Passes over the cats corpus: growing by the same share each step (one epoch has more
+    // windows than 40 steps draw, so none wraps here).
+    const epochs = rec.steps.map((m) => m.epochs ?? Number.NaN);
+    epochs.forEach((e, i) => {
+      expect(e).toBeCloseTo((i + 1) * epochs[0], 9);
+    });
+    expect(epochs[0]).toBeGreaterThan(0);
   });
 
   // N 3 in each mode: as many steps in all as the one mode at N 6 took (SwiftShader is slow).

@@ -38,6 +38,8 @@ export interface BatchSource {
   validationBatches(count: number): Promise<Uint32Array[]>;
   /** A serialisable position, restored on resume so the run continues with the same data. */
   cursor(): unknown;
+  /** Passes over the training data so far (fractional). */
+  epochs(): number;
 }
 
 export interface RunIdentity {
@@ -173,6 +175,7 @@ export class Trainer {
         const lr = learningRate(s.schedule, stepNumber);
         const micro: Uint32Array[] = [];
         for (let i = 0; i < accumSteps; i++) micro.push(await this.data.nextTrainBatch());
+        const epochs = this.data.epochs();
         const done = this.model.step(micro, lr, stepNumber + 1).then((stats) => {
           const now = performance.now();
           const stepMs = now - lastDone;
@@ -196,6 +199,7 @@ export class Trainer {
             gradNorm: stats.gradNorm,
             tokensPerSec: tokensPerStep / (stepMs / 1000),
             stepMs,
+            epochs,
           };
           this.metrics.steps.push(m);
           this.events.onStep(m);

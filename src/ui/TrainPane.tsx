@@ -173,6 +173,10 @@ function runPhase(
   return prepared ? 'Running the first step' : 'Preparing the model on the GPU';
 }
 
+/** Passes over the training data: "0.0013 epochs", "0.37 epochs", "12.4 epochs". */
+const epochsText = (e: number) =>
+  `${e < 0.1 ? e.toPrecision(2) : e < 10 ? e.toFixed(2) : e.toFixed(1)} epoch${e === 1 ? '' : 's'}`;
+
 function Progress({ run }: { run: RunRecord }) {
   const info = useRuns((s) => s.liveInfo);
   const requested = useRuns((s) => s.requested);
@@ -192,6 +196,7 @@ function Progress({ run }: { run: RunRecord }) {
         {phase && `${phase} · `}step {count(done)} / {count(total)} · {compact(last?.tokens ?? 0)}{' '}
         tokens · {Number.isFinite(rate) ? compact(rate) : '—'} tokens/s · ETA{' '}
         {duration(((total - done) * stepMs) / 1000)}
+        {last?.epochs !== undefined && ` · ${epochsText(last.epochs)} of its data`}
         {last && ` · loss ${last.loss.toFixed(3)}`}
         {info && ` · ${compact(info.parameters)} parameters, ${bytes(info.gpuBytes)} on the GPU`}
       </p>
