@@ -57,6 +57,10 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect(parts.first()).toContainText('embedding (and the tied head) 71,456');
   await expect(page.getByTestId('gpu-estimate')).toContainText('MB');
   await page.getByTestId('total-steps').fill('30');
+  // 30 steps of 8 × 16 tokens: a sliver of the built-in corpus.
+  await expect(page.getByTestId('planned-epochs')).toContainText(
+    /3\.8k tokens are 0\.0013 epochs of nlp-corpus \(built-in\) \(2\.99M training tokens\)/,
+  );
   // The schedule is drawn for the steps asked: one point each.
   await expect(page.getByTestId('lr-schedule')).toHaveAttribute('data-points', '30');
   await page.getByTestId('checkpoint-interval').fill('10');

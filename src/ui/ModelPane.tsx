@@ -6,13 +6,14 @@ import { useMemo } from 'react';
 import { ACTIVATION_MODES, type ActivationMode, estimateGpuBytes } from '../model/buffers';
 import { type I3Config, type PresetName, parameterCount, validateConfig } from '../model/config';
 import { decoderBytes } from '../model/decode';
+import { useDatasets } from '../store/datasets';
 import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
 import { activationsOf, validateSettings, writesSamples } from '../train/defaults';
 import { learningRateCurve } from '../train/schedule';
 import { MetricChart } from './charts/MetricChart';
 import { ParameterBar } from './charts/ParameterBar';
-import { bytes, count } from './format';
+import { bytes, compact, count, epochs } from './format';
 import { LrFinder } from './LrFinder';
 import { useNextConfig, useTooLarge, useVocabSize } from './nextRun';
 import { SpeedEstimate } from './SpeedEstimate';
@@ -78,6 +79,23 @@ function NumberField(props: {
         onChange={(e) => props.onChange(e.target.valueAsNumber)}
       />
     </label>
+  );
+}
+
+/**
+ * How many passes over the selected dataset the planned steps make: a model trained for many
+ * epochs of a small corpus learns it by heart (the validation loss says when).
+ */
+function PlannedEpochs({ tokens }: { tokens: number }) {
+  const dataset = useDatasets((s) =>
+    s.datasets.find((d) => d.id === s.selectedId && d.status === 'complete'),
+  );
+  if (!dataset || !(tokens > 0)) return null;
+  return (
+    <span data-testid="planned-epochs">
+      , and the run's {compact(tokens)} tokens are {epochs(tokens / dataset.train.tokens)} of{' '}
+      {dataset.name} ({compact(dataset.train.tokens)} training tokens)
+    </span>
   );
 }
 
@@ -242,7 +260,16 @@ export function ModelPane() {
         <p className="muted">
           AdamW (β₁ {settings.beta1}, β₂ {settings.beta2}), linear warm-up then cosine decay to{' '}
           {settings.schedule.minRatio * 100}% of the peak; the effective batch is{' '}
-          {count(settings.batchSize * settings.accumSteps * settings.seqLen)} tokens per step.
+          {count(settings.batchSize * settings.accumSteps * settings.seqLen)} tokens per step
+          <PlannedEpochs
+            tokens={
+              settings.schedule.totalSteps *
+              settings.batchSize *
+              settings.accumSteps *
+              settings.seqLen
+            }
+          />
+          .
           {samples &&
             ` At each evaluation the weights write ${count(settings.sampleTokens ?? 0)} tokens after the sample prompt, with the run's seed, shown in the Train pane.`}
           {(settings.earlyStopPatience ?? 0) > 0 &&

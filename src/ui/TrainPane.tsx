@@ -27,7 +27,7 @@ import { useConfirmDelete } from './ConfirmDelete';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
 import { download, fileStem } from './download';
-import { bytes, compact, count, duration } from './format';
+import { bytes, compact, count, duration, epochs } from './format';
 import { useNextConfig, useSetupProblem, useVocabSize } from './nextRun';
 import { TrainingSamples } from './TrainingSamples';
 
@@ -173,10 +173,6 @@ function runPhase(
   return prepared ? 'Running the first step' : 'Preparing the model on the GPU';
 }
 
-/** Passes over the training data: "0.0013 epochs", "0.37 epochs", "12.4 epochs". */
-const epochsText = (e: number) =>
-  `${e < 0.1 ? e.toPrecision(2) : e < 10 ? e.toFixed(2) : e.toFixed(1)} epoch${e === 1 ? '' : 's'}`;
-
 function Progress({ run }: { run: RunRecord }) {
   const info = useRuns((s) => s.liveInfo);
   const requested = useRuns((s) => s.requested);
@@ -196,7 +192,7 @@ function Progress({ run }: { run: RunRecord }) {
         {phase && `${phase} · `}step {count(done)} / {count(total)} · {compact(last?.tokens ?? 0)}{' '}
         tokens · {Number.isFinite(rate) ? compact(rate) : '—'} tokens/s · ETA{' '}
         {duration(((total - done) * stepMs) / 1000)}
-        {last?.epochs !== undefined && ` · ${epochsText(last.epochs)} of its data`}
+        {last?.epochs !== undefined && ` · ${epochs(last.epochs)} of its data`}
         {last && ` · loss ${last.loss.toFixed(3)}`}
         {info && ` · ${compact(info.parameters)} parameters, ${bytes(info.gpuBytes)} on the GPU`}
       </p>

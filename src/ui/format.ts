@@ -21,3 +21,7 @@ export const compact = (n: number) =>
     : n >= 1e3
       ? `${(n / 1e3).toFixed(1)}k`
       : `${Math.round(n)}`;
+
+/** Passes over training data: "0.0013 epochs", "0.37 epochs", "12.4 epochs". */
+export const epochs = (e: number) =>
+  `${e < 0.1 ? e.toPrecision(2) : e < 10 ? e.toFixed(2) : e.toFixed(1)} epoch${e === 1 ? '' : 's'}`;
