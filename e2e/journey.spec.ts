@@ -185,6 +185,12 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
     .poll(async () => Number(await lossChart.getAttribute('data-points')))
     .toBeGreaterThanOrEqual(30);
   await expect(page.getByLabel('log scale')).toBeChecked();
+  // By epochs of the data: the same steps (30, plus the loss's evaluations), at their epochs.
+  const points = Number(await lossChart.getAttribute('data-points'));
+  await page.getByLabel('x axis').selectOption('epochs');
+  await expect(lossChart).toHaveAttribute('data-points', String(points));
+  await expect(lossChart).toContainText('epochs');
+  await page.getByLabel('x axis').selectOption('step');
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   await expect.poll(listedSteps).toEqual(savedSteps);
   await page.getByRole('tab', { name: 'Train' }).click();

@@ -407,6 +407,7 @@ function Charts() {
             <option value="step">step</option>
             <option value="tokens">tokens</option>
             <option value="time">time (s)</option>
+            <option value="epochs">epochs of the data</option>
           </select>
         </label>
       </div>

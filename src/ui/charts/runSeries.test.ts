@@ -13,6 +13,8 @@ function history(n: number): MetricsHistory {
     gradNorm: 1,
     tokensPerSec: 2048,
     stepMs: 250,
+    // Runs from before epochs were counted have none: the first 5 steps here.
+    epochs: i < 5 ? undefined : (i + 1) / 100,
   }));
   return { steps, evals: [{ step: 10, tokens: 5120, time: 2.5, valLoss: 3.5, valPerplexity: 33 }] };
 }
@@ -23,6 +25,13 @@ describe('run series for the charts', () => {
     expect(stepSeries(h, 'loss', 'tokens', 0)[3].x).toBe(2048);
     expect(stepSeries(h, 'loss', 'time', 0)[3].x).toBe(1);
     expect(evalSeries(h, 'valLoss', 'step')).toEqual([{ x: 10, y: 3.5 }]);
+    // By epochs of the data: only the steps that know theirs; an evaluation at its step's.
+    const byEpoch = stepSeries(h, 'loss', 'epochs', 0);
+    expect(byEpoch).toHaveLength(15);
+    expect(byEpoch[0].x).toBeCloseTo(0.06, 12);
+    expect(evalSeries(h, 'valLoss', 'epochs')).toEqual([{ x: 0.1, y: 3.5 }]);
+    const old = { ...h, steps: h.steps.slice(0, 5) };
+    expect(evalSeries(old, 'valLoss', 'epochs')).toEqual([]);
   });
 
   it('smooths the loss but never the learning rate', () => {

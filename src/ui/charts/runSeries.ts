@@ -1,9 +1,10 @@
-// From a run's metrics history to chart series: the chosen x axis (step, tokens or seconds),
-// smoothing for the noisy per-step curves, and downsampling to what a chart can draw smoothly.
-import type { MetricsHistory } from '../../train/metrics';
+// From a run's metrics history to chart series: the chosen x axis (step, tokens, seconds or
+// epochs of the data), smoothing for the noisy per-step curves, and downsampling to what a chart
+// can draw smoothly.
+import type { MetricsHistory, StepMetrics } from '../../train/metrics';
 import { downsample, type Point, smoothEma } from './series';
 
-export type XAxisKind = 'step' | 'tokens' | 'time';
+export type XAxisKind = 'step' | 'tokens' | 'time' | 'epochs';
 export type StepMetric = 'loss' | 'perplexity' | 'lr' | 'gradNorm' | 'tokensPerSec';
 
 /** Points drawn per series: enough for a smooth line at any chart width. */
@@ -15,7 +16,11 @@ export function stepSeries(
   x: XAxisKind,
   smoothing: number,
 ): Point[] {
-  const raw = h.steps.map((m) => ({ x: m[x], y: m[metric] }));
+  // Steps from before runs counted epochs have no place on that axis.
+  const raw = h.steps.flatMap((m) => {
+    const at = m[x];
+    return at === undefined ? [] : [{ x: at, y: m[metric] }];
+  });
   // The learning rate is exact, not noisy: never smooth it.
   return downsample(metric === 'lr' ? raw : smoothEma(raw, smoothing), MAX_POINTS);
 }
@@ -25,8 +30,19 @@ export function evalSeries(
   metric: 'valLoss' | 'valPerplexity',
   x: XAxisKind,
 ): Point[] {
+  // An evaluation sits at its step's epochs.
+  const at: (e: MetricsHistory['evals'][number]) => number | undefined =
+    x === 'epochs' ? epochsAtStep(h.steps) : (e) => e[x];
   return downsample(
-    h.evals.map((m) => ({ x: m[x], y: m[metric] })),
+    h.evals.flatMap((m) => {
+      const v = at(m);
+      return v === undefined ? [] : [{ x: v, y: m[metric] }];
+    }),
     MAX_POINTS,
   );
+}
+
+function epochsAtStep(steps: StepMetrics[]): (e: { step: number }) => number | undefined {
+  const byStep = new Map(steps.map((m) => [m.step, m.epochs]));
+  return (e) => byStep.get(e.step);
 }
