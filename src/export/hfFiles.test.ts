@@ -26,6 +26,8 @@ const history: MetricsHistory = {
     gradNorm: 0.5,
     tokensPerSec: 1000,
     stepMs: 12.5,
+    // Steps from before the studio counted epochs (or train_i3.py's) have none.
+    ...(i >= 3 && { epochs: i / 40 }),
   })),
   evals: [
     { step: 9, tokens: 5120, time: 4.5, valLoss: 3.5, valPerplexity: Math.exp(3.5) },
@@ -82,11 +84,11 @@ describe('Hugging Face files', () => {
   it('metrics.csv round-trips the history', () => {
     const csv = metricsCsv(history);
     expect(csv.split('\n')[0]).toBe(
-      'step,tokens,time,loss,perplexity,lr,grad_norm,tokens_per_sec,step_ms,val_loss,val_perplexity',
+      'step,tokens,time,loss,perplexity,lr,grad_norm,tokens_per_sec,step_ms,val_loss,val_perplexity,epochs',
     );
     expect(csv.trim().split('\n').length).toBe(1 + 21);
     const back = parseMetricsCsv(csv);
-    expect(back.steps).toEqual(history.steps);
+    expect(back.steps).toStrictEqual(history.steps);
     expect(back.evals).toEqual(history.evals);
     expect(() => parseMetricsCsv('loss\n1')).toThrow(/no step column/);
     expect(() => parseMetricsCsv('step,loss\nx,1')).toThrow(/line 2/);

@@ -97,6 +97,7 @@ const CSV_COLUMNS = [
   'step_ms',
   'val_loss',
   'val_perplexity',
+  'epochs',
 ] as const;
 
 /** One row per step, sorted; an evaluation fills the val columns of its step's row. */
@@ -113,6 +114,7 @@ export function metricsCsv(h: MetricsHistory): string {
       grad_norm: s.gradNorm,
       tokens_per_sec: s.tokensPerSec,
       step_ms: s.stepMs,
+      epochs: s.epochs,
     });
   }
   for (const e of h.evals) {
@@ -159,6 +161,7 @@ export function parseMetricsCsv(text: string): MetricsHistory {
         gradNorm: get('grad_norm') ?? 0,
         tokensPerSec: get('tokens_per_sec') ?? 0,
         stepMs: get('step_ms') ?? 0,
+        ...(get('epochs') !== undefined && { epochs: get('epochs') }),
       });
     }
     const valLoss = get('val_loss');

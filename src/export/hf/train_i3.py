@@ -42,7 +42,7 @@ PAD_ID = 0
 HEAD_NAME = "lm_head.weight"
 EMBED_NAME = "model.embed_tokens.weight"
 METRIC_COLUMNS = ["step", "tokens", "time", "loss", "perplexity", "lr", "grad_norm", "tokens_per_sec",
-                  "step_ms", "val_loss", "val_perplexity"]
+                  "step_ms", "val_loss", "val_perplexity", "epochs"]  # epochs: the studio's steps only
 # Rewritten in the output bundle; every other file is copied as it is.
 WRITTEN = {"model.safetensors", "pytorch_model.bin", "optimizer.safetensors", "metrics.csv", "README.md",
            "training_state.json"}
