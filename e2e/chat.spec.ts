@@ -119,6 +119,13 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   // One block alone gives its own weights.
   await asked.getByTestId('attention-layer').selectOption({ label: 'block 2' });
   await expect.poll(attentionOf).not.toEqual(mean);
+  // No new tokens: the text is only scored.
+  await page.getByTestId('chat-max-new-tokens').fill('0');
+  const none = await complete(page, PREFIX);
+  await expect(none).toContainText('nothing generated: max new tokens is 0');
+  const scored = page.locator('[data-testid="chat-turn"][data-role="user"]').last();
+  expect((await scored.getByTestId('chat-token').allTextContents()).join('')).toBe(PREFIX);
+  await page.getByTestId('chat-max-new-tokens').fill('24');
 
   // Seeded sampling: the same request twice gives the same text.
   await page.getByTestId('chat-temperature').fill('1.5');

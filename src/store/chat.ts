@@ -108,8 +108,8 @@ function trainingDataOf(checkpointId: string): TrainingData | undefined {
 
 /** Why the settings cannot be used, or undefined. */
 export function settingsProblem(s: GenerationSettings): string | undefined {
-  if (!(Number.isInteger(s.maxNewTokens) && s.maxNewTokens >= 1)) {
-    return 'max new tokens must be a whole number ≥ 1';
+  if (!(Number.isInteger(s.maxNewTokens) && s.maxNewTokens >= 0)) {
+    return 'max new tokens must be a whole number ≥ 0';
   }
   if (!(Number.isInteger(s.seed) && s.seed >= 0 && s.seed < 2 ** 32)) {
     return 'the seed must be a whole number from 0 to 4294967295';
@@ -124,11 +124,15 @@ export function settingsProblem(s: GenerationSettings): string | undefined {
 
 /** Why the draft cannot be sent (a generation streaming aside), or undefined. */
 export function sendBlocker(
-  s: Pick<ChatState, 'checkpointId' | 'loadError' | 'settings' | 'mode' | 'draft'>,
+  s: Pick<ChatState, 'checkpointId' | 'loadError' | 'settings' | 'mode' | 'draft' | 'showOdds'>,
 ): string | undefined {
   if (!s.checkpointId) return 'Choose a checkpoint first.';
   if (s.loadError) return 'The selected checkpoint cannot be used.';
   if (settingsProblem(s.settings)) return 'Fix the settings first.';
+  // No new tokens only scores the text, which the token view shows.
+  if (s.settings.maxNewTokens === 0 && !s.showOdds) {
+    return 'With max new tokens 0 nothing is generated: turn on the token colours to score your text.';
+  }
   if (s.mode === 'chat' && !s.draft.trim()) return 'Write a message first.';
   return undefined;
 }

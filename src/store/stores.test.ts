@@ -258,13 +258,19 @@ describe('chat store', () => {
       settings: DEFAULT_GENERATION,
       mode: 'chat' as const,
       draft: 'hi',
+      showOdds: false,
     };
     expect(sendBlocker(base)).toBeUndefined();
+    // No new tokens: the text is only scored, which needs the token view.
+    const scoreOnly = { ...base, settings: { ...DEFAULT_GENERATION, maxNewTokens: 0 } };
+    expect(sendBlocker({ ...scoreOnly, showOdds: true })).toBeUndefined();
     const blocked = [
       { ...base, checkpointId: undefined },
       { ...base, loadError: 'damaged' },
       { ...base, settings: { ...DEFAULT_GENERATION, topP: 2 } },
       { ...base, draft: '  ' },
+      scoreOnly,
+      { ...base, settings: { ...DEFAULT_GENERATION, maxNewTokens: -1 } },
     ];
     for (const s of blocked) {
       useChat.setState({ ...s, streaming: undefined, turns: [] });

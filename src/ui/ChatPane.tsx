@@ -30,7 +30,7 @@ const SETTING_FIELDS: { key: keyof GenerationSettings; label: string; step: numb
   { key: 'topK', label: 'top-k (0 = off)', step: 1 },
   { key: 'topP', label: 'top-p (1 = off)', step: 0.01 },
   { key: 'repetitionPenalty', label: 'repetition penalty (1 = off)', step: 0.05 },
-  { key: 'maxNewTokens', label: 'max new tokens', step: 1 },
+  { key: 'maxNewTokens', label: 'max new tokens (0 = score only)', step: 1 },
   { key: 'seed', label: 'seed', step: 1 },
 ];
 
@@ -180,6 +180,9 @@ function TurnStats({ turn, showOdds }: { turn: ChatTurn; showOdds: boolean }) {
   }
   if (!turn.stats) return null;
   const { reason, tokens, tokensPerSec } = turn.stats;
+  if (tokens === 0 && reason === 'length') {
+    return <div className="muted small">nothing generated: max new tokens is 0</div>;
+  }
   return (
     <div className="muted small">
       {count(tokens)} tokens · {tokensPerSec.toFixed(1)} tokens/s · {REASONS[reason]}
