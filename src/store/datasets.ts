@@ -55,6 +55,10 @@ const ingest = subscribed(ingestWorker, (e) => useDatasets.getState().apply(e));
 
 const byDate = (a: DatasetManifest, b: DatasetManifest) => b.createdAt - a.createdAt;
 
+/** The selected dataset where it is stored complete: the one runs, sweeps and evaluations use. */
+export const selectedDataset = (s: Pick<DatasetsState, 'datasets' | 'selectedId'>) =>
+  s.datasets.find((d) => d.id === s.selectedId && d.status === 'complete');
+
 export const useDatasets = create<DatasetsState>((set, get) => ({
   datasets: [],
   loaded: false,

@@ -14,6 +14,7 @@ import {
   trainsFurther,
   useCheckpoints,
 } from './checkpoints';
+import { selectedDataset } from './datasets';
 import { useEvaluation } from './evaluation';
 import { useGpu } from './gpu';
 import { sweepKey, useLrFinder } from './lrFinder';
@@ -55,6 +56,16 @@ const run = (id: string, steps: number): RunRecord => ({
   createdAt: 1,
   state: 'running',
   metrics: { steps: Array.from({ length: steps }, (_, i) => step(i + 1)), evals: [] },
+});
+
+describe('datasets store', () => {
+  it('selects the chosen dataset only once it is stored complete', () => {
+    const d = (id: string, status: 'importing' | 'complete') => ({ id, status }) as DatasetManifest;
+    const datasets = [d('a', 'complete'), d('b', 'importing')];
+    expect(selectedDataset({ datasets, selectedId: 'a' })?.id).toBe('a');
+    expect(selectedDataset({ datasets, selectedId: 'b' })).toBeUndefined();
+    expect(selectedDataset({ datasets, selectedId: undefined })).toBeUndefined();
+  });
 });
 
 describe('GPU store', () => {

@@ -15,7 +15,7 @@ import {
   trainsFurther,
   useCheckpoints,
 } from '../store/checkpoints';
-import { useDatasets } from '../store/datasets';
+import { selectedDataset, useDatasets } from '../store/datasets';
 import { useEvaluation } from '../store/evaluation';
 import { useNav } from '../store/nav';
 import { useRuns } from '../store/runs';
@@ -319,19 +319,12 @@ function CheckpointRow({
   );
 }
 
-/** The selected dataset, where one is stored complete: the one checkpoints are evaluated on. */
-function useEvaluationDataset(): DatasetManifest | undefined {
-  return useDatasets((s) =>
-    s.datasets.find((d) => d.id === s.selectedId && d.status === 'complete'),
-  );
-}
-
 /**
  * A checkpoint's loss on the selected dataset's validation split: as last evaluated, or a button
  * that evaluates it (the train worker's evaluation.ts), with its progress while it runs.
  */
 function EvaluationCell({ ck, run }: { ck: CheckpointSummary; run: RunRecord | undefined }) {
-  const dataset = useEvaluationDataset();
+  const dataset = useDatasets(selectedDataset);
   const datasets = useDatasets((s) => s.datasets);
   const details = useCheckpoints((s) => s.details[ck.id]);
   const busy = useGpuBusy('A run is training: evaluate once it ends.');
@@ -413,7 +406,7 @@ function CheckpointList() {
   const best = useMemo(() => bestCheckpointIds(checkpoints), [checkpoints]);
   const prunable = useMemo(() => prunableCheckpoints(checkpoints), [checkpoints]);
   const prunableBytes = prunable.reduce((sum, ck) => sum + ck.bytes, 0);
-  const evalDataset = useEvaluationDataset();
+  const evalDataset = useDatasets(selectedDataset);
   return (
     <section className="card">
       <div className="row">

@@ -9,7 +9,7 @@ import type { ImportProgress } from '../data/importer';
 import type { DatasetManifest } from '../data/shardStore';
 import type { DownloadProgress } from '../data/urlDownload';
 import type { TokenizerSource } from '../protocol';
-import { useDatasets } from '../store/datasets';
+import { selectedDataset, useDatasets } from '../store/datasets';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { exportWorker } from '../workerClients';
@@ -466,8 +466,8 @@ function Samples({ d }: { d: DatasetManifest }) {
 
 export function DataPane() {
   // The list is loaded once at start (App); imports and deletions keep it current.
-  const { job, datasets, selectedId } = useDatasets();
-  const selected = datasets.find((d) => d.id === selectedId && d.status === 'complete');
+  const job = useDatasets((s) => s.job);
+  const selected = useDatasets(selectedDataset);
   const context = useSetup((s) => s.config.max_seq_len);
   return (
     <div className="data-pane">

@@ -1,7 +1,7 @@
 // The Model pane's answer to "which peak learning rate": the train worker's range test on the
 // selected dataset (src/train/lrFinder.ts), drawn as it runs, with its suggestion one click away
 // from the schedule.
-import { useDatasets } from '../store/datasets';
+import { selectedDataset, useDatasets } from '../store/datasets';
 import { sweepKey, useLrFinder } from '../store/lrFinder';
 import { useSetup } from '../store/setup';
 import { LR_SWEEP_MAX, LR_SWEEP_MIN, LR_SWEEP_STEPS } from '../train/lrFinder';
@@ -17,9 +17,7 @@ const rounded = (lr: number) => Number(lr.toPrecision(2));
 export function LrFinder() {
   const settings = useSetup((s) => s.settings);
   const setSchedule = useSetup((s) => s.setSchedule);
-  const datasetId = useDatasets(
-    (s) => s.datasets.find((d) => d.id === s.selectedId && d.status === 'complete')?.id,
-  );
+  const datasetId = useDatasets((s) => selectedDataset(s)?.id);
   const config = useNextConfig();
   const setupProblem = useSetupProblem();
   const { key, running, points, steps, result, message, find, cancel } = useLrFinder();

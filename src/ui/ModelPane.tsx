@@ -6,7 +6,7 @@ import { useMemo } from 'react';
 import { ACTIVATION_MODES, type ActivationMode, estimateGpuBytes } from '../model/buffers';
 import { type I3Config, type PresetName, parameterCount, validateConfig } from '../model/config';
 import { decoderBytes } from '../model/decode';
-import { useDatasets } from '../store/datasets';
+import { selectedDataset, useDatasets } from '../store/datasets';
 import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
 import { activationsOf, validateSettings, writesSamples } from '../train/defaults';
@@ -87,9 +87,7 @@ function NumberField(props: {
  * epochs of a small corpus learns it by heart (the validation loss says when).
  */
 function PlannedEpochs({ tokens }: { tokens: number }) {
-  const dataset = useDatasets((s) =>
-    s.datasets.find((d) => d.id === s.selectedId && d.status === 'complete'),
-  );
+  const dataset = useDatasets(selectedDataset);
   if (!dataset || !(tokens > 0)) return null;
   return (
     <span data-testid="planned-epochs">

@@ -2,17 +2,14 @@
 // vocabulary, whether this GPU can make its buffers, and what keeps it from starting. The Model,
 // Train and speed views share it.
 import { type I3Config, validateConfig } from '../model/config';
-import { useDatasets } from '../store/datasets';
+import { selectedDataset, useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useSetup } from '../store/setup';
 import { runTooLarge, validateSettings } from '../train/defaults';
 
 /** The vocabulary the run will use: the selected dataset's tokenizer. */
 export function useVocabSize(): number | undefined {
-  return useDatasets((s) => {
-    const d = s.datasets.find((x) => x.id === s.selectedId && x.status === 'complete');
-    return d?.tokenizer.vocab.length;
-  });
+  return useDatasets((s) => selectedDataset(s)?.tokenizer.vocab.length);
 }
 
 /** The config the run will train: the Model pane's, with the dataset's vocabulary where chosen. */
