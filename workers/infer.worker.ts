@@ -170,7 +170,7 @@ async function generate(req: Extract<InferRequest, { type: 'generate' }>): Promi
         type: 'prompt-score',
         requestId,
         pieces: promptPieces(model.tokenizer, prompt, odds),
-        attention: attention && promptAttention(prompt, attention, model.decoder.config.n_layers),
+        attention: attention && promptAttention(prompt, attention),
       });
     const texts = generateText(model.decoder, model.tokenizer, prompt.ids, {
       sampling: settings,

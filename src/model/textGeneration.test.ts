@@ -178,7 +178,8 @@ describe('the prompt’s odds', () => {
       }
       return { size: P, weights };
     };
-    const a = promptAttention(chat, uniform(n), 2);
+    const a = promptAttention(chat, uniform(n));
+    expect(a.layers).toBe(2);
     expect(a.size).toBe(size);
     for (let l = 0; l < 2; l++) {
       for (let i = 0; i < size; i++) {
@@ -191,6 +192,6 @@ describe('the prompt’s odds', () => {
       }
     }
     // A prompt longer than the window: only the tokens within it have maps.
-    expect(promptAttention(chat, uniform(chat.latest + 2), 2).size).toBe(2);
+    expect(promptAttention(chat, uniform(chat.latest + 2)).size).toBe(2);
   });
 });

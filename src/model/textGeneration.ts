@@ -170,9 +170,9 @@ export interface PromptAttention {
 export function promptAttention(
   { ids, latest }: Pick<PromptIds, 'ids' | 'latest'>,
   attention: NonNullable<PromptScore['attention']>,
-  layers: number,
 ): PromptAttention {
   const P = attention.size;
+  const layers = attention.weights.length / (P * P);
   const size = Math.max(0, Math.min(latestEnd(ids), P) - latest);
   const weights = new Float32Array(layers * size * size);
   const elsewhere = new Float32Array(layers * size);

@@ -198,16 +198,17 @@ function TurnStats({ turn, showOdds }: { turn: ChatTurn; showOdds: boolean }) {
  */
 function TokenPieces({
   turn,
-  trim,
   chat,
 }: {
   turn: ChatTurn;
-  trim: boolean;
-  /** Chat mode: the rest of the context is the template and the earlier turns. */
+  /**
+   * Chat mode: a turn's leading whitespace (the template's) is left out, and the rest of the
+   * context is the template and the earlier turns.
+   */
   chat: boolean;
 }) {
   const all = turn.pieces ?? [];
-  const pieces = trim ? trimPiecesStart(all) : all;
+  const pieces = chat ? trimPiecesStart(all) : all;
   // Trimming drops leading pieces only: index k here is all[k + skipped].
   const skipped = all.length - pieces.length;
   const { attention } = turn;
@@ -359,7 +360,7 @@ function Transcript() {
             </span>
             <div className="chat-text" data-testid={out ? 'chat-output' : undefined}>
               {showOdds && t.pieces ? (
-                <TokenPieces turn={t} trim={mode === 'chat'} chat={mode === 'chat'} />
+                <TokenPieces turn={t} chat={mode === 'chat'} />
               ) : mode === 'chat' && out ? (
                 t.content.trimStart()
               ) : (
