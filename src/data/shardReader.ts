@@ -50,6 +50,8 @@ export class ShardReader {
   private cur: BatchCursor;
   private order: number[] = [];
   private orderEpoch = -1;
+  /** Windows of the epoch's order before each position, then the epoch's total (epochs()). */
+  private windowsBefore: number[] = [0];
   readonly batchSize: number;
   readonly seqLen: number;
   private readonly seed: number;
@@ -84,14 +86,9 @@ export class ShardReader {
    * drawn (each shard's count, windowsIn, in the epoch's order).
    */
   epochs(): number {
-    const order = this.epochOrder(this.cur.epoch);
-    let total = 0;
-    let done = this.cur.drawn;
-    order.forEach((s, k) => {
-      const n = this.windowsIn(s).count;
-      total += n;
-      if (k < this.cur.position) done += n;
-    });
+    this.epochOrder(this.cur.epoch);
+    const total = this.windowsBefore[this.windowsBefore.length - 1];
+    const done = this.windowsBefore[this.cur.position] + this.cur.drawn;
     return this.cur.epoch + (total > 0 ? Math.min(1, done / total) : 0);
   }
 
@@ -127,6 +124,12 @@ export class ShardReader {
       }
       this.order = order;
       this.orderEpoch = epoch;
+      this.windowsBefore = [0];
+      for (const shard of order) {
+        this.windowsBefore.push(
+          this.windowsBefore[this.windowsBefore.length - 1] + this.windowsIn(shard).count,
+        );
+      }
     }
     return this.order;
   }
