@@ -1,3 +1,6 @@
+// The Model pane's answer to "how long will this run take here": a button that times a few steps
+// of the next run's setup on this GPU (the train worker's speed probe), and the run's duration
+// from that figure while the setup stays the same.
 import { useSetup } from '../store/setup';
 import { speedKey, useSpeed } from '../store/speed';
 import { PROBE_STEPS } from '../train/speedProbe';
