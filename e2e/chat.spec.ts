@@ -5,7 +5,8 @@ import { openStudio } from './studio';
 // Chat with a checkpoint through the UI: i3-test trained on a file whose every line repeats
 // "abcdefg ", then greedy completion continues the pattern (also from a prompt that ends inside
 // one of the tokenizer's chunks), a seeded sampled completion comes out
-// the same twice, Stop ends a long generation at once, and a chat that outgrows the context
+// the same twice, Stop ends a long generation at once, the two checkpoints compared on one text
+// score and continue it, and a chat that outgrows the context
 // (16 tokens for i3-test) says that older messages were left out; the token view colours each
 // generated token, and the prompt's, by its probability; the settings outlive a reload.
 
@@ -103,6 +104,7 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   expect(ranks.slice(1, -1).every((rank) => rank === 1)).toBe(true);
   expect(ranks.at(-1)).toBeGreaterThan(1);
   await expect(asked.getByTestId('chat-perplexity')).toBeVisible();
+  const cutPerplexity = Number(await asked.getByTestId('chat-perplexity').textContent());
   // Where the prompt's tokens looked: pointing at one underlines the tokens up to it by the
   // attention it gave them (all blocks averaged), the rest going to the document's start.
   const caption = asked.getByTestId('attention-caption');
@@ -126,6 +128,30 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   const scored = page.locator('[data-testid="chat-turn"][data-role="user"]').last();
   expect((await scored.getByTestId('chat-token').allTextContents()).join('')).toBe(PREFIX);
   await page.getByTestId('chat-max-new-tokens').fill('24');
+
+  // The run's two checkpoints compared on the prompt the chat healed above: each scores it and
+  // continues it with the same settings, one after the other in the chat's worker. Step 60 reads
+  // and continues it as the chat did; step 30, picked last, runs last, and the chat keeps step 60.
+  const compare = page.getByTestId('compare');
+  await compare.locator('[data-testid="compare-pick"][data-step="60"]').check();
+  await expect(compare.getByTestId('compare-status')).toHaveText('Choose two checkpoints or more.');
+  await compare.locator('[data-testid="compare-pick"][data-step="30"]').check();
+  await compare.getByTestId('compare-input').fill(cut);
+  await compare.getByTestId('compare-run').click();
+  const results = compare.getByTestId('compare-result');
+  await expect(results).toHaveCount(2);
+  for (const r of await results.all()) await expect(r).toHaveAttribute('data-status', 'done');
+  await expect(results.nth(0)).toContainText('step 60');
+  await expect(results.nth(1)).toContainText('step 30');
+  expect(await results.nth(0).getByTestId('compare-output').textContent()).toBe(more);
+  await expect(compare.getByTestId('compare-scores')).toHaveAttribute('data-metric', 'perplexity');
+  const [at60, at30] = await compare
+    .getByTestId('compare-score-value')
+    .evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+  expect(at60).toBeCloseTo(cutPerplexity, 2);
+  expect(at30).toBeGreaterThan(0);
+  expect(at30).not.toBeCloseTo(at60, 3);
+  await expect(page.getByTestId('chat-model')).toContainText('step 60');
 
   // Seeded sampling: the same request twice gives the same text.
   await page.getByTestId('chat-temperature').fill('1.5');

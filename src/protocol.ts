@@ -186,8 +186,11 @@ export type InferRequest =
       checkpointId: string;
       prompt: InferPrompt;
       settings: GenerationSettings;
-      /** Also score the latest text the user wrote, token by token ('prompt-score'). */
-      scorePrompt: boolean;
+      /**
+       * Also score the latest text the user wrote, token by token ('prompt-score'), with where
+       * its tokens looked where `attention` (the maps cost up to 1.8× the scoring's time).
+       */
+      scorePrompt: false | { attention: boolean };
     }
   /** Ends that generation at once (its 'done' has reason 'abort'). */
   | { type: 'stop'; requestId: string };
@@ -200,7 +203,7 @@ export type InferEvent =
   | { type: 'started'; requestId: string; droppedMessages: number }
   /**
    * The latest text the user wrote (scorePrompt): each token with its odds under the model, and
-   * where its tokens looked in each block.
+   * where its tokens looked in each block (when asked for).
    */
   | {
       type: 'prompt-score';

@@ -150,6 +150,11 @@ async function generate(req: Extract<InferRequest, { type: 'generate' }>): Promi
   const { requestId, settings } = req;
   const signal = controllers.get(requestId)?.signal;
   try {
+    // Stopped while it waited its turn (a comparison's later checkpoints): nothing to load.
+    if (signal?.aborted) {
+      post({ type: 'done', requestId, reason: 'abort', tokens: 0, tokensPerSec: 0 });
+      return;
+    }
     let model: Loaded;
     try {
       model = await ensureLoaded(req.checkpointId);
@@ -172,11 +177,13 @@ async function generate(req: Extract<InferRequest, { type: 'generate' }>): Promi
         pieces: promptPieces(model.tokenizer, prompt, odds),
         attention: attention && promptAttention(prompt, attention),
       });
+    const score = req.scorePrompt || undefined;
     const texts = generateText(model.decoder, model.tokenizer, prompt.ids, {
       sampling: settings,
       maxNewTokens: settings.maxNewTokens,
       signal,
-      onPromptScore: req.scorePrompt ? onPromptScore : undefined,
+      onPromptScore: score && onPromptScore,
+      promptAttention: score?.attention,
     });
     let next = await texts.next();
     while (!next.done) {

@@ -114,11 +114,13 @@ describe('the prompt’s odds', () => {
     const { ids } = prompt;
     expect(healPrompt(tokenizer, ids)).toBeDefined();
     const options = { sampling: { temperature: 0.9, seed: 2 }, maxNewTokens: 6, stopTokens: [] };
-    const collect = async (onPromptScore?: (score: PromptScore) => void) => {
+    const collect = async (
+      onPromptScore?: (score: PromptScore) => void,
+      promptAttention = false,
+    ) => {
       const texts: string[] = [];
-      for await (const p of generateText(decoder, tokenizer, ids, { ...options, onPromptScore })) {
-        texts.push(p.text);
-      }
+      const all = { ...options, onPromptScore, promptAttention };
+      for await (const p of generateText(decoder, tokenizer, ids, all)) texts.push(p.text);
       return texts;
     };
     let score: PromptScore = { odds: [] };
@@ -128,6 +130,14 @@ describe('the prompt’s odds', () => {
     const { odds } = score;
     // Scoring leaves the context as generating alone does: the same seeded reply.
     expect(scored).toEqual(await collect());
+    // The attention maps only where asked for, and the odds and the reply the same with them.
+    expect(score.attention).toBeUndefined();
+    const mapped = await collect((o) => {
+      score = o;
+    }, true);
+    expect(mapped).toEqual(scored);
+    expect(score.odds).toEqual(odds);
+    expect(score.attention?.weights.length).toBeGreaterThan(0);
     // The healed prompt's tokens and the one taken back, as the unhealed prompt scores them.
     decoder.reset();
     const whole = (await decoder.appendScored(ids)).odds;

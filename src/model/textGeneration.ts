@@ -92,10 +92,11 @@ export interface GeneratedPiece extends TokenOdds {
 export interface TextGenerationOptions
   extends Omit<GenerateOptions, 'firstTokens' | 'continueContext'> {
   /**
-   * Scores the prompt first (decode.ts's appendScored, attention maps included): called with the
-   * odds of ids[1], ids[2], … (ids[0] has none) and where its tokens looked.
+   * Scores the prompt first (decode.ts's appendScored): called with the odds of ids[1], ids[2], …
+   * (ids[0] has none) and, with promptAttention, where its tokens looked.
    */
   onPromptScore?: (score: PromptScore) => void;
+  promptAttention?: boolean;
 }
 
 /**
@@ -113,11 +114,11 @@ export async function* generateText(
 ): AsyncGenerator<GeneratedPiece, FinishReason, undefined> {
   const healed = healPrompt(tokenizer, ids);
   let prompt = healed?.ids ?? ids;
-  const { onPromptScore, ...generation } = options;
+  const { onPromptScore, promptAttention: attention, ...generation } = options;
   if (onPromptScore) {
     decoder.reset();
     const next = healed ? ids[ids.length - 1] : undefined;
-    onPromptScore(await decoder.appendScored(prompt, { next, attention: true }));
+    onPromptScore(await decoder.appendScored(prompt, { next, attention }));
     prompt = prompt.subarray(prompt.length);
   }
   const tokens = decoder.generate(prompt, {

@@ -199,7 +199,7 @@ export const useChat = create<ChatState>()(
           checkpointId,
           prompt,
           settings,
-          scorePrompt: state.showOdds,
+          scorePrompt: state.showOdds && { attention: true },
         });
         return true;
       },
@@ -222,10 +222,9 @@ export const useChat = create<ChatState>()(
             if (e.checkpointId === get().checkpointId) set({ loading: true });
             break;
           case 'loaded':
-            set({
-              model: e.model,
-              loading: e.model.checkpointId === get().checkpointId ? false : get().loading,
-            });
+            // The worker also loads the checkpoints a comparison runs (store/compare.ts).
+            if (e.model.checkpointId === get().checkpointId)
+              set({ model: e.model, loading: false });
             break;
           case 'load-failed':
             if (e.checkpointId === get().checkpointId)

@@ -14,6 +14,7 @@ import {
   trainsFurther,
   useCheckpoints,
 } from './checkpoints';
+import { type CompareResult, compareBlocker, comparing, MAX_COMPARED, useCompare } from './compare';
 import { selectedDataset } from './datasets';
 import { useEvaluation } from './evaluation';
 import { useGpu } from './gpu';
@@ -291,6 +292,65 @@ describe('chat store', () => {
     }
     // A completion may continue an empty text.
     expect(sendBlocker({ ...base, mode: 'completion', draft: '' })).toBeUndefined();
+  });
+});
+
+describe('compare store', () => {
+  const result = (requestId: string, status: CompareResult['status']): CompareResult => ({
+    checkpointId: requestId,
+    requestId,
+    status,
+    pieces: [],
+  });
+
+  it('picks up to its limit, and compares only two or more stored checkpoints on a text', () => {
+    useCompare.setState({ selected: [], draft: '', comparison: undefined });
+    const { toggle } = useCompare.getState();
+    for (let k = 0; k <= MAX_COMPARED; k++) toggle(`c${k}`);
+    // The oldest pick gives way to the newest past the limit.
+    expect(useCompare.getState().selected).toEqual(
+      Array.from({ length: MAX_COMPARED }, (_, k) => `c${k + 1}`),
+    );
+    toggle('c1');
+    expect(useCompare.getState().selected).not.toContain('c1');
+    const base = { selected: ['a', 'b'], draft: 'the film', comparison: undefined };
+    expect(compareBlocker(base, ['a', 'b'], DEFAULT_GENERATION)).toBeUndefined();
+    // A deleted checkpoint does not count.
+    expect(compareBlocker(base, ['a'], DEFAULT_GENERATION)).toBe('Choose two checkpoints or more.');
+    expect(compareBlocker({ ...base, draft: ' ' }, ['a', 'b'], DEFAULT_GENERATION)).toBeDefined();
+    const bad = { ...DEFAULT_GENERATION, temperature: -1 };
+    expect(compareBlocker(base, ['a', 'b'], bad)).toBe('Fix the settings first.');
+    const running = { text: 'x', mode: 'completion' as const, results: [result('r', 'queued')] };
+    expect(comparing(running)).toBe(true);
+    expect(compareBlocker({ ...base, comparison: running }, ['a', 'b'], DEFAULT_GENERATION)).toBe(
+      'A comparison is running.',
+    );
+    useCompare.setState({ ...base, comparison: running });
+    expect(useCompare.getState().compare(['a', 'b'])).toBe(false);
+    expect(useCompare.getState().comparison).toBe(running);
+  });
+
+  it('follows each of its requests, ignores the chat’s, and ends them all when the device is lost', () => {
+    const results = [result('r1', 'queued'), result('r2', 'queued'), result('r3', 'queued')];
+    useCompare.setState({ comparison: { text: 'ab', mode: 'completion', results } });
+    const { apply } = useCompare.getState();
+    const piece = { text: 'a', prob: 0.5, rank: 1 };
+    apply({ type: 'started', requestId: 'r1', droppedMessages: 0 });
+    apply({ type: 'prompt-score', requestId: 'r1', pieces: [piece] });
+    apply({ type: 'delta', requestId: 'r1', pieces: [piece], tokens: 1, tokensPerSec: 9 });
+    apply({ type: 'delta', requestId: 'chat', pieces: [piece], tokens: 1, tokensPerSec: 9 });
+    apply({ type: 'delta', requestId: 'r1', pieces: [piece], tokens: 2, tokensPerSec: 9 });
+    apply({ type: 'done', requestId: 'r1', reason: 'length', tokens: 2, tokensPerSec: 9 });
+    apply({ type: 'failed', requestId: 'r2', message: 'This checkpoint is no longer stored.' });
+    apply({ type: 'device-lost', message: 'lost' });
+    // A late event of a request the lost device ended changes nothing.
+    apply({ type: 'done', requestId: 'r3', reason: 'abort', tokens: 0, tokensPerSec: 0 });
+    const [r1, r2, r3] = useCompare.getState().comparison?.results ?? [];
+    expect(r1).toMatchObject({ status: 'done', reading: [piece], pieces: [piece, piece] });
+    expect(r1.stats).toEqual({ reason: 'length', tokens: 2, tokensPerSec: 9 });
+    expect(r2).toMatchObject({ status: 'failed', error: 'This checkpoint is no longer stored.' });
+    expect(r3).toMatchObject({ status: 'failed', error: 'lost' });
+    expect(comparing(useCompare.getState().comparison)).toBe(false);
   });
 });
 

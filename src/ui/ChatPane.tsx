@@ -2,8 +2,9 @@
 // or let it continue a text, with the sampling settings at hand; replies stream in as the infer
 // worker generates them, and Stop ends a generation at once. Replies and the user's text can be
 // drawn token by token, coloured by how likely the model found each (tokenOdds.ts), and the
-// user's tokens show what they attended to (promptAttention.ts).
-import { useEffect, useMemo, useRef, useState } from 'react';
+// user's tokens show what they attended to (promptAttention.ts). Below, several checkpoints are
+// compared on one text (CompareCheckpoints).
+import { useEffect, useMemo, useRef } from 'react';
 import type { GenerationSettings } from '../protocol';
 import {
   type ChatMode,
@@ -15,9 +16,10 @@ import {
 } from '../store/chat';
 import { useDatasets } from '../store/datasets';
 import { useRuns } from '../store/runs';
-import { count } from './format';
-import { ALL_BLOCKS, attentionCaption, attentionRow } from './promptAttention';
-import { oddsColor, oddsTitle, textPerplexity, trimPiecesStart } from './tokenOdds';
+import { CompareCheckpoints } from './CompareCheckpoints';
+import { checkpointName, count } from './format';
+import { TokenPieces } from './TokenPieces';
+import { textPerplexity } from './tokenOdds';
 
 const REASONS = {
   stop: 'ended its turn',
@@ -66,9 +68,7 @@ function ModelCard() {
             {!checkpointId && <option value="">choose…</option>}
             {checkpoints.map((c) => (
               <option key={c.id} value={c.id}>
-                {c.runName} · step {count(c.step)}
-                {c.source === 'import' ? ' · imported' : ''} ·{' '}
-                {new Date(c.createdAt).toLocaleString()}
+                {checkpointName(c)} · {new Date(c.createdAt).toLocaleString()}
               </option>
             ))}
           </select>
@@ -191,102 +191,6 @@ function TurnStats({ turn, showOdds }: { turn: ChatTurn; showOdds: boolean }) {
   );
 }
 
-/**
- * A turn's tokens, each on the colour of its probability, with its odds as a tooltip. With
- * `attention` (a user turn's), pointing at a token (or focusing it) underlines the tokens before
- * it by the attention it gave them, in the chosen block or averaged over all.
- */
-function TokenPieces({
-  turn,
-  chat,
-}: {
-  turn: ChatTurn;
-  /**
-   * Chat mode: a turn's leading whitespace (the template's) is left out, and the rest of the
-   * context is the template and the earlier turns.
-   */
-  chat: boolean;
-}) {
-  const all = turn.pieces ?? [];
-  const pieces = chat ? trimPiecesStart(all) : all;
-  // Trimming drops leading pieces only: index k here is all[k + skipped].
-  const skipped = all.length - pieces.length;
-  const { attention } = turn;
-  const [hovered, setHovered] = useState<number>();
-  const [layer, setLayer] = useState(ALL_BLOCKS);
-  const row =
-    attention && hovered !== undefined
-      ? attentionRow(attention, layer, hovered + skipped)
-      : undefined;
-  const top = row ? Math.max(...row.weights) : 0;
-  const rest = chat ? 'the template and earlier turns' : 'the document start';
-  return (
-    <>
-      <span>
-        {pieces.map((p, k) => {
-          const w = row?.weights[k + skipped];
-          return (
-            <span
-              // Pieces are only appended, so the index is a stable key.
-              // biome-ignore lint/suspicious/noArrayIndexKey: see above
-              key={k}
-              className={k === hovered && row ? 'chat-token looking' : 'chat-token'}
-              style={{
-                background: oddsColor(p.prob),
-                ...(w !== undefined && w > 0 && { boxShadow: underline(w / top) }),
-              }}
-              title={oddsTitle(p)}
-              {...(attention && {
-                role: 'button',
-                tabIndex: 0,
-                onMouseEnter: () => setHovered(k),
-                onFocus: () => setHovered(k),
-              })}
-              data-testid="chat-token"
-              data-prob={p.prob}
-              data-rank={p.rank}
-              data-attention={w}
-            >
-              {p.text}
-            </span>
-          );
-        })}
-      </span>
-      {attention && (
-        <div className="chat-attention small muted">
-          <label>
-            attention in{' '}
-            <select
-              value={layer}
-              onChange={(e) => setLayer(Number(e.target.value))}
-              data-testid="attention-layer"
-            >
-              <option value={ALL_BLOCKS}>all blocks (mean)</option>
-              {Array.from({ length: attention.layers }, (_, l) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: blocks are numbered
-                <option key={l} value={l}>
-                  block {l + 1}
-                </option>
-              ))}
-            </select>
-          </label>{' '}
-          <span data-testid="attention-caption">
-            {row && hovered !== undefined
-              ? attentionCaption(all, hovered + skipped, row, rest)
-              : hovered !== undefined
-                ? 'Past the model’s context: no attention map for this token.'
-                : 'Point at a token (or tab to it) to underline what it looked at.'}
-          </span>
-        </div>
-      )}
-    </>
-  );
-}
-
-/** An underline as strong as a token's share of the hovered token's attention (1: the most). */
-const underline = (strength: number) =>
-  `inset 0 -4px 0 rgb(56 189 248 / ${Math.max(0.08, strength).toFixed(2)})`;
-
 /** The switch for the token view, and its colour key while on. */
 function OddsSwitch() {
   const showOdds = useChat((s) => s.showOdds);
@@ -360,7 +264,7 @@ function Transcript() {
             </span>
             <div className="chat-text" data-testid={out ? 'chat-output' : undefined}>
               {showOdds && t.pieces ? (
-                <TokenPieces turn={t} chat={mode === 'chat'} />
+                <TokenPieces pieces={t.pieces} attention={t.attention} chat={mode === 'chat'} />
               ) : mode === 'chat' && out ? (
                 t.content.trimStart()
               ) : (
@@ -465,6 +369,7 @@ export function ChatPane() {
         <Transcript />
         <Composer />
       </section>
+      <CompareCheckpoints />
     </div>
   );
 }

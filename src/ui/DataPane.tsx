@@ -17,7 +17,7 @@ import { useConfirmDelete } from './ConfirmDelete';
 import { LengthHistogram } from './charts/LengthHistogram';
 import { download, fileStem } from './download';
 import { FileDrop } from './FileDrop';
-import { bytes, count, duration } from './format';
+import { bytes, checkpointName, count, duration } from './format';
 
 const ACCEPT = '.txt,.text,.md,.jsonl,.ndjson,.json,.csv,.tsv,.parquet,.gz';
 
@@ -151,8 +151,7 @@ function TokenizerChoice() {
           <optgroup label="that of a checkpoint, to train it further on these files">
             {orphans.map((ck) => (
               <option key={ck.id} value={sourceValue({ kind: 'checkpoint', id: ck.id })}>
-                {ck.runName} · step {count(ck.step)}
-                {ck.source === 'import' ? ' (imported)' : ''}
+                {checkpointName(ck)}
               </option>
             ))}
           </optgroup>

@@ -25,3 +25,7 @@ export const compact = (n: number) =>
 /** Passes over training data: "0.0013 epochs", "0.37 epochs", "12.4 epochs". */
 export const epochs = (e: number) =>
   `${e < 0.1 ? e.toPrecision(2) : e < 10 ? e.toFixed(2) : e.toFixed(1)} epoch${e === 1 ? '' : 's'}`;
+
+/** A checkpoint as the panes name it: "tiny #2 · step 1,200", "(imported)" where it was. */
+export const checkpointName = (c: { runName: string; step: number; source?: string }) =>
+  `${c.runName} · step ${count(c.step)}${c.source === 'import' ? ' (imported)' : ''}`;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { oddsColor, oddsLevel, oddsTitle, textPerplexity, trimPiecesStart } from './tokenOdds';
+import {
+  bitsPerCharacter,
+  oddsColor,
+  oddsLevel,
+  oddsTitle,
+  textPerplexity,
+  textScores,
+  trimPiecesStart,
+} from './tokenOdds';
 
 const piece = (text: string, prob: number, rank = 1) => ({ text, prob, rank });
 
@@ -30,5 +38,28 @@ describe('token odds in the chat', () => {
     const pieces = [piece(' ', 0.9), piece('\n Hi', 0.5), piece(' there', 0.2)];
     expect(trimPiecesStart(pieces)).toEqual([piece('Hi', 0.5), piece(' there', 0.2)]);
     expect(trimPiecesStart([piece('  ', 0.1)])).toEqual([]);
+  });
+
+  it('scores a text in bits per character, whatever the tokens', () => {
+    expect(bitsPerCharacter([])).toBeUndefined();
+    // 2 + 3 bits over 4 characters (the emoji is one).
+    expect(bitsPerCharacter([piece('ab', 0.25), piece('c😀', 0.125)])).toBeCloseTo(5 / 4, 12);
+  });
+
+  it('compares models by perplexity where they read the same tokens, else by bits a character', () => {
+    const a = [piece('the', 0.5), piece(' cat', 0.25)];
+    const b = [piece('the', 0.1), piece(' cat', 0.1)];
+    expect(textScores([a, b])).toEqual({
+      metric: 'perplexity',
+      values: [textPerplexity(a), textPerplexity(b)],
+    });
+    // Another tokenizer reads the same text as other tokens: per-token figures do not compare.
+    const c = [piece('th', 0.5), piece('e cat', 0.5)];
+    const scores = textScores([a, c]);
+    expect(scores.metric).toBe('bits per character');
+    expect(scores.values[0]).toBeCloseTo(3 / 7, 12);
+    expect(scores.values[1]).toBeCloseTo(2 / 7, 12);
+    // A model with nothing read yet has no score.
+    expect(textScores([a, []]).values[1]).toBeUndefined();
   });
 });

@@ -44,3 +44,29 @@ export function trimPiecesStart(pieces: readonly GeneratedPiece[]): GeneratedPie
   }
   return out;
 }
+
+/** Bits per character of the text the pieces spell: comparable across tokenizers. */
+export function bitsPerCharacter(pieces: readonly GeneratedPiece[]): number | undefined {
+  const chars = [...pieces.map((p) => p.text).join('')].length;
+  if (chars === 0) return undefined;
+  return pieces.reduce((s, p) => s - Math.log2(Math.max(p.prob, Number.MIN_VALUE)), 0) / chars;
+}
+
+/** How several models' scores of one text compare, and each model's score (lower: likelier). */
+export interface TextScores {
+  metric: 'perplexity' | 'bits per character';
+  values: (number | undefined)[];
+}
+
+/**
+ * The scores of one text under several models, each reading it as `readings[k]`: perplexity where
+ * all read it as the same tokens, else bits per character (a perplexity per token means something
+ * else for each tokenizer).
+ */
+export function textScores(readings: readonly (readonly GeneratedPiece[])[]): TextScores {
+  const tokens = (r: readonly GeneratedPiece[]) => JSON.stringify(r.map((p) => p.text));
+  const same = readings.every((r) => tokens(r) === tokens(readings[0]));
+  return same
+    ? { metric: 'perplexity', values: readings.map(textPerplexity) }
+    : { metric: 'bits per character', values: readings.map(bitsPerCharacter) };
+}
