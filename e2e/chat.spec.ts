@@ -5,7 +5,7 @@ import { openStudio } from './studio';
 // Chat with a checkpoint through the UI: i3-test trained on a file whose every line repeats
 // "abcdefg ", then greedy completion continues the pattern (also from a prompt that ends inside
 // one of the tokenizer's chunks), a seeded sampled completion comes out
-// the same twice, Stop ends a long generation at once, the two checkpoints compared on one text
+// the same twice (and Regenerate's, with the seed it shows), Stop ends a long generation at once, the two checkpoints compared on one text
 // score and continue it, and a chat that outgrows the context
 // (16 tokens for i3-test) says that older messages were left out; the token view colours each
 // generated token, and the prompt's, by its probability; the settings outlive a reload.
@@ -161,6 +161,20 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   const second = await (await complete(page, 'abc')).getByTestId('chat-output').textContent();
   expect(first).toBeTruthy();
   expect(second).toBe(first);
+  // Regenerate draws the last continuation again with a new seed, which the settings show: sent
+  // with that seed, the prompt gets the same text again.
+  const turnCount = await page.getByTestId('chat-turn').count();
+  await page.getByTestId('chat-regenerate').click();
+  await expect(page.getByTestId('chat-seed')).not.toHaveValue('7');
+  await expect(replies(page).last()).toHaveAttribute('data-reason', /.+/);
+  await expect(page.getByTestId('chat-turn')).toHaveCount(turnCount);
+  const redrawn = await replies(page).last().getByTestId('chat-output').textContent();
+  const seed = await page.getByTestId('chat-seed').inputValue();
+  await page.getByTestId('chat-seed').fill(seed);
+  expect(await (await complete(page, 'abc')).getByTestId('chat-output').textContent()).toBe(
+    redrawn,
+  );
+  await page.getByTestId('chat-seed').fill('7');
 
   // Stop interrupts a long generation at once.
   await page.getByTestId('chat-temperature').fill('0');

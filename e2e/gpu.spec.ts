@@ -2,7 +2,7 @@ import { chromium, expect, test } from '@playwright/test';
 import { chromiumArgs } from './playwright.config';
 import { importBuiltInData, openStudio, startTestRun } from './studio';
 
-test('the studio loads, a worker acquires the GPU, the matmul self-test passes, tabs take keys', async ({
+test('the studio loads, a worker acquires the GPU, the matmul self-test passes, tabs take keys, blocked notifications say so', async ({
   page,
 }) => {
   await page.goto('/');
@@ -44,6 +44,16 @@ test('the studio loads, a worker acquires the GPU, the matmul self-test passes, 
   await page.getByLabel('batch (sequences)').fill('8');
   await expect(page.getByTestId('buffer-too-large')).toHaveCount(0);
   await expect(page.getByTestId('measure-speed')).toBeEnabled();
+
+  // Notifications of a run's end, where the browser does not allow them: the switch stays off
+  // and says what to do.
+  await page.context().clearPermissions();
+  await tab('Train').click();
+  await page.getByTestId('notify-run-end').click();
+  await expect(page.getByTestId('notify-problem')).toContainText(
+    'The browser blocks notifications from this page',
+  );
+  await expect(page.getByTestId('notify-run-end')).not.toBeChecked();
 });
 
 test('without WebGPU the studio says so and what to do', async () => {

@@ -121,7 +121,21 @@ test('a run trains in one tab at a time: another tab sees it live there and then
   expect(otherErrors).toEqual([]);
 });
 
-test('a run ends early once its validation loss stops improving', async ({ page }) => {
+test('a run ends early once its validation loss stops improving, and a notification says so', async ({
+  page,
+}) => {
+  // The system notifications the page shows, recorded as they are made.
+  await page.context().grantPermissions(['notifications']);
+  await page.addInitScript(() => {
+    const shown: { title: string; body?: string }[] = [];
+    Object.assign(window, { shownNotifications: shown });
+    window.Notification = class extends Notification {
+      constructor(title: string, options?: NotificationOptions) {
+        super(title, options);
+        shown.push({ title, body: options?.body });
+      }
+    };
+  });
   const errors = await openStudio(page);
   await importBuiltInData(page);
   // A learning rate too small to move the loss: no evaluation improves on the first, at step 2.
@@ -131,6 +145,9 @@ test('a run ends early once its validation loss stops improving', async ({ page 
   await page.getByLabel('eval every (steps)').fill('2');
   await page.getByTestId('early-stop').fill('2');
   await expect(page.getByText('The run ends early once 2 evaluations in a row')).toBeVisible();
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByTestId('notify-run-end').click();
+  await expect(page.getByTestId('notify-run-end')).toBeChecked();
   await startTestRun(page, { totalSteps: 40 });
   const row = page.getByTestId('run-row').first();
   await expect(row).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
@@ -138,5 +155,14 @@ test('a run ends early once its validation loss stops improving', async ({ page 
     'Stopped early at step 6: the validation loss has not improved for 2 evaluations',
   );
   await expect(row.locator('td').nth(3)).toHaveText('6');
+  const shown = () =>
+    page.evaluate(() => (window as unknown as { shownNotifications: object[] }).shownNotifications);
+  await expect.poll(shown).toHaveLength(1);
+  const [note] = (await shown()) as { title: string; body: string }[];
+  expect(note.title).toBe('i3-test #1 finished');
+  expect(note.body).toMatch(
+    /^step 6 of 40 · loss \d+\.\d{3} · validation loss \d+\.\d{3} \(step 6\)\n/,
+  );
+  expect(note.body).toContain('Stopped early at step 6');
   expect(errors).toEqual([]);
 });

@@ -71,6 +71,11 @@ interface ChatState {
   setDraft: (draft: string) => void;
   /** Sends the draft as a chat message or a completion prompt; false when it cannot now. */
   send: () => boolean;
+  /**
+   * Draws the last reply again with a new seed (shown in the settings, so that the reply can be
+   * had again); false when there is no reply to redraw now.
+   */
+  regenerate: () => boolean;
   stop: () => void;
   clear: () => void;
   apply: (event: InferEvent) => void;
@@ -137,6 +142,22 @@ export function sendBlocker(
   return undefined;
 }
 
+/** A random seed, as the settings' New seed button draws. */
+export const newSeed = () => (Math.random() * 2 ** 32) >>> 0;
+
+/** Whether the last reply can be drawn again: one that ended, of a model that can be used. */
+export function regenerable(
+  s: Pick<ChatState, 'checkpointId' | 'loadError' | 'settings' | 'turns' | 'streaming'>,
+): boolean {
+  const last = s.turns.at(-1);
+  return (
+    Boolean(s.checkpointId && last?.role === 'assistant' && last.stats) &&
+    !s.streaming &&
+    !s.loadError &&
+    !settingsProblem(s.settings)
+  );
+}
+
 const worker = subscribed(inferWorker, (e) => useChat.getState().apply(e));
 
 /** The last turn (the one streaming) with f applied. */
@@ -146,50 +167,19 @@ function updateLast(turns: ChatTurn[], f: (t: ChatTurn) => ChatTurn): ChatTurn[]
 
 export const useChat = create<ChatState>()(
   persist(
-    (set, get) => ({
-      loading: false,
-      mode: 'chat',
-      settings: DEFAULT_GENERATION,
-      showOdds: false,
-      turns: [],
-      draft: '',
-      dropped: 0,
-
-      openCheckpoint: (id) => {
-        if (get().checkpointId === id && !get().loadError) return;
-        set({ checkpointId: id, loadError: undefined, error: undefined, loading: true });
-        worker().post({ type: 'load', checkpointId: id });
-        // A model answers through the chat template only if it saw conversations: one trained on
-        // plain text opens in completion mode, which continues what the user writes.
-        const data = trainingDataOf(id);
-        if (data) get().setMode(data.conversations > 0 ? 'chat' : 'completion');
-      },
-
-      setMode: (mode) => {
-        if (mode === get().mode || get().streaming) return;
-        // A chat and a completion read the transcript differently: a new mode starts afresh.
-        set({ mode, turns: [], dropped: 0, error: undefined });
-      },
-
-      setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
-
-      setShowOdds: (showOdds) => set({ showOdds }),
-
-      setDraft: (draft) => set({ draft }),
-
-      send: () => {
-        const state = get();
-        const { checkpointId, mode, settings, turns, draft: text } = state;
-        if (!checkpointId || state.streaming || sendBlocker(state)) return false;
+    (set, get) => {
+      /** Asks the model to answer the turns (the last of them the user's). */
+      const ask = (asked: ChatTurn[]) => {
+        const { checkpointId, mode, settings, showOdds } = get();
+        if (!checkpointId) return;
         const requestId = crypto.randomUUID();
-        const asked: ChatTurn[] = [...turns, { role: 'user', content: text }];
+        const last = asked[asked.length - 1].content;
         const prompt: InferPrompt =
           mode === 'chat'
             ? { mode, messages: asked.map(({ role, content }) => ({ role, content })) }
-            : { mode, text };
+            : { mode, text: last };
         set({
           turns: [...asked, { role: 'assistant', content: '', pieces: [] }],
-          draft: '',
           streaming: { requestId, tokens: 0, tokensPerSec: 0 },
           error: undefined,
         });
@@ -199,92 +189,149 @@ export const useChat = create<ChatState>()(
           checkpointId,
           prompt,
           settings,
-          scorePrompt: state.showOdds && { attention: true },
+          scorePrompt: showOdds && { attention: true },
         });
-        return true;
-      },
+      };
+      return {
+        loading: false,
+        mode: 'chat',
+        settings: DEFAULT_GENERATION,
+        showOdds: false,
+        turns: [],
+        draft: '',
+        dropped: 0,
 
-      stop: () => {
-        const s = get().streaming;
-        if (s) worker().post({ type: 'stop', requestId: s.requestId });
-      },
+        openCheckpoint: (id) => {
+          if (get().checkpointId === id && !get().loadError) return;
+          set({ checkpointId: id, loadError: undefined, error: undefined, loading: true });
+          worker().post({ type: 'load', checkpointId: id });
+          // A model answers through the chat template only if it saw conversations: one trained on
+          // plain text opens in completion mode, which continues what the user writes.
+          const data = trainingDataOf(id);
+          if (data) get().setMode(data.conversations > 0 ? 'chat' : 'completion');
+        },
 
-      clear: () => {
-        if (get().streaming) return;
-        set({ turns: [], dropped: 0, error: undefined });
-      },
+        setMode: (mode) => {
+          if (mode === get().mode || get().streaming) return;
+          // A chat and a completion read the transcript differently: a new mode starts afresh.
+          set({ mode, turns: [], dropped: 0, error: undefined });
+        },
 
-      apply: (e) => {
-        const streaming = get().streaming;
-        const mine = 'requestId' in e && e.requestId === streaming?.requestId;
-        switch (e.type) {
-          case 'loading':
-            if (e.checkpointId === get().checkpointId) set({ loading: true });
-            break;
-          case 'loaded':
-            // The worker also loads the checkpoints a comparison runs (store/compare.ts).
-            if (e.model.checkpointId === get().checkpointId)
-              set({ model: e.model, loading: false });
-            break;
-          case 'load-failed':
-            if (e.checkpointId === get().checkpointId)
-              set({ loading: false, loadError: e.message });
-            break;
-          case 'started':
-            if (mine) set({ dropped: e.droppedMessages });
-            break;
-          case 'prompt-score':
-            // The question is the turn before the reply being written.
-            if (mine) {
-              set((s) => ({
-                turns: s.turns.map((t, i) =>
-                  i === s.turns.length - 2 ? { ...t, pieces: e.pieces, attention: e.attention } : t,
-                ),
-              }));
-            }
-            break;
-          case 'delta':
-            if (mine) {
-              set((s) => ({
-                turns: updateLast(s.turns, (t) => ({
-                  ...t,
-                  content: t.content + e.pieces.map((p) => p.text).join(''),
-                  pieces: [...(t.pieces ?? []), ...e.pieces],
-                })),
-                streaming: {
-                  requestId: e.requestId,
-                  tokens: e.tokens,
-                  tokensPerSec: e.tokensPerSec,
-                },
-              }));
-            }
-            break;
-          case 'done':
-            if (mine) {
-              const stats = { reason: e.reason, tokens: e.tokens, tokensPerSec: e.tokensPerSec };
-              set((s) => ({
-                turns: updateLast(s.turns, (t) => ({ ...t, stats })),
-                streaming: undefined,
-              }));
-            }
-            break;
-          case 'failed':
-            if (mine) {
-              // The question goes back to the draft, to be sent again once the problem is fixed.
-              set((s) => ({
-                turns: s.turns.slice(0, -2),
-                draft: s.turns.at(-2)?.content ?? s.draft,
-                streaming: undefined,
-                error: e.message === s.loadError ? undefined : e.message,
-              }));
-            }
-            break;
-          case 'device-lost':
-            set({ error: e.message, loading: false, model: undefined });
-            break;
-        }
-      },
-    }),
+        setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
+
+        setShowOdds: (showOdds) => set({ showOdds }),
+
+        setDraft: (draft) => set({ draft }),
+
+        send: () => {
+          const state = get();
+          if (!state.checkpointId || state.streaming || sendBlocker(state)) return false;
+          const asked: ChatTurn[] = [...state.turns, { role: 'user', content: state.draft }];
+          set({ draft: '' });
+          ask(asked);
+          return true;
+        },
+
+        regenerate: () => {
+          const state = get();
+          const { turns } = state;
+          if (!regenerable(state)) return false;
+          set((s) => ({ settings: { ...s.settings, seed: newSeed() } }));
+          // The question is asked again as it was, without its reply.
+          ask(
+            turns
+              .slice(0, -1)
+              .map((t, i) =>
+                i === turns.length - 2 ? { ...t, pieces: undefined, attention: undefined } : t,
+              ),
+          );
+          return true;
+        },
+
+        stop: () => {
+          const s = get().streaming;
+          if (s) worker().post({ type: 'stop', requestId: s.requestId });
+        },
+
+        clear: () => {
+          if (get().streaming) return;
+          set({ turns: [], dropped: 0, error: undefined });
+        },
+
+        apply: (e) => {
+          const streaming = get().streaming;
+          const mine = 'requestId' in e && e.requestId === streaming?.requestId;
+          switch (e.type) {
+            case 'loading':
+              if (e.checkpointId === get().checkpointId) set({ loading: true });
+              break;
+            case 'loaded':
+              // The worker also loads the checkpoints a comparison runs (store/compare.ts).
+              if (e.model.checkpointId === get().checkpointId)
+                set({ model: e.model, loading: false });
+              break;
+            case 'load-failed':
+              if (e.checkpointId === get().checkpointId)
+                set({ loading: false, loadError: e.message });
+              break;
+            case 'started':
+              if (mine) set({ dropped: e.droppedMessages });
+              break;
+            case 'prompt-score':
+              // The question is the turn before the reply being written.
+              if (mine) {
+                set((s) => ({
+                  turns: s.turns.map((t, i) =>
+                    i === s.turns.length - 2
+                      ? { ...t, pieces: e.pieces, attention: e.attention }
+                      : t,
+                  ),
+                }));
+              }
+              break;
+            case 'delta':
+              if (mine) {
+                set((s) => ({
+                  turns: updateLast(s.turns, (t) => ({
+                    ...t,
+                    content: t.content + e.pieces.map((p) => p.text).join(''),
+                    pieces: [...(t.pieces ?? []), ...e.pieces],
+                  })),
+                  streaming: {
+                    requestId: e.requestId,
+                    tokens: e.tokens,
+                    tokensPerSec: e.tokensPerSec,
+                  },
+                }));
+              }
+              break;
+            case 'done':
+              if (mine) {
+                const stats = { reason: e.reason, tokens: e.tokens, tokensPerSec: e.tokensPerSec };
+                set((s) => ({
+                  turns: updateLast(s.turns, (t) => ({ ...t, stats })),
+                  streaming: undefined,
+                }));
+              }
+              break;
+            case 'failed':
+              if (mine) {
+                // The question goes back to the draft, to be sent again once the problem is fixed.
+                set((s) => ({
+                  turns: s.turns.slice(0, -2),
+                  draft: s.turns.at(-2)?.content ?? s.draft,
+                  streaming: undefined,
+                  error: e.message === s.loadError ? undefined : e.message,
+                }));
+              }
+              break;
+            case 'device-lost':
+              set({ error: e.message, loading: false, model: undefined });
+              break;
+          }
+        },
+      };
+    },
     {
       name: 'i3-studio-chat',
       version: 1,

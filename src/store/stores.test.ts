@@ -5,7 +5,7 @@ import { PRESETS } from '../model/config';
 import { defaultSettings } from '../train/defaults';
 import type { StepMetrics } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
-import { DEFAULT_GENERATION, sendBlocker, trainingData, useChat } from './chat';
+import { DEFAULT_GENERATION, regenerable, sendBlocker, trainingData, useChat } from './chat';
 import {
   checkpointTokenizerId,
   freshSchedule,
@@ -292,6 +292,35 @@ describe('chat store', () => {
     }
     // A completion may continue an empty text.
     expect(sendBlocker({ ...base, mode: 'completion', draft: '' })).toBeUndefined();
+  });
+
+  it('draws again only a reply that ended, keeping the seed where it cannot', () => {
+    const question = { role: 'user' as const, content: 'hi' };
+    const stats = { reason: 'stop' as const, tokens: 1, tokensPerSec: 1 };
+    const reply = { role: 'assistant' as const, content: ' yo', stats };
+    const base = {
+      checkpointId: 'c',
+      loadError: undefined,
+      settings: DEFAULT_GENERATION,
+      turns: [question, reply],
+      streaming: undefined,
+    };
+    expect(regenerable(base)).toBe(true);
+    const blocked = [
+      { ...base, checkpointId: undefined },
+      { ...base, loadError: 'damaged' },
+      { ...base, settings: { ...DEFAULT_GENERATION, topK: -1 } },
+      { ...base, turns: [question] },
+      { ...base, turns: [question, { ...reply, stats: undefined }] },
+      { ...base, streaming: { requestId: 'r', tokens: 0, tokensPerSec: 0 } },
+    ];
+    for (const s of blocked) {
+      useChat.setState(s);
+      expect(regenerable(s)).toBe(false);
+      expect(useChat.getState().regenerate()).toBe(false);
+      expect(useChat.getState().settings.seed).toBe(s.settings.seed);
+      expect(useChat.getState().turns).toBe(s.turns);
+    }
   });
 });
 

@@ -19,6 +19,7 @@ import { GpuStatus } from './GpuStatus';
 import { isWorking, leaveWarning, useLeaveGuard, useLongWork } from './longWork';
 import { ModelPane } from './ModelPane';
 import { NoWebGpu } from './NoWebGpu';
+import { useRunEndNotice } from './runEndNotice';
 import { ScreenAwake, useScreenAwake } from './ScreenAwake';
 import { StorageNotices, StorageStatus } from './StorageStatus';
 import { TrainPane } from './TrainPane';
@@ -52,6 +53,7 @@ export function App() {
   const active = useNav((s) => s.pane);
   const setActive = useNav((s) => s.show);
   useDocumentTitle();
+  useRunEndNotice();
   const work = useLongWork();
   useLeaveGuard(leaveWarning(work));
   const awake = useScreenAwake(isWorking(work));

@@ -9,6 +9,8 @@ import type { GenerationSettings } from '../protocol';
 import {
   type ChatMode,
   type ChatTurn,
+  newSeed,
+  regenerable,
   sendBlocker,
   settingsProblem,
   trainingData,
@@ -123,7 +125,7 @@ function ModelCard() {
       </div>
       <button
         type="button"
-        onClick={() => setSettings({ seed: (Math.random() * 2 ** 32) >>> 0 })}
+        onClick={() => setSettings({ seed: newSeed() })}
         data-testid="chat-new-seed"
       >
         New seed
@@ -283,7 +285,7 @@ function Transcript() {
 function Composer() {
   const state = useChat();
   const { mode, draft, streaming, dropped, error, turns } = state;
-  const { setDraft, send, stop, clear } = useChat.getState();
+  const { setDraft, send, stop, clear, regenerate } = useChat.getState();
   const blocker = sendBlocker(state);
   return (
     <>
@@ -337,6 +339,15 @@ function Composer() {
             Send
           </button>
         )}
+        <button
+          type="button"
+          onClick={regenerate}
+          disabled={!regenerable(state)}
+          title={`Draw the last ${mode === 'chat' ? 'reply' : 'continuation'} again, with a new seed`}
+          data-testid="chat-regenerate"
+        >
+          Regenerate
+        </button>
         <button
           type="button"
           onClick={clear}

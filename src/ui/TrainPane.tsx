@@ -2,7 +2,8 @@
 // live charts of every metric, smoothed and comparable across runs; the text each evaluation's
 // weights wrote; runs cut off by a reload offer to resume from their last checkpoint, finished
 // ones to train further from it (both through the Checkpoints store's trainFrom, as that pane's
-// buttons); a run that is not training can be deleted with its checkpoints.
+// buttons); a run that is not training can be deleted with its checkpoints; a system notification
+// when a run ends, where the user asks for one (runEndNotice.ts).
 
 import { useMemo, useState } from 'react';
 import type { DatasetManifest } from '../data/shardStore';
@@ -17,6 +18,7 @@ import {
 } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
+import { useNotifications } from '../store/notifications';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import type { RunRecord } from '../train/runStore';
@@ -147,7 +149,31 @@ function RunControls() {
       </div>
       {blocker && !live && <p className="muted">{blocker}</p>}
       {live && <Progress run={live} />}
+      <RunEndSwitch />
     </section>
+  );
+}
+
+/** The switch for a system notification when a run ends, and why it cannot be on. */
+function RunEndSwitch() {
+  const { runEnds, problem, setRunEnds } = useNotifications();
+  return (
+    <div className="run-notify small">
+      <label title="A notification from the system, also while this tab is in the background">
+        <input
+          type="checkbox"
+          checked={runEnds}
+          onChange={(e) => void setRunEnds(e.target.checked)}
+          data-testid="notify-run-end"
+        />{' '}
+        notify me when a run ends, or waits for me
+      </label>
+      {problem && (
+        <div className="banner warn" role="alert" data-testid="notify-problem">
+          {problem}
+        </div>
+      )}
+    </div>
   );
 }
 
