@@ -121,7 +121,7 @@ test('a run trains in one tab at a time: another tab sees it live there and then
   expect(otherErrors).toEqual([]);
 });
 
-test('a run ends early once its validation loss stops improving, and a notification says so', async ({
+test('a run ends early once its validation loss stops improving, a notification says so, and its setup is taken back', async ({
   page,
 }) => {
   // The system notifications the page shows, recorded as they are made.
@@ -164,5 +164,18 @@ test('a run ends early once its validation loss stops improving, and a notificat
     /^step 6 of 40 · loss \d+\.\d{3} · validation loss \d+\.\d{3} \(step 6\)\n/,
   );
   expect(note.body).toContain('Stopped early at step 6');
+
+  // The run's setup, taken back into the Model pane after another preset replaced it.
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('preset-i3-tiny').check();
+  await expect(page.getByLabel('peak learning rate')).not.toHaveValue('1e-9');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await row.getByTestId('use-run-setup').click();
+  await expect(page.getByRole('tab', { name: 'Model' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('preset-i3-test')).toBeChecked();
+  await expect(page.getByLabel('peak learning rate')).toHaveValue('1e-9');
+  await expect(page.getByLabel('eval every (steps)')).toHaveValue('2');
+  await expect(page.getByTestId('early-stop')).toHaveValue('2');
+  await expect(page.getByTestId('total-steps')).toHaveValue('40');
   expect(errors).toEqual([]);
 });

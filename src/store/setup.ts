@@ -16,6 +16,8 @@ interface SetupState {
   setConfig: (patch: Partial<I3Config>) => void;
   setSettings: (patch: Partial<TrainSettings>) => void;
   setSchedule: (patch: Partial<TrainSettings['schedule']>) => void;
+  /** Takes an earlier run's model and settings for the next run (setupLike). */
+  adopt: (config: I3Config, settings: TrainSettings) => void;
 }
 
 type SavedSetup = Pick<SetupState, 'preset' | 'config' | 'settings'>;
@@ -39,9 +41,37 @@ export function restoreSetup(saved: unknown): Partial<SavedSetup> {
   };
 }
 
+/** The preset a config is, its vocabulary aside (the dataset's tokenizer sets that), if any. */
+export function presetOf(config: I3Config): PresetName | undefined {
+  const arch = (c: I3Config) => JSON.stringify({ ...c, vocab_size: 0 });
+  return (Object.keys(PRESETS) as PresetName[]).find((p) => arch(PRESETS[p]) === arch(config));
+}
+
+/**
+ * The setup of a new run like an earlier one: its model (under its preset's name where it is
+ * one, else under `preset`, as an edited config is) and its settings. A fine-tuning run's
+ * schedule, which started at its checkpoint's step, becomes the same warm-up and length from
+ * step 0.
+ */
+export function setupLike(
+  config: I3Config,
+  settings: TrainSettings,
+  preset: PresetName,
+): SavedSetup {
+  const { startStep = 0, ...schedule } = settings.schedule;
+  return {
+    preset: presetOf(config) ?? preset,
+    config,
+    settings: {
+      ...settings,
+      schedule: { ...schedule, totalSteps: schedule.totalSteps - startStep },
+    },
+  };
+}
+
 export const useSetup = create<SetupState>()(
   persist(
-    (set) => ({
+    (set, get) => ({
       preset: 'i3-tiny',
       config: PRESETS['i3-tiny'],
       settings: defaultSettings('i3-tiny', PRESETS['i3-tiny']),
@@ -61,6 +91,7 @@ export const useSetup = create<SetupState>()(
         set((s) => ({
           settings: { ...s.settings, schedule: { ...s.settings.schedule, ...patch } },
         })),
+      adopt: (config, settings) => set(setupLike(config, settings, get().preset)),
     }),
     {
       name: 'i3-studio-setup',

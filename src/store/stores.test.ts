@@ -21,7 +21,7 @@ import { useGpu } from './gpu';
 import { sweepKey, useLrFinder } from './lrFinder';
 import { useNav } from './nav';
 import { continuationSpec, resumeSpec, useRuns } from './runs';
-import { restoreSetup, useSetup } from './setup';
+import { presetOf, restoreSetup, setupLike, useSetup } from './setup';
 
 const step = (n: number): StepMetrics => ({
   step: n,
@@ -437,6 +437,31 @@ describe('setup store', () => {
     expect(useSetup.getState().settings.seqLen).toBe(64);
     useSetup.getState().choosePreset('i3-tiny');
     expect(useSetup.getState().settings.schedule.peakLr).toBe(1e-3);
+  });
+
+  it('takes an earlier run’s setup, a fine-tuning schedule as the same one from step 0', () => {
+    const config = { ...PRESETS['i3-test'], vocab_size: 4466 };
+    expect(presetOf(config)).toBe('i3-test');
+    expect(presetOf({ ...config, n_layers: 3 })).toBeUndefined();
+    const settings = defaultSettings('i3-test', config);
+    const tuned = {
+      ...settings,
+      batchSize: 3,
+      schedule: { ...settings.schedule, peakLr: 2e-4, startStep: 500, totalSteps: 800 },
+    };
+    useSetup.getState().choosePreset('i3-22m');
+    useSetup.getState().adopt(config, tuned);
+    const next = useSetup.getState();
+    expect(next.preset).toBe('i3-test');
+    expect(next.config).toEqual(config);
+    expect(next.settings.batchSize).toBe(3);
+    expect(next.settings.schedule).toEqual({ ...settings.schedule, peakLr: 2e-4, totalSteps: 300 });
+    // An edited model keeps the preset it was edited from.
+    const edited = { ...config, n_layers: 3 };
+    expect(setupLike(edited, settings, 'i3-tiny')).toMatchObject({
+      preset: 'i3-tiny',
+      config: edited,
+    });
   });
 });
 

@@ -18,6 +18,7 @@ import {
 } from '../store/checkpoints';
 import { useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
+import { useNav } from '../store/nav';
 import { useNotifications } from '../store/notifications';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
@@ -226,6 +227,16 @@ function Progress({ run }: { run: RunRecord }) {
   );
 }
 
+/** A new run's setup like run r's, its dataset selected (while stored), shown in the Model pane. */
+function takeSetupOf(r: RunRecord): void {
+  useSetup.getState().adopt(r.config, r.settings);
+  const datasets = useDatasets.getState();
+  if (datasets.datasets.some((d) => d.id === r.datasetId && d.status === 'complete')) {
+    datasets.select(r.datasetId);
+  }
+  useNav.getState().show('model');
+}
+
 function RunList() {
   const { runs, compare, toggleCompare, liveRunId, elsewhere, checkpoints, removeRun } = useRuns();
   const [askDelete, deleteDialog] = useConfirmDelete(
@@ -349,6 +360,14 @@ function RunList() {
                         Metrics CSV
                       </button>
                     )}{' '}
+                    <button
+                      type="button"
+                      data-testid="use-run-setup"
+                      title="Put this run's model and training settings (and its dataset, while it is stored) in the Model pane, for a new run"
+                      onClick={() => takeSetupOf(r)}
+                    >
+                      Use its setup
+                    </button>{' '}
                     {r.id !== liveRunId && !there && (
                       <button
                         type="button"
