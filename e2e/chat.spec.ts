@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
 import { dropFiles } from './drop';
 import { openStudio } from './studio';
@@ -7,7 +8,7 @@ import { openStudio } from './studio';
 // one of the tokenizer's chunks), a seeded sampled completion comes out
 // the same twice (and Regenerate's, with the seed it shows), Stop ends a long generation at once, the two checkpoints compared on one text
 // score and continue it, and a chat that outgrows the context
-// (16 tokens for i3-test) says that older messages were left out; the token view colours each
+// (16 tokens for i3-test) says that older messages were left out, and downloads as a dataset file; the token view colours each
 // generated token, and the prompt's, by its probability; the settings outlive a reload.
 
 const UNIT = 'abcdefg ';
@@ -199,6 +200,25 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   await complete(page, 'abcdefg abcdefg');
   await expect(page.getByTestId('chat-dropped')).toContainText('2 oldest messages were left out');
   await expect(page.locator('[data-testid="chat-turn"][data-role="user"]')).toHaveCount(2);
+  // The transcript downloads as a dataset file: one conversation, the replies as shown.
+  const [file] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('chat-download').click(),
+  ]);
+  expect(file.suggestedFilename()).toBe('i3-test-1-chat.jsonl');
+  const lines = readFileSync((await file.path()) ?? '', 'utf8')
+    .trimEnd()
+    .split('\n');
+  expect(lines).toHaveLength(1);
+  const shownReplies = await replies(page).getByTestId('chat-output').allTextContents();
+  expect(JSON.parse(lines[0])).toEqual({
+    messages: [
+      { role: 'user', content: 'abc' },
+      { role: 'assistant', content: shownReplies[0] },
+      { role: 'user', content: 'abcdefg abcdefg' },
+      { role: 'assistant', content: shownReplies[1] },
+    ],
+  });
 
   // The generation settings outlive a reload.
   await page.reload();

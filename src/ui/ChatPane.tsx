@@ -3,7 +3,7 @@
 // worker generates them, and Stop ends a generation at once. Replies and the user's text can be
 // drawn token by token, coloured by how likely the model found each (tokenOdds.ts), and the
 // user's tokens show what they attended to (promptAttention.ts). Below, several checkpoints are
-// compared on one text (CompareCheckpoints).
+// compared on one text (CompareCheckpoints). The transcript downloads as a dataset file.
 import { useEffect, useMemo, useRef } from 'react';
 import type { GenerationSettings } from '../protocol';
 import {
@@ -19,9 +19,11 @@ import {
 import { useDatasets } from '../store/datasets';
 import { useRuns } from '../store/runs';
 import { CompareCheckpoints } from './CompareCheckpoints';
+import { download, fileStem } from './download';
 import { checkpointName, count } from './format';
 import { TokenPieces } from './TokenPieces';
 import { textPerplexity } from './tokenOdds';
+import { transcriptJsonl } from './transcript';
 
 const REASONS = {
   stop: 'ended its turn',
@@ -355,6 +357,20 @@ function Composer() {
           data-testid="chat-clear"
         >
           Clear
+        </button>
+        <button
+          type="button"
+          onClick={() =>
+            download(
+              new Blob([transcriptJsonl(turns, mode)], { type: 'application/x-ndjson' }),
+              `${fileStem(state.model?.runName ?? 'i3')}-${mode}.jsonl`,
+            )
+          }
+          disabled={Boolean(streaming) || turns.length === 0}
+          title="The transcript as a .jsonl file that the Data pane imports as a dataset"
+          data-testid="chat-download"
+        >
+          Download
         </button>
         <span
           className="muted small"
