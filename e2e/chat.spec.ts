@@ -4,12 +4,13 @@ import { dropFiles } from './drop';
 import { openStudio } from './studio';
 
 // Chat with a checkpoint through the UI: i3-test trained on a file whose every line repeats
-// "abcdefg ", then greedy completion continues the pattern (also from a prompt that ends inside
-// one of the tokenizer's chunks), a seeded sampled completion comes out
-// the same twice (and Regenerate's, with the seed it shows), Stop ends a long generation at once, the two checkpoints compared on one text
-// score and continue it, and a chat that outgrows the context
-// (16 tokens for i3-test) says that older messages were left out, and downloads as a dataset file; the token view colours each
-// generated token, and the prompt's, by its probability; the settings outlive a reload.
+// "abcdefg ", then greedy completion continues the pattern (also from a prompt that ends inside one
+// of the tokenizer's chunks), a seeded sampled completion comes out the same twice (and
+// Regenerate's, with the seed it shows), Stop ends a long generation at once, the two checkpoints
+// compared on one text score and continue it, and a chat that outgrows the context (16 tokens for
+// i3-test) says that older messages were left out, and downloads as a dataset file; the token view
+// colours each generated token, and the prompt's, by its probability; the settings outlive a
+// reload.
 
 const UNIT = 'abcdefg ';
 // Long lines, so that the end of a line (after "…cde" comes "fg<eos>" once per line instead of
