@@ -57,6 +57,16 @@ test('dropped files become a stored dataset with statistics and samples', async 
   );
   await expect(page.getByTestId('sample-tokens')).toContainText('[INST]');
   await expect(page.getByTestId('sample-tokens')).toContainText('<eos>');
+  // Any text, as the dataset's tokenizer reads it: its tokens spell it out again, lowercased as
+  // this tokenizer lowercases.
+  await page.getByText("Your own text, as this dataset's tokenizer reads it").click();
+  await page.getByTestId('own-text').fill('What is 2 plus two?');
+  await expect(page.getByTestId('own-tokens-count')).toHaveText(
+    /^\d+ tokens for 19 characters \(\d\.\d\d characters a token\)$/,
+  );
+  const chips = await page.getByTestId('own-tokens').locator('span').allTextContents();
+  expect(chips.length).toBeGreaterThan(4);
+  expect(chips.join('').replaceAll('·', ' ')).toBe('what is 2 plus two?');
 
   // The shards leave as a zip for train_i3.py (built in the export worker).
   const downloading = page.waitForEvent('download');

@@ -426,12 +426,42 @@ function DatasetList() {
 /** Token strings with whitespace made visible. */
 const visible = (t: string) => t.replaceAll(' ', '·').replaceAll('\n', '⏎').replaceAll('\t', '⇥');
 
+/** A text's tokens under a tokenizer, as chips (whitespace made visible), with the counts. */
+function TokenChips({
+  tokenizer,
+  text,
+  testId,
+}: {
+  tokenizer: ChunkTokenizer;
+  text: string;
+  testId: string;
+}) {
+  const ids = useMemo(() => tokenizer.encode(text), [tokenizer, text]);
+  const names = tokenizer.tokens(ids);
+  const chars = [...text].length;
+  return (
+    <>
+      <p className="muted" data-testid={`${testId}-count`}>
+        {count(ids.length)} tokens for {count(chars)} characters
+        {ids.length > 0 && ` (${(chars / ids.length).toFixed(2)} characters a token)`}
+      </p>
+      <div data-testid={testId} className="sample-tokens">
+        {names.map((t, k) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: tokens repeat; the position is the identity
+          <span key={k} title={`id ${ids[k]}`}>
+            {visible(t)}
+          </span>
+        ))}
+      </div>
+    </>
+  );
+}
+
 function Samples({ d }: { d: DatasetManifest }) {
   const tokenizer = useMemo(() => ChunkTokenizer.fromJSON(d.tokenizer), [d.tokenizer]);
   const [i, setI] = useState(0);
+  const [own, setOwn] = useState('');
   const text = d.samples[Math.min(i, d.samples.length - 1)] ?? '';
-  const ids = useMemo(() => tokenizer.encode(text), [tokenizer, text]);
-  const names = tokenizer.tokens(ids);
   return (
     <section className="card" data-testid="sample-viewer">
       <div className="row">
@@ -448,17 +478,20 @@ function Samples({ d }: { d: DatasetManifest }) {
         </span>
       </div>
       <pre style={{ whiteSpace: 'pre-wrap' }}>{text}</pre>
-      <p className="muted">
-        {ids.length} tokens for {[...text].length} characters
-      </p>
-      <div data-testid="sample-tokens" className="sample-tokens">
-        {names.map((t, k) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: tokens repeat; the position is the identity
-          <span key={k} title={`id ${ids[k]}`}>
-            {visible(t)}
-          </span>
-        ))}
-      </div>
+      <TokenChips tokenizer={tokenizer} text={text} testId="sample-tokens" />
+      <details className="own-text">
+        <summary>Your own text, as this dataset's tokenizer reads it</summary>
+        <textarea
+          className="chat-input"
+          rows={2}
+          value={own}
+          placeholder="Type or paste any text"
+          aria-label="text to tokenize"
+          onChange={(e) => setOwn(e.target.value)}
+          data-testid="own-text"
+        />
+        <TokenChips tokenizer={tokenizer} text={own} testId="own-tokens" />
+      </details>
     </section>
   );
 }
