@@ -39,10 +39,17 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   const errors = await openStudio(page);
 
   await dropFiles(page, 'dropzone', [{ name: 'pattern.txt', text: CORPUS }]);
-  await expect(page.getByTestId('dataset').filter({ hasText: 'pattern' })).toHaveAttribute(
-    'data-status',
-    'complete',
+  const pattern = page.getByTestId('dataset').filter({ hasText: 'pattern' });
+  await expect(pattern).toHaveAttribute('data-status', 'complete');
+  // Every line is the same document: the repeats stay in training with the first copy, but for
+  // one, which the validation split takes so as not to be empty; the pane says so.
+  await expect(pattern.getByTestId('dataset-repeated')).toContainText(
+    '119 repeated documents (99.2%)',
   );
+  await expect(pattern.getByTestId('dataset-shared')).toContainText(
+    '1 of them in the other split from their first copy',
+  );
+  await expect(pattern).toContainText('119 train / 1 validation documents');
 
   await page.getByRole('tab', { name: 'Model' }).click();
   await page.getByTestId('preset-i3-test').check();

@@ -95,6 +95,22 @@ test('dropped files become a stored dataset with statistics and samples', async 
   // The reason once, in the list of files.
   await expect(messages.getByText('not a supported file type')).toHaveCount(1);
   await expect(page.getByTestId('dataset')).toHaveCount(1);
+
+  // Repeated documents. Kept by their place (an import option), a file of one line 40 times
+  // holds out every 20th as the rest, and the pane says that validation shares training's text.
+  await page.getByText('Import options').click();
+  await page.getByTestId('import-repeats').selectOption('by-place');
+  const same = Array(40).fill('the same line').join('\n');
+  await dropFiles(page, 'dropzone', [{ name: 'same.txt', text: same }]);
+  const repeated = page.getByTestId('dataset').filter({ hasText: 'same.txt' });
+  await expect(repeated).toHaveAttribute('data-status', 'complete');
+  await expect(repeated).toContainText('38 train / 2 validation documents');
+  await expect(repeated.getByTestId('dataset-repeated')).toHaveText(
+    ' · 39 repeated documents (97.5%)',
+  );
+  await expect(repeated.getByTestId('dataset-shared')).toContainText(
+    '2 of them in the other split from their first copy',
+  );
 });
 
 test('a file at a web address is downloaded and imported; one that cannot be read says why', async ({

@@ -120,6 +120,7 @@ export interface IngestOptions {
   /** CSV/parquet text column; empty for the default ("text", "messages", ...). */
   column?: string;
   validationEvery: number;
+  repeats: import('./data/shardStore').RepeatPlacement;
 }
 
 export interface IngestFileProblem {

@@ -57,6 +57,7 @@ async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<voi
       tokenizer,
       parse: { txtMode: options.txtMode, column: options.column || undefined },
       validationEvery: options.validationEvery,
+      repeats: options.repeats,
       knownFiles,
       resume,
       signal: ctrl.signal,

@@ -18,7 +18,7 @@ describe('npm run evaluate', () => {
       const data = join(dir, 'films.txt');
       const lines = Array.from(
         { length: 600 },
-        (_, i) => `the film was ${i % 3 ? 'good' : 'long'}.`,
+        (_, i) => `the film ${i} was ${i % 3 ? 'good' : 'long'}.`,
       );
       await writeFile(data, lines.join('\n'));
       const { stdout } = await promisify(execFile)(

@@ -99,6 +99,7 @@ describe.skipIf(skipReason !== null)(`scale-out with train_i3.py (${PYTHON})`, (
       vocab: { targetSize: 64 },
       shardTokens: 4096,
       validationEvery: 20,
+      repeats: 'by-place',
       newId: () => 'cats',
     });
     ck = await studioCheckpoint(storeSource(store, manifest), manifest);

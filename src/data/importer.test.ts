@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChunkTokenizer } from './chunkTokenizer';
 import {
+  documentSplit,
   ImportError,
   type ImportProgress,
   importDataset,
   interruptedImport,
   isValidationDocument,
+  lastValidationDocument,
 } from './importer';
 import { loadTextCorpus } from './nodeCorpus';
 import { ShardReader, storeSource } from './shardReader';
@@ -51,7 +53,10 @@ async function allTokens(store: MemoryShardStore, id: string, split: Split, shar
 }
 
 describe('importDataset', () => {
-  const text = corpusLines(400).join('\n');
+  // Numbered, so that no line repeats another (repeats follow their first copy: tested below).
+  const text = corpusLines(400)
+    .map((line, i) => `${line} ${i}`)
+    .join('\n');
   const chat = '[INST] hi [/INST] hello\n[INST] how are you [/INST] fine thanks\n';
   const opts = {
     shardTokens: 512,
@@ -71,6 +76,7 @@ describe('importDataset', () => {
     expect(manifest.status).toBe('complete');
     expect(manifest.train.documents + manifest.validation.documents).toBe(402);
     expect(manifest.validation.documents).toBe(40);
+    expect(manifest.repeated).toBe(0);
     expect(manifest.files.map((f) => f.documents)).toEqual([400, 2]);
     expect(manifest.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     const tok = ChunkTokenizer.fromJSON(manifest.tokenizer);
@@ -121,6 +127,68 @@ describe('importDataset', () => {
     expect(isValidationDocument(0, 1, 10)).toBe(false);
     expect(isValidationDocument(9, 100, 10)).toBe(true);
     expect(isValidationDocument(10, 100, 10)).toBe(false);
+    expect([1, 4, 100, 105].map((n) => lastValidationDocument(n, 10))).toEqual([-1, 3, 99, 99]);
+  });
+
+  it('sends a repeated document where its first copy went, unless validation would be empty', () => {
+    // New documents go by their place.
+    expect(documentSplit(9, 100, 10, undefined, 0)).toBe('validation');
+    expect(documentSplit(8, 100, 10, undefined, 0)).toBe('train');
+    // Repeats follow their first copy, from either split to either place.
+    expect(documentSplit(9, 100, 10, 'train', 0)).toBe('train');
+    expect(documentSplit(8, 100, 10, 'validation', 3)).toBe('validation');
+    expect(documentSplit(19, 100, 10, 'train', 1)).toBe('train');
+    // The last place of validation with validation still empty takes a training repeat.
+    expect(documentSplit(99, 100, 10, 'train', 0)).toBe('validation');
+    expect(documentSplit(99, 100, 10, 'train', 1)).toBe('train');
+    expect(documentSplit(3, 4, 10, 'train', 0)).toBe('validation');
+  });
+
+  it('keeps repeated documents out of the other split, and counts them', async () => {
+    const lines = corpusLines(60, 7);
+    // Each line thrice, far apart: the copies fall on training and validation places alike.
+    const store = new MemoryShardStore();
+    const { manifest } = await importDataset(
+      [file('r.txt', [...lines, ...lines, ...lines].join('\n'))],
+      store,
+      opts,
+    );
+    const distinct = new Set(lines).size;
+    expect(manifest.repeated).toBe(180 - distinct);
+    expect(manifest.crossSplit).toBe(0);
+    expect(manifest.repeats).toBe('first-copy');
+    const tok = ChunkTokenizer.fromJSON(manifest.tokenizer);
+    const docsOf = async (split: 'train' | 'validation', shards: number) =>
+      tok
+        .decode(await allTokens(store, 'ds', split, shards))
+        .split('<eos>')
+        .slice(0, -1);
+    const train = new Set(await docsOf('train', manifest.train.shards));
+    const validation = await docsOf('validation', manifest.validation.shards);
+    expect(validation.length).toBe(manifest.validation.documents);
+    expect(validation.length).toBeGreaterThan(0);
+    expect(validation.filter((d) => train.has(d))).toEqual([]);
+    expect(manifest.train.documents + manifest.validation.documents).toBe(180);
+
+    // Every document the same: validation still gets one, said to be shared with training.
+    const same = await importDataset(
+      [file('s.txt', Array(30).fill('the cat').join('\n'))],
+      new MemoryShardStore(),
+      opts,
+    );
+    expect(same.manifest.validation.documents).toBe(1);
+    expect(same.manifest.repeated).toBe(29);
+    expect(same.manifest.crossSplit).toBe(1);
+
+    // By place, as before repeats were told apart: every k-th, whatever it repeats.
+    const byPlace = await importDataset(
+      [file('r.txt', [...lines, ...lines, ...lines].join('\n'))],
+      new MemoryShardStore(),
+      { ...opts, repeats: 'by-place' },
+    );
+    expect(byPlace.manifest.validation.documents).toBe(18);
+    expect(byPlace.manifest.repeated).toBe(180 - distinct);
+    expect(byPlace.manifest.crossSplit).toBeGreaterThan(0);
   });
 
   it('refuses duplicate and bad files with reasons and imports the rest', async () => {

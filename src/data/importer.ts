@@ -1,17 +1,20 @@
 // Imports dropped files as one tokenized dataset, in two streaming passes over the files:
 //   1. scan: parse, hash, count documents and (unless a tokenizer is given) vocabulary counts;
 //   2. tokenize: parse again, encode each document followed by <eos>, send every k-th document
-//      to validation, and write fixed-size Uint16 shards.
+//      to validation (a repeated document where its first copy went: documentIndex.ts), and
+//      write fixed-size Uint16 shards.
 // The manifest is written as 'importing' before the first shard and as 'complete' after the last,
 // so a dataset is never used half-written. An interrupted import can be resumed by importing the
 // same files with `resume` (shards already stored are kept, being identical by determinism);
 // a cancelled or failed one is deleted. Only this dataset's records are ever deleted.
 
 import { ChunkTokenizer } from './chunkTokenizer';
+import { DocumentIndex } from './documentIndex';
 import { type FileReport, newReport, type ParseOptions, parseFile } from './formats';
 import {
   type DatasetManifest,
   isQuotaError,
+  type RepeatPlacement,
   type ShardStore,
   type Split,
   type SplitStats,
@@ -45,6 +48,8 @@ export interface ImportOptions {
   shardTokens?: number;
   /** Every k-th document goes to validation. */
   validationEvery?: number;
+  /** Where a repeated document goes (RepeatPlacement); 'first-copy' unless given. */
+  repeats?: RepeatPlacement;
   /** Files of other datasets: a dropped file equal to one of them is refused as a duplicate. */
   knownFiles?: KnownFile[];
   /** An 'importing' manifest left by an interrupted import of the same files. */
@@ -100,6 +105,34 @@ export function isValidationDocument(i: number, n: number, k: number): boolean {
   return n < k ? i === n - 1 : i % k === k - 1;
 }
 
+/** The last index that isValidationDocument holds out of n (−1: none). */
+export function lastValidationDocument(n: number, k: number): number {
+  if (n < 2) return -1;
+  return n < k ? n - 1 : Math.floor(n / k) * k - 1;
+}
+
+/**
+ * The split of document i of n (validation every k-th), given the split of its first copy where
+ * it repeats an earlier document: a repeat goes where its first copy went, so that no document is
+ * in both splits. Only where the validation split would otherwise stay empty (its last place,
+ * and every document there so far a repeat of a training one) does a repeat of a training
+ * document go to validation.
+ */
+export function documentSplit(
+  i: number,
+  n: number,
+  k: number,
+  first: Split | undefined,
+  validationSoFar: number,
+): Split {
+  const place: Split = isValidationDocument(i, n, k) ? 'validation' : 'train';
+  if (first === undefined || first === place) return place;
+  if (place === 'validation' && validationSoFar === 0 && i === lastValidationDocument(n, k)) {
+    return 'validation';
+  }
+  return first;
+}
+
 /** Accumulates tokens into fixed-size shards and writes each as it fills. */
 class ShardWriter {
   private readonly buf: Uint16Array;
@@ -152,6 +185,11 @@ export async function importDataset(
   const signal = opts.signal;
   const shardTokens = opts.resume?.shardTokens ?? opts.shardTokens ?? 1 << 20;
   const validationEvery = opts.resume?.validationEvery ?? opts.validationEvery ?? 20;
+  // A resumed import places documents as its stored shards did: by place before repeats were
+  // told apart.
+  const repeats = opts.resume
+    ? (opts.resume.repeats ?? 'by-place')
+    : (opts.repeats ?? 'first-copy');
   const bytesTotal = 2 * files.reduce((s, f) => s + f.size, 0);
   const start = performance.now();
   const interval = opts.progressIntervalMs ?? 200;
@@ -265,6 +303,7 @@ export async function importDataset(
     tokenizerId: tokenizer.identity(),
     shardTokens,
     validationEvery,
+    repeats,
     train: { documents: 0, tokens: 0, shards: 0 },
     validation: { documents: 0, tokens: 0, shards: 0 },
     unknownChars: 0,
@@ -278,6 +317,9 @@ export async function importDataset(
     validation: new ShardWriter(store, id, 'validation', shardTokens, keep),
   };
   const buf = new TokenBuffer(1 << 16);
+  const seen = new DocumentIndex();
+  manifest.repeated = 0;
+  manifest.crossSplit = 0;
   const lengths: number[] = [];
   documents = 0;
   try {
@@ -290,9 +332,24 @@ export async function importDataset(
         buf.clear();
         manifest.unknownChars += tokenizer.encodeInto(doc, buf);
         if (buf.length === 0 || buf.data[buf.length - 1] !== EOS_ID) buf.push(EOS_ID);
-        const split = isValidationDocument(documents, docCount, validationEvery)
+        const place = isValidationDocument(documents, docCount, validationEvery)
           ? 'validation'
           : 'train';
+        const first = seen.firstSplit(buf.view(), place);
+        const split =
+          repeats === 'by-place'
+            ? place
+            : documentSplit(
+                documents,
+                docCount,
+                validationEvery,
+                first,
+                writers.validation.stats.documents,
+              );
+        if (first) {
+          manifest.repeated = (manifest.repeated ?? 0) + 1;
+          if (first !== split) manifest.crossSplit = (manifest.crossSplit ?? 0) + 1;
+        }
         await writers[split].append(buf.view());
         const bucket = Math.floor(Math.log2(buf.length));
         lengths[bucket] = (lengths[bucket] ?? 0) + 1;

@@ -7,6 +7,12 @@ import type { FileReport } from './formats';
 
 export type Split = 'train' | 'validation';
 
+/**
+ * Where a document that repeats an earlier one goes (importer.ts): to its first copy's split, so
+ * that no text is in both, or to the split of its place, as every other document.
+ */
+export type RepeatPlacement = 'first-copy' | 'by-place';
+
 export interface SplitStats {
   documents: number;
   tokens: number;
@@ -25,7 +31,10 @@ export interface DatasetManifest {
   tokenizer: ChunkTokenizerJson;
   tokenizerId: string;
   shardTokens: number;
-  /** Every validationEvery-th document (index % k === k-1) is held out; docs/datasets.md. */
+  /**
+   * Every validationEvery-th document (index % k === k-1) is held out, a repeated document going
+   * where its first copy went; docs/datasets.md.
+   */
   validationEvery: number;
   train: SplitStats;
   validation: SplitStats;
@@ -38,6 +47,16 @@ export interface DatasetManifest {
    * 2^(k+1) − 1. Absent in datasets imported before it was kept.
    */
   lengths?: number[];
+  /** Where repeated documents went; absent before repeats were told apart: by place. */
+  repeats?: RepeatPlacement;
+  /**
+   * Documents whose tokens equal an earlier document's, and those of them in the other split from
+   * their first copy: text that the validation split shares with training (with 'first-copy', 1
+   * where the validation split would otherwise have been empty, else 0). Absent in datasets
+   * imported before they were counted.
+   */
+  repeated?: number;
+  crossSplit?: number;
 }
 
 export interface ShardStore {

@@ -69,6 +69,7 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
     txtMode: 'auto',
     column: '',
     validationEvery: 20,
+    repeats: 'first-copy',
   },
 
   load: async () => {

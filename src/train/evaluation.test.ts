@@ -16,6 +16,7 @@ async function dataset(lines: number, validationEvery = 4) {
   const { manifest } = await importDataset([textFile('films.txt', text.join('\n'))], store, {
     tokenizer,
     validationEvery,
+    repeats: 'by-place',
     newId: () => 'films',
   });
   return storeSource(store, manifest);

@@ -268,6 +268,7 @@ describe('trainer on the i3-test preset', () => {
     const { manifest } = await importDataset([textFile('dogs.txt', text.join('\n'))], store, {
       tokenizer: ChunkTokenizer.fromJSON(tokenizer),
       shardTokens: 4096,
+      repeats: 'by-place',
       newId: () => 'dogs',
     });
     // Its place in the cats corpus means nothing in the dogs' shards: the run starts them afresh.
@@ -361,6 +362,7 @@ describe('trainer on the i3-test preset', () => {
       vocab: { targetSize: 64 },
       shardTokens: 4096,
       validationEvery: 20,
+      repeats: 'by-place',
       newId: () => 'chat',
     });
     const samples: (string | undefined)[] = [];

@@ -258,6 +258,17 @@ function DropZone() {
             />{' '}
             th document
           </label>
+          <label title="A document whose tokens equal an earlier one's: kept with its first copy, no text is in both splits and the validation loss measures text the model did not train on">
+            Repeated documents{' '}
+            <select
+              value={options.repeats}
+              onChange={(e) => setOptions({ repeats: e.target.value as typeof options.repeats })}
+              data-testid="import-repeats"
+            >
+              <option value="first-copy">in their first copy's split</option>
+              <option value="by-place">by their place, as the rest</option>
+            </select>
+          </label>
         </div>
       </details>
     </section>
@@ -298,6 +309,24 @@ function Stats({ d }: { d: DatasetManifest }) {
       · vocabulary {count(d.tokenizer.vocab.length)}
       {d.unknownChars > 0 && ` · ${count(d.unknownChars)} unknown characters`}
       {skipped > 0 && ` · ${count(skipped)} records skipped`}
+      {Boolean(d.repeated) && (
+        <span
+          data-testid="dataset-repeated"
+          title="Documents whose tokens equal an earlier document's. Kept in the split of their first copy (the import options' default), they leave the validation loss measured on text the model did not train on."
+        >
+          {' '}
+          · {count(d.repeated ?? 0)} repeated documents (
+          {((100 * (d.repeated ?? 0)) / (d.train.documents + d.validation.documents)).toFixed(1)}
+          %){d.repeats === 'first-copy' && ", each kept in its first copy's split"}
+        </span>
+      )}
+      {Boolean(d.crossSplit) && (
+        <span className="warn-text" data-testid="dataset-shared">
+          {' '}
+          · {count(d.crossSplit ?? 0)} of them in the other split from their first copy: the
+          validation split shares text with training, and its loss reads low
+        </span>
+      )}
     </span>
   );
 }
