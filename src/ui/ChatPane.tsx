@@ -21,6 +21,7 @@ import { useRuns } from '../store/runs';
 import { CompareCheckpoints } from './CompareCheckpoints';
 import { download, fileStem } from './download';
 import { checkpointName, count } from './format';
+import { SendOrStop } from './SendOrStop';
 import { TokenPieces } from './TokenPieces';
 import { textPerplexity } from './tokenOdds';
 import { transcriptJsonl } from './transcript';
@@ -325,22 +326,14 @@ function Composer() {
         data-testid="chat-input"
       />
       <div className="row" style={{ justifyContent: 'flex-start', flexWrap: 'wrap' }}>
-        {streaming ? (
-          <button type="button" className="danger" onClick={stop} data-testid="chat-stop">
-            Stop
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="primary"
-            onClick={send}
-            disabled={Boolean(blocker)}
-            title={blocker}
-            data-testid="chat-send"
-          >
-            Send
-          </button>
-        )}
+        <SendOrStop
+          running={Boolean(streaming)}
+          label="Send"
+          blocker={blocker}
+          onSend={send}
+          onStop={stop}
+          testIds={['chat-send', 'chat-stop']}
+        />
         <button
           type="button"
           onClick={regenerate}

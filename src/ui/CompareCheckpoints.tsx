@@ -14,6 +14,7 @@ import {
 import { useRuns } from '../store/runs';
 import type { CheckpointSummary } from '../train/runStore';
 import { checkpointName, count } from './format';
+import { SendOrStop } from './SendOrStop';
 import { TokenPieces } from './TokenPieces';
 import { textPerplexity, textScores } from './tokenOdds';
 
@@ -166,22 +167,14 @@ export function CompareCheckpoints() {
         data-testid="compare-input"
       />
       <div className="row" style={{ justifyContent: 'flex-start', flexWrap: 'wrap' }}>
-        {running ? (
-          <button type="button" className="danger" onClick={stop} data-testid="compare-stop">
-            Stop
-          </button>
-        ) : (
-          <button
-            type="button"
-            className="primary"
-            onClick={() => compare(available)}
-            disabled={Boolean(blocker)}
-            title={blocker}
-            data-testid="compare-run"
-          >
-            Compare
-          </button>
-        )}
+        <SendOrStop
+          running={running}
+          label="Compare"
+          blocker={blocker}
+          onSend={() => compare(available)}
+          onStop={stop}
+          testIds={['compare-run', 'compare-stop']}
+        />
         <span className="muted small" data-testid="compare-status">
           {running
             ? `comparing… ${comparison?.results.filter((r) => r.status === 'done' || r.status === 'failed').length} of ${comparison?.results.length} done`
