@@ -96,7 +96,7 @@ test('dropped files become a stored dataset with statistics and samples', async 
   await expect(messages.getByText('not a supported file type')).toHaveCount(1);
   await expect(page.getByTestId('dataset')).toHaveCount(1);
 
-  // Repeated documents. Kept by their place (an import option), a file of one line 40 times
+  // Repeated documents (an import option). Kept by their place, a file of one line 40 times
   // holds out every 20th as the rest, and the pane says that validation shares training's text.
   await page.getByText('Import options').click();
   await page.getByTestId('import-repeats').selectOption('by-place');
@@ -110,6 +110,16 @@ test('dropped files become a stored dataset with statistics and samples', async 
   );
   await expect(repeated.getByTestId('dataset-shared')).toContainText(
     '2 of them in the other split from their first copy',
+  );
+  // Dropped: the line is stored once for training, and once more so that validation has one.
+  await page.getByTestId('import-repeats').selectOption('drop');
+  const other = Array(40).fill('another line').join('\n');
+  await dropFiles(page, 'dropzone', [{ name: 'other.txt', text: other }]);
+  const deduped = page.getByTestId('dataset').filter({ hasText: 'other.txt' });
+  await expect(deduped).toHaveAttribute('data-status', 'complete');
+  await expect(deduped).toContainText('1 train / 1 validation documents');
+  await expect(deduped.getByTestId('dataset-repeated')).toHaveText(
+    ' · 39 repeated documents (97.5%), dropped',
   );
 });
 

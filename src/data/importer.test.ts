@@ -189,6 +189,34 @@ describe('importDataset', () => {
     expect(byPlace.manifest.validation.documents).toBe(18);
     expect(byPlace.manifest.repeated).toBe(180 - distinct);
     expect(byPlace.manifest.crossSplit).toBeGreaterThan(0);
+
+    // Dropped: each distinct document stored once, where its first copy went.
+    const dropStore = new MemoryShardStore();
+    const dropped = await importDataset(
+      [file('r.txt', [...lines, ...lines, ...lines].join('\n'))],
+      dropStore,
+      { ...opts, repeats: 'drop' },
+    );
+    const m = dropped.manifest;
+    expect(m.train.documents + m.validation.documents).toBe(distinct);
+    expect(m.repeated).toBe(180 - distinct);
+    expect(m.crossSplit).toBe(0);
+    expect(m.lengths?.reduce((a, b) => a + b, 0)).toBe(distinct);
+    const stored = [
+      ...tok.decode(await allTokens(dropStore, 'ds', 'train', m.train.shards)).split('<eos>'),
+      ...tok
+        .decode(await allTokens(dropStore, 'ds', 'validation', m.validation.shards))
+        .split('<eos>'),
+    ].filter(Boolean);
+    expect(new Set(stored).size).toBe(distinct);
+    // One document over and over: its first copy trains, one more keeps validation from being empty.
+    const one = await importDataset(
+      [file('s.txt', Array(30).fill('the cat').join('\n'))],
+      new MemoryShardStore(),
+      { ...opts, repeats: 'drop' },
+    );
+    expect([one.manifest.train.documents, one.manifest.validation.documents]).toEqual([1, 1]);
+    expect(one.manifest.crossSplit).toBe(1);
   });
 
   it('refuses duplicate and bad files with reasons and imports the rest', async () => {

@@ -350,11 +350,16 @@ export async function importDataset(
           manifest.repeated = (manifest.repeated ?? 0) + 1;
           if (first !== split) manifest.crossSplit = (manifest.crossSplit ?? 0) + 1;
         }
-        await writers[split].append(buf.view());
-        const bucket = Math.floor(Math.log2(buf.length));
-        lengths[bucket] = (lengths[bucket] ?? 0) + 1;
+        // Dropped: a repeat in its first copy's split (one that keeps validation from being
+        // empty stays).
+        const kept = !(first && repeats === 'drop' && first === split);
+        if (kept) {
+          await writers[split].append(buf.view());
+          const bucket = Math.floor(Math.log2(buf.length));
+          lengths[bucket] = (lengths[bucket] ?? 0) + 1;
+          tokens += buf.length;
+        }
         documents++;
-        tokens += buf.length;
         report('tokenize', fi, second.bytesRead);
       }
       bytesBefore += file.size;

@@ -8,10 +8,11 @@ import type { FileReport } from './formats';
 export type Split = 'train' | 'validation';
 
 /**
- * Where a document that repeats an earlier one goes (importer.ts): to its first copy's split, so
- * that no text is in both, or to the split of its place, as every other document.
+ * What becomes of a document that repeats an earlier one (importer.ts): it goes to its first
+ * copy's split, so that no text is in both; or it is dropped (the same, but not stored twice); or
+ * it goes to the split of its place, as every other document.
  */
-export type RepeatPlacement = 'first-copy' | 'by-place';
+export type RepeatPlacement = 'first-copy' | 'drop' | 'by-place';
 
 export interface SplitStats {
   documents: number;

@@ -6,7 +6,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { SUPPORTED } from '../data/formats';
 import type { ImportProgress } from '../data/importer';
-import type { DatasetManifest } from '../data/shardStore';
+import type { DatasetManifest, RepeatPlacement } from '../data/shardStore';
 import type { DownloadProgress } from '../data/urlDownload';
 import type { TokenizerSource } from '../protocol';
 import { selectedDataset, useDatasets } from '../store/datasets';
@@ -266,6 +266,7 @@ function DropZone() {
               data-testid="import-repeats"
             >
               <option value="first-copy">in their first copy's split</option>
+              <option value="drop">dropped</option>
               <option value="by-place">by their place, as the rest</option>
             </select>
           </label>
@@ -296,6 +297,13 @@ function Problems() {
   );
 }
 
+/** What the import did with repeated documents, as the dataset's statistics say it. */
+const REPEATS_DONE: Record<RepeatPlacement, string> = {
+  'first-copy': ", each kept in its first copy's split",
+  drop: ', dropped',
+  'by-place': '',
+};
+
 function Stats({ d }: { d: DatasetManifest }) {
   const skipped = d.files.reduce((s, f) => s + f.skipped, 0);
   const chats = d.files.reduce((s, f) => s + (f.chats ?? 0), 0);
@@ -316,8 +324,8 @@ function Stats({ d }: { d: DatasetManifest }) {
         >
           {' '}
           · {count(d.repeated ?? 0)} repeated documents (
-          {((100 * (d.repeated ?? 0)) / (d.train.documents + d.validation.documents)).toFixed(1)}
-          %){d.repeats === 'first-copy' && ", each kept in its first copy's split"}
+          {((100 * (d.repeated ?? 0)) / d.files.reduce((n, f) => n + f.documents, 0)).toFixed(1)}
+          %){REPEATS_DONE[d.repeats ?? 'by-place']}
         </span>
       )}
       {Boolean(d.crossSplit) && (
