@@ -96,14 +96,17 @@ test('dropped files become a stored dataset with statistics and samples', async 
   await expect(messages.getByText('not a supported file type')).toHaveCount(1);
   await expect(page.getByTestId('dataset')).toHaveCount(1);
 
-  // Repeated documents (an import option). Kept by their place, a file of one line 40 times
-  // holds out every 20th as the rest, and the pane says that validation shares training's text.
+  // Repeated documents (an import option), in files of one line 40 times. Kept by their place,
+  // every 20th is held out as the rest, and the pane says that validation shares training's text.
+  const importRepeated = async (option: string, name: string, line: string) => {
+    await page.getByTestId('import-repeats').selectOption(option);
+    await dropFiles(page, 'dropzone', [{ name, text: Array(40).fill(line).join('\n') }]);
+    const d = page.getByTestId('dataset').filter({ hasText: name });
+    await expect(d).toHaveAttribute('data-status', 'complete');
+    return d;
+  };
   await page.getByText('Import options').click();
-  await page.getByTestId('import-repeats').selectOption('by-place');
-  const same = Array(40).fill('the same line').join('\n');
-  await dropFiles(page, 'dropzone', [{ name: 'same.txt', text: same }]);
-  const repeated = page.getByTestId('dataset').filter({ hasText: 'same.txt' });
-  await expect(repeated).toHaveAttribute('data-status', 'complete');
+  const repeated = await importRepeated('by-place', 'same.txt', 'the same line');
   await expect(repeated).toContainText('38 train / 2 validation documents');
   await expect(repeated.getByTestId('dataset-repeated')).toHaveText(
     ' · 39 repeated documents (97.5%)',
@@ -112,11 +115,7 @@ test('dropped files become a stored dataset with statistics and samples', async 
     '2 of them in the other split from their first copy',
   );
   // Dropped: the line is stored once for training, and once more so that validation has one.
-  await page.getByTestId('import-repeats').selectOption('drop');
-  const other = Array(40).fill('another line').join('\n');
-  await dropFiles(page, 'dropzone', [{ name: 'other.txt', text: other }]);
-  const deduped = page.getByTestId('dataset').filter({ hasText: 'other.txt' });
-  await expect(deduped).toHaveAttribute('data-status', 'complete');
+  const deduped = await importRepeated('drop', 'other.txt', 'another line');
   await expect(deduped).toContainText('1 train / 1 validation documents');
   await expect(deduped.getByTestId('dataset-repeated')).toHaveText(
     ' · 39 repeated documents (97.5%), dropped',
