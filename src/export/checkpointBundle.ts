@@ -35,6 +35,8 @@ export function datasetSummary(m: DatasetManifest): DatasetSummary {
   return {
     name: m.name,
     documents: m.train.documents + m.validation.documents,
+    repeated: m.repeated,
+    repeats: m.repeats,
     trainTokens: m.train.tokens,
     valTokens: m.validation.tokens,
   };

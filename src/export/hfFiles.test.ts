@@ -109,7 +109,14 @@ describe('Hugging Face files', () => {
       modelName: 'i3-tiny-demo',
       config: c,
       metrics: history,
-      dataset: { name: 'TinyChat sample', documents: 1000, trainTokens: 90000, valTokens: 10000 },
+      dataset: {
+        name: 'TinyChat sample',
+        documents: 1000,
+        repeated: 12,
+        repeats: 'first-copy',
+        trainTokens: 90000,
+        valTokens: 10000,
+      },
       training: { steps: 20, tokens: 10240, time: 3600 },
     });
     expect(md).toContain('# i3-tiny-demo');
@@ -118,6 +125,13 @@ describe('Hugging Face files', () => {
     const share = ((100 * 4466 * 128) / parameterCount(c)).toFixed(1);
     expect(md).toContain(`| embedding (and the tied head) | 571,648 | ${share}% |`);
     expect(md).toContain('| dataset | TinyChat sample |');
+    expect(md).toContain(
+      '| repeated documents | 12, each in its first copy’s split (none in both splits) |',
+    );
+    // Every table has its header and delimiter rows, without which Markdown shows bare pipes.
+    const tables = md.match(/(^\|.*\n)+/gm) ?? [];
+    expect(tables.length).toBeGreaterThanOrEqual(4);
+    for (const t of tables) expect(t.split('\n')[1]).toMatch(/^\|( --- \|)+$/);
     expect(md).toContain('| final training loss | 2.1000 |');
     expect(md).toContain('| final validation loss | 2.2500 |');
     expect(md).toContain(`| final validation perplexity | ${Math.exp(2.25).toFixed(2)} |`);

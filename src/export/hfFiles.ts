@@ -3,6 +3,7 @@
 // (SVG) and README.md.
 
 import { huggingFaceSpecialTokensMap, huggingFaceTokenizerConfig } from '../data/huggingFace';
+import type { RepeatPlacement } from '../data/shardStore';
 import { BOS_ID, EOS_ID, PAD_ID, UNK_ID } from '../data/specialTokens';
 import { CONFIG_KEYS, type I3Config, parameterCount } from '../model/config';
 import { parameterGroups } from '../model/params';
@@ -20,6 +21,9 @@ export interface DatasetSummary {
   name: string;
   description?: string;
   documents?: number;
+  /** Documents that repeat an earlier one, and what the import did with them. */
+  repeated?: number;
+  repeats?: RepeatPlacement;
   /** Tokens in the training split and in the held-out validation split. */
   trainTokens?: number;
   valTokens?: number;
@@ -312,6 +316,13 @@ ${blocks.join('\n\n')}
 `;
 }
 
+/** What the import did with repeated documents, as the model card says it. */
+const REPEATS_CARD: Record<RepeatPlacement, string> = {
+  'first-copy': 'each in its first copy’s split (none in both splits)',
+  drop: 'dropped (each document stored once)',
+  'by-place': 'held out by position like the rest (validation may share text with training)',
+};
+
 export function modelCardMarkdown(m: ModelCardInput): string {
   const c = m.config;
   const lastStep: StepMetrics | undefined = m.metrics.steps.at(-1);
@@ -319,7 +330,9 @@ export function modelCardMarkdown(m: ModelCardInput): string {
   const t = m.training;
   const s = t?.settings;
   const d = m.dataset;
-  const rows = (pairs: [string, string][]) => pairs.map(([k, v]) => `| ${k} | ${v} |`).join('\n');
+  // A table of two columns, its header row empty (a Markdown table needs one to render as one).
+  const table = (pairs: [string, string][]) =>
+    ['| | |', '| --- | --- |', ...pairs.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
   return `---
 library_name: transformers
 pipeline_tag: text-generation
@@ -339,9 +352,7 @@ embedding and there is no positional embedding (the SSM gives the order).
 
 ## Architecture
 
-| | |
-| --- | --- |
-${rows([
+${table([
   ['parameters', int(parameterCount(c))],
   ['vocab_size', String(c.vocab_size)],
   ['d_model', String(c.d_model)],
@@ -370,9 +381,17 @@ ${parameterGroups(c)
 
 ${
   d
-    ? rows([
+    ? table([
         ['dataset', d.name],
         ['documents', int(d.documents)],
+        ...(d.repeated
+          ? [
+              [
+                'repeated documents',
+                `${int(d.repeated)}, ${REPEATS_CARD[d.repeats ?? 'by-place']}`,
+              ] as [string, string],
+            ]
+          : []),
         ['training tokens', int(d.trainTokens)],
         ['validation tokens', int(d.valTokens)],
       ]) + (d.description ? `\n\n${d.description}` : '')
@@ -381,7 +400,7 @@ ${
 
 ## Training
 
-${rows([
+${table([
   ['steps', int(t?.steps ?? lastStep?.step)],
   ['tokens seen', int(t?.tokens ?? lastStep?.tokens)],
   ['training time', t?.time === undefined ? 'n/a' : `${(t.time / 3600).toFixed(2)} h`],
