@@ -61,6 +61,10 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect(page.getByTestId('planned-epochs')).toContainText(
     /3\.8k tokens are 0\.0013 epochs of nlp-corpus \(built-in\) \(2\.99M training tokens\)/,
   );
+  // 3,840 tokens for 75,088 parameters, against the compute-optimal 20 a parameter.
+  await expect(page.getByTestId('tokens-per-parameter')).toContainText(
+    'That is 0.051 tokens a parameter, where about 20 (1.50M tokens) gives the lowest loss',
+  );
   // The schedule is drawn for the steps asked: one point each.
   await expect(page.getByTestId('lr-schedule')).toHaveAttribute('data-points', '30');
   await page.getByTestId('checkpoint-interval').fill('10');

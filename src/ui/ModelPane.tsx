@@ -13,7 +13,7 @@ import { activationsOf, validateSettings, writesSamples } from '../train/default
 import { learningRateCurve } from '../train/schedule';
 import { MetricChart } from './charts/MetricChart';
 import { ParameterBar } from './charts/ParameterBar';
-import { bytes, compact, count, epochs } from './format';
+import { bytes, compact, count, epochs, ratio } from './format';
 import { LrFinder } from './LrFinder';
 import { useNextConfig, useTooLarge, useVocabSize } from './nextRun';
 import { SpeedEstimate } from './SpeedEstimate';
@@ -97,6 +97,26 @@ function PlannedEpochs({ tokens }: { tokens: number }) {
   );
 }
 
+/**
+ * Training tokens a parameter at which a model of a given compute budget reaches its lowest loss
+ * (Hoffmann et al., 2022, "Training Compute-Optimal Large Language Models").
+ */
+const COMPUTE_OPTIMAL_TOKENS_PER_PARAMETER = 20;
+
+/** The run's tokens a parameter, against the compute-optimal budget. */
+function TokensPerParameter({ tokens, parameters }: { tokens: number; parameters: number }) {
+  if (!(tokens > 0 && parameters > 0)) return null;
+  return (
+    <span data-testid="tokens-per-parameter">
+      {' '}
+      That is {ratio(tokens / parameters)} tokens a parameter, where about{' '}
+      {COMPUTE_OPTIMAL_TOKENS_PER_PARAMETER} (
+      {compact(COMPUTE_OPTIMAL_TOKENS_PER_PARAMETER * parameters)} tokens) gives the lowest loss for
+      the compute (Hoffmann et al., 2022); longer still lowers it, more slowly.
+    </span>
+  );
+}
+
 export function ModelPane() {
   const { preset, config, settings, choosePreset, setConfig, setSettings, setSchedule } =
     useSetup();
@@ -111,6 +131,8 @@ export function ModelPane() {
   const other: ActivationMode = activations === 'keep' ? 'recompute' : 'keep';
   // The samples' decoder reads the run's weights in place: its memory is the rest.
   const samples = writesSamples(settings);
+  const runTokens =
+    settings.schedule.totalSteps * settings.batchSize * settings.accumSteps * settings.seqLen;
   const estimate = (m: ActivationMode) =>
     bytes(estimateGpuBytes(effective, { B: settings.batchSize, T: settings.seqLen }, m));
   return (
@@ -259,15 +281,10 @@ export function ModelPane() {
           AdamW (β₁ {settings.beta1}, β₂ {settings.beta2}), linear warm-up then cosine decay to{' '}
           {settings.schedule.minRatio * 100}% of the peak; the effective batch is{' '}
           {count(settings.batchSize * settings.accumSteps * settings.seqLen)} tokens per step
-          <PlannedEpochs
-            tokens={
-              settings.schedule.totalSteps *
-              settings.batchSize *
-              settings.accumSteps *
-              settings.seqLen
-            }
-          />
-          .
+          <PlannedEpochs tokens={runTokens} />.
+          {valid && (
+            <TokensPerParameter tokens={runTokens} parameters={parameterCount(effective)} />
+          )}
           {samples &&
             ` At each evaluation the weights write ${count(settings.sampleTokens ?? 0)} tokens after the sample prompt, with the run's seed, shown in the Train pane.`}
           {(settings.earlyStopPatience ?? 0) > 0 &&

@@ -22,9 +22,12 @@ export const compact = (n: number) =>
       ? `${(n / 1e3).toFixed(1)}k`
       : `${Math.round(n)}`;
 
+/** A ratio that may be far below 1: "0.0013", "0.37", "12.4". */
+export const ratio = (x: number) =>
+  x < 0.1 ? x.toPrecision(2) : x < 10 ? x.toFixed(2) : x.toFixed(1);
+
 /** Passes over training data: "0.0013 epochs", "0.37 epochs", "12.4 epochs". */
-export const epochs = (e: number) =>
-  `${e < 0.1 ? e.toPrecision(2) : e < 10 ? e.toFixed(2) : e.toFixed(1)} epoch${e === 1 ? '' : 's'}`;
+export const epochs = (e: number) => `${ratio(e)} epoch${e === 1 ? '' : 's'}`;
 
 /** A checkpoint as the panes name it: "tiny #2 · step 1,200", "(imported)" where it was. */
 export const checkpointName = (c: { runName: string; step: number; source?: string }) =>
