@@ -8,9 +8,9 @@ import { openStudio } from './studio';
 // of the tokenizer's chunks), a seeded sampled completion comes out the same twice (and
 // Regenerate's, with the seed it shows), Stop ends a long generation at once, the two checkpoints
 // compared on one text score and continue it, and a chat that outgrows the context (16 tokens for
-// i3-test) says that older messages were left out, and downloads as a dataset file; the token view
-// colours each generated token, and the prompt's, by its probability; the settings outlive a
-// reload.
+// i3-test) says that older messages were left out, downloads as a dataset file, and gives its last
+// message back to edit; the token view colours each generated token, and the prompt's, by its
+// probability; the settings outlive a reload.
 
 const UNIT = 'abcdefg ';
 // Long lines, so that the end of a line (after "…cde" comes "fg<eos>" once per line instead of
@@ -227,6 +227,18 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
       { role: 'assistant', content: shownReplies[1] },
     ],
   });
+  // Edit last: the message comes back into the box, and its exchange leaves the transcript.
+  await page.getByTestId('chat-edit-last').click();
+  await expect(page.getByTestId('chat-input')).toHaveValue('abcdefg abcdefg');
+  await expect(page.locator('[data-testid="chat-turn"][data-role="user"]')).toHaveCount(1);
+  await page.getByTestId('chat-input').fill('abc abc');
+  await page.getByTestId('chat-input').press('Enter');
+  await expect(replies(page).last()).toHaveAttribute('data-reason', /.+/);
+  const askedNow = page.locator('[data-testid="chat-turn"][data-role="user"]');
+  await expect(askedNow).toHaveCount(2);
+  const tokensOf = async (k: number) =>
+    (await askedNow.nth(k).getByTestId('chat-token').allTextContents()).join('').trim();
+  expect([await tokensOf(0), await tokensOf(1)]).toEqual(['abc', 'abc abc']);
 
   // The generation settings outlive a reload.
   await page.reload();

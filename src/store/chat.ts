@@ -76,6 +76,11 @@ interface ChatState {
    * had again); false when there is no reply to redraw now.
    */
   regenerate: () => boolean;
+  /**
+   * Takes the last message (or prompt) back into the draft, with its reply, to be changed and
+   * sent again; false when there is none or a reply is streaming.
+   */
+  editLast: () => boolean;
   stop: () => void;
   clear: () => void;
   apply: (event: InferEvent) => void;
@@ -245,6 +250,19 @@ export const useChat = create<ChatState>()(
                 i === turns.length - 2 ? { ...t, pieces: undefined, attention: undefined } : t,
               ),
           );
+          return true;
+        },
+
+        editLast: () => {
+          const { turns, streaming } = get();
+          const at = turns.findLastIndex((t) => t.role === 'user');
+          if (streaming || at < 0) return false;
+          set({
+            draft: turns[at].content,
+            turns: turns.slice(0, at),
+            dropped: 0,
+            error: undefined,
+          });
           return true;
         },
 

@@ -383,6 +383,36 @@ describe('compare store', () => {
   });
 });
 
+describe('chat editing', () => {
+  it('takes the last message back into the draft with its reply, not while one streams', () => {
+    const stats = { reason: 'stop' as const, tokens: 1, tokensPerSec: 1 };
+    const turns = [
+      { role: 'user' as const, content: 'hi' },
+      { role: 'assistant' as const, content: ' yo', stats },
+      { role: 'user' as const, content: 'and you?' },
+      { role: 'assistant' as const, content: ' fine', stats },
+    ];
+    useChat.setState({
+      turns,
+      draft: '',
+      streaming: { requestId: 'r', tokens: 0, tokensPerSec: 0 },
+    });
+    expect(useChat.getState().editLast()).toBe(false);
+    useChat.setState({ streaming: undefined, dropped: 1 });
+    expect(useChat.getState().editLast()).toBe(true);
+    expect(useChat.getState()).toMatchObject({
+      draft: 'and you?',
+      turns: turns.slice(0, 2),
+      dropped: 0,
+    });
+    // A message whose reply failed, or none at all.
+    useChat.setState({ turns: [turns[0]] });
+    expect(useChat.getState().editLast()).toBe(true);
+    expect(useChat.getState()).toMatchObject({ draft: 'hi', turns: [] });
+    expect(useChat.getState().editLast()).toBe(false);
+  });
+});
+
 describe('chat mode by training data', () => {
   it('knows how many conversations a checkpoint was trained on, or that it does not know', () => {
     const file = (chats?: number) => ({

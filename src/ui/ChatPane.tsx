@@ -288,7 +288,7 @@ function Transcript() {
 function Composer() {
   const state = useChat();
   const { mode, draft, streaming, dropped, error, turns } = state;
-  const { setDraft, send, stop, clear, regenerate } = useChat.getState();
+  const { setDraft, send, stop, clear, regenerate, editLast } = useChat.getState();
   const blocker = sendBlocker(state);
   return (
     <>
@@ -342,6 +342,15 @@ function Composer() {
           data-testid="chat-regenerate"
         >
           Regenerate
+        </button>
+        <button
+          type="button"
+          onClick={editLast}
+          disabled={Boolean(streaming) || !turns.some((t) => t.role === 'user')}
+          title={`Take the last ${mode === 'chat' ? 'message' : 'prompt'} back into the box, with its reply, to change it and send it again`}
+          data-testid="chat-edit-last"
+        >
+          Edit last
         </button>
         <button
           type="button"
