@@ -150,17 +150,33 @@ export function sendBlocker(
 /** A random seed, as the settings' New seed button draws. */
 export const newSeed = () => (Math.random() * 2 ** 32) >>> 0;
 
-/** Whether the last reply can be drawn again: one that ended, of a model that can be used. */
+/**
+ * Whether the last reply can be drawn again: one that ended, whose question could be sent as it
+ * is now (sendBlocker: the model, the settings, the token view for a score-only request).
+ */
 export function regenerable(
-  s: Pick<ChatState, 'checkpointId' | 'loadError' | 'settings' | 'turns' | 'streaming'>,
+  s: Pick<
+    ChatState,
+    'checkpointId' | 'loadError' | 'settings' | 'mode' | 'showOdds' | 'turns' | 'streaming'
+  >,
 ): boolean {
-  const last = s.turns.at(-1);
-  return (
-    Boolean(s.checkpointId && last?.role === 'assistant' && last.stats) &&
-    !s.streaming &&
-    !s.loadError &&
-    !settingsProblem(s.settings)
-  );
+  const [question, reply] = s.turns.slice(-2);
+  if (s.streaming || reply?.role !== 'assistant' || !reply.stats) return false;
+  return sendBlocker({ ...s, draft: question.content }) === undefined;
+}
+
+/** Whether there is a message (or prompt) to take back into the draft now (editLast). */
+export const editable = (s: Pick<ChatState, 'turns' | 'streaming'>) =>
+  !s.streaming && s.turns.some((t) => t.role === 'user');
+
+/** What the model is asked: a chat of the turns, or a completion of the last one's text. */
+export function chatPrompt(
+  mode: ChatMode,
+  turns: readonly Pick<ChatTurn, 'role' | 'content'>[],
+): InferPrompt {
+  return mode === 'chat'
+    ? { mode, messages: turns.map(({ role, content }) => ({ role, content })) }
+    : { mode, text: turns[turns.length - 1].content };
 }
 
 const worker = subscribed(inferWorker, (e) => useChat.getState().apply(e));
@@ -173,16 +189,10 @@ function updateLast(turns: ChatTurn[], f: (t: ChatTurn) => ChatTurn): ChatTurn[]
 export const useChat = create<ChatState>()(
   persist(
     (set, get) => {
-      /** Asks the model to answer the turns (the last of them the user's). */
-      const ask = (asked: ChatTurn[]) => {
-        const { checkpointId, mode, settings, showOdds } = get();
-        if (!checkpointId) return;
+      /** Asks the checkpoint to answer the turns (the last of them the user's). */
+      const ask = (checkpointId: string, asked: ChatTurn[]) => {
+        const { mode, settings, showOdds } = get();
         const requestId = crypto.randomUUID();
-        const last = asked[asked.length - 1].content;
-        const prompt: InferPrompt =
-          mode === 'chat'
-            ? { mode, messages: asked.map(({ role, content }) => ({ role, content })) }
-            : { mode, text: last };
         set({
           turns: [...asked, { role: 'assistant', content: '', pieces: [] }],
           streaming: { requestId, tokens: 0, tokensPerSec: 0 },
@@ -192,7 +202,7 @@ export const useChat = create<ChatState>()(
           type: 'generate',
           requestId,
           checkpointId,
-          prompt,
+          prompt: chatPrompt(mode, asked),
           settings,
           scorePrompt: showOdds && { attention: true },
         });
@@ -233,17 +243,18 @@ export const useChat = create<ChatState>()(
           if (!state.checkpointId || state.streaming || sendBlocker(state)) return false;
           const asked: ChatTurn[] = [...state.turns, { role: 'user', content: state.draft }];
           set({ draft: '' });
-          ask(asked);
+          ask(state.checkpointId, asked);
           return true;
         },
 
         regenerate: () => {
           const state = get();
           const { turns } = state;
-          if (!regenerable(state)) return false;
+          if (!state.checkpointId || !regenerable(state)) return false;
           set((s) => ({ settings: { ...s.settings, seed: newSeed() } }));
           // The question is asked again as it was, without its reply.
           ask(
+            state.checkpointId,
             turns
               .slice(0, -1)
               .map((t, i) =>
@@ -254,9 +265,10 @@ export const useChat = create<ChatState>()(
         },
 
         editLast: () => {
-          const { turns, streaming } = get();
+          const state = get();
+          if (!editable(state)) return false;
+          const { turns } = state;
           const at = turns.findLastIndex((t) => t.role === 'user');
-          if (streaming || at < 0) return false;
           set({
             draft: turns[at].content,
             turns: turns.slice(0, at),

@@ -5,9 +5,9 @@
 import { create } from 'zustand';
 import type { FinishReason } from '../model/decode';
 import type { GeneratedPiece } from '../model/textGeneration';
-import type { InferEvent, InferPrompt } from '../protocol';
+import type { InferEvent } from '../protocol';
 import { inferWorker, subscribed } from '../workerClients';
-import { type ChatMode, settingsProblem, useChat } from './chat';
+import { type ChatMode, chatPrompt, settingsProblem, useChat } from './chat';
 
 export type CompareStatus = 'queued' | 'running' | 'done' | 'failed';
 
@@ -48,7 +48,8 @@ interface CompareState {
   apply: (event: InferEvent) => void;
 }
 
-const pending = (r: CompareResult) => r.status === 'queued' || r.status === 'running';
+/** Whether a result is still to come (waiting its turn or streaming). */
+export const pending = (r: CompareResult) => r.status === 'queued' || r.status === 'running';
 
 /** Whether a comparison is still running. */
 export const comparing = (c: Comparison | undefined) => Boolean(c?.results.some(pending));
@@ -102,8 +103,7 @@ export const useCompare = create<CompareState>()((set, get) => {
       const state = get();
       if (compareBlocker(state, available, settings)) return false;
       const text = state.draft;
-      const prompt: InferPrompt =
-        mode === 'chat' ? { mode, messages: [{ role: 'user', content: text }] } : { mode, text };
+      const prompt = chatPrompt(mode, [{ role: 'user', content: text }]);
       const results = state.selected
         .filter((id) => available.includes(id))
         .map(

@@ -12,8 +12,8 @@ interface NotificationsState {
   setRunEnds: (on: boolean) => Promise<void>;
 }
 
-export const NO_NOTIFICATIONS = 'This browser cannot show notifications.';
-export const NOTIFICATIONS_BLOCKED =
+const NO_NOTIFICATIONS = 'This browser cannot show notifications.';
+const NOTIFICATIONS_BLOCKED =
   'The browser blocks notifications from this page: allow them in its site settings (the icon ' +
   'left of the address), then turn this on again.';
 

@@ -1,6 +1,7 @@
 // Training runs as the UI sees them: every run stored in IndexedDB with its metrics history,
 // the live one's state, and the checkpoints. The train worker writes the database; this store
 // mirrors its events so charts update without reading the database again.
+import { useMemo } from 'react';
 import { create } from 'zustand';
 import type { RunSpec, TrainEvent } from '../protocol';
 import { lockedRuns, RUN_TRAINING_ELSEWHERE, whenUnlocked } from '../train/runLock';
@@ -267,3 +268,9 @@ export const useRuns = create<RunsState>((set, get) => ({
     }
   },
 }));
+
+/** The stored checkpoints, newest first: the order every pane lists them in. */
+export function useNewestCheckpoints(): CheckpointSummary[] {
+  const checkpoints = useRuns((s) => s.checkpoints);
+  return useMemo(() => [...checkpoints].sort((a, b) => b.createdAt - a.createdAt), [checkpoints]);
+}

@@ -302,11 +302,17 @@ describe('chat store', () => {
       checkpointId: 'c',
       loadError: undefined,
       settings: DEFAULT_GENERATION,
+      mode: 'chat' as const,
+      showOdds: false,
       turns: [question, reply],
       streaming: undefined,
     };
     expect(regenerable(base)).toBe(true);
+    // Score only (no new tokens) needs the token view, as sending does.
+    const scoreOnly = { ...base, settings: { ...DEFAULT_GENERATION, maxNewTokens: 0 } };
+    expect(regenerable({ ...scoreOnly, showOdds: true })).toBe(true);
     const blocked = [
+      scoreOnly,
       { ...base, checkpointId: undefined },
       { ...base, loadError: 'damaged' },
       { ...base, settings: { ...DEFAULT_GENERATION, topK: -1 } },

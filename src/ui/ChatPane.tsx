@@ -4,11 +4,12 @@
 // drawn token by token, coloured by how likely the model found each (tokenOdds.ts), and the
 // user's tokens show what they attended to (promptAttention.ts). Below, several checkpoints are
 // compared on one text (CompareCheckpoints). The transcript downloads as a dataset file.
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import type { GenerationSettings } from '../protocol';
 import {
   type ChatMode,
   type ChatTurn,
+  editable,
   newSeed,
   regenerable,
   sendBlocker,
@@ -17,11 +18,11 @@ import {
   useChat,
 } from '../store/chat';
 import { useDatasets } from '../store/datasets';
-import { useRuns } from '../store/runs';
+import { useNewestCheckpoints, useRuns } from '../store/runs';
 import { CompareCheckpoints } from './CompareCheckpoints';
 import { download, fileStem } from './download';
 import { checkpointName, count } from './format';
-import { SendOrStop } from './SendOrStop';
+import { SendOrStop, sendsOnEnter } from './SendOrStop';
 import { TokenPieces } from './TokenPieces';
 import { textPerplexity } from './tokenOdds';
 import { transcriptJsonl } from './transcript';
@@ -44,8 +45,7 @@ const SETTING_FIELDS: { key: keyof GenerationSettings; label: string; step: numb
 const testId = (key: string) => `chat-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 function ModelCard() {
-  const all = useRuns((s) => s.checkpoints);
-  const checkpoints = useMemo(() => [...all].sort((a, b) => b.createdAt - a.createdAt), [all]);
+  const checkpoints = useNewestCheckpoints();
   const { checkpointId, model, loading, loadError, mode, settings, streaming } = useChat();
   const { openCheckpoint, setMode, setSettings } = useChat.getState();
   const newest = checkpoints[0]?.id;
@@ -315,7 +315,7 @@ function Composer() {
         aria-label={mode === 'chat' ? 'message' : 'prompt'}
         onChange={(e) => setDraft(e.target.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+          if (sendsOnEnter(e)) {
             e.preventDefault();
             send();
           } else if (e.key === 'Escape' && streaming) {
@@ -346,7 +346,7 @@ function Composer() {
         <button
           type="button"
           onClick={editLast}
-          disabled={Boolean(streaming) || !turns.some((t) => t.role === 'user')}
+          disabled={!editable(state)}
           title={`Take the last ${mode === 'chat' ? 'message' : 'prompt'} back into the box, with its reply, to change it and send it again`}
           data-testid="chat-edit-last"
         >

@@ -18,7 +18,7 @@ import {
 import { selectedDataset, useDatasets } from '../store/datasets';
 import { useEvaluation } from '../store/evaluation';
 import { useNav } from '../store/nav';
-import { useRuns } from '../store/runs';
+import { useNewestCheckpoints, useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { bestCheckpointIds, prunableCheckpoints } from '../train/checkpointPrune';
 import { perplexity } from '../train/metrics';
@@ -399,10 +399,7 @@ function CheckpointList() {
     }),
     (cks) => void remove(cks),
   );
-  const newestFirst = useMemo(
-    () => [...checkpoints].sort((a, b) => b.createdAt - a.createdAt),
-    [checkpoints],
-  );
+  const newestFirst = useNewestCheckpoints();
   const best = useMemo(() => bestCheckpointIds(checkpoints), [checkpoints]);
   const prunable = useMemo(() => prunableCheckpoints(checkpoints), [checkpoints]);
   const prunableBytes = prunable.reduce((sum, ck) => sum + ck.bytes, 0);

@@ -1,7 +1,6 @@
 // The Chat pane's comparison of checkpoints (store/compare.ts): pick two or more, write a text,
 // and see how likely each finds it (bars: lower is likelier) and how each continues it, side by
 // side, with the mode, sampling settings and seed of the Model card above.
-import { useMemo } from 'react';
 import { useChat } from '../store/chat';
 import {
   type CompareResult,
@@ -9,12 +8,12 @@ import {
   compareBlocker,
   comparing,
   MAX_COMPARED,
+  pending,
   useCompare,
 } from '../store/compare';
-import { useRuns } from '../store/runs';
-import type { CheckpointSummary } from '../train/runStore';
+import { useNewestCheckpoints } from '../store/runs';
 import { checkpointName, count } from './format';
-import { SendOrStop } from './SendOrStop';
+import { SendOrStop, sendsOnEnter } from './SendOrStop';
 import { TokenPieces } from './TokenPieces';
 import { textPerplexity, textScores } from './tokenOdds';
 
@@ -111,8 +110,7 @@ function ResultCard({
 }
 
 export function CompareCheckpoints() {
-  const all = useRuns((s) => s.checkpoints);
-  const checkpoints = useMemo(() => [...all].sort((a, b) => b.createdAt - a.createdAt), [all]);
+  const checkpoints = useNewestCheckpoints();
   const state = useCompare();
   const { selected, draft, comparison } = state;
   const { toggle, setDraft, compare, stop } = useCompare.getState();
@@ -122,7 +120,7 @@ export function CompareCheckpoints() {
   const available = checkpoints.map((c) => c.id);
   const blocker = compareBlocker(state, available, settings);
   const running = comparing(comparison);
-  const names = new Map(all.map((c: CheckpointSummary) => [c.id, checkpointName(c)]));
+  const names = new Map(checkpoints.map((c) => [c.id, checkpointName(c)]));
   if (checkpoints.length < 2) return null;
   return (
     <section className="card" data-testid="compare">
@@ -159,7 +157,7 @@ export function CompareCheckpoints() {
         aria-label="text to compare on"
         onChange={(e) => setDraft(e.target.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+          if (sendsOnEnter(e)) {
             e.preventDefault();
             compare(available);
           }
@@ -177,7 +175,7 @@ export function CompareCheckpoints() {
         />
         <span className="muted small" data-testid="compare-status">
           {running
-            ? `comparing… ${comparison?.results.filter((r) => r.status === 'done' || r.status === 'failed').length} of ${comparison?.results.length} done`
+            ? `comparing… ${comparison?.results.filter((r) => !pending(r)).length} of ${comparison?.results.length} done`
             : (blocker ?? '')}
         </span>
       </div>

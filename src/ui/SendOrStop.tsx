@@ -1,5 +1,12 @@
 // The button that starts a generation, or stops it while it runs (the chat's Send, the
-// comparison's Compare): one place for how the two swap and say why a start is blocked.
+// comparison's Compare): one place for how the two swap and say why a start is blocked, and for
+// the key that sends from their text boxes.
+import type { KeyboardEvent } from 'react';
+
+/** Enter sends (Shift+Enter is a new line; Enter that ends an IME composition is not a send). */
+export const sendsOnEnter = (e: KeyboardEvent) =>
+  e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing;
+
 export function SendOrStop({
   running,
   label,

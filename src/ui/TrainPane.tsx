@@ -16,7 +16,7 @@ import {
   trainsFurther,
   useCheckpoints,
 } from '../store/checkpoints';
-import { useDatasets } from '../store/datasets';
+import { selectedDataset, useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useNav } from '../store/nav';
 import { useNotifications } from '../store/notifications';
@@ -231,9 +231,7 @@ function Progress({ run }: { run: RunRecord }) {
 function takeSetupOf(r: RunRecord): void {
   useSetup.getState().adopt(r.config, r.settings);
   const datasets = useDatasets.getState();
-  if (datasets.datasets.some((d) => d.id === r.datasetId && d.status === 'complete')) {
-    datasets.select(r.datasetId);
-  }
+  if (selectedDataset({ ...datasets, selectedId: r.datasetId })) datasets.select(r.datasetId);
   useNav.getState().show('model');
 }
 
