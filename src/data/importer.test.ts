@@ -130,7 +130,7 @@ describe('importDataset', () => {
     expect([1, 4, 100, 105].map((n) => lastValidationDocument(n, 10))).toEqual([-1, 3, 99, 99]);
   });
 
-  it('sends a repeated document where its first copy went, unless validation would be empty', () => {
+  it('sends a repeated document where its first copy went (or drops it, or places it), unless validation would be empty', () => {
     // New documents go by their place.
     expect(documentSplit(9, 100, 10, undefined, 0)).toBe('validation');
     expect(documentSplit(8, 100, 10, undefined, 0)).toBe('train');
@@ -142,6 +142,14 @@ describe('importDataset', () => {
     expect(documentSplit(99, 100, 10, 'train', 0)).toBe('validation');
     expect(documentSplit(99, 100, 10, 'train', 1)).toBe('train');
     expect(documentSplit(3, 4, 10, 'train', 0)).toBe('validation');
+    // Dropped: a repeat is not kept, but for the one that keeps validation from being empty.
+    expect(documentSplit(9, 100, 10, 'train', 0, 'drop')).toBeUndefined();
+    expect(documentSplit(8, 100, 10, 'validation', 3, 'drop')).toBeUndefined();
+    expect(documentSplit(99, 100, 10, 'train', 0, 'drop')).toBe('validation');
+    expect(documentSplit(9, 100, 10, undefined, 0, 'drop')).toBe('validation');
+    // By place: every document where its place puts it.
+    expect(documentSplit(9, 100, 10, 'train', 0, 'by-place')).toBe('validation');
+    expect(documentSplit(8, 100, 10, 'validation', 3, 'by-place')).toBe('train');
   });
 
   it('keeps repeated documents out of the other split, and counts them', async () => {

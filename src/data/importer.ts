@@ -113,10 +113,12 @@ export function lastValidationDocument(n: number, k: number): number {
 
 /**
  * The split of document i of n (validation every k-th), given the split of its first copy where
- * it repeats an earlier document: a repeat goes where its first copy went, so that no document is
- * in both splits. Only where the validation split would otherwise stay empty (its last place,
- * and every document there so far a repeat of a training one) does a repeat of a training
- * document go to validation.
+ * it repeats an earlier document, or undefined where it is dropped. By `repeats`
+ * (RepeatPlacement): a repeat goes where its first copy went, so that no document is in both
+ * splits ('first-copy'), or is dropped there ('drop'), or goes by its place as any other
+ * document ('by-place'). Only where the validation split would otherwise stay empty (its last
+ * place, and every document there so far a repeat of a training one) does a repeat of a training
+ * document go to validation, and is kept.
  */
 export function documentSplit(
   i: number,
@@ -124,13 +126,14 @@ export function documentSplit(
   k: number,
   first: Split | undefined,
   validationSoFar: number,
-): Split {
+  repeats: RepeatPlacement = 'first-copy',
+): Split | undefined {
   const place: Split = isValidationDocument(i, n, k) ? 'validation' : 'train';
-  if (first === undefined || first === place) return place;
-  if (place === 'validation' && validationSoFar === 0 && i === lastValidationDocument(n, k)) {
-    return 'validation';
-  }
-  return first;
+  if (first === undefined || repeats === 'by-place') return place;
+  const last =
+    place === 'validation' && validationSoFar === 0 && i === lastValidationDocument(n, k);
+  if (first === 'train' && last) return 'validation';
+  return repeats === 'drop' ? undefined : first;
 }
 
 /** Accumulates tokens into fixed-size shards and writes each as it fills. */
@@ -318,8 +321,8 @@ export async function importDataset(
   };
   const buf = new TokenBuffer(1 << 16);
   const seen = new DocumentIndex();
-  manifest.repeated = 0;
-  manifest.crossSplit = 0;
+  let repeated = 0;
+  let crossSplit = 0;
   const lengths: number[] = [];
   documents = 0;
   try {
@@ -336,24 +339,19 @@ export async function importDataset(
           ? 'validation'
           : 'train';
         const first = seen.firstSplit(buf.view(), place);
-        const split =
-          repeats === 'by-place'
-            ? place
-            : documentSplit(
-                documents,
-                docCount,
-                validationEvery,
-                first,
-                writers.validation.stats.documents,
-              );
+        const split = documentSplit(
+          documents,
+          docCount,
+          validationEvery,
+          first,
+          writers.validation.stats.documents,
+          repeats,
+        );
         if (first) {
-          manifest.repeated = (manifest.repeated ?? 0) + 1;
-          if (first !== split) manifest.crossSplit = (manifest.crossSplit ?? 0) + 1;
+          repeated++;
+          if (split && split !== first) crossSplit++;
         }
-        // Dropped: a repeat in its first copy's split (one that keeps validation from being
-        // empty stays).
-        const kept = !(first && repeats === 'drop' && first === split);
-        if (kept) {
+        if (split) {
           await writers[split].append(buf.view());
           const bucket = Math.floor(Math.log2(buf.length));
           lengths[bucket] = (lengths[bucket] ?? 0) + 1;
@@ -369,6 +367,8 @@ export async function importDataset(
     await writers.validation.flush();
     manifest.train = writers.train.stats;
     manifest.validation = writers.validation.stats;
+    manifest.repeated = repeated;
+    manifest.crossSplit = crossSplit;
     manifest.lengths = Array.from(lengths, (n) => n ?? 0);
     manifest.status = 'complete';
     await store.putManifest(manifest);
