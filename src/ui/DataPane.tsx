@@ -494,6 +494,12 @@ function TokenChips({
   );
 }
 
+/**
+ * The longest text of the user's that the sample viewer tokenizes: it does so on the page at each
+ * keystroke and draws a chip a token, so a pasted book would stall it (samples are cut as long).
+ */
+const OWN_TEXT_CHARS = 2000;
+
 function Samples({ d }: { d: DatasetManifest }) {
   const tokenizer = useMemo(() => ChunkTokenizer.fromJSON(d.tokenizer), [d.tokenizer]);
   const [i, setI] = useState(0);
@@ -522,7 +528,8 @@ function Samples({ d }: { d: DatasetManifest }) {
           className="chat-input"
           rows={2}
           value={own}
-          placeholder="Type or paste any text"
+          maxLength={OWN_TEXT_CHARS}
+          placeholder={`Type or paste any text (up to ${count(OWN_TEXT_CHARS)} characters)`}
           aria-label="text to tokenize"
           onChange={(e) => setOwn(e.target.value)}
           data-testid="own-text"
