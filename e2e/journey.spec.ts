@@ -116,6 +116,21 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect(page).toHaveTitle('finished · i3-test #1 — i3 Studio');
   // A finished run offers to train further (e2e/checkpoints.spec.ts does).
   await expect(row.getByTestId('train-further')).toBeVisible();
+  // The gradient norm of each part (embedding, 2 blocks' SSM and attention, final norm) at each of
+  // the 30 steps, drawn as a heatmap; pointing at a cell names its part, step and norm.
+  const heatmap = page.getByTestId('chart-part-norms');
+  await expect(heatmap).toHaveAttribute('data-parts', '6');
+  await expect(heatmap).toHaveAttribute('data-columns', '30');
+  const canvas = heatmap.locator('canvas');
+  const box = await canvas.boundingBox();
+  await canvas.hover({ position: { x: (box?.width ?? 0) - 2, y: 55 } });
+  await expect(heatmap).toContainText(/block 0 SSM · step 30: \d/);
+  expect(
+    await canvas.evaluate((c: HTMLCanvasElement) => {
+      const ctx = c.getContext('2d');
+      return ctx?.getImageData(c.width - 2, 2, 1, 1).data[3];
+    }),
+  ).toBe(255);
   // The UI thread only rendered: no long task over 200 ms while training.
   expect(
     longTasks.filter((ms) => ms > 200),

@@ -1,20 +1,22 @@
-// Global gradient L2 norm and its clip scale, in two passes without readback.
-// `partial`: a fixed grid of workgroups strides over the flat gradient (n floats); each writes the
-// sum of squares of its elements to partials[wg]. `finalize`: one workgroup sums the partials and
-// writes stats = [norm, clipScale] with clipScale = min(1, maxNorm / (norm + 1e-6)) (PyTorch's
-// clip_grad_norm_; maxNorm ≤ 0 disables clipping). Both reductions use a fixed-order tree, so the
-// norm is deterministic. Both entry points read `src` and write `dst`: grads → partials, then
-// partials → stats.
+// Gradient L2 norms, of the whole flat gradient and of each of its parts (the embedding, each
+// block's SSM and attention halves, ...), and the clip scale, in two passes without readback.
+// `partial`: workgroup w sums the squares of its chunk, elements ranges[w]..ranges[w+1] (chunks
+// never straddle parts), into partials[w]. `finalize`: part g owns partials ranges[g]..ranges[g+1];
+// thread t sums parts t, t + WG, ..., writes each part's norm to stats[2 + g], and the threads'
+// totals meet in a tree: stats[0] = the global norm, stats[1] = clipScale = min(1, maxNorm /
+// (norm + 1e-6)) (PyTorch's clip_grad_norm_; maxNorm ≤ 0 disables clipping). Every sum runs in a
+// fixed order, so the norms are deterministic. Both entry points read `src` and write `dst`:
+// grads → partials, then partials → stats; `ranges` is each pass's own table.
 
 struct Params {
-  n: u32,
-  numPartials: u32,
+  count: u32, // chunks (partial) or parts (finalize)
   maxNorm: f32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(3) var<storage, read> ranges: array<u32>;
 
 const WG = 256u;
 
@@ -30,8 +32,9 @@ fn treeSum(lid: u32) {
 
 @compute @workgroup_size(WG)
 fn partial(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (wg.x >= p.count) { return; }
   var s = 0.0;
-  for (var i = wg.x * WG + lid; i < p.n; i += p.numPartials * WG) {
+  for (var i = ranges[wg.x] + lid; i < ranges[wg.x + 1u]; i += WG) {
     let g = src[i];
     s = fma(g, g, s);
   }
@@ -42,9 +45,14 @@ fn partial(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index
 
 @compute @workgroup_size(WG)
 fn finalize(@builtin(local_invocation_index) lid: u32) {
-  var s = 0.0;
-  for (var i = lid; i < p.numPartials; i += WG) { s += src[i]; }
-  wSum[lid] = s;
+  var total = 0.0;
+  for (var g = lid; g < p.count; g += WG) {
+    var s = 0.0;
+    for (var i = ranges[g]; i < ranges[g + 1u]; i++) { s += src[i]; }
+    dst[2u + g] = sqrt(s);
+    total += s;
+  }
+  wSum[lid] = total;
   treeSum(lid);
   if (lid == 0u) {
     let norm = sqrt(wSum[0]);

@@ -16,7 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { GpuRuntime, Launch } from '../gpu/runtime';
 import { presetConfig } from '../model/config';
-import { parameterLayout } from '../model/params';
+import { gradientParts, parameterLayout } from '../model/params';
 import {
   type AttentionTiles,
   attentionBackward,
@@ -32,7 +32,13 @@ import {
   splitKPlan,
   splitKScratchFloats,
 } from '../ops/matmul';
-import { adamw, decaySegmentTable, gradNorm, gradNormPartials } from '../ops/optimizer';
+import {
+  adamw,
+  decaySegmentTable,
+  gradNorm,
+  gradNormPartials,
+  gradNormStatsFloats,
+} from '../ops/optimizer';
 import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
 import {
   createSelectiveScanScratch,
@@ -507,16 +513,15 @@ async function normEntries(rt: GpuRuntime): Promise<Entry[]> {
 async function optimizerEntries(rt: GpuRuntime): Promise<Entry[]> {
   const n = parameterLayout(config).totalFloats;
   const grads = random(rt, n, 1e-3);
-  const normStats = rt.buffer('bench.normStats', 16);
+  // Split into the model's parts, as training runs it.
+  const parts = gradientParts(config).map((p) => p.start);
+  const normStats = rt.buffer('bench.normStats', gradNormStatsFloats(parts.length) * F);
   const norm = await gradNorm(
     rt,
     grads,
-    rt.buffer('bench.partials', gradNormPartials(n) * F),
+    rt.buffer('bench.partials', gradNormPartials(n, parts) * F),
     normStats,
-    {
-      n,
-      maxNorm: 1,
-    },
+    { n, maxNorm: 1, parts },
   );
   const segments = decaySegmentTable([{ start: 0, decay: true }]);
   const step = await adamw(

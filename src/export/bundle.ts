@@ -139,7 +139,7 @@ export function bundleEntries(input: BundleInput): ZipEntry[] {
       }),
     ),
     text(LOSS_CURVE_FILE, lossCurveSvg(input.metrics)),
-    text('metrics.csv', metricsCsv(input.metrics)),
+    text('metrics.csv', metricsCsv(input.metrics, config)),
     { name: WEIGHTS_FILE, chunks: safetensorsChunks(views(layout, params)) },
     { name: TORCH_WEIGHTS_FILE, chunks: pytorchBinChunks(layout, params) },
   ];

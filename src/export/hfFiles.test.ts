@@ -94,6 +94,27 @@ describe('Hugging Face files', () => {
     expect(() => parseMetricsCsv('step,loss\nx,1')).toThrow(/line 2/);
   });
 
+  it('metrics.csv keeps the part norms of the steps that have them, a column per part', () => {
+    const c = PRESETS['i3-test']; // 2 blocks: 6 parts
+    const parts = (i: number) => [1, 2, 3, 4, 5, 6].map((g) => g / (i + 1));
+    const withParts: MetricsHistory = {
+      ...history,
+      steps: history.steps.map((m, i) => (i % 5 === 0 ? { ...m, partGradNorms: parts(i) } : m)),
+    };
+    const csv = metricsCsv(withParts, c);
+    expect(csv.split('\n')[0].split(',').slice(-6)).toEqual([
+      'grad_norm.embedding',
+      'grad_norm.block_0_ssm',
+      'grad_norm.block_0_attention',
+      'grad_norm.block_1_ssm',
+      'grad_norm.block_1_attention',
+      'grad_norm.final_norm',
+    ]);
+    expect(parseMetricsCsv(csv).steps).toStrictEqual(withParts.steps);
+    // Without the config, the history's part norms stay out (as in files of older studios).
+    expect(metricsCsv(withParts)).toBe(metricsCsv(history));
+  });
+
   it('draws the loss curve as SVG with a train and a validation path', () => {
     const svg = lossCurveSvg(history);
     expect(svg.startsWith('<svg')).toBe(true);

@@ -6,7 +6,7 @@ import { huggingFaceSpecialTokensMap, huggingFaceTokenizerConfig } from '../data
 import type { RepeatPlacement } from '../data/shardStore';
 import { BOS_ID, EOS_ID, PAD_ID, UNK_ID } from '../data/specialTokens';
 import { CONFIG_KEYS, type I3Config, parameterCount } from '../model/config';
-import { parameterGroups } from '../model/params';
+import { gradientParts, parameterGroups } from '../model/params';
 import { DEFAULT_SAMPLING } from '../model/sampling';
 import type { TrainSettings } from '../train/checkpoint';
 import type { CheckpointEvaluation } from '../train/evaluation';
@@ -104,9 +104,17 @@ const CSV_COLUMNS = [
   'epochs',
 ] as const;
 
-/** One row per step, sorted; an evaluation fills the val columns of its step's row. */
-export function metricsCsv(h: MetricsHistory): string {
-  const rows = new Map<number, Partial<Record<(typeof CSV_COLUMNS)[number], number>>>();
+/** The column of a part's gradient norm: `grad_norm.block_0_ssm` for part "block 0 SSM". */
+const partColumn = (part: string) => `grad_norm.${part.toLowerCase().replaceAll(' ', '_')}`;
+
+/**
+ * One row per step, sorted; an evaluation fills the val columns of its step's row. With the run's
+ * config, a column per part of the gradient norm (gradientParts) follows, filled on the steps that
+ * kept them.
+ */
+export function metricsCsv(h: MetricsHistory, config?: I3Config): string {
+  const parts = config ? gradientParts(config).map((p) => partColumn(p.name)) : [];
+  const rows = new Map<number, Partial<Record<string, number>>>();
   const row = (step: number) => rows.get(step) ?? rows.set(step, { step }).get(step)!;
   for (const s of h.steps) {
     Object.assign(row(s.step), {
@@ -120,16 +128,20 @@ export function metricsCsv(h: MetricsHistory): string {
       step_ms: s.stepMs,
       epochs: s.epochs,
     });
+    if (s.partGradNorms?.length === parts.length) {
+      parts.forEach((column, g) => Object.assign(row(s.step), { [column]: s.partGradNorms?.[g] }));
+    }
   }
   for (const e of h.evals) {
     const r = row(e.step);
     Object.assign(r, { tokens: r.tokens ?? e.tokens, time: r.time ?? e.time });
     Object.assign(r, { val_loss: e.valLoss, val_perplexity: e.valPerplexity });
   }
-  const lines = [CSV_COLUMNS.join(',')];
+  const columns = [...CSV_COLUMNS, ...parts];
+  const lines = [columns.join(',')];
   for (const step of [...rows.keys()].sort((a, b) => a - b)) {
     const r = rows.get(step)!;
-    lines.push(CSV_COLUMNS.map((k) => (r[k] === undefined ? '' : String(r[k]))).join(','));
+    lines.push(columns.map((k) => (r[k] === undefined ? '' : String(r[k]))).join(','));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -140,6 +152,7 @@ export function parseMetricsCsv(text: string): MetricsHistory {
   const header = lines[0]?.split(',') ?? [];
   const col = (name: string) => header.indexOf(name);
   if (col('step') < 0) throw new Error('metrics.csv: the header has no step column');
+  const parts = header.filter((name) => name.startsWith('grad_norm.'));
   const history: MetricsHistory = { steps: [], evals: [] };
   lines.slice(1).forEach((line, i) => {
     const cells = line.split(',');
@@ -155,6 +168,7 @@ export function parseMetricsCsv(text: string): MetricsHistory {
     const time = get('time') ?? 0;
     const loss = get('loss');
     if (loss !== undefined) {
+      const partGradNorms = parts.map(get);
       history.steps.push({
         step,
         tokens,
@@ -166,6 +180,8 @@ export function parseMetricsCsv(text: string): MetricsHistory {
         tokensPerSec: get('tokens_per_sec') ?? 0,
         stepMs: get('step_ms') ?? 0,
         ...(get('epochs') !== undefined && { epochs: get('epochs') }),
+        ...(parts.length > 0 &&
+          partGradNorms.every((x) => x !== undefined) && { partGradNorms }),
       });
     }
     const valLoss = get('val_loss');

@@ -6,11 +6,11 @@ import { softplusBiasPartialFloats } from '../ops/activations';
 import { conv1dBackwardPartialFloats } from '../ops/conv1d';
 import { LOSS_STATS_FLOATS, perRowFloats } from '../ops/crossEntropy';
 import { type MatmulShape, partialFloats, splitKScratchFloats } from '../ops/matmul';
-import { GRAD_NORM_STATS_FLOATS, gradNormPartials } from '../ops/optimizer';
+import { gradNormPartials, gradNormStatsFloats } from '../ops/optimizer';
 import { rmsnormPartialFloats } from '../ops/rmsnorm';
 import { selectiveScanBufferBytes } from '../ops/selectiveScan';
 import type { I3Config } from './config';
-import { parameterLayout } from './params';
+import { gradientParts, parameterLayout } from './params';
 
 /**
  * What the forward keeps for the backward. Both keep the residual stream and recompute each
@@ -197,6 +197,7 @@ export function bufferPlan(
   const rows = s.B * s.T;
   const L = c.n_layers;
   const params = parameterLayout(c).totalFloats;
+  const parts = gradientParts(c).map((p) => p.start);
   const plan: Record<string, number> = {
     params,
     grads: params,
@@ -213,8 +214,8 @@ export function bufferPlan(
     // norms' weights): one scratch for all, as the backwards run one after another.
     partialSums: partialSumsFloats(c, rows),
     attnDelta: L * s.B * c.n_heads * s.T,
-    gradNormPartials: gradNormPartials(params),
-    stats: LOSS_STATS_FLOATS + GRAD_NORM_STATS_FLOATS,
+    gradNormPartials: gradNormPartials(params, parts),
+    stats: LOSS_STATS_FLOATS + gradNormStatsFloats(parts.length),
     splitScratch: splitScratchFloats(c, rows),
     weightGradScratch: Math.max(
       ...Object.values(weightGradShapes(c, rows)).map((shapes) =>

@@ -12,8 +12,8 @@ import {
   type AdamWShape,
   adamw,
   adamwParams,
-  GRAD_NORM_STATS_FLOATS,
   gradNorm,
+  gradNormStatsFloats,
 } from '../ops/optimizer';
 import { rmsnormBackward, rmsnormForward } from '../ops/rmsnorm';
 import {
@@ -43,7 +43,7 @@ import {
   withKept,
 } from './buffers';
 import type { I3Config } from './config';
-import { decaySegments, type ParameterLayout, parameterLayout } from './params';
+import { decaySegments, gradientParts, type ParameterLayout, parameterLayout } from './params';
 
 export interface I3TrainingOptions {
   /** Micro-batches per optimizer step (gradient accumulation). */
@@ -88,6 +88,9 @@ export class I3Model implements TrainerModel {
   private readonly tokenPositions: GPUBuffer;
   private readonly lossStats: GPUBuffer;
   private readonly normStats: GPUBuffer;
+  /** Where each part of the gradient norm starts (gradientParts), and the norm statistics' floats. */
+  private readonly gradParts: number[];
+  private readonly normFloats: number;
   /**
    * Idle MAP_READ buffers for a step's statistics: the loss statistics of each micro-batch, then
    * the gradient-norm statistics (one per step in flight).
@@ -138,7 +141,9 @@ export class I3Model implements TrainerModel {
     this.tokenOffsets = f('tokenOffsets', config.vocab_size + 1);
     this.tokenPositions = f('tokenPositions', this.rows);
     this.lossStats = f('lossStats', LOSS_STATS_FLOATS);
-    this.normStats = f('normStats', GRAD_NORM_STATS_FLOATS);
+    this.gradParts = gradientParts(config).map((p) => p.start);
+    this.normFloats = gradNormStatsFloats(this.gradParts.length);
+    this.normStats = f('normStats', this.normFloats);
     this.ctx = {
       rt,
       config,
@@ -308,6 +313,7 @@ export class I3Model implements TrainerModel {
       ...(await gradNorm(rt, this.grads, partials, this.normStats, {
         n,
         maxNorm: this.options.clipNorm,
+        parts: this.gradParts,
       })),
       this.adamLaunch,
     ];
@@ -337,7 +343,7 @@ export class I3Model implements TrainerModel {
       this.idle.pop() ??
       this.rt.device.createBuffer({
         label: 'stepStats.readback',
-        size: (LOSS_STATS_FLOATS * this.options.accumSteps + GRAD_NORM_STATS_FLOATS) * 4,
+        size: (LOSS_STATS_FLOATS * this.options.accumSteps + this.normFloats) * 4,
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
       })
     );
@@ -377,7 +383,7 @@ export class I3Model implements TrainerModel {
     const enc = rt.device.createCommandEncoder({ label: `step ${stepNumber} optimizer` });
     rt.encode(enc, this.optimizerLaunches);
     const lossBytes = LOSS_STATS_FLOATS * this.options.accumSteps * 4;
-    enc.copyBufferToBuffer(this.normStats, 0, out, lossBytes, GRAD_NORM_STATS_FLOATS * 4);
+    enc.copyBufferToBuffer(this.normStats, 0, out, lossBytes, this.normFloats * 4);
     rt.device.queue.submit([enc.finish()]);
     await out.mapAsync(GPUMapMode.READ);
     const stats = new Float32Array(out.getMappedRange().slice(0));
@@ -389,7 +395,12 @@ export class I3Model implements TrainerModel {
       sum += stats[i * LOSS_STATS_FLOATS];
       count += stats[i * LOSS_STATS_FLOATS + 1];
     }
-    return { loss: count > 0 ? sum / count : 0, gradNorm: stats[lossBytes / 4] };
+    const norms = lossBytes / 4;
+    return {
+      loss: count > 0 ? sum / count : 0,
+      gradNorm: stats[norms],
+      partNorms: Array.from(stats.subarray(norms + 2, norms + this.normFloats)),
+    };
   }
 
   /** Logits (rows × V) of one batch of B × T input tokens, for tests and generation checks. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BINDING_ALIGN_FLOATS } from '../gpu/runtime';
 import { PRESETS, parameterCount } from './config';
-import { decaySegments, parameterGroups, parameterLayout } from './params';
+import { decaySegments, gradientParts, parameterGroups, parameterLayout } from './params';
 
 describe('parameterLayout', () => {
   const c = PRESETS['i3-test'];
@@ -108,6 +108,37 @@ describe('parameterGroups', () => {
       // in_proj (down, up to 2D), x_proj, dt_proj, out_proj (down, up).
       expect(by['SSM projections']).toBe(L * (3 * D * r + D * (R + 2 * N) + R * D + 2 * D * r));
       expect(by['SSM conv, Δ bias, A and D']).toBe(L * (K * D + D + D + D * N + D));
+    }
+  });
+});
+
+describe('gradientParts', () => {
+  it('splits the layout into the embedding, each block’s two halves and the final norm', () => {
+    const c = PRESETS['i3-22m'];
+    const layout = parameterLayout(c);
+    const parts = gradientParts(c);
+    expect(parts.length).toBe(2 * c.n_layers + 2);
+    expect(parts.map((p) => p.name).slice(0, 4)).toEqual([
+      'embedding',
+      'block 0 SSM',
+      'block 0 attention',
+      'block 1 SSM',
+    ]);
+    expect(parts.at(-1)).toEqual({
+      name: 'final norm',
+      start: layout.byName['model.norm.weight'].offset,
+    });
+    // Every tensor lies in the one part its name says, from the part's start to the next one's.
+    const partOf = (offset: number) => parts.findLast((p) => p.start <= offset)!.name;
+    for (const t of layout.tensors) {
+      const block = /^model\.layers\.(\d+)\.(ssm|attn)/.exec(t.name);
+      const want = block
+        ? `block ${block[1]} ${block[2] === 'ssm' ? 'SSM' : 'attention'}`
+        : t.name === 'model.norm.weight'
+          ? 'final norm'
+          : 'embedding';
+      expect(partOf(t.offset)).toBe(want);
+      expect(partOf(t.offset + t.size - 1)).toBe(want);
     }
   });
 });

@@ -113,3 +113,26 @@ export function parameterGroups(c: I3Config): { group: ParameterGroup; count: nu
   }
   return PARAMETER_GROUPS.map((group) => ({ group, count: counts.get(group) ?? 0 }));
 }
+
+/** A part of the model whose gradient norm training reports: its name and its first float. */
+export interface GradientPart {
+  name: string;
+  start: number;
+}
+
+/**
+ * The parts the gradient norm is split into, in the flat buffer's order: the embedding, each
+ * block's SSM and attention halves, the final norm. Each part runs to the next one's start.
+ */
+export function gradientParts(c: I3Config): GradientPart[] {
+  const at = parameterLayout(c).byName;
+  const parts: GradientPart[] = [{ name: 'embedding', start: 0 }];
+  for (let i = 0; i < c.n_layers; i++) {
+    parts.push(
+      { name: `block ${i} SSM`, start: at[`model.layers.${i}.ssm_norm.weight`].offset },
+      { name: `block ${i} attention`, start: at[`model.layers.${i}.attn_norm.weight`].offset },
+    );
+  }
+  parts.push({ name: 'final norm', start: at['model.norm.weight'].offset });
+  return parts;
+}

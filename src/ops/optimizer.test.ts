@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testRuntime } from '../gpu/testing';
 import { PRESETS, type PresetName, presetConfig } from '../model/config';
-import { decaySegments, parameterLayout } from '../model/params';
+import { decaySegments, gradientParts, parameterLayout } from '../model/params';
 import { Rng, randomArray } from '../util/random';
 import { compare } from './check';
 import {
@@ -13,37 +13,71 @@ import {
   adamwWorkgroupSegments,
   decayMask,
   decaySegmentTable,
-  GRAD_NORM_STATS_FLOATS,
   gradNorm,
   gradNormPartials,
   gradNormReference,
+  gradNormStatsFloats,
+  gradNormTables,
 } from './optimizer';
 
-// The norm: fp32 squares summed per thread, then in two trees; the relative error grows like
-// log2(n)·2⁻²⁴ plus the per-thread runs (≤ 1200 terms at n = 300,007), well under 1e-5.
+// The norms: fp32 squares summed per thread over a chunk (at most 1,024 of them at n = 300,007),
+// then in a tree per chunk and in order over a part's chunks; the relative error grows like
+// log2(n)·2⁻²⁴ plus those runs, well under 1e-5.
 const normTol = { atol: 1e-6, rtol: 1e-5 };
 
-describe('global gradient norm', () => {
-  // 1 and 257: partial workgroups; 100,003: many; 300,007 > 1024·256: the grid strides.
-  for (const n of [1, 257, 100_003, 300_007]) {
-    it(`norm and clip scale, n = ${n}`, async () => {
+describe('gradient norms', () => {
+  // 1 and 257: partial workgroups; 100,003: many; 300,007: chunks of 512 (more than one
+  // workgroup's 256). Parts: the whole; ragged parts, one of 1 float and one that ends a float
+  // after a chunk; the model's own.
+  const ragged = (n: number) => [0, 1, 2, 515, 517, 1_000, 1_512, 1_513, Math.floor(n / 2)];
+  const model = gradientParts(PRESETS['i3-test']).map((p) => p.start);
+  const cases: [number, number[]][] = [
+    [1, [0]],
+    [257, [0]],
+    [257, [0, 1, 256]],
+    [100_003, ragged(100_003)],
+    [300_007, ragged(300_007)],
+    [parameterLayout(PRESETS['i3-test']).totalFloats, model],
+  ];
+  for (const [n, parts] of cases) {
+    it(`norms and clip scale, n = ${n}, ${parts.length} parts`, async () => {
       const rt = await testRuntime();
       const g = randomArray(n, n, 0.01);
       const grads = rt.bufferFrom('grads', g);
-      const partials = rt.buffer('partials', gradNormPartials(n) * 4);
-      const stats = rt.buffer('stats', GRAD_NORM_STATS_FLOATS * 4);
+      const partials = rt.buffer('partials', gradNormPartials(n, parts) * 4);
+      const stats = rt.buffer('stats', gradNormStatsFloats(parts.length) * 4);
       const { norm } = gradNormReference(g, 1);
       // Clipping (maxNorm below the norm), not clipping (above it), and disabled (0).
       for (const maxNorm of [0.5 * norm, 2 * norm, 0]) {
-        rt.run(await gradNorm(rt, grads, partials, stats, { n, maxNorm }));
-        const got = await rt.readF32(stats, GRAD_NORM_STATS_FLOATS);
-        const want = gradNormReference(g, maxNorm);
-        expect(compare(got, [want.norm, want.clipScale], normTol)).toBeNull();
+        rt.run(await gradNorm(rt, grads, partials, stats, { n, maxNorm, parts }));
+        const got = await rt.readF32(stats, gradNormStatsFloats(parts.length));
+        const want = gradNormReference(g, maxNorm, parts);
+        expect(compare(got, [want.norm, want.clipScale, ...want.partNorms], normTol)).toBeNull();
       }
       expect(gradNormReference(g, 0.5 * norm).clipScale).toBeLessThan(0.51);
       for (const b of [grads, partials, stats]) rt.destroy(b);
     });
   }
+
+  it('chunks each part without crossing into the next, and refuses parts out of order', () => {
+    const n = 300_007;
+    const parts = ragged(n);
+    const { chunks, partChunks } = gradNormTables(n, parts);
+    expect(chunks[0]).toBe(0);
+    expect(chunks.at(-1)).toBe(n);
+    expect(partChunks.length).toBe(parts.length + 1);
+    parts.forEach((start, g) => {
+      expect(chunks[partChunks[g]]).toBe(start);
+      for (let k = partChunks[g]; k < partChunks[g + 1]; k++) {
+        expect(chunks[k + 1] - chunks[k]).toBeGreaterThan(0);
+        expect(chunks[k + 1] - chunks[k]).toBeLessThanOrEqual(512);
+      }
+    });
+    expect(chunks.length - 1).toBeLessThanOrEqual(1024 + parts.length);
+    expect(() => gradNormTables(n, [1, 5])).toThrow(/start at 0/);
+    expect(() => gradNormTables(n, [0, 5, 5])).toThrow(/increase/);
+    expect(() => gradNormTables(10, [0, 10])).toThrow(/below 10/);
+  });
 });
 
 // Params: |p| ≤ 1 stored in fp32 after each step (ulp ≤ 6e-8); the update lr·m̂/(√v̂+eps) is
@@ -101,7 +135,7 @@ describe('AdamW', () => {
     const m = rt.buffer('m', n * 4);
     const v = rt.buffer('v', n * 4);
     const partials = rt.buffer('partials', gradNormPartials(n) * 4);
-    const normStats = rt.buffer('normStats', GRAD_NORM_STATS_FLOATS * 4);
+    const normStats = rt.buffer('normStats', gradNormStatsFloats(1) * 4);
     const maxNorm = 5;
     const shape = { n, segments: table };
     const base: AdamWHyper = { lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };

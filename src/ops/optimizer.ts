@@ -1,5 +1,5 @@
-// The optimizer step on the GPU, with no readback: the global gradient norm and its clip scale
-// (grad_norm, two passes into a small stats buffer), then AdamW (PyTorch's torch.optim.AdamW:
+// The optimizer step on the GPU, with no readback: the global gradient norm, its clip scale and the
+// norm of each part of the model (grad_norm, two passes into a small stats buffer), then AdamW (PyTorch's torch.optim.AdamW:
 // decoupled weight decay, bias correction) reading the clip scale from that buffer. Weight decay
 // applies per tensor through a segment table; AdamW zeroes each gradient after reading it
 // (zeroGrad, default on), so no clearing pass is needed before the next accumulation.
@@ -16,45 +16,74 @@ import {
 const WG = 256;
 /** Floats each AdamW workgroup updates: WG threads of one vec4 each (adamw.wgsl). */
 const ADAMW_WG_FLOATS = WG * 4;
-/** At most this many partial sums: enough workgroups to fill a GPU, few enough for one to sum. */
+/** About this many partial sums: enough workgroups to fill a GPU, few enough for one to sum. */
 const MAX_PARTIALS = 1024;
 
-/** Floats of the norm statistics: [norm, clipScale]. */
-export const GRAD_NORM_STATS_FLOATS = 2;
-
-/** Floats of the partial-sum scratch that gradNorm needs for n gradients. */
-export function gradNormPartials(n: number): number {
-  return Math.max(1, Math.min(MAX_PARTIALS, Math.ceil(n / WG)));
+/** Floats of the norm statistics of a gradient in `parts` parts: [norm, clipScale, each part's]. */
+export function gradNormStatsFloats(parts: number): number {
+  return 2 + parts;
 }
 
 /**
- * [partial, finalize]: stats = [‖grads‖₂, min(1, maxNorm/(norm + 1e-6))]; maxNorm ≤ 0 gives
- * clip scale 1 (no clipping). `partials` holds gradNormPartials(n) floats.
+ * grad_norm.wgsl's tables for n gradients split into parts at `parts` (each part's first float,
+ * ascending, the first 0): `chunks`, the bounds of each partial sum's elements (chunks of equal
+ * length that end early at a part's end, so none straddles two parts), and `partChunks`, the
+ * bounds of each part's chunks.
+ */
+export function gradNormTables(
+  n: number,
+  parts: readonly number[] = [0],
+): { chunks: Uint32Array; partChunks: Uint32Array } {
+  if (n < 1) throw new Error('the gradient norm needs at least one gradient');
+  if (parts[0] !== 0 || parts.some((s, g) => g > 0 && s <= parts[g - 1]) || parts.at(-1)! >= n) {
+    throw new Error(`gradient parts must start at 0 and increase below ${n}: ${parts.join(', ')}`);
+  }
+  const chunk = Math.ceil(Math.ceil(n / MAX_PARTIALS) / WG) * WG;
+  const chunks = [0];
+  const partChunks = [0];
+  parts.forEach((start, g) => {
+    const end = g + 1 < parts.length ? parts[g + 1] : n;
+    for (let at = start + chunk; at < end; at += chunk) chunks.push(at);
+    chunks.push(end);
+    partChunks.push(chunks.length - 1);
+  });
+  return { chunks: Uint32Array.from(chunks), partChunks: Uint32Array.from(partChunks) };
+}
+
+/** Floats of the partial-sum scratch that gradNorm needs for n gradients in these parts. */
+export function gradNormPartials(n: number, parts?: readonly number[]): number {
+  return gradNormTables(n, parts).chunks.length - 1;
+}
+
+/**
+ * [partial, finalize]: stats = [‖grads‖₂, min(1, maxNorm/(norm + 1e-6)), ‖part g‖₂ for each g];
+ * maxNorm ≤ 0 gives clip scale 1 (no clipping). `partials` holds gradNormPartials(n, parts)
+ * floats, `stats` gradNormStatsFloats(parts.length); parts as gradNormTables takes them.
  */
 export function gradNorm(
   rt: GpuRuntime,
   grads: Binding,
   partials: Binding,
   stats: Binding,
-  shape: { n: number; maxNorm: number },
+  shape: { n: number; maxNorm: number; parts?: readonly number[] },
 ): Promise<Launch[]> {
-  const numPartials = gradNormPartials(shape.n);
-  const params = [u32(shape.n), u32(numPartials), f32(shape.maxNorm)];
+  const parts = shape.parts ?? [0];
+  const { chunks, partChunks } = gradNormTables(shape.n, parts);
   return Promise.all([
     rt.launch({
       shader: 'grad_norm',
       entry: 'partial',
       label: 'grad_norm.partial',
-      params,
-      buffers: [grads, partials],
-      workgroups: [numPartials],
+      params: [u32(chunks.length - 1), f32(shape.maxNorm)],
+      buffers: [grads, partials, rt.bufferFrom('gradNorm.chunks', chunks)],
+      workgroups: [chunks.length - 1],
     }),
     rt.launch({
       shader: 'grad_norm',
       entry: 'finalize',
       label: 'grad_norm.finalize',
-      params,
-      buffers: [partials, stats],
+      params: [u32(parts.length), f32(shape.maxNorm)],
+      buffers: [partials, stats, rt.bufferFrom('gradNorm.parts', partChunks)],
       workgroups: [1],
     }),
   ]);
@@ -184,15 +213,24 @@ export function adamw(
   });
 }
 
-/** CPU reference of the norm and clip scale, in float64. */
+/** CPU reference of the norm, its clip scale and the norm of each part (as gradNorm takes them). */
 export function gradNormReference(
   grads: ArrayLike<number>,
   maxNorm: number,
-): { norm: number; clipScale: number } {
-  let s = 0;
-  for (let i = 0; i < grads.length; i++) s += grads[i] * grads[i];
-  const norm = Math.sqrt(s);
-  return { norm, clipScale: maxNorm > 0 ? Math.min(1, maxNorm / (norm + 1e-6)) : 1 };
+  parts: readonly number[] = [0],
+): { norm: number; clipScale: number; partNorms: number[] } {
+  const squares = parts.map((start, g) => {
+    const end = g + 1 < parts.length ? parts[g + 1] : grads.length;
+    let s = 0;
+    for (let i = start; i < end; i++) s += grads[i] * grads[i];
+    return s;
+  });
+  const norm = Math.sqrt(squares.reduce((a, b) => a + b, 0));
+  return {
+    norm,
+    clipScale: maxNorm > 0 ? Math.min(1, maxNorm / (norm + 1e-6)) : 1,
+    partNorms: squares.map(Math.sqrt),
+  };
 }
 
 /** Per-element decay flags of a segment table (the last segment starting at or before i). */

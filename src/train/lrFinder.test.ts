@@ -85,13 +85,13 @@ describe('learning-rate finder on the GPU', () => {
     expect(seen).toEqual(result.points.map((_, i) => i * 1000 + 40));
     // The cats corpus is learnable: at the rate of the lowest smoothed loss the loss had fallen
     // well below its start (ln 64 ≈ 4.2 nats for a uniform guess), and Adam at rates near 1
-    // wrecks the weights: the sweep stopped early, at a loss over 4 times that lowest or an
-    // average back above the start.
+    // wrecks the weights: the sweep stopped at a loss over 4 times that lowest (or an average
+    // back above the start). Where among the sweep's last points (rates 0.4-1) depends on fp32
+    // rounding: at point 38 or 40 of 40 as the gradient norm's sums changed order.
     const start = result.points[0].smoothed;
     const lowest = result.points.reduce((a, b) => (b.smoothed < a.smoothed ? b : a));
     expect(lowest.smoothed).toBeLessThan(start - 1);
     expect(result.diverged).toBe(true);
-    expect(result.points.length).toBeLessThan(40);
     const last = result.points.at(-1) ?? lowest;
     expect(last.loss > 4 * lowest.smoothed || last.smoothed > start).toBe(true);
     expect(result.cancelled).toBe(false);

@@ -14,6 +14,11 @@ export interface StepMetrics {
   stepMs: number;
   /** Passes over the run's training data after this step (runs before it was kept: none). */
   epochs?: number;
+  /**
+   * The gradient norm of each part of the model (gradientParts: the embedding, each block's SSM
+   * and attention, the final norm), on the steps partNormsKept picks (runs before it: none).
+   */
+  partGradNorms?: number[];
 }
 
 export interface EvalMetrics {
@@ -29,6 +34,14 @@ export interface EvalMetrics {
 export interface MetricsHistory {
   steps: StepMetrics[];
   evals: EvalMetrics[];
+}
+
+/** About this many steps of a run keep their part norms: a picture's worth, not every step. */
+const PART_NORM_RECORDS = 200;
+
+/** Whether step (1-based) of a run of totalSteps keeps its part norms: the first, then evenly. */
+export function partNormsKept(step: number, totalSteps: number): boolean {
+  return step === 1 || step % Math.max(1, Math.ceil(totalSteps / PART_NORM_RECORDS)) === 0;
 }
 
 export const emptyHistory = (): MetricsHistory => ({ steps: [], evals: [] });

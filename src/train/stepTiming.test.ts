@@ -14,7 +14,7 @@ describe('step timing', () => {
       return new Promise<StepStats>((resolve) =>
         setTimeout(() => {
           pending--;
-          resolve({ loss: k, gradNorm: 0 });
+          resolve({ loss: k, gradNorm: 0, partNorms: [] });
         }, 1),
       );
     };

@@ -108,6 +108,14 @@ describe('trainer on the i3-test preset', () => {
     for (const m of rec.steps) {
       expect(m.perplexity).toBeCloseTo(Math.exp(m.loss), 6);
       expect(m.gradNorm).toBeGreaterThan(0);
+      // A run of 40 steps keeps every step's part norms: the embedding, 2 blocks' two halves and
+      // the final norm, each with a gradient, whose squares add up to the global norm's (fp32
+      // sums of the same squares in another order: 1e-5 relative).
+      const parts = m.partGradNorms ?? [];
+      expect(parts).toHaveLength(6);
+      for (const norm of parts) expect(norm).toBeGreaterThan(0);
+      const total = Math.sqrt(parts.reduce((a, x) => a + x * x, 0));
+      expect(Math.abs(total - m.gradNorm)).toBeLessThan(1e-5 * m.gradNorm);
     }
     // Passes over the cats corpus: growing by the same share each step (one epoch has more
     // windows than 40 steps draw, so none wraps here).

@@ -11,6 +11,7 @@ import {
   type EvalMetrics,
   emptyHistory,
   type MetricsHistory,
+  partNormsKept,
   perplexity,
   type StepMetrics,
 } from './metrics';
@@ -20,6 +21,8 @@ import { learningRate } from './schedule';
 export interface StepStats {
   loss: number;
   gradNorm: number;
+  /** The norm of each part of the gradient (gradientParts: embedding, blocks' halves, ...). */
+  partNorms: number[];
 }
 
 export interface TrainerModel {
@@ -201,6 +204,7 @@ export class Trainer {
             stepMs,
             epochs,
           };
+          if (partNormsKept(m.step, s.schedule.totalSteps)) m.partGradNorms = stats.partNorms;
           this.metrics.steps.push(m);
           this.events.onStep(m);
         });

@@ -28,6 +28,7 @@ import { median } from '../util/median';
 import { trainFurtherTitle } from './CheckpointsPane';
 import { useConfirmDelete } from './ConfirmDelete';
 import { MetricChart, type Series } from './charts/MetricChart';
+import { PartNormHeatmap } from './charts/PartNormHeatmap';
 import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
 import { download, fileStem } from './download';
 import { bytes, compact, count, duration, epochs } from './format';
@@ -350,7 +351,7 @@ function RunList() {
                         title="Every step's metrics and every evaluation, as the exported bundle's metrics.csv"
                         onClick={() =>
                           download(
-                            new Blob([metricsCsv(r.metrics)], { type: 'text/csv' }),
+                            new Blob([metricsCsv(r.metrics, r.config)], { type: 'text/csv' }),
                             `${fileStem(r.name)}-metrics.csv`,
                           )
                         }
@@ -425,6 +426,8 @@ function Charts() {
       return { ...c, series };
     });
   }, [runs, compare, x, smoothing, liveRunId]);
+  // The heatmap shows one run: the newest of those on the charts.
+  const heatmapRun = runs.findLast((r) => compare.includes(r.id));
   return (
     <section className="card">
       <div className="row" style={{ gap: '1.2rem', flexWrap: 'wrap', alignItems: 'center' }}>
@@ -465,6 +468,12 @@ function Charts() {
             testId={`chart-${c.id}`}
           />
         ))}
+        <PartNormHeatmap
+          key={heatmapRun?.id}
+          runName={heatmapRun?.name}
+          config={heatmapRun?.config}
+          steps={heatmapRun?.metrics.steps ?? []}
+        />
       </div>
     </section>
   );
