@@ -130,6 +130,19 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   // One block alone gives its own weights.
   await asked.getByTestId('attention-layer').selectOption({ label: 'block 2' });
   await expect.poll(attentionOf).not.toEqual(mean);
+  // The reply's tokens too, once it has ended: pointing at one underlines the reply's tokens up
+  // to it, the rest of its attention going to the prompt.
+  const replied = healed.getByTestId('chat-token');
+  const replyCaption = healed.getByTestId('attention-caption');
+  await replied.nth(3).hover();
+  await expect(replyCaption).toContainText(/looked most at .*%/);
+  const toReply = await replied.evaluateAll((els) =>
+    els.map((e) => e.getAttribute('data-attention')),
+  );
+  expect(toReply.slice(4).every((w) => w === null)).toBe(true);
+  const replyInside = toReply.slice(0, 4).reduce((a, w) => a + Number(w), 0);
+  expect(replyInside).toBeGreaterThan(0);
+  expect(replyInside).toBeLessThan(1.0001);
   // No new tokens: the text is only scored.
   await page.getByTestId('chat-max-new-tokens').fill('0');
   const none = await complete(page, PREFIX);

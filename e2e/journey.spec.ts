@@ -116,6 +116,9 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect(page).toHaveTitle('finished · i3-test #1 — i3 Studio');
   // A finished run offers to train further (e2e/checkpoints.spec.ts does).
   await expect(row.getByTestId('train-further')).toBeVisible();
+  // The levels the curves are read against: a uniform guess's loss, the clip threshold.
+  await expect(lossChart).toContainText('uniform guess');
+  await expect(page.getByTestId('chart-gradNorm')).toContainText('clip 1');
   // The gradient norm of each part (embedding, 2 blocks' SSM and attention, final norm) at each of
   // the 30 steps, drawn as a heatmap; pointing at a cell names its part, step and norm.
   const heatmap = page.getByTestId('chart-part-norms');

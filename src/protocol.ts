@@ -189,7 +189,9 @@ export type InferRequest =
       settings: GenerationSettings;
       /**
        * Also score the latest text the user wrote, token by token ('prompt-score'), with where
-       * its tokens looked where `attention` (the maps cost up to 1.8× the scoring's time).
+       * its tokens looked where `attention` (the maps cost up to 1.8× the scoring's time), and
+       * then also where the reply's tokens looked ('reply-attention': the prompt and the reply
+       * scored again).
        */
       scorePrompt: false | { attention: boolean };
     }
@@ -210,7 +212,16 @@ export type InferEvent =
       type: 'prompt-score';
       requestId: string;
       pieces: GeneratedPiece[];
-      attention?: import('./model/textGeneration').PromptAttention;
+      attention?: import('./model/textGeneration').TextAttention;
+    }
+  /**
+   * Where the reply's tokens looked in each block (scorePrompt with attention), once it has ended:
+   * before its 'done'.
+   */
+  | {
+      type: 'reply-attention';
+      requestId: string;
+      attention: import('./model/textGeneration').TextAttention;
     }
   /** The tokens generated since the last delta, each its text and odds (~30 events/s). */
   | {

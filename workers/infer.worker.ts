@@ -184,6 +184,9 @@ async function generate(req: Extract<InferRequest, { type: 'generate' }>): Promi
       signal,
       onPromptScore: score && onPromptScore,
       promptAttention: score?.attention,
+      onReplyAttention: score?.attention
+        ? (attention) => post({ type: 'reply-attention', requestId, attention })
+        : undefined,
     });
     let next = await texts.next();
     while (!next.done) {

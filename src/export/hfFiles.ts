@@ -180,8 +180,7 @@ export function parseMetricsCsv(text: string): MetricsHistory {
         tokensPerSec: get('tokens_per_sec') ?? 0,
         stepMs: get('step_ms') ?? 0,
         ...(get('epochs') !== undefined && { epochs: get('epochs') }),
-        ...(parts.length > 0 &&
-          partGradNorms.every((x) => x !== undefined) && { partGradNorms }),
+        ...(parts.length > 0 && partGradNorms.every((x) => x !== undefined) && { partGradNorms }),
       });
     }
     const valLoss = get('val_loss');

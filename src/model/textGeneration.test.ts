@@ -8,12 +8,14 @@ import { presetConfig } from './config';
 import type { PromptScore } from './decode';
 import { I3Decoder } from './decode';
 import { initParameters } from './init';
+import { referenceLogits } from './reference';
 import {
   generateText,
   generationTokenizer,
   promptAttention,
   promptIds,
   promptPieces,
+  type TextAttention,
 } from './textGeneration';
 
 // The i3-test preset's 64 tokens: the special ones, 39 characters and 19 chunks ("th" extends to
@@ -101,6 +103,64 @@ describe('generated text', () => {
       texts.push(next.value.text);
     }
     expect(texts).toEqual(tokens.map((t, i) => tokenizer.vocab[t].slice(i === 0 ? 2 : 0)));
+    decoder.destroy();
+  });
+});
+
+describe('the reply’s attention', () => {
+  it('maps where the reply’s tokens looked, once it ends, as the reference forward does', async () => {
+    const rt = await testRuntime();
+    const decoder = await I3Decoder.create(rt, config);
+    const params = initParameters(config, 5);
+    decoder.loadParams(params);
+    const { ids } = promptIds(tokenizer, { mode: 'completion', text: 'it is in th' }, 16, 6);
+    const healed = healPrompt(tokenizer, ids);
+    if (!healed) throw new Error('the prompt should be healed');
+    const options = { sampling: { temperature: 0.9, seed: 3 }, maxNewTokens: 6, stopTokens: [] };
+    const collect = async (onReplyAttention?: (a: TextAttention) => void) => {
+      const texts: string[] = [];
+      const all = { ...options, onReplyAttention };
+      for await (const p of generateText(decoder, tokenizer, ids, all)) texts.push(p.text);
+      return texts;
+    };
+    let reply: TextAttention | undefined;
+    const texts = await collect((a) => {
+      reply = a;
+    });
+    // The maps come after the reply, which is the one drawn without them.
+    expect(texts).toEqual(await collect());
+    // The reply's tokens as the decoder draws them after the healed prompt (the token taken back
+    // is drawn again first), and the maps the reference forward makes of prompt and reply.
+    decoder.reset();
+    const drawn: number[] = [];
+    for await (const t of decoder.generate(healed.ids, {
+      ...options,
+      firstTokens: healed.allowed,
+    })) {
+      drawn.push(t.id);
+    }
+    const all = Uint32Array.of(...healed.ids, ...drawn);
+    const P = all.length; // within the i3-test window of 16
+    const maps: Float64Array[] = [];
+    referenceLogits(config, params, all, 1, P, undefined, maps);
+    const start = healed.ids.length;
+    const size = drawn.length;
+    expect(reply?.size).toBe(size);
+    expect(reply?.layers).toBe(config.n_layers);
+    // fp32 scores against float64, as the decoder's maps are checked (decode.test.ts): 1e-4.
+    for (let l = 0; l < config.n_layers; l++) {
+      for (let i = 0; i < size; i++) {
+        let inside = 0;
+        for (let j = 0; j <= i; j++) {
+          const want = maps[l][(start + i) * P + start + j];
+          expect(Math.abs((reply?.weights[(l * size + i) * size + j] ?? 0) - want)).toBeLessThan(
+            1e-4,
+          );
+          inside += want;
+        }
+        expect(Math.abs((reply?.elsewhere[l * size + i] ?? 0) - (1 - inside))).toBeLessThan(1e-4);
+      }
+    }
     decoder.destroy();
   });
 });

@@ -97,6 +97,12 @@ export interface TextGenerationOptions
    */
   onPromptScore?: (score: PromptScore) => void;
   promptAttention?: boolean;
+  /**
+   * Once the reply has ended (by any reason), the prompt and the reply are scored again for where
+   * the reply's tokens looked: called with the reply's part of those maps (its tokens within the
+   * window), unless the reply is empty or the maps would not fit (decode.ts's MAP_BYTES).
+   */
+  onReplyAttention?: (attention: TextAttention) => void;
 }
 
 /**
@@ -113,8 +119,9 @@ export async function* generateText(
   options: TextGenerationOptions,
 ): AsyncGenerator<GeneratedPiece, FinishReason, undefined> {
   const healed = healPrompt(tokenizer, ids);
-  let prompt = healed?.ids ?? ids;
-  const { onPromptScore, promptAttention: attention, ...generation } = options;
+  const context = healed?.ids ?? ids;
+  let prompt = context;
+  const { onPromptScore, promptAttention: attention, onReplyAttention, ...generation } = options;
   if (onPromptScore) {
     decoder.reset();
     const next = healed ? ids[ids.length - 1] : undefined;
@@ -127,12 +134,21 @@ export async function* generateText(
     firstTokens: healed?.allowed,
   });
   let repeated = healed?.prefix.length ?? 0;
-  for (let next = await tokens.next(); ; next = await tokens.next()) {
-    if (next.done) return next.value;
+  const reply: number[] = [];
+  let next = await tokens.next();
+  for (; !next.done; next = await tokens.next()) {
     const { id, prob, rank } = next.value;
+    reply.push(id);
     yield { text: tokenizer.decode([id]).slice(repeated), prob, rank };
     repeated = 0;
   }
+  if (onReplyAttention && reply.length > 0) {
+    decoder.reset();
+    const all = Uint32Array.of(...context, ...reply);
+    const { attention: maps } = await decoder.appendScored(all, { attention: true });
+    if (maps) onReplyAttention(attentionPart(maps, context.length, all.length));
+  }
+  return next.value;
 }
 
 /** The latest text the user wrote: ids[latest ..], less a chat's closing [/INST]. */
@@ -155,41 +171,48 @@ export function promptPieces(
 }
 
 /**
- * Where the latest text's tokens looked, block by block: weights[(l · size + i) · size + j] is
- * what its token i gave its token j ≤ i, averaged over the heads; elsewhere[l · size + i] is what
- * token i gave the rest of the context (the <eos> it starts after, a chat's template and earlier
- * turns). Its first `size` tokens have maps: those within the window.
+ * Where a text's tokens looked, block by block (the latest text the user wrote, or a reply):
+ * weights[(l · size + i) · size + j] is what its token i gave its token j ≤ i, averaged over the
+ * heads; elsewhere[l · size + i] is what token i gave the rest of the context (the <eos> it starts
+ * after, a chat's template and earlier turns, a reply's prompt). Its first `size` tokens have
+ * maps: those within the window.
  */
-export interface PromptAttention {
+export interface TextAttention {
   layers: number;
   size: number;
   weights: Float32Array;
   elsewhere: Float32Array;
 }
 
-/** The latest text's part of the prompt's attention maps (appendScored's). */
-export function promptAttention(
-  { ids, latest }: Pick<PromptIds, 'ids' | 'latest'>,
+/** The part of appendScored's attention maps for the tokens start..end−1 of what it scored. */
+export function attentionPart(
   attention: NonNullable<PromptScore['attention']>,
-): PromptAttention {
+  start: number,
+  end: number,
+): TextAttention {
   const P = attention.size;
   const layers = attention.weights.length / (P * P);
-  const size = Math.max(0, Math.min(latestEnd(ids), P) - latest);
+  const size = Math.max(0, Math.min(end, P) - start);
   const weights = new Float32Array(layers * size * size);
   const elsewhere = new Float32Array(layers * size);
   for (let l = 0; l < layers; l++) {
     for (let i = 0; i < size; i++) {
-      const row = attention.weights.subarray(
-        (l * P + latest + i) * P,
-        (l * P + latest + i + 1) * P,
-      );
+      const row = attention.weights.subarray((l * P + start + i) * P, (l * P + start + i + 1) * P);
       let inside = 0;
       for (let j = 0; j <= i; j++) {
-        weights[(l * size + i) * size + j] = row[latest + j];
-        inside += row[latest + j];
+        weights[(l * size + i) * size + j] = row[start + j];
+        inside += row[start + j];
       }
       elsewhere[l * size + i] = Math.max(0, 1 - inside);
     }
   }
   return { layers, size, weights, elsewhere };
+}
+
+/** The latest text's part of the prompt's attention maps (appendScored's). */
+export function promptAttention(
+  { ids, latest }: Pick<PromptIds, 'ids' | 'latest'>,
+  attention: NonNullable<PromptScore['attention']>,
+): TextAttention {
+  return attentionPart(attention, latest, latestEnd(ids));
 }

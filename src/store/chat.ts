@@ -7,7 +7,7 @@ import { persist } from 'zustand/middleware';
 import type { DatasetManifest } from '../data/shardStore';
 import { DEFAULT_MAX_NEW_TOKENS, type FinishReason } from '../model/decode';
 import { checkSampling, DEFAULT_SAMPLING } from '../model/sampling';
-import type { GeneratedPiece, PromptAttention } from '../model/textGeneration';
+import type { GeneratedPiece, TextAttention } from '../model/textGeneration';
 import type { GenerationSettings, InferEvent, InferPrompt, LoadedModel } from '../protocol';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { inferWorker, subscribed } from '../workerClients';
@@ -26,8 +26,8 @@ export interface ChatTurn {
    * when it was sent with the token view on (as the model read it).
    */
   pieces?: GeneratedPiece[];
-  /** Where a user turn's tokens looked, block by block (sent with the token view on). */
-  attention?: PromptAttention;
+  /** Where a turn's tokens looked, block by block (a question or reply with the token view on). */
+  attention?: TextAttention;
   /** For generated turns once done: why it ended and how fast it ran. */
   stats?: { reason: FinishReason; tokens: number; tokensPerSec: number };
 }
@@ -316,6 +316,13 @@ export const useChat = create<ChatState>()(
                       ? { ...t, pieces: e.pieces, attention: e.attention }
                       : t,
                   ),
+                }));
+              }
+              break;
+            case 'reply-attention':
+              if (mine) {
+                set((s) => ({
+                  turns: updateLast(s.turns, (t) => ({ ...t, attention: e.attention })),
                 }));
               }
               break;

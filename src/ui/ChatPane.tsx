@@ -2,7 +2,7 @@
 // or let it continue a text, with the sampling settings at hand; replies stream in as the infer
 // worker generates them, and Stop ends a generation at once. Replies and the user's text can be
 // drawn token by token, coloured by how likely the model found each (tokenOdds.ts), and the
-// user's tokens show what they attended to (promptAttention.ts). Below, several checkpoints are
+// tokens of both show what they attended to (tokenAttention.ts). Below, several checkpoints are
 // compared on one text (CompareCheckpoints). The transcript downloads as a dataset file.
 import { useEffect, useRef } from 'react';
 import type { GenerationSettings } from '../protocol';
@@ -267,9 +267,18 @@ function Transcript() {
                   ? 'you'
                   : 'prompt'}
             </span>
-            <div className="chat-text" data-testid={out ? 'chat-output' : undefined}>
+            <div
+              className="chat-text"
+              data-testid={out && !(showOdds && t.pieces) ? 'chat-output' : undefined}
+            >
               {showOdds && t.pieces ? (
-                <TokenPieces pieces={t.pieces} attention={t.attention} chat={mode === 'chat'} />
+                <TokenPieces
+                  pieces={t.pieces}
+                  attention={t.attention}
+                  chat={mode === 'chat'}
+                  reply={out}
+                  testId={out ? 'chat-output' : undefined}
+                />
               ) : mode === 'chat' && out ? (
                 t.content.trimStart()
               ) : (

@@ -1,28 +1,34 @@
 // A text drawn token by token, each token on the colour of how likely the model found it
-// (tokenOdds.ts), its odds in a tooltip; a user's text with its attention maps also shows, for the
-// token pointed at, what it looked at (promptAttention.ts).
+// (tokenOdds.ts), its odds in a tooltip; a text with its attention maps (a user's, or a reply's)
+// also shows, for the token pointed at, what it looked at (tokenAttention.ts).
 import { useState } from 'react';
-import type { GeneratedPiece, PromptAttention } from '../model/textGeneration';
-import { ALL_BLOCKS, attentionCaption, attentionRow } from './promptAttention';
+import type { GeneratedPiece, TextAttention } from '../model/textGeneration';
+import { ALL_BLOCKS, attentionCaption, attentionRow } from './tokenAttention';
 import { oddsColor, oddsTitle, trimPiecesStart } from './tokenOdds';
 
 /**
  * A text's tokens, each on the colour of its probability, with its odds as a tooltip. With
- * `attention` (a user's text's), pointing at a token (or focusing it) underlines the tokens before
+ * `attention`, pointing at a token (or focusing it) underlines the tokens before
  * it by the attention it gave them, in the chosen block or averaged over all.
  */
 export function TokenPieces({
   pieces: all,
   attention,
   chat,
+  reply = false,
+  testId,
 }: {
   pieces: readonly GeneratedPiece[];
-  attention?: PromptAttention;
+  attention?: TextAttention;
   /**
    * Chat mode: the text's leading whitespace (the template's) is left out, and the rest of the
    * context is the template and the earlier turns.
    */
   chat: boolean;
+  /** A generated text: the rest of its context is the prompt before it. */
+  reply?: boolean;
+  /** The test id of the tokens' span: the text alone, without the attention controls. */
+  testId?: string;
 }) {
   const pieces = chat ? trimPiecesStart(all) : all;
   // Trimming drops leading pieces only: index k here is all[k + skipped].
@@ -34,10 +40,16 @@ export function TokenPieces({
       ? attentionRow(attention, layer, hovered + skipped)
       : undefined;
   const top = row ? Math.max(...row.weights) : 0;
-  const rest = chat ? 'the template and earlier turns' : 'the document start';
+  const rest = reply
+    ? chat
+      ? 'your message and the turns before'
+      : 'the prompt'
+    : chat
+      ? 'the template and earlier turns'
+      : 'the document start';
   return (
     <>
-      <span>
+      <span data-testid={testId}>
         {pieces.map((p, k) => {
           const w = row?.weights[k + skipped];
           return (

@@ -29,7 +29,13 @@ import { trainFurtherTitle } from './CheckpointsPane';
 import { useConfirmDelete } from './ConfirmDelete';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { PartNormHeatmap } from './charts/PartNormHeatmap';
-import { evalSeries, type StepMetric, stepSeries, type XAxisKind } from './charts/runSeries';
+import {
+  chartReferences,
+  evalSeries,
+  type StepMetric,
+  stepSeries,
+  type XAxisKind,
+} from './charts/runSeries';
 import { download, fileStem } from './download';
 import { bytes, compact, count, duration, epochs } from './format';
 import { useNextConfig, useSetupProblem, useVocabSize } from './nextRun';
@@ -423,7 +429,14 @@ function Charts() {
           });
         }
       }
-      return { ...c, series };
+      return {
+        ...c,
+        series,
+        references: chartReferences(
+          c.id,
+          shown.map(({ r }) => r),
+        ),
+      };
     });
   }, [runs, compare, x, smoothing, liveRunId]);
   // The heatmap shows one run: the newest of those on the charts.
@@ -466,6 +479,7 @@ function Charts() {
             log={log}
             xLabel={x === 'time' ? 'seconds' : x}
             testId={`chart-${c.id}`}
+            references={c.references}
           />
         ))}
         <PartNormHeatmap

@@ -6,6 +6,7 @@ import {
   Legend,
   Line,
   LineChart,
+  ReferenceLine,
   ResponsiveContainer,
   Tooltip,
   XAxis,
@@ -21,6 +22,12 @@ export interface Series {
   dashed?: boolean;
 }
 
+/** A level worth reading the curves against (the clip threshold, a uniform guess's loss). */
+export interface Reference {
+  y: number;
+  label: string;
+}
+
 /** Memoized: a chart redraws only when its own series, scale or axis change. */
 export const MetricChart = memo(function MetricChart(props: {
   title: string;
@@ -28,6 +35,7 @@ export const MetricChart = memo(function MetricChart(props: {
   log: boolean;
   xLabel: string;
   testId: string;
+  references?: readonly Reference[];
 }) {
   const points = props.series.reduce((n, s) => n + s.points.length, 0);
   const xTick = axisTicks(largest(props.series, (p) => p.x));
@@ -70,6 +78,21 @@ export const MetricChart = memo(function MetricChart(props: {
               labelFormatter={(x) => `${props.xLabel} ${formatValue(Number(x))}`}
             />
             <Legend />
+            {props.references?.map((r) => (
+              <ReferenceLine
+                key={`${r.label} ${r.y}`}
+                y={r.y}
+                stroke="#94a3b8"
+                strokeDasharray="2 4"
+                ifOverflow="extendDomain"
+                label={{
+                  value: r.label,
+                  position: 'insideTopRight',
+                  fill: '#94a3b8',
+                  fontSize: 11,
+                }}
+              />
+            ))}
             {props.series.map((s) => (
               <Line
                 key={s.name}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricsHistory, StepMetrics } from '../../train/metrics';
-import { evalSeries, MAX_POINTS, stepSeries } from './runSeries';
+import { chartReferences, evalSeries, MAX_POINTS, stepSeries } from './runSeries';
 
 function history(n: number): MetricsHistory {
   const steps: StepMetrics[] = Array.from({ length: n }, (_, i) => ({
@@ -46,5 +46,27 @@ describe('run series for the charts', () => {
 
   it('keeps 100k steps to a drawable number of points', () => {
     expect(stepSeries(history(100_000), 'loss', 'step', 0.6)).toHaveLength(MAX_POINTS);
+  });
+});
+
+describe('chartReferences', () => {
+  const run = (vocab: number, clipNorm: number) =>
+    ({ config: { vocab_size: vocab }, settings: { clipNorm } }) as Parameters<
+      typeof chartReferences
+    >[1][number];
+
+  it('draws the uniform guess on the loss and the clip threshold on the gradient norm, once each', () => {
+    const runs = [run(4466, 1), run(4466, 0.5), run(64, 1), run(64, 0)];
+    expect(chartReferences('loss', runs)).toEqual([
+      { y: Math.log(4466), label: 'uniform guess' },
+      { y: Math.log(64), label: 'uniform guess' },
+    ]);
+    // A run without clipping (0) has no threshold.
+    expect(chartReferences('gradNorm', runs)).toEqual([
+      { y: 1, label: 'clip 1' },
+      { y: 0.5, label: 'clip 0.5' },
+    ]);
+    expect(chartReferences('lr', runs)).toEqual([]);
+    expect(chartReferences('loss', [])).toEqual([]);
   });
 });

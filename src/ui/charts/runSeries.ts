@@ -2,6 +2,8 @@
 // epochs of the data), smoothing for the noisy per-step curves, and downsampling to what a chart
 // can draw smoothly.
 import type { MetricsHistory, StepMetrics } from '../../train/metrics';
+import type { RunRecord } from '../../train/runStore';
+import type { Reference } from './MetricChart';
 import { downsample, type Point, smoothEma } from './series';
 
 export type XAxisKind = 'step' | 'tokens' | 'time' | 'epochs';
@@ -45,4 +47,25 @@ export function evalSeries(
 function epochsAtStep(steps: StepMetrics[]): (e: { step: number }) => number | undefined {
   const byStep = new Map(steps.map((m) => [m.step, m.epochs]));
   return (e) => byStep.get(e.step);
+}
+
+/**
+ * The levels a chart's curves are read against, one per value among the charted runs: the loss of a
+ * uniform guess over the vocabulary, ln V (where training starts; below it the model has learnt
+ * something), and the gradient-clip threshold (above it each step's update is scaled down).
+ */
+export function chartReferences(
+  metric: StepMetric,
+  runs: readonly Pick<RunRecord, 'config' | 'settings'>[],
+): Reference[] {
+  const levels =
+    metric === 'loss'
+      ? runs.map((r) => ({ y: Math.log(r.config.vocab_size), label: 'uniform guess' }))
+      : metric === 'gradNorm'
+        ? runs
+            .filter((r) => r.settings.clipNorm > 0)
+            .map((r) => ({ y: r.settings.clipNorm, label: `clip ${r.settings.clipNorm}` }))
+        : [];
+  const seen = new Set<number>();
+  return levels.filter((l) => !seen.has(l.y) && seen.add(l.y));
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { PromptAttention } from '../model/textGeneration';
-import { ALL_BLOCKS, attentionCaption, attentionRow } from './promptAttention';
+import type { TextAttention } from '../model/textGeneration';
+import { ALL_BLOCKS, attentionCaption, attentionRow } from './tokenAttention';
 
 // Two blocks over a text of three tokens: block 0 looks back at the first token, block 1 at
 // itself; each gives the rest of the context a tenth.
-const attention: PromptAttention = {
+const attention: TextAttention = {
   layers: 2,
   size: 3,
   weights: Float32Array.from([

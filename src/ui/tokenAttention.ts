@@ -1,7 +1,7 @@
-// What the chat shows of where a prompt's tokens looked (textGeneration.ts's PromptAttention): the
+// What the chat shows of where a text's tokens looked (textGeneration.ts's TextAttention): the
 // weights one token gave the tokens of the text up to it, in one block or averaged over all, and
 // the words that say where most of it went.
-import type { GeneratedPiece, PromptAttention } from '../model/textGeneration';
+import type { GeneratedPiece, TextAttention } from '../model/textGeneration';
 
 /** All blocks averaged, where a block index is asked for. */
 export const ALL_BLOCKS = -1;
@@ -14,11 +14,7 @@ export interface AttentionRow {
 }
 
 /** Token i's row in block `layer` (or ALL_BLOCKS averaged); undefined past the maps' tokens. */
-export function attentionRow(
-  a: PromptAttention,
-  layer: number,
-  i: number,
-): AttentionRow | undefined {
+export function attentionRow(a: TextAttention, layer: number, i: number): AttentionRow | undefined {
   if (!(i >= 0 && i < a.size)) return undefined;
   const layers = layer === ALL_BLOCKS ? Array.from({ length: a.layers }, (_, l) => l) : [layer];
   const weights = new Float32Array(i + 1);
