@@ -56,6 +56,14 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect(parts).toHaveCount(5);
   await expect(parts.first()).toContainText('embedding (and the tied head) 71,456');
   await expect(page.getByTestId('gpu-estimate')).toContainText('MB');
+  // The model drawn step by step with this config's shapes: 2 blocks of 16 channels, 4 states.
+  const diagram = page.getByTestId('block-diagram');
+  await expect(diagram).toContainText('× 2 blocks');
+  await expect(diagram).toContainText('16 channels × 4 states');
+  await expect(diagram.getByTestId('diagram-step')).toHaveCount(1 + 8 + 5 + 2);
+  await expect(diagram.getByTestId('diagram-block-params')).toContainText(
+    'a block: 1,808 parameters',
+  );
   await page.getByTestId('total-steps').fill('30');
   // 30 steps of 8 × 16 tokens: a sliver of the built-in corpus.
   await expect(page.getByTestId('planned-epochs')).toContainText(

@@ -11,6 +11,7 @@ import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
 import { activationsOf, validateSettings, writesSamples } from '../train/defaults';
 import { learningRateCurve } from '../train/schedule';
+import { BlockDiagram } from './charts/BlockDiagram';
 import { MetricChart } from './charts/MetricChart';
 import { ParameterBar } from './charts/ParameterBar';
 import { bytes, compact, count, epochs, ratio } from './format';
@@ -185,6 +186,12 @@ export function ModelPane() {
               {samples && `; samples ${bytes(decoderBytes(effective, 1, true))} more`}
             </dd>
           </dl>
+        )}
+        {valid && (
+          <details className="diagram" open>
+            <summary>The model, step by step</summary>
+            <BlockDiagram config={effective} />
+          </details>
         )}
         {tooLarge && (
           <p className="banner error" data-testid="buffer-too-large">
