@@ -191,6 +191,15 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   await expect(replies(page).last()).toHaveAttribute('data-reason', /.+/);
   await expect(page.getByTestId('chat-turn')).toHaveCount(turnCount);
   const redrawn = await replies(page).last().getByTestId('chat-output').textContent();
+  // Both continuations stay: ‹ shows the one before, › the new one again.
+  const redrawnTurn = replies(page).last();
+  await expect(redrawnTurn.getByTestId('reply-shown')).toHaveText('2 of 2');
+  await redrawnTurn.getByTestId('reply-before').click();
+  await expect(redrawnTurn.getByTestId('reply-shown')).toHaveText('1 of 2');
+  await expect(redrawnTurn.getByTestId('chat-output')).toHaveText(second ?? '');
+  await expect(redrawnTurn.getByTestId('reply-before')).toBeDisabled();
+  await redrawnTurn.getByTestId('reply-after').click();
+  await expect(redrawnTurn.getByTestId('chat-output')).toHaveText(redrawn ?? '');
   const seed = await page.getByTestId('chat-seed').inputValue();
   await page.getByTestId('chat-seed').fill(seed);
   expect(await (await complete(page, 'abc')).getByTestId('chat-output').textContent()).toBe(

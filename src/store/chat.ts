@@ -30,7 +30,20 @@ export interface ChatTurn {
   attention?: TextAttention;
   /** For generated turns once done: why it ended and how fast it ran. */
   stats?: { reason: FinishReason; tokens: number; tokensPerSec: number };
+  /**
+   * A last reply drawn again (Regenerate): every reply drawn for its question, oldest first, the
+   * one streaming not yet among them; the turn shows replies[shown] (the newest once it ends).
+   */
+  replies?: Reply[];
+  shown?: number;
 }
+
+/** One reply among those drawn for a question: what its turn shows. */
+export type Reply = Omit<ChatTurn, 'role' | 'replies' | 'shown'>;
+
+/** The reply a turn shows, as one of its replies. */
+const asReply = ({ role: _role, replies: _replies, shown: _shown, ...reply }: ChatTurn): Reply =>
+  reply;
 
 export interface Streaming {
   requestId: string;
@@ -76,6 +89,8 @@ interface ChatState {
    * had again); false when there is no reply to redraw now.
    */
   regenerate: () => boolean;
+  /** Shows reply k of those drawn for the last question (the chat goes on from it). */
+  showReply: (k: number) => void;
   /**
    * Takes the last message (or prompt) back into the draft, with its reply, to be changed and
    * sent again; false when there is none or a reply is streaming.
@@ -189,12 +204,17 @@ function updateLast(turns: ChatTurn[], f: (t: ChatTurn) => ChatTurn): ChatTurn[]
 export const useChat = create<ChatState>()(
   persist(
     (set, get) => {
-      /** Asks the checkpoint to answer the turns (the last of them the user's). */
-      const ask = (checkpointId: string, asked: ChatTurn[]) => {
+      /**
+       * Asks the checkpoint to answer the turns (the last of them the user's); `earlier`: the
+       * replies already drawn for that question (Regenerate's).
+       */
+      const ask = (checkpointId: string, asked: ChatTurn[], earlier?: Reply[]) => {
         const { mode, settings, showOdds } = get();
         const requestId = crypto.randomUUID();
+        const reply: ChatTurn = { role: 'assistant', content: '', pieces: [] };
+        if (earlier) Object.assign(reply, { replies: earlier, shown: earlier.length });
         set({
-          turns: [...asked, { role: 'assistant', content: '', pieces: [] }],
+          turns: [...asked, reply],
           streaming: { requestId, tokens: 0, tokensPerSec: 0 },
           error: undefined,
         });
@@ -241,7 +261,9 @@ export const useChat = create<ChatState>()(
         send: () => {
           const state = get();
           if (!state.checkpointId || state.streaming || sendBlocker(state)) return false;
-          const asked: ChatTurn[] = [...state.turns, { role: 'user', content: state.draft }];
+          // The chat goes on from the reply shown: the others drawn for its question are let go.
+          const settled = state.turns.map(({ replies: _replies, shown: _shown, ...t }) => t);
+          const asked: ChatTurn[] = [...settled, { role: 'user', content: state.draft }];
           set({ draft: '' });
           ask(state.checkpointId, asked);
           return true;
@@ -252,7 +274,9 @@ export const useChat = create<ChatState>()(
           const { turns } = state;
           if (!state.checkpointId || !regenerable(state)) return false;
           set((s) => ({ settings: { ...s.settings, seed: newSeed() } }));
-          // The question is asked again as it was, without its reply.
+          // The question is asked again as it was, without its reply, which stays among its
+          // replies to be shown again.
+          const last = turns[turns.length - 1];
           ask(
             state.checkpointId,
             turns
@@ -260,8 +284,24 @@ export const useChat = create<ChatState>()(
               .map((t, i) =>
                 i === turns.length - 2 ? { ...t, pieces: undefined, attention: undefined } : t,
               ),
+            last.replies ?? [asReply(last)],
           );
           return true;
+        },
+
+        showReply: (k) => {
+          const { turns, streaming } = get();
+          const last = turns[turns.length - 1];
+          const reply = last?.replies?.[k];
+          if (streaming || !reply) return;
+          set({
+            turns: updateLast(turns, () => ({
+              ...reply,
+              role: 'assistant',
+              replies: last.replies,
+              shown: k,
+            })),
+          });
         },
 
         editLast: () => {
@@ -346,20 +386,41 @@ export const useChat = create<ChatState>()(
               if (mine) {
                 const stats = { reason: e.reason, tokens: e.tokens, tokensPerSec: e.tokensPerSec };
                 set((s) => ({
-                  turns: updateLast(s.turns, (t) => ({ ...t, stats })),
+                  turns: updateLast(s.turns, (t) => {
+                    const done = { ...t, stats };
+                    return t.replies ? { ...done, replies: [...t.replies, asReply(done)] } : done;
+                  }),
                   streaming: undefined,
                 }));
               }
               break;
             case 'failed':
               if (mine) {
-                // The question goes back to the draft, to be sent again once the problem is fixed.
-                set((s) => ({
-                  turns: s.turns.slice(0, -2),
-                  draft: s.turns.at(-2)?.content ?? s.draft,
-                  streaming: undefined,
-                  error: e.message === s.loadError ? undefined : e.message,
-                }));
+                // The question goes back to the draft, to be sent again once the problem is fixed;
+                // a reply drawn again keeps the replies drawn before, showing the newest.
+                set((s) => {
+                  const earlier = s.turns.at(-1)?.replies ?? [];
+                  const error = e.message === s.loadError ? undefined : e.message;
+                  if (earlier.length > 0) {
+                    const shown = earlier.length - 1;
+                    return {
+                      turns: updateLast(s.turns, () => ({
+                        ...earlier[shown],
+                        role: 'assistant',
+                        replies: earlier,
+                        shown,
+                      })),
+                      streaming: undefined,
+                      error,
+                    };
+                  }
+                  return {
+                    turns: s.turns.slice(0, -2),
+                    draft: s.turns.at(-2)?.content ?? s.draft,
+                    streaming: undefined,
+                    error,
+                  };
+                });
               }
               break;
             case 'device-lost':

@@ -294,6 +294,61 @@ describe('chat store', () => {
     expect(sendBlocker({ ...base, mode: 'completion', draft: '' })).toBeUndefined();
   });
 
+  it('keeps every reply drawn for the last question, to show any of them', () => {
+    const question = { role: 'user' as const, content: 'hi' };
+    const stats = (tokens: number) => ({ reason: 'stop' as const, tokens, tokensPerSec: 1 });
+    const first = { content: ' yo', pieces: [], stats: stats(1) };
+    const streaming = { requestId: 'r2', tokens: 0, tokensPerSec: 0 };
+    // Regenerate's request: the first reply among the question's replies, the second streaming.
+    const drawing = {
+      role: 'assistant' as const,
+      content: '',
+      pieces: [],
+      replies: [first],
+      shown: 1,
+    };
+    useChat.setState({ turns: [question, drawing], streaming });
+    const { apply, showReply } = useChat.getState();
+    apply({
+      type: 'delta',
+      requestId: 'r2',
+      pieces: [{ text: ' hey', prob: 0.5, rank: 1 }],
+      tokens: 1,
+      tokensPerSec: 1,
+    });
+    showReply(0); // not while it streams
+    expect(useChat.getState().turns[1].content).toBe(' hey');
+    apply({ type: 'done', requestId: 'r2', reason: 'stop', tokens: 1, tokensPerSec: 1 });
+    const done = useChat.getState().turns[1];
+    expect(done.replies?.map((r) => r.content)).toEqual([' yo', ' hey']);
+    expect([done.content, done.shown]).toEqual([' hey', 1]);
+    useChat.getState().showReply(0);
+    const back = useChat.getState().turns[1];
+    expect([back.role, back.content, back.stats, back.shown]).toEqual([
+      'assistant',
+      ' yo',
+      stats(1),
+      0,
+    ]);
+    expect(back.replies).toBe(done.replies);
+    useChat.getState().showReply(5); // no such reply
+    expect(useChat.getState().turns[1]).toBe(back);
+    // A redraw that fails keeps the replies drawn before, showing the newest.
+    useChat.setState({
+      turns: [question, { ...drawing, replies: done.replies, shown: 2 }],
+      streaming: { ...streaming, requestId: 'r3' },
+    });
+    useChat.getState().apply({ type: 'failed', requestId: 'r3', message: 'out of memory' });
+    const kept = useChat.getState();
+    expect(kept.turns).toHaveLength(2);
+    expect([kept.turns[1].content, kept.turns[1].shown, kept.error]).toEqual([
+      ' hey',
+      1,
+      'out of memory',
+    ]);
+    expect(kept.streaming).toBeUndefined();
+  });
+
   it('draws again only a reply that ended, keeping the seed where it cannot', () => {
     const question = { role: 'user' as const, content: 'hi' };
     const stats = { reason: 'stop' as const, tokens: 1, tokensPerSec: 1 };

@@ -166,6 +166,38 @@ function DataHint({ checkpointId, mode }: { checkpointId: string; mode: ChatMode
   );
 }
 
+/** Which of the replies drawn for the last question shows: ‹ k of n ›, the chat going on from it. */
+function ReplyPicker({ turn, live }: { turn: ChatTurn; live: boolean }) {
+  const showReply = useChat((s) => s.showReply);
+  const n = (turn.replies?.length ?? 0) + (live ? 1 : 0);
+  const k = turn.shown ?? 0;
+  return (
+    <span className="reply-picker small muted" data-testid="reply-picker">
+      <button
+        type="button"
+        onClick={() => showReply(k - 1)}
+        disabled={live || k === 0}
+        aria-label="the reply before"
+        data-testid="reply-before"
+      >
+        ‹
+      </button>
+      <span data-testid="reply-shown">
+        {k + 1} of {n}
+      </span>
+      <button
+        type="button"
+        onClick={() => showReply(k + 1)}
+        disabled={live || k + 1 >= n}
+        aria-label="the reply after"
+        data-testid="reply-after"
+      >
+        ›
+      </button>
+    </span>
+  );
+}
+
 function TurnStats({ turn, showOdds }: { turn: ChatTurn; showOdds: boolean }) {
   const ppl = textPerplexity(turn.pieces ?? []);
   const perplexity = ppl !== undefined && (
@@ -267,6 +299,7 @@ function Transcript() {
                   ? 'you'
                   : 'prompt'}
             </span>
+            {i === last && t.replies && <ReplyPicker turn={t} live={live} />}
             <div
               className="chat-text"
               data-testid={out && !(showOdds && t.pieces) ? 'chat-output' : undefined}
