@@ -104,6 +104,43 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   await expect(row(26).getByTestId('evaluation-loss')).toContainText(after.toFixed(3));
 
+  // A mixture: a run on tuned.txt with base.txt (of its tokenizer) mixed into 30% of the rows.
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await select.selectOption(
+    (await select.locator('option', { hasText: 'tuned' }).getAttribute('value')) ?? '',
+  );
+  const mix = page.getByTestId('mix-in');
+  await expect(mix).toContainText('base.txt');
+  await mix.getByTestId('mix-in-pick').check();
+  await mix.getByTestId('mix-in-share').fill('30');
+  await expect(mix.getByTestId('mix-in-summary')).toHaveText(
+    'tuned.txt gives 70% of the rows and the validation split.',
+  );
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('total-steps').fill('6');
+  await expect(page.getByTestId('planned-epochs')).toContainText(/of base\.txt mixed in/);
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByTestId('start-run').click();
+  const mixed = runs.filter({ hasText: 'i3-test #3' });
+  await expect(mixed).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
+  await expect(mixed.getByTestId('run-setup')).toContainText('on tuned.txt + base.txt 30%');
+  // Its bundle's model card names the mixture.
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  const mixedDownload = page.waitForEvent('download');
+  await page
+    .getByTestId('checkpoint-row')
+    .filter({ hasText: 'i3-test #3' })
+    .first()
+    .getByTestId('export-checkpoint')
+    .click();
+  const mixedCard = strFromU8(
+    unzipSync(await readFile(await (await mixedDownload).path()))['README.md'],
+  );
+  expect(mixedCard).toContain('| dataset | tuned.txt |');
+  expect(mixedCard).toMatch(
+    /\| mixed in \| base\.txt: 30% of the training rows \([\d,]+ training tokens\) \|/,
+  );
+
   // Once the dataset whose tokenizer was chosen is deleted, the next import trains its own again,
   // and the first run's checkpoints, without their dataset, offer theirs.
   await page.getByRole('tab', { name: 'Data' }).click();

@@ -53,10 +53,22 @@ const details = (checkpointId: string, ck: Checkpoint): CheckpointDetails => ({
   step: ck.meta.step,
 });
 
-async function dataset(id: string): Promise<DatasetSummary | undefined> {
-  if (!id) return undefined;
-  const manifest = await (await shardStore()).getManifest(id);
-  return manifest && datasetSummary(manifest);
+/** The summary of a checkpoint's dataset, with those mixed in (as far as they are still stored). */
+async function dataset(meta: Checkpoint['meta']): Promise<DatasetSummary | undefined> {
+  if (!meta.datasetId) return undefined;
+  const store = await shardStore();
+  const manifest = await store.getManifest(meta.datasetId);
+  if (!manifest) return undefined;
+  const mixedIn = [];
+  for (const m of meta.settings.mixIn ?? []) {
+    const other = await store.getManifest(m.datasetId);
+    mixedIn.push({
+      name: other?.name ?? 'a dataset since deleted',
+      share: m.share,
+      trainTokens: other?.train.tokens,
+    });
+  }
+  return { ...datasetSummary(manifest), ...(mixedIn.length > 0 && { mixedIn }) };
 }
 
 /** Where the zip's chunks go: a file being written, or Blob parts. */
@@ -142,7 +154,7 @@ async function runExport(req: Extract<ExportRequest, { type: 'export' }>): Promi
   const input = bundleInputFromCheckpoint(
     ck,
     browserPythonSources,
-    await dataset(ck.meta.datasetId),
+    await dataset(ck.meta),
     (await getCheckpointSummary(req.checkpointId))?.evaluations,
   );
   await writeZip(req.jobId, exportBundle(input), bundleDataBytes(input), req.fileName, req.target);

@@ -5,7 +5,7 @@
 
 import { ChunkTokenizer } from '../src/data/chunkTokenizer';
 import { IdbShardStore } from '../src/data/idbShardStore';
-import { storeSource } from '../src/data/shardReader';
+import { type ShardSource, storeSource } from '../src/data/shardReader';
 import type { DatasetManifest } from '../src/data/shardStore';
 import { recentLoss } from '../src/export/checkpointBundle';
 import { browserShaders } from '../src/gpu/browserShaders';
@@ -289,6 +289,18 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
     const data = await trainingData(spec.datasetId, spec.config);
     if (typeof data === 'string') return fail(data);
     const { store, manifest } = data;
+    const mixIn: ShardSource[] = [];
+    for (const m of spec.settings.mixIn ?? []) {
+      const other = await trainingData(m.datasetId, spec.config);
+      if (typeof other === 'string') return fail(`A dataset to mix in: ${other}`);
+      if (other.manifest.tokenizerId !== manifest.tokenizerId) {
+        return fail(
+          `"${other.manifest.name}" was tokenized with another tokenizer than "${manifest.name}": ` +
+            'only datasets of one tokenizer mix (import its files with that tokenizer).',
+        );
+      }
+      mixIn.push(storeSource(other.store, other.manifest));
+    }
     const resume = spec.resumeFrom ? await loadCheckpoint(spec.resumeFrom) : undefined;
     const record: RunRecord = (await getRun(spec.runId)) ?? {
       id: spec.runId,
@@ -311,6 +323,7 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
       settings: spec.settings,
       source: storeSource(store, manifest),
       datasetId: manifest.id,
+      mixIn,
       tokenizer: manifest.tokenizer,
       resume,
       events: {

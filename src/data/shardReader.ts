@@ -165,11 +165,11 @@ export class ShardReader {
     }
   }
 
-  /** The next training batch: batchSize random windows of T+1 tokens. */
-  async nextBatch(): Promise<Batch> {
+  /** The next training batch: `rows` (batchSize unless given) random windows of T+1 tokens. */
+  async nextBatch(rows = this.batchSize): Promise<Batch> {
     const T1 = this.seqLen + 1;
-    const out = new Uint32Array(this.batchSize * T1);
-    for (let row = 0; row < this.batchSize; row++) {
+    const out = new Uint32Array(rows * T1);
+    for (let row = 0; row < rows; row++) {
       let order = this.epochOrder(this.cur.epoch);
       let s = order[this.cur.position];
       let w = this.windowsIn(s);
@@ -189,7 +189,7 @@ export class ShardReader {
       this.cur.drawn++;
       await this.windowTokens('train', s, offset, out, row * T1);
     }
-    return { tokens: out, rows: this.batchSize };
+    return { tokens: out, rows };
   }
 
   private prefetchAfter(order: number[], position: number): void {

@@ -137,10 +137,14 @@ describe('Hugging Face files', () => {
         repeats: 'first-copy',
         trainTokens: 90000,
         valTokens: 10000,
+        mixedIn: [{ name: 'stories', share: 0.3, trainTokens: 50000 }],
       },
       training: { steps: 20, tokens: 10240, time: 3600 },
     });
     expect(md).toContain('# i3-tiny-demo');
+    expect(md).toContain(
+      '| mixed in | stories: 30% of the training rows (50,000 training tokens) |',
+    );
     expect(md).toContain(parameterCount(c).toLocaleString('en-US'));
     // i3-tiny's embedding: 4,466 × 128 of its parameters.
     const share = ((100 * 4466 * 128) / parameterCount(c)).toFixed(1);

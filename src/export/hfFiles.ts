@@ -27,6 +27,8 @@ export interface DatasetSummary {
   /** Tokens in the training split and in the held-out validation split. */
   trainTokens?: number;
   valTokens?: number;
+  /** Datasets mixed into the training rows (TrainSettings.mixIn), each with its share. */
+  mixedIn?: { name: string; share: number; trainTokens?: number }[];
 }
 
 export interface TrainingSummary {
@@ -409,6 +411,10 @@ ${
           : []),
         ['training tokens', int(d.trainTokens)],
         ['validation tokens', int(d.valTokens)],
+        ...(d.mixedIn ?? []).map((m): [string, string] => [
+          'mixed in',
+          `${m.name}: ${Math.round(100 * m.share)}% of the training rows (${int(m.trainTokens)} training tokens)`,
+        ]),
       ]) + (d.description ? `\n\n${d.description}` : '')
     : 'Not recorded.'
 }

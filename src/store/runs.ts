@@ -87,6 +87,8 @@ export const continuationSpec = (
       ...(fresh ? { ...fresh, startStep: ck.step } : base.settings.schedule),
       totalSteps: ck.step + moreSteps,
     },
+    // Its run's mixture goes on, but for the dataset it now trains on, if that was mixed in.
+    mixIn: (base.settings.mixIn ?? []).filter((m) => m.datasetId !== base.datasetId),
   },
   datasetId: base.datasetId,
   resumeFrom: ck.id,

@@ -203,13 +203,25 @@ describe('checkpoints store', () => {
     expect(spec.settings).toEqual({
       ...finished.settings,
       schedule: { ...finished.settings.schedule, totalSteps: total + 25 },
+      mixIn: [],
     });
     // Fine-tuning: a schedule of its own (the Model pane's) from the checkpoint's step.
     const fresh = { peakLr: 3e-4, warmupSteps: 4, totalSteps: 999, minRatio: 0.2 };
     expect(continuationSpec(at(total), finished, 25, fresh).settings).toEqual({
       ...finished.settings,
       schedule: { ...fresh, startStep: total, totalSteps: total + 25 },
+      mixIn: [],
     });
+    // A mixture goes on, but for the dataset the run now trains on, where it was mixed in.
+    const mixIn = [
+      { datasetId: 'e', share: 0.2 },
+      { datasetId: 'f', share: 0.3 },
+    ];
+    const mixed = { ...finished, settings: { ...finished.settings, mixIn } };
+    expect(continuationSpec(at(total), mixed, 25).settings.mixIn).toEqual(mixIn);
+    expect(continuationSpec(at(total), { ...mixed, datasetId: 'e' }, 25).settings.mixIn).toEqual([
+      mixIn[1],
+    ]);
     expect(freshSchedule('d', 'd')).toBe(false);
     expect(freshSchedule('d', 'e')).toBe(true);
     expect(freshSchedule(undefined, 'd')).toBe(true);

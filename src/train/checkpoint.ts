@@ -32,6 +32,18 @@ export interface TrainSettings {
   samplePrompt?: string;
   /** Evaluations without improvement after which the run ends (0, or absent: never). */
   earlyStopPatience?: number;
+  /**
+   * Other datasets (of the run's tokenizer) whose windows are mixed into the training batches,
+   * each with its share of the rows; the run's own dataset has the rest and gives the validation
+   * split (absent or empty: the run's dataset alone).
+   */
+  mixIn?: MixIn[];
+}
+
+/** A dataset mixed into a run's training batches, and the share of the rows drawn from it. */
+export interface MixIn {
+  datasetId: string;
+  share: number;
 }
 
 export interface CheckpointMeta {

@@ -45,4 +45,21 @@ describe('training settings', () => {
       'early stopping needs evaluations: set eval every above 0, or early stop to 0',
     ]);
   });
+
+  it('takes datasets mixed in at shares that leave the run’s own dataset some rows', () => {
+    const s = defaultSettings('i3-test', PRESETS['i3-test']);
+    const mix = (...shares: number[]) =>
+      validateSettings({ ...s, mixIn: shares.map((share, k) => ({ datasetId: `d${k}`, share })) });
+    expect(mix()).toEqual([]);
+    expect(mix(0.3, 0.6)).toEqual([]);
+    expect(mix(0.5, 0.5)).toEqual([
+      'the mixed-in datasets take 100% of the rows: at most 90%, so that the run’s own dataset keeps some',
+    ]);
+    expect(mix(0)).toEqual(["a mixed-in dataset's share (0) must be between 0 and 1"]);
+    const twice = [
+      { datasetId: 'd', share: 0.1 },
+      { datasetId: 'd', share: 0.2 },
+    ];
+    expect(validateSettings({ ...s, mixIn: twice })).toEqual(['a dataset is mixed in twice']);
+  });
 });

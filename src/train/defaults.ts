@@ -104,5 +104,23 @@ export function validateSettings(s: TrainSettings): string[] {
   if (s.activations !== undefined && !ACTIVATION_MODES.includes(s.activations)) {
     errors.push(`activations (${s.activations}) must be ${ACTIVATION_MODES.join(' or ')}`);
   }
+  const mixIn = s.mixIn ?? [];
+  for (const m of mixIn) {
+    if (!(m.share > 0 && m.share < 1)) {
+      errors.push(`a mixed-in dataset's share (${m.share}) must be between 0 and 1`);
+    }
+  }
+  if (new Set(mixIn.map((m) => m.datasetId)).size < mixIn.length) {
+    errors.push('a dataset is mixed in twice');
+  }
+  const mixed = mixIn.reduce((a, m) => a + m.share, 0);
+  if (mixed > MAX_MIXED_SHARE + 1e-9) {
+    errors.push(
+      `the mixed-in datasets take ${Math.round(100 * mixed)}% of the rows: at most ${100 * MAX_MIXED_SHARE}%, so that the run’s own dataset keeps some`,
+    );
+  }
   return errors;
 }
+
+/** The most of a run's training rows that mixed-in datasets may take together. */
+export const MAX_MIXED_SHARE = 0.9;

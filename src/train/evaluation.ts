@@ -6,8 +6,9 @@
 import { ShardReader, type ShardSource } from '../data/shardReader';
 import { PAD_ID } from '../data/specialTokens';
 import type { GpuRuntime } from '../gpu/runtime';
+import { padRows } from './batchSource';
 import type { Checkpoint } from './checkpoint';
-import { makeRunGpu, padRows } from './run';
+import { makeRunGpu } from './run';
 
 /** At most this many validation tokens are read: 256 forward passes of i3-22m at batch 16 × 256. */
 export const EVAL_MAX_TOKENS = 2 ** 20;

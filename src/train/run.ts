@@ -1,9 +1,9 @@
 // Setting up a training run, the same in the browser worker and the Node CLI: the GPU model from
 // the config and settings, weights from the seed or a checkpoint, the batch source over the
-// dataset's shards (with its cursor restored), and the trainer.
+// dataset's shards and any mixed in (with its cursor restored), and the trainer.
 
 import { ChunkTokenizer, type ChunkTokenizerJson } from '../data/chunkTokenizer';
-import { type BatchCursor, ShardReader, type ShardSource } from '../data/shardReader';
+import type { ShardSource } from '../data/shardReader';
 import { PAD_ID } from '../data/specialTokens';
 import type { GpuRuntime } from '../gpu/runtime';
 import { type ActivationMode, estimateGpuBytes, mib } from '../model/buffers';
@@ -11,46 +11,20 @@ import type { I3Config } from '../model/config';
 import { validateConfig } from '../model/config';
 import { I3Model } from '../model/i3';
 import { initParameters } from '../model/init';
+import { batchSource } from './batchSource';
 import type { Checkpoint, TrainSettings } from './checkpoint';
 import { activationsOf, runTooLarge, validateSettings } from './defaults';
 import { TrainingSampler } from './samples';
-import { type BatchSource, freshStart, Trainer, type TrainerEvents } from './trainer';
-
-/** Rows of T+1 tokens, padded with <pad> rows (ignored by the loss) to a full micro-batch. */
-export function padRows(tokens: Uint32Array, rows: number, B: number, T: number): Uint32Array {
-  if (rows === B) return tokens;
-  const out = new Uint32Array(B * (T + 1)).fill(PAD_ID);
-  out.set(tokens);
-  return out;
-}
-
-function readerBatches(reader: ShardReader): BatchSource {
-  const B = reader.batchSize;
-  const T = reader.seqLen;
-  return {
-    nextTrainBatch: async () => (await reader.nextBatch()).tokens,
-    validationBatches: async (count) => {
-      const out: Uint32Array[] = [];
-      for await (const b of reader.validationBatches(count))
-        out.push(padRows(b.tokens, b.rows, B, T));
-      return out;
-    },
-    cursor: () => reader.cursor(),
-    epochs: () => reader.epochs(),
-  };
-}
+import { freshStart, Trainer, type TrainerEvents } from './trainer';
 
 /**
  * Where a run from `resume` picks up its data: the checkpoint's place in its dataset where the run
  * trains on that dataset; the start of any other (a checkpoint trained further on new files with
  * its tokenizer), whose shards that place does not describe.
  */
-export function resumeCursor(
-  resume: Checkpoint | undefined,
-  datasetId: string,
-): BatchCursor | undefined {
+export function resumeCursor(resume: Checkpoint | undefined, datasetId: string): unknown {
   if (!resume || resume.meta.datasetId !== datasetId) return undefined;
-  return resume.meta.dataCursor as BatchCursor | undefined;
+  return resume.meta.dataCursor;
 }
 
 export interface RunSetup {
@@ -60,6 +34,8 @@ export interface RunSetup {
   settings: TrainSettings;
   source: ShardSource;
   datasetId: string;
+  /** The sources of settings.mixIn's datasets, in its order. */
+  mixIn?: ShardSource[];
   tokenizer: ChunkTokenizerJson;
   /** Continue from this checkpoint instead of the seed's initial weights. */
   resume?: Checkpoint;
@@ -96,9 +72,14 @@ export async function prepareRun(rt: GpuRuntime, setup: RunSetup): Promise<Prepa
     resume?.adamM,
     resume?.adamV,
   );
-  const reader = new ShardReader(
+  const mixIn = settings.mixIn ?? [];
+  if ((setup.mixIn ?? []).length !== mixIn.length) {
+    throw new RunSetupError('The datasets to mix in are not all there: choose them again.');
+  }
+  const batches = batchSource(
     setup.source,
     { batchSize: settings.batchSize, seqLen: settings.seqLen, seed: settings.seed },
+    mixIn.map((m, k) => ({ source: (setup.mixIn as ShardSource[])[k], share: m.share })),
     resumeCursor(resume, setup.datasetId),
   );
   const start = resume
@@ -111,7 +92,7 @@ export async function prepareRun(rt: GpuRuntime, setup: RunSetup): Promise<Prepa
     : freshStart();
   const trainer = new Trainer(
     model,
-    readerBatches(reader),
+    batches,
     {
       runId: setup.runId,
       name: setup.name,

@@ -44,6 +44,19 @@ beforeAll(async () => {
 
 const settings = catsSettings;
 
+/** Other text, tokenized with the cats tokenizer (the Data pane's borrowed tokenizer). */
+async function dogsDataset(): Promise<ShardSource> {
+  const store = new MemoryShardStore();
+  const text = Array.from({ length: 400 }, (_, i) => `the dog sat on the log ${i % 7}.`);
+  const { manifest } = await importDataset([textFile('dogs.txt', text.join('\n'))], store, {
+    tokenizer: ChunkTokenizer.fromJSON(tokenizer),
+    shardTokens: 4096,
+    repeats: 'by-place',
+    newId: () => 'dogs',
+  });
+  return storeSource(store, manifest);
+}
+
 interface Recorder extends TrainerEvents {
   steps: StepMetrics[];
   checkpoints: Checkpoint[];
@@ -270,15 +283,8 @@ describe('trainer on the i3-test preset', () => {
     await (await run({ ...settings(6), checkpointInterval: 6 }, first)).train();
     const ck = first.checkpoints.at(-1) as Checkpoint;
     expect(ck.meta.datasetId).toBe('cats');
-    // Other text, tokenized with the checkpoint's tokenizer (the Data pane's borrowed tokenizer).
-    const store = new MemoryShardStore();
-    const text = Array.from({ length: 400 }, (_, i) => `the dog sat on the log ${i % 7}.`);
-    const { manifest } = await importDataset([textFile('dogs.txt', text.join('\n'))], store, {
-      tokenizer: ChunkTokenizer.fromJSON(tokenizer),
-      shardTokens: 4096,
-      repeats: 'by-place',
-      newId: () => 'dogs',
-    });
+    // Other text, tokenized with the checkpoint's tokenizer.
+    const dogs = await dogsDataset();
     // Its place in the cats corpus means nothing in the dogs' shards: the run starts them afresh.
     expect(resumeCursor(ck, 'cats')).toEqual(ck.meta.dataCursor);
     expect(resumeCursor(ck, 'dogs')).toBeUndefined();
@@ -290,7 +296,7 @@ describe('trainer on the i3-test preset', () => {
     const schedule = { ...tuning.schedule, warmupSteps: 2, startStep: 6 };
     const { trainer } = await prepareRun(await testRuntime(), {
       ...setup({ ...tuning, schedule }, more, ck),
-      source: storeSource(store, manifest),
+      source: dogs,
       datasetId: 'dogs',
     });
     expect(await trainer.train()).toBe('finished');
@@ -301,6 +307,32 @@ describe('trainer on the i3-test preset', () => {
     expect(more.steps[0].lr).toBeCloseTo(schedule.peakLr / 2, 12);
     expect(more.steps.every((m) => Number.isFinite(m.loss))).toBe(true);
     expect(more.checkpoints.at(-1)?.meta.datasetId).toBe('dogs');
+  });
+
+  it('trains on a mixture of its dataset and another of its tokenizer, and resumes it', async () => {
+    const dogs = await dogsDataset();
+    const s = { ...settings(6), checkpointInterval: 3, mixIn: [{ datasetId: 'dogs', share: 0.4 }] };
+    // Without the mixed-in dataset's shards the run does not start.
+    await expect(prepareRun(await testRuntime(), setup(s, recorder()))).rejects.toThrow(
+      /datasets to mix in are not all there/,
+    );
+    const straight = recorder();
+    const whole = await prepareRun(await testRuntime(), { ...setup(s, straight), mixIn: [dogs] });
+    expect(await whole.trainer.train()).toBe('finished');
+    whole.destroy();
+    expect(straight.steps.every((m) => Number.isFinite(m.loss))).toBe(true);
+    // Its checkpoints keep the place in both datasets: resumed from step 3, the run trains the
+    // same steps 4-6 (the same rows, so the same losses).
+    const at3 = straight.checkpoints.find((ck) => ck.meta.step === 3) as Checkpoint;
+    expect((at3.meta.dataCursor as { readers: unknown[] }).readers).toHaveLength(2);
+    const resumed = recorder();
+    const again = await prepareRun(await testRuntime(), {
+      ...setup(s, resumed, at3),
+      mixIn: [dogs],
+    });
+    expect(await again.trainer.train()).toBe('finished');
+    again.destroy();
+    expect(resumed.steps.map((m) => m.loss)).toEqual(straight.steps.slice(3).map((m) => m.loss));
   });
 
   it('stops before its first step when asked before it trains, and saves nothing', async () => {

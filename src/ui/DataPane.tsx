@@ -392,7 +392,11 @@ function DatasetList() {
     (d) => void remove(d.id),
   );
   if (datasets.length === 0) return <p className="muted">No datasets yet.</p>;
-  const liveDataset = runs.find((r) => r.id === liveRunId)?.datasetId;
+  const live = runs.find((r) => r.id === liveRunId);
+  // The live run reads its own dataset and any mixed in.
+  const inUse = (id: string) =>
+    live !== undefined &&
+    (live.datasetId === id || (live.settings.mixIn ?? []).some((m) => m.datasetId === id));
   return (
     <>
       <ul className="card" data-testid="dataset-list" style={{ listStyle: 'none', padding: 0 }}>
@@ -426,10 +430,8 @@ function DatasetList() {
                   <button
                     type="button"
                     className="danger"
-                    disabled={Boolean(job) || d.id === liveDataset}
-                    title={
-                      d.id === liveDataset ? 'A run is training on it: stop it first.' : undefined
-                    }
+                    disabled={Boolean(job) || inUse(d.id)}
+                    title={inUse(d.id) ? 'A run is training on it: stop it first.' : undefined}
                     onClick={() => askDelete(d)}
                     data-testid="delete-dataset"
                   >

@@ -16,7 +16,7 @@ import { MetricChart } from './charts/MetricChart';
 import { ParameterBar } from './charts/ParameterBar';
 import { bytes, compact, count, epochs, ratio } from './format';
 import { LrFinder } from './LrFinder';
-import { useNextConfig, useTooLarge, useVocabSize } from './nextRun';
+import { useNextConfig, useNextSettings, useTooLarge, useVocabSize } from './nextRun';
 import { SpeedEstimate } from './SpeedEstimate';
 
 const PRESET_NOTES: Record<PresetName, string> = {
@@ -89,11 +89,20 @@ function NumberField(props: {
  */
 function PlannedEpochs({ tokens }: { tokens: number }) {
   const dataset = useDatasets(selectedDataset);
+  const datasets = useDatasets((s) => s.datasets);
+  const mixIn = useNextSettings().mixIn ?? [];
   if (!dataset || !(tokens > 0)) return null;
+  // A mixture shares the rows: each dataset gets its share of the tokens.
+  const own = 1 - mixIn.reduce((a, m) => a + m.share, 0);
+  const mixed = mixIn.flatMap((m) => {
+    const d = datasets.find((x) => x.id === m.datasetId);
+    return d ? [`${epochs((m.share * tokens) / d.train.tokens)} of ${d.name}`] : [];
+  });
   return (
     <span data-testid="planned-epochs">
-      , and the run's {compact(tokens)} tokens are {epochs(tokens / dataset.train.tokens)} of{' '}
-      {dataset.name} ({compact(dataset.train.tokens)} training tokens)
+      , and the run's {compact(tokens)} tokens are {epochs((own * tokens) / dataset.train.tokens)}{' '}
+      of {dataset.name} ({compact(dataset.train.tokens)} training tokens)
+      {mixed.length > 0 && `, with ${mixed.join(' and ')} mixed in`}
     </span>
   );
 }

@@ -38,7 +38,7 @@ import {
 } from './charts/runSeries';
 import { download, fileStem } from './download';
 import { bytes, compact, count, duration, epochs } from './format';
-import { useNextConfig, useSetupProblem, useVocabSize } from './nextRun';
+import { mixable, useNextConfig, useNextSettings, useSetupProblem, useVocabSize } from './nextRun';
 import { TrainingSamples } from './TrainingSamples';
 
 const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf'];
@@ -51,9 +51,13 @@ const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185'
 const runSetup = (r: RunRecord, datasets: DatasetManifest[]) => {
   const { batchSize, seqLen, accumSteps, schedule } = r.settings;
   const accum = accumSteps > 1 ? ` × ${accumSteps}` : '';
+  const name = (id: string) => datasets.find((d) => d.id === id)?.name ?? 'a deleted dataset';
   const dataset = datasets.find((d) => d.id === r.datasetId)?.name;
+  const mixed = (r.settings.mixIn ?? [])
+    .map((m) => ` + ${name(m.datasetId)} ${Math.round(m.share * 100)}%`)
+    .join('');
   const from = schedule.startStep ? ` from step ${count(schedule.startStep)}` : '';
-  return `${compact(parameterCount(r.config))} params · lr ${schedule.peakLr}${from} · batch ${batchSize} × ${seqLen}${accum}${dataset ? ` · on ${dataset}` : ''}`;
+  return `${compact(parameterCount(r.config))} params · lr ${schedule.peakLr}${from} · batch ${batchSize} × ${seqLen}${accum}${dataset ? ` · on ${dataset}${mixed}` : ''}`;
 };
 
 function RunControls() {
@@ -62,7 +66,8 @@ function RunControls() {
   const datasets = useMemo(() => all.filter((d) => d.status === 'complete'), [all]);
   const selectedId = useDatasets((s) => s.selectedId);
   const select = useDatasets((s) => s.select);
-  const { preset, settings } = useSetup();
+  const preset = useSetup((s) => s.preset);
+  const settings = useNextSettings();
   const vocab = useVocabSize();
   const setupProblem = useSetupProblem();
   const { liveRunId, runs, start, pause, resume, stop, requested } = useRuns();
@@ -155,10 +160,76 @@ function RunControls() {
           </button>
         )}
       </div>
+      {!live && <MixIn />}
       {blocker && !live && <p className="muted">{blocker}</p>}
       {live && <Progress run={live} />}
       <RunEndSwitch />
     </section>
+  );
+}
+
+/**
+ * Other datasets of the selected one's tokenizer mixed into the next run's training rows, each at
+ * its share (in percent here); the selected dataset has the rest and gives the validation split.
+ */
+function MixIn() {
+  const datasets = useDatasets((s) => s.datasets);
+  const selected = useDatasets((s) => selectedDataset(s));
+  const mixIn = useNextSettings().mixIn ?? [];
+  const setSettings = useSetup((s) => s.setSettings);
+  const others = mixable(datasets, selected);
+  if (!selected || others.length === 0) return null;
+  const shareOf = (id: string) => mixIn.find((m) => m.datasetId === id)?.share;
+  const setShare = (id: string, share: number | undefined) =>
+    setSettings({
+      mixIn: [
+        ...mixIn.filter((m) => m.datasetId !== id),
+        ...(share === undefined ? [] : [{ datasetId: id, share }]),
+      ],
+    });
+  const own = 1 - mixIn.reduce((a, m) => a + m.share, 0);
+  return (
+    <fieldset className="mix-in" data-testid="mix-in">
+      <legend className="small muted">
+        mix in other datasets of its tokenizer (each training row comes from one by its share)
+      </legend>
+      {others.map((d) => {
+        const share = shareOf(d.id);
+        return (
+          <div key={d.id} className="row small" style={{ gap: '0.6rem', alignItems: 'center' }}>
+            <label>
+              <input
+                type="checkbox"
+                checked={share !== undefined}
+                onChange={(e) => setShare(d.id, e.target.checked ? 0.25 : undefined)}
+                data-testid="mix-in-pick"
+              />{' '}
+              {d.name} ({compact(d.train.tokens)} training tokens)
+            </label>
+            {share !== undefined && (
+              <label>
+                share{' '}
+                <input
+                  type="number"
+                  min={1}
+                  max={90}
+                  value={Math.round(share * 1000) / 10}
+                  onChange={(e) => setShare(d.id, e.target.valueAsNumber / 100)}
+                  data-testid="mix-in-share"
+                  style={{ width: '5rem' }}
+                />
+                %
+              </label>
+            )}
+          </div>
+        );
+      })}
+      {mixIn.length > 0 && (
+        <p className="small muted" data-testid="mix-in-summary">
+          {selected.name} gives {Math.round(own * 100)}% of the rows and the validation split.
+        </p>
+      )}
+    </fieldset>
   );
 }
 

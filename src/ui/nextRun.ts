@@ -1,10 +1,14 @@
 // The next run as the panes see it: the Model pane's config with the selected dataset's
 // vocabulary, whether this GPU can make its buffers, and what keeps it from starting. The Model,
 // Train and speed views share it.
+
+import { useMemo } from 'react';
+import type { DatasetManifest } from '../data/shardStore';
 import { type I3Config, validateConfig } from '../model/config';
 import { selectedDataset, useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useSetup } from '../store/setup';
+import type { TrainSettings } from '../train/checkpoint';
 import { runTooLarge, validateSettings } from '../train/defaults';
 
 /** The vocabulary the run will use: the selected dataset's tokenizer. */
@@ -34,11 +38,42 @@ export function useTooLarge(): string | undefined {
 }
 
 /**
+ * The datasets that can mix into a run on `selected`: the other complete ones of its tokenizer.
+ */
+export function mixable(
+  datasets: readonly DatasetManifest[],
+  selected: DatasetManifest | undefined,
+): DatasetManifest[] {
+  if (!selected) return [];
+  return datasets.filter(
+    (d) =>
+      d.status === 'complete' && d.id !== selected.id && d.tokenizerId === selected.tokenizerId,
+  );
+}
+
+/**
+ * The next run's settings: the setup's, its mixture kept to the datasets that can mix into a run
+ * on the selected one (the Train pane lists only those).
+ */
+export function useNextSettings(): TrainSettings {
+  const settings = useSetup((s) => s.settings);
+  const datasets = useDatasets((s) => s.datasets);
+  const selected = useDatasets((s) => selectedDataset(s));
+  return useMemo(() => {
+    const ids = new Set(mixable(datasets, selected).map((d) => d.id));
+    const mixIn = (settings.mixIn ?? []).filter((m) => ids.has(m.datasetId));
+    return { ...settings, mixIn };
+  }, [settings, datasets, selected]);
+}
+
+/**
  * Why the next run cannot start with this setup, as a pointer to the Model pane (which says
  * more), or undefined. The Train pane's start and the speed measurement both wait for it.
  */
 export function useSetupProblem(): string | undefined {
-  const settings = useSetup((s) => s.settings);
+  const settings = useNextSettings();
+  const mixProblem = validateSettings(settings).find((e) => e.includes('mixed'));
+  if (mixProblem) return `The mixture of datasets has a problem: ${mixProblem}.`;
   const config = useNextConfig();
   const tooLarge = useTooLarge();
   if (validateConfig(config).length) return 'The model config has problems (Model pane).';

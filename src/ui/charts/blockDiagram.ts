@@ -35,6 +35,13 @@ export function blockDiagram(c: I3Config): BlockDiagramModel {
     shape,
     params,
   });
+  /** A half-block's last step: its low-rank out_proj, then the residual add. */
+  const outProj = (half: 'ssm' | 'attn') =>
+    step(
+      'out_proj, low rank',
+      `${D} → ${r} → ${D}, + residual`,
+      block(`${half}.out_proj.down.weight`, `${half}.out_proj.up.weight`),
+    );
   return {
     input: step('embedding', `token → ${D}  (${V} × ${D})`, size('model.embed_tokens.weight')),
     ssm: [
@@ -57,11 +64,7 @@ export function blockDiagram(c: I3Config): BlockDiagramModel {
       ),
       step('selective scan', `${D} channels × ${N} states`, block('ssm.A_log', 'ssm.D')),
       step('gate', 'y ⊙ silu(z)'),
-      step(
-        'out_proj, low rank',
-        `${D} → ${r} → ${D}, + residual`,
-        block('ssm.out_proj.down.weight', 'ssm.out_proj.up.weight'),
-      ),
+      outProj('ssm'),
     ],
     attention: [
       step('RMSNorm', `${D}`, block('attn_norm.weight')),
@@ -72,11 +75,7 @@ export function blockDiagram(c: I3Config): BlockDiagramModel {
         block('attn.q.weight', 'attn.k.weight', 'attn.v.weight'),
       ),
       step('causal softmax', `${H} heads of ${D / H}`),
-      step(
-        'out_proj, low rank',
-        `${D} → ${r} → ${D}, + residual`,
-        block('attn.out_proj.down.weight', 'attn.out_proj.up.weight'),
-      ),
+      outProj('attn'),
     ],
     output: [
       step('RMSNorm', `${D}`, size('model.norm.weight')),
