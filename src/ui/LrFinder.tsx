@@ -9,13 +9,13 @@ import { LrSweepChart } from './charts/LrSweepChart';
 import { formatValue } from './charts/ticks';
 import { count } from './format';
 import { useGpuBusy } from './gpuBusy';
-import { useNextConfig, useSetupProblem } from './nextRun';
+import { useNextConfig, useNextSettings, useSetupProblem } from './nextRun';
 
 /** A rate as the schedule field would take it: two significant digits. */
 const rounded = (lr: number) => Number(lr.toPrecision(2));
 
 export function LrFinder() {
-  const settings = useSetup((s) => s.settings);
+  const settings = useNextSettings();
   const setSchedule = useSetup((s) => s.setSchedule);
   const datasetId = useDatasets((s) => selectedDataset(s)?.id);
   const config = useNextConfig();

@@ -1,18 +1,17 @@
 // The Model pane's answer to "how long will this run take here": a button that times a few steps
 // of the next run's setup on this GPU (the train worker's speed probe), and the run's duration
 // from that figure while the setup stays the same.
-import { useSetup } from '../store/setup';
 import { speedKey, useSpeed } from '../store/speed';
 import { PROBE_STEPS } from '../train/speedProbe';
 import { compact, count, duration } from './format';
 import { useGpuBusy } from './gpuBusy';
-import { useNextConfig, useSetupProblem } from './nextRun';
+import { useNextConfig, useNextSettings, useSetupProblem } from './nextRun';
 
 const stepTime = (ms: number) =>
   ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : duration(ms / 1000);
 
 export function SpeedEstimate() {
-  const settings = useSetup((s) => s.settings);
+  const settings = useNextSettings();
   const effective = useNextConfig();
   const setupProblem = useSetupProblem();
   const { key, measuring, estimate, message, measure } = useSpeed();

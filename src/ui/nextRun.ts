@@ -29,7 +29,7 @@ export function useNextConfig(): I3Config {
  */
 export function useTooLarge(): string | undefined {
   const maxBufferSize = useGpu((s) => s.adapter?.maxBufferSize);
-  const settings = useSetup((s) => s.settings);
+  const settings = useNextSettings();
   const config = useNextConfig();
   if (!maxBufferSize || validateConfig(config).length || validateSettings(settings).length) {
     return undefined;
