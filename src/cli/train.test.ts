@@ -41,3 +41,34 @@ describe('npm run train -- --find-lr', () => {
     }
   }, 120_000);
 });
+
+describe('npm run train -- --mix', () => {
+  it('mixes other files, tokenized with the run’s tokenizer, into its rows', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'i3-mix-'));
+    try {
+      const data = join(dir, 'cats.txt');
+      const dogs = join(dir, 'dogs.txt');
+      await writeFile(data, catsCorpus());
+      await writeFile(
+        dogs,
+        Array.from({ length: 300 }, () => 'the dog sat on the log.').join('\n'),
+      );
+      const run = (mix: string) =>
+        promisify(execFile)(
+          process.execPath,
+          ['--import', 'tsx', 'src/cli/train.ts', '--preset', 'i3-test', '--data', data].concat(
+            ['--vocab', '64', '--steps', '10', '--eval-every', '0', '--ckpt-every', '0'],
+            ['--mix', mix, '--out', dir],
+          ),
+          { timeout: 120_000 },
+        );
+      const { stdout } = await run(`${dogs}:0.4`);
+      expect(stdout).toMatch(/mixed in: dogs\.txt, [\d,]+ train tokens, 40% of the rows/);
+      expect(stdout).toMatch(/step 10\/10 {2}loss \d+\.\d+/);
+      expect(stdout).toContain('run finished');
+      await expect(run(`${dogs}:1.5`)).rejects.toThrow(/--mix takes file:share items/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

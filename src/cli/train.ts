@@ -5,7 +5,8 @@
 // --accum, --lr, --warmup, --eval-every, --ckpt-every, --seed, --activations keep|recompute,
 // --sample-tokens (text written at each evaluation; 0 = none), --sample-prompt, --early-stop
 // (evaluations without improvement before the run ends; 0 = never), --vocab, --resume ckpt.bin,
-// --out. --find-lr [steps] runs the learning-rate range test of that run instead of training it
+// --mix other.txt:0.3[,more.txt:0.1] (files tokenized with the run's tokenizer, each mixed into
+// that share of the training rows), --out. --find-lr [steps] runs the learning-rate range test of that run instead of training it
 // (src/train/lrFinder.ts): it prints the sweep and its suggestion, and writes out/lr-sweep.json.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -51,6 +52,19 @@ async function findLr(
   await writeFile(join(out, 'lr-sweep.json'), JSON.stringify(result, null, 1));
 }
 
+/** --mix's files and shares: `path:share` items, comma-separated. */
+function mixArgs(flag: string | undefined): { path: string; share: number }[] {
+  if (!flag) return [];
+  return flag.split(',').map((item) => {
+    const at = item.lastIndexOf(':');
+    const share = Number(item.slice(at + 1));
+    if (at <= 0 || !(share > 0 && share < 1)) {
+      throw new Error(`--mix takes file:share items with a share between 0 and 1, got "${item}"`);
+    }
+    return { path: item.slice(0, at), share };
+  });
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const preset = presetOf(args.preset ?? 'i3-tiny');
@@ -66,13 +80,28 @@ async function main(): Promise<void> {
     ...(resume ? { tokenizer: ChunkTokenizer.fromJSON(resume.meta.tokenizer) } : {}),
   });
   const m = corpus.source.manifest;
+  // --mix other.txt:0.3,…: files tokenized with the run's tokenizer, mixed into its rows.
+  const mixed = await Promise.all(
+    mixArgs(args.mix).map(async ({ path, share }) => ({
+      share,
+      source: (await loadTextCorpus(path, { tokenizer: corpus.tokenizer })).source,
+    })),
+  );
   const config =
     resume?.meta.config ?? presetConfig(preset, { vocab_size: corpus.tokenizer.vocabSize });
   const base = resume?.meta.settings ?? defaultSettings(preset, config);
-  const settings = settingsFromArgs(base, args);
+  const settings: TrainSettings = {
+    ...settingsFromArgs(base, args),
+    mixIn: mixed.map(({ source, share }) => ({ datasetId: source.manifest.id, share })),
+  };
   console.log(
     `dataset: ${m.train.tokens.toLocaleString()} train / ${m.validation.tokens.toLocaleString()} validation tokens, vocabulary ${corpus.tokenizer.vocabSize}`,
   );
+  for (const { source, share } of mixed) {
+    console.log(
+      `mixed in: ${source.manifest.name}, ${source.manifest.train.tokens.toLocaleString()} train tokens, ${Math.round(share * 100)}% of the rows`,
+    );
+  }
 
   const ctx = await acquireNodeGpu();
   const rt = new GpuRuntime(ctx, nodeShaders);
@@ -89,6 +118,7 @@ async function main(): Promise<void> {
     settings,
     source: corpus.source,
     datasetId: m.id,
+    mixIn: mixed.map(({ source }) => source),
     tokenizer: m.tokenizer,
     resume,
     events: {
