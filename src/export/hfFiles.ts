@@ -130,8 +130,9 @@ export function metricsCsv(h: MetricsHistory, config?: I3Config): string {
       step_ms: s.stepMs,
       epochs: s.epochs,
     });
-    if (s.partGradNorms?.length === parts.length) {
-      parts.forEach((column, g) => Object.assign(row(s.step), { [column]: s.partGradNorms?.[g] }));
+    const norms = s.partGradNorms;
+    if (norms?.length === parts.length) {
+      for (const [g, column] of parts.entries()) row(s.step)[column] = norms[g];
     }
   }
   for (const e of h.evals) {

@@ -72,12 +72,14 @@ export function useNextSettings(): TrainSettings {
  */
 export function useSetupProblem(): string | undefined {
   const settings = useNextSettings();
-  const mixProblem = validateSettings(settings).find((e) => e.includes('mixed'));
-  if (mixProblem) return `The mixture of datasets has a problem: ${mixProblem}.`;
   const config = useNextConfig();
   const tooLarge = useTooLarge();
+  const problems = validateSettings(settings);
+  // The mixture is set in the Train pane, the rest of the settings in the Model pane.
+  const mixProblem = problems.find((e) => e.includes('mixed'));
+  if (mixProblem) return `The mixture of datasets has a problem: ${mixProblem}.`;
   if (validateConfig(config).length) return 'The model config has problems (Model pane).';
-  if (validateSettings(settings).length) return 'The training settings have problems (Model pane).';
+  if (problems.length) return 'The training settings have problems (Model pane).';
   if (tooLarge) return 'The model does not fit this GPU at this batch (Model pane).';
   return undefined;
 }

@@ -59,7 +59,7 @@ export function BlockDiagram({ config }: { config: I3Config }) {
   const colY = frameY + 24;
   const colSteps = (steps: DiagramStep[], x: number, color: (s: DiagramStep) => string) =>
     steps.map((s, i) => (
-      <g key={s.label + i}>
+      <g key={s.label}>
         <Box step={s} x={x} y={colY + i * STEP} width={COL} color={color(s)} />
         {i + 1 < steps.length && (
           <Down x={x + COL / 2} y0={colY + i * STEP + BOX} y1={colY + (i + 1) * STEP} />
