@@ -1,6 +1,6 @@
 // The next run as the panes see it: the Model pane's config with the selected dataset's
-// vocabulary, whether this GPU can make its buffers, and what keeps it from starting. The Model,
-// Train and speed views share it.
+// vocabulary, its settings with the Train pane's mixture of datasets, whether this GPU can make its
+// buffers, and what keeps it from starting. The Model, Train and speed views share it.
 
 import { useMemo } from 'react';
 import type { DatasetManifest } from '../data/shardStore';
