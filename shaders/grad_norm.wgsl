@@ -47,10 +47,17 @@ fn partial(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index
 fn finalize(@builtin(local_invocation_index) lid: u32) {
   var total = 0.0;
   for (var g = lid; g < p.count; g += WG) {
-    var s = 0.0;
-    for (var i = ranges[g]; i < ranges[g + 1u]; i++) { s += src[i]; }
-    dst[2u + g] = sqrt(s);
-    total += s;
+    // Four sums, so that four loads are in flight at a time (the embedding has about 100 chunks).
+    var s = vec4<f32>(0.0);
+    let end = ranges[g + 1u];
+    var i = ranges[g];
+    for (; i + 3u < end; i += 4u) {
+      s += vec4<f32>(src[i], src[i + 1u], src[i + 2u], src[i + 3u]);
+    }
+    for (; i < end; i++) { s.x += src[i]; }
+    let part = (s.x + s.y) + (s.z + s.w);
+    dst[2u + g] = sqrt(part);
+    total += part;
   }
   wSum[lid] = total;
   treeSum(lid);
