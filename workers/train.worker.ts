@@ -147,6 +147,27 @@ async function trainingData(
   return { store, manifest };
 }
 
+/** The sources of the datasets settings.mixIn mixes into a run on `own`, or why one cannot mix. */
+async function mixInSources(
+  settings: TrainSettings,
+  config: I3Config,
+  own: DatasetManifest,
+): Promise<ShardSource[] | string> {
+  const sources: ShardSource[] = [];
+  for (const m of settings.mixIn ?? []) {
+    const other = await trainingData(m.datasetId, config);
+    if (typeof other === 'string') return `A dataset to mix in: ${other}`;
+    if (other.manifest.tokenizerId !== own.tokenizerId) {
+      return (
+        `"${other.manifest.name}" was tokenized with another tokenizer than "${own.name}": ` +
+        'only datasets of one tokenizer mix (import its files with that tokenizer).'
+      );
+    }
+    sources.push(storeSource(other.store, other.manifest));
+  }
+  return sources;
+}
+
 /**
  * Runs a speed probe, a sweep or an evaluation (the last two cancellable by `signal`) unless it
  * was cancelled while queued, the GPU is gone or a run trains; `fail` says why not, or what went
@@ -198,9 +219,11 @@ function findLr(
   return gpuJob(sweepId, fail, async (rt, signal) => {
     const data = await trainingData(datasetId, config);
     if (typeof data === 'string') return fail(data);
+    const mixIn = await mixInSources(settings, config, data.manifest);
+    if (typeof mixIn === 'string') return fail(mixIn);
     const result = await findLearningRate(
       rt,
-      { config, settings, source: storeSource(data.store, data.manifest) },
+      { config, settings, source: storeSource(data.store, data.manifest), mixIn },
       {
         signal,
         onPoint: (point, index, steps) => post({ type: 'lr-point', sweepId, point, index, steps }),
@@ -289,18 +312,8 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
     const data = await trainingData(spec.datasetId, spec.config);
     if (typeof data === 'string') return fail(data);
     const { store, manifest } = data;
-    const mixIn: ShardSource[] = [];
-    for (const m of spec.settings.mixIn ?? []) {
-      const other = await trainingData(m.datasetId, spec.config);
-      if (typeof other === 'string') return fail(`A dataset to mix in: ${other}`);
-      if (other.manifest.tokenizerId !== manifest.tokenizerId) {
-        return fail(
-          `"${other.manifest.name}" was tokenized with another tokenizer than "${manifest.name}": ` +
-            'only datasets of one tokenizer mix (import its files with that tokenizer).',
-        );
-      }
-      mixIn.push(storeSource(other.store, other.manifest));
-    }
+    const mixIn = await mixInSources(spec.settings, spec.config, manifest);
+    if (typeof mixIn === 'string') return fail(mixIn);
     const resume = spec.resumeFrom ? await loadCheckpoint(spec.resumeFrom) : undefined;
     const record: RunRecord = (await getRun(spec.runId)) ?? {
       id: spec.runId,

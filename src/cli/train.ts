@@ -12,22 +12,21 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { loadTextCorpus } from '../data/nodeCorpus';
-import type { ShardSource } from '../data/shardReader';
 import { describeAdapter } from '../gpu/device';
 import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
 import { GpuRuntime } from '../gpu/runtime';
-import { DEFAULT_VOCAB_SIZE, type I3Config, parameterCount, presetConfig } from '../model/config';
+import { DEFAULT_VOCAB_SIZE, parameterCount, presetConfig } from '../model/config';
 import type { TrainSettings } from '../train/checkpoint';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
-import { findLearningRate, LR_SWEEP_STEPS } from '../train/lrFinder';
+import { findLearningRate, LR_SWEEP_STEPS, type LrSweepSetup } from '../train/lrFinder';
 import { prepareRun } from '../train/run';
 import { intFlag, numberArg, parseArgs, presetOf, settingsFromArgs } from './args';
 
 /** --find-lr: the range test of the run these would make, printed and written to out. */
 async function findLr(
   rt: GpuRuntime,
-  setup: { config: I3Config; settings: TrainSettings; source: ShardSource },
+  setup: LrSweepSetup,
   flag: string,
   out: string,
 ): Promise<void> {
@@ -107,7 +106,8 @@ async function main(): Promise<void> {
   const rt = new GpuRuntime(ctx, nodeShaders);
   console.log(`adapter: ${describeAdapter(ctx.info)}`);
   if (args['find-lr']) {
-    await findLr(rt, { config, settings, source: corpus.source }, args['find-lr'], out);
+    const mixIn = mixed.map(({ source }) => source);
+    await findLr(rt, { config, settings, source: corpus.source, mixIn }, args['find-lr'], out);
     process.exit(0);
   }
   let lastStepAt = performance.now();

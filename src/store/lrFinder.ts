@@ -1,7 +1,7 @@
 // The learning-rate range test of the next run (the train worker's sweep, src/train/lrFinder.ts):
 // its points as they come, its suggestion, and the setup it was made for. A sweep belongs to the
-// model, the dataset and the settings that shape a step, not to the schedule (whose peak rate it
-// picks), evaluations or checkpoints.
+// model, the dataset (and any mixed in) and the settings that shape a step, not to the schedule
+// (whose peak rate it picks), evaluations or checkpoints.
 import { create } from 'zustand';
 import type { I3Config } from '../model/config';
 import type { TrainEvent } from '../protocol';
@@ -23,6 +23,7 @@ export function sweepKey(config: I3Config, s: TrainSettings, datasetId: string):
     s.eps,
     s.clipNorm,
     s.seed,
+    s.mixIn ?? [],
   ]);
 }
 

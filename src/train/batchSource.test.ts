@@ -1,11 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
-import { importDataset } from '../data/importer';
-import { type ShardSource, storeSource } from '../data/shardReader';
-import { MemoryShardStore } from '../data/shardStore';
+import type { ShardSource } from '../data/shardReader';
 import { EOS_ID } from '../data/specialTokens';
 import { batchSource, type MixtureCursor, ownCursor } from './batchSource';
-import { catsDataset, textFile } from './testCorpus';
+import { catsDataset, datasetWithTokenizer } from './testCorpus';
 
 // The cats corpus, and a corpus of "mmm" words tokenized with the cats tokenizer: a row of the
 // second has only its tokens, and every window of the cats corpus has others.
@@ -18,15 +16,8 @@ beforeAll(async () => {
   const c = await catsDataset();
   cats = c.source;
   const tokenizer = ChunkTokenizer.fromJSON(c.manifest.tokenizer);
-  const store = new MemoryShardStore();
   const text = Array.from({ length: 600 }, (_, i) => 'mmm '.repeat(1 + (i % 5)).trim());
-  const { manifest } = await importDataset([textFile('hums.txt', text.join('\n'))], store, {
-    tokenizer,
-    shardTokens: 1024,
-    repeats: 'by-place',
-    newId: () => 'hums',
-  });
-  hums = storeSource(store, manifest);
+  hums = await datasetWithTokenizer('hums', text.join('\n'), tokenizer, 1024);
   humTokens = new Set([EOS_ID, ...tokenizer.encode('mmm mmm')]);
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { testRuntime } from '../gpu/testing';
 import { presetConfig } from '../model/config';
 import {
@@ -10,7 +11,8 @@ import {
   suggestLr,
   sweepLr,
 } from './lrFinder';
-import { catsDataset, catsSettings } from './testCorpus';
+import { prepareRun } from './run';
+import { catsDataset, catsSettings, datasetWithTokenizer } from './testCorpus';
 
 const point = (lr: number, smoothed: number): LrPoint => ({ lr, loss: smoothed, smoothed });
 
@@ -114,6 +116,50 @@ describe('learning-rate finder on the GPU', () => {
     expect(result.points.length).toBe(5);
     expect(result.cancelled).toBe(true);
     expect(result.diverged).toBe(false);
+  });
+
+  it('draws its batches as the run would, mixed-in datasets and all', async () => {
+    const rt = await testRuntime();
+    const { source, manifest } = await catsDataset();
+    const text = Array.from({ length: 300 }, () => 'the dog sat on the log.').join('\n');
+    const tokenizer = ChunkTokenizer.fromJSON(manifest.tokenizer);
+    const mixIn = [await datasetWithTokenizer('dogs', text, tokenizer)];
+    const config = presetConfig('i3-test', { vocab_size: manifest.tokenizer.vocab.length });
+    const settings = { ...catsSettings(1), mixIn: [{ datasetId: 'dogs', share: 0.5 }] };
+    const sweep = await findLearningRate(rt, { config, settings, source, mixIn }, { steps: 2 });
+    // A step's loss is the one before its update: the run's first step, from the same weights on
+    // the same first batch, has the sweep's first loss (the same launches: exactly).
+    const losses: number[] = [];
+    const run = await prepareRun(rt, {
+      runId: 'r',
+      name: 'r',
+      config,
+      settings,
+      source,
+      datasetId: 'cats',
+      mixIn,
+      tokenizer: manifest.tokenizer,
+      events: {
+        onStep: (m) => losses.push(m.loss),
+        onEval: () => {},
+        onCheckpoint: async () => {},
+        onState: () => {},
+      },
+    });
+    await run.trainer.train();
+    run.destroy();
+    expect(losses[0]).toBe(sweep.points[0].loss);
+    // Without the mixture the first batch, and so the loss, is another.
+    const alone = await findLearningRate(
+      rt,
+      { config, settings: catsSettings(1), source },
+      { steps: 1 },
+    );
+    expect(alone.points[0].loss).not.toBe(sweep.points[0].loss);
+    // Settings that mix in a dataset whose shards are not given are refused.
+    await expect(findLearningRate(rt, { config, settings, source })).rejects.toThrow(
+      /datasets to mix in are not all there/,
+    );
   });
 
   it('refuses an invalid setup before it makes anything', async () => {

@@ -6,14 +6,15 @@
 // lowest (LR_SUGGESTION_DIVISOR, measured in docs/learning-rate.md). The sweep trains a throwaway
 // copy: no run or checkpoint is written.
 
-import { ShardReader, type ShardSource } from '../data/shardReader';
+import type { ShardSource } from '../data/shardReader';
 import type { GpuRuntime } from '../gpu/runtime';
 import type { I3Config } from '../model/config';
 import { validateConfig } from '../model/config';
 import { initParameters } from '../model/init';
+import { batchSource } from './batchSource';
 import type { TrainSettings } from './checkpoint';
 import { validateSettings } from './defaults';
-import { makeRunGpu, RunSetupError } from './run';
+import { makeRunGpu, mixedSources, RunSetupError } from './run';
 
 export const LR_SWEEP_MIN = 1e-5;
 export const LR_SWEEP_MAX = 1;
@@ -107,6 +108,8 @@ export interface LrSweepSetup {
   config: I3Config;
   settings: TrainSettings;
   source: ShardSource;
+  /** The sources of settings.mixIn's datasets, in its order: the sweep draws as the run would. */
+  mixIn?: ShardSource[];
 }
 
 export interface LrSweepOptions {
@@ -119,25 +122,25 @@ export interface LrSweepOptions {
 /** Runs the range test for the run that `setup` would start; frees what it made on the GPU. */
 export async function findLearningRate(
   rt: GpuRuntime,
-  { config, settings, source }: LrSweepSetup,
+  { config, settings, source, mixIn = [] }: LrSweepSetup,
   { steps = LR_SWEEP_STEPS, onPoint, signal }: LrSweepOptions = {},
 ): Promise<LrSweepResult> {
   const problems = [...validateConfig(config), ...validateSettings(settings)];
   if (problems.length) throw new RunSetupError(`The setup is invalid: ${problems.join('; ')}.`);
+  const batches = batchSource(
+    source,
+    { batchSize: settings.batchSize, seqLen: settings.seqLen, seed: settings.seed },
+    mixedSources(settings, mixIn),
+  );
   const gpu = await makeRunGpu(rt, config, settings);
   try {
     gpu.model.loadState(initParameters(config, settings.seed));
-    const reader = new ShardReader(source, {
-      batchSize: settings.batchSize,
-      seqLen: settings.seqLen,
-      seed: settings.seed,
-    });
     const sweep = new LrSweep();
     let diverged = false;
     for (let i = 0; i < steps && !diverged && !signal?.aborted; i++) {
       const lr = sweepLr(i, steps);
       const micro: Uint32Array[] = [];
-      for (let m = 0; m < settings.accumSteps; m++) micro.push((await reader.nextBatch()).tokens);
+      for (let m = 0; m < settings.accumSteps; m++) micro.push(await batches.nextTrainBatch());
       const added = sweep.add(lr, (await gpu.model.step(micro, lr, i + 1)).loss);
       diverged = added.diverged;
       if (added.point) onPoint?.(added.point, i, steps);

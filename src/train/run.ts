@@ -44,6 +44,18 @@ export interface RunSetup {
 
 export class RunSetupError extends Error {}
 
+/** settings.mixIn's shares with their sources (given in its order), or why they do not match. */
+export function mixedSources(
+  settings: TrainSettings,
+  sources: ShardSource[] = [],
+): { source: ShardSource; share: number }[] {
+  const mixIn = settings.mixIn ?? [];
+  if (sources.length !== mixIn.length) {
+    throw new RunSetupError('The datasets to mix in are not all there: choose them again.');
+  }
+  return mixIn.map((m, k) => ({ source: sources[k], share: m.share }));
+}
+
 /** A prepared run: its trainer, its model on the GPU, and destroy() to free what it holds. */
 export interface PreparedRun {
   trainer: Trainer;
@@ -72,14 +84,10 @@ export async function prepareRun(rt: GpuRuntime, setup: RunSetup): Promise<Prepa
     resume?.adamM,
     resume?.adamV,
   );
-  const mixIn = settings.mixIn ?? [];
-  if ((setup.mixIn ?? []).length !== mixIn.length) {
-    throw new RunSetupError('The datasets to mix in are not all there: choose them again.');
-  }
   const batches = batchSource(
     setup.source,
     { batchSize: settings.batchSize, seqLen: settings.seqLen, seed: settings.seed },
-    mixIn.map((m, k) => ({ source: (setup.mixIn as ShardSource[])[k], share: m.share })),
+    mixedSources(settings, setup.mixIn),
     resumeCursor(resume, setup.datasetId),
   );
   const start = resume

@@ -1,5 +1,6 @@
 // A small in-memory dataset for tests that train: short, regular sentences that the 2-layer
 // i3-test model learns in a few dozen steps, with an alphabet small enough for its 64 tokens.
+import type { ChunkTokenizer } from '../data/chunkTokenizer';
 import { importDataset } from '../data/importer';
 import { type ShardSource, storeSource } from '../data/shardReader';
 import { type DatasetManifest, MemoryShardStore } from '../data/shardStore';
@@ -39,6 +40,26 @@ export async function catsDataset(): Promise<{ source: ShardSource; manifest: Da
     newId: () => 'cats',
   });
   return { source: storeSource(store, manifest), manifest };
+}
+
+/**
+ * Other text made a dataset with a tokenizer it did not train (the Data pane's borrowed
+ * tokenizer): for a run that trains further on it, or mixes it in.
+ */
+export async function datasetWithTokenizer(
+  name: string,
+  text: string,
+  tokenizer: ChunkTokenizer,
+  shardTokens = 4096,
+): Promise<ShardSource> {
+  const store = new MemoryShardStore();
+  const { manifest } = await importDataset([textFile(`${name}.txt`, text)], store, {
+    tokenizer,
+    shardTokens,
+    repeats: 'by-place',
+    newId: () => name,
+  });
+  return storeSource(store, manifest);
 }
 
 /** Settings the cats corpus trains well with at the i3-test preset (T 16, batch 8). */

@@ -19,7 +19,7 @@ import {
 import type { StepMetrics } from './metrics';
 import { prepareRun, type RunSetup, resumeCursor } from './run';
 import { learningRate } from './schedule';
-import { catsDataset, catsSettings, textFile } from './testCorpus';
+import { catsDataset, catsSettings, datasetWithTokenizer, textFile } from './testCorpus';
 import {
   CheckpointNotStoredError,
   type RunState,
@@ -45,17 +45,12 @@ beforeAll(async () => {
 const settings = catsSettings;
 
 /** Other text, tokenized with the cats tokenizer (the Data pane's borrowed tokenizer). */
-async function dogsDataset(): Promise<ShardSource> {
-  const store = new MemoryShardStore();
-  const text = Array.from({ length: 400 }, (_, i) => `the dog sat on the log ${i % 7}.`);
-  const { manifest } = await importDataset([textFile('dogs.txt', text.join('\n'))], store, {
-    tokenizer: ChunkTokenizer.fromJSON(tokenizer),
-    shardTokens: 4096,
-    repeats: 'by-place',
-    newId: () => 'dogs',
-  });
-  return storeSource(store, manifest);
-}
+const dogsDataset = () =>
+  datasetWithTokenizer(
+    'dogs',
+    Array.from({ length: 400 }, (_, i) => `the dog sat on the log ${i % 7}.`).join('\n'),
+    ChunkTokenizer.fromJSON(tokenizer),
+  );
 
 interface Recorder extends TrainerEvents {
   steps: StepMetrics[];

@@ -59,10 +59,10 @@ export function LrFinder() {
         )}
         {!running && !result && !message && (
           <span className="muted small">
-            Trains a throwaway copy of this model on the selected dataset for up to{' '}
-            {count(LR_SWEEP_STEPS)} steps, the rate rising from {formatValue(LR_SWEEP_MIN)} to{' '}
-            {formatValue(LR_SWEEP_MAX)}: the loss falls once the rate moves the weights, and blows
-            up once it is too large.
+            Trains a throwaway copy of this model on the selected dataset (and any mixed in, as the
+            run would) for up to {count(LR_SWEEP_STEPS)} steps, the rate rising from{' '}
+            {formatValue(LR_SWEEP_MIN)} to {formatValue(LR_SWEEP_MAX)}: the loss falls once the rate
+            moves the weights, and blows up once it is too large.
           </span>
         )}
       </div>
