@@ -124,6 +124,14 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   const mixed = runs.filter({ hasText: 'i3-test #3' });
   await expect(mixed).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
   await expect(mixed.getByTestId('run-setup')).toContainText('on tuned.txt + base.txt 30%');
+  // With several runs on the charts, the heatmap draws the newest, or the one picked.
+  const heatmap = page.getByTestId('chart-part-norms');
+  const heatmapRun = heatmap.getByTestId('part-norms-run');
+  await expect(heatmapRun.locator('option:checked')).toHaveText('i3-test #3');
+  await expect(heatmap).toHaveAttribute('data-columns', '6');
+  await heatmapRun.selectOption({ label: 'i3-test #1 (continued)' });
+  // Its history goes back through the checkpoint it started from: 6 steps, then its 20.
+  await expect(heatmap).toHaveAttribute('data-columns', '26');
   // Its bundle's model card names the mixture.
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   const mixedDownload = page.waitForEvent('download');

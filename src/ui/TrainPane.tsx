@@ -510,8 +510,10 @@ function Charts() {
       };
     });
   }, [runs, compare, x, smoothing, liveRunId]);
-  // The heatmap shows one run: the newest of those on the charts.
-  const heatmapRun = runs.findLast((r) => compare.includes(r.id));
+  // The heatmap shows one run: the newest of those on the charts, or the one picked among them.
+  const charted = runs.filter((r) => compare.includes(r.id));
+  const [heatmapId, setHeatmapId] = useState<string>();
+  const heatmapRun = charted.find((r) => r.id === heatmapId) ?? charted.at(-1);
   return (
     <section className="card">
       <div className="row" style={{ gap: '1.2rem', flexWrap: 'wrap', alignItems: 'center' }}>
@@ -558,6 +560,23 @@ function Charts() {
           runName={heatmapRun?.name}
           config={heatmapRun?.config}
           steps={heatmapRun?.metrics.steps ?? []}
+          picker={
+            heatmapRun &&
+            charted.length > 1 && (
+              <select
+                value={heatmapRun.id}
+                onChange={(e) => setHeatmapId(e.target.value)}
+                aria-label="the run whose gradient norms are drawn"
+                data-testid="part-norms-run"
+              >
+                {charted.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.name}
+                  </option>
+                ))}
+              </select>
+            )
+          }
         />
       </div>
     </section>

@@ -2,7 +2,7 @@
 // final norm) over a run, as a heatmap: time runs left to right, parts top to bottom, brighter is
 // larger on a log scale. A part whose gradient fades or blows up shows as a dark or bright band.
 // Drawn on a canvas: at i3-22m a run's grid is 50 parts × 200 steps, too many cells for SVG.
-import { type MouseEvent, memo, useEffect, useMemo, useRef, useState } from 'react';
+import { type MouseEvent, memo, type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import type { I3Config } from '../../model/config';
 import { gradientParts } from '../../model/params';
 import type { StepMetrics } from '../../train/metrics';
@@ -64,6 +64,8 @@ export const PartNormHeatmap = memo(function PartNormHeatmap(props: {
   runName?: string;
   config?: I3Config;
   steps: readonly StepMetrics[];
+  /** A choice of run, shown in place of its name where several are on the charts. */
+  picker?: ReactNode;
 }) {
   const { config, steps } = props;
   const names = useMemo(() => (config ? gradientParts(config).map((p) => p.name) : []), [config]);
@@ -135,7 +137,10 @@ export const PartNormHeatmap = memo(function PartNormHeatmap(props: {
       data-parts={grid ? names.length : 0}
       data-columns={grid?.steps.length ?? 0}
     >
-      <figcaption>Gradient norm by part{props.runName ? ` · ${props.runName}` : ''}</figcaption>
+      <figcaption>
+        Gradient norm by part
+        {props.picker ? <> · {props.picker}</> : props.runName && ` · ${props.runName}`}
+      </figcaption>
       <div className="chart-body heatmap">
         {!grid && (
           <div className="chart-empty muted">
