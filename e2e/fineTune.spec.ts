@@ -155,6 +155,10 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   await page.getByText('Import options').click();
   await choice.selectOption({ label: `base.txt (${vocab} tokens)` });
   await dataset('base').getByRole('button', { name: 'Delete' }).click();
+  // The mixture's run resumes only with it: the question says so.
+  await expect(page.getByTestId('confirm-delete')).toContainText(
+    '1 run(s) mixed it into their training rows: they resume only with it.',
+  );
   await page.getByTestId('confirm-delete-yes').click();
   await expect(dataset('base')).toHaveCount(0);
   await expect(choice).toHaveValue('');

@@ -384,10 +384,17 @@ function DatasetList() {
   const { datasets, selectedId, select, remove, job } = useDatasets();
   const runs = useRuns((s) => s.runs);
   const liveRunId = useRuns((s) => s.liveRunId);
+  // Runs that mixed it into their rows resume only with it: say so before it goes.
+  const mixedInto = (id: string) => {
+    const n = runs.filter((r) => (r.settings.mixIn ?? []).some((m) => m.datasetId === id)).length;
+    return n > 0
+      ? ` ${count(n)} run(s) mixed it into their training rows: they resume only with it.`
+      : '';
+  };
   const [askDelete, deleteDialog] = useConfirmDelete(
     (d: DatasetManifest) => ({
       title: 'Delete this dataset?',
-      text: `${d.name}: its ${count(d.train.tokens + d.validation.tokens)} tokens are removed from this browser (your files are not touched). The ${count(runs.filter((r) => r.datasetId === d.id).length)} run(s) trained on it keep their checkpoints, which chat and export without it; they train further only on a dataset with the same tokenizer, such as these files imported again with the same settings.`,
+      text: `${d.name}: its ${count(d.train.tokens + d.validation.tokens)} tokens are removed from this browser (your files are not touched). The ${count(runs.filter((r) => r.datasetId === d.id).length)} run(s) trained on it keep their checkpoints, which chat and export without it; they train further only on a dataset with the same tokenizer, such as these files imported again with the same settings.${mixedInto(d.id)}`,
     }),
     (d) => void remove(d.id),
   );
