@@ -6,7 +6,8 @@
 // steps queued back to back with no readback (the GPU's and the encoder's bound), the CPU time to
 // record one step, and a per-kernel profile of one token (timestamp queries where available).
 // Last, what scoring a prompt (the chat's token view: appendScored, attention maps included) adds
-// to appending it, at the prompt length and at the whole window.
+// to appending it, at the prompt length and at the whole window; and a reply's maps alone
+// (mapAttention) against scoring the same tokens.
 //
 //   tsx src/cli/benchGenerate.ts [--preset i3-22m] [--tokens 64] [--runs 5] [--prompt 32]
 
@@ -140,6 +141,32 @@ for (const n of new Set([promptLength, config.max_seq_len])) {
   console.log(
     `prompt of ${n} tokens: appended ${a.toFixed(2)} ms, scored ${s.toFixed(2)} ms ` +
       `(${(s / a).toFixed(2)}× appending it)`,
+  );
+}
+// A reply's attention maps (the chat's token view, once a reply ends): mapAttention against
+// appendScored of the same tokens, as the chat made them before, alternating. Past the window
+// appendScored also steps every further token through the head.
+const T = config.max_seq_len;
+for (const n of [T, T + 128]) {
+  const tokens = Uint32Array.from({ length: n }, (_, i) => (i * 11) % config.vocab_size);
+  const ms = { scored: [] as number[], mapped: [] as number[] };
+  for (let r = 0; r <= runs; r++) {
+    decoder.reset();
+    let t0 = performance.now();
+    await decoder.appendScored(tokens, { attention: true });
+    const scoredMs = performance.now() - t0;
+    decoder.reset();
+    t0 = performance.now();
+    await decoder.mapAttention(tokens);
+    if (r > 0) {
+      ms.mapped.push(performance.now() - t0);
+      ms.scored.push(scoredMs);
+    }
+  }
+  const [s, m] = [median(ms.scored), median(ms.mapped)];
+  console.log(
+    `maps of ${n} tokens: scored ${s.toFixed(2)} ms, mapped ${m.toFixed(2)} ms ` +
+      `(${(s / m).toFixed(2)}× faster mapped)`,
   );
 }
 decoder.destroy();

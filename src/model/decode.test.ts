@@ -209,6 +209,25 @@ describe('incremental decoder (i3-test, T 16)', () => {
     await expect(decoder.appendScored(randomTokens(3, 12))).rejects.toThrow(/empty context/);
   });
 
+  it('mapAttention: the maps of the first T tokens alone, as appendScored makes them, and an empty context after', async () => {
+    for (const n of [11, 2 * T + 3]) {
+      const tokens = randomTokens(n, 30 + n);
+      decoder.reset();
+      const scored = await decoder.appendScored(tokens, { attention: true });
+      decoder.reset();
+      const mapped = await decoder.mapAttention(tokens);
+      // The same prefill's maps: exactly.
+      expect(mapped?.size).toBe(Math.min(n, T));
+      expect(mapped?.weights).toEqual(scored.attention?.weights);
+      // The context is empty again.
+      expect(decoder.position).toBe(0);
+    }
+    expect(await decoder.mapAttention(new Uint32Array(0))).toBeUndefined();
+    await decoder.append(randomTokens(3, 13));
+    await expect(decoder.mapAttention(randomTokens(3, 12))).rejects.toThrow(/empty context/);
+    decoder.reset();
+  });
+
   it('batch 2 with prompts of 10 and of 2 (< K-1) tokens matches the GPU forward', async () => {
     const dec2 = await I3Decoder.create(rt, config, { batch: 2 });
     dec2.loadParams(params);

@@ -404,7 +404,7 @@ export class I3Decoder {
     if (this.batch !== 1) throw new Error('decoder: appendScored() scores one sequence (batch 1)');
     if (this.pos !== 0) throw new Error('decoder: appendScored() starts from an empty context');
     const { rt, config } = this;
-    const { vocab_size: V, n_layers: L } = config;
+    const { vocab_size: V } = config;
     const { next } = options;
     const all = next === undefined ? tokens : Uint32Array.of(...tokens, next);
     const scored = tokens.length === 0 ? 0 : all.length - 1;
@@ -420,11 +420,7 @@ export class I3Decoder {
       this.owned.push(this.rowLogits);
     }
     const P = Math.min(tokens.length, this.window);
-    const mapped = options.attention === true && P <= this.mapTokens;
-    if (mapped && !this.maps) {
-      this.maps = rt.buffer('decode.attentionMaps', L * this.mapTokens ** 2 * 4);
-      this.owned.push(this.maps);
-    }
+    const mapped = options.attention === true && this.mapsFor(P) !== undefined;
     const targets = rt.bufferFrom('decode.oddsTargets', all);
     const out = rt.buffer('decode.odds', ODDS_WORDS * scored * 4);
     const scoring: Scoring = {
@@ -445,11 +441,48 @@ export class I3Decoder {
       await this.appendTokens(tokens, scoring);
       const odds = readTokenOdds(new Uint32Array(await rt.read(out)), scored);
       if (!(mapped && this.maps)) return { odds };
-      return { odds, attention: { size: P, weights: await rt.readF32(this.maps, L * P * P) } };
+      return { odds, attention: await this.readMaps(P) };
     } finally {
       for (const l of [scoring.prefill, scoring.step]) rt.destroy(l.uniform);
       rt.destroyAll([targets, out]);
     }
+  }
+
+  /**
+   * Each block's attention map over the first min(n, window) tokens (batch 1, from an empty
+   * context), as appendScored makes them but without the tokens' odds: one prefill of those tokens
+   * and nothing else (no head over its rows, no steps past the window). Undefined where the maps
+   * would not fit MAP_BYTES. The context is empty again afterwards.
+   */
+  async mapAttention(tokens: Uint32Array): Promise<PromptScore['attention']> {
+    if (this.batch !== 1) throw new Error('decoder: mapAttention() maps one sequence (batch 1)');
+    if (this.pos !== 0) throw new Error('decoder: mapAttention() starts from an empty context');
+    this.checkContext();
+    const P = Math.min(tokens.length, this.window);
+    if (P === 0 || !this.mapsFor(P)) return undefined;
+    await this.prefill(tokens.subarray(0, P), P, P, undefined, true);
+    const maps = await this.readMaps(P);
+    this.reset();
+    return maps;
+  }
+
+  /** The maps buffer (made on first use) where a prefill of P tokens can be mapped, else none. */
+  private mapsFor(P: number): GPUBuffer | undefined {
+    if (P > this.mapTokens) return undefined;
+    if (!this.maps) {
+      this.maps = this.rt.buffer(
+        'decode.attentionMaps',
+        this.config.n_layers * this.mapTokens ** 2 * 4,
+      );
+      this.owned.push(this.maps);
+    }
+    return this.maps;
+  }
+
+  /** The maps of the last mapped prefill of P tokens. */
+  private async readMaps(P: number): Promise<{ size: number; weights: Float32Array }> {
+    const floats = this.config.n_layers * P * P;
+    return { size: P, weights: await this.rt.readF32(this.maps as GPUBuffer, floats) };
   }
 
   /**
@@ -847,6 +880,7 @@ export class I3Decoder {
     n: number,
     P: number,
     scoring?: Scoring,
+    mapped = scoring?.attention === true,
   ): Promise<void> {
     const { rt, config, batch: Bq } = this;
     const { d_model: D, d_state: N, rank: r, d_conv: K, n_layers: L } = config;
@@ -856,8 +890,7 @@ export class I3Decoder {
       scoring && this.rowLogits
         ? [...(await this.rowHead(plan, P, this.rowLogits)), scoring.prefill]
         : [];
-    const maps =
-      scoring?.attention && this.maps ? await this.attentionMaps(plan, P, this.maps) : [];
+    const maps = mapped && this.maps ? await this.attentionMaps(plan, P, this.maps) : [];
     const ids = new Uint32Array(Bq * P);
     for (let b = 0; b < Bq; b++) ids.set(tokens.subarray(b * n, b * n + P), b * P);
     rt.write(this.prefillIds, ids);

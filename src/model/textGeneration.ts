@@ -98,9 +98,10 @@ export interface TextGenerationOptions
   onPromptScore?: (score: PromptScore) => void;
   promptAttention?: boolean;
   /**
-   * Once the reply has ended (by any reason), the prompt and the reply are scored again for where
-   * the reply's tokens looked: called with the reply's part of those maps (its tokens within the
-   * window), unless the reply is empty or the maps would not fit (decode.ts's MAP_BYTES).
+   * Once the reply has ended (by any reason), the prompt and the reply are mapped again for where
+   * the reply's tokens looked (decode.ts's mapAttention: one prefill of the window's tokens, no
+   * odds): called with the reply's part of those maps (its tokens within the window), unless the
+   * reply is empty or the maps would not fit (MAP_BYTES).
    */
   onReplyAttention?: (attention: TextAttention) => void;
 }
@@ -145,7 +146,7 @@ export async function* generateText(
   if (onReplyAttention && reply.length > 0) {
     decoder.reset();
     const all = Uint32Array.of(...context, ...reply);
-    const { attention: maps } = await decoder.appendScored(all, { attention: true });
+    const maps = await decoder.mapAttention(all);
     if (maps) onReplyAttention(attentionPart(maps, context.length, all.length));
   }
   return next.value;
