@@ -6,8 +6,9 @@
 // --sample-tokens (text written at each evaluation; 0 = none), --sample-prompt, --early-stop
 // (evaluations without improvement before the run ends; 0 = never), --vocab, --resume ckpt.bin,
 // --mix other.txt:0.3[,more.txt:0.1] (files tokenized with the run's tokenizer, each mixed into
-// that share of the training rows), --out. --find-lr [steps] runs the learning-rate range test of that run instead of training it
-// (src/train/lrFinder.ts): it prints the sweep and its suggestion, and writes out/lr-sweep.json.
+// that share of the training rows), --out. --find-lr [steps] runs the learning-rate range test of
+// that run instead of training it (src/train/lrFinder.ts): it prints the sweep and its
+// suggestion, and writes out/lr-sweep.json.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
   console.log(
     `dataset: ${m.train.tokens.toLocaleString()} train / ${m.validation.tokens.toLocaleString()} validation tokens, vocabulary ${corpus.tokenizer.vocabSize}`,
   );
+  const mixIn = mixed.map(({ source }) => source);
   for (const { source, share } of mixed) {
     console.log(
       `mixed in: ${source.manifest.name}, ${source.manifest.train.tokens.toLocaleString()} train tokens, ${Math.round(share * 100)}% of the rows`,
@@ -106,7 +108,6 @@ async function main(): Promise<void> {
   const rt = new GpuRuntime(ctx, nodeShaders);
   console.log(`adapter: ${describeAdapter(ctx.info)}`);
   if (args['find-lr']) {
-    const mixIn = mixed.map(({ source }) => source);
     await findLr(rt, { config, settings, source: corpus.source, mixIn }, args['find-lr'], out);
     process.exit(0);
   }
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
     settings,
     source: corpus.source,
     datasetId: m.id,
-    mixIn: mixed.map(({ source }) => source),
+    mixIn,
     tokenizer: m.tokenizer,
     resume,
     events: {

@@ -45,6 +45,14 @@ export type Reply = Omit<ChatTurn, 'role' | 'replies' | 'shown'>;
 const asReply = ({ role: _role, replies: _replies, shown: _shown, ...reply }: ChatTurn): Reply =>
   reply;
 
+/** The last turn as it shows reply k of the replies drawn for its question. */
+const showing = (replies: Reply[], k: number): ChatTurn => ({
+  ...replies[k],
+  role: 'assistant',
+  replies,
+  shown: k,
+});
+
 export interface Streaming {
   requestId: string;
   tokens: number;
@@ -291,17 +299,9 @@ export const useChat = create<ChatState>()(
 
         showReply: (k) => {
           const { turns, streaming } = get();
-          const last = turns[turns.length - 1];
-          const reply = last?.replies?.[k];
-          if (streaming || !reply) return;
-          set({
-            turns: updateLast(turns, () => ({
-              ...reply,
-              role: 'assistant',
-              replies: last.replies,
-              shown: k,
-            })),
-          });
+          const replies = turns.at(-1)?.replies;
+          if (streaming || !replies?.[k]) return;
+          set({ turns: updateLast(turns, () => showing(replies, k)) });
         },
 
         editLast: () => {
@@ -402,14 +402,8 @@ export const useChat = create<ChatState>()(
                   const earlier = s.turns.at(-1)?.replies ?? [];
                   const error = e.message === s.loadError ? undefined : e.message;
                   if (earlier.length > 0) {
-                    const shown = earlier.length - 1;
                     return {
-                      turns: updateLast(s.turns, () => ({
-                        ...earlier[shown],
-                        role: 'assistant',
-                        replies: earlier,
-                        shown,
-                      })),
+                      turns: updateLast(s.turns, () => showing(earlier, earlier.length - 1)),
                       streaming: undefined,
                       error,
                     };

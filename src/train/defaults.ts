@@ -113,7 +113,7 @@ export function validateSettings(s: TrainSettings): string[] {
   if (new Set(mixIn.map((m) => m.datasetId)).size < mixIn.length) {
     errors.push('a dataset is mixed in twice');
   }
-  const mixed = mixIn.reduce((a, m) => a + m.share, 0);
+  const mixed = 1 - ownShare(s);
   if (mixed > MAX_MIXED_SHARE + 1e-9) {
     errors.push(
       `the mixed-in datasets take ${Math.round(100 * mixed)}% of the rows: at most ${100 * MAX_MIXED_SHARE}%, so that the run’s own dataset keeps some`,
@@ -124,3 +124,7 @@ export function validateSettings(s: TrainSettings): string[] {
 
 /** The most of a run's training rows that mixed-in datasets may take together. */
 export const MAX_MIXED_SHARE = 0.9;
+
+/** The share of a run's training rows its own dataset gives: what the datasets mixed in leave. */
+export const ownShare = (s: Pick<TrainSettings, 'mixIn'>) =>
+  1 - (s.mixIn ?? []).reduce((a, m) => a + m.share, 0);

@@ -9,7 +9,7 @@ import { decoderBytes } from '../model/decode';
 import { selectedDataset, useDatasets } from '../store/datasets';
 import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
-import { activationsOf, validateSettings, writesSamples } from '../train/defaults';
+import { activationsOf, ownShare, validateSettings, writesSamples } from '../train/defaults';
 import { learningRateCurve } from '../train/schedule';
 import { BlockDiagram } from './charts/BlockDiagram';
 import { MetricChart } from './charts/MetricChart';
@@ -90,11 +90,11 @@ function NumberField(props: {
 function PlannedEpochs({ tokens }: { tokens: number }) {
   const dataset = useDatasets(selectedDataset);
   const datasets = useDatasets((s) => s.datasets);
-  const mixIn = useNextSettings().mixIn ?? [];
+  const settings = useNextSettings();
   if (!dataset || !(tokens > 0)) return null;
   // A mixture shares the rows: each dataset gets its share of the tokens.
-  const own = 1 - mixIn.reduce((a, m) => a + m.share, 0);
-  const mixed = mixIn.flatMap((m) => {
+  const own = ownShare(settings);
+  const mixed = (settings.mixIn ?? []).flatMap((m) => {
     const d = datasets.find((x) => x.id === m.datasetId);
     return d ? [`${epochs((m.share * tokens) / d.train.tokens)} of ${d.name}`] : [];
   });

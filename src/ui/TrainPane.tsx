@@ -22,6 +22,7 @@ import { useNav } from '../store/nav';
 import { useNotifications } from '../store/notifications';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
+import { ownShare } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
 import type { TrainerActivity } from '../train/trainer';
 import { median } from '../util/median';
@@ -51,10 +52,10 @@ const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185'
 const runSetup = (r: RunRecord, datasets: DatasetManifest[]) => {
   const { batchSize, seqLen, accumSteps, schedule } = r.settings;
   const accum = accumSteps > 1 ? ` × ${accumSteps}` : '';
-  const name = (id: string) => datasets.find((d) => d.id === id)?.name ?? 'a deleted dataset';
-  const dataset = datasets.find((d) => d.id === r.datasetId)?.name;
+  const nameOf = (id: string) => datasets.find((d) => d.id === id)?.name;
+  const dataset = nameOf(r.datasetId);
   const mixed = (r.settings.mixIn ?? [])
-    .map((m) => ` + ${name(m.datasetId)} ${Math.round(m.share * 100)}%`)
+    .map((m) => ` + ${nameOf(m.datasetId) ?? 'a deleted dataset'} ${Math.round(m.share * 100)}%`)
     .join('');
   const from = schedule.startStep ? ` from step ${count(schedule.startStep)}` : '';
   return `${compact(parameterCount(r.config))} params · lr ${schedule.peakLr}${from} · batch ${batchSize} × ${seqLen}${accum}${dataset ? ` · on ${dataset}${mixed}` : ''}`;
@@ -175,7 +176,8 @@ function RunControls() {
 function MixIn() {
   const datasets = useDatasets((s) => s.datasets);
   const selected = useDatasets((s) => selectedDataset(s));
-  const mixIn = useNextSettings().mixIn ?? [];
+  const settings = useNextSettings();
+  const mixIn = settings.mixIn ?? [];
   const setSettings = useSetup((s) => s.setSettings);
   const others = mixable(datasets, selected);
   if (!selected || others.length === 0) return null;
@@ -187,7 +189,6 @@ function MixIn() {
         ...(share === undefined ? [] : [{ datasetId: id, share }]),
       ],
     });
-  const own = 1 - mixIn.reduce((a, m) => a + m.share, 0);
   return (
     <fieldset className="mix-in" data-testid="mix-in">
       <legend className="small muted">
@@ -226,7 +227,8 @@ function MixIn() {
       })}
       {mixIn.length > 0 && (
         <p className="small muted" data-testid="mix-in-summary">
-          {selected.name} gives {Math.round(own * 100)}% of the rows and the validation split.
+          {selected.name} gives {Math.round(ownShare(settings) * 100)}% of the rows and the
+          validation split.
         </p>
       )}
     </fieldset>
@@ -477,10 +479,16 @@ const CHARTS: { id: StepMetric; title: string; val?: 'valLoss' | 'valPerplexity'
 function Charts() {
   const { runs, compare, liveRunId } = useRuns();
   const { smoothing, log, x, set } = useCharts();
+  // The runs on the charts, each in its colour (by its place among all runs).
+  const shown = useMemo(
+    () =>
+      runs
+        .map((r, i) => ({ r, color: COLORS[i % COLORS.length] }))
+        .filter(({ r }) => compare.includes(r.id)),
+    [runs, compare],
+  );
   const charts = useMemo(() => {
-    const shown = runs
-      .map((r, i) => ({ r, color: COLORS[i % COLORS.length] }))
-      .filter(({ r }) => compare.includes(r.id));
+    const charted = shown.map(({ r }) => r);
     return CHARTS.map((c) => {
       const series: Series[] = [];
       for (const { r, color } of shown) {
@@ -500,20 +508,12 @@ function Charts() {
           });
         }
       }
-      return {
-        ...c,
-        series,
-        references: chartReferences(
-          c.id,
-          shown.map(({ r }) => r),
-        ),
-      };
+      return { ...c, series, references: chartReferences(c.id, charted) };
     });
-  }, [runs, compare, x, smoothing, liveRunId]);
+  }, [shown, x, smoothing, liveRunId]);
   // The heatmap shows one run: the newest of those on the charts, or the one picked among them.
-  const charted = runs.filter((r) => compare.includes(r.id));
   const [heatmapId, setHeatmapId] = useState<string>();
-  const heatmapRun = charted.find((r) => r.id === heatmapId) ?? charted.at(-1);
+  const heatmapRun = (shown.find(({ r }) => r.id === heatmapId) ?? shown.at(-1))?.r;
   return (
     <section className="card">
       <div className="row" style={{ gap: '1.2rem', flexWrap: 'wrap', alignItems: 'center' }}>
@@ -562,14 +562,14 @@ function Charts() {
           steps={heatmapRun?.metrics.steps ?? []}
           picker={
             heatmapRun &&
-            charted.length > 1 && (
+            shown.length > 1 && (
               <select
                 value={heatmapRun.id}
                 onChange={(e) => setHeatmapId(e.target.value)}
                 aria-label="the run whose gradient norms are drawn"
                 data-testid="part-norms-run"
               >
-                {charted.map((r) => (
+                {shown.map(({ r }) => (
                   <option key={r.id} value={r.id}>
                     {r.name}
                   </option>

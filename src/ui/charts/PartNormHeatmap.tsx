@@ -69,11 +69,12 @@ export const PartNormHeatmap = memo(function PartNormHeatmap(props: {
 }) {
   const { config, steps } = props;
   const names = useMemo(() => (config ? gradientParts(config).map((p) => p.name) : []), [config]);
-  const kept = steps.reduce((n, m) => n + (m.partGradNorms ? 1 : 0), 0);
+  // The newest step that kept its part norms (found from the end: a few steps back at most).
+  const newest = steps.findLast((m) => m.partGradNorms)?.step;
   // biome-ignore lint/correctness/useExhaustiveDependencies: the steps grow every step, their part norms every few: the grid (and the canvas) change only with those
   const grid = useMemo(
     () => (names.length ? partNormGrid(steps, names.length, MAX_COLUMNS) : undefined),
-    [names, kept],
+    [names, newest],
   );
   const canvas = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(0);
