@@ -118,52 +118,52 @@ for (const [shader, e] of [...byShader].sort((a, b) => b[1].ms - a[1].ms)) {
 }
 profiler.destroy();
 
-// A prompt scored against the same prompt appended, alternating, each until the GPU is done.
-for (const n of new Set([promptLength, config.max_seq_len])) {
-  const prompt = Uint32Array.from({ length: n }, (_, i) => (i * 7) % config.vocab_size);
-  const ms = { append: [] as number[], scored: [] as number[] };
+/**
+ * Two ways of putting `tokens` into an empty context, alternating for `runs` rounds after a
+ * warm-up round (which builds both paths' pipelines), each timed until the GPU is done: medians.
+ */
+async function alternate(
+  tokens: Uint32Array,
+  a: (t: Uint32Array) => Promise<unknown>,
+  b: (t: Uint32Array) => Promise<unknown>,
+): Promise<[number, number]> {
+  const ms: [number[], number[]] = [[], []];
   for (let r = 0; r <= runs; r++) {
-    decoder.reset();
-    let t0 = performance.now();
-    await decoder.append(prompt);
-    await rt.finish();
-    const appendMs = performance.now() - t0;
-    decoder.reset();
-    t0 = performance.now();
-    await decoder.appendScored(prompt, { attention: true });
-    // The first round warms both paths' pipelines up.
-    if (r > 0) {
-      ms.scored.push(performance.now() - t0);
-      ms.append.push(appendMs);
+    for (const [k, f] of [a, b].entries()) {
+      decoder.reset();
+      const t0 = performance.now();
+      await f(tokens);
+      await rt.finish();
+      if (r > 0) ms[k].push(performance.now() - t0);
     }
   }
-  const [a, s] = [median(ms.append), median(ms.scored)];
+  return [median(ms[0]), median(ms[1])];
+}
+
+const tokensOf = (n: number, step: number) =>
+  Uint32Array.from({ length: n }, (_, i) => (i * step) % config.vocab_size);
+
+// A prompt scored against the same prompt appended.
+for (const n of new Set([promptLength, config.max_seq_len])) {
+  const [a, s] = await alternate(
+    tokensOf(n, 7),
+    (t) => decoder.append(t),
+    (t) => decoder.appendScored(t, { attention: true }),
+  );
   console.log(
     `prompt of ${n} tokens: appended ${a.toFixed(2)} ms, scored ${s.toFixed(2)} ms ` +
       `(${(s / a).toFixed(2)}× appending it)`,
   );
 }
 // A reply's attention maps (the chat's token view, once a reply ends): mapAttention against
-// appendScored of the same tokens, as the chat made them before, alternating. Past the window
-// appendScored also steps every further token through the head.
-const T = config.max_seq_len;
-for (const n of [T, T + 128]) {
-  const tokens = Uint32Array.from({ length: n }, (_, i) => (i * 11) % config.vocab_size);
-  const ms = { scored: [] as number[], mapped: [] as number[] };
-  for (let r = 0; r <= runs; r++) {
-    decoder.reset();
-    let t0 = performance.now();
-    await decoder.appendScored(tokens, { attention: true });
-    const scoredMs = performance.now() - t0;
-    decoder.reset();
-    t0 = performance.now();
-    await decoder.mapAttention(tokens);
-    if (r > 0) {
-      ms.mapped.push(performance.now() - t0);
-      ms.scored.push(scoredMs);
-    }
-  }
-  const [s, m] = [median(ms.scored), median(ms.mapped)];
+// appendScored of the same tokens, as the chat made them before. Past the window appendScored
+// also steps every further token through the head.
+for (const n of [config.max_seq_len, config.max_seq_len + 128]) {
+  const [s, m] = await alternate(
+    tokensOf(n, 11),
+    (t) => decoder.appendScored(t, { attention: true }),
+    (t) => decoder.mapAttention(t),
+  );
   console.log(
     `maps of ${n} tokens: scored ${s.toFixed(2)} ms, mapped ${m.toFixed(2)} ms ` +
       `(${(s / m).toFixed(2)}× faster mapped)`,
