@@ -9,6 +9,7 @@ import type { LrPoint, LrSweepResult } from './train/lrFinder';
 import type { EvalMetrics, StepMetrics } from './train/metrics';
 import type { CheckpointSummary } from './train/runStore';
 import type { SpeedEstimate } from './train/speedProbe';
+import type { SweepTag } from './train/sweep';
 import type { RunState, TrainerActivity } from './train/trainer';
 
 // ── train worker ──
@@ -35,6 +36,8 @@ export interface RunSpec {
   datasetId: string;
   /** Continue from this checkpoint (its weights, optimizer state, step and data cursor). */
   resumeFrom?: string;
+  /** The sweep the run is one value of (src/train/sweep.ts). */
+  sweep?: SweepTag;
 }
 
 export type TrainRequest =

@@ -43,6 +43,13 @@ declare const self: DedicatedWorkerGlobalScope;
 const post = (event: TrainEvent) => self.postMessage(event);
 let runtime: GpuRuntime | undefined;
 let trainer: Trainer | undefined;
+/**
+ * The last run until its teardown ends: its end is reported first (buffers freed, record stored
+ * and lock let go after), and the next run, which a queue starts at once, waits for the rest.
+ */
+let lastRun: Promise<void> = Promise.resolve();
+/** Whether `trainer`'s run has reported its end (it is only tearing down). */
+let trainerEnded = false;
 /** A pause or stop that came while the run was being prepared: its trainer gets it first. */
 let early: 'pause' | 'stop' | undefined;
 let deviceLost = false;
@@ -279,6 +286,11 @@ async function start(spec: RunSpec): Promise<void> {
   try {
     currentJob?.stop.abort();
     await gpuJobs;
+    if (trainer && !trainerEnded) {
+      post({ type: 'error', message: 'A run is already training: stop it first.' });
+      return;
+    }
+    await lastRun;
     if (!runtime || deviceLost) {
       post({
         type: 'run-state',
@@ -288,16 +300,15 @@ async function start(spec: RunSpec): Promise<void> {
       });
       return;
     }
-    if (trainer) {
-      post({ type: 'error', message: 'A run is already training: stop it first.' });
-      return;
-    }
     const rt = runtime;
-    await withRunLock(
+    const run = withRunLock(
       spec.runId,
       () => train(spec, rt),
       () => post({ type: 'run-elsewhere', runId: spec.runId }),
     );
+    // A run that failed to start must not hold up the next.
+    lastRun = run.catch(() => {});
+    await run;
   } finally {
     runsInFlight--;
   }
@@ -324,6 +335,7 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
       createdAt: Date.now(),
       state: 'running',
       metrics: { steps: [], evals: [] },
+      sweep: spec.sweep,
     };
     if (resume) record.metrics = structuredClone(resume.meta.metrics);
     await putRun(record);
@@ -383,12 +395,14 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
           outbox.flush();
           record.state = state;
           record.message = message;
+          trainerEnded = state !== 'running' && state !== 'paused';
           stored = putRun(record).catch(() => {});
           post({ type: 'run-state', runId: spec.runId, state, message });
         },
       },
     });
     trainer = prepared.trainer;
+    trainerEnded = false;
     if (early) trainer[early]();
     early = undefined;
     post({

@@ -151,6 +151,7 @@ export const useRuns = create<RunsState>((set, get) => ({
       createdAt: now,
       state: 'running',
       metrics: { steps: [], evals: [] },
+      sweep: spec.sweep,
     };
     // Resuming from a checkpoint continues the curve from that step: later metrics are replaced.
     const from = get().checkpoints.find((c) => c.id === spec.resumeFrom)?.step ?? Infinity;

@@ -2,6 +2,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DatasetManifest } from '../data/shardStore';
 import { PRESETS } from '../model/config';
+import type { RunSpec } from '../protocol';
 import { defaultSettings } from '../train/defaults';
 import type { StepMetrics } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
@@ -15,11 +16,12 @@ import {
   useCheckpoints,
 } from './checkpoints';
 import { type CompareResult, compareBlocker, comparing, MAX_COMPARED, useCompare } from './compare';
-import { selectedDataset } from './datasets';
+import { selectedDataset, useDatasets } from './datasets';
 import { useEvaluation } from './evaluation';
 import { useGpu } from './gpu';
 import { sweepKey, useLrFinder } from './lrFinder';
 import { useNav } from './nav';
+import { afterRunEnds, followRuns, useQueue } from './queue';
 import { continuationSpec, resumeSpec, useRuns } from './runs';
 import { presetOf, restoreSetup, setupLike, useSetup } from './setup';
 
@@ -657,5 +659,69 @@ describe('evaluation store', () => {
       job: undefined,
       problem: { checkpointId: 'c', message: 'Cancelled.' },
     });
+  });
+});
+
+describe('run queue', () => {
+  const spec = (id: string): RunSpec => ({
+    runId: id,
+    name: id,
+    config: PRESETS['i3-test'],
+    settings: defaultSettings('i3-test', PRESETS['i3-test']),
+    datasetId: 'gone',
+  });
+  let unfollow = () => {};
+  beforeEach(() => {
+    unfollow();
+    useRuns.setState({ runs: [run('a', 3)], liveRunId: 'a' });
+    useQueue.setState({ queued: [], held: undefined, notice: undefined });
+    useDatasets.setState({ datasets: [] });
+    unfollow = followRuns();
+  });
+
+  it('goes on after a run that finished or was stopped, and waits after one that failed', () => {
+    expect(afterRunEnds({ name: 'a', state: 'finished' })).toBe('next');
+    expect(afterRunEnds({ name: 'a', state: 'stopped' })).toBe('next');
+    expect(afterRunEnds({ name: 'a', state: 'failed' })).toEqual({
+      held: 'The queue waits: a failed. Start the next run when ready.',
+    });
+  });
+
+  it('queues behind the live run, and holds when that run fails', () => {
+    useQueue.getState().enqueue([spec('q1'), spec('q2')]);
+    expect(useQueue.getState().queued.map((r) => r.runId)).toEqual(['q1', 'q2']);
+    useRuns.getState().apply({ type: 'run-state', runId: 'a', state: 'failed', message: 'NaN' });
+    expect(useQueue.getState().held).toMatch(/a failed/);
+    expect(useQueue.getState().queued).toHaveLength(2);
+    // Taking every run off the queue lets the next one queued start as the first did.
+    useQueue.getState().remove('q1');
+    expect(useQueue.getState().held).toBeDefined();
+    useQueue.getState().remove('q2');
+    expect(useQueue.getState().held).toBeUndefined();
+  });
+
+  it('takes the runs that read a deleted dataset off the queue, mixed in or their own', () => {
+    const mixing = {
+      ...spec('q2'),
+      datasetId: 'd',
+      settings: { ...spec('q2').settings, mixIn: [{ datasetId: 'gone', share: 0.2 }] },
+    };
+    useQueue.getState().enqueue([spec('q1'), mixing, { ...spec('q3'), datasetId: 'd' }]);
+    useQueue.getState().dropReaders('gone');
+    expect(useQueue.getState().queued.map((r) => r.runId)).toEqual(['q3']);
+  });
+
+  it('moves on when the live run ends, dropping queued runs whose dataset is gone', () => {
+    useQueue.getState().enqueue([spec('q1'), spec('q2')]);
+    useRuns.getState().apply({ type: 'run-state', runId: 'a', state: 'paused' });
+    expect(useQueue.getState().queued).toHaveLength(2);
+    useRuns.getState().apply({ type: 'run-state', runId: 'a', state: 'finished' });
+    // No dataset is stored here, so neither can start: both are dropped, and the user told.
+    expect(useQueue.getState()).toMatchObject({
+      queued: [],
+      held: undefined,
+      notice: 'Taken off the queue, a dataset they read no longer stored: q1, q2.',
+    });
+    expect(useRuns.getState().liveRunId).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import type { I3Config } from '../model/config';
 import type { TrainSettings } from './checkpoint';
 import type { CheckpointEvaluation } from './evaluation';
 import type { MetricsHistory } from './metrics';
+import type { SweepTag } from './sweep';
 import type { RunState } from './trainer';
 
 export interface RunRecord {
@@ -20,6 +21,8 @@ export interface RunRecord {
   message?: string;
   metrics: MetricsHistory;
   lastCheckpointId?: string;
+  /** The sweep the run is one value of. */
+  sweep?: SweepTag;
 }
 
 export interface CheckpointSummary {

@@ -8,6 +8,7 @@ import { useEvaluation } from '../store/evaluation';
 import { useGpu } from '../store/gpu';
 import { useLrFinder } from '../store/lrFinder';
 import { type PaneId, useNav } from '../store/nav';
+import { followRuns } from '../store/queue';
 import { useRuns } from '../store/runs';
 import { useSpeed } from '../store/speed';
 import { trainWorker } from '../workerClients';
@@ -54,6 +55,7 @@ export function App() {
   const setActive = useNav((s) => s.show);
   useDocumentTitle();
   useRunEndNotice();
+  useEffect(() => followRuns(), []);
   const work = useLongWork();
   useLeaveGuard(leaveWarning(work));
   const awake = useScreenAwake(isWorking(work));

@@ -10,6 +10,7 @@ import type { DatasetManifest, RepeatPlacement } from '../data/shardStore';
 import type { DownloadProgress } from '../data/urlDownload';
 import type { TokenizerSource } from '../protocol';
 import { selectedDataset, useDatasets } from '../store/datasets';
+import { datasetsOf, useQueue } from '../store/queue';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { exportWorker } from '../workerClients';
@@ -391,12 +392,20 @@ function DatasetList() {
       ? ` ${count(n)} run(s) mixed it into their training rows: they resume only with it.`
       : '';
   };
+  const queued = useQueue((s) => s.queued);
+  const inQueue = (id: string) => {
+    const n = queued.filter((r) => datasetsOf(r).includes(id)).length;
+    return n > 0 ? ` ${count(n)} queued run(s) read it: they leave the queue.` : '';
+  };
   const [askDelete, deleteDialog] = useConfirmDelete(
     (d: DatasetManifest) => ({
       title: 'Delete this dataset?',
-      text: `${d.name}: its ${count(d.train.tokens + d.validation.tokens)} tokens are removed from this browser (your files are not touched). The ${count(runs.filter((r) => r.datasetId === d.id).length)} run(s) trained on it keep their checkpoints, which chat and export without it; they train further only on a dataset with the same tokenizer, such as these files imported again with the same settings.${mixedInto(d.id)}`,
+      text: `${d.name}: its ${count(d.train.tokens + d.validation.tokens)} tokens are removed from this browser (your files are not touched). The ${count(runs.filter((r) => r.datasetId === d.id).length)} run(s) trained on it keep their checkpoints, which chat and export without it; they train further only on a dataset with the same tokenizer, such as these files imported again with the same settings.${mixedInto(d.id)}${inQueue(d.id)}`,
     }),
-    (d) => void remove(d.id),
+    (d) => {
+      useQueue.getState().dropReaders(d.id);
+      void remove(d.id);
+    },
   );
   if (datasets.length === 0) return <p className="muted">No datasets yet.</p>;
   const live = runs.find((r) => r.id === liveRunId);

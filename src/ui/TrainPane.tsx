@@ -20,10 +20,12 @@ import { selectedDataset, useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useNav } from '../store/nav';
 import { useNotifications } from '../store/notifications';
+import { useQueue } from '../store/queue';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { ownShare } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
+import { SWEEP_AXES } from '../train/sweep';
 import type { TrainerActivity } from '../train/trainer';
 import { median } from '../util/median';
 import { trainFurtherTitle } from './CheckpointsPane';
@@ -37,9 +39,12 @@ import {
   stepSeries,
   type XAxisKind,
 } from './charts/runSeries';
+import { SweepChart } from './charts/SweepChart';
+import { sweepsOf } from './charts/sweepPoints';
 import { download, fileStem } from './download';
 import { bytes, compact, count, duration, epochs } from './format';
 import { mixable, useNextConfig, useNextSettings, useSetupProblem, useVocabSize } from './nextRun';
+import { type NextRun, RunQueue } from './RunQueue';
 import { TrainingSamples } from './TrainingSamples';
 
 const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf'];
@@ -72,25 +77,26 @@ function RunControls() {
   const vocab = useVocabSize();
   const setupProblem = useSetupProblem();
   const { liveRunId, runs, start, pause, resume, stop, requested } = useRuns();
+  const queued = useQueue((s) => s.queued.length);
   const live = runs.find((r) => r.id === liveRunId);
   const [name, setName] = useState('');
-  const next = useNextConfig();
+  const config = useNextConfig();
   const blocker =
     gpu !== 'ready'
       ? 'The GPU is not ready.'
       : !vocab
         ? 'Choose a dataset first (import one in the Data pane).'
         : setupProblem;
+  const defaultName = `${preset} #${runs.length + queued + 1}`;
+  // The dataset's vocabulary is in the config: the blocker holds a start until one is chosen.
+  const next: NextRun = {
+    name: name.trim() || defaultName,
+    config,
+    settings,
+    datasetId: selectedId ?? '',
+  };
   const onStart = () => {
-    const runId = crypto.randomUUID();
-    start({
-      runId,
-      name: name.trim() || `${preset} #${runs.length + 1}`,
-      // The dataset's vocabulary: the blocker above holds the start until one is chosen.
-      config: next,
-      settings,
-      datasetId: selectedId!,
-    });
+    start({ ...next, runId: crypto.randomUUID() });
     setName('');
   };
   return (
@@ -115,12 +121,7 @@ function RunControls() {
         </label>
         <label className="field">
           <span>name</span>
-          <input
-            value={name}
-            placeholder={`${preset} #${runs.length + 1}`}
-            onChange={(e) => setName(e.target.value)}
-            disabled={Boolean(live)}
-          />
+          <input value={name} placeholder={defaultName} onChange={(e) => setName(e.target.value)} />
         </label>
         {!live && (
           <button
@@ -164,6 +165,7 @@ function RunControls() {
       {!live && <MixIn />}
       {blocker && !live && <p className="muted">{blocker}</p>}
       {live && <Progress run={live} />}
+      <RunQueue next={next} blocker={blocker} onQueued={() => setName('')} />
       <RunEndSwitch />
     </section>
   );
@@ -514,6 +516,9 @@ function Charts() {
   // The heatmap shows one run: the newest of those on the charts, or the one picked among them.
   const [heatmapId, setHeatmapId] = useState<string>();
   const heatmapRun = (shown.find(({ r }) => r.id === heatmapId) ?? shown.at(-1))?.r;
+  const sweeps = useMemo(() => sweepsOf(runs), [runs]);
+  const [sweepId, setSweepId] = useState<string>();
+  const sweep = sweeps.find((s) => s.id === sweepId) ?? sweeps[0];
   return (
     <section className="card">
       <div className="row" style={{ gap: '1.2rem', flexWrap: 'wrap', alignItems: 'center' }}>
@@ -578,6 +583,27 @@ function Charts() {
             )
           }
         />
+        {sweep && (
+          <SweepChart
+            sweep={sweep}
+            picker={
+              sweeps.length > 1 && (
+                <select
+                  value={sweep.id}
+                  onChange={(e) => setSweepId(e.target.value)}
+                  aria-label="the sweep drawn"
+                  data-testid="sweep-pick"
+                >
+                  {sweeps.map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {SWEEP_AXES[s.axis].short} {s.points.map((p) => p.value).join(', ')}
+                    </option>
+                  ))}
+                </select>
+              )
+            }
+          />
+        )}
       </div>
     </section>
   );

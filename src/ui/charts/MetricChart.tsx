@@ -40,13 +40,15 @@ export const MetricChart = memo(function MetricChart(props: {
   const points = props.series.reduce((n, s) => n + s.points.length, 0);
   const xTick = axisTicks(largest(props.series, (p) => p.x));
   const yTick = axisTicks(largest(props.series, (p) => p.y));
+  // The legend takes its rows out of the chart's height: many runs (a sweep) would squash the plot.
+  const height = 196 + 22 * Math.ceil(props.series.length / 2);
   return (
     <figure className="chart" data-testid={props.testId} data-points={points}>
       <figcaption>{props.title}</figcaption>
       {/* Mounted even while empty, so the first data does not pay for building the chart. */}
       <div className="chart-body">
         {points === 0 && <div className="chart-empty muted">No data yet</div>}
-        <ResponsiveContainer width="100%" height={220}>
+        <ResponsiveContainer width="100%" height={height}>
           <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
             <CartesianGrid stroke="#334155" strokeDasharray="3 3" />
             <XAxis

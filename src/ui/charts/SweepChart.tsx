@@ -1,0 +1,90 @@
+// A sweep's result: each run's lowest validation loss against its value of the swept setting (a
+// log axis for the learning rate), the lowest marked; runs still to train or evaluate are named
+// below it.
+import {
+  CartesianGrid,
+  Line,
+  LineChart,
+  ReferenceDot,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { SWEEP_AXES } from '../../train/sweep';
+import type { Sweep } from './sweepPoints';
+import { axisTicks, formatValue } from './ticks';
+
+/** `picker` chooses among several sweeps (the newest is drawn until one is picked). */
+export function SweepChart({ sweep, picker }: { sweep: Sweep; picker?: React.ReactNode }) {
+  const axis = SWEEP_AXES[sweep.axis];
+  const evaluated = sweep.points.filter((p) => p.valLoss !== undefined);
+  const waiting = sweep.points.filter((p) => p.valLoss === undefined);
+  const values = sweep.points.map((p) => p.value);
+  return (
+    <figure className="chart" data-testid="sweep-chart" data-points={evaluated.length}>
+      <figcaption>
+        Lowest validation loss by {axis.label} {picker}
+      </figcaption>
+      <div className="chart-body">
+        <ResponsiveContainer width="100%" height={220}>
+          <LineChart data={evaluated} margin={{ top: 8, right: 24, bottom: 4, left: 0 }}>
+            <CartesianGrid stroke="#334155" strokeDasharray="3 3" />
+            <XAxis
+              type="number"
+              dataKey="value"
+              scale={axis.log ? 'log' : 'linear'}
+              // Every value of the sweep, those still to train or evaluate too.
+              domain={[values[0], values.at(-1)!]}
+              ticks={values}
+              tickFormatter={axisTicks(Math.max(...values.map(Math.abs)))}
+              stroke="#94a3b8"
+              label={{
+                value: axis.label,
+                position: 'insideBottomRight',
+                offset: -2,
+                fill: '#94a3b8',
+              }}
+            />
+            <YAxis
+              type="number"
+              domain={['auto', 'auto']}
+              tickFormatter={(v: number) => `${+v.toPrecision(3)}`}
+              stroke="#94a3b8"
+              width={56}
+            />
+            <Tooltip
+              contentStyle={{ background: '#1e293b', border: '1px solid #334155' }}
+              formatter={(v) => [formatValue(Number(v)), 'lowest validation loss']}
+              labelFormatter={(x) => `${axis.short} ${formatValue(Number(x))}`}
+            />
+            <Line
+              dataKey="valLoss"
+              stroke="#38bdf8"
+              strokeWidth={1.8}
+              isAnimationActive={false}
+              dot={{ r: 4 }}
+            />
+            {sweep.best && (
+              <ReferenceDot
+                x={sweep.best.value}
+                y={sweep.best.valLoss}
+                r={7}
+                fill="none"
+                stroke="#4ade80"
+                strokeWidth={2}
+              />
+            )}
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+      <p className="small muted" data-testid="sweep-summary">
+        {sweep.best
+          ? `Lowest: ${axis.short} ${sweep.best.value} (${sweep.best.valLoss!.toFixed(3)}, ${sweep.best.name}).`
+          : 'No run of the sweep has been evaluated yet.'}
+        {waiting.length > 0 &&
+          ` Not evaluated yet: ${waiting.map((p) => `${axis.short} ${p.value}`).join(', ')}.`}
+      </p>
+    </figure>
+  );
+}
