@@ -72,3 +72,60 @@ describe('npm run train -- --mix', () => {
     }
   }, 120_000);
 });
+
+describe('npm run train -- --sweep', () => {
+  it('trains the run once for each value, each in its own folder, and lists their losses', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'i3-sweep-'));
+    try {
+      // Numbered lines: documents enough apart to give a validation split.
+      const data = join(dir, 'cats.txt');
+      await writeFile(
+        data,
+        Array.from({ length: 1500 }, (_, i) => `the cat ${i} sat on the mat.`).join('\n'),
+      );
+      const run = (sweep: string) =>
+        promisify(execFile)(
+          process.execPath,
+          ['--import', 'tsx', 'src/cli/train.ts', '--preset', 'i3-test', '--data', data].concat(
+            ['--vocab', '64', '--steps', '6', '--eval-every', '3', '--ckpt-every', '0'],
+            ['--sample-tokens', '0', '--sweep', sweep, '--out', dir],
+          ),
+          { timeout: 120_000 },
+        );
+      const { stdout } = await run('lr=3e-3,3e-2');
+      const result = JSON.parse(await readFile(join(dir, 'sweep.json'), 'utf8')) as {
+        axis: string;
+        runs: { value: number; state: string; valLoss: number }[];
+      };
+      expect(result.axis).toBe('peakLr');
+      expect(result.runs.map((r) => [r.value, r.state])).toEqual([
+        [3e-3, 'finished'],
+        [3e-2, 'finished'],
+      ]);
+      for (const r of result.runs) {
+        // Each run's lowest evaluation, as it printed them (at steps 3 and 6).
+        const evals = [
+          ...stdout
+            .split(`sweep: i3-test (cli) · lr ${r.value}`)[1]
+            .matchAll(/val loss (\d+\.\d+)/g),
+        ]
+          .slice(0, 2)
+          .map((m) => Number(m[1]));
+        expect(evals).toHaveLength(2);
+        expect(r.valLoss.toFixed(4)).toBe(Math.min(...evals).toFixed(4));
+        expect(stdout).toContain(`  lr ${r.value}  ${r.valLoss.toFixed(4)}  (finished)`);
+      }
+      // Each run's stop at its end wrote its checkpoint into its own folder.
+      expect(stdout).toContain(join(dir, 'lr-0.003', 'checkpoint-000006.bin'));
+      expect(stdout).toContain(join(dir, 'lr-0.03', 'checkpoint-000006.bin'));
+      await expect(run('speed=1,2')).rejects.toThrow(
+        /--sweep takes setting=v1,v2,… with a setting of lr, wd/,
+      );
+      await expect(run('lr=0.1,2')).rejects.toThrow(
+        /--sweep: lr 2: peak learning rate \(2\) must be between 0 and 1/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});

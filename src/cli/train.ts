@@ -8,20 +8,39 @@
 // --mix other.txt:0.3[,more.txt:0.1] (files tokenized with the run's tokenizer, each mixed into
 // that share of the training rows), --out. --find-lr [steps] runs the learning-rate range test of
 // that run instead of training it (src/train/lrFinder.ts): it prints the sweep and its
-// suggestion, and writes out/lr-sweep.json.
+// suggestion, and writes out/lr-sweep.json. --sweep lr=1e-3,3e-3 trains the run once for each
+// value of one setting (lr, wd, warm-up, batch, seed, D, L: src/train/sweep.ts), one after
+// another, each into its own folder of out; it prints each run's lowest validation loss and
+// writes out/sweep.json.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
-import { loadTextCorpus } from '../data/nodeCorpus';
+import { loadTextCorpus, type TextCorpus } from '../data/nodeCorpus';
+import type { ShardSource } from '../data/shardReader';
 import { describeAdapter } from '../gpu/device';
 import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
 import { GpuRuntime } from '../gpu/runtime';
-import { DEFAULT_VOCAB_SIZE, parameterCount, presetConfig } from '../model/config';
-import type { TrainSettings } from '../train/checkpoint';
+import {
+  DEFAULT_VOCAB_SIZE,
+  type I3Config,
+  type PresetName,
+  parameterCount,
+  presetConfig,
+} from '../model/config';
+import type { Checkpoint, TrainSettings } from '../train/checkpoint';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
 import { findLearningRate, LR_SWEEP_STEPS, type LrSweepSetup } from '../train/lrFinder';
 import { prepareRun } from '../train/run';
+import {
+  parseSweepValues,
+  SWEEP_AXES,
+  type SweepAxis,
+  sweepProblems,
+  sweepRunName,
+  sweepVariant,
+} from '../train/sweep';
+import type { RunState } from '../train/trainer';
 import { intFlag, numberArg, parseArgs, presetOf, settingsFromArgs } from './args';
 
 /** --find-lr: the range test of the run these would make, printed and written to out. */
@@ -52,6 +71,21 @@ async function findLr(
   await writeFile(join(out, 'lr-sweep.json'), JSON.stringify(result, null, 1));
 }
 
+/** --sweep's setting and values: `short=v1,v2,…` with a setting's short name (lr, wd, batch…). */
+function sweepArgs(flag: string | undefined): { axis: SweepAxis; values: number[] } | undefined {
+  if (!flag) return undefined;
+  const [short, list = ''] = flag.split('=');
+  const axes = Object.keys(SWEEP_AXES) as SweepAxis[];
+  const axis = axes.find((a) => SWEEP_AXES[a].short === short);
+  if (!axis) {
+    const names = axes.map((a) => SWEEP_AXES[a].short).join(', ');
+    throw new Error(`--sweep takes setting=v1,v2,… with a setting of ${names}, got "${flag}"`);
+  }
+  const values = parseSweepValues(list, axis);
+  if (typeof values === 'string') throw new Error(`--sweep: ${values}`);
+  return { axis, values };
+}
+
 /** --mix's files and shares: `path:share` items, comma-separated. */
 function mixArgs(flag: string | undefined): { path: string; share: number }[] {
   if (!flag) return [];
@@ -70,6 +104,8 @@ async function main(): Promise<void> {
   const preset = presetOf(args.preset ?? 'i3-tiny');
   if (!args.data) throw new Error('--data <file[,file…]> is required');
   const out = args.out ?? `runs/${preset}-${Date.now().toString(36)}`;
+  const sweep = sweepArgs(args.sweep);
+  if (sweep && args.resume) throw new Error('--sweep trains new runs: leave out --resume');
   await mkdir(out, { recursive: true });
 
   console.log(`tokenizing ${args.data} …`);
@@ -111,15 +147,70 @@ async function main(): Promise<void> {
     await findLr(rt, { config, settings, source: corpus.source, mixIn }, args['find-lr'], out);
     process.exit(0);
   }
+  if (!sweep) {
+    const { state } = await trainRun(rt, { config, settings, corpus, mixIn, resume, out, preset });
+    process.exit(state === 'failed' ? 1 : 0);
+  }
+  const problems = sweepProblems(
+    config,
+    settings,
+    sweep.axis,
+    sweep.values,
+    ctx.device.limits.maxBufferSize,
+  );
+  if (problems.length) throw new Error(`--sweep: ${problems.join('; ')}`);
+  const results = [];
+  for (const value of sweep.values) {
+    const name = sweepRunName(`${preset} (cli)`, sweep.axis, value);
+    console.log(`sweep: ${name}`);
+    const run = sweepVariant(config, settings, sweep.axis, value);
+    const folder = join(out, `${SWEEP_AXES[sweep.axis].short}-${value}`);
+    await mkdir(folder, { recursive: true });
+    const ended = await trainRun(rt, { ...run, corpus, mixIn, out: folder, preset, name });
+    results.push({ value, ...ended });
+  }
+  console.log(`sweep of ${SWEEP_AXES[sweep.axis].label}: lowest validation loss`);
+  for (const r of results) {
+    console.log(
+      `  ${SWEEP_AXES[sweep.axis].short} ${r.value}  ${r.valLoss?.toFixed(4) ?? 'not evaluated'}  (${r.state})`,
+    );
+  }
+  await writeFile(
+    join(out, 'sweep.json'),
+    JSON.stringify({ axis: sweep.axis, runs: results }, null, 1),
+  );
+  process.exit(results.some((r) => r.state === 'failed') ? 1 : 0);
+}
+
+/**
+ * Trains one run to its end, printing its steps and evaluations and writing its checkpoints to
+ * `out`. Returns how it ended and its lowest validation loss.
+ */
+async function trainRun(
+  rt: GpuRuntime,
+  run: {
+    config: I3Config;
+    settings: TrainSettings;
+    corpus: TextCorpus;
+    mixIn: ShardSource[];
+    resume?: Checkpoint;
+    out: string;
+    preset: PresetName;
+    name?: string;
+  },
+): Promise<{ state: RunState; valLoss?: number }> {
+  const { config, settings, corpus, resume, out } = run;
+  const m = corpus.source.manifest;
   let lastStepAt = performance.now();
+  let valLoss: number | undefined;
   const { trainer, destroy } = await prepareRun(rt, {
     runId: resume?.meta.runId ?? out,
-    name: resume?.meta.name ?? `${preset} (cli)`,
+    name: run.name ?? resume?.meta.name ?? `${run.preset} (cli)`,
     config,
     settings,
     source: corpus.source,
     datasetId: m.id,
-    mixIn,
+    mixIn: run.mixIn,
     tokenizer: m.tokenizer,
     resume,
     events: {
@@ -134,6 +225,7 @@ async function main(): Promise<void> {
       onEval: (e) => {
         // Since the last step landed: the evaluation, and its sample where there is one.
         const seconds = (performance.now() - lastStepAt) / 1000;
+        if (!(e.valLoss >= (valLoss ?? Infinity))) valLoss = e.valLoss;
         console.log(
           `eval  step ${e.step}  val loss ${e.valLoss.toFixed(4)}  val ppl ${e.valPerplexity.toFixed(2)}  ${seconds.toFixed(3)} s`,
         );
@@ -153,10 +245,12 @@ async function main(): Promise<void> {
   console.log(
     `model: ${parameterCount(config).toLocaleString()} parameters, ${(rt.memory().peak / 2 ** 20).toFixed(1)} MiB of GPU buffers; batch ${settings.batchSize}×${settings.seqLen}×${settings.accumSteps}`,
   );
-  process.on('SIGINT', () => trainer.stop());
+  const stop = () => trainer.stop();
+  process.on('SIGINT', stop);
   const state = await trainer.train();
+  process.off('SIGINT', stop);
   destroy();
-  process.exit(state === 'failed' ? 1 : 0);
+  return { state, valLoss };
 }
 
 main().catch((e) => {
