@@ -159,6 +159,29 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   await expect(samples.first()).toContainText(`validation loss ${valLoss}`);
   await shot(page, 'train');
 
+  // Dragging across a chart zooms every chart to that range of steps; Show all undoes it.
+  const pointsOf = async (testId: string) =>
+    Number(await page.getByTestId(testId).getAttribute('data-points'));
+  const before = { loss: await pointsOf('chart-loss'), lr: await pointsOf('chart-lr') };
+  expect(before.lr).toBe(30);
+  const plot = (await lossChart.locator('.recharts-cartesian-grid').boundingBox())!;
+  await page.mouse.move(plot.x + plot.width * 0.5, plot.y + plot.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(plot.x + plot.width * 0.7, plot.y + plot.height / 2, { steps: 5 });
+  await page.mouse.move(plot.x + plot.width * 0.95, plot.y + plot.height / 2, { steps: 5 });
+  await page.mouse.up();
+  const zoom = page.getByTestId('chart-zoom');
+  await expect(zoom).toContainText(/^step (\d+)–(\d+)/);
+  const [, from, to] = (await zoom.textContent())!.match(/step (\d+)–(\d+)/)!.map(Number);
+  expect(from).toBeGreaterThan(10);
+  expect(to).toBeGreaterThan(from);
+  // Each chart draws the steps of the range, the learning rate's one a step.
+  await expect.poll(() => pointsOf('chart-lr')).toBe(to - from + 1);
+  expect(await pointsOf('chart-loss')).toBeLessThan(before.loss);
+  await zoom.getByTestId('zoom-reset').click();
+  await expect.poll(() => pointsOf('chart-lr')).toBe(30);
+  expect(await pointsOf('chart-loss')).toBe(before.loss);
+
   const losses = await storedLosses(page);
   expect(losses).toHaveLength(30);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -1,4 +1,5 @@
-// How the Train pane draws its charts (smoothing, log scale, the x axis), kept over a reload.
+// How the Train pane draws its charts (smoothing, log scale, the x axis), kept over a reload, and
+// the x range they are zoomed to (not kept: a reload shows whole runs).
 import { create } from 'zustand';
 import { persist } from 'zustand/middleware';
 import type { XAxisKind } from '../ui/charts/runSeries';
@@ -8,7 +9,9 @@ interface ChartsState {
   smoothing: number;
   log: boolean;
   x: XAxisKind;
-  set: (patch: Partial<Pick<ChartsState, 'smoothing' | 'log' | 'x'>>) => void;
+  /** The x range every chart shows, where one was dragged out (undefined: all of it). */
+  zoom?: readonly [number, number];
+  set: (patch: Partial<Pick<ChartsState, 'smoothing' | 'log' | 'x' | 'zoom'>>) => void;
 }
 
 export const useCharts = create<ChartsState>()(

@@ -5,7 +5,7 @@
 // buttons); a run that is not training can be deleted with its checkpoints; a system notification
 // when a run ends, where the user asks for one (runEndNotice.ts).
 
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { DatasetManifest } from '../data/shardStore';
 import { metricsCsv } from '../export/hfFiles';
 import { parameterCount } from '../model/config';
@@ -38,9 +38,11 @@ import {
   type StepMetric,
   stepSeries,
   type XAxisKind,
+  type XRange,
 } from './charts/runSeries';
 import { SweepChart } from './charts/SweepChart';
 import { sweepsOf } from './charts/sweepPoints';
+import { formatValue } from './charts/ticks';
 import { download, fileStem } from './download';
 import { bytes, compact, count, duration, epochs } from './format';
 import { mixable, useNextConfig, useNextSettings, useSetupProblem, useVocabSize } from './nextRun';
@@ -480,7 +482,8 @@ const CHARTS: { id: StepMetric; title: string; val?: 'valLoss' | 'valPerplexity'
 
 function Charts() {
   const { runs, compare, liveRunId } = useRuns();
-  const { smoothing, log, x, set } = useCharts();
+  const { smoothing, log, x, zoom, set } = useCharts();
+  const zoomTo = useCallback((range: XRange) => set({ zoom: range }), [set]);
   // The runs on the charts, each in its colour (by its place among all runs).
   const shown = useMemo(
     () =>
@@ -500,19 +503,23 @@ function Charts() {
         const add = (s: Series) => {
           if (s.points.length > 0 || r.id === liveRunId) series.push(s);
         };
-        add({ name: `${r.name} train`, color, points: stepSeries(r.metrics, c.id, x, smoothing) });
+        add({
+          name: `${r.name} train`,
+          color,
+          points: stepSeries(r.metrics, c.id, x, smoothing, zoom),
+        });
         if (c.val) {
           add({
             name: `${r.name} validation`,
             color,
             dashed: true,
-            points: evalSeries(r.metrics, c.val, x),
+            points: evalSeries(r.metrics, c.val, x, zoom),
           });
         }
       }
       return { ...c, series, references: chartReferences(c.id, charted) };
     });
-  }, [shown, x, smoothing, liveRunId]);
+  }, [shown, x, smoothing, liveRunId, zoom]);
   // The heatmap shows one run: the newest of those on the charts, or the one picked among them.
   const [heatmapId, setHeatmapId] = useState<string>();
   const heatmapRun = (shown.find(({ r }) => r.id === heatmapId) ?? shown.at(-1))?.r;
@@ -540,13 +547,26 @@ function Charts() {
         </label>
         <label className="inline">
           x axis
-          <select value={x} onChange={(e) => set({ x: e.target.value as XAxisKind })}>
+          <select
+            value={x}
+            onChange={(e) => set({ x: e.target.value as XAxisKind, zoom: undefined })}
+          >
             <option value="step">step</option>
             <option value="tokens">tokens</option>
             <option value="time">time (s)</option>
             <option value="epochs">epochs of the data</option>
           </select>
         </label>
+        {zoom ? (
+          <span className="small" data-testid="chart-zoom">
+            {x === 'time' ? 'seconds' : x} {formatValue(zoom[0])}–{formatValue(zoom[1])}{' '}
+            <button type="button" onClick={() => set({ zoom: undefined })} data-testid="zoom-reset">
+              Show all
+            </button>
+          </span>
+        ) : (
+          <span className="small muted">drag across a chart to zoom</span>
+        )}
       </div>
       <div className="grid charts">
         {charts.map((c) => (
@@ -558,6 +578,8 @@ function Charts() {
             xLabel={x === 'time' ? 'seconds' : x}
             testId={`chart-${c.id}`}
             references={c.references}
+            zoom={zoom}
+            onZoom={zoomTo}
           />
         ))}
         <PartNormHeatmap

@@ -1,17 +1,20 @@
 // One live metric chart: several series (runs, train and validation) over a shared x axis,
-// drawn with recharts. Series arrive already smoothed and downsampled (series.ts).
-import { memo } from 'react';
+// drawn with recharts. Series arrive already smoothed, cut to the zoomed range and downsampled
+// (runSeries.ts); dragging across the chart picks a range to zoom every chart to.
+import { memo, useState } from 'react';
 import {
   CartesianGrid,
   Legend,
   Line,
   LineChart,
+  ReferenceArea,
   ReferenceLine,
   ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
+import type { XRange } from './runSeries';
 import type { Point } from './series';
 import { axisTicks, formatValue, largest } from './ticks';
 
@@ -36,7 +39,15 @@ export const MetricChart = memo(function MetricChart(props: {
   xLabel: string;
   testId: string;
   references?: readonly Reference[];
+  /** The x range shown (undefined: the data's). */
+  zoom?: XRange;
+  /** Zooms every chart to the range dragged out across this one. */
+  onZoom?: (range: XRange) => void;
 }) {
+  // The x values where a drag started and where it is now.
+  const [drag, setDrag] = useState<{ from: number; to: number }>();
+  const xAt = (state: { activeLabel?: string | number } | null) =>
+    state?.activeLabel === undefined ? undefined : Number(state.activeLabel);
   const points = props.series.reduce((n, s) => n + s.points.length, 0);
   const xTick = axisTicks(largest(props.series, (p) => p.x));
   const yTick = axisTicks(largest(props.series, (p) => p.y));
@@ -46,15 +57,33 @@ export const MetricChart = memo(function MetricChart(props: {
     <figure className="chart" data-testid={props.testId} data-points={points}>
       <figcaption>{props.title}</figcaption>
       {/* Mounted even while empty, so the first data does not pay for building the chart. */}
-      <div className="chart-body">
+      <div className="chart-body zoomable">
         {points === 0 && <div className="chart-empty muted">No data yet</div>}
         <ResponsiveContainer width="100%" height={height}>
-          <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+          <LineChart
+            margin={{ top: 8, right: 16, bottom: 4, left: 0 }}
+            onMouseDown={(state) => {
+              const x = xAt(state);
+              if (x !== undefined && props.onZoom) setDrag({ from: x, to: x });
+            }}
+            onMouseMove={(state) => {
+              const x = xAt(state);
+              if (drag && x !== undefined) setDrag({ ...drag, to: x });
+            }}
+            onMouseUp={() => {
+              if (drag && drag.from !== drag.to) {
+                props.onZoom?.([Math.min(drag.from, drag.to), Math.max(drag.from, drag.to)]);
+              }
+              setDrag(undefined);
+            }}
+            onMouseLeave={() => setDrag(undefined)}
+          >
             <CartesianGrid stroke="#334155" strokeDasharray="3 3" />
             <XAxis
               type="number"
               dataKey="x"
-              domain={['dataMin', 'dataMax']}
+              domain={props.zoom ? [...props.zoom] : ['dataMin', 'dataMax']}
+              allowDataOverflow={props.zoom !== undefined}
               tickFormatter={xTick}
               stroke="#94a3b8"
               label={{
@@ -95,6 +124,9 @@ export const MetricChart = memo(function MetricChart(props: {
                 }}
               />
             ))}
+            {drag && drag.from !== drag.to && (
+              <ReferenceArea x1={drag.from} x2={drag.to} fill="#38bdf8" fillOpacity={0.15} />
+            )}
             {props.series.map((s) => (
               <Line
                 key={s.name}

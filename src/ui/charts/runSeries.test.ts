@@ -47,6 +47,20 @@ describe('run series for the charts', () => {
   it('keeps 100k steps to a drawable number of points', () => {
     expect(stepSeries(history(100_000), 'loss', 'step', 0.6)).toHaveLength(MAX_POINTS);
   });
+
+  it('zooms to a range: its points only, each as the whole run smoothed it, at full resolution', () => {
+    const h = history(200);
+    const all = stepSeries(h, 'loss', 'step', 0.9);
+    const zoomed = stepSeries(h, 'loss', 'step', 0.9, [50, 60]);
+    expect(zoomed).toEqual(all.filter((p) => p.x >= 50 && p.x <= 60));
+    expect(zoomed).toHaveLength(11);
+    expect(evalSeries(h, 'valLoss', 'step', [11, 60])).toEqual([]);
+    expect(evalSeries(h, 'valLoss', 'step', [10, 60])).toHaveLength(1);
+    // 100k steps downsampled to the range, not the range cut out of the whole run's 1000 points.
+    const long = stepSeries(history(100_000), 'loss', 'step', 0, [1, 2000]);
+    expect(long).toHaveLength(MAX_POINTS);
+    expect(long.at(-1)?.x).toBe(2000);
+  });
 });
 
 describe('chartReferences', () => {

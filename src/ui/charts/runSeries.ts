@@ -12,35 +12,50 @@ export type StepMetric = 'loss' | 'perplexity' | 'lr' | 'gradNorm' | 'tokensPerS
 /** Points drawn per series: enough for a smooth line at any chart width. */
 export const MAX_POINTS = 1000;
 
+/** An x range the charts are zoomed to, ends included. */
+export type XRange = readonly [number, number];
+
+/**
+ * The points within `range` (all where there is none), downsampled: a zoomed chart draws its
+ * range at full resolution, and its y axis fits the points it shows.
+ */
+function visible(points: Point[], range: XRange | undefined): Point[] {
+  const shown = range ? points.filter((p) => p.x >= range[0] && p.x <= range[1]) : points;
+  return downsample(shown, MAX_POINTS);
+}
+
 export function stepSeries(
   h: MetricsHistory,
   metric: StepMetric,
   x: XAxisKind,
   smoothing: number,
+  range?: XRange,
 ): Point[] {
   // Steps from before runs counted epochs have no place on that axis.
   const raw = h.steps.flatMap((m) => {
     const at = m[x];
     return at === undefined ? [] : [{ x: at, y: m[metric] }];
   });
-  // The learning rate is exact, not noisy: never smooth it.
-  return downsample(metric === 'lr' ? raw : smoothEma(raw, smoothing), MAX_POINTS);
+  // The learning rate is exact, not noisy: never smooth it. Smoothed over the whole run, then
+  // cut to the range, so that zooming does not change a curve.
+  return visible(metric === 'lr' ? raw : smoothEma(raw, smoothing), range);
 }
 
 export function evalSeries(
   h: MetricsHistory,
   metric: 'valLoss' | 'valPerplexity',
   x: XAxisKind,
+  range?: XRange,
 ): Point[] {
   // An evaluation sits at its step's epochs.
   const at: (e: MetricsHistory['evals'][number]) => number | undefined =
     x === 'epochs' ? epochsAtStep(h.steps) : (e) => e[x];
-  return downsample(
+  return visible(
     h.evals.flatMap((m) => {
       const v = at(m);
       return v === undefined ? [] : [{ x: v, y: m[metric] }];
     }),
-    MAX_POINTS,
+    range,
   );
 }
 
