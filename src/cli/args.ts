@@ -2,6 +2,7 @@
 import type { ActivationMode } from '../model/buffers';
 import { PRESETS, type PresetName } from '../model/config';
 import type { TrainSettings } from '../train/checkpoint';
+import type { LrDecay } from '../train/schedule';
 
 export function parseArgs(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -38,9 +39,9 @@ export function presetOf(name: string): PresetName {
   return name as PresetName;
 }
 
-/** Training settings with the command line's overrides: --steps, --lr, --warmup, --batch, --accum,
- * --eval-every, --ckpt-every, --seed, --activations, --sample-tokens, --sample-prompt,
- * --early-stop (checked with the rest by validateSettings). */
+/** Training settings with the command line's overrides: --steps, --lr, --warmup, --min-ratio,
+ * --decay, --cooldown, --batch, --accum, --eval-every, --ckpt-every, --seed, --activations,
+ * --sample-tokens, --sample-prompt, --early-stop (checked with the rest by validateSettings). */
 export function settingsFromArgs(base: TrainSettings, args: Record<string, string>): TrainSettings {
   return {
     ...base,
@@ -49,6 +50,10 @@ export function settingsFromArgs(base: TrainSettings, args: Record<string, strin
       totalSteps: numberArg(args, 'steps', base.schedule.totalSteps),
       peakLr: numberArg(args, 'lr', base.schedule.peakLr),
       warmupSteps: numberArg(args, 'warmup', base.schedule.warmupSteps),
+      minRatio: numberArg(args, 'min-ratio', base.schedule.minRatio),
+      decay: (args.decay as LrDecay | undefined) ?? base.schedule.decay,
+      cooldown:
+        args.cooldown === undefined ? base.schedule.cooldown : numberArg(args, 'cooldown', 0),
     },
     batchSize: numberArg(args, 'batch', base.batchSize),
     accumSteps: numberArg(args, 'accum', base.accumSteps),

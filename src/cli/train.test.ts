@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { LrSweepResult } from '../train/lrFinder';
+import { learningRate } from '../train/schedule';
 import { catsCorpus } from '../train/testCorpus';
 
 describe('npm run train -- --find-lr', () => {
@@ -88,7 +89,8 @@ describe('npm run train -- --sweep', () => {
           process.execPath,
           ['--import', 'tsx', 'src/cli/train.ts', '--preset', 'i3-test', '--data', data].concat(
             ['--vocab', '64', '--steps', '6', '--eval-every', '3', '--ckpt-every', '0'],
-            ['--sample-tokens', '0', '--sweep', sweep, '--out', dir],
+            ['--sample-tokens', '0', '--warmup', '2', '--decay', 'linear', '--min-ratio', '0'],
+            ['--sweep', sweep, '--out', dir],
           ),
           { timeout: 120_000 },
         );
@@ -114,6 +116,12 @@ describe('npm run train -- --sweep', () => {
         expect(evals).toHaveLength(2);
         expect(r.valLoss.toFixed(4)).toBe(Math.min(...evals).toFixed(4));
         expect(stdout).toContain(`  lr ${r.value}  ${r.valLoss.toFixed(4)}  (finished)`);
+        // On the schedule asked for: a straight line to 0 after the warm-up, not the cosine.
+        const schedule = { peakLr: r.value, warmupSteps: 2, totalSteps: 6, minRatio: 0 };
+        const last = learningRate({ ...schedule, decay: 'linear' }, 5);
+        expect(last).not.toBe(learningRate(schedule, 5));
+        expect(stdout).toContain(`step 6/6  loss`);
+        expect(stdout).toContain(`lr ${last.toExponential(2)}  |g|`);
       }
       // Each run's stop at its end wrote its checkpoint into its own folder.
       expect(stdout).toContain(join(dir, 'lr-0.003', 'checkpoint-000006.bin'));

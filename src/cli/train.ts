@@ -2,7 +2,8 @@
 // package (Dawn): on a GPU server, or on SwiftShader for a smoke run.
 //   npm run train -- --preset i3-tiny --data corpus.txt --steps 500 --out runs/tiny
 // Flags: --preset, --data (any supported format; repeat with commas), --steps, --batch,
-// --accum, --lr, --warmup, --eval-every, --ckpt-every, --seed, --activations keep|recompute,
+// --accum, --lr, --warmup, --decay cosine|linear|wsd|constant, --cooldown (wsd's share of the
+// steps), --min-ratio (the final rate over the peak), --eval-every, --ckpt-every, --seed, --activations keep|recompute,
 // --sample-tokens (text written at each evaluation; 0 = none), --sample-prompt, --early-stop
 // (evaluations without improvement before the run ends; 0 = never), --vocab, --resume ckpt.bin,
 // --mix other.txt:0.3[,more.txt:0.1] (files tokenized with the run's tokenizer, each mixed into

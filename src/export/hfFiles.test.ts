@@ -228,8 +228,10 @@ describe('Hugging Face files', () => {
         },
       });
     expect(card(1200)).toContain(
-      '| learning rate | 0.01, 5 warm-up steps from step 1,200, cosine to 10% |',
+      '| learning rate | 0.01, 5 warm-up steps from step 1,200, then cosine decay to 10% of the peak |',
     );
-    expect(card()).toContain('| learning rate | 0.01, 5 warm-up steps, cosine to 10% |');
+    expect(card()).toContain(
+      '| learning rate | 0.01, 5 warm-up steps, then cosine decay to 10% of the peak |',
+    );
   });
 });

@@ -16,6 +16,7 @@ import {
   perplexity,
   type StepMetrics,
 } from '../train/metrics';
+import { decayInWords } from '../train/schedule';
 
 export interface DatasetSummary {
   name: string;
@@ -442,7 +443,7 @@ ${table([
     s
       ? `${s.schedule.peakLr}, ${s.schedule.warmupSteps} warm-up steps${
           s.schedule.startStep ? ` from step ${int(s.schedule.startStep)}` : ''
-        }, cosine to ${s.schedule.minRatio * 100}%`
+        }, then ${decayInWords(s.schedule)}`
       : 'n/a',
   ],
   ['final training loss', fmt(lastStep?.loss)],

@@ -44,6 +44,20 @@ describe('training settings', () => {
     expect(validateSettings({ ...s, earlyStopPatience: 2, evalInterval: 0 })).toEqual([
       'early stopping needs evaluations: set eval every above 0, or early stop to 0',
     ]);
+    const schedule = (patch: Partial<typeof s.schedule>) =>
+      validateSettings({ ...s, schedule: { ...s.schedule, ...patch } });
+    expect(schedule({ decay: 'wsd', cooldown: 1, minRatio: 0 })).toEqual([]);
+    expect(schedule({ decay: 'step' as 'wsd' })).toEqual([
+      'decay (step) must be cosine, linear, wsd, constant',
+    ]);
+    expect(schedule({ minRatio: 1.5 })).toEqual([
+      'final learning rate (150% of the peak) must be 0-100%',
+    ]);
+    expect(schedule({ decay: 'wsd', cooldown: 0 })).toEqual([
+      'cool-down (0% of the steps) must be above 0% and at most 100%',
+    ]);
+    // Only a warm-up-stable-decay schedule cools down.
+    expect(schedule({ decay: 'linear', cooldown: 0 })).toEqual([]);
   });
 
   it('takes datasets mixed in at shares that leave the run’s own dataset some rows', () => {

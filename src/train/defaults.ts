@@ -8,6 +8,7 @@ import {
 } from '../model/buffers';
 import type { I3Config, PresetName } from '../model/config';
 import type { TrainSettings } from './checkpoint';
+import { DEFAULT_COOLDOWN, LR_DECAYS } from './schedule';
 
 export function defaultSettings(preset: PresetName, config: I3Config): TrainSettings {
   const small = preset === 'i3-test';
@@ -85,6 +86,16 @@ export function validateSettings(s: TrainSettings): string[] {
   nonNegativeInt('seed', s.seed);
   if (!(s.schedule.peakLr > 0 && s.schedule.peakLr < 1)) {
     errors.push(`peak learning rate (${s.schedule.peakLr}) must be between 0 and 1`);
+  }
+  const { decay = 'cosine', cooldown = DEFAULT_COOLDOWN, minRatio } = s.schedule;
+  if (!LR_DECAYS.includes(decay)) {
+    errors.push(`decay (${decay}) must be ${LR_DECAYS.join(', ')}`);
+  }
+  if (!(minRatio >= 0 && minRatio <= 1)) {
+    errors.push(`final learning rate (${minRatio * 100}% of the peak) must be 0-100%`);
+  }
+  if (decay === 'wsd' && !(cooldown > 0 && cooldown <= 1)) {
+    errors.push(`cool-down (${cooldown * 100}% of the steps) must be above 0% and at most 100%`);
   }
   if (!(s.weightDecay >= 0)) errors.push(`weight decay (${s.weightDecay}) must be 0 or more`);
   if (!(s.clipNorm >= 0)) errors.push(`gradient clip (${s.clipNorm}) must be 0 (off) or more`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { learningRate, learningRateCurve } from './schedule';
+import { decayInWords, LR_DECAYS, learningRate, learningRateCurve } from './schedule';
 
 const s = { peakLr: 1e-3, warmupSteps: 100, totalSteps: 1100, minRatio: 0.1 };
 
@@ -17,13 +17,52 @@ describe('learning-rate schedule', () => {
     expect(learningRate(s, 5000)).toBeCloseTo(1e-4, 12);
   });
 
-  it('never rises after the warm-up', () => {
-    let prev = Number.POSITIVE_INFINITY;
-    for (let t = 100; t < 1200; t++) {
-      const lr = learningRate(s, t);
-      expect(lr).toBeLessThanOrEqual(prev);
-      prev = lr;
+  it('never rises after the warm-up, whatever its decay', () => {
+    for (const decay of LR_DECAYS) {
+      let prev = Number.POSITIVE_INFINITY;
+      for (let t = 100; t < 1200; t++) {
+        const lr = learningRate({ ...s, decay }, t);
+        expect(lr).toBeLessThanOrEqual(prev);
+        prev = lr;
+      }
     }
+  });
+
+  it('decays in a straight line, or not at all, with the same warm-up', () => {
+    const linear = { ...s, decay: 'linear' as const };
+    const constant = { ...s, decay: 'constant' as const };
+    for (const t of [0, 49, 99]) {
+      expect(learningRate(linear, t)).toBe(learningRate(s, t));
+      expect(learningRate(constant, t)).toBe(learningRate(s, t));
+    }
+    expect(learningRate(linear, 350)).toBeCloseTo(1e-3 * (0.1 + 0.9 * 0.75), 12);
+    expect(learningRate(linear, 1100)).toBeCloseTo(1e-4, 12);
+    expect(learningRate(constant, 1100)).toBe(1e-3);
+  });
+
+  it('warm-up-stable-decay holds the peak, then cools down by 1 − √ over its last share', () => {
+    const wsd = { ...s, decay: 'wsd' as const, cooldown: 0.2 };
+    // 1000 steps after the warm-up: the peak until step 900, then 200 steps of cool-down.
+    expect(learningRate(wsd, 500)).toBe(1e-3);
+    expect(learningRate(wsd, 900)).toBe(1e-3);
+    expect(learningRate(wsd, 950)).toBeCloseTo(1e-3 * (0.1 + 0.9 * (1 - Math.sqrt(0.25))), 12);
+    expect(learningRate(wsd, 1100)).toBeCloseTo(1e-4, 12);
+    // Its default cool-down is a fifth of the steps.
+    expect(learningRate({ ...s, decay: 'wsd' }, 950)).toBe(learningRate(wsd, 950));
+    // Its curve has the last step at the peak, where the cool-down starts.
+    expect(learningRateCurve(wsd, 10)).toContainEqual({ x: 900, y: 1e-3 });
+    expect(learningRateCurve(wsd, 10).find((p) => p.x > 900)!.y).toBeLessThan(1e-3);
+  });
+
+  it('says what follows the warm-up', () => {
+    expect(decayInWords(s)).toBe('cosine decay to 10% of the peak');
+    expect(decayInWords({ ...s, decay: 'linear', minRatio: 0 })).toBe(
+      'linear decay to 0% of the peak',
+    );
+    expect(decayInWords({ ...s, decay: 'constant' })).toBe('the peak held to the end');
+    expect(decayInWords({ ...s, decay: 'wsd', cooldown: 0.1 })).toBe(
+      'the peak held, then a 1 − √ cool-down to 10% of the peak over the last 10% of the steps',
+    );
   });
 
   it('draws as at most the points asked for, with the peak and the last step', () => {

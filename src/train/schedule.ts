@@ -1,16 +1,30 @@
-// Learning-rate schedule: linear warm-up from 0, then cosine decay to a floor (10% of the peak
-// by the spec's defaults). Step numbers count optimizer steps from 0. A schedule may start past
-// step 0 (startStep): a checkpoint fine-tuned on new data warms up afresh from its own step.
+// Learning-rate schedule: linear warm-up from 0, then a decay to a floor (10% of the peak by the
+// spec's defaults): a cosine (the spec's), a straight line, none (constant), or warm-up-stable-decay
+// (the peak held, then a short cool-down at the end). Step numbers count optimizer steps from 0. A
+// schedule may start past step 0 (startStep): a checkpoint fine-tuned on new data warms up afresh
+// from its own step.
+
+/** How the rate falls after the warm-up (docs/learning-rate.md). */
+export type LrDecay = 'cosine' | 'linear' | 'wsd' | 'constant';
+
+export const LR_DECAYS: readonly LrDecay[] = ['cosine', 'linear', 'wsd', 'constant'];
+
+/** The share of the steps after the warm-up a warm-up-stable-decay schedule cools down over. */
+export const DEFAULT_COOLDOWN = 0.2;
 
 export interface LrSchedule {
   peakLr: number;
   warmupSteps: number;
   /** The last step, counted from 0 like the steps before startStep. */
   totalSteps: number;
-  /** The final learning rate as a fraction of the peak. */
+  /** The final learning rate as a fraction of the peak (not reached by 'constant'). */
   minRatio: number;
   /** The step the warm-up starts at (default 0); the steps before it had another schedule. */
   startStep?: number;
+  /** Absent in schedules saved before the choice: 'cosine'. */
+  decay?: LrDecay;
+  /** 'wsd' only: the share of the steps after the warm-up spent cooling down (default 0.2). */
+  cooldown?: number;
 }
 
 export function learningRate(s: LrSchedule, step: number): number {
@@ -18,15 +32,39 @@ export function learningRate(s: LrSchedule, step: number): number {
   const t = Math.max(0, step - start);
   if (t < s.warmupSteps) return (s.peakLr * (t + 1)) / s.warmupSteps;
   const decaySteps = Math.max(1, s.totalSteps - start - s.warmupSteps);
-  const progress = Math.min(1, (t - s.warmupSteps) / decaySteps);
-  const cosine = 0.5 * (1 + Math.cos(Math.PI * progress));
-  return s.peakLr * (s.minRatio + (1 - s.minRatio) * cosine);
+  const p = Math.min(1, (t - s.warmupSteps) / decaySteps);
+  return s.peakLr * (s.minRatio + (1 - s.minRatio) * remaining(s, p));
+}
+
+/** How much of the way from the floor to the peak the rate is at progress p of the decay. */
+function remaining(s: LrSchedule, p: number): number {
+  switch (s.decay ?? 'cosine') {
+    case 'cosine':
+      return 0.5 * (1 + Math.cos(Math.PI * p));
+    case 'linear':
+      return 1 - p;
+    case 'constant':
+      return 1;
+    case 'wsd': {
+      // 1 − √q over the cool-down: it beat a linear cool-down in Hägele et al. (2024).
+      const c = s.cooldown ?? DEFAULT_COOLDOWN;
+      return 1 - Math.sqrt(Math.max(0, (p - (1 - c)) / c));
+    }
+  }
+}
+
+/** The step (as the trainer numbers them, from 1) a 'wsd' schedule's cool-down starts after. */
+function cooldownStart(s: LrSchedule): number | undefined {
+  if (s.decay !== 'wsd') return undefined;
+  const start = s.startStep ?? 0;
+  const decaySteps = Math.max(1, s.totalSteps - start - s.warmupSteps);
+  return start + s.warmupSteps + Math.round(decaySteps * (1 - (s.cooldown ?? DEFAULT_COOLDOWN)));
 }
 
 /**
  * The schedule as (step, rate) points over steps startStep + 1..totalSteps, as the trainer numbers
- * them: at most `count` of them, evenly spaced, with the last warm-up step (the peak) and the last
- * step.
+ * them: at most `count` of them, evenly spaced, with the last warm-up step (the peak), the start
+ * of a cool-down and the last step.
  */
 export function learningRateCurve(s: LrSchedule, count: number): { x: number; y: number }[] {
   const start = s.startStep ?? 0;
@@ -35,6 +73,23 @@ export function learningRateCurve(s: LrSchedule, count: number): { x: number; y:
   for (let step = start + 1; step <= s.totalSteps; step += every) steps.add(step);
   const peak = start + s.warmupSteps;
   if (s.warmupSteps >= 1 && peak <= s.totalSteps) steps.add(peak);
+  const cool = cooldownStart(s);
+  if (cool !== undefined && cool > start && cool <= s.totalSteps) steps.add(cool);
   steps.add(s.totalSteps);
   return [...steps].sort((a, b) => a - b).map((x) => ({ x, y: learningRate(s, x - 1) }));
+}
+
+/** What follows the warm-up, in words: "cosine decay to 10% of the peak". */
+export function decayInWords(s: LrSchedule): string {
+  const floor = `${+(s.minRatio * 100).toPrecision(3)}% of the peak`;
+  switch (s.decay ?? 'cosine') {
+    case 'cosine':
+      return `cosine decay to ${floor}`;
+    case 'linear':
+      return `linear decay to ${floor}`;
+    case 'constant':
+      return 'the peak held to the end';
+    case 'wsd':
+      return `the peak held, then a 1 − √ cool-down to ${floor} over the last ${Math.round((s.cooldown ?? DEFAULT_COOLDOWN) * 100)}% of the steps`;
+  }
 }

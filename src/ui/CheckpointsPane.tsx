@@ -23,7 +23,7 @@ import { useSetup } from '../store/setup';
 import { bestCheckpointIds, prunableCheckpoints } from '../train/checkpointPrune';
 import { perplexity } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
-import type { LrSchedule } from '../train/schedule';
+import { decayInWords, type LrSchedule } from '../train/schedule';
 import { useConfirmDelete } from './ConfirmDelete';
 import { FileDrop } from './FileDrop';
 import { bytes, count } from './format';
@@ -149,12 +149,11 @@ export const trainFurtherTitle = (
 ) => {
   const start = `A new run from this checkpoint${dataset ? ` on ${dataset.name}` : ''}, ${count(schedule.totalSteps)} steps more (the Model pane’s total steps), with its optimizer state`;
   if (!freshSchedule(ownId, dataset?.id ?? ownId)) {
-    return `${start} and data position, its learning rate on the cosine of a schedule that much longer`;
+    return `${start} and data position, its learning rate on its run's decay, stretched over a schedule that much longer`;
   }
   return (
     `${start} (the dataset from its start), on a schedule of its own from the Model pane: ` +
-    `${count(schedule.warmupSteps)} warm-up steps to ${schedule.peakLr}, then a cosine to ` +
-    `${Math.round(schedule.minRatio * 100)}% of it`
+    `${count(schedule.warmupSteps)} warm-up steps to ${schedule.peakLr}, then ${decayInWords(schedule)}`
   );
 };
 

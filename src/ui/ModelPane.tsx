@@ -10,7 +10,13 @@ import { selectedDataset, useDatasets } from '../store/datasets';
 import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
 import { activationsOf, ownShare, validateSettings, writesSamples } from '../train/defaults';
-import { learningRateCurve } from '../train/schedule';
+import {
+  DEFAULT_COOLDOWN,
+  decayInWords,
+  LR_DECAYS,
+  type LrDecay,
+  learningRateCurve,
+} from '../train/schedule';
 import { BlockDiagram } from './charts/BlockDiagram';
 import { MetricChart } from './charts/MetricChart';
 import { ParameterBar } from './charts/ParameterBar';
@@ -34,11 +40,18 @@ const ACTIVATION_LABELS: Record<ActivationMode, string> = {
   recompute: 'recompute (less memory)',
 };
 
-const SCHEDULE_FIELDS: [Exclude<keyof TrainSettings['schedule'], 'startStep'>, string, number][] = [
+const SCHEDULE_FIELDS: ['peakLr' | 'warmupSteps' | 'totalSteps', string, number][] = [
   ['peakLr', 'peak learning rate', 1e-4],
   ['warmupSteps', 'warm-up steps', 1],
   ['totalSteps', 'total steps', 1],
 ];
+
+const DECAY_LABELS: Record<LrDecay, string> = {
+  cosine: 'cosine',
+  linear: 'linear',
+  wsd: 'warm-up, stable, cool-down',
+  constant: 'none (constant)',
+};
 
 const SETTING_FIELDS: [NumericSetting, string, number][] = [
   ['batchSize', 'batch (sequences)', 1],
@@ -138,6 +151,7 @@ export function ModelPane() {
   const tooLarge = useTooLarge();
   const curve = useMemo(() => learningRateCurve(settings.schedule, 200), [settings.schedule]);
   const activations = activationsOf(settings);
+  const decay = settings.schedule.decay ?? 'cosine';
   const other: ActivationMode = activations === 'keep' ? 'recompute' : 'keep';
   // The samples' decoder reads the run's weights in place: its memory is the rest.
   const samples = writesSamples(settings);
@@ -228,6 +242,36 @@ export function ModelPane() {
               testId={key === 'totalSteps' ? 'total-steps' : undefined}
             />
           ))}
+          <label className="field">
+            <span>decay after the warm-up</span>
+            <select
+              value={decay}
+              onChange={(e) => setSchedule({ decay: e.target.value as LrDecay })}
+              data-testid="lr-decay"
+            >
+              {LR_DECAYS.map((d) => (
+                <option key={d} value={d}>
+                  {DECAY_LABELS[d]}
+                </option>
+              ))}
+            </select>
+          </label>
+          {decay !== 'constant' && (
+            <NumberField
+              label="final rate (% of the peak)"
+              value={+(settings.schedule.minRatio * 100).toPrecision(6)}
+              onChange={(v) => setSchedule({ minRatio: v / 100 })}
+              testId="lr-floor"
+            />
+          )}
+          {decay === 'wsd' && (
+            <NumberField
+              label="cool-down (% of the steps)"
+              value={+((settings.schedule.cooldown ?? DEFAULT_COOLDOWN) * 100).toPrecision(6)}
+              onChange={(v) => setSchedule({ cooldown: v / 100 })}
+              testId="lr-cooldown"
+            />
+          )}
           {SETTING_FIELDS.map(([key, label, step]) => (
             <NumberField
               key={key}
@@ -294,8 +338,8 @@ export function ModelPane() {
           />
         )}
         <p className="muted">
-          AdamW (β₁ {settings.beta1}, β₂ {settings.beta2}), linear warm-up then cosine decay to{' '}
-          {settings.schedule.minRatio * 100}% of the peak; the effective batch is{' '}
+          AdamW (β₁ {settings.beta1}, β₂ {settings.beta2}), linear warm-up then{' '}
+          {decayInWords(settings.schedule)}; the effective batch is{' '}
           {count(settings.batchSize * settings.accumSteps * settings.seqLen)} tokens per step
           <PlannedEpochs tokens={runTokens} />.
           {valid && (

@@ -13,9 +13,10 @@ uint16 tokens); shards are read through numpy memmaps, straight out of the zip w
 Each step: every process draws --batch random windows of T+1 tokens per micro-batch (its own seeded
 stream), --accum micro-batches, DDP averages the gradients; then global-norm clipping and AdamW with
 the studio's settings (decay on matrices and the embedding; none on norms, biases, A_log, D). The
-learning rate follows the bundle's schedule (linear warm-up, cosine to min_ratio of the peak) from the
-step the bundle reached, and the AdamW moments continue from optimizer.safetensors when the bundle has
-it. The global batch is world_size x --batch x --accum rows. Backend: nccl on GPUs, gloo on CPU.
+learning rate follows the bundle's schedule (linear warm-up, then its decay: cosine, linear, wsd or
+constant) from the step the bundle reached, and the AdamW moments continue from optimizer.safetensors
+when the bundle has it. The global batch is world_size x --batch x --accum rows. Backend: nccl on GPUs,
+gloo on CPU.
 Needs torch (>= 1.13) and numpy; no transformers or safetensors package.
 """
 
@@ -52,15 +53,29 @@ SPEC_SETTINGS = {"batchSize": 16, "accumSteps": 1, "weightDecay": 0.1, "beta1": 
 SPEC_SCHEDULE = {"warmupSteps": 100, "minRatio": 0.1}
 
 
+DECAYS = ("cosine", "linear", "wsd", "constant")
+DEFAULT_COOLDOWN = 0.2
+
+
 def learning_rate(s, step):
     """The studio's schedule (src/train/schedule.ts); step counts optimizer steps from 0."""
     start = s.get("startStep", 0)  # a fine-tuned checkpoint's schedule starts at its own step
     t = max(0, step - start)
     if t < s["warmupSteps"]:
         return s["peakLr"] * (t + 1) / s["warmupSteps"]
-    decay = max(1, s["totalSteps"] - start - s["warmupSteps"])
-    progress = min(1.0, (t - s["warmupSteps"]) / decay)
-    return s["peakLr"] * (s["minRatio"] + (1 - s["minRatio"]) * 0.5 * (1 + math.cos(math.pi * progress)))
+    decay_steps = max(1, s["totalSteps"] - start - s["warmupSteps"])
+    p = min(1.0, (t - s["warmupSteps"]) / decay_steps)
+    decay = s.get("decay", "cosine")
+    if decay == "cosine":
+        left = 0.5 * (1 + math.cos(math.pi * p))
+    elif decay == "linear":
+        left = 1 - p
+    elif decay == "constant":
+        left = 1.0
+    else:  # wsd: the peak held, then 1 - sqrt over the last `cooldown` of the steps
+        c = s.get("cooldown", DEFAULT_COOLDOWN)
+        left = 1 - math.sqrt(max(0.0, (p - (1 - c)) / c))
+    return s["peakLr"] * (s["minRatio"] + (1 - s["minRatio"]) * left)
 
 
 # ── safetensors, by hand (F32 only, as the studio writes) ──
@@ -205,7 +220,7 @@ def resolve_settings(args, config, state, metrics_rows, header, opt_step):
     settings = dict(SPEC_SETTINGS, **((state or {}).get("settings") or {}))
     schedule = dict(SPEC_SCHEDULE, **settings.get("schedule", {}))
     overrides = {"peakLr": args.lr, "warmupSteps": args.warmup, "totalSteps": args.total_steps,
-                 "minRatio": args.min_ratio}
+                 "minRatio": args.min_ratio, "decay": args.decay, "cooldown": args.cooldown}
     schedule.update({k: v for k, v in overrides.items() if v is not None})
     schedule.setdefault("peakLr", 6e-4 if config["d_model"] >= 512 else 1e-3)  # the spec's i3-22m / i3-tiny
     steps = args.steps
@@ -373,8 +388,10 @@ def parse_args(argv):
     ap.add_argument("--seq-len", type=int, help="T (default: the bundle's, at most max_seq_len)")
     ap.add_argument("--lr", type=float, help="peak learning rate")
     ap.add_argument("--warmup", type=int, help="warm-up steps")
-    ap.add_argument("--total-steps", type=int, help="the schedule's last step (the cosine's end)")
+    ap.add_argument("--total-steps", type=int, help="the schedule's last step (the decay's end)")
     ap.add_argument("--min-ratio", type=float, help="final learning rate as a fraction of the peak")
+    ap.add_argument("--decay", choices=DECAYS, help="after the warm-up (default: the bundle's, else cosine)")
+    ap.add_argument("--cooldown", type=float, help="wsd: the share of the steps after the warm-up it cools over")
     ap.add_argument("--weight-decay", type=float)
     ap.add_argument("--clip", type=float, help="global gradient-norm clip")
     ap.add_argument("--seed", type=int)
@@ -468,7 +485,7 @@ def main(argv=None):
         f"lr peak {sched['peakLr']}, warm-up {sched['warmupSteps']}, total {sched['totalSteps']}; "
         f"{args.precision}, {args.scan} scan; {train.tokens} training tokens")
     if done + steps > sched["totalSteps"]:
-        log(f"# note: steps past {sched['totalSteps']} run at the floor rate (--total-steps stretches the cosine)")
+        log(f"# note: steps past {sched['totalSteps']} run at the floor rate (--total-steps stretches the decay)")
 
     seed = int(settings["seed"])
     rng = np.random.default_rng([seed, rank, done])  # each process its own windows; new ones per continuation
