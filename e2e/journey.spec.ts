@@ -75,6 +75,17 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   );
   // The schedule is drawn for the steps asked: one point each.
   await expect(page.getByTestId('lr-schedule')).toHaveAttribute('data-points', '30');
+  // What follows the warm-up is a choice: warm-up-stable-decay holds the peak, then cools down.
+  await page.getByTestId('lr-decay').selectOption('wsd');
+  await expect(page.getByTestId('lr-cooldown')).toHaveValue('20');
+  await expect(page.getByTestId('model-pane-summary')).toContainText(
+    'linear warm-up then the peak held, then a 1 − √ cool-down to 10% of the peak over the last 20% of the steps',
+  );
+  await page.getByTestId('lr-decay').selectOption('cosine');
+  await expect(page.getByTestId('lr-cooldown')).toHaveCount(0);
+  await expect(page.getByTestId('model-pane-summary')).toContainText(
+    'linear warm-up then cosine decay to 10% of the peak',
+  );
   await page.getByTestId('checkpoint-interval').fill('10');
   // Samples at each evaluation (steps 20 and 30): 24 tokens after "the ".
   await page.getByTestId('sample-tokens').fill('24');

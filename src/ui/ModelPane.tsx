@@ -337,7 +337,7 @@ export function ModelPane() {
             testId="lr-schedule"
           />
         )}
-        <p className="muted">
+        <p className="muted" data-testid="model-pane-summary">
           AdamW (β₁ {settings.beta1}, β₂ {settings.beta2}), linear warm-up then{' '}
           {decayInWords(settings.schedule)}; the effective batch is{' '}
           {count(settings.batchSize * settings.accumSteps * settings.seqLen)} tokens per step
