@@ -10,7 +10,7 @@
 // that share of the training rows), --out. --find-lr [steps] runs the learning-rate range test of
 // that run instead of training it (src/train/lrFinder.ts): it prints the sweep and its
 // suggestion, and writes out/lr-sweep.json. --sweep lr=1e-3,3e-3 trains the run once for each
-// value of one setting (lr, wd, warm-up, batch, seed, D, L: src/train/sweep.ts), one after
+// value of one setting (lr, wd, warm-up, batch, seed, D, L, decay: src/train/sweep.ts), one after
 // another, each into its own folder of out; it prints each run's lowest validation loss and
 // writes out/sweep.json.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -37,6 +37,7 @@ import {
   parseSweepValues,
   SWEEP_AXES,
   type SweepAxis,
+  type SweepValue,
   sweepProblems,
   sweepRunName,
   sweepVariant,
@@ -72,8 +73,13 @@ async function findLr(
   await writeFile(join(out, 'lr-sweep.json'), JSON.stringify(result, null, 1));
 }
 
-/** --sweep's setting and values: `short=v1,v2,…` with a setting's short name (lr, wd, batch…). */
-function sweepArgs(flag: string | undefined): { axis: SweepAxis; values: number[] } | undefined {
+/**
+ * --sweep's setting and values: `short=v1,v2,…` with a setting's short name (lr, wd, batch…), or
+ * `decay=cosine,wsd`.
+ */
+function sweepArgs(
+  flag: string | undefined,
+): { axis: SweepAxis; values: SweepValue[] } | undefined {
   if (!flag) return undefined;
   const [short, list = ''] = flag.split('=');
   const axes = Object.keys(SWEEP_AXES) as SweepAxis[];

@@ -11,7 +11,9 @@ import {
 } from './sweep';
 
 const config = PRESETS['i3-test'];
-const settings = defaultSettings('i3-test', config);
+const defaults = defaultSettings('i3-test', config);
+// The decay named, as a sweep of it sets it back ('cosine' where absent).
+const settings = { ...defaults, schedule: { ...defaults.schedule, decay: 'cosine' as const } };
 const BIG = 2 ** 40;
 
 describe('sweep values', () => {
@@ -28,13 +30,22 @@ describe('sweep values', () => {
     expect(parseSweepValues('8, 12.5', 'batchSize')).toMatch(/whole numbers: "12.5"/);
     expect(parseSweepValues('3, 3.0', 'seed')).toBe('3.0 is given twice.');
   });
+
+  it('reads the names of a choice: the decay', () => {
+    expect(parseSweepValues('cosine, wsd', 'decay')).toEqual(['cosine', 'wsd']);
+    expect(parseSweepValues('cosine, step', 'decay')).toBe(
+      '"step" is not one of cosine, linear, wsd, constant.',
+    );
+    expect(parseSweepValues('wsd wsd', 'decay')).toBe('wsd is given twice.');
+  });
 });
 
 describe('sweep runs', () => {
   it('changes the one setting of each axis and leaves the rest of the setup', () => {
     for (const axis of Object.keys(SWEEP_AXES) as (keyof typeof SWEEP_AXES)[]) {
-      const v = sweepVariant(config, settings, axis, 7);
-      expect(SWEEP_AXES[axis].get(v.config, v.settings)).toBe(7);
+      const value = SWEEP_AXES[axis].choices?.at(-1) ?? 7;
+      const v = sweepVariant(config, settings, axis, value);
+      expect(SWEEP_AXES[axis].get(v.config, v.settings)).toBe(value);
       // Nothing else moved: setting the base's own value back gives the base.
       const back = sweepVariant(v.config, v.settings, axis, SWEEP_AXES[axis].get(config, settings));
       expect(back).toEqual({ config, settings });
@@ -48,6 +59,7 @@ describe('sweep runs', () => {
   it('names each run by its base and value', () => {
     expect(sweepRunName('i3-test #2', 'peakLr', 0.003)).toBe('i3-test #2 · lr 0.003');
     expect(sweepRunName('mine', 'd_model', 32)).toBe('mine · D 32');
+    expect(sweepRunName('mine', 'decay', 'wsd')).toBe('mine · decay wsd');
   });
 
   it('names each value whose run could not train, and why', () => {

@@ -4,6 +4,7 @@
 import { type I3Config, validateConfig } from '../model/config';
 import type { TrainSettings } from './checkpoint';
 import { runTooLarge, validateSettings } from './defaults';
+import { LR_DECAYS } from './schedule';
 
 export type SweepAxis =
   | 'peakLr'
@@ -12,38 +13,45 @@ export type SweepAxis =
   | 'batchSize'
   | 'seed'
   | 'd_model'
-  | 'n_layers';
+  | 'n_layers'
+  | 'decay';
+
+/** A number, or one of a choice axis's names (the decay's). */
+export type SweepValue = number | string;
 
 interface AxisInfo {
   /** As the Model pane labels the field. */
   label: string;
   /** As a run's name carries the value. */
   short: string;
+  /** The names a choice axis takes, in the order its chart lists them; absent: numbers. */
+  choices?: readonly string[];
   integer: boolean;
   /** Values spread over decades (the chart's axis is logarithmic). */
   log: boolean;
-  get: (config: I3Config, settings: TrainSettings) => number;
+  get: (config: I3Config, settings: TrainSettings) => SweepValue;
   set: (
     config: I3Config,
     settings: TrainSettings,
-    value: number,
+    value: SweepValue,
   ) => { config: I3Config; settings: TrainSettings };
 }
 
 const onSettings =
   (key: 'weightDecay' | 'batchSize' | 'seed') =>
-  (config: I3Config, settings: TrainSettings, value: number) => ({
+  (config: I3Config, settings: TrainSettings, value: SweepValue) => ({
     config,
     settings: { ...settings, [key]: value },
   });
 const onSchedule =
-  (key: 'peakLr' | 'warmupSteps') =>
-  (config: I3Config, settings: TrainSettings, value: number) => ({
+  (key: 'peakLr' | 'warmupSteps' | 'decay') =>
+  (config: I3Config, settings: TrainSettings, value: SweepValue) => ({
     config,
     settings: { ...settings, schedule: { ...settings.schedule, [key]: value } },
   });
 const onConfig =
-  (key: 'd_model' | 'n_layers') => (config: I3Config, settings: TrainSettings, value: number) => ({
+  (key: 'd_model' | 'n_layers') =>
+  (config: I3Config, settings: TrainSettings, value: SweepValue) => ({
     config: { ...config, [key]: value },
     settings,
   });
@@ -105,6 +113,15 @@ export const SWEEP_AXES: Record<SweepAxis, AxisInfo> = {
     get: (c) => c.n_layers,
     set: onConfig('n_layers'),
   },
+  decay: {
+    label: 'decay after the warm-up',
+    short: 'decay',
+    choices: LR_DECAYS,
+    integer: false,
+    log: false,
+    get: (_, s) => s.schedule.decay ?? 'cosine',
+    set: onSchedule('decay'),
+  },
 };
 
 /** The most runs one sweep queues: each is a whole run, trained one after another. */
@@ -114,26 +131,26 @@ export const MAX_SWEEP_RUNS = 8;
 export interface SweepTag {
   id: string;
   axis: SweepAxis;
-  value: number;
+  value: SweepValue;
 }
 
 /**
  * The values of a sweep as typed ("1e-3, 3e-3 1e-2": commas or spaces between), in the order
  * given, or what is wrong with them.
  */
-export function parseSweepValues(text: string, axis: SweepAxis): number[] | string {
+export function parseSweepValues(text: string, axis: SweepAxis): SweepValue[] | string {
   const words = text.split(/[\s,;]+/).filter(Boolean);
   if (words.length < 2) return 'Give two values or more, separated by commas.';
   if (words.length > MAX_SWEEP_RUNS) {
     return `At most ${MAX_SWEEP_RUNS} values: each is a whole run, trained one after another.`;
   }
-  const values: number[] = [];
+  const { choices, integer, label } = SWEEP_AXES[axis];
+  const values: SweepValue[] = [];
   for (const w of words) {
-    const v = Number(w);
-    if (!Number.isFinite(v)) return `"${w}" is not a number.`;
-    if (SWEEP_AXES[axis].integer && !Number.isInteger(v)) {
-      return `${SWEEP_AXES[axis].label} takes whole numbers: "${w}" is not one.`;
-    }
+    if (choices && !choices.includes(w)) return `"${w}" is not one of ${choices.join(', ')}.`;
+    const v = choices ? w : Number(w);
+    if (!choices && !Number.isFinite(v)) return `"${w}" is not a number.`;
+    if (integer && !Number.isInteger(v)) return `${label} takes whole numbers: "${w}" is not one.`;
     if (values.includes(v)) return `${w} is given twice.`;
     values.push(v);
   }
@@ -145,13 +162,13 @@ export function sweepVariant(
   config: I3Config,
   settings: TrainSettings,
   axis: SweepAxis,
-  value: number,
+  value: SweepValue,
 ): { config: I3Config; settings: TrainSettings } {
   return SWEEP_AXES[axis].set(config, settings, value);
 }
 
 /** A sweep run's name: the base name and the value, e.g. "i3-tiny #3 · lr 0.003". */
-export const sweepRunName = (base: string, axis: SweepAxis, value: number) =>
+export const sweepRunName = (base: string, axis: SweepAxis, value: SweepValue) =>
   `${base} · ${SWEEP_AXES[axis].short} ${value}`;
 
 /**
@@ -162,7 +179,7 @@ export function sweepProblems(
   config: I3Config,
   settings: TrainSettings,
   axis: SweepAxis,
-  values: readonly number[],
+  values: readonly SweepValue[],
   maxBufferSize: number,
 ): string[] {
   return values.flatMap((value) => {

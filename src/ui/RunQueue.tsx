@@ -10,6 +10,7 @@ import {
   parseSweepValues,
   SWEEP_AXES,
   type SweepAxis,
+  type SweepValue,
   sweepProblems,
   sweepRunName,
   sweepVariant,
@@ -47,7 +48,7 @@ export function RunQueue({
     enqueue([{ ...next, runId: crypto.randomUUID() }]);
     onQueued();
   };
-  const queueSweep = (vs: number[]) => {
+  const queueSweep = (vs: SweepValue[]) => {
     const id = crypto.randomUUID();
     enqueue(
       vs.map((value) => ({
@@ -96,7 +97,10 @@ export function RunQueue({
           <span>over the values</span>
           <input
             value={text}
-            placeholder={axis === 'peakLr' ? '1e-3, 3e-3, 1e-2' : 'two or more, with commas'}
+            placeholder={
+              SWEEP_AXES[axis].choices?.join(', ') ??
+              (axis === 'peakLr' ? '1e-3, 3e-3, 1e-2' : 'two or more, with commas')
+            }
             onChange={(e) => setText(e.target.value)}
             data-testid="sweep-values"
           />

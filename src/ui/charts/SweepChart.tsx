@@ -20,7 +20,7 @@ export function SweepChart({ sweep, picker }: { sweep: Sweep; picker?: React.Rea
   const axis = SWEEP_AXES[sweep.axis];
   const evaluated = sweep.points.filter((p) => p.valLoss !== undefined);
   const waiting = sweep.points.filter((p) => p.valLoss === undefined);
-  const values = sweep.points.map((p) => p.value);
+  const numbers = sweep.points.flatMap((p) => (typeof p.value === 'number' ? [p.value] : []));
   return (
     <figure className="chart" data-testid="sweep-chart" data-points={evaluated.length}>
       <figcaption>
@@ -31,13 +31,18 @@ export function SweepChart({ sweep, picker }: { sweep: Sweep; picker?: React.Rea
           <LineChart data={evaluated} margin={{ top: 8, right: 24, bottom: 4, left: 0 }}>
             <CartesianGrid stroke="#334155" strokeDasharray="3 3" />
             <XAxis
-              type="number"
+              {...(axis.choices
+                ? // A choice axis: the choices evaluated, in the axis's order.
+                  { type: 'category' as const }
+                : {
+                    type: 'number' as const,
+                    scale: axis.log ? ('log' as const) : ('linear' as const),
+                    // Every value of the sweep, those still to train or evaluate too.
+                    domain: [numbers[0], numbers.at(-1)!],
+                    ticks: numbers,
+                    tickFormatter: axisTicks(Math.max(...numbers.map(Math.abs))),
+                  })}
               dataKey="value"
-              scale={axis.log ? 'log' : 'linear'}
-              // Every value of the sweep, those still to train or evaluate too.
-              domain={[values[0], values.at(-1)!]}
-              ticks={values}
-              tickFormatter={axisTicks(Math.max(...values.map(Math.abs)))}
               stroke="#94a3b8"
               label={{
                 value: axis.label,
@@ -56,11 +61,15 @@ export function SweepChart({ sweep, picker }: { sweep: Sweep; picker?: React.Rea
             <Tooltip
               contentStyle={{ background: '#1e293b', border: '1px solid #334155' }}
               formatter={(v) => [formatValue(Number(v)), 'lowest validation loss']}
-              labelFormatter={(x) => `${axis.short} ${formatValue(Number(x))}`}
+              labelFormatter={(x) =>
+                `${axis.short} ${typeof x === 'number' ? formatValue(x) : String(x)}`
+              }
             />
             <Line
               dataKey="valLoss"
-              stroke="#38bdf8"
+              // Choices have no order to draw a line along: their points alone.
+              stroke={axis.choices ? 'none' : '#38bdf8'}
+              fill="#38bdf8"
               strokeWidth={1.8}
               isAnimationActive={false}
               dot={{ r: 4 }}

@@ -51,6 +51,17 @@ describe('sweeps of the runs', () => {
     expect(bySeed.best?.runId).toBe('e');
   });
 
+  it("lists a choice's values in the axis's order", () => {
+    const decay = (value: string) => ({ id: 'd', axis: 'decay' as const, value });
+    const [sweep] = sweepsOf([
+      run('a', 1, [4.4], decay('wsd')),
+      run('b', 2, [4.5], decay('cosine')),
+      run('c', 3, [4.6], decay('constant')),
+    ]);
+    expect(sweep.points.map((p) => p.value)).toEqual(['cosine', 'wsd', 'constant']);
+    expect(sweep.best?.value).toBe('wsd');
+  });
+
   it('has no best before any run of the sweep is evaluated, and no sweeps without tagged runs', () => {
     expect(
       sweepsOf([run('a', 1, [], { id: 's', axis: 'seed', value: 1 })])[0].best,
