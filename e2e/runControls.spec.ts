@@ -179,3 +179,37 @@ test('a run ends early once its validation loss stops improving, a notification 
   await expect(page.getByTestId('total-steps')).toHaveValue('40');
   expect(errors).toEqual([]);
 });
+
+test('a warm-up-stable-decay run cools down when asked, and finishes where its cool-down ends', async ({
+  page,
+}) => {
+  const errors = await openStudio(page);
+  await importBuiltInData(page);
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('preset-i3-test').check();
+  await page.getByTestId('total-steps').fill('400');
+  await page.getByTestId('lr-decay').selectOption('wsd');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await page.getByTestId('start-run').click();
+  const progress = page.getByTestId('run-progress');
+  // Offered only once the warm-up (5 steps) is over.
+  await expect
+    .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })
+    .toBeGreaterThanOrEqual(8);
+  await page.getByTestId('cool-down').click();
+  await expect(page.getByTestId('cool-down')).toHaveCount(0);
+  // The run ends well short of its 400 steps: its cool-down took a fifth of the new total.
+  const row = page.getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
+  const last = Number(await row.locator('td').nth(3).textContent());
+  expect(last).toBeGreaterThan(8);
+  expect(last).toBeLessThan(40);
+  // The run keeps the schedule it ended on: a reload reads it back, and its rate chart ends low.
+  await page.reload();
+  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await expect(row).toHaveAttribute('data-state', 'finished');
+  await expect(row.getByTestId('train-further')).toBeVisible();
+  await expect(page.getByTestId('chart-lr')).toHaveAttribute('data-points', String(last));
+  expect(errors).toEqual([]);
+});

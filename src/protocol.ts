@@ -8,6 +8,7 @@ import type { TrainSettings } from './train/checkpoint';
 import type { LrPoint, LrSweepResult } from './train/lrFinder';
 import type { EvalMetrics, StepMetrics } from './train/metrics';
 import type { CheckpointSummary } from './train/runStore';
+import type { LrSchedule } from './train/schedule';
 import type { SpeedEstimate } from './train/speedProbe';
 import type { SweepTag } from './train/sweep';
 import type { RunState, TrainerActivity } from './train/trainer';
@@ -46,6 +47,8 @@ export type TrainRequest =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
+  /** The live warm-up-stable-decay run starts its cool-down now (schedule.ts, coolDownFrom). */
+  | { type: 'cool-down' }
   /** Time a few steps of the run these would make (src/train/speedProbe.ts). */
   | { type: 'probe'; probeId: string; config: I3Config; settings: TrainSettings }
   /** The learning-rate range test of the run these would make (src/train/lrFinder.ts). */
@@ -74,6 +77,8 @@ export type TrainEvent =
       gpuBytes: number;
     }
   | { type: 'run-state'; runId: string; state: RunState; message?: string }
+  /** The live run's schedule changed (a cool-down asked for): stored with it. */
+  | { type: 'run-schedule'; runId: string; schedule: LrSchedule }
   /** Several steps at once: the worker batches them so that fast runs do not flood the UI. */
   | { type: 'steps'; runId: string; steps: StepMetrics[] }
   | { type: 'eval'; runId: string; eval: EvalMetrics }

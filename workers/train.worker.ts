@@ -35,6 +35,7 @@ import {
   type RunRecord,
   recordEvaluation,
 } from '../src/train/runStore';
+import { coolDownFrom } from '../src/train/schedule';
 import { probeTrainingSpeed } from '../src/train/speedProbe';
 import { CheckpointNotStoredError, type Trainer } from '../src/train/trainer';
 
@@ -391,6 +392,11 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
           outbox.flush();
           post({ type: 'activity', runId: spec.runId, activity });
         },
+        onSchedule: (schedule) => {
+          record.settings = { ...record.settings, schedule };
+          stored = putRun(record).catch(() => {});
+          post({ type: 'run-schedule', runId: spec.runId, schedule });
+        },
         onState: (state, message) => {
           outbox.flush();
           record.state = state;
@@ -443,6 +449,12 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
       trainer?.resume();
       if (early === 'pause') early = undefined;
       break;
+    case 'cool-down': {
+      const cut = trainer && !trainerEnded && coolDownFrom(trainer.schedule, trainer.step);
+      if (cut) trainer?.reschedule(cut);
+      else post({ type: 'error', message: 'The run has no stable phase left to cut short.' });
+      break;
+    }
     case 'probe':
       exclusive(() => probe(msg.probeId, msg.config, msg.settings));
       break;

@@ -49,6 +49,8 @@ interface RunsState {
   pause: () => void;
   resume: () => void;
   stop: () => void;
+  /** Starts the live warm-up-stable-decay run's cool-down now. */
+  coolDown: () => void;
   toggleCompare: (runId: string) => void;
   removeCheckpoint: (id: string) => Promise<void>;
   removeRun: (id: string) => Promise<void>;
@@ -187,6 +189,7 @@ export const useRuns = create<RunsState>((set, get) => ({
     set({ requested: 'stop' });
     trainWorker().post({ type: 'stop' });
   },
+  coolDown: () => trainWorker().post({ type: 'cool-down' }),
   toggleCompare: (runId) =>
     set((s) => ({
       compare: s.compare.includes(runId)
@@ -233,6 +236,14 @@ export const useRuns = create<RunsState>((set, get) => ({
         }));
         break;
       }
+      case 'run-schedule':
+        set((s) => ({
+          runs: updateRun(s.runs, event.runId, (r) => ({
+            ...r,
+            settings: { ...r.settings, schedule: event.schedule },
+          })),
+        }));
+        break;
       case 'steps':
         set((s) => ({
           runs: updateRun(s.runs, event.runId, (r) => ({

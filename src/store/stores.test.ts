@@ -131,6 +131,12 @@ describe('runs store', () => {
     expect(useRuns.getState().endedRunId).toBe('a');
   });
 
+  it("takes the live run's new schedule (a cool-down asked for)", () => {
+    const schedule = { ...run('a', 0).settings.schedule, decay: 'wsd' as const, totalSteps: 9 };
+    useRuns.getState().apply({ type: 'run-schedule', runId: 'a', schedule });
+    expect(useRuns.getState().runs[0].settings.schedule).toEqual(schedule);
+  });
+
   it('ends the live run on a final state and keeps its message', () => {
     useRuns.getState().apply({ type: 'run-state', runId: 'a', state: 'paused' });
     expect(useRuns.getState().liveRunId).toBe('a');

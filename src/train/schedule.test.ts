@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decayInWords, LR_DECAYS, learningRate, learningRateCurve } from './schedule';
+import { coolDownFrom, decayInWords, LR_DECAYS, learningRate, learningRateCurve } from './schedule';
 
 const s = { peakLr: 1e-3, warmupSteps: 100, totalSteps: 1100, minRatio: 0.1 };
 
@@ -52,6 +52,25 @@ describe('learning-rate schedule', () => {
     // Its curve has the last step at the peak, where the cool-down starts.
     expect(learningRateCurve(wsd, 10)).toContainEqual({ x: 900, y: 1e-3 });
     expect(learningRateCurve(wsd, 10).find((p) => p.x > 900)!.y).toBeLessThan(1e-3);
+  });
+
+  it('cuts a warm-up-stable-decay schedule short: its cool-down from now, its share as before', () => {
+    const wsd = { ...s, decay: 'wsd' as const, cooldown: 0.2 };
+    // 500 steps done, 400 of them stable: the cool-down takes 100 more (a fifth of 500).
+    const cut = coolDownFrom(wsd, 500)!;
+    expect(cut).toEqual({ ...wsd, totalSteps: 600 });
+    for (let t = 100; t < 500; t++) expect(learningRate(cut, t)).toBe(1e-3);
+    expect(learningRate(cut, 550)).toBeLessThan(1e-3);
+    expect(learningRate(cut, 600)).toBeCloseTo(1e-4, 12);
+    // Rounded up: the cool-down is never shorter than its share.
+    expect(coolDownFrom(wsd, 103)?.totalSteps).toBe(104);
+    // Nothing to cut: during the warm-up, right at its end, in the cool-down, other decays.
+    for (const step of [50, 100, 900, 1000]) expect(coolDownFrom(wsd, step)).toBeUndefined();
+    expect(coolDownFrom(s, 500)).toBeUndefined();
+    // A schedule that started later (fine-tuning) counts from its start.
+    expect(coolDownFrom({ ...wsd, startStep: 2000, totalSteps: 3100 }, 2500)?.totalSteps).toBe(
+      2600,
+    );
   });
 
   it('says what follows the warm-up', () => {

@@ -62,6 +62,21 @@ function cooldownStart(s: LrSchedule): number | undefined {
 }
 
 /**
+ * A warm-up-stable-decay schedule cut short: its cool-down starts after `step` (steps done), as
+ * long a share of the schedule as before, so the run ends at the returned totalSteps. Undefined
+ * where there is no stable phase to cut at `step`: another decay, still warming up, or already
+ * cooling down.
+ */
+export function coolDownFrom(s: LrSchedule, step: number): LrSchedule | undefined {
+  const cool = cooldownStart(s);
+  const stable = s.warmupSteps + (s.startStep ?? 0);
+  if (cool === undefined || step <= stable || step >= cool) return undefined;
+  const c = s.cooldown ?? DEFAULT_COOLDOWN;
+  // (step − stable) / (total − stable) = 1 − c: rounded up, the cool-down takes at least its share.
+  return { ...s, totalSteps: stable + Math.ceil((step - stable) / (1 - c)) };
+}
+
+/**
  * The schedule as (step, rate) points over steps startStep + 1..totalSteps, as the trainer numbers
  * them: at most `count` of them, evenly spaced, with the last warm-up step (the peak), the start
  * of a cool-down and the last step.

@@ -18,7 +18,7 @@ import {
 } from './checkpoint';
 import type { StepMetrics } from './metrics';
 import { prepareRun, type RunSetup, resumeCursor } from './run';
-import { learningRate } from './schedule';
+import { coolDownFrom, type LrSchedule, learningRate } from './schedule';
 import { catsDataset, catsSettings, datasetWithTokenizer, textFile } from './testCorpus';
 import {
   CheckpointNotStoredError,
@@ -190,6 +190,34 @@ describe('trainer on the i3-test preset', () => {
       expect(rec.states.map(([state]) => state)).toContain('paused');
       expect(rec.checkpoints.map((c) => c.meta.step)).toEqual(then === 'stop' ? [2] : [2, 4, 6]);
     }
+  });
+
+  it('cools a warm-up-stable-decay run down when asked, ending where its new schedule does', async () => {
+    const base = settings(40);
+    const wsd = { ...base, schedule: { ...base.schedule, decay: 'wsd' as const, cooldown: 0.2 } };
+    let trainer: Awaited<ReturnType<typeof run>> | undefined;
+    const asked: LrSchedule[] = [];
+    const rec = recorder((m) => {
+      if (m.step !== 10) return;
+      // Steps already dispatched (up to STEPS_IN_FLIGHT) keep the rate they were given: the peak.
+      trainer!.reschedule(coolDownFrom(wsd.schedule, trainer!.step)!);
+    });
+    trainer = await run(structuredClone(wsd), { ...rec, onSchedule: (s) => asked.push(s) });
+    expect(await trainer.train()).toBe('finished');
+    expect(asked).toHaveLength(1);
+    const total = asked[0].totalSteps;
+    expect(total).toBeGreaterThan(11);
+    expect(total).toBeLessThan(20);
+    expect(rec.steps.map((m) => m.step)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    for (const m of rec.steps) expect(m.lr).toBe(learningRate(asked[0], m.step - 1));
+    // It cooled down: the last steps' rates fall below the peak.
+    expect(rec.steps.at(-1)!.lr).toBeLessThan(0.75 * base.schedule.peakLr);
+    // The last checkpoint carries the schedule the run ended on (a resume follows it).
+    expect(rec.checkpoints.at(-1)?.meta.settings.schedule.totalSteps).toBe(total);
+    // Nothing left to train is refused.
+    expect(() => trainer!.reschedule({ ...asked[0], totalSteps: total })).toThrow(
+      /nothing to train/,
+    );
   });
 
   it('evaluates a run stopped between evaluations at its last step, before saving it', async () => {

@@ -16,7 +16,7 @@ import {
   type StepMetrics,
 } from './metrics';
 import type { TextSampler } from './samples';
-import { learningRate } from './schedule';
+import { type LrSchedule, learningRate } from './schedule';
 
 export interface StepStats {
   loss: number;
@@ -66,6 +66,8 @@ export interface TrainerEvents {
   onState(state: RunState, message?: string): void;
   /** An activity starts (undefined: it ended and steps follow). */
   onActivity?(activity: TrainerActivity | undefined): void;
+  /** The run's schedule changed while it trains (reschedule): stored with the run from now on. */
+  onSchedule?(schedule: LrSchedule): void;
 }
 
 export type RunState = 'running' | 'paused' | 'stopped' | 'finished' | 'failed';
@@ -146,6 +148,23 @@ export class Trainer {
   stop(): void {
     this.stopRequested = true;
     this.resumeWaiter?.();
+  }
+
+  /** The schedule the run follows now. */
+  get schedule(): LrSchedule {
+    return this.run.settings.schedule;
+  }
+
+  /**
+   * Follows `schedule` from the next step on (the loop reads the schedule each step), where it
+   * leaves steps to train: e.g. a warm-up-stable-decay run cooling down now (coolDownFrom).
+   */
+  reschedule(schedule: LrSchedule): void {
+    if (!(schedule.totalSteps > this.step)) {
+      throw new Error(`a schedule ending at step ${schedule.totalSteps} leaves nothing to train`);
+    }
+    this.run.settings.schedule = schedule;
+    this.events.onSchedule?.(schedule);
   }
 
   private setState(state: RunState, message?: string): void {

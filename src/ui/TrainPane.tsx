@@ -25,6 +25,7 @@ import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { ownShare } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
+import { coolDownFrom } from '../train/schedule';
 import { SWEEP_AXES } from '../train/sweep';
 import type { TrainerActivity } from '../train/trainer';
 import { median } from '../util/median';
@@ -78,7 +79,7 @@ function RunControls() {
   const settings = useNextSettings();
   const vocab = useVocabSize();
   const setupProblem = useSetupProblem();
-  const { liveRunId, runs, start, pause, resume, stop, requested } = useRuns();
+  const { liveRunId, runs, start, pause, resume, stop, coolDown, requested } = useRuns();
   const queued = useQueue((s) => s.queued.length);
   const live = runs.find((r) => r.id === liveRunId);
   const [name, setName] = useState('');
@@ -152,6 +153,7 @@ function RunControls() {
             Resume
           </button>
         )}
+        {live && <CoolDownButton run={live} onClick={coolDown} />}
         {live && (
           <button
             type="button"
@@ -170,6 +172,27 @@ function RunControls() {
       <RunQueue next={next} blocker={blocker} onQueued={() => setName('')} />
       <RunEndSwitch />
     </section>
+  );
+}
+
+/**
+ * A warm-up-stable-decay run in its stable phase can end now: its cool-down starts at once and
+ * takes its share of the steps done (coolDownFrom), and the run finishes after it.
+ */
+function CoolDownButton({ run, onClick }: { run: RunRecord; onClick: () => void }) {
+  const requested = useRuns((s) => s.requested);
+  const done = run.metrics.steps.at(-1)?.step ?? 0;
+  const cut = coolDownFrom(run.settings.schedule, done);
+  if (!cut || requested) return null;
+  return (
+    <button
+      type="button"
+      onClick={onClick}
+      title={`Start the cool-down now: the rate falls to ${Math.round(cut.minRatio * 100)}% of the peak by step ${count(cut.totalSteps)} (of ${count(run.settings.schedule.totalSteps)} planned), where the run finishes`}
+      data-testid="cool-down"
+    >
+      Cool down now
+    </button>
   );
 }
 
