@@ -186,11 +186,13 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   const [, from, to] = (await zoom.textContent())!.match(/step (\d+)–(\d+)/)!.map(Number);
   expect(from).toBeGreaterThan(10);
   expect(to).toBeGreaterThan(from);
-  // Each chart draws the steps of the range, the learning rate's one a step.
+  // Each chart draws the steps of the range, the learning rate's one a step; so does the heatmap.
   await expect.poll(() => pointsOf('chart-lr')).toBe(to - from + 1);
   expect(await pointsOf('chart-loss')).toBeLessThan(before.loss);
+  await expect(heatmap).toHaveAttribute('data-columns', String(to - from + 1));
   await zoom.getByTestId('zoom-reset').click();
   await expect.poll(() => pointsOf('chart-lr')).toBe(30);
+  await expect(heatmap).toHaveAttribute('data-columns', '30');
   expect(await pointsOf('chart-loss')).toBe(before.loss);
 
   const losses = await storedLosses(page);

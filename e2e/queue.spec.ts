@@ -1,5 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
-import { importBuiltInData, openStudio } from './studio';
+import { importBuiltInData, openStudio, setUpTestRun } from './studio';
 
 // The run queue: a sweep of the learning rate and two more runs of the setup, queued while the
 // first trains, start one after another. A stop ends only its run; a reload holds the queue until
@@ -15,10 +15,7 @@ test('a sweep and queued runs train one after another; a stop ends one run, a re
 }) => {
   const errors = await openStudio(page);
   await importBuiltInData(page);
-  await page.getByRole('tab', { name: 'Model' }).click();
-  await page.getByTestId('preset-i3-test').check();
-  await page.getByTestId('total-steps').fill('12');
-  await page.getByRole('tab', { name: 'Train' }).click();
+  await setUpTestRun(page, { totalSteps: 12 });
 
   // The values are checked as typed.
   await page.getByTestId('sweep-axis').selectOption('peakLr');

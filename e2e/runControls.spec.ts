@@ -185,12 +185,7 @@ test('a warm-up-stable-decay run cools down when asked, and finishes where its c
 }) => {
   const errors = await openStudio(page);
   await importBuiltInData(page);
-  await page.getByRole('tab', { name: 'Model' }).click();
-  await page.getByTestId('preset-i3-test').check();
-  await page.getByTestId('total-steps').fill('400');
-  await page.getByTestId('lr-decay').selectOption('wsd');
-  await page.getByRole('tab', { name: 'Train' }).click();
-  await page.getByTestId('start-run').click();
+  await startTestRun(page, { totalSteps: 400, decay: 'wsd' });
   const progress = page.getByTestId('run-progress');
   // Offered only once the warm-up (5 steps) is over.
   await expect

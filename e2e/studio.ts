@@ -24,12 +24,17 @@ export async function importBuiltInData(page: Page): Promise<void> {
 }
 
 /**
- * Starts an i3-test run of `totalSteps` steps from the Train pane (checkpoints every
- * `checkpointInterval` steps where given, else the preset's default), leaving that pane open.
+ * Sets the Model pane up for an i3-test run of `totalSteps` steps (checkpoints every
+ * `checkpointInterval` steps and the decay after the warm-up, where given, else the preset's),
+ * then opens the Train pane.
  */
-export async function startTestRun(
+export async function setUpTestRun(
   page: Page,
-  { totalSteps, checkpointInterval }: { totalSteps: number; checkpointInterval?: number },
+  {
+    totalSteps,
+    checkpointInterval,
+    decay,
+  }: { totalSteps: number; checkpointInterval?: number; decay?: string },
 ): Promise<void> {
   await page.getByRole('tab', { name: 'Model' }).click();
   await page.getByTestId('preset-i3-test').check();
@@ -37,7 +42,16 @@ export async function startTestRun(
   if (checkpointInterval !== undefined) {
     await page.getByTestId('checkpoint-interval').fill(String(checkpointInterval));
   }
+  if (decay !== undefined) await page.getByTestId('lr-decay').selectOption(decay);
   await page.getByRole('tab', { name: 'Train' }).click();
+}
+
+/** Starts an i3-test run set up as setUpTestRun does, leaving the Train pane open. */
+export async function startTestRun(
+  page: Page,
+  setup: { totalSteps: number; checkpointInterval?: number; decay?: string },
+): Promise<void> {
+  await setUpTestRun(page, setup);
   await page.getByTestId('start-run').click();
 }
 

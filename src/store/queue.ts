@@ -42,7 +42,8 @@ export const datasetsOf = (run: Pick<RunSpec, 'datasetId' | 'settings'>): string
   ...(run.settings.mixIn ?? []).map((m) => m.datasetId),
 ];
 
-const readsOnly = (run: RunSpec, stored: ReadonlySet<string>) =>
+/** Whether every dataset the run reads is stored. */
+const allStored = (run: RunSpec, stored: ReadonlySet<string>) =>
   datasetsOf(run).every((id) => stored.has(id));
 
 /** Held after a reload: the queue does not start a run the user did not see coming. */
@@ -74,7 +75,7 @@ export const useQueue = create<QueueState>()(
             .map((d) => d.id),
         );
         const queued = get().queued;
-        const next = queued.find((r) => readsOnly(r, stored));
+        const next = queued.find((r) => allStored(r, stored));
         const dropped = queued.slice(0, next ? queued.indexOf(next) : queued.length);
         const notice = dropped.length
           ? `Taken off the queue, a dataset they read no longer stored: ${dropped.map((r) => r.name).join(', ')}.`

@@ -31,6 +31,7 @@ import type { TrainerActivity } from '../train/trainer';
 import { median } from '../util/median';
 import { trainFurtherTitle } from './CheckpointsPane';
 import { useConfirmDelete } from './ConfirmDelete';
+import { ChartPicker } from './charts/ChartPicker';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { PartNormHeatmap } from './charts/PartNormHeatmap';
 import {
@@ -546,6 +547,15 @@ function Charts() {
   // The heatmap shows one run: the newest of those on the charts, or the one picked among them.
   const [heatmapId, setHeatmapId] = useState<string>();
   const heatmapRun = (shown.find(({ r }) => r.id === heatmapId) ?? shown.at(-1))?.r;
+  // The heatmap's steps follow the charts' zoom too.
+  const heatmapSteps = useMemo(() => {
+    const steps = heatmapRun?.metrics.steps ?? [];
+    if (!zoom) return steps;
+    return steps.filter((m) => {
+      const at = m[x];
+      return at !== undefined && at >= zoom[0] && at <= zoom[1];
+    });
+  }, [heatmapRun, zoom, x]);
   const sweeps = useMemo(() => sweepsOf(runs), [runs]);
   const [sweepId, setSweepId] = useState<string>();
   const sweep = sweeps.find((s) => s.id === sweepId) ?? sweeps[0];
@@ -609,22 +619,16 @@ function Charts() {
           key={heatmapRun?.id}
           runName={heatmapRun?.name}
           config={heatmapRun?.config}
-          steps={heatmapRun?.metrics.steps ?? []}
+          steps={heatmapSteps}
           picker={
-            heatmapRun &&
-            shown.length > 1 && (
-              <select
+            heatmapRun && (
+              <ChartPicker
                 value={heatmapRun.id}
-                onChange={(e) => setHeatmapId(e.target.value)}
-                aria-label="the run whose gradient norms are drawn"
-                data-testid="part-norms-run"
-              >
-                {shown.map(({ r }) => (
-                  <option key={r.id} value={r.id}>
-                    {r.name}
-                  </option>
-                ))}
-              </select>
+                options={shown.map(({ r }) => ({ id: r.id, label: r.name }))}
+                onChange={setHeatmapId}
+                label="the run whose gradient norms are drawn"
+                testId="part-norms-run"
+              />
             )
           }
         />
@@ -632,20 +636,16 @@ function Charts() {
           <SweepChart
             sweep={sweep}
             picker={
-              sweeps.length > 1 && (
-                <select
-                  value={sweep.id}
-                  onChange={(e) => setSweepId(e.target.value)}
-                  aria-label="the sweep drawn"
-                  data-testid="sweep-pick"
-                >
-                  {sweeps.map((s) => (
-                    <option key={s.id} value={s.id}>
-                      {SWEEP_AXES[s.axis].short} {s.points.map((p) => p.value).join(', ')}
-                    </option>
-                  ))}
-                </select>
-              )
+              <ChartPicker
+                value={sweep.id}
+                options={sweeps.map((s) => ({
+                  id: s.id,
+                  label: `${SWEEP_AXES[s.axis].short} ${s.points.map((p) => p.value).join(', ')}`,
+                }))}
+                onChange={setSweepId}
+                label="the sweep drawn"
+                testId="sweep-pick"
+              />
             }
           />
         )}

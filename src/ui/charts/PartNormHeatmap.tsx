@@ -69,12 +69,14 @@ export const PartNormHeatmap = memo(function PartNormHeatmap(props: {
 }) {
   const { config, steps } = props;
   const names = useMemo(() => (config ? gradientParts(config).map((p) => p.name) : []), [config]);
-  // The newest step that kept its part norms (found from the end: a few steps back at most).
+  // The first and newest steps that kept their part norms (each a few steps from its end at
+  // most): the steps grow every step, and a zoom cuts them at either end.
+  const oldest = steps.find((m) => m.partGradNorms)?.step;
   const newest = steps.findLast((m) => m.partGradNorms)?.step;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the steps grow every step, their part norms every few: the grid (and the canvas) change only with those
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the grid (and the canvas) change only with the kept steps' ends
   const grid = useMemo(
     () => (names.length ? partNormGrid(steps, names.length, MAX_COLUMNS) : undefined),
-    [names, newest],
+    [names, oldest, newest],
   );
   const canvas = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(0);
