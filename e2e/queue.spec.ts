@@ -42,6 +42,9 @@ test('a sweep and queued runs train one after another; a stop ends one run, a re
   await expect
     .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })
     .toBeGreaterThanOrEqual(2);
+  // Each queued run has this run's shape: timed by its steps, and the whole queue with them.
+  await expect(queued.first()).toContainText(/\(about \d+ (s|min)/);
+  await expect(page.getByTestId('queue-done-in')).toContainText(/All done in about \d/);
   await page.getByTestId('stop-run').click();
   await expect(rowOf(page, 'i3-test #1 · lr 0.003')).toHaveAttribute('data-state', 'stopped', {
     timeout: 60_000,

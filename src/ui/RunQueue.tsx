@@ -15,6 +15,8 @@ import {
   sweepRunName,
   sweepVariant,
 } from '../train/sweep';
+import { duration } from './format';
+import { queueDoneIn, queuedSeconds } from './queueTime';
 
 /** The next run as the Train pane would start it, less its id. */
 export type NextRun = Omit<RunSpec, 'runId' | 'resumeFrom' | 'sweep'>;
@@ -31,6 +33,9 @@ export function RunQueue({
 }) {
   const { queued, held, notice, enqueue, remove, clear, startNext } = useQueue();
   const live = useRuns((s) => s.liveRunId);
+  const runs = useRuns((s) => s.runs);
+  const seconds = queuedSeconds(queued, runs);
+  const done = queueDoneIn(live, runs, seconds);
   const gpuReady = useGpu((s) => s.status === 'ready');
   const maxBufferSize = useGpu((s) => s.adapter?.maxBufferSize);
   const [axis, setAxis] = useState<SweepAxis>('peakLr');
@@ -144,11 +149,17 @@ export function RunQueue({
         <div data-testid="queued-runs" data-count={queued.length}>
           <p className="small muted">
             {held ?? 'Queued: each starts when the run before it ends (a stop ends only that run).'}
+            {done !== undefined && (
+              <span data-testid="queue-done-in"> All done in about {duration(done)}.</span>
+            )}
           </p>
           <ol className="small">
-            {queued.map((r) => (
+            {queued.map((r, i) => (
               <li key={r.runId} data-testid="queued-run">
-                {r.name}{' '}
+                {r.name}
+                {seconds[i] !== undefined && (
+                  <span className="muted"> (about {duration(seconds[i])})</span>
+                )}{' '}
                 <button
                   type="button"
                   aria-label={`take ${r.name} off the queue`}
