@@ -97,6 +97,12 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
     /a step, [\d.]+k? tokens\/s: 30 steps take about \d+/,
     { timeout: 120_000 },
   );
+  // Where that step's time went, by part of the model (SwiftShader: each launch timed alone).
+  const stepParts = await page.getByTestId('step-part').allTextContents();
+  for (const part of ['projections (matmul)', 'selective scan', 'attention', 'optimizer']) {
+    expect(stepParts.some((p) => p.startsWith(`${part} `))).toBe(true);
+  }
+  await expect(page.getByTestId('speed-estimate')).toContainText('read the shares, not the sum');
   await page.getByTestId('total-steps').fill('31');
   await expect(page.getByTestId('speed-result')).toContainText('31 steps take about');
   await page.getByLabel('batch (sequences)').fill('4');

@@ -16,6 +16,15 @@ describe('speed probe', () => {
     // Tokens of an optimizer step: 2 micro-batches of 2 × 16.
     expect(est.tokensPerSec).toBeCloseTo(64 / (est.stepMs / 1000), 6);
     expect(rt.memory().current - rt.memory().uniforms).toBe(before);
+    // Where the profiled step's time went: the model's own parts, each with some.
+    const parts = est.breakdown.map((b) => b.part);
+    for (const p of ['projections (matmul)', 'selective scan', 'attention', 'optimizer']) {
+      expect(parts).toContain(p);
+    }
+    expect(parts).not.toContain('other');
+    for (const b of est.breakdown) expect(b.ms).toBeGreaterThan(0);
+    // SwiftShader has no GPU timestamps: each launch was replayed and timed alone.
+    expect(est.profiledBy).toBe(rt.info.features.timestamps ? 'timestamp-query' : 'wall-clock');
     // A batch the device cannot make is refused with the run's own message.
     await expect(
       probeTrainingSpeed(rt, config, { ...settings, batchSize: 2 ** 18 }),

@@ -1,7 +1,9 @@
 // How fast a run of this config and these settings trains on this GPU, measured before it starts:
 // a few optimizer steps of its model on random tokens, timed as the trainer runs them
-// (stepTiming.ts). The Model pane turns the figure into the run's duration.
+// (stepTiming.ts), then one more profiled launch by launch for where its time goes
+// (stepBreakdown.ts). The Model pane turns the figures into the run's duration and a bar.
 
+import { Profiler, type ProfilerMethod } from '../gpu/profiler';
 import type { GpuRuntime } from '../gpu/runtime';
 import type { I3Config } from '../model/config';
 import { initParameters } from '../model/init';
@@ -9,6 +11,7 @@ import { median } from '../util/median';
 import { Rng } from '../util/random';
 import type { TrainSettings } from './checkpoint';
 import { makeRunGpu } from './run';
+import { type StepPartTime, stepBreakdown } from './stepBreakdown';
 import { timeSteps } from './stepTiming';
 
 export interface SpeedEstimate {
@@ -17,6 +20,10 @@ export interface SpeedEstimate {
   tokensPerSec: number;
   /** Steps timed (after the warm-up ones, which build the pipelines). */
   steps: number;
+  /** Each part's GPU time in the profiled step. */
+  breakdown: StepPartTime[];
+  /** How the launches were timed: GPU timestamps, or each alone on the wall clock. */
+  profiledBy: ProfilerMethod;
 }
 
 export const PROBE_WARMUP = 2;
@@ -41,7 +48,21 @@ export async function probeTrainingSpeed(
       gpu.model.step(Array.from({ length: accumSteps }, batch), settings.schedule.peakLr, ++n);
     for (let i = 0; i < PROBE_WARMUP; i++) await step();
     const stepMs = median((await timeSteps(step, steps)).ms);
-    return { stepMs, tokensPerSec: (B * T * accumSteps) / (stepMs / 1000), steps };
+    // Without timestamps the profiler replays each launch alone on this throwaway model.
+    const profiler = new Profiler(rt).attach();
+    try {
+      await step();
+      await profiler.collect();
+    } finally {
+      profiler.destroy();
+    }
+    return {
+      stepMs,
+      tokensPerSec: (B * T * accumSteps) / (stepMs / 1000),
+      steps,
+      breakdown: stepBreakdown(profiler.report(), 1),
+      profiledBy: profiler.method,
+    };
   } finally {
     gpu.destroy();
   }

@@ -6,6 +6,7 @@ import { useMemo } from 'react';
 import { ACTIVATION_MODES, type ActivationMode, estimateGpuBytes } from '../model/buffers';
 import { type I3Config, type PresetName, parameterCount, validateConfig } from '../model/config';
 import { decoderBytes } from '../model/decode';
+import { parameterGroups } from '../model/params';
 import { selectedDataset, useDatasets } from '../store/datasets';
 import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
@@ -19,7 +20,7 @@ import {
 } from '../train/schedule';
 import { BlockDiagram } from './charts/BlockDiagram';
 import { MetricChart } from './charts/MetricChart';
-import { ParameterBar } from './charts/ParameterBar';
+import { ShareBar } from './charts/ShareBar';
 import { bytes, compact, count, epochs, ratio } from './format';
 import { LrFinder } from './LrFinder';
 import { useNextConfig, useNextSettings, useTooLarge, useVocabSize } from './nextRun';
@@ -200,7 +201,12 @@ export function ModelPane() {
             <dt>Parameters</dt>
             <dd>
               <span data-testid="param-count">{count(parameterCount(effective))}</span>
-              <ParameterBar config={effective} />
+              <ShareBar
+                parts={parameterGroups(effective).map((g) => ({ name: g.group, value: g.count }))}
+                format={count}
+                testId="param-groups"
+                partTestId="param-group"
+              />
             </dd>
             <dt>GPU memory per step</dt>
             <dd data-testid="gpu-estimate">

@@ -1,8 +1,9 @@
 // The Model pane's answer to "how long will this run take here": a button that times a few steps
 // of the next run's setup on this GPU (the train worker's speed probe), and the run's duration
-// from that figure while the setup stays the same.
+// from that figure while the setup stays the same, with a bar of where a step's time goes.
 import { speedKey, useSpeed } from '../store/speed';
 import { PROBE_STEPS } from '../train/speedProbe';
+import { ShareBar } from './charts/ShareBar';
 import { compact, count, duration } from './format';
 import { useGpuBusy } from './gpuBusy';
 import { useNextConfig, useNextSettings, useSetupProblem } from './nextRun';
@@ -36,6 +37,23 @@ export function SpeedEstimate() {
           {count(total)} steps take about {duration((total * estimate.stepMs) / 1000)}, evaluations
           and checkpoints aside.
         </span>
+      )}
+      {current && estimate && estimate.breakdown.length > 0 && (
+        <div className="step-breakdown">
+          <p className="small muted">
+            Where a step's GPU time goes
+            {estimate.profiledBy === 'wall-clock'
+              ? ' (each launch timed alone on the wall clock, as this GPU has no timestamps: read the shares, not the sum)'
+              : ''}
+            :
+          </p>
+          <ShareBar
+            parts={estimate.breakdown.map((b) => ({ name: b.part, value: b.ms }))}
+            format={stepTime}
+            testId="step-breakdown"
+            partTestId="step-part"
+          />
+        </div>
       )}
       {!current && estimate && !measuring && (
         <span className="muted small">The setup changed since the last measurement.</span>
