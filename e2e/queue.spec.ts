@@ -36,6 +36,11 @@ test('a sweep and queued runs train one after another; a stop ends one run, a re
   await page.getByTestId('queue-run').click();
   await page.getByTestId('queue-run').click();
   await expect(queued).toHaveText([/i3-test #1 · lr 0\.03/, /i3-test #3/, /i3-test #4/]);
+  // The order is the user's: #4 moved up before #3, and back.
+  await queued.nth(2).getByTestId('queued-run-up').click();
+  await expect(queued).toHaveText([/i3-test #1 · lr 0\.03/, /i3-test #4/, /i3-test #3/]);
+  await queued.nth(2).getByTestId('queued-run-up').click();
+  await expect(queued).toHaveText([/i3-test #1 · lr 0\.03/, /i3-test #3/, /i3-test #4/]);
 
   // A stop ends that run, and the queue goes on: the second value trains to its end, then #3.
   const progress = page.getByTestId('run-progress');

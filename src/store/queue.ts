@@ -18,6 +18,8 @@ interface QueueState {
   /** Queues runs; the first starts now where nothing trains and the queue is not held. */
   enqueue: (runs: RunSpec[]) => void;
   remove: (runId: string) => void;
+  /** Moves a queued run one place earlier (it starts before the one it passes). */
+  moveUp: (runId: string) => void;
   /** Takes the runs that read a dataset off the queue (it is being deleted). */
   dropReaders: (datasetId: string) => void;
   clear: () => void;
@@ -62,6 +64,14 @@ export const useQueue = create<QueueState>()(
           const queued = s.queued.filter((r) => r.runId !== runId);
           // An empty queue waits for nothing: the next one queued starts as the first did.
           return { queued, held: queued.length ? s.held : undefined };
+        }),
+      moveUp: (runId) =>
+        set((s) => {
+          const i = s.queued.findIndex((r) => r.runId === runId);
+          if (i < 1) return s;
+          const queued = [...s.queued];
+          [queued[i - 1], queued[i]] = [queued[i], queued[i - 1]];
+          return { queued };
         }),
       dropReaders: (datasetId) => {
         for (const r of get().queued) if (datasetsOf(r).includes(datasetId)) get().remove(r.runId);

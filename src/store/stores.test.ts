@@ -706,6 +706,15 @@ describe('run queue', () => {
     expect(useQueue.getState().held).toBeUndefined();
   });
 
+  it('moves a queued run earlier, not past the front', () => {
+    useQueue.getState().enqueue([spec('q1'), spec('q2'), spec('q3')]);
+    useQueue.getState().moveUp('q3');
+    expect(useQueue.getState().queued.map((r) => r.runId)).toEqual(['q1', 'q3', 'q2']);
+    useQueue.getState().moveUp('q3');
+    useQueue.getState().moveUp('q3');
+    expect(useQueue.getState().queued.map((r) => r.runId)).toEqual(['q3', 'q1', 'q2']);
+  });
+
   it('takes the runs that read a deleted dataset off the queue, mixed in or their own', () => {
     const mixing = {
       ...spec('q2'),

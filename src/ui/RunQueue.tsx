@@ -31,7 +31,7 @@ export function RunQueue({
   blocker?: string;
   onQueued: () => void;
 }) {
-  const { queued, held, notice, enqueue, remove, clear, startNext } = useQueue();
+  const { queued, held, notice, enqueue, remove, moveUp, clear, startNext } = useQueue();
   const live = useRuns((s) => s.liveRunId);
   const runs = useRuns((s) => s.runs);
   const seconds = queuedSeconds(queued, runs);
@@ -160,6 +160,16 @@ export function RunQueue({
                 {seconds[i] !== undefined && (
                   <span className="muted"> (about {duration(seconds[i])})</span>
                 )}{' '}
+                {i > 0 && (
+                  <button
+                    type="button"
+                    aria-label={`start ${r.name} earlier`}
+                    onClick={() => moveUp(r.runId)}
+                    data-testid="queued-run-up"
+                  >
+                    ↑
+                  </button>
+                )}
                 <button
                   type="button"
                   aria-label={`take ${r.name} off the queue`}
