@@ -113,7 +113,6 @@ function RunControls() {
             value={selectedId ?? ''}
             onChange={(e) => select(e.target.value || undefined)}
             data-testid="train-dataset"
-            disabled={Boolean(live)}
           >
             <option value="">choose…</option>
             {datasets.map((d) => (
@@ -167,7 +166,8 @@ function RunControls() {
           </button>
         )}
       </div>
-      {!live && <MixIn />}
+      {/* While a run trains, the dataset and mixture set the runs queued behind it. */}
+      <MixIn />
       {blocker && !live && <p className="muted">{blocker}</p>}
       {live && <Progress run={live} />}
       <RunQueue next={next} blocker={blocker} onQueued={() => setName('')} />
