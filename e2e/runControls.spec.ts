@@ -180,7 +180,7 @@ test('a run ends early once its validation loss stops improving, a notification 
   expect(errors).toEqual([]);
 });
 
-test('a warm-up-stable-decay run cools down when asked, and finishes where its cool-down ends', async ({
+test('a warm-up-stable-decay run trains longer and cools down when asked, and finishes where its cool-down ends', async ({
   page,
 }) => {
   const errors = await openStudio(page);
@@ -191,8 +191,12 @@ test('a warm-up-stable-decay run cools down when asked, and finishes where its c
   await expect
     .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })
     .toBeGreaterThanOrEqual(8);
+  // Longer first: 395 steps after the warm-up become 593, and the rate holds.
+  await page.getByTestId('train-longer').click();
+  await expect(progress).toContainText(/step \d+ \/ 598 /);
   await page.getByTestId('cool-down').click();
   await expect(page.getByTestId('cool-down')).toHaveCount(0);
+  await expect(page.getByTestId('train-longer')).toHaveCount(0);
   // The run ends well short of its 400 steps: its cool-down took a fifth of the new total.
   const row = page.getByTestId('run-row').first();
   await expect(row).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });

@@ -8,7 +8,7 @@ import type { TrainSettings } from './train/checkpoint';
 import type { LrPoint, LrSweepResult } from './train/lrFinder';
 import type { EvalMetrics, StepMetrics } from './train/metrics';
 import type { CheckpointSummary } from './train/runStore';
-import type { LrSchedule } from './train/schedule';
+import type { LrSchedule, Reschedule } from './train/schedule';
 import type { SpeedEstimate } from './train/speedProbe';
 import type { SweepTag } from './train/sweep';
 import type { RunState, TrainerActivity } from './train/trainer';
@@ -47,8 +47,11 @@ export type TrainRequest =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  /** The live warm-up-stable-decay run starts its cool-down now (schedule.ts, coolDownFrom). */
-  | { type: 'cool-down' }
+  /**
+   * The live run's schedule changes, where it holds its rate: its cool-down starts now
+   * (schedule.ts, coolDownFrom), or its steps after the warm-up grow by half (lengthen).
+   */
+  | { type: 'reschedule'; to: Reschedule }
   /** Time a few steps of the run these would make (src/train/speedProbe.ts). */
   | { type: 'probe'; probeId: string; config: I3Config; settings: TrainSettings }
   /** The learning-rate range test of the run these would make (src/train/lrFinder.ts). */

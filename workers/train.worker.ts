@@ -35,7 +35,7 @@ import {
   type RunRecord,
   recordEvaluation,
 } from '../src/train/runStore';
-import { coolDownFrom } from '../src/train/schedule';
+import { rescheduled } from '../src/train/schedule';
 import { probeTrainingSpeed } from '../src/train/speedProbe';
 import { CheckpointNotStoredError, type Trainer } from '../src/train/trainer';
 
@@ -449,10 +449,11 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
       trainer?.resume();
       if (early === 'pause') early = undefined;
       break;
-    case 'cool-down': {
-      const cut = trainer && !trainerEnded && coolDownFrom(trainer.schedule, trainer.step);
-      if (cut) trainer?.reschedule(cut);
-      else post({ type: 'error', message: 'The run has no stable phase left to cut short.' });
+    case 'reschedule': {
+      const next = trainer && !trainerEnded && rescheduled(trainer.schedule, trainer.step, msg.to);
+      if (next) trainer?.reschedule(next);
+      else
+        post({ type: 'error', message: 'The run’s schedule no longer holds its rate: it stays.' });
       break;
     }
     case 'probe':

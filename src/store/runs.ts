@@ -13,7 +13,7 @@ import {
   listRuns,
   type RunRecord,
 } from '../train/runStore';
-import type { LrSchedule } from '../train/schedule';
+import type { LrSchedule, Reschedule } from '../train/schedule';
 import type { TrainerActivity } from '../train/trainer';
 import { trainWorker } from '../workerClients';
 
@@ -49,8 +49,8 @@ interface RunsState {
   pause: () => void;
   resume: () => void;
   stop: () => void;
-  /** Starts the live warm-up-stable-decay run's cool-down now. */
-  coolDown: () => void;
+  /** Changes the live run's schedule where it holds its rate (a cool-down now, more steps). */
+  reschedule: (to: Reschedule) => void;
   toggleCompare: (runId: string) => void;
   removeCheckpoint: (id: string) => Promise<void>;
   removeRun: (id: string) => Promise<void>;
@@ -189,7 +189,7 @@ export const useRuns = create<RunsState>((set, get) => ({
     set({ requested: 'stop' });
     trainWorker().post({ type: 'stop' });
   },
-  coolDown: () => trainWorker().post({ type: 'cool-down' }),
+  reschedule: (to) => trainWorker().post({ type: 'reschedule', to }),
   toggleCompare: (runId) =>
     set((s) => ({
       compare: s.compare.includes(runId)

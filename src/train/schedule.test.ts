@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { coolDownFrom, decayInWords, LR_DECAYS, learningRate, learningRateCurve } from './schedule';
+import {
+  coolDownFrom,
+  decayInWords,
+  LONGER,
+  LR_DECAYS,
+  learningRate,
+  learningRateCurve,
+  lengthen,
+} from './schedule';
 
 const s = { peakLr: 1e-3, warmupSteps: 100, totalSteps: 1100, minRatio: 0.1 };
 
@@ -71,6 +79,23 @@ describe('learning-rate schedule', () => {
     expect(coolDownFrom({ ...wsd, startStep: 2000, totalSteps: 3100 }, 2500)?.totalSteps).toBe(
       2600,
     );
+  });
+
+  it('lengthens a schedule that holds its rate, and no other', () => {
+    const wsd = { ...s, decay: 'wsd' as const, cooldown: 0.2 };
+    // 1,000 steps after the warm-up become 1,500: the rate at each step done stays the same.
+    const longer = lengthen(wsd, 500)!;
+    expect(LONGER).toBe(1.5);
+    expect(longer.totalSteps).toBe(1600);
+    for (let t = 0; t <= 500; t++) expect(learningRate(longer, t)).toBe(learningRate(wsd, t));
+    // Its cool-down moved to the new end, the same share.
+    expect(learningRate(longer, 1300)).toBe(1e-3);
+    expect(learningRate(longer, 1400)).toBeLessThan(1e-3);
+    expect(lengthen({ ...s, decay: 'constant' }, 900)?.totalSteps).toBe(1600);
+    // In the cool-down, or a decay whose rate would jump: no.
+    expect(lengthen(wsd, 950)).toBeUndefined();
+    expect(lengthen(s, 500)).toBeUndefined();
+    expect(lengthen({ ...s, decay: 'linear' }, 500)).toBeUndefined();
   });
 
   it('says what follows the warm-up', () => {

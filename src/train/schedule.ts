@@ -76,6 +76,28 @@ export function coolDownFrom(s: LrSchedule, step: number): LrSchedule | undefine
   return { ...s, totalSteps: stable + Math.ceil((step - stable) / (1 - c)) };
 }
 
+/** The changes a live run's schedule takes, and what each makes of it (undefined: none here). */
+export type Reschedule = 'cool-down' | 'longer';
+
+export function rescheduled(s: LrSchedule, step: number, to: Reschedule): LrSchedule | undefined {
+  return to === 'cool-down' ? coolDownFrom(s, step) : lengthen(s, step);
+}
+
+/** How much longer "Train longer" makes a schedule's steps after its warm-up. */
+export const LONGER = 1.5;
+
+/**
+ * A schedule that holds its rate made LONGER times as long after its warm-up: a constant one, or
+ * a warm-up-stable-decay one still in its stable phase at `step` (its cool-down, the same share,
+ * moves to the new end). Undefined for the others, whose rate at `step` would jump.
+ */
+export function lengthen(s: LrSchedule, step: number): LrSchedule | undefined {
+  const holds = s.decay === 'constant' || (s.decay === 'wsd' && step < cooldownStart(s)!);
+  if (!holds || step >= s.totalSteps) return undefined;
+  const stable = s.warmupSteps + (s.startStep ?? 0);
+  return { ...s, totalSteps: stable + Math.ceil((s.totalSteps - stable) * LONGER) };
+}
+
 /**
  * The schedule as (step, rate) points over steps startStep + 1..totalSteps, as the trainer numbers
  * them: at most `count` of them, evenly spaced, with the last warm-up step (the peak), the start

@@ -25,7 +25,7 @@ import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { ownShare } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
-import { coolDownFrom } from '../train/schedule';
+import { coolDownFrom, lengthen, type Reschedule } from '../train/schedule';
 import { SWEEP_AXES } from '../train/sweep';
 import type { TrainerActivity } from '../train/trainer';
 import { median } from '../util/median';
@@ -80,7 +80,7 @@ function RunControls() {
   const settings = useNextSettings();
   const vocab = useVocabSize();
   const setupProblem = useSetupProblem();
-  const { liveRunId, runs, start, pause, resume, stop, coolDown, requested } = useRuns();
+  const { liveRunId, runs, start, pause, resume, stop, reschedule, requested } = useRuns();
   const queued = useQueue((s) => s.queued.length);
   const live = runs.find((r) => r.id === liveRunId);
   const [name, setName] = useState('');
@@ -153,7 +153,7 @@ function RunControls() {
             Resume
           </button>
         )}
-        {live && <CoolDownButton run={live} onClick={coolDown} />}
+        {live && <RescheduleButtons run={live} onClick={reschedule} />}
         {live && (
           <button
             type="button"
@@ -177,23 +177,47 @@ function RunControls() {
 }
 
 /**
- * A warm-up-stable-decay run in its stable phase can end now: its cool-down starts at once and
- * takes its share of the steps done (coolDownFrom), and the run finishes after it.
+ * A run whose rate holds (warm-up-stable-decay in its stable phase, or constant) can change its
+ * length as it trains: cool down now (its cool-down starts at once, its share of the steps done,
+ * and the run finishes after it), or train longer (its steps after the warm-up, half as many
+ * again; the rate at the steps done stays as it was).
  */
-function CoolDownButton({ run, onClick }: { run: RunRecord; onClick: () => void }) {
+function RescheduleButtons({
+  run,
+  onClick,
+}: {
+  run: RunRecord;
+  onClick: (to: Reschedule) => void;
+}) {
   const requested = useRuns((s) => s.requested);
   const done = run.metrics.steps.at(-1)?.step ?? 0;
+  const planned = count(run.settings.schedule.totalSteps);
   const cut = coolDownFrom(run.settings.schedule, done);
-  if (!cut || requested) return null;
+  const longer = lengthen(run.settings.schedule, done);
+  if (requested) return null;
   return (
-    <button
-      type="button"
-      onClick={onClick}
-      title={`Start the cool-down now: the rate falls to ${Math.round(cut.minRatio * 100)}% of the peak by step ${count(cut.totalSteps)} (of ${count(run.settings.schedule.totalSteps)} planned), where the run finishes`}
-      data-testid="cool-down"
-    >
-      Cool down now
-    </button>
+    <>
+      {cut && (
+        <button
+          type="button"
+          onClick={() => onClick('cool-down')}
+          title={`Start the cool-down now: the rate falls to ${Math.round(cut.minRatio * 100)}% of the peak by step ${count(cut.totalSteps)} (of ${planned} planned), where the run finishes`}
+          data-testid="cool-down"
+        >
+          Cool down now
+        </button>
+      )}
+      {longer && (
+        <button
+          type="button"
+          onClick={() => onClick('longer')}
+          title={`Train to step ${count(longer.totalSteps)} instead of ${planned}, the rate held${longer.decay === 'wsd' ? ' until the cool-down, which moves to the new end' : ''}`}
+          data-testid="train-longer"
+        >
+          Train longer
+        </button>
+      )}
+    </>
   );
 }
 
