@@ -150,6 +150,8 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   // the 30 steps, drawn as a heatmap; pointing at a cell names its part, step and norm.
   const heatmap = page.getByTestId('chart-part-norms');
   await expect(heatmap).toHaveAttribute('data-parts', '6');
+  // One run on the charts: the heatmap names it (with several, it offers a choice).
+  await expect(heatmap.locator('figcaption')).toContainText('Gradient norm by part · i3-test #1');
   await expect(heatmap).toHaveAttribute('data-columns', '30');
   const canvas = heatmap.locator('canvas');
   const box = await canvas.boundingBox();

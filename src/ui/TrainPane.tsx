@@ -645,7 +645,8 @@ function Charts() {
           config={heatmapRun?.config}
           steps={heatmapSteps}
           picker={
-            heatmapRun && (
+            heatmapRun &&
+            shown.length > 1 && (
               <ChartPicker
                 value={heatmapRun.id}
                 options={shown.map(({ r }) => ({ id: r.id, label: r.name }))}
@@ -660,16 +661,18 @@ function Charts() {
           <SweepChart
             sweep={sweep}
             picker={
-              <ChartPicker
-                value={sweep.id}
-                options={sweeps.map((s) => ({
-                  id: s.id,
-                  label: `${SWEEP_AXES[s.axis].short} ${s.points.map((p) => p.value).join(', ')}`,
-                }))}
-                onChange={setSweepId}
-                label="the sweep drawn"
-                testId="sweep-pick"
-              />
+              sweeps.length > 1 && (
+                <ChartPicker
+                  value={sweep.id}
+                  options={sweeps.map((s) => ({
+                    id: s.id,
+                    label: `${SWEEP_AXES[s.axis].short} ${s.points.map((p) => p.value).join(', ')}`,
+                  }))}
+                  onChange={setSweepId}
+                  label="the sweep drawn"
+                  testId="sweep-pick"
+                />
+              )
             }
           />
         )}

@@ -1,5 +1,5 @@
 // A chart's choice among the things it can draw, one at a time (a run's part norms, a sweep),
-// shown in its caption where there is more than one.
+// shown in its caption where there is more than one to choose from.
 
 export function ChartPicker(props: {
   value: string;
@@ -9,7 +9,6 @@ export function ChartPicker(props: {
   label: string;
   testId: string;
 }) {
-  if (props.options.length < 2) return null;
   return (
     <select
       value={props.value}
