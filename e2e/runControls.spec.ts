@@ -191,6 +191,12 @@ test('a warm-up-stable-decay run trains longer and cools down when asked, and fi
   await expect
     .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })
     .toBeGreaterThanOrEqual(8);
+  // A note on the live run, kept by the worker that writes its record.
+  const row = page.getByTestId('run-row').first();
+  await row.getByTestId('run-note').click();
+  await row.getByTestId('run-note-input').fill('wsd, to be cut short');
+  await row.getByTestId('run-note-input').press('Enter');
+  await expect(row.getByTestId('run-note')).toHaveText('wsd, to be cut short');
   // Longer first: 395 steps after the warm-up become 593, and the rate holds.
   await page.getByTestId('train-longer').click();
   await expect(progress).toContainText(/step \d+ \/ 598 /);
@@ -198,16 +204,25 @@ test('a warm-up-stable-decay run trains longer and cools down when asked, and fi
   await expect(page.getByTestId('cool-down')).toHaveCount(0);
   await expect(page.getByTestId('train-longer')).toHaveCount(0);
   // The run ends well short of its 400 steps: its cool-down took a fifth of the new total.
-  const row = page.getByTestId('run-row').first();
   await expect(row).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
   const last = Number(await row.locator('td').nth(3).textContent());
   expect(last).toBeGreaterThan(8);
   expect(last).toBeLessThan(40);
+  // Its note outlived the run's last writes; edited now, with no run training, and Escape cancels.
+  await expect(row.getByTestId('run-note')).toHaveText('wsd, to be cut short');
+  await row.getByTestId('run-note').click();
+  await row.getByTestId('run-note-input').fill(`wsd, cut short at step ${last}`);
+  await row.getByTestId('run-note-input').blur();
+  await row.getByTestId('run-note').click();
+  await row.getByTestId('run-note-input').fill('thrown away');
+  await row.getByTestId('run-note-input').press('Escape');
+  await expect(row.getByTestId('run-note')).toHaveText(`wsd, cut short at step ${last}`);
   // The run keeps the schedule it ended on: a reload reads it back, and its rate chart ends low.
   await page.reload();
   await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
   await page.getByRole('tab', { name: 'Train' }).click();
   await expect(row).toHaveAttribute('data-state', 'finished');
+  await expect(row.getByTestId('run-note')).toHaveText(`wsd, cut short at step ${last}`);
   await expect(row.getByTestId('train-further')).toBeVisible();
   await expect(page.getByTestId('chart-lr')).toHaveAttribute('data-points', String(last));
   expect(errors).toEqual([]);

@@ -52,6 +52,8 @@ export type TrainRequest =
    * (schedule.ts, coolDownFrom), or its steps after the warm-up grow by half (lengthen).
    */
   | { type: 'reschedule'; to: Reschedule }
+  /** A run's note, set through the worker, which holds the live run's record. */
+  | { type: 'note'; runId: string; note: string }
   /** Time a few steps of the run these would make (src/train/speedProbe.ts). */
   | { type: 'probe'; probeId: string; config: I3Config; settings: TrainSettings }
   /** The learning-rate range test of the run these would make (src/train/lrFinder.ts). */

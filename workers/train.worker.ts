@@ -34,6 +34,7 @@ import {
   putRun,
   type RunRecord,
   recordEvaluation,
+  setRunNote,
 } from '../src/train/runStore';
 import { rescheduled } from '../src/train/schedule';
 import { probeTrainingSpeed } from '../src/train/speedProbe';
@@ -51,6 +52,8 @@ let trainer: Trainer | undefined;
 let lastRun: Promise<void> = Promise.resolve();
 /** Whether `trainer`'s run has reported its end (it is only tearing down). */
 let trainerEnded = false;
+/** The record of the run training here, which the worker writes as the run goes. */
+let liveRecord: RunRecord | undefined;
 /** A pause or stop that came while the run was being prepared: its trainer gets it first. */
 let early: 'pause' | 'stop' | undefined;
 let deviceLost = false;
@@ -282,6 +285,23 @@ function evaluate(evalId: string, checkpointId: string, datasetId: string): Prom
   });
 }
 
+/**
+ * Sets a run's note: in the live run's record (which its next write stores, so none overwrites
+ * it), else in the database.
+ */
+async function setNote(runId: string, note: string): Promise<void> {
+  try {
+    if (liveRecord?.id === runId) {
+      liveRecord.note = note || undefined;
+      await putRun(liveRecord);
+    } else if (!(await setRunNote(runId, note))) {
+      post({ type: 'error', message: 'The note was not saved: its run is gone.' });
+    }
+  } catch (e) {
+    post({ type: 'error', message: `The note was not saved: ${(e as Error).message}` });
+  }
+}
+
 async function start(spec: RunSpec): Promise<void> {
   runsInFlight++;
   try {
@@ -339,6 +359,7 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
       sweep: spec.sweep,
     };
     if (resume) record.metrics = structuredClone(resume.meta.metrics);
+    liveRecord = record;
     await putRun(record);
     const outbox = new MetricsOutbox(record);
     const before = rt.memory().current;
@@ -425,6 +446,7 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
     fail(deviceLost ? DEVICE_LOST_DURING_RUN : (e as Error).message);
   } finally {
     trainer = undefined;
+    liveRecord = undefined;
     // The run's lock goes when this returns: another tab then reads the run as it ended.
     await stored;
   }
@@ -448,6 +470,9 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
     case 'resume':
       trainer?.resume();
       if (early === 'pause') early = undefined;
+      break;
+    case 'note':
+      void setNote(msg.runId, msg.note);
       break;
     case 'reschedule': {
       const next = trainer && !trainerEnded && rescheduled(trainer.schedule, trainer.step, msg.to);

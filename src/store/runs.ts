@@ -51,6 +51,8 @@ interface RunsState {
   stop: () => void;
   /** Changes the live run's schedule where it holds its rate (a cool-down now, more steps). */
   reschedule: (to: Reschedule) => void;
+  /** Sets a run's note ('' removes it), stored by the train worker. */
+  setNote: (runId: string, note: string) => void;
   toggleCompare: (runId: string) => void;
   removeCheckpoint: (id: string) => Promise<void>;
   removeRun: (id: string) => Promise<void>;
@@ -190,6 +192,13 @@ export const useRuns = create<RunsState>((set, get) => ({
     trainWorker().post({ type: 'stop' });
   },
   reschedule: (to) => trainWorker().post({ type: 'reschedule', to }),
+  setNote: (runId, note) => {
+    const trimmed = note.trim();
+    set((s) => ({
+      runs: updateRun(s.runs, runId, (r) => ({ ...r, note: trimmed || undefined })),
+    }));
+    trainWorker().post({ type: 'note', runId, note: trimmed });
+  },
   toggleCompare: (runId) =>
     set((s) => ({
       compare: s.compare.includes(runId)

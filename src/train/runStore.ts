@@ -23,6 +23,8 @@ export interface RunRecord {
   lastCheckpointId?: string;
   /** The sweep the run is one value of. */
   sweep?: SweepTag;
+  /** The user's note on the run (what was tried, what happened). */
+  note?: string;
 }
 
 export interface CheckpointSummary {
@@ -91,6 +93,15 @@ export async function getRun(id: string): Promise<RunRecord | undefined> {
 
 export async function listRuns(): Promise<RunRecord[]> {
   return (await (await studioDb()).getAll('runs')).sort((a, b) => a.createdAt - b.createdAt);
+}
+
+/** Sets a stored run's note in one transaction (false: the run is gone). */
+export async function setRunNote(id: string, note: string): Promise<boolean> {
+  const tx = (await studioDb()).transaction('runs', 'readwrite');
+  const run = await tx.store.get(id);
+  if (run) await tx.store.put({ ...run, note: note || undefined }).catch(rethrowQuota);
+  await tx.done;
+  return run !== undefined;
 }
 
 /** Saves bytes and summary in one transaction: either both are stored or neither. */

@@ -5,7 +5,7 @@
 // buttons); a run that is not training can be deleted with its checkpoints; a system notification
 // when a run ends, where the user asks for one (runEndNotice.ts).
 
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetManifest } from '../data/shardStore';
 import { metricsCsv } from '../export/hfFiles';
 import { parameterCount } from '../model/config';
@@ -367,6 +367,54 @@ function takeSetupOf(r: RunRecord): void {
   useNav.getState().show('model');
 }
 
+/**
+ * A run's note, written in place: its text (pressed to edit) or a button to add one; Enter or
+ * leaving the field saves it, Escape leaves it as it was.
+ */
+function RunNote({ run, editable }: { run: RunRecord; editable: boolean }) {
+  const setNote = useRuns((s) => s.setNote);
+  const [draft, setDraft] = useState<string>();
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (draft !== undefined) input.current?.focus();
+  }, [draft]);
+  const save = () => {
+    if (draft !== undefined && draft.trim() !== (run.note ?? '')) setNote(run.id, draft);
+    setDraft(undefined);
+  };
+  if (draft !== undefined) {
+    return (
+      <input
+        ref={input}
+        className="run-note-input small"
+        value={draft}
+        maxLength={500}
+        placeholder="what was tried, what happened"
+        aria-label={`note on ${run.name}`}
+        onChange={(e) => setDraft(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') save();
+          if (e.key === 'Escape') setDraft(undefined);
+        }}
+        onBlur={save}
+        data-testid="run-note-input"
+      />
+    );
+  }
+  if (!editable) return run.note ? <div className="run-note small">{run.note}</div> : null;
+  return (
+    <button
+      type="button"
+      className={`run-note small${run.note ? '' : ' muted'}`}
+      title={run.note ? 'Edit the note' : undefined}
+      onClick={() => setDraft(run.note ?? '')}
+      data-testid="run-note"
+    >
+      {run.note ?? '+ note'}
+    </button>
+  );
+}
+
 function RunList() {
   const { runs, compare, toggleCompare, liveRunId, elsewhere, checkpoints, removeRun } = useRuns();
   const [askDelete, deleteDialog] = useConfirmDelete(
@@ -433,6 +481,7 @@ function RunList() {
                     <div className="muted small" data-testid="run-setup">
                       {runSetup(r, datasets)}
                     </div>
+                    <RunNote run={r} editable={!there} />
                   </td>
                   <td title={r.message}>
                     {there ? `${r.state} in another tab` : r.state}
