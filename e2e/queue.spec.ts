@@ -70,6 +70,10 @@ test('a sweep and queued runs train one after another; a stop ends one run, a re
   );
   const [lowest, rate] = losses[0] < losses[1] ? [losses[0], '0.003'] : [losses[1], '0.03'];
   await expect(page.getByTestId('sweep-chart')).toHaveAttribute('data-points', '2');
+  // Under the charts, what sets the charted runs apart: the rate (#3 runs the setup's 0.01).
+  await expect(page.getByTestId('run-differences').locator('tbody tr')).toHaveText([
+    /^peak learning rate0\.0030\.030\.01$/,
+  ]);
   await expect(page.getByTestId('sweep-summary')).toHaveText(
     `Lowest: lr ${rate} (${lowest.toFixed(3)}, i3-test #1 · lr ${rate}).`,
   );
@@ -90,5 +94,9 @@ test('a sweep and queued runs train one after another; a stop ends one run, a re
     timeout: 120_000,
   });
   await expect(page.getByTestId('queued-runs')).toHaveCount(0);
+  // The sweep's best rate goes into the Model pane for the next run.
+  await page.getByTestId('sweep-take').click();
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await expect(page.getByLabel('peak learning rate')).toHaveValue(String(Number(rate)));
   expect(errors).toEqual([]);
 });

@@ -5,6 +5,7 @@ import { type I3Config, validateConfig } from '../model/config';
 import type { TrainSettings } from './checkpoint';
 import { runTooLarge, validateSettings } from './defaults';
 import { LR_DECAYS } from './schedule';
+import { CONFIG_LABELS, SETTING_LABELS } from './settingLabels';
 
 export type SweepAxis =
   | 'peakLr'
@@ -58,7 +59,7 @@ const onConfig =
 
 export const SWEEP_AXES: Record<SweepAxis, AxisInfo> = {
   peakLr: {
-    label: 'peak learning rate',
+    label: SETTING_LABELS.peakLr,
     short: 'lr',
     integer: false,
     log: true,
@@ -66,7 +67,7 @@ export const SWEEP_AXES: Record<SweepAxis, AxisInfo> = {
     set: onSchedule('peakLr'),
   },
   weightDecay: {
-    label: 'weight decay',
+    label: SETTING_LABELS.weightDecay,
     short: 'wd',
     integer: false,
     log: false,
@@ -74,7 +75,7 @@ export const SWEEP_AXES: Record<SweepAxis, AxisInfo> = {
     set: onSettings('weightDecay'),
   },
   warmupSteps: {
-    label: 'warm-up steps',
+    label: SETTING_LABELS.warmupSteps,
     short: 'warm-up',
     integer: true,
     log: false,
@@ -82,7 +83,7 @@ export const SWEEP_AXES: Record<SweepAxis, AxisInfo> = {
     set: onSchedule('warmupSteps'),
   },
   batchSize: {
-    label: 'batch (sequences)',
+    label: SETTING_LABELS.batchSize,
     short: 'batch',
     integer: true,
     log: false,
@@ -90,7 +91,7 @@ export const SWEEP_AXES: Record<SweepAxis, AxisInfo> = {
     set: onSettings('batchSize'),
   },
   seed: {
-    label: 'seed',
+    label: SETTING_LABELS.seed,
     short: 'seed',
     integer: true,
     log: false,
@@ -98,7 +99,7 @@ export const SWEEP_AXES: Record<SweepAxis, AxisInfo> = {
     set: onSettings('seed'),
   },
   d_model: {
-    label: 'width D',
+    label: CONFIG_LABELS.d_model!,
     short: 'D',
     integer: true,
     log: false,
@@ -106,7 +107,7 @@ export const SWEEP_AXES: Record<SweepAxis, AxisInfo> = {
     set: onConfig('d_model'),
   },
   n_layers: {
-    label: 'blocks L',
+    label: CONFIG_LABELS.n_layers!,
     short: 'L',
     integer: true,
     log: false,
@@ -114,7 +115,7 @@ export const SWEEP_AXES: Record<SweepAxis, AxisInfo> = {
     set: onConfig('n_layers'),
   },
   decay: {
-    label: 'decay after the warm-up',
+    label: SETTING_LABELS.decay,
     short: 'decay',
     choices: LR_DECAYS,
     integer: false,

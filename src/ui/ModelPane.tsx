@@ -18,6 +18,7 @@ import {
   type LrDecay,
   learningRateCurve,
 } from '../train/schedule';
+import { CONFIG_LABELS, SETTING_LABELS } from '../train/settingLabels';
 import { BlockDiagram } from './charts/BlockDiagram';
 import { MetricChart } from './charts/MetricChart';
 import { ShareBar } from './charts/ShareBar';
@@ -41,10 +42,10 @@ const ACTIVATION_LABELS: Record<ActivationMode, string> = {
   recompute: 'recompute (less memory)',
 };
 
-const SCHEDULE_FIELDS: ['peakLr' | 'warmupSteps' | 'totalSteps', string, number][] = [
-  ['peakLr', 'peak learning rate', 1e-4],
-  ['warmupSteps', 'warm-up steps', 1],
-  ['totalSteps', 'total steps', 1],
+const SCHEDULE_FIELDS: ['peakLr' | 'warmupSteps' | 'totalSteps', number][] = [
+  ['peakLr', 1e-4],
+  ['warmupSteps', 1],
+  ['totalSteps', 1],
 ];
 
 const DECAY_LABELS: Record<LrDecay, string> = {
@@ -54,27 +55,18 @@ const DECAY_LABELS: Record<LrDecay, string> = {
   constant: 'none (constant)',
 };
 
-const SETTING_FIELDS: [NumericSetting, string, number][] = [
-  ['batchSize', 'batch (sequences)', 1],
-  ['accumSteps', 'gradient accumulation', 1],
-  ['weightDecay', 'weight decay', 0.01],
-  ['clipNorm', 'gradient clip', 0.1],
-  ['evalInterval', 'eval every (steps)', 1],
-  ['evalBatches', 'eval batches', 1],
-  ['checkpointInterval', 'checkpoint every (steps)', 1],
-  ['seed', 'seed', 1],
+const SETTING_FIELDS: [NumericSetting & keyof typeof SETTING_LABELS, number][] = [
+  ['batchSize', 1],
+  ['accumSteps', 1],
+  ['weightDecay', 0.01],
+  ['clipNorm', 0.1],
+  ['evalInterval', 1],
+  ['evalBatches', 1],
+  ['checkpointInterval', 1],
+  ['seed', 1],
 ];
 
-const CONFIG_FIELDS: [keyof I3Config, string][] = [
-  ['d_model', 'width D'],
-  ['n_layers', 'blocks L'],
-  ['n_heads', 'heads H'],
-  ['d_state', 'SSM state N'],
-  ['rank', 'low rank r'],
-  ['dt_rank', 'step rank R'],
-  ['d_conv', 'conv width K'],
-  ['max_seq_len', 'context T'],
-];
+const CONFIG_FIELDS = Object.entries(CONFIG_LABELS) as [keyof I3Config, string][];
 
 function NumberField(props: {
   label: string;
@@ -238,10 +230,10 @@ export function ModelPane() {
       <section className="card">
         <h2>Training</h2>
         <div className="fields">
-          {SCHEDULE_FIELDS.map(([key, label, step]) => (
+          {SCHEDULE_FIELDS.map(([key, step]) => (
             <NumberField
               key={key}
-              label={label}
+              label={SETTING_LABELS[key]}
               value={settings.schedule[key]}
               step={step}
               onChange={(v) => setSchedule({ [key]: v })}
@@ -249,7 +241,7 @@ export function ModelPane() {
             />
           ))}
           <label className="field">
-            <span>decay after the warm-up</span>
+            <span>{SETTING_LABELS.decay}</span>
             <select
               value={decay}
               onChange={(e) => setSchedule({ decay: e.target.value as LrDecay })}
@@ -264,7 +256,7 @@ export function ModelPane() {
           </label>
           {decay !== 'constant' && (
             <NumberField
-              label="final rate (% of the peak)"
+              label={SETTING_LABELS.minRatio}
               value={+(settings.schedule.minRatio * 100).toPrecision(6)}
               onChange={(v) => setSchedule({ minRatio: v / 100 })}
               testId="lr-floor"
@@ -272,16 +264,16 @@ export function ModelPane() {
           )}
           {decay === 'wsd' && (
             <NumberField
-              label="cool-down (% of the steps)"
+              label={SETTING_LABELS.cooldown}
               value={+((settings.schedule.cooldown ?? DEFAULT_COOLDOWN) * 100).toPrecision(6)}
               onChange={(v) => setSchedule({ cooldown: v / 100 })}
               testId="lr-cooldown"
             />
           )}
-          {SETTING_FIELDS.map(([key, label, step]) => (
+          {SETTING_FIELDS.map(([key, step]) => (
             <NumberField
               key={key}
-              label={label}
+              label={SETTING_LABELS[key]}
               value={settings[key]}
               step={step}
               onChange={(v) => setSettings({ [key]: v })}
@@ -289,7 +281,7 @@ export function ModelPane() {
             />
           ))}
           <label className="field">
-            <span>activations</span>
+            <span>{SETTING_LABELS.activations}</span>
             <select
               value={activations}
               onChange={(e) => setSettings({ activations: e.target.value as ActivationMode })}

@@ -26,7 +26,7 @@ import { useSetup } from '../store/setup';
 import { ownShare } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
 import { coolDownFrom, lengthen, type Reschedule } from '../train/schedule';
-import { SWEEP_AXES } from '../train/sweep';
+import { SWEEP_AXES, sweepVariant } from '../train/sweep';
 import type { TrainerActivity } from '../train/trainer';
 import { median } from '../util/median';
 import { trainFurtherTitle } from './CheckpointsPane';
@@ -34,6 +34,7 @@ import { useConfirmDelete } from './ConfirmDelete';
 import { ChartPicker } from './charts/ChartPicker';
 import { MetricChart, type Series } from './charts/MetricChart';
 import { PartNormHeatmap } from './charts/PartNormHeatmap';
+import { runDifferences } from './charts/runDifferences';
 import {
   chartReferences,
   evalSeries,
@@ -630,6 +631,12 @@ function Charts() {
     });
   }, [heatmapRun, zoom, x]);
   const sweeps = useMemo(() => sweepsOf(runs), [runs]);
+  const datasets = useDatasets((s) => s.datasets);
+  // What sets the charted runs apart: a few runs' settings compared, cheap at every render.
+  const differences = runDifferences(
+    shown.map(({ r }) => r),
+    (id) => datasets.find((d) => d.id === id)?.name,
+  );
   const [sweepId, setSweepId] = useState<string>();
   const sweep = sweeps.find((s) => s.id === sweepId) ?? sweeps[0];
   return (
@@ -709,6 +716,11 @@ function Charts() {
         {sweep && (
           <SweepChart
             sweep={sweep}
+            onTake={(value) => {
+              const { config, settings, adopt } = useSetup.getState();
+              const taken = sweepVariant(config, settings, sweep.axis, value);
+              adopt(taken.config, taken.settings);
+            }}
             picker={
               sweeps.length > 1 && (
                 <ChartPicker
@@ -726,6 +738,33 @@ function Charts() {
           />
         )}
       </div>
+      {shown.length > 1 && differences.length > 0 && (
+        <div className="table-scroll">
+          <table className="run-differences small" data-testid="run-differences">
+            <caption className="muted">What sets the charted runs apart</caption>
+            <thead>
+              <tr>
+                <th />
+                {shown.map(({ r, color }) => (
+                  <th key={r.id} style={{ color }}>
+                    {r.name}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {differences.map((d) => (
+                <tr key={d.label}>
+                  <th scope="row">{d.label}</th>
+                  {d.values.map((v, i) => (
+                    <td key={shown[i].r.id}>{v}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </section>
   );
 }

@@ -11,12 +11,23 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { SWEEP_AXES } from '../../train/sweep';
+import { SWEEP_AXES, type SweepValue } from '../../train/sweep';
 import type { Sweep } from './sweepPoints';
 import { axisTicks, formatValue } from './ticks';
 
-/** `picker` chooses among several sweeps (the newest is drawn until one is picked). */
-export function SweepChart({ sweep, picker }: { sweep: Sweep; picker?: React.ReactNode }) {
+/**
+ * `picker` chooses among several sweeps (the newest is drawn until one is picked); `onTake` puts
+ * the best value into the next run's setup.
+ */
+export function SweepChart({
+  sweep,
+  picker,
+  onTake,
+}: {
+  sweep: Sweep;
+  picker?: React.ReactNode;
+  onTake: (value: SweepValue) => void;
+}) {
   const axis = SWEEP_AXES[sweep.axis];
   const evaluated = sweep.points.filter((p) => p.valLoss !== undefined);
   const waiting = sweep.points.filter((p) => p.valLoss === undefined);
@@ -92,7 +103,17 @@ export function SweepChart({ sweep, picker }: { sweep: Sweep; picker?: React.Rea
           ? `Lowest: ${axis.short} ${sweep.best.value} (${sweep.best.valLoss!.toFixed(3)}, ${sweep.best.name}).`
           : 'No run of the sweep has been evaluated yet.'}
         {waiting.length > 0 &&
-          ` Not evaluated yet: ${waiting.map((p) => `${axis.short} ${p.value}`).join(', ')}.`}
+          ` Not evaluated yet: ${waiting.map((p) => `${axis.short} ${p.value}`).join(', ')}.`}{' '}
+        {sweep.best && (
+          <button
+            type="button"
+            onClick={() => onTake(sweep.best!.value)}
+            title={`Set ${axis.label} to ${sweep.best.value} in the Model pane, for the next run`}
+            data-testid="sweep-take"
+          >
+            Use {axis.short} {sweep.best.value} next
+          </button>
+        )}
       </p>
     </figure>
   );
