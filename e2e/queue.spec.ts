@@ -74,9 +74,10 @@ test('a sweep and queued runs train one after another; a stop ends one run, a re
   await expect(page.getByTestId('run-differences').locator('tbody tr')).toHaveText([
     /^peak learning rate0\.0030\.030\.01$/,
   ]);
-  await expect(page.getByTestId('sweep-summary')).toHaveText(
+  await expect(page.getByTestId('sweep-summary')).toContainText(
     `Lowest: lr ${rate} (${lowest.toFixed(3)}, i3-test #1 · lr ${rate}).`,
   );
+  await expect(page.getByTestId('sweep-take')).toHaveText(`Use lr ${rate} next`);
 
   // A reload cuts #3 off; the queue then waits for the user, and starts #4 when asked.
   await expect
