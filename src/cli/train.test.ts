@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,6 +132,48 @@ describe('npm run train -- --sweep', () => {
       await expect(run('lr=0.1,2')).rejects.toThrow(
         /--sweep: lr 2: peak learning rate \(2\) must be between 0 and 1/,
       );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
+
+describe('npm run train: signals while a run trains', () => {
+  it('USR2 trains a warm-up-stable-decay run longer, USR1 cools it down now', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'i3-signals-'));
+    try {
+      const data = join(dir, 'cats.txt');
+      await writeFile(data, catsCorpus());
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/train.ts', '--preset', 'i3-test', '--data', data].concat(
+          ['--vocab', '64', '--steps', '400', '--decay', 'wsd', '--eval-every', '0'],
+          ['--ckpt-every', '0', '--sample-tokens', '0', '--out', dir],
+        ),
+      );
+      let out = '';
+      const sent: NodeJS.Signals[] = [];
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk;
+        // Past the warm-up (5 steps): longer at step 10, then the cool-down at once.
+        if (sent.length === 0 && out.includes('step 10/400')) {
+          sent.push('SIGUSR2');
+          child.kill('SIGUSR2');
+        }
+        if (sent.length === 1 && out.includes('training longer')) {
+          sent.push('SIGUSR1');
+          child.kill('SIGUSR1');
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(0);
+      // 395 steps after the warm-up became 593; then the cool-down, a fifth of the new total.
+      expect(out).toContain('training longer: the run now ends at step 598');
+      const end = Number(out.match(/cooling down: the run now ends at step (\d+)/)?.[1]);
+      expect(end).toBeGreaterThan(10);
+      expect(end).toBeLessThan(60);
+      expect(out).toMatch(new RegExp(`step ${end}/${end}  loss`));
+      expect(out).toContain('run finished');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -3,8 +3,8 @@
 //   npm run train -- --preset i3-tiny --data corpus.txt --steps 500 --out runs/tiny
 // Flags: --preset, --data (any supported format; repeat with commas), --steps, --batch,
 // --accum, --lr, --warmup, --decay cosine|linear|wsd|constant, --cooldown (wsd's share of the
-// steps), --min-ratio (the final rate over the peak), --eval-every, --ckpt-every, --seed, --activations keep|recompute,
-// --sample-tokens (text written at each evaluation; 0 = none), --sample-prompt, --early-stop
+// steps), --min-ratio (the final rate over the peak), --eval-every, --ckpt-every, --seed,
+// --activations keep|recompute, --sample-tokens (text written at each evaluation; 0 = none), --sample-prompt, --early-stop
 // (evaluations without improvement before the run ends; 0 = never), --vocab, --resume ckpt.bin,
 // --mix other.txt:0.3[,more.txt:0.1] (files tokenized with the run's tokenizer, each mixed into
 // that share of the training rows), --out. --find-lr [steps] runs the learning-rate range test of
@@ -12,7 +12,8 @@
 // suggestion, and writes out/lr-sweep.json. --sweep lr=1e-3,3e-3 trains the run once for each
 // value of one setting (lr, wd, warm-up, batch, seed, D, L, decay: src/train/sweep.ts), one after
 // another, each into its own folder of out; it prints each run's lowest validation loss and
-// writes out/sweep.json.
+// writes out/sweep.json. While a run trains, `kill -USR1 <pid>` starts a warm-up-stable-decay
+// run's cool-down now and `kill -USR2 <pid>` trains it half as long again (schedule.ts).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
@@ -33,6 +34,7 @@ import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
 import { findLearningRate, LR_SWEEP_STEPS, type LrSweepSetup } from '../train/lrFinder';
 import { prepareRun } from '../train/run';
+import { type Reschedule, rescheduled } from '../train/schedule';
 import {
   parseSweepValues,
   SWEEP_AXES,
@@ -223,9 +225,11 @@ async function trainRun(
     events: {
       onStep: (s) => {
         lastStepAt = performance.now();
-        if (s.step % 10 === 0 || s.step === settings.schedule.totalSteps) {
+        // The schedule the trainer follows: a signal may have changed it (below).
+        const total = trainer.schedule.totalSteps;
+        if (s.step % 10 === 0 || s.step === total) {
           console.log(
-            `step ${s.step}/${settings.schedule.totalSteps}  loss ${s.loss.toFixed(4)}  ppl ${s.perplexity.toFixed(2)}  lr ${s.lr.toExponential(2)}  |g| ${s.gradNorm.toFixed(3)}  ${Math.round(s.tokensPerSec)} tok/s  ${s.stepMs.toFixed(1)} ms  epoch ${(s.epochs ?? 0).toFixed(3)}`,
+            `step ${s.step}/${total}  loss ${s.loss.toFixed(4)}  ppl ${s.perplexity.toFixed(2)}  lr ${s.lr.toExponential(2)}  |g| ${s.gradNorm.toFixed(3)}  ${Math.round(s.tokensPerSec)} tok/s  ${s.stepMs.toFixed(1)} ms  epoch ${(s.epochs ?? 0).toFixed(3)}`,
           );
         }
       },
@@ -253,9 +257,28 @@ async function trainRun(
     `model: ${parameterCount(config).toLocaleString()} parameters, ${(rt.memory().peak / 2 ** 20).toFixed(1)} MiB of GPU buffers; batch ${settings.batchSize}×${settings.seqLen}×${settings.accumSteps}`,
   );
   const stop = () => trainer.stop();
+  // kill -USR1 cools a warm-up-stable-decay run down now; kill -USR2 trains it longer.
+  const signals: [NodeJS.Signals, Reschedule][] = [
+    ['SIGUSR1', 'cool-down'],
+    ['SIGUSR2', 'longer'],
+  ];
+  const handlers = signals.map(([signal, to]) => {
+    const handler = () => {
+      const next = rescheduled(trainer.schedule, trainer.step, to);
+      if (next) trainer.reschedule(next);
+      console.log(
+        next
+          ? `${to === 'cool-down' ? 'cooling down' : 'training longer'}: the run now ends at step ${next.totalSteps}`
+          : `${signal}: the schedule does not hold its rate at step ${trainer.step}; it stays`,
+      );
+    };
+    process.on(signal, handler);
+    return () => process.off(signal, handler);
+  });
   process.on('SIGINT', stop);
   const state = await trainer.train();
   process.off('SIGINT', stop);
+  for (const off of handlers) off();
   destroy();
   return { state, valLoss };
 }
