@@ -76,6 +76,10 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   await expect(continued.getByTestId('run-val-loss')).not.toHaveText('—');
   await expect(continued.getByTestId('run-setup')).toContainText('on tuned.txt');
   await expect(continued.getByTestId('run-setup')).toContainText('lr 0.01 from step 6');
+  // A note on the run, which its bundles' model cards carry.
+  await continued.getByTestId('run-note').click();
+  await continued.getByTestId('run-note-input').fill('fine-tuned on tuned.txt');
+  await continued.getByTestId('run-note-input').press('Enter');
 
   // Both checkpoints evaluated on the new files' validation split: the fine-tuned one has learnt
   // them, and the figures are stored with the checkpoints (they survive a reload).
@@ -96,6 +100,7 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   await row(26).getByTestId('export-checkpoint').click();
   const files = unzipSync(await readFile(await (await downloading).path()));
   const card = strFromU8(files['README.md']);
+  expect(card).toContain('Note from training: fine-tuned on tuned.txt');
   expect(card).toContain('## Evaluation');
   const carded = card.match(/\| tuned\.txt \| [\d,]+ \| ([\d.]+) \|/)?.[1];
   // The pane shows 3 decimals, the card 4.

@@ -22,7 +22,12 @@ import {
 import type { DatasetSummary } from '../src/export/hfFiles';
 import type { CheckpointDetails, ExportEvent, ExportRequest } from '../src/protocol';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint';
-import { getCheckpointBytes, getCheckpointSummary, putCheckpoint } from '../src/train/runStore';
+import {
+  getCheckpointBytes,
+  getCheckpointSummary,
+  getRun,
+  putCheckpoint,
+} from '../src/train/runStore';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -156,6 +161,7 @@ async function runExport(req: Extract<ExportRequest, { type: 'export' }>): Promi
     browserPythonSources,
     await dataset(ck.meta),
     (await getCheckpointSummary(req.checkpointId))?.evaluations,
+    await getRun(ck.meta.runId),
   );
   await writeZip(req.jobId, exportBundle(input), bundleDataBytes(input), req.fileName, req.target);
 }

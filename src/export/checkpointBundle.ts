@@ -11,7 +11,8 @@ import type { Checkpoint, CheckpointMeta, TrainSettings } from '../train/checkpo
 import { defaultSettings } from '../train/defaults';
 import type { CheckpointEvaluation } from '../train/evaluation';
 import type { MetricsHistory } from '../train/metrics';
-import type { CheckpointSummary } from '../train/runStore';
+import type { CheckpointSummary, RunRecord } from '../train/runStore';
+import { SWEEP_AXES } from '../train/sweep';
 import { type BundleInput, bundleEntries, type ImportedBundle, type PythonSources } from './bundle';
 import type { DatasetSummary } from './hfFiles';
 
@@ -47,6 +48,8 @@ export function bundleInputFromCheckpoint(
   pythonSources: PythonSources,
   dataset?: DatasetSummary,
   evaluations?: CheckpointEvaluation[],
+  /** Its run as the studio stored it (the browser export): its note and sweep. */
+  run?: Pick<RunRecord, 'note' | 'sweep'>,
 ): BundleInput {
   const { meta } = ck;
   return {
@@ -65,6 +68,11 @@ export function bundleInputFromCheckpoint(
       // Placeholders of an imported checkpoint are not how it was trained: leave them out.
       settings:
         isImported(meta) && isPlaceholder(meta.settings, meta.config) ? undefined : meta.settings,
+      note: run?.note,
+      sweep: run?.sweep && {
+        setting: SWEEP_AXES[run.sweep.axis].label,
+        value: String(run.sweep.value),
+      },
     },
     optimizer: ck.adamM && ck.adamV ? { step: meta.step, m: ck.adamM, v: ck.adamV } : undefined,
     pythonSources,

@@ -234,4 +234,23 @@ describe('Hugging Face files', () => {
       '| learning rate | 0.01, 5 warm-up steps, then cosine decay to 10% of the peak |',
     );
   });
+
+  it('the model card carries its run’s note and the sweep it was one run of', () => {
+    const c = PRESETS['i3-test'];
+    const card = (training: Parameters<typeof modelCardMarkdown>[0]['training']) =>
+      modelCardMarkdown({ modelName: 'm', config: c, metrics: { steps: [], evals: [] }, training });
+    const md = card({
+      steps: 10,
+      tokens: 0,
+      note: 'wsd, cut short at step 10',
+      sweep: { setting: 'peak learning rate', value: '0.003' },
+    });
+    expect(md).toContain('Note from training: wsd, cut short at step 10');
+    expect(md).toContain(
+      "| sweep | one run of a sweep of peak learning rate: this one's is 0.003 |",
+    );
+    const plain = card({ steps: 10, tokens: 0 });
+    expect(plain).not.toContain('Note from training');
+    expect(plain).not.toContain('| sweep |');
+  });
 });

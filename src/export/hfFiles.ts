@@ -41,6 +41,10 @@ export interface TrainingSummary {
   settings?: TrainSettings;
   /** Where it ran, e.g. the GPU adapter's description. */
   device?: string;
+  /** The user's note on its run in the studio. */
+  note?: string;
+  /** The setting its run's sweep varied, and its value in this run. */
+  sweep?: { setting: string; value: string };
 }
 
 /** Sampling defaults of the spec; max_new_tokens is ours (a few chat turns at i3's context). */
@@ -446,6 +450,14 @@ ${table([
         }, then ${decayInWords(s.schedule)}`
       : 'n/a',
   ],
+  ...(t?.sweep
+    ? [
+        ['sweep', `one run of a sweep of ${t.sweep.setting}: this one's is ${t.sweep.value}`] as [
+          string,
+          string,
+        ],
+      ]
+    : []),
   ['final training loss', fmt(lastStep?.loss)],
   ['final training perplexity', fmt(lastStep?.perplexity, 2)],
   ['final validation loss', fmt(lastEval?.valLoss)],
@@ -455,7 +467,7 @@ ${table([
 ![Loss curve](${LOSS_CURVE_FILE})
 
 The full history is in \`metrics.csv\`.
-${evaluationSection(m.evaluations)}${samplesSection(m.metrics, s)}
+${t?.note ? `\nNote from training: ${t.note}\n` : ''}${evaluationSection(m.evaluations)}${samplesSection(m.metrics, s)}
 
 ## Usage
 
