@@ -8,10 +8,19 @@ import type { LrSweepResult } from '../train/lrFinder';
 import { learningRate } from '../train/schedule';
 import { catsCorpus } from '../train/testCorpus';
 
+/** Runs `test` with a fresh temporary folder, removed after whatever the test did. */
+async function inTempDir(prefix: string, test: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  try {
+    await test(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('npm run train -- --find-lr', () => {
   it('runs the range test instead of training: prints the sweep and writes it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'i3-find-lr-'));
-    try {
+    await inTempDir('i3-find-lr-', async (dir) => {
       const data = join(dir, 'cats.txt');
       await writeFile(data, catsCorpus());
       const { stdout } = await promisify(execFile)(
@@ -37,16 +46,13 @@ describe('npm run train -- --find-lr', () => {
       );
       // No run: no checkpoint was written.
       expect(stdout).not.toMatch(/checkpoint|step \d+\/\d+/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 });
 
 describe('npm run train -- --mix', () => {
   it('mixes other files, tokenized with the run’s tokenizer, into its rows', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'i3-mix-'));
-    try {
+    await inTempDir('i3-mix-', async (dir) => {
       const data = join(dir, 'cats.txt');
       const dogs = join(dir, 'dogs.txt');
       await writeFile(data, catsCorpus());
@@ -68,16 +74,13 @@ describe('npm run train -- --mix', () => {
       expect(stdout).toMatch(/step 10\/10 {2}loss \d+\.\d+/);
       expect(stdout).toContain('run finished');
       await expect(run(`${dogs}:1.5`)).rejects.toThrow(/--mix takes file:share items/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 });
 
 describe('npm run train -- --sweep', () => {
   it('trains the run once for each value, each in its own folder, and lists their losses', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'i3-sweep-'));
-    try {
+    await inTempDir('i3-sweep-', async (dir) => {
       // Numbered lines: documents enough apart to give a validation split.
       const data = join(dir, 'cats.txt');
       await writeFile(
@@ -132,16 +135,13 @@ describe('npm run train -- --sweep', () => {
       await expect(run('lr=0.1,2')).rejects.toThrow(
         /--sweep: lr 2: peak learning rate \(2\) must be between 0 and 1/,
       );
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   }, 240_000);
 });
 
 describe('npm run train: signals while a run trains', () => {
   it('USR2 trains a warm-up-stable-decay run longer, USR1 cools it down now', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'i3-signals-'));
-    try {
+    await inTempDir('i3-signals-', async (dir) => {
       const data = join(dir, 'cats.txt');
       await writeFile(data, catsCorpus());
       const child = spawn(
@@ -174,8 +174,6 @@ describe('npm run train: signals while a run trains', () => {
       expect(end).toBeLessThan(60);
       expect(out).toMatch(new RegExp(`step ${end}/${end}  loss`));
       expect(out).toContain('run finished');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   }, 240_000);
 });
