@@ -49,6 +49,7 @@ import { formatValue } from './charts/ticks';
 import { download, fileStem } from './download';
 import { bytes, compact, count, duration, epochs } from './format';
 import { mixable, useNextConfig, useNextSettings, useSetupProblem, useVocabSize } from './nextRun';
+import { secondsLeft } from './queueTime';
 import { type NextRun, RunQueue } from './RunQueue';
 import { TrainingSamples } from './TrainingSamples';
 
@@ -343,7 +344,6 @@ function Progress({ run }: { run: RunRecord }) {
   const total = run.settings.schedule.totalSteps;
   const done = last?.step ?? 0;
   const rate = median(steps.slice(-20).map((m) => m.tokensPerSec));
-  const stepMs = median(steps.slice(-20).map((m) => m.stepMs));
   const phase = runPhase(requested, activity, run.state, Boolean(info), done > from);
   return (
     <div data-testid="run-progress" data-step={done} data-state={run.state}>
@@ -351,7 +351,7 @@ function Progress({ run }: { run: RunRecord }) {
       <p className="muted">
         {phase && `${phase} · `}step {count(done)} / {count(total)} · {compact(last?.tokens ?? 0)}{' '}
         tokens · {Number.isFinite(rate) ? compact(rate) : '—'} tokens/s · ETA{' '}
-        {duration(((total - done) * stepMs) / 1000)}
+        {duration(secondsLeft(run))}
         {last?.epochs !== undefined && ` · ${epochs(last.epochs)} of its data`}
         {last && ` · loss ${last.loss.toFixed(3)}`}
         {info && ` · ${compact(info.parameters)} parameters, ${bytes(info.gpuBytes)} on the GPU`}
@@ -369,8 +369,8 @@ function takeSetupOf(r: RunRecord): void {
 }
 
 /**
- * A run's note, written in place: its text (pressed to edit) or a button to add one; Enter or
- * leaving the field saves it, Escape leaves it as it was.
+ * A run's note, written in place: its text (pressed to edit) or a button to add one; leaving the
+ * field (Enter does) saves it, Escape leaves it as it was.
  */
 function RunNote({ run, editable }: { run: RunRecord; editable: boolean }) {
   const setNote = useRuns((s) => s.setNote);
@@ -394,7 +394,8 @@ function RunNote({ run, editable }: { run: RunRecord; editable: boolean }) {
         aria-label={`note on ${run.name}`}
         onChange={(e) => setDraft(e.target.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter') save();
+          // Saved once, by the blur; the field goes without one.
+          if (e.key === 'Enter') e.currentTarget.blur();
           if (e.key === 'Escape') setDraft(undefined);
         }}
         onBlur={save}

@@ -3,7 +3,7 @@ import { PRESETS } from '../model/config';
 import type { RunSpec } from '../protocol';
 import { defaultSettings } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
-import { queueDoneIn, queuedSeconds, stepMsLike } from './queueTime';
+import { queueDoneIn, queuedSeconds, secondsLeft, stepMsLike } from './queueTime';
 
 const settings = defaultSettings('i3-test', PRESETS['i3-test']);
 const spec = (id: string, patch: Partial<RunSpec['settings']> = {}): RunSpec => ({
@@ -63,5 +63,9 @@ describe('queue times', () => {
     expect(queueDoneIn('live', runs, [12, undefined])).toBeUndefined();
     // Nothing live: the queue alone.
     expect(queueDoneIn(undefined, runs, [12, 3])).toBe(15);
+    // A live run before its first step has no time left to tell, nor has the queue behind it.
+    const fresh = { ...trained('fresh', 6, []), state: 'running' as const };
+    expect(secondsLeft(fresh)).toBeNaN();
+    expect(queueDoneIn('fresh', [...runs, fresh], [12, 3])).toBeUndefined();
   });
 });

@@ -31,6 +31,16 @@ export function stepMsLike(run: Shaped, runs: readonly RunRecord[]): number | un
   return newest && median(newest.metrics.steps.slice(-TIMED_STEPS).map((m) => m.stepMs));
 }
 
+/**
+ * Seconds the run has left at its own recent step time (NaN before its first steps): the progress
+ * line's ETA, and the start of the queue's.
+ */
+export function secondsLeft(run: Pick<RunRecord, 'settings' | 'metrics'>): number {
+  const steps = run.metrics.steps;
+  const ms = median(steps.slice(-TIMED_STEPS).map((m) => m.stepMs));
+  return ((run.settings.schedule.totalSteps - (steps.at(-1)?.step ?? 0)) * ms) / 1000;
+}
+
 /** Seconds each queued run should take (undefined: no run of its shape has trained here yet). */
 export function queuedSeconds(queued: readonly RunSpec[], runs: readonly RunRecord[]) {
   return queued.map((spec) => {
@@ -50,12 +60,7 @@ export function queueDoneIn(
   queued: readonly (number | undefined)[],
 ): number | undefined {
   const live = runs.find((r) => r.id === liveRunId);
-  const ms = live && stepMsLike(live, runs);
-  const left = live
-    ? ms === undefined
-      ? undefined
-      : ((live.settings.schedule.totalSteps - (live.metrics.steps.at(-1)?.step ?? 0)) * ms) / 1000
-    : 0;
-  if (left === undefined || queued.some((s) => s === undefined)) return undefined;
+  const left = live ? secondsLeft(live) : 0;
+  if (!Number.isFinite(left) || queued.some((s) => s === undefined)) return undefined;
   return left + queued.reduce<number>((a, s) => a + (s ?? 0), 0);
 }
