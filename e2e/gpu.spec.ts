@@ -56,6 +56,47 @@ test('the studio loads, a worker acquires the GPU, the matmul self-test passes, 
   await expect(page.getByTestId('notify-run-end')).not.toBeChecked();
 });
 
+test('a time budget: the steps that fit it, set with a click, and the model that is compute-optimal for it', async ({
+  page,
+}) => {
+  const errors = await openStudio(page);
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('preset-i3-test').check();
+  await page.getByTestId('measure-speed').click();
+  await expect(page.getByTestId('speed-result')).toContainText('steps take about', {
+    timeout: 120_000,
+  });
+  // 12 seconds of this GPU's measured steps, with the evaluations they bring.
+  await page.getByTestId('budget-minutes').fill('0.2');
+  const fits = page.getByTestId('budget-steps');
+  await expect(fits).toContainText(/^0\.2 minutes here fit about [\d,]+ steps \(/);
+  const steps = Number(await fits.getAttribute('data-steps'));
+  expect(steps).toBeGreaterThanOrEqual(2);
+  await page.getByTestId('fit-steps').click();
+  await expect(page.getByTestId('total-steps')).toHaveValue(String(steps));
+  await expect(page.getByTestId('fit-steps')).toBeDisabled();
+  await expect(page.getByTestId('fit-steps')).toHaveText('The run has these steps');
+  // The run's duration, from the same figures, is within the budget.
+  await expect(page.getByTestId('speed-result')).toContainText(
+    `${steps.toLocaleString('en-US')} steps take about`,
+  );
+  await page.getByTestId('budget-minutes').fill('0.00001');
+  await expect(fits).toContainText('Not even two steps of this setup fit');
+  // i3-test is not of the family's shape: a family model is the compute-optimal one, taken with
+  // a click (its speed is its own: the measurement is stale).
+  await page.getByTestId('budget-minutes').fill('10');
+  const optimal = page.getByTestId('budget-optimal');
+  await expect(optimal).toContainText('Compute-optimal for 10 minutes here');
+  const [, width, blocks, params] =
+    (await optimal.textContent())?.match(/width (\d+), (\d+) blocks?, ([\d,]+) parameters/) ?? [];
+  await page.getByTestId('use-optimal-model').click();
+  await expect(page.getByLabel('width D')).toHaveValue(width);
+  await expect(page.getByLabel('blocks L')).toHaveValue(blocks);
+  await expect(page.getByTestId('param-count')).toHaveText(params);
+  await expect(page.getByTestId('speed-estimate')).toContainText('The setup changed');
+  expect(errors).toEqual([]);
+});
+
 test('without WebGPU the studio says so and what to do', async () => {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -78,6 +78,37 @@ describe('npm run train -- --mix', () => {
   }, 120_000);
 });
 
+describe('npm run train -- --minutes', () => {
+  it('trains the steps that fit the time at the speed it measures first', async () => {
+    await inTempDir('i3-minutes-', async (dir) => {
+      const data = join(dir, 'cats.txt');
+      await writeFile(data, catsCorpus());
+      const run = (more: string[]) =>
+        promisify(execFile)(
+          process.execPath,
+          ['--import', 'tsx', 'src/cli/train.ts', '--preset', 'i3-test', '--data', data].concat(
+            ['--vocab', '64', '--eval-every', '0', '--ckpt-every', '0', '--out', dir],
+            more,
+          ),
+          { timeout: 120_000 },
+        );
+      // 3 seconds of this adapter's steps.
+      const { stdout } = await run(['--minutes', '0.05']);
+      const fit = stdout.match(/--minutes 0\.05: ([\d,]+) steps fit at [\d.]+ ms a step/);
+      expect(fit).not.toBeNull();
+      const steps = Number(fit?.[1].replaceAll(',', ''));
+      expect(steps).toBeGreaterThanOrEqual(2);
+      expect(stdout).toMatch(/compute-optimal for that time here: width \d+, \d+ blocks/);
+      expect(stdout).toContain(`step ${steps}/${steps}`);
+      expect(stdout).toContain('run finished');
+      await expect(run(['--minutes', '0.05', '--steps', '10'])).rejects.toThrow(
+        /--minutes sets the steps of one new run/,
+      );
+      await expect(run(['--minutes', 'soon'])).rejects.toThrow(/--minutes takes a positive number/);
+    });
+  }, 120_000);
+});
+
 describe('npm run train -- --sweep', () => {
   it('trains the run once for each value, each in its own folder, and lists their losses', async () => {
     await inTempDir('i3-sweep-', async (dir) => {

@@ -12,7 +12,8 @@
 // suggestion, and writes out/lr-sweep.json. --sweep lr=1e-3,3e-3 trains the run once for each
 // value of one setting (lr, wd, warm-up, batch, seed, D, L, decay: src/train/sweep.ts), one after
 // another, each into its own folder of out; it prints each run's lowest validation loss and
-// writes out/sweep.json. While a run trains, `kill -USR1 <pid>` starts a warm-up-stable-decay
+// writes out/sweep.json. --minutes 30 sets the steps to what fits 30 minutes at the speed measured
+// first (src/train/budget.ts). While a run trains, `kill -USR1 <pid>` starts a warm-up-stable-decay
 // run's cool-down now and `kill -USR2 <pid>` trains it half as long again (schedule.ts).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,12 +30,14 @@ import {
   parameterCount,
   presetConfig,
 } from '../model/config';
+import { computeOptimalParameters, familyConfig, stepsInTime, stepsPatch } from '../train/budget';
 import type { Checkpoint, TrainSettings } from '../train/checkpoint';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
 import { findLearningRate, LR_SWEEP_STEPS, type LrSweepSetup } from '../train/lrFinder';
 import { prepareRun } from '../train/run';
 import { type Reschedule, rescheduled } from '../train/schedule';
+import { probeTrainingSpeed } from '../train/speedProbe';
 import {
   parseSweepValues,
   SWEEP_AXES,
@@ -73,6 +76,40 @@ async function findLr(
       : `suggested peak learning rate: ${result.suggestion.toExponential(2)} (--lr)`,
   );
   await writeFile(join(out, 'lr-sweep.json'), JSON.stringify(result, null, 1));
+}
+
+/**
+ * --minutes M: the run's steps set to what fits M minutes at the speed measured here (its
+ * evaluations counted), with the model that would be compute-optimal for that time printed.
+ */
+async function fitToMinutes(
+  rt: GpuRuntime,
+  config: I3Config,
+  settings: TrainSettings,
+  flag: string,
+): Promise<TrainSettings> {
+  const minutes = Number(flag);
+  if (!(minutes > 0)) throw new Error(`--minutes takes a positive number, got "${flag}"`);
+  const speed = await probeTrainingSpeed(rt, config, settings);
+  const steps = stepsInTime(minutes * 60_000, speed, settings);
+  if (steps < 2) {
+    throw new Error(
+      `--minutes ${flag}: not even two steps fit at ${speed.stepMs.toFixed(1)} ms a step here`,
+    );
+  }
+  const parameters = parameterCount(config);
+  const optimal = familyConfig(
+    config,
+    computeOptimalParameters(parameters, speed.tokensPerSec, minutes * 60),
+  );
+  console.log(
+    `--minutes ${flag}: ${steps.toLocaleString()} steps fit at ${speed.stepMs.toFixed(1)} ms a step (evaluations counted, checkpoints and samples aside); ` +
+      `compute-optimal for that time here: width ${optimal.d_model}, ${optimal.n_layers} blocks, ${parameterCount(optimal).toLocaleString()} parameters (this model: ${parameters.toLocaleString()})`,
+  );
+  return {
+    ...settings,
+    schedule: { ...settings.schedule, ...stepsPatch(settings.schedule, steps) },
+  };
 }
 
 /**
@@ -135,7 +172,7 @@ async function main(): Promise<void> {
   const config =
     resume?.meta.config ?? presetConfig(preset, { vocab_size: corpus.tokenizer.vocabSize });
   const base = resume?.meta.settings ?? defaultSettings(preset, config);
-  const settings: TrainSettings = {
+  let settings: TrainSettings = {
     ...settingsFromArgs(base, args),
     mixIn: mixed.map(({ source, share }) => ({ datasetId: source.manifest.id, share })),
   };
@@ -152,6 +189,14 @@ async function main(): Promise<void> {
   const ctx = await acquireNodeGpu();
   const rt = new GpuRuntime(ctx, nodeShaders);
   console.log(`adapter: ${describeAdapter(ctx.info)}`);
+  if (args.minutes) {
+    if (args.steps || args.resume || sweep || args['find-lr']) {
+      throw new Error(
+        '--minutes sets the steps of one new run: leave out --steps, --resume, --sweep and --find-lr',
+      );
+    }
+    settings = await fitToMinutes(rt, config, settings, args.minutes);
+  }
   if (args['find-lr']) {
     await findLr(rt, { config, settings, source: corpus.source, mixIn }, args['find-lr'], out);
     process.exit(0);

@@ -13,6 +13,8 @@ describe('speed probe', () => {
     const est = await probeTrainingSpeed(rt, config, settings, 3);
     expect(est.steps).toBe(3);
     expect(est.stepMs).toBeGreaterThan(0);
+    // A validation batch timed too (budget.ts counts a run's evaluations with it).
+    expect(est.evalBatchMs).toBeGreaterThan(0);
     // Tokens of an optimizer step: 2 micro-batches of 2 × 16.
     expect(est.tokensPerSec).toBeCloseTo(64 / (est.stepMs / 1000), 6);
     expect(rt.memory().current - rt.memory().uniforms).toBe(before);

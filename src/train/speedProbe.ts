@@ -17,6 +17,8 @@ import { timeSteps } from './stepTiming';
 export interface SpeedEstimate {
   /** Median milliseconds an optimizer step takes. */
   stepMs: number;
+  /** Median milliseconds of one validation batch (forward only, as an evaluation runs it). */
+  evalBatchMs: number;
   tokensPerSec: number;
   /** Steps timed (after the warm-up ones, which build the pipelines). */
   steps: number;
@@ -28,6 +30,9 @@ export interface SpeedEstimate {
 
 export const PROBE_WARMUP = 2;
 export const PROBE_STEPS = 5;
+/** Evaluations timed, each of PROBE_EVAL_BATCHES batches (their read-back shared, as in a run). */
+export const PROBE_EVALS = 3;
+export const PROBE_EVAL_BATCHES = 2;
 
 export async function probeTrainingSpeed(
   rt: GpuRuntime,
@@ -48,6 +53,13 @@ export async function probeTrainingSpeed(
       gpu.model.step(Array.from({ length: accumSteps }, batch), settings.schedule.peakLr, ++n);
     for (let i = 0; i < PROBE_WARMUP; i++) await step();
     const stepMs = median((await timeSteps(step, steps)).ms);
+    const evalMs: number[] = [];
+    // One more than timed: the first builds the evaluation's pipelines.
+    for (let i = 0; i <= PROBE_EVALS; i++) {
+      const t0 = performance.now();
+      await gpu.model.evaluate(Array.from({ length: PROBE_EVAL_BATCHES }, batch));
+      if (i > 0) evalMs.push(performance.now() - t0);
+    }
     // Without timestamps the profiler replays each launch alone on this throwaway model.
     const profiler = new Profiler(rt).attach();
     try {
@@ -58,6 +70,7 @@ export async function probeTrainingSpeed(
     }
     return {
       stepMs,
+      evalBatchMs: median(evalMs) / PROBE_EVAL_BATCHES,
       tokensPerSec: (B * T * accumSteps) / (stepMs / 1000),
       steps,
       breakdown: stepBreakdown(profiler.report(), 1),

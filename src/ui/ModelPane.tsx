@@ -9,6 +9,7 @@ import { decoderBytes } from '../model/decode';
 import { parameterGroups } from '../model/params';
 import { selectedDataset, useDatasets } from '../store/datasets';
 import { useSetup } from '../store/setup';
+import { TOKENS_PER_PARAMETER } from '../train/budget';
 import type { TrainSettings } from '../train/checkpoint';
 import { activationsOf, ownShare, validateSettings, writesSamples } from '../train/defaults';
 import {
@@ -113,22 +114,15 @@ function PlannedEpochs({ tokens }: { tokens: number }) {
   );
 }
 
-/**
- * Training tokens a parameter at which a model of a given compute budget reaches its lowest loss
- * (Hoffmann et al., 2022, "Training Compute-Optimal Large Language Models").
- */
-const COMPUTE_OPTIMAL_TOKENS_PER_PARAMETER = 20;
-
 /** The run's tokens a parameter, against the compute-optimal budget. */
 function TokensPerParameter({ tokens, parameters }: { tokens: number; parameters: number }) {
   if (!(tokens > 0 && parameters > 0)) return null;
   return (
     <span data-testid="tokens-per-parameter">
       {' '}
-      That is {ratio(tokens / parameters)} tokens a parameter, where about{' '}
-      {COMPUTE_OPTIMAL_TOKENS_PER_PARAMETER} (
-      {compact(COMPUTE_OPTIMAL_TOKENS_PER_PARAMETER * parameters)} tokens) gives the lowest loss for
-      the compute (Hoffmann et al., 2022); longer still lowers it, more slowly.
+      That is {ratio(tokens / parameters)} tokens a parameter, where about {TOKENS_PER_PARAMETER} (
+      {compact(TOKENS_PER_PARAMETER * parameters)} tokens) gives the lowest loss for the compute
+      (Hoffmann et al., 2022); longer still lowers it, more slowly.
     </span>
   );
 }

@@ -1,12 +1,15 @@
 // The Model pane's answer to "how long will this run take here": a button that times a few steps
 // of the next run's setup on this GPU (the train worker's speed probe), and the run's duration
-// from that figure while the setup stays the same, with a bar of where a step's time goes.
+// from that figure while the setup stays the same, with a bar of where a step's time goes and the
+// run planned to a time budget.
 import { speedKey, useSpeed } from '../store/speed';
+import { runMs } from '../train/budget';
 import { PROBE_STEPS } from '../train/speedProbe';
 import { ShareBar } from './charts/ShareBar';
 import { compact, count, duration } from './format';
 import { useGpuBusy } from './gpuBusy';
 import { useNextConfig, useNextSettings, useSetupProblem } from './nextRun';
+import { TimeBudget } from './TimeBudget';
 
 const stepTime = (ms: number) =>
   ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : duration(ms / 1000);
@@ -34,8 +37,8 @@ export function SpeedEstimate() {
       {current && estimate && (
         <span data-testid="speed-result">
           {stepTime(estimate.stepMs)} a step, {compact(estimate.tokensPerSec)} tokens/s:{' '}
-          {count(total)} steps take about {duration((total * estimate.stepMs) / 1000)}, evaluations
-          and checkpoints aside.
+          {count(total)} steps take about {duration(runMs(total, estimate, settings) / 1000)} with
+          their evaluations, checkpoints and samples aside.
         </span>
       )}
       {current && estimate && estimate.breakdown.length > 0 && (
@@ -55,6 +58,7 @@ export function SpeedEstimate() {
           />
         </div>
       )}
+      {current && estimate && <TimeBudget estimate={estimate} />}
       {!current && estimate && !measuring && (
         <span className="muted small">The setup changed since the last measurement.</span>
       )}

@@ -1,0 +1,107 @@
+// The Model pane's answer to "what can I train in an hour here": from the speed just measured, the
+// steps that fit a time budget (one click sets them) and the model size that is compute-optimal
+// for it (one click takes it; its own speed is then measured again). src/train/budget.ts.
+import { useState } from 'react';
+import { parameterCount } from '../model/config';
+import { useGpu } from '../store/gpu';
+import { useSetup } from '../store/setup';
+import {
+  computeOptimalParameters,
+  familyConfig,
+  stepsInTime,
+  stepsPatch,
+  TOKENS_PER_PARAMETER,
+} from '../train/budget';
+import { runTooLarge } from '../train/defaults';
+import type { SpeedEstimate } from '../train/speedProbe';
+import { compact, count, ratio } from './format';
+import { useNextConfig, useNextSettings } from './nextRun';
+
+export const DEFAULT_BUDGET_MINUTES = 60;
+
+/** The budget as typed, to three significant digits: "0.5 minutes", "1 minute". */
+const inMinutes = (m: number) => {
+  const n = Number(m.toPrecision(3));
+  return `${n} minute${n === 1 ? '' : 's'}`;
+};
+
+export function TimeBudget({ estimate }: { estimate: SpeedEstimate }) {
+  const [minutes, setMinutes] = useState(DEFAULT_BUDGET_MINUTES);
+  const settings = useNextSettings();
+  const config = useNextConfig();
+  const { setSchedule, setConfig } = useSetup();
+  const maxBufferSize = useGpu((s) => s.adapter?.maxBufferSize);
+  const seconds = minutes * 60;
+  const valid = Number.isFinite(minutes) && minutes > 0;
+  const steps = valid ? stepsInTime(seconds * 1000, estimate, settings) : 0;
+  const tokensPerStep = settings.batchSize * settings.accumSteps * settings.seqLen;
+  const parameters = parameterCount(config);
+  const { totalSteps } = settings.schedule;
+  const optimal = familyConfig(
+    config,
+    computeOptimalParameters(parameters, estimate.tokensPerSec, seconds),
+  );
+  const optimalCount = parameterCount(optimal);
+  const same = optimal.d_model === config.d_model && optimal.n_layers === config.n_layers;
+  const tooLarge = maxBufferSize ? runTooLarge(optimal, settings, maxBufferSize) : undefined;
+  const fit = () => setSchedule(stepsPatch(settings.schedule, steps));
+  const takeOptimal = () => {
+    const { d_model, n_layers, n_heads, d_state, rank, dt_rank } = optimal;
+    setConfig({ d_model, n_layers, n_heads, d_state, rank, dt_rank });
+  };
+  return (
+    <div className="time-budget" data-testid="time-budget">
+      <label className="field">
+        <span>time budget (minutes)</span>
+        <input
+          type="number"
+          min={0}
+          value={Number.isFinite(minutes) ? minutes : ''}
+          onChange={(e) => setMinutes(e.target.valueAsNumber)}
+          data-testid="budget-minutes"
+        />
+      </label>
+      {valid && steps < 2 && (
+        <p className="small" data-testid="budget-steps">
+          Not even two steps of this setup fit in {inMinutes(minutes)} here.
+        </p>
+      )}
+      {valid && steps >= 2 && (
+        <p className="small">
+          <span data-testid="budget-steps" data-steps={steps}>
+            {inMinutes(minutes)} here fit about {count(steps)} steps (
+            {compact(steps * tokensPerStep)} tokens, {ratio((steps * tokensPerStep) / parameters)}{' '}
+            tokens a parameter)
+          </span>
+          , evaluations counted, checkpoints and samples aside.{' '}
+          <button
+            type="button"
+            disabled={steps === totalSteps}
+            onClick={fit}
+            data-testid="fit-steps"
+          >
+            {steps === totalSteps ? 'The run has these steps' : `Train ${count(steps)} steps`}
+          </button>
+        </p>
+      )}
+      {valid && (
+        <p className="small" data-testid="budget-optimal">
+          {same
+            ? `This model is the compute-optimal size for ${inMinutes(minutes)} here (about ${TOKENS_PER_PARAMETER} tokens a parameter, Hoffmann et al., 2022).`
+            : `Compute-optimal for ${inMinutes(minutes)} here (about ${TOKENS_PER_PARAMETER} tokens a parameter, Hoffmann et al., 2022): width ${optimal.d_model}, ${optimal.n_layers} block${optimal.n_layers === 1 ? '' : 's'}, ${count(optimalCount)} parameters, on ${compact(TOKENS_PER_PARAMETER * optimalCount)} tokens. A model of another size runs at its own speed: measure it again before fitting the steps.`}{' '}
+          {!same && (
+            <button
+              type="button"
+              disabled={Boolean(tooLarge)}
+              title={tooLarge}
+              onClick={takeOptimal}
+              data-testid="use-optimal-model"
+            >
+              Use that model
+            </button>
+          )}
+        </p>
+      )}
+    </div>
+  );
+}
