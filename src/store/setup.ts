@@ -12,15 +12,21 @@ interface SetupState {
   preset: PresetName;
   config: I3Config;
   settings: TrainSettings;
+  /** The time the Model pane plans the run to (TimeBudget), in minutes. */
+  budgetMinutes: number;
   choosePreset: (preset: PresetName) => void;
   setConfig: (patch: Partial<I3Config>) => void;
   setSettings: (patch: Partial<TrainSettings>) => void;
   setSchedule: (patch: Partial<TrainSettings['schedule']>) => void;
+  setBudgetMinutes: (minutes: number) => void;
   /** Takes an earlier run's model and settings for the next run (setupLike). */
   adopt: (config: I3Config, settings: TrainSettings) => void;
 }
 
-type SavedSetup = Pick<SetupState, 'preset' | 'config' | 'settings'>;
+type SavedSetup = Pick<SetupState, 'preset' | 'config' | 'settings'> &
+  Partial<Pick<SetupState, 'budgetMinutes'>>;
+
+const DEFAULT_BUDGET_MINUTES = 60;
 
 /**
  * The setup as saved, with what an older studio did not save (later settings) from the preset's
@@ -32,6 +38,9 @@ export function restoreSetup(saved: unknown): Partial<SavedSetup> {
   const defaults = defaultSettings(s.preset, PRESETS[s.preset]);
   return {
     preset: s.preset,
+    ...(typeof s.budgetMinutes === 'number' && s.budgetMinutes > 0
+      ? { budgetMinutes: s.budgetMinutes }
+      : {}),
     config: { ...PRESETS[s.preset], ...s.config },
     settings: {
       ...defaults,
@@ -75,6 +84,7 @@ export const useSetup = create<SetupState>()(
       preset: 'i3-tiny',
       config: PRESETS['i3-tiny'],
       settings: defaultSettings('i3-tiny', PRESETS['i3-tiny']),
+      budgetMinutes: DEFAULT_BUDGET_MINUTES,
       choosePreset: (preset) =>
         set({
           preset,
@@ -91,13 +101,19 @@ export const useSetup = create<SetupState>()(
         set((s) => ({
           settings: { ...s.settings, schedule: { ...s.settings.schedule, ...patch } },
         })),
+      setBudgetMinutes: (budgetMinutes) => set({ budgetMinutes }),
       adopt: (config, settings) => set(setupLike(config, settings, get().preset)),
     }),
     {
       name: 'i3-studio-setup',
       version: 1,
       storage: localStore<SavedSetup>(),
-      partialize: ({ preset, config, settings }): SavedSetup => ({ preset, config, settings }),
+      partialize: ({ preset, config, settings, budgetMinutes }): SavedSetup => ({
+        preset,
+        config,
+        settings,
+        budgetMinutes,
+      }),
       merge: (saved, current) => ({ ...current, ...restoreSetup(saved) }),
     },
   ),

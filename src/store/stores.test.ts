@@ -597,6 +597,10 @@ describe('saved setup', () => {
     for (const junk of [undefined, null, 3, { preset: 'i3-huge', config: {}, settings: {} }]) {
       expect(restoreSetup(junk)).toEqual({});
     }
+    // The time budget where one was saved and it is a time; else the store's default stays.
+    expect(restored.budgetMinutes).toBeUndefined();
+    expect(restoreSetup({ ...saved, budgetMinutes: 45 }).budgetMinutes).toBe(45);
+    expect(restoreSetup({ ...saved, budgetMinutes: -1 }).budgetMinutes).toBeUndefined();
   });
 });
 

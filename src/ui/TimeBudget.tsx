@@ -1,10 +1,10 @@
 // The Model pane's answer to "what can I train in an hour here": from the speed just measured, the
 // steps that fit a time budget (one click sets them) and the model size that is compute-optimal
-// for it (one click takes it; its own speed is then measured again). src/train/budget.ts.
-import { useState } from 'react';
+// for it (one click takes it and measures its own speed). src/train/budget.ts.
 import { parameterCount } from '../model/config';
 import { useGpu } from '../store/gpu';
 import { useSetup } from '../store/setup';
+import { useSpeed } from '../store/speed';
 import {
   computeOptimalParameters,
   familyConfig,
@@ -15,9 +15,8 @@ import {
 import { runTooLarge } from '../train/defaults';
 import type { SpeedEstimate } from '../train/speedProbe';
 import { compact, count, ratio } from './format';
+import { useGpuBusy } from './gpuBusy';
 import { useNextConfig, useNextSettings } from './nextRun';
-
-export const DEFAULT_BUDGET_MINUTES = 60;
 
 /** The budget as typed, to three significant digits: "0.5 minutes", "1 minute". */
 const inMinutes = (m: number) => {
@@ -26,7 +25,8 @@ const inMinutes = (m: number) => {
 };
 
 export function TimeBudget({ estimate }: { estimate: SpeedEstimate }) {
-  const [minutes, setMinutes] = useState(DEFAULT_BUDGET_MINUTES);
+  const minutes = useSetup((s) => s.budgetMinutes);
+  const setMinutes = useSetup((s) => s.setBudgetMinutes);
   const settings = useNextSettings();
   const config = useNextConfig();
   const { setSchedule, setConfig } = useSetup();
@@ -45,9 +45,13 @@ export function TimeBudget({ estimate }: { estimate: SpeedEstimate }) {
   const same = optimal.d_model === config.d_model && optimal.n_layers === config.n_layers;
   const tooLarge = maxBufferSize ? runTooLarge(optimal, settings, maxBufferSize) : undefined;
   const fit = () => setSchedule(stepsPatch(settings.schedule, steps));
+  // The new model's own speed, measured at once where the GPU is free, is what its steps fit by.
+  const busy = useGpuBusy('');
+  const measure = useSpeed((s) => s.measure);
   const takeOptimal = () => {
     const { d_model, n_layers, n_heads, d_state, rank, dt_rank } = optimal;
     setConfig({ d_model, n_layers, n_heads, d_state, rank, dt_rank });
+    if (busy === undefined) measure(optimal, settings);
   };
   return (
     <div className="time-budget" data-testid="time-budget">
@@ -88,7 +92,7 @@ export function TimeBudget({ estimate }: { estimate: SpeedEstimate }) {
         <p className="small" data-testid="budget-optimal">
           {same
             ? `This model is the compute-optimal size for ${inMinutes(minutes)} here (about ${TOKENS_PER_PARAMETER} tokens a parameter, Hoffmann et al., 2022).`
-            : `Compute-optimal for ${inMinutes(minutes)} here (about ${TOKENS_PER_PARAMETER} tokens a parameter, Hoffmann et al., 2022): width ${optimal.d_model}, ${optimal.n_layers} block${optimal.n_layers === 1 ? '' : 's'}, ${count(optimalCount)} parameters, on ${compact(TOKENS_PER_PARAMETER * optimalCount)} tokens. A model of another size runs at its own speed: measure it again before fitting the steps.`}{' '}
+            : `Compute-optimal for ${inMinutes(minutes)} here (about ${TOKENS_PER_PARAMETER} tokens a parameter, Hoffmann et al., 2022): width ${optimal.d_model}, ${optimal.n_layers} block${optimal.n_layers === 1 ? '' : 's'}, ${count(optimalCount)} parameters, on ${compact(TOKENS_PER_PARAMETER * optimalCount)} tokens. Taking it measures its own speed, which its steps fit by.`}{' '}
           {!same && (
             <button
               type="button"
