@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { parameterCount, presetConfig } from '../model/config';
+import { familyConfig } from '../train/budget';
 import type { LrSweepResult } from '../train/lrFinder';
 import { learningRate } from '../train/schedule';
 import { catsCorpus } from '../train/testCorpus';
@@ -98,15 +100,30 @@ describe('npm run train -- --minutes', () => {
       expect(fit).not.toBeNull();
       const steps = Number(fit?.[1].replaceAll(',', ''));
       expect(steps).toBeGreaterThanOrEqual(2);
-      expect(stdout).toMatch(/compute-optimal for that time here: width \d+, \d+ blocks/);
+      expect(stdout).toMatch(/compute-optimal here: width \d+, \d+ blocks, [\d,]+ parameters/);
       expect(stdout).toContain(`step ${steps}/${steps}`);
       expect(stdout).toContain('run finished');
+      expect(stdout).toMatch(/wall clock: [\d.]+ s/);
+      // --optimal trains that model, its steps fit by its own speed.
+      const optimal = await run(['--minutes', '0.05', '--optimal']);
+      const size = optimal.stdout.match(
+        /compute-optimal here: width \d+, \d+ blocks, ([\d,]+) parameters/,
+      );
+      expect(optimal.stdout).toContain(`model: ${size?.[1]} parameters`);
+      expect(optimal.stdout).toContain('run finished');
+      await expect(run(['--optimal'])).rejects.toThrow(/--optimal takes the compute-optimal model/);
+      // --params: the family's model nearest a size.
+      const sized = await run(['--params', '30000', '--steps', '2']);
+      const family = familyConfig(presetConfig('i3-test', { vocab_size: 64 }), 30000);
+      expect(sized.stdout).toContain(
+        `model: ${parameterCount(family).toLocaleString()} parameters`,
+      );
       await expect(run(['--minutes', '0.05', '--steps', '10'])).rejects.toThrow(
         /--minutes sets the steps of one new run/,
       );
       await expect(run(['--minutes', 'soon'])).rejects.toThrow(/--minutes takes a positive number/);
     });
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('npm run train -- --sweep', () => {

@@ -13,7 +13,8 @@
 // value of one setting (lr, wd, warm-up, batch, seed, D, L, decay: src/train/sweep.ts), one after
 // another, each into its own folder of out; it prints each run's lowest validation loss and
 // writes out/sweep.json. --minutes 30 sets the steps to what fits 30 minutes at the speed measured
-// first (src/train/budget.ts). While a run trains, `kill -USR1 <pid>` starts a warm-up-stable-decay
+// first, --optimal with it trains the compute-optimal model for that time, and --params 3000000
+// the model of the family's shape nearest that size (src/train/budget.ts). While a run trains, `kill -USR1 <pid>` starts a warm-up-stable-decay
 // run's cool-down now and `kill -USR2 <pid>` trains it half as long again (schedule.ts).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,7 +31,13 @@ import {
   parameterCount,
   presetConfig,
 } from '../model/config';
-import { computeOptimalParameters, familyConfig, stepsInTime, stepsPatch } from '../train/budget';
+import {
+  computeOptimalParameters,
+  familyConfig,
+  runMs,
+  stepsInTime,
+  stepsPatch,
+} from '../train/budget';
 import type { Checkpoint, TrainSettings } from '../train/checkpoint';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
@@ -80,35 +87,46 @@ async function findLr(
 
 /**
  * --minutes M: the run's steps set to what fits M minutes at the speed measured here (its
- * evaluations counted), with the model that would be compute-optimal for that time printed.
+ * evaluations counted), with the model that would be compute-optimal for that time printed, or
+ * with --optimal taken (its own speed measured in turn).
  */
 async function fitToMinutes(
   rt: GpuRuntime,
-  config: I3Config,
-  settings: TrainSettings,
+  run: { config: I3Config; settings: TrainSettings },
   flag: string,
-): Promise<TrainSettings> {
+  optimal: boolean,
+): Promise<{ config: I3Config; settings: TrainSettings }> {
   const minutes = Number(flag);
   if (!(minutes > 0)) throw new Error(`--minutes takes a positive number, got "${flag}"`);
-  const speed = await probeTrainingSpeed(rt, config, settings);
+  let { config, settings } = run;
+  let speed = await probeTrainingSpeed(rt, config, settings);
+  const parameters = parameterCount(config);
+  const best = familyConfig(
+    config,
+    computeOptimalParameters(parameters, speed.tokensPerSec, minutes * 60),
+  );
+  console.log(
+    `--minutes ${flag}: compute-optimal here: width ${best.d_model}, ${best.n_layers} blocks, ${parameterCount(best).toLocaleString()} parameters (this model: ${parameters.toLocaleString()})`,
+  );
+  if (optimal) {
+    config = best;
+    speed = await probeTrainingSpeed(rt, config, settings);
+  }
   const steps = stepsInTime(minutes * 60_000, speed, settings);
   if (steps < 2) {
     throw new Error(
       `--minutes ${flag}: not even two steps fit at ${speed.stepMs.toFixed(1)} ms a step here`,
     );
   }
-  const parameters = parameterCount(config);
-  const optimal = familyConfig(
-    config,
-    computeOptimalParameters(parameters, speed.tokensPerSec, minutes * 60),
-  );
   console.log(
-    `--minutes ${flag}: ${steps.toLocaleString()} steps fit at ${speed.stepMs.toFixed(1)} ms a step (evaluations counted, checkpoints and samples aside); ` +
-      `compute-optimal for that time here: width ${optimal.d_model}, ${optimal.n_layers} blocks, ${parameterCount(optimal).toLocaleString()} parameters (this model: ${parameters.toLocaleString()})`,
+    `--minutes ${flag}: ${steps.toLocaleString()} steps fit at ${speed.stepMs.toFixed(1)} ms a step, planned ${(runMs(steps, speed, settings) / 1000).toFixed(1)} s (evaluations counted, checkpoints and samples aside)`,
   );
   return {
-    ...settings,
-    schedule: { ...settings.schedule, ...stepsPatch(settings.schedule, steps) },
+    config,
+    settings: {
+      ...settings,
+      schedule: { ...settings.schedule, ...stepsPatch(settings.schedule, steps) },
+    },
   };
 }
 
@@ -169,8 +187,13 @@ async function main(): Promise<void> {
       source: (await loadTextCorpus(path, { tokenizer: corpus.tokenizer })).source,
     })),
   );
-  const config =
+  let config =
     resume?.meta.config ?? presetConfig(preset, { vocab_size: corpus.tokenizer.vocabSize });
+  // --params N: the model of the family's shape nearest N parameters (budget.ts).
+  if (args.params) {
+    if (resume) throw new Error('--params shapes a new model: leave out --resume');
+    config = familyConfig(config, intFlag('params', args.params));
+  }
   const base = resume?.meta.settings ?? defaultSettings(preset, config);
   let settings: TrainSettings = {
     ...settingsFromArgs(base, args),
@@ -195,7 +218,14 @@ async function main(): Promise<void> {
         '--minutes sets the steps of one new run: leave out --steps, --resume, --sweep and --find-lr',
       );
     }
-    settings = await fitToMinutes(rt, config, settings, args.minutes);
+    ({ config, settings } = await fitToMinutes(
+      rt,
+      { config, settings },
+      args.minutes,
+      Boolean(args.optimal),
+    ));
+  } else if (args.optimal) {
+    throw new Error('--optimal takes the compute-optimal model for --minutes: give the minutes');
   }
   if (args['find-lr']) {
     await findLr(rt, { config, settings, source: corpus.source, mixIn }, args['find-lr'], out);
@@ -321,7 +351,9 @@ async function trainRun(
     return () => process.off(signal, handler);
   });
   process.on('SIGINT', stop);
+  const startedAt = performance.now();
   const state = await trainer.train();
+  console.log(`wall clock: ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
   process.off('SIGINT', stop);
   for (const off of handlers) off();
   destroy();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { testRuntime } from '../gpu/testing';
 import { presetConfig } from '../model/config';
 import { defaultSettings } from './defaults';
-import { probeTrainingSpeed } from './speedProbe';
+import { PROBE_MAX_STEPS, probeTrainingSpeed } from './speedProbe';
 
 describe('speed probe', () => {
   it('times steps of the run its settings describe and frees what it made', async () => {
@@ -11,7 +11,9 @@ describe('speed probe', () => {
     const settings = { ...defaultSettings('i3-test', config), batchSize: 2, accumSteps: 2 };
     const before = rt.memory().current - rt.memory().uniforms;
     const est = await probeTrainingSpeed(rt, config, settings, 3);
-    expect(est.steps).toBe(3);
+    // At least the steps asked for, more where they take under PROBE_BUSY_MS.
+    expect(est.steps).toBeGreaterThanOrEqual(3);
+    expect(est.steps).toBeLessThanOrEqual(PROBE_MAX_STEPS);
     expect(est.stepMs).toBeGreaterThan(0);
     // A validation batch timed too (budget.ts counts a run's evaluations with it).
     expect(est.evalBatchMs).toBeGreaterThan(0);

@@ -20,7 +20,10 @@ export interface SpeedEstimate {
   /** Median milliseconds of one validation batch (forward only, as an evaluation runs it). */
   evalBatchMs: number;
   tokensPerSec: number;
-  /** Steps timed (after the warm-up ones, which build the pipelines). */
+  /**
+   * Steps timed (after the warm-up ones, which build the pipelines and wake the GPU): `steps` or
+   * more, to last PROBE_BUSY_MS.
+   */
   steps: number;
   /** Each part's GPU time in the profiled step. */
   breakdown: StepPartTime[];
@@ -30,10 +33,19 @@ export interface SpeedEstimate {
 
 export const PROBE_WARMUP = 2;
 export const PROBE_STEPS = 5;
+/**
+ * A GPU idle before the probe runs at a low clock until it has been busy a while: on the H200
+ * (345 MHz idle), 5 steps of a 460k-parameter model timed 1.8 ms that trained at 1.1 ms (run AQ1,
+ * docs/performance.md). So the warm-up steps on for this long, and the timed steps last at least
+ * as long; both at most PROBE_MAX_STEPS.
+ */
+export const PROBE_BUSY_MS = 300;
+export const PROBE_MAX_STEPS = 1000;
 /** Evaluations timed, each of PROBE_EVAL_BATCHES batches (their read-back shared, as in a run). */
 export const PROBE_EVALS = 3;
 export const PROBE_EVAL_BATCHES = 2;
 
+/** Times the run's steps on random tokens: `steps` at least (PROBE_BUSY_MS); frees what it made. */
 export async function probeTrainingSpeed(
   rt: GpuRuntime,
   config: I3Config,
@@ -51,8 +63,18 @@ export async function probeTrainingSpeed(
     let n = 0;
     const step = () =>
       gpu.model.step(Array.from({ length: accumSteps }, batch), settings.schedule.peakLr, ++n);
-    for (let i = 0; i < PROBE_WARMUP; i++) await step();
-    const stepMs = median((await timeSteps(step, steps)).ms);
+    const warmFrom = performance.now();
+    let warmed = 0;
+    const busy = () => performance.now() - warmFrom < PROBE_BUSY_MS && warmed < PROBE_MAX_STEPS;
+    // Rounds of doubling length, queued as the trainer queues them.
+    while (warmed < PROBE_WARMUP || busy()) {
+      const round = Math.max(PROBE_WARMUP, warmed);
+      await timeSteps(step, round);
+      warmed += round;
+    }
+    const warmStepMs = (performance.now() - warmFrom) / warmed;
+    const timed = Math.min(PROBE_MAX_STEPS, Math.max(steps, Math.ceil(PROBE_BUSY_MS / warmStepMs)));
+    const stepMs = median((await timeSteps(step, timed)).ms);
     const evalMs: number[] = [];
     // One more than timed: the first builds the evaluation's pipelines.
     for (let i = 0; i <= PROBE_EVALS; i++) {
@@ -70,9 +92,9 @@ export async function probeTrainingSpeed(
     }
     return {
       stepMs,
+      steps: timed,
       evalBatchMs: median(evalMs) / PROBE_EVAL_BATCHES,
       tokensPerSec: (B * T * accumSteps) / (stepMs / 1000),
-      steps,
       breakdown: stepBreakdown(profiler.report(), 1),
       profiledBy: profiler.method,
     };

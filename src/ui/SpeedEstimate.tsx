@@ -4,7 +4,6 @@
 // run planned to a time budget.
 import { speedKey, useSpeed } from '../store/speed';
 import { runMs } from '../train/budget';
-import { PROBE_STEPS } from '../train/speedProbe';
 import { ShareBar } from './charts/ShareBar';
 import { compact, count, duration } from './format';
 import { useGpuBusy } from './gpuBusy';
@@ -32,7 +31,7 @@ export function SpeedEstimate() {
         onClick={() => measure(effective, settings)}
         data-testid="measure-speed"
       >
-        {measuring ? `Timing ${PROBE_STEPS} steps…` : 'Measure the speed on this GPU'}
+        {measuring ? 'Timing steps…' : 'Measure the speed on this GPU'}
       </button>{' '}
       {current && estimate && (
         <span data-testid="speed-result">
