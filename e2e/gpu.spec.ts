@@ -60,6 +60,7 @@ test('a time budget: the steps that fit it, set with a click, and the model that
   page,
 }) => {
   const errors = await openStudio(page);
+  await importBuiltInData(page);
   await page.getByRole('tab', { name: 'Model' }).click();
   await page.getByTestId('preset-i3-test').check();
   await page.getByTestId('measure-speed').click();
@@ -84,6 +85,11 @@ test('a time budget: the steps that fit it, set with a click, and the model that
   await expect(fits).toContainText('Not even two steps of this setup fit');
   // i3-test is not of the family's shape: a family model is the compute-optimal one, taken with
   // a click, which measures its own speed.
+  // A budget whose optimal model would repeat the data many times says so.
+  await page.getByTestId('budget-minutes').fill('100000');
+  await expect(page.getByTestId('budget-epochs')).toContainText(
+    /^That is [\d.,]+ epochs of nlp-corpus \(built-in\): past about 4 epochs repeated tokens/,
+  );
   await page.getByTestId('budget-minutes').fill('10');
   const optimal = page.getByTestId('budget-optimal');
   await expect(optimal).toContainText('Compute-optimal for 10 minutes here');

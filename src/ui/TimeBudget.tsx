@@ -2,6 +2,7 @@
 // steps that fit a time budget (one click sets them) and the model size that is compute-optimal
 // for it (one click takes it and measures its own speed). src/train/budget.ts.
 import { parameterCount } from '../model/config';
+import { selectedDataset, useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
 import { useSetup } from '../store/setup';
 import { useSpeed } from '../store/speed';
@@ -12,9 +13,9 @@ import {
   stepsPatch,
   TOKENS_PER_PARAMETER,
 } from '../train/budget';
-import { runTooLarge } from '../train/defaults';
+import { ownShare, runTooLarge } from '../train/defaults';
 import type { SpeedEstimate } from '../train/speedProbe';
-import { compact, count, ratio } from './format';
+import { compact, count, epochs, ratio } from './format';
 import { useGpuBusy } from './gpuBusy';
 import { useNextConfig, useNextSettings } from './nextRun';
 
@@ -23,6 +24,12 @@ const inMinutes = (m: number) => {
   const n = Number(m.toPrecision(3));
   return `${n} minute${n === 1 ? '' : 's'}`;
 };
+
+/**
+ * Epochs of a dataset past which repeating it is worth markedly less than new tokens (Muennighoff et
+ * al., 2023, "Scaling Data-Constrained Language Models": up to about 4, nearly as good).
+ */
+const FRESH_EPOCHS = 4;
 
 export function TimeBudget({ estimate }: { estimate: SpeedEstimate }) {
   const minutes = useSetup((s) => s.budgetMinutes);
@@ -43,6 +50,11 @@ export function TimeBudget({ estimate }: { estimate: SpeedEstimate }) {
   );
   const optimalCount = parameterCount(optimal);
   const same = optimal.d_model === config.d_model && optimal.n_layers === config.n_layers;
+  // The optimal run's tokens against the selected dataset's (its share of a mixture's rows).
+  const dataset = useDatasets(selectedDataset);
+  const dataEpochs = dataset
+    ? (ownShare(settings) * TOKENS_PER_PARAMETER * optimalCount) / dataset.train.tokens
+    : undefined;
   const tooLarge = maxBufferSize ? runTooLarge(optimal, settings, maxBufferSize) : undefined;
   const fit = () => setSchedule(stepsPatch(settings.schedule, steps));
   // The new model's own speed, measured at once where the GPU is free, is what its steps fit by.
@@ -93,6 +105,14 @@ export function TimeBudget({ estimate }: { estimate: SpeedEstimate }) {
           {same
             ? `This model is the compute-optimal size for ${inMinutes(minutes)} here (about ${TOKENS_PER_PARAMETER} tokens a parameter, Hoffmann et al., 2022).`
             : `Compute-optimal for ${inMinutes(minutes)} here (about ${TOKENS_PER_PARAMETER} tokens a parameter, Hoffmann et al., 2022): width ${optimal.d_model}, ${optimal.n_layers} block${optimal.n_layers === 1 ? '' : 's'}, ${count(optimalCount)} parameters, on ${compact(TOKENS_PER_PARAMETER * optimalCount)} tokens. Taking it measures its own speed, which its steps fit by.`}{' '}
+          {dataEpochs !== undefined && dataset && (
+            <span data-testid="budget-epochs">
+              That is {epochs(dataEpochs)} of {dataset.name}
+              {dataEpochs > FRESH_EPOCHS
+                ? `: past about ${FRESH_EPOCHS} epochs repeated tokens are worth less than new ones (Muennighoff et al., 2023), so more data, where there is some, would help more than more epochs.`
+                : '.'}{' '}
+            </span>
+          )}
           {!same && (
             <button
               type="button"
