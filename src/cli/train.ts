@@ -7,9 +7,11 @@
 // --activations keep|recompute, --sample-tokens (text written at each evaluation; 0 = none), --sample-prompt, --early-stop
 // (evaluations without improvement before the run ends; 0 = never), --vocab, --resume ckpt.bin,
 // --mix other.txt:0.3[,more.txt:0.1] (files tokenized with the run's tokenizer, each mixed into
-// that share of the training rows), --out. --find-lr [steps] runs the learning-rate range test of
-// that run instead of training it (src/train/lrFinder.ts): it prints the sweep and its
-// suggestion, and writes out/lr-sweep.json. --sweep lr=1e-3,3e-3 trains the run once for each
+// that share of the training rows), --out. --fine-tune (with --resume): the checkpoint trains
+// --steps more as a new run, on a schedule of its own from its step (fine-tuning on new data).
+// --find-lr [steps] runs the learning-rate range test of that run instead of training it
+// (src/train/lrFinder.ts; from the --resume checkpoint where there is one): it prints the sweep
+// and its suggestion, and writes out/lr-sweep.json. --sweep lr=1e-3,3e-3 trains the run once for each
 // value of one setting (lr, wd, warm-up, batch, seed, D, L, decay: src/train/sweep.ts), one after
 // another, each into its own folder of out; it prints each run's lowest validation loss and
 // writes out/sweep.json. --minutes 30 sets the steps to what fits 30 minutes at the speed measured
@@ -199,6 +201,22 @@ async function main(): Promise<void> {
     ...settingsFromArgs(base, args),
     mixIn: mixed.map(({ source, share }) => ({ datasetId: source.manifest.id, share })),
   };
+  // --fine-tune: the checkpoint trains further as a new run, on a schedule of its own from its
+  // step (--steps more steps: warm-up, peak and decay afresh), as the studio's "Train further"
+  // does on other data.
+  const fineTune = Boolean(args['fine-tune']);
+  if (fineTune) {
+    if (!resume) throw new Error('--fine-tune trains a checkpoint further: give it with --resume');
+    const start = resume.meta.step;
+    settings = {
+      ...settings,
+      schedule: {
+        ...settings.schedule,
+        startStep: start,
+        totalSteps: start + numberArg(args, 'steps', settings.schedule.totalSteps),
+      },
+    };
+  }
   console.log(
     `dataset: ${m.train.tokens.toLocaleString()} train / ${m.validation.tokens.toLocaleString()} validation tokens, vocabulary ${corpus.tokenizer.vocabSize}`,
   );
@@ -228,11 +246,25 @@ async function main(): Promise<void> {
     throw new Error('--optimal takes the compute-optimal model for --minutes: give the minutes');
   }
   if (args['find-lr']) {
-    await findLr(rt, { config, settings, source: corpus.source, mixIn }, args['find-lr'], out);
+    await findLr(
+      rt,
+      { config, settings, from: resume, source: corpus.source, mixIn },
+      args['find-lr'],
+      out,
+    );
     process.exit(0);
   }
   if (!sweep) {
-    const { state } = await trainRun(rt, { config, settings, corpus, mixIn, resume, out, preset });
+    const { state } = await trainRun(rt, {
+      config,
+      settings,
+      corpus,
+      mixIn,
+      resume,
+      out,
+      preset,
+      ...(fineTune && resume ? { runId: out, name: `${resume.meta.name} (continued)` } : {}),
+    });
     process.exit(state === 'failed' ? 1 : 0);
   }
   const problems = sweepProblems(
@@ -281,6 +313,8 @@ async function trainRun(
     out: string;
     preset: PresetName;
     name?: string;
+    /** A new run's id where it starts from `resume` (--fine-tune); else resume's, or out. */
+    runId?: string;
   },
 ): Promise<{ state: RunState; valLoss?: number }> {
   const { config, settings, corpus, resume, out } = run;
@@ -288,7 +322,7 @@ async function trainRun(
   let lastStepAt = performance.now();
   let valLoss: number | undefined;
   const { trainer, destroy } = await prepareRun(rt, {
-    runId: resume?.meta.runId ?? out,
+    runId: run.runId ?? resume?.meta.runId ?? out,
     name: run.name ?? resume?.meta.name ?? `${run.preset} (cli)`,
     config,
     settings,

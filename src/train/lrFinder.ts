@@ -1,6 +1,7 @@
 // The learning-rate range test (L. N. Smith, "Cyclical Learning Rates for Training Neural
-// Networks", 2017): the next run's model, from its seed's initial weights, trains on its dataset
-// for a sweep of steps whose learning rate grows geometrically from LR_SWEEP_MIN to LR_SWEEP_MAX.
+// Networks", 2017): the next run's model, from its seed's initial weights (or from the checkpoint
+// it would train further), trains on its dataset for a sweep of steps whose learning rate grows
+// geometrically from LR_SWEEP_MIN to LR_SWEEP_MAX.
 // The loss falls once the rate is large enough to move the weights and blows up once it is too
 // large; the suggested peak learning rate is a third of the rate where the smoothed loss was
 // lowest (LR_SUGGESTION_DIVISOR, measured in docs/learning-rate.md). The sweep trains a throwaway
@@ -12,7 +13,7 @@ import type { I3Config } from '../model/config';
 import { validateConfig } from '../model/config';
 import { initParameters } from '../model/init';
 import { batchSource } from './batchSource';
-import type { TrainSettings } from './checkpoint';
+import type { Checkpoint, TrainSettings } from './checkpoint';
 import { validateSettings } from './defaults';
 import { makeRunGpu, mixedSources, RunSetupError } from './run';
 
@@ -107,6 +108,12 @@ export function suggestLr(points: LrPoint[]): number | undefined {
 export interface LrSweepSetup {
   config: I3Config;
   settings: TrainSettings;
+  /**
+   * The checkpoint a run would train further (fine-tuning it on new data): the sweep starts from
+   * its weights and optimizer state, its steps numbered on from the checkpoint's as that run's
+   * would be. Its config is `config`. None: the run's seed's initial weights.
+   */
+  from?: Checkpoint;
   source: ShardSource;
   /** The sources of settings.mixIn's datasets, in its order: the sweep draws as the run would. */
   mixIn?: ShardSource[];
@@ -122,7 +129,7 @@ export interface LrSweepOptions {
 /** Runs the range test for the run that `setup` would start; frees what it made on the GPU. */
 export async function findLearningRate(
   rt: GpuRuntime,
-  { config, settings, source, mixIn = [] }: LrSweepSetup,
+  { config, settings, from, source, mixIn = [] }: LrSweepSetup,
   { steps = LR_SWEEP_STEPS, onPoint, signal }: LrSweepOptions = {},
 ): Promise<LrSweepResult> {
   const problems = [...validateConfig(config), ...validateSettings(settings)];
@@ -134,14 +141,19 @@ export async function findLearningRate(
   );
   const gpu = await makeRunGpu(rt, config, settings);
   try {
-    gpu.model.loadState(initParameters(config, settings.seed));
+    gpu.model.loadState(
+      from?.params ?? initParameters(config, settings.seed),
+      from?.adamM,
+      from?.adamV,
+    );
+    const startStep = from?.meta.step ?? 0;
     const sweep = new LrSweep();
     let diverged = false;
     for (let i = 0; i < steps && !diverged && !signal?.aborted; i++) {
       const lr = sweepLr(i, steps);
       const micro: Uint32Array[] = [];
       for (let m = 0; m < settings.accumSteps; m++) micro.push(await batches.nextTrainBatch());
-      const added = sweep.add(lr, (await gpu.model.step(micro, lr, i + 1)).loss);
+      const added = sweep.add(lr, (await gpu.model.step(micro, lr, startStep + i + 1)).loss);
       diverged = added.diverged;
       if (added.point) onPoint?.(added.point, i, steps);
     }
