@@ -57,6 +57,28 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   // Twenty steps on the new files.
   await page.getByRole('tab', { name: 'Model' }).click();
   await page.getByTestId('total-steps').fill('20');
+  // The learning-rate finder for that fine-tuning: from the checkpoint's weights, on the new
+  // files, with the settings training it further would have.
+  const from = page.getByTestId('lr-from');
+  await expect(from.locator('option')).toHaveText([
+    'the next run (new weights)',
+    'i3-test #1 · step 6 trained further',
+  ]);
+  await from.selectOption({ label: 'i3-test #1 · step 6 trained further' });
+  await expect(page.getByTestId('lr-finder')).toContainText(
+    'Trains a throwaway copy of i3-test #1 · step 6 (its weights and optimizer state',
+  );
+  await page.getByTestId('find-lr').click();
+  await expect(page.getByTestId('lr-result')).toContainText('Suggested peak learning rate', {
+    timeout: 170_000,
+  });
+  await expect(page.getByTestId('lr-from-note')).toContainText(
+    'Training i3-test #1 · step 6 further on tuned.txt (Checkpoints pane) warms up',
+  );
+  await expect(page.getByTestId('lr-use')).toBeVisible();
+  // The sweep belongs to the checkpoint: for the next run instead, it is stale.
+  await from.selectOption({ label: 'the next run (new weights)' });
+  await expect(page.getByTestId('lr-finder')).toContainText('changed since this sweep');
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   const ck = page.getByTestId('checkpoint-row').first();
   const further = ck.getByTestId('resume-checkpoint');

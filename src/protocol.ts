@@ -56,13 +56,18 @@ export type TrainRequest =
   | { type: 'note'; runId: string; note: string }
   /** Time a few steps of the run these would make (src/train/speedProbe.ts). */
   | { type: 'probe'; probeId: string; config: I3Config; settings: TrainSettings }
-  /** The learning-rate range test of the run these would make (src/train/lrFinder.ts). */
+  /**
+   * The learning-rate range test of the run these would make (src/train/lrFinder.ts); from a
+   * checkpoint's weights where the run trains that checkpoint further (its config is then the
+   * checkpoint's).
+   */
   | {
       type: 'find-lr';
       sweepId: string;
       config: I3Config;
       settings: TrainSettings;
       datasetId: string;
+      checkpointId?: string;
     }
   /** A checkpoint's loss on a dataset's validation split (src/train/evaluation.ts). */
   | { type: 'evaluate'; evalId: string; checkpointId: string; datasetId: string }

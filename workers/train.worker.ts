@@ -117,7 +117,7 @@ class MetricsOutbox {
 
 async function loadCheckpoint(id: string): Promise<Checkpoint> {
   const bytes = await getCheckpointBytes(id);
-  if (!bytes) throw new Error('The checkpoint to resume from is no longer stored.');
+  if (!bytes) throw new Error('The checkpoint is no longer stored.');
   return decodeCheckpoint(bytes);
 }
 
@@ -156,6 +156,15 @@ async function trainingData(
     return `The model's vocab_size (${config.vocab_size}) differs from the dataset's tokenizer (${vocab}).`;
   }
   return { store, manifest };
+}
+
+/** Why a checkpoint cannot work on a dataset of another tokenizer than its own, or undefined. */
+function tokenizerProblem(manifest: DatasetManifest, ck: Checkpoint): string | undefined {
+  if (manifest.tokenizerId === ck.meta.tokenizerId) return undefined;
+  return (
+    `"${manifest.name}" was tokenized with another tokenizer than this checkpoint's: ` +
+    'import its files again with the checkpoint’s tokenizer (Data pane, import options).'
+  );
 }
 
 /** The sources of the datasets settings.mixIn mixes into a run on `own`, or why one cannot mix. */
@@ -222,19 +231,24 @@ function probe(probeId: string, config: I3Config, settings: TrainSettings): Prom
 
 function findLr(
   sweepId: string,
-  config: I3Config,
+  asked: I3Config,
   settings: TrainSettings,
   datasetId: string,
+  checkpointId?: string,
 ): Promise<void> {
   const fail = (message: string) => post({ type: 'lr-found', sweepId, message });
   return gpuJob(sweepId, fail, async (rt, signal) => {
+    const from = checkpointId ? await loadCheckpoint(checkpointId) : undefined;
+    const config = from?.meta.config ?? asked;
     const data = await trainingData(datasetId, config);
     if (typeof data === 'string') return fail(data);
+    const otherTokenizer = from && tokenizerProblem(data.manifest, from);
+    if (otherTokenizer) return fail(otherTokenizer);
     const mixIn = await mixInSources(settings, config, data.manifest);
     if (typeof mixIn === 'string') return fail(mixIn);
     const result = await findLearningRate(
       rt,
-      { config, settings, source: storeSource(data.store, data.manifest), mixIn },
+      { config, settings, from, source: storeSource(data.store, data.manifest), mixIn },
       {
         signal,
         onPoint: (point, index, steps) => post({ type: 'lr-point', sweepId, point, index, steps }),
@@ -251,12 +265,8 @@ function evaluate(evalId: string, checkpointId: string, datasetId: string): Prom
     const ck = await loadCheckpoint(checkpointId);
     const data = await trainingData(datasetId, ck.meta.config);
     if (typeof data === 'string') return fail(data);
-    if (data.manifest.tokenizerId !== ck.meta.tokenizerId) {
-      return fail(
-        `"${data.manifest.name}" was tokenized with another tokenizer than this checkpoint's: ` +
-          'import its files again with the checkpoint’s tokenizer (Data pane, import options).',
-      );
-    }
+    const otherTokenizer = tokenizerProblem(data.manifest, ck);
+    if (otherTokenizer) return fail(otherTokenizer);
     const { loss, tokens } = await evaluateCheckpoint(
       rt,
       ck,
@@ -485,7 +495,9 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
       exclusive(() => probe(msg.probeId, msg.config, msg.settings));
       break;
     case 'find-lr':
-      exclusive(() => findLr(msg.sweepId, msg.config, msg.settings, msg.datasetId));
+      exclusive(() =>
+        findLr(msg.sweepId, msg.config, msg.settings, msg.datasetId, msg.checkpointId),
+      );
       break;
     case 'evaluate':
       exclusive(() => evaluate(msg.evalId, msg.checkpointId, msg.datasetId));

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parameterCount, presetConfig } from '../model/config';
+import { PRESETS, parameterCount, presetConfig } from '../model/config';
 import { familyConfig } from '../train/budget';
+import { defaultSettings } from '../train/defaults';
 import type { LrSweepResult } from '../train/lrFinder';
 import { learningRate } from '../train/schedule';
 import { catsCorpus } from '../train/testCorpus';
@@ -122,6 +123,73 @@ describe('npm run train -- --minutes', () => {
         /--minutes sets the steps of one new run/,
       );
       await expect(run(['--minutes', 'soon'])).rejects.toThrow(/--minutes takes a positive number/);
+    });
+  }, 240_000);
+});
+
+describe('npm run train -- --resume --fine-tune', () => {
+  it('sweeps the rate from a checkpoint and trains it further on new data, on a schedule of its own', async () => {
+    await inTempDir('i3-fine-tune-', async (dir) => {
+      const cats = join(dir, 'cats.txt');
+      const dogs = join(dir, 'dogs.txt');
+      await writeFile(cats, catsCorpus());
+      await writeFile(
+        dogs,
+        Array.from({ length: 300 }, () => 'the dog sat on the log.').join('\n'),
+      );
+      const train = (args: string[]) =>
+        promisify(execFile)(
+          process.execPath,
+          ['--import', 'tsx', 'src/cli/train.ts', '--preset', 'i3-test', '--vocab', '64'].concat(
+            ['--eval-every', '0', '--sample-tokens', '0'],
+            args,
+          ),
+          { timeout: 120_000 },
+        );
+      await train([
+        '--data',
+        cats,
+        '--steps',
+        '4',
+        '--ckpt-every',
+        '4',
+        '--out',
+        join(dir, 'base'),
+      ]);
+      const ck = join(dir, 'base', 'checkpoint-000004.bin');
+      // The sweep from the checkpoint, on the new data (tokenized with its tokenizer).
+      const sweep = await train(['--data', dogs, '--resume', ck, '--find-lr', '10', '--out', dir]);
+      expect(sweep.stdout).toContain('sweep 1/10  lr 1.00e-5');
+      const swept = JSON.parse(await readFile(join(dir, 'lr-sweep.json'), 'utf8')) as LrSweepResult;
+      expect(swept.points.length).toBeGreaterThan(1);
+      // Four more steps from step 4, warming up afresh to --lr over 2 of them.
+      const { stdout } = await train(
+        ['--data', dogs, '--resume', ck, '--fine-tune', '--steps', '4', '--warmup', '2'].concat([
+          '--lr',
+          '0.005',
+          '--ckpt-every',
+          '0',
+          '--out',
+          join(dir, 'tuned'),
+        ]),
+      );
+      // The rate of the last step is the fresh schedule's (from step 4), not the stretched one's.
+      const fresh = {
+        ...defaultSettings('i3-test', PRESETS['i3-test']).schedule,
+        peakLr: 0.005,
+        warmupSteps: 2,
+        totalSteps: 8,
+        startStep: 4,
+      };
+      expect(stdout).toMatch(
+        new RegExp(
+          `step 8/8 {2}loss \\d+\\.\\d+ .* lr ${learningRate(fresh, 7).toExponential(2)} `,
+        ),
+      );
+      expect(stdout).toContain('run finished');
+      await expect(train(['--data', dogs, '--fine-tune', '--out', dir])).rejects.toThrow(
+        /--fine-tune trains a checkpoint further: give it with --resume/,
+      );
     });
   }, 240_000);
 });

@@ -3,7 +3,8 @@
 // training from any checkpoint. The list itself is useRuns' (the train worker adds to it).
 import { create } from 'zustand';
 import type { DatasetManifest } from '../data/shardStore';
-import type { CheckpointDetails, ExportEvent } from '../protocol';
+import type { CheckpointDetails, ExportEvent, RunSpec } from '../protocol';
+import type { TrainSettings } from '../train/checkpoint';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { download } from '../ui/download';
 import { bytes } from '../ui/format';
@@ -140,6 +141,45 @@ export function runOnItsData(
 export const trainsFurther = (ck: CheckpointSummary, run: RunRecord | undefined) =>
   !run || ck.step >= run.settings.schedule.totalSteps;
 
+/**
+ * The run that training from a checkpoint starts: its own run resumed (on its own dataset and
+ * settings, from the checkpoint's step), or a new run for the Model pane's number of steps beyond
+ * it, with its run's settings or else the Model pane's, on the dataset furtherDataset picks
+ * (before the datasets are listed, its run's own) and, on data other than its run's own or with
+ * no run, on the Model pane's schedule from its step. Undefined where an imported checkpoint has
+ * not been read yet, or no stored dataset has its tokenizer.
+ */
+export function furtherRun(
+  ck: CheckpointSummary,
+  run: RunRecord | undefined,
+  stored: { datasets: DatasetManifest[]; selectedId?: string; loaded: boolean },
+  details: CheckpointDetails | undefined,
+  settings: TrainSettings,
+): { spec: RunSpec; resumes: boolean } | undefined {
+  const onItsData = runOnItsData(run, stored);
+  if (onItsData && !trainsFurther(ck, onItsData)) {
+    return { spec: resumeSpec(onItsData, ck.id), resumes: true };
+  }
+  const dataset = furtherDatasetOf(run, stored, details);
+  let base: Parameters<typeof continuationSpec>[1];
+  if (onItsData) {
+    base = { ...onItsData, datasetId: dataset?.id ?? onItsData.datasetId };
+  } else {
+    if (!details || !dataset) return undefined;
+    base = {
+      config: details.config,
+      settings: run?.settings ?? { ...settings, seqLen: details.config.max_seq_len },
+      datasetId: dataset.id,
+    };
+  }
+  const fresh = freshSchedule(onItsData?.datasetId, base.datasetId);
+  const more = settings.schedule.totalSteps;
+  return {
+    spec: continuationSpec(ck, base, more, fresh ? settings.schedule : undefined),
+    resumes: false,
+  };
+}
+
 export const useCheckpoints = create<CheckpointsState>((set, get) => ({
   details: {},
   problems: {},
@@ -184,49 +224,26 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
   trainFrom: (id) => {
     const ck = useRuns.getState().checkpoints.find((c) => c.id === id);
     if (!ck) return;
-    const run = runOf(ck);
     const stored = useDatasets.getState();
-    const onItsData = runOnItsData(run, stored);
-    if (onItsData && !trainsFurther(ck, onItsData)) {
-      // Its own run continues, on its own dataset and settings, from this checkpoint's step.
-      useRuns.getState().start(resumeSpec(onItsData, id));
-      set({
-        notice: {
-          kind: 'ok',
-          text: `${onItsData.name} resumes from step ${ck.step}: see the Train pane.`,
-        },
-      });
-      return;
-    }
-    // A new run, for the Model pane's number of steps beyond the checkpoint's, with its run's
-    // settings or else the Model pane's: on the dataset furtherDataset picks (before the datasets
-    // are listed, its run's own).
-    const { settings } = useSetup.getState();
-    const more = settings.schedule.totalSteps;
-    const d = get().details[id];
-    const dataset = furtherDatasetOf(run, stored, d);
-    let base: Parameters<typeof continuationSpec>[1];
-    if (onItsData) {
-      base = { ...onItsData, datasetId: dataset?.id ?? onItsData.datasetId };
-    } else {
-      if (!d || !dataset) return;
-      base = {
-        config: d.config,
-        settings: run?.settings ?? { ...settings, seqLen: d.config.max_seq_len },
-        datasetId: dataset.id,
-      };
-    }
-    // On data other than its run's own, or with no run to continue: the Model pane's schedule,
-    // from the checkpoint's step.
-    const fresh = freshSchedule(onItsData?.datasetId, base.datasetId);
-    const spec = continuationSpec(ck, base, more, fresh ? settings.schedule : undefined);
+    const further = furtherRun(
+      ck,
+      runOf(ck),
+      stored,
+      get().details[id],
+      useSetup.getState().settings,
+    );
+    if (!further) return;
+    const { spec, resumes } = further;
     useRuns.getState().start(spec);
     // Before the datasets are listed a run is taken to have its own (runOnItsData): no name yet.
     const name = stored.datasets.find((x) => x.id === spec.datasetId)?.name ?? 'its run’s dataset';
+    const more = spec.settings.schedule.totalSteps - ck.step;
     set({
       notice: {
         kind: 'ok',
-        text: `${spec.name} trains ${more} more steps on ${name}: see the Train pane.`,
+        text: resumes
+          ? `${spec.name} resumes from step ${ck.step}: see the Train pane.`
+          : `${spec.name} trains ${more} more steps on ${name}: see the Train pane.`,
       },
     });
   },

@@ -1,7 +1,7 @@
 // The learning-rate range test of the next run (the train worker's sweep, src/train/lrFinder.ts):
 // its points as they come, its suggestion, and the setup it was made for. A sweep belongs to the
-// model, the dataset (and any mixed in) and the settings that shape a step, not to the schedule
-// (whose peak rate it picks), evaluations or checkpoints.
+// model (or the checkpoint it starts from), the dataset (and any mixed in) and the settings that
+// shape a step, not to the schedule (whose peak rate it picks), evaluations or checkpoints.
 import { create } from 'zustand';
 import type { I3Config } from '../model/config';
 import type { TrainEvent } from '../protocol';
@@ -9,11 +9,17 @@ import type { TrainSettings } from '../train/checkpoint';
 import type { LrPoint, LrSweepResult } from '../train/lrFinder';
 import { trainWorker } from '../workerClients';
 
-/** What a sweep's curve depends on. */
-export function sweepKey(config: I3Config, s: TrainSettings, datasetId: string): string {
+/** What a sweep's curve depends on: with a checkpoint, its weights too. */
+export function sweepKey(
+  config: I3Config,
+  s: TrainSettings,
+  datasetId: string,
+  checkpointId?: string,
+): string {
   return JSON.stringify([
     config,
     datasetId,
+    checkpointId ?? null,
     s.batchSize,
     s.seqLen,
     s.accumSteps,
@@ -37,7 +43,16 @@ interface LrFinderState {
   steps?: number;
   result?: LrSweepResult;
   message?: string;
-  find: (config: I3Config, settings: TrainSettings, datasetId: string) => void;
+  /** The checkpoint the Model pane sweeps for (trained further), or none: the next run. */
+  fromId?: string;
+  setFrom: (checkpointId: string | undefined) => void;
+  /** Sweeps the run these would make: from the checkpoint it would train further, if any. */
+  find: (
+    config: I3Config,
+    settings: TrainSettings,
+    datasetId: string,
+    checkpointId?: string,
+  ) => void;
   cancel: () => void;
   apply: (event: TrainEvent) => void;
 }
@@ -45,10 +60,11 @@ interface LrFinderState {
 export const useLrFinder = create<LrFinderState>((set, get) => ({
   running: false,
   points: [],
-  find: (config, settings, datasetId) => {
+  setFrom: (fromId) => set({ fromId }),
+  find: (config, settings, datasetId, checkpointId) => {
     const sweepId = crypto.randomUUID();
     set({
-      key: sweepKey(config, settings, datasetId),
+      key: sweepKey(config, settings, datasetId, checkpointId),
       sweepId,
       running: true,
       points: [],
@@ -56,7 +72,7 @@ export const useLrFinder = create<LrFinderState>((set, get) => ({
       result: undefined,
       message: undefined,
     });
-    trainWorker().post({ type: 'find-lr', sweepId, config, settings, datasetId });
+    trainWorker().post({ type: 'find-lr', sweepId, config, settings, datasetId, checkpointId });
   },
   cancel: () => {
     const { sweepId, running } = get();

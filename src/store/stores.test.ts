@@ -11,6 +11,7 @@ import {
   checkpointTokenizerId,
   freshSchedule,
   furtherDataset,
+  furtherRun,
   runOnItsData,
   trainsFurther,
   useCheckpoints,
@@ -256,6 +257,53 @@ describe('checkpoints store', () => {
     expect(checkpointTokenizerId({ ...r, datasetId: 'fine' }, all, details)).toBe('t');
     expect(checkpointTokenizerId({ ...r, datasetId: 'gone' }, all, details)).toBe('x');
     expect(checkpointTokenizerId(undefined, all)).toBeUndefined();
+  });
+
+  it('names the run that training from a checkpoint starts: its own resumed, or a new one', () => {
+    const d = (id: string, tokenizerId: string) =>
+      ({ id, tokenizerId, status: 'complete' }) as DatasetManifest;
+    const stored = (selectedId: string) => ({
+      datasets: [d('d', 't'), d('fine', 't')],
+      selectedId,
+      loaded: true,
+    });
+    const pane = {
+      ...defaultSettings('i3-tiny', PRESETS['i3-tiny']),
+      schedule: { ...defaultSettings('i3-tiny', PRESETS['i3-tiny']).schedule, totalSteps: 40 },
+    };
+    const r = { ...run('a', 3), state: 'stopped' as const };
+    const end = r.settings.schedule.totalSteps;
+    // Before the end of its run's schedule, on its own data: the run resumes.
+    expect(furtherRun(summary('c', 3), r, stored('d'), undefined, pane)).toEqual({
+      spec: resumeSpec(r, 'c'),
+      resumes: true,
+    });
+    // At its end, with its own data selected: a new run stretching its run's schedule.
+    const more = furtherRun(summary('c', end), r, stored('d'), undefined, pane);
+    expect(more?.resumes).toBe(false);
+    expect(more?.spec.settings.schedule).toEqual({ ...r.settings.schedule, totalSteps: end + 40 });
+    // With other data of its tokenizer selected: fine-tuning, the Model pane's schedule from its
+    // step, its run's settings otherwise.
+    const fine = furtherRun(summary('c', end), r, stored('fine'), undefined, pane);
+    expect(fine?.spec).toMatchObject({
+      datasetId: 'fine',
+      config: r.config,
+      settings: {
+        batchSize: r.settings.batchSize,
+        schedule: { ...pane.schedule, startStep: end, totalSteps: end + 40 },
+      },
+      resumeFrom: 'c',
+    });
+    // An imported checkpoint (no run): only once read, then with the Model pane's settings at its
+    // context.
+    const imported = { ...summary('i', 9), runId: 'gone' };
+    expect(furtherRun(imported, undefined, stored('fine'), undefined, pane)).toBeUndefined();
+    const details = { checkpointId: 'i', config: PRESETS['i3-test'], tokenizerId: 't', step: 9 };
+    expect(furtherRun(imported, undefined, stored('fine'), details, pane)?.spec).toMatchObject({
+      datasetId: 'fine',
+      config: PRESETS['i3-test'],
+      settings: { batchSize: pane.batchSize, seqLen: 16, schedule: { startStep: 9 } },
+    });
   });
 
   it("shows the failure of its own export, not of another pane's job on the export worker", () => {

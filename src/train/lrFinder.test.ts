@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { testCheckpoint } from '../cli/testCheckpoint';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { testRuntime } from '../gpu/testing';
 import { presetConfig } from '../model/config';
+import { initParameters } from '../model/init';
+import { batchSource } from './batchSource';
+import type { Checkpoint } from './checkpoint';
 import {
   findLearningRate,
   LR_SWEEP_MAX,
@@ -11,7 +15,7 @@ import {
   suggestLr,
   sweepLr,
 } from './lrFinder';
-import { prepareRun } from './run';
+import { makeRunGpu, prepareRun } from './run';
 import { catsDataset, catsSettings, datasetWithTokenizer } from './testCorpus';
 
 const point = (lr: number, smoothed: number): LrPoint => ({ lr, loss: smoothed, smoothed });
@@ -160,6 +164,46 @@ describe('learning-rate finder on the GPU', () => {
     await expect(findLearningRate(rt, { config, settings, source })).rejects.toThrow(
       /datasets to mix in are not all there/,
     );
+  });
+
+  it("sweeps from a checkpoint's weights and optimizer state, its steps numbered on", async () => {
+    const rt = await testRuntime();
+    const { source, manifest } = await catsDataset();
+    const config = presetConfig('i3-test', { vocab_size: manifest.tokenizer.vocab.length });
+    const settings = catsSettings(100);
+    // A checkpoint at step 50 with weights and moments of its own (not the seed's).
+    const base = testCheckpoint();
+    const n = initParameters(config, 1).length;
+    const from: Checkpoint = {
+      meta: { ...base.meta, config, step: 50 },
+      params: initParameters(config, 99),
+      adamM: Float32Array.from({ length: n }, (_, i) => ((i % 7) - 3) * 1e-3),
+      adamV: Float32Array.from({ length: n }, (_, i) => 1e-5 * (1 + (i % 5))),
+    };
+    const result = await findLearningRate(rt, { config, settings, from, source }, { steps: 3 });
+    // The same two steps by hand: that model, the same batches, the sweep's rates at steps 51, 52.
+    const batches = batchSource(source, {
+      batchSize: settings.batchSize,
+      seqLen: settings.seqLen,
+      seed: settings.seed,
+    });
+    const gpu = await makeRunGpu(rt, config, settings);
+    try {
+      gpu.model.loadState(from.params, from.adamM, from.adamV);
+      for (let i = 0; i < 2; i++) {
+        const { loss } = await gpu.model.step(
+          [await batches.nextTrainBatch()],
+          sweepLr(i, 3),
+          51 + i,
+        );
+        expect(result.points[i].loss).toBe(loss);
+      }
+    } finally {
+      gpu.destroy();
+    }
+    // A fresh model's sweep starts elsewhere.
+    const fresh = await findLearningRate(rt, { config, settings, source }, { steps: 1 });
+    expect(fresh.points[0].loss).not.toBe(result.points[0].loss);
   });
 
   it('refuses an invalid setup before it makes anything', async () => {

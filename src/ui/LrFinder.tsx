@@ -1,31 +1,77 @@
 // The Model pane's answer to "which peak learning rate": the train worker's range test on the
 // selected dataset (src/train/lrFinder.ts), drawn as it runs, with its suggestion one click away
-// from the schedule.
+// from the schedule. For the next run, or for a checkpoint trained further on the selected dataset
+// (fine-tuning, whose schedule is the Model pane's: furtherRun), from that checkpoint's weights.
+import { useEffect } from 'react';
+import type { RunSpec } from '../protocol';
+import { furtherRun, useCheckpoints } from '../store/checkpoints';
 import { selectedDataset, useDatasets } from '../store/datasets';
 import { sweepKey, useLrFinder } from '../store/lrFinder';
+import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { LR_SWEEP_MAX, LR_SWEEP_MIN, LR_SWEEP_STEPS } from '../train/lrFinder';
+import type { CheckpointSummary } from '../train/runStore';
 import { LrSweepChart } from './charts/LrSweepChart';
 import { formatValue } from './charts/ticks';
-import { count } from './format';
+import { checkpointName, count } from './format';
 import { useGpuBusy } from './gpuBusy';
 import { useNextConfig, useNextSettings, useSetupProblem } from './nextRun';
 
 /** A rate as the schedule field would take it: two significant digits. */
 const rounded = (lr: number) => Number(lr.toPrecision(2));
 
+/**
+ * The checkpoints that would train further on the selected dataset as a new run on the Model
+ * pane's schedule (fine-tuning), each with that run's spec; imported ones once read.
+ */
+function useFineTuneChoices(
+  datasetId: string | undefined,
+): { ck: CheckpointSummary; spec: RunSpec }[] {
+  const checkpoints = useRuns((s) => s.checkpoints);
+  const runs = useRuns((s) => s.runs);
+  const stored = useDatasets();
+  const details = useCheckpoints((s) => s.details);
+  const inspect = useCheckpoints((s) => s.inspect);
+  const paneSettings = useSetup((s) => s.settings);
+  const runOf = (ck: CheckpointSummary) => runs.find((r) => r.id === ck.runId);
+  useEffect(() => {
+    for (const ck of checkpoints) if (!runs.some((r) => r.id === ck.runId)) inspect(ck.id);
+  }, [checkpoints, runs, inspect]);
+  return checkpoints.flatMap((ck) => {
+    const further = furtherRun(ck, runOf(ck), stored, details[ck.id], paneSettings);
+    const fineTunes =
+      further &&
+      !further.resumes &&
+      further.spec.datasetId === datasetId &&
+      further.spec.settings.schedule.startStep !== undefined;
+    return fineTunes ? [{ ck, spec: further.spec }] : [];
+  });
+}
+
 export function LrFinder() {
-  const settings = useNextSettings();
+  const nextSettings = useNextSettings();
   const setSchedule = useSetup((s) => s.setSchedule);
-  const datasetId = useDatasets((s) => selectedDataset(s)?.id);
-  const config = useNextConfig();
+  const dataset = useDatasets(selectedDataset);
+  const datasetId = dataset?.id;
+  const nextConfig = useNextConfig();
   const setupProblem = useSetupProblem();
-  const { key, running, points, steps, result, message, find, cancel } = useLrFinder();
-  const current = datasetId !== undefined && key === sweepKey(config, settings, datasetId);
+  const { key, running, points, steps, result, message, find, cancel, fromId, setFrom } =
+    useLrFinder();
+  const choices = useFineTuneChoices(datasetId);
+  const from = choices.find((c) => c.ck.id === fromId);
+  // The sweep's run: the checkpoint's further run, or the next run the panes describe.
+  const config = from?.spec.config ?? nextConfig;
+  const settings = from?.spec.settings ?? nextSettings;
+  const current =
+    datasetId !== undefined && key === sweepKey(config, settings, datasetId, from?.ck.id);
   const busy = useGpuBusy('A run is training: find the rate once it ends.');
   const blocker =
     busy ??
-    (datasetId ? setupProblem : 'Import a dataset first (Data pane): the sweep trains on it.');
+    (datasetId
+      ? from
+        ? undefined
+        : setupProblem
+      : 'Import a dataset first (Data pane): the sweep trains on it.');
   const last = points.at(-1);
   const suggestion = result && !result.cancelled ? result.suggestion : undefined;
   return (
@@ -35,11 +81,29 @@ export function LrFinder() {
           type="button"
           disabled={running || Boolean(blocker)}
           title={blocker}
-          onClick={() => datasetId && find(config, settings, datasetId)}
+          onClick={() => datasetId && find(config, settings, datasetId, from?.ck.id)}
           data-testid="find-lr"
         >
           Find a learning rate
         </button>
+        {choices.length > 0 && (
+          <label className="inline">
+            for{' '}
+            <select
+              value={from?.ck.id ?? ''}
+              disabled={running}
+              onChange={(e) => setFrom(e.target.value || undefined)}
+              data-testid="lr-from"
+            >
+              <option value="">the next run (new weights)</option>
+              {choices.map(({ ck }) => (
+                <option key={ck.id} value={ck.id}>
+                  {checkpointName(ck)} trained further
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {running && (
           <>
             <progress
@@ -59,10 +123,14 @@ export function LrFinder() {
         )}
         {!running && !result && !message && (
           <span className="muted small">
-            Trains a throwaway copy of this model on the selected dataset (and any mixed in, as the
-            run would) for up to {count(LR_SWEEP_STEPS)} steps, the rate rising from{' '}
-            {formatValue(LR_SWEEP_MIN)} to {formatValue(LR_SWEEP_MAX)}: the loss falls once the rate
-            moves the weights, and blows up once it is too large.
+            Trains a throwaway copy of{' '}
+            {from
+              ? `${checkpointName(from.ck)} (its weights and optimizer state, with the settings training it further would have)`
+              : 'this model'}{' '}
+            on the selected dataset (and any mixed in, as the run would) for up to{' '}
+            {count(LR_SWEEP_STEPS)} steps, the rate rising from {formatValue(LR_SWEEP_MIN)} to{' '}
+            {formatValue(LR_SWEEP_MAX)}: the loss falls once the rate moves the weights, and blows
+            up once it is too large.
           </span>
         )}
       </div>
@@ -93,6 +161,13 @@ export function LrFinder() {
                 >
                   Use {formatValue(rounded(suggestion))}
                 </button>
+              )}
+              {from && (
+                <span className="muted" data-testid="lr-from-note">
+                  {' '}
+                  Training {checkpointName(from.ck)} further on {dataset?.name} (Checkpoints pane)
+                  warms up to the schedule's peak.
+                </span>
               )}
             </>
           )}
