@@ -21,22 +21,31 @@ async function inTempDir(prefix: string, test: (dir: string) => Promise<void>): 
   }
 }
 
+/** The cats corpus and a file of dogs in `dir`: a run's data and other data of its tokenizer. */
+async function catsAndDogs(dir: string): Promise<{ cats: string; dogs: string }> {
+  const cats = join(dir, 'cats.txt');
+  const dogs = join(dir, 'dogs.txt');
+  await writeFile(cats, catsCorpus());
+  await writeFile(dogs, Array.from({ length: 300 }, () => 'the dog sat on the log.').join('\n'));
+  return { cats, dogs };
+}
+
+/** `npm run train` of the i3-test preset with these flags: its output, or its failure. */
+const trainCli = (...flags: string[][]) =>
+  promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/train.ts', '--preset', 'i3-test', ...flags.flat()],
+    { timeout: 120_000 },
+  );
+
 describe('npm run train -- --find-lr', () => {
   it('runs the range test instead of training: prints the sweep and writes it', async () => {
     await inTempDir('i3-find-lr-', async (dir) => {
       const data = join(dir, 'cats.txt');
       await writeFile(data, catsCorpus());
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        ['--import', 'tsx', 'src/cli/train.ts', '--preset', 'i3-test', '--data', data].concat([
-          '--vocab',
-          '64',
-          '--find-lr',
-          '30',
-          '--out',
-          dir,
-        ]),
-        { timeout: 120_000 },
+      const { stdout } = await trainCli(
+        ['--data', data, '--vocab', '64'],
+        ['--find-lr', '30', '--out', dir],
       );
       const sweep = JSON.parse(await readFile(join(dir, 'lr-sweep.json'), 'utf8')) as LrSweepResult;
       expect(sweep.points.length).toBeGreaterThan(1);
@@ -56,21 +65,11 @@ describe('npm run train -- --find-lr', () => {
 describe('npm run train -- --mix', () => {
   it('mixes other files, tokenized with the run’s tokenizer, into its rows', async () => {
     await inTempDir('i3-mix-', async (dir) => {
-      const data = join(dir, 'cats.txt');
-      const dogs = join(dir, 'dogs.txt');
-      await writeFile(data, catsCorpus());
-      await writeFile(
-        dogs,
-        Array.from({ length: 300 }, () => 'the dog sat on the log.').join('\n'),
-      );
+      const { cats: data, dogs } = await catsAndDogs(dir);
       const run = (mix: string) =>
-        promisify(execFile)(
-          process.execPath,
-          ['--import', 'tsx', 'src/cli/train.ts', '--preset', 'i3-test', '--data', data].concat(
-            ['--vocab', '64', '--steps', '10', '--eval-every', '0', '--ckpt-every', '0'],
-            ['--mix', mix, '--out', dir],
-          ),
-          { timeout: 120_000 },
+        trainCli(
+          ['--data', data, '--vocab', '64', '--steps', '10'],
+          ['--eval-every', '0', '--ckpt-every', '0', '--mix', mix, '--out', dir],
         );
       const { stdout } = await run(`${dogs}:0.4`);
       expect(stdout).toMatch(/mixed in: dogs\.txt, [\d,]+ train tokens, 40% of the rows/);
@@ -87,13 +86,10 @@ describe('npm run train -- --minutes', () => {
       const data = join(dir, 'cats.txt');
       await writeFile(data, catsCorpus());
       const run = (more: string[]) =>
-        promisify(execFile)(
-          process.execPath,
-          ['--import', 'tsx', 'src/cli/train.ts', '--preset', 'i3-test', '--data', data].concat(
-            ['--vocab', '64', '--eval-every', '0', '--ckpt-every', '0', '--out', dir],
-            more,
-          ),
-          { timeout: 120_000 },
+        trainCli(
+          ['--data', data, '--vocab', '64', '--out', dir],
+          ['--eval-every', '0', '--ckpt-every', '0'],
+          more,
         );
       // 3 seconds of this adapter's steps.
       const { stdout } = await run(['--minutes', '0.05']);
@@ -130,22 +126,9 @@ describe('npm run train -- --minutes', () => {
 describe('npm run train -- --resume --fine-tune', () => {
   it('sweeps the rate from a checkpoint and trains it further on new data, on a schedule of its own', async () => {
     await inTempDir('i3-fine-tune-', async (dir) => {
-      const cats = join(dir, 'cats.txt');
-      const dogs = join(dir, 'dogs.txt');
-      await writeFile(cats, catsCorpus());
-      await writeFile(
-        dogs,
-        Array.from({ length: 300 }, () => 'the dog sat on the log.').join('\n'),
-      );
+      const { cats, dogs } = await catsAndDogs(dir);
       const train = (args: string[]) =>
-        promisify(execFile)(
-          process.execPath,
-          ['--import', 'tsx', 'src/cli/train.ts', '--preset', 'i3-test', '--vocab', '64'].concat(
-            ['--eval-every', '0', '--sample-tokens', '0'],
-            args,
-          ),
-          { timeout: 120_000 },
-        );
+        trainCli(['--vocab', '64', '--eval-every', '0', '--sample-tokens', '0'], args);
       await train([
         '--data',
         cats,
@@ -204,14 +187,11 @@ describe('npm run train -- --sweep', () => {
         Array.from({ length: 1500 }, (_, i) => `the cat ${i} sat on the mat.`).join('\n'),
       );
       const run = (sweep: string) =>
-        promisify(execFile)(
-          process.execPath,
-          ['--import', 'tsx', 'src/cli/train.ts', '--preset', 'i3-test', '--data', data].concat(
-            ['--vocab', '64', '--steps', '6', '--eval-every', '3', '--ckpt-every', '0'],
-            ['--sample-tokens', '0', '--warmup', '2', '--decay', 'linear', '--min-ratio', '0'],
-            ['--sweep', sweep, '--out', dir],
-          ),
-          { timeout: 120_000 },
+        trainCli(
+          ['--data', data, '--vocab', '64', '--steps', '6'],
+          ['--eval-every', '3', '--ckpt-every', '0', '--sample-tokens', '0'],
+          ['--warmup', '2', '--decay', 'linear', '--min-ratio', '0'],
+          ['--sweep', sweep, '--out', dir],
         );
       const { stdout } = await run('lr=3e-3,3e-2');
       const result = JSON.parse(await readFile(join(dir, 'sweep.json'), 'utf8')) as {
