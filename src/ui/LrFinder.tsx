@@ -4,7 +4,7 @@
 // (fine-tuning, whose schedule is the Model pane's: furtherRun), from that checkpoint's weights.
 import { useEffect } from 'react';
 import type { RunSpec } from '../protocol';
-import { furtherRun, useCheckpoints } from '../store/checkpoints';
+import { furtherRun, runOnItsData, useCheckpoints } from '../store/checkpoints';
 import { selectedDataset, useDatasets } from '../store/datasets';
 import { sweepKey, useLrFinder } from '../store/lrFinder';
 import { useRuns } from '../store/runs';
@@ -34,9 +34,18 @@ function useFineTuneChoices(
   const inspect = useCheckpoints((s) => s.inspect);
   const paneSettings = useSetup((s) => s.settings);
   const runOf = (ck: CheckpointSummary) => runs.find((r) => r.id === ck.runId);
+  // A checkpoint with no run on its run's data is known by its own header (furtherRun): read it.
   useEffect(() => {
-    for (const ck of checkpoints) if (!runs.some((r) => r.id === ck.runId)) inspect(ck.id);
-  }, [checkpoints, runs, inspect]);
+    for (const ck of checkpoints) {
+      if (
+        !runOnItsData(
+          runs.find((r) => r.id === ck.runId),
+          stored,
+        )
+      )
+        inspect(ck.id);
+    }
+  }, [checkpoints, runs, stored, inspect]);
   return checkpoints.flatMap((ck) => {
     const further = furtherRun(ck, runOf(ck), stored, details[ck.id], paneSettings);
     const fineTunes =
