@@ -227,3 +227,34 @@ test('a warm-up-stable-decay run trains longer and cools down when asked, and fi
   await expect(page.getByTestId('chart-lr')).toHaveAttribute('data-points', String(last));
   expect(errors).toEqual([]);
 });
+
+test('a warm-up-stable-decay run told to finish in a few seconds cools down over them and ends there', async ({
+  page,
+}) => {
+  const errors = await openStudio(page);
+  await importBuiltInData(page);
+  await startTestRun(page, { totalSteps: 400, decay: 'wsd' });
+  const progress = page.getByTestId('run-progress');
+  await expect
+    .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })
+    .toBeGreaterThanOrEqual(8);
+  // Three seconds at the run's recent step time: a few steps.
+  await page.getByTestId('finish-in-minutes').fill('0.05');
+  const finish = page.getByTestId('finish-in');
+  expect(Number(await finish.getAttribute('data-steps'))).toBeGreaterThanOrEqual(1);
+  await expect(finish).toHaveAttribute(
+    'title',
+    /^End the run in about 0\.05 minutes at its recent/,
+  );
+  await finish.click();
+  // The schedule ends a few steps on (from the step the worker had reached), and the run there.
+  await expect(progress).not.toContainText('/ 400 ');
+  const total = Number((await progress.textContent())?.match(/step \d+ \/ (\d+) /)?.[1]);
+  expect(total).toBeLessThan(60);
+  const row = page.getByTestId('run-row').first();
+  await expect(row).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
+  expect(Number(await row.locator('td').nth(3).textContent())).toBe(total);
+  // Its rate ends at the floor: 10% of i3-test's peak of 0.01.
+  await expect(page.getByTestId('chart-lr')).toHaveAttribute('data-points', String(total));
+  expect(errors).toEqual([]);
+});

@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { PRESETS } from '../model/config';
+import { defaultSettings, validateSettings } from './defaults';
 import {
   coolDownFrom,
   decayInWords,
+  finishAfter,
   LONGER,
   LR_DECAYS,
   learningRate,
   learningRateCurve,
   lengthen,
+  rescheduled,
 } from './schedule';
 
 const s = { peakLr: 1e-3, warmupSteps: 100, totalSteps: 1100, minRatio: 0.1 };
+const settings = defaultSettings('i3-test', PRESETS['i3-test']);
 
 describe('learning-rate schedule', () => {
   it('warms up linearly to the peak', () => {
@@ -96,6 +101,37 @@ describe('learning-rate schedule', () => {
     expect(lengthen(wsd, 950)).toBeUndefined();
     expect(lengthen(s, 500)).toBeUndefined();
     expect(lengthen({ ...s, decay: 'linear' }, 500)).toBeUndefined();
+  });
+
+  it('ends a schedule that holds its rate a number of steps from now: a wsd one cools down over them', () => {
+    const wsd = { ...s, decay: 'wsd' as const, cooldown: 0.2 };
+    for (const [step, steps] of [
+      [500, 37],
+      [101, 1],
+      [899, 2000],
+    ]) {
+      const end = finishAfter(wsd, step, steps)!;
+      expect(end.totalSteps).toBe(step + steps);
+      // The rate held through `step` (within 1e-7: the share's rounding, below float32's, in which
+      // the GPU gets the rate), falling from the next, to the floor at the new end.
+      for (let t = 100; t <= step; t++) {
+        expect(Math.abs(learningRate(end, t) / 1e-3 - 1)).toBeLessThan(1e-7);
+      }
+      expect(learningRate(end, step + 1)).toBeLessThan(1e-3);
+      expect(learningRate(end, step + steps)).toBeCloseTo(1e-4, 12);
+      expect(rescheduled(wsd, step, { finishAfter: steps })).toEqual(end);
+      expect(validateSettings({ ...settings, schedule: end })).toEqual([]);
+    }
+    expect(finishAfter({ ...s, decay: 'constant' }, 500, 20)).toEqual({
+      ...s,
+      decay: 'constant',
+      totalSteps: 520,
+    });
+    // In the warm-up, in the cool-down, other decays, no steps: no.
+    for (const step of [50, 100, 950]) expect(finishAfter(wsd, step, 10)).toBeUndefined();
+    expect(finishAfter(s, 500, 10)).toBeUndefined();
+    expect(finishAfter(wsd, 500, 0)).toBeUndefined();
+    expect(finishAfter(wsd, 500, 2.5)).toBeUndefined();
   });
 
   it('says what follows the warm-up', () => {

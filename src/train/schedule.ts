@@ -76,10 +76,29 @@ export function coolDownFrom(s: LrSchedule, step: number): LrSchedule | undefine
   return { ...s, totalSteps: stable + Math.ceil((step - stable) / (1 - c)) };
 }
 
-/** The changes a live run's schedule takes, and what each makes of it (undefined: none here). */
-export type Reschedule = 'cool-down' | 'longer';
+/**
+ * A schedule that holds its rate made to end `steps` steps after `step` (steps done): a
+ * warm-up-stable-decay one in its stable phase cools down over exactly those steps, from now (its
+ * cool-down share set to them); a constant one past its warm-up ends there. Undefined for the
+ * others, whose rate at `step` would jump, and for no steps.
+ */
+export function finishAfter(s: LrSchedule, step: number, steps: number): LrSchedule | undefined {
+  const stable = s.warmupSteps + (s.startStep ?? 0);
+  if (!(Number.isInteger(steps) && steps >= 1) || step <= stable) return undefined;
+  const totalSteps = step + steps;
+  if (s.decay === 'constant') return { ...s, totalSteps };
+  if (s.decay !== 'wsd' || step >= cooldownStart(s)!) return undefined;
+  return { ...s, totalSteps, cooldown: steps / (totalSteps - stable) };
+}
+
+/**
+ * The changes a live run's schedule takes, and what each makes of it (undefined: none here): its
+ * cool-down now, more steps, or an end `finishAfter` steps from now.
+ */
+export type Reschedule = 'cool-down' | 'longer' | { finishAfter: number };
 
 export function rescheduled(s: LrSchedule, step: number, to: Reschedule): LrSchedule | undefined {
+  if (typeof to === 'object') return finishAfter(s, step, to.finishAfter);
   return to === 'cool-down' ? coolDownFrom(s, step) : lengthen(s, step);
 }
 

@@ -5,13 +5,10 @@
 import { speedKey, useSpeed } from '../store/speed';
 import { runMs } from '../train/budget';
 import { ShareBar } from './charts/ShareBar';
-import { compact, count, duration } from './format';
+import { compact, count, duration, stepTime } from './format';
 import { useGpuBusy } from './gpuBusy';
 import { useNextConfig, useNextSettings, useSetupProblem } from './nextRun';
 import { TimeBudget } from './TimeBudget';
-
-const stepTime = (ms: number) =>
-  ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : duration(ms / 1000);
 
 export function SpeedEstimate() {
   const settings = useNextSettings();

@@ -25,7 +25,7 @@ import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { ownShare } from '../train/defaults';
 import type { RunRecord } from '../train/runStore';
-import { coolDownFrom, lengthen, type Reschedule } from '../train/schedule';
+import { coolDownFrom, finishAfter, lengthen, type Reschedule } from '../train/schedule';
 import { SWEEP_AXES, sweepVariant } from '../train/sweep';
 import type { TrainerActivity } from '../train/trainer';
 import { median } from '../util/median';
@@ -47,9 +47,9 @@ import { SweepChart } from './charts/SweepChart';
 import { sweepsOf } from './charts/sweepPoints';
 import { formatValue } from './charts/ticks';
 import { download, fileStem } from './download';
-import { bytes, compact, count, duration, epochs } from './format';
+import { bytes, compact, count, duration, epochs, stepTime } from './format';
 import { mixable, useNextConfig, useNextSettings, useSetupProblem, useVocabSize } from './nextRun';
-import { secondsLeft } from './queueTime';
+import { recentStepMs, secondsLeft } from './queueTime';
 import { type NextRun, RunQueue } from './RunQueue';
 import { TrainingSamples } from './TrainingSamples';
 
@@ -184,6 +184,9 @@ function RunControls() {
  * and the run finishes after it), or train longer (its steps after the warm-up, half as many
  * again; the rate at the steps done stays as it was).
  */
+/** The Train pane's "Finish in" minutes at first: a short wrap-up. */
+const FINISH_MINUTES = 10;
+
 function RescheduleButtons({
   run,
   onClick,
@@ -192,13 +195,44 @@ function RescheduleButtons({
   onClick: (to: Reschedule) => void;
 }) {
   const requested = useRuns((s) => s.requested);
+  const [minutes, setMinutes] = useState(FINISH_MINUTES);
   const done = run.metrics.steps.at(-1)?.step ?? 0;
   const planned = count(run.settings.schedule.totalSteps);
   const cut = coolDownFrom(run.settings.schedule, done);
   const longer = lengthen(run.settings.schedule, done);
+  // The steps that take `minutes` at the run's recent step time (none before its first steps).
+  const ms = recentStepMs(run);
+  const steps = minutes > 0 && ms > 0 ? Math.max(1, Math.round((minutes * 60_000) / ms)) : 0;
+  const finish = steps > 0 ? finishAfter(run.settings.schedule, done, steps) : undefined;
   if (requested) return null;
   return (
     <>
+      {finishAfter(run.settings.schedule, done, 1) && (
+        <span className="inline finish-in">
+          <button
+            type="button"
+            disabled={!finish}
+            onClick={() => onClick({ finishAfter: steps })}
+            title={
+              finish &&
+              `End the run in about ${Number(minutes.toPrecision(3))} minutes at its recent ${stepTime(ms)} a step: step ${count(finish.totalSteps)} instead of ${planned}${finish.decay === 'wsd' ? ', the cool-down over the steps until then' : ''}`
+            }
+            data-testid="finish-in"
+            data-steps={steps}
+          >
+            Finish in
+          </button>
+          <input
+            type="number"
+            min={0}
+            value={Number.isFinite(minutes) ? minutes : ''}
+            onChange={(e) => setMinutes(e.target.valueAsNumber)}
+            aria-label="minutes to finish in"
+            data-testid="finish-in-minutes"
+          />
+          min
+        </span>
+      )}
       {cut && (
         <button
           type="button"

@@ -15,6 +15,10 @@ export function duration(s: number | null): string {
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
 
+/** A step's time: milliseconds below a second, else as a duration. */
+export const stepTime = (ms: number) =>
+  ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : duration(ms / 1000);
+
 export const compact = (n: number) =>
   n >= 1e6
     ? `${(n / 1e6).toFixed(2)}M`

@@ -31,14 +31,17 @@ export function stepMsLike(run: Shaped, runs: readonly RunRecord[]): number | un
   return newest && median(newest.metrics.steps.slice(-TIMED_STEPS).map((m) => m.stepMs));
 }
 
+/** The median time (ms) of a run's last steps (NaN before its first). */
+export const recentStepMs = (run: Pick<RunRecord, 'metrics'>): number =>
+  median(run.metrics.steps.slice(-TIMED_STEPS).map((m) => m.stepMs));
+
 /**
  * Seconds the run has left at its own recent step time (NaN before its first steps): the progress
  * line's ETA, and the start of the queue's.
  */
 export function secondsLeft(run: Pick<RunRecord, 'settings' | 'metrics'>): number {
-  const steps = run.metrics.steps;
-  const ms = median(steps.slice(-TIMED_STEPS).map((m) => m.stepMs));
-  return ((run.settings.schedule.totalSteps - (steps.at(-1)?.step ?? 0)) * ms) / 1000;
+  const done = run.metrics.steps.at(-1)?.step ?? 0;
+  return ((run.settings.schedule.totalSteps - done) * recentStepMs(run)) / 1000;
 }
 
 /** Seconds each queued run should take (undefined: no run of its shape has trained here yet). */
