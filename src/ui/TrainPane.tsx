@@ -208,7 +208,7 @@ function RescheduleButtons({
   return (
     <>
       {finishAfter(run.settings.schedule, done, 1) && (
-        <span className="inline finish-in">
+        <span className="finish-in">
           <button
             type="button"
             disabled={!finish}
