@@ -1,5 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { importBuiltInData, openStudio, startTestRun, stopAfterStep } from './studio';
+import {
+  importBuiltInData,
+  openStudio,
+  startTestRun,
+  stopAfterStep,
+  wsdRunPastWarmUp,
+} from './studio';
 
 // Pause and Stop say what they wait for, and a Stop pressed while the run is still being prepared
 // (before its first step) is kept: the run ends there, with nothing saved. A run stopped later
@@ -184,13 +190,8 @@ test('a warm-up-stable-decay run trains longer and cools down when asked, and fi
   page,
 }) => {
   const errors = await openStudio(page);
-  await importBuiltInData(page);
-  await startTestRun(page, { totalSteps: 400, decay: 'wsd' });
-  const progress = page.getByTestId('run-progress');
   // Offered only once the warm-up (5 steps) is over.
-  await expect
-    .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })
-    .toBeGreaterThanOrEqual(8);
+  const progress = await wsdRunPastWarmUp(page);
   // A note on the live run, kept by the worker that writes its record.
   const row = page.getByTestId('run-row').first();
   await row.getByTestId('run-note').click();
@@ -232,12 +233,7 @@ test('a warm-up-stable-decay run told to finish in a few seconds cools down over
   page,
 }) => {
   const errors = await openStudio(page);
-  await importBuiltInData(page);
-  await startTestRun(page, { totalSteps: 400, decay: 'wsd' });
-  const progress = page.getByTestId('run-progress');
-  await expect
-    .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })
-    .toBeGreaterThanOrEqual(8);
+  const progress = await wsdRunPastWarmUp(page);
   // Three seconds at the run's recent step time: a few steps.
   await page.getByTestId('finish-in-minutes').fill('0.05');
   const finish = page.getByTestId('finish-in');

@@ -55,12 +55,28 @@ export async function startTestRun(
   await page.getByTestId('start-run').click();
 }
 
-/** Stops the live run once it has trained `steps` steps; returns its row, once it is stopped. */
-export async function stopAfterStep(page: Page, steps: number): Promise<Locator> {
+/** Waits until the live run has trained `steps` steps; returns its progress line. */
+export async function untilStep(page: Page, steps: number): Promise<Locator> {
   const progress = page.getByTestId('run-progress');
   await expect
     .poll(async () => Number(await progress.getAttribute('data-step')), { timeout: 60_000 })
     .toBeGreaterThanOrEqual(steps);
+  return progress;
+}
+
+/**
+ * Starts a warm-up-stable-decay i3-test run of 400 steps on the built-in corpus and waits until
+ * its warm-up (5 steps) is over, where its schedule can change; returns its progress line.
+ */
+export async function wsdRunPastWarmUp(page: Page): Promise<Locator> {
+  await importBuiltInData(page);
+  await startTestRun(page, { totalSteps: 400, decay: 'wsd' });
+  return untilStep(page, 8);
+}
+
+/** Stops the live run once it has trained `steps` steps; returns its row, once it is stopped. */
+export async function stopAfterStep(page: Page, steps: number): Promise<Locator> {
+  await untilStep(page, steps);
   await page.getByTestId('stop-run').click();
   const row = page.getByTestId('run-row').first();
   await expect(row).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });

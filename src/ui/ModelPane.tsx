@@ -25,6 +25,7 @@ import { MetricChart } from './charts/MetricChart';
 import { ShareBar } from './charts/ShareBar';
 import { bytes, compact, count, epochs, ratio } from './format';
 import { LrFinder } from './LrFinder';
+import { NumberField } from './NumberField';
 import { useNextConfig, useNextSettings, useTooLarge, useVocabSize } from './nextRun';
 import { SpeedEstimate } from './SpeedEstimate';
 
@@ -68,27 +69,6 @@ const SETTING_FIELDS: [NumericSetting & keyof typeof SETTING_LABELS, number][] =
 ];
 
 const CONFIG_FIELDS = Object.entries(CONFIG_LABELS) as [keyof I3Config, string][];
-
-function NumberField(props: {
-  label: string;
-  value: number;
-  step?: number;
-  onChange: (v: number) => void;
-  testId?: string;
-}) {
-  return (
-    <label className="field">
-      <span>{props.label}</span>
-      <input
-        type="number"
-        value={Number.isFinite(props.value) ? props.value : ''}
-        step={props.step ?? 1}
-        data-testid={props.testId}
-        onChange={(e) => props.onChange(e.target.valueAsNumber)}
-      />
-    </label>
-  );
-}
 
 /**
  * How many passes over the selected dataset the planned steps make: a model trained for many

@@ -17,6 +17,7 @@ import { ownShare, runTooLarge } from '../train/defaults';
 import type { SpeedEstimate } from '../train/speedProbe';
 import { compact, count, epochs, ratio } from './format';
 import { useGpuBusy } from './gpuBusy';
+import { NumberField } from './NumberField';
 import { useNextConfig, useNextSettings } from './nextRun';
 
 /** The budget as typed, to three significant digits: "0.5 minutes", "1 minute". */
@@ -67,16 +68,13 @@ export function TimeBudget({ estimate }: { estimate: SpeedEstimate }) {
   };
   return (
     <div className="time-budget" data-testid="time-budget">
-      <label className="field">
-        <span>time budget (minutes)</span>
-        <input
-          type="number"
-          min={0}
-          value={Number.isFinite(minutes) ? minutes : ''}
-          onChange={(e) => setMinutes(e.target.valueAsNumber)}
-          data-testid="budget-minutes"
-        />
-      </label>
+      <NumberField
+        label="time budget (minutes)"
+        value={minutes}
+        min={0}
+        onChange={setMinutes}
+        testId="budget-minutes"
+      />
       {valid && steps < 2 && (
         <p className="small" data-testid="budget-steps">
           Not even two steps of this setup fit in {inMinutes(minutes)} here.

@@ -48,6 +48,7 @@ import { sweepsOf } from './charts/sweepPoints';
 import { formatValue } from './charts/ticks';
 import { download, fileStem } from './download';
 import { bytes, compact, count, duration, epochs, stepTime } from './format';
+import { NumberInput } from './NumberField';
 import { mixable, useNextConfig, useNextSettings, useSetupProblem, useVocabSize } from './nextRun';
 import { recentStepMs, secondsLeft } from './queueTime';
 import { type NextRun, RunQueue } from './RunQueue';
@@ -222,13 +223,12 @@ function RescheduleButtons({
           >
             Finish in
           </button>
-          <input
-            type="number"
+          <NumberInput
+            value={minutes}
             min={0}
-            value={Number.isFinite(minutes) ? minutes : ''}
-            onChange={(e) => setMinutes(e.target.valueAsNumber)}
-            aria-label="minutes to finish in"
-            data-testid="finish-in-minutes"
+            onChange={setMinutes}
+            ariaLabel="minutes to finish in"
+            testId="finish-in-minutes"
           />
           min
         </span>
