@@ -36,7 +36,6 @@ import {
   recordEvaluation,
   setRunNote,
 } from '../src/train/runStore';
-import { rescheduled } from '../src/train/schedule';
 import { probeTrainingSpeed } from '../src/train/speedProbe';
 import { CheckpointNotStoredError, type Trainer } from '../src/train/trainer';
 
@@ -485,9 +484,8 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
       void setNote(msg.runId, msg.note);
       break;
     case 'reschedule': {
-      const next = trainer && !trainerEnded && rescheduled(trainer.schedule, trainer.step, msg.to);
-      if (next) trainer?.reschedule(next);
-      else
+      const next = trainer && !trainerEnded && trainer.rescheduleTo(msg.to);
+      if (!next)
         post({ type: 'error', message: 'The run’s schedule no longer holds its rate: it stays.' });
       break;
     }

@@ -45,7 +45,7 @@ import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
 import { findLearningRate, LR_SWEEP_STEPS, type LrSweepSetup } from '../train/lrFinder';
 import { prepareRun } from '../train/run';
-import { type Reschedule, rescheduled } from '../train/schedule';
+import { type Reschedule, scheduleFrom } from '../train/schedule';
 import { probeTrainingSpeed } from '../train/speedProbe';
 import {
   parseSweepValues,
@@ -207,15 +207,8 @@ async function main(): Promise<void> {
   const fineTune = Boolean(args['fine-tune']);
   if (fineTune) {
     if (!resume) throw new Error('--fine-tune trains a checkpoint further: give it with --resume');
-    const start = resume.meta.step;
-    settings = {
-      ...settings,
-      schedule: {
-        ...settings.schedule,
-        startStep: start,
-        totalSteps: start + numberArg(args, 'steps', settings.schedule.totalSteps),
-      },
-    };
+    const more = numberArg(args, 'steps', settings.schedule.totalSteps);
+    settings = { ...settings, schedule: scheduleFrom(settings.schedule, resume.meta.step, more) };
   }
   console.log(
     `dataset: ${m.train.tokens.toLocaleString()} train / ${m.validation.tokens.toLocaleString()} validation tokens, vocabulary ${corpus.tokenizer.vocabSize}`,
@@ -373,8 +366,7 @@ async function trainRun(
   ];
   const handlers = signals.map(([signal, to]) => {
     const handler = () => {
-      const next = rescheduled(trainer.schedule, trainer.step, to);
-      if (next) trainer.reschedule(next);
+      const next = trainer.rescheduleTo(to);
       console.log(
         next
           ? `${to === 'cool-down' ? 'cooling down' : 'training longer'}: the run now ends at step ${next.totalSteps}`

@@ -13,7 +13,7 @@ import {
   listRuns,
   type RunRecord,
 } from '../train/runStore';
-import type { LrSchedule, Reschedule } from '../train/schedule';
+import { type LrSchedule, type Reschedule, scheduleFrom } from '../train/schedule';
 import type { TrainerActivity } from '../train/trainer';
 import { trainWorker } from '../workerClients';
 
@@ -87,10 +87,9 @@ export const continuationSpec = (
   config: base.config,
   settings: {
     ...base.settings,
-    schedule: {
-      ...(fresh ? { ...fresh, startStep: ck.step } : base.settings.schedule),
-      totalSteps: ck.step + moreSteps,
-    },
+    schedule: fresh
+      ? scheduleFrom(fresh, ck.step, moreSteps)
+      : { ...base.settings.schedule, totalSteps: ck.step + moreSteps },
     // Its run's mixture goes on, but for the dataset it now trains on, if that was mixed in.
     mixIn: (base.settings.mixIn ?? []).filter((m) => m.datasetId !== base.datasetId),
   },

@@ -53,13 +53,32 @@ function remaining(s: LrSchedule, p: number): number {
   }
 }
 
+/** The step the schedule's warm-up ends at: its rate is at the peak from there. */
+const warmedUp = (s: LrSchedule) => (s.startStep ?? 0) + s.warmupSteps;
+
 /** The step (as the trainer numbers them, from 1) a 'wsd' schedule's cool-down starts after. */
 function cooldownStart(s: LrSchedule): number | undefined {
   if (s.decay !== 'wsd') return undefined;
-  const start = s.startStep ?? 0;
-  const decaySteps = Math.max(1, s.totalSteps - start - s.warmupSteps);
-  return start + s.warmupSteps + Math.round(decaySteps * (1 - (s.cooldown ?? DEFAULT_COOLDOWN)));
+  const decaySteps = Math.max(1, s.totalSteps - warmedUp(s));
+  return warmedUp(s) + Math.round(decaySteps * (1 - (s.cooldown ?? DEFAULT_COOLDOWN)));
 }
+
+/**
+ * Whether the rate at `step` (steps done) is the held peak, as it would stay were the run longer:
+ * a constant schedule, or a warm-up-stable-decay one before its cool-down.
+ */
+const holdsRate = (s: LrSchedule, step: number) =>
+  s.decay === 'constant' || (s.decay === 'wsd' && step < cooldownStart(s)!);
+
+/**
+ * The schedule of a run that trains a checkpoint at `step` further for `moreSteps` on new data: a
+ * warm-up, peak and decay of its own (`s`'s), from that step.
+ */
+export const scheduleFrom = (s: LrSchedule, step: number, moreSteps: number): LrSchedule => ({
+  ...s,
+  startStep: step,
+  totalSteps: step + moreSteps,
+});
 
 /**
  * A warm-up-stable-decay schedule cut short: its cool-down starts after `step` (steps done), as
@@ -68,9 +87,8 @@ function cooldownStart(s: LrSchedule): number | undefined {
  * cooling down.
  */
 export function coolDownFrom(s: LrSchedule, step: number): LrSchedule | undefined {
-  const cool = cooldownStart(s);
-  const stable = s.warmupSteps + (s.startStep ?? 0);
-  if (cool === undefined || step <= stable || step >= cool) return undefined;
+  const stable = warmedUp(s);
+  if (s.decay !== 'wsd' || step <= stable || !holdsRate(s, step)) return undefined;
   const c = s.cooldown ?? DEFAULT_COOLDOWN;
   // (step − stable) / (total − stable) = 1 − c: rounded up, the cool-down takes at least its share.
   return { ...s, totalSteps: stable + Math.ceil((step - stable) / (1 - c)) };
@@ -83,12 +101,13 @@ export function coolDownFrom(s: LrSchedule, step: number): LrSchedule | undefine
  * others, whose rate at `step` would jump, and for no steps.
  */
 export function finishAfter(s: LrSchedule, step: number, steps: number): LrSchedule | undefined {
-  const stable = s.warmupSteps + (s.startStep ?? 0);
-  if (!(Number.isInteger(steps) && steps >= 1) || step <= stable) return undefined;
+  const stable = warmedUp(s);
+  const valid = Number.isInteger(steps) && steps >= 1;
+  if (!valid || step <= stable || !holdsRate(s, step)) return undefined;
   const totalSteps = step + steps;
-  if (s.decay === 'constant') return { ...s, totalSteps };
-  if (s.decay !== 'wsd' || step >= cooldownStart(s)!) return undefined;
-  return { ...s, totalSteps, cooldown: steps / (totalSteps - stable) };
+  return s.decay === 'wsd'
+    ? { ...s, totalSteps, cooldown: steps / (totalSteps - stable) }
+    : { ...s, totalSteps };
 }
 
 /**
@@ -111,9 +130,8 @@ export const LONGER = 1.5;
  * moves to the new end). Undefined for the others, whose rate at `step` would jump.
  */
 export function lengthen(s: LrSchedule, step: number): LrSchedule | undefined {
-  const holds = s.decay === 'constant' || (s.decay === 'wsd' && step < cooldownStart(s)!);
-  if (!holds || step >= s.totalSteps) return undefined;
-  const stable = s.warmupSteps + (s.startStep ?? 0);
+  if (!holdsRate(s, step) || step >= s.totalSteps) return undefined;
+  const stable = warmedUp(s);
   return { ...s, totalSteps: stable + Math.ceil((s.totalSteps - stable) * LONGER) };
 }
 

@@ -200,7 +200,8 @@ describe('trainer on the i3-test preset', () => {
     const rec = recorder((m) => {
       if (m.step !== 10) return;
       // Steps already dispatched (up to STEPS_IN_FLIGHT) keep the rate they were given: the peak.
-      trainer!.reschedule(coolDownFrom(wsd.schedule, trainer!.step)!);
+      const step = trainer!.step;
+      expect(trainer!.rescheduleTo('cool-down')).toEqual(coolDownFrom(wsd.schedule, step));
     });
     trainer = await run(structuredClone(wsd), { ...rec, onSchedule: (s) => asked.push(s) });
     expect(await trainer.train()).toBe('finished');
@@ -214,10 +215,12 @@ describe('trainer on the i3-test preset', () => {
     expect(rec.steps.at(-1)!.lr).toBeLessThan(0.75 * base.schedule.peakLr);
     // The last checkpoint carries the schedule the run ended on (a resume follows it).
     expect(rec.checkpoints.at(-1)?.meta.settings.schedule.totalSteps).toBe(total);
-    // Nothing left to train is refused.
+    // Nothing left to train is refused; a change the schedule no longer takes makes none.
     expect(() => trainer!.reschedule({ ...asked[0], totalSteps: total })).toThrow(
       /nothing to train/,
     );
+    expect(trainer!.rescheduleTo('longer')).toBeUndefined();
+    expect(asked).toHaveLength(1);
   });
 
   it('evaluates a run stopped between evaluations at its last step, before saving it', async () => {

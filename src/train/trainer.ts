@@ -16,7 +16,7 @@ import {
   type StepMetrics,
 } from './metrics';
 import type { TextSampler } from './samples';
-import { type LrSchedule, learningRate } from './schedule';
+import { type LrSchedule, learningRate, type Reschedule, rescheduled } from './schedule';
 
 export interface StepStats {
   loss: number;
@@ -153,6 +153,16 @@ export class Trainer {
   /** The schedule the run follows now. */
   get schedule(): LrSchedule {
     return this.run.settings.schedule;
+  }
+
+  /**
+   * Takes the change `to` at the step reached (rescheduled): the schedule it makes, now followed,
+   * or undefined where the schedule takes no such change there.
+   */
+  rescheduleTo(to: Reschedule): LrSchedule | undefined {
+    const next = rescheduled(this.schedule, this.step, to);
+    if (next) this.reschedule(next);
+    return next;
   }
 
   /**
