@@ -48,8 +48,8 @@ export type TrainRequest =
   | { type: 'resume' }
   | { type: 'stop' }
   /**
-   * The live run's schedule changes, where it holds its rate: its cool-down starts now
-   * (schedule.ts, coolDownFrom), or its steps after the warm-up grow by half (lengthen).
+   * The live run's schedule changes, where it holds its rate (schedule.ts, rescheduled): its
+   * cool-down starts now, its steps after the warm-up grow by half, or it ends so many steps on.
    */
   | { type: 'reschedule'; to: Reschedule }
   /** A run's note, set through the worker, which holds the live run's record. */
@@ -87,7 +87,7 @@ export type TrainEvent =
       gpuBytes: number;
     }
   | { type: 'run-state'; runId: string; state: RunState; message?: string }
-  /** The live run's schedule changed (a cool-down asked for): stored with it. */
+  /** The live run's schedule changed (a reschedule asked for): stored with it. */
   | { type: 'run-schedule'; runId: string; schedule: LrSchedule }
   /** Several steps at once: the worker batches them so that fast runs do not flood the UI. */
   | { type: 'steps'; runId: string; steps: StepMetrics[] }

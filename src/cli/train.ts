@@ -4,20 +4,23 @@
 // Flags: --preset, --data (any supported format; repeat with commas), --steps, --batch,
 // --accum, --lr, --warmup, --decay cosine|linear|wsd|constant, --cooldown (wsd's share of the
 // steps), --min-ratio (the final rate over the peak), --eval-every, --ckpt-every, --seed,
-// --activations keep|recompute, --sample-tokens (text written at each evaluation; 0 = none), --sample-prompt, --early-stop
-// (evaluations without improvement before the run ends; 0 = never), --vocab, --resume ckpt.bin,
-// --mix other.txt:0.3[,more.txt:0.1] (files tokenized with the run's tokenizer, each mixed into
-// that share of the training rows), --out. --fine-tune (with --resume): the checkpoint trains
-// --steps more as a new run, on a schedule of its own from its step (fine-tuning on new data).
+// --activations keep|recompute, --sample-tokens (text written at each evaluation; 0 = none),
+// --sample-prompt, --early-stop (evaluations without improvement before the run ends; 0 = never),
+// --vocab, --resume ckpt.bin, --mix other.txt:0.3[,more.txt:0.1] (files tokenized with the run's
+// tokenizer, each mixed into that share of the training rows), --out.
+// --fine-tune (with --resume): the checkpoint trains --steps more as a new run, on a schedule of
+// its own from its step (fine-tuning on new data).
 // --find-lr [steps] runs the learning-rate range test of that run instead of training it
 // (src/train/lrFinder.ts; from the --resume checkpoint where there is one): it prints the sweep
-// and its suggestion, and writes out/lr-sweep.json. --sweep lr=1e-3,3e-3 trains the run once for each
-// value of one setting (lr, wd, warm-up, batch, seed, D, L, decay: src/train/sweep.ts), one after
-// another, each into its own folder of out; it prints each run's lowest validation loss and
-// writes out/sweep.json. --minutes 30 sets the steps to what fits 30 minutes at the speed measured
-// first, --optimal with it trains the compute-optimal model for that time, and --params 3000000
-// the model of the family's shape nearest that size (src/train/budget.ts). While a run trains, `kill -USR1 <pid>` starts a warm-up-stable-decay
-// run's cool-down now and `kill -USR2 <pid>` trains it half as long again (schedule.ts).
+// and its suggestion, and writes out/lr-sweep.json.
+// --sweep lr=1e-3,3e-3 trains the run once for each value of one setting (lr, wd, warm-up, batch,
+// seed, D, L, decay: src/train/sweep.ts), one after another, each into its own folder of out; it
+// prints each run's lowest validation loss and writes out/sweep.json.
+// --minutes 30 sets the steps to what fits 30 minutes at the speed measured first, --optimal with
+// it trains the compute-optimal model for that time, and --params 3000000 the model of the
+// family's shape nearest that size (src/train/budget.ts).
+// While a run trains, `kill -USR1 <pid>` starts a warm-up-stable-decay run's cool-down now and
+// `kill -USR2 <pid>` trains it half as long again (schedule.ts).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChunkTokenizer } from '../data/chunkTokenizer';

@@ -59,12 +59,12 @@ export function TimeBudget({ estimate }: { estimate: SpeedEstimate }) {
   const tooLarge = maxBufferSize ? runTooLarge(optimal, settings, maxBufferSize) : undefined;
   const fit = () => setSchedule(stepsPatch(settings.schedule, steps));
   // The new model's own speed, measured at once where the GPU is free, is what its steps fit by.
-  const busy = useGpuBusy('');
+  const busy = useGpuBusy('A run is training.');
   const measure = useSpeed((s) => s.measure);
   const takeOptimal = () => {
     const { d_model, n_layers, n_heads, d_state, rank, dt_rank } = optimal;
     setConfig({ d_model, n_layers, n_heads, d_state, rank, dt_rank });
-    if (busy === undefined) measure(optimal, settings);
+    if (!busy) measure(optimal, settings);
   };
   return (
     <div className="time-budget" data-testid="time-budget">

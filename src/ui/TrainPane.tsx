@@ -179,15 +179,16 @@ function RunControls() {
   );
 }
 
-/**
- * A run whose rate holds (warm-up-stable-decay in its stable phase, or constant) can change its
- * length as it trains: cool down now (its cool-down starts at once, its share of the steps done,
- * and the run finishes after it), or train longer (its steps after the warm-up, half as many
- * again; the rate at the steps done stays as it was).
- */
 /** The Train pane's "Finish in" minutes at first: a short wrap-up. */
 const FINISH_MINUTES = 10;
 
+/**
+ * A run whose rate holds (warm-up-stable-decay in its stable phase, or constant) can change its
+ * length as it trains: finish in so many minutes (cooled down over the steps they take at its
+ * recent step time), cool down now (its cool-down starts at once, its share of the steps done,
+ * and the run finishes after it), or train longer (its steps after the warm-up, half as many
+ * again; the rate at the steps done stays as it was).
+ */
 function RescheduleButtons({
   run,
   onClick,
