@@ -189,9 +189,8 @@ test('a run ends early once its validation loss stops improving, a notification 
 test('a warm-up-stable-decay run trains longer and cools down when asked, and finishes where its cool-down ends', async ({
   page,
 }) => {
-  const errors = await openStudio(page);
   // Offered only once the warm-up (5 steps) is over.
-  const progress = await wsdRunPastWarmUp(page);
+  const { errors, progress } = await wsdRunPastWarmUp(page);
   // A note on the live run, kept by the worker that writes its record.
   const row = page.getByTestId('run-row').first();
   await row.getByTestId('run-note').click();
@@ -232,8 +231,7 @@ test('a warm-up-stable-decay run trains longer and cools down when asked, and fi
 test('a warm-up-stable-decay run told to finish in a few seconds cools down over them and ends there', async ({
   page,
 }) => {
-  const errors = await openStudio(page);
-  const progress = await wsdRunPastWarmUp(page);
+  const { errors, progress } = await wsdRunPastWarmUp(page);
   // Three seconds at the run's recent step time: a few steps.
   await page.getByTestId('finish-in-minutes').fill('0.05');
   const finish = page.getByTestId('finish-in');

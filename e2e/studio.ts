@@ -65,13 +65,17 @@ export async function untilStep(page: Page, steps: number): Promise<Locator> {
 }
 
 /**
- * Starts a warm-up-stable-decay i3-test run of 400 steps on the built-in corpus and waits until
- * its warm-up (5 steps) is over, where its schedule can change; returns its progress line.
+ * Opens the studio and starts a warm-up-stable-decay i3-test run of 400 steps on the built-in
+ * corpus, then waits until its warm-up (5 steps) is over, where its schedule can change. Returns
+ * the page's errors (openStudio) and the run's progress line.
  */
-export async function wsdRunPastWarmUp(page: Page): Promise<Locator> {
+export async function wsdRunPastWarmUp(
+  page: Page,
+): Promise<{ errors: string[]; progress: Locator }> {
+  const errors = await openStudio(page);
   await importBuiltInData(page);
   await startTestRun(page, { totalSteps: 400, decay: 'wsd' });
-  return untilStep(page, 8);
+  return { errors, progress: await untilStep(page, 8) };
 }
 
 /** Stops the live run once it has trained `steps` steps; returns its row, once it is stopped. */

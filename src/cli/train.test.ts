@@ -21,13 +21,18 @@ async function inTempDir(prefix: string, test: (dir: string) => Promise<void>): 
   }
 }
 
+/** The cats corpus as cats.txt in `dir`: its path. */
+async function catsFile(dir: string): Promise<string> {
+  const cats = join(dir, 'cats.txt');
+  await writeFile(cats, catsCorpus());
+  return cats;
+}
+
 /** The cats corpus and a file of dogs in `dir`: a run's data and other data of its tokenizer. */
 async function catsAndDogs(dir: string): Promise<{ cats: string; dogs: string }> {
-  const cats = join(dir, 'cats.txt');
   const dogs = join(dir, 'dogs.txt');
-  await writeFile(cats, catsCorpus());
   await writeFile(dogs, Array.from({ length: 300 }, () => 'the dog sat on the log.').join('\n'));
-  return { cats, dogs };
+  return { cats: await catsFile(dir), dogs };
 }
 
 /** `npm run train` of the i3-test preset with these flags: its output, or its failure. */
@@ -41,8 +46,7 @@ const trainCli = (...flags: string[][]) =>
 describe('npm run train -- --find-lr', () => {
   it('runs the range test instead of training: prints the sweep and writes it', async () => {
     await inTempDir('i3-find-lr-', async (dir) => {
-      const data = join(dir, 'cats.txt');
-      await writeFile(data, catsCorpus());
+      const data = await catsFile(dir);
       const { stdout } = await trainCli(
         ['--data', data, '--vocab', '64'],
         ['--find-lr', '30', '--out', dir],
@@ -83,8 +87,7 @@ describe('npm run train -- --mix', () => {
 describe('npm run train -- --minutes', () => {
   it('trains the steps that fit the time at the speed it measures first', async () => {
     await inTempDir('i3-minutes-', async (dir) => {
-      const data = join(dir, 'cats.txt');
-      await writeFile(data, catsCorpus());
+      const data = await catsFile(dir);
       const run = (more: string[]) =>
         trainCli(
           ['--data', data, '--vocab', '64', '--out', dir],
@@ -238,8 +241,7 @@ describe('npm run train -- --sweep', () => {
 describe('npm run train: signals while a run trains', () => {
   it('USR2 trains a warm-up-stable-decay run longer, USR1 cools it down now', async () => {
     await inTempDir('i3-signals-', async (dir) => {
-      const data = join(dir, 'cats.txt');
-      await writeFile(data, catsCorpus());
+      const data = await catsFile(dir);
       const child = spawn(
         process.execPath,
         ['--import', 'tsx', 'src/cli/train.ts', '--preset', 'i3-test', '--data', data].concat(
