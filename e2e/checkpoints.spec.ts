@@ -1,16 +1,50 @@
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect, type Page, test } from '@playwright/test';
+import { unzipSync } from 'fflate';
 import { type DroppedFile, dropFiles } from './drop';
 import { importBuiltInData, openStudio, startTestRun } from './studio';
 
 // A short i3-test run leaves checkpoints; one is exported as a Hugging Face bundle (the download
 // fallback: the File System Access picker is taken away), the zip is dropped back in and becomes
-// an imported checkpoint that trains further, and so does the run's last checkpoint; broken drops
-// give clear messages; a delete asks first and can be cancelled from the keyboard.
+// an imported checkpoint that trains further, and so does the run's last checkpoint; its files
+// come in from a web address too; broken drops and addresses give clear messages; a delete asks
+// first and can be cancelled from the keyboard.
 
 const drop = (page: Page, files: DroppedFile[]) => dropFiles(page, 'bundle-dropzone', files);
 
 const notice = (page: Page) => page.getByTestId('checkpoints-notice');
+
+/**
+ * A server on another origin (CORS as on the web) with the bundle's files in folders: /alice/i3-web
+ * all of them, /gpt2 another model's config.json, /slow half of its weights and then nothing more.
+ */
+async function bundleServer(zip: Buffer): Promise<{ base: string; close: () => void }> {
+  const files = unzipSync(new Uint8Array(zip));
+  const server = createServer((req, res) => {
+    const [dir, name] = req.url!.split('/').slice(-2);
+    const body = dir === 'gpt2' && name === 'config.json' ? '{"model_type": "gpt2"}' : files[name];
+    if (!body) {
+      res.writeHead(404, { 'access-control-allow-origin': '*' }).end();
+      return;
+    }
+    res.writeHead(200, {
+      'access-control-allow-origin': '*',
+      'content-type': 'application/octet-stream',
+      'content-length': body.length,
+    });
+    if (dir === 'slow' && name === 'model.safetensors') {
+      res.write(body.slice(0, body.length >> 1));
+      req.on('close', () => res.destroy());
+    } else {
+      res.end(body);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, close: () => server.close() };
+}
 
 test('checkpoints: list, export as a bundle, import it back, resume it, delete', async ({
   page,
@@ -115,6 +149,34 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   await expect(notice(page)).toContainText('not a readable zip (truncated or corrupt)');
   await drop(page, [{ name: 'notes.txt', base64: Buffer.from('hello').toString('base64') }]);
   await expect(notice(page)).toContainText('notes.txt is not a bundle');
+  await expect(rows).toHaveCount(3);
+
+  // From the web: another model's folder is refused, a download is cancelled half-way, and the
+  // bundle's files in a folder on another origin (as a Hugging Face repository has them) come in.
+  const web = await bundleServer(zip);
+  try {
+    const address = page.getByTestId('bundle-url');
+    await address.fill(`${web.base}/gpt2`);
+    await page.getByTestId('bundle-url-go').click();
+    await expect(notice(page)).toContainText('unknown model_type "gpt2" in config.json');
+    await address.fill(`${web.base}/slow/`);
+    await page.getByTestId('bundle-url-go').click();
+    await expect(page.getByTestId('import-progress')).toContainText(
+      `Downloading model.safetensors from ${web.base}/slow/`,
+    );
+    await page.getByTestId('import-cancel').click();
+    await expect(notice(page)).toContainText('Import cancelled.');
+    await address.fill(`${web.base}/alice/i3-web/config.json`);
+    await page.getByTestId('bundle-url-go').click();
+    await expect(notice(page)).toContainText('Imported i3-web (step 3)');
+  } finally {
+    web.close();
+  }
+  const fromWeb = rows.filter({ hasText: 'i3-web' });
+  await expect(fromWeb).toHaveAttribute('data-source', 'import');
+  await expect(fromWeb.getByTestId('resume-checkpoint')).toBeEnabled();
+  await fromWeb.getByTestId('delete-checkpoint').click();
+  await page.getByTestId('confirm-delete-yes').click();
   await expect(rows).toHaveCount(3);
 
   // The imported checkpoint trains further: a new run on the built-in dataset.

@@ -285,6 +285,8 @@ export type ExportRequest =
   | { type: 'export-shards'; jobId: string; datasetId: string; fileName: string }
   /** A bundle's .zip, or its files, stored as a checkpoint. */
   | { type: 'import'; jobId: string; files: File[] }
+  /** The same, downloaded first: `address` is as the user gave it (src/export/bundleDownload.ts). */
+  | { type: 'import-url'; jobId: string; address: string }
   | { type: 'inspect'; jobId: string; checkpointId: string };
 
 export type ExportEvent =
@@ -292,6 +294,12 @@ export type ExportEvent =
   | { type: 'progress'; jobId: string; written: number; total: number }
   /** `blob` when there was no target: the UI offers it as a download. */
   | { type: 'exported'; jobId: string; fileName: string; bytes: number; blob?: Blob }
+  /** An import-url's file as it comes in. */
+  | {
+      type: 'download';
+      jobId: string;
+      progress: import('./export/bundleDownload').BundleDownloadProgress;
+    }
   | { type: 'imported'; jobId: string; checkpoint: CheckpointSummary; details: CheckpointDetails }
   | { type: 'inspected'; jobId: string; details: CheckpointDetails }
   | { type: 'cancelled'; jobId: string }

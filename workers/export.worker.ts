@@ -3,18 +3,20 @@
 // thread. An export decodes the checkpoint from IndexedDB and streams the zip straight to the
 // file the user picked (File System Access API) or into a Blob for a download; the weights are
 // held once, as the decoded parameters the zip entries are views of. An import validates the
-// bundle, rebuilds its tokenizer and stores it as a checkpoint. A dataset's token shards leave
-// the same way, as a zip for train_i3.py. Speaks the export-worker
-// messages of src/protocol.ts.
+// bundle (dropped, or downloaded from the web), rebuilds its tokenizer and stores it as a
+// checkpoint. A dataset's token shards leave the same way, as a zip for train_i3.py. Speaks the
+// export-worker messages of src/protocol.ts.
 
-import { chunkTokenizerFromHuggingFace, ForeignTokenizerError } from '../src/data/huggingFace';
+import { ForeignTokenizerError } from '../src/data/huggingFace';
 import { IdbShardStore } from '../src/data/idbShardStore';
 import { exportShardsZip } from '../src/data/shardExport';
 import { browserPythonSources } from '../src/export/browserPythonSources';
 import { BundleImportError, exportBundle, importBundle } from '../src/export/bundle';
+import { bundleLocation, downloadBundle } from '../src/export/bundleDownload';
 import {
   bundleDataBytes,
   bundleInputFromCheckpoint,
+  bundleTokenizer,
   checkpointFromBundle,
   datasetSummary,
   importedSummary,
@@ -33,6 +35,8 @@ declare const self: DedicatedWorkerGlobalScope;
 
 const post = (event: ExportEvent) => self.postMessage(event);
 const cancelled = new Set<string>();
+/** The import-url jobs downloading now, by job id, for a cancel to abort. */
+const downloads = new Map<string, AbortController>();
 /** Progress events at most this often: a fast export would otherwise flood the UI. */
 const PROGRESS_MS = 100;
 /** Blob parts are gathered to about this size, so that a large bundle is not thousands of parts. */
@@ -207,31 +211,46 @@ function bundleName(files: File[]): string {
   return first.name.replace(/\.zip$/i, '');
 }
 
-async function runImport(req: Extract<ExportRequest, { type: 'import' }>): Promise<void> {
-  const bundle = importBundle(await bundleSource(req.files));
-  let tokenizerJson: unknown;
-  try {
-    tokenizerJson = JSON.parse(bundle.tokenizerJson);
-  } catch (e) {
-    throw new BundleImportError(`tokenizer.json is not valid JSON: ${(e as Error).message}`);
-  }
-  const tokenizer = chunkTokenizerFromHuggingFace(tokenizerJson);
-  if (tokenizer.vocabSize !== bundle.config.vocab_size) {
-    throw new BundleImportError(
-      `tokenizer.json has ${tokenizer.vocabSize} tokens but config.json says vocab_size ` +
-        `${bundle.config.vocab_size}`,
-    );
-  }
-  const ck = checkpointFromBundle(bundle, tokenizer, bundleName(req.files));
+/** Stores the bundle in `source` as a checkpoint named `name`. */
+async function storeBundle(
+  jobId: string,
+  source: Map<string, Uint8Array> | Uint8Array,
+  name: string,
+): Promise<void> {
+  const bundle = importBundle(source);
+  const ck = checkpointFromBundle(bundle, bundleTokenizer(bundle), name);
   const bytes = await encodeCheckpoint(ck);
   const summary = importedSummary(ck, bytes.byteLength);
   await putCheckpoint(summary, bytes);
-  post({
-    type: 'imported',
-    jobId: req.jobId,
-    checkpoint: summary,
-    details: details(summary.id, ck),
-  });
+  post({ type: 'imported', jobId, checkpoint: summary, details: details(summary.id, ck) });
+}
+
+const runImport = async (req: Extract<ExportRequest, { type: 'import' }>) =>
+  storeBundle(req.jobId, await bundleSource(req.files), bundleName(req.files));
+
+/** Downloads a bundle (src/export/bundleDownload.ts) and stores it; a cancel aborts the download. */
+async function runImportUrl(req: Extract<ExportRequest, { type: 'import-url' }>): Promise<void> {
+  const abort = new AbortController();
+  downloads.set(req.jobId, abort);
+  let reported = { at: 0, file: '' };
+  try {
+    const location = bundleLocation(req.address);
+    const source = await downloadBundle(location, {
+      signal: abort.signal,
+      onProgress: (progress) => {
+        const { file, received, total } = progress;
+        const news = file !== reported.file || received === total;
+        if (!news && performance.now() - reported.at < PROGRESS_MS) return;
+        reported = { at: performance.now(), file };
+        post({ type: 'download', jobId: req.jobId, progress });
+      },
+    });
+    await storeBundle(req.jobId, source, location.name);
+  } catch (e) {
+    throw abort.signal.aborted ? new Cancelled() : e;
+  } finally {
+    downloads.delete(req.jobId);
+  }
 }
 
 async function runInspect(req: Extract<ExportRequest, { type: 'inspect' }>): Promise<void> {
@@ -264,11 +283,15 @@ self.onmessage = (ev: MessageEvent<ExportRequest>) => {
     case 'import':
       void job(msg.jobId, () => runImport(msg));
       break;
+    case 'import-url':
+      void job(msg.jobId, () => runImportUrl(msg));
+      break;
     case 'inspect':
       void job(msg.jobId, () => runInspect(msg));
       break;
     case 'cancel':
       cancelled.add(msg.jobId);
+      downloads.get(msg.jobId)?.abort();
       break;
   }
 };

@@ -4,7 +4,11 @@
 
 /** Why a URL gave no file, in words for the user. */
 export class DownloadError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The server's answer where it gave one that was not a file (404, 401, ...). */
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'DownloadError';
   }
@@ -70,6 +74,7 @@ export async function downloadFile(
     throw new DownloadError(
       `${target} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}: check the ` +
         'address, and that the file is public.',
+      res.status,
     );
   }
   if (res.headers.get('content-type')?.startsWith('text/html')) {
@@ -89,6 +94,8 @@ export async function downloadFile(
     received += value.byteLength;
     // Past Content-Length the transfer was compressed: that length was not the file's.
     options.onProgress?.({ received, total: total && received <= total ? total : undefined });
+    // Node's fetch never settles a read after an abort that came once the body was all in.
+    options.signal?.throwIfAborted();
   }
   let name = fileNameOf(res.url || target, res.headers.get('content-disposition'));
   // Some servers send .gz files with Content-Encoding: gzip, and fetch inflates them: name the

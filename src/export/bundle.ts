@@ -81,8 +81,9 @@ export interface ImportedBundle {
 
 export const WEIGHTS_FILE = 'model.safetensors';
 export const TORCH_WEIGHTS_FILE = 'pytorch_model.bin';
-const OPTIMIZER_FILE = 'optimizer.safetensors';
-const TRAINING_STATE_FILE = 'training_state.json';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+export const TRAINING_STATE_FILE = 'training_state.json';
+export const METRICS_FILE = 'metrics.csv';
 const encoder = new TextEncoder();
 
 const text = (name: string, body: string): ZipEntry => ({ name, chunks: [encoder.encode(body)] });
@@ -139,7 +140,7 @@ export function bundleEntries(input: BundleInput): ZipEntry[] {
       }),
     ),
     text(LOSS_CURVE_FILE, lossCurveSvg(input.metrics)),
-    text('metrics.csv', metricsCsv(input.metrics, config)),
+    text(METRICS_FILE, metricsCsv(input.metrics, config)),
     { name: WEIGHTS_FILE, chunks: safetensorsChunks(views(layout, params)) },
     { name: TORCH_WEIGHTS_FILE, chunks: pytorchBinChunks(layout, params) },
   ];
@@ -191,7 +192,8 @@ function filesOf(src: Map<string, Uint8Array> | Uint8Array): Map<string, Uint8Ar
   return files;
 }
 
-function parseConfig(bytes: Uint8Array): I3Config {
+/** config.json's bytes as an i3 config, or why they are not one. */
+export function parseConfig(bytes: Uint8Array): I3Config {
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(new TextDecoder().decode(bytes));
@@ -294,9 +296,9 @@ export function importBundle(src: Map<string, Uint8Array> | Uint8Array): Importe
     );
   }
   const result: ImportedBundle = { config, layout, params, tokenizerJson, weightsFile };
-  const metrics = files.get('metrics.csv');
+  const metrics = files.get(METRICS_FILE);
   if (metrics)
-    result.metrics = guard('metrics.csv', () => parseMetricsCsv(new TextDecoder().decode(metrics)));
+    result.metrics = guard(METRICS_FILE, () => parseMetricsCsv(new TextDecoder().decode(metrics)));
   const training = files.get(TRAINING_STATE_FILE);
   if (training)
     result.training = guard(TRAINING_STATE_FILE, () =>

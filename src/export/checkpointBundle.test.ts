@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
-import { chunkTokenizerFromHuggingFace } from '../data/huggingFace';
 import { SPECIAL_TOKENS } from '../data/specialTokens';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
-import { exportBundle, importBundle } from './bundle';
+import { BundleImportError, exportBundle, importBundle } from './bundle';
 import {
   bundleDataBytes,
   bundleFileName,
   bundleInputFromCheckpoint,
+  bundleTokenizer,
   checkpointFromBundle,
   importedSummary,
   isImported,
@@ -54,7 +54,8 @@ describe('checkpoints as bundles', () => {
     const bundle = importBundle(
       await readAll(exportBundle({ ...base, tokenizerJson: tokenizer.toHuggingFaceJson() })),
     );
-    const tok = chunkTokenizerFromHuggingFace(JSON.parse(bundle.tokenizerJson));
+    const tok = bundleTokenizer(bundle);
+    expect(tok.identity()).toBe(tokenizer.identity());
     const ck = await decodeCheckpoint(
       await encodeCheckpoint(checkpointFromBundle(bundle, tok, 'my bundle', 5)),
     );
@@ -91,6 +92,24 @@ describe('checkpoints as bundles', () => {
     // The files' bytes leave out the zip's headers: a few hundred bytes for a dozen entries.
     expect(bundleDataBytes(again)).toBeLessThan(size);
     expect(bundleDataBytes(again)).toBeGreaterThan(size - 2000);
+  });
+
+  it("refuses a bundle whose tokenizer.json is not JSON, or is not the config's size", async () => {
+    const bundle = importBundle(
+      await readAll(
+        exportBundle({ ...testBundleInput(), tokenizerJson: tokenizer.toHuggingFaceJson() }),
+      ),
+    );
+    expect(() => bundleTokenizer({ ...bundle, tokenizerJson: '{"model":' })).toThrow(
+      BundleImportError,
+    );
+    expect(() => bundleTokenizer({ ...bundle, tokenizerJson: '{"model":' })).toThrow(
+      'tokenizer.json is not valid JSON',
+    );
+    const wider = { ...bundle, config: { ...bundle.config, vocab_size: tokenizer.vocabSize + 1 } };
+    expect(() => bundleTokenizer(wider)).toThrow(
+      `tokenizer.json has ${tokenizer.vocabSize} tokens but config.json says vocab_size ${tokenizer.vocabSize + 1}`,
+    );
   });
 
   it('takes steps, tokens, time and settings from training_state.json, and keeps them', async () => {

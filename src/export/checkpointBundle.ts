@@ -4,6 +4,7 @@
 // checkpoint that can be chatted with or trained further.
 
 import { ChunkTokenizer } from '../data/chunkTokenizer';
+import { chunkTokenizerFromHuggingFace } from '../data/huggingFace';
 import type { DatasetManifest } from '../data/shardStore';
 import { type I3Config, PRESETS, type PresetName } from '../model/config';
 import { parameterLayout } from '../model/params';
@@ -13,7 +14,13 @@ import type { CheckpointEvaluation } from '../train/evaluation';
 import type { MetricsHistory } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { SWEEP_AXES } from '../train/sweep';
-import { type BundleInput, bundleEntries, type ImportedBundle, type PythonSources } from './bundle';
+import {
+  BundleImportError,
+  type BundleInput,
+  bundleEntries,
+  type ImportedBundle,
+  type PythonSources,
+} from './bundle';
 import type { DatasetSummary } from './hfFiles';
 
 /** Run ids of imported checkpoints start with this: they have no run or dataset. */
@@ -107,6 +114,24 @@ function placeholderSettings(config: I3Config): TrainSettings {
 
 const isPlaceholder = (settings: TrainSettings, config: I3Config) =>
   JSON.stringify(settings) === JSON.stringify(placeholderSettings(config));
+
+/** The bundle's tokenizer.json as the studio's tokenizer, checked against its config. */
+export function bundleTokenizer(bundle: ImportedBundle): ChunkTokenizer {
+  let json: unknown;
+  try {
+    json = JSON.parse(bundle.tokenizerJson);
+  } catch (e) {
+    throw new BundleImportError(`tokenizer.json is not valid JSON: ${(e as Error).message}`);
+  }
+  const tokenizer = chunkTokenizerFromHuggingFace(json);
+  if (tokenizer.vocabSize !== bundle.config.vocab_size) {
+    throw new BundleImportError(
+      `tokenizer.json has ${tokenizer.vocabSize} tokens but config.json says vocab_size ` +
+        `${bundle.config.vocab_size}`,
+    );
+  }
+  return tokenizer;
+}
 
 /**
  * A checkpoint of an imported bundle: its weights (and AdamW moments when the bundle has them),

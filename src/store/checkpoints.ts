@@ -3,6 +3,7 @@
 // training from any checkpoint. The list itself is useRuns' (the train worker adds to it).
 import { create } from 'zustand';
 import type { DatasetManifest } from '../data/shardStore';
+import type { BundleDownloadProgress } from '../export/bundleDownload';
 import type { CheckpointDetails, ExportEvent, RunSpec } from '../protocol';
 import type { TrainSettings } from '../train/checkpoint';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
@@ -23,6 +24,15 @@ export interface ExportJob {
   total: number;
 }
 
+export interface ImportJob {
+  jobId: string;
+  /** The dropped files' names, or the address a bundle downloads from. */
+  files: string[];
+  /** The file coming in, for a bundle from the web. */
+  download?: BundleDownloadProgress;
+  cancelling?: boolean;
+}
+
 export interface Notice {
   kind: 'error' | 'ok';
   text: string;
@@ -30,7 +40,7 @@ export interface Notice {
 
 interface CheckpointsState {
   exportJob?: ExportJob;
-  importJob?: { jobId: string; files: string[] };
+  importJob?: ImportJob;
   /** Per checkpoint id, once the worker has read it (for checkpoints without a run). */
   details: Record<string, CheckpointDetails>;
   /** Why a checkpoint could not be read (e.g. damaged), per id. */
@@ -40,6 +50,9 @@ interface CheckpointsState {
   exportCheckpoint: (id: string, fileName: string, target?: FileSystemFileHandle) => void;
   cancelExport: () => void;
   importFiles: (files: File[]) => void;
+  /** Downloads and imports the bundle at a web address or a Hugging Face model id. */
+  importUrl: (address: string) => void;
+  cancelImport: () => void;
   inspect: (id: string) => void;
   /** Trains from a checkpoint: its run resumes, or a new run trains it further (trainsFurther). */
   trainFrom: (id: string) => void;
@@ -214,6 +227,20 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
     worker().post({ type: 'import', jobId, files });
   },
 
+  importUrl: (address) => {
+    if (get().importJob || !address.trim()) return;
+    const jobId = crypto.randomUUID();
+    set({ importJob: { jobId, files: [address.trim()] }, notice: undefined });
+    worker().post({ type: 'import-url', jobId, address });
+  },
+
+  cancelImport: () => {
+    const job = get().importJob;
+    if (!job) return;
+    set({ importJob: { ...job, cancelling: true } });
+    worker().post({ type: 'cancel', jobId: job.jobId });
+  },
+
   inspect: (id) => {
     if (get().details[id] || get().problems[id] || [...inspecting.values()].includes(id)) return;
     const jobId = crypto.randomUUID();
@@ -290,6 +317,13 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
           },
         });
         break;
+      case 'download':
+        set((s) =>
+          s.importJob?.jobId === e.jobId
+            ? { importJob: { ...s.importJob, download: e.progress } }
+            : {},
+        );
+        break;
       case 'imported':
         useRuns.setState((s) => ({ checkpoints: [...s.checkpoints, e.checkpoint] }));
         set((s) => ({
@@ -306,8 +340,11 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
         set((s) => ({ details: { ...s.details, [e.details.checkpointId]: e.details } }));
         break;
       case 'cancelled':
-        if (get().exportJob?.jobId !== e.jobId) return;
-        set({ exportJob: undefined, notice: { kind: 'ok', text: 'Export cancelled.' } });
+        if (get().exportJob?.jobId === e.jobId) {
+          set({ exportJob: undefined, notice: { kind: 'ok', text: 'Export cancelled.' } });
+        } else if (get().importJob?.jobId === e.jobId) {
+          set({ importJob: undefined, notice: { kind: 'ok', text: 'Import cancelled.' } });
+        }
         break;
       case 'failed': {
         const inspected = inspecting.get(e.jobId);

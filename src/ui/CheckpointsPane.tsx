@@ -11,6 +11,7 @@ import {
   datasetsFor,
   freshSchedule,
   furtherDatasetOf,
+  type ImportJob,
   runOnItsData,
   trainsFurther,
   useCheckpoints,
@@ -24,6 +25,7 @@ import { bestCheckpointIds, prunableCheckpoints } from '../train/checkpointPrune
 import { perplexity } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { decayInWords, type LrSchedule } from '../train/schedule';
+import { AddressForm } from './AddressForm';
 import { useConfirmDelete } from './ConfirmDelete';
 import { FileDrop } from './FileDrop';
 import { bytes, count } from './format';
@@ -105,35 +107,70 @@ function ExportProgress() {
   );
 }
 
+/** An import under way: its files, and for a download the file coming in, with a Cancel. */
+function ImportProgress({ job }: { job: ImportJob }) {
+  const cancel = useCheckpoints((s) => s.cancelImport);
+  const d = job.download;
+  if (!d) return <p data-testid="import-progress">Importing {job.files.join(', ')}…</p>;
+  return (
+    <div data-testid="import-progress" aria-live="polite">
+      <p>
+        Downloading {d.file} from {job.files[0]}: {bytes(d.received)}
+        {d.total ? ` of ${bytes(d.total)}` : ''}{' '}
+        <button
+          type="button"
+          onClick={cancel}
+          disabled={job.cancelling}
+          data-testid="import-cancel"
+        >
+          {job.cancelling ? 'Cancelling…' : 'Cancel'}
+        </button>
+      </p>
+      <progress value={d.total ? d.received / d.total : undefined} max={1} />
+    </div>
+  );
+}
+
 function ImportZone() {
   const importFiles = useCheckpoints((s) => s.importFiles);
+  const importUrl = useCheckpoints((s) => s.importUrl);
   const job = useCheckpoints((s) => s.importJob);
   return (
-    <FileDrop
-      label="Drop a Hugging Face bundle to import"
-      testId="bundle-dropzone"
-      inputTestId="bundle-file-input"
-      accept={ACCEPT}
-      className="bundle-drop"
-      onFiles={importFiles}
-    >
-      {(choose) => (
-        <>
-          <p>Drop an i3 Hugging Face bundle here: its .zip, or its files together.</p>
-          <p className="muted small">
-            It is checked against the i3 spec (config, tensor names and shapes, tokenizer) and
-            stored as a checkpoint you can chat with or train further.
-          </p>
-          {job ? (
-            <p data-testid="import-progress">Importing {job.files.join(', ')}…</p>
-          ) : (
-            <button type="button" onClick={choose}>
-              Choose files…
-            </button>
-          )}
-        </>
-      )}
-    </FileDrop>
+    <>
+      <FileDrop
+        label="Drop a Hugging Face bundle to import"
+        testId="bundle-dropzone"
+        inputTestId="bundle-file-input"
+        accept={ACCEPT}
+        className="bundle-drop"
+        onFiles={importFiles}
+      >
+        {(choose) => (
+          <>
+            <p>Drop an i3 Hugging Face bundle here: its .zip, or its files together.</p>
+            <p className="muted small">
+              It is checked against the i3 spec (config, tensor names and shapes, tokenizer) and
+              stored as a checkpoint you can chat with or train further.
+            </p>
+            {job ? (
+              <ImportProgress job={job} />
+            ) : (
+              <button type="button" onClick={choose}>
+                Choose files…
+              </button>
+            )}
+          </>
+        )}
+      </FileDrop>
+      <AddressForm
+        onAddress={importUrl}
+        disabled={Boolean(job)}
+        placeholder="or a model on the web: owner/name on Hugging Face, or the address of a bundle's .zip or folder"
+        label="address of a bundle to import"
+        testId="bundle-url"
+        type="text"
+      />
+    </>
   );
 }
 

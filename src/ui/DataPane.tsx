@@ -14,6 +14,7 @@ import { datasetsOf, useQueue } from '../store/queue';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { exportWorker } from '../workerClients';
+import { AddressForm } from './AddressForm';
 import { useConfirmDelete } from './ConfirmDelete';
 import { LengthHistogram } from './charts/LengthHistogram';
 import { download, fileStem } from './download';
@@ -64,35 +65,6 @@ function Progress({
         <div className="muted">Starting…</div>
       )}
     </section>
-  );
-}
-
-/** The address of a file to download and import (a Hugging Face or GitHub file, or any). */
-function UrlImport({ disabled }: { disabled: boolean }) {
-  const importUrl = useDatasets((s) => s.importUrl);
-  const [url, setUrl] = useState('');
-  return (
-    <form
-      className="row url-import"
-      onSubmit={(e) => {
-        e.preventDefault();
-        importUrl(url.trim());
-        setUrl('');
-      }}
-    >
-      <input
-        type="url"
-        required
-        value={url}
-        onChange={(e) => setUrl(e.target.value)}
-        placeholder="or the address of a file: https://huggingface.co/datasets/…/train.parquet"
-        aria-label="address of a file to import"
-        data-testid="import-url"
-      />
-      <button type="submit" disabled={disabled || !url.trim()} data-testid="import-url-go">
-        Import from the web
-      </button>
-    </form>
   );
 }
 
@@ -163,7 +135,7 @@ function TokenizerChoice() {
 }
 
 function DropZone() {
-  const { importFiles, importDefault, job, options, setOptions } = useDatasets();
+  const { importFiles, importUrl, importDefault, job, options, setOptions } = useDatasets();
   const disabled = Boolean(job);
   const borrowed = options.tokenizerFrom !== undefined;
   return (
@@ -194,7 +166,13 @@ function DropZone() {
           </>
         )}
       </FileDrop>
-      <UrlImport disabled={disabled} />
+      <AddressForm
+        onAddress={importUrl}
+        disabled={disabled}
+        placeholder="or the address of a file: https://huggingface.co/datasets/…/train.parquet"
+        label="address of a file to import"
+        testId="import-url"
+      />
       <details>
         <summary>
           Import options
