@@ -228,7 +228,7 @@ async function storeBundle(
 const runImport = async (req: Extract<ExportRequest, { type: 'import' }>) =>
   storeBundle(req.jobId, await bundleSource(req.files), bundleName(req.files));
 
-/** Downloads a bundle (src/export/bundleDownload.ts) and stores it; a cancel aborts the download. */
+/** Downloads a bundle (src/export/bundleDownload.ts) and stores it; a cancel aborts it. */
 async function runImportUrl(req: Extract<ExportRequest, { type: 'import-url' }>): Promise<void> {
   const abort = new AbortController();
   downloads.set(req.jobId, abort);

@@ -2,24 +2,24 @@
 // "Evaluate" takes it (src/train/evaluation.ts): the files are tokenized with the checkpoint's own
 // tokenizer, and the loss is the mean over their validation split.
 //   npm run evaluate -- --checkpoint runs/tiny/checkpoint-000500.bin --data corpus.txt
-// Flags: --checkpoint, --data (any supported format; several with commas), --max-tokens (2^20).
-import { readFile } from 'node:fs/promises';
+// Flags: --checkpoint (a checkpoint file or a bundle: src/cli/checkpointArg.ts), --data (any
+// supported format; several with commas), --max-tokens (2^20).
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { loadTextCorpus } from '../data/nodeCorpus';
 import { describeAdapter } from '../gpu/device';
 import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
 import { GpuRuntime } from '../gpu/runtime';
-import { decodeCheckpoint } from '../train/checkpoint';
 import { EVAL_MAX_TOKENS, evaluateCheckpoint } from '../train/evaluation';
 import { perplexity } from '../train/metrics';
 import { numberArg, parseArgs } from './args';
+import { loadCheckpoint } from './checkpointArg';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (!args.checkpoint || !args.data) {
     throw new Error('usage: --checkpoint ckpt.bin --data file[,file…] [--max-tokens N]');
   }
-  const ck = await decodeCheckpoint(await readFile(args.checkpoint));
+  const ck = await loadCheckpoint(args.checkpoint);
   const corpus = await loadTextCorpus(args.data.split(','), {
     tokenizer: ChunkTokenizer.fromJSON(ck.meta.tokenizer),
   });

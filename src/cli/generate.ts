@@ -1,9 +1,9 @@
 // Text from a checkpoint in Node (WebGPU through Dawn), as the studio's chat pane makes it: the
 // completion of --prompt, or with --chat the reply to it as a user message (the chat template).
 //   npm run generate -- --checkpoint runs/tiny/checkpoint-000500.bin --prompt "this movie was"
-// Flags: --checkpoint, --prompt, --chat, --max-new-tokens (64), --temperature, --top-k, --top-p,
-// --repetition-penalty (the chat pane's defaults), --seed (1234).
-import { readFile } from 'node:fs/promises';
+// Flags: --checkpoint (a checkpoint file or a bundle: src/cli/checkpointArg.ts), --prompt, --chat,
+// --max-new-tokens (64), --temperature, --top-k, --top-p, --repetition-penalty (the chat pane's
+// defaults), --seed (1234).
 import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
 import { GpuRuntime } from '../gpu/runtime';
 import { I3Decoder } from '../model/decode';
@@ -14,15 +14,15 @@ import {
   promptIds,
   type TextPrompt,
 } from '../model/textGeneration';
-import { decodeCheckpoint } from '../train/checkpoint';
 import { numberArg, parseArgs } from './args';
+import { loadCheckpoint } from './checkpointArg';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (!args.checkpoint || args.prompt === undefined) {
     throw new Error('usage: --checkpoint ckpt.bin --prompt "…" [--chat]');
   }
-  const { meta, params } = await decodeCheckpoint(await readFile(args.checkpoint));
+  const { meta, params } = await loadCheckpoint(args.checkpoint);
   const tokenizer = generationTokenizer(meta);
   const rt = new GpuRuntime(await acquireNodeGpu(), nodeShaders);
   const decoder = await I3Decoder.create(rt, meta.config);

@@ -2,20 +2,20 @@
 //   tsx src/cli/logits.ts --checkpoint ckpt.bin --text "the cat" --out studio_logits.json
 // Writes {text, ids, logits} (logits: ids.length × vocab, row-major), the input of
 // src/export/hf/check_transformers.py --expect.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
 import { GpuRuntime } from '../gpu/runtime';
 import { I3Model } from '../model/i3';
-import { decodeCheckpoint } from '../train/checkpoint';
 import { parseArgs } from './args';
+import { loadCheckpoint } from './checkpointArg';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (!args.checkpoint || !args.text || !args.out) {
     throw new Error('usage: --checkpoint ckpt.bin --text "…" --out logits.json');
   }
-  const ck = await decodeCheckpoint(await readFile(args.checkpoint));
+  const ck = await loadCheckpoint(args.checkpoint);
   const ids = Array.from(ChunkTokenizer.fromJSON(ck.meta.tokenizer).encode(args.text));
   const T = ids.length;
   if (T === 0 || T > ck.meta.config.max_seq_len) {

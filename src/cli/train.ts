@@ -6,8 +6,9 @@
 // steps), --min-ratio (the final rate over the peak), --eval-every, --ckpt-every, --seed,
 // --activations keep|recompute, --sample-tokens (text written at each evaluation; 0 = none),
 // --sample-prompt, --early-stop (evaluations without improvement before the run ends; 0 = never),
-// --vocab, --resume ckpt.bin, --mix other.txt:0.3[,more.txt:0.1] (files tokenized with the run's
-// tokenizer, each mixed into that share of the training rows), --out.
+// --vocab, --resume ckpt.bin (or a bundle: src/cli/checkpointArg.ts),
+// --mix other.txt:0.3[,more.txt:0.1] (files tokenized with the run's tokenizer, each mixed into
+// that share of the training rows), --out.
 // --fine-tune (with --resume): the checkpoint trains --steps more as a new run, on a schedule of
 // its own from its step (fine-tuning on new data).
 // --find-lr [steps] runs the learning-rate range test of that run instead of training it
@@ -21,7 +22,7 @@
 // family's shape nearest that size (src/train/budget.ts).
 // While a run trains, `kill -USR1 <pid>` starts a warm-up-stable-decay run's cool-down now and
 // `kill -USR2 <pid>` trains it half as long again (schedule.ts).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { loadTextCorpus, type TextCorpus } from '../data/nodeCorpus';
@@ -44,7 +45,7 @@ import {
   stepsPatch,
 } from '../train/budget';
 import type { Checkpoint, TrainSettings } from '../train/checkpoint';
-import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
+import { encodeCheckpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
 import { findLearningRate, LR_SWEEP_STEPS, type LrSweepSetup } from '../train/lrFinder';
 import { prepareRun } from '../train/run';
@@ -61,6 +62,7 @@ import {
 } from '../train/sweep';
 import type { RunState } from '../train/trainer';
 import { intFlag, numberArg, parseArgs, presetOf, settingsFromArgs } from './args';
+import { loadCheckpoint } from './checkpointArg';
 
 /** --find-lr: the range test of the run these would make, printed and written to out. */
 async function findLr(
@@ -178,7 +180,7 @@ async function main(): Promise<void> {
   await mkdir(out, { recursive: true });
 
   console.log(`tokenizing ${args.data} …`);
-  const resume = args.resume ? await decodeCheckpoint(await readFile(args.resume)) : undefined;
+  const resume = args.resume ? await loadCheckpoint(args.resume) : undefined;
   const corpus = await loadTextCorpus(args.data.split(','), {
     vocab: { targetSize: numberArg(args, 'vocab', DEFAULT_VOCAB_SIZE) },
     // A resumed run keeps its tokenizer, so its ids mean the same as before.
