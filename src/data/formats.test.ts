@@ -170,6 +170,29 @@ describe('file formats', () => {
     expect(() => newReport(file('x.parquet.gz', 'abc'))).toThrow(/gzipped parquet/);
   });
 
+  it('reads UTF-16 text by its byte-order mark, either byte order, and says where it breaks', async () => {
+    const text = 'First line, café.\nSecond line: 𝄞 and 中文.\n';
+    const utf16 = (bigEndian: boolean) => {
+      const le = Buffer.from(`\ufeff${text}`, 'utf16le');
+      return bigEndian ? le.swap16() : le;
+    };
+    for (const name of ['le.txt', 'be.txt']) {
+      const bytes = utf16(name === 'be.txt');
+      for (const chunk of [7, 64]) {
+        const { docs, report } = await parse(file(name, bytes, chunk));
+        expect(docs).toEqual(['First line, café.', 'Second line: 𝄞 and 中文.']);
+        expect(report.bytesRead).toBe(bytes.length);
+      }
+    }
+    // Through .gz, and a lone surrogate (d800) that no UTF-16 text holds.
+    const { docs } = await parse(file('le.txt.gz', gzipSync(utf16(false))));
+    expect(docs).toHaveLength(2);
+    const broken = Buffer.concat([utf16(false), Buffer.from([0x00, 0xd8, 0x41, 0x00])]);
+    const error = await fileError(file('broken.txt', broken, 64));
+    expect(error.kind).toBe('encoding');
+    expect(error.message).toContain('starts as UTF-16 text (little-endian) but breaks off');
+  });
+
   it('says where a file stops being UTF-8, however its chunks split the characters', async () => {
     const bytes = (...parts: (string | number[])[]) =>
       Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p)] : p)));

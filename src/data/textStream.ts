@@ -1,6 +1,7 @@
-// Streams a file as UTF-8 text chunks and lines without holding the whole file: raw bytes are
-// counted (and optionally hashed) as they arrive, .gz is inflated on the fly, and decoding is
-// fatal so that binary or non-UTF-8 input is rejected with a clear message.
+// Streams a file as text chunks and lines without holding the whole file: raw bytes are counted
+// (and optionally hashed) as they arrive, .gz is inflated on the fly, and decoding is fatal so
+// that binary or undecodable input is rejected with a clear message. Text is UTF-8, or UTF-16
+// where the file starts with its byte-order mark (what Windows' editors save as "Unicode").
 
 import { Sha256 } from './sha256';
 
@@ -124,6 +125,15 @@ function firstBadCharacter(tail: Uint8Array, bytes: Uint8Array): number {
   return j >= from && buf[j] >= 0xc0 && j + sequenceLength(buf[j]) > failAt ? j : failAt;
 }
 
+type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
+
+/** UTF-16 where the first bytes are its byte-order mark (the decoder drops it), else UTF-8. */
+function encodingOf(head: Uint8Array): TextEncoding {
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return 'utf-8';
+}
+
 /** Decoded text chunks; throws FileError for undecodable, binary or corrupt input. */
 export async function* textChunks(
   file: InputFile,
@@ -131,7 +141,8 @@ export async function* textChunks(
   signal?: AbortSignal,
 ): AsyncGenerator<string> {
   const reader = byteStream(file, tally).getReader();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let encoding: TextEncoding | undefined;
+  let decoder = new TextDecoder('utf-8', { fatal: true });
   const gzipped = file.name.toLowerCase().endsWith('.gz');
   let decoded = 0; // bytes handed to the decoder (decompressed ones, for .gz)
   let tail = new Uint8Array(0);
@@ -146,10 +157,23 @@ export async function* textChunks(
         throw new FileError('corrupt', file.name, `could not be read or decompressed (${e})`);
       }
       const bytes = chunk.done ? new Uint8Array(0) : chunk.value;
+      if (encoding === undefined && bytes.length > 0) {
+        encoding = encodingOf(bytes);
+        decoder = new TextDecoder(encoding, { fatal: true });
+      }
       let text: string;
       try {
         text = chunk.done ? decoder.decode() : decoder.decode(bytes, { stream: true });
       } catch {
+        if (encoding !== 'utf-8') {
+          throw new FileError(
+            'encoding',
+            file.name,
+            `starts as UTF-16 text (${encoding === 'utf-16le' ? 'little' : 'big'}-endian) but ` +
+              `breaks off in the ${bytes.length} bytes from offset ${decoded}` +
+              `${gzipped ? ' of the decompressed text' : ''}; save it as UTF-8 and drop it again`,
+          );
+        }
         const at = decoded - tail.length + firstBadCharacter(tail, bytes);
         throw new FileError(
           'encoding',
