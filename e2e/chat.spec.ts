@@ -262,13 +262,31 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
     (await askedNow.nth(k).getByTestId('chat-token').allTextContents()).join('').trim();
   expect([await tokensOf(0), await tokensOf(1)]).toEqual(['abc', 'abc abc']);
 
-  // The generation settings outlive a reload.
+  // A system prompt, a chat's only: the transcript starts with it, as the model was asked.
+  await page.getByTestId('chat-system').fill('answer in letters');
+  const [withSystem] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('chat-download').click(),
+  ]);
+  const conversation = JSON.parse(readFileSync((await withSystem.path()) ?? '', 'utf8'));
+  expect(conversation.messages.slice(0, 2)).toEqual([
+    { role: 'system', content: 'answer in letters' },
+    { role: 'user', content: 'abc' },
+  ]);
+  await page.getByTestId('chat-mode-completion').check();
+  await expect(page.getByTestId('chat-system')).toHaveCount(0);
+  await page.getByTestId('chat-mode-chat').check();
+
+  // The generation settings and the system prompt outlive a reload.
   await page.reload();
   await page.getByRole('tab', { name: 'Chat' }).click();
   await expect(page.getByTestId('chat-max-new-tokens')).toHaveValue('4');
   await expect(page.getByTestId('chat-temperature')).toHaveValue('0');
   await expect(page.getByTestId('chat-seed')).toHaveValue('7');
   await expect(page.getByTestId('chat-odds')).toBeChecked();
+  // The checkpoint opens in completion mode again (its data had no conversations).
+  await page.getByTestId('chat-mode-chat').check();
+  await expect(page.getByTestId('chat-system')).toHaveValue('answer in letters');
 
   expect(errors).toEqual([]);
 });

@@ -11,6 +11,10 @@ export interface ChatMessage {
   content: string;
 }
 
+/** `messages` after a system message of `system`, where that has any text. */
+export const withSystem = (system: string, messages: ChatMessage[]): ChatMessage[] =>
+  system.trim() ? [{ role: 'system', content: system }, ...messages] : messages;
+
 export function renderChat(messages: readonly ChatMessage[]): string {
   let out = '';
   let system = '';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderChat } from '../data/chatTemplate';
 import { ChunkTokenizer } from '../data/chunkTokenizer';
 import { EOS_ID, INST_END_ID, SPECIAL_TOKENS } from '../data/specialTokens';
 import { healPrompt } from '../data/tokenHealing';
@@ -57,6 +58,23 @@ describe('prompt ids', () => {
     expect(hi.trim()).toBe('hi');
     expect(promptIds(tokenizer, { mode: 'chat', messages }, 256, 8).dropped).toBe(0);
     expect(() => promptIds(tokenizer, { mode: 'chat', messages: [] }, 16, 8)).toThrow(/user/);
+
+    // A system message stays before the turns kept, and is not counted as left out.
+    const system = { role: 'system' as const, content: 'be kind' };
+    const withSystem = promptIds(
+      tokenizer,
+      { mode: 'chat', messages: [system, ...messages] },
+      24,
+      8,
+    );
+    expect(withSystem.dropped).toBe(4);
+    const last = [system, messages[4]];
+    expect(Array.from(withSystem.ids)).toEqual([EOS_ID, ...tokenizer.encode(renderChat(last))]);
+    const all = promptIds(tokenizer, { mode: 'chat', messages: [system, ...messages] }, 256, 8);
+    expect(all.dropped).toBe(0);
+    expect(Array.from(all.ids.subarray(1))).toEqual(
+      Array.from(tokenizer.encode(renderChat([system, ...messages]))),
+    );
   });
 });
 

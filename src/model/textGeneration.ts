@@ -42,7 +42,7 @@ export type TextPrompt =
 
 export interface PromptIds {
   ids: Uint32Array;
-  /** Chat messages left out (the oldest). */
+  /** Chat messages left out (the oldest turns; a leading system message is always kept). */
   dropped: number;
   /** Where the latest text the user wrote starts in ids: a completion's text, a chat's message. */
   latest: number;
@@ -70,18 +70,21 @@ export function promptIds(
   };
   if (prompt.mode === 'completion') return { ids: encode(prompt.text), dropped: 0, latest: 1 };
   const messages: ChatMessage[] = prompt.messages;
+  // A leading system message stays however many turns are left out.
+  const system = messages[0]?.role === 'system' ? messages.slice(0, 1) : [];
   const starts = messages.flatMap((m, i) => (m.role === 'user' ? [i] : []));
   if (starts.length === 0) throw new Error('A chat needs a user message to answer.');
   const budget = window - Math.min(maxNewTokens, Math.floor(window / 2));
-  let from = starts.length - 1;
-  let ids = encode(renderChat(messages.slice(starts[from])));
-  while (from > 0) {
-    const longer = encode(renderChat(messages.slice(starts[from - 1])));
+  const from = (k: number) => encode(renderChat([...system, ...messages.slice(starts[k])]));
+  let k = starts.length - 1;
+  let ids = from(k);
+  while (k > 0) {
+    const longer = from(k - 1);
     if (longer.length > budget) break;
     ids = longer;
-    from--;
+    k--;
   }
-  return { ids, dropped: starts[from], latest: ids.lastIndexOf(INST_ID) + 1 };
+  return { ids, dropped: starts[k] - system.length, latest: ids.lastIndexOf(INST_ID) + 1 };
 }
 
 /** A token's text, and how likely the model found the token (tokenOdds.ts). */

@@ -4,6 +4,7 @@
 // reload (localStorage).
 import { create } from 'zustand';
 import { persist } from 'zustand/middleware';
+import { withSystem } from '../data/chatTemplate';
 import type { DatasetManifest } from '../data/shardStore';
 import { DEFAULT_MAX_NEW_TOKENS, type FinishReason } from '../model/decode';
 import { checkSampling, DEFAULT_SAMPLING } from '../model/sampling';
@@ -77,6 +78,8 @@ interface ChatState {
   /** Generated text is drawn token by token, coloured by how likely the model found each. */
   showOdds: boolean;
   turns: ChatTurn[];
+  /** Put before a chat's first message, as the chat template places a system message. */
+  system: string;
   /** The message or prompt being written (kept here so that it survives a pane switch). */
   draft: string;
   streaming?: Streaming;
@@ -90,6 +93,7 @@ interface ChatState {
   setSettings: (patch: Partial<GenerationSettings>) => void;
   setShowOdds: (show: boolean) => void;
   setDraft: (draft: string) => void;
+  setSystem: (system: string) => void;
   /** Sends the draft as a chat message or a completion prompt; false when it cannot now. */
   send: () => boolean;
   /**
@@ -192,14 +196,23 @@ export function regenerable(
 export const editable = (s: Pick<ChatState, 'turns' | 'streaming'>) =>
   !s.streaming && s.turns.some((t) => t.role === 'user');
 
-/** What the model is asked: a chat of the turns, or a completion of the last one's text. */
+/**
+ * What the model is asked: a chat of the turns (after the system prompt, where there is one), or
+ * a completion of the last one's text.
+ */
 export function chatPrompt(
   mode: ChatMode,
   turns: readonly Pick<ChatTurn, 'role' | 'content'>[],
+  system = '',
 ): InferPrompt {
-  return mode === 'chat'
-    ? { mode, messages: turns.map(({ role, content }) => ({ role, content })) }
-    : { mode, text: turns[turns.length - 1].content };
+  if (mode === 'completion') return { mode, text: turns[turns.length - 1].content };
+  return {
+    mode,
+    messages: withSystem(
+      system,
+      turns.map(({ role, content }) => ({ role, content })),
+    ),
+  };
 }
 
 const worker = subscribed(inferWorker, (e) => useChat.getState().apply(e));
@@ -217,7 +230,7 @@ export const useChat = create<ChatState>()(
        * replies already drawn for that question (Regenerate's).
        */
       const ask = (checkpointId: string, asked: ChatTurn[], earlier?: Reply[]) => {
-        const { mode, settings, showOdds } = get();
+        const { mode, settings, showOdds, system } = get();
         const requestId = crypto.randomUUID();
         const reply: ChatTurn = { role: 'assistant', content: '', pieces: [] };
         if (earlier) Object.assign(reply, { replies: earlier, shown: earlier.length });
@@ -230,7 +243,7 @@ export const useChat = create<ChatState>()(
           type: 'generate',
           requestId,
           checkpointId,
-          prompt: chatPrompt(mode, asked),
+          prompt: chatPrompt(mode, asked, system),
           settings,
           scorePrompt: showOdds && { attention: true },
         });
@@ -242,6 +255,7 @@ export const useChat = create<ChatState>()(
         showOdds: false,
         turns: [],
         draft: '',
+        system: '',
         dropped: 0,
 
         openCheckpoint: (id) => {
@@ -265,6 +279,7 @@ export const useChat = create<ChatState>()(
         setShowOdds: (showOdds) => set({ showOdds }),
 
         setDraft: (draft) => set({ draft }),
+        setSystem: (system) => set({ system }),
 
         send: () => {
           const state = get();
@@ -429,13 +444,14 @@ export const useChat = create<ChatState>()(
       version: 1,
       storage: localStore<Pick<ChatState, 'settings' | 'showOdds'>>(),
       // The generation settings and the view: a reload keeps how the user likes text drawn.
-      partialize: ({ settings, showOdds }) => ({ settings, showOdds }),
+      partialize: ({ settings, showOdds, system }) => ({ settings, showOdds, system }),
       merge: (saved, current) => {
         const s = saved as Partial<ChatState> | undefined;
         return {
           ...current,
           settings: { ...DEFAULT_GENERATION, ...s?.settings },
           showOdds: s?.showOdds ?? false,
+          system: s?.system ?? '',
         };
       },
     },

@@ -99,11 +99,11 @@ export const useCompare = create<CompareState>()((set, get) => {
     setDraft: (draft) => set({ draft }),
 
     compare: (available) => {
-      const { mode, settings } = useChat.getState();
+      const { mode, settings, system } = useChat.getState();
       const state = get();
       if (compareBlocker(state, available, settings)) return false;
       const text = state.draft;
-      const prompt = chatPrompt(mode, [{ role: 'user', content: text }]);
+      const prompt = chatPrompt(mode, [{ role: 'user', content: text }], system);
       const results = state.selected
         .filter((id) => available.includes(id))
         .map(

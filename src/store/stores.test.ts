@@ -6,7 +6,14 @@ import type { RunSpec } from '../protocol';
 import { defaultSettings } from '../train/defaults';
 import type { StepMetrics } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
-import { DEFAULT_GENERATION, regenerable, sendBlocker, trainingData, useChat } from './chat';
+import {
+  chatPrompt,
+  DEFAULT_GENERATION,
+  regenerable,
+  sendBlocker,
+  trainingData,
+  useChat,
+} from './chat';
 import {
   checkpointTokenizerId,
   freshSchedule,
@@ -330,7 +337,36 @@ describe('checkpoints store', () => {
   });
 });
 
+describe('bundle imports from the web', () => {
+  it("follows its download's progress, and a cancel ends it with a notice", () => {
+    useCheckpoints.setState({ importJob: undefined, notice: undefined });
+    const { apply } = useCheckpoints.getState();
+    useCheckpoints.setState({ importJob: { jobId: 'w', files: ['alice/i3-demo'] } });
+    const progress = { file: 'model.safetensors', received: 10, total: 40 };
+    apply({ type: 'download', jobId: 'other', progress });
+    expect(useCheckpoints.getState().importJob?.download).toBeUndefined();
+    apply({ type: 'download', jobId: 'w', progress });
+    expect(useCheckpoints.getState().importJob?.download).toEqual(progress);
+    apply({ type: 'cancelled', jobId: 'w' });
+    expect(useCheckpoints.getState().importJob).toBeUndefined();
+    expect(useCheckpoints.getState().notice).toEqual({ kind: 'ok', text: 'Import cancelled.' });
+  });
+});
+
 describe('chat store', () => {
+  it('asks a chat after its system prompt, where there is one, and a completion without it', () => {
+    const turns = [{ role: 'user' as const, content: 'hi' }];
+    expect(chatPrompt('chat', turns, 'Be brief.')).toEqual({
+      mode: 'chat',
+      messages: [{ role: 'system', content: 'Be brief.' }, ...turns],
+    });
+    expect(chatPrompt('chat', turns, ' \n')).toEqual({ mode: 'chat', messages: turns });
+    expect(chatPrompt('completion', turns, 'Be brief.')).toEqual({
+      mode: 'completion',
+      text: 'hi',
+    });
+  });
+
   it('sends nothing while the pane shows why it cannot', () => {
     const base = {
       checkpointId: 'c',

@@ -44,6 +44,25 @@ const SETTING_FIELDS: { key: keyof GenerationSettings; label: string; step: numb
 
 const testId = (key: string) => `chat-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
+/** The chat's system prompt: the chat template puts it before the first message kept. */
+function SystemPrompt({ disabled }: { disabled: boolean }) {
+  const system = useChat((s) => s.system);
+  const setSystem = useChat((s) => s.setSystem);
+  return (
+    <label className="field system-prompt">
+      <span>system prompt (optional)</span>
+      <textarea
+        rows={2}
+        value={system}
+        onChange={(e) => setSystem(e.target.value)}
+        disabled={disabled}
+        placeholder="Put before your first message, inside its [INST], as training chats with a system message had it"
+        data-testid="chat-system"
+      />
+    </label>
+  );
+}
+
 function ModelCard() {
   const checkpoints = useNewestCheckpoints();
   const { checkpointId, model, loading, loadError, mode, settings, streaming } = useChat();
@@ -94,6 +113,7 @@ function ModelCard() {
           ))}
         </fieldset>
       </div>
+      {mode === 'chat' && <SystemPrompt disabled={Boolean(streaming)} />}
       {checkpoints.length === 0 && (
         <p className="muted">No checkpoints yet: train a run (Train pane) or import a bundle.</p>
       )}
@@ -406,7 +426,9 @@ function Composer() {
           type="button"
           onClick={() =>
             download(
-              new Blob([transcriptJsonl(turns, mode)], { type: 'application/x-ndjson' }),
+              new Blob([transcriptJsonl(turns, mode, state.system)], {
+                type: 'application/x-ndjson',
+              }),
               `${fileStem(state.model?.runName ?? 'i3')}-${mode}.jsonl`,
             )
           }

@@ -34,6 +34,18 @@ describe('the chat transcript as a dataset file', () => {
     ]);
   });
 
+  it('writes a conversation after its system prompt, as the model was asked it', () => {
+    const [chat] = documents(transcriptJsonl(turns.slice(0, 2), 'chat', 'Be brief.'));
+    expect(chat).toEqual({
+      text: renderChat([
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'the film' },
+        { role: 'assistant', content: 'was long' },
+      ]),
+    });
+    expect(chat).toMatchObject({ text: expect.stringMatching(/^\[INST\] Be brief\.\n\nthe film/) });
+  });
+
   it('writes each completion as a text of its prompt and continuation', () => {
     expect(documents(transcriptJsonl(turns, 'completion'))).toEqual([
       { text: 'the film was long' },
