@@ -4,12 +4,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parameterCount } from '../model/config';
 import { referenceLogits } from '../model/reference';
 import { compare } from '../ops/check';
 import { Rng } from '../util/random';
-import { exportBundle } from './bundle';
+import { exportBundle, importBundle } from './bundle';
 import {
   INTEROP_SCRIPT,
   PYTHON,
@@ -89,5 +90,43 @@ describe.skipIf(skipReason !== null)(`PyTorch interop (${PYTHON})`, () => {
       expect(read.get(t.name)?.data).toEqual(params.subarray(t.offset, t.offset + t.size));
     }
     expect(read.get('lm_head.weight')?.data).toEqual(read.get('model.embed_tokens.weight')?.data);
+  });
+
+  it('imports the weights of a model PyTorch halved to float16 or bfloat16, as PyTorch widens them', async () => {
+    // PyTorch writes each dtype's state_dict, and the same state_dict widened back (.float()).
+    const halve = [
+      'import io, sys, zipfile, torch',
+      'work = sys.argv[1]',
+      "raw = zipfile.ZipFile(f'{work}/bundle.zip').read('pytorch_model.bin')",
+      'sd = torch.load(io.BytesIO(raw), weights_only=True)',
+      "for name, dtype in (('half', torch.float16), ('bf16', torch.bfloat16)):",
+      '    low = {k: v.to(dtype) for k, v in sd.items()}',
+      "    torch.save(low, f'{work}/{name}.bin')",
+      "    torch.save({k: v.float() for k, v in low.items()}, f'{work}/{name}_float.bin')",
+    ].join('\n');
+    const r = await runPython(['-c', halve, work]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const files = unzipSync(new Uint8Array(await readFile(join(work, 'bundle.zip'))));
+    delete files['model.safetensors'];
+    for (const name of ['half', 'bf16']) {
+      const halved = new Uint8Array(await readFile(join(work, `${name}.bin`)));
+      const widened = readPytorchBin(
+        new Uint8Array(await readFile(join(work, `${name}_float.bin`))),
+      );
+      const read = readPytorchBin(halved);
+      expect([...read.keys()]).toEqual([...widened.keys()]);
+      for (const [tensor, want] of widened) expect(read.get(tensor)).toEqual(want);
+      const imported = importBundle(
+        new Map(Object.entries({ ...files, 'pytorch_model.bin': halved })),
+      );
+      expect(imported.weightsFile).toBe('pytorch_model.bin');
+      for (const t of layout.tensors) {
+        expect(imported.params.subarray(t.offset, t.offset + t.size)).toEqual(
+          widened.get(t.name)?.data,
+        );
+      }
+      // Halving moved the weights: the check above is not of the float32 originals.
+      expect(imported.params).not.toEqual(params);
+    }
   });
 });

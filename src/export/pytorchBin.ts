@@ -8,6 +8,7 @@
 
 import { unzipSync } from 'fflate';
 import type { ParameterLayout } from '../model/params';
+import { DTYPE_BYTES, TORCH_STORAGES, toFloat32 } from './tensorDtype';
 import { type ZipEntry, zipStream } from './zipStream';
 
 export const TIED_HEAD_NAME = 'lm_head.weight';
@@ -399,7 +400,10 @@ function unpickleStateDict(bytes: Uint8Array): Map<PickleValue, PickleValue> {
   }
 }
 
-/** Reads the f32 tensors of a torch.save'd state_dict (zip format). */
+/**
+ * Reads the tensors of a torch.save'd state_dict (zip format) as float32: float32, float16 and
+ * bfloat16 storages (tensorDtype.ts).
+ */
 export function readPytorchBin(
   bytes: Uint8Array,
 ): Map<string, { shape: number[]; data: Float32Array }> {
@@ -412,18 +416,22 @@ export function readPytorchBin(
     const t = value as TensorRef;
     if (typeof name !== 'string' || !t?.storage)
       throw new Error(`entry ${String(name)} is not a tensor`);
-    if (t.storage.dtype !== 'FloatStorage')
-      throw new Error(`${name} is ${t.storage.dtype}; only float32 is supported`);
+    const dtype = TORCH_STORAGES[t.storage.dtype];
+    if (!dtype) {
+      throw new Error(
+        `${name} is ${t.storage.dtype}; only float32, float16 and bfloat16 are supported`,
+      );
+    }
     if (t.stride.join() !== contiguousStrides(t.shape).join())
       throw new Error(`${name} is not contiguous`);
     const raw = files[`${archive}data/${t.storage.key}`];
     if (!raw) throw new Error(`${name}: storage ${t.storage.key} is missing`);
     const size = t.shape.reduce((a, b) => a * b, 1);
-    if ((t.offset + size) * 4 > raw.length)
+    const width = DTYPE_BYTES[dtype];
+    if ((t.offset + size) * width > raw.length)
       throw new Error(`${name}: storage ${t.storage.key} is too short (truncated)`);
-    // unzipSync gives each entry its own buffer, so it is 4-byte aligned.
-    const all = new Float32Array(raw.buffer, raw.byteOffset, raw.length >> 2);
-    out.set(name, { shape: t.shape, data: all.subarray(t.offset, t.offset + size) });
+    const at = raw.subarray(t.offset * width, (t.offset + size) * width);
+    out.set(name, { shape: t.shape, data: toFloat32(at, dtype, size) });
   }
   return out;
 }

@@ -37,6 +37,43 @@ describe('safetensors', () => {
     }
   });
 
+  it('reads float16 and bfloat16 tensors as float32, each value exactly', () => {
+    // Bits and the values they stand for: normal, negative, subnormal, largest, infinite.
+    const f16: [number, number][] = [
+      [0x3c00, 1],
+      [0xc000, -2],
+      [0x3555, 0.333251953125],
+      [0x0001, 2 ** -24],
+      [0x7bff, 65504],
+      [0xfc00, Number.NEGATIVE_INFINITY],
+    ];
+    const bf16: [number, number][] = [
+      [0x3f80, 1],
+      [0xc000, -2],
+      [0x3eab, 0.333984375],
+      [0x0001, 2 ** -133],
+      [0x7f80, Number.POSITIVE_INFINITY],
+    ];
+    const header = JSON.stringify({
+      h: { dtype: 'F16', shape: [2, 3], data_offsets: [0, 12] },
+      b: { dtype: 'BF16', shape: [5], data_offsets: [12, 22] },
+    });
+    const file = new Uint8Array(8 + header.length + 22);
+    const view = new DataView(file.buffer);
+    view.setBigUint64(0, BigInt(header.length), true);
+    file.set(new TextEncoder().encode(header), 8);
+    [...f16, ...bf16].forEach(([bits], i) => view.setUint16(8 + header.length + 2 * i, bits, true));
+    const read = readSafetensors(file);
+    expect(read.tensors.get('h')).toEqual({
+      shape: [2, 3],
+      data: Float32Array.from(f16.map(([, v]) => v)),
+    });
+    expect(read.tensors.get('b')).toEqual({
+      shape: [5],
+      data: Float32Array.from(bf16.map(([, v]) => v)),
+    });
+  });
+
   it('rejects damaged files with a reason', () => {
     expect(() => readSafetensors(bytes.subarray(0, 5))).toThrow(/truncated/);
     expect(() => readSafetensors(bytes.subarray(0, bytes.length - 4))).toThrow(
@@ -48,11 +85,17 @@ describe('safetensors', () => {
     const hugeHeader = bytes.slice();
     new DataView(hugeHeader.buffer).setBigUint64(0, 1n << 40n, true);
     expect(() => readSafetensors(hugeHeader)).toThrow(/header length/);
-    // Same length, so only the dtype changes: "F32" -> "F16" in the header bytes.
-    const f16 = bytes.slice();
-    const at = new TextDecoder('latin1').decode(f16).indexOf('"F32"');
-    f16.set(new TextEncoder().encode('"F16"'), at);
-    expect(() => readSafetensors(f16)).toThrow(/dtype F16/);
+    // Same length, so only the dtype changes: "F32" -> "I32" or "F16" in the header bytes.
+    const retyped = (dtype: string) => {
+      const b = bytes.slice();
+      const at = new TextDecoder('latin1').decode(b).indexOf('"F32"');
+      b.set(new TextEncoder().encode(`"${dtype}"`), at);
+      return b;
+    };
+    expect(() => readSafetensors(retyped('I32'))).toThrow(
+      /dtype I32; only F32, F16 and BF16 are supported/,
+    );
+    expect(() => readSafetensors(retyped('F16'))).toThrow(/do not hold shape \[3,5\] in F16/);
     expect(() =>
       readSafetensors(concatChunks([...safetensorsChunks(tensors), Uint8Array.of(0, 0, 0, 0)])),
     ).toThrow(/cover/);

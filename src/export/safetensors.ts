@@ -1,7 +1,9 @@
 // model.safetensors: u64 header length, a JSON header (padded with spaces to 8 bytes) mapping each
-// name to {dtype, shape, data_offsets}, then the raw little-endian data. Only F32 is written/read.
+// name to {dtype, shape, data_offsets}, then the raw little-endian data. F32 is written; F32, F16
+// and BF16 are read, as float32 (tensorDtype.ts).
 
 import { f32Bytes } from './pytorchBin';
+import { DTYPE_BYTES, isTensorDtype, type TensorDtype, toFloat32 } from './tensorDtype';
 
 export interface NamedTensor {
   name: string;
@@ -80,10 +82,14 @@ export function readSafetensors(bytes: Uint8Array, label = 'model.safetensors'):
       e.data_offsets.length === 2 &&
       e.data_offsets.every((d) => Number.isInteger(d) && d >= 0);
     if (!shapeOk || !offsOk) fail(`tensor ${name} has a malformed shape or data_offsets`);
-    if (e.dtype !== 'F32') fail(`tensor ${name} has dtype ${e.dtype}; only F32 is supported`);
+    if (!isTensorDtype(e.dtype)) {
+      fail(`tensor ${name} has dtype ${e.dtype}; only F32, F16 and BF16 are supported`);
+    }
     const [begin, end] = e.data_offsets;
-    if (end - begin !== e.shape.reduce((a, b) => a * b, 1) * 4) {
-      fail(`tensor ${name}: data_offsets [${begin}, ${end}] do not hold shape [${e.shape}] in F32`);
+    if (end - begin !== e.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[e.dtype as TensorDtype]) {
+      fail(
+        `tensor ${name}: data_offsets [${begin}, ${end}] do not hold shape [${e.shape}] in ${e.dtype}`,
+      );
     }
     if (end > dataLen)
       fail(`tensor ${name} ends at byte ${end} past the data (${dataLen} bytes): truncated`);
@@ -100,16 +106,13 @@ export function readSafetensors(bytes: Uint8Array, label = 'model.safetensors'):
   if (expected !== dataLen) fail(`data is ${dataLen} bytes but the tensors cover ${expected}`);
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [name, e] of entries) {
-    const start = bytes.byteOffset + dataStart + e.data_offsets[0];
-    const n = (e.data_offsets[1] - e.data_offsets[0]) / 4;
-    // A Float32Array view needs 4-byte alignment; copy the rare unaligned case.
-    const data =
-      start % 4 === 0
-        ? new Float32Array(bytes.buffer, start, n)
-        : new Float32Array(
-            bytes.slice(start - bytes.byteOffset, start - bytes.byteOffset + n * 4).buffer,
-          );
-    tensors.set(name, { shape: e.shape, data });
+    const [begin, end] = e.data_offsets;
+    const dtype = e.dtype as TensorDtype;
+    const raw = bytes.subarray(dataStart + begin, dataStart + end);
+    tensors.set(name, {
+      shape: e.shape,
+      data: toFloat32(raw, dtype, raw.length / DTYPE_BYTES[dtype]),
+    });
   }
   return { tensors, metadata };
 }

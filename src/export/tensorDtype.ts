@@ -1,0 +1,48 @@
+// The element types a bundle's weights may come in, read into the float32 the studio trains in.
+// The studio writes float32; a model halved for the Hub (`model.half()`, `.to(torch.bfloat16)`,
+// then saved) comes in as float16 or bfloat16, each value widened exactly.
+
+/** Safetensors' names for them; pytorch_model.bin's storages map onto the same (TORCH_STORAGES). */
+export type TensorDtype = 'F32' | 'F16' | 'BF16';
+
+export const DTYPE_BYTES: Record<TensorDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+
+export const TORCH_STORAGES: Record<string, TensorDtype> = {
+  FloatStorage: 'F32',
+  HalfStorage: 'F16',
+  BFloat16Storage: 'BF16',
+};
+
+export const isTensorDtype = (d: string): d is TensorDtype => d in DTYPE_BYTES;
+
+/** IEEE 754 binary16 bits as a number: subnormals, infinities and NaN included. */
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/**
+ * `count` little-endian values of `dtype` from `bytes` as float32. F32 is a view where the bytes
+ * are 4-byte aligned (a copy where not); the halves are widened into a new array.
+ */
+export function toFloat32(bytes: Uint8Array, dtype: TensorDtype, count: number): Float32Array {
+  if (dtype === 'F32') {
+    return bytes.byteOffset % 4 === 0
+      ? new Float32Array(bytes.buffer, bytes.byteOffset, count)
+      : new Float32Array(bytes.slice(0, count * 4).buffer);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, count * 2);
+  const out = new Float32Array(count);
+  if (dtype === 'BF16') {
+    // bfloat16 is the top half of a float32.
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < count; i++) bits[i] = view.getUint16(2 * i, true) << 16;
+  } else {
+    for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
+  }
+  return out;
+}
