@@ -62,7 +62,9 @@ describe('safetensors', () => {
     const view = new DataView(file.buffer);
     view.setBigUint64(0, BigInt(header.length), true);
     file.set(new TextEncoder().encode(header), 8);
-    [...f16, ...bf16].forEach(([bits], i) => view.setUint16(8 + header.length + 2 * i, bits, true));
+    for (const [i, [bits]] of [...f16, ...bf16].entries()) {
+      view.setUint16(8 + header.length + 2 * i, bits, true);
+    }
     const read = readSafetensors(file);
     expect(read.tensors.get('h')).toEqual({
       shape: [2, 3],
