@@ -103,6 +103,22 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   expect(saved.head).toBe('PK');
   // The same model with a shorter history: the same size but for a few lines of metrics.
   expect(Math.abs(saved.size - zip.length)).toBeLessThan(2000);
+  // To share the model alone, exports can leave the optimizer state out: about half the zip.
+  await page.getByTestId('export-optimizer').uncheck();
+  await last.getByTestId('export-checkpoint').click();
+  await expect(notice(page)).toContainText('Exported i3-test-1-step3.zip.');
+  const shared = await page.evaluate(async () => {
+    const dir = await navigator.storage.getDirectory();
+    const file = await (await dir.getFileHandle('i3-test-1-step3.zip')).getFile();
+    return [...new Uint8Array(await file.arrayBuffer())];
+  });
+  const namesOf = (bytes: Uint8Array) => Object.keys(unzipSync(bytes));
+  expect(namesOf(new Uint8Array(zip))).toContain('optimizer.safetensors');
+  expect(namesOf(Uint8Array.from(shared))).toEqual(
+    namesOf(new Uint8Array(zip)).filter((n) => n !== 'optimizer.safetensors'),
+  );
+  expect(shared.length).toBeLessThan(0.7 * zip.length);
+  await page.getByTestId('export-optimizer').check();
 
   // A damaged checkpoint (one byte flipped in IndexedDB) is refused with the reason.
   const step2 = (await rows.nth(1).getAttribute('data-id'))!;

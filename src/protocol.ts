@@ -279,6 +279,8 @@ export type ExportRequest =
       checkpointId: string;
       fileName: string;
       target?: FileSystemFileHandle;
+      /** Its AdamW moments go in too (optimizer.safetensors), where it has them. */
+      optimizer: boolean;
     }
   | { type: 'cancel'; jobId: string }
   /** A dataset's token shards and manifest as a zip for train_i3.py, to a Blob. */

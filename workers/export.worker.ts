@@ -160,6 +160,10 @@ async function writeZip(
 
 async function runExport(req: Extract<ExportRequest, { type: 'export' }>): Promise<void> {
   const ck = await loadCheckpoint(req.checkpointId);
+  if (!req.optimizer) {
+    ck.adamM = undefined;
+    ck.adamV = undefined;
+  }
   const input = bundleInputFromCheckpoint(
     ck,
     browserPythonSources,

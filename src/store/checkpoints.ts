@@ -47,6 +47,9 @@ interface CheckpointsState {
   problems: Record<string, string>;
   notice?: Notice;
   dismiss: () => void;
+  /** Exports carry the optimizer state (to train further elsewhere), or only the model. */
+  exportOptimizer: boolean;
+  setExportOptimizer: (on: boolean) => void;
   exportCheckpoint: (id: string, fileName: string, target?: FileSystemFileHandle) => void;
   cancelExport: () => void;
   importFiles: (files: File[]) => void;
@@ -196,6 +199,7 @@ export function furtherRun(
 export const useCheckpoints = create<CheckpointsState>((set, get) => ({
   details: {},
   problems: {},
+  exportOptimizer: true,
   dismiss: () => set({ notice: undefined }),
 
   exportCheckpoint: (id, fileName, target) => {
@@ -212,8 +216,11 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
       },
       notice: undefined,
     });
-    worker().post({ type: 'export', jobId, checkpointId: id, fileName, target });
+    const optimizer = get().exportOptimizer;
+    worker().post({ type: 'export', jobId, checkpointId: id, fileName, target, optimizer });
   },
+
+  setExportOptimizer: (exportOptimizer) => set({ exportOptimizer }),
 
   cancelExport: () => {
     const job = get().exportJob;

@@ -61,6 +61,26 @@ async function exportWithPicker(ck: CheckpointSummary): Promise<void> {
   }
 }
 
+/** Whether exports carry the AdamW moments: to train further elsewhere, or the model alone. */
+function ExportOptimizer() {
+  const on = useCheckpoints((s) => s.exportOptimizer);
+  const set = useCheckpoints((s) => s.setExportOptimizer);
+  return (
+    <label
+      className="inline small"
+      title="optimizer.safetensors: the AdamW moments, twice the weights' size. Training further (here, with train_i3.py or in PyTorch) continues from them; to share the model alone, leave them out."
+    >
+      <input
+        type="checkbox"
+        checked={on}
+        onChange={(e) => set(e.target.checked)}
+        data-testid="export-optimizer"
+      />{' '}
+      exports carry the optimizer state
+    </label>
+  );
+}
+
 function Notice() {
   const notice = useCheckpoints((s) => s.notice);
   const dismiss = useCheckpoints((s) => s.dismiss);
@@ -444,6 +464,7 @@ function CheckpointList() {
     <section className="card">
       <div className="row">
         <h2>Checkpoints</h2>
+        <ExportOptimizer />
         {prunable.length > 0 && (
           <button
             type="button"
