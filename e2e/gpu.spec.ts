@@ -2,7 +2,7 @@ import { chromium, expect, test } from '@playwright/test';
 import { chromiumArgs } from './playwright.config';
 import { importBuiltInData, openStudio, startTestRun } from './studio';
 
-test('the studio loads, a worker acquires the GPU, the matmul self-test passes, tabs take keys, blocked notifications say so', async ({
+test('the studio loads, a worker acquires the GPU, the matmul self-test passes, tabs take keys, blocked notifications say so, an empty Chat pane points to checkpoints', async ({
   page,
 }) => {
   await page.goto('/');
@@ -54,6 +54,15 @@ test('the studio loads, a worker acquires the GPU, the matmul self-test passes, 
     'The browser blocks notifications from this page',
   );
   await expect(page.getByTestId('notify-run-end')).not.toBeChecked();
+
+  // With no checkpoints yet, the Chat pane sends the user where one comes from.
+  await tab('Chat').click();
+  await page
+    .getByTestId('chat-no-checkpoints')
+    .getByRole('button', { name: 'import a model' })
+    .click();
+  await expect(tab('Checkpoints')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('bundle-url')).toBeVisible();
 });
 
 test('a time budget: the steps that fit it, set with a click, and the model that is compute-optimal for it', async ({

@@ -18,6 +18,7 @@ import {
   useChat,
 } from '../store/chat';
 import { useDatasets } from '../store/datasets';
+import { useNav } from '../store/nav';
 import { useNewestCheckpoints, useRuns } from '../store/runs';
 import { CompareCheckpoints } from './CompareCheckpoints';
 import { download, fileStem } from './download';
@@ -115,7 +116,17 @@ function ModelCard() {
       </div>
       {mode === 'chat' && <SystemPrompt disabled={Boolean(streaming)} />}
       {checkpoints.length === 0 && (
-        <p className="muted">No checkpoints yet: train a run (Train pane) or import a bundle.</p>
+        <p className="muted" data-testid="chat-no-checkpoints">
+          No checkpoints yet:{' '}
+          <button type="button" onClick={() => useNav.getState().show('train')}>
+            train a run
+          </button>{' '}
+          or{' '}
+          <button type="button" onClick={() => useNav.getState().show('checkpoints')}>
+            import a model
+          </button>{' '}
+          (a bundle's files, or a model on the web).
+        </p>
       )}
       <p className="muted small" data-testid="chat-model" aria-live="polite">
         {loading
