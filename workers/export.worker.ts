@@ -30,6 +30,7 @@ import {
   getRun,
   putCheckpoint,
 } from '../src/train/runStore';
+import { BlobParts } from '../src/util/blobParts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -39,8 +40,6 @@ const cancelled = new Set<string>();
 const downloads = new Map<string, AbortController>();
 /** Progress events at most this often: a fast export would otherwise flood the UI. */
 const PROGRESS_MS = 100;
-/** Blob parts are gathered to about this size, so that a large bundle is not thousands of parts. */
-const BLOB_PART_BYTES = 16 << 20;
 
 class Cancelled extends Error {}
 
@@ -100,29 +99,11 @@ async function fileSink(handle: FileSystemFileHandle): Promise<Sink> {
 }
 
 function blobSink(): Sink {
-  const parts: Blob[] = [];
-  let pending: Uint8Array<ArrayBuffer>[] = [];
-  let pendingBytes = 0;
-  const flush = () => {
-    // Copies the pending views (parts of the parameters) into blob storage.
-    parts.push(new Blob(pending));
-    pending = [];
-    pendingBytes = 0;
-  };
+  const parts = new BlobParts();
   return {
-    write: async (chunk) => {
-      pending.push(chunk as Uint8Array<ArrayBuffer>);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= BLOB_PART_BYTES) flush();
-    },
-    close: async () => {
-      flush();
-      return new Blob(parts, { type: 'application/zip' });
-    },
-    abort: async () => {
-      pending = [];
-      parts.length = 0;
-    },
+    write: async (chunk) => parts.add(chunk),
+    close: async () => parts.blob('application/zip'),
+    abort: async () => parts.clear(),
   };
 }
 

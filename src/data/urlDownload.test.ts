@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DownloadError, directFileUrl, downloadFile, fileNameOf } from './urlDownload';
 
 const text = 'one line of text\n'.repeat(5000);
+/** Larger than a blob part (16 MiB), so that the body is gathered in several. */
+const big = new Uint8Array(20 << 20).map((_, i) => (i * 13) >> 8);
 
 // A real HTTP server on a free port: the files, a missing one, a web page, a gzip-encoded
 // transfer of a .gz name, and a named attachment.
@@ -34,6 +36,10 @@ beforeAll(async () => {
       case '/raw.gz':
         res.writeHead(200, { 'content-type': 'application/gzip' });
         res.end(gzipSync(text));
+        break;
+      case '/big.bin':
+        res.writeHead(200, { 'content-length': big.length });
+        res.end(big);
         break;
       case '/attachment':
         res.writeHead(200, { 'content-disposition': 'attachment; filename="chats.jsonl"' });
@@ -90,6 +96,13 @@ describe('downloadFile', () => {
     expect(await file.text()).toBe(text);
     expect(seen.at(-1)).toBe(text.length);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
+
+  it('keeps every byte of a body larger than a blob part', async () => {
+    const file = await downloadFile(`${base}/big.bin`);
+    expect(file.name).toBe('big.bin');
+    // Buffer.equals: a deep toEqual over 20 MiB takes far more memory than the bytes.
+    expect(Buffer.from(await file.arrayBuffer()).equals(big)).toBe(true);
   });
 
   it('names a .gz file the transfer inflated by what it holds, and keeps a real .gz', async () => {

@@ -1,6 +1,9 @@
 // Fetching a dataset file from a URL (a Hugging Face or GitHub file, any server that allows it),
 // for the importer to read like a dropped file. The body streams in with progress and can be
-// cancelled; what cannot be read gets a message that says why and what to do instead.
+// cancelled; what cannot be read gets a message that says why and what to do instead. The body
+// is gathered into blob storage as it comes (BlobParts), not held in arrays to its end.
+
+import { BlobParts } from '../util/blobParts';
 
 /** Why a URL gave no file, in words for the user. */
 export class DownloadError extends Error {
@@ -84,13 +87,15 @@ export async function downloadFile(
     );
   }
   const total = Number(res.headers.get('content-length')) || undefined;
-  const chunks: Uint8Array[] = [];
+  const parts = new BlobParts();
+  let head = new Uint8Array();
   let received = 0;
   const reader = res.body?.getReader();
   while (reader) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
+    if (received === 0) head = value.slice(0, 2);
+    parts.add(value);
     received += value.byteLength;
     // Past Content-Length the transfer was compressed: that length was not the file's.
     options.onProgress?.({ received, total: total && received <= total ? total : undefined });
@@ -100,7 +105,8 @@ export async function downloadFile(
   let name = fileNameOf(res.url || target, res.headers.get('content-disposition'));
   // Some servers send .gz files with Content-Encoding: gzip, and fetch inflates them: name the
   // file by its content (gzip starts 1f 8b), not by its URL.
-  const head = chunks[0] ?? new Uint8Array();
   if (name.endsWith('.gz') && !(head[0] === 0x1f && head[1] === 0x8b)) name = name.slice(0, -3);
-  return new File(chunks as BlobPart[], name, { type: res.headers.get('content-type') ?? '' });
+  const type = res.headers.get('content-type') ?? '';
+  // A File of the Blob refers to its parts; it copies nothing.
+  return new File([parts.blob(type)], name, { type });
 }
