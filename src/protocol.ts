@@ -281,6 +281,8 @@ export type ExportRequest =
       target?: FileSystemFileHandle;
       /** Its AdamW moments go in too (optimizer.safetensors), where it has them. */
       optimizer: boolean;
+      /** The weight files' element type (src/export/tensorDtype.ts). */
+      weights: import('./export/tensorDtype').WeightsDtype;
     }
   | { type: 'cancel'; jobId: string }
   /** A dataset's token shards and manifest as a zip for train_i3.py, to a Blob. */

@@ -145,13 +145,16 @@ async function runExport(req: Extract<ExportRequest, { type: 'export' }>): Promi
     ck.adamM = undefined;
     ck.adamV = undefined;
   }
-  const input = bundleInputFromCheckpoint(
-    ck,
-    browserPythonSources,
-    await dataset(ck.meta),
-    (await getCheckpointSummary(req.checkpointId))?.evaluations,
-    await getRun(ck.meta.runId),
-  );
+  const input = {
+    ...bundleInputFromCheckpoint(
+      ck,
+      browserPythonSources,
+      await dataset(ck.meta),
+      (await getCheckpointSummary(req.checkpointId))?.evaluations,
+      await getRun(ck.meta.runId),
+    ),
+    weightsDtype: req.weights,
+  };
   await writeZip(req.jobId, exportBundle(input), bundleDataBytes(input), req.fileName, req.target);
 }
 

@@ -4,13 +4,15 @@
 //   npm run export -- --checkpoint ckpt.bin --out tiny.zip
 // Flags: --checkpoint (required), --out (a folder, or a path ending in .zip), --zip (a .zip as
 // well as the folder), --dataset-name (for the model card), --no-optimizer (leave out the AdamW
-// moments, which double the bundle's size).
+// moments, which double the bundle's size), --bf16 (the weights in bfloat16: half their size, to
+// share the model).
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleEntries } from '../export/bundle';
 import { bundleInputFromCheckpoint } from '../export/checkpointBundle';
 import { nodePythonSources } from '../export/pythonInterop';
+import type { WeightsDtype } from '../export/tensorDtype';
 import { zipStream } from '../export/zipStream';
 import { decodeCheckpoint } from '../train/checkpoint';
 import { parseArgs } from './args';
@@ -23,6 +25,8 @@ export interface ExportOptions {
   zip?: string;
   datasetName?: string;
   optimizer?: boolean;
+  /** The weight files' element type; float32 where not given. */
+  weightsDtype?: WeightsDtype;
 }
 
 async function writeChunks(path: string, chunks: Iterable<Uint8Array>): Promise<number> {
@@ -49,7 +53,10 @@ export async function exportCheckpointFile(o: ExportOptions): Promise<[string, n
     ck.adamV = undefined;
   }
   const dataset = o.datasetName ? { name: o.datasetName } : undefined;
-  const input = bundleInputFromCheckpoint(ck, nodePythonSources(), dataset);
+  const input = {
+    ...bundleInputFromCheckpoint(ck, nodePythonSources(), dataset),
+    weightsDtype: o.weightsDtype,
+  };
   const written: [string, number][] = [];
   if (o.dir) {
     for (const entry of bundleEntries(input)) {
@@ -72,6 +79,7 @@ async function main(): Promise<void> {
     zip: outIsZip ? out : args.zip,
     datasetName: args['dataset-name'],
     optimizer: args['no-optimizer'] !== 'true',
+    weightsDtype: args.bf16 === 'true' ? 'BF16' : 'F32',
   });
   for (const [path, bytes] of written) console.log(`${bytes.toString().padStart(12)}  ${path}`);
 }

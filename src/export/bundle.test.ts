@@ -7,6 +7,7 @@ import { randomArray } from '../util/random';
 import { browserPythonSources } from './browserPythonSources';
 import { bundleEntries, exportBundle, importBundle } from './bundle';
 import { nodePythonSources } from './pythonInterop';
+import { fromFloat32, toFloat32 } from './tensorDtype';
 import { readAll, testBundleInput } from './testFixtures';
 import { zipStream } from './zipStream';
 
@@ -67,6 +68,33 @@ describe('bundle', () => {
     );
     const [a, b] = [unzipSync(first), unzipSync(second)];
     for (const f of WEIGHT_FILES) expect(Buffer.from(b[f]).equals(Buffer.from(a[f])), f).toBe(true);
+  });
+
+  it('writes the weights in bfloat16 to share: half the files, read back as their roundings', async () => {
+    const input = testBundleInput(6);
+    const f32 = unzipSync(await readAll(exportBundle(input)));
+    const bf16 = unzipSync(await readAll(exportBundle({ ...input, weightsDtype: 'BF16' })));
+    const rounded = toFloat32(fromFloat32(input.params, 'BF16'), 'BF16', input.params.length);
+    expect(rounded).not.toEqual(input.params);
+    for (const file of WEIGHT_FILES) {
+      const only = Object.fromEntries(
+        Object.entries(bf16).filter(([n]) => n !== 'model.safetensors' || file === n),
+      );
+      const imported = importBundle(
+        new Map(Object.entries(file === 'model.safetensors' ? bf16 : only)),
+      );
+      expect(imported.weightsFile).toBe(file);
+      expect(imported.params).toEqual(rounded);
+      // Two bytes fewer a weight (each tensor's data aligned to 64 bytes in pytorch_model.bin).
+      const weights = layout.tensors.reduce((n, t) => n + t.size, 0);
+      expect(f32[file].length - bf16[file].length).toBeGreaterThan(
+        2 * weights - 64 * layout.tensors.length,
+      );
+    }
+    expect(new TextDecoder().decode(bf16['README.md'])).toContain(
+      'in bfloat16 (rounded from the float32',
+    );
+    expect(new TextDecoder().decode(f32['README.md'])).not.toContain('bfloat16');
   });
 
   it('imports from pytorch_model.bin alone, from a zipped folder, and from a file map', async () => {

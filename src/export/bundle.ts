@@ -32,6 +32,7 @@ import {
 } from './hfFiles';
 import { EMBED_NAME, pytorchBinChunks, readPytorchBin, TIED_HEAD_NAME } from './pytorchBin';
 import { type NamedTensor, readSafetensors, safetensorsChunks } from './safetensors';
+import type { WeightsDtype } from './tensorDtype';
 import { pullStream, type ZipEntry, zipStream } from './zipStream';
 
 export interface OptimizerState {
@@ -63,6 +64,8 @@ export interface BundleInput {
   evaluations?: CheckpointEvaluation[];
   optimizer?: OptimizerState;
   pythonSources: PythonSources;
+  /** The weight files' element type: float32 where not given (the optimizer's stays float32). */
+  weightsDtype?: WeightsDtype;
 }
 
 export interface ImportedBundle {
@@ -137,12 +140,16 @@ export function bundleEntries(input: BundleInput): ZipEntry[] {
         dataset: input.dataset,
         training: input.training,
         evaluations: input.evaluations,
+        weightsDtype: input.weightsDtype,
       }),
     ),
     text(LOSS_CURVE_FILE, lossCurveSvg(input.metrics)),
     text(METRICS_FILE, metricsCsv(input.metrics, config)),
-    { name: WEIGHTS_FILE, chunks: safetensorsChunks(views(layout, params)) },
-    { name: TORCH_WEIGHTS_FILE, chunks: pytorchBinChunks(layout, params) },
+    {
+      name: WEIGHTS_FILE,
+      chunks: safetensorsChunks(views(layout, params), undefined, input.weightsDtype),
+    },
+    { name: TORCH_WEIGHTS_FILE, chunks: pytorchBinChunks(layout, params, input.weightsDtype) },
   ];
   if (input.training) entries.push(text(TRAINING_STATE_FILE, trainingStateJson(input.training)));
   if (optimizer) {

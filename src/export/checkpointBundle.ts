@@ -88,7 +88,8 @@ export function bundleInputFromCheckpoint(
 
 /**
  * Bytes of the files in the archive, a little under the zip's size (headers are left out); for
- * progress. Weight chunks are views, so counting them copies nothing.
+ * progress. Float32 weight chunks are views, so counting them copies nothing (bfloat16 ones are
+ * rounded once more to be counted).
  */
 export function bundleDataBytes(input: BundleInput): number {
   let n = 0;

@@ -17,6 +17,7 @@ import {
   type StepMetrics,
 } from '../train/metrics';
 import { decayInWords } from '../train/schedule';
+import type { WeightsDtype } from './tensorDtype';
 
 export interface DatasetSummary {
   name: string;
@@ -280,6 +281,8 @@ const int = (n: number | undefined) =>
 export interface ModelCardInput {
   modelName: string;
   config: I3Config;
+  /** What the weight files hold (float32 where not given). */
+  weightsDtype?: WeightsDtype;
   metrics: MetricsHistory;
   dataset?: DatasetSummary;
   training?: TrainingSummary;
@@ -496,7 +499,11 @@ in training, and without token healing the model may answer \`<eos>\` at once.
 
 \`modeling_i3.py\` is a plain PyTorch implementation (a sequential selective scan, no cache: each
 generated token recomputes the prefix), written for clarity rather than speed. The weights are in
-\`model.safetensors\` (the tied head is stored once, as the embedding) and in \`pytorch_model.bin\`.
+\`model.safetensors\` (the tied head is stored once, as the embedding) and in \`pytorch_model.bin\`${
+    m.weightsDtype === 'BF16'
+      ? ', in bfloat16 (rounded from the float32 the model trained in, to halve the files; `from_pretrained` widens them to float32, as `config.json` asks)'
+      : ''
+  }.
 
 ## Continue training on GPUs
 

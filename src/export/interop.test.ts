@@ -92,6 +92,18 @@ describe.skipIf(skipReason !== null)(`PyTorch interop (${PYTHON})`, () => {
     expect(read.get('lm_head.weight')?.data).toEqual(read.get('model.embed_tokens.weight')?.data);
   });
 
+  it("a bundle exported in bfloat16 holds PyTorch's own roundings, and its model runs on them", async () => {
+    const bf16 = join(work, 'bundle_bf16.zip');
+    await writeFile(bf16, await readAll(exportBundle({ ...input, weightsDtype: 'BF16' })));
+    const r = await runPython([INTEROP_SCRIPT, 'check-bf16', bf16, join(work, 'bundle.zip'), work]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(result).toMatchObject({ ok: true, tensors: layout.tensors.length + 1 });
+    console.log(
+      `bfloat16 bundle: logits moved by ${result.logits_moved} of their spread, probabilities by ${result.probs_moved} of the largest`,
+    );
+  });
+
   it('imports the weights of a model PyTorch halved to float16 or bfloat16, as PyTorch widens them', async () => {
     // PyTorch writes each dtype's state_dict, and the same state_dict widened back (.float()).
     const halve = [

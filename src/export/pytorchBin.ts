@@ -1,14 +1,22 @@
 // pytorch_model.bin in PyTorch's zip serialization, written by hand:
 //   <archive>/data.pkl   pickle (protocol 2) of an OrderedDict name → tensor, each tensor rebuilt by
 //                        torch._utils._rebuild_tensor_v2 from a persistent id
-//                        ('storage', torch.FloatStorage, key, 'cpu', numel)
-//   <archive>/data/<key> the storage's raw little-endian f32 bytes, 64-byte aligned as torch writes
+//                        ('storage', torch.FloatStorage, key, 'cpu', numel) (BFloat16Storage for a
+//                        bundle in bfloat16)
+//   <archive>/data/<key> the storage's raw little-endian bytes, 64-byte aligned as torch writes
 //   <archive>/version    "3";  <archive>/byteorder "little" (read by torch ≥ 2.1, ignored before)
 // Loads with torch.load(path, weights_only=True) from PyTorch 1.13 on.
 
 import { unzipSync } from 'fflate';
 import type { ParameterLayout } from '../model/params';
-import { DTYPE_BYTES, TORCH_STORAGES, toFloat32 } from './tensorDtype';
+import {
+  DTYPE_BYTES,
+  fromFloat32,
+  TORCH_STORAGE_OF,
+  TORCH_STORAGES,
+  toFloat32,
+  type WeightsDtype,
+} from './tensorDtype';
 import { type ZipEntry, zipStream } from './zipStream';
 
 export const TIED_HEAD_NAME = 'lm_head.weight';
@@ -120,7 +128,7 @@ export function contiguousStrides(shape: number[]): number[] {
 }
 
 /** data.pkl: OrderedDict([(name, _rebuild_tensor_v2(storage, 0, shape, stride, False, OrderedDict()))…]). */
-export function statePickle(tensors: PickledTensor[]): Uint8Array {
+export function statePickle(tensors: PickledTensor[], storage = 'FloatStorage'): Uint8Array {
   const p = new PickleWriter();
   p.op(OP.PROTO).op(2);
   p.global('collections', 'OrderedDict').op(OP.EMPTY_TUPLE).op(OP.REDUCE);
@@ -131,7 +139,7 @@ export function statePickle(tensors: PickledTensor[]): Uint8Array {
     p.global('torch._utils', '_rebuild_tensor_v2');
     p.op(OP.MARK);
     // The persistent id; torch's unpickler loads each key once, so repeated keys share one storage.
-    p.op(OP.MARK).str('storage').global('torch', 'FloatStorage').str(t.storageKey).str('cpu');
+    p.op(OP.MARK).str('storage').global('torch', storage).str(t.storageKey).str('cpu');
     p.int(numel).op(OP.TUPLE).op(OP.BINPERSID);
     p.int(0).intTuple(t.shape).intTuple(contiguousStrides(t.shape)).op(OP.NEWFALSE);
     p.global('collections', 'OrderedDict').op(OP.EMPTY_TUPLE).op(OP.REDUCE); // backward hooks
@@ -141,11 +149,7 @@ export function statePickle(tensors: PickledTensor[]): Uint8Array {
   return p.result();
 }
 
-/** Bytes of a Float32Array as stored on disk (little-endian; every WebGPU platform is). */
-export function f32Bytes(a: Float32Array): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
+// Tensors are stored little-endian, as every WebGPU platform is.
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error('i3 export needs a little-endian platform');
 }
@@ -164,10 +168,14 @@ export function i3StateTensors(layout: ParameterLayout): PickledTensor[] {
   return [...tensors, { ...embed, name: TIED_HEAD_NAME }];
 }
 
-/** pytorch_model.bin as lazily produced chunks; tensor data are views of `params`. */
+/**
+ * pytorch_model.bin as lazily produced chunks; tensor data are views of `params` in float32, or
+ * their bfloat16 roundings.
+ */
 export function pytorchBinChunks(
   layout: ParameterLayout,
   params: Float32Array,
+  dtype: WeightsDtype = 'F32',
 ): Iterable<Uint8Array> {
   if (params.length !== layout.totalFloats) {
     throw new Error(`params has ${params.length} floats, the layout ${layout.totalFloats}`);
@@ -175,12 +183,12 @@ export function pytorchBinChunks(
   const entries: ZipEntry[] = [
     {
       name: `${ARCHIVE}/data.pkl`,
-      chunks: [statePickle(i3StateTensors(layout))],
+      chunks: [statePickle(i3StateTensors(layout), TORCH_STORAGE_OF[dtype])],
       align: STORAGE_ALIGN,
     },
     ...layout.tensors.map((t, i) => ({
       name: `${ARCHIVE}/data/${i}`,
-      chunks: [f32Bytes(params.subarray(t.offset, t.offset + t.size))],
+      chunks: [fromFloat32(params.subarray(t.offset, t.offset + t.size), dtype)],
       align: STORAGE_ALIGN,
     })),
     { name: `${ARCHIVE}/version`, chunks: [encoder.encode('3\n')], align: STORAGE_ALIGN },

@@ -1,9 +1,15 @@
 // model.safetensors: u64 header length, a JSON header (padded with spaces to 8 bytes) mapping each
-// name to {dtype, shape, data_offsets}, then the raw little-endian data. F32 is written; F32, F16
-// and BF16 are read, as float32 (tensorDtype.ts).
+// name to {dtype, shape, data_offsets}, then the raw little-endian data. F32 or BF16 is written;
+// F32, F16 and BF16 are read, as float32 (tensorDtype.ts).
 
-import { f32Bytes } from './pytorchBin';
-import { DTYPE_BYTES, isTensorDtype, type TensorDtype, toFloat32 } from './tensorDtype';
+import {
+  DTYPE_BYTES,
+  fromFloat32,
+  isTensorDtype,
+  type TensorDtype,
+  toFloat32,
+  type WeightsDtype,
+} from './tensorDtype';
 
 export interface NamedTensor {
   name: string;
@@ -26,27 +32,37 @@ const HEADER_ALIGN = 8;
 /** The reference reader refuses headers over 100 MB; so does this one. */
 const MAX_HEADER_BYTES = 100_000_000;
 
-/** Header then data views, in the order given; `metadata` values must be strings (format rule). */
+/**
+ * The header, then each tensor's data in the order given: float32 views, or bfloat16 roundings
+ * made as they are pulled. `metadata` values must be strings (a rule of the format).
+ */
 export function safetensorsChunks(
   tensors: NamedTensor[],
   metadata: Record<string, string> = { format: 'pt' },
-): Uint8Array[] {
+  dtype: WeightsDtype = 'F32',
+): Iterable<Uint8Array> {
   const header: Record<string, unknown> = { __metadata__: metadata };
+  const width = DTYPE_BYTES[dtype];
   let offset = 0;
   for (const t of tensors) {
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (size !== t.data.length) {
       throw new Error(`safetensors: ${t.name} has ${t.data.length} values for shape [${t.shape}]`);
     }
-    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + size * 4] };
-    offset += size * 4;
+    header[t.name] = { dtype, shape: t.shape, data_offsets: [offset, offset + size * width] };
+    offset += size * width;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil(json.length / HEADER_ALIGN) * HEADER_ALIGN;
   const head = new Uint8Array(8 + padded).fill(0x20, 8 + json.length);
   new DataView(head.buffer).setBigUint64(0, BigInt(padded), true);
   head.set(json, 8);
-  return [head, ...tensors.map((t) => f32Bytes(t.data))];
+  return {
+    *[Symbol.iterator]() {
+      yield head;
+      for (const t of tensors) yield fromFloat32(t.data, dtype);
+    },
+  };
 }
 
 /** Parses and validates a safetensors file; `label` names it in error messages. */

@@ -1,6 +1,7 @@
-// The element types a bundle's weights may come in, read into the float32 the studio trains in.
-// The studio writes float32; a model halved for the Hub (`model.half()`, `.to(torch.bfloat16)`,
-// then saved) comes in as float16 or bfloat16, each value widened exactly.
+// The element types a bundle's weights may come in, read into the float32 the studio trains in,
+// and go out in. The studio writes float32, or bfloat16 to share a model at half the size; a model
+// halved for the Hub (`model.half()`, `.to(torch.bfloat16)`, then saved) comes in as float16 or
+// bfloat16, each value widened exactly.
 
 /** Safetensors' names for them; pytorch_model.bin's storages map onto the same (TORCH_STORAGES). */
 export type TensorDtype = 'F32' | 'F16' | 'BF16';
@@ -11,6 +12,17 @@ export const TORCH_STORAGES: Record<string, TensorDtype> = {
   FloatStorage: 'F32',
   HalfStorage: 'F16',
   BFloat16Storage: 'BF16',
+};
+
+/**
+ * What a bundle's weights are written in: float32 as trained, or bfloat16, half the size, to share
+ * a model (a bundle to train further keeps float32).
+ */
+export type WeightsDtype = 'F32' | 'BF16';
+
+export const TORCH_STORAGE_OF: Record<WeightsDtype, string> = {
+  F32: 'FloatStorage',
+  BF16: 'BFloat16Storage',
 };
 
 export const isTensorDtype = (d: string): d is TensorDtype => d in DTYPE_BYTES;
@@ -45,4 +57,20 @@ export function toFloat32(bytes: Uint8Array, dtype: TensorDtype, count: number):
     for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
   }
   return out;
+}
+
+/**
+ * `data` as the little-endian bytes of `dtype`: float32 a view, bfloat16 each value rounded to the
+ * nearest (ties to even, as PyTorch's .to(torch.bfloat16)), NaN kept a NaN.
+ */
+export function fromFloat32(data: Float32Array, dtype: WeightsDtype): Uint8Array {
+  if (dtype === 'F32') return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const b = bits[i];
+    const nan = (b & 0x7fffffff) > 0x7f800000;
+    out[i] = nan ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+  }
+  return new Uint8Array(out.buffer);
 }

@@ -4,6 +4,7 @@
 import { create } from 'zustand';
 import type { DatasetManifest } from '../data/shardStore';
 import type { BundleDownloadProgress } from '../export/bundleDownload';
+import type { WeightsDtype } from '../export/tensorDtype';
 import type { CheckpointDetails, ExportEvent, RunSpec } from '../protocol';
 import type { TrainSettings } from '../train/checkpoint';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
@@ -50,6 +51,9 @@ interface CheckpointsState {
   /** Exports carry the optimizer state (to train further elsewhere), or only the model. */
   exportOptimizer: boolean;
   setExportOptimizer: (on: boolean) => void;
+  /** The exported weights' element type: float32 as trained, or bfloat16 to share. */
+  exportWeights: WeightsDtype;
+  setExportWeights: (dtype: WeightsDtype) => void;
   exportCheckpoint: (id: string, fileName: string, target?: FileSystemFileHandle) => void;
   cancelExport: () => void;
   importFiles: (files: File[]) => void;
@@ -200,6 +204,7 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
   details: {},
   problems: {},
   exportOptimizer: true,
+  exportWeights: 'F32',
   dismiss: () => set({ notice: undefined }),
 
   exportCheckpoint: (id, fileName, target) => {
@@ -216,11 +221,20 @@ export const useCheckpoints = create<CheckpointsState>((set, get) => ({
       },
       notice: undefined,
     });
-    const optimizer = get().exportOptimizer;
-    worker().post({ type: 'export', jobId, checkpointId: id, fileName, target, optimizer });
+    const { exportOptimizer: optimizer, exportWeights: weights } = get();
+    worker().post({
+      type: 'export',
+      jobId,
+      checkpointId: id,
+      fileName,
+      target,
+      optimizer,
+      weights,
+    });
   },
 
   setExportOptimizer: (exportOptimizer) => set({ exportOptimizer }),
+  setExportWeights: (exportWeights) => set({ exportWeights }),
 
   cancelExport: () => {
     const job = get().exportJob;

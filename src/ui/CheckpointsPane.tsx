@@ -5,6 +5,7 @@
 import { useEffect, useMemo } from 'react';
 import type { DatasetManifest } from '../data/shardStore';
 import { bundleFileName } from '../export/checkpointBundle';
+import type { WeightsDtype } from '../export/tensorDtype';
 import { useChat } from '../store/chat';
 import {
   checkpointTokenizerId,
@@ -61,23 +62,35 @@ async function exportWithPicker(ck: CheckpointSummary): Promise<void> {
   }
 }
 
-/** Whether exports carry the AdamW moments: to train further elsewhere, or the model alone. */
-function ExportOptimizer() {
-  const on = useCheckpoints((s) => s.exportOptimizer);
-  const set = useCheckpoints((s) => s.setExportOptimizer);
+/**
+ * What an export holds: the AdamW moments (to train further elsewhere) or the model alone, and
+ * the weights in float32 as trained or in bfloat16, half the size, to share the model.
+ */
+function ExportOptions() {
+  const { exportOptimizer, setExportOptimizer, exportWeights, setExportWeights } = useCheckpoints();
   return (
-    <label
-      className="inline small"
-      title="optimizer.safetensors: the AdamW moments, twice the weights' size. Training further (here, with train_i3.py or in PyTorch) continues from them; to share the model alone, leave them out."
-    >
-      <input
-        type="checkbox"
-        checked={on}
-        onChange={(e) => set(e.target.checked)}
-        data-testid="export-optimizer"
-      />{' '}
-      exports carry the optimizer state
-    </label>
+    <div className="row small export-options">
+      <label title="optimizer.safetensors: the AdamW moments, twice the weights' size. Training further (here, with train_i3.py or in PyTorch) continues from them; to share the model alone, leave them out.">
+        <input
+          type="checkbox"
+          checked={exportOptimizer}
+          onChange={(e) => setExportOptimizer(e.target.checked)}
+          data-testid="export-optimizer"
+        />{' '}
+        exports carry the optimizer state
+      </label>
+      <label title="bfloat16 rounds each weight to 3 significant digits: half the files, the same text from the model in practice. Train further from float32.">
+        weights{' '}
+        <select
+          value={exportWeights}
+          onChange={(e) => setExportWeights(e.target.value as WeightsDtype)}
+          data-testid="export-weights"
+        >
+          <option value="F32">float32 (as trained)</option>
+          <option value="BF16">bfloat16 (half the size, to share)</option>
+        </select>
+      </label>
+    </div>
   );
 }
 
@@ -464,7 +477,7 @@ function CheckpointList() {
     <section className="card">
       <div className="row">
         <h2>Checkpoints</h2>
-        <ExportOptimizer />
+        <ExportOptions />
         {prunable.length > 0 && (
           <button
             type="button"
