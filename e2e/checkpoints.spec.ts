@@ -107,17 +107,40 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   await page.getByTestId('export-optimizer').uncheck();
   await last.getByTestId('export-checkpoint').click();
   await expect(notice(page)).toContainText('Exported i3-test-1-step3.zip.');
-  const shared = await page.evaluate(async () => {
-    const dir = await navigator.storage.getDirectory();
-    const file = await (await dir.getFileHandle('i3-test-1-step3.zip')).getFile();
-    return [...new Uint8Array(await file.arrayBuffer())];
-  });
+  const savedZip = () =>
+    page.evaluate(async () => {
+      const dir = await navigator.storage.getDirectory();
+      const file = await (await dir.getFileHandle('i3-test-1-step3.zip')).getFile();
+      return [...new Uint8Array(await file.arrayBuffer())];
+    });
+  const shared = await savedZip();
   const namesOf = (bytes: Uint8Array) => Object.keys(unzipSync(bytes));
   expect(namesOf(new Uint8Array(zip))).toContain('optimizer.safetensors');
   expect(namesOf(Uint8Array.from(shared))).toEqual(
     namesOf(new Uint8Array(zip)).filter((n) => n !== 'optimizer.safetensors'),
   );
   expect(shared.length).toBeLessThan(0.7 * zip.length);
+  // And with the weights in bfloat16: every tensor of model.safetensors, half the bytes.
+  await notice(page).getByRole('button', { name: 'Dismiss' }).click();
+  await page.getByTestId('export-weights').selectOption('BF16');
+  await last.getByTestId('export-checkpoint').click();
+  await expect(notice(page)).toContainText('Exported i3-test-1-step3.zip.');
+  const halved = unzipSync(Uint8Array.from(await savedZip()));
+  const safetensors = (files: Record<string, Uint8Array>) => {
+    const st = files['model.safetensors'];
+    const n = Number(new DataView(st.buffer, st.byteOffset).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(st.subarray(8, 8 + n)));
+    delete header.__metadata__;
+    return {
+      bytes: st.length,
+      dtypes: new Set(Object.values(header).map((t) => (t as { dtype: string }).dtype)),
+    };
+  };
+  const [full, half] = [safetensors(unzipSync(new Uint8Array(zip))), safetensors(halved)];
+  expect([...full.dtypes]).toEqual(['F32']);
+  expect([...half.dtypes]).toEqual(['BF16']);
+  expect(half.bytes).toBeLessThan(0.55 * full.bytes);
+  await page.getByTestId('export-weights').selectOption('F32');
   await page.getByTestId('export-optimizer').check();
 
   // A damaged checkpoint (one byte flipped in IndexedDB) is refused with the reason.
