@@ -477,7 +477,7 @@ function CheckpointList() {
     <section className="card">
       <div className="row">
         <h2>Checkpoints</h2>
-        <ExportOptions />
+        {newestFirst.length > 0 && <ExportOptions />}
         {prunable.length > 0 && (
           <button
             type="button"
