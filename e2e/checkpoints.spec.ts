@@ -286,10 +286,13 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   await expect(further.nth(1).locator('td').nth(1)).toHaveText('4');
   await expect(further.nth(1).getByTestId('resume-checkpoint')).toHaveText('Train further');
 
-  // The list is the stored one: it survives a reload.
+  // The list is the stored one: it survives a reload, and so does what exports hold.
+  await page.getByTestId('export-weights').selectOption('BF16');
   await page.reload();
   await page.getByRole('tab', { name: 'Checkpoints' }).click();
   await expect(rows).toHaveCount(6);
+  await expect(page.getByTestId('export-weights')).toHaveValue('BF16');
+  await expect(page.getByTestId('export-optimizer')).toBeChecked();
 
   // Each of the three runs has its best by validation loss marked. To free space, every other
   // checkpoint but each run's latest goes, after a confirmation: at least the first run's step 2,

@@ -1,7 +1,9 @@
-// The Checkpoints pane's state: the export running in the export worker (progress, result), bundle
-// imports, what the worker read from checkpoints that have no run (imported ones), and resuming
-// training from any checkpoint. The list itself is useRuns' (the train worker adds to it).
+// The Checkpoints pane's state: the export running in the export worker (progress, result) and
+// what exports hold (kept over a reload), bundle imports (dropped or from the web), what the worker
+// read from checkpoints that have no run (imported ones), and resuming training from any
+// checkpoint. The list itself is useRuns' (the train worker adds to it).
 import { create } from 'zustand';
+import { persist } from 'zustand/middleware';
 import type { DatasetManifest } from '../data/shardStore';
 import type { BundleDownloadProgress } from '../export/bundleDownload';
 import type { WeightsDtype } from '../export/tensorDtype';
@@ -12,6 +14,7 @@ import { download } from '../ui/download';
 import { bytes } from '../ui/format';
 import { exportWorker, subscribed } from '../workerClients';
 import { useDatasets } from './datasets';
+import { localStore } from './localStore';
 import { continuationSpec, resumeSpec, useRuns } from './runs';
 import { useSetup } from './setup';
 
@@ -200,190 +203,205 @@ export function furtherRun(
   };
 }
 
-export const useCheckpoints = create<CheckpointsState>((set, get) => ({
-  details: {},
-  problems: {},
-  exportOptimizer: true,
-  exportWeights: 'F32',
-  dismiss: () => set({ notice: undefined }),
+type ExportChoices = Pick<CheckpointsState, 'exportOptimizer' | 'exportWeights'>;
 
-  exportCheckpoint: (id, fileName, target) => {
-    if (get().exportJob) return;
-    const jobId = crypto.randomUUID();
-    set({
-      exportJob: {
-        jobId,
-        checkpointId: id,
-        fileName,
-        toFile: Boolean(target),
-        written: 0,
-        total: 0,
-      },
-      notice: undefined,
-    });
-    const { exportOptimizer: optimizer, exportWeights: weights } = get();
-    worker().post({
-      type: 'export',
-      jobId,
-      checkpointId: id,
-      fileName,
-      target,
-      optimizer,
-      weights,
-    });
-  },
+export const useCheckpoints = create<CheckpointsState>()(
+  persist(
+    (set, get) => ({
+      details: {},
+      problems: {},
+      exportOptimizer: true,
+      exportWeights: 'F32',
+      dismiss: () => set({ notice: undefined }),
 
-  setExportOptimizer: (exportOptimizer) => set({ exportOptimizer }),
-  setExportWeights: (exportWeights) => set({ exportWeights }),
-
-  cancelExport: () => {
-    const job = get().exportJob;
-    if (job) worker().post({ type: 'cancel', jobId: job.jobId });
-  },
-
-  importFiles: (files) => {
-    if (get().importJob || files.length === 0) return;
-    const jobId = crypto.randomUUID();
-    set({ importJob: { jobId, files: files.map((f) => f.name) }, notice: undefined });
-    worker().post({ type: 'import', jobId, files });
-  },
-
-  importUrl: (address) => {
-    if (get().importJob || !address.trim()) return;
-    const jobId = crypto.randomUUID();
-    set({ importJob: { jobId, files: [address.trim()] }, notice: undefined });
-    worker().post({ type: 'import-url', jobId, address });
-  },
-
-  cancelImport: () => {
-    const job = get().importJob;
-    if (!job) return;
-    set({ importJob: { ...job, cancelling: true } });
-    worker().post({ type: 'cancel', jobId: job.jobId });
-  },
-
-  inspect: (id) => {
-    if (get().details[id] || get().problems[id] || [...inspecting.values()].includes(id)) return;
-    const jobId = crypto.randomUUID();
-    inspecting.set(jobId, id);
-    worker().post({ type: 'inspect', jobId, checkpointId: id });
-  },
-
-  trainFrom: (id) => {
-    const ck = useRuns.getState().checkpoints.find((c) => c.id === id);
-    if (!ck) return;
-    const stored = useDatasets.getState();
-    const further = furtherRun(
-      ck,
-      runOf(ck),
-      stored,
-      get().details[id],
-      useSetup.getState().settings,
-    );
-    if (!further) return;
-    const { spec, resumes } = further;
-    useRuns.getState().start(spec);
-    // Before the datasets are listed a run is taken to have its own (runOnItsData): no name yet.
-    const name = stored.datasets.find((x) => x.id === spec.datasetId)?.name ?? 'its run’s dataset';
-    const more = spec.settings.schedule.totalSteps - ck.step;
-    set({
-      notice: {
-        kind: 'ok',
-        text: resumes
-          ? `${spec.name} resumes from step ${ck.step}: see the Train pane.`
-          : `${spec.name} trains ${more} more steps on ${name}: see the Train pane.`,
-      },
-    });
-  },
-
-  remove: async (checkpoints) => {
-    let freed = 0;
-    for (const ck of checkpoints) {
-      try {
-        await useRuns.getState().removeCheckpoint(ck.id);
-        freed += ck.bytes;
-      } catch (e) {
-        set({ notice: { kind: 'error', text: `A checkpoint could not be deleted (${e}).` } });
-        return;
-      }
-    }
-    const n = checkpoints.length;
-    set({
-      notice: {
-        kind: 'ok',
-        text: `Deleted ${n} checkpoint${n === 1 ? '' : 's'}: ${bytes(freed)} freed.`,
-      },
-    });
-  },
-
-  apply: (e) => {
-    switch (e.type) {
-      case 'progress':
-        set((s) =>
-          s.exportJob?.jobId === e.jobId
-            ? { exportJob: { ...s.exportJob, written: e.written, total: e.total } }
-            : {},
-        );
-        break;
-      case 'exported':
-        if (get().exportJob?.jobId !== e.jobId) return;
-        if (e.blob) download(e.blob, e.fileName);
+      exportCheckpoint: (id, fileName, target) => {
+        if (get().exportJob) return;
+        const jobId = crypto.randomUUID();
         set({
-          exportJob: undefined,
+          exportJob: {
+            jobId,
+            checkpointId: id,
+            fileName,
+            toFile: Boolean(target),
+            written: 0,
+            total: 0,
+          },
+          notice: undefined,
+        });
+        const { exportOptimizer: optimizer, exportWeights: weights } = get();
+        worker().post({
+          type: 'export',
+          jobId,
+          checkpointId: id,
+          fileName,
+          target,
+          optimizer,
+          weights,
+        });
+      },
+
+      setExportOptimizer: (exportOptimizer) => set({ exportOptimizer }),
+      setExportWeights: (exportWeights) => set({ exportWeights }),
+
+      cancelExport: () => {
+        const job = get().exportJob;
+        if (job) worker().post({ type: 'cancel', jobId: job.jobId });
+      },
+
+      importFiles: (files) => {
+        if (get().importJob || files.length === 0) return;
+        const jobId = crypto.randomUUID();
+        set({ importJob: { jobId, files: files.map((f) => f.name) }, notice: undefined });
+        worker().post({ type: 'import', jobId, files });
+      },
+
+      importUrl: (address) => {
+        if (get().importJob || !address.trim()) return;
+        const jobId = crypto.randomUUID();
+        set({ importJob: { jobId, files: [address.trim()] }, notice: undefined });
+        worker().post({ type: 'import-url', jobId, address });
+      },
+
+      cancelImport: () => {
+        const job = get().importJob;
+        if (!job) return;
+        set({ importJob: { ...job, cancelling: true } });
+        worker().post({ type: 'cancel', jobId: job.jobId });
+      },
+
+      inspect: (id) => {
+        if (get().details[id] || get().problems[id] || [...inspecting.values()].includes(id))
+          return;
+        const jobId = crypto.randomUUID();
+        inspecting.set(jobId, id);
+        worker().post({ type: 'inspect', jobId, checkpointId: id });
+      },
+
+      trainFrom: (id) => {
+        const ck = useRuns.getState().checkpoints.find((c) => c.id === id);
+        if (!ck) return;
+        const stored = useDatasets.getState();
+        const further = furtherRun(
+          ck,
+          runOf(ck),
+          stored,
+          get().details[id],
+          useSetup.getState().settings,
+        );
+        if (!further) return;
+        const { spec, resumes } = further;
+        useRuns.getState().start(spec);
+        // Before the datasets are listed a run is taken to have its own (runOnItsData): no name yet.
+        const name =
+          stored.datasets.find((x) => x.id === spec.datasetId)?.name ?? 'its run’s dataset';
+        const more = spec.settings.schedule.totalSteps - ck.step;
+        set({
           notice: {
             kind: 'ok',
-            text: e.blob
-              ? `Exported ${e.fileName}: your browser saves it as a download.`
-              : `Exported ${e.fileName}.`,
+            text: resumes
+              ? `${spec.name} resumes from step ${ck.step}: see the Train pane.`
+              : `${spec.name} trains ${more} more steps on ${name}: see the Train pane.`,
           },
         });
-        break;
-      case 'download':
-        set((s) =>
-          s.importJob?.jobId === e.jobId
-            ? { importJob: { ...s.importJob, download: e.progress } }
-            : {},
-        );
-        break;
-      case 'imported':
-        useRuns.setState((s) => ({ checkpoints: [...s.checkpoints, e.checkpoint] }));
-        set((s) => ({
-          importJob: undefined,
-          details: { ...s.details, [e.checkpoint.id]: e.details },
+      },
+
+      remove: async (checkpoints) => {
+        let freed = 0;
+        for (const ck of checkpoints) {
+          try {
+            await useRuns.getState().removeCheckpoint(ck.id);
+            freed += ck.bytes;
+          } catch (e) {
+            set({ notice: { kind: 'error', text: `A checkpoint could not be deleted (${e}).` } });
+            return;
+          }
+        }
+        const n = checkpoints.length;
+        set({
           notice: {
             kind: 'ok',
-            text: `Imported ${e.checkpoint.runName} (step ${e.checkpoint.step}).`,
+            text: `Deleted ${n} checkpoint${n === 1 ? '' : 's'}: ${bytes(freed)} freed.`,
           },
-        }));
-        break;
-      case 'inspected':
-        inspecting.delete(e.jobId);
-        set((s) => ({ details: { ...s.details, [e.details.checkpointId]: e.details } }));
-        break;
-      case 'cancelled':
-        if (get().exportJob?.jobId === e.jobId) {
-          set({ exportJob: undefined, notice: { kind: 'ok', text: 'Export cancelled.' } });
-        } else if (get().importJob?.jobId === e.jobId) {
-          set({ importJob: undefined, notice: { kind: 'ok', text: 'Import cancelled.' } });
+        });
+      },
+
+      apply: (e) => {
+        switch (e.type) {
+          case 'progress':
+            set((s) =>
+              s.exportJob?.jobId === e.jobId
+                ? { exportJob: { ...s.exportJob, written: e.written, total: e.total } }
+                : {},
+            );
+            break;
+          case 'exported':
+            if (get().exportJob?.jobId !== e.jobId) return;
+            if (e.blob) download(e.blob, e.fileName);
+            set({
+              exportJob: undefined,
+              notice: {
+                kind: 'ok',
+                text: e.blob
+                  ? `Exported ${e.fileName}: your browser saves it as a download.`
+                  : `Exported ${e.fileName}.`,
+              },
+            });
+            break;
+          case 'download':
+            set((s) =>
+              s.importJob?.jobId === e.jobId
+                ? { importJob: { ...s.importJob, download: e.progress } }
+                : {},
+            );
+            break;
+          case 'imported':
+            useRuns.setState((s) => ({ checkpoints: [...s.checkpoints, e.checkpoint] }));
+            set((s) => ({
+              importJob: undefined,
+              details: { ...s.details, [e.checkpoint.id]: e.details },
+              notice: {
+                kind: 'ok',
+                text: `Imported ${e.checkpoint.runName} (step ${e.checkpoint.step}).`,
+              },
+            }));
+            break;
+          case 'inspected':
+            inspecting.delete(e.jobId);
+            set((s) => ({ details: { ...s.details, [e.details.checkpointId]: e.details } }));
+            break;
+          case 'cancelled':
+            if (get().exportJob?.jobId === e.jobId) {
+              set({ exportJob: undefined, notice: { kind: 'ok', text: 'Export cancelled.' } });
+            } else if (get().importJob?.jobId === e.jobId) {
+              set({ importJob: undefined, notice: { kind: 'ok', text: 'Import cancelled.' } });
+            }
+            break;
+          case 'failed': {
+            const inspected = inspecting.get(e.jobId);
+            if (inspected) {
+              inspecting.delete(e.jobId);
+              set((s) => ({ problems: { ...s.problems, [inspected]: e.message } }));
+              return;
+            }
+            const { exportJob, importJob } = get();
+            // Other panes' jobs (the Data pane's shard exports) share the worker: not ours to show.
+            if (exportJob?.jobId === e.jobId) {
+              const text = `${exportJob.fileName} was not exported. ${e.message}`;
+              set({ exportJob: undefined, notice: { kind: 'error', text } });
+            } else if (importJob?.jobId === e.jobId) {
+              set({ importJob: undefined, notice: { kind: 'error', text: e.message } });
+            }
+            break;
+          }
         }
-        break;
-      case 'failed': {
-        const inspected = inspecting.get(e.jobId);
-        if (inspected) {
-          inspecting.delete(e.jobId);
-          set((s) => ({ problems: { ...s.problems, [inspected]: e.message } }));
-          return;
-        }
-        const { exportJob, importJob } = get();
-        // Other panes' jobs (the Data pane's shard exports) share the worker: not ours to show.
-        if (exportJob?.jobId === e.jobId) {
-          const text = `${exportJob.fileName} was not exported. ${e.message}`;
-          set({ exportJob: undefined, notice: { kind: 'error', text } });
-        } else if (importJob?.jobId === e.jobId) {
-          set({ importJob: undefined, notice: { kind: 'error', text: e.message } });
-        }
-        break;
-      }
-    }
-  },
-}));
+      },
+    }),
+    {
+      // What exports hold is a standing choice: it is kept over a reload.
+      name: 'i3-studio-exports',
+      version: 1,
+      storage: localStore<ExportChoices>(),
+      partialize: ({ exportOptimizer, exportWeights }) => ({ exportOptimizer, exportWeights }),
+    },
+  ),
+);
