@@ -7,6 +7,7 @@ import { chunkTokenizerFromHuggingFace } from '../data/huggingFace';
 import { importBundle } from '../export/bundle';
 import { bundleFileName } from '../export/checkpointBundle';
 import { PYTHON, runPython, torchUnavailable } from '../export/pythonInterop';
+import { fromFloat32, toFloat32 } from '../export/tensorDtype';
 import { exportCheckpointFile } from './export';
 import { config, layout, testCheckpoint, testCheckpointFile, tokenizer } from './testCheckpoint';
 
@@ -59,6 +60,40 @@ describe('npm run export', () => {
     expect(b.optimizer).toBeUndefined();
     expect(b.params).toEqual(ck.params);
   });
+
+  it('halves a bundle with --bf16: the weights rounded, the moments kept', async () => {
+    const full = join(work, 'full.zip');
+    await exportCheckpointFile({ checkpoint: ckptPath, zip: full });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/export.ts',
+        '--checkpoint',
+        full,
+        '--bf16',
+        '--out',
+        join(work, 'half'),
+      ],
+      { timeout: 60_000 },
+    );
+    expect(stdout).toContain('model.safetensors');
+    const files = await readdir(join(work, 'half'));
+    const half = importBundle(
+      new Map(
+        await Promise.all(
+          files.map(
+            async (n) => [n, new Uint8Array(await readFile(join(work, 'half', n)))] as const,
+          ),
+        ),
+      ),
+    );
+    expect(half.params).toEqual(
+      toFloat32(fromFloat32(ck.params, 'BF16'), 'BF16', ck.params.length),
+    );
+    expect(half.optimizer?.m).toEqual(ck.adamM);
+  }, 60_000);
 
   it('refuses a damaged checkpoint with the checkpoint error', async () => {
     const bytes = await readFile(ckptPath);

@@ -1,12 +1,13 @@
 // A checkpoint written by the Node trainer (npm run train) as a Hugging Face bundle: a folder of
-// its files, a .zip of them, or both. Weights stream from the decoded checkpoint to disk.
+// its files, a .zip of them, or both. Weights stream from the decoded checkpoint to disk. The
+// checkpoint may be a bundle itself (src/cli/checkpointArg.ts): to halve one with --bf16, say.
 //   npm run export -- --checkpoint runs/tiny/checkpoint-000500.bin --out bundles/tiny
 //   npm run export -- --checkpoint ckpt.bin --out tiny.zip
 // Flags: --checkpoint (required), --out (a folder, or a path ending in .zip), --zip (a .zip as
 // well as the folder), --dataset-name (for the model card), --no-optimizer (leave out the AdamW
 // moments, which double the bundle's size), --bf16 (the weights in bfloat16: half their size, to
 // share the model).
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleEntries } from '../export/bundle';
@@ -14,8 +15,8 @@ import { bundleInputFromCheckpoint } from '../export/checkpointBundle';
 import { nodePythonSources } from '../export/pythonInterop';
 import type { WeightsDtype } from '../export/tensorDtype';
 import { zipStream } from '../export/zipStream';
-import { decodeCheckpoint } from '../train/checkpoint';
 import { parseArgs } from './args';
+import { loadCheckpoint } from './checkpointArg';
 
 export interface ExportOptions {
   checkpoint: string;
@@ -47,7 +48,7 @@ async function writeChunks(path: string, chunks: Iterable<Uint8Array>): Promise<
 /** Writes the bundle; returns each written path with its size in bytes. */
 export async function exportCheckpointFile(o: ExportOptions): Promise<[string, number][]> {
   if (!o.dir && !o.zip) throw new Error('give a folder (--out DIR) or a zip (--out FILE.zip)');
-  const ck = await decodeCheckpoint(new Uint8Array(await readFile(o.checkpoint)));
+  const ck = await loadCheckpoint(o.checkpoint);
   if (o.optimizer === false) {
     ck.adamM = undefined;
     ck.adamV = undefined;
