@@ -122,18 +122,21 @@ test('dropped files become a stored dataset with statistics and samples', async 
   );
 });
 
-test('a file at a web address is downloaded and imported; one that cannot be read says why', async ({
+test('files at web addresses are downloaded and imported, several as one dataset; one that cannot be read says why', async ({
   page,
 }) => {
   // Another origin than the studio's, so that the browser applies CORS as on the web.
   const notes = Array.from({ length: 300 }, (_, i) => `Note ${i}: the kite flew at dawn.`);
+  const more = Array.from({ length: 100 }, (_, i) => `Entry ${i}: the boat left at dusk.`);
+  const extra = Array.from({ length: 100 }, (_, i) => `Line ${i}: the bell rang at noon.`);
   const server = createServer((req, res) => {
     const cors = { 'access-control-allow-origin': '*' };
-    if (req.url === '/cors/notes.txt')
+    if (req.url?.startsWith('/cors/'))
       res.writeHead(200, { ...cors, 'content-type': 'text/plain' });
     else if (req.url === '/page') res.writeHead(200, { ...cors, 'content-type': 'text/html' });
     else res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end(notes.join('\n'));
+    const body = { '/cors/more.txt': more, '/cors/extra.txt': extra }[req.url ?? ''] ?? notes;
+    res.end(body.join('\n'));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -156,6 +159,13 @@ test('a file at a web address is downloaded and imported; one that cannot be rea
     await expect(dataset).toContainText('1 file');
     await expect(dataset).toContainText('285 train / 15 validation documents');
     await expect(address).toHaveValue('');
+
+    // Several addresses, with spaces between, make one dataset of their files.
+    await address.fill(`${base}/cors/more.txt  ${base}/cors/extra.txt`);
+    await page.getByTestId('import-url-go').click();
+    const both = page.getByTestId('dataset').filter({ hasText: '2 files' });
+    await expect(both).toHaveAttribute('data-status', 'complete');
+    await expect(both).toContainText('190 train / 10 validation documents');
   } finally {
     server.close();
   }

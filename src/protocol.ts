@@ -152,11 +152,16 @@ export interface IngestFileProblem {
 export type IngestRequest =
   | { type: 'import'; jobId: string; files: File[]; options: IngestOptions }
   /** Downloads the file at `url` (src/data/urlDownload.ts), then imports it. */
-  | { type: 'import-url'; jobId: string; url: string; options: IngestOptions }
+  /** Files downloaded from `urls` (absolute), one after another, then imported as one dataset. */
+  | { type: 'import-url'; jobId: string; urls: string[]; options: IngestOptions }
   | { type: 'cancel'; jobId: string };
 
 export type IngestEvent =
-  | { type: 'download'; jobId: string; progress: import('./data/urlDownload').DownloadProgress }
+  | {
+      type: 'download';
+      jobId: string;
+      progress: import('./data/urlDownload').DownloadProgress;
+    }
   | { type: 'progress'; jobId: string; progress: import('./data/importer').ImportProgress }
   | {
       type: 'done';

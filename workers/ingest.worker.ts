@@ -1,4 +1,4 @@
-// The ingest worker: imports dropped files, or a file it downloads from a URL, into IndexedDB off
+// The ingest worker: imports dropped files, or files it downloads from URLs, into IndexedDB off
 // the UI thread (src/data/importer: scan pass, tokenizer, tokenize pass, shards), posting
 // progress; one job at a time, cancellable.
 
@@ -11,7 +11,7 @@ import {
 } from '../src/data/importer';
 import type { FileError } from '../src/data/textStream';
 import { tokenizerOf } from '../src/data/tokenizerSource';
-import { downloadFile } from '../src/data/urlDownload';
+import { type DownloadProgress, downloadFile, fileNameOf } from '../src/data/urlDownload';
 import type { IngestEvent, IngestFileProblem, IngestRequest } from '../src/protocol';
 import { getCheckpointBytes } from '../src/train/runStore';
 
@@ -21,6 +21,25 @@ const problems = (errors: FileError[]): IngestFileProblem[] =>
 
 let storePromise: Promise<IdbShardStore> | undefined;
 const jobs = new Map<string, AbortController>();
+
+/** The files at an import-url's addresses, downloaded one after another with their progress. */
+async function downloadAll(
+  req: Extract<IngestRequest, { type: 'import-url' }>,
+  signal: AbortSignal,
+): Promise<File[]> {
+  const files: File[] = [];
+  for (const [index, url] of req.urls.entries()) {
+    const file = fileNameOf(url);
+    const onProgress = (p: DownloadProgress) =>
+      post({
+        type: 'download',
+        jobId: req.jobId,
+        progress: { ...p, file, index, of: req.urls.length },
+      });
+    files.push(await downloadFile(url, { signal, onProgress }));
+  }
+  return files;
+}
 
 async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<void> {
   const ctrl = new AbortController();
@@ -36,15 +55,7 @@ async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<voi
         getManifest: (id) => store.getManifest(id),
         getCheckpointBytes,
       }));
-    const files =
-      req.type === 'import'
-        ? req.files
-        : [
-            await downloadFile(req.url, {
-              signal: ctrl.signal,
-              onProgress: (progress) => post({ type: 'download', jobId: req.jobId, progress }),
-            }),
-          ];
+    const files = req.type === 'import' ? req.files : await downloadAll(req, ctrl.signal);
     const manifests = await store.listManifests();
     // The same files (a download too) imported again resume their interrupted import.
     const resume = interruptedImport(files, manifests);

@@ -21,6 +21,10 @@ export interface DownloadProgress {
   received: number;
   /** From Content-Length, where the server sends it and it is the file's (not compressed). */
   total?: number;
+  /** Where one file of several comes in: its name, and its place in the list (from 0). */
+  file?: string;
+  index?: number;
+  of?: number;
 }
 
 /**

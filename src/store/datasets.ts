@@ -36,7 +36,8 @@ interface DatasetsState {
   load: () => Promise<void>;
   importFiles: (files: File[], name?: string) => void;
   /** Downloads the file at the URL in the worker, then imports it. */
-  importUrl: (url: string, name?: string) => void;
+  /** Downloads the files at `addresses` (separated by white space) and imports them as one dataset. */
+  importUrl: (addresses: string, name?: string) => void;
   importDefault: () => void;
   cancel: () => void;
   remove: (id: string) => Promise<void>;
@@ -91,26 +92,28 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
     ingest().post({ type: 'import', jobId: id, files, options });
   },
 
-  importUrl: (url, name) => {
+  importUrl: (addresses, name) => {
     if (get().job) return;
-    if (!URL.canParse(url, location.href)) {
-      set({ notice: { kind: 'error', text: `"${url}" is not a web address.` } });
+    const given = addresses.split(/\s+/).filter(Boolean);
+    const bad = given.find((url) => !URL.canParse(url, location.href));
+    if (given.length === 0 || bad !== undefined) {
+      set({ notice: { kind: 'error', text: `"${bad ?? addresses}" is not a web address.` } });
       return;
     }
     const id = crypto.randomUUID();
     // A relative address (the built-in corpus) is the page's: the worker's base is another.
-    const absolute = new URL(url, location.href).href;
+    const urls = given.map((url) => new URL(url, location.href).href);
     set({
-      job: { id, files: [fileNameOf(absolute)], download: { received: 0 }, cancelling: false },
+      job: {
+        id,
+        files: urls.map((url) => fileNameOf(url)),
+        download: { received: 0 },
+        cancelling: false,
+      },
       rejected: [],
       notice: undefined,
     });
-    ingest().post({
-      type: 'import-url',
-      jobId: id,
-      url: absolute,
-      options: { ...get().options, name },
-    });
+    ingest().post({ type: 'import-url', jobId: id, urls, options: { ...get().options, name } });
   },
 
   importDefault: () => get().importUrl(DEFAULT_DATASET_URL, DEFAULT_DATASET_NAME),

@@ -1,5 +1,6 @@
-// A web address to import from, with its button: the Data pane's file, the Checkpoints pane's
-// bundle. The field empties once the address is handed on.
+// A web address to import from, with its button: the Data pane's files, the Checkpoints pane's
+// bundle. A text field, not a URL one: it takes several addresses, or a model's owner/name. The
+// field empties once the address is handed on.
 import { useState } from 'react';
 
 export function AddressForm({
@@ -8,7 +9,6 @@ export function AddressForm({
   placeholder,
   label,
   testId,
-  type = 'url',
 }: {
   onAddress: (address: string) => void;
   disabled: boolean;
@@ -17,8 +17,6 @@ export function AddressForm({
   label: string;
   /** The field's test id; the button's is `${testId}-go`. */
   testId: string;
-  /** 'text' where an address need not be a URL (a Hugging Face model's owner/name). */
-  type?: 'url' | 'text';
 }) {
   const [address, setAddress] = useState('');
   return (
@@ -31,7 +29,7 @@ export function AddressForm({
       }}
     >
       <input
-        type={type}
+        type="text"
         required
         value={address}
         onChange={(e) => setAddress(e.target.value)}

@@ -201,7 +201,6 @@ function ImportZone() {
         placeholder="or a model on the web: owner/name on Hugging Face, or the address of a bundle's .zip or folder"
         label="address of a bundle to import"
         testId="bundle-url"
-        type="text"
       />
     </>
   );

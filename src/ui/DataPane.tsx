@@ -51,7 +51,11 @@ function Progress({
       <progress value={frac} max={1} style={{ width: '100%' }} />
       {download ? (
         <div className="muted" data-testid="download-progress">
-          Downloading · {bytes(download.received)}
+          Downloading
+          {download.of !== undefined && download.of > 1
+            ? ` ${download.file} (${(download.index ?? 0) + 1} of ${download.of})`
+            : ''}{' '}
+          · {bytes(download.received)}
           {download.total ? ` of ${bytes(download.total)}` : ''}
         </div>
       ) : p ? (
@@ -169,8 +173,8 @@ function DropZone() {
       <AddressForm
         onAddress={importUrl}
         disabled={disabled}
-        placeholder="or the address of a file: https://huggingface.co/datasets/…/train.parquet"
-        label="address of a file to import"
+        placeholder="or the address of a file (several, with spaces between, make one dataset): https://huggingface.co/datasets/…/train.parquet"
+        label="addresses of files to import"
         testId="import-url"
       />
       <details>
