@@ -11,13 +11,12 @@ import { ForeignTokenizerError } from '../src/data/huggingFace';
 import { IdbShardStore } from '../src/data/idbShardStore';
 import { exportShardsZip } from '../src/data/shardExport';
 import { browserPythonSources } from '../src/export/browserPythonSources';
-import { BundleImportError, exportBundle, importBundle } from '../src/export/bundle';
+import { BundleImportError, exportBundle, isZip } from '../src/export/bundle';
 import { bundleLocation, downloadBundle } from '../src/export/bundleDownload';
 import {
   bundleDataBytes,
   bundleInputFromCheckpoint,
-  bundleTokenizer,
-  checkpointFromBundle,
+  checkpointOfBundle,
   datasetSummary,
   importedSummary,
 } from '../src/export/checkpointBundle';
@@ -168,15 +167,13 @@ async function runExportShards(req: Extract<ExportRequest, { type: 'export-shard
   await writeZip(req.jobId, exportShardsZip(store, manifest), 2 * tokens, req.fileName);
 }
 
-const ZIP_MAGIC = [0x50, 0x4b];
-
 /** The bundle's bytes: one file is its zip; several are its files, by (relative) name. */
 async function bundleSource(files: File[]): Promise<Map<string, Uint8Array> | Uint8Array> {
   if (files.length === 0) throw new BundleImportError('no files were given');
   if (files.length === 1) {
     const [file] = files;
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const zip = ZIP_MAGIC.every((b, i) => bytes[i] === b) || /\.zip$/i.test(file.name);
+    const zip = isZip(bytes) || /\.zip$/i.test(file.name);
     if (zip) return bytes;
     throw new BundleImportError(
       `${file.name} is not a bundle. Drop the .zip the studio exported, or the bundle's files ` +
@@ -205,8 +202,7 @@ async function storeBundle(
   source: Map<string, Uint8Array> | Uint8Array,
   name: string,
 ): Promise<void> {
-  const bundle = importBundle(source);
-  const ck = checkpointFromBundle(bundle, bundleTokenizer(bundle), name);
+  const ck = checkpointOfBundle(source, name);
   const bytes = await encodeCheckpoint(ck);
   const summary = importedSummary(ck, bytes.byteLength);
   await putCheckpoint(summary, bytes);

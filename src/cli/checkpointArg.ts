@@ -5,17 +5,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DownloadError } from '../data/urlDownload';
-import { importBundle } from '../export/bundle';
+import { isZip } from '../export/bundle';
 import { bundleLocation, downloadBundle } from '../export/bundleDownload';
-import { bundleTokenizer, checkpointFromBundle } from '../export/checkpointBundle';
+import { checkpointOfBundle } from '../export/checkpointBundle';
 import { type Checkpoint, decodeCheckpoint } from '../train/checkpoint';
-
-const ZIP_MAGIC = [0x50, 0x4b];
-
-const fromBundle = (source: Uint8Array | Map<string, Uint8Array>, name: string): Checkpoint => {
-  const bundle = importBundle(source);
-  return checkpointFromBundle(bundle, bundleTokenizer(bundle), name);
-};
 
 async function readFolder(dir: string): Promise<Map<string, Uint8Array>> {
   const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile());
@@ -27,16 +20,17 @@ async function readFolder(dir: string): Promise<Map<string, Uint8Array>> {
 
 export async function loadCheckpoint(arg: string): Promise<Checkpoint> {
   const local = await stat(arg).catch(() => undefined);
-  if (local?.isDirectory()) return fromBundle(await readFolder(arg), basename(arg));
+  if (local?.isDirectory()) return checkpointOfBundle(await readFolder(arg), basename(arg));
   if (local) {
     const bytes = new Uint8Array(await readFile(arg));
-    const zip = ZIP_MAGIC.every((b, i) => bytes[i] === b);
-    return zip ? fromBundle(bytes, basename(arg, '.zip')) : decodeCheckpoint(bytes);
+    return isZip(bytes)
+      ? checkpointOfBundle(bytes, basename(arg, '.zip'))
+      : decodeCheckpoint(bytes);
   }
   try {
     const location = bundleLocation(arg);
     console.log(`downloading the bundle at ${arg} …`);
-    return fromBundle(await downloadBundle(location), location.name);
+    return checkpointOfBundle(await downloadBundle(location), location.name);
   } catch (e) {
     if (!(e instanceof DownloadError) || /^https?:\/\//.test(arg)) throw e;
     throw new Error(`${arg} is no file here, and not a model on the web: ${e.message}`);

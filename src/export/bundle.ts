@@ -177,6 +177,9 @@ export class BundleImportError extends Error {
   }
 }
 
+/** Whether `bytes` start as a zip archive does ("PK"). */
+export const isZip = (bytes: Uint8Array): boolean => bytes[0] === 0x50 && bytes[1] === 0x4b;
+
 /** Unzips, and drops one folder level that holds every file (a zipped folder). */
 function filesOf(src: Map<string, Uint8Array> | Uint8Array): Map<string, Uint8Array> {
   let files: Map<string, Uint8Array>;

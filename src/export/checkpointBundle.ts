@@ -19,6 +19,7 @@ import {
   type BundleInput,
   bundleEntries,
   type ImportedBundle,
+  importBundle,
   type PythonSources,
 } from './bundle';
 import type { DatasetSummary } from './hfFiles';
@@ -132,6 +133,18 @@ export function bundleTokenizer(bundle: ImportedBundle): ChunkTokenizer {
     );
   }
   return tokenizer;
+}
+
+/**
+ * A bundle's bytes (its zip, or its files by name) as a checkpoint named `name`: what the export
+ * worker stores and the command line loads.
+ */
+export function checkpointOfBundle(
+  source: Uint8Array | Map<string, Uint8Array>,
+  name: string,
+): Checkpoint {
+  const bundle = importBundle(source);
+  return checkpointFromBundle(bundle, bundleTokenizer(bundle), name);
 }
 
 /**
