@@ -117,14 +117,14 @@ export async function downloadBundle(
       files.set(name, await fetchFile(location.base + name, name));
       return true;
     } catch (e) {
-      const missing = e instanceof DownloadError && (e.status === 404 || e.status === 401);
-      if (!missing) throw e;
+      // Hugging Face answers 401 for a repository it does not show, 404 for a file it lacks.
+      if (!(e instanceof DownloadError) || (e.status !== 404 && e.status !== 401)) throw e;
       if (optional) return false;
       throw new DownloadError(
-        `${location.base} has no ${name} (the server answered ${(e as DownloadError).status}). ` +
+        `${location.base} has no ${name} (the server answered ${e.status}). ` +
           'Check the address, and that the model is public; a private model can be downloaded ' +
           'and its files dropped here.',
-        (e as DownloadError).status,
+        e.status,
       );
     }
   };

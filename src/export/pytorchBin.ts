@@ -11,9 +11,9 @@ import { unzipSync } from 'fflate';
 import type { ParameterLayout } from '../model/params';
 import {
   DTYPE_BYTES,
+  dtypeOfStorage,
   fromFloat32,
-  TORCH_STORAGE_OF,
-  TORCH_STORAGES,
+  TORCH_STORAGE,
   toFloat32,
   type WeightsDtype,
 } from './tensorDtype';
@@ -183,7 +183,7 @@ export function pytorchBinChunks(
   const entries: ZipEntry[] = [
     {
       name: `${ARCHIVE}/data.pkl`,
-      chunks: [statePickle(i3StateTensors(layout), TORCH_STORAGE_OF[dtype])],
+      chunks: [statePickle(i3StateTensors(layout), TORCH_STORAGE[dtype])],
       align: STORAGE_ALIGN,
     },
     ...layout.tensors.map((t, i) => ({
@@ -424,7 +424,7 @@ export function readPytorchBin(
     const t = value as TensorRef;
     if (typeof name !== 'string' || !t?.storage)
       throw new Error(`entry ${String(name)} is not a tensor`);
-    const dtype = TORCH_STORAGES[t.storage.dtype];
+    const dtype = dtypeOfStorage(t.storage.dtype);
     if (!dtype) {
       throw new Error(
         `${name} is ${t.storage.dtype}; only float32, float16 and bfloat16 are supported`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomArray } from '../util/random';
-import { fromFloat32, toFloat32 } from './tensorDtype';
+import { dtypeOfStorage, fromFloat32, isTensorDtype, toFloat32 } from './tensorDtype';
 
 /** The bfloat16 bits `fromFloat32` gives each float32 given by its bits. */
 const bf16Of = (...bits: number[]) =>
@@ -31,5 +31,22 @@ describe('bfloat16 out of float32', () => {
       expect(Math.abs(back[i] - x[i])).toBeLessThanOrEqual(Math.abs(x[i]) * 2 ** -8);
     }
     expect(toFloat32(fromFloat32(x, 'F32'), 'F32', x.length)).toEqual(x);
+  });
+});
+
+describe('the element type of a name a file gives', () => {
+  it('is one of the three, and never a name every object has', () => {
+    expect(['F32', 'F16', 'BF16', 'I32', 'constructor', 'toString'].map(isTensorDtype)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(dtypeOfStorage('BFloat16Storage')).toBe('BF16');
+    expect(dtypeOfStorage('HalfStorage')).toBe('F16');
+    expect(dtypeOfStorage('LongStorage')).toBeUndefined();
+    expect(dtypeOfStorage('constructor')).toBeUndefined();
   });
 });

@@ -3,15 +3,16 @@
 // halved for the Hub (`model.half()`, `.to(torch.bfloat16)`, then saved) comes in as float16 or
 // bfloat16, each value widened exactly.
 
-/** Safetensors' names for them; pytorch_model.bin's storages map onto the same (TORCH_STORAGES). */
+/** Safetensors' names for them. */
 export type TensorDtype = 'F32' | 'F16' | 'BF16';
 
 export const DTYPE_BYTES: Record<TensorDtype, number> = { F32: 4, F16: 2, BF16: 2 };
 
-export const TORCH_STORAGES: Record<string, TensorDtype> = {
-  FloatStorage: 'F32',
-  HalfStorage: 'F16',
-  BFloat16Storage: 'BF16',
+/** pytorch_model.bin's storage class of each (torch.FloatStorage, ...). */
+export const TORCH_STORAGE: Record<TensorDtype, string> = {
+  F32: 'FloatStorage',
+  F16: 'HalfStorage',
+  BF16: 'BFloat16Storage',
 };
 
 /**
@@ -20,12 +21,12 @@ export const TORCH_STORAGES: Record<string, TensorDtype> = {
  */
 export type WeightsDtype = 'F32' | 'BF16';
 
-export const TORCH_STORAGE_OF: Record<WeightsDtype, string> = {
-  F32: 'FloatStorage',
-  BF16: 'BFloat16Storage',
-};
+/** Own keys only: a name from a file ("constructor", say) is not one because objects have it. */
+export const isTensorDtype = (d: string): d is TensorDtype => Object.hasOwn(DTYPE_BYTES, d);
 
-export const isTensorDtype = (d: string): d is TensorDtype => d in DTYPE_BYTES;
+/** The element type a pytorch_model.bin storage class holds, or undefined for another class. */
+export const dtypeOfStorage = (storage: string): TensorDtype | undefined =>
+  (Object.keys(TORCH_STORAGE) as TensorDtype[]).find((d) => TORCH_STORAGE[d] === storage);
 
 /** IEEE 754 binary16 bits as a number: subnormals, infinities and NaN included. */
 function halfToFloat(h: number): number {

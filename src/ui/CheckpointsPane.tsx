@@ -67,7 +67,11 @@ async function exportWithPicker(ck: CheckpointSummary): Promise<void> {
  * the weights in float32 as trained or in bfloat16, half the size, to share the model.
  */
 function ExportOptions() {
-  const { exportOptimizer, setExportOptimizer, exportWeights, setExportWeights } = useCheckpoints();
+  // Selectors, not the whole store: an export's progress events would re-render these too.
+  const exportOptimizer = useCheckpoints((s) => s.exportOptimizer);
+  const setExportOptimizer = useCheckpoints((s) => s.setExportOptimizer);
+  const exportWeights = useCheckpoints((s) => s.exportWeights);
+  const setExportWeights = useCheckpoints((s) => s.setExportWeights);
   return (
     <div className="row small export-options">
       <label title="optimizer.safetensors: the AdamW moments, twice the weights' size. Training further (here, with train_i3.py or in PyTorch) continues from them; to share the model alone, leave them out.">
