@@ -19,6 +19,8 @@ export interface AdapterReport {
   description: string;
   /** The largest buffer the device makes, in bytes (where the adapter reports it). */
   maxBufferSize?: number;
+  /** A CPU renderer (SwiftShader and the like), not a GPU. */
+  software: boolean;
 }
 
 export interface SelfTestReport {

@@ -79,6 +79,7 @@ async function init(): Promise<void> {
     const adapter = {
       description: describeAdapter(ctx.info),
       maxBufferSize: ctx.info.limits.maxBufferSize,
+      software: ctx.info.software,
     };
     post({ type: 'ready', adapter, selfTest });
   } catch (e) {

@@ -13,6 +13,8 @@ export interface GpuInfo {
   features: GpuFeatures;
   /** The smallest subgroup the adapter runs, as its info reports it (0 where it does not). */
   subgroupMinSize: number;
+  /** Whether the adapter renders in software on the CPU (isSoftwareAdapter). */
+  software: boolean;
   /** Limits granted to the device (the adapter's own, not the WebGPU defaults). */
   limits: Record<string, number>;
 }
@@ -74,9 +76,29 @@ export async function acquireGpu(
     description: ai?.description ?? '',
     features,
     subgroupMinSize: ai?.subgroupMinSize ?? 0,
+    software: isSoftwareAdapter(ai ?? {}),
     limits: requiredLimits,
   };
   return { adapter, device, info, lost: device.lost };
+}
+
+// The CPU renderers a browser falls back to where it has no usable GPU driver: Chrome's
+// SwiftShader, Mesa's llvmpipe and lavapipe, Windows' WARP ("Microsoft Basic Render Driver").
+const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|lavapipe|basic render driver/i;
+
+/**
+ * Whether an adapter runs on the CPU: it says so (isFallbackAdapter, where the browser reports it)
+ * or its vendor, architecture or description names a software renderer. Training there takes
+ * hundreds of times longer than on a GPU.
+ */
+export function isSoftwareAdapter(info: {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}): boolean {
+  if (info.isFallbackAdapter) return true;
+  return SOFTWARE_RENDERERS.test([info.vendor, info.architecture, info.description].join(' '));
 }
 
 /** A one-line human description of the adapter, e.g. "nvidia hopper (NVIDIA H200)". */

@@ -10,6 +10,7 @@ const withLimits = (limits: Record<string, number>) => ({
     description: '',
     features: { timestamps: false },
     subgroupMinSize: 0,
+    software: false,
     limits,
   } satisfies GpuInfo,
 });

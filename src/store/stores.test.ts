@@ -83,7 +83,7 @@ describe('GPU store', () => {
   beforeEach(() => useGpu.setState({ status: 'starting', message: undefined }));
 
   it('is ready when the self-test passed, failed with advice when it did not', () => {
-    const adapter = { description: 'x' };
+    const adapter = { description: 'x', software: false };
     useGpu.getState().apply({
       type: 'ready',
       adapter,

@@ -22,6 +22,7 @@ import { ModelPane } from './ModelPane';
 import { NoWebGpu } from './NoWebGpu';
 import { useRunEndNotice } from './runEndNotice';
 import { ScreenAwake, useScreenAwake } from './ScreenAwake';
+import { SoftwareGpuNotice } from './SoftwareGpuNotice';
 import { StorageNotices, StorageStatus } from './StorageStatus';
 import { TrainPane } from './TrainPane';
 
@@ -126,6 +127,7 @@ export function App() {
           )}
         </div>
       )}
+      <SoftwareGpuNotice />
       <StorageNotices />
       {notice && (
         <div className="banner error" role="alert" data-testid="run-notice">

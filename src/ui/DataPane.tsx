@@ -20,6 +20,7 @@ import { LengthHistogram } from './charts/LengthHistogram';
 import { download, fileStem } from './download';
 import { FileDrop } from './FileDrop';
 import { bytes, checkpointName, count, duration } from './format';
+import { QuickStart } from './QuickStart';
 
 const ACCEPT = '.txt,.text,.md,.jsonl,.ndjson,.json,.csv,.tsv,.parquet,.gz';
 
@@ -547,6 +548,7 @@ export function DataPane() {
   const context = useSetup((s) => s.config.max_seq_len);
   return (
     <div className="data-pane">
+      <QuickStart />
       <DropZone />
       {job && (
         <Progress

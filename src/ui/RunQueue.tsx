@@ -2,7 +2,6 @@
 // so that the GPU can train a series unattended. The next run's setup is queued as it is, or as a
 // sweep: one run for each of a few values of one setting (sweep.ts), drawn in the sweep chart.
 import { useState } from 'react';
-import type { RunSpec } from '../protocol';
 import { useGpu } from '../store/gpu';
 import { useQueue } from '../store/queue';
 import { useRuns } from '../store/runs';
@@ -16,10 +15,8 @@ import {
   sweepVariant,
 } from '../train/sweep';
 import { duration } from './format';
+import type { NextRun } from './nextRun';
 import { queueDoneIn, queuedSeconds } from './queueTime';
-
-/** The next run as the Train pane would start it, less its id. */
-export type NextRun = Omit<RunSpec, 'runId' | 'resumeFrom' | 'sweep'>;
 
 export function RunQueue({
   next,

@@ -17,10 +17,8 @@ import {
   useCheckpoints,
 } from '../store/checkpoints';
 import { selectedDataset, useDatasets } from '../store/datasets';
-import { useGpu } from '../store/gpu';
 import { useNav } from '../store/nav';
 import { useNotifications } from '../store/notifications';
-import { useQueue } from '../store/queue';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { ownShare } from '../train/defaults';
@@ -49,9 +47,9 @@ import { formatValue } from './charts/ticks';
 import { download, fileStem } from './download';
 import { bytes, compact, count, duration, epochs, stepTime } from './format';
 import { NumberInput } from './NumberField';
-import { mixable, useNextConfig, useNextSettings, useSetupProblem, useVocabSize } from './nextRun';
+import { mixable, useDefaultRunName, useNextRun, useNextSettings, useRunBlocker } from './nextRun';
 import { recentStepMs, secondsLeft } from './queueTime';
-import { type NextRun, RunQueue } from './RunQueue';
+import { RunQueue } from './RunQueue';
 import { TrainingSamples } from './TrainingSamples';
 
 const COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fbbf24', '#c084fc', '#fb7185', '#2dd4bf'];
@@ -74,34 +72,18 @@ const runSetup = (r: RunRecord, datasets: DatasetManifest[]) => {
 };
 
 function RunControls() {
-  const gpu = useGpu((s) => s.status);
   const all = useDatasets((s) => s.datasets);
   const datasets = useMemo(() => all.filter((d) => d.status === 'complete'), [all]);
   const selectedId = useDatasets((s) => s.selectedId);
   const select = useDatasets((s) => s.select);
   const preset = useSetup((s) => s.preset);
-  const settings = useNextSettings();
-  const vocab = useVocabSize();
-  const setupProblem = useSetupProblem();
   const { liveRunId, runs, start, pause, resume, stop, reschedule, requested } = useRuns();
-  const queued = useQueue((s) => s.queued.length);
   const live = runs.find((r) => r.id === liveRunId);
   const [name, setName] = useState('');
-  const config = useNextConfig();
-  const blocker =
-    gpu !== 'ready'
-      ? 'The GPU is not ready.'
-      : !vocab
-        ? 'Choose a dataset first (import one in the Data pane).'
-        : setupProblem;
-  const defaultName = `${preset} #${runs.length + queued + 1}`;
   // The dataset's vocabulary is in the config: the blocker holds a start until one is chosen.
-  const next: NextRun = {
-    name: name.trim() || defaultName,
-    config,
-    settings,
-    datasetId: selectedId ?? '',
-  };
+  const blocker = useRunBlocker();
+  const defaultName = useDefaultRunName();
+  const next = useNextRun(name);
   const onStart = () => {
     start({ ...next, runId: crypto.randomUUID() });
     setName('');

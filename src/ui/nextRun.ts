@@ -1,12 +1,16 @@
 // The next run as the panes see it: the Model pane's config with the selected dataset's
 // vocabulary, its settings with the Train pane's mixture of datasets, whether this GPU can make its
-// buffers, and what keeps it from starting. The Model, Train and speed views share it.
+// buffers, and what keeps it from starting. The Model, Train and speed views and the quick start
+// share it.
 
 import { useMemo } from 'react';
 import type { DatasetManifest } from '../data/shardStore';
 import { type I3Config, validateConfig } from '../model/config';
+import type { RunSpec } from '../protocol';
 import { selectedDataset, useDatasets } from '../store/datasets';
 import { useGpu } from '../store/gpu';
+import { useQueue } from '../store/queue';
+import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import type { TrainSettings } from '../train/checkpoint';
 import { runTooLarge, validateSettings } from '../train/defaults';
@@ -82,4 +86,34 @@ export function useSetupProblem(): string | undefined {
   if (problems.length) return 'The training settings have problems (Model pane).';
   if (tooLarge) return 'The model does not fit this GPU at this batch (Model pane).';
   return undefined;
+}
+
+/** Why the next run cannot start now (the GPU, the dataset, the setup), or undefined. */
+export function useRunBlocker(): string | undefined {
+  const gpu = useGpu((s) => s.status);
+  const vocab = useVocabSize();
+  const setupProblem = useSetupProblem();
+  if (gpu !== 'ready') return 'The GPU is not ready.';
+  if (!vocab) return 'Choose a dataset first (import one in the Data pane).';
+  return setupProblem;
+}
+
+/** The next run as the Train pane would start it, less its id. */
+export type NextRun = Omit<RunSpec, 'runId' | 'resumeFrom' | 'sweep'>;
+
+/** The name a run gets where none is given: its preset and its place among the runs and the queue. */
+export function useDefaultRunName(): string {
+  const preset = useSetup((s) => s.preset);
+  const runs = useRuns((s) => s.runs.length);
+  const queued = useQueue((s) => s.queued.length);
+  return `${preset} #${runs + queued + 1}`;
+}
+
+/** The next run: this setup on the selected dataset, named `name` (else its default name). */
+export function useNextRun(name: string): NextRun {
+  const fallback = useDefaultRunName();
+  const config = useNextConfig();
+  const settings = useNextSettings();
+  const datasetId = useDatasets((s) => s.selectedId) ?? '';
+  return { name: name.trim() || fallback, config, settings, datasetId };
 }
