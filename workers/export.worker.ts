@@ -14,6 +14,7 @@ import { browserPythonSources } from '../src/export/browserPythonSources';
 import { BundleImportError, exportBundle, isZip } from '../src/export/bundle';
 import { bundleLocation, downloadBundle } from '../src/export/bundleDownload';
 import {
+  asExported,
   bundleDataBytes,
   bundleInputFromCheckpoint,
   checkpointOfBundle,
@@ -140,20 +141,16 @@ async function writeZip(
 
 async function runExport(req: Extract<ExportRequest, { type: 'export' }>): Promise<void> {
   const ck = await loadCheckpoint(req.checkpointId);
-  if (!req.optimizer) {
-    ck.adamM = undefined;
-    ck.adamV = undefined;
-  }
-  const input = {
-    ...bundleInputFromCheckpoint(
+  const input = asExported(
+    bundleInputFromCheckpoint(
       ck,
       browserPythonSources,
       await dataset(ck.meta),
       (await getCheckpointSummary(req.checkpointId))?.evaluations,
       await getRun(ck.meta.runId),
     ),
-    weightsDtype: req.weights,
-  };
+    { optimizer: req.optimizer, weightsDtype: req.weights },
+  );
   await writeZip(req.jobId, exportBundle(input), bundleDataBytes(input), req.fileName, req.target);
 }
 

@@ -11,7 +11,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleEntries } from '../export/bundle';
-import { bundleInputFromCheckpoint } from '../export/checkpointBundle';
+import { asExported, bundleInputFromCheckpoint } from '../export/checkpointBundle';
 import { nodePythonSources } from '../export/pythonInterop';
 import type { WeightsDtype } from '../export/tensorDtype';
 import { zipStream } from '../export/zipStream';
@@ -49,15 +49,11 @@ async function writeChunks(path: string, chunks: Iterable<Uint8Array>): Promise<
 export async function exportCheckpointFile(o: ExportOptions): Promise<[string, number][]> {
   if (!o.dir && !o.zip) throw new Error('give a folder (--out DIR) or a zip (--out FILE.zip)');
   const ck = await loadCheckpoint(o.checkpoint);
-  if (o.optimizer === false) {
-    ck.adamM = undefined;
-    ck.adamV = undefined;
-  }
   const dataset = o.datasetName ? { name: o.datasetName } : undefined;
-  const input = {
-    ...bundleInputFromCheckpoint(ck, nodePythonSources(), dataset),
+  const input = asExported(bundleInputFromCheckpoint(ck, nodePythonSources(), dataset), {
+    optimizer: o.optimizer !== false,
     weightsDtype: o.weightsDtype,
-  };
+  });
   const written: [string, number][] = [];
   if (o.dir) {
     for (const entry of bundleEntries(input)) {

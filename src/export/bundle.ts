@@ -32,7 +32,7 @@ import {
 } from './hfFiles';
 import { EMBED_NAME, pytorchBinChunks, readPytorchBin, TIED_HEAD_NAME } from './pytorchBin';
 import { type NamedTensor, readSafetensors, safetensorsChunks } from './safetensors';
-import type { WeightsDtype } from './tensorDtype';
+import { DTYPE_BYTES, type WeightsDtype } from './tensorDtype';
 import { pullStream, type ZipEntry, zipStream } from './zipStream';
 
 export interface OptimizerState {
@@ -124,6 +124,7 @@ function checkInput(input: BundleInput): void {
 export function bundleEntries(input: BundleInput): ZipEntry[] {
   checkInput(input);
   const { config, layout, params, optimizer } = input;
+  const weightBytes = layout.totalFloats * DTYPE_BYTES[input.weightsDtype ?? 'F32'];
   const entries: ZipEntry[] = [
     text('config.json', configJson(config)),
     text('generation_config.json', generationConfigJson()),
@@ -145,11 +146,18 @@ export function bundleEntries(input: BundleInput): ZipEntry[] {
     ),
     text(LOSS_CURVE_FILE, lossCurveSvg(input.metrics)),
     text(METRICS_FILE, metricsCsv(input.metrics, config)),
+    // The weight files state their tensors' bytes: pulled, pytorch_model.bin's would compute
+    // its inner archive's checksums and both their rounding to bfloat16.
     {
       name: WEIGHTS_FILE,
       chunks: safetensorsChunks(views(layout, params), undefined, input.weightsDtype),
+      size: weightBytes,
     },
-    { name: TORCH_WEIGHTS_FILE, chunks: pytorchBinChunks(layout, params, input.weightsDtype) },
+    {
+      name: TORCH_WEIGHTS_FILE,
+      chunks: pytorchBinChunks(layout, params, input.weightsDtype),
+      size: weightBytes,
+    },
   ];
   if (input.training) entries.push(text(TRAINING_STATE_FILE, trainingStateJson(input.training)));
   if (optimizer) {
@@ -160,6 +168,7 @@ export function bundleEntries(input: BundleInput): ZipEntry[] {
     entries.push({
       name: OPTIMIZER_FILE,
       chunks: safetensorsChunks(tensors, { format: 'pt', step: String(optimizer.step) }),
+      size: 2 * layout.totalFloats * DTYPE_BYTES.F32,
     });
   }
   return entries;

@@ -23,6 +23,8 @@ import {
   type PythonSources,
 } from './bundle';
 import type { DatasetSummary } from './hfFiles';
+import type { WeightsDtype } from './tensorDtype';
+import { zipDataBytes } from './zipStream';
 
 /** Run ids of imported checkpoints start with this: they have no run or dataset. */
 export const IMPORT_RUN_PREFIX = 'import-';
@@ -88,14 +90,22 @@ export function bundleInputFromCheckpoint(
 }
 
 /**
+ * The bundle as an export asks for it: with or without the optimizer state, the weights in
+ * `weightsDtype`.
+ */
+export function asExported(
+  input: BundleInput,
+  { optimizer, weightsDtype }: { optimizer: boolean; weightsDtype?: WeightsDtype },
+): BundleInput {
+  return { ...input, optimizer: optimizer ? input.optimizer : undefined, weightsDtype };
+}
+
+/**
  * Bytes of the files in the archive, a little under the zip's size (headers are left out); for
- * progress. Float32 weight chunks are views, so counting them copies nothing (bfloat16 ones are
- * rounded once more to be counted).
+ * progress. The weight files state their size, so nothing is rounded or checksummed to count them.
  */
 export function bundleDataBytes(input: BundleInput): number {
-  let n = 0;
-  for (const entry of bundleEntries(input)) for (const c of entry.chunks) n += c.length;
-  return n;
+  return zipDataBytes(bundleEntries(input));
 }
 
 /** Mean training loss of the last steps, as the train worker summarises its checkpoints. */

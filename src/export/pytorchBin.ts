@@ -186,9 +186,14 @@ export function pytorchBinChunks(
       chunks: [statePickle(i3StateTensors(layout), TORCH_STORAGE[dtype])],
       align: STORAGE_ALIGN,
     },
+    // Each storage is made (rounded, for bfloat16) only when the archive reaches it.
     ...layout.tensors.map((t, i) => ({
       name: `${ARCHIVE}/data/${i}`,
-      chunks: [fromFloat32(params.subarray(t.offset, t.offset + t.size), dtype)],
+      chunks: {
+        *[Symbol.iterator]() {
+          yield fromFloat32(params.subarray(t.offset, t.offset + t.size), dtype);
+        },
+      },
       align: STORAGE_ALIGN,
     })),
     { name: `${ARCHIVE}/version`, chunks: [encoder.encode('3\n')], align: STORAGE_ALIGN },

@@ -10,6 +10,24 @@ export interface ZipEntry {
   chunks: Iterable<Uint8Array>;
   /** Start the entry's data at a multiple of this many bytes from the archive's start. */
   align?: number;
+  /**
+   * The entry's length in bytes where it is known without pulling the chunks (which may compute
+   * them: rounding, an inner archive's checksums); a file's headers may be left out of it.
+   */
+  size?: number;
+}
+
+/**
+ * The entries' bytes, a little under the archive's size (its headers are left out), for progress:
+ * each entry's stated size, else the length of its chunks.
+ */
+export function zipDataBytes(entries: Iterable<ZipEntry>): number {
+  let n = 0;
+  for (const entry of entries) {
+    if (entry.size !== undefined) n += entry.size;
+    else for (const c of entry.chunks) n += c.length;
+  }
+  return n;
 }
 
 /** The extra-field id PyTorch pads local headers with ("FB"), filled with 'Z'. */
