@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { dropFiles } from './drop';
 
 // A TinyChat file and a JSON Lines file with one malformed line, dropped through a real drop
@@ -166,6 +167,87 @@ test('files at web addresses are downloaded and imported, several as one dataset
     const both = page.getByTestId('dataset').filter({ hasText: '2 files' });
     await expect(both).toHaveAttribute('data-status', 'complete');
     await expect(both).toContainText('190 train / 10 validation documents');
+  } finally {
+    server.close();
+  }
+});
+
+test('a Hugging Face dataset by its name: the Parquet files of its train split become one dataset', async ({
+  page,
+}) => {
+  // The Hub's dataset viewer answers from this test (the machine cannot reach huggingface.co) in
+  // its documented shape; the files it lists come from a server of another origin, with CORS.
+  const shard = (from: number) =>
+    Buffer.from(
+      parquetWriteBuffer({
+        columnData: [
+          {
+            name: 'text',
+            data: Array.from({ length: 150 }, (_, i) => `Story ${from + i}: the fox ran home.`),
+            type: 'STRING',
+          },
+        ],
+      }),
+    );
+  const shards: Record<string, Buffer> = {
+    '/train-0.parquet': shard(0),
+    '/train-1.parquet': shard(150),
+    '/validation-0.parquet': shard(1000),
+  };
+  const server = createServer((req, res) => {
+    const body = shards[req.url ?? ''];
+    res.writeHead(body ? 200 : 404, {
+      'access-control-allow-origin': '*',
+      'content-type': 'application/octet-stream',
+    });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const entry = (split: string, n: number) => ({
+    dataset: 'owner/stories',
+    config: 'default',
+    split,
+    url: `${base}/${split}-${n}.parquet`,
+    filename: `000${n}.parquet`,
+    size: shards[`/${split}-${n}.parquet`].length,
+  });
+  const asked: string[] = [];
+  await page.route(
+    (url) => url.hostname === 'datasets-server.huggingface.co',
+    (route) => {
+      const url = new URL(route.request().url());
+      const dataset = url.searchParams.get('dataset') ?? '';
+      asked.push(`${url.pathname}?dataset=${dataset}`);
+      const known = url.pathname === '/parquet' && dataset === 'owner/stories';
+      return route.fulfill({
+        status: known ? 200 : 404,
+        headers: { 'access-control-allow-origin': '*' },
+        contentType: 'application/json',
+        body: JSON.stringify(
+          known
+            ? { parquet_files: [entry('train', 0), entry('train', 1), entry('validation', 0)] }
+            : { error: 'The dataset does not exist on the Hub.' },
+        ),
+      });
+    },
+  );
+  try {
+    await page.goto('/');
+    const address = page.getByTestId('import-url');
+    await address.fill('nobody/nothing');
+    await page.getByTestId('import-url-go').click();
+    await expect(page.getByTestId('import-messages')).toContainText(
+      'Hugging Face has no Parquet files of a dataset "nobody/nothing" (404: The dataset does not exist on the Hub.)',
+    );
+
+    await address.fill('owner/stories');
+    await page.getByTestId('import-url-go').click();
+    const dataset = page.getByTestId('dataset').filter({ hasText: 'owner/stories' });
+    await expect(dataset).toHaveAttribute('data-status', 'complete');
+    await expect(dataset).toContainText('2 files');
+    await expect(dataset).toContainText('285 train / 15 validation documents');
+    expect(asked).toEqual(['/parquet?dataset=nobody/nothing', '/parquet?dataset=owner/stories']);
   } finally {
     server.close();
   }

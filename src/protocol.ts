@@ -153,9 +153,11 @@ export interface IngestFileProblem {
 
 export type IngestRequest =
   | { type: 'import'; jobId: string; files: File[]; options: IngestOptions }
-  /** Downloads the file at `url` (src/data/urlDownload.ts), then imports it. */
-  /** Files downloaded from `urls` (absolute), one after another, then imported as one dataset. */
-  | { type: 'import-url'; jobId: string; urls: string[]; options: IngestOptions }
+  /**
+   * The files at `addresses` (absolute URLs, or Hugging Face datasets: src/data/hubDataset.ts),
+   * downloaded one after another (src/data/urlDownload.ts), then imported as one dataset.
+   */
+  | { type: 'import-url'; jobId: string; addresses: string[]; options: IngestOptions }
   | { type: 'cancel'; jobId: string };
 
 export type IngestEvent =

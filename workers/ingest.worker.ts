@@ -2,6 +2,7 @@
 // the UI thread (src/data/importer: scan pass, tokenizer, tokenize pass, shards), posting
 // progress; one job at a time, cancellable.
 
+import { hubDatasetFiles, hubDatasetRef, hubFileName } from '../src/data/hubDataset';
 import { IdbShardStore } from '../src/data/idbShardStore';
 import {
   ImportError,
@@ -22,21 +23,48 @@ const problems = (errors: FileError[]): IngestFileProblem[] =>
 let storePromise: Promise<IdbShardStore> | undefined;
 const jobs = new Map<string, AbortController>();
 
+/** A download of the import: its address and, where the import names it so, the file's name. */
+interface Download {
+  url: string;
+  name?: string;
+}
+
+/**
+ * What an import-url downloads: each address's file, and for a Hugging Face dataset (hubDataset.ts)
+ * the Parquet files of its split.
+ */
+async function downloadsOf(addresses: string[], signal: AbortSignal): Promise<Download[]> {
+  const downloads: Download[] = [];
+  for (const address of addresses) {
+    const ref = hubDatasetRef(address);
+    if (!ref) {
+      downloads.push({ url: address });
+      continue;
+    }
+    const d = await hubDatasetFiles(ref, { signal });
+    for (const f of d.files) downloads.push({ url: f.url, name: hubFileName(d, f) });
+  }
+  return downloads;
+}
+
 /** The files at an import-url's addresses, downloaded one after another with their progress. */
 async function downloadAll(
   req: Extract<IngestRequest, { type: 'import-url' }>,
   signal: AbortSignal,
 ): Promise<File[]> {
+  const downloads = await downloadsOf(req.addresses, signal);
   const files: File[] = [];
-  for (const [index, url] of req.urls.entries()) {
-    const file = fileNameOf(url);
+  for (const [index, { url, name }] of downloads.entries()) {
+    const file = name ?? fileNameOf(url);
     const onProgress = (p: DownloadProgress) =>
       post({
         type: 'download',
         jobId: req.jobId,
-        progress: { ...p, file, index, of: req.urls.length },
+        progress: { ...p, file, index, of: downloads.length },
       });
-    files.push(await downloadFile(url, { signal, onProgress }));
+    const got = await downloadFile(url, { signal, onProgress });
+    // Renamed as a File of the same blob: nothing is copied.
+    files.push(name ? new File([got], name, { type: got.type }) : got);
   }
   return files;
 }

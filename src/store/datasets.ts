@@ -3,6 +3,7 @@
 // The worker writes the database; this store reads it (list, samples) and deletes datasets.
 
 import { create } from 'zustand';
+import { hubDatasetName, hubDatasetRef } from '../data/hubDataset';
 import { IdbShardStore } from '../data/idbShardStore';
 import type { ImportProgress } from '../data/importer';
 import type { DatasetManifest } from '../data/shardStore';
@@ -92,28 +93,37 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
     ingest().post({ type: 'import', jobId: id, files, options });
   },
 
-  importUrl: (addresses, name) => {
+  importUrl: (text, name) => {
     if (get().job) return;
-    const given = addresses.split(/\s+/).filter(Boolean);
-    const bad = given.find((url) => !URL.canParse(url, location.href));
+    const given = text.split(/\s+/).filter(Boolean);
+    const bad = given.find((a) => !hubDatasetRef(a) && !URL.canParse(a, location.href));
     if (given.length === 0 || bad !== undefined) {
-      set({ notice: { kind: 'error', text: `"${bad ?? addresses}" is not a web address.` } });
+      set({ notice: { kind: 'error', text: `"${bad ?? text}" is not a web address.` } });
       return;
     }
     const id = crypto.randomUUID();
-    // A relative address (the built-in corpus) is the page's: the worker's base is another.
-    const urls = given.map((url) => new URL(url, location.href).href);
+    // A relative address (the built-in corpus) is the page's: the worker's base is another. A Hub
+    // dataset's id goes as it is.
+    const addresses = given.map((a) => (hubDatasetRef(a) ? a : new URL(a, location.href).href));
+    const refs = addresses.map(hubDatasetRef);
+    // One Hub dataset is named for itself, not for its first Parquet file.
+    const only = refs.length === 1 ? refs[0] : undefined;
     set({
       job: {
         id,
-        files: urls.map((url) => fileNameOf(url)),
+        files: addresses.map((a, i) => refs[i]?.id ?? fileNameOf(a)),
         download: { received: 0 },
         cancelling: false,
       },
       rejected: [],
       notice: undefined,
     });
-    ingest().post({ type: 'import-url', jobId: id, urls, options: { ...get().options, name } });
+    ingest().post({
+      type: 'import-url',
+      jobId: id,
+      addresses,
+      options: { ...get().options, name: name ?? (only && hubDatasetName(only)) },
+    });
   },
 
   importDefault: () => get().importUrl(DEFAULT_DATASET_URL, DEFAULT_DATASET_NAME),

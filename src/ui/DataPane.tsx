@@ -174,8 +174,8 @@ function DropZone() {
       <AddressForm
         onAddress={importUrl}
         disabled={disabled}
-        placeholder="or the address of a file (several, with spaces between, make one dataset): https://huggingface.co/datasets/…/train.parquet"
-        label="addresses of files to import"
+        placeholder="or a Hugging Face dataset (owner/name, or its page), or a file's address: several, with spaces between, make one dataset"
+        label="Hugging Face datasets or addresses of files to import"
         testId="import-url"
       />
       <details>
