@@ -35,6 +35,14 @@ test('the quick start imports the corpus and trains a first model, on a software
   await page.getByTestId('stop-run').click();
   await expect(row).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
 
+  // Its row leads to a chat with the checkpoint its stop saved.
+  const step = await row.locator('td').nth(3).textContent();
+  await row.getByTestId('run-chat').click();
+  await expect(page.getByRole('tab', { name: 'Chat' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('chat-checkpoint').locator('option:checked')).toContainText(
+    `i3-test #1 · step ${step}`,
+  );
+
   // With a run made, the Data pane no longer offers it; the notice can be put away.
   await page.getByRole('tab', { name: 'Data' }).click();
   await expect(page.getByTestId('dataset')).toHaveCount(1);

@@ -84,6 +84,7 @@ describe('the Parquet files of a Hub dataset', () => {
       parquet_files: [file('main', 'test', 0), file('main', 'full', 0)],
       partial: true,
     },
+    'owner/new': { parquet_files: [], pending: [{ config: 'default' }], failed: [] },
   };
   const asked: string[] = [];
 
@@ -135,6 +136,9 @@ describe('the Parquet files of a Hub dataset', () => {
     );
     expect(((await refused({ id: 'owner/stories', config: 'fr' })) as Error).message).toBe(
       '"owner/stories" has no subset "fr"; its subsets: default, en.',
+    );
+    expect(((await refused({ id: 'owner/new' })) as Error).message).toMatch(
+      /^Hugging Face has no Parquet files of a dataset "owner\/new" \(none converted yet\)\./,
     );
     const missing = (await refused({ id: 'nobody/nothing' })) as DownloadError;
     expect(missing.status).toBe(404);

@@ -112,9 +112,12 @@ export async function hubDatasetFiles(
   }
   const files = Array.isArray(listing.parquet_files) ? listing.parquet_files : [];
   if (!res.ok || files.length === 0) {
-    const said = listing.error ? `: ${listing.error}` : '';
+    // A known dataset may list none while the viewer still converts it.
+    const why = res.ok
+      ? 'none converted yet'
+      : `${res.status}${listing.error ? `: ${listing.error}` : ''}`;
     throw new DownloadError(
-      `Hugging Face has no Parquet files of a dataset "${ref.id}" (${res.status}${said}). Check ` +
+      `Hugging Face has no Parquet files of a dataset "${ref.id}" (${why}). Check ` +
         'the name; a private or gated dataset, or one the Hub has not converted yet, cannot be ' +
         'imported by name: download its files and drop them here.',
       res.ok ? undefined : res.status,

@@ -6,7 +6,6 @@ import { useEffect, useMemo } from 'react';
 import type { DatasetManifest } from '../data/shardStore';
 import { bundleFileName } from '../export/checkpointBundle';
 import type { WeightsDtype } from '../export/tensorDtype';
-import { useChat } from '../store/chat';
 import {
   checkpointTokenizerId,
   datasetsFor,
@@ -19,7 +18,7 @@ import {
 } from '../store/checkpoints';
 import { selectedDataset, useDatasets } from '../store/datasets';
 import { useEvaluation } from '../store/evaluation';
-import { useNav } from '../store/nav';
+import { chatWith } from '../store/nav';
 import { useNewestCheckpoints, useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
 import { bestCheckpointIds, prunableCheckpoints } from '../train/checkpointPrune';
@@ -357,14 +356,7 @@ function CheckpointRow({
           >
             {further ? 'Train further' : 'Resume training'}
           </button>
-          <button
-            type="button"
-            onClick={() => {
-              useChat.getState().openCheckpoint(ck.id);
-              useNav.getState().show('chat');
-            }}
-            data-testid="chat-checkpoint"
-          >
+          <button type="button" onClick={() => chatWith(ck.id)} data-testid="chat-checkpoint">
             Chat
           </button>
           <button

@@ -17,7 +17,7 @@ import {
   useCheckpoints,
 } from '../store/checkpoints';
 import { selectedDataset, useDatasets } from '../store/datasets';
-import { useNav } from '../store/nav';
+import { chatWith, useNav } from '../store/nav';
 import { useNotifications } from '../store/notifications';
 import { useRuns } from '../store/runs';
 import { useSetup } from '../store/setup';
@@ -542,6 +542,16 @@ function RunList() {
                         Its dataset is gone: train its checkpoints further from the Checkpoints
                         pane.
                       </span>
+                    )}{' '}
+                    {ck && (
+                      <button
+                        type="button"
+                        data-testid="run-chat"
+                        title={`Chat with its latest checkpoint, of step ${count(ck.step)}`}
+                        onClick={() => chatWith(ck.id)}
+                      >
+                        Chat
+                      </button>
                     )}{' '}
                     {r.metrics.steps.length > 0 && (
                       <button
