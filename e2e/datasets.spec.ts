@@ -247,7 +247,20 @@ test('a Hugging Face dataset by its name: the Parquet files of its train split b
     await expect(dataset).toHaveAttribute('data-status', 'complete');
     await expect(dataset).toContainText('2 files');
     await expect(dataset).toContainText('285 train / 15 validation documents');
-    expect(asked).toEqual(['/parquet?dataset=nobody/nothing', '/parquet?dataset=owner/stories']);
+
+    // A page of the dataset's viewer picks its subset and split; the name says which.
+    await address.fill('https://huggingface.co/datasets/owner/stories/viewer/default/validation');
+    await page.getByTestId('import-url-go').click();
+    const validation = page
+      .getByTestId('dataset')
+      .filter({ hasText: 'owner/stories (validation)' });
+    await expect(validation).toHaveAttribute('data-status', 'complete');
+    await expect(validation).toContainText('1 file');
+    expect(asked).toEqual([
+      '/parquet?dataset=nobody/nothing',
+      '/parquet?dataset=owner/stories',
+      '/parquet?dataset=owner/stories',
+    ]);
   } finally {
     server.close();
   }

@@ -2,7 +2,12 @@
 // the UI thread (src/data/importer: scan pass, tokenizer, tokenize pass, shards), posting
 // progress; one job at a time, cancellable.
 
-import { hubDatasetFiles, hubDatasetRef, hubFileName } from '../src/data/hubDataset';
+import {
+  hubDatasetFiles,
+  hubDatasetName,
+  hubDatasetRef,
+  hubFileName,
+} from '../src/data/hubDataset';
 import { IdbShardStore } from '../src/data/idbShardStore';
 import {
   ImportError,
@@ -31,10 +36,14 @@ interface Download {
 
 /**
  * What an import-url downloads: each address's file, and for a Hugging Face dataset (hubDataset.ts)
- * the Parquet files of its split.
+ * the Parquet files of its split. An import of one Hub dataset is named for it.
  */
-async function downloadsOf(addresses: string[], signal: AbortSignal): Promise<Download[]> {
+async function downloadsOf(
+  addresses: string[],
+  signal: AbortSignal,
+): Promise<{ downloads: Download[]; name?: string }> {
   const downloads: Download[] = [];
+  let name: string | undefined;
   for (const address of addresses) {
     const ref = hubDatasetRef(address);
     if (!ref) {
@@ -43,30 +52,34 @@ async function downloadsOf(addresses: string[], signal: AbortSignal): Promise<Do
     }
     const d = await hubDatasetFiles(ref, { signal });
     for (const f of d.files) downloads.push({ url: f.url, name: hubFileName(d, f) });
+    if (addresses.length === 1) name = hubDatasetName(d);
   }
-  return downloads;
+  return { downloads, name };
 }
 
-/** The files at an import-url's addresses, downloaded one after another with their progress. */
+/**
+ * The files at an import-url's addresses, downloaded one after another with their progress, and
+ * the dataset's name where the addresses give it one.
+ */
 async function downloadAll(
   req: Extract<IngestRequest, { type: 'import-url' }>,
   signal: AbortSignal,
-): Promise<File[]> {
-  const downloads = await downloadsOf(req.addresses, signal);
+): Promise<{ files: File[]; name?: string }> {
+  const { downloads, name } = await downloadsOf(req.addresses, signal);
   const files: File[] = [];
-  for (const [index, { url, name }] of downloads.entries()) {
-    const file = name ?? fileNameOf(url);
+  for (const [index, download] of downloads.entries()) {
+    const file = download.name ?? fileNameOf(download.url);
     const onProgress = (p: DownloadProgress) =>
       post({
         type: 'download',
         jobId: req.jobId,
         progress: { ...p, file, index, of: downloads.length },
       });
-    const got = await downloadFile(url, { signal, onProgress });
+    const got = await downloadFile(download.url, { signal, onProgress });
     // Renamed as a File of the same blob: nothing is copied.
-    files.push(name ? new File([got], name, { type: got.type }) : got);
+    files.push(download.name ? new File([got], download.name, { type: got.type }) : got);
   }
-  return files;
+  return { files, name };
 }
 
 async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<void> {
@@ -83,7 +96,10 @@ async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<voi
         getManifest: (id) => store.getManifest(id),
         getCheckpointBytes,
       }));
-    const files = req.type === 'import' ? req.files : await downloadAll(req, ctrl.signal);
+    const { files, name } =
+      req.type === 'import'
+        ? { files: req.files, name: undefined }
+        : await downloadAll(req, ctrl.signal);
     const manifests = await store.listManifests();
     // The same files (a download too) imported again resume their interrupted import.
     const resume = interruptedImport(files, manifests);
@@ -91,7 +107,7 @@ async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<voi
       .filter((m) => m.status === 'complete')
       .flatMap((m) => m.files.map((f) => ({ sha256: f.sha256!, size: f.size, dataset: m.name })));
     const { manifest, rejected } = await importDataset(files, store, {
-      name: options.name,
+      name: options.name ?? name,
       vocab: { targetSize: options.vocabSize, lowercase: options.lowercase },
       tokenizer,
       parse: { txtMode: options.txtMode, column: options.column || undefined },

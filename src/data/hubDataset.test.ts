@@ -47,9 +47,11 @@ describe('Hub dataset addresses', () => {
     }
   });
 
-  it('names the dataset by its id, and the subset and split its page named', () => {
+  it('names the dataset by its id, and its subset and split where they are not the usual ones', () => {
     expect(hubDatasetName({ id: 'a/b' })).toBe('a/b');
+    expect(hubDatasetName({ id: 'a/b', config: 'default', split: 'train' })).toBe('a/b');
     expect(hubDatasetName({ id: 'a/b', config: 'c', split: 'test' })).toBe('a/b (c / test)');
+    expect(hubDatasetName({ id: 'a/b', config: 'c', split: 'train' })).toBe('a/b (c)');
     const d = { id: 'a/b', config: 'default', split: 'train', files: [], partial: false };
     const f = { filename: '0000.parquet' } as HubParquetFile;
     expect(hubFileName(d, f)).toBe('a_b-train-0000.parquet');

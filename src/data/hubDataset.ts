@@ -45,10 +45,15 @@ export function hubDatasetRef(address: string): HubDatasetRef | undefined {
   return { id };
 }
 
-/** The name of a dataset imported from the Hub: its id, and the subset and split its page named. */
-export function hubDatasetName(ref: HubDatasetRef): string {
-  const part = [ref.config, ref.split].filter(Boolean).join(' / ');
-  return part ? `${ref.id} (${part})` : ref.id;
+/**
+ * The name of a dataset imported from the Hub: its id, and its subset and split where they are not
+ * the usual 'default' and 'train'.
+ */
+export function hubDatasetName(d: HubDatasetRef): string {
+  const part = [d.config === 'default' ? '' : d.config, d.split === 'train' ? '' : d.split]
+    .filter(Boolean)
+    .join(' / ');
+  return part ? `${d.id} (${part})` : d.id;
 }
 
 // The pages of a dataset on the Hub, after its id.

@@ -3,7 +3,7 @@
 // The worker writes the database; this store reads it (list, samples) and deletes datasets.
 
 import { create } from 'zustand';
-import { hubDatasetName, hubDatasetRef } from '../data/hubDataset';
+import { hubDatasetRef } from '../data/hubDataset';
 import { IdbShardStore } from '../data/idbShardStore';
 import type { ImportProgress } from '../data/importer';
 import type { DatasetManifest } from '../data/shardStore';
@@ -106,8 +106,6 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
     // dataset's id goes as it is.
     const addresses = given.map((a) => (hubDatasetRef(a) ? a : new URL(a, location.href).href));
     const refs = addresses.map(hubDatasetRef);
-    // One Hub dataset is named for itself, not for its first Parquet file.
-    const only = refs.length === 1 ? refs[0] : undefined;
     set({
       job: {
         id,
@@ -122,7 +120,7 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
       type: 'import-url',
       jobId: id,
       addresses,
-      options: { ...get().options, name: name ?? (only && hubDatasetName(only)) },
+      options: { ...get().options, name },
     });
   },
 

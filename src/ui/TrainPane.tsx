@@ -5,7 +5,7 @@
 // buttons); a run that is not training can be deleted with its checkpoints; a system notification
 // when a run ends, where the user asks for one (runEndNotice.ts).
 
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { DatasetManifest } from '../data/shardStore';
 import { metricsCsv } from '../export/hfFiles';
 import { parameterCount } from '../model/config';
@@ -607,7 +607,11 @@ const CHARTS: { id: StepMetric; title: string; val?: 'valLoss' | 'valPerplexity'
 ];
 
 function Charts() {
-  const { runs, compare, liveRunId } = useRuns();
+  // The charts redraw from a deferred copy of the runs: React renders it in the background, in
+  // short slices, so that a batch of steps never holds the page up while it trains.
+  const runs = useDeferredValue(useRuns((s) => s.runs));
+  const compare = useRuns((s) => s.compare);
+  const liveRunId = useRuns((s) => s.liveRunId);
   const { smoothing, log, x, zoom, set } = useCharts();
   const zoomTo = useCallback((range: XRange) => set({ zoom: range }), [set]);
   // The runs on the charts, each in its colour (by its place among all runs).

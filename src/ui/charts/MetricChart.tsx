@@ -93,6 +93,9 @@ export const MetricChart = memo(function MetricChart(props: {
                 fill: '#94a3b8',
               }}
               allowDuplicatedCategory={false}
+              // Every tick of the scale: recharts' default thins them by measuring each label in
+              // the DOM, the largest part of a redraw, which comes with each batch of steps.
+              interval={0}
             />
             <YAxis
               type="number"
@@ -102,8 +105,10 @@ export const MetricChart = memo(function MetricChart(props: {
               tickFormatter={yTick}
               stroke="#94a3b8"
               width={56}
+              interval={0}
             />
             <Tooltip
+              isAnimationActive={false}
               contentStyle={{ background: '#1e293b', border: '1px solid #334155' }}
               formatter={(v) => formatValue(Number(v))}
               labelFormatter={(x) => `${props.xLabel} ${formatValue(Number(x))}`}
