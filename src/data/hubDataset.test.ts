@@ -52,6 +52,10 @@ describe('Hub dataset addresses', () => {
     expect(hubDatasetName({ id: 'a/b', config: 'default', split: 'train' })).toBe('a/b');
     expect(hubDatasetName({ id: 'a/b', config: 'c', split: 'test' })).toBe('a/b (c / test)');
     expect(hubDatasetName({ id: 'a/b', config: 'c', split: 'train' })).toBe('a/b (c)');
+    // The viewer converts only the first 5 GB of a very large dataset.
+    expect(hubDatasetName({ id: 'a/b', config: 'default', split: 'train', partial: true })).toBe(
+      'a/b, its first 5 GB',
+    );
     const d = { id: 'a/b', config: 'default', split: 'train', files: [], partial: false };
     const f = { filename: '0000.parquet' } as HubParquetFile;
     expect(hubFileName(d, f)).toBe('a_b-train-0000.parquet');

@@ -47,13 +47,15 @@ export function hubDatasetRef(address: string): HubDatasetRef | undefined {
 
 /**
  * The name of a dataset imported from the Hub: its id, and its subset and split where they are not
- * the usual 'default' and 'train'.
+ * the usual 'default' and 'train'; and, where the viewer converted only the start of a very large
+ * dataset, that it holds only that.
  */
-export function hubDatasetName(d: HubDatasetRef): string {
+export function hubDatasetName(d: HubDatasetRef & { partial?: boolean }): string {
   const part = [d.config === 'default' ? '' : d.config, d.split === 'train' ? '' : d.split]
     .filter(Boolean)
     .join(' / ');
-  return part ? `${d.id} (${part})` : d.id;
+  const name = part ? `${d.id} (${part})` : d.id;
+  return d.partial ? `${name}, its first 5 GB` : name;
 }
 
 // The pages of a dataset on the Hub, after its id.
