@@ -11,17 +11,17 @@ import { ForeignTokenizerError } from '../src/data/huggingFace';
 import { IdbShardStore } from '../src/data/idbShardStore';
 import { exportShardsZip } from '../src/data/shardExport';
 import { browserPythonSources } from '../src/export/browserPythonSources';
-import { BundleImportError, exportBundle, isZip } from '../src/export/bundle';
+import { BundleImportError, bundleEntries, isZip } from '../src/export/bundle';
 import { bundleLocation, downloadBundle } from '../src/export/bundleDownload';
 import {
   asExported,
-  bundleDataBytes,
   bundleInputFromCheckpoint,
   checkpointOfBundle,
   datasetSummary,
   importedSummary,
 } from '../src/export/checkpointBundle';
 import type { DatasetSummary } from '../src/export/hfFiles';
+import { pullStream, zipDataBytes, zipStream } from '../src/export/zipStream';
 import type { CheckpointDetails, ExportEvent, ExportRequest } from '../src/protocol';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint';
 import {
@@ -151,7 +151,10 @@ async function runExport(req: Extract<ExportRequest, { type: 'export' }>): Promi
     ),
     { optimizer: req.optimizer, weightsDtype: req.weights },
   );
-  await writeZip(req.jobId, exportBundle(input), bundleDataBytes(input), req.fileName, req.target);
+  // The entries once, for the archive and for its progress total (its files' bytes).
+  const entries = bundleEntries(input);
+  const zip = pullStream(zipStream(entries));
+  await writeZip(req.jobId, zip, zipDataBytes(entries), req.fileName, req.target);
 }
 
 async function runExportShards(req: Extract<ExportRequest, { type: 'export-shards' }>) {

@@ -5,7 +5,7 @@
 import { DownloadError } from './urlDownload';
 
 /** The Hub's dataset viewer API, which lists each dataset's Parquet files. */
-export const DATASET_VIEWER_API = 'https://datasets-server.huggingface.co';
+const DATASET_VIEWER_API = 'https://datasets-server.huggingface.co';
 
 /** A Hub dataset as an address names it: its id, and the subset and split its page names. */
 export interface HubDatasetRef {
@@ -61,14 +61,12 @@ export function hubDatasetName(d: HubDatasetRef & { partial?: boolean }): string
 // The pages of a dataset on the Hub, after its id.
 const PAGES = new Set(['viewer', 'tree', 'blob', 'resolve', 'discussions', 'commits', 'blame']);
 
-/** One Parquet file of a dataset, as the viewer lists it. */
+/** One Parquet file of a dataset, as the viewer lists it (what the import reads of it). */
 export interface HubParquetFile {
   config: string;
   split: string;
   url: string;
   filename: string;
-  /** Bytes. */
-  size: number;
 }
 
 /** The files of one split of a Hub dataset, and what was chosen. */

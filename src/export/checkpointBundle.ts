@@ -17,14 +17,12 @@ import { SWEEP_AXES } from '../train/sweep';
 import {
   BundleImportError,
   type BundleInput,
-  bundleEntries,
   type ImportedBundle,
   importBundle,
   type PythonSources,
 } from './bundle';
 import type { DatasetSummary } from './hfFiles';
 import type { WeightsDtype } from './tensorDtype';
-import { zipDataBytes } from './zipStream';
 
 /** Run ids of imported checkpoints start with this: they have no run or dataset. */
 export const IMPORT_RUN_PREFIX = 'import-';
@@ -98,14 +96,6 @@ export function asExported(
   { optimizer, weightsDtype }: { optimizer: boolean; weightsDtype?: WeightsDtype },
 ): BundleInput {
   return { ...input, optimizer: optimizer ? input.optimizer : undefined, weightsDtype };
-}
-
-/**
- * Bytes of the files in the archive, a little under the zip's size (headers are left out); for
- * progress. The weight files state their size, so nothing is rounded or checksummed to count them.
- */
-export function bundleDataBytes(input: BundleInput): number {
-  return zipDataBytes(bundleEntries(input));
 }
 
 /** Mean training loss of the last steps, as the train worker summarises its checkpoints. */

@@ -96,7 +96,8 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
   importUrl: (text, name) => {
     if (get().job) return;
     const given = text.split(/\s+/).filter(Boolean);
-    const bad = given.find((a) => !hubDatasetRef(a) && !URL.canParse(a, location.href));
+    const refs = given.map(hubDatasetRef);
+    const bad = given.find((a, i) => !refs[i] && !URL.canParse(a, location.href));
     if (given.length === 0 || bad !== undefined) {
       set({ notice: { kind: 'error', text: `"${bad ?? text}" is not a web address.` } });
       return;
@@ -104,8 +105,7 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
     const id = crypto.randomUUID();
     // A relative address (the built-in corpus) is the page's: the worker's base is another. A Hub
     // dataset's id goes as it is.
-    const addresses = given.map((a) => (hubDatasetRef(a) ? a : new URL(a, location.href).href));
-    const refs = addresses.map(hubDatasetRef);
+    const addresses = given.map((a, i) => (refs[i] ? a : new URL(a, location.href).href));
     set({
       job: {
         id,

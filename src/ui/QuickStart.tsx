@@ -12,10 +12,6 @@ import { defaultSettings } from '../train/defaults';
 import { compact, count } from './format';
 import { useNextRun, useRunBlocker } from './nextRun';
 
-/** The quick start's preset: i3-tiny on a GPU, i3-test on a software renderer (hours otherwise). */
-export const quickStartPreset = (software: boolean): PresetName =>
-  software ? 'i3-test' : 'i3-tiny';
-
 export function QuickStart() {
   const noRuns = useRuns((s) => s.runs.length === 0 && s.liveRunId === undefined);
   const start = useRuns((s) => s.start);
@@ -34,7 +30,8 @@ export function QuickStart() {
   const next = useNextRun('');
   const [pending, setPending] = useState(false);
   const [problem, setProblem] = useState<string>();
-  const preset = quickStartPreset(software);
+  // i3-tiny on a GPU; on a software renderer it would take hours, i3-test trains.
+  const preset: PresetName = software ? 'i3-test' : 'i3-tiny';
 
   // Once the corpus is stored and selected (the config then has its vocabulary), the run starts.
   useEffect(() => {

@@ -94,7 +94,7 @@ export const MetricChart = memo(function MetricChart(props: {
               }}
               allowDuplicatedCategory={false}
               // Every tick of the scale: recharts' default thins them by measuring each label in
-              // the DOM, the largest part of a redraw, which comes with each batch of steps.
+              // the DOM, a large part of a redraw, which comes with each batch of steps.
               interval={0}
             />
             <YAxis
