@@ -2,6 +2,7 @@
 // dataset, a short i3-test run (loss chart grows and falls, pause and resume), its checkpoints,
 // samples, chat, export, and a reload that restores everything. Screenshots of each pane are saved.
 import { expect, type Page, test } from '@playwright/test';
+import { startTaskTrace, stopTaskTrace } from './mainThreadTasks';
 import { importBuiltInData, openStudio } from './studio';
 
 const shot = (page: Page, name: string) =>
@@ -24,19 +25,13 @@ const storedLosses = (page: Page) =>
 
 test('a new user trains, pauses, resumes, chats, exports and finds it all after a reload', async ({
   page,
+  browser,
 }) => {
   test.setTimeout(420_000);
-  const longTasks: number[] = [];
-  await page.exposeFunction('reportLongTask', (ms: number) => longTasks.push(ms));
   await page.addInitScript(() => {
     // Headless Chromium cannot answer the save dialog: export takes the download path here
     // (checkpoints.spec.ts covers the file-picker path with a stand-in).
     delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker;
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) {
-        (window as unknown as { reportLongTask(ms: number): void }).reportLongTask(e.duration);
-      }
-    }).observe({ type: 'longtask', buffered: true });
   });
 
   const errors = await openStudio(page);
@@ -121,7 +116,7 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   const progress = page.getByTestId('run-progress');
   await expect(progress).toHaveAttribute('data-state', 'running');
   await page.waitForTimeout(500);
-  longTasks.length = 0;
+  await startTaskTrace(browser, page);
   const lossChart = page.getByTestId('chart-loss');
   await expect
     .poll(async () => Number(await lossChart.getAttribute('data-points')), { timeout: 120_000 })
@@ -163,10 +158,13 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
       return ctx?.getImageData(c.width - 2, 2, 1, 1).data[3];
     }),
   ).toBe(255);
-  // The UI thread only rendered: no long task over 200 ms while training.
+  // The UI thread only rendered: no task of over 200 ms of its own CPU time while training. Its
+  // wall-clock time also counts the waits for a core that SwiftShader's training took, and on this
+  // CPU-only machine those reach 200 ms where the page's work peaks near 100 (npm run bench:ui).
+  const tasks = await stopTaskTrace(browser);
   expect(
-    longTasks.filter((ms) => ms > 200),
-    `long tasks: ${longTasks.join(', ')}`,
+    tasks.filter((t) => t.cpuMs > 200),
+    `long tasks (CPU/wall ms): ${tasks.map((t) => `${t.cpuMs.toFixed(0)}/${t.wallMs.toFixed(0)}`).join(', ')}`,
   ).toEqual([]);
   // The samples of both evaluations, newest first.
   const samples = page.getByTestId('training-sample');
