@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { zstdSync } from '../src/data/testZstd';
 import { dropFiles } from './drop';
 
 // A TinyChat file and a JSON Lines file with one malformed line, dropped through a real drop
@@ -96,6 +97,16 @@ test('dropped files become a stored dataset with statistics and samples', async 
   // The reason once, in the list of files.
   await expect(messages.getByText('not a supported file type')).toHaveCount(1);
   await expect(page.getByTestId('dataset')).toHaveCount(1);
+
+  // A Zstandard-compressed shard (large corpora ship as .jsonl.zst) inflates as it streams in.
+  const shardLines = Array.from({ length: 200 }, (_, i) =>
+    JSON.stringify({ text: `Shard record ${i}, compressed with zstd.` }),
+  ).join('\n');
+  const zst = Buffer.from(zstdSync(shardLines, '-19')).toString('base64');
+  await dropFiles(page, 'dropzone', [{ name: 'shard_00.jsonl.zst', base64: zst }]);
+  const shard = page.getByTestId('dataset').filter({ hasText: 'shard_00.jsonl.zst' });
+  await expect(shard).toHaveAttribute('data-status', 'complete');
+  await expect(shard).toContainText('190 train / 10 validation documents');
 
   // Repeated documents (an import option), in files of one line 40 times. Kept by their place,
   // every 20th is held out as the rest, and the pane says that validation shares training's text.

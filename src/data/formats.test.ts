@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, type FileReport, newReport, type ParseOptions, parseFile } from './formats';
 import { sha256Hex } from './sha256';
+import { zstdSync } from './testZstd';
 import { FileError } from './textStream';
 
 /** A File whose stream() delivers the bytes in small chunks, to exercise chunk boundaries. */
@@ -50,9 +51,11 @@ describe('sha256', () => {
 });
 
 describe('file formats', () => {
-  it('detects formats by extension, through .gz', () => {
+  it('detects formats by extension, through .gz and .zst', () => {
     expect(detectFormat('a.TXT')).toBe('txt');
     expect(detectFormat('a.jsonl.gz')).toBe('jsonl');
+    expect(detectFormat('shard_0.JSONL.ZST')).toBe('jsonl');
+    expect(detectFormat('a.zst')).toBeNull();
     expect(detectFormat('data.parquet')).toBe('parquet');
     expect(detectFormat('a.exe')).toBeNull();
     expect(detectFormat('README')).toBeNull();
@@ -142,6 +145,31 @@ describe('file formats', () => {
     expect((await fileError(file('d.txt.gz', 'not gzip at all'))).kind).toBe('corrupt');
   });
 
+  it('reads Zstandard files as the zstd tool writes them, and refuses cut-off or foreign ones', async () => {
+    const records = Array.from({ length: 3000 }, (_, i) => `{"text":"record ${i} of a shard"}\n`);
+    const jsonl = records.join('');
+    const want = records.map((_, i) => `record ${i} of a shard`);
+    // Small chunks (blocks span many of them), a long window, and a file of two frames (zstd
+    // files concatenated, as `cat a.zst b.zst` makes).
+    for (const zst of [
+      zstdSync(jsonl),
+      zstdSync(jsonl, '-19', '--long=27'),
+      Uint8Array.from([...zstdSync(jsonl.slice(0, 1000)), ...zstdSync(jsonl.slice(1000))]),
+    ]) {
+      for (const chunk of [5, 4096]) {
+        const { docs, report } = await parse(file('shard.jsonl.zst', zst, chunk));
+        expect(docs).toEqual(want);
+        expect(report.format).toBe('jsonl');
+        expect(report.bytesRead).toBe(zst.length);
+      }
+    }
+    const whole = zstdSync(jsonl);
+    const cut = await fileError(file('cut.jsonl.zst', whole.slice(0, whole.length - 20), 64));
+    expect(cut.kind).toBe('corrupt');
+    expect(cut.message).toMatch(/could not be read or decompressed/);
+    expect((await fileError(file('d.txt.zst', 'not zstd at all'))).kind).toBe('corrupt');
+  });
+
   it('reads .parquet row group by row group', async () => {
     const bytes = readFileSync(new URL('./fixtures/sample.parquet', import.meta.url));
     const { docs, report } = await parse(file('s.parquet', bytes));
@@ -167,7 +195,8 @@ describe('file formats', () => {
     expect(() => newReport(file('e.txt', ''))).toThrow(/has no text in it/);
     expect((await fileError(file('w.txt', '\n \n\n'))).kind).toBe('empty');
     expect(() => newReport(file('x.docx', 'abc'))).toThrow(/not a supported file type/);
-    expect(() => newReport(file('x.parquet.gz', 'abc'))).toThrow(/gzipped parquet/);
+    expect(() => newReport(file('x.parquet.gz', 'abc'))).toThrow(/compressed parquet/);
+    expect(() => newReport(file('x.parquet.zst', 'abc'))).toThrow(/compressed parquet/);
   });
 
   it('reads UTF-16 text by its byte-order mark, either byte order, and says where it breaks', async () => {
@@ -208,5 +237,7 @@ describe('file formats', () => {
     // In a .gz file the offset counts the decompressed text, and the message says so.
     const gz = await fileError(file('e.txt.gz', gzipSync(bytes('hello ', [0xc3, 0x28]))));
     expect(gz.message).toMatch(/byte offset 6 of the decompressed text/);
+    const zst = await fileError(file('e.txt.zst', zstdSync(bytes('hello ', [0xc3, 0x28]))));
+    expect(zst.message).toMatch(/byte offset 6 of the decompressed text/);
   });
 });

@@ -2,6 +2,7 @@
 // texts, while a FileReport collects what the UI shows (format, counts, hash, skipped records
 // with their line numbers). Whole-file problems throw FileError.
 
+import { compressionOf, withoutCompression } from './compression';
 import { csvRows } from './csv';
 import { jsonRecords } from './jsonValues';
 import { parquetValues } from './parquet';
@@ -32,11 +33,12 @@ const EXTENSIONS: Record<string, Format> = {
   parquet: 'parquet',
 };
 
-export const SUPPORTED = '.txt, .jsonl, .json, .csv, .tsv, .parquet, or .gz of the text formats';
+export const SUPPORTED =
+  '.txt, .jsonl, .json, .csv, .tsv, .parquet, or the text formats compressed (.gz, .zst)';
 
+/** The format of a file of this name, through a compression suffix (a.jsonl.zst: jsonl). */
 export function detectFormat(name: string): Format | null {
-  const parts = name.toLowerCase().split('.');
-  if (parts.at(-1) === 'gz') parts.pop();
+  const parts = withoutCompression(name).toLowerCase().split('.');
   return parts.length > 1 ? (EXTENSIONS[parts.at(-1)!] ?? null) : null;
 }
 
@@ -86,11 +88,12 @@ export function newReport(file: InputFile): FileReport {
       `is not a supported file type (use ${SUPPORTED})`,
     );
   }
-  if (format === 'parquet' && file.name.toLowerCase().endsWith('.gz')) {
+  if (format === 'parquet' && compressionOf(file.name)) {
     throw new FileError(
       'unsupported',
       file.name,
-      'is a gzipped parquet file: parquet compresses itself, so drop the .parquet file unzipped',
+      'is a compressed parquet file: parquet compresses itself, so drop the .parquet file ' +
+        'decompressed',
     );
   }
   if (file.size === 0) throw emptyFileError(file.name);

@@ -1,8 +1,9 @@
 // Streams a file as text chunks and lines without holding the whole file: raw bytes are counted
-// (and optionally hashed) as they arrive, .gz is inflated on the fly, and decoding is fatal so
+// (and optionally hashed) as they arrive, .gz and .zst are inflated on the fly, and decoding is fatal so
 // that binary or undecodable input is rejected with a clear message. Text is UTF-8, or UTF-16
 // where the file starts with its byte-order mark (what Windows' editors save as "Unicode").
 
+import { compressionOf, decompression } from './compression';
 import { Sha256 } from './sha256';
 
 /** A dropped file: File and Blob satisfy it; so does fs.openAsBlob in Node. */
@@ -61,7 +62,7 @@ export async function hashFile(file: InputFile, signal?: AbortSignal): Promise<s
   return hash.hex();
 }
 
-/** The file's bytes, gunzipped when the name ends in .gz, tallied as they are read. */
+/** The file's bytes, decompressed where its name says so (.gz, .zst), tallied as they are read. */
 export function byteStream(file: InputFile, tally: ByteTally): ReadableStream<Uint8Array> {
   const counted = file.stream().pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
@@ -72,10 +73,8 @@ export function byteStream(file: InputFile, tally: ByteTally): ReadableStream<Ui
       },
     }),
   );
-  if (!file.name.toLowerCase().endsWith('.gz')) return counted;
-  return counted.pipeThrough(
-    new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>,
-  );
+  const compression = compressionOf(file.name);
+  return compression ? counted.pipeThrough(decompression(compression)) : counted;
 }
 
 /** The bytes of a UTF-8 character that starts with `lead` (1 for a byte that starts none). */
@@ -143,8 +142,8 @@ export async function* textChunks(
   const reader = byteStream(file, tally).getReader();
   let encoding: TextEncoding | undefined;
   let decoder = new TextDecoder('utf-8', { fatal: true });
-  const gzipped = file.name.toLowerCase().endsWith('.gz');
-  let decoded = 0; // bytes handed to the decoder (decompressed ones, for .gz)
+  const compressed = compressionOf(file.name) !== null;
+  let decoded = 0; // bytes handed to the decoder (decompressed ones, for .gz and .zst)
   let tail = new Uint8Array(0);
   let sawText = false;
   try {
@@ -171,7 +170,7 @@ export async function* textChunks(
             file.name,
             `starts as UTF-16 text (${encoding === 'utf-16le' ? 'little' : 'big'}-endian) but ` +
               `breaks off in the ${bytes.length} bytes from offset ${decoded}` +
-              `${gzipped ? ' of the decompressed text' : ''}; save it as UTF-8 and drop it again`,
+              `${compressed ? ' of the decompressed text' : ''}; save it as UTF-8 and drop it again`,
           );
         }
         const at = decoded - tail.length + firstBadCharacter(tail, bytes);
@@ -179,7 +178,7 @@ export async function* textChunks(
           'encoding',
           file.name,
           `is not UTF-8 text (its first bad character starts at byte offset ${at}` +
-            `${gzipped ? ' of the decompressed text' : ''}); save it as UTF-8 and drop it again`,
+            `${compressed ? ' of the decompressed text' : ''}); save it as UTF-8 and drop it again`,
         );
       }
       decoded += bytes.length;

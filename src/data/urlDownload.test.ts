@@ -2,14 +2,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newReport, parseFile } from './formats';
+import { zstdSync } from './testZstd';
 import { DownloadError, directFileUrl, downloadFile, fileNameOf } from './urlDownload';
 
 const text = 'one line of text\n'.repeat(5000);
 /** Larger than a blob part (16 MiB), so that the body is gathered in several. */
 const big = new Uint8Array(20 << 20).map((_, i) => (i * 13) >> 8);
 
-// A real HTTP server on a free port: the files, a missing one, a web page, a gzip-encoded
-// transfer of a .gz name, and a named attachment.
+// A real HTTP server on a free port: the files, a missing one, a web page, gzip- and zstd-encoded
+// transfers of .gz and .zst names, and a named attachment.
 let server: Server;
 let base: string;
 beforeAll(async () => {
@@ -33,6 +35,17 @@ beforeAll(async () => {
         res.end(gz);
         break;
       }
+      case '/shard.jsonl.zst': {
+        const zst = zstdSync('{"text": "from a zstd transfer"}\n');
+        res.writeHead(200, { 'content-encoding': 'zstd', 'content-length': zst.length });
+        res.end(zst);
+        break;
+      }
+      case '/inflated.txt.zst':
+        // What a client that decodes zstd transfers (Chrome does) receives for such a file.
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end(text);
+        break;
       case '/raw.gz':
         res.writeHead(200, { 'content-type': 'application/gzip' });
         res.end(gzipSync(text));
@@ -118,6 +131,18 @@ describe('downloadFile', () => {
     expect(raw.name).toBe('raw.gz');
     expect([...new Uint8Array(await raw.slice(0, 2).arrayBuffer())]).toEqual([0x1f, 0x8b]);
     expect((await downloadFile(`${base}/attachment`)).name).toBe('chats.jsonl');
+  });
+
+  it('names a .zst file by what it holds, and the importer reads it either way', async () => {
+    const inflated = await downloadFile(`${base}/inflated.txt.zst`);
+    expect(inflated.name).toBe('inflated.txt');
+    expect(await inflated.text()).toBe(text);
+    // Whether this fetch decodes the zstd transfer or not, the file's name says what it holds.
+    const shard = await downloadFile(`${base}/shard.jsonl.zst`);
+    const report = newReport(shard);
+    const docs: string[] = [];
+    for await (const d of parseFile(shard, report)) docs.push(d);
+    expect(docs).toEqual(['from a zstd transfer']);
   });
 
   it('says why there is no file: not an address, missing, a web page, unreachable', async () => {

@@ -4,6 +4,7 @@
 // is gathered into blob storage as it comes (BlobParts), not held in arrays to its end.
 
 import { BlobParts } from '../util/blobParts';
+import { compressionOf, startsAs, withoutCompression } from './compression';
 
 /** Why a URL gave no file, in words for the user. */
 export class DownloadError extends Error {
@@ -98,7 +99,7 @@ export async function downloadFile(
   while (reader) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (received === 0) head = value.slice(0, 2);
+    if (head.length < 4) head = Uint8Array.from([...head, ...value.subarray(0, 4 - head.length)]);
     parts.add(value);
     received += value.byteLength;
     // Past Content-Length the transfer was compressed: that length was not the file's.
@@ -107,9 +108,10 @@ export async function downloadFile(
     options.signal?.throwIfAborted();
   }
   let name = fileNameOf(res.url || target, res.headers.get('content-disposition'));
-  // Some servers send .gz files with Content-Encoding: gzip, and fetch inflates them: name the
-  // file by its content (gzip starts 1f 8b), not by its URL.
-  if (name.endsWith('.gz') && !(head[0] === 0x1f && head[1] === 0x8b)) name = name.slice(0, -3);
+  // Some servers send .gz (or .zst) files with Content-Encoding: gzip (zstd), and fetch inflates
+  // them: name the file by its content, not by its URL.
+  const compression = compressionOf(name);
+  if (compression && !startsAs(compression, head)) name = withoutCompression(name);
   const type = res.headers.get('content-type') ?? '';
   // A File of the Blob refers to its parts; it copies nothing.
   return new File([parts.blob(type)], name, { type });

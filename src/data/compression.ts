@@ -1,0 +1,74 @@
+// The compressed wrappers a text file may come in, told by its name's last suffix: gzip (.gz,
+// inflated by the browser's DecompressionStream) and Zstandard (.zst, the form of many large
+// corpora such as SlimPajama's .jsonl.zst shards, inflated by fzstd as the bytes arrive).
+
+import { Decompress } from 'fzstd';
+
+export type Compression = 'gzip' | 'zstd';
+
+const SUFFIXES: Record<string, Compression> = { gz: 'gzip', zst: 'zstd' };
+
+/** The first bytes of each compression's files. */
+const MAGIC: Record<Compression, number[]> = {
+  gzip: [0x1f, 0x8b],
+  zstd: [0x28, 0xb5, 0x2f, 0xfd],
+};
+
+/** How a file of this name is compressed, by its last suffix (null: not at all). */
+export function compressionOf(name: string): Compression | null {
+  return SUFFIXES[name.toLowerCase().split('.').at(-1) ?? ''] ?? null;
+}
+
+/** The name without its compression suffix (the name itself when it has none). */
+export function withoutCompression(name: string): string {
+  return compressionOf(name) ? name.slice(0, name.lastIndexOf('.')) : name;
+}
+
+/** Whether `head` (a file's first bytes, at least 4) starts as `compression`'s files do. */
+export function startsAs(compression: Compression, head: Uint8Array): boolean {
+  return MAGIC[compression].every((b, i) => head[i] === b);
+}
+
+/**
+ * What the zstd stream hands fzstd at a time. A block that a push cuts off is decoded again from
+ * its start at the next push: 40 MB of English-like text in a file's 64 KiB reads (blocks are up
+ * to 128 KiB) decoded at 66 MB/s, in 1 MiB pushes at 108 (fzstd alone, a 2-core CPU machine).
+ */
+const ZSTD_PUSH_BYTES = 1 << 20;
+
+/** Zstandard decompression as a stream; corrupt or cut-off input errors the stream. */
+function zstdStream(): TransformStream<Uint8Array, Uint8Array> {
+  let zstd: Decompress;
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const push = (final: boolean) => {
+    const input = new Uint8Array(pendingBytes);
+    let at = 0;
+    for (const p of pending) {
+      input.set(p, at);
+      at += p.length;
+    }
+    pending = [];
+    pendingBytes = 0;
+    zstd.push(input, final);
+  };
+  return new TransformStream({
+    start(controller) {
+      zstd = new Decompress((chunk) => controller.enqueue(chunk));
+    },
+    transform(chunk) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= ZSTD_PUSH_BYTES) push(false);
+    },
+    flush() {
+      push(true);
+    },
+  });
+}
+
+/** A stream that decompresses `compression`. */
+export function decompression(compression: Compression): TransformStream<Uint8Array, Uint8Array> {
+  if (compression === 'zstd') return zstdStream();
+  return new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>;
+}
