@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
-import { unzipSync } from 'fflate';
+import { strToU8, unzipSync, zipSync } from 'fflate';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { zstdSync } from '../src/data/testZstd';
 import { dropFiles } from './drop';
@@ -107,6 +107,23 @@ test('dropped files become a stored dataset with statistics and samples', async 
   const shard = page.getByTestId('dataset').filter({ hasText: 'shard_00.jsonl.zst' });
   await expect(shard).toHaveAttribute('data-status', 'complete');
   await expect(shard).toContainText('190 train / 10 validation documents');
+
+  // A zip archive (a Kaggle download, say) is its files: the CSV in its folder imports, the picture
+  // beside it is left out with a message, and the dataset takes the archive's name.
+  const reviews = `review\n${Array.from({ length: 60 }, (_, i) => `Review ${i}: a fine film.`).join('\n')}\n`;
+  const archive = zipSync({
+    'reviews/train.csv': strToU8(reviews),
+    'reviews/poster.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 1]),
+  });
+  await dropFiles(page, 'dropzone', [
+    { name: 'movie-reviews.zip', base64: Buffer.from(archive).toString('base64') },
+  ]);
+  const zipped = page.getByTestId('dataset').filter({ hasText: 'movie-reviews' });
+  await expect(zipped).toHaveAttribute('data-status', 'complete');
+  await expect(zipped).toContainText('57 train / 3 validation documents');
+  await expect(page.getByTestId('import-messages')).toContainText(
+    'movie-reviews.zip: holds 1 file(s) of other types (reviews/poster.png), left out',
+  );
 
   // Repeated documents (an import option), in files of one line 40 times. Kept by their place,
   // every 20th is held out as the rest, and the pane says that validation shares training's text.

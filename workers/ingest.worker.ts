@@ -18,6 +18,7 @@ import {
 import type { FileError } from '../src/data/textStream';
 import { tokenizerOf } from '../src/data/tokenizerSource';
 import { type DownloadProgress, downloadFile, fileNameOf } from '../src/data/urlDownload';
+import { openArchives } from '../src/data/zipArchive';
 import type { IngestEvent, IngestFileProblem, IngestRequest } from '../src/protocol';
 import { getCheckpointBytes } from '../src/train/runStore';
 
@@ -96,10 +97,13 @@ async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<voi
         getManifest: (id) => store.getManifest(id),
         getCheckpointBytes,
       }));
-    const { files, name } =
+    const given =
       req.type === 'import'
         ? { files: req.files, name: undefined }
         : await downloadAll(req, ctrl.signal);
+    // A zip archive stands for the files in it.
+    const { files, rejected: leftOut, name: archiveName } = await openArchives(given.files);
+    const name = given.name ?? archiveName;
     const manifests = await store.listManifests();
     // The same files (a download too) imported again resume their interrupted import.
     const resume = interruptedImport(files, manifests);
@@ -114,6 +118,7 @@ async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<voi
       validationEvery: options.validationEvery,
       repeats: options.repeats,
       knownFiles,
+      leftOut,
       resume,
       signal: ctrl.signal,
       onProgress: (progress) => post({ type: 'progress', jobId: req.jobId, progress }),

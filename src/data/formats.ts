@@ -34,7 +34,7 @@ const EXTENSIONS: Record<string, Format> = {
 };
 
 export const SUPPORTED =
-  '.txt, .jsonl, .json, .csv, .tsv, .parquet, or the text formats compressed (.gz, .zst)';
+  '.txt, .jsonl, .json, .csv, .tsv, .parquet, the text formats compressed (.gz, .zst), or a .zip of these';
 
 /** The format of a file of this name, through a compression suffix (a.jsonl.zst: jsonl). */
 export function detectFormat(name: string): Format | null {

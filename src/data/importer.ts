@@ -52,6 +52,8 @@ export interface ImportOptions {
   repeats?: RepeatPlacement;
   /** Files of other datasets: a dropped file equal to one of them is refused as a duplicate. */
   knownFiles?: KnownFile[];
+  /** Files left out before the import (of an archive: zipArchive.ts), reported with its own. */
+  leftOut?: FileError[];
   /** An 'importing' manifest left by an interrupted import of the same files. */
   resume?: DatasetManifest;
   signal?: AbortSignal;
@@ -226,7 +228,7 @@ export async function importDataset(
   };
 
   // Pass 1: scan.
-  const rejected: FileError[] = [];
+  const rejected: FileError[] = [...(opts.leftOut ?? [])];
   const accepted: { file: InputFile; report: FileReport }[] = [];
   // sha256 -> where the file already is; sizes to know when a file must be hashed up front.
   const hashes = new Map((opts.knownFiles ?? []).map((k) => [k.sha256, `"${k.dataset}"`]));

@@ -8,6 +8,7 @@ import { type ImportOptions, importDataset } from './importer';
 import { type ShardSource, storeSource } from './shardReader';
 import { MemoryShardStore } from './shardStore';
 import type { InputFile } from './textStream';
+import { openArchives } from './zipArchive';
 
 export interface TextCorpus {
   tokenizer: ChunkTokenizer;
@@ -15,15 +16,9 @@ export interface TextCorpus {
   store: MemoryShardStore;
 }
 
-/** A file on disk as an InputFile (streamed, never read whole). */
+/** A file on disk as an InputFile: a File of its disk-backed Blob (streamed, never read whole). */
 export async function fileInput(path: string): Promise<InputFile> {
-  const blob = await openAsBlob(path);
-  return {
-    name: basename(path),
-    size: blob.size,
-    stream: () => blob.stream() as ReadableStream<Uint8Array>,
-    slice: (start, end) => blob.slice(start, end),
-  };
+  return new File([await openAsBlob(path)], basename(path));
 }
 
 /** Tokenizes the files at paths (any supported format) into an in-memory dataset. */
@@ -31,9 +26,13 @@ export async function loadTextCorpus(
   paths: string | string[],
   opts: ImportOptions = {},
 ): Promise<TextCorpus> {
-  const files = await Promise.all([paths].flat().map(fileInput));
+  const opened = await openArchives(await Promise.all([paths].flat().map(fileInput)));
   const store = new MemoryShardStore();
-  const { manifest } = await importDataset(files, store, opts);
+  const { manifest } = await importDataset(opened.files, store, {
+    name: opened.name,
+    ...opts,
+    leftOut: opened.rejected,
+  });
   return {
     tokenizer: ChunkTokenizer.fromJSON(manifest.tokenizer),
     source: storeSource(store, manifest),

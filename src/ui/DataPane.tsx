@@ -22,7 +22,7 @@ import { FileDrop } from './FileDrop';
 import { bytes, checkpointName, count, duration } from './format';
 import { QuickStart } from './QuickStart';
 
-const ACCEPT = '.txt,.text,.md,.jsonl,.ndjson,.json,.csv,.tsv,.parquet,.gz,.zst';
+const ACCEPT = '.txt,.text,.md,.jsonl,.ndjson,.json,.csv,.tsv,.parquet,.gz,.zst,.zip';
 
 function Progress({
   p,
