@@ -2,24 +2,34 @@
 // the scan pass (parse + hash + vocabulary counting) and the tokenize pass (parse + encode +
 // shards), in MB/s, median of several runs, with peak memory sampled every 20 ms. Two file sizes
 // show whether memory stays flat as the file grows. Target: ≥ 20 MB/s for tokenization. The larger
-// file is also read gzipped and, where the zstd tool is installed, as .zst (MB/s of its text, so
-// that the rows compare with the plain file's).
+// file is also read gzipped, zipped and, where the zstd tool is installed, as .zst (MB/s of its
+// text, so that the rows compare with the plain file's).
 //
 //   tsx src/cli/benchData.ts [--mb 100] [--runs 3]
 
 import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
+import { zipSync } from 'fflate';
 import { newReport, parseFile } from '../data/formats';
 import { importDataset } from '../data/importer';
 import { fileInput } from '../data/nodeCorpus';
 import { MemoryShardStore, type ShardStore } from '../data/shardStore';
+import type { InputFile } from '../data/textStream';
 import { TokenBuffer } from '../data/tokenBuffer';
 import { VocabCounter } from '../data/vocabTrainer';
+import { openArchives } from '../data/zipArchive';
 import { median } from '../util/median';
 import { Rng } from '../util/random';
 
@@ -95,13 +105,18 @@ class NullStore extends MemoryShardStore implements ShardStore {
   override async putShard(): Promise<void> {}
 }
 
+/** The file at path, or the one file in the archive at path. */
+async function benchFile(path: string): Promise<InputFile> {
+  return (await openArchives([await fileInput(path)])).files[0];
+}
+
 async function bench(path: string, sizeMB: number, runs: number) {
   const scan: number[] = [];
   const tok: number[] = [];
   let peakRss = 0;
   let peakHeap = 0;
   for (let r = 0; r < runs; r++) {
-    const file = await fileInput(path);
+    const file = await benchFile(path);
     let counter = new VocabCounter();
     const s = await measure(async () => {
       const report = newReport(file);
@@ -123,7 +138,7 @@ async function bench(path: string, sizeMB: number, runs: number) {
     peakHeap = Math.max(peakHeap, s.heapMB, t.heapMB);
   }
   // The whole importer once (both passes, shard writing into a null store).
-  const file = await fileInput(path);
+  const file = await benchFile(path);
   const all = await measure(async () => {
     await importDataset([file], new NullStore(), { newId: () => 'bench' });
   });
@@ -137,15 +152,16 @@ async function bench(path: string, sizeMB: number, runs: number) {
   };
 }
 
-/** The compressed copies of `path` to read too: .gz always, .zst where the zstd tool is. */
+/** The compressed copies of `path` to read too: .gz and .zip always, .zst where the zstd tool is. */
 async function compressedCopies(path: string): Promise<string[]> {
   await pipeline(createReadStream(path), createGzip(), createWriteStream(`${path}.gz`));
+  writeFileSync(`${path}.zip`, zipSync({ [basename(path)]: readFileSync(path) }));
   try {
     execFileSync('zstd', ['-q', path, '-o', `${path}.zst`]);
-    return [`${path}.gz`, `${path}.zst`];
+    return [`${path}.gz`, `${path}.zip`, `${path}.zst`];
   } catch {
     console.log('zstd is not installed: no .zst row');
-    return [`${path}.gz`];
+    return [`${path}.gz`, `${path}.zip`];
   }
 }
 
