@@ -1,8 +1,11 @@
 // The compressed wrappers a text file may come in, told by its name's last suffix: gzip (.gz,
 // inflated by the browser's DecompressionStream) and Zstandard (.zst, the form of many large
-// corpora such as SlimPajama's .jsonl.zst shards, inflated by fzstd as the bytes arrive).
+// corpora such as SlimPajama's .jsonl.zst shards, inflated by fzstd as the bytes arrive, each
+// frame's checksum checked).
 
 import { Decompress } from 'fzstd';
+import xxhash, { type XXHash } from 'xxhash-wasm';
+import { FrameWalker } from './zstdFrames';
 
 export type Compression = 'gzip' | 'zstd';
 
@@ -36,9 +39,17 @@ export function startsAs(compression: Compression, head: Uint8Array): boolean {
  */
 const ZSTD_PUSH_BYTES = 1 << 20;
 
-/** Zstandard decompression as a stream; corrupt or cut-off input errors the stream. */
+/**
+ * Zstandard decompression as a stream; corrupt or cut-off input, or a frame whose content fails its
+ * checksum, errors the stream. fzstd decodes; each frame's decompressed bytes are hashed (XXH64)
+ * as they come and checked at the frame's end, which FrameWalker finds in the input, so the input
+ * goes to fzstd cut at frame ends.
+ */
 function zstdStream(): TransformStream<Uint8Array, Uint8Array> {
   let zstd: Decompress;
+  let newHash: () => XXHash<bigint>;
+  let hash: XXHash<bigint>;
+  const frames = new FrameWalker();
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   const push = (final: boolean) => {
@@ -50,11 +61,26 @@ function zstdStream(): TransformStream<Uint8Array, Uint8Array> {
     }
     pending = [];
     pendingBytes = 0;
-    zstd.push(input, final);
+    let from = 0;
+    for (const { end, checksum } of frames.walk(input)) {
+      zstd.push(input.subarray(from, end));
+      from = end;
+      if (checksum !== null && Number(hash.digest() & 0xffffffffn) !== checksum) {
+        throw new Error('a Zstandard frame fails its checksum: the file is damaged');
+      }
+      hash = newHash();
+    }
+    zstd.push(input.subarray(from), final);
   };
   return new TransformStream({
-    start(controller) {
-      zstd = new Decompress((chunk) => controller.enqueue(chunk));
+    async start(controller) {
+      const { create64 } = await xxhash();
+      newHash = () => create64();
+      hash = newHash();
+      zstd = new Decompress((chunk) => {
+        hash.update(chunk);
+        controller.enqueue(chunk);
+      });
     },
     transform(chunk) {
       pending.push(chunk);

@@ -145,7 +145,7 @@ describe('file formats', () => {
     expect((await fileError(file('d.txt.gz', 'not gzip at all'))).kind).toBe('corrupt');
   });
 
-  it('reads Zstandard files as the zstd tool writes them, and refuses cut-off or foreign ones', async () => {
+  it('reads Zstandard files as the zstd tool writes them, and refuses damaged, cut-off or foreign ones', async () => {
     const records = Array.from({ length: 3000 }, (_, i) => `{"text":"record ${i} of a shard"}\n`);
     const jsonl = records.join('');
     const want = records.map((_, i) => `record ${i} of a shard`);
@@ -168,6 +168,24 @@ describe('file formats', () => {
     expect(cut.kind).toBe('corrupt');
     expect(cut.message).toMatch(/could not be read or decompressed/);
     expect((await fileError(file('d.txt.zst', 'not zstd at all'))).kind).toBe('corrupt');
+
+    // Text the tool stored as it is (no matches, literals uncompressed): a byte flipped in it
+    // decodes without a complaint from fzstd, and the frame's checksum catches it.
+    let x = 7;
+    const letters = Array.from({ length: 6000 }, () => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return 'abcdefghij klmnopqrstuvwxyz\n'[x >>> 27];
+    }).join('');
+    const stored = zstdSync(letters, '--no-compress-literals');
+    expect((await parse(file('s.txt.zst', stored, 64))).report.bytesRead).toBe(stored.length);
+    const flipped = stored.slice();
+    flipped[stored.length >> 1] ^= 0x01;
+    const damaged = await fileError(file('s.txt.zst', flipped, 64));
+    expect(damaged.kind).toBe('corrupt');
+    expect(damaged.message).toMatch(/a Zstandard frame fails its checksum: the file is damaged/);
+    // Without a checksum in the file there is nothing to check against.
+    const unchecked = await parse(file('u.txt.zst', zstdSync(letters, '--no-check'), 64));
+    expect(unchecked.docs.join('\n').length).toBeGreaterThan(5000);
   });
 
   it('reads .parquet row group by row group', async () => {
