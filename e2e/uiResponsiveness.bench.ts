@@ -1,5 +1,5 @@
 import { test } from '@playwright/test';
-import { type MainThreadTask, startTaskTrace, stopTaskTrace } from './mainThreadTasks';
+import { startTaskTrace, stopTaskTrace } from './mainThreadTasks';
 import { importBuiltInData, openStudio, startTestRun, untilStep } from './studio';
 
 // How much the page's own thread works while a run trains: its long tasks (over 50 ms) during 40 s
@@ -29,7 +29,7 @@ test('long tasks of the page while an i3-test run trains', async ({ page, browse
   const from = Number(await progress.getAttribute('data-step'));
   await startTaskTrace(browser, page);
   await page.waitForTimeout(WINDOW_MS);
-  const tasks: MainThreadTask[] = await stopTaskTrace(browser);
+  const tasks = await stopTaskTrace(browser);
   const steps = Number(await progress.getAttribute('data-step')) - from;
   console.log(`${WINDOW_MS / 1000} s of training, ${steps} steps: ${tasks.length} long tasks`);
   console.log(`  wall-clock: ${summary(tasks.map((t) => t.wallMs))}`);

@@ -178,7 +178,7 @@ try {
   const plain = rows.at(-1)!;
   const largest = join(dir, `corpus-${sizeMB}.txt`);
   for (const path of await compressedCopies(largest)) {
-    rows.push({ file: path.slice(largest.length - 4), ...(await bench(path, sizeMB, runs)) });
+    rows.push({ file: `.txt${path.slice(largest.length)}`, ...(await bench(path, sizeMB, runs)) });
   }
   console.table(
     rows.map((r) => ({

@@ -20,13 +20,13 @@ import {
   runPython,
   torchUnavailable,
 } from '../export/pythonInterop';
-import { concatChunks } from '../export/zipStream';
 import { testRuntime } from '../gpu/testing';
 import { presetConfig } from '../model/config';
 import type { Checkpoint } from '../train/checkpoint';
 import { prepareRun } from '../train/run';
 import { learningRate } from '../train/schedule';
 import { catsCorpus, catsSettings, textFile } from '../train/testCorpus';
+import { concatChunks } from '../util/concatChunks';
 
 const skipReason = await torchUnavailable();
 if (skipReason) console.warn(`SKIPPED scale-out tests (train_i3.py under torchrun): ${skipReason}`);

@@ -20,7 +20,6 @@ import { exportShardsZip } from '../data/shardExport';
 import { bundleEntries, importBundle } from '../export/bundle';
 import { bundleInputFromCheckpoint, datasetSummary } from '../export/checkpointBundle';
 import { nodePythonSources } from '../export/pythonInterop';
-import { concatChunks } from '../export/zipStream';
 import { describeAdapter } from '../gpu/device';
 import { acquireNodeGpu, nodeShaders } from '../gpu/nodeGpu';
 import { GpuRuntime } from '../gpu/runtime';
@@ -28,6 +27,7 @@ import { DEFAULT_VOCAB_SIZE, presetConfig } from '../model/config';
 import type { Checkpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
 import { prepareRun } from '../train/run';
+import { concatChunks } from '../util/concatChunks';
 import { numberArg, parseArgs, presetOf, settingsFromArgs } from './args';
 
 async function prepare(args: Record<string, string>): Promise<void> {

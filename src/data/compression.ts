@@ -5,6 +5,7 @@
 
 import { Decompress } from 'fzstd';
 import xxhash, { type XXHash } from 'xxhash-wasm';
+import { concatChunks } from '../util/concatChunks';
 import { FrameWalker } from './zstdFrames';
 
 export type Compression = 'gzip' | 'zstd';
@@ -47,18 +48,13 @@ const ZSTD_PUSH_BYTES = 1 << 20;
  */
 function zstdStream(): TransformStream<Uint8Array, Uint8Array> {
   let zstd: Decompress;
-  let newHash: () => XXHash<bigint>;
+  let create64: () => XXHash<bigint>;
   let hash: XXHash<bigint>;
   const frames = new FrameWalker();
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   const push = (final: boolean) => {
-    const input = new Uint8Array(pendingBytes);
-    let at = 0;
-    for (const p of pending) {
-      input.set(p, at);
-      at += p.length;
-    }
+    const input = concatChunks(pending);
     pending = [];
     pendingBytes = 0;
     let from = 0;
@@ -68,15 +64,14 @@ function zstdStream(): TransformStream<Uint8Array, Uint8Array> {
       if (checksum !== null && Number(hash.digest() & 0xffffffffn) !== checksum) {
         throw new Error('a Zstandard frame fails its checksum: the file is damaged');
       }
-      hash = newHash();
+      hash = create64();
     }
     zstd.push(input.subarray(from), final);
   };
   return new TransformStream({
     async start(controller) {
-      const { create64 } = await xxhash();
-      newHash = () => create64();
-      hash = newHash();
+      ({ create64 } = await xxhash());
+      hash = create64();
       zstd = new Decompress((chunk) => {
         hash.update(chunk);
         controller.enqueue(chunk);

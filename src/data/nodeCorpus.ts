@@ -7,7 +7,6 @@ import { ChunkTokenizer } from './chunkTokenizer';
 import { type ImportOptions, importDataset } from './importer';
 import { type ShardSource, storeSource } from './shardReader';
 import { MemoryShardStore } from './shardStore';
-import type { InputFile } from './textStream';
 import { openArchives } from './zipArchive';
 
 export interface TextCorpus {
@@ -16,8 +15,8 @@ export interface TextCorpus {
   store: MemoryShardStore;
 }
 
-/** A file on disk as an InputFile: a File of its disk-backed Blob (streamed, never read whole). */
-export async function fileInput(path: string): Promise<InputFile> {
+/** A file on disk as a File of its disk-backed Blob (streamed, never read whole). */
+export async function fileInput(path: string): Promise<File> {
   return new File([await openAsBlob(path)], basename(path));
 }
 

@@ -60,7 +60,7 @@ export interface ArchiveFiles {
  * types (images, nested archives) are left out with one message for the archive, as are encrypted
  * ones; an archive that cannot be read, or that holds nothing to read, is one FileError.
  */
-async function archiveFiles(archive: InputFile & Blob): Promise<ArchiveFiles> {
+async function archiveFiles(archive: File): Promise<ArchiveFiles> {
   let entries: FileEntry[];
   try {
     const all = await new ZipReader(new BlobReader(archive)).getEntries();
@@ -122,7 +122,7 @@ export interface OpenedFiles extends ArchiveFiles {
 }
 
 /** Opens the archives among an import's files (the others stay as they are). */
-export async function openArchives(files: InputFile[]): Promise<OpenedFiles> {
+export async function openArchives(files: File[]): Promise<OpenedFiles> {
   const opened: OpenedFiles = { files: [], rejected: [] };
   for (const file of files) {
     if (!isArchive(file.name)) {
@@ -130,7 +130,6 @@ export async function openArchives(files: InputFile[]): Promise<OpenedFiles> {
       continue;
     }
     try {
-      if (!(file instanceof Blob)) throw new Error(`${file.name} is not a Blob`);
       const { files: inside, rejected } = await archiveFiles(file);
       opened.files.push(...inside);
       opened.rejected.push(...rejected);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../model/config';
 import { initParameters } from '../model/init';
 import { parameterLayout } from '../model/params';
+import { concatChunks } from '../util/concatChunks';
 import {
   contiguousStrides,
   EMBED_NAME,
@@ -12,7 +13,6 @@ import {
   statePickle,
   TIED_HEAD_NAME,
 } from './pytorchBin';
-import { concatChunks } from './zipStream';
 
 const c = PRESETS['i3-test'];
 const layout = parameterLayout(c);

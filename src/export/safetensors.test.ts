@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { concatChunks } from '../util/concatChunks';
 import { randomArray } from '../util/random';
 import { readSafetensors, safetensorsChunks } from './safetensors';
-import { concatChunks } from './zipStream';
 
 const tensors = [
   { name: 'a', shape: [3, 5], data: randomArray(15, 1) },

@@ -98,15 +98,3 @@ export function pullStream(
     },
   });
 }
-
-/** Drains chunks into one array (for tests and small archives). */
-export function concatChunks(chunks: Iterable<Uint8Array>): Uint8Array {
-  const parts = [...chunks];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
