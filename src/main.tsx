@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
-import { NoWebGpu } from './ui/NoWebGpu';
+import { NoWebGpu } from './ui/shell/NoWebGpu';
 import './ui/studio.css';
 
 const root = createRoot(document.getElementById('root')!);

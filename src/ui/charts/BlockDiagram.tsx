@@ -2,7 +2,7 @@
 // each ending in a residual add) repeated L times, and the tied head; every step with its shapes at
 // this config and its parameters (blockDiagram.ts). Colours follow the parameter bar's parts.
 import type { I3Config } from '../../model/config';
-import { count } from '../format';
+import { count } from '../common/format';
 import { blockDiagram, type DiagramStep } from './blockDiagram';
 
 const W = 560;

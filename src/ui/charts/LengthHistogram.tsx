@@ -11,7 +11,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { compact, count } from '../format';
+import { compact, count } from '../common/format';
 
 /** "1", "2–3", "4–7", … for bucket k (lengths 2^k to 2^(k+1) − 1). */
 export const bucketLabel = (k: number): string =>

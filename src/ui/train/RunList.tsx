@@ -1,0 +1,261 @@
+// The table of runs: state, losses, tokens and time; notes; which runs the charts show; train
+// further, chat, metrics CSV, take the setup back, delete.
+
+import { useEffect, useRef, useState } from 'react';
+import type { DatasetManifest } from '../../data/shardStore';
+import { metricsCsv } from '../../export/hfFiles';
+import { parameterCount } from '../../model/config';
+import {
+  furtherDatasetOf,
+  runOnItsData,
+  trainsFurther,
+  useCheckpoints,
+} from '../../store/checkpoints';
+import { selectedDataset, useDatasets } from '../../store/datasets';
+import { chatWith, useNav } from '../../store/nav';
+import { useRuns } from '../../store/runs';
+import { useSetup } from '../../store/setup';
+import type { RunRecord } from '../../train/runStore';
+import { trainFurtherTitle } from '../checkpoints/CheckpointList';
+import { useConfirmDelete } from '../common/ConfirmDelete';
+import { download, fileStem } from '../common/download';
+import { compact, count, duration } from '../common/format';
+import { RUN_COLORS } from './MetricsCharts';
+
+/**
+ * What sets runs apart on the charts: size, peak learning rate (and where a fine-tuned run's
+ * schedule started), tokens a step, and the dataset (a fine-tuned run's differs from its base's)
+ * while it is stored.
+ */
+const runSetup = (r: RunRecord, datasets: DatasetManifest[]) => {
+  const { batchSize, seqLen, accumSteps, schedule } = r.settings;
+  const accum = accumSteps > 1 ? ` × ${accumSteps}` : '';
+  const nameOf = (id: string) => datasets.find((d) => d.id === id)?.name;
+  const dataset = nameOf(r.datasetId);
+  const mixed = (r.settings.mixIn ?? [])
+    .map((m) => ` + ${nameOf(m.datasetId) ?? 'a deleted dataset'} ${Math.round(m.share * 100)}%`)
+    .join('');
+  const from = schedule.startStep ? ` from step ${count(schedule.startStep)}` : '';
+  return `${compact(parameterCount(r.config))} params · lr ${schedule.peakLr}${from} · batch ${batchSize} × ${seqLen}${accum}${dataset ? ` · on ${dataset}${mixed}` : ''}`;
+};
+
+/** A new run's setup like run r's, its dataset selected (while stored), shown in the Model pane. */
+function takeSetupOf(r: RunRecord): void {
+  useSetup.getState().adopt(r.config, r.settings);
+  const datasets = useDatasets.getState();
+  if (selectedDataset({ ...datasets, selectedId: r.datasetId })) datasets.select(r.datasetId);
+  useNav.getState().show('model');
+}
+
+/**
+ * A run's note, written in place: its text (pressed to edit) or a button to add one; leaving the
+ * field (Enter does) saves it, Escape leaves it as it was.
+ */
+function RunNote({ run, editable }: { run: RunRecord; editable: boolean }) {
+  const setNote = useRuns((s) => s.setNote);
+  const [draft, setDraft] = useState<string>();
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (draft !== undefined) input.current?.focus();
+  }, [draft]);
+  const save = () => {
+    if (draft !== undefined && draft.trim() !== (run.note ?? '')) setNote(run.id, draft);
+    setDraft(undefined);
+  };
+  if (draft !== undefined) {
+    return (
+      <input
+        ref={input}
+        className="run-note-input small"
+        value={draft}
+        maxLength={500}
+        placeholder="what was tried, what happened"
+        aria-label={`note on ${run.name}`}
+        onChange={(e) => setDraft(e.target.value)}
+        onKeyDown={(e) => {
+          // Saved once, by the blur; the field goes without one.
+          if (e.key === 'Enter') e.currentTarget.blur();
+          if (e.key === 'Escape') setDraft(undefined);
+        }}
+        onBlur={save}
+        data-testid="run-note-input"
+      />
+    );
+  }
+  if (!editable) return run.note ? <div className="run-note small">{run.note}</div> : null;
+  return (
+    <button
+      type="button"
+      className={`run-note small${run.note ? '' : ' muted'}`}
+      title={run.note ? 'Edit the note' : undefined}
+      onClick={() => setDraft(run.note ?? '')}
+      data-testid="run-note"
+    >
+      {run.note ?? '+ note'}
+    </button>
+  );
+}
+
+export function RunList() {
+  const { runs, compare, toggleCompare, liveRunId, elsewhere, checkpoints, removeRun } = useRuns();
+  const [askDelete, deleteDialog] = useConfirmDelete(
+    (r: RunRecord) => ({
+      title: 'Delete this run?',
+      text: `${r.name}: its metrics, samples and ${count(checkpoints.filter((c) => c.runId === r.id).length)} checkpoint(s) are removed from this browser. This cannot be undone; export a checkpoint first to keep it.`,
+    }),
+    (r) => void removeRun(r.id),
+  );
+  const datasets = useDatasets((s) => s.datasets);
+  const loaded = useDatasets((s) => s.loaded);
+  const selectedId = useDatasets((s) => s.selectedId);
+  const trainFrom = useCheckpoints((s) => s.trainFrom);
+  const schedule = useSetup((s) => s.settings.schedule);
+  if (runs.length === 0) return null;
+  return (
+    <section className="card">
+      <h2>Runs</h2>
+      <div className="table-scroll">
+        <table data-testid="run-list">
+          <thead>
+            <tr>
+              <th>chart</th>
+              <th>run</th>
+              <th>state</th>
+              <th>step</th>
+              <th title="Training loss of the last step">loss</th>
+              <th title="Of the last evaluation">validation loss</th>
+              <th>tokens</th>
+              <th>training time</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((r, i) => {
+              const ck = checkpoints.find((c) => c.id === r.lastCheckpointId);
+              // Another tab trains it: that tab pauses, stops or deletes it.
+              const there = elsewhere.includes(r.id);
+              const idle = !liveRunId && !there && ck && r.state !== 'running';
+              // Without its dataset, the Checkpoints pane trains its checkpoints further on one with
+              // the same tokenizer.
+              const onItsData = runOnItsData(r, { datasets, loaded }) !== undefined;
+              // The store's rule for what trainFrom does, so that the button says it.
+              const further = idle && onItsData && trainsFurther(ck, r);
+              const resumable = idle && onItsData && !further;
+              return (
+                <tr
+                  key={r.id}
+                  data-testid="run-row"
+                  data-state={r.state}
+                  data-elsewhere={there || undefined}
+                >
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`show ${r.name} on the charts`}
+                      checked={compare.includes(r.id)}
+                      onChange={() => toggleCompare(r.id)}
+                      style={{ accentColor: RUN_COLORS[i % RUN_COLORS.length] }}
+                    />
+                  </td>
+                  <td>
+                    <span data-testid="run-name">{r.name}</span>
+                    <div className="muted small" data-testid="run-setup">
+                      {runSetup(r, datasets)}
+                    </div>
+                    <RunNote run={r} editable={!there} />
+                  </td>
+                  <td title={r.message}>
+                    {there ? `${r.state} in another tab` : r.state}
+                    {r.message && <div className="muted small">{r.message}</div>}
+                  </td>
+                  <td>{count(r.metrics.steps.at(-1)?.step ?? 0)}</td>
+                  <td>{r.metrics.steps.at(-1)?.loss.toFixed(3) ?? '—'}</td>
+                  <td data-testid="run-val-loss">
+                    {r.metrics.evals.at(-1)?.valLoss.toFixed(3) ?? '—'}
+                  </td>
+                  <td>{compact(r.metrics.steps.at(-1)?.tokens ?? 0)}</td>
+                  <td>{duration(r.metrics.steps.at(-1)?.time ?? 0)}</td>
+                  <td>
+                    {resumable && (
+                      <button
+                        type="button"
+                        data-testid="resume-from-checkpoint"
+                        onClick={() => trainFrom(ck.id)}
+                      >
+                        Resume from step {ck.step}
+                      </button>
+                    )}
+                    {further && (
+                      <button
+                        type="button"
+                        data-testid="train-further"
+                        title={trainFurtherTitle(
+                          schedule,
+                          furtherDatasetOf(r, { datasets, selectedId }),
+                          r.datasetId,
+                        )}
+                        onClick={() => trainFrom(ck.id)}
+                      >
+                        Train further
+                      </button>
+                    )}
+                    {idle && !onItsData && (
+                      <span className="muted small" data-testid="run-dataset-gone">
+                        Its dataset is gone: train its checkpoints further from the Checkpoints
+                        pane.
+                      </span>
+                    )}{' '}
+                    {ck && (
+                      <button
+                        type="button"
+                        data-testid="run-chat"
+                        title={`Chat with its latest checkpoint, of step ${count(ck.step)}`}
+                        onClick={() => chatWith(ck.id)}
+                      >
+                        Chat
+                      </button>
+                    )}{' '}
+                    {r.metrics.steps.length > 0 && (
+                      <button
+                        type="button"
+                        data-testid="run-metrics-csv"
+                        title="Every step's metrics and every evaluation, as the exported bundle's metrics.csv"
+                        onClick={() =>
+                          download(
+                            new Blob([metricsCsv(r.metrics, r.config)], { type: 'text/csv' }),
+                            `${fileStem(r.name)}-metrics.csv`,
+                          )
+                        }
+                      >
+                        Metrics CSV
+                      </button>
+                    )}{' '}
+                    <button
+                      type="button"
+                      data-testid="use-run-setup"
+                      title="Put this run's model and training settings (and its dataset, while it is stored) in the Model pane, for a new run"
+                      onClick={() => takeSetupOf(r)}
+                    >
+                      Use its setup
+                    </button>{' '}
+                    {r.id !== liveRunId && !there && (
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() => askDelete(r)}
+                        data-testid="delete-run"
+                      >
+                        Delete
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {deleteDialog}
+    </section>
+  );
+}
