@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { type DroppedFile, dropFiles } from './drop';
@@ -215,6 +217,24 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   await expect(fromWeb).toHaveAttribute('data-source', 'import');
   await expect(fromWeb.getByTestId('resume-checkpoint')).toBeEnabled();
   await fromWeb.getByTestId('delete-checkpoint').click();
+  await page.getByTestId('confirm-delete-yes').click();
+  await expect(rows).toHaveCount(3);
+
+  // A bundle's folder chosen from disk, as a cloned Hugging Face repository has it: a checkpoint
+  // named for the folder, from its own files (not its .git's, nor a subfolder's).
+  const folder = join(await mkdtemp(join(tmpdir(), 'i3-bundle-')), 'i3-folder');
+  await mkdir(join(folder, '.git'), { recursive: true });
+  await mkdir(join(folder, 'old'));
+  for (const [name, bytes] of Object.entries(unzipSync(new Uint8Array(zip)))) {
+    await writeFile(join(folder, name), bytes);
+  }
+  await writeFile(join(folder, '.git', 'config'), '[core]\n');
+  await writeFile(join(folder, 'old', 'config.json'), '{"model_type": "gpt2"}');
+  await page.getByTestId('bundle-file-input-folder').setInputFiles(folder);
+  await expect(notice(page)).toContainText('Imported i3-folder (step 3)');
+  const fromFolder = rows.filter({ hasText: 'i3-folder' });
+  await expect(fromFolder).toHaveAttribute('data-source', 'import');
+  await fromFolder.getByTestId('delete-checkpoint').click();
   await page.getByTestId('confirm-delete-yes').click();
   await expect(rows).toHaveCount(3);
 

@@ -1,11 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { zstdSync } from '../src/data/testZstd';
-import { dropFiles } from './drop';
+import { dropFiles, dropFolder } from './drop';
 
 // A TinyChat file and a JSON Lines file with one malformed line, dropped through a real drop
 // event: the import runs in the ingest worker into IndexedDB and survives a reload.
@@ -149,6 +151,57 @@ test('dropped files become a stored dataset with statistics and samples', async 
   await expect(deduped.getByTestId('dataset-repeated')).toHaveText(
     ' · 39 repeated documents (97.5%), dropped',
   );
+});
+
+/** n JSON Lines documents, each naming its source. */
+const documents = (source: string, n: number) =>
+  Array.from({ length: n }, (_, i) =>
+    JSON.stringify({ text: `Line ${i} of ${source}, a document of a folder.` }),
+  ).join('\n');
+
+test('a folder, chosen or dropped, imports the files in it: hidden ones skipped, others left out', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByRole('tab', { name: 'Data' }).click();
+  // Chosen from disk, as a cloned dataset repository: data at two depths, a picture, and text in
+  // its .git that would be a third file if it were read.
+  const notes = join(await mkdtemp(join(tmpdir(), 'i3-folder-')), 'notes');
+  await mkdir(join(notes, '2024'), { recursive: true });
+  await mkdir(join(notes, '.git'));
+  await writeFile(join(notes, 'a.jsonl'), documents('a', 100));
+  await writeFile(join(notes, '2024', 'b.jsonl'), documents('b', 60));
+  await writeFile(join(notes, 'cover.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1]));
+  await writeFile(join(notes, '.git', 'c.jsonl'), documents('c', 40));
+  await page.getByTestId('file-input-folder').setInputFiles(notes);
+  const fromDisk = page.getByTestId('dataset').filter({ hasText: 'notes' });
+  await expect(fromDisk).toHaveAttribute('data-status', 'complete');
+  await expect(fromDisk).toContainText('2 files');
+  await expect(fromDisk).toContainText('152 train / 8 validation documents');
+  await expect(page.getByTestId('rejected-files')).toContainText(
+    'notes: holds 1 file(s) of other types (cover.png), left out',
+  );
+
+  // Dropped: the same, through the drop zone's directory handle.
+  await dropFolder(page, 'dropzone', {
+    name: 'drafts',
+    files: {
+      'x.jsonl': documents('x', 30),
+      'sub/y.jsonl': documents('y', 10),
+      '.hidden/z.jsonl': documents('z', 20),
+    },
+  });
+  const dropped = page.getByTestId('dataset').filter({ hasText: 'drafts' });
+  await expect(dropped).toHaveAttribute('data-status', 'complete');
+  await expect(dropped).toContainText('2 files');
+  await expect(dropped).toContainText('38 train / 2 validation documents');
+
+  // A folder with nothing to import says so, and nothing is stored.
+  await dropFolder(page, 'dropzone', { name: 'empty', files: { '.keep': '' } });
+  await expect(page.getByTestId('dropzone-problem')).toHaveText(
+    'Nothing to import in empty: no files (hidden files are skipped).',
+  );
+  await expect(page.getByTestId('dataset')).toHaveCount(2);
 });
 
 test('files at web addresses are downloaded and imported, several as one dataset; one that cannot be read says why', async ({

@@ -19,3 +19,37 @@ export async function dropFiles(page: Page, testId: string, files: DroppedFile[]
     zone.dispatchEvent(new DragEvent('drop', init));
   }, files);
 }
+
+/**
+ * Drops a folder (its name, and its files' text by path in it) on the element with this test id.
+ * Playwright cannot drag a folder from the desktop, so the drop's one item hands the folder out as
+ * Chrome's DataTransferItem.getAsFileSystemHandle does a dropped one's: as a directory handle, here
+ * a real one, written first to the origin-private file system.
+ */
+export async function dropFolder(
+  page: Page,
+  testId: string,
+  folder: { name: string; files: Record<string, string> },
+) {
+  await page.getByTestId(testId).evaluate(async (zone, { name, files }) => {
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle(name, { create: true });
+    for (const [path, text] of Object.entries(files)) {
+      const parts = path.split('/');
+      let at = dir;
+      for (const part of parts.slice(0, -1)) {
+        at = await at.getDirectoryHandle(part, { create: true });
+      }
+      const file = await at.getFileHandle(parts.at(-1)!, { create: true });
+      const writable = await file.createWritable();
+      await writable.write(text);
+      await writable.close();
+    }
+    const dt = new DataTransfer();
+    const item = { kind: 'file', getAsFile: () => null, getAsFileSystemHandle: async () => dir };
+    Object.defineProperty(dt, 'items', { value: [item] });
+    const init = { dataTransfer: dt, bubbles: true, cancelable: true };
+    zone.dispatchEvent(new DragEvent('dragover', init));
+    zone.dispatchEvent(new DragEvent('drop', init));
+  }, folder);
+}

@@ -167,7 +167,7 @@ async function runExportShards(req: Extract<ExportRequest, { type: 'export-shard
   await writeZip(req.jobId, exportShardsZip(store, manifest), 2 * tokens, req.fileName);
 }
 
-/** The bundle's bytes: one file is its zip; several are its files, by (relative) name. */
+/** The bundle's bytes: one file is its zip; several are its files, by name (a folder's by path). */
 async function bundleSource(files: File[]): Promise<Map<string, Uint8Array> | Uint8Array> {
   if (files.length === 0) throw new BundleImportError('no files were given');
   if (files.length === 1) {
@@ -176,24 +176,28 @@ async function bundleSource(files: File[]): Promise<Map<string, Uint8Array> | Ui
     const zip = isZip(bytes) || /\.zip$/i.test(file.name);
     if (zip) return bytes;
     throw new BundleImportError(
-      `${file.name} is not a bundle. Drop the .zip the studio exported, or the bundle's files ` +
+      `${file.name} is not a bundle. Drop the .zip the studio exported, its folder, or the bundle's files ` +
         'together (config.json, tokenizer.json and model.safetensors or pytorch_model.bin).',
     );
   }
   const entries = await Promise.all(
-    files.map(
-      async (f) => [f.webkitRelativePath || f.name, new Uint8Array(await f.arrayBuffer())] as const,
-    ),
+    files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const),
   );
   return new Map(entries);
 }
 
-/** The name of an imported checkpoint: the zip's or folder's name. */
+/**
+ * The name of an imported checkpoint: the zip's or folder's name (a folder's files come named by
+ * their paths in it, src/ui/common/folderDrop.ts).
+ */
 function bundleName(files: File[]): string {
-  const first = files[0];
-  const folder = first.webkitRelativePath.split('/')[0];
+  const path = files[0].name;
+  const folder = path.includes('/') ? path.split('/')[0] : '';
   if (files.length > 1) return folder || 'imported bundle';
-  return first.name.replace(/\.zip$/i, '');
+  return path
+    .split('/')
+    .at(-1)!
+    .replace(/\.zip$/i, '');
 }
 
 /** Stores the bundle in `source` as a checkpoint named `name`. */

@@ -2,6 +2,7 @@
 // the UI thread (src/data/importer: scan pass, tokenizer, tokenize pass, shards), posting
 // progress; one job at a time, cancellable.
 
+import { openImportFiles } from '../src/data/folderImport';
 import {
   hubDatasetFiles,
   hubDatasetName,
@@ -18,7 +19,6 @@ import {
 import type { FileError } from '../src/data/textStream';
 import { tokenizerOf } from '../src/data/tokenizerSource';
 import { type DownloadProgress, downloadFile, fileNameOf } from '../src/data/urlDownload';
-import { openArchives } from '../src/data/zipArchive';
 import type { IngestEvent, IngestFileProblem, IngestRequest } from '../src/protocol';
 import { getCheckpointBytes } from '../src/train/runStore';
 
@@ -101,9 +101,9 @@ async function run(req: Exclude<IngestRequest, { type: 'cancel' }>): Promise<voi
       req.type === 'import'
         ? { files: req.files, name: undefined }
         : await downloadAll(req, ctrl.signal);
-    // A zip archive stands for the files in it.
-    const { files, rejected: leftOut, name: archiveName } = await openArchives(given.files);
-    const name = given.name ?? archiveName;
+    // A folder and a zip archive each stand for the files in them that an import reads.
+    const { files, rejected: leftOut, name: openedName } = await openImportFiles(given.files);
+    const name = given.name ?? openedName;
     const manifests = await store.listManifests();
     // The same files (a download too) imported again resume their interrupted import.
     const resume = interruptedImport(files, manifests);

@@ -1,10 +1,11 @@
 // Headless training in Node with the same engine as the browser worker, through the `webgpu`
 // package (Dawn): on a GPU server, or on SwiftShader for a smoke run.
 //   npm run train -- --preset i3-tiny --data corpus.txt --steps 500 --out runs/tiny
-// Flags: --preset, --data (any supported format; repeat with commas), --steps, --batch,
-// --accum, --lr, --warmup, --decay cosine|linear|wsd|constant, --cooldown (wsd's share of the
-// steps), --min-ratio (the final rate over the peak), --eval-every, --ckpt-every, --seed,
-// --activations keep|recompute, --sample-tokens (text written at each evaluation; 0 = none),
+// Flags: --preset, --data (files of any supported format, archives or folders; several with
+// commas), --steps, --batch, --accum, --lr, --warmup, --decay cosine|linear|wsd|constant,
+// --cooldown (wsd's share of the steps), --min-ratio (the final rate over the peak), --eval-every,
+// --ckpt-every, --seed, --activations keep|recompute, --sample-tokens (text written at each
+// evaluation; 0 = none),
 // --sample-prompt, --early-stop (evaluations without improvement before the run ends; 0 = never),
 // --vocab, --resume ckpt.bin (or a bundle: src/cli/checkpointArg.ts),
 // --mix other.txt:0.3[,more.txt:0.1] (files tokenized with the run's tokenizer, each mixed into
@@ -173,7 +174,7 @@ function mixArgs(flag: string | undefined): { path: string; share: number }[] {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const preset = presetOf(args.preset ?? 'i3-tiny');
-  if (!args.data) throw new Error('--data <file[,file…]> is required');
+  if (!args.data) throw new Error('--data <file or folder[,…]> is required');
   const out = args.out ?? `runs/${preset}-${Date.now().toString(36)}`;
   const sweep = sweepArgs(args.sweep);
   if (sweep && args.resume) throw new Error('--sweep trains new runs: leave out --resume');

@@ -4,7 +4,7 @@
 // one entry at a time, checking its CRC-32, so nothing is extracted ahead.
 
 import { BlobReader, BlobWriter, configure, type FileEntry, ZipReader } from '@zip.js/zip.js';
-import { detectFormat } from './formats';
+import { detectFormat, listNames } from './formats';
 import { FileError, type InputFile } from './textStream';
 
 // The ingest worker is already off the page's thread; zip.js's own workers would only add copies.
@@ -81,15 +81,13 @@ async function archiveFiles(archive: File): Promise<ArchiveFiles> {
       files.push(new ArchiveEntry(`${archive.name}/${e.filename}`, e));
     } else otherTypes.push(e.filename);
   }
-  const listed = (names: string[]) =>
-    `${names.slice(0, 3).join(', ')}${names.length > 3 ? `, and ${names.length - 3} more` : ''}`;
   const rejected: FileError[] = [];
   if (encrypted.length > 0) {
     rejected.push(
       new FileError(
         'unsupported',
         archive.name,
-        `holds ${encrypted.length} encrypted file(s) (${listed(encrypted)}), left out: unzip them ` +
+        `holds ${encrypted.length} encrypted file(s) (${listNames(encrypted)}), left out: unzip them ` +
           'with their password and drop the files',
       ),
     );
@@ -99,7 +97,7 @@ async function archiveFiles(archive: File): Promise<ArchiveFiles> {
       new FileError(
         'unsupported',
         archive.name,
-        `holds ${otherTypes.length} file(s) of other types (${listed(otherTypes)}), left out`,
+        `holds ${otherTypes.length} file(s) of other types (${listNames(otherTypes)}), left out`,
       ),
     );
   }
@@ -109,7 +107,7 @@ async function archiveFiles(archive: File): Promise<ArchiveFiles> {
       archive.name,
       entries.length === 0
         ? 'is an empty zip archive'
-        : `holds no text, JSON, CSV or parquet files (${listed(entries.map((e) => e.filename))})`,
+        : `holds no text, JSON, CSV or parquet files (${listNames(entries.map((e) => e.filename))})`,
     );
   }
   return { files, rejected };

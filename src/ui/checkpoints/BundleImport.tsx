@@ -43,11 +43,12 @@ export function ImportZone() {
         inputTestId="bundle-file-input"
         accept={ACCEPT}
         className="bundle-drop"
+        folders="top"
         onFiles={importFiles}
       >
-        {(choose) => (
+        {(choose, chooseFolder) => (
           <>
-            <p>Drop an i3 Hugging Face bundle here: its .zip, or its files together.</p>
+            <p>Drop an i3 Hugging Face bundle here: its .zip, its folder, or its files together.</p>
             <p className="muted small">
               It is checked against the i3 spec (config, tensor names and shapes, tokenizer) and
               stored as a checkpoint you can chat with or train further.
@@ -55,9 +56,14 @@ export function ImportZone() {
             {job ? (
               <ImportProgress job={job} />
             ) : (
-              <button type="button" onClick={choose}>
-                Choose files…
-              </button>
+              <>
+                <button type="button" onClick={choose}>
+                  Choose files…
+                </button>{' '}
+                <button type="button" onClick={chooseFolder} data-testid="bundle-choose-folder">
+                  Choose a folder…
+                </button>
+              </>
             )}
           </>
         )}

@@ -1,20 +1,39 @@
-// A drop zone with a file picker: the Data pane's dataset files and the Checkpoints pane's bundles.
+// A drop zone with file and folder pickers: the Data pane's dataset files and the Checkpoints
+// pane's bundles. A folder, dropped or chosen, stands for its files (folderDrop.ts).
 import { type ReactNode, useRef, useState } from 'react';
+import { listNames } from '../../data/formats';
+import { dropItems, droppedFiles, type FolderDepth, pickedFolderFiles } from './folderDrop';
+
+/** The folder input's attribute, which React's types do not know. */
+const FOLDER_INPUT = { webkitdirectory: '' } as object;
 
 export function FileDrop(props: {
   label: string;
   testId: string;
   inputTestId: string;
   accept: string;
+  /** Which of a folder's files count: at every depth, or its own only. */
+  folders: FolderDepth;
   disabled?: boolean;
   className?: string;
   onFiles: (files: File[]) => void;
-  /** The zone's content; `choose` opens the file picker. */
-  children: (choose: () => void) => ReactNode;
+  /** The zone's content; `choose` opens the file picker, `chooseFolder` the folder picker. */
+  children: (choose: () => void, chooseFolder: () => void) => ReactNode;
 }) {
   const [over, setOver] = useState(false);
+  const [problem, setProblem] = useState<string>();
   const input = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
   const className = `dropzone ${props.className ?? ''}${over ? ' over' : ''}`.trim();
+  const take = (files: File[], emptyFolders: string[]) => {
+    const skipped = props.folders === 'top' ? 'hidden files and subfolders' : 'hidden files';
+    setProblem(
+      emptyFolders.length > 0
+        ? `Nothing to import in ${listNames(emptyFolders)}: no files (${skipped} are skipped).`
+        : undefined,
+    );
+    if (files.length > 0) props.onFiles(files);
+  };
   return (
     <section
       aria-label={props.label}
@@ -28,10 +47,22 @@ export function FileDrop(props: {
       onDrop={(e) => {
         e.preventDefault();
         setOver(false);
-        if (!props.disabled) props.onFiles([...e.dataTransfer.files]);
+        if (props.disabled) return;
+        droppedFiles(dropItems(e.dataTransfer), props.folders).then(
+          ({ files, emptyFolders }) => take(files, emptyFolders),
+          (err: Error) => setProblem(`The dropped folder could not be read: ${err.message}`),
+        );
       }}
     >
-      {props.children(() => input.current?.click())}
+      {props.children(
+        () => input.current?.click(),
+        () => folderInput.current?.click(),
+      )}
+      {problem && (
+        <p className="error" role="alert" data-testid={`${props.testId}-problem`}>
+          {problem}
+        </p>
+      )}
       <input
         ref={input}
         type="file"
@@ -40,7 +71,21 @@ export function FileDrop(props: {
         hidden
         data-testid={props.inputTestId}
         onChange={(e) => {
-          props.onFiles([...(e.target.files ?? [])]);
+          take([...(e.target.files ?? [])], []);
+          e.target.value = '';
+        }}
+      />
+      <input
+        ref={folderInput}
+        type="file"
+        {...FOLDER_INPUT}
+        hidden
+        data-testid={`${props.inputTestId}-folder`}
+        onChange={(e) => {
+          const given = [...(e.target.files ?? [])];
+          const files = pickedFolderFiles(given, props.folders);
+          const folder = given[0]?.webkitRelativePath.split('/')[0] ?? 'the folder';
+          take(files, files.length === 0 ? [folder] : []);
           e.target.value = '';
         }}
       />

@@ -142,14 +142,26 @@ export function DropZone() {
         inputTestId="file-input"
         accept={ACCEPT}
         disabled={disabled}
+        folders="nested"
         onFiles={importFiles}
       >
-        {(choose) => (
+        {(choose, chooseFolder) => (
           <>
-            <p>Drop text files here to make one dataset</p>
-            <p className="muted">{SUPPORTED}. Several files make one dataset.</p>
+            <p>Drop text files or a folder of them here to make one dataset</p>
+            <p className="muted">
+              {SUPPORTED}. Several files make one dataset; a folder gives the files in it, at any
+              depth.
+            </p>
             <button type="button" disabled={disabled} onClick={choose}>
               Choose files…
+            </button>{' '}
+            <button
+              type="button"
+              disabled={disabled}
+              onClick={chooseFolder}
+              data-testid="choose-folder"
+            >
+              Choose a folder…
             </button>{' '}
             <button
               type="button"

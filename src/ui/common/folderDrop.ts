@@ -1,0 +1,89 @@
+// Folders dropped on a drop zone, or chosen with its "Choose a folder…", come as their files, each
+// named by its path from the folder ('notes/2024/a.txt'): that path is how the importers tell a
+// folder's files apart (src/data/folderImport.ts; a bundle's folder in the export worker). Hidden
+// files and folders are skipped: a cloned repository's .git is not data, nor is .DS_Store.
+
+/** A folder's files at every depth (a dataset's), or only its own (a bundle's). */
+export type FolderDepth = 'nested' | 'top';
+
+/** Whether to take the file at this path (the chosen folder's name first, then the path in it). */
+export function takenFromFolder(path: string, depth: FolderDepth): boolean {
+  const inside = path.split('/').slice(1);
+  return !inside.some((p) => p.startsWith('.')) && (depth === 'nested' || inside.length === 1);
+}
+
+/** The file named by its path (the bytes are shared, not copied). */
+const named = (file: File, path: string): File =>
+  file.name === path ? file : new File([file], path, { type: file.type });
+
+const byName = (a: File, b: File) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * The files of a folder input (webkitdirectory), named by their paths, in path order: the order
+ * the browser lists them in is not fixed, and an import's validation split follows its order.
+ */
+export function pickedFolderFiles(files: File[], depth: FolderDepth): File[] {
+  return files
+    .filter((f) => takenFromFolder(f.webkitRelativePath, depth))
+    .map((f) => named(f, f.webkitRelativePath))
+    .sort(byName);
+}
+
+/** A folder's files as pickedFolderFiles gives them, read through the File System Access API. */
+export async function folderFiles(
+  dir: FileSystemDirectoryHandle,
+  depth: FolderDepth,
+  path = dir.name,
+): Promise<File[]> {
+  const files: File[] = [];
+  for await (const [name, handle] of dir.entries()) {
+    const at = `${path}/${name}`;
+    if (!takenFromFolder(at, depth)) continue;
+    if (handle.kind === 'file') {
+      files.push(named(await (handle as FileSystemFileHandle).getFile(), at));
+    } else if (depth === 'nested') {
+      files.push(...(await folderFiles(handle as FileSystemDirectoryHandle, depth, at)));
+    }
+  }
+  return files.sort(byName);
+}
+
+/** Chromium's DataTransferItem.getAsFileSystemHandle: what tells a dropped folder from a file. */
+type HandleItem = DataTransferItem & {
+  getAsFileSystemHandle?: () => Promise<FileSystemHandle | null>;
+};
+
+/** One dropped thing, taken while the drop event lasts (the browser empties it after). */
+export interface DropItem {
+  file: File | null;
+  handle?: Promise<FileSystemHandle | null>;
+}
+
+export function dropItems(dt: DataTransfer): DropItem[] {
+  return [...dt.items]
+    .filter((item) => item.kind === 'file')
+    .map((item: HandleItem) => ({
+      file: item.getAsFile(),
+      handle: item.getAsFileSystemHandle?.().catch(() => null),
+    }));
+}
+
+/** A drop's files: each folder's (folderFiles), and files dropped alone as they are. */
+export async function droppedFiles(
+  items: DropItem[],
+  depth: FolderDepth,
+): Promise<{ files: File[]; emptyFolders: string[] }> {
+  const files: File[] = [];
+  const emptyFolders: string[] = [];
+  for (const item of items) {
+    const handle = await item.handle;
+    if (handle?.kind === 'directory') {
+      const inside = await folderFiles(handle as FileSystemDirectoryHandle, depth);
+      if (inside.length === 0) emptyFolders.push(handle.name);
+      files.push(...inside);
+    } else if (item.file) {
+      files.push(item.file);
+    }
+  }
+  return { files, emptyFolders };
+}
