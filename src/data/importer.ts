@@ -11,6 +11,7 @@
 import { ChunkTokenizer } from './chunkTokenizer';
 import { DocumentIndex } from './documentIndex';
 import { type FileReport, newReport, type ParseOptions, parseFile } from './formats';
+import { lfsPointerFileSize, lfsPointerProblem } from './lfsPointer';
 import {
   type DatasetManifest,
   isQuotaError,
@@ -243,6 +244,10 @@ export async function importDataset(
       const file = files[fi];
       try {
         const rep = newReport(file);
+        const pointsTo = await lfsPointerFileSize(file);
+        if (pointsTo !== undefined) {
+          throw new FileError('unsupported', file.name, lfsPointerProblem(pointsTo));
+        }
         // Equal files have equal sizes: hash first only then, so a duplicate is never counted.
         if (sizes.has(file.size)) {
           const h = await hashFile(file, signal);

@@ -175,6 +175,21 @@ describe('bundle', () => {
       ).toThrow(/no weights: neither model.safetensors nor pytorch_model.bin/);
     });
 
+    it('Git LFS pointers where the files should be (a clone without its LFS objects)', async () => {
+      const pointer = (size: number) =>
+        new TextEncoder().encode(
+          `version https://git-lfs.github.com/spec/v1\noid sha256:${'ab'.repeat(32)}\nsize ${size}\n`,
+        );
+      expect(await edit((f) => (f['model.safetensors'] = pointer(302_512)))).toThrow(
+        'model.safetensors is a Git LFS pointer, not the file: its 302,512 bytes were never downloaded. Run "git lfs pull"',
+      );
+      expect(await edit((f) => (f['optimizer.safetensors'] = pointer(605_024)))).toThrow(
+        'optimizer.safetensors is a Git LFS pointer',
+      );
+      // A file the import does not read may be a pointer: the bundle still imports.
+      expect(await edit((f) => (f['logo.png'] = pointer(9_000)))).not.toThrow();
+    });
+
     it('unknown model_type', async () => {
       expect(await edit((f) => setJson(f, 'config.json', { model_type: 'llama' }))).toThrow(
         'unknown model_type "llama" in config.json',

@@ -11,6 +11,7 @@
 // the stream has been read to its end.
 
 import { unzipSync } from 'fflate';
+import { lfsPointerProblem, lfsPointerSize } from '../data/lfsPointer';
 import { CONFIG_KEYS, type I3Config, validateConfig } from '../model/config';
 import { type ParameterLayout, parameterLayout } from '../model/params';
 import type { CheckpointEvaluation } from '../train/evaluation';
@@ -277,8 +278,16 @@ function assemble(
 /** Reads a bundle (zip bytes, or its files by name) back into a config, weights and tokenizer. */
 export function importBundle(src: Map<string, Uint8Array> | Uint8Array): ImportedBundle {
   const files = filesOf(src);
-  const need = (name: string): Uint8Array => {
+  // A file the import reads, refused where a clone without its LFS objects left a pointer.
+  const fileOf = (name: string): Uint8Array | undefined => {
     const f = files.get(name);
+    const pointsTo = f && lfsPointerSize(f);
+    if (pointsTo !== undefined)
+      throw new BundleImportError(`${name} ${lfsPointerProblem(pointsTo)}`);
+    return f;
+  };
+  const need = (name: string): Uint8Array => {
+    const f = fileOf(name);
     if (!f) throw new BundleImportError(`the bundle has no ${name}`);
     return f;
   };
@@ -315,15 +324,15 @@ export function importBundle(src: Map<string, Uint8Array> | Uint8Array): Importe
     );
   }
   const result: ImportedBundle = { config, layout, params, tokenizerJson, weightsFile };
-  const metrics = files.get(METRICS_FILE);
+  const metrics = fileOf(METRICS_FILE);
   if (metrics)
     result.metrics = guard(METRICS_FILE, () => parseMetricsCsv(new TextDecoder().decode(metrics)));
-  const training = files.get(TRAINING_STATE_FILE);
+  const training = fileOf(TRAINING_STATE_FILE);
   if (training)
     result.training = guard(TRAINING_STATE_FILE, () =>
       parseTrainingState(new TextDecoder().decode(training)),
     );
-  const opt = files.get(OPTIMIZER_FILE);
+  const opt = fileOf(OPTIMIZER_FILE);
   if (opt) {
     const st = guard(OPTIMIZER_FILE, () => readSafetensors(opt, OPTIMIZER_FILE));
     const step = Number(st.metadata.step);
