@@ -202,6 +202,21 @@ test('a folder, chosen or dropped, imports the files in it: hidden ones skipped,
     'Nothing to import in empty: no files (hidden files are skipped).',
   );
   await expect(page.getByTestId('dataset')).toHaveCount(2);
+
+  // A folder of essays, each file one document where the import options ask so (two paragraphs
+  // each: 80 documents as paragraphs).
+  const essays = join(await mkdtemp(join(tmpdir(), 'i3-essays-')), 'essays');
+  await mkdir(essays);
+  for (let i = 0; i < 40; i++) {
+    await writeFile(join(essays, `essay-${i}.txt`), `Essay ${i} begins.\n\nEssay ${i} ends.\n`);
+  }
+  await page.getByText('Import options').click();
+  await page.getByLabel('Text files').selectOption('file');
+  await page.getByTestId('file-input-folder').setInputFiles(essays);
+  const whole = page.getByTestId('dataset').filter({ hasText: 'essays' });
+  await expect(whole).toHaveAttribute('data-status', 'complete');
+  await expect(whole).toContainText('40 files');
+  await expect(whole).toContainText('38 train / 2 validation documents');
 });
 
 test('files at web addresses are downloaded and imported, several as one dataset; one that cannot be read says why', async ({

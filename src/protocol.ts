@@ -136,7 +136,7 @@ export interface IngestOptions {
   tokenizerFrom?: TokenizerSource;
   vocabSize: number;
   lowercase: boolean;
-  txtMode: 'auto' | 'lines' | 'paragraphs';
+  txtMode: 'auto' | 'lines' | 'paragraphs' | 'file';
   /** CSV/parquet text column; empty for the default ("text", "messages", ...). */
   column?: string;
   validationEvery: number;

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { detectFormat, type FileReport, newReport, type ParseOptions, parseFile } from './formats';
+import {
+  detectFormat,
+  type FileReport,
+  MAX_FILE_DOCUMENT_CHARS,
+  newReport,
+  type ParseOptions,
+  parseFile,
+} from './formats';
 import { sha256Hex } from './sha256';
 import { zstdSync } from './testZstd';
 import { FileError } from './textStream';
@@ -74,6 +81,19 @@ describe('file formats', () => {
     expect(plain.report.chats).toBe(0);
     expect(plain.report.sha256).toBe(sha256Hex('alpha beta\ngamma\n'));
     expect(plain.report.bytesRead).toBe(17);
+  });
+
+  it('reads .txt as one document per file where asked (a folder of essays), within a limit', async () => {
+    const essay = '\r\nFirst paragraph,\r\nstill the first.\r\n\r\nSecond paragraph.\r\n\r\n';
+    const whole = await parse(file('essay.txt', essay), { txtMode: 'file' });
+    expect(whole.report.mode).toBe('file');
+    expect(whole.docs).toEqual(['First paragraph,\nstill the first.\n\nSecond paragraph.']);
+    expect(whole.report.documents).toBe(1);
+    expect((await fileError(file('blank.txt', '\n \n'), { txtMode: 'file' })).kind).toBe('empty');
+    const huge = 'x'.repeat(MAX_FILE_DOCUMENT_CHARS + 1);
+    await expect(parse(file('huge.txt', huge, 1 << 20), { txtMode: 'file' })).rejects.toThrow(
+      'huge.txt: is over 16,777,216 characters, too long for one document: import it with one document a line or a paragraph',
+    );
   });
 
   it('recognises TinyChat lines and renders them through the chat template', async () => {

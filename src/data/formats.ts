@@ -19,7 +19,8 @@ import {
 } from './textStream';
 
 export type Format = 'txt' | 'jsonl' | 'json' | 'csv' | 'tsv' | 'parquet';
-export type TxtMode = 'lines' | 'paragraphs';
+/** A .txt file's documents: one a line, one a blank-line-separated paragraph, or the whole file. */
+export type TxtMode = 'lines' | 'paragraphs' | 'file';
 
 const EXTENSIONS: Record<string, Format> = {
   txt: 'txt',
@@ -143,6 +144,35 @@ export function detectTxtMode(sample: string): TxtMode {
   return /\S[ \t]*\r?\n[ \t]*\r?\n\s*\S/.test(sample) ? 'paragraphs' : 'lines';
 }
 
+/**
+ * A file as one document (an essay, a story, a source file of a folder of them): its line endings
+ * as \n, blank lines around it dropped. Held whole, so a file past this size is refused rather
+ * than read into one string.
+ */
+export const MAX_FILE_DOCUMENT_CHARS = 1 << 24;
+
+async function* wholeFileDocument(
+  chunks: AsyncIterable<string>,
+  name: string,
+): AsyncGenerator<string> {
+  const parts: string[] = [];
+  let chars = 0;
+  for await (const chunk of chunks) {
+    chars += chunk.length;
+    if (chars > MAX_FILE_DOCUMENT_CHARS) {
+      throw new FileError(
+        'unsupported',
+        name,
+        `is over ${MAX_FILE_DOCUMENT_CHARS.toLocaleString('en-US')} characters, too long for one ` +
+          'document: import it with one document a line or a paragraph',
+      );
+    }
+    parts.push(chunk);
+  }
+  const text = parts.join('').replace(/\r\n/g, '\n').trim();
+  if (text) yield textDocument(text);
+}
+
 async function* txtDocuments(
   chunks: AsyncIterable<string>,
   mode: TxtMode | 'auto',
@@ -166,6 +196,10 @@ async function* txtDocuments(
     yield* head;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   };
+  if (mode === 'file') {
+    yield* wholeFileDocument(replay(), report.name);
+    return;
+  }
   let paragraph: string[] = [];
   for await (const { text } of lines(replay())) {
     if (mode === 'lines') {

@@ -225,6 +225,7 @@ export function DropZone() {
               <option value="auto">detect layout</option>
               <option value="lines">one document per line</option>
               <option value="paragraphs">blank-line-separated</option>
+              <option value="file">one document per file</option>
             </select>
           </label>
           <label>
