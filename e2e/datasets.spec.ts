@@ -217,6 +217,13 @@ test('a folder, chosen or dropped, imports the files in it: hidden ones skipped,
   await expect(whole).toHaveAttribute('data-status', 'complete');
   await expect(whole).toContainText('40 files');
   await expect(whole).toContainText('38 train / 2 validation documents');
+  // The same folder again: every file a duplicate, the first 20 listed and the rest counted.
+  await page.getByTestId('file-input-folder').setInputFiles(essays);
+  await expect(page.getByTestId('import-messages')).toContainText(
+    'none of the 40 files can be used',
+  );
+  await expect(page.getByTestId('rejected-files').locator('li')).toHaveCount(21);
+  await expect(page.getByTestId('rejected-more')).toHaveText('and 20 more files left out');
 });
 
 test('files at web addresses are downloaded and imported, several as one dataset; one that cannot be read says why', async ({

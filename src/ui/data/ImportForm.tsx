@@ -264,6 +264,9 @@ export function DropZone() {
   );
 }
 
+/** The files' problems listed one by one: a folder of thousands dropped twice would list them all. */
+const SHOWN_PROBLEMS = 20;
+
 export function Problems() {
   const { rejected, notice } = useDatasets();
   if (!notice && rejected.length === 0) return null;
@@ -276,9 +279,14 @@ export function Problems() {
       )}
       {rejected.length > 0 && (
         <ul className="card problems" data-testid="rejected-files">
-          {rejected.map((r) => (
+          {rejected.slice(0, SHOWN_PROBLEMS).map((r) => (
             <li key={r.file + r.message}>{r.message}</li>
           ))}
+          {rejected.length > SHOWN_PROBLEMS && (
+            <li data-testid="rejected-more">
+              and {count(rejected.length - SHOWN_PROBLEMS)} more files left out
+            </li>
+          )}
         </ul>
       )}
     </section>
