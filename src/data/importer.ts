@@ -244,7 +244,8 @@ export async function importDataset(
       const file = files[fi];
       try {
         const rep = newReport(file);
-        const pointsTo = await lfsPointerFileSize(file);
+        // A file that cannot be read is refused by its parse below, with the reason.
+        const pointsTo = await lfsPointerFileSize(file).catch(() => undefined);
         if (pointsTo !== undefined) {
           throw new FileError('unsupported', file.name, lfsPointerProblem(pointsTo));
         }
