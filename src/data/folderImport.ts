@@ -4,15 +4,10 @@
 // its files; the rest (images, licences, scripts) are left out with one message a folder, and an
 // import of one folder takes the folder's name.
 
-import { detectFormat, listNames } from './formats';
+import { folderOf, listNames } from './fileNames';
+import { detectFormat } from './formats';
 import { FileError } from './textStream';
 import { isArchive, type OpenedFiles, openArchives } from './zipArchive';
-
-/** The folder a file of an import came from, or undefined for a file given on its own. */
-export const folderOf = (name: string): string | undefined => {
-  const slash = name.indexOf('/');
-  return slash > 0 ? name.slice(0, slash) : undefined;
-};
 
 /** Whether an import reads a file of this name: a format it parses, or an archive it opens. */
 const readable = (name: string) => detectFormat(name) !== null || isArchive(name);

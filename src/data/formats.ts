@@ -37,10 +37,6 @@ const EXTENSIONS: Record<string, Format> = {
 export const SUPPORTED =
   '.txt, .jsonl, .json, .csv, .tsv, .parquet, the text formats compressed (.gz, .zst), or a .zip of these';
 
-/** Up to three names, and how many more: how a message lists the files it speaks of. */
-export const listNames = (names: string[]): string =>
-  `${names.slice(0, 3).join(', ')}${names.length > 3 ? `, and ${names.length - 3} more` : ''}`;
-
 /** The format of a file of this name, through a compression suffix (a.jsonl.zst: jsonl). */
 export function detectFormat(name: string): Format | null {
   const parts = withoutCompression(name).toLowerCase().split('.');

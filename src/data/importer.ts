@@ -10,6 +10,7 @@
 
 import { ChunkTokenizer } from './chunkTokenizer';
 import { DocumentIndex } from './documentIndex';
+import { filesName } from './fileNames';
 import { type FileReport, newReport, type ParseOptions, parseFile } from './formats';
 import { lfsPointerFileSize, lfsPointerProblem } from './lfsPointer';
 import {
@@ -306,7 +307,7 @@ export async function importDataset(
   const manifest: DatasetManifest = {
     version: 1,
     id,
-    name: opts.resume?.name ?? opts.name ?? accepted.map((a) => a.file.name).join(' + '),
+    name: opts.resume?.name ?? opts.name ?? filesName(accepted.map((a) => a.file.name)),
     createdAt: opts.resume?.createdAt ?? Date.now(),
     status: 'importing',
     files: accepted.map((a) => a.report),

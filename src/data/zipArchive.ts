@@ -4,7 +4,8 @@
 // one entry at a time, checking its CRC-32, so nothing is extracted ahead.
 
 import { BlobReader, BlobWriter, configure, type FileEntry, ZipReader } from '@zip.js/zip.js';
-import { detectFormat, listNames } from './formats';
+import { listNames } from './fileNames';
+import { detectFormat } from './formats';
 import { FileError, type InputFile } from './textStream';
 
 // The ingest worker is already off the page's thread; zip.js's own workers would only add copies.

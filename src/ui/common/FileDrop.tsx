@@ -1,7 +1,7 @@
 // A drop zone with file and folder pickers: the Data pane's dataset files and the Checkpoints
 // pane's bundles. A folder, dropped or chosen, stands for its files (folderDrop.ts).
 import { type ReactNode, useRef, useState } from 'react';
-import { listNames } from '../../data/formats';
+import { listNames } from '../../data/fileNames';
 import { dropItems, droppedFiles, type FolderDepth, pickedFolderFiles } from './folderDrop';
 
 /** The folder input's attribute, which React's types do not know. */

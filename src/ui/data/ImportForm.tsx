@@ -3,6 +3,7 @@
 // split, repeated documents), its progress and what it could not read.
 
 import { useEffect } from 'react';
+import { filesSubject } from '../../data/fileNames';
 import { SUPPORTED } from '../../data/formats';
 import type { ImportProgress } from '../../data/importer';
 import type { DownloadProgress } from '../../data/urlDownload';
@@ -35,7 +36,7 @@ export function ImportJobProgress({
   return (
     <section className="card" data-testid="import-progress" aria-live="polite">
       <div className="row">
-        <strong>Importing {files.join(', ')}</strong>
+        <strong>Importing {filesSubject(files)}</strong>
         <button type="button" onClick={cancel} disabled={cancelling}>
           {cancelling ? 'Cancelling…' : 'Cancel'}
         </button>

@@ -1,0 +1,32 @@
+// An import's files by name: a folder's come named by their paths in it ('notes/2024/a.txt'), an
+// archive's entries by theirs after the archive's name. Messages and names are made from them.
+
+/** The folder a file of an import came from, or undefined for a file given on its own. */
+export const folderOf = (name: string): string | undefined => {
+  const slash = name.indexOf('/');
+  return slash > 0 ? name.slice(0, slash) : undefined;
+};
+
+/** Up to three names, and how many more: how a message lists the files it speaks of. */
+export function listNames(names: string[]): string {
+  const shown = names.slice(0, 3).join(', ');
+  const more = names.length - 3;
+  return more > 0 ? `${shown}, and ${more.toLocaleString('en-US')} more` : shown;
+}
+
+/** A dataset's name from its files where nothing names it: up to three, then a count. */
+export function filesName(names: string[]): string {
+  return names.length <= 3
+    ? names.join(' + ')
+    : `${names.slice(0, 2).join(' + ')} + ${(names.length - 2).toLocaleString('en-US')} more`;
+}
+
+/** What an import is of, in a few words: its one folder, or its files (three named at most). */
+export function filesSubject(names: string[]): string {
+  const folders = new Set(names.map(folderOf));
+  const [only] = folders;
+  if (folders.size === 1 && only !== undefined) {
+    return `${only} (${names.length.toLocaleString('en-US')} files)`;
+  }
+  return listNames(names);
+}
