@@ -7,11 +7,12 @@
 // checkpoint. A dataset's token shards leave the same way, as a zip for train_i3.py. Speaks the
 // export-worker messages of src/protocol.ts.
 
+import { folderOf } from '../src/data/fileNames';
 import { ForeignTokenizerError } from '../src/data/huggingFace';
 import { IdbShardStore } from '../src/data/idbShardStore';
 import { exportShardsZip } from '../src/data/shardExport';
 import { browserPythonSources } from '../src/export/browserPythonSources';
-import { BundleImportError, bundleEntries, isZip } from '../src/export/bundle';
+import { BundleImportError, bundleEntries, IMPORTED_FILES, isZip } from '../src/export/bundle';
 import { bundleLocation, downloadBundle } from '../src/export/bundleDownload';
 import {
   asExported,
@@ -180,8 +181,10 @@ async function bundleSource(files: File[]): Promise<Map<string, Uint8Array> | Ui
         'together (config.json, tokenizer.json and model.safetensors or pytorch_model.bin).',
     );
   }
+  // A repository's folder may hold much else (a README, other formats of the model): not read.
+  const read = files.filter((f) => IMPORTED_FILES.has(f.name.split('/').at(-1)!));
   const entries = await Promise.all(
-    files.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const),
+    read.map(async (f) => [f.name, new Uint8Array(await f.arrayBuffer())] as const),
   );
   return new Map(entries);
 }
@@ -192,8 +195,7 @@ async function bundleSource(files: File[]): Promise<Map<string, Uint8Array> | Ui
  */
 function bundleName(files: File[]): string {
   const path = files[0].name;
-  const folder = path.includes('/') ? path.split('/')[0] : '';
-  if (files.length > 1) return folder || 'imported bundle';
+  if (files.length > 1) return folderOf(path) ?? 'imported bundle';
   return path
     .split('/')
     .at(-1)!

@@ -7,6 +7,13 @@ export const folderOf = (name: string): string | undefined => {
   return slash > 0 ? name.slice(0, slash) : undefined;
 };
 
+/**
+ * Whether a path inside a folder passes through a hidden file or folder (.git, .DS_Store): what
+ * a folder's import skips, on the page and on the command line.
+ */
+export const isHiddenPath = (inside: string): boolean =>
+  inside.split('/').some((part) => part.startsWith('.'));
+
 /** Up to three names, and how many more: how a message lists the files it speaks of. */
 export function listNames(names: string[]): string {
   const shown = names.slice(0, 3).join(', ');

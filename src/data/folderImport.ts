@@ -19,7 +19,8 @@ export function openFolders(files: File[]): OpenedFiles & { files: File[] } {
   for (const file of files) {
     const folder = folderOf(file.name);
     if (folder === undefined || readable(file.name)) kept.push(file);
-    else others.set(folder, [...(others.get(folder) ?? []), file.name.slice(folder.length + 1)]);
+    else if (others.has(folder)) others.get(folder)!.push(file.name.slice(folder.length + 1));
+    else others.set(folder, [file.name.slice(folder.length + 1)]);
   }
   const rejected = [...others].map(
     ([folder, names]) =>

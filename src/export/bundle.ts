@@ -88,6 +88,16 @@ export const TORCH_WEIGHTS_FILE = 'pytorch_model.bin';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const TRAINING_STATE_FILE = 'training_state.json';
 export const METRICS_FILE = 'metrics.csv';
+/** The files importBundle reads: of a folder dropped as a bundle, only these are loaded. */
+export const IMPORTED_FILES: ReadonlySet<string> = new Set([
+  'config.json',
+  'tokenizer.json',
+  WEIGHTS_FILE,
+  TORCH_WEIGHTS_FILE,
+  OPTIMIZER_FILE,
+  TRAINING_STATE_FILE,
+  METRICS_FILE,
+]);
 const encoder = new TextEncoder();
 
 const text = (name: string, body: string): ZipEntry => ({ name, chunks: [encoder.encode(body)] });

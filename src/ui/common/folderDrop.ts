@@ -3,13 +3,15 @@
 // folder's files apart (src/data/folderImport.ts; a bundle's folder in the export worker). Hidden
 // files and folders are skipped: a cloned repository's .git is not data, nor is .DS_Store.
 
+import { isHiddenPath } from '../../data/fileNames';
+
 /** A folder's files at every depth (a dataset's), or only its own (a bundle's). */
 export type FolderDepth = 'nested' | 'top';
 
 /** Whether to take the file at this path (the chosen folder's name first, then the path in it). */
 export function takenFromFolder(path: string, depth: FolderDepth): boolean {
-  const inside = path.split('/').slice(1);
-  return !inside.some((p) => p.startsWith('.')) && (depth === 'nested' || inside.length === 1);
+  const inside = path.slice(path.indexOf('/') + 1);
+  return !isHiddenPath(inside) && (depth === 'nested' || !inside.includes('/'));
 }
 
 /** The file named by its path (the bytes are shared, not copied). */
@@ -33,18 +35,20 @@ export function pickedFolderFiles(files: File[], depth: FolderDepth): File[] {
 export async function folderFiles(
   dir: FileSystemDirectoryHandle,
   depth: FolderDepth,
-  path = dir.name,
 ): Promise<File[]> {
   const files: File[] = [];
-  for await (const [name, handle] of dir.entries()) {
-    const at = `${path}/${name}`;
-    if (!takenFromFolder(at, depth)) continue;
-    if (handle.kind === 'file') {
-      files.push(named(await (handle as FileSystemFileHandle).getFile(), at));
-    } else if (depth === 'nested') {
-      files.push(...(await folderFiles(handle as FileSystemDirectoryHandle, depth, at)));
+  const walk = async (at: FileSystemDirectoryHandle, path: string): Promise<void> => {
+    for await (const [name, handle] of at.entries()) {
+      const inner = `${path}/${name}`;
+      if (!takenFromFolder(inner, depth)) continue;
+      if (handle.kind === 'file') {
+        files.push(named(await (handle as FileSystemFileHandle).getFile(), inner));
+      } else if (depth === 'nested') {
+        await walk(handle as FileSystemDirectoryHandle, inner);
+      }
     }
-  }
+  };
+  await walk(dir, dir.name);
   return files.sort(byName);
 }
 
@@ -80,7 +84,7 @@ export async function droppedFiles(
     if (handle?.kind === 'directory') {
       const inside = await folderFiles(handle as FileSystemDirectoryHandle, depth);
       if (inside.length === 0) emptyFolders.push(handle.name);
-      files.push(...inside);
+      for (const file of inside) files.push(file);
     } else if (item.file) {
       files.push(item.file);
     }
