@@ -188,7 +188,9 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   ]);
   await expect(notice(page)).toHaveAttribute('data-kind', 'error');
   await expect(notice(page)).toContainText('not a readable zip (truncated or corrupt)');
-  await drop(page, [{ name: 'notes.txt', base64: Buffer.from('hello').toString('base64') }]);
+  // Beside the zone, on the list: the Checkpoints pane takes any drop as a bundle.
+  const notes = { name: 'notes.txt', base64: Buffer.from('hello').toString('base64') };
+  expect(await dropFiles(page, rows.first(), [notes])).toBe(true);
   await expect(notice(page)).toContainText('notes.txt is not a bundle');
   await expect(rows).toHaveCount(3);
 
@@ -205,8 +207,18 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
     await expect(page.getByTestId('import-progress')).toContainText(
       `Downloading model.safetensors from ${web.base}/slow/`,
     );
+    // A drop meanwhile, on the zone or beside it, is refused with why.
+    await drop(page, [notes]);
+    await expect(page.getByTestId('bundle-dropzone-problem')).toHaveText(
+      'An import is under way: drop these again when it ends (or cancel it).',
+    );
+    await dropFiles(page, rows.first(), [notes]);
+    await expect(notice(page)).toContainText(
+      'An import is under way: drop these again when it ends (or cancel it).',
+    );
     await page.getByTestId('import-cancel').click();
     await expect(notice(page)).toContainText('Import cancelled.');
+    await expect(page.getByTestId('bundle-dropzone-problem')).toHaveCount(0);
     await address.fill(`${web.base}/alice/i3-web/config.json`);
     await page.getByTestId('bundle-url-go').click();
     await expect(notice(page)).toContainText('Imported i3-web (step 3)');

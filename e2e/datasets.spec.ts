@@ -7,7 +7,7 @@ import { expect, test } from '@playwright/test';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { zstdSync } from '../src/data/testZstd';
-import { dropFiles, dropFolder } from './drop';
+import { dragFileOver, dropFiles, dropFolder } from './drop';
 
 // A TinyChat file and a JSON Lines file with one malformed line, dropped through a real drop
 // event: the import runs in the ingest worker into IndexedDB and survives a reload.
@@ -105,7 +105,12 @@ test('dropped files become a stored dataset with statistics and samples', async 
     JSON.stringify({ text: `Shard record ${i}, compressed with zstd.` }),
   ).join('\n');
   const zst = Buffer.from(zstdSync(shardLines, '-19')).toString('base64');
-  await dropFiles(page, 'dropzone', [{ name: 'shard_00.jsonl.zst', base64: zst }]);
+  // Dropped beside the zone: the page keeps the drop (cancels it) and imports it.
+  expect(
+    await dropFiles(page, page.getByTestId('dataset').first(), [
+      { name: 'shard_00.jsonl.zst', base64: zst },
+    ]),
+  ).toBe(true);
   const shard = page.getByTestId('dataset').filter({ hasText: 'shard_00.jsonl.zst' });
   await expect(shard).toHaveAttribute('data-status', 'complete');
   await expect(shard).toContainText('190 train / 10 validation documents');
@@ -182,8 +187,15 @@ test('a folder, chosen or dropped, imports the files in it: hidden ones skipped,
     'notes: holds 1 file(s) of other types (cover.png), left out',
   );
 
-  // Dropped: the same, through the drop zone's directory handle.
-  await dropFolder(page, 'dropzone', {
+  // Dropped: the same, through the dropped folder's directory handle, and anywhere on the page, even
+  // on another pane (the browser would otherwise open what is dropped in place of the studio). An
+  // outline says where files go while they are over the page; the drop shows the Data pane.
+  await page.getByRole('tab', { name: 'Model' }).click();
+  const modelPane = page.locator('#pane');
+  await dragFileOver(page, modelPane);
+  await expect(page.getByTestId('page-drop')).toHaveText('Drop to make a dataset of these files');
+  await expect(page.getByTestId('page-drop')).toHaveCount(0);
+  await dropFolder(page, modelPane, {
     name: 'drafts',
     files: {
       'x.jsonl': documents('x', 30),
@@ -191,6 +203,7 @@ test('a folder, chosen or dropped, imports the files in it: hidden ones skipped,
       '.hidden/z.jsonl': documents('z', 20),
     },
   });
+  await expect(page.getByRole('tab', { name: 'Data' })).toHaveAttribute('aria-selected', 'true');
   const dropped = page.getByTestId('dataset').filter({ hasText: 'drafts' });
   await expect(dropped).toHaveAttribute('data-status', 'complete');
   await expect(dropped).toContainText('2 files');

@@ -1,11 +1,20 @@
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 
 /** A file for dropFiles: text (sent as text/plain), or binary bytes in base64 (no type). */
 export type DroppedFile = { name: string; text: string } | { name: string; base64: string };
 
-/** Drops files on the element with this test id through real dragover and drop events. */
-export async function dropFiles(page: Page, testId: string, files: DroppedFile[]) {
-  await page.getByTestId(testId).evaluate((zone, list) => {
+/** Where a drop lands: the element with this test id, or any element. */
+export type DropTarget = string | Locator;
+
+const targetOf = (page: Page, at: DropTarget) =>
+  typeof at === 'string' ? page.getByTestId(at) : at;
+
+/**
+ * Drops files on `at` through real dragover and drop events. Returns whether the page cancelled
+ * both, as it must for the browser not to open a dropped file in place of the page.
+ */
+export async function dropFiles(page: Page, at: DropTarget, files: DroppedFile[]) {
+  return targetOf(page, at).evaluate((zone, list) => {
     const dt = new DataTransfer();
     for (const f of list) {
       dt.items.add(
@@ -15,8 +24,9 @@ export async function dropFiles(page: Page, testId: string, files: DroppedFile[]
       );
     }
     const init = { dataTransfer: dt, bubbles: true, cancelable: true };
-    zone.dispatchEvent(new DragEvent('dragover', init));
-    zone.dispatchEvent(new DragEvent('drop', init));
+    const over = zone.dispatchEvent(new DragEvent('dragover', init));
+    const drop = zone.dispatchEvent(new DragEvent('drop', init));
+    return !over && !drop;
   }, files);
 }
 
@@ -28,10 +38,10 @@ export async function dropFiles(page: Page, testId: string, files: DroppedFile[]
  */
 export async function dropFolder(
   page: Page,
-  testId: string,
+  at: DropTarget,
   folder: { name: string; files: Record<string, string> },
 ) {
-  await page.getByTestId(testId).evaluate(async (zone, { name, files }) => {
+  await targetOf(page, at).evaluate(async (zone, { name, files }) => {
     const root = await navigator.storage.getDirectory();
     const dir = await root.getDirectoryHandle(name, { create: true });
     for (const [path, text] of Object.entries(files)) {
@@ -45,11 +55,24 @@ export async function dropFolder(
       await writable.write(text);
       await writable.close();
     }
+    // Chrome lists a dropped folder as a file (its types say 'Files') with no bytes of its own.
     const dt = new DataTransfer();
+    dt.items.add(new File([], name));
     const item = { kind: 'file', getAsFile: () => null, getAsFileSystemHandle: async () => dir };
     Object.defineProperty(dt, 'items', { value: [item] });
     const init = { dataTransfer: dt, bubbles: true, cancelable: true };
     zone.dispatchEvent(new DragEvent('dragover', init));
     zone.dispatchEvent(new DragEvent('drop', init));
   }, folder);
+}
+
+/** Drags a file over `at` (one dragover, no drop), as the pointer passing over the page does. */
+export async function dragFileOver(page: Page, at: DropTarget) {
+  await targetOf(page, at).evaluate((element) => {
+    const dataTransfer = new DataTransfer();
+    dataTransfer.items.add(new File(['x'], 'x.txt', { type: 'text/plain' }));
+    element.dispatchEvent(
+      new DragEvent('dragover', { dataTransfer, bubbles: true, cancelable: true }),
+    );
+  });
 }

@@ -20,6 +20,7 @@ import { useDocumentTitle } from './shell/documentTitle';
 import { GpuStatus } from './shell/GpuStatus';
 import { isWorking, leaveWarning, useLeaveGuard, useLongWork } from './shell/longWork';
 import { NoWebGpu } from './shell/NoWebGpu';
+import { PageDrop } from './shell/PageDrop';
 import { useRunEndNotice } from './shell/runEndNotice';
 import { ScreenAwake, useScreenAwake } from './shell/ScreenAwake';
 import { SoftwareGpuNotice } from './shell/SoftwareGpuNotice';
@@ -129,6 +130,7 @@ export function App() {
       )}
       <SoftwareGpuNotice />
       <StorageNotices />
+      <PageDrop />
       {notice && (
         <div className="banner error" role="alert" data-testid="run-notice">
           {notice}{' '}

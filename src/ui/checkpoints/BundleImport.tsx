@@ -44,6 +44,7 @@ export function ImportZone() {
         accept={ACCEPT}
         className="bundle-drop"
         folders="top"
+        disabled={Boolean(job)}
         onFiles={importFiles}
       >
         {(choose, chooseFolder) => (

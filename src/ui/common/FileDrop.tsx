@@ -1,8 +1,16 @@
 // A drop zone with file and folder pickers: the Data pane's dataset files and the Checkpoints
 // pane's bundles. A folder, dropped or chosen, stands for its files (folderDrop.ts).
-import { type ReactNode, useRef, useState } from 'react';
-import { listNames } from '../../data/fileNames';
-import { dropItems, droppedFiles, type FolderDepth, pickedFolderFiles } from './folderDrop';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+import {
+  dropItems,
+  droppedFiles,
+  emptyFoldersProblem,
+  type FolderDepth,
+  pickedFolderFiles,
+} from './folderDrop';
+
+/** What a drop says while the zone's importer is busy with an earlier import. */
+export const IMPORT_BUSY = 'An import is under way: drop these again when it ends (or cancel it).';
 
 /** The folder input's attribute, which React's types do not know. */
 const FOLDER_INPUT = { webkitdirectory: '' } as object;
@@ -24,14 +32,13 @@ export function FileDrop(props: {
   const [problem, setProblem] = useState<string>();
   const input = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
+  // The busy message lasts as long as the import it waits on.
+  useEffect(() => {
+    if (!props.disabled) setProblem((p) => (p === IMPORT_BUSY ? undefined : p));
+  }, [props.disabled]);
   const className = `dropzone ${props.className ?? ''}${over ? ' over' : ''}`.trim();
   const take = (files: File[], emptyFolders: string[]) => {
-    const skipped = props.folders === 'top' ? 'hidden files and subfolders' : 'hidden files';
-    setProblem(
-      emptyFolders.length > 0
-        ? `Nothing to import in ${listNames(emptyFolders)}: no files (${skipped} are skipped).`
-        : undefined,
-    );
+    setProblem(emptyFoldersProblem(emptyFolders, props.folders));
     if (files.length > 0) props.onFiles(files);
   };
   return (
@@ -47,7 +54,10 @@ export function FileDrop(props: {
       onDrop={(e) => {
         e.preventDefault();
         setOver(false);
-        if (props.disabled) return;
+        if (props.disabled) {
+          setProblem(IMPORT_BUSY);
+          return;
+        }
         droppedFiles(dropItems(e.dataTransfer), props.folders).then(
           ({ files, emptyFolders }) => take(files, emptyFolders),
           (err: Error) => setProblem(`The dropped folder could not be read: ${err.message}`),

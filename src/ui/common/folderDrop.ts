@@ -3,10 +3,20 @@
 // folder's files apart (src/data/folderImport.ts; a bundle's folder in the export worker). Hidden
 // files and folders are skipped: a cloned repository's .git is not data, nor is .DS_Store.
 
-import { isHiddenPath } from '../../data/fileNames';
+import { isHiddenPath, listNames } from '../../data/fileNames';
 
 /** A folder's files at every depth (a dataset's), or only its own (a bundle's). */
 export type FolderDepth = 'nested' | 'top';
+
+/** What a drop that held only folders with nothing to take says (undefined: none was empty). */
+export function emptyFoldersProblem(
+  emptyFolders: string[],
+  depth: FolderDepth,
+): string | undefined {
+  if (emptyFolders.length === 0) return undefined;
+  const skipped = depth === 'top' ? 'hidden files and subfolders' : 'hidden files';
+  return `Nothing to import in ${listNames(emptyFolders)}: no files (${skipped} are skipped).`;
+}
 
 /** Whether to take the file at this path (the chosen folder's name first, then the path in it). */
 export function takenFromFolder(path: string, depth: FolderDepth): boolean {
