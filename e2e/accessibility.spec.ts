@@ -3,25 +3,42 @@ import { expect, test } from '@playwright/test';
 import { importBuiltInData, openStudio, startTestRun } from './studio';
 
 // Every pane, with a dataset, a finished run and its checkpoint to show, against axe-core's WCAG
-// 2.1 A and AA rules (labels, roles, names, contrast where axe can tell).
-test('every pane passes the WCAG 2.1 A and AA checks of axe-core', async ({ page }) => {
+// 2.1 A and AA rules (labels, roles, names, contrast where axe can tell), in the dark theme and
+// the light one.
+test('every pane passes the WCAG 2.1 A and AA checks of axe-core, in both colour themes', async ({
+  page,
+}) => {
   const errors = await openStudio(page);
   await importBuiltInData(page);
   await startTestRun(page, { totalSteps: 2 });
   await expect(page.getByTestId('run-row').first()).toHaveAttribute('data-state', 'finished', {
     timeout: 120_000,
   });
-  for (const pane of ['Data', 'Model', 'Train', 'Checkpoints', 'Chat']) {
-    await page.getByRole('tab', { name: pane, exact: true }).click();
-    await expect(page.getByRole('tab', { name: pane, exact: true })).toHaveAttribute(
-      'aria-selected',
-      'true',
-    );
-    const { violations } = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-      .analyze();
-    const found = violations.map((v) => `${v.id} (${v.impact}): ${v.nodes[0]?.target.join(' ')}`);
-    expect(found, `${pane} pane`).toEqual([]);
+  // Both themes: the colour switch in the top bar sets one, and a reload keeps it.
+  const html = page.locator('html');
+  for (const theme of ['dark', 'light']) {
+    await page.getByTestId('theme-switch').selectOption(theme);
+    await expect(html).toHaveAttribute('data-theme', theme);
+    for (const pane of ['Data', 'Model', 'Train', 'Checkpoints', 'Chat']) {
+      await page.getByRole('tab', { name: pane, exact: true }).click();
+      await expect(page.getByRole('tab', { name: pane, exact: true })).toHaveAttribute(
+        'aria-selected',
+        'true',
+      );
+      const { violations } = await new AxeBuilder({ page })
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+        .analyze();
+      const found = violations.map((v) => `${v.id} (${v.impact}): ${v.nodes[0]?.target.join(' ')}`);
+      expect(found, `${pane} pane, ${theme} theme`).toEqual([]);
+    }
   }
+  await page.reload();
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  // "system theme" follows the system's setting, as it changes.
+  await page.getByTestId('theme-switch').selectOption('system');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await expect(html).toHaveAttribute('data-theme', 'light');
   expect(errors).toEqual([]);
 });

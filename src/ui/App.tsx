@@ -25,6 +25,7 @@ import { useRunEndNotice } from './shell/runEndNotice';
 import { ScreenAwake, useScreenAwake } from './shell/ScreenAwake';
 import { SoftwareGpuNotice } from './shell/SoftwareGpuNotice';
 import { StorageNotices, StorageStatus } from './shell/StorageStatus';
+import { ThemeSwitch, useAppliedTheme } from './shell/ThemeSwitch';
 import { TrainPane } from './train/TrainPane';
 
 interface Pane {
@@ -56,6 +57,7 @@ export function App() {
   const active = useNav((s) => s.pane);
   const setActive = useNav((s) => s.show);
   useDocumentTitle();
+  useAppliedTheme();
   useRunEndNotice();
   useEffect(() => followRuns(), []);
   const work = useLongWork();
@@ -116,6 +118,7 @@ export function App() {
         </div>
         <StorageStatus />
         <ScreenAwake state={awake} />
+        <ThemeSwitch />
         <GpuStatus />
       </header>
       {message && (

@@ -4,13 +4,13 @@
 import type { I3Config } from '../../model/config';
 import { count } from '../common/format';
 import { blockDiagram, type DiagramStep } from './blockDiagram';
+import { CHART, LAYER } from './colors';
 
 const W = 560;
 const COL = 256; // a half-block's column
 const GAP = 16; // between the columns, and around the block's frame
 const BOX = 36;
 const STEP = BOX + 10; // a box and the arrow below it
-const COLORS = { embedding: '#38bdf8', ssm: '#4ade80', attention: '#fbbf24', norm: '#94a3b8' };
 
 function Box({
   step,
@@ -27,15 +27,15 @@ function Box({
 }) {
   return (
     <g data-testid="diagram-step">
-      <rect x={x} y={y} width={width} height={BOX} rx={5} fill="#0f172a" stroke={color} />
-      <text x={x + 8} y={y + 15} fill="#e2e8f0" fontSize={12}>
+      <rect x={x} y={y} width={width} height={BOX} rx={5} fill={CHART.background} stroke={color} />
+      <text x={x + 8} y={y + 15} fill={CHART.text} fontSize={12}>
         {step.label}
       </text>
-      <text x={x + 8} y={y + 29} fill="#94a3b8" fontSize={11}>
+      <text x={x + 8} y={y + 29} fill={CHART.axis} fontSize={11}>
         {step.shape}
       </text>
       {step.params > 0 && (
-        <text x={x + width - 8} y={y + 15} fill="#94a3b8" fontSize={10} textAnchor="end">
+        <text x={x + width - 8} y={y + 15} fill={CHART.axis} fontSize={10} textAnchor="end">
           {count(step.params)}
         </text>
       )}
@@ -46,7 +46,11 @@ function Box({
 /** An arrow down from y0 to y1 at x. */
 function Down({ x, y0, y1 }: { x: number; y0: number; y1: number }) {
   return (
-    <path d={`M${x},${y0} V${y1 - 4} l-3,-4 M${x},${y1 - 4} l3,-4`} stroke="#64748b" fill="none" />
+    <path
+      d={`M${x},${y0} V${y1 - 4} l-3,-4 M${x},${y1 - 4} l3,-4`}
+      stroke={CHART.line}
+      fill="none"
+    />
   );
 }
 
@@ -66,7 +70,7 @@ export function BlockDiagram({ config }: { config: I3Config }) {
         )}
       </g>
     ));
-  const normOr = (c: string) => (s: DiagramStep) => (s.label === 'RMSNorm' ? COLORS.norm : c);
+  const normOr = (c: string) => (s: DiagramStep) => (s.label === 'RMSNorm' ? LAYER.norm : c);
   const frameH = 24 + d.ssm.length * STEP + 4;
   const outputY = frameY + frameH + 10;
   const height = outputY + d.output.length * STEP - 10;
@@ -82,7 +86,7 @@ export function BlockDiagram({ config }: { config: I3Config }) {
         role="img"
         aria-label={`The i3 model: embedding, ${d.layers} blocks of an SSM half and an attention half, tied head`}
       >
-        <Box step={d.input} x={left} y={inputY} width={W - 2 * GAP} color={COLORS.embedding} />
+        <Box step={d.input} x={left} y={inputY} width={W - 2 * GAP} color={LAYER.embedding} />
         <Down x={W / 2} y0={BOX} y1={frameY} />
         <rect
           x={4}
@@ -91,24 +95,24 @@ export function BlockDiagram({ config }: { config: I3Config }) {
           height={frameH}
           rx={8}
           fill="none"
-          stroke="#334155"
+          stroke={CHART.grid}
           strokeDasharray="4 3"
         />
-        <text x={12} y={frameY + 16} fill="#94a3b8" fontSize={11}>
+        <text x={12} y={frameY + 16} fill={CHART.axis} fontSize={11}>
           × {d.layers} blocks: the SSM half, then the attention half
         </text>
-        {colSteps(d.ssm, left, normOr(COLORS.ssm))}
+        {colSteps(d.ssm, left, normOr(LAYER.ssm))}
         {/* From the SSM half's residual add up to the attention half. */}
         <path
           d={`M${left + COL},${ssmEnd - BOX / 2} H${W / 2} V${colY + BOX / 2} H${right - 4} l-4,-3 m4,3 l-4,3`}
-          stroke="#64748b"
+          stroke={CHART.line}
           fill="none"
         />
-        {colSteps(d.attention, right, normOr(COLORS.attention))}
+        {colSteps(d.attention, right, normOr(LAYER.attention))}
         <text
           x={right}
           y={colY + d.attention.length * STEP + 14}
-          fill="#94a3b8"
+          fill={CHART.axis}
           fontSize={11}
           data-testid="diagram-block-params"
         >
@@ -125,7 +129,7 @@ export function BlockDiagram({ config }: { config: I3Config }) {
               x={left}
               y={outputY + i * STEP}
               width={W - 2 * GAP}
-              color={i === 0 ? COLORS.norm : COLORS.embedding}
+              color={i === 0 ? LAYER.norm : LAYER.embedding}
             />
             {i + 1 < d.output.length && (
               <Down x={W / 2} y0={outputY + i * STEP + BOX} y1={outputY + (i + 1) * STEP} />

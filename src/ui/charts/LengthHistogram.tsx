@@ -12,6 +12,7 @@ import {
   YAxis,
 } from 'recharts';
 import { compact, count } from '../common/format';
+import { CHART, hue } from './colors';
 
 /** "1", "2–3", "4–7", … for bucket k (lengths 2^k to 2^(k+1) − 1). */
 export const bucketLabel = (k: number): string =>
@@ -36,23 +37,23 @@ export function LengthHistogram(props: { lengths: readonly number[]; context: nu
       <figcaption>Documents by length (tokens)</figcaption>
       <ResponsiveContainer width="100%" height={200}>
         <BarChart data={data} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-          <CartesianGrid stroke="#334155" strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="label" stroke="#94a3b8" interval={0} fontSize={11} />
+          <CartesianGrid stroke={CHART.grid} strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="label" stroke={CHART.axis} interval={0} fontSize={11} />
           <YAxis
-            stroke="#94a3b8"
+            stroke={CHART.axis}
             width={56}
             allowDecimals={false}
             // 36.0k, not 36,000: counts of a large dataset overflow the axis in full.
             tickFormatter={(v) => compact(Number(v))}
           />
           <Tooltip
-            contentStyle={{ background: '#1e293b', border: '1px solid #334155' }}
+            contentStyle={CHART.tooltip}
             formatter={(v) => [count(Number(v)), 'documents']}
             labelFormatter={(l) => `${l} tokens`}
           />
           <Bar dataKey="n" isAnimationActive={false}>
             {data.map((d) => (
-              <Cell key={d.label} fill={d.long ? '#f472b6' : '#38bdf8'} />
+              <Cell key={d.label} fill={d.long ? hue('pink') : hue('sky')} />
             ))}
           </Bar>
         </BarChart>

@@ -12,6 +12,7 @@ import {
   YAxis,
 } from 'recharts';
 import { LR_SWEEP_MAX, LR_SWEEP_MIN, type LrPoint } from '../../train/lrFinder';
+import { CHART } from './colors';
 import { formatValue } from './ticks';
 
 const DECADES = Array.from(
@@ -21,8 +22,8 @@ const DECADES = Array.from(
 
 /** Each step's loss, faint, and its moving average, which the suggestion reads. */
 const LINES: [keyof LrPoint, string, number][] = [
-  ['loss', '#64748b', 1],
-  ['smoothed', '#38bdf8', 1.8],
+  ['loss', CHART.line, 1],
+  ['smoothed', CHART.accent, 1.8],
 ];
 
 /**
@@ -41,7 +42,7 @@ export function LrSweepChart(props: { points: LrPoint[]; suggestion?: number }) 
       <div className="chart-body">
         <ResponsiveContainer width="100%" height={220}>
           <LineChart data={props.points} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-            <CartesianGrid stroke="#334155" strokeDasharray="3 3" />
+            <CartesianGrid stroke={CHART.grid} strokeDasharray="3 3" />
             <XAxis
               type="number"
               dataKey="lr"
@@ -49,12 +50,12 @@ export function LrSweepChart(props: { points: LrPoint[]; suggestion?: number }) 
               domain={[LR_SWEEP_MIN, LR_SWEEP_MAX]}
               ticks={DECADES}
               tickFormatter={(v: number) => v.toExponential(0)}
-              stroke="#94a3b8"
+              stroke={CHART.axis}
               label={{
                 value: 'learning rate',
                 position: 'insideBottomRight',
                 offset: -2,
-                fill: '#94a3b8',
+                fill: CHART.axis,
               }}
             />
             <YAxis
@@ -62,11 +63,11 @@ export function LrSweepChart(props: { points: LrPoint[]; suggestion?: number }) 
               domain={['auto', lossCeiling(props.points)]}
               allowDataOverflow
               tickFormatter={(v: number) => `${+v.toPrecision(3)}`}
-              stroke="#94a3b8"
+              stroke={CHART.axis}
               width={56}
             />
             <Tooltip
-              contentStyle={{ background: '#1e293b', border: '1px solid #334155' }}
+              contentStyle={CHART.tooltip}
               formatter={(v) => formatValue(Number(v))}
               labelFormatter={(x) => `learning rate ${formatValue(Number(x))}`}
             />
@@ -86,9 +87,9 @@ export function LrSweepChart(props: { points: LrPoint[]; suggestion?: number }) 
             {props.suggestion !== undefined && (
               <ReferenceLine
                 x={props.suggestion}
-                stroke="#4ade80"
+                stroke={CHART.good}
                 strokeDasharray="5 3"
-                label={{ value: 'suggested', fill: '#4ade80', position: 'insideTopLeft' }}
+                label={{ value: 'suggested', fill: CHART.good, position: 'insideTopLeft' }}
               />
             )}
           </LineChart>

@@ -14,6 +14,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { CHART } from './colors';
 import type { XRange } from './runSeries';
 import type { Point } from './series';
 import { axisTicks, formatValue, largest } from './ticks';
@@ -78,19 +79,19 @@ export const MetricChart = memo(function MetricChart(props: {
             }}
             onMouseLeave={() => setDrag(undefined)}
           >
-            <CartesianGrid stroke="#334155" strokeDasharray="3 3" />
+            <CartesianGrid stroke={CHART.grid} strokeDasharray="3 3" />
             <XAxis
               type="number"
               dataKey="x"
               domain={props.zoom ? [...props.zoom] : ['dataMin', 'dataMax']}
               allowDataOverflow={props.zoom !== undefined}
               tickFormatter={xTick}
-              stroke="#94a3b8"
+              stroke={CHART.axis}
               label={{
                 value: props.xLabel,
                 position: 'insideBottomRight',
                 offset: -2,
-                fill: '#94a3b8',
+                fill: CHART.axis,
               }}
               allowDuplicatedCategory={false}
               // Every tick of the scale: recharts' default thins them by measuring each label in
@@ -103,13 +104,13 @@ export const MetricChart = memo(function MetricChart(props: {
               domain={['auto', 'auto']}
               allowDataOverflow={props.log}
               tickFormatter={yTick}
-              stroke="#94a3b8"
+              stroke={CHART.axis}
               width={56}
               interval={0}
             />
             <Tooltip
               isAnimationActive={false}
-              contentStyle={{ background: '#1e293b', border: '1px solid #334155' }}
+              contentStyle={CHART.tooltip}
               formatter={(v) => formatValue(Number(v))}
               labelFormatter={(x) => `${props.xLabel} ${formatValue(Number(x))}`}
             />
@@ -118,19 +119,19 @@ export const MetricChart = memo(function MetricChart(props: {
               <ReferenceLine
                 key={`${r.label} ${r.y}`}
                 y={r.y}
-                stroke="#94a3b8"
+                stroke={CHART.axis}
                 strokeDasharray="2 4"
                 ifOverflow="extendDomain"
                 label={{
                   value: r.label,
                   position: 'insideTopRight',
-                  fill: '#94a3b8',
+                  fill: CHART.axis,
                   fontSize: 11,
                 }}
               />
             ))}
             {drag && drag.from !== drag.to && (
-              <ReferenceArea x1={drag.from} x2={drag.to} fill="#38bdf8" fillOpacity={0.15} />
+              <ReferenceArea x1={drag.from} x2={drag.to} fill={CHART.accent} fillOpacity={0.15} />
             )}
             {props.series.map((s) => (
               <Line

@@ -5,6 +5,7 @@
 import { type MouseEvent, memo, type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import type { I3Config } from '../../model/config';
 import { gradientParts } from '../../model/params';
+import { useTheme } from '../../store/theme';
 import type { StepMetrics } from '../../train/metrics';
 import { colourPosition, partNormGrid } from './partNormGrid';
 import { formatValue } from './ticks';
@@ -81,6 +82,7 @@ export const PartNormHeatmap = memo(function PartNormHeatmap(props: {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(0);
   const [hover, setHover] = useState<Hover>();
+  const theme = useTheme((s) => s.theme);
 
   useEffect(() => {
     const el = canvas.current;
@@ -90,6 +92,7 @@ export const PartNormHeatmap = memo(function PartNormHeatmap(props: {
     return () => observer.disconnect();
   }, []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: theme changes the labels' colour, a CSS variable read in the effect
   useEffect(() => {
     const el = canvas.current;
     const ctx = el?.getContext('2d');
@@ -109,11 +112,12 @@ export const PartNormHeatmap = memo(function PartNormHeatmap(props: {
         ctx.fillRect(LABELS + c * colW, g * rowH, colW + 0.5, rowH + 0.5);
       });
     });
-    ctx.fillStyle = '#94a3b8';
+    // A canvas does not resolve CSS variables: the theme's muted colour, read from the page.
+    ctx.fillStyle = getComputedStyle(el).getPropertyValue('--muted');
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     for (const { text, y } of rowLabels(names, rowH)) ctx.fillText(text, 2, y, LABELS - 6);
-  }, [grid, names, width]);
+  }, [grid, names, width, theme]);
 
   const onMove = (e: MouseEvent<HTMLCanvasElement>) => {
     const rect = e.currentTarget.getBoundingClientRect();

@@ -1,19 +1,7 @@
 // One bar split into parts, each as wide as its share of the whole, with a key of values and
 // percentages: where a model's parameters are (embedding, SSM, attention, norms), where a
 // training step's time goes (projections, scan, attention, ...).
-
-const COLORS = [
-  '#38bdf8',
-  '#4ade80',
-  '#a3e635',
-  '#fbbf24',
-  '#f472b6',
-  '#c084fc',
-  '#fb7185',
-  '#2dd4bf',
-  '#f97316',
-  '#94a3b8',
-];
+import { PARTS } from './colors';
 
 export interface Share {
   name: string;
@@ -36,7 +24,7 @@ export function ShareBar(props: {
         {props.parts.map((p, i) => (
           <span
             key={p.name}
-            style={{ flexGrow: p.value, background: COLORS[i % COLORS.length] }}
+            style={{ flexGrow: p.value, background: PARTS[i % PARTS.length] }}
             title={`${p.name}: ${props.format(p.value)} (${share(p.value)})`}
           />
         ))}
@@ -44,7 +32,7 @@ export function ShareBar(props: {
       <figcaption className="share-bar-key small">
         {props.parts.map((p, i) => (
           <span key={p.name} data-testid={props.partTestId}>
-            <i style={{ background: COLORS[i % COLORS.length] }} /> {p.name} {props.format(p.value)}{' '}
+            <i style={{ background: PARTS[i % PARTS.length] }} /> {p.name} {props.format(p.value)}{' '}
             <span className="muted">{share(p.value)}</span>
           </span>
         ))}

@@ -12,6 +12,7 @@ import {
   YAxis,
 } from 'recharts';
 import { SWEEP_AXES, type SweepValue } from '../../train/sweep';
+import { CHART } from './colors';
 import type { Sweep } from './sweepPoints';
 import { axisTicks, formatValue } from './ticks';
 
@@ -40,7 +41,7 @@ export function SweepChart({
       <div className="chart-body">
         <ResponsiveContainer width="100%" height={220}>
           <LineChart data={evaluated} margin={{ top: 8, right: 24, bottom: 4, left: 0 }}>
-            <CartesianGrid stroke="#334155" strokeDasharray="3 3" />
+            <CartesianGrid stroke={CHART.grid} strokeDasharray="3 3" />
             <XAxis
               {...(axis.choices
                 ? // A choice axis: the choices evaluated, in the axis's order.
@@ -54,23 +55,23 @@ export function SweepChart({
                     tickFormatter: axisTicks(Math.max(...numbers.map(Math.abs))),
                   })}
               dataKey="value"
-              stroke="#94a3b8"
+              stroke={CHART.axis}
               label={{
                 value: axis.label,
                 position: 'insideBottomRight',
                 offset: -2,
-                fill: '#94a3b8',
+                fill: CHART.axis,
               }}
             />
             <YAxis
               type="number"
               domain={['auto', 'auto']}
               tickFormatter={(v: number) => `${+v.toPrecision(3)}`}
-              stroke="#94a3b8"
+              stroke={CHART.axis}
               width={56}
             />
             <Tooltip
-              contentStyle={{ background: '#1e293b', border: '1px solid #334155' }}
+              contentStyle={CHART.tooltip}
               formatter={(v) => [formatValue(Number(v)), 'lowest validation loss']}
               labelFormatter={(x) =>
                 `${axis.short} ${typeof x === 'number' ? formatValue(x) : String(x)}`
@@ -79,8 +80,8 @@ export function SweepChart({
             <Line
               dataKey="valLoss"
               // Choices have no order to draw a line along: their points alone.
-              stroke={axis.choices ? 'none' : '#38bdf8'}
-              fill="#38bdf8"
+              stroke={axis.choices ? 'none' : CHART.accent}
+              fill={CHART.accent}
               strokeWidth={1.8}
               isAnimationActive={false}
               dot={{ r: 4 }}
@@ -91,7 +92,7 @@ export function SweepChart({
                 y={sweep.best.valLoss}
                 r={7}
                 fill="none"
-                stroke="#4ade80"
+                stroke={CHART.good}
                 strokeWidth={2}
               />
             )}

@@ -18,8 +18,8 @@ describe('token odds in the chat', () => {
     expect(oddsLevel(1e-6)).toBe(0);
     expect(oddsLevel(Number.NaN)).toBe(0);
     expect(oddsLevel(10 ** -1.5)).toBeCloseTo(0.5, 12);
-    expect(oddsColor(1)).toBe('hsl(130 65% 32%)');
-    expect(oddsColor(1e-4)).toBe('hsl(0 65% 32%)');
+    expect(oddsColor(1)).toBe('hsl(130 65% var(--odds-lightness))');
+    expect(oddsColor(1e-4)).toBe('hsl(0 65% var(--odds-lightness))');
   });
 
   it('says how likely a token was and where it ranked', () => {

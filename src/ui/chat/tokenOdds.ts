@@ -12,9 +12,12 @@ export function oddsLevel(p: number): number {
   return Math.min(1, Math.log(p / ODDS_FLOOR) / Math.log(1 / ODDS_FLOOR));
 }
 
-/** The background of a token of probability p: red for unlikely, through amber, to green. */
+/**
+ * The background of a token of probability p: red for unlikely, through amber, to green; dark or
+ * light as the theme's text needs (studio.css's --odds-lightness).
+ */
 export function oddsColor(p: number): string {
-  return `hsl(${Math.round(oddsLevel(p) * 130)} 65% 32%)`;
+  return `hsl(${Math.round(oddsLevel(p) * 130)} 65% var(--odds-lightness))`;
 }
 
 /** A token's tooltip: its probability and its rank among the vocabulary. */

@@ -21,6 +21,7 @@ import {
 } from '../../train/schedule';
 import { CONFIG_LABELS, SETTING_LABELS } from '../../train/settingLabels';
 import { BlockDiagram } from '../charts/BlockDiagram';
+import { hue } from '../charts/colors';
 import { MetricChart } from '../charts/MetricChart';
 import { ShareBar } from '../charts/ShareBar';
 import { bytes, compact, count, epochs, ratio } from '../common/format';
@@ -303,7 +304,7 @@ export function ModelPane() {
         {settingsProblems.length === 0 && (
           <MetricChart
             title="Learning rate by step (planned)"
-            series={[{ name: 'learning rate', color: '#38bdf8', points: curve }]}
+            series={[{ name: 'learning rate', color: hue('sky'), points: curve }]}
             log={false}
             xLabel="step"
             testId="lr-schedule"

@@ -8,6 +8,7 @@ import { useRuns } from '../../store/runs';
 import { useSetup } from '../../store/setup';
 import { SWEEP_AXES, sweepVariant } from '../../train/sweep';
 import { ChartPicker } from '../charts/ChartPicker';
+import { SERIES } from '../charts/colors';
 import { MetricChart, type Series } from '../charts/MetricChart';
 import { PartNormHeatmap } from '../charts/PartNormHeatmap';
 import { runDifferences } from '../charts/runDifferences';
@@ -24,15 +25,7 @@ import { sweepsOf } from '../charts/sweepPoints';
 import { formatValue } from '../charts/ticks';
 
 /** Each run's colour on the charts, and on its checkbox in the run list. */
-export const RUN_COLORS = [
-  '#38bdf8',
-  '#f472b6',
-  '#a3e635',
-  '#fbbf24',
-  '#c084fc',
-  '#fb7185',
-  '#2dd4bf',
-];
+export const RUN_COLORS = SERIES;
 
 const CHARTS: { id: StepMetric; title: string; val?: 'valLoss' | 'valPerplexity' }[] = [
   { id: 'loss', title: 'Loss', val: 'valLoss' },
