@@ -52,9 +52,16 @@ test('the quick start imports the corpus and trains a first model, on a software
   expect(errors).toEqual([]);
 });
 
-test('with the corpus already stored, the quick start trains on it', async ({ page }) => {
+test('with the corpus already stored, the quick start trains on it, under any name', async ({
+  page,
+}) => {
   const errors = await openStudio(page);
   await importBuiltInData(page);
+  // Renamed in place: the quick start still knows it (by its file), and a reload keeps the name.
+  await page.getByTestId('dataset-name').click();
+  await page.getByTestId('dataset-name-input').fill('my corpus');
+  await page.getByTestId('dataset-name-input').press('Enter');
+  await expect(page.getByTestId('dataset-name')).toHaveText('my corpus');
   const quick = page.getByTestId('quick-start');
   await expect(quick).not.toContainText('imported first');
   // Another preset chosen by hand gives way to the quick start's.
@@ -66,9 +73,12 @@ test('with the corpus already stored, the quick start trains on it', async ({ pa
   await expect(page.getByRole('tab', { name: 'Train' })).toHaveAttribute('aria-selected', 'true');
   const row = page.getByTestId('run-row').first();
   await expect(row.getByTestId('run-setup')).toContainText('75.1k params');
+  await expect(row.getByTestId('run-setup')).toContainText('on my corpus');
   await page.getByTestId('stop-run').click();
   await expect(row).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
+  await page.reload();
   await page.getByRole('tab', { name: 'Data' }).click();
   await expect(page.getByTestId('dataset')).toHaveCount(1);
+  await expect(page.getByTestId('dataset-name')).toHaveText('my corpus');
   expect(errors).toEqual([]);
 });

@@ -197,6 +197,11 @@ test('a warm-up-stable-decay run trains longer and cools down when asked, and fi
   await row.getByTestId('run-note-input').fill('wsd, to be cut short');
   await row.getByTestId('run-note-input').press('Enter');
   await expect(row.getByTestId('run-note')).toHaveText('wsd, to be cut short');
+  // Renamed as it trains: the worker's later writes keep the name, and so do its checkpoints.
+  await row.getByTestId('run-name').click();
+  await row.getByTestId('run-name-input').fill('wsd, short');
+  await row.getByTestId('run-name-input').press('Enter');
+  await expect(row.getByTestId('run-name')).toHaveText('wsd, short');
   // Longer first: 395 steps after the warm-up become 593, and the rate holds.
   await page.getByTestId('train-longer').click();
   await expect(progress).toContainText(/step \d+ \/ 598 /);
@@ -217,6 +222,11 @@ test('a warm-up-stable-decay run trains longer and cools down when asked, and fi
   await row.getByTestId('run-note-input').fill('thrown away');
   await row.getByTestId('run-note-input').press('Escape');
   await expect(row.getByTestId('run-note')).toHaveText(`wsd, cut short at step ${last}`);
+  // A name cannot be emptied.
+  await row.getByTestId('run-name').click();
+  await row.getByTestId('run-name-input').fill(' ');
+  await row.getByTestId('run-name-input').press('Enter');
+  await expect(row.getByTestId('run-name')).toHaveText('wsd, short');
   // The run keeps the schedule it ended on: a reload reads it back, and its rate chart ends low.
   await page.reload();
   await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
@@ -225,6 +235,11 @@ test('a warm-up-stable-decay run trains longer and cools down when asked, and fi
   await expect(row.getByTestId('run-note')).toHaveText(`wsd, cut short at step ${last}`);
   await expect(row.getByTestId('train-further')).toBeVisible();
   await expect(page.getByTestId('chart-lr')).toHaveAttribute('data-points', String(last));
+  await expect(row.getByTestId('run-name')).toHaveText('wsd, short');
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  const checkpoints = page.getByTestId('checkpoint-row');
+  await expect(checkpoints.first()).toContainText('wsd, short');
+  await expect(checkpoints.filter({ hasNotText: 'wsd, short' })).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 

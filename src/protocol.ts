@@ -54,8 +54,12 @@ export type TrainRequest =
    * cool-down starts now, its steps after the warm-up grow by half, or it ends so many steps on.
    */
   | { type: 'reschedule'; to: Reschedule }
-  /** A run's note, set through the worker, which holds the live run's record. */
+  /**
+   * A run's note, or its name (which its checkpoints' summaries carry too), set through the worker,
+   * which holds the live run's record.
+   */
   | { type: 'note'; runId: string; note: string }
+  | { type: 'rename'; runId: string; name: string }
   /** Time a few steps of the run these would make (src/train/speedProbe.ts). */
   | { type: 'probe'; probeId: string; config: I3Config; settings: TrainSettings }
   /**

@@ -34,6 +34,7 @@ import {
   putRun,
   type RunRecord,
   recordEvaluation,
+  setRunName,
   setRunNote,
 } from '../src/train/runStore';
 import { probeTrainingSpeed } from '../src/train/speedProbe';
@@ -312,6 +313,24 @@ async function setNote(runId: string, note: string): Promise<void> {
   }
 }
 
+/**
+ * Renames a run and its checkpoints (setRunName); the live run's record first, so that its next
+ * write keeps the name, and so do the checkpoints it stores after.
+ */
+async function rename(runId: string, name: string): Promise<void> {
+  try {
+    if (liveRecord?.id === runId) {
+      liveRecord.name = name;
+      await putRun(liveRecord);
+    }
+    if (!(await setRunName(runId, name))) {
+      post({ type: 'error', message: 'The run was not renamed: it is gone.' });
+    }
+  } catch (e) {
+    post({ type: 'error', message: `The run was not renamed: ${(e as Error).message}` });
+  }
+}
+
 async function start(spec: RunSpec): Promise<void> {
   runsInFlight++;
   try {
@@ -397,7 +416,7 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
           const summary: CheckpointSummary = {
             id: `${spec.runId}@${ck.meta.step}-${Date.now().toString(36)}`,
             runId: spec.runId,
-            runName: spec.name,
+            runName: record.name,
             step: ck.meta.step,
             tokens: ck.meta.tokens,
             loss: recentLoss(record.metrics),
@@ -483,6 +502,9 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
       break;
     case 'note':
       void setNote(msg.runId, msg.note);
+      break;
+    case 'rename':
+      void rename(msg.runId, msg.name);
       break;
     case 'reschedule': {
       const next = trainer && !trainerEnded && trainer.rescheduleTo(msg.to);

@@ -148,10 +148,19 @@ describe('checkpoints as bundles', () => {
     const ck = checkpointFromBundle(bundle, tokenizer, 'trained');
     expect(ck.meta).toMatchObject({ step: 7, tokens: 99, time: 2.5, settings });
     expect(bundleInputFromCheckpoint(ck, nodePythonSources()).training).toMatchObject(training);
-    // With its run as the studio stored it: the run's note and its sweep, named for the card.
-    const run = { note: 'seed 77', sweep: { id: 's', axis: 'seed' as const, value: 77 } };
-    expect(
-      bundleInputFromCheckpoint(ck, nodePythonSources(), undefined, undefined, run).training,
-    ).toMatchObject({ note: 'seed 77', sweep: { setting: 'seed', value: '77' } });
+    // With its run as the studio stored it: the run's note and its sweep, named for the card, and
+    // its name as the run is named now (renamed since the checkpoint was written).
+    const run = {
+      name: 'renamed',
+      note: 'seed 77',
+      sweep: { id: 's', axis: 'seed' as const, value: 77 },
+    };
+    const input = bundleInputFromCheckpoint(ck, nodePythonSources(), undefined, undefined, run);
+    expect(input.training).toMatchObject({
+      note: 'seed 77',
+      sweep: { setting: 'seed', value: '77' },
+    });
+    expect(input.modelName).toBe('renamed');
+    expect(ck.meta.name).not.toBe('renamed');
   });
 });

@@ -56,12 +56,12 @@ export function bundleInputFromCheckpoint(
   pythonSources: PythonSources,
   dataset?: DatasetSummary,
   evaluations?: CheckpointEvaluation[],
-  /** Its run as the studio stored it (the browser export): its note and sweep. */
-  run?: Pick<RunRecord, 'note' | 'sweep'>,
+  /** Its run as the studio stored it (the browser export): its name (renamed since), note, sweep. */
+  run?: Pick<RunRecord, 'name' | 'note' | 'sweep'>,
 ): BundleInput {
   const { meta } = ck;
   return {
-    modelName: meta.name,
+    modelName: run?.name ?? meta.name,
     config: meta.config,
     layout: parameterLayout(meta.config),
     params: ck.params,

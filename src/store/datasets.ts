@@ -3,6 +3,7 @@
 // The worker writes the database; this store reads it (list, samples) and deletes datasets.
 
 import { create } from 'zustand';
+import { withoutCompression } from '../data/compression';
 import { hubDatasetRef } from '../data/hubDataset';
 import { IdbShardStore } from '../data/idbShardStore';
 import type { ImportProgress } from '../data/importer';
@@ -12,8 +13,17 @@ import { DEFAULT_VOCAB_SIZE } from '../model/config';
 import type { IngestEvent, IngestFileProblem, IngestOptions } from '../protocol';
 import { ingestWorker, subscribed } from '../workerClients';
 
-export const DEFAULT_DATASET_URL = `${import.meta.env.BASE_URL}data/default-corpus.txt.gz`;
+const DEFAULT_DATASET_FILE = 'default-corpus.txt.gz';
+export const DEFAULT_DATASET_URL = `${import.meta.env.BASE_URL}data/${DEFAULT_DATASET_FILE}`;
 export const DEFAULT_DATASET_NAME = 'nlp-corpus (built-in)';
+
+/**
+ * Whether a dataset is the built-in corpus, under any name it has been given: by its one file's
+ * name (with or without .gz: a server may send it inflated, urlDownload.ts).
+ */
+export const isBuiltIn = (d: DatasetManifest) =>
+  d.files.length === 1 &&
+  withoutCompression(d.files[0].name) === withoutCompression(DEFAULT_DATASET_FILE);
 
 export interface ImportJob {
   id: string;
@@ -42,6 +52,8 @@ interface DatasetsState {
   importDefault: () => void;
   cancel: () => void;
   remove: (id: string) => Promise<void>;
+  /** Renames a stored dataset (its manifest in IndexedDB). */
+  rename: (id: string, name: string) => Promise<void>;
   select: (id: string | undefined) => void;
   setOptions: (o: Partial<IngestOptions>) => void;
   apply: (e: IngestEvent) => void;
@@ -139,6 +151,22 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
       datasets: s.datasets.filter((d) => d.id !== id),
       selectedId: s.selectedId === id ? undefined : s.selectedId,
     }));
+  },
+
+  rename: async (id, name) => {
+    const trimmed = name.trim();
+    const db = await store();
+    const m = await db.getManifest(id);
+    if (!trimmed || m?.status !== 'complete') return;
+    try {
+      await db.putManifest({ ...m, name: trimmed });
+    } catch (e) {
+      set({
+        notice: { kind: 'error', text: `The dataset was not renamed: ${(e as Error).message}` },
+      });
+      return;
+    }
+    set((s) => ({ datasets: s.datasets.map((d) => (d.id === id ? { ...d, name: trimmed } : d)) }));
   },
 
   select: (id) => set({ selectedId: id }),

@@ -53,6 +53,8 @@ interface RunsState {
   reschedule: (to: Reschedule) => void;
   /** Sets a run's note ('' removes it), stored by the train worker. */
   setNote: (runId: string, note: string) => void;
+  /** Renames a run, and its checkpoints with it. */
+  rename: (runId: string, name: string) => void;
   toggleCompare: (runId: string) => void;
   removeCheckpoint: (id: string) => Promise<void>;
   removeRun: (id: string) => Promise<void>;
@@ -197,6 +199,15 @@ export const useRuns = create<RunsState>((set, get) => ({
       runs: updateRun(s.runs, runId, (r) => ({ ...r, note: trimmed || undefined })),
     }));
     trainWorker().post({ type: 'note', runId, note: trimmed });
+  },
+  rename: (runId, name) => {
+    const trimmed = name.trim();
+    if (!trimmed) return;
+    set((s) => ({
+      runs: updateRun(s.runs, runId, (r) => ({ ...r, name: trimmed })),
+      checkpoints: s.checkpoints.map((c) => (c.runId === runId ? { ...c, runName: trimmed } : c)),
+    }));
+    trainWorker().post({ type: 'rename', runId, name: trimmed });
   },
   toggleCompare: (runId) =>
     set((s) => ({

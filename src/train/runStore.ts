@@ -104,6 +104,25 @@ export async function setRunNote(id: string, note: string): Promise<boolean> {
   return run !== undefined;
 }
 
+/**
+ * Renames a run: its record and its checkpoints' summaries, in one transaction. Returns whether
+ * the run was there.
+ */
+export async function setRunName(id: string, name: string): Promise<boolean> {
+  const tx = (await studioDb()).transaction(['runs', 'checkpoints'], 'readwrite');
+  const runs = tx.objectStore('runs');
+  const checkpoints = tx.objectStore('checkpoints');
+  const run = await runs.get(id);
+  if (run) {
+    await runs.put({ ...run, name }).catch(rethrowQuota);
+    for (const ck of await checkpoints.index('byRun').getAll(id)) {
+      await checkpoints.put({ ...ck, runName: name }).catch(rethrowQuota);
+    }
+  }
+  await tx.done;
+  return run !== undefined;
+}
+
 /** Saves bytes and summary in one transaction: either both are stored or neither. */
 export async function putCheckpoint(summary: CheckpointSummary, bytes: Uint8Array): Promise<void> {
   const d = await studioDb();

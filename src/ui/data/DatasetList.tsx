@@ -9,6 +9,7 @@ import { exportWorker } from '../../workerClients';
 import { useConfirmDelete } from '../common/ConfirmDelete';
 import { download, fileStem } from '../common/download';
 import { bytes, count } from '../common/format';
+import { InlineEdit } from '../common/InlineEdit';
 
 const REPEATS_DONE: Record<RepeatPlacement, string> = {
   'first-copy': ", each kept in its first copy's split",
@@ -93,7 +94,7 @@ function ExportShardsButton({ d }: { d: DatasetManifest }) {
 }
 
 export function DatasetList() {
-  const { datasets, selectedId, select, remove, job } = useDatasets();
+  const { datasets, selectedId, select, remove, rename, job } = useDatasets();
   const runs = useRuns((s) => s.runs);
   const liveRunId = useRuns((s) => s.liveRunId);
   // Runs that mixed it into their rows resume only with it: say so before it goes.
@@ -130,7 +131,17 @@ export function DatasetList() {
         {datasets.map((d) => (
           <li key={d.id} data-testid="dataset" data-status={d.status} style={{ padding: '0.5rem' }}>
             <div className="row" style={{ gap: '0.75rem', flexWrap: 'wrap' }}>
-              <strong data-testid="dataset-name">{d.name}</strong>
+              <strong>
+                <InlineEdit
+                  value={d.name}
+                  onSave={(name) => void rename(d.id, name)}
+                  label={`name of the dataset ${d.name}`}
+                  testId="dataset-name"
+                  editable={d.status === 'complete'}
+                  maxLength={120}
+                  title="Rename the dataset"
+                />
+              </strong>
               {d.status === 'importing' ? (
                 <span className="muted">
                   Interrupted import: import the same files (or address) again to resume it, or

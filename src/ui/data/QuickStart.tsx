@@ -3,7 +3,7 @@
 // pane with the run started. Each step is the one the panes take by hand.
 import { useEffect, useState } from 'react';
 import { DEFAULT_VOCAB_SIZE, PRESETS, type PresetName, parameterCount } from '../../model/config';
-import { DEFAULT_DATASET_NAME, useDatasets } from '../../store/datasets';
+import { isBuiltIn, useDatasets } from '../../store/datasets';
 import { useGpu } from '../../store/gpu';
 import { useNav } from '../../store/nav';
 import { useRuns } from '../../store/runs';
@@ -18,7 +18,7 @@ export function QuickStart() {
   const gpuReady = useGpu((s) => s.status === 'ready');
   const software = useGpu((s) => s.adapter?.software ?? false);
   const builtIn = useDatasets((s) =>
-    s.datasets.find((d) => d.name === DEFAULT_DATASET_NAME && d.status === 'complete'),
+    s.datasets.find((d) => isBuiltIn(d) && d.status === 'complete'),
   );
   const importing = useDatasets((s) => s.job !== undefined);
   const selectedId = useDatasets((s) => s.selectedId);

@@ -1,7 +1,6 @@
 // The table of runs: state, losses, tokens and time; notes; which runs the charts show; train
 // further, chat, metrics CSV, take the setup back, delete.
 
-import { useEffect, useRef, useState } from 'react';
 import type { DatasetManifest } from '../../data/shardStore';
 import { metricsCsv } from '../../export/hfFiles';
 import { parameterCount } from '../../model/config';
@@ -20,6 +19,7 @@ import { trainFurtherTitle } from '../checkpoints/CheckpointList';
 import { useConfirmDelete } from '../common/ConfirmDelete';
 import { download, fileStem } from '../common/download';
 import { compact, count, duration } from '../common/format';
+import { InlineEdit } from '../common/InlineEdit';
 import { RUN_COLORS } from './MetricsCharts';
 
 /**
@@ -47,57 +47,18 @@ function takeSetupOf(r: RunRecord): void {
   useNav.getState().show('model');
 }
 
-/**
- * A run's note, written in place: its text (pressed to edit) or a button to add one; leaving the
- * field (Enter does) saves it, Escape leaves it as it was.
- */
-function RunNote({ run, editable }: { run: RunRecord; editable: boolean }) {
-  const setNote = useRuns((s) => s.setNote);
-  const [draft, setDraft] = useState<string>();
-  const input = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    if (draft !== undefined) input.current?.focus();
-  }, [draft]);
-  const save = () => {
-    if (draft !== undefined && draft.trim() !== (run.note ?? '')) setNote(run.id, draft);
-    setDraft(undefined);
-  };
-  if (draft !== undefined) {
-    return (
-      <input
-        ref={input}
-        className="run-note-input small"
-        value={draft}
-        maxLength={500}
-        placeholder="what was tried, what happened"
-        aria-label={`note on ${run.name}`}
-        onChange={(e) => setDraft(e.target.value)}
-        onKeyDown={(e) => {
-          // Saved once, by the blur; the field goes without one.
-          if (e.key === 'Enter') e.currentTarget.blur();
-          if (e.key === 'Escape') setDraft(undefined);
-        }}
-        onBlur={save}
-        data-testid="run-note-input"
-      />
-    );
-  }
-  if (!editable) return run.note ? <div className="run-note small">{run.note}</div> : null;
-  return (
-    <button
-      type="button"
-      className={`run-note small${run.note ? '' : ' muted'}`}
-      title={run.note ? 'Edit the note' : undefined}
-      onClick={() => setDraft(run.note ?? '')}
-      data-testid="run-note"
-    >
-      {run.note ?? '+ note'}
-    </button>
-  );
-}
-
 export function RunList() {
-  const { runs, compare, toggleCompare, liveRunId, elsewhere, checkpoints, removeRun } = useRuns();
+  const {
+    runs,
+    compare,
+    toggleCompare,
+    liveRunId,
+    elsewhere,
+    checkpoints,
+    removeRun,
+    rename,
+    setNote,
+  } = useRuns();
   const [askDelete, deleteDialog] = useConfirmDelete(
     (r: RunRecord) => ({
       title: 'Delete this run?',
@@ -158,11 +119,30 @@ export function RunList() {
                     />
                   </td>
                   <td>
-                    <span data-testid="run-name">{r.name}</span>
+                    <InlineEdit
+                      value={r.name}
+                      onSave={(name) => rename(r.id, name)}
+                      label={`name of ${r.name}`}
+                      testId="run-name"
+                      editable={!there}
+                      maxLength={120}
+                      title="Rename the run"
+                    />
                     <div className="muted small" data-testid="run-setup">
                       {runSetup(r, datasets)}
                     </div>
-                    <RunNote run={r} editable={!there} />
+                    <InlineEdit
+                      value={r.note ?? ''}
+                      onSave={(note) => setNote(r.id, note)}
+                      label={`note on ${r.name}`}
+                      testId="run-note"
+                      className="run-note small"
+                      editable={!there}
+                      maxLength={500}
+                      title="Edit the note"
+                      placeholder="what was tried, what happened"
+                      empty="+ note"
+                    />
                   </td>
                   <td title={r.message}>
                     {there ? `${r.state} in another tab` : r.state}
