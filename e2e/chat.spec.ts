@@ -277,16 +277,38 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   await expect(page.getByTestId('chat-system')).toHaveCount(0);
   await page.getByTestId('chat-mode-chat').check();
 
-  // The generation settings and the system prompt outlive a reload.
+  // The generation settings, the system prompt and the conversation outlive a reload: here a chat
+  // with the run's older checkpoint, which opens again with it, in the mode it was in (chosen by
+  // hand: the checkpoint's data had no conversations, so it opened in completion mode).
+  const older = page.getByTestId('chat-checkpoint').locator('option', { hasText: 'step 30' });
+  await page.getByTestId('chat-checkpoint').selectOption((await older.getAttribute('value')) ?? '');
+  await expect(page.getByTestId('chat-model')).toContainText('step 30');
+  await expect(page.getByTestId('chat-mode-completion')).toBeChecked();
+  await page.getByTestId('chat-mode-chat').check();
+  const before = await (await complete(page, 'abc')).getByTestId('chat-output').textContent();
+  await page.getByTestId('chat-input').fill('half-written');
   await page.reload();
   await page.getByRole('tab', { name: 'Chat' }).click();
   await expect(page.getByTestId('chat-max-new-tokens')).toHaveValue('4');
   await expect(page.getByTestId('chat-temperature')).toHaveValue('0');
   await expect(page.getByTestId('chat-seed')).toHaveValue('7');
   await expect(page.getByTestId('chat-odds')).toBeChecked();
-  // The checkpoint opens in completion mode again (its data had no conversations).
-  await page.getByTestId('chat-mode-chat').check();
+  await expect(page.getByTestId('chat-model')).toContainText('step 30');
+  await expect(page.getByTestId('chat-mode-chat')).toBeChecked();
   await expect(page.getByTestId('chat-system')).toHaveValue('answer in letters');
+  await expect(page.getByTestId('chat-input')).toHaveValue('half-written');
+  await expect(page.locator('[data-testid="chat-turn"][data-role="user"]')).toHaveCount(1);
+  await expect(replies(page).last().getByTestId('chat-output')).toHaveText(before ?? '');
+  // Its tokens keep their colours; the chat goes on from it.
+  await expect(replies(page).last().getByTestId('chat-token')).not.toHaveCount(0);
+  await complete(page, 'abc abc');
+  await expect(page.locator('[data-testid="chat-turn"][data-role="user"]')).toHaveCount(2);
+  // Clear empties it for good.
+  await page.getByTestId('chat-clear').click();
+  await page.reload();
+  await page.getByRole('tab', { name: 'Chat' }).click();
+  await expect(page.getByTestId('chat-model')).toContainText('step 30');
+  await expect(page.getByTestId('chat-turn')).toHaveCount(0);
 
   expect(errors).toEqual([]);
 });

@@ -1,7 +1,7 @@
 // The chat pane's state: the checkpoint chatted with (loaded in the infer worker), the mode, the
 // generation settings, the transcript and the generation streaming into it. The infer worker does
-// the GPU and tokenizer work; this store mirrors its events. The generation settings outlive a
-// reload (localStorage).
+// the GPU and tokenizer work; this store mirrors its events. The generation settings and the
+// conversation (its checkpoint, mode, turns and draft) outlive a reload (localStorage).
 import { create } from 'zustand';
 import { persist } from 'zustand/middleware';
 import { withSystem } from '../data/chatTemplate';
@@ -68,6 +68,8 @@ export const DEFAULT_GENERATION: GenerationSettings = {
 
 interface ChatState {
   checkpointId?: string;
+  /** The checkpoint of the conversation a reload brought back, opened once it is listed. */
+  restoreId?: string;
   /** The model the worker holds, once loaded. */
   model?: LoadedModel;
   loading: boolean;
@@ -87,8 +89,11 @@ interface ChatState {
   dropped: number;
   /** The last generation's failure, or the worker's device problem. */
   error?: string;
-  /** Selects a checkpoint and loads it in the infer worker (other panes call this too). */
-  openCheckpoint: (id: string) => void;
+  /**
+   * Selects a checkpoint and loads it in the infer worker (other panes call this too). The mode
+   * follows its training data, unless `keepMode` (a conversation brought back by a reload).
+   */
+  openCheckpoint: (id: string, keepMode?: boolean) => void;
   setMode: (mode: ChatMode) => void;
   setSettings: (patch: Partial<GenerationSettings>) => void;
   setShowOdds: (show: boolean) => void;
@@ -215,6 +220,21 @@ export function chatPrompt(
   };
 }
 
+/** What a reload brings back (localStorage). */
+type SavedChat = Pick<
+  ChatState,
+  'settings' | 'showOdds' | 'system' | 'checkpointId' | 'mode' | 'turns' | 'draft'
+>;
+
+/**
+ * The turns as a reload brings them back: without their attention maps, which are large (a
+ * token's underline then waits for the next reply). A reply cut off by the reload keeps its text.
+ */
+export function savedTurns(turns: readonly ChatTurn[]): ChatTurn[] {
+  const bare = <T extends Reply>({ attention: _attention, ...rest }: T) => rest;
+  return turns.map((t) => ({ ...bare(t), replies: t.replies?.map(bare) }));
+}
+
 const worker = subscribed(inferWorker, (e) => useChat.getState().apply(e));
 
 /** The last turn (the one streaming) with f applied. */
@@ -258,10 +278,11 @@ export const useChat = create<ChatState>()(
         system: '',
         dropped: 0,
 
-        openCheckpoint: (id) => {
+        openCheckpoint: (id, keepMode) => {
           if (get().checkpointId === id && !get().loadError) return;
           set({ checkpointId: id, loadError: undefined, error: undefined, loading: true });
           worker().post({ type: 'load', checkpointId: id });
+          if (keepMode) return;
           // A model answers through the chat template only if it saw conversations: one trained on
           // plain text opens in completion mode, which continues what the user writes.
           const data = trainingDataOf(id);
@@ -442,16 +463,28 @@ export const useChat = create<ChatState>()(
     {
       name: 'i3-studio-chat',
       version: 1,
-      storage: localStore<Pick<ChatState, 'settings' | 'showOdds'>>(),
-      // The generation settings and the view: a reload keeps how the user likes text drawn.
-      partialize: ({ settings, showOdds, system }) => ({ settings, showOdds, system }),
+      storage: localStore<SavedChat>(),
+      // How the user likes text drawn, and the conversation as it stands.
+      partialize: ({ settings, showOdds, system, checkpointId, mode, turns, draft }) => ({
+        settings,
+        showOdds,
+        system,
+        checkpointId,
+        mode,
+        turns: savedTurns(turns),
+        draft,
+      }),
       merge: (saved, current) => {
-        const s = saved as Partial<ChatState> | undefined;
+        const s = saved as Partial<SavedChat> | undefined;
         return {
           ...current,
           settings: { ...DEFAULT_GENERATION, ...s?.settings },
           showOdds: s?.showOdds ?? false,
           system: s?.system ?? '',
+          mode: s?.mode ?? current.mode,
+          turns: s?.turns ?? [],
+          draft: s?.draft ?? '',
+          restoreId: s?.checkpointId,
         };
       },
     },

@@ -7,9 +7,11 @@ import { defaultSettings } from '../train/defaults';
 import type { StepMetrics } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import {
+  type ChatTurn,
   chatPrompt,
   DEFAULT_GENERATION,
   regenerable,
+  savedTurns,
   sendBlocker,
   trainingData,
   useChat,
@@ -545,6 +547,44 @@ describe('compare store', () => {
     expect(r2).toMatchObject({ status: 'failed', error: 'This checkpoint is no longer stored.' });
     expect(r3).toMatchObject({ status: 'failed', error: 'lost' });
     expect(comparing(useCompare.getState().comparison)).toBe(false);
+  });
+});
+
+describe('chat kept over a reload', () => {
+  it('keeps the turns with their tokens and replies, not their attention maps', () => {
+    const attention = {
+      layers: 1,
+      size: 2,
+      weights: new Float32Array(4),
+      elsewhere: new Float32Array(2),
+    };
+    const piece = { text: 'ab', prob: 0.5, rank: 1 };
+    const turns: ChatTurn[] = [
+      { role: 'user', content: 'hi', pieces: [piece], attention },
+      {
+        role: 'assistant',
+        content: 'ab',
+        pieces: [piece],
+        attention,
+        replies: [
+          { content: 'x', attention },
+          { content: 'ab', attention },
+        ],
+        shown: 1,
+      },
+    ];
+    // As localStorage holds it: JSON (typed arrays would come back as plain objects).
+    expect(JSON.parse(JSON.stringify(savedTurns(turns)))).toEqual([
+      { role: 'user', content: 'hi', pieces: [piece] },
+      {
+        role: 'assistant',
+        content: 'ab',
+        pieces: [piece],
+        replies: [{ content: 'x' }, { content: 'ab' }],
+        shown: 1,
+      },
+    ]);
+    expect(turns[0].attention).toBe(attention);
   });
 });
 

@@ -45,8 +45,13 @@ export function ModelCard() {
   const { openCheckpoint, setMode, setSettings } = useChat.getState();
   const newest = checkpoints[0]?.id;
   useEffect(() => {
-    if (!useChat.getState().checkpointId && newest) openCheckpoint(newest);
-  }, [newest, openCheckpoint]);
+    const { checkpointId, restoreId } = useChat.getState();
+    if (checkpointId || !newest) return;
+    // The conversation a reload brought back goes on with its checkpoint, where that is still kept.
+    const restored = checkpoints.find((c) => c.id === restoreId);
+    if (restored) openCheckpoint(restored.id, true);
+    else openCheckpoint(newest);
+  }, [checkpoints, newest, openCheckpoint]);
   const problem = settingsProblem(settings);
   const shown = model?.checkpointId === checkpointId ? model : undefined;
   return (
