@@ -8,7 +8,7 @@ import { openStudio } from './studio';
 // it, as it does on a full disk. An import that does not fit is refused and leaves nothing; a run
 // whose checkpoints do not fit trains on, then holds its weights, paused, asking for room. The
 // same run shows the page's guards of work in flight: the screen kept on, a question before the
-// page closes. Its metrics download as CSV.
+// page closes. Its metrics download as CSV. A full localStorage costs the settings' keeping only.
 
 const QUOTA = 900_000; // bytes: the small corpus fits, a checkpoint of the widened model does not
 
@@ -113,5 +113,24 @@ test('a full storage refuses an import with nothing left behind, and a run keeps
   expect(lines.map((l) => l.split(',')[0]).slice(1)).toEqual(
     Array.from({ length: 12 }, (_, i) => String(i + 1)),
   );
+
+  // localStorage full too (its own few megabytes): the settings still change, they are only not
+  // kept for a reload.
+  await page.evaluate(() => {
+    // Filled to the last character: blocks, halved each time one no longer fits.
+    for (let size = 256 * 1024, i = 0; size >= 1; i++) {
+      try {
+        localStorage.setItem(`f${i}`, 'x'.repeat(size));
+      } catch {
+        size >>= 1;
+      }
+    }
+  });
+  await page.getByRole('tab', { name: 'Chat' }).click();
+  // A longer seed than the one kept: its write cannot fit.
+  await page.getByTestId('chat-seed').fill('43210');
+  await expect(page.getByTestId('chat-seed')).toHaveValue('43210');
+  await page.getByTestId('theme-switch').selectOption('light');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
   expect(errors).toEqual([]);
 });

@@ -226,12 +226,24 @@ type SavedChat = Pick<
   'settings' | 'showOdds' | 'system' | 'checkpointId' | 'mode' | 'turns' | 'draft'
 >;
 
+/** Tokens' odds kept for a reload at most: about 2 MB of localStorage's few. */
+export const SAVED_PIECES = 50_000;
+
 /**
  * The turns as a reload brings them back: without their attention maps, which are large (a
- * token's underline then waits for the next reply). A reply cut off by the reload keeps its text.
+ * token's underline then waits for the next reply), and past SAVED_PIECES tokens' odds without
+ * those too (the text stays). A reply cut off by the reload keeps its text.
  */
 export function savedTurns(turns: readonly ChatTurn[]): ChatTurn[] {
-  const bare = <T extends Reply>({ attention: _attention, ...rest }: T) => rest;
+  const count = (r: Reply) => r.pieces?.length ?? 0;
+  const pieces = turns.reduce(
+    (n, t) => n + count(t) + (t.replies ?? []).reduce((m, r) => m + count(r), 0),
+    0,
+  );
+  const bare = <T extends Reply>({ attention: _attention, pieces: p, ...rest }: T) => ({
+    ...rest,
+    pieces: pieces > SAVED_PIECES ? undefined : p,
+  });
   return turns.map((t) => ({ ...bare(t), replies: t.replies?.map(bare) }));
 }
 

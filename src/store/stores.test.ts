@@ -11,6 +11,7 @@ import {
   chatPrompt,
   DEFAULT_GENERATION,
   regenerable,
+  SAVED_PIECES,
   savedTurns,
   sendBlocker,
   trainingData,
@@ -585,6 +586,19 @@ describe('chat kept over a reload', () => {
       },
     ]);
     expect(turns[0].attention).toBe(attention);
+    // A conversation of more tokens than SAVED_PIECES keeps its text only.
+    const long: ChatTurn = {
+      role: 'assistant',
+      content: 'ab',
+      pieces: Array(SAVED_PIECES).fill(piece),
+    };
+    expect(savedTurns([...turns, long]).map((t) => t.pieces)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(savedTurns([...turns, long]).map((t) => t.content)).toEqual(['hi', 'ab', 'ab']);
+    expect(savedTurns([long])[0].pieces).toHaveLength(SAVED_PIECES);
   });
 });
 
