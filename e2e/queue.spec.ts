@@ -95,6 +95,29 @@ test('a sweep and queued runs train one after another; a stop ends one run, a re
     timeout: 120_000,
   });
   await expect(page.getByTestId('queued-runs')).toHaveCount(0);
+  // The run list by validation loss, lowest first (runs never evaluated last), then highest
+  // first, which a reload keeps; a third press orders it as the runs were made again.
+  const names = () => page.getByTestId('run-name').allTextContents();
+  const listedLosses = async () => {
+    const cells = await page.getByTestId('run-val-loss').allTextContents();
+    const evaluated = cells.filter((c) => c !== '—').map(Number);
+    expect(cells.slice(evaluated.length).every((c) => c === '—')).toBe(true);
+    return evaluated;
+  };
+  const made = await names();
+  await page.getByTestId('sort-valLoss').click();
+  await expect(page.locator('th[aria-sort="ascending"]')).toHaveText('validation loss ▲');
+  const lowFirst = await listedLosses();
+  expect(lowFirst.length).toBeGreaterThanOrEqual(2);
+  expect(lowFirst).toEqual([...lowFirst].sort((a, b) => a - b));
+  await page.getByTestId('sort-valLoss').click();
+  await page.reload();
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await expect(page.locator('th[aria-sort="descending"]')).toHaveText('validation loss ▼');
+  expect(await listedLosses()).toEqual([...lowFirst].reverse());
+  await page.getByTestId('sort-valLoss').click();
+  await expect(page.locator('th[aria-sort]')).toHaveCount(0);
+  expect(await names()).toEqual(made);
   // The sweep's best rate goes into the Model pane for the next run.
   await page.getByTestId('sweep-take').click();
   await page.getByRole('tab', { name: 'Model' }).click();

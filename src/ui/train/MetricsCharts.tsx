@@ -24,8 +24,11 @@ import { SweepChart } from '../charts/SweepChart';
 import { sweepsOf } from '../charts/sweepPoints';
 import { formatValue } from '../charts/ticks';
 
-/** Each run's colour on the charts, and on its checkbox in the run list. */
-export const RUN_COLORS = SERIES;
+/**
+ * The colour of the run made i-th (its place in the runs store) on the charts, and on its checkbox
+ * in the run list, whichever order that shows.
+ */
+export const runColor = (i: number) => SERIES[i % SERIES.length];
 
 const CHARTS: { id: StepMetric; title: string; val?: 'valLoss' | 'valPerplexity' }[] = [
   { id: 'loss', title: 'Loss', val: 'valLoss' },
@@ -43,12 +46,9 @@ export function MetricsCharts() {
   const liveRunId = useRuns((s) => s.liveRunId);
   const { smoothing, log, x, zoom, set } = useCharts();
   const zoomTo = useCallback((range: XRange) => set({ zoom: range }), [set]);
-  // The runs on the charts, each in its colour (by its place among all runs).
+  // The runs on the charts, each in its colour.
   const shown = useMemo(
-    () =>
-      runs
-        .map((r, i) => ({ r, color: RUN_COLORS[i % RUN_COLORS.length] }))
-        .filter(({ r }) => compare.includes(r.id)),
+    () => runs.map((r, i) => ({ r, color: runColor(i) })).filter(({ r }) => compare.includes(r.id)),
     [runs, compare],
   );
   const charts = useMemo(() => {

@@ -4,6 +4,7 @@
 import type { DatasetManifest } from '../../data/shardStore';
 import { metricsCsv } from '../../export/hfFiles';
 import { parameterCount } from '../../model/config';
+import { useCharts } from '../../store/charts';
 import {
   furtherDatasetOf,
   runOnItsData,
@@ -20,7 +21,8 @@ import { useConfirmDelete } from '../common/ConfirmDelete';
 import { download, fileStem } from '../common/download';
 import { compact, count, duration } from '../common/format';
 import { InlineEdit } from '../common/InlineEdit';
-import { RUN_COLORS } from './MetricsCharts';
+import { runColor } from './MetricsCharts';
+import { nextOrder, orderedRuns, type RunColumn } from './runOrder';
 
 /**
  * What sets runs apart on the charts: size, peak learning rate (and where a fine-tuned run's
@@ -47,7 +49,46 @@ function takeSetupOf(r: RunRecord): void {
   useNav.getState().show('model');
 }
 
+const COLUMNS: { column: RunColumn; label: string; title?: string }[] = [
+  { column: 'name', label: 'run' },
+  { column: 'state', label: 'state' },
+  { column: 'step', label: 'step' },
+  { column: 'loss', label: 'loss', title: 'Training loss of the last step' },
+  { column: 'valLoss', label: 'validation loss', title: 'Of the last evaluation' },
+  { column: 'tokens', label: 'tokens' },
+  { column: 'time', label: 'training time' },
+];
+
+/** A column's header: pressed, the list is ordered by it (ascending, descending, as made). */
+function SortHeader({
+  column,
+  label,
+  title,
+}: {
+  column: RunColumn;
+  label: string;
+  title?: string;
+}) {
+  const order = useCharts((s) => s.runOrder);
+  const set = useCharts((s) => s.set);
+  const by = order?.column === column ? order : undefined;
+  return (
+    <th aria-sort={by ? (by.descending ? 'descending' : 'ascending') : undefined} title={title}>
+      <button
+        type="button"
+        className="sort-header"
+        onClick={() => set({ runOrder: nextOrder(order, column) })}
+        data-testid={`sort-${column}`}
+      >
+        {label}
+        <span aria-hidden="true">{by ? (by.descending ? ' ▼' : ' ▲') : ''}</span>
+      </button>
+    </th>
+  );
+}
+
 export function RunList() {
+  const order = useCharts((s) => s.runOrder);
   const {
     runs,
     compare,
@@ -80,18 +121,14 @@ export function RunList() {
           <thead>
             <tr>
               <th>chart</th>
-              <th>run</th>
-              <th>state</th>
-              <th>step</th>
-              <th title="Training loss of the last step">loss</th>
-              <th title="Of the last evaluation">validation loss</th>
-              <th>tokens</th>
-              <th>training time</th>
+              {COLUMNS.map((c) => (
+                <SortHeader key={c.column} {...c} />
+              ))}
               <th />
             </tr>
           </thead>
           <tbody>
-            {runs.map((r, i) => {
+            {orderedRuns(runs, order).map((r) => {
               const ck = checkpoints.find((c) => c.id === r.lastCheckpointId);
               // Another tab trains it: that tab pauses, stops or deletes it.
               const there = elsewhere.includes(r.id);
@@ -115,7 +152,7 @@ export function RunList() {
                       aria-label={`show ${r.name} on the charts`}
                       checked={compare.includes(r.id)}
                       onChange={() => toggleCompare(r.id)}
-                      style={{ accentColor: RUN_COLORS[i % RUN_COLORS.length] }}
+                      style={{ accentColor: runColor(runs.indexOf(r)) }}
                     />
                   </td>
                   <td>
