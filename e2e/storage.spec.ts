@@ -132,5 +132,8 @@ test('a full storage refuses an import with nothing left behind, and a run keeps
   await expect(page.getByTestId('chat-seed')).toHaveValue('43210');
   await page.getByTestId('theme-switch').selectOption('light');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  // Past the stores' write delay (src/store/localStore.ts), a timer set after theirs: the writes
+  // have been tried.
+  await page.evaluate(() => new Promise((done) => setTimeout(done, 500)));
   expect(errors).toEqual([]);
 });

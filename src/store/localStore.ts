@@ -1,26 +1,60 @@
 // Where stores keep what a reload should find as it was (the next run's setup, the chat's
-// settings and conversation): localStorage, or nothing where there is none (Node).
-import { createJSONStorage, type StateStorage } from 'zustand/middleware';
+// settings and conversation): localStorage as JSON, or nothing where there is none (Node).
+import type { PersistStorage, StorageValue } from 'zustand/middleware';
 
-const nowhere: StateStorage = { getItem: () => null, setItem: () => {}, removeItem: () => {} };
+// A burst of changes (a reply streaming in, typing) is written once it is this old, as it stands
+// then, not once per change: a long conversation is not turned into JSON for every token.
+const WRITE_DELAY_MS = 250;
+
+/** The writes waiting, by key; each replaces the one before it. */
+const unsaved = new Map<string, () => void>();
+
+/** Writes what waits now: when the page goes (a reload, a closed tab), and as each delay ends. */
+function flush(name?: string): void {
+  for (const [key, write] of unsaved) {
+    if (name !== undefined && key !== name) continue;
+    unsaved.delete(key);
+    write();
+  }
+}
+
+if (typeof addEventListener === 'function') addEventListener('pagehide', () => flush());
 
 /**
- * localStorage, where a write that does not fit (its few megabytes are full) is let go: the state
- * still changes, and a reload finds what was last kept, rather than the change failing.
+ * Stores the value; a write that does not fit (localStorage's few megabytes are full) is let go:
+ * the state has changed all the same, and a reload finds what was kept before.
  */
-const forgiving = (storage: Storage): StateStorage => ({
-  getItem: (name) => storage.getItem(name),
-  setItem: (name, value) => {
-    try {
-      storage.setItem(name, value);
-    } catch {
-      // Full: what was kept before stays.
-    }
-  },
-  removeItem: (name) => storage.removeItem(name),
-});
+function write(name: string, value: unknown): void {
+  try {
+    localStorage.setItem(name, JSON.stringify(value));
+  } catch {
+    // Full.
+  }
+}
 
-export const localStore = <S>() =>
-  createJSONStorage<S>(() =>
-    typeof localStorage === 'undefined' ? nowhere : forgiving(localStorage),
-  );
+/** What was kept under the name; nothing where it is missing or no longer reads as JSON. */
+function read<S>(name: string): StorageValue<S> | null {
+  const text = localStorage.getItem(name);
+  try {
+    return text === null ? null : (JSON.parse(text) as StorageValue<S>);
+  } catch {
+    return null;
+  }
+}
+
+export function localStore<S>(): PersistStorage<S> {
+  if (typeof localStorage === 'undefined') {
+    return { getItem: () => null, setItem: () => {}, removeItem: () => {} };
+  }
+  return {
+    getItem: (name) => read<S>(name),
+    setItem: (name, value) => {
+      if (!unsaved.has(name)) setTimeout(() => flush(name), WRITE_DELAY_MS);
+      unsaved.set(name, () => write(name, value));
+    },
+    removeItem: (name) => {
+      unsaved.delete(name);
+      localStorage.removeItem(name);
+    },
+  };
+}
