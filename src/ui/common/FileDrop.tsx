@@ -2,15 +2,12 @@
 // pane's bundles. A folder, dropped or chosen, stands for its files (folderDrop.ts).
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import {
-  dropItems,
-  droppedFiles,
   emptyFoldersProblem,
   type FolderDepth,
+  IMPORT_BUSY,
   pickedFolderFiles,
+  receiveDrop,
 } from './folderDrop';
-
-/** What a drop says while the zone's importer is busy with an earlier import. */
-export const IMPORT_BUSY = 'An import is under way: drop these again when it ends (or cancel it).';
 
 /** The folder input's attribute, which React's types do not know. */
 const FOLDER_INPUT = { webkitdirectory: '' } as object;
@@ -54,14 +51,12 @@ export function FileDrop(props: {
       onDrop={(e) => {
         e.preventDefault();
         setOver(false);
-        if (props.disabled) {
-          setProblem(IMPORT_BUSY);
-          return;
-        }
-        droppedFiles(dropItems(e.dataTransfer), props.folders).then(
-          ({ files, emptyFolders }) => take(files, emptyFolders),
-          (err: Error) => setProblem(`The dropped folder could not be read: ${err.message}`),
-        );
+        receiveDrop(e.dataTransfer, {
+          depth: props.folders,
+          busy: Boolean(props.disabled),
+          take: props.onFiles,
+          say: setProblem,
+        });
       }}
     >
       {props.children(

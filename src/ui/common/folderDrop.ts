@@ -8,6 +8,9 @@ import { isHiddenPath, listNames } from '../../data/fileNames';
 /** A folder's files at every depth (a dataset's), or only its own (a bundle's). */
 export type FolderDepth = 'nested' | 'top';
 
+/** What a drop says while its importer is busy with an earlier import. */
+export const IMPORT_BUSY = 'An import is under way: drop these again when it ends (or cancel it).';
+
 /** What a drop that held only folders with nothing to take says (undefined: none was empty). */
 export function emptyFoldersProblem(
   emptyFolders: string[],
@@ -100,4 +103,32 @@ export async function droppedFiles(
     }
   }
   return { files, emptyFolders };
+}
+
+/** An importer a drop goes to: a drop zone's, or the page's (src/ui/shell/PageDrop.tsx). */
+export interface DropReceiver {
+  depth: FolderDepth;
+  busy: boolean;
+  take: (files: File[]) => void;
+  /** What the drop says went wrong (undefined: nothing). */
+  say: (problem: string | undefined) => void;
+}
+
+/**
+ * Hands a drop's files (folders walked) to the importer, or says why not: it is busy, a folder
+ * holds nothing to take, or a folder cannot be read. The files go first, since an import clears
+ * its pane's notice as it starts. Call it while the drop event lasts.
+ */
+export function receiveDrop(dt: DataTransfer, to: DropReceiver): void {
+  if (to.busy) {
+    to.say(IMPORT_BUSY);
+    return;
+  }
+  droppedFiles(dropItems(dt), to.depth).then(
+    ({ files, emptyFolders }) => {
+      if (files.length > 0) to.take(files);
+      to.say(emptyFoldersProblem(emptyFolders, to.depth));
+    },
+    (err: Error) => to.say(`The dropped folder could not be read: ${err.message}`),
+  );
 }

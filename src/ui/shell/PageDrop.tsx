@@ -5,43 +5,40 @@
 // event first).
 
 import { useEffect, useState } from 'react';
+import type { Notice } from '../../store/checkpoints';
 import { useCheckpoints } from '../../store/checkpoints';
 import { useDatasets } from '../../store/datasets';
 import { type PaneId, useNav } from '../../store/nav';
-import { IMPORT_BUSY } from '../common/FileDrop';
-import {
-  dropItems,
-  droppedFiles,
-  emptyFoldersProblem,
-  type FolderDepth,
-} from '../common/folderDrop';
+import { type DropReceiver, receiveDrop } from '../common/folderDrop';
 
-/** Where a drop on this pane goes. */
-interface DropTarget {
-  label: string;
-  folders: FolderDepth;
-  busy: () => boolean;
-  take: (files: File[]) => void;
-  say: (text: string) => void;
+/** A pane's notice shows what the drop says went wrong (nothing said leaves it as it is). */
+const sayIn = (show: (notice: Notice) => void) => (problem: string | undefined) => {
+  if (problem) show({ kind: 'error', text: problem });
+};
+
+/** Where a drop on the pane goes, and what the outline says of it. */
+function targetOf(pane: PaneId): { label: string; receiver: () => DropReceiver } {
+  if (pane === 'checkpoints') {
+    return {
+      label: 'Drop to import this bundle as a checkpoint',
+      receiver: () => ({
+        depth: 'top',
+        busy: Boolean(useCheckpoints.getState().importJob),
+        take: useCheckpoints.getState().importFiles,
+        say: sayIn((notice) => useCheckpoints.setState({ notice })),
+      }),
+    };
+  }
+  return {
+    label: 'Drop to make a dataset of these files',
+    receiver: () => ({
+      depth: 'nested',
+      busy: Boolean(useDatasets.getState().job),
+      take: useDatasets.getState().importFiles,
+      say: sayIn((notice) => useDatasets.setState({ notice })),
+    }),
+  };
 }
-
-const datasetTarget: DropTarget = {
-  label: 'Drop to make a dataset of these files',
-  folders: 'nested',
-  busy: () => Boolean(useDatasets.getState().job),
-  take: (files) => useDatasets.getState().importFiles(files),
-  say: (text) => useDatasets.setState({ notice: { kind: 'error', text } }),
-};
-
-const bundleTarget: DropTarget = {
-  label: 'Drop to import this bundle as a checkpoint',
-  folders: 'top',
-  busy: () => Boolean(useCheckpoints.getState().importJob),
-  take: (files) => useCheckpoints.getState().importFiles(files),
-  say: (text) => useCheckpoints.setState({ notice: { kind: 'error', text } }),
-};
-
-const targetOf = (pane: PaneId) => (pane === 'checkpoints' ? bundleTarget : datasetTarget);
 
 /** Whether a drag carries files (not text or a link, which stay the browser's). */
 const carriesFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
@@ -67,21 +64,8 @@ export function PageDrop() {
       if (e.defaultPrevented || !carriesFiles(e) || !e.dataTransfer) return;
       e.preventDefault();
       const from = useNav.getState().pane;
-      const target = targetOf(from);
       if (from !== 'checkpoints') useNav.getState().show('data');
-      if (target.busy()) {
-        target.say(IMPORT_BUSY);
-        return;
-      }
-      droppedFiles(dropItems(e.dataTransfer), target.folders).then(
-        ({ files, emptyFolders }) => {
-          // An import clears its pane's notice as it starts: the problem goes after.
-          if (files.length > 0) target.take(files);
-          const problem = emptyFoldersProblem(emptyFolders, target.folders);
-          if (problem) target.say(problem);
-        },
-        (err: Error) => target.say(`The dropped folder could not be read: ${err.message}`),
-      );
+      receiveDrop(e.dataTransfer, targetOf(from).receiver());
     };
     window.addEventListener('dragover', onDragOver);
     window.addEventListener('drop', onDrop);
