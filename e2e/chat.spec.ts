@@ -4,13 +4,13 @@ import { dropFiles } from './drop';
 import { openStudio } from './studio';
 
 // Chat with a checkpoint through the UI: i3-test trained on a file whose every line repeats
-// "abcdefg ", then greedy completion continues the pattern (also from a prompt that ends inside one
-// of the tokenizer's chunks), a seeded sampled completion comes out the same twice (and
-// Regenerate's, with the seed it shows), Stop ends a long generation at once, the two checkpoints
-// compared on one text score and continue it, and a chat that outgrows the context (16 tokens for
-// i3-test) says that older messages were left out, downloads as a dataset file, and gives its last
-// message back to edit; the token view colours each generated token, and the prompt's, by its
-// probability; the settings outlive a reload.
+// "abcdefg ", then greedy completion continues the pattern (Copy takes the prompt with it; also from
+// a prompt that ends inside one of the tokenizer's chunks), a seeded sampled completion comes out
+// the same twice (and Regenerate's, with the seed it shows), Stop ends a long generation at once,
+// the two checkpoints compared on one text score and continue it, and a chat that outgrows the
+// context (16 tokens for i3-test) says that older messages were left out, downloads as a dataset
+// file, and gives its last message back to edit; the token view colours each generated token, and
+// the prompt's, by its probability; the settings outlive a reload.
 
 const UNIT = 'abcdefg ';
 // Long lines, so that the end of a line (after "…cde" comes "fg<eos>" once per line instead of
@@ -76,6 +76,11 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   expect(text.length).toBeGreaterThanOrEqual(40);
   expect(PREFIX + text).toBe(LINE.slice(0, PREFIX.length + text.length));
   await expect(greedy).toContainText('tokens/s');
+  // Copy takes a completion's whole text: its prompt and the continuation.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await greedy.getByTestId('chat-copy').click();
+  await expect(greedy.getByTestId('chat-copy')).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(PREFIX + text);
 
   // The token view: each generated token on the colour of its probability. Greedy draws the
   // model's first choice every time, and the reply's perplexity is that of its tokens.

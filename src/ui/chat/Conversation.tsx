@@ -4,12 +4,13 @@
 
 import { useEffect, useRef } from 'react';
 import { type ChatTurn, editable, regenerable, sendBlocker, useChat } from '../../store/chat';
+import { CopyButton } from '../common/CopyButton';
 import { download, fileStem } from '../common/download';
 import { count } from '../common/format';
 import { SendOrStop, sendsOnEnter } from './SendOrStop';
 import { TokenPieces } from './TokenPieces';
 import { textPerplexity } from './tokenOdds';
-import { transcriptJsonl } from './transcript';
+import { copiedText, shownText, transcriptJsonl } from './transcript';
 
 const REASONS = {
   stop: 'ended its turn',
@@ -151,6 +152,19 @@ export function Transcript() {
                   : 'prompt'}
             </span>
             {i === last && t.replies && <ReplyPicker turn={t} live={live} />}
+            {!live && (
+              <CopyButton
+                text={() => copiedText(turns, i, mode)}
+                title={
+                  !out
+                    ? `Copy the ${mode === 'chat' ? 'message' : 'prompt'}`
+                    : mode === 'chat'
+                      ? 'Copy the reply'
+                      : 'Copy the whole text: the prompt and its continuation'
+                }
+                testId="chat-copy"
+              />
+            )}
             <div
               className="chat-text"
               data-testid={out && !(showOdds && t.pieces) ? 'chat-output' : undefined}
@@ -163,10 +177,8 @@ export function Transcript() {
                   reply={out}
                   testId={out ? 'chat-output' : undefined}
                 />
-              ) : mode === 'chat' && out ? (
-                t.content.trimStart()
               ) : (
-                t.content
+                shownText(t, mode)
               )}
               {live && <span className="chat-cursor" aria-hidden="true" />}
             </div>

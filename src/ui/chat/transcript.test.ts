@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderChat } from '../../data/chatTemplate';
 import { recordDocument } from '../../data/records';
 import type { ChatTurn } from '../../store/chat';
-import { transcriptJsonl } from './transcript';
+import { copiedText, transcriptJsonl } from './transcript';
 
 const turns: ChatTurn[] = [
   { role: 'user', content: 'the film' },
@@ -52,5 +52,25 @@ describe('the chat transcript as a dataset file', () => {
       { text: 'and?\n good "enough"' },
     ]);
     expect(transcriptJsonl([], 'completion')).toBe('');
+  });
+});
+
+describe("what a turn's Copy takes", () => {
+  it('takes a chat turn as shown: the reply without the space before it', () => {
+    expect(turns.map((_, i) => copiedText(turns, i, 'chat'))).toEqual([
+      'the film',
+      'was long',
+      'and?',
+      'good "enough"',
+    ]);
+  });
+
+  it('takes a continuation with its prompt, the whole text', () => {
+    expect(turns.map((_, i) => copiedText(turns, i, 'completion'))).toEqual([
+      'the film',
+      'the film was long',
+      'and?',
+      'and?\n good "enough"',
+    ]);
   });
 });
