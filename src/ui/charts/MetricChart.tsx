@@ -1,7 +1,7 @@
 // One live metric chart: several series (runs, train and validation) over a shared x axis,
 // drawn with recharts. Series arrive already smoothed, cut to the zoomed range and downsampled
 // (runSeries.ts); dragging across the chart picks a range to zoom every chart to.
-import { memo, useState } from 'react';
+import { memo, useRef, useState } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -14,6 +14,8 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { download, fileStem } from '../common/download';
+import { chartSvg, svgToPng } from './chartImage';
 import { CHART } from './colors';
 import type { XRange } from './runSeries';
 import type { Point } from './series';
@@ -54,9 +56,38 @@ export const MetricChart = memo(function MetricChart(props: {
   const yTick = axisTicks(largest(props.series, (p) => p.y));
   // The legend takes its rows out of the chart's height: many runs (a sweep) would squash the plot.
   const height = 196 + 22 * Math.ceil(props.series.length / 2);
+  const figure = useRef<HTMLElement>(null);
+  const [saveError, setSaveError] = useState<string>();
+  const save = async () => {
+    setSaveError(undefined);
+    try {
+      if (!figure.current) return;
+      const png = await svgToPng(chartSvg(figure.current, props.title, props.series));
+      download(png, `${fileStem(props.title.toLowerCase())}.png`);
+    } catch (e) {
+      setSaveError(e instanceof Error ? e.message : String(e));
+    }
+  };
   return (
-    <figure className="chart" data-testid={props.testId} data-points={points}>
-      <figcaption>{props.title}</figcaption>
+    <figure className="chart" data-testid={props.testId} data-points={points} ref={figure}>
+      <figcaption>
+        {props.title}
+        <button
+          type="button"
+          className="chart-save small"
+          onClick={save}
+          disabled={points === 0}
+          title={`Save the ${props.title.toLowerCase()} chart as a PNG image, as it shows`}
+          data-testid={`${props.testId}-save`}
+        >
+          PNG
+        </button>
+      </figcaption>
+      {saveError && (
+        <div className="error-text small" role="alert">
+          The image was not made: {saveError}.
+        </div>
+      )}
       {/* Mounted even while empty, so the first data does not pay for building the chart. */}
       <div className="chart-body zoomable">
         {points === 0 && <div className="chart-empty muted">No data yet</div>}
