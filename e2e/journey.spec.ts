@@ -2,8 +2,8 @@
 // dataset, a short i3-test run (loss chart grows and falls, pause and resume; the chart saved as an
 // image), its checkpoints, samples, chat, export, and a reload that restores everything.
 // Screenshots of each pane are saved.
-import { readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
+import { savedChart } from './chartImage';
 import { startTaskTrace, stopTaskTrace } from './mainThreadTasks';
 import { importBuiltInData, openStudio } from './studio';
 
@@ -206,46 +206,8 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
   expect(await pointsOf('chart-loss')).toBe(before.loss);
   // The loss chart saved as a PNG, as it shows: twice its size on the page, on its card's colour,
   // the run's line in the run's colour (the page's CSS variables resolved in the image).
-  const saving = page.waitForEvent('download');
-  await lossChart.getByTestId('chart-loss-save').click();
-  const saved = await saving;
-  expect(saved.suggestedFilename()).toBe('loss.png');
-  const image = await page.evaluate(
-    async (base64) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${base64}`;
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.width;
-      canvas.height = img.height;
-      const ctx = canvas.getContext('2d', { willReadFrequently: true }) as CanvasRenderingContext2D;
-      ctx.drawImage(img, 0, 0);
-      const rgb = (css: string) => (css.match(/\d+/g) ?? []).slice(0, 3).map(Number);
-      const probe = document.createElement('span');
-      probe.style.color = 'var(--hue-sky)';
-      document.body.append(probe);
-      const [r, g, b] = rgb(getComputedStyle(probe).color);
-      probe.remove();
-      const svg = document.querySelector('[data-testid="chart-loss"] .recharts-wrapper > svg');
-      const box = (svg as SVGSVGElement).getBoundingClientRect();
-      // The plot's rows only (below the 26-pixel title, above the legend), at twice the size.
-      const plot = ctx.getImageData(0, 52, img.width, Math.round(2 * box.height)).data;
-      let line = 0;
-      for (let i = 0; i < plot.length; i += 4) {
-        if (Math.abs(plot[i] - r) + Math.abs(plot[i + 1] - g) + Math.abs(plot[i + 2] - b) < 30)
-          line++;
-      }
-      const card = document.querySelector('[data-testid="chart-loss"]')?.closest('.card');
-      return {
-        width: img.width,
-        chartWidth: Math.round(box.width),
-        line,
-        corner: [...ctx.getImageData(1, 1, 1, 1).data.slice(0, 3)],
-        card: rgb(getComputedStyle(card as Element).backgroundColor),
-      };
-    },
-    readFileSync(await saved.path()).toString('base64'),
-  );
+  const image = await savedChart(page, 'chart-loss', 'var(--hue-sky)');
+  expect(image.fileName).toBe('loss.png');
   expect(image.width).toBe(2 * image.chartWidth);
   expect(image.corner).toEqual(image.card);
   // 30 steps of a 1.6-pixel line across the plot (and the validation's dashes): well over 500.

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { savedChart } from './chartImage';
 import { importBuiltInData, openStudio } from './studio';
 
 // The learning-rate finder of the Model pane, on the built-in corpus in a real Chromium: the sweep
@@ -24,6 +25,11 @@ test('finds a learning rate for the next run and puts it in the schedule', async
   await expect(result).toBeVisible({ timeout: 170_000 });
   const chart = page.getByTestId('lr-sweep-chart');
   expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(20);
+  // Saved as an image: the smoothed loss drawn in its colour (the accent) across the plot.
+  const image = await savedChart(page, 'lr-sweep-chart', 'var(--accent)');
+  expect(image.fileName).toBe('loss-by-learning-rate-the-sweep.png');
+  expect(image.width).toBe(2 * image.chartWidth);
+  expect(image.line).toBeGreaterThan(300);
   await expect(result).toContainText(/Suggested peak learning rate/);
   const suggested = (await page.getByTestId('lr-suggestion').textContent()) ?? '';
   await page.getByTestId('lr-use').click();

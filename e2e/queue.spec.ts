@@ -1,4 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
+import { savedChart } from './chartImage';
 import { importBuiltInData, openStudio, setUpTestRun } from './studio';
 
 // The run queue: a sweep of the learning rate and two more runs of the setup, queued while the
@@ -70,6 +71,10 @@ test('a sweep and queued runs train one after another; a stop ends one run, a re
   );
   const [lowest, rate] = losses[0] < losses[1] ? [losses[0], '0.003'] : [losses[1], '0.03'];
   await expect(page.getByTestId('sweep-chart')).toHaveAttribute('data-points', '2');
+  // Saved as an image, its line drawn in the accent colour.
+  const image = await savedChart(page, 'sweep-chart', 'var(--accent)');
+  expect(image.fileName).toBe('lowest-validation-loss-by-peak-learning-rate.png');
+  expect(image.line).toBeGreaterThan(100);
   // Under the charts, what sets the charted runs apart: the rate (#3 runs the setup's 0.01).
   await expect(page.getByTestId('run-differences').locator('tbody tr')).toHaveText([
     /^peak learning rate0\.0030\.030\.01$/,

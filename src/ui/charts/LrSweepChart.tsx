@@ -1,5 +1,6 @@
 // The learning-rate sweep's curve: each step's loss and its moving average against the rate, on a
 // log axis of rates, with the suggested peak rate marked.
+import { useRef } from 'react';
 import {
   CartesianGrid,
   Legend,
@@ -13,6 +14,7 @@ import {
 } from 'recharts';
 import { LR_SWEEP_MAX, LR_SWEEP_MIN, type LrPoint } from '../../train/lrFinder';
 import { CHART } from './colors';
+import { SaveChart } from './SaveChart';
 import { formatValue } from './ticks';
 
 const DECADES = Array.from(
@@ -35,10 +37,27 @@ function lossCeiling(points: LrPoint[]): number | 'auto' {
   return first === undefined ? 'auto' : first * 1.15;
 }
 
+const TITLE = 'Loss by learning rate (the sweep)';
+
 export function LrSweepChart(props: { points: LrPoint[]; suggestion?: number }) {
+  const figure = useRef<HTMLElement>(null);
   return (
-    <figure className="chart" data-testid="lr-sweep-chart" data-points={props.points.length}>
-      <figcaption>Loss by learning rate (the sweep)</figcaption>
+    <figure
+      className="chart"
+      data-testid="lr-sweep-chart"
+      data-points={props.points.length}
+      ref={figure}
+    >
+      <figcaption className="chart-caption">
+        {TITLE}
+        <SaveChart
+          figure={figure}
+          title={TITLE}
+          legend={LINES.map(([name, color]) => ({ name, color }))}
+          disabled={props.points.length === 0}
+          testId="lr-sweep-chart-save"
+        />
+      </figcaption>
       <div className="chart-body">
         <ResponsiveContainer width="100%" height={220}>
           <LineChart data={props.points} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>

@@ -14,10 +14,9 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { download, fileStem } from '../common/download';
-import { chartSvg, svgToPng } from './chartImage';
 import { CHART } from './colors';
 import type { XRange } from './runSeries';
+import { SaveChart } from './SaveChart';
 import type { Point } from './series';
 import { axisTicks, formatValue, largest } from './ticks';
 
@@ -57,37 +56,18 @@ export const MetricChart = memo(function MetricChart(props: {
   // The legend takes its rows out of the chart's height: many runs (a sweep) would squash the plot.
   const height = 196 + 22 * Math.ceil(props.series.length / 2);
   const figure = useRef<HTMLElement>(null);
-  const [saveError, setSaveError] = useState<string>();
-  const save = async () => {
-    setSaveError(undefined);
-    try {
-      if (!figure.current) return;
-      const png = await svgToPng(chartSvg(figure.current, props.title, props.series));
-      download(png, `${fileStem(props.title.toLowerCase())}.png`);
-    } catch (e) {
-      setSaveError(e instanceof Error ? e.message : String(e));
-    }
-  };
   return (
     <figure className="chart" data-testid={props.testId} data-points={points} ref={figure}>
-      <figcaption>
+      <figcaption className="chart-caption">
         {props.title}
-        <button
-          type="button"
-          className="chart-save small"
-          onClick={save}
+        <SaveChart
+          figure={figure}
+          title={props.title}
+          legend={props.series}
           disabled={points === 0}
-          title={`Save the ${props.title.toLowerCase()} chart as a PNG image, as it shows`}
-          data-testid={`${props.testId}-save`}
-        >
-          PNG
-        </button>
+          testId={`${props.testId}-save`}
+        />
       </figcaption>
-      {saveError && (
-        <div className="error-text small" role="alert">
-          The image was not made: {saveError}.
-        </div>
-      )}
       {/* Mounted even while empty, so the first data does not pay for building the chart. */}
       <div className="chart-body zoomable">
         {points === 0 && <div className="chart-empty muted">No data yet</div>}

@@ -1,6 +1,7 @@
 // A sweep's result: each run's lowest validation loss against its value of the swept setting (a
 // log axis for the learning rate), the lowest marked; runs still to train or evaluate are named
 // below it.
+import { useRef } from 'react';
 import {
   CartesianGrid,
   Line,
@@ -13,6 +14,7 @@ import {
 } from 'recharts';
 import { SWEEP_AXES, type SweepValue } from '../../train/sweep';
 import { CHART } from './colors';
+import { SaveChart } from './SaveChart';
 import type { Sweep } from './sweepPoints';
 import { axisTicks, formatValue } from './ticks';
 
@@ -33,10 +35,19 @@ export function SweepChart({
   const evaluated = sweep.points.filter((p) => p.valLoss !== undefined);
   const waiting = sweep.points.filter((p) => p.valLoss === undefined);
   const numbers = sweep.points.flatMap((p) => (typeof p.value === 'number' ? [p.value] : []));
+  const figure = useRef<HTMLElement>(null);
+  const title = `Lowest validation loss by ${axis.label}`;
   return (
-    <figure className="chart" data-testid="sweep-chart" data-points={evaluated.length}>
-      <figcaption>
-        Lowest validation loss by {axis.label} {picker}
+    <figure className="chart" data-testid="sweep-chart" data-points={evaluated.length} ref={figure}>
+      <figcaption className="chart-caption">
+        {title} {picker}
+        <SaveChart
+          figure={figure}
+          title={title}
+          legend={[]}
+          disabled={evaluated.length === 0}
+          testId="sweep-chart-save"
+        />
       </figcaption>
       <div className="chart-body">
         <ResponsiveContainer width="100%" height={220}>

@@ -12,5 +12,9 @@ export function download(blob: Blob, fileName: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-/** A name (a dataset's, a run's) as the stem of a file name: runs of other characters as '-'. */
-export const fileStem = (name: string): string => name.replace(/[^\w.-]+/g, '-');
+/**
+ * A name (a dataset's, a run's, a chart's) as the stem of a file name: runs of other characters as
+ * '-', none at either end.
+ */
+export const fileStem = (name: string): string =>
+  name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '');

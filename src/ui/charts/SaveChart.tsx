@@ -1,0 +1,43 @@
+// A chart's PNG button: the chart as it shows, saved as an image (chartImage.ts), or why it was not.
+import { type RefObject, useState } from 'react';
+import { download, fileStem } from '../common/download';
+import { chartSvg, type LegendEntry, svgToPng } from './chartImage';
+
+export function SaveChart(props: {
+  figure: RefObject<HTMLElement | null>;
+  title: string;
+  legend: readonly LegendEntry[];
+  disabled: boolean;
+  testId: string;
+}) {
+  const [error, setError] = useState<string>();
+  const save = async () => {
+    setError(undefined);
+    try {
+      if (!props.figure.current) return;
+      const png = await svgToPng(chartSvg(props.figure.current, props.title, props.legend));
+      download(png, `${fileStem(props.title.toLowerCase())}.png`);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <>
+      <button
+        type="button"
+        className="chart-save small"
+        onClick={save}
+        disabled={props.disabled}
+        title={`Save the chart (${props.title.toLowerCase()}) as a PNG image, as it shows`}
+        data-testid={props.testId}
+      >
+        PNG
+      </button>
+      {error && (
+        <span className="error-text small" role="alert">
+          The image was not made: {error}.
+        </span>
+      )}
+    </>
+  );
+}
