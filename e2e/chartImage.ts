@@ -4,7 +4,7 @@ import type { Page } from '@playwright/test';
 /** What a chart saved as a PNG holds, read back in the page. */
 export interface SavedChart {
   fileName: string;
-  /** The image's width, and the chart's drawing's on the page (CSS pixels). */
+  /** The image's width, and the chart's drawing's on the page (CSS pixels: its SVG or canvas). */
   width: number;
   chartWidth: number;
   /** Pixels of the plot (below the title, above the legend) within 30 of `color`. */
@@ -37,9 +37,10 @@ export async function savedChart(page: Page, testId: string, color: string): Pro
       const [r, g, b] = rgb(getComputedStyle(probe).color);
       probe.remove();
       const figure = document.querySelector(`[data-testid="${testId}"]`) as HTMLElement;
-      const box = (
-        figure.querySelector('.recharts-wrapper > svg') as SVGSVGElement
-      ).getBoundingClientRect();
+      // The drawing: recharts' SVG, or the heatmap's canvas.
+      const drawn =
+        figure.querySelector('.recharts-wrapper > svg') ?? figure.querySelector('canvas');
+      const box = (drawn as Element).getBoundingClientRect();
       // Below the 26-pixel title, at twice the size.
       const plot = ctx.getImageData(0, 52, img.width, Math.round(2 * box.height)).data;
       let line = 0;

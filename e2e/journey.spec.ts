@@ -160,6 +160,11 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
       return ctx?.getImageData(c.width - 2, 2, 1, 1).data[3];
     }),
   ).toBe(255);
+  // Saved as an image too, with its colour key: the largest norm's cell in the brightest colour.
+  const heat = await savedChart(page, 'chart-part-norms', 'rgb(253, 231, 37)');
+  expect(heat.fileName).toBe('gradient-norm-by-part-i3-test-1.png');
+  expect(heat.width).toBe(2 * heat.chartWidth);
+  expect(heat.line).toBeGreaterThan(100);
   // The UI thread only rendered: no task of over 200 ms of its own CPU time while training. Its
   // wall-clock time also counts the waits for a core that SwiftShader's training took, and on this
   // CPU-only machine those reach 200 ms where the page's work peaks near 100 (npm run bench:ui).

@@ -53,7 +53,7 @@ export function LrSweepChart(props: { points: LrPoint[]; suggestion?: number }) 
         <SaveChart
           figure={figure}
           title={TITLE}
-          legend={LINES.map(([name, color]) => ({ name, color }))}
+          chartKey={LINES.map(([name, color]) => ({ name, color }))}
           disabled={props.points.length === 0}
           testId="lr-sweep-chart-save"
         />

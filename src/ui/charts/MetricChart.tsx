@@ -63,7 +63,7 @@ export const MetricChart = memo(function MetricChart(props: {
         <SaveChart
           figure={figure}
           title={props.title}
-          legend={props.series}
+          chartKey={props.series}
           disabled={points === 0}
           testId={`${props.testId}-save`}
         />

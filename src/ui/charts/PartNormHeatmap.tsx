@@ -7,7 +7,9 @@ import type { I3Config } from '../../model/config';
 import { gradientParts } from '../../model/params';
 import { useTheme } from '../../store/theme';
 import type { StepMetrics } from '../../train/metrics';
+import type { ColourKey } from './chartImage';
 import { colourPosition, partNormGrid } from './partNormGrid';
+import { SaveChart } from './SaveChart';
 import { formatValue } from './ticks';
 
 const HEIGHT = 220;
@@ -30,7 +32,9 @@ function colour(t: number): string {
   return `rgb(${r},${g},${b})`;
 }
 
-const GRADIENT = `linear-gradient(to right, ${STOPS.map((_, i) => colour(i / (STOPS.length - 1))).join(', ')})`;
+const KEY_STOPS = STOPS.map((_, i) => colour(i / (STOPS.length - 1)));
+const GRADIENT = `linear-gradient(to right, ${KEY_STOPS.join(', ')})`;
+const TITLE = 'Gradient norm by part';
 
 /**
  * The labels beside the rows, at their heights: the embedding and the final norm, and each block's
@@ -137,16 +141,32 @@ export const PartNormHeatmap = memo(function PartNormHeatmap(props: {
     });
   };
 
+  const key: ColourKey | undefined = grid && {
+    stops: KEY_STOPS,
+    from: formatValue(10 ** grid.lo),
+    to: formatValue(10 ** grid.hi),
+    note: `log scale · steps ${grid.steps[0]}–${grid.steps.at(-1)} · each block: SSM above attention`,
+  };
+  const figure = useRef<HTMLElement>(null);
+  const title = props.runName ? `${TITLE} · ${props.runName}` : TITLE;
   return (
     <figure
       className="chart"
       data-testid="chart-part-norms"
       data-parts={grid ? names.length : 0}
       data-columns={grid?.steps.length ?? 0}
+      ref={figure}
     >
-      <figcaption>
-        Gradient norm by part
+      <figcaption className="chart-caption">
+        {TITLE}
         {props.picker ? <> · {props.picker}</> : props.runName && ` · ${props.runName}`}
+        <SaveChart
+          figure={figure}
+          title={title}
+          chartKey={key ?? []}
+          disabled={!key}
+          testId="chart-part-norms-save"
+        />
       </figcaption>
       <div className="chart-body heatmap">
         {!grid && (
@@ -175,14 +195,12 @@ export const PartNormHeatmap = memo(function PartNormHeatmap(props: {
           </div>
         )}
       </div>
-      {grid && (
+      {key && (
         <div className="heatmap-key small muted">
-          <span>{formatValue(10 ** grid.lo)}</span>
+          <span>{key.from}</span>
           <i style={{ background: GRADIENT }} />
-          <span>{formatValue(10 ** grid.hi)}</span>
-          <span>
-            log scale · steps {grid.steps[0]}–{grid.steps.at(-1)} · each block: SSM above attention
-          </span>
+          <span>{key.to}</span>
+          <span>{key.note}</span>
         </div>
       )}
     </figure>

@@ -1,12 +1,13 @@
 // A chart's PNG button: the chart as it shows, saved as an image (chartImage.ts), or why it was not.
 import { type RefObject, useState } from 'react';
 import { download, fileStem } from '../common/download';
-import { chartSvg, type LegendEntry, svgToPng } from './chartImage';
+import { type ChartKey, chartSvg, svgToPng } from './chartImage';
 
 export function SaveChart(props: {
   figure: RefObject<HTMLElement | null>;
   title: string;
-  legend: readonly LegendEntry[];
+  /** What goes under the chart: its lines' legend, or its colour scale's key. */
+  chartKey: ChartKey;
   disabled: boolean;
   testId: string;
 }) {
@@ -15,7 +16,7 @@ export function SaveChart(props: {
     setError(undefined);
     try {
       if (!props.figure.current) return;
-      const png = await svgToPng(chartSvg(props.figure.current, props.title, props.legend));
+      const png = await svgToPng(chartSvg(props.figure.current, props.title, props.chartKey));
       download(png, `${fileStem(props.title.toLowerCase())}.png`);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));

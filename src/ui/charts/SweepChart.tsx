@@ -44,7 +44,7 @@ export function SweepChart({
         <SaveChart
           figure={figure}
           title={title}
-          legend={[]}
+          chartKey={[]}
           disabled={evaluated.length === 0}
           testId="sweep-chart-save"
         />
