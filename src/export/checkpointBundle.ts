@@ -14,6 +14,7 @@ import type { CheckpointEvaluation } from '../train/evaluation';
 import type { MetricsHistory } from '../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { SWEEP_AXES } from '../train/sweep';
+import { fileStem } from '../util/fileStem';
 import {
   BundleImportError,
   type BundleInput,
@@ -30,14 +31,9 @@ export const IMPORT_RUN_PREFIX = 'import-';
 export const isImported = (meta: CheckpointMeta): boolean =>
   meta.runId.startsWith(IMPORT_RUN_PREFIX);
 
-/** `i3-<run>-step<step>.zip`, the run's name reduced to lowercase letters, digits and dashes. */
+/** `i3-<run>-step<step>.zip`, the run's name in lowercase as a file stem (no second "i3-"). */
 export function bundleFileName(runName: string, step: number): string {
-  const slug = runName
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .replace(/^i3-/, '');
-  return `i3-${slug || 'model'}-step${step}.zip`;
+  return `i3-${fileStem(runName.toLowerCase(), 'model').replace(/^i3-/, '')}-step${step}.zip`;
 }
 
 export function datasetSummary(m: DatasetManifest): DatasetSummary {

@@ -11,10 +11,10 @@ const unsaved = new Map<string, () => void>();
 
 /** Writes what waits now: when the page goes (a reload, a closed tab), and as each delay ends. */
 function flush(name?: string): void {
-  for (const [key, write] of unsaved) {
+  for (const [key, pending] of unsaved) {
     if (name !== undefined && key !== name) continue;
     unsaved.delete(key);
-    write();
+    pending();
   }
 }
 

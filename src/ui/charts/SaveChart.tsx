@@ -1,6 +1,7 @@
 // A chart's PNG button: the chart as it shows, saved as an image (chartImage.ts), or why it was not.
 import { type RefObject, useState } from 'react';
-import { download, fileStem } from '../common/download';
+import { fileStem } from '../../util/fileStem';
+import { download } from '../common/download';
 import { type ChartKey, chartSvg, svgToPng } from './chartImage';
 
 export function SaveChart(props: {

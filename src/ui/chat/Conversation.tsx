@@ -4,8 +4,9 @@
 
 import { useEffect, useRef } from 'react';
 import { type ChatTurn, editable, regenerable, sendBlocker, useChat } from '../../store/chat';
+import { fileStem } from '../../util/fileStem';
 import { CopyButton } from '../common/CopyButton';
-import { download, fileStem } from '../common/download';
+import { download } from '../common/download';
 import { count } from '../common/format';
 import { SendOrStop, sendsOnEnter } from './SendOrStop';
 import { TokenPieces } from './TokenPieces';
@@ -16,6 +17,15 @@ const REASONS = {
   stop: 'ended its turn',
   length: 'reached max new tokens',
   abort: 'stopped',
+} as const;
+
+/** What each turn's Copy says it takes, by mode and role. */
+const COPY_TITLES = {
+  chat: { user: 'Copy the message', assistant: 'Copy the reply' },
+  completion: {
+    user: 'Copy the prompt',
+    assistant: 'Copy the whole text: the prompt and its continuation',
+  },
 } as const;
 
 /** Which of the replies drawn for the last question shows: ‹ k of n ›, the chat going on from it. */
@@ -155,13 +165,7 @@ export function Transcript() {
             {!live && (
               <CopyButton
                 text={() => copiedText(turns, i, mode)}
-                title={
-                  !out
-                    ? `Copy the ${mode === 'chat' ? 'message' : 'prompt'}`
-                    : mode === 'chat'
-                      ? 'Copy the reply'
-                      : 'Copy the whole text: the prompt and its continuation'
-                }
+                title={COPY_TITLES[mode][t.role]}
                 testId="chat-copy"
               />
             )}

@@ -11,10 +11,3 @@ export function download(blob: Blob, fileName: string): void {
   // The download has started from the URL by the next task; a minute is ample.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
-
-/**
- * A name (a dataset's, a run's, a chart's) as the stem of a file name: runs of other characters as
- * '-', none at either end.
- */
-export const fileStem = (name: string): string =>
-  name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '');

@@ -5,9 +5,10 @@ import type { DatasetManifest, RepeatPlacement } from '../../data/shardStore';
 import { useDatasets } from '../../store/datasets';
 import { datasetsOf, useQueue } from '../../store/queue';
 import { useRuns } from '../../store/runs';
+import { fileStem } from '../../util/fileStem';
 import { exportWorker } from '../../workerClients';
 import { useConfirmDelete } from '../common/ConfirmDelete';
-import { download, fileStem } from '../common/download';
+import { download } from '../common/download';
 import { bytes, count } from '../common/format';
 import { InlineEdit } from '../common/InlineEdit';
 
