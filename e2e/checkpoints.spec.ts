@@ -302,7 +302,7 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   await page.getByRole('tab', { name: 'Data' }).click();
   await page.getByTestId('dataset').first().getByTestId('delete-dataset').click();
   // It asks first, and says what the runs trained on it keep.
-  await expect(dialog).toContainText('The 3 run(s) trained on it keep their checkpoints');
+  await expect(dialog).toContainText('3 runs trained on it keep their checkpoints');
   await page.getByTestId('confirm-delete-yes').click();
   await expect(page.getByTestId('dataset')).toHaveCount(0);
   await page.getByRole('tab', { name: 'Checkpoints' }).click();

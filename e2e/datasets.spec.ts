@@ -37,7 +37,7 @@ test('dropped files become a stored dataset with statistics and samples', async 
   await expect(dataset).toContainText('2 files');
   // 500 documents, every 20th held out for validation; the malformed line is counted.
   await expect(dataset).toContainText('475 train / 25 validation documents (300 conversations)');
-  await expect(dataset).toContainText('1 records skipped');
+  await expect(dataset).toContainText('1 record skipped');
   const tokens = Number(
     (await dataset.getByTestId('dataset-tokens').textContent())!.replace(/,/g, ''),
   );

@@ -184,7 +184,7 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   await dataset('base').getByRole('button', { name: 'Delete' }).click();
   // The mixture's run resumes only with it: the question says so.
   await expect(page.getByTestId('confirm-delete')).toContainText(
-    '1 run(s) mixed it into their training rows: they resume only with it.',
+    '1 run mixed it into its training rows: it resumes only with it.',
   );
   await page.getByTestId('confirm-delete-yes').click();
   await expect(dataset('base')).toHaveCount(0);

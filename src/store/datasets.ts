@@ -11,6 +11,7 @@ import type { DatasetManifest } from '../data/shardStore';
 import { type DownloadProgress, fileNameOf } from '../data/urlDownload';
 import { DEFAULT_VOCAB_SIZE } from '../model/config';
 import type { IngestEvent, IngestFileProblem, IngestOptions } from '../protocol';
+import { counted } from '../ui/common/format';
 import { ingestWorker, subscribed } from '../workerClients';
 
 const DEFAULT_DATASET_FILE = 'default-corpus.txt.gz';
@@ -193,7 +194,7 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
         selectedId: m.id,
         notice: {
           kind: 'ok',
-          text: `Imported "${m.name}": ${(m.train.documents + m.validation.documents).toLocaleString('en-US')} documents, ${(m.train.tokens + m.validation.tokens).toLocaleString('en-US')} tokens.`,
+          text: `Imported "${m.name}": ${counted(m.train.documents + m.validation.documents, 'document')}, ${counted(m.train.tokens + m.validation.tokens, 'token')}.`,
         },
       }));
       return;

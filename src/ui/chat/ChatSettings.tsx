@@ -7,7 +7,7 @@ import { type ChatMode, newSeed, settingsProblem, trainingData, useChat } from '
 import { useDatasets } from '../../store/datasets';
 import { useNav } from '../../store/nav';
 import { useNewestCheckpoints, useRuns } from '../../store/runs';
-import { checkpointName, count } from '../common/format';
+import { checkpointName, count, counted } from '../common/format';
 
 const SETTING_FIELDS: { key: keyof GenerationSettings; label: string; step: number }[] = [
   { key: 'temperature', label: 'temperature (0 = greedy)', step: 0.05 },
@@ -166,7 +166,7 @@ function DataHint({ checkpointId, mode }: { checkpointId: string; mode: ChatMode
   if (!data) return null;
   const text =
     data.conversations > 0
-      ? `Trained on ${data.dataset}, with ${count(data.conversations)} conversations: chat mode ` +
+      ? `Trained on ${data.dataset}, with ${counted(data.conversations, 'conversation')}: chat mode ` +
         'answers through their template.'
       : `Trained on ${data.dataset}: plain text, no conversations. Completion continues what you ` +
         `write${mode === 'chat' ? '; in chat mode its replies will not follow the template' : ''}.`;

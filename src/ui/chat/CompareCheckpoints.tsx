@@ -12,7 +12,7 @@ import {
   useCompare,
 } from '../../store/compare';
 import { useNewestCheckpoints } from '../../store/runs';
-import { checkpointName, count } from '../common/format';
+import { checkpointName, counted } from '../common/format';
 import { SendOrStop, sendsOnEnter } from './SendOrStop';
 import { TokenPieces } from './TokenPieces';
 import { textPerplexity, textScores } from './tokenOdds';
@@ -96,7 +96,7 @@ function ResultCard({
           </span>
         ) : stats ? (
           <>
-            {count(stats.tokens)} tokens · {stats.tokensPerSec.toFixed(1)} tokens/s
+            {counted(stats.tokens, 'token')} · {stats.tokensPerSec.toFixed(1)} tokens/s
             {stats.reason === 'abort' && ' · stopped'}
             {ppl !== undefined &&
               ` · its continuation's perplexity ${ppl.toFixed(ppl < 100 ? 2 : 0)}`}

@@ -7,7 +7,7 @@ import { type ChatTurn, editable, regenerable, sendBlocker, useChat } from '../.
 import { fileStem } from '../../util/fileStem';
 import { CopyButton } from '../common/CopyButton';
 import { download } from '../common/download';
-import { count } from '../common/format';
+import { counted } from '../common/format';
 import { SendOrStop, sendsOnEnter } from './SendOrStop';
 import { TokenPieces } from './TokenPieces';
 import { textPerplexity } from './tokenOdds';
@@ -73,7 +73,7 @@ function TurnStats({ turn, showOdds }: { turn: ChatTurn; showOdds: boolean }) {
     if (!(showOdds && turn.pieces)) return null;
     return (
       <div className="muted small">
-        {count(turn.pieces.length)} tokens as the model read them{perplexity}
+        {counted(turn.pieces.length, 'token')} as the model read them{perplexity}
       </div>
     );
   }
@@ -84,7 +84,7 @@ function TurnStats({ turn, showOdds }: { turn: ChatTurn; showOdds: boolean }) {
   }
   return (
     <div className="muted small">
-      {count(tokens)} tokens · {tokensPerSec.toFixed(1)} tokens/s · {REASONS[reason]}
+      {counted(tokens, 'token')} · {tokensPerSec.toFixed(1)} tokens/s · {REASONS[reason]}
       {perplexity}
     </div>
   );
@@ -291,7 +291,7 @@ export function Composer() {
           data-state={streaming ? 'streaming' : 'idle'}
         >
           {streaming
-            ? `generating… ${count(streaming.tokens)} tokens · ${streaming.tokensPerSec.toFixed(1)} tokens/s`
+            ? `generating… ${counted(streaming.tokens, 'token')} · ${streaming.tokensPerSec.toFixed(1)} tokens/s`
             : (blocker ?? '')}
         </span>
       </div>

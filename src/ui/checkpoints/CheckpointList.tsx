@@ -23,7 +23,7 @@ import { perplexity } from '../../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../../train/runStore';
 import { decayInWords, type LrSchedule } from '../../train/schedule';
 import { useConfirmDelete } from '../common/ConfirmDelete';
-import { bytes, count } from '../common/format';
+import { bytes, count, counted } from '../common/format';
 import { useGpuBusy } from '../common/gpuBusy';
 import { ExportOptions, exportWithPicker } from './BundleExport';
 
@@ -276,8 +276,8 @@ export function CheckpointList() {
   );
   const [askPrune, pruneDialog] = useConfirmDelete(
     (cks: CheckpointSummary[]) => ({
-      title: `Delete ${count(cks.length)} checkpoints?`,
-      text: `Every checkpoint but each run's latest (what a resume continues from) and its best by validation loss: ${count(cks.length)} checkpoints, ${bytes(cks.reduce((sum, ck) => sum + ck.bytes, 0))}. Imported checkpoints stay. This cannot be undone.`,
+      title: `Delete ${counted(cks.length, 'checkpoint')}?`,
+      text: `Every checkpoint but each run's latest (what a resume continues from) and its best by validation loss: ${counted(cks.length, 'checkpoint')}, ${bytes(cks.reduce((sum, ck) => sum + ck.bytes, 0))}. Imported checkpoints stay. This cannot be undone.`,
     }),
     (cks) => void remove(cks),
   );

@@ -2,6 +2,13 @@
 
 export const count = (n: number) => n.toLocaleString('en-US');
 
+/** A count with its noun, singular for one: "1 document", "2,048 documents". */
+export const counted = (n: number, noun: string, nouns = `${noun}s`) =>
+  `${count(n)} ${n === 1 ? noun : nouns}`;
+
+/** The words that agree with a count: `one` for 1, `many` otherwise ("it resumes", "they resume"). */
+export const agree = (n: number, one: string, many: string) => (n === 1 ? one : many);
+
 export function bytes(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
   if (n >= 1e6) return `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)} MB`;

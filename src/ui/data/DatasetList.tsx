@@ -9,7 +9,7 @@ import { fileStem } from '../../util/fileStem';
 import { exportWorker } from '../../workerClients';
 import { useConfirmDelete } from '../common/ConfirmDelete';
 import { download } from '../common/download';
-import { bytes, count } from '../common/format';
+import { agree, bytes, count, counted } from '../common/format';
 import { InlineEdit } from '../common/InlineEdit';
 
 const REPEATS_DONE: Record<RepeatPlacement, string> = {
@@ -23,21 +23,20 @@ function Stats({ d }: { d: DatasetManifest }) {
   const chats = d.files.reduce((s, f) => s + (f.chats ?? 0), 0);
   return (
     <span className="muted">
-      {d.files.length} file{d.files.length === 1 ? '' : 's'} ·{' '}
-      {bytes(d.files.reduce((s, f) => s + f.size, 0))} · {count(d.train.documents)} train /{' '}
-      {count(d.validation.documents)} validation documents
-      {chats > 0 && ` (${count(chats)} conversations)`} ·{' '}
+      {counted(d.files.length, 'file')} · {bytes(d.files.reduce((s, f) => s + f.size, 0))} ·{' '}
+      {count(d.train.documents)} train / {count(d.validation.documents)} validation documents
+      {chats > 0 && ` (${counted(chats, 'conversation')})`} ·{' '}
       <span data-testid="dataset-tokens">{count(d.train.tokens + d.validation.tokens)}</span> tokens
       · vocabulary {count(d.tokenizer.vocab.length)}
-      {d.unknownChars > 0 && ` · ${count(d.unknownChars)} unknown characters`}
-      {skipped > 0 && ` · ${count(skipped)} records skipped`}
+      {d.unknownChars > 0 && ` · ${counted(d.unknownChars, 'unknown character')}`}
+      {skipped > 0 && ` · ${counted(skipped, 'record')} skipped`}
       {Boolean(d.repeated) && (
         <span
           data-testid="dataset-repeated"
           title="Documents whose tokens equal an earlier document's. Kept in the split of their first copy (the import options' default), they leave the validation loss measured on text the model did not train on."
         >
           {' '}
-          · {count(d.repeated ?? 0)} repeated documents (
+          · {counted(d.repeated ?? 0, 'repeated document')} (
           {((100 * (d.repeated ?? 0)) / d.files.reduce((n, f) => n + f.documents, 0)).toFixed(1)}
           %){REPEATS_DONE[d.repeats ?? 'by-place']}
         </span>
@@ -102,18 +101,27 @@ export function DatasetList() {
   const mixedInto = (id: string) => {
     const n = runs.filter((r) => (r.settings.mixIn ?? []).some((m) => m.datasetId === id)).length;
     return n > 0
-      ? ` ${count(n)} run(s) mixed it into their training rows: they resume only with it.`
+      ? ` ${counted(n, 'run')} mixed it into ${agree(n, 'its training rows: it resumes', 'their training rows: they resume')} only with it.`
       : '';
   };
   const queued = useQueue((s) => s.queued);
   const inQueue = (id: string) => {
     const n = queued.filter((r) => datasetsOf(r).includes(id)).length;
-    return n > 0 ? ` ${count(n)} queued run(s) read it: they leave the queue.` : '';
+    return n > 0
+      ? ` ${counted(n, 'queued run')} ${agree(n, 'reads it: it leaves', 'read it: they leave')} the queue.`
+      : '';
+  };
+  // Runs trained on it keep their checkpoints: say what they can still do.
+  const trainedOn = (id: string) => {
+    const n = runs.filter((r) => r.datasetId === id).length;
+    return n > 0
+      ? ` ${counted(n, 'run')} trained on it ${agree(n, 'keeps its', 'keep their')} checkpoints, which chat and export without it; ${agree(n, 'it trains', 'they train')} further only on a dataset with the same tokenizer, such as these files imported again with the same settings.`
+      : '';
   };
   const [askDelete, deleteDialog] = useConfirmDelete(
     (d: DatasetManifest) => ({
       title: 'Delete this dataset?',
-      text: `${d.name}: its ${count(d.train.tokens + d.validation.tokens)} tokens are removed from this browser (your files are not touched). The ${count(runs.filter((r) => r.datasetId === d.id).length)} run(s) trained on it keep their checkpoints, which chat and export without it; they train further only on a dataset with the same tokenizer, such as these files imported again with the same settings.${mixedInto(d.id)}${inQueue(d.id)}`,
+      text: `${d.name}: its ${count(d.train.tokens + d.validation.tokens)} tokens are removed from this browser (your files are not touched).${trainedOn(d.id)}${mixedInto(d.id)}${inQueue(d.id)}`,
     }),
     (d) => {
       useQueue.getState().dropReaders(d.id);

@@ -4,7 +4,7 @@
 import { useMemo, useState } from 'react';
 import { ChunkTokenizer } from '../../data/chunkTokenizer';
 import type { DatasetManifest } from '../../data/shardStore';
-import { count } from '../common/format';
+import { count, counted } from '../common/format';
 
 const visible = (t: string) => t.replaceAll(' ', '·').replaceAll('\n', '⏎').replaceAll('\t', '⇥');
 
@@ -24,7 +24,7 @@ function TokenChips({
   return (
     <>
       <p className="muted" data-testid={`${testId}-count`}>
-        {count(ids.length)} tokens for {count(chars)} characters
+        {counted(ids.length, 'token')} for {counted(chars, 'character')}
         {ids.length > 0 && ` (${(chars / ids.length).toFixed(2)} characters a token)`}
       </p>
       <div data-testid={testId} className="sample-tokens">

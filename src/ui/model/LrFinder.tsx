@@ -13,7 +13,7 @@ import { LR_SWEEP_MAX, LR_SWEEP_MIN, LR_SWEEP_STEPS } from '../../train/lrFinder
 import type { CheckpointSummary } from '../../train/runStore';
 import { LrSweepChart } from '../charts/LrSweepChart';
 import { formatValue } from '../charts/ticks';
-import { checkpointName, count } from '../common/format';
+import { checkpointName, count, counted } from '../common/format';
 import { useGpuBusy } from '../common/gpuBusy';
 import { useNextConfig, useNextSettings, useSetupProblem } from '../common/nextRun';
 
@@ -152,7 +152,7 @@ export function LrFinder() {
       {result && (
         <p data-testid="lr-result">
           {result.cancelled &&
-            `Cancelled after ${count(result.points.length)} steps: a part of a sweep suggests no rate. `}
+            `Cancelled after ${counted(result.points.length, 'step')}: a part of a sweep suggests no rate. `}
           {result.diverged &&
             `The loss blew up past ${formatValue(result.points.at(-1)?.lr ?? LR_SWEEP_MAX)}, where the sweep stopped. `}
           {suggestion !== undefined && (

@@ -24,7 +24,7 @@ import { BlockDiagram } from '../charts/BlockDiagram';
 import { hue } from '../charts/colors';
 import { MetricChart } from '../charts/MetricChart';
 import { ShareBar } from '../charts/ShareBar';
-import { bytes, compact, count, epochs, ratio } from '../common/format';
+import { agree, bytes, compact, count, counted, epochs, ratio } from '../common/format';
 import { NumberField } from '../common/NumberField';
 import { useNextConfig, useNextSettings, useTooLarge, useVocabSize } from '../common/nextRun';
 import { LrFinder } from './LrFinder';
@@ -319,10 +319,10 @@ export function ModelPane() {
             <TokensPerParameter tokens={runTokens} parameters={parameterCount(effective)} />
           )}
           {samples &&
-            ` At each evaluation the weights write ${count(settings.sampleTokens ?? 0)} tokens after the sample prompt, with the run's seed, shown in the Train pane.`}
+            ` At each evaluation the weights write ${counted(settings.sampleTokens ?? 0, 'token')} after the sample prompt, with the run's seed, shown in the Train pane.`}
           {(settings.earlyStopPatience ?? 0) > 0 &&
             settings.evalInterval > 0 &&
-            ` The run ends early once ${count(settings.earlyStopPatience ?? 0)} evaluations in a row have not lowered the validation loss (0 turns this off).`}
+            ` The run ends early once ${counted(settings.earlyStopPatience ?? 0, 'evaluation')} in a row ${agree(settings.earlyStopPatience ?? 0, 'has', 'have')} not lowered the validation loss (0 turns this off).`}
         </p>
       </section>
     </div>
