@@ -429,3 +429,34 @@ test('an import cut off by a reload resumes when the same file comes again', asy
   await expect(dataset).toHaveCount(1);
   await expect(dataset).toContainText('380,000 train / 20,000 validation documents');
 });
+
+test('a dataset shorter than one window of the context holds the run before it starts, and says what to do', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  await dropFiles(page, 'dropzone', [{ name: 'short.txt', text: 'Hello there.' }]);
+  const dataset = page.getByTestId('dataset');
+  await expect(dataset).toHaveAttribute('data-status', 'complete');
+  const tokens = Number(
+    (await dataset.getByTestId('dataset-tokens').textContent())?.replace(',', ''),
+  );
+  expect(tokens).toBeLessThan(16);
+  // i3-test reads windows of 17 tokens: the run cannot draw one.
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByTestId('preset-i3-test').check();
+  const why = `"short.txt" has ${tokens} training tokens, fewer than one window of 17`;
+  await expect(page.getByTestId('data-too-short')).toContainText(why);
+  await expect(page.getByTestId('find-lr')).toBeDisabled();
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await expect(page.getByTestId('start-run')).toBeDisabled();
+  await expect(page.getByTestId('run-blocker')).toHaveText(
+    `${why} (the context and the token after it): import more text, or train with a shorter context (Model pane, context T).`,
+  );
+  // A context the dataset holds a window of lets it start.
+  await page.getByRole('tab', { name: 'Model' }).click();
+  await page.getByLabel('context T').fill(String(tokens - 1));
+  await expect(page.getByTestId('data-too-short')).toHaveCount(0);
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await expect(page.getByTestId('start-run')).toBeEnabled();
+});

@@ -179,6 +179,8 @@ test('a new user trains, pauses, resumes, chats, exports and finds it all after 
     .poll(() => samples.evaluateAll((items) => items.map((i) => i.getAttribute('data-step'))))
     .toEqual(['30', '20']);
   const sample30 = await samples.first().getByTestId('training-sample-text').textContent();
+  // One run wrote samples: the card names it.
+  await expect(page.getByTestId('samples-run-name')).toHaveText('i3-test #1');
   // The run's row, to compare runs by: its validation loss is the step-30 evaluation's.
   const valLoss = await row.getByTestId('run-val-loss').textContent();
   expect(valLoss).toMatch(/^\d+\.\d{3}$/);

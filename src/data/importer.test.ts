@@ -13,7 +13,7 @@ import {
   lastValidationDocument,
 } from './importer';
 import { loadTextCorpus } from './nodeCorpus';
-import { ShardReader, storeSource } from './shardReader';
+import { ShardReader, storeSource, tooShortToTrain } from './shardReader';
 import { MemoryShardStore, type Split } from './shardStore';
 import { EOS_ID } from './specialTokens';
 
@@ -412,7 +412,10 @@ describe('ShardReader', () => {
     const { manifest } = await importDataset([file('t.txt', 'tiny')], store, { newId: () => 't' });
     expect(
       () => new ShardReader(storeSource(store, manifest), { batchSize: 1, seqLen: 64, seed: 0 }),
-    ).toThrow(/fewer than one window/);
+    ).toThrow('"t.txt" has 5 training tokens, fewer than one window of 65');
+    // Its 5 tokens make one window of a context of 4, none of 5.
+    expect(tooShortToTrain(manifest, 4)).toBeUndefined();
+    expect(tooShortToTrain(manifest, 5)).toContain('fewer than one window of 6');
   });
 });
 

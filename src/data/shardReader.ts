@@ -29,6 +29,19 @@ export interface BatchCursor {
   rng: number;
 }
 
+/**
+ * Why a run of context `seqLen` cannot draw a training window from `m` (its training split is
+ * shorter than T+1 tokens), or undefined. The Train pane holds such a run before it starts.
+ */
+export function tooShortToTrain(m: DatasetManifest, seqLen: number): string | undefined {
+  if (m.train.tokens >= seqLen + 1) return undefined;
+  return (
+    `"${m.name}" has ${m.train.tokens.toLocaleString('en-US')} training tokens, fewer than one ` +
+    `window of ${seqLen + 1} (the context and the token after it): import more text, or train ` +
+    'with a shorter context'
+  );
+}
+
 export interface ReaderOptions {
   batchSize: number;
   /** Context length T: each row has T+1 tokens. */
@@ -69,12 +82,8 @@ export class ShardReader {
     this.rng = new Rng(this.seed ^ 0x5eed);
     this.cur = { epoch: 0, position: 0, drawn: 0, rng: this.rng.state };
     if (cursor) this.restore(cursor);
-    const m = source.manifest;
-    if (m.train.tokens < this.seqLen + 1) {
-      throw new Error(
-        `dataset "${m.name}" has ${m.train.tokens} training tokens, fewer than one window of ${this.seqLen + 1}`,
-      );
-    }
+    const short = tooShortToTrain(source.manifest, this.seqLen);
+    if (short) throw new Error(short);
   }
 
   cursor(): BatchCursor {

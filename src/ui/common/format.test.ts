@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { agree, checkpointName, counted, epochs, ratio } from './format';
 
 describe('formats shared by the panes', () => {
-  it('writes ratios far below 1 with two significant digits, larger ones with fixed decimals', () => {
-    expect([0.0012345, 0.051, 0.37, 1, 12.44].map(ratio)).toEqual([
+  it('writes ratios far below 1 with two significant digits, larger ones with fewer decimals, past 100 none', () => {
+    expect([0.0012345, 0.051, 0.37, 1, 12.44, 314.2, 12_000_000].map(ratio)).toEqual([
       '0.0012',
       '0.051',
       '0.37',
       '1.00',
       '12.4',
+      '314',
+      '12,000,000',
     ]);
     expect(epochs(0.0013)).toBe('0.0013 epochs');
     expect(epochs(1)).toBe('1.00 epoch');

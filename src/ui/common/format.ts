@@ -33,9 +33,18 @@ export const compact = (n: number) =>
       ? `${(n / 1e3).toFixed(1)}k`
       : `${Math.round(n)}`;
 
-/** A ratio that may be far below 1: "0.0013", "0.37", "12.4". */
+/**
+ * A ratio that may be far below 1 or far above it: "0.0013", "0.37", "12.4", "960", "25,000"
+ * (past 100 a decimal says nothing).
+ */
 export const ratio = (x: number) =>
-  x < 0.1 ? x.toPrecision(2) : x < 10 ? x.toFixed(2) : x.toFixed(1);
+  x < 0.1
+    ? x.toPrecision(2)
+    : x < 10
+      ? x.toFixed(2)
+      : x < 100
+        ? x.toFixed(1)
+        : count(Math.round(x));
 
 /** Passes over training data: "0.0013 epochs", "0.37 epochs", "12.4 epochs". */
 export const epochs = (e: number) => `${ratio(e)} epoch${e === 1 ? '' : 's'}`;

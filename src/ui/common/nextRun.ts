@@ -4,6 +4,7 @@
 // share it.
 
 import { useMemo } from 'react';
+import { tooShortToTrain } from '../../data/shardReader';
 import type { DatasetManifest } from '../../data/shardStore';
 import { type I3Config, validateConfig } from '../../model/config';
 import type { RunSpec } from '../../protocol';
@@ -88,14 +89,32 @@ export function useSetupProblem(): string | undefined {
   return undefined;
 }
 
+/**
+ * Why the next run cannot draw its windows: the selected dataset, or one mixed in, is shorter than
+ * a window of its context (else the run would fail once prepared), or undefined. The learning-rate
+ * finder's sweep draws the same windows.
+ */
+export function useDataTooShort(): string | undefined {
+  const settings = useNextSettings();
+  const datasets = useDatasets((s) => s.datasets);
+  const selectedId = useDatasets((s) => s.selectedId);
+  const read = new Set([selectedId, ...(settings.mixIn ?? []).map((m) => m.datasetId)]);
+  for (const d of datasets) {
+    const short = read.has(d.id) ? tooShortToTrain(d, settings.seqLen) : undefined;
+    if (short) return `${short} (Model pane, context T).`;
+  }
+  return undefined;
+}
+
 /** Why the next run cannot start now (the GPU, the dataset, the setup), or undefined. */
 export function useRunBlocker(): string | undefined {
   const gpu = useGpu((s) => s.status);
   const vocab = useVocabSize();
   const setupProblem = useSetupProblem();
+  const dataTooShort = useDataTooShort();
   if (gpu !== 'ready') return 'The GPU is not ready.';
   if (!vocab) return 'Choose a dataset first (import one in the Data pane).';
-  return setupProblem;
+  return setupProblem ?? dataTooShort;
 }
 
 /** The next run as the Train pane would start it, less its id. */

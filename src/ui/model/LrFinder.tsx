@@ -15,7 +15,12 @@ import { LrSweepChart } from '../charts/LrSweepChart';
 import { formatValue } from '../charts/ticks';
 import { checkpointName, count, counted } from '../common/format';
 import { useGpuBusy } from '../common/gpuBusy';
-import { useNextConfig, useNextSettings, useSetupProblem } from '../common/nextRun';
+import {
+  useDataTooShort,
+  useNextConfig,
+  useNextSettings,
+  useSetupProblem,
+} from '../common/nextRun';
 
 /** A rate as the schedule field would take it: two significant digits. */
 const rounded = (lr: number) => Number(lr.toPrecision(2));
@@ -64,6 +69,7 @@ export function LrFinder() {
   const datasetId = dataset?.id;
   const nextConfig = useNextConfig();
   const setupProblem = useSetupProblem();
+  const dataTooShort = useDataTooShort();
   const { key, running, points, steps, result, message, find, cancel, fromId, setFrom } =
     useLrFinder();
   const choices = useFineTuneChoices(datasetId);
@@ -79,7 +85,7 @@ export function LrFinder() {
     (datasetId
       ? from
         ? undefined
-        : setupProblem
+        : (setupProblem ?? dataTooShort)
       : 'Import a dataset first (Data pane): the sweep trains on it.');
   const last = points.at(-1);
   const suggestion = result && !result.cancelled ? result.suggestion : undefined;

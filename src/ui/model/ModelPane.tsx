@@ -26,7 +26,13 @@ import { MetricChart } from '../charts/MetricChart';
 import { ShareBar } from '../charts/ShareBar';
 import { agree, bytes, compact, count, counted, epochs, ratio } from '../common/format';
 import { NumberField } from '../common/NumberField';
-import { useNextConfig, useNextSettings, useTooLarge, useVocabSize } from '../common/nextRun';
+import {
+  useDataTooShort,
+  useNextConfig,
+  useNextSettings,
+  useTooLarge,
+  useVocabSize,
+} from '../common/nextRun';
 import { LrFinder } from './LrFinder';
 import { SpeedEstimate } from './SpeedEstimate';
 
@@ -116,6 +122,7 @@ export function ModelPane() {
   const problems = validateConfig(effective);
   const valid = problems.length === 0;
   const settingsProblems = validateSettings(settings);
+  const dataTooShort = useDataTooShort();
   const tooLarge = useTooLarge();
   const curve = useMemo(() => learningRateCurve(settings.schedule, 200), [settings.schedule]);
   const activations = activationsOf(settings);
@@ -298,6 +305,11 @@ export function ModelPane() {
               <li key={p}>{p}</li>
             ))}
           </ul>
+        )}
+        {dataTooShort && (
+          <p className="banner error" data-testid="data-too-short">
+            {dataTooShort}
+          </p>
         )}
         <SpeedEstimate />
         <LrFinder />

@@ -104,7 +104,11 @@ export function RunControls() {
       </div>
       {/* While a run trains, the dataset and mixture set the runs queued behind it. */}
       <MixIn />
-      {blocker && !live && <p className="muted">{blocker}</p>}
+      {blocker && !live && (
+        <p className="muted" data-testid="run-blocker">
+          {blocker}
+        </p>
+      )}
       {live && <Progress run={live} />}
       <RunQueue next={next} blocker={blocker} onQueued={() => setName('')} />
       <RunEndSwitch />

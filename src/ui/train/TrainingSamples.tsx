@@ -34,6 +34,12 @@ export function TrainingSamples() {
     <section className="card" data-testid="training-samples">
       <div className="row" style={{ flexWrap: 'wrap' }}>
         <h2 style={{ margin: 0 }}>Samples</h2>
+        {listed.length === 1 && (
+          // Which run wrote them, where other runs are charted too.
+          <span className="muted" data-testid="samples-run-name">
+            {run.name}
+          </span>
+        )}
         {listed.length > 1 && (
           <label className="inline">
             run
