@@ -173,6 +173,9 @@ test('a GPU lost during a run: the run ends with what to do, its checkpoints sta
   await page.getByTestId('reload-page').click();
   await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
   await page.getByRole('tab', { name: 'Train' }).click();
+  // The run is stored as it ended, not as one cut off with its page.
+  await expect(row).toHaveAttribute('data-state', 'failed');
+  await expect(row).toContainText('The GPU device was lost during training');
   const resume = row.getByTestId('resume-from-checkpoint');
   await expect(resume).toHaveText(/^Resume from step \d+$/);
   // A checkpoint every 2 steps, and the GPU lost after step 5: at least step 4's was stored.

@@ -367,8 +367,17 @@ async function start(spec: RunSpec): Promise<void> {
 /** Trains the run of `spec` to its end, holding its lock (start). */
 async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
   let stored = Promise.resolve();
-  const fail = (message: string) =>
+  let written: RunRecord | undefined;
+  // A run whose record is stored ends failed there too: a reload then shows why it ended, not a
+  // run cut off with its page.
+  const fail = (message: string) => {
+    if (written) {
+      written.state = 'failed';
+      written.message = message;
+      stored = putRun(written).catch(() => {});
+    }
     post({ type: 'run-state', runId: spec.runId, state: 'failed', message });
+  };
   try {
     const data = await trainingData(spec.datasetId, spec.config);
     if (typeof data === 'string') return fail(data);
@@ -390,6 +399,7 @@ async function train(spec: RunSpec, rt: GpuRuntime): Promise<void> {
     if (resume) record.metrics = structuredClone(resume.meta.metrics);
     liveRecord = record;
     await putRun(record);
+    written = record;
     const outbox = new MetricsOutbox(record);
     const before = rt.memory().current;
     const prepared = await prepareRun(rt, {
