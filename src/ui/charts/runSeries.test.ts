@@ -69,11 +69,15 @@ describe('chartReferences', () => {
       typeof chartReferences
     >[1][number];
 
-  it('draws the uniform guess on the loss and the clip threshold on the gradient norm, once each', () => {
+  it('draws the uniform guess on the loss (with its vocabulary where they differ) and the clip threshold on the gradient norm, once each', () => {
     const runs = [run(4466, 1), run(4466, 0.5), run(64, 1), run(64, 0)];
     expect(chartReferences('loss', runs)).toEqual([
+      { y: Math.log(4466), label: 'uniform guess over 4,466 tokens' },
+      { y: Math.log(64), label: 'uniform guess over 64 tokens' },
+    ]);
+    // One vocabulary among the runs: the level needs no size.
+    expect(chartReferences('loss', runs.slice(0, 2))).toEqual([
       { y: Math.log(4466), label: 'uniform guess' },
-      { y: Math.log(64), label: 'uniform guess' },
     ]);
     // A run without clipping (0) has no threshold.
     expect(chartReferences('gradNorm', runs)).toEqual([

@@ -67,15 +67,23 @@ function epochsAtStep(steps: StepMetrics[]): (e: { step: number }) => number | u
 /**
  * The levels a chart's curves are read against, one per value among the charted runs: the loss of a
  * uniform guess over the vocabulary, ln V (where training starts; below it the model has learnt
- * something), and the gradient-clip threshold (above it each step's update is scaled down).
+ * something; where the runs' vocabularies differ, each level names its size), and the
+ * gradient-clip threshold (above it each step's update is scaled down).
  */
 export function chartReferences(
   metric: StepMetric,
   runs: readonly Pick<RunRecord, 'config' | 'settings'>[],
 ): Reference[] {
+  const vocabs = new Set(runs.map((r) => r.config.vocab_size));
   const levels =
     metric === 'loss'
-      ? runs.map((r) => ({ y: Math.log(r.config.vocab_size), label: 'uniform guess' }))
+      ? runs.map((r) => ({
+          y: Math.log(r.config.vocab_size),
+          label:
+            vocabs.size > 1
+              ? `uniform guess over ${r.config.vocab_size.toLocaleString('en-US')} tokens`
+              : 'uniform guess',
+        }))
       : metric === 'gradNorm'
         ? runs
             .filter((r) => r.settings.clipNorm > 0)
