@@ -430,7 +430,7 @@ test('an import cut off by a reload resumes when the same file comes again', asy
   await expect(dataset).toContainText('380,000 train / 20,000 validation documents');
 });
 
-test('a dataset shorter than one window of the context holds the run before it starts, and says what to do', async ({
+test('a dataset shorter than one window of the context holds the run before it starts, and says what to do; one without a validation split says what a run goes without', async ({
   page,
 }) => {
   await page.goto('/');
@@ -457,6 +457,10 @@ test('a dataset shorter than one window of the context holds the run before it s
   await page.getByRole('tab', { name: 'Model' }).click();
   await page.getByLabel('context T').fill(String(tokens - 1));
   await expect(page.getByTestId('data-too-short')).toHaveCount(0);
+  // Its one document leaves no validation split: the run goes without what that measures.
+  await expect(page.getByTestId('no-validation')).toContainText(
+    `“short.txt” has no validation split of a whole window (${tokens} tokens): a run on it reports no validation loss`,
+  );
   await page.getByRole('tab', { name: 'Train' }).click();
   await expect(page.getByTestId('start-run')).toBeEnabled();
 });

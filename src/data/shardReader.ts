@@ -42,6 +42,11 @@ export function tooShortToTrain(m: DatasetManifest, seqLen: number): string | un
   );
 }
 
+/** The validation windows of context T in `m`: stride T, each T+1 tokens long. */
+export function validationWindows(m: DatasetManifest, T: number): number {
+  return Math.max(0, Math.floor((m.validation.tokens - 1) / T));
+}
+
 export interface ReaderOptions {
   batchSize: number;
   /** Context length T: each row has T+1 tokens. */
@@ -215,7 +220,7 @@ export class ShardReader {
   async *validationBatches(maxBatches = Infinity): AsyncGenerator<Batch> {
     const m = this.source.manifest;
     const T = this.seqLen;
-    const windows = Math.max(0, Math.floor((m.validation.tokens - 1) / T));
+    const windows = validationWindows(m, T);
     let w = 0;
     for (let b = 0; b < maxBatches && w < windows; b++) {
       const rows = Math.min(this.batchSize, windows - w);

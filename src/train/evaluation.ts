@@ -3,7 +3,7 @@
 // dataset imported with its tokenizer). The loss is the mean over every target the training
 // loss counts (pad targets aside) of up to EVAL_MAX_TOKENS tokens of the split, in order.
 
-import { ShardReader, type ShardSource } from '../data/shardReader';
+import { ShardReader, type ShardSource, validationWindows } from '../data/shardReader';
 import { PAD_ID } from '../data/specialTokens';
 import type { GpuRuntime } from '../gpu/runtime';
 import { padRows } from './batchSource';
@@ -53,10 +53,7 @@ export async function evaluateCheckpoint(
   const T = config.max_seq_len;
   const settings = { ...ck.meta.settings, seqLen: T, accumSteps: 1 };
   const B = settings.batchSize;
-  let windows = Math.min(
-    Math.floor((source.manifest.validation.tokens - 1) / T),
-    Math.floor(maxTokens / T),
-  );
+  let windows = Math.min(validationWindows(source.manifest, T), Math.floor(maxTokens / T));
   const batches = Math.ceil(windows / B);
   if (batches === 0) {
     throw new Error(

@@ -3,6 +3,7 @@
 // next run with its learning-rate schedule drawn, and on demand its speed on this GPU measured and
 // its peak learning rate found by a sweep.
 import { useMemo } from 'react';
+import { validationWindows } from '../../data/shardReader';
 import { ACTIVATION_MODES, type ActivationMode, estimateGpuBytes } from '../../model/buffers';
 import { type I3Config, type PresetName, parameterCount, validateConfig } from '../../model/config';
 import { decoderBytes } from '../../model/decode';
@@ -98,6 +99,24 @@ function PlannedEpochs({ tokens }: { tokens: number }) {
       of {dataset.name} ({compact(dataset.train.tokens)} training tokens)
       {mixed.length > 0 && `, with ${mixed.join(' and ')} mixed in`}
     </span>
+  );
+}
+
+/**
+ * Where the selected dataset has no validation window of the run's context, what the run goes
+ * without: its validation loss, the samples written with it and early stopping.
+ */
+function NoValidation() {
+  const dataset = useDatasets(selectedDataset);
+  const { seqLen } = useNextSettings();
+  if (!dataset || validationWindows(dataset, seqLen) > 0) return null;
+  return (
+    <p className="banner warn" data-testid="no-validation">
+      “{dataset.name}” has no validation split of a whole window ({count(seqLen + 1)} tokens): a run
+      on it reports no validation loss, writes no samples and cannot stop early. A dataset of one
+      document has none: import its text as several documents (import options: text files one
+      document per line, or blank-line-separated), or with more files.
+    </p>
   );
 }
 
@@ -306,10 +325,12 @@ export function ModelPane() {
             ))}
           </ul>
         )}
-        {dataTooShort && (
+        {dataTooShort ? (
           <p className="banner error" data-testid="data-too-short">
             {dataTooShort}
           </p>
+        ) : (
+          <NoValidation />
         )}
         <SpeedEstimate />
         <LrFinder />
