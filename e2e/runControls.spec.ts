@@ -240,6 +240,22 @@ test('a warm-up-stable-decay run trains longer and cools down when asked, and fi
   const checkpoints = page.getByTestId('checkpoint-row');
   await expect(checkpoints.first()).toContainText('wsd, short');
   await expect(checkpoints.filter({ hasNotText: 'wsd, short' })).toHaveCount(0);
+  // A name of one long word wraps in its cells and the charts' legends: no pane grows wider than
+  // the window.
+  const long = 'x'.repeat(120);
+  await page.getByRole('tab', { name: 'Train' }).click();
+  await row.getByTestId('run-name').click();
+  await row.getByTestId('run-name-input').fill(long);
+  await row.getByTestId('run-name-input').press('Enter');
+  await expect(page.getByTestId('chart-loss')).toContainText(long);
+  const overflow = () =>
+    page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+  expect(await overflow()).toBe(0);
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  await expect(checkpoints.first()).toContainText(long);
+  expect(await overflow()).toBe(0);
   expect(errors).toEqual([]);
 });
 

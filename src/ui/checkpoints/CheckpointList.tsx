@@ -107,7 +107,7 @@ function CheckpointRow({
   const sampleText = sample === undefined ? undefined : (run?.settings.samplePrompt ?? '') + sample;
   return (
     <tr data-testid="checkpoint-row" data-source={ck.source} data-id={ck.id} data-step={ck.step}>
-      <td>
+      <td className="name-cell">
         {ck.runName}
         {ck.source === 'import' && <span className="muted small"> · imported</span>}
         {best && (

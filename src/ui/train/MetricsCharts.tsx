@@ -207,7 +207,7 @@ export function MetricsCharts() {
               <tr>
                 <th />
                 {shown.map(({ r, color }) => (
-                  <th key={r.id} style={{ color }}>
+                  <th key={r.id} className="name-cell" style={{ color }}>
                     {r.name}
                   </th>
                 ))}

@@ -156,7 +156,7 @@ export function RunList() {
                       style={{ accentColor: runColor(runs.indexOf(r)) }}
                     />
                   </td>
-                  <td>
+                  <td className="name-cell">
                     <InlineEdit
                       value={r.name}
                       onSave={(name) => rename(r.id, name)}

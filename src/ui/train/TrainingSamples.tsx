@@ -36,7 +36,7 @@ export function TrainingSamples() {
         <h2 style={{ margin: 0 }}>Samples</h2>
         {listed.length === 1 && (
           // Which run wrote them, where other runs are charted too.
-          <span className="muted" data-testid="samples-run-name">
+          <span className="muted name-cell" data-testid="samples-run-name">
             {run.name}
           </span>
         )}
