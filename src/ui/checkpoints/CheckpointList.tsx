@@ -322,7 +322,10 @@ export function CheckpointList() {
                 <th title="exp of the losses beside it">perplexity</th>
                 <th>saved</th>
                 <th>size</th>
-                <th title="Loss on the validation split of the dataset selected in the Train pane">
+                <th
+                  className="name-cell"
+                  title="Loss on the validation split of the dataset selected in the Train pane"
+                >
                   {evalDataset && `loss on ${evalDataset.name}`}
                 </th>
                 <th />
