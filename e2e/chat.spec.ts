@@ -7,7 +7,7 @@ import { openStudio } from './studio';
 // "abcdefg ", then greedy completion continues the pattern (Copy takes the prompt with it; also from
 // a prompt that ends inside one of the tokenizer's chunks), a seeded sampled completion comes out
 // the same twice (and Regenerate's, with the seed it shows), Stop ends a long generation at once,
-// the two checkpoints compared on one text score and continue it, and a chat that outgrows the
+// characters the tokenizer never saw are named, the two checkpoints compared on one text score and continue it, and a chat that outgrows the
 // context (16 tokens for i3-test) says that older messages were left out, downloads as a dataset
 // file, and gives its last message back to edit; the token view colours each generated token, and
 // the prompt's, by its probability; the settings outlive a reload.
@@ -224,6 +224,17 @@ test('greedy decoding of a model trained on a repeating corpus continues the pat
   await expect(long).toHaveAttribute('data-reason', 'abort', { timeout: 5_000 });
   await expect(page.getByTestId('chat-status')).toHaveAttribute('data-state', 'idle');
   await expect(page.getByTestId('chat-send')).toBeVisible();
+
+  // Characters the tokenizer never saw (the corpus has "abcdefg " only): the pane names them, and
+  // a text without any clears it.
+  await expect(page.getByTestId('chat-unknown')).toHaveCount(0);
+  await page.getByTestId('chat-max-new-tokens').fill('4');
+  await complete(page, 'abc xyz!x');
+  await expect(page.getByTestId('chat-unknown')).toContainText(
+    "Your text has characters this checkpoint's tokenizer does not know (“x” “y” “z” “!”)",
+  );
+  await complete(page, 'abc');
+  await expect(page.getByTestId('chat-unknown')).toHaveCount(0);
 
   // Chat mode: with 4 tokens kept for the reply, 12 of i3-test's 16-token context hold the
   // history. The first turn fits; the second (9 tokens with the leading <eos>, [INST] and

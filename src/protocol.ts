@@ -233,8 +233,11 @@ export type InferEvent =
   | { type: 'loading'; checkpointId: string }
   | { type: 'loaded'; model: LoadedModel }
   | { type: 'load-failed'; checkpointId: string; message: string }
-  /** The prompt is in; droppedMessages older chat messages did not fit the context. */
-  | { type: 'started'; requestId: string; droppedMessages: number }
+  /**
+   * The prompt is in; droppedMessages older chat messages did not fit the context, and the
+   * characters of the latest text the user wrote outside the vocabulary (read as <unk>).
+   */
+  | { type: 'started'; requestId: string; droppedMessages: number; unknownChars: string[] }
   /**
    * The latest text the user wrote (scorePrompt): each token with its odds under the model, and
    * where its tokens looked in each block (when asked for).

@@ -168,7 +168,12 @@ async function generate(req: Extract<InferRequest, { type: 'generate' }>): Promi
       model.decoder.window,
       settings.maxNewTokens,
     );
-    post({ type: 'started', requestId, droppedMessages: prompt.dropped });
+    post({
+      type: 'started',
+      requestId,
+      droppedMessages: prompt.dropped,
+      unknownChars: prompt.unknown,
+    });
     const out = new DeltaOutbox(requestId);
     const onPromptScore = ({ odds, attention }: PromptScore) =>
       post({

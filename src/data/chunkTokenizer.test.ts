@@ -42,6 +42,11 @@ describe('chunk tokenizer', () => {
     const ids = tok.encode('a☃b');
     expect([...ids].filter((i) => i === UNK_ID)).toHaveLength(1);
     expect(tok.decode(ids)).toBe('a<unk>b');
+    // Which characters those were, once each, in order: lowercased first (É is é, seen or not),
+    // an emoji whole, special markers as they are.
+    const seen = tok.unknownCharacters('A☃b😀☃ [INST] ok');
+    expect(seen).toEqual(['☃', '😀']);
+    expect(tok.unknownCharacters('plain seen text')).toEqual([]);
   });
 
   it('matches markers before chunks and encodes the chat template', () => {

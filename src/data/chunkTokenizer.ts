@@ -104,6 +104,24 @@ export class ChunkTokenizer {
     return unknown;
   }
 
+  /**
+   * The characters of text (lowercased where the tokenizer lowercases) outside the vocabulary,
+   * each once, in the order they first appear: what encode turns into <unk>.
+   */
+  unknownCharacters(text: string): string[] {
+    const unknown = new Set<string>();
+    splitSpecial(
+      text,
+      (segment) => {
+        for (const c of this.lowercase ? lowercaseText(segment) : segment) {
+          if (this.charIndex(c.codePointAt(0)!) < 0) unknown.add(c);
+        }
+      },
+      () => {},
+    );
+    return [...unknown];
+  }
+
   /** Greedy 3-2-1 longest match over text that holds no special marker. */
   private encodePlain(s: string, out: TokenBuffer): number {
     const n = s.length;

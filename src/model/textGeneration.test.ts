@@ -40,6 +40,12 @@ describe('prompt ids', () => {
     expect(Array.from(ids)).toEqual([EOS_ID, ...tokenizer.encode('in th')]);
     expect(dropped).toBe(0);
     expect(latest).toBe(1);
+    // Characters outside the vocabulary: of the latest text only.
+    expect(promptIds(tokenizer, { mode: 'completion', text: 'in th' }, 16, 4).unknown).toEqual([]);
+    expect(promptIds(tokenizer, { mode: 'completion', text: 'Ünd ü!' }, 16, 4).unknown).toEqual([
+      'ü',
+      '!',
+    ]);
     const turn = (content: string) => [
       { role: 'user' as const, content },
       { role: 'assistant' as const, content: 'ok' },
@@ -56,6 +62,9 @@ describe('prompt ids', () => {
     // The latest message: its tokens between the last [INST] and the closing [/INST].
     const hi = tokenizer.decode(Array.from(chat.ids.subarray(chat.latest, -1)));
     expect(hi.trim()).toBe('hi');
+    expect(chat.unknown).toEqual([]);
+    const asked = [...messages.slice(0, 4), { role: 'user' as const, content: 'hi?' }];
+    expect(promptIds(tokenizer, { mode: 'chat', messages: asked }, 256, 8).unknown).toEqual(['?']);
     expect(promptIds(tokenizer, { mode: 'chat', messages }, 256, 8).dropped).toBe(0);
     expect(() => promptIds(tokenizer, { mode: 'chat', messages: [] }, 16, 8)).toThrow(/user/);
 

@@ -46,6 +46,8 @@ export interface PromptIds {
   dropped: number;
   /** Where the latest text the user wrote starts in ids: a completion's text, a chat's message. */
   latest: number;
+  /** The characters of that latest text outside the tokenizer's vocabulary (read as <unk>). */
+  unknown: string[];
 }
 
 /**
@@ -68,7 +70,10 @@ export function promptIds(
     ids.set(body, 1);
     return ids;
   };
-  if (prompt.mode === 'completion') return { ids: encode(prompt.text), dropped: 0, latest: 1 };
+  if (prompt.mode === 'completion') {
+    const unknown = tokenizer.unknownCharacters(prompt.text);
+    return { ids: encode(prompt.text), dropped: 0, latest: 1, unknown };
+  }
   const messages: ChatMessage[] = prompt.messages;
   // A leading system message stays however many turns are left out.
   const system = messages[0]?.role === 'system' ? messages.slice(0, 1) : [];
@@ -84,7 +89,13 @@ export function promptIds(
     ids = longer;
     k--;
   }
-  return { ids, dropped: starts[k] - system.length, latest: ids.lastIndexOf(INST_ID) + 1 };
+  const latestMessage = messages[starts[starts.length - 1]].content;
+  return {
+    ids,
+    dropped: starts[k] - system.length,
+    latest: ids.lastIndexOf(INST_ID) + 1,
+    unknown: tokenizer.unknownCharacters(latestMessage),
+  };
 }
 
 /** A token's text, and how likely the model found the token (tokenOdds.ts). */

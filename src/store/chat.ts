@@ -87,6 +87,8 @@ interface ChatState {
   streaming?: Streaming;
   /** Older messages of the last chat request that did not fit the model's context. */
   dropped: number;
+  /** The characters of the last text sent that the checkpoint's tokenizer does not know. */
+  unknown: string[];
   /** The last generation's failure, or the worker's device problem. */
   error?: string;
   /**
@@ -289,10 +291,18 @@ export const useChat = create<ChatState>()(
         draft: '',
         system: '',
         dropped: 0,
+        unknown: [],
 
         openCheckpoint: (id, keepMode) => {
           if (get().checkpointId === id && !get().loadError) return;
-          set({ checkpointId: id, loadError: undefined, error: undefined, loading: true });
+          // Another checkpoint may know other characters: its next reply says.
+          set({
+            checkpointId: id,
+            loadError: undefined,
+            error: undefined,
+            loading: true,
+            unknown: [],
+          });
           worker().post({ type: 'load', checkpointId: id });
           if (keepMode) return;
           // A model answers through the chat template only if it saw conversations: one trained on
@@ -304,7 +314,7 @@ export const useChat = create<ChatState>()(
         setMode: (mode) => {
           if (mode === get().mode || get().streaming) return;
           // A chat and a completion read the transcript differently: a new mode starts afresh.
-          set({ mode, turns: [], dropped: 0, error: undefined });
+          set({ mode, turns: [], dropped: 0, unknown: [], error: undefined });
         },
 
         setSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
@@ -361,6 +371,7 @@ export const useChat = create<ChatState>()(
             draft: turns[at].content,
             turns: turns.slice(0, at),
             dropped: 0,
+            unknown: [],
             error: undefined,
           });
           return true;
@@ -373,7 +384,7 @@ export const useChat = create<ChatState>()(
 
         clear: () => {
           if (get().streaming) return;
-          set({ turns: [], dropped: 0, error: undefined });
+          set({ turns: [], dropped: 0, unknown: [], error: undefined });
         },
 
         apply: (e) => {
@@ -393,7 +404,7 @@ export const useChat = create<ChatState>()(
                 set({ loading: false, loadError: e.message });
               break;
             case 'started':
-              if (mine) set({ dropped: e.droppedMessages });
+              if (mine) set({ dropped: e.droppedMessages, unknown: e.unknownChars });
               break;
             case 'prompt-score':
               // The question is the turn before the reply being written.

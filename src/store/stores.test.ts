@@ -532,7 +532,7 @@ describe('compare store', () => {
     useCompare.setState({ comparison: { text: 'ab', mode: 'completion', results } });
     const { apply } = useCompare.getState();
     const piece = { text: 'a', prob: 0.5, rank: 1 };
-    apply({ type: 'started', requestId: 'r1', droppedMessages: 0 });
+    apply({ type: 'started', requestId: 'r1', droppedMessages: 0, unknownChars: [] });
     apply({ type: 'prompt-score', requestId: 'r1', pieces: [piece] });
     apply({ type: 'delta', requestId: 'r1', pieces: [piece], tokens: 1, tokensPerSec: 9 });
     apply({ type: 'delta', requestId: 'chat', pieces: [piece], tokens: 1, tokensPerSec: 9 });

@@ -7,7 +7,7 @@ import { type ChatTurn, editable, regenerable, sendBlocker, useChat } from '../.
 import { fileStem } from '../../util/fileStem';
 import { CopyButton } from '../common/CopyButton';
 import { download } from '../common/download';
-import { counted } from '../common/format';
+import { agree, counted } from '../common/format';
 import { SendOrStop, sendsOnEnter } from './SendOrStop';
 import { TokenPieces } from './TokenPieces';
 import { textPerplexity } from './tokenOdds';
@@ -194,9 +194,27 @@ export function Transcript() {
   );
 }
 
+/** Unknown characters listed before "and N more". */
+const UNKNOWN_SHOWN = 8;
+
+/** What the tokenizer made of the characters it does not know, in the last text sent. */
+function unknownInWords(unknown: string[], mode: 'chat' | 'completion'): string {
+  const shown = unknown
+    .slice(0, UNKNOWN_SHOWN)
+    .map((c) => `“${c}”`)
+    .join(' ');
+  const more = unknown.length > UNKNOWN_SHOWN ? ` and ${unknown.length - UNKNOWN_SHOWN} more` : '';
+  return (
+    `Your ${mode === 'chat' ? 'message' : 'text'} has ${agree(unknown.length, 'a character', 'characters')} ` +
+    `this checkpoint's tokenizer does not know (${shown}${more}): the model reads each as <unk>, ` +
+    'a token its training data barely had, so its answer follows little of it. Write with the ' +
+    'characters of its training data, or train on text that has these.'
+  );
+}
+
 export function Composer() {
   const state = useChat();
-  const { mode, draft, streaming, dropped, error, turns } = state;
+  const { mode, draft, streaming, dropped, unknown, error, turns } = state;
   const { setDraft, send, stop, clear, regenerate, editLast } = useChat.getState();
   const blocker = sendBlocker(state);
   return (
@@ -205,6 +223,11 @@ export function Composer() {
         <div className="banner warn" data-testid="chat-dropped">
           The {dropped} oldest {dropped === 1 ? 'message was' : 'messages were'} left out: the
           conversation no longer fits the model's context with room for the reply (dimmed above).
+        </div>
+      )}
+      {unknown.length > 0 && (
+        <div className="banner warn" data-testid="chat-unknown">
+          {unknownInWords(unknown, mode)}
         </div>
       )}
       {error && (
