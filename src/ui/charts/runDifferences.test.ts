@@ -34,11 +34,12 @@ describe('differences between runs', () => {
       datasetId: 'gone',
       settings: { ...base.settings, mixIn: [{ datasetId: 'b', share: 0.25 }] },
     };
-    const wide = { ...base, config: { ...base.config, d_model: 32 } };
+    const wide = { ...base, config: { ...base.config, d_model: 32, vocab_size: 4466 } };
     expect(runDifferences([base, mixed, wide], names)).toEqual([
       { label: 'dataset', values: ['cats.txt', 'a deleted dataset', 'cats.txt'] },
       { label: 'mixed in', values: ['—', 'dogs.txt 25%', '—'] },
       { label: 'width D', values: ['16', '16', '32'] },
+      { label: 'vocabulary', values: ['64', '64', '4,466'] },
     ]);
     expect(runDifferences([base, base], names)).toEqual([]);
   });

@@ -57,7 +57,7 @@ export function runDifferences(
     ...(Object.entries(CONFIG_LABELS) as [keyof I3Config, string][]).map(
       ([key, label]): [string, (r: Compared) => string] => [label, (r) => String(r.config[key])],
     ),
-    ['vocabulary', (r) => String(r.config.vocab_size)],
+    ['vocabulary', (r) => r.config.vocab_size.toLocaleString('en-US')],
     ...SETTINGS,
   ];
   return compared.flatMap(([label, value]) => {
