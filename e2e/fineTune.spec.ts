@@ -192,5 +192,17 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   await expect(page.getByTestId('import-tokenizer-note')).toHaveCount(0);
   await expect(page.getByLabel('Vocabulary size')).toBeVisible();
   await expect(choice.locator('option', { hasText: 'i3-test #1 · step 6' })).toHaveCount(1);
+  // A dataset of one document, with that checkpoint's tokenizer, has no validation window to
+  // evaluate it on: the button says so rather than start.
+  await choice.selectOption({ label: 'i3-test #1 · step 6' });
+  await dropFiles(page, 'dropzone', [{ name: 'single.txt', text: 'gfedcba '.repeat(20) }]);
+  await expect(dataset('single')).toHaveAttribute('data-status', 'complete');
+  await page.getByRole('tab', { name: 'Checkpoints' }).click();
+  const evaluate = row(6).filter({ hasText: 'i3-test #1' }).getByTestId('evaluate-checkpoint');
+  await expect(evaluate).toBeDisabled();
+  await expect(evaluate).toHaveAttribute(
+    'title',
+    'single.txt has no validation split of a whole window (17 tokens) to evaluate on.',
+  );
   expect(errors).toEqual([]);
 });

@@ -3,6 +3,7 @@
 // latest and best.
 
 import { useEffect, useMemo } from 'react';
+import { validationWindows } from '../../data/shardReader';
 import type { DatasetManifest } from '../../data/shardStore';
 import {
   checkpointTokenizerId,
@@ -215,13 +216,17 @@ function EvaluationCell({ ck, run }: { ck: CheckpointSummary; run: RunRecord | u
   const done = ck.evaluations?.find((e) => e.datasetId === dataset.id);
   const mine = job?.checkpointId === ck.id;
   const tokenizerId = checkpointTokenizerId(run, datasets, details);
+  // The checkpoint's context sets the windows it is evaluated on.
+  const T = (run?.config ?? details?.config)?.max_seq_len;
   const blocker =
     busy ??
     (job
       ? 'Another evaluation is running.'
       : tokenizerId !== undefined && tokenizerId !== dataset.tokenizerId
         ? `${dataset.name} has another tokenizer: import its files with this checkpoint’s (Data pane, import options) to evaluate it there.`
-        : undefined);
+        : T !== undefined && validationWindows(dataset, T) === 0
+          ? `${dataset.name} has no validation split of a whole window (${T + 1} tokens) to evaluate on.`
+          : undefined);
   return (
     <td data-testid="checkpoint-evaluation">
       {done && (
