@@ -446,7 +446,10 @@ test('a dataset shorter than one window of the context holds the run before it s
   await page.getByRole('tab', { name: 'Model' }).click();
   await page.getByTestId('preset-i3-test').check();
   const why = `"short.txt" has ${tokens} training tokens, fewer than one window of 17`;
-  await expect(page.getByTestId('data-too-short')).toContainText(why);
+  // Here, beside the context T it names; elsewhere, with where to find it.
+  await expect(page.getByTestId('data-too-short')).toHaveText(
+    `${why} (the context and the token after it): import more text, or train with a shorter context.`,
+  );
   await expect(page.getByTestId('find-lr')).toBeDisabled();
   await page.getByRole('tab', { name: 'Train' }).click();
   await expect(page.getByTestId('start-run')).toBeDisabled();

@@ -101,7 +101,7 @@ export function useDataTooShort(): string | undefined {
   const read = new Set([selectedId, ...(settings.mixIn ?? []).map((m) => m.datasetId)]);
   for (const d of datasets) {
     const short = read.has(d.id) ? tooShortToTrain(d, settings.seqLen) : undefined;
-    if (short) return `${short} (Model pane, context T).`;
+    if (short) return short;
   }
   return undefined;
 }
@@ -114,7 +114,7 @@ export function useRunBlocker(): string | undefined {
   const dataTooShort = useDataTooShort();
   if (gpu !== 'ready') return 'The GPU is not ready.';
   if (!vocab) return 'Choose a dataset first (import one in the Data pane).';
-  return setupProblem ?? dataTooShort;
+  return setupProblem ?? (dataTooShort && `${dataTooShort} (Model pane, context T).`);
 }
 
 /** The next run as the Train pane would start it, less its id. */

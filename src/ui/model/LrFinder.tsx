@@ -85,7 +85,7 @@ export function LrFinder() {
     (datasetId
       ? from
         ? undefined
-        : (setupProblem ?? dataTooShort)
+        : (setupProblem ?? (dataTooShort && `${dataTooShort}.`))
       : 'Import a dataset first (Data pane): the sweep trains on it.');
   const last = points.at(-1);
   const suggestion = result && !result.cancelled ? result.suggestion : undefined;

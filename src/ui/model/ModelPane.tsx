@@ -327,7 +327,7 @@ export function ModelPane() {
         )}
         {dataTooShort ? (
           <p className="banner error" data-testid="data-too-short">
-            {dataTooShort}
+            {dataTooShort}.
           </p>
         ) : (
           <NoValidation />
