@@ -202,7 +202,7 @@ test('trains a checkpoint further on new files imported with its tokenizer', asy
   await expect(evaluate).toBeDisabled();
   await expect(evaluate).toHaveAttribute(
     'title',
-    'single.txt has no validation split of a whole window (17 tokens) to evaluate on.',
+    '"single.txt" has no validation split of a whole window (17 tokens) to evaluate on: import more text, or hold out more of it (import options, validation).',
   );
   expect(errors).toEqual([]);
 });

@@ -47,6 +47,18 @@ export function validationWindows(m: DatasetManifest, T: number): number {
   return Math.max(0, Math.floor((m.validation.tokens - 1) / T));
 }
 
+/**
+ * Why a checkpoint of context T cannot be evaluated on `m` (no validation window), or undefined:
+ * the evaluation refuses with it, and the Checkpoints pane holds its button with it.
+ */
+export function nothingToEvaluate(m: DatasetManifest, T: number): string | undefined {
+  if (validationWindows(m, T) > 0) return undefined;
+  return (
+    `"${m.name}" has no validation split of a whole window (${T + 1} tokens) to evaluate on: ` +
+    'import more text, or hold out more of it (import options, validation).'
+  );
+}
+
 export interface ReaderOptions {
   batchSize: number;
   /** Context length T: each row has T+1 tokens. */

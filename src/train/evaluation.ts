@@ -3,7 +3,12 @@
 // dataset imported with its tokenizer). The loss is the mean over every target the training
 // loss counts (pad targets aside) of up to EVAL_MAX_TOKENS tokens of the split, in order.
 
-import { ShardReader, type ShardSource, validationWindows } from '../data/shardReader';
+import {
+  nothingToEvaluate,
+  ShardReader,
+  type ShardSource,
+  validationWindows,
+} from '../data/shardReader';
 import { PAD_ID } from '../data/specialTokens';
 import type { GpuRuntime } from '../gpu/runtime';
 import { padRows } from './batchSource';
@@ -53,14 +58,13 @@ export async function evaluateCheckpoint(
   const T = config.max_seq_len;
   const settings = { ...ck.meta.settings, seqLen: T, accumSteps: 1 };
   const B = settings.batchSize;
-  let windows = Math.min(validationWindows(source.manifest, T), Math.floor(maxTokens / T));
+  const none = nothingToEvaluate(source.manifest, T);
+  if (none) throw new Error(none);
+  let windows = Math.min(
+    validationWindows(source.manifest, T),
+    Math.max(1, Math.floor(maxTokens / T)),
+  );
   const batches = Math.ceil(windows / B);
-  if (batches === 0) {
-    throw new Error(
-      `"${source.manifest.name}" has no validation split of a whole window (${T + 1} tokens) to ` +
-        'evaluate on: import more text, or hold out more of it (import options, validation).',
-    );
-  }
   const gpu = await makeRunGpu(rt, config, settings);
   try {
     gpu.model.loadState(ck.params);

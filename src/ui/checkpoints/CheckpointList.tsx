@@ -3,7 +3,7 @@
 // latest and best.
 
 import { useEffect, useMemo } from 'react';
-import { validationWindows } from '../../data/shardReader';
+import { nothingToEvaluate } from '../../data/shardReader';
 import type { DatasetManifest } from '../../data/shardStore';
 import {
   checkpointTokenizerId,
@@ -224,8 +224,8 @@ function EvaluationCell({ ck, run }: { ck: CheckpointSummary; run: RunRecord | u
       ? 'Another evaluation is running.'
       : tokenizerId !== undefined && tokenizerId !== dataset.tokenizerId
         ? `${dataset.name} has another tokenizer: import its files with this checkpoint’s (Data pane, import options) to evaluate it there.`
-        : T !== undefined && validationWindows(dataset, T) === 0
-          ? `${dataset.name} has no validation split of a whole window (${T + 1} tokens) to evaluate on.`
+        : T !== undefined
+          ? nothingToEvaluate(dataset, T)
           : undefined);
   return (
     <td data-testid="checkpoint-evaluation">
