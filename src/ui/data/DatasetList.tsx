@@ -139,29 +139,27 @@ export function DatasetList() {
       <ul className="card" data-testid="dataset-list" style={{ listStyle: 'none', padding: 0 }}>
         {datasets.map((d) => (
           <li key={d.id} data-testid="dataset" data-status={d.status} style={{ padding: '0.5rem' }}>
-            <div className="dataset-row">
-              <div className="dataset-summary">
-                <strong>
-                  <InlineEdit
-                    value={d.name}
-                    onSave={(name) => void rename(d.id, name)}
-                    label={`name of the dataset ${d.name}`}
-                    testId="dataset-name"
-                    editable={d.status === 'complete'}
-                    maxLength={120}
-                    title="Rename the dataset"
-                  />
-                </strong>
-                {d.status === 'importing' ? (
-                  <span className="muted">
-                    Interrupted import: import the same files (or address) again to resume it, or
-                    discard it.
-                  </span>
-                ) : (
-                  <Stats d={d} />
-                )}
-              </div>
-              <span className="dataset-actions">
+            <div className="row" style={{ gap: '0.75rem', flexWrap: 'wrap' }}>
+              <strong>
+                <InlineEdit
+                  value={d.name}
+                  onSave={(name) => void rename(d.id, name)}
+                  label={`name of the dataset ${d.name}`}
+                  testId="dataset-name"
+                  editable={d.status === 'complete'}
+                  maxLength={120}
+                  title="Rename the dataset"
+                />
+              </strong>
+              {d.status === 'importing' ? (
+                <span className="muted">
+                  Interrupted import: import the same files (or address) again to resume it, or
+                  discard it.
+                </span>
+              ) : (
+                <Stats d={d} />
+              )}
+              <span>
                 {d.status === 'complete' && (
                   <button
                     type="button"
