@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { strToU8, unzipSync, zipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { zstdSync } from '../src/data/testZstd';
 import { dragFileOver, dropFiles, dropFolder } from './drop';
@@ -116,10 +116,11 @@ test('dropped files become a stored dataset with statistics and samples', async 
   await expect(shard).toContainText('190 train / 10 validation documents');
 
   // A zip archive (a Kaggle download, say) is its files: the CSV in its folder imports, the picture
-  // beside it is left out with a message, and the dataset takes the archive's name.
-  const reviews = `review\n${Array.from({ length: 60 }, (_, i) => `Review ${i}: a fine film.`).join('\n')}\n`;
+  // beside it is left out with a message, and the dataset takes the archive's name. The CSV is
+  // what Excel saves on Windows, Windows-1252 (here its Latin-1 part), which reads as that.
+  const reviews = `review\n${Array.from({ length: 60 }, (_, i) => `Review ${i}: a fine film (très réussi).`).join('\n')}\n`;
   const archive = zipSync({
-    'reviews/train.csv': strToU8(reviews),
+    'reviews/train.csv': Buffer.from(reviews, 'latin1'),
     'reviews/poster.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 1]),
   });
   await dropFiles(page, 'dropzone', [
@@ -128,6 +129,9 @@ test('dropped files become a stored dataset with statistics and samples', async 
   const zipped = page.getByTestId('dataset').filter({ hasText: 'movie-reviews' });
   await expect(zipped).toHaveAttribute('data-status', 'complete');
   await expect(zipped).toContainText('57 train / 3 validation documents');
+  await expect(zipped.getByTestId('dataset-encoding')).toHaveText(
+    '· 1 file read as Windows-1252, not UTF-8',
+  );
   await expect(page.getByTestId('import-messages')).toContainText(
     'movie-reviews.zip: holds 1 file(s) of other types (reviews/poster.png), left out',
   );

@@ -14,6 +14,10 @@ import { sha256Hex } from './sha256';
 import { zstdSync } from './testZstd';
 import { FileError } from './textStream';
 
+/** Bytes from UTF-8 strings and raw byte values. */
+const bytes = (...parts: (string | number[])[]) =>
+  Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p)] : p)));
+
 /** A File whose stream() delivers the bytes in small chunks, to exercise chunk boundaries. */
 function file(name: string, content: string | Uint8Array, chunk = 7): File {
   const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content.slice();
@@ -227,9 +231,10 @@ describe('file formats', () => {
     expect((await fileError(file('b.txt', new Uint8Array([104, 105, 0, 1, 2])))).kind).toBe(
       'binary',
     );
-    const latin1 = await fileError(file('l.txt', new Uint8Array([99, 97, 102, 0xe9, 10])));
-    expect(latin1.kind).toBe('encoding');
-    expect(latin1.message).toMatch(/not UTF-8 text .* byte offset 3\)/);
+    // UTF-8 text with a Latin-1 'é' after its own 'é' is neither encoding.
+    const mixed = await fileError(file('m.txt', new Uint8Array([0xc3, 0xa9, 97, 0xe9, 10])));
+    expect(mixed.kind).toBe('encoding');
+    expect(mixed.message).toMatch(/not UTF-8 text .* byte offset 3\); save it as UTF-8/);
     expect(() => newReport(file('e.txt', ''))).toThrow(/has no text in it/);
     expect((await fileError(file('w.txt', '\n \n\n'))).kind).toBe('empty');
     expect(() => newReport(file('x.docx', 'abc'))).toThrow(/not a supported file type/);
@@ -261,21 +266,55 @@ describe('file formats', () => {
   });
 
   it('says where a file stops being UTF-8, however its chunks split the characters', async () => {
-    const bytes = (...parts: (string | number[])[]) =>
-      Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p)] : p)));
+    // Each file has UTF-8 text ('é', two bytes) before its bad byte: not Windows-1252 (below).
     const offset = async (name: string, content: Uint8Array, chunk = 7) =>
       Number((await fileError(file(name, content, chunk))).message.match(/byte offset (\d+)/)?.[1]);
     // A Latin-1 é at the end of one chunk, refused only in the next.
-    expect(await offset('a.txt', bytes('a'.repeat(20), [0xe9], 'bbbbb'))).toBe(20);
+    expect(await offset('a.txt', bytes('é', 'a'.repeat(18), [0xe9], 'bbbbb'))).toBe(20);
     // A UTF-8 é split over two chunks is fine; the 0xff after it is not.
     expect(await offset('b.txt', bytes('aaaaaa', 'é', 'x', [0xff], 'yy'))).toBe(9);
     // An unfinished last character, and a stray continuation byte mid-chunk.
-    expect(await offset('c.txt', bytes('abc', [0xe2, 0x82]))).toBe(3);
-    expect(await offset('d.txt', bytes('ab', [0x80], 'cdefgh'), 64)).toBe(2);
+    expect(await offset('c.txt', bytes('é', 'c', [0xe2, 0x82]))).toBe(3);
+    expect(await offset('d.txt', bytes('é', [0x80], 'cdefgh'), 64)).toBe(2);
     // In a .gz file the offset counts the decompressed text, and the message says so.
-    const gz = await fileError(file('e.txt.gz', gzipSync(bytes('hello ', [0xc3, 0x28]))));
+    const gz = await fileError(file('e.txt.gz', gzipSync(bytes('hellé', [0xc3, 0x28]))));
     expect(gz.message).toMatch(/byte offset 6 of the decompressed text/);
-    const zst = await fileError(file('e.txt.zst', zstdSync(bytes('hello ', [0xc3, 0x28]))));
+    const zst = await fileError(file('e.txt.zst', zstdSync(bytes('hellé', [0xc3, 0x28]))));
     expect(zst.message).toMatch(/byte offset 6 of the decompressed text/);
+  });
+
+  it('reads text that is ASCII up to a byte UTF-8 refuses as Windows-1252, and says so', async () => {
+    // What Excel saves as CSV on a Western European Windows: é, ç, smart quotes, €.
+    const csv = 'text\n"“Déjà vu”, said the café owner: 5 € a cup."\n"Façade, naïve, Straße."\n';
+    const cp1252 = Buffer.from(
+      [...csv].map((ch) => ({ '“': 0x93, '”': 0x94, '€': 0x80 })[ch] ?? ch.charCodeAt(0)),
+    );
+    const want = ['“Déjà vu”, said the café owner: 5 € a cup.', 'Façade, naïve, Straße.'];
+    // Chunks of 1 and 7 bytes split the file at every place, a held 'é' among them.
+    for (const chunk of [1, 7, 64]) {
+      const { docs, report } = await parse(file('excel.csv', cp1252, chunk));
+      expect(docs).toEqual(want);
+      expect(report.encoding).toBe('windows-1252');
+      expect(report.bytesRead).toBe(cp1252.length);
+    }
+    // Through .gz; and where the last byte is the first over 0x7f, which UTF-8 refuses only at
+    // the end.
+    expect((await parse(file('excel.csv.gz', gzipSync(cp1252)))).docs).toEqual(want);
+    expect((await parse(file('end.txt', bytes('one\ncaf', [0xe9])))).docs).toEqual(['one', 'café']);
+    // UTF-8 and UTF-16 files say nothing of their encoding, nor do UTF-16 ones need to.
+    expect((await parse(file('u.txt', 'café\n'))).report.encoding).toBeUndefined();
+    const le = Buffer.from('\ufeffcafé\n', 'utf16le');
+    expect((await parse(file('le.txt', le))).report.encoding).toBe('utf-16le');
+    // Runs of bytes over 0x7f are another legacy encoding, which 1252 would garble: Windows-1251
+    // Russian ("Привет, мир" ×3) is refused, as UTF-8 text with a BOM and a bad byte after it.
+    const cyrillic = [0xcf, 0xf0, 0xe8, 0xe2, 0xe5, 0xf2, 0x2c, 0x20, 0xec, 0xe8, 0xf0, 0x0a];
+    const russian = await fileError(
+      file('ru.txt', bytes('hi\n', [...cyrillic, ...cyrillic, ...cyrillic])),
+    );
+    expect(russian.message).toMatch(/not UTF-8 text .* byte offset 3\)/);
+    const bom = await fileError(
+      file('bom.txt', bytes([0xef, 0xbb, 0xbf], 'a'.repeat(20), [0xe9, 10])),
+    );
+    expect(bom.message).toMatch(/byte offset 23\)/);
   });
 });

@@ -15,6 +15,7 @@ import {
   hashFile,
   type InputFile,
   lines,
+  type TextEncoding,
   textChunks,
 } from './textStream';
 
@@ -70,6 +71,8 @@ export interface FileReport {
    * whether a model's data had any. Absent in manifests stored before they were counted.
    */
   chats?: number;
+  /** The text's encoding where it is not UTF-8 (absent for UTF-8 and parquet). */
+  encoding?: Exclude<TextEncoding, 'utf-8'>;
   /** Records skipped as malformed; the first MAX_ISSUES are in issues. */
   skipped: number;
   issues: FileIssue[];
@@ -327,6 +330,9 @@ export async function* parseFile(
         report.bytesRead = tally.bytes;
       }
       report.bytesRead = tally.bytes;
+      if (tally.encoding !== undefined && tally.encoding !== 'utf-8') {
+        report.encoding = tally.encoding;
+      }
     })();
     docs =
       report.format === 'txt'

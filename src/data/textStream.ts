@@ -1,8 +1,11 @@
 // Streams a file as text chunks and lines without holding the whole file: raw bytes are counted
 // (and optionally hashed) as they arrive, .gz and .zst are inflated on the fly, and decoding is fatal so
 // that binary or undecodable input is rejected with a clear message. Text is UTF-8, or UTF-16
-// where the file starts with its byte-order mark (what Windows' editors save as "Unicode").
+// where the file starts with its byte-order mark (what Windows' editors save as "Unicode"), or
+// Windows-1252 where it is ASCII up to a byte that UTF-8 refuses and reads as Western European
+// text there (what Excel and older Windows editors save).
 
+import { concatChunks } from '../util/concatChunks';
 import { compressionOf, decompression } from './compression';
 import { Sha256 } from './sha256';
 
@@ -45,6 +48,8 @@ export interface ByteTally {
   /** Raw (possibly compressed) bytes read so far. */
   bytes: number;
   hash?: Sha256;
+  /** The text's encoding, once decoding has told it. */
+  encoding?: TextEncoding;
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -124,13 +129,57 @@ function firstBadCharacter(tail: Uint8Array, bytes: Uint8Array): number {
   return j >= from && buf[j] >= 0xc0 && j + sequenceLength(buf[j]) > failAt ? j : failAt;
 }
 
-type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
+export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
 /** UTF-16 where the first bytes are its byte-order mark (the decoder drops it), else UTF-8. */
-function encodingOf(head: Uint8Array): TextEncoding {
+function encodingOf(head: Uint8Array): 'utf-8' | 'utf-16le' | 'utf-16be' {
   if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
   if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
   return 'utf-8';
+}
+
+const NON_ASCII = /[^\0-\x7f]/;
+/** The bytes from where UTF-8 failed that judge Windows-1252 (all that is left, if fewer). */
+const LEGACY_SAMPLE = 1 << 12;
+
+/**
+ * Whether bytes, from the first that UTF-8 refused in a file that was ASCII until then, look like
+ * Western European text in Windows-1252: accented letters among ASCII ones. Bytes over 0x7f in
+ * runs are another legacy encoding (Cyrillic, Greek, Chinese, Japanese, ...), which 1252 would
+ * garble.
+ */
+function looksWindows1252(bytes: Uint8Array): boolean {
+  let high = 0;
+  let runs = 0; // bytes over 0x7f followed by another
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] <= 0x7f) continue;
+    high++;
+    if (bytes[i + 1] > 0x7f) runs++;
+  }
+  return high < 16 || runs <= 0.4 * high;
+}
+
+// Windows-1252's characters for bytes 0x80-0x9f (0 where it has none: U+0080 and so on, as the
+// WHATWG decoder maps them); every other byte is its own code point. Decoded here, not by
+// TextDecoder('windows-1252'): Node's (20.x) reads those bytes as Latin-1's control characters.
+const CP1252_HIGH = [
+  0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152,
+  0, 0x017d, 0, 0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161,
+  0x203a, 0x0153, 0, 0x017e, 0x0178,
+];
+
+/** Windows-1252 bytes as text. */
+function windows1252(bytes: Uint8Array): string {
+  const units = new Uint16Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    units[i] = b >= 0x80 && b < 0xa0 ? CP1252_HIGH[b - 0x80] || b : b;
+  }
+  let text = '';
+  for (let i = 0; i < units.length; i += 8192) {
+    text += String.fromCharCode(...units.subarray(i, i + 8192));
+  }
+  return text;
 }
 
 /** Decoded text chunks; throws FileError for undecodable, binary or corrupt input. */
@@ -140,29 +189,44 @@ export async function* textChunks(
   signal?: AbortSignal,
 ): AsyncGenerator<string> {
   const reader = byteStream(file, tally).getReader();
+  const read = async () => {
+    try {
+      return await reader.read();
+    } catch (e) {
+      throw new FileError('corrupt', file.name, `could not be read or decompressed (${e})`);
+    }
+  };
   let encoding: TextEncoding | undefined;
   let decoder = new TextDecoder('utf-8', { fatal: true });
   const compressed = compressionOf(file.name) !== null;
+  const notUtf8 = (at: number) =>
+    new FileError(
+      'encoding',
+      file.name,
+      `is not UTF-8 text (its first bad character starts at byte offset ${at}` +
+        `${compressed ? ' of the decompressed text' : ''}); save it as UTF-8 and drop it again`,
+    );
   let decoded = 0; // bytes handed to the decoder (decompressed ones, for .gz and .zst)
   let tail = new Uint8Array(0);
+  let ascii = true; // whether the text so far is all ASCII, which Windows-1252 reads alike
   let sawText = false;
   try {
     for (;;) {
       throwIfAborted(signal);
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (e) {
-        throw new FileError('corrupt', file.name, `could not be read or decompressed (${e})`);
-      }
-      const bytes = chunk.done ? new Uint8Array(0) : chunk.value;
+      const chunk = await read();
+      let done = chunk.done;
+      let bytes = chunk.done ? new Uint8Array(0) : chunk.value;
       if (encoding === undefined && bytes.length > 0) {
         encoding = encodingOf(bytes);
+        tally.encoding = encoding;
         decoder = new TextDecoder(encoding, { fatal: true });
+        // A UTF-8 byte-order mark (which the decoder drops) says the file is UTF-8: never 1252.
+        ascii = !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf);
       }
       let text: string;
       try {
-        text = chunk.done ? decoder.decode() : decoder.decode(bytes, { stream: true });
+        if (encoding === 'windows-1252') text = windows1252(bytes);
+        else text = done ? decoder.decode() : decoder.decode(bytes, { stream: true });
       } catch {
         if (encoding !== 'utf-8') {
           throw new FileError(
@@ -173,14 +237,24 @@ export async function* textChunks(
               `${compressed ? ' of the decompressed text' : ''}; save it as UTF-8 and drop it again`,
           );
         }
-        const at = decoded - tail.length + firstBadCharacter(tail, bytes);
-        throw new FileError(
-          'encoding',
-          file.name,
-          `is not UTF-8 text (its first bad character starts at byte offset ${at}` +
-            `${compressed ? ' of the decompressed text' : ''}); save it as UTF-8 and drop it again`,
-        );
+        const bad = firstBadCharacter(tail, bytes);
+        const before = concatChunks([tail, bytes]).subarray(0, bad);
+        if (!ascii || before.some((b) => b > 0x7f)) {
+          throw notUtf8(decoded - tail.length + bad);
+        }
+        // ASCII up to `bad`: the decoder still holds `tail` from it on. Judged on a sample.
+        while (!done && bytes.length < LEGACY_SAMPLE) {
+          const next = await read();
+          if (next.done) done = true;
+          else bytes = concatChunks([bytes, next.value]);
+        }
+        const held = concatChunks([tail.subarray(Math.min(bad, tail.length)), bytes]);
+        if (!looksWindows1252(held)) throw notUtf8(decoded - tail.length + bad);
+        encoding = 'windows-1252';
+        tally.encoding = encoding;
+        text = windows1252(held);
       }
+      if (ascii && encoding === 'utf-8') ascii = !NON_ASCII.test(text);
       decoded += bytes.length;
       tail = Uint8Array.from([...tail, ...bytes.subarray(Math.max(0, bytes.length - 3))]).slice(-3);
       if (text.includes('\0')) {
@@ -194,7 +268,7 @@ export async function* textChunks(
         sawText = true;
         yield text;
       }
-      if (chunk.done) break;
+      if (done) break;
     }
   } finally {
     reader.releaseLock();

@@ -21,6 +21,7 @@ const REPEATS_DONE: Record<RepeatPlacement, string> = {
 function Stats({ d }: { d: DatasetManifest }) {
   const skipped = d.files.reduce((s, f) => s + f.skipped, 0);
   const chats = d.files.reduce((s, f) => s + (f.chats ?? 0), 0);
+  const legacy = d.files.filter((f) => f.encoding === 'windows-1252').map((f) => f.name);
   return (
     <span className="muted">
       {counted(d.files.length, 'file')} · {bytes(d.files.reduce((s, f) => s + f.size, 0))} ·{' '}
@@ -30,6 +31,15 @@ function Stats({ d }: { d: DatasetManifest }) {
       · vocabulary {count(d.tokenizer.vocab.length)}
       {d.unknownChars > 0 && ` · ${counted(d.unknownChars, 'unknown character')}`}
       {skipped > 0 && ` · ${counted(skipped, 'record')} skipped`}
+      {legacy.length > 0 && (
+        <span
+          data-testid="dataset-encoding"
+          title={`${legacy.join(', ')}: not UTF-8, so read as Windows-1252 (Western European, as Excel and older Windows editors save text). Where accented letters look wrong in the samples, save ${agree(legacy.length, 'it', 'them')} as UTF-8 and import again.`}
+        >
+          {' '}
+          · {counted(legacy.length, 'file')} read as Windows-1252, not UTF-8
+        </span>
+      )}
       {Boolean(d.repeated) && (
         <span
           data-testid="dataset-repeated"
