@@ -2,6 +2,8 @@
 // LF rows, a chosen delimiter. A row that breaks the quoting rules is reported by the line it
 // starts on and skipped; parsing resumes at the next line.
 
+import { readAhead } from './textStream';
+
 export type CsvEvent = { row: string[]; line: number } | { error: string; line: number };
 
 const QUOTE = 34;
@@ -113,4 +115,28 @@ export async function* csvRows(
   if (inQuotes) broken = 'a quoted field is never closed';
   const ev = endRow();
   if (ev) yield ev;
+}
+
+/**
+ * A .csv file's delimiter, read off its header line: a comma, unless the header has none outside
+ * quotes and has semicolons (what Excel saves where the decimal mark is a comma: most of
+ * continental Europe) or tabs.
+ */
+function headerDelimiter(header: string): ',' | ';' | '\t' {
+  const outside = header
+    .split('"')
+    .filter((_, i) => i % 2 === 0)
+    .join('');
+  if (outside.includes(',')) return ',';
+  if (outside.includes(';')) return ';';
+  return outside.includes('\t') ? '\t' : ',';
+}
+
+/** Text read ahead before the header's end, at most: a header longer than it is taken as cut. */
+const HEADER_PEEK = 1 << 20;
+
+/** The rows of a .csv file, split by its header's delimiter (headerDelimiter). */
+export async function* sniffedCsvRows(chunks: AsyncIterable<string>): AsyncGenerator<CsvEvent> {
+  const ahead = await readAhead(chunks, (h) => h.includes('\n') || h.length >= HEADER_PEEK);
+  yield* csvRows(ahead.chunks, headerDelimiter(ahead.head.split('\n', 1)[0]));
 }

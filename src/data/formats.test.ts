@@ -163,6 +163,18 @@ describe('file formats', () => {
     expect(missing.columns).toEqual(['a', 'b']);
   });
 
+  it("reads a .csv split by its header's delimiter: semicolons as Excel saves them in Europe, or tabs", async () => {
+    // A header without a comma outside quotes, read across chunks of 3 characters.
+    const excel = '"Note, 1-5";text\r\n4;"Très bien; vraiment."\r\n2;Bof, 2,5 sur 5\r\n';
+    const eu = await parse(file('avis.csv', excel, 3));
+    expect(eu.docs).toEqual(['Très bien; vraiment.', 'Bof, 2,5 sur 5']);
+    expect(eu.report.skipped).toBe(0);
+    expect((await parse(file('t.csv', 'n\ttext\n1\tx, y; z\n'))).docs).toEqual(['x, y; z']);
+    // A comma in the header keeps commas, whatever else the rows hold; so does a lone column.
+    expect((await parse(file('c.csv', 'text,n\na; b,1\n'))).docs).toEqual(['a; b']);
+    expect((await parse(file('one.csv', 'text\nsolo; row\n'))).docs).toEqual(['solo; row']);
+  });
+
   it('reads gzipped files', async () => {
     const { docs } = await parse(file('d.jsonl.gz', gzipSync('{"text":"zipped"}\n'), 5));
     expect(docs).toEqual(['zipped']);

@@ -3,7 +3,7 @@
 // with their line numbers). Whole-file problems throw FileError.
 
 import { compressionOf, withoutCompression } from './compression';
-import { csvRows } from './csv';
+import { type CsvEvent, csvRows, sniffedCsvRows } from './csv';
 import { jsonRecords } from './jsonValues';
 import { parquetValues } from './parquet';
 import { pickColumn, recordDocument, textDocument } from './records';
@@ -15,6 +15,7 @@ import {
   hashFile,
   type InputFile,
   lines,
+  readAhead,
   type TextEncoding,
   textChunks,
 } from './textStream';
@@ -178,29 +179,19 @@ async function* txtDocuments(
   report: FileReport,
 ): AsyncGenerator<string> {
   // Look ahead at the start of the file to detect the layout, then replay it.
-  const it = chunks[Symbol.asyncIterator]();
-  const head: string[] = [];
-  let headChars = 0;
+  let source = chunks;
   if (mode === 'auto') {
-    while (headChars < DETECT_CHARS) {
-      const r = await it.next();
-      if (r.done) break;
-      head.push(r.value);
-      headChars += r.value.length;
-    }
-    mode = detectTxtMode(head.join('').slice(0, DETECT_CHARS));
+    const ahead = await readAhead(chunks, (h) => h.length >= DETECT_CHARS);
+    mode = detectTxtMode(ahead.head.slice(0, DETECT_CHARS));
+    source = ahead.chunks;
   }
   report.mode = mode;
-  const replay = async function* () {
-    yield* head;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-  };
   if (mode === 'file') {
-    yield* wholeFileDocument(replay(), report.name);
+    yield* wholeFileDocument(source, report.name);
     return;
   }
   let paragraph: string[] = [];
-  for await (const { text } of lines(replay())) {
+  for await (const { text } of lines(source)) {
     if (mode === 'lines') {
       if (text.trim()) yield textDocument(text);
     } else if (text.trim()) paragraph.push(text);
@@ -238,14 +229,13 @@ async function* jsonDocuments(
 }
 
 async function* csvDocuments(
-  chunks: AsyncIterable<string>,
-  delimiter: string,
+  rows: AsyncIterable<CsvEvent>,
   opts: ParseOptions,
   report: FileReport,
 ): AsyncGenerator<string> {
   let header: string[] | null = null;
   let col = 0;
-  for await (const ev of csvRows(chunks, delimiter)) {
+  for await (const ev of rows) {
     if ('error' in ev) {
       skip(report, ev.line, `malformed row: ${ev.error}`);
       continue;
@@ -341,7 +331,11 @@ export async function* parseFile(
           ? jsonlDocuments(chunks, report)
           : report.format === 'json'
             ? jsonDocuments(chunks, report)
-            : csvDocuments(chunks, report.format === 'tsv' ? '\t' : ',', opts, report);
+            : csvDocuments(
+                report.format === 'tsv' ? csvRows(chunks, '\t') : sniffedCsvRows(chunks),
+                opts,
+                report,
+              );
   }
   for await (const doc of docs) {
     report.documents++;

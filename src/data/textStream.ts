@@ -276,6 +276,33 @@ export async function* textChunks(
   if (!sawText) throw emptyFileError(file.name);
 }
 
+/**
+ * Reads text chunks ahead until `enough` says so of the text read (or they end), for a parser to
+ * look at its start: that text, and the chunks again from the first.
+ */
+export async function readAhead(
+  chunks: AsyncIterable<string>,
+  enough: (head: string) => boolean,
+): Promise<{ head: string; chunks: AsyncIterable<string> }> {
+  const it = chunks[Symbol.asyncIterator]();
+  let head = '';
+  let ended = false;
+  while (!enough(head)) {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    head += r.value;
+  }
+  const replay = async function* () {
+    if (head) yield head;
+    if (ended) return;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  };
+  return { head, chunks: replay() };
+}
+
 /** Lines (without \n or \r\n) with 1-based line numbers. */
 export async function* lines(
   chunks: AsyncIterable<string>,
