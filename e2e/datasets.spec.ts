@@ -173,20 +173,22 @@ test('a folder, chosen or dropped, imports the files in it: hidden ones skipped,
 }) => {
   await page.goto('/');
   await page.getByRole('tab', { name: 'Data' }).click();
-  // Chosen from disk, as a cloned dataset repository: data at two depths, a picture, and text in
-  // its .git that would be a third file if it were read.
+  // Chosen from disk, as a cloned dataset repository: data at two depths, a script (source code:
+  // one document, blank lines and all), a picture, and text in its .git that would be a fourth
+  // file if it were read.
   const notes = join(await mkdtemp(join(tmpdir(), 'i3-folder-')), 'notes');
   await mkdir(join(notes, '2024'), { recursive: true });
   await mkdir(join(notes, '.git'));
   await writeFile(join(notes, 'a.jsonl'), documents('a', 100));
   await writeFile(join(notes, '2024', 'b.jsonl'), documents('b', 60));
+  await writeFile(join(notes, 'clean.py'), 'import json\n\n\ndef clean(line):\n    return line\n');
   await writeFile(join(notes, 'cover.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1]));
   await writeFile(join(notes, '.git', 'c.jsonl'), documents('c', 40));
   await page.getByTestId('file-input-folder').setInputFiles(notes);
   const fromDisk = page.getByTestId('dataset').filter({ hasText: 'notes' });
   await expect(fromDisk).toHaveAttribute('data-status', 'complete');
-  await expect(fromDisk).toContainText('2 files');
-  await expect(fromDisk).toContainText('152 train / 8 validation documents');
+  await expect(fromDisk).toContainText('3 files');
+  await expect(fromDisk).toContainText('153 train / 8 validation documents');
   await expect(page.getByTestId('rejected-files')).toContainText(
     'notes: holds 1 file(s) of other types (cover.png), left out',
   );

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
+  ACCEPT,
   detectFormat,
   type FileReport,
   MAX_FILE_DOCUMENT_CHARS,
@@ -70,6 +71,23 @@ describe('file formats', () => {
     expect(detectFormat('data.parquet')).toBe('parquet');
     expect(detectFormat('a.exe')).toBeNull();
     expect(detectFormat('README')).toBeNull();
+    // Other plain text, source code and markup read as text; the file chooser offers them all.
+    for (const name of ['notes.rst', 'subs.srt', 'model.py', 'main.rs', 'page.HTML', 'a.c.gz']) {
+      expect(detectFormat(name)).toBe('txt');
+      expect(ACCEPT.split(',')).toContain(`.${name.split('.')[1].toLowerCase()}`);
+    }
+  });
+
+  it('reads source code one document per file where the layout is detected', async () => {
+    const py = 'import math\n\n\ndef area(r):\n    return math.pi * r * r\n';
+    const code = await parse(file('geometry.py', py));
+    expect(code.report.mode).toBe('file');
+    expect(code.docs).toEqual([py.trimEnd()]);
+    // A layout chosen in the import options holds for code too; prose markup is detected.
+    expect((await parse(file('g.py', py), { txtMode: 'lines' })).docs).toHaveLength(3);
+    expect((await parse(file('doc.rst', 'Title\n=====\n\nBody.\n'))).report.mode).toBe(
+      'paragraphs',
+    );
   });
 
   it('reads .txt one document per line, or per paragraph, detected or chosen', async () => {

@@ -24,10 +24,30 @@ export type Format = 'txt' | 'jsonl' | 'json' | 'csv' | 'tsv' | 'parquet';
 /** A .txt file's documents: one a line, one a blank-line-separated paragraph, or the whole file. */
 export type TxtMode = 'lines' | 'paragraphs' | 'file';
 
+// Source code and markup, read as plain text whose documents are whole files where the layout is
+// detected: a function or a tag alone means little, and blank lines inside them are not breaks
+// between documents. A folder of a code base so makes a dataset (hidden ones, such as .git, are
+// skipped).
+const SOURCE_CODE = new Set(
+  (
+    'py pyi ipy js mjs cjs jsx ts tsx mts c h cc cpp cxx hpp hh cs java kt kts go rs rb php swift ' +
+    'scala lua sh bash zsh ps1 sql r jl hs ml mli ex exs erl clj dart pl pm fs f90 m wgsl glsl ' +
+    'hlsl cu zig vue svelte html htm xml css scss less yaml yml toml ini cfg conf'
+  ).split(' '),
+);
+
 const EXTENSIONS: Record<string, Format> = {
   txt: 'txt',
   text: 'txt',
   md: 'txt',
+  rst: 'txt',
+  adoc: 'txt',
+  org: 'txt',
+  tex: 'txt',
+  srt: 'txt',
+  vtt: 'txt',
+  log: 'txt',
+  ...Object.fromEntries([...SOURCE_CODE].map((e) => [e, 'txt' as const])),
   jsonl: 'jsonl',
   ndjson: 'jsonl',
   json: 'json',
@@ -37,12 +57,26 @@ const EXTENSIONS: Record<string, Format> = {
 };
 
 export const SUPPORTED =
-  '.txt, .jsonl, .json, .csv, .tsv, .parquet, the text formats compressed (.gz, .zst), or a .zip of these';
+  '.txt, .md and other plain text, source code (.py, .js, .c, .html, …), .jsonl, .json, .csv, .tsv, .parquet, the text formats compressed (.gz, .zst), or a .zip of these';
+
+/** The file chooser's list of extensions: every format, compressed files and archives. */
+export const ACCEPT = [...Object.keys(EXTENSIONS), 'gz', 'zst', 'zip'].map((e) => `.${e}`).join();
+
+/** The extension of a file of this name, lowercased, through a compression suffix. */
+function extensionOf(name: string): string | undefined {
+  const parts = withoutCompression(name).toLowerCase().split('.');
+  return parts.length > 1 ? parts.at(-1) : undefined;
+}
 
 /** The format of a file of this name, through a compression suffix (a.jsonl.zst: jsonl). */
 export function detectFormat(name: string): Format | null {
-  const parts = withoutCompression(name).toLowerCase().split('.');
-  return parts.length > 1 ? (EXTENSIONS[parts.at(-1)!] ?? null) : null;
+  const ext = extensionOf(name);
+  return ext === undefined ? null : (EXTENSIONS[ext] ?? null);
+}
+
+/** Whether a file of this name is source code or markup (SOURCE_CODE). */
+function isSourceCode(name: string): boolean {
+  return SOURCE_CODE.has(extensionOf(name) ?? '');
 }
 
 export interface ParseOptions {
@@ -180,6 +214,7 @@ async function* txtDocuments(
 ): AsyncGenerator<string> {
   // Look ahead at the start of the file to detect the layout, then replay it.
   let source = chunks;
+  if (mode === 'auto' && isSourceCode(report.name)) mode = 'file';
   if (mode === 'auto') {
     const ahead = await readAhead(chunks, (h) => h.length >= DETECT_CHARS);
     mode = detectTxtMode(ahead.head.slice(0, DETECT_CHARS));

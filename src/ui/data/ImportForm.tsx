@@ -4,7 +4,7 @@
 
 import { useEffect } from 'react';
 import { filesSubject } from '../../data/fileNames';
-import { SUPPORTED } from '../../data/formats';
+import { ACCEPT, SUPPORTED } from '../../data/formats';
 import type { ImportProgress } from '../../data/importer';
 import type { DownloadProgress } from '../../data/urlDownload';
 import type { TokenizerSource } from '../../protocol';
@@ -13,8 +13,6 @@ import { useRuns } from '../../store/runs';
 import { AddressForm } from '../common/AddressForm';
 import { FileDrop } from '../common/FileDrop';
 import { bytes, checkpointName, count, duration } from '../common/format';
-
-const ACCEPT = '.txt,.text,.md,.jsonl,.ndjson,.json,.csv,.tsv,.parquet,.gz,.zst,.zip';
 
 export function ImportJobProgress({
   p,
@@ -223,7 +221,7 @@ export function DropZone() {
               value={options.txtMode}
               onChange={(e) => setOptions({ txtMode: e.target.value as typeof options.txtMode })}
             >
-              <option value="auto">detect layout</option>
+              <option value="auto">detect layout (source code: one document per file)</option>
               <option value="lines">one document per line</option>
               <option value="paragraphs">blank-line-separated</option>
               <option value="file">one document per file</option>
