@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import {
   ACCEPT,
@@ -148,6 +149,62 @@ describe('file formats', () => {
     expect(report.chats).toBe(1);
     expect(report.issues.map((i) => i.line)).toEqual([3, 5]);
     expect(report.issues[0].message).toMatch(/malformed JSON/);
+  });
+
+  it('reads instruction datasets as chats: Alpaca, Dolly, OpenOrca, ShareGPT, prompt and completion', async () => {
+    const records = [
+      { instruction: 'Give a tip.', input: '', output: 'Sleep.' }, // Alpaca, no input
+      { instruction: 'Sum these.', input: '2 and 3', output: '5' },
+      {
+        instruction: 'Who wrote it?',
+        context: 'Hamlet.',
+        response: 'Shakespeare.',
+        category: 'qa',
+      },
+      { system_prompt: 'Be brief.', question: 'Sky colour?', response: 'Blue.' },
+      {
+        conversations: [
+          { from: 'human', value: 'Hi' },
+          { from: 'gpt', value: 'Hello!' },
+        ],
+      },
+      { prompt: 'Say hi', completion: 'hi' },
+      { Question: 'Two plus two?', Answer: 'Four.' },
+      { instruction: 'No reply', output: 7 },
+      { conversations: [{ from: 'narrator', value: '?' }] },
+    ];
+    const want = [
+      '[INST] Give a tip. [/INST] Sleep.<eos>',
+      '[INST] Sum these.\n\n2 and 3 [/INST] 5<eos>',
+      '[INST] Who wrote it?\n\nHamlet. [/INST] Shakespeare.<eos>',
+      '[INST] Be brief.\n\nSky colour? [/INST] Blue.<eos>',
+      '[INST] Hi [/INST] Hello!<eos>',
+      '[INST] Say hi [/INST] hi<eos>',
+      '[INST] Two plus two? [/INST] Four.<eos>',
+    ];
+    const jsonl = await parse(file('i.jsonl', records.map((r) => JSON.stringify(r)).join('\n')));
+    expect(jsonl.docs).toEqual(want);
+    expect(jsonl.report.chats).toBe(7);
+    expect(jsonl.report.issues.map((i) => i.message)).toEqual([
+      '"instruction" and "output" must both be text',
+      '"conversations" must be a list of {role: system|user|assistant, content} or {from: human|gpt, value}',
+    ]);
+    // As columns of a table: CSV, and parquet (Hugging Face's form), read only for those columns.
+    const csv = 'instruction,input,output,id\nSum these.,2 and 3,5,1\nGive a tip.,,Sleep.,2\n';
+    expect((await parse(file('alpaca.csv', csv))).docs).toEqual([want[1], want[0]]);
+    const table = parquetWriteBuffer({
+      columnData: [
+        { name: 'instruction', data: ['Sum these.', 'Give a tip.'], type: 'STRING' },
+        { name: 'input', data: ['2 and 3', ''], type: 'STRING' },
+        { name: 'output', data: ['5', 'Sleep.'], type: 'STRING' },
+      ],
+    });
+    const pq = await parse(file('alpaca.parquet', new Uint8Array(table)));
+    expect(pq.docs).toEqual([want[1], want[0]]);
+    // A column chosen in the import options is read alone, as text.
+    expect((await parse(file('a.csv', csv), { column: 'output' })).docs).toEqual(['5', 'Sleep.']);
+    const none = await fileError(file('n.csv', 'a,output\n1,2\n'));
+    expect(none.message).toMatch(/nor instruction and output columns: choose one of a, output/);
   });
 
   it('reads .json arrays (objects and strings) and reports truncation', async () => {

@@ -6,7 +6,13 @@ import { compressionOf, withoutCompression } from './compression';
 import { type CsvEvent, csvRows, sniffedCsvRows } from './csv';
 import { jsonRecords } from './jsonValues';
 import { parquetValues } from './parquet';
-import { pickColumn, recordDocument, textDocument } from './records';
+import {
+  documentColumns,
+  noTextColumn,
+  recordDocument,
+  type TurnFields,
+  textDocument,
+} from './records';
 import { Sha256 } from './sha256';
 import {
   type ByteTally,
@@ -263,13 +269,16 @@ async function* jsonDocuments(
   }
 }
 
+// Columns whose cells are JSON lists of chat messages.
+const CHAT_COLUMNS = new Set(['messages', 'conversations']);
+
 async function* csvDocuments(
   rows: AsyncIterable<CsvEvent>,
   opts: ParseOptions,
   report: FileReport,
 ): AsyncGenerator<string> {
   let header: string[] | null = null;
-  let col = 0;
+  let from: { column: number } | { turn: TurnFields } = { column: 0 };
   for await (const ev of rows) {
     if ('error' in ev) {
       skip(report, ev.line, `malformed row: ${ev.error}`);
@@ -277,16 +286,9 @@ async function* csvDocuments(
     }
     if (!header) {
       header = ev.row;
-      const picked = pickColumn(header, opts.column);
-      if (picked === null) {
-        throw new FileError(
-          'column',
-          report.name,
-          `has no "text" column: choose one of ${header.join(', ')}`,
-          header,
-        );
-      }
-      col = picked;
+      const picked = documentColumns(header, opts.column);
+      if (picked === null) throw noTextColumn(report.name, header);
+      from = picked;
       continue;
     }
     if (ev.row.length !== header.length) {
@@ -297,14 +299,25 @@ async function* csvDocuments(
       );
       continue;
     }
-    const cell = ev.row[col];
+    if ('turn' in from) {
+      const row = ev.row;
+      const doc = documentOrSkip(
+        report,
+        ev.line,
+        Object.fromEntries(header.map((h, i) => [h, row[i]])),
+      );
+      if (doc !== undefined) yield doc;
+      continue;
+    }
+    const cell = ev.row[from.column];
     if (!cell.trim()) continue;
-    if (header[col].trim().toLowerCase() === 'messages') {
+    const name = header[from.column].trim().toLowerCase();
+    if (CHAT_COLUMNS.has(name)) {
       let value: unknown;
       try {
-        value = { messages: JSON.parse(cell) };
+        value = { [name]: JSON.parse(cell) };
       } catch (e) {
-        skip(report, ev.line, `malformed JSON in "messages" (${(e as Error).message})`);
+        skip(report, ev.line, `malformed JSON in "${name}" (${(e as Error).message})`);
         continue;
       }
       const doc = documentOrSkip(report, ev.line, value);

@@ -9,7 +9,7 @@ import {
   parquetReadObjects,
   parquetSchema,
 } from 'hyparquet';
-import { pickColumn } from './records';
+import { documentColumns, noTextColumn } from './records';
 import { FileError, type InputFile, throwIfAborted } from './textStream';
 
 /** hyparquet inflates snappy itself; gzip pages go through fflate. */
@@ -22,7 +22,10 @@ export interface ParquetOptions {
   onBytes?: (bytes: number) => void;
 }
 
-/** The values of the text column, row by row, with 1-based row numbers. */
+/**
+ * The values of the text column, row by row, with 1-based row numbers; or each row's one-turn chat
+ * columns as an object, where the file has those instead (documentColumns).
+ */
 export async function* parquetValues(
   file: InputFile,
   opts: ParquetOptions = {},
@@ -38,16 +41,15 @@ export async function* parquetValues(
     throw new FileError('corrupt', file.name, `is not a readable parquet file (${e})`);
   }
   const columns = parquetSchema(metadata).children.map((c) => c.element.name);
-  const col = pickColumn(columns, opts.column);
-  if (col === null) {
-    throw new FileError(
-      'column',
-      file.name,
-      `has no "text" or "messages" column: choose one of ${columns.join(', ')}`,
-      columns,
-    );
-  }
-  const name = columns[col];
+  const from = documentColumns(columns, opts.column);
+  if (from === null) throw noTextColumn(file.name, columns);
+  // The text column's values, or a one-turn chat's columns as one object a row.
+  const names =
+    'column' in from
+      ? [columns[from.column]]
+      : [from.turn.prompt, from.turn.reply, from.turn.input, from.turn.system].filter(
+          (n) => n !== undefined,
+        );
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     throwIfAborted(opts.signal);
@@ -57,7 +59,7 @@ export async function* parquetValues(
       rows = await parquetReadObjects({
         file: buffer,
         metadata,
-        columns: [name],
+        columns: names,
         rowStart,
         rowEnd,
         compressors,
@@ -65,7 +67,9 @@ export async function* parquetValues(
     } catch (e) {
       throw new FileError('corrupt', file.name, `row group at row ${rowStart + 1} failed: ${e}`);
     }
-    for (let i = 0; i < rows.length; i++) yield { value: rows[i][name], row: rowStart + i + 1 };
+    for (let i = 0; i < rows.length; i++) {
+      yield { value: 'column' in from ? rows[i][names[0]] : rows[i], row: rowStart + i + 1 };
+    }
     opts.onBytes?.(Math.round((file.size * rowEnd) / Math.max(1, Number(metadata.num_rows))));
     rowStart = rowEnd;
   }
