@@ -100,6 +100,23 @@ test('dropped files become a stored dataset with statistics and samples', async 
   await expect(messages.getByText('not a supported file type')).toHaveCount(1);
   await expect(page.getByTestId('dataset')).toHaveCount(1);
 
+  // A table without a text column by any name the studio knows offers its columns: one click
+  // imports it again with the text in that column. Split by semicolons, as Excel saves CSV in
+  // much of Europe.
+  const avis = `note;avis\n${Array.from({ length: 40 }, (_, i) => `${i % 5};Avis ${i}: bon film.`).join('\n')}\n`;
+  await dropFiles(page, 'dropzone', [{ name: 'avis.csv', text: avis }]);
+  await expect(messages).toContainText(
+    'avis.csv: has no "text" or "messages" column, nor instruction and output columns: choose one of note, avis',
+  );
+  await messages.getByTestId('column-choice').getByRole('button', { name: 'avis' }).click();
+  const byColumn = page.getByTestId('dataset').filter({ hasText: 'avis.csv' });
+  await expect(byColumn).toHaveAttribute('data-status', 'complete');
+  await expect(byColumn).toContainText('38 train / 2 validation documents');
+  // The choice was for that file alone: the options' column stays empty.
+  await page.getByText('Import options').click();
+  await expect(page.getByLabel('CSV/parquet column')).toHaveValue('');
+  await page.getByText('Import options').click();
+
   // A Zstandard-compressed shard (large corpora ship as .jsonl.zst) inflates as it streams in.
   const shardLines = Array.from({ length: 200 }, (_, i) =>
     JSON.stringify({ text: `Shard record ${i}, compressed with zstd.` }),

@@ -44,12 +44,19 @@ interface DatasetsState {
   /** The outcome of the last import or action, for a banner in place. */
   notice?: { kind: 'error' | 'ok'; text: string };
   options: IngestOptions;
+  /** What the last import read (files, or web addresses), for importColumn to read again. */
+  lastSource?: { files: File[] } | { addresses: string; name?: string };
   selectedId?: string;
   load: () => Promise<void>;
-  importFiles: (files: File[], name?: string) => void;
+  importFiles: (files: File[], name?: string, column?: string) => void;
+  /**
+   * Imports again, with this text column, the file of the last import that was refused for want
+   * of one (the archive or web addresses it came from), leaving the options' column as it is.
+   */
+  importColumn: (file: string, column: string) => void;
   /** Downloads the file at the URL in the worker, then imports it. */
   /** Downloads the files at `addresses` (separated by white space) and imports them as one dataset. */
-  importUrl: (addresses: string, name?: string) => void;
+  importUrl: (addresses: string, name?: string, column?: string) => void;
   importDefault: () => void;
   cancel: () => void;
   remove: (id: string) => Promise<void>;
@@ -94,19 +101,36 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
     set({ datasets: list, loaded: true, selectedId });
   },
 
-  importFiles: (files, name) => {
+  importFiles: (files, name, column) => {
     if (get().job || files.length === 0) return;
     const id = crypto.randomUUID();
-    const options: IngestOptions = { ...get().options, name };
+    const options: IngestOptions = {
+      ...get().options,
+      name,
+      column: column ?? get().options.column,
+    };
     set({
       job: { id, files: files.map((f) => f.name), cancelling: false },
       rejected: [],
       notice: undefined,
+      lastSource: { files },
     });
     ingest().post({ type: 'import', jobId: id, files, options });
   },
 
-  importUrl: (text, name) => {
+  importColumn: (file, column) => {
+    const source = get().lastSource;
+    if (!source) return;
+    if ('addresses' in source) {
+      get().importUrl(source.addresses, source.name, column);
+      return;
+    }
+    // The file itself, or the archive or folder it was found in.
+    const files = source.files.filter((f) => file === f.name || file.startsWith(`${f.name}/`));
+    get().importFiles(files, undefined, column);
+  },
+
+  importUrl: (text, name, column) => {
     if (get().job) return;
     const given = text.split(/\s+/).filter(Boolean);
     const refs = given.map(hubDatasetRef);
@@ -128,12 +152,13 @@ export const useDatasets = create<DatasetsState>((set, get) => ({
       },
       rejected: [],
       notice: undefined,
+      lastSource: { addresses: text, name },
     });
     ingest().post({
       type: 'import-url',
       jobId: id,
       addresses,
-      options: { ...get().options, name },
+      options: { ...get().options, name, column: column ?? get().options.column },
     });
   },
 

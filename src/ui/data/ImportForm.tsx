@@ -266,6 +266,23 @@ export function DropZone() {
 /** The files' problems listed one by one: a folder of thousands dropped twice would list them all. */
 const SHOWN_PROBLEMS = 20;
 
+/** Buttons that import a file refused for want of a text column again, with one of its columns. */
+function ColumnChoice({ file, columns }: { file: string; columns: string[] }) {
+  const importColumn = useDatasets((s) => s.importColumn);
+  const busy = useDatasets((s) => s.job !== undefined);
+  return (
+    <span className="column-choice" data-testid="column-choice">
+      {' '}
+      Import it with the text in:{' '}
+      {columns.map((c) => (
+        <button key={c} type="button" disabled={busy} onClick={() => importColumn(file, c)}>
+          {c}
+        </button>
+      ))}
+    </span>
+  );
+}
+
 export function Problems() {
   const { rejected, notice } = useDatasets();
   if (!notice && rejected.length === 0) return null;
@@ -279,7 +296,12 @@ export function Problems() {
       {rejected.length > 0 && (
         <ul className="card problems" data-testid="rejected-files">
           {rejected.slice(0, SHOWN_PROBLEMS).map((r) => (
-            <li key={r.file + r.message}>{r.message}</li>
+            <li key={r.file + r.message}>
+              {r.message}
+              {r.kind === 'column' && r.columns && (
+                <ColumnChoice file={r.file} columns={r.columns} />
+              )}
+            </li>
           ))}
           {rejected.length > SHOWN_PROBLEMS && (
             <li data-testid="rejected-more">
