@@ -235,7 +235,7 @@ test('a folder, chosen or dropped, imports the files in it: hidden ones skipped,
   // A folder with nothing to import says so, and nothing is stored.
   await dropFolder(page, 'dropzone', { name: 'empty', files: { '.keep': '' } });
   await expect(page.getByTestId('dropzone-problem')).toHaveText(
-    'Nothing to import in empty: no files (hidden files are skipped).',
+    'Nothing to import in empty: no files (hidden files and node_modules are skipped).',
   );
   await expect(page.getByTestId('dataset')).toHaveCount(2);
 

@@ -7,12 +7,27 @@ export const folderOf = (name: string): string | undefined => {
   return slash > 0 ? name.slice(0, slash) : undefined;
 };
 
+// Folders of a code base's dependencies and caches: other people's code by the thousand files
+// (node_modules), or compiled bytes, not the folder's own data.
+const DEPENDENCY_FOLDERS = new Set([
+  'node_modules',
+  'bower_components',
+  '__pycache__',
+  'site-packages',
+]);
+
 /**
- * Whether a path inside a folder passes through a hidden file or folder (.git, .DS_Store): what
- * a folder's import skips, on the page and on the command line.
+ * Whether a path inside a folder passes through a hidden file or folder (.git, .DS_Store) or a
+ * dependency folder (node_modules, __pycache__): what a folder's import skips, on the page and on
+ * the command line.
  */
-export const isHiddenPath = (inside: string): boolean =>
-  inside.split('/').some((part) => part.startsWith('.'));
+export const isSkippedPath = (inside: string): boolean =>
+  inside
+    .split('/')
+    .some(
+      (part, i, parts) =>
+        part.startsWith('.') || (i < parts.length - 1 && DEPENDENCY_FOLDERS.has(part)),
+    );
 
 /** Up to three names, and how many more: how a message lists the files it speaks of. */
 export function listNames(names: string[]): string {

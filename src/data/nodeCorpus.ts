@@ -6,7 +6,7 @@ import { openAsBlob } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ChunkTokenizer } from './chunkTokenizer';
-import { isHiddenPath } from './fileNames';
+import { isSkippedPath } from './fileNames';
 import { openImportFiles } from './folderImport';
 import { type ImportOptions, importDataset } from './importer';
 import { type ShardSource, storeSource } from './shardReader';
@@ -33,7 +33,7 @@ async function filesAt(path: string): Promise<File[]> {
   const paths = entries
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name).slice(path.length).replace(/^\/+/, ''))
-    .filter((rel) => !isHiddenPath(rel))
+    .filter((rel) => !isSkippedPath(rel))
     .sort();
   return Promise.all(
     paths.map(

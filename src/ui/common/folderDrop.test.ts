@@ -41,7 +41,7 @@ const repo = (): Tree => ({
 const names = (files: File[]) => files.map((f) => f.name);
 
 describe('a folder dropped or chosen', () => {
-  it('skips hidden files and folders, and below the top for a bundle', () => {
+  it('skips hidden files and folders and dependency folders, and below the top for a bundle', () => {
     expect(takenFromFolder('notes/a.txt', 'top')).toBe(true);
     expect(takenFromFolder('notes/sub/a.txt', 'top')).toBe(false);
     expect(takenFromFolder('notes/sub/a.txt', 'nested')).toBe(true);
@@ -49,6 +49,10 @@ describe('a folder dropped or chosen', () => {
     expect(takenFromFolder('notes/sub/.DS_Store', 'nested')).toBe(false);
     // A hidden folder chosen itself still gives its files.
     expect(takenFromFolder('.data/a.txt', 'nested')).toBe(true);
+    // A code base's dependencies and caches are not its data; a file of such a name is.
+    expect(takenFromFolder('app/node_modules/react/index.js', 'nested')).toBe(false);
+    expect(takenFromFolder('app/src/__pycache__/a.pyc', 'nested')).toBe(false);
+    expect(takenFromFolder('app/notes/node_modules', 'nested')).toBe(true);
   });
 
   it('gives its files named by their paths, in path order', async () => {

@@ -1,9 +1,10 @@
 // Folders dropped on a drop zone, or chosen with its "Choose a folder…", come as their files, each
 // named by its path from the folder ('notes/2024/a.txt'): that path is how the importers tell a
 // folder's files apart (src/data/folderImport.ts; a bundle's folder in the export worker). Hidden
-// files and folders are skipped: a cloned repository's .git is not data, nor is .DS_Store.
+// files and folders are skipped: a cloned repository's .git is not data, nor is .DS_Store, nor a
+// code base's node_modules (isSkippedPath).
 
-import { isHiddenPath, listNames } from '../../data/fileNames';
+import { isSkippedPath, listNames } from '../../data/fileNames';
 
 /** A folder's files at every depth (a dataset's), or only its own (a bundle's). */
 export type FolderDepth = 'nested' | 'top';
@@ -17,14 +18,14 @@ export function emptyFoldersProblem(
   depth: FolderDepth,
 ): string | undefined {
   if (emptyFolders.length === 0) return undefined;
-  const skipped = depth === 'top' ? 'hidden files and subfolders' : 'hidden files';
+  const skipped = depth === 'top' ? 'hidden files and subfolders' : 'hidden files and node_modules';
   return `Nothing to import in ${listNames(emptyFolders)}: no files (${skipped} are skipped).`;
 }
 
 /** Whether to take the file at this path (the chosen folder's name first, then the path in it). */
 export function takenFromFolder(path: string, depth: FolderDepth): boolean {
   const inside = path.slice(path.indexOf('/') + 1);
-  return !isHiddenPath(inside) && (depth === 'nested' || !inside.includes('/'));
+  return !isSkippedPath(inside) && (depth === 'nested' || !inside.includes('/'));
 }
 
 /** The file named by its path (the bytes are shared, not copied). */
