@@ -81,7 +81,7 @@ export function detectFormat(name: string): Format | null {
 }
 
 /** Whether a file of this name is source code or markup (SOURCE_CODE). */
-function isSourceCode(name: string): boolean {
+export function isSourceCode(name: string): boolean {
   return SOURCE_CODE.has(extensionOf(name) ?? '');
 }
 

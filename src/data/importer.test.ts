@@ -247,6 +247,19 @@ describe('importDataset', () => {
     await expect(again).rejects.toMatchObject({ kind: 'no-files', message: /same file as "A"/ });
   });
 
+  it('keeps the case of an import that is mostly source code, lowercasing as asked otherwise', async () => {
+    const code = 'MAX_SIZE = 10\nif True:\n    print(MAX_SIZE)\n';
+    const lower = { ...opts, vocab: { targetSize: 300, lowercase: true } };
+    const manifestOf = async (files: File[]) =>
+      (await importDataset(files, new MemoryShardStore(), lower)).manifest;
+    const py = await manifestOf([file('a.py', code), file('notes.txt', 'A short note.')]);
+    expect(py.tokenizer.lowercase).toBe(false);
+    expect(py.tokenizer.vocab).toContain('M');
+    const prose = await manifestOf([file('a.py', code), file('notes.txt', text)]);
+    expect(prose.tokenizer.lowercase).toBe(true);
+    expect(prose.tokenizer.vocab).not.toContain('M');
+  });
+
   it('resumes an interrupted import to the same shards', async () => {
     const clean = new MemoryShardStore();
     const { manifest: want } = await importDataset([file('a.txt', text)], clean, opts);

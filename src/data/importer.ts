@@ -11,7 +11,7 @@
 import { ChunkTokenizer } from './chunkTokenizer';
 import { DocumentIndex } from './documentIndex';
 import { filesName } from './fileNames';
-import { type FileReport, newReport, type ParseOptions, parseFile } from './formats';
+import { type FileReport, isSourceCode, newReport, type ParseOptions, parseFile } from './formats';
 import { lfsPointerFileSize, lfsPointerProblem } from './lfsPointer';
 import {
   type DatasetManifest,
@@ -197,7 +197,8 @@ export async function importDataset(
   const repeats = opts.resume
     ? (opts.resume.repeats ?? 'by-place')
     : (opts.repeats ?? 'first-copy');
-  const bytesTotal = 2 * files.reduce((s, f) => s + f.size, 0);
+  const size = files.reduce((s, f) => s + f.size, 0);
+  const bytesTotal = 2 * size; // read twice: scan, then tokenize
   const start = performance.now();
   const interval = opts.progressIntervalMs ?? 200;
   let lastReport = -Infinity;
@@ -235,7 +236,11 @@ export async function importDataset(
   // sha256 -> where the file already is; sizes to know when a file must be hashed up front.
   const hashes = new Map((opts.knownFiles ?? []).map((k) => [k.sha256, `"${k.dataset}"`]));
   const sizes = new Set((opts.knownFiles ?? []).map((k) => k.size));
-  const counter = opts.tokenizer || opts.resume ? null : new VocabCounter(opts.vocab);
+  // Mostly source code (by size) keeps its case whatever the options say: lowercased, a program
+  // no longer runs (True, MAX_SIZE, getElementById).
+  const codeBytes = files.filter((f) => isSourceCode(f.name)).reduce((s, f) => s + f.size, 0);
+  const vocab = 2 * codeBytes > size ? { ...opts.vocab, lowercase: false } : opts.vocab;
+  const counter = opts.tokenizer || opts.resume ? null : new VocabCounter(vocab);
   const samples: string[] = [];
   // Only the user's cancel: a read that aborts because the page is closing (Chrome fails a
   // dropped file's reads with AbortError then) leaves the dataset to resume.

@@ -211,7 +211,7 @@ export function DropZone() {
                   checked={options.lowercase}
                   onChange={(e) => setOptions({ lowercase: e.target.checked })}
                 />{' '}
-                Lowercase
+                Lowercase <span className="muted small">(source code keeps its case)</span>
               </label>
             </>
           )}
