@@ -114,7 +114,7 @@ test('dropped files become a stored dataset with statistics and samples', async 
   await expect(byColumn).toContainText('38 train / 2 validation documents');
   // The choice was for that file alone: the options' column stays empty.
   await page.getByText('Import options').click();
-  await expect(page.getByLabel('CSV/parquet column')).toHaveValue('');
+  await expect(page.getByLabel('Text column or field')).toHaveValue('');
   await page.getByText('Import options').click();
 
   // A Zstandard-compressed shard (large corpora ship as .jsonl.zst) inflates as it streams in.

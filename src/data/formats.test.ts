@@ -205,6 +205,28 @@ describe('file formats', () => {
     expect((await parse(file('a.csv', csv), { column: 'output' })).docs).toEqual(['5', 'Sleep.']);
     const none = await fileError(file('n.csv', 'a,output\n1,2\n'));
     expect(none.message).toMatch(/nor instruction and output columns: choose one of a, output/);
+    // A chat before the text that some datasets write out in their own format (tatsu-lab/alpaca).
+    const written = { ...records[1], text: '### Instruction:\nSum these.' };
+    expect((await parse(file('t.jsonl', JSON.stringify(written)))).docs).toEqual([want[1]]);
+  });
+
+  it('reads JSON records by a conventional text field, or the one chosen; offers the fields where none holds text', async () => {
+    const stories = [
+      { id: 1, story: 'Once upon a time.' },
+      { id: 2, story: 'The end.' },
+    ];
+    const jsonl = stories.map((r) => JSON.stringify(r)).join('\n');
+    const refused = await fileError(file('s.jsonl', jsonl));
+    expect(refused.kind).toBe('column');
+    expect(refused.columns).toEqual(['id', 'story']);
+    expect(refused.message).toBe(
+      's.jsonl: has no "text" or "messages" field, nor instruction and output fields: choose one of id, story',
+    );
+    const chosen = await parse(file('s.json', JSON.stringify(stories)), { column: 'story' });
+    expect(chosen.docs).toEqual(['Once upon a time.', 'The end.']);
+    expect((await parse(file('c.jsonl', '{"content": "Body text."}'))).docs).toEqual([
+      'Body text.',
+    ]);
   });
 
   it('reads .json arrays (objects and strings) and reports truncation', async () => {

@@ -7,6 +7,7 @@ import { type CsvEvent, csvRows, sniffedCsvRows } from './csv';
 import { jsonRecords } from './jsonValues';
 import { parquetValues } from './parquet';
 import {
+  CHAT_NAMES,
   documentColumns,
   noTextColumn,
   recordDocument,
@@ -88,7 +89,7 @@ export function isSourceCode(name: string): boolean {
 export interface ParseOptions {
   /** .txt: one document per line, per blank-line-separated paragraph, or detect (default). */
   txtMode?: TxtMode | 'auto';
-  /** .csv/.tsv/.parquet: the text column by name or index (default: "text", "messages", ...). */
+  /** .csv/.tsv/.parquet: the text column by name or index; .json/.jsonl: the field (default: documentColumns, recordDocument). */
   column?: string | number;
   /** Hash the raw bytes (SHA-256) while reading. */
   hash?: boolean;
@@ -159,24 +160,51 @@ function skip(report: FileReport, line: number, message: string): void {
   if (report.issues.length < MAX_ISSUES) report.issues.push({ line, message });
 }
 
-/** The document of a parsed record; a record without one is skipped, with the reason. */
-function documentOrSkip(report: FileReport, line: number, value: unknown): string | undefined {
-  const doc = recordDocument(value);
+/**
+ * The document of a parsed record (from its `field`, where chosen); a record without one is
+ * skipped, with the reason.
+ */
+function documentOrSkip(
+  report: FileReport,
+  line: number,
+  value: unknown,
+  field?: string,
+): string | undefined {
+  const doc = recordDocument(value, field);
   if ('text' in doc) return doc.text;
   skip(report, line, doc.error);
   return undefined;
 }
 
-/** The document of one record's JSON text; malformed JSON is skipped like a record without text. */
-function jsonDocument(report: FileReport, line: number, json: string): string | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch (e) {
-    skip(report, line, `malformed JSON (${(e as Error).message})`);
-    return undefined;
-  }
-  return documentOrSkip(report, line, value);
+/**
+ * Documents of a file's JSON records, by the field chosen in the import options if any: malformed
+ * JSON is skipped like a record without text. The first object's fields are kept, so that a file
+ * none of whose records has a document offers them to choose from (`end`).
+ */
+function jsonReader(report: FileReport, opts: ParseOptions) {
+  const field = typeof opts.column === 'string' ? opts.column : undefined;
+  let fields: string[] | undefined;
+  let documents = 0;
+  return {
+    document(line: number, json: string): string | undefined {
+      let value: unknown;
+      try {
+        value = JSON.parse(json);
+      } catch (e) {
+        skip(report, line, `malformed JSON (${(e as Error).message})`);
+        return undefined;
+      }
+      if (fields === undefined && typeof value === 'object' && value && !Array.isArray(value)) {
+        fields = Object.keys(value);
+      }
+      const doc = documentOrSkip(report, line, value, field);
+      if (doc !== undefined) documents++;
+      return doc;
+    },
+    end(): void {
+      if (documents === 0 && fields?.length) throw noTextColumn(report.name, fields, 'field');
+    },
+  };
 }
 
 /** Chooses lines vs paragraphs: a blank line between text means paragraphs. */
@@ -246,31 +274,34 @@ async function* txtDocuments(
 
 async function* jsonlDocuments(
   chunks: AsyncIterable<string>,
+  opts: ParseOptions,
   report: FileReport,
 ): AsyncGenerator<string> {
+  const reader = jsonReader(report, opts);
   for await (const { text, line } of lines(chunks)) {
     if (!text.trim()) continue;
-    const doc = jsonDocument(report, line, text);
+    const doc = reader.document(line, text);
     if (doc !== undefined) yield doc;
   }
+  reader.end();
 }
 
 async function* jsonDocuments(
   chunks: AsyncIterable<string>,
+  opts: ParseOptions,
   report: FileReport,
 ): AsyncGenerator<string> {
+  const reader = jsonReader(report, opts);
   for await (const ev of jsonRecords(chunks)) {
     if ('error' in ev) {
       skip(report, ev.line, ev.error);
       continue;
     }
-    const doc = jsonDocument(report, ev.line, ev.json);
+    const doc = reader.document(ev.line, ev.json);
     if (doc !== undefined) yield doc;
   }
+  reader.end();
 }
-
-// Columns whose cells are JSON lists of chat messages.
-const CHAT_COLUMNS = new Set(['messages', 'conversations']);
 
 async function* csvDocuments(
   rows: AsyncIterable<CsvEvent>,
@@ -312,7 +343,7 @@ async function* csvDocuments(
     const cell = ev.row[from.column];
     if (!cell.trim()) continue;
     const name = header[from.column].trim().toLowerCase();
-    if (CHAT_COLUMNS.has(name)) {
+    if (CHAT_NAMES.includes(name)) {
       let value: unknown;
       try {
         value = { [name]: JSON.parse(cell) };
@@ -376,9 +407,9 @@ export async function* parseFile(
       report.format === 'txt'
         ? txtDocuments(chunks, opts.txtMode ?? 'auto', report)
         : report.format === 'jsonl'
-          ? jsonlDocuments(chunks, report)
+          ? jsonlDocuments(chunks, opts, report)
           : report.format === 'json'
-            ? jsonDocuments(chunks, report)
+            ? jsonDocuments(chunks, opts, report)
             : csvDocuments(
                 report.format === 'tsv' ? csvRows(chunks, '\t') : sniffedCsvRows(chunks),
                 opts,

@@ -92,22 +92,46 @@ function turnDocument(
   return { text: renderChat(withSystem(text(f.system), messages)) };
 }
 
-/** The document text of a record, or an explanation of why it has none. */
-export function recordDocument(value: unknown): { text: string } | { error: string } {
+// Fields (and columns) that hold a chat's messages, then those that hold a document's text, by
+// convention: a record's chat comes before its text, which instruction datasets often keep too,
+// written out in their own format (Alpaca's "### Instruction:"), where the chat template is the
+// studio's.
+export const CHAT_NAMES: readonly string[] = ['messages', 'conversations'];
+const TEXT_NAMES = ['text', 'content', 'body', 'document', 'sentence'];
+
+/** A chat's document from a list of messages, or why that list is none. */
+function chatDocument(name: string, value: unknown): { text: string } | { error: string } {
+  const messages = chatMessages(value);
+  if (messages) return { text: renderChat(messages) };
+  return {
+    error: `"${name}" must be a list of {role: system|user|assistant, content} or {from: human|gpt, value}`,
+  };
+}
+
+/**
+ * The document text of a record, or an explanation of why it has none: from the field chosen in
+ * the import options where there is one, else a chat's fields, a one-turn chat's, or a text field
+ * (CHAT_NAMES, turnFields, TEXT_NAMES).
+ */
+export function recordDocument(
+  value: unknown,
+  field?: string,
+): { text: string } | { error: string } {
   if (typeof value === 'string') return { text: textDocument(value) };
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const rec = value as Record<string, unknown>;
-    if (typeof rec.text === 'string') return { text: textDocument(rec.text) };
-    for (const key of ['messages', 'conversations']) {
-      if (!(key in rec)) continue;
-      const messages = chatMessages(rec[key]);
-      if (messages) return { text: renderChat(messages) };
-      return {
-        error: `"${key}" must be a list of {role: system|user|assistant, content} or {from: human|gpt, value}`,
-      };
+    if (field !== undefined) {
+      const chosen = rec[field];
+      if (typeof chosen === 'string') return { text: textDocument(chosen) };
+      if (Array.isArray(chosen)) return chatDocument(field, chosen);
+      return { error: `has no text in "${field}"` };
     }
+    const chat = CHAT_NAMES.find((n) => n in rec);
+    if (chat !== undefined) return chatDocument(chat, rec[chat]);
     const turn = turnFields(Object.keys(rec));
     if (turn) return turnDocument(rec, turn);
+    const text = TEXT_NAMES.find((n) => typeof rec[n] === 'string');
+    if (text !== undefined) return { text: textDocument(rec[text] as string) };
   }
   return {
     error:
@@ -115,49 +139,45 @@ export function recordDocument(value: unknown): { text: string } | { error: stri
   };
 }
 
-/** The column that holds text, by the user's choice or by a conventional name. */
-function pickColumn(columns: string[], choice: string | number | undefined): number | null {
-  if (typeof choice === 'number') return choice >= 0 && choice < columns.length ? choice : null;
-  if (typeof choice === 'string') {
-    const i = columns.indexOf(choice);
-    return i >= 0 ? i : null;
-  }
-  const lower = columns.map((c) => c.trim().toLowerCase());
-  for (const name of [
-    'text',
-    'messages',
-    'conversations',
-    'content',
-    'body',
-    'document',
-    'sentence',
-  ]) {
-    const i = lower.indexOf(name);
-    if (i >= 0) return i;
-  }
-  return columns.length === 1 ? 0 : null;
-}
-
 /**
- * The columns a table's documents come from: the text column (by the user's choice or a
- * conventional name), or else a one-turn chat's (instruction and output, ...); null for neither.
+ * The columns a table's documents come from: the column chosen in the import options (by name or
+ * index), else as recordDocument reads a record's fields: a chat's column, a one-turn chat's, a
+ * text column, or the only column; null for none of those.
  */
 export function documentColumns(
   columns: string[],
   choice: string | number | undefined,
 ): { column: number } | { turn: TurnFields } | null {
-  const column = pickColumn(columns, choice);
-  if (column !== null) return { column };
-  const turn = choice === undefined ? turnFields(columns) : null;
-  return turn ? { turn } : null;
+  if (typeof choice === 'number') {
+    return choice >= 0 && choice < columns.length ? { column: choice } : null;
+  }
+  if (typeof choice === 'string') {
+    const i = columns.indexOf(choice);
+    return i >= 0 ? { column: i } : null;
+  }
+  const lower = columns.map((c) => c.trim().toLowerCase());
+  const chat = lower.findIndex((c) => CHAT_NAMES.includes(c));
+  if (chat >= 0) return { column: chat };
+  const turn = turnFields(columns);
+  if (turn) return { turn };
+  const text = TEXT_NAMES.map((n) => lower.indexOf(n)).find((i) => i >= 0);
+  if (text !== undefined) return { column: text };
+  return columns.length === 1 ? { column: 0 } : null;
 }
 
-/** The error for a table with neither a text column nor a chat's (documentColumns). */
-export function noTextColumn(file: string, columns: string[]): FileError {
+/**
+ * The error for a table with neither a text column nor a chat's (documentColumns), or JSON records
+ * with neither such field: the columns or fields to choose from go with it.
+ */
+export function noTextColumn(
+  file: string,
+  columns: string[],
+  kind: 'column' | 'field' = 'column',
+): FileError {
   return new FileError(
     'column',
     file,
-    `has no "text" or "messages" column, nor instruction and output columns: choose one of ${columns.join(', ')}`,
+    `has no "text" or "messages" ${kind}, nor instruction and output ${kind}s: choose one of ${columns.join(', ')}`,
     columns,
   );
 }

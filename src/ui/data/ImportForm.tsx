@@ -228,7 +228,7 @@ export function DropZone() {
             </select>
           </label>
           <label>
-            CSV/parquet column{' '}
+            Text column or field{' '}
             <input
               placeholder="text"
               value={options.column ?? ''}
