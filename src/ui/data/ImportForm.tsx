@@ -272,8 +272,7 @@ function ColumnChoice({ file, columns }: { file: string; columns: string[] }) {
   const busy = useDatasets((s) => s.job !== undefined);
   return (
     <span className="column-choice" data-testid="column-choice">
-      {' '}
-      Import it with the text in:{' '}
+      Import it again with the text in:{' '}
       {columns.map((c) => (
         <button key={c} type="button" disabled={busy} onClick={() => importColumn(file, c)}>
           {c}
