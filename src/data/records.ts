@@ -1,8 +1,9 @@
 // Turns a parsed record (a JSON value, a CSV cell or row, a parquet row value) into document
-// text: a string as is, an object's "text" string, or a chat through the chat template (an
-// object's "messages" or ShareGPT "conversations", or its instruction and output fields). Text in
-// the TinyChat form ([INST] user [/INST] reply ...) is re-rendered through the template too, so
-// that every assistant turn ends with <eos>.
+// text: a string as is, or from an object's fields (a table's columns) as recordDocument and
+// documentColumns choose them: a chat ("messages", ShareGPT "conversations", or instruction and
+// output fields) through the chat template, or a text field. Text in the TinyChat form
+// ([INST] user [/INST] reply ...) is re-rendered through the template too, so that every
+// assistant turn ends with <eos>.
 
 import { type ChatMessage, parseTinyChat, renderChat, withSystem } from './chatTemplate';
 import { FileError } from './textStream';
