@@ -346,7 +346,13 @@ describe('file formats', () => {
     expect(mixed.message).toMatch(/not UTF-8 text .* byte offset 3\); save it as UTF-8/);
     expect(() => newReport(file('e.txt', ''))).toThrow(/has no text in it/);
     expect((await fileError(file('w.txt', '\n \n\n'))).kind).toBe('empty');
-    expect(() => newReport(file('x.docx', 'abc'))).toThrow(/not a supported file type/);
+    expect(() => newReport(file('x.exe', 'abc'))).toThrow(/not a supported file type/);
+    // Kinds people keep text in say what to save them as.
+    expect(() => newReport(file('reviews.XLSX', 'abc'))).toThrow(
+      'reviews.XLSX: is a spreadsheet, which the studio does not read: save it as CSV (in Excel: File → Save As → "CSV UTF-8") and drop that',
+    );
+    expect(() => newReport(file('essay.docx', 'abc'))).toThrow(/is a document, .* "Plain Text"/);
+    expect(() => newReport(file('paper.pdf', 'abc'))).toThrow(/is a PDF, .* into a \.txt file/);
     expect(() => newReport(file('x.parquet.gz', 'abc'))).toThrow(/compressed parquet/);
     expect(() => newReport(file('x.parquet.zst', 'abc'))).toThrow(/compressed parquet/);
   });

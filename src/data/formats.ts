@@ -125,13 +125,39 @@ const MAX_ISSUES = 50;
 /** How much text auto-detection of the .txt layout looks at. */
 const DETECT_CHARS = 1 << 16;
 
+// What to do with documents of kinds people keep text in that the studio does not read: each
+// saves or converts to a kind it does.
+const CONVERT: Record<string, string> = {
+  spreadsheet: 'save it as CSV (in Excel: File → Save As → "CSV UTF-8") and drop that',
+  document: 'save it as plain text (File → Save As → "Plain Text", .txt) and drop that',
+  PDF: 'save or copy its text into a .txt file and drop that',
+  'e-book': 'convert it to plain text (.txt; Calibre does) and drop that',
+};
+const OTHER_KINDS: Record<string, keyof typeof CONVERT> = {
+  xlsx: 'spreadsheet',
+  xls: 'spreadsheet',
+  ods: 'spreadsheet',
+  numbers: 'spreadsheet',
+  docx: 'document',
+  doc: 'document',
+  odt: 'document',
+  rtf: 'document',
+  pages: 'document',
+  pdf: 'PDF',
+  epub: 'e-book',
+  mobi: 'e-book',
+};
+
 export function newReport(file: InputFile): FileReport {
   const format = detectFormat(file.name);
   if (!format) {
+    const kind = OTHER_KINDS[extensionOf(file.name) ?? ''];
     throw new FileError(
       'unsupported',
       file.name,
-      `is not a supported file type (use ${SUPPORTED})`,
+      kind
+        ? `is a ${kind}, which the studio does not read: ${CONVERT[kind]}`
+        : `is not a supported file type (use ${SUPPORTED})`,
     );
   }
   if (format === 'parquet' && compressionOf(file.name)) {
