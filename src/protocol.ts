@@ -140,7 +140,7 @@ export interface IngestOptions {
   tokenizerFrom?: TokenizerSource;
   vocabSize: number;
   lowercase: boolean;
-  txtMode: 'auto' | 'lines' | 'paragraphs' | 'file';
+  txtMode: 'auto' | import('./data/formats').TxtMode;
   /** CSV/parquet text column; empty for the default ("text", "messages", ...). */
   column?: string;
   validationEvery: number;

@@ -106,6 +106,27 @@ describe('file formats', () => {
     expect(plain.report.bytesRead).toBe(17);
   });
 
+  it('reads .txt with <|endoftext|> separators (TinyStories) one document between each two', async () => {
+    const stories =
+      'Once there was a cat.\n\nThe cat slept.\n<|endoftext|>\nA dog ran.\n<|endoftext|>\n' +
+      'Inline one.<|endoftext|>Inline two.\n<|endoftext|>\n';
+    for (const chunk of [5, 64]) {
+      const { docs, report } = await parse(file('TinyStories-train.txt', stories, chunk));
+      expect(report.mode).toBe('separated');
+      expect(docs).toEqual([
+        'Once there was a cat.\n\nThe cat slept.',
+        'A dog ran.',
+        'Inline one.',
+        'Inline two.',
+      ]);
+    }
+    // Chosen, where the first separator comes later than detection looks.
+    const late = `${'x'.repeat(70_000)}\n<|endoftext|>\nAfter.\n`;
+    expect((await parse(file('late.txt', late, 4096))).report.mode).toBe('lines');
+    const chosen = await parse(file('late.txt', late, 4096), { txtMode: 'separated' });
+    expect(chosen.docs.map((d) => d.length)).toEqual([70_000, 6]);
+  });
+
   it('reads .txt as one document per file where asked (a folder of essays), within a limit', async () => {
     const essay = '\r\nFirst paragraph,\r\nstill the first.\r\n\r\nSecond paragraph.\r\n\r\n';
     const whole = await parse(file('essay.txt', essay), { txtMode: 'file' });

@@ -28,8 +28,11 @@ import {
 } from './textStream';
 
 export type Format = 'txt' | 'jsonl' | 'json' | 'csv' | 'tsv' | 'parquet';
-/** A .txt file's documents: one a line, one a blank-line-separated paragraph, or the whole file. */
-export type TxtMode = 'lines' | 'paragraphs' | 'file';
+/**
+ * A .txt file's documents: one a line, one a blank-line-separated paragraph, the text between
+ * <|endoftext|> separators, or the whole file.
+ */
+export type TxtMode = 'lines' | 'paragraphs' | 'separated' | 'file';
 
 // Source code and markup, read as plain text whose documents are whole files where the layout is
 // detected: a function or a tag alone means little, and blank lines inside them are not breaks
@@ -233,18 +236,69 @@ function jsonReader(report: FileReport, opts: ParseOptions) {
   };
 }
 
-/** Chooses lines vs paragraphs: a blank line between text means paragraphs. */
+// The separator GPT-2's tokenizer ends documents with, which corpora made for it keep between
+// their documents (TinyStories: a line of its own after each story, whose paragraphs may have
+// blank lines between them).
+const END_OF_TEXT = '<|endoftext|>';
+
+/**
+ * Chooses the layout: <|endoftext|> separators where there are any, else paragraphs where a blank
+ * line comes between text, else lines.
+ */
 export function detectTxtMode(sample: string): TxtMode {
+  if (sample.includes(END_OF_TEXT)) return 'separated';
   return /\S[ \t]*\r?\n[ \t]*\r?\n\s*\S/.test(sample) ? 'paragraphs' : 'lines';
 }
 
 /**
- * A file as one document (an essay, a story, a source file of a folder of them): its line endings
- * as \n, blank lines around it dropped. Held whole, so a file past this size is refused rather
- * than read into one string.
+ * The longest document a file's layout may hold whole (a file as one document: an essay, a story,
+ * a source file of a folder of them; or the text between two separators): past this size it is
+ * refused rather than read into one string.
  */
 export const MAX_FILE_DOCUMENT_CHARS = 1 << 24;
 
+/** The error for a document over MAX_FILE_DOCUMENT_CHARS, with the layouts that would split it. */
+function tooLong(name: string, what: string): FileError {
+  return new FileError(
+    'unsupported',
+    name,
+    `${what} over ${MAX_FILE_DOCUMENT_CHARS.toLocaleString('en-US')} characters, too long for one ` +
+      'document: import it with one document a line or a paragraph',
+  );
+}
+
+/** The documents between <|endoftext|> separators, each trimmed (lines joined by \n). */
+async function* separatedDocuments(
+  source: AsyncIterable<string>,
+  name: string,
+): AsyncGenerator<string> {
+  let doc: string[] = [];
+  let chars = 0;
+  const finished = () => {
+    const text = doc.join('\n').trim();
+    doc = [];
+    chars = 0;
+    return text;
+  };
+  for await (const { text } of lines(source)) {
+    const parts = text.split(END_OF_TEXT);
+    for (let i = 0; i < parts.length; i++) {
+      if (i > 0) {
+        const done = finished();
+        if (done) yield textDocument(done);
+      }
+      doc.push(parts[i]);
+      chars += parts[i].length + 1;
+      if (chars > MAX_FILE_DOCUMENT_CHARS) {
+        throw tooLong(name, `has a document between ${END_OF_TEXT} separators`);
+      }
+    }
+  }
+  const last = finished();
+  if (last) yield textDocument(last);
+}
+
+/** A file as one document: its line endings as \n, blank lines around it dropped. */
 async function* wholeFileDocument(
   chunks: AsyncIterable<string>,
   name: string,
@@ -254,12 +308,7 @@ async function* wholeFileDocument(
   for await (const chunk of chunks) {
     chars += chunk.length;
     if (chars > MAX_FILE_DOCUMENT_CHARS) {
-      throw new FileError(
-        'unsupported',
-        name,
-        `is over ${MAX_FILE_DOCUMENT_CHARS.toLocaleString('en-US')} characters, too long for one ` +
-          'document: import it with one document a line or a paragraph',
-      );
+      throw tooLong(name, 'is');
     }
     parts.push(chunk);
   }
@@ -283,6 +332,10 @@ async function* txtDocuments(
   report.mode = mode;
   if (mode === 'file') {
     yield* wholeFileDocument(source, report.name);
+    return;
+  }
+  if (mode === 'separated') {
+    yield* separatedDocuments(source, report.name);
     return;
   }
   let paragraph: string[] = [];

@@ -224,6 +224,7 @@ export function DropZone() {
               <option value="auto">detect layout (source code: one document per file)</option>
               <option value="lines">one document per line</option>
               <option value="paragraphs">blank-line-separated</option>
+              <option value="separated">separated by &lt;|endoftext|&gt;</option>
               <option value="file">one document per file</option>
             </select>
           </label>
