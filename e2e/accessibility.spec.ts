@@ -4,8 +4,8 @@ import { importBuiltInData, openStudio, startTestRun } from './studio';
 
 // Every pane, with a dataset, a finished run and its checkpoint to show, against axe-core's WCAG
 // 2.1 A and AA rules (labels, roles, names, contrast where axe can tell), in the dark theme and
-// the light one.
-test('every pane passes the WCAG 2.1 A and AA checks of axe-core, in both colour themes', async ({
+// the light one, and at a phone's width.
+test('every pane passes the WCAG 2.1 A and AA checks of axe-core, in both colour themes, and reflows to 320 px', async ({
   page,
 }) => {
   const errors = await openStudio(page);
@@ -40,5 +40,27 @@ test('every pane passes the WCAG 2.1 A and AA checks of axe-core, in both colour
   await expect(html).toHaveAttribute('data-theme', 'dark');
   await page.emulateMedia({ colorScheme: 'light' });
   await expect(html).toHaveAttribute('data-theme', 'light');
+
+  // WCAG 2.1's reflow (1.4.10), which axe does not check: at 320 CSS px wide (a phone) every pane,
+  // its folded sections open, fits the width without scrolling sideways, and every tab shows.
+  // Data tables may scroll inside their own box, as the criterion allows.
+  await page.setViewportSize({ width: 320, height: 720 });
+  for (const pane of ['Data', 'Model', 'Train', 'Checkpoints', 'Chat']) {
+    await page.getByRole('tab', { name: pane, exact: true }).click();
+    await page.evaluate(() => {
+      for (const d of document.querySelectorAll('details')) d.open = true;
+    });
+    const wider = await page.evaluate(() => {
+      const width = document.documentElement.clientWidth;
+      return [...document.querySelectorAll('body *')]
+        .filter(
+          (el) => !el.closest('.table-scroll') && el.getBoundingClientRect().right > width + 1,
+        )
+        .map((el) => `${el.tagName.toLowerCase()} "${el.textContent?.slice(0, 40)}"`)
+        .slice(0, 5);
+    });
+    expect(wider, `${pane} pane at 320 px`).toEqual([]);
+    for (const tab of await page.getByRole('tab').all()) await expect(tab).toBeInViewport();
+  }
   expect(errors).toEqual([]);
 });
