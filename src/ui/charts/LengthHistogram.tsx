@@ -38,7 +38,13 @@ export function LengthHistogram(props: { lengths: readonly number[]; context: nu
       <ResponsiveContainer width="100%" height={200}>
         <BarChart data={data} margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid stroke={CHART.grid} strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="label" stroke={CHART.axis} interval={0} fontSize={11} />
+          {/* Every bucket's label where they fit; on a phone every other one, not overlapping. */}
+          <XAxis
+            dataKey="label"
+            stroke={CHART.axis}
+            interval="equidistantPreserveStart"
+            fontSize={11}
+          />
           <YAxis
             stroke={CHART.axis}
             width={56}
