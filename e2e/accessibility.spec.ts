@@ -42,8 +42,9 @@ test('every pane passes the WCAG 2.1 A and AA checks of axe-core, in both colour
   await expect(html).toHaveAttribute('data-theme', 'light');
 
   // WCAG 2.1's reflow (1.4.10), which axe does not check: at 320 CSS px wide (a phone) every pane,
-  // its folded sections open, fits the width without scrolling sideways, and every tab shows.
-  // Data tables may scroll inside their own box, as the criterion allows.
+  // its folded sections open, fits the width without scrolling sideways, and every tab shows. The
+  // tables of runs and checkpoints too (the criterion would let them scroll in their box): there
+  // each row stacks its cells, so that its buttons are in view.
   await page.setViewportSize({ width: 320, height: 720 });
   for (const pane of ['Data', 'Model', 'Train', 'Checkpoints', 'Chat']) {
     await page.getByRole('tab', { name: pane, exact: true }).click();
@@ -53,9 +54,7 @@ test('every pane passes the WCAG 2.1 A and AA checks of axe-core, in both colour
     const wider = await page.evaluate(() => {
       const width = document.documentElement.clientWidth;
       return [...document.querySelectorAll('body *')]
-        .filter(
-          (el) => !el.closest('.table-scroll') && el.getBoundingClientRect().right > width + 1,
-        )
+        .filter((el) => el.getBoundingClientRect().right > width + 1)
         .map((el) => `${el.tagName.toLowerCase()} "${el.textContent?.slice(0, 40)}"`)
         .slice(0, 5);
     });

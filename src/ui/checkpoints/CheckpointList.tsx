@@ -135,24 +135,24 @@ function CheckpointRow({
           </div>
         )}
       </td>
-      <td>{count(ck.step)}</td>
-      <td>
+      <td data-label="step">{count(ck.step)}</td>
+      <td data-label="loss">
         {Number.isFinite(ck.loss) ? ck.loss.toFixed(3) : '—'}
         {ck.valLoss !== undefined && <div className="muted small">val {ck.valLoss.toFixed(3)}</div>}
       </td>
-      <td>
+      <td data-label="perplexity">
         {Number.isFinite(ck.loss) ? perplexity(ck.loss).toFixed(1) : '—'}
         {ck.valLoss !== undefined && (
           <div className="muted small">val {perplexity(ck.valLoss).toFixed(1)}</div>
         )}
       </td>
-      <td>
+      <td data-label="saved">
         {new Date(ck.createdAt).toLocaleString(undefined, {
           dateStyle: 'short',
           timeStyle: 'short',
         })}
       </td>
-      <td>{bytes(ck.bytes)}</td>
+      <td data-label="size">{bytes(ck.bytes)}</td>
       <EvaluationCell ck={ck} run={run} />
       <td>
         <div className="checkpoint-actions">
@@ -228,7 +228,7 @@ function EvaluationCell({ ck, run }: { ck: CheckpointSummary; run: RunRecord | u
           ? nothingToEvaluate(dataset, T)
           : undefined);
   return (
-    <td data-testid="checkpoint-evaluation">
+    <td data-testid="checkpoint-evaluation" data-label={`loss on ${dataset.name}`}>
       {done && (
         <span
           title={`${count(done.tokens)} validation tokens of ${done.datasetName}, ${new Date(done.at).toLocaleString()}`}
@@ -316,7 +316,7 @@ export function CheckpointList() {
         </p>
       ) : (
         <div className="table-scroll">
-          <table data-testid="checkpoint-list">
+          <table className="stacked" data-testid="checkpoint-list">
             <thead>
               <tr>
                 <th>run</th>

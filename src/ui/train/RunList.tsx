@@ -118,7 +118,7 @@ export function RunList() {
     <section className="card">
       <h2>Runs</h2>
       <div className="table-scroll">
-        <table data-testid="run-list">
+        <table className="stacked" data-testid="run-list">
           <thead>
             <tr>
               <th>chart</th>
@@ -147,7 +147,7 @@ export function RunList() {
                   data-state={r.state}
                   data-elsewhere={there || undefined}
                 >
-                  <td>
+                  <td data-label="chart">
                     <input
                       type="checkbox"
                       aria-label={`show ${r.name} on the charts`}
@@ -182,17 +182,17 @@ export function RunList() {
                       empty="+ note"
                     />
                   </td>
-                  <td title={r.message}>
+                  <td title={r.message} data-label="state">
                     {there ? `${r.state} in another tab` : r.state}
                     {r.message && <div className="muted small">{r.message}</div>}
                   </td>
-                  <td>{count(r.metrics.steps.at(-1)?.step ?? 0)}</td>
-                  <td>{r.metrics.steps.at(-1)?.loss.toFixed(3) ?? '—'}</td>
-                  <td data-testid="run-val-loss">
+                  <td data-label="step">{count(r.metrics.steps.at(-1)?.step ?? 0)}</td>
+                  <td data-label="loss">{r.metrics.steps.at(-1)?.loss.toFixed(3) ?? '—'}</td>
+                  <td data-testid="run-val-loss" data-label="validation loss">
                     {r.metrics.evals.at(-1)?.valLoss.toFixed(3) ?? '—'}
                   </td>
-                  <td>{compact(r.metrics.steps.at(-1)?.tokens ?? 0)}</td>
-                  <td>{duration(r.metrics.steps.at(-1)?.time ?? 0)}</td>
+                  <td data-label="tokens">{compact(r.metrics.steps.at(-1)?.tokens ?? 0)}</td>
+                  <td data-label="training time">{duration(r.metrics.steps.at(-1)?.time ?? 0)}</td>
                   <td>
                     {resumable && (
                       <button
