@@ -202,6 +202,9 @@ function CheckpointRow({
   );
 }
 
+/** The evaluation column's header, also its cells' name where a phone stacks them (data-label). */
+const lossOn = (dataset: { name: string }) => `loss on ${dataset.name}`;
+
 /**
  * A checkpoint's loss on the selected dataset's validation split: as last evaluated, or a button
  * that evaluates it (the train worker's evaluation.ts), with its progress while it runs.
@@ -228,7 +231,7 @@ function EvaluationCell({ ck, run }: { ck: CheckpointSummary; run: RunRecord | u
           ? nothingToEvaluate(dataset, T)
           : undefined);
   return (
-    <td data-testid="checkpoint-evaluation" data-label={`loss on ${dataset.name}`}>
+    <td data-testid="checkpoint-evaluation" data-label={lossOn(dataset)}>
       {done && (
         <span
           title={`${count(done.tokens)} validation tokens of ${done.datasetName}, ${new Date(done.at).toLocaleString()}`}
@@ -331,7 +334,7 @@ export function CheckpointList() {
                   className="name-cell"
                   title="Loss on the validation split of the dataset selected in the Train pane"
                 >
-                  {evalDataset && `loss on ${evalDataset.name}`}
+                  {evalDataset && lossOn(evalDataset)}
                 </th>
                 <th />
               </tr>

@@ -59,6 +59,11 @@ const COLUMNS: { column: RunColumn; label: string; title?: string }[] = [
   { column: 'tokens', label: 'tokens' },
   { column: 'time', label: 'training time' },
 ];
+/** Each column's header, also the name its cells carry where a phone stacks them (data-label). */
+const LABEL = Object.fromEntries(COLUMNS.map((c) => [c.column, c.label])) as Record<
+  RunColumn,
+  string
+>;
 
 /** A column's header: pressed, the list is ordered by it (ascending, descending, as made). */
 function SortHeader({
@@ -182,17 +187,17 @@ export function RunList() {
                       empty="+ note"
                     />
                   </td>
-                  <td title={r.message} data-label="state">
+                  <td title={r.message} data-label={LABEL.state}>
                     {there ? `${r.state} in another tab` : r.state}
                     {r.message && <div className="muted small">{r.message}</div>}
                   </td>
-                  <td data-label="step">{count(r.metrics.steps.at(-1)?.step ?? 0)}</td>
-                  <td data-label="loss">{r.metrics.steps.at(-1)?.loss.toFixed(3) ?? '—'}</td>
-                  <td data-testid="run-val-loss" data-label="validation loss">
+                  <td data-label={LABEL.step}>{count(r.metrics.steps.at(-1)?.step ?? 0)}</td>
+                  <td data-label={LABEL.loss}>{r.metrics.steps.at(-1)?.loss.toFixed(3) ?? '—'}</td>
+                  <td data-testid="run-val-loss" data-label={LABEL.valLoss}>
                     {r.metrics.evals.at(-1)?.valLoss.toFixed(3) ?? '—'}
                   </td>
-                  <td data-label="tokens">{compact(r.metrics.steps.at(-1)?.tokens ?? 0)}</td>
-                  <td data-label="training time">{duration(r.metrics.steps.at(-1)?.time ?? 0)}</td>
+                  <td data-label={LABEL.tokens}>{compact(r.metrics.steps.at(-1)?.tokens ?? 0)}</td>
+                  <td data-label={LABEL.time}>{duration(r.metrics.steps.at(-1)?.time ?? 0)}</td>
                   <td>
                     {resumable && (
                       <button
