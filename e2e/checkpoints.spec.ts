@@ -181,6 +181,12 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
   // The built-in dataset has its tokenizer, so it can train further.
   await expect(imported.getByTestId('resume-needs-dataset')).toHaveCount(0);
   await expect(imported.getByTestId('resume-checkpoint')).toBeEnabled();
+  // The same bundle dropped again adds nothing, and says which checkpoint it is.
+  await drop(page, [{ name: 'i3-test-1-step3.zip', base64: zip.toString('base64') }]);
+  await expect(notice(page)).toContainText(
+    'i3-test-1-step3 (step 3) is already among your checkpoints, imported ',
+  );
+  await expect(imported).toHaveCount(1);
 
   // Broken drops: a truncated archive and a text file.
   await drop(page, [
@@ -221,7 +227,10 @@ test('checkpoints: list, export as a bundle, import it back, resume it, delete',
     await expect(page.getByTestId('bundle-dropzone-problem')).toHaveCount(0);
     await address.fill(`${web.base}/alice/i3-web/config.json`);
     await page.getByTestId('bundle-url-go').click();
-    await expect(notice(page)).toContainText('Imported i3-web (step 3)');
+    // The same weights under another name come in, and the notice says whose they are.
+    await expect(notice(page)).toContainText(
+      'Imported i3-web (step 3). It has the same weights as i3-test-1-step3, imported before',
+    );
   } finally {
     web.close();
   }

@@ -320,7 +320,16 @@ export type ExportEvent =
       jobId: string;
       progress: import('./export/bundleDownload').BundleDownloadProgress;
     }
-  | { type: 'imported'; jobId: string; checkpoint: CheckpointSummary; details: CheckpointDetails }
+  /** `sameAs`: the name of an imported checkpoint with the same weights under another name. */
+  | {
+      type: 'imported';
+      jobId: string;
+      checkpoint: CheckpointSummary;
+      details: CheckpointDetails;
+      sameAs?: string;
+    }
+  /** The bundle is an imported checkpoint already (same name, step and weights): nothing added. */
+  | { type: 'already-imported'; jobId: string; checkpoint: CheckpointSummary }
   | { type: 'inspected'; jobId: string; details: CheckpointDetails }
   | { type: 'cancelled'; jobId: string }
   | { type: 'failed'; jobId: string; message: string };

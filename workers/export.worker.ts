@@ -19,16 +19,23 @@ import {
   bundleInputFromCheckpoint,
   checkpointOfBundle,
   datasetSummary,
+  earlierImport,
   importedSummary,
 } from '../src/export/checkpointBundle';
 import type { DatasetSummary } from '../src/export/hfFiles';
 import { pullStream, zipDataBytes, zipStream } from '../src/export/zipStream';
 import type { CheckpointDetails, ExportEvent, ExportRequest } from '../src/protocol';
-import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../src/train/checkpoint';
+import {
+  type Checkpoint,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  weightsDigest,
+} from '../src/train/checkpoint';
 import {
   getCheckpointBytes,
   getCheckpointSummary,
   getRun,
+  listCheckpoints,
   putCheckpoint,
 } from '../src/train/runStore';
 import { BlobParts } from '../src/util/blobParts';
@@ -210,9 +217,20 @@ async function storeBundle(
 ): Promise<void> {
   const ck = checkpointOfBundle(source, name);
   const bytes = await encodeCheckpoint(ck);
-  const summary = importedSummary(ck, bytes.byteLength);
+  const summary = importedSummary(ck, bytes.byteLength, await weightsDigest(ck.params));
+  const { again, sameWeights } = earlierImport(await listCheckpoints(), summary);
+  if (again) {
+    post({ type: 'already-imported', jobId, checkpoint: again });
+    return;
+  }
   await putCheckpoint(summary, bytes);
-  post({ type: 'imported', jobId, checkpoint: summary, details: details(summary.id, ck) });
+  post({
+    type: 'imported',
+    jobId,
+    checkpoint: summary,
+    details: details(summary.id, ck),
+    sameAs: sameWeights?.runName,
+  });
 }
 
 const runImport = async (req: Extract<ExportRequest, { type: 'import' }>) =>

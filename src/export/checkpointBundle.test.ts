@@ -5,12 +5,14 @@ import { PRESETS } from '../model/config';
 import { parameterLayout } from '../model/params';
 import { decodeCheckpoint, encodeCheckpoint } from '../train/checkpoint';
 import { defaultSettings } from '../train/defaults';
+import type { CheckpointSummary } from '../train/runStore';
 import { BundleImportError, bundleEntries, exportBundle, importBundle } from './bundle';
 import {
   bundleFileName,
   bundleInputFromCheckpoint,
   bundleTokenizer,
   checkpointFromBundle,
+  earlierImport,
   importedSummary,
   isImported,
 } from './checkpointBundle';
@@ -76,7 +78,7 @@ describe('checkpoints as bundles', () => {
       metrics: base.metrics,
       settings: defaultSettings('i3-test', base.config),
     });
-    const summary = importedSummary(ck, 1234);
+    const summary = importedSummary(ck, 1234, 'ab12');
     expect(summary).toMatchObject({
       source: 'import',
       step: 0,
@@ -162,5 +164,42 @@ describe('checkpoints as bundles', () => {
     });
     expect(input.modelName).toBe('renamed');
     expect(ck.meta.name).not.toBe('renamed');
+  });
+
+  it('tells a bundle imported again from the same weights under another name', () => {
+    const summary = (
+      runName: string,
+      weights: string | undefined,
+      source: CheckpointSummary['source'] = 'import',
+      step = 3,
+    ): CheckpointSummary => ({
+      id: `${runName}@${step}`,
+      runId: runName,
+      runName,
+      step,
+      tokens: 96,
+      loss: 4,
+      createdAt: 0,
+      bytes: 1000,
+      source,
+      weights,
+    });
+    const trained = summary('i3-test #1', undefined, 'training');
+    const web = summary('i3-web', 'aa');
+    const stored = [trained, web, summary('notes', 'bb')];
+    expect(earlierImport(stored, summary('i3-web', 'aa'))).toEqual({
+      again: web,
+      sameWeights: web,
+    });
+    // A browser's second download of it, "i3-web (1).zip": the same weights, another name.
+    const renamed = earlierImport(stored, summary('i3-web (1)', 'aa'));
+    expect(renamed.again).toBeUndefined();
+    expect(renamed.sameWeights).toBe(web);
+    // Trained further under the same name: other weights (and another step).
+    const further = earlierImport(stored, summary('i3-web', 'cc', 'import', 9));
+    expect(further.again).toBeUndefined();
+    expect(further.sameWeights).toBeUndefined();
+    // A checkpoint imported before digests were kept has none: never taken for a match.
+    expect(earlierImport([summary('old', undefined)], summary('old', 'aa'))).toEqual({});
   });
 });

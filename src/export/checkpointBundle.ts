@@ -182,7 +182,7 @@ export function checkpointFromBundle(
 }
 
 /** The list entry of an imported checkpoint of `bytes` encoded bytes. */
-export function importedSummary(ck: Checkpoint, bytes: number): CheckpointSummary {
+export function importedSummary(ck: Checkpoint, bytes: number, weights: string): CheckpointSummary {
   const { meta } = ck;
   return {
     id: `${meta.runId}@${meta.step}`,
@@ -195,5 +195,22 @@ export function importedSummary(ck: Checkpoint, bytes: number): CheckpointSummar
     createdAt: meta.createdAt,
     bytes,
     source: 'import',
+    weights,
+  };
+}
+
+/**
+ * What importing `summary` would repeat of the stored checkpoints: `again`, an import of the same
+ * name, step and weights (the same bundle a second time: nothing to add), else `sameWeights`, an
+ * import of the same weights under another name (a browser names a second download "x (1).zip").
+ */
+export function earlierImport(
+  stored: CheckpointSummary[],
+  summary: CheckpointSummary,
+): { again?: CheckpointSummary; sameWeights?: CheckpointSummary } {
+  const same = stored.filter((c) => c.source === 'import' && c.weights === summary.weights);
+  return {
+    again: same.find((c) => c.runName === summary.runName && c.step === summary.step),
+    sameWeights: same[0],
   };
 }

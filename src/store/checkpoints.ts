@@ -11,7 +11,7 @@ import type { CheckpointDetails, ExportEvent, RunSpec } from '../protocol';
 import type { TrainSettings } from '../train/checkpoint';
 import type { CheckpointSummary, RunRecord } from '../train/runStore';
 import { download } from '../ui/common/download';
-import { bytes } from '../ui/common/format';
+import { bytes, dateTime } from '../ui/common/format';
 import { exportWorker, subscribed } from '../workerClients';
 import { useDatasets } from './datasets';
 import { localStore } from './localStore';
@@ -361,9 +361,22 @@ export const useCheckpoints = create<CheckpointsState>()(
               details: { ...s.details, [e.checkpoint.id]: e.details },
               notice: {
                 kind: 'ok',
-                text: `Imported ${e.checkpoint.runName} (step ${e.checkpoint.step}).`,
+                text:
+                  `Imported ${e.checkpoint.runName} (step ${e.checkpoint.step}).` +
+                  (e.sameAs
+                    ? ` It has the same weights as ${e.sameAs}, imported before: delete one if you do not need both.`
+                    : ''),
               },
             }));
+            break;
+          case 'already-imported':
+            set({
+              importJob: undefined,
+              notice: {
+                kind: 'ok',
+                text: `${e.checkpoint.runName} (step ${e.checkpoint.step}) is already among your checkpoints, imported ${dateTime(e.checkpoint.createdAt)}: nothing was added.`,
+              },
+            });
             break;
           case 'inspected':
             inspecting.delete(e.jobId);

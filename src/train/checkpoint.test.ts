@@ -6,6 +6,7 @@ import {
   CorruptCheckpointError,
   decodeCheckpoint,
   encodeCheckpoint,
+  weightsDigest,
 } from './checkpoint';
 import { emptyHistory } from './metrics';
 
@@ -104,5 +105,23 @@ describe('checkpoint file', () => {
     const cut = (await encodeCheckpoint(checkpoint())).slice(0, -100);
     cut.set(new Uint8Array(await crypto.subtle.digest('SHA-256', cut.subarray(40))), 8);
     await expect(decodeCheckpoint(cut)).rejects.toThrow(/truncated/);
+  });
+
+  it('digests the weights alone: the same for a copy of them under any name, another for one changed bit', async () => {
+    const { meta, params } = checkpoint();
+    const digest = await weightsDigest(params);
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    // A view into a larger buffer, as a decoded checkpoint's weights are.
+    const back = await decodeCheckpoint(
+      await encodeCheckpoint({ meta: { ...meta, name: 'x' }, params }),
+    );
+    expect(await weightsDigest(back.params)).toBe(digest);
+    const changed = params.slice();
+    new Uint32Array(changed.buffer)[7] ^= 1;
+    expect(await weightsDigest(changed)).not.toBe(digest);
+    // SHA-256 itself: the digest of no bytes.
+    expect(await weightsDigest(new Float32Array(0))).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
   });
 });

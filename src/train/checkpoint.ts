@@ -88,6 +88,12 @@ async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
 }
 
+/** SHA-256 of a checkpoint's weights, in hex: equal for the same weights under any name. */
+export async function weightsDigest(params: Float32Array): Promise<string> {
+  const digest = await sha256(new Uint8Array(params.buffer, params.byteOffset, params.byteLength));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export async function encodeCheckpoint(ck: Checkpoint): Promise<Uint8Array> {
   const arrays = { params: ck.params, adamM: ck.adamM, adamV: ck.adamV };
   const sections = Object.entries(arrays)

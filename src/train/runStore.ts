@@ -43,6 +43,8 @@ export interface CheckpointSummary {
   bytes: number;
   /** Where it came from: a training run, or an imported bundle. */
   source: 'training' | 'import';
+  /** An import's weightsDigest: what tells the same bundle imported again. */
+  weights?: string;
   /** Its loss on datasets' validation splits (evaluation.ts), the latest for each dataset. */
   evaluations?: CheckpointEvaluation[];
 }

@@ -24,7 +24,7 @@ import { perplexity } from '../../train/metrics';
 import type { CheckpointSummary, RunRecord } from '../../train/runStore';
 import { decayInWords, type LrSchedule } from '../../train/schedule';
 import { useConfirmDelete } from '../common/ConfirmDelete';
-import { bytes, count, counted } from '../common/format';
+import { bytes, count, counted, dateTime } from '../common/format';
 import { useGpuBusy } from '../common/gpuBusy';
 import { ExportOptions, exportWithPicker } from './BundleExport';
 
@@ -146,12 +146,7 @@ function CheckpointRow({
           <div className="muted small">val {perplexity(ck.valLoss).toFixed(1)}</div>
         )}
       </td>
-      <td data-label="saved">
-        {new Date(ck.createdAt).toLocaleString(undefined, {
-          dateStyle: 'short',
-          timeStyle: 'short',
-        })}
-      </td>
+      <td data-label="saved">{dateTime(ck.createdAt)}</td>
       <td data-label="size">{bytes(ck.bytes)}</td>
       <EvaluationCell ck={ck} run={run} />
       <td>

@@ -22,6 +22,10 @@ export function duration(s: number | null): string {
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
 
+/** A moment in the user's locale, short: "12/1/26, 11:58 PM". */
+export const dateTime = (ms: number) =>
+  new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
+
 /** A step's time: milliseconds below a second, else as a duration. */
 export const stepTime = (ms: number) =>
   ms < 1000 ? `${ms.toFixed(ms < 10 ? 1 : 0)} ms` : duration(ms / 1000);
