@@ -16,6 +16,7 @@ import { ChatPane } from './chat/ChatPane';
 import { CheckpointsPane } from './checkpoints/CheckpointsPane';
 import { DataPane } from './data/DataPane';
 import { ModelPane } from './model/ModelPane';
+import { AppUpdate } from './shell/AppUpdate';
 import { useDocumentTitle } from './shell/documentTitle';
 import { GpuStatus } from './shell/GpuStatus';
 import { isWorking, leaveWarning, useLeaveGuard, useLongWork } from './shell/longWork';
@@ -132,6 +133,7 @@ export function App() {
         </div>
       )}
       <SoftwareGpuNotice />
+      <AppUpdate work={work} />
       <StorageNotices />
       <PageDrop />
       {notice && (
