@@ -2,7 +2,10 @@
 // the browser). Says once that it now opens without a network, and when a new release has come
 // in, offers it: taking it reloads the page, so not while a run trains or an import or export
 // runs, which the reload would cut off.
+
 import { useRegisterSW } from 'virtual:pwa-register/react';
+import { useEffect } from 'react';
+import { useStorage } from '../../store/storage';
 import { type LongWork, leaveWarning } from './longWork';
 
 export function AppUpdate({ work }: { work: LongWork }) {
@@ -11,6 +14,11 @@ export function AppUpdate({ work }: { work: LongWork }) {
     offlineReady: [offline, setOffline],
     updateServiceWorker,
   } = useRegisterSW();
+  // The studio's own copy counts in the storage meter of the top bar.
+  const refreshStorage = useStorage((s) => s.refresh);
+  useEffect(() => {
+    if (offline) void refreshStorage();
+  }, [offline, refreshStorage]);
   if (newRelease) {
     // What a reload would cut off now (longWork.ts), if anything.
     const lost = leaveWarning(work);
