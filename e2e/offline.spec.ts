@@ -53,8 +53,9 @@ async function studioServer() {
 // The other e2e tests block service workers (playwright.config.ts); here the studio's own runs.
 test.use({ baseURL: `http://127.0.0.1:${PORT}`, serviceWorkers: 'allow' });
 
-test('kept in the browser, the studio opens and trains without its server; a new release waits until the run ends, then one click takes it', async ({
+test('kept in the browser, the studio opens and trains without its server; a new release is taken in one click, and a tab that trains reloads only when its run ends', async ({
   page,
+  context,
 }) => {
   const server = await studioServer();
   const errors = await openStudio(page);
@@ -77,18 +78,29 @@ test('kept in the browser, the studio opens and trains without its server; a new
     timeout: 120_000,
   });
 
-  // A release comes out while the run trains: offered, but not taken while a reload would cut the
-  // run off.
+  // A release comes out while the run trains, and a second tab of the studio opens: both offer it,
+  // but the training tab will not take it, which would reload it and cut the run off.
   await server.up('release 2');
-  await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+  const other = await context.newPage();
+  const otherErrors = await openStudio(other);
+  await other.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+  await expect(other.getByTestId('app-update')).toContainText(
+    'A new version of i3 Studio is ready',
+  );
   const update = page.getByTestId('app-update');
-  await expect(update).toContainText('A new version of i3 Studio is ready');
   await expect(update).toContainText('it waits until nothing would be lost');
   await expect(page.getByTestId('app-update-now')).toBeDisabled();
-  await stopAfterStep(page, 2);
-  await expect(page.getByTestId('app-update-now')).toBeEnabled();
-  await page.getByTestId('app-update-now').click();
-  // The page reloads under the new release, which nothing waits behind any more.
+  // The idle tab takes it and reloads under it.
+  await Promise.all([other.waitForEvent('load'), other.getByTestId('app-update-now').click()]);
+  await expect(other.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
+  await expect(other.getByTestId('app-update')).toHaveCount(0);
+  await other.close();
+  // The training tab trains on, on the old release until it may reload, and says so.
+  await expect(update).toContainText('i3 Studio was updated in another tab');
+  const step = Number(await page.getByTestId('run-progress').getAttribute('data-step'));
+  await stopAfterStep(page, step + 1);
+  await expect(update).not.toContainText('it waits');
+  await Promise.all([page.waitForEvent('load'), page.getByTestId('app-update-now').click()]);
   await expect(page.getByTestId('gpu-status')).toHaveAttribute('data-status', 'ready');
   await expect(page.getByTestId('app-update')).toHaveCount(0);
   await expect
@@ -102,6 +114,7 @@ test('kept in the browser, the studio opens and trains without its server; a new
   // The run, trained without a network, is still there.
   await page.getByRole('tab', { name: 'Train' }).click();
   await expect(page.getByTestId('run-row').first()).toHaveAttribute('data-state', 'stopped');
+  expect(otherErrors).toEqual([]);
   expect(errors).toEqual([]);
   await server.down();
 });

@@ -1,31 +1,54 @@
 // The studio as an installed web app (vite.config.ts: its service worker keeps the built studio in
 // the browser). Says once that it now opens without a network, and when a new release has come
-// in, offers it: taking it reloads the page, so not while a run trains or an import or export
-// runs, which the reload would cut off.
+// in, offers it. Taking it reloads the page, so not while a run trains or an import or export
+// runs, which the reload would cut off; and where another tab takes it, this one reloads only
+// once that is so.
 
 import { useRegisterSW } from 'virtual:pwa-register/react';
-import { useEffect } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useStorage } from '../../store/storage';
 import { type LongWork, leaveWarning } from './longWork';
 
 export function AppUpdate({ work }: { work: LongWork }) {
+  // What a reload would cut off now (longWork.ts), if anything; a ref for the worker's callback.
+  const lost = leaveWarning(work);
+  const lostNow = useRef(lost);
+  lostNow.current = lost;
+  const [stale, setStale] = useState(false);
   const {
     needRefresh: [newRelease, setNewRelease],
     offlineReady: [offline, setOffline],
     updateServiceWorker,
-  } = useRegisterSW();
+  } = useRegisterSW({
+    // The new release controls every tab of the studio now: this one runs the old until reloaded.
+    onNeedReload: () => (lostNow.current ? setStale(true) : location.reload()),
+  });
   // The studio's own copy counts in the storage meter of the top bar.
   const refreshStorage = useStorage((s) => s.refresh);
   useEffect(() => {
     if (offline) void refreshStorage();
   }, [offline, refreshStorage]);
+  const waits = lost ? `, so it waits until nothing would be lost: ${lost}` : '.';
+  if (stale) {
+    return (
+      <div className="banner" role="status" data-testid="app-update" data-stale>
+        i3 Studio was updated in another tab; this one runs the previous version until it reloads
+        {waits}{' '}
+        <button
+          type="button"
+          disabled={lost !== undefined}
+          onClick={() => location.reload()}
+          data-testid="app-update-now"
+        >
+          Reload now
+        </button>
+      </div>
+    );
+  }
   if (newRelease) {
-    // What a reload would cut off now (longWork.ts), if anything.
-    const lost = leaveWarning(work);
     return (
       <div className="banner" role="status" data-testid="app-update">
-        A new version of i3 Studio is ready. Updating reloads the page
-        {lost ? `, so it waits until nothing would be lost: ${lost}` : '.'}{' '}
+        A new version of i3 Studio is ready. Updating reloads the page{waits}{' '}
         <button
           type="button"
           disabled={lost !== undefined}
