@@ -10,7 +10,8 @@ import { useStorage } from '../../store/storage';
 import { type LongWork, leaveWarning } from './longWork';
 
 export function AppUpdate({ work }: { work: LongWork }) {
-  // What a reload would cut off now (longWork.ts), if anything; a ref for the worker's callback.
+  // What a reload would cut off now (longWork.ts), if anything; also in a ref, for the service
+  // worker's callback, which keeps the first render's closure.
   const lost = leaveWarning(work);
   const lostNow = useRef(lost);
   lostNow.current = lost;
@@ -31,7 +32,7 @@ export function AppUpdate({ work }: { work: LongWork }) {
   const waits = lost ? `, so it waits until nothing would be lost: ${lost}` : '.';
   if (stale) {
     return (
-      <div className="banner" role="status" data-testid="app-update" data-stale>
+      <div className="banner" role="status" data-testid="app-update">
         i3 Studio was updated in another tab; this one runs the previous version until it reloads
         {waits}{' '}
         <button
