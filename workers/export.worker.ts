@@ -216,13 +216,18 @@ async function storeBundle(
   name: string,
 ): Promise<void> {
   const ck = checkpointOfBundle(source, name);
-  const bytes = await encodeCheckpoint(ck);
-  const summary = importedSummary(ck, bytes.byteLength, await weightsDigest(ck.params));
-  const { again, sameWeights } = earlierImport(await listCheckpoints(), summary);
+  const weights = await weightsDigest(ck.params);
+  const { again, sameWeights } = earlierImport(await listCheckpoints(), {
+    runName: ck.meta.name,
+    step: ck.meta.step,
+    weights,
+  });
   if (again) {
     post({ type: 'already-imported', jobId, checkpoint: again });
     return;
   }
+  const bytes = await encodeCheckpoint(ck);
+  const summary = importedSummary(ck, bytes.byteLength, weights);
   await putCheckpoint(summary, bytes);
   post({
     type: 'imported',

@@ -203,10 +203,11 @@ export function importedSummary(ck: Checkpoint, bytes: number, weights: string):
  * What importing `summary` would repeat of the stored checkpoints: `again`, an import of the same
  * name, step and weights (the same bundle a second time: nothing to add), else `sameWeights`, an
  * import of the same weights under another name (a browser names a second download "x (1).zip").
+ * Asked before the checkpoint is encoded, which a repeat spares.
  */
 export function earlierImport(
   stored: CheckpointSummary[],
-  summary: CheckpointSummary,
+  summary: Pick<CheckpointSummary, 'runName' | 'step' | 'weights'>,
 ): { again?: CheckpointSummary; sameWeights?: CheckpointSummary } {
   const same = stored.filter((c) => c.source === 'import' && c.weights === summary.weights);
   return {

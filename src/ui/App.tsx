@@ -62,7 +62,9 @@ export function App() {
   useRunEndNotice();
   useEffect(() => followRuns(), []);
   const work = useLongWork();
-  useLeaveGuard(leaveWarning(work));
+  // What closing or reloading the page now would cut off, if anything.
+  const lost = leaveWarning(work);
+  useLeaveGuard(lost);
   const awake = useScreenAwake(isWorking(work));
 
   useEffect(() => {
@@ -133,7 +135,7 @@ export function App() {
         </div>
       )}
       <SoftwareGpuNotice />
-      <AppUpdate work={work} />
+      <AppUpdate lost={lost} />
       <StorageNotices />
       <PageDrop />
       {notice && (

@@ -197,7 +197,7 @@ function CheckpointRow({
   );
 }
 
-/** The evaluation column's header, also its cells' name where a phone stacks them (data-label). */
+/** The evaluation column's header, also its cells' name where the table stacks them (data-label). */
 const lossOn = (dataset: { name: string }) => `loss on ${dataset.name}`;
 
 /**

@@ -7,12 +7,10 @@
 import { useRegisterSW } from 'virtual:pwa-register/react';
 import { useEffect, useRef, useState } from 'react';
 import { useStorage } from '../../store/storage';
-import { type LongWork, leaveWarning } from './longWork';
 
-export function AppUpdate({ work }: { work: LongWork }) {
-  // What a reload would cut off now (longWork.ts), if anything; also in a ref, for the service
-  // worker's callback, which keeps the first render's closure.
-  const lost = leaveWarning(work);
+/** `lost`: what a reload would cut off now (longWork.ts's leaveWarning), if anything. */
+export function AppUpdate({ lost }: { lost: string | undefined }) {
+  // Also in a ref, for the service worker's callback, which keeps the first render's closure.
   const lostNow = useRef(lost);
   lostNow.current = lost;
   const [stale, setStale] = useState(false);
@@ -29,38 +27,26 @@ export function AppUpdate({ work }: { work: LongWork }) {
   useEffect(() => {
     if (offline) void refreshStorage();
   }, [offline, refreshStorage]);
-  const waits = lost ? `, so it waits until nothing would be lost: ${lost}` : '.';
-  if (stale) {
+  if (stale || newRelease) {
     return (
       <div className="banner" role="status" data-testid="app-update">
-        i3 Studio was updated in another tab; this one runs the previous version until it reloads
-        {waits}{' '}
+        {stale
+          ? 'i3 Studio was updated in another tab; this one runs the previous version until it reloads'
+          : 'A new version of i3 Studio is ready. Updating reloads the page'}
+        {lost ? `, so it waits until nothing would be lost: ${lost}` : '.'}{' '}
         <button
           type="button"
           disabled={lost !== undefined}
-          onClick={() => location.reload()}
+          onClick={() => (stale ? location.reload() : void updateServiceWorker())}
           data-testid="app-update-now"
         >
-          Reload now
-        </button>
-      </div>
-    );
-  }
-  if (newRelease) {
-    return (
-      <div className="banner" role="status" data-testid="app-update">
-        A new version of i3 Studio is ready. Updating reloads the page{waits}{' '}
-        <button
-          type="button"
-          disabled={lost !== undefined}
-          onClick={() => void updateServiceWorker()}
-          data-testid="app-update-now"
-        >
-          Update now
+          {stale ? 'Reload now' : 'Update now'}
         </button>{' '}
-        <button type="button" onClick={() => setNewRelease(false)}>
-          Later
-        </button>
+        {!stale && (
+          <button type="button" onClick={() => setNewRelease(false)}>
+            Later
+          </button>
+        )}
       </div>
     );
   }

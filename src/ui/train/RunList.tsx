@@ -59,7 +59,7 @@ const COLUMNS: { column: RunColumn; label: string; title?: string }[] = [
   { column: 'tokens', label: 'tokens' },
   { column: 'time', label: 'training time' },
 ];
-/** Each column's header, also the name its cells carry where a phone stacks them (data-label). */
+/** Each column's header, also the name its cells carry where the table stacks them (data-label). */
 const LABEL = Object.fromEntries(COLUMNS.map((c) => [c.column, c.label])) as Record<
   RunColumn,
   string
